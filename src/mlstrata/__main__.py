@@ -1,0 +1,3 @@
+from mlstrata.cli import main
+
+main()

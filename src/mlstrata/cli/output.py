@@ -1,0 +1,41 @@
+"""How the CLI shows diagnostics: rich text on stderr, or JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.markup import escape
+
+from mlstrata.diagnostics import Diagnostic, Severity
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = Console(highlight=False, soft_wrap=True)
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def show_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "human") -> None:
+    """Print diagnostics; errors first within each file, in file/line order."""
+    items = sorted(diagnostics, key=lambda d: (d.where.file if d.where else "", d.where.line if d.where else 0,
+                                               d.where.column if d.where else 0))
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"diagnostics": [d.to_dict() for d in items]}, indent=2) + "\n")
+        return
+    for d in items:
+        where = f"{d.where}: " if d.where else ""
+        path = f"[bold]{escape(d.path)}[/]: " if d.path else ""
+        err_console.print(f"{escape(where)}[{_STYLE[d.severity]}]{d.severity.value}[/]: {path}{escape(d.summary)}")
+        if d.detail:
+            err_console.print(f"  {escape(d.detail)}")
+        if d.hint:
+            err_console.print(f"  [dim]hint:[/] {escape(d.hint)}")
+    errors = sum(1 for d in items if d.is_error)
+    if errors:
+        err_console.print(f"[bold red]{errors} error{'s' if errors != 1 else ''}[/]")

@@ -1,0 +1,49 @@
+"""`mlstrata validate`: check the spec, nothing else."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from mlstrata.cli.common import FormatOption, SpecOption, check_format, load_or_exit
+from mlstrata.cli.output import EXIT_OK, err_console
+from mlstrata.spec.resolve import resolve
+
+
+def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> None:
+    """Check platform.yaml: structure, types, and the cross-field rules (scaling bounds, GPU instance
+    types, overrides for unknown environments, promotion stages, pipeline needs).
+
+    Errors show file:line:column, the key path and a hint. Exit codes: 0 valid, 2 invalid.
+    """
+    check_format(fmt)
+    loaded = load_or_exit(spec, fmt)
+    envs = resolve(loaded.platform, loaded.source.data)
+    if fmt == "json":
+        payload = {
+            "valid": True,
+            "platform": loaded.platform.platform,
+            "target": loaded.platform.target,
+            "environments": {
+                name: {
+                    "region": env.region,
+                    "protect": env.protect,
+                    "gpu_pools": {p: s.model_dump(mode="json") for p, s in env.gpu_pools.items()},
+                }
+                for name, env in envs.items()
+            },
+            "diagnostics": [d.to_dict() for d in loaded.warnings],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    else:
+        pools = len(loaded.platform.gpu_pools)
+        err_console.print(f"[green]✓[/] {spec}: platform [bold]{loaded.platform.platform}[/] "
+                          f"({loaded.platform.target}), {len(envs)} environments, {pools} GPU pools")
+    raise typer.Exit(EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)

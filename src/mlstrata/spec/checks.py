@@ -1,0 +1,208 @@
+"""Whole-document rules: the mistakes users make that a single field cannot see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from mlstrata.diagnostics import Diagnostic, warning
+from mlstrata.spec.load import did_you_mean, pydantic_diagnostics
+from mlstrata.spec.models import PIPELINE_NEEDS, GpuPoolShape, Platform
+from mlstrata.spec.resolve import pool_shape_data
+from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
+
+# Which state backends make sense for which target.
+STATE_BACKENDS = {
+    "aws": ("s3",),
+    "gcp": ("gcs",),
+    "azure": ("azurerm",),
+    "local": ("local", "pg"),
+}
+
+
+def check_platform(platform: Platform, source: Source) -> list[Diagnostic]:
+    """Every cross-field problem in the spec (errors and warnings), each positioned."""
+    out: list[Diagnostic] = []
+    out += _check_state(platform, source)
+    out += _check_gpu_pools(platform, source)
+    out += _check_registry(platform, source)
+    out += _check_pipelines(platform, source)
+    from mlstrata.targets import TARGETS  # noqa: PLC0415 — targets import spec modules
+
+    if platform.target not in TARGETS:
+        out.append(diagnostics_at(source, ("target",), f"target `{platform.target}` is not available yet",
+                                  f"Available targets: {', '.join(sorted(TARGETS))}.", code="spec.target"))
+    elif not any(d.is_error for d in out):
+        out += TARGETS[platform.target].check(platform, source)
+    return out
+
+
+def _check_state(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    state = platform.state
+    allowed = STATE_BACKENDS[platform.target]
+    if state.backend not in allowed:
+        out.append(diagnostics_at(
+            source, ("state", "backend"),
+            f"state backend `{state.backend}` does not fit target `{platform.target}`",
+            f"Use {' or '.join(allowed)} for the {platform.target} target.", code="spec.state"))
+    if state.backend in ("s3", "gcs", "azurerm") and not state.bucket:
+        out.append(diagnostics_at(source, ("state",), f"the {state.backend} backend needs `bucket`",
+                                  "Add `bucket: <name>` (create it with the rendered bootstrap/state root).",
+                                  key=True, code="spec.state"))
+    if state.backend == "pg" and not state.conn_str_env:
+        out.append(diagnostics_at(source, ("state",), "the pg backend needs `conn_str_env`",
+                                  "Name the environment variable that holds the connection string, "
+                                  "e.g. `conn_str_env: MLSTRATA_PG_CONN`.", key=True, code="spec.state"))
+    return out
+
+
+def _override_remap(pool: str, env: str, override: dict[str, Any], source: Source):  # type: ignore[no-untyped-def]
+    """Point an error in a resolved pool at the override key if the override set it."""
+
+    def remap(path: KeyPath) -> KeyPath:
+        rel = path[2:]  # strip ("gpu_pools", pool)
+        probe: Any = override
+        for part in rel:
+            if isinstance(probe, dict) and part in probe:
+                probe = probe[part]
+            elif isinstance(probe, list) and isinstance(part, int) and part < len(probe):
+                probe = probe[part]
+            else:
+                return path
+        return ("gpu_pools", pool, "overrides", env, *rel)
+
+    return remap
+
+
+def _check_gpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    raw_pools = source.data.get("gpu_pools") or {}
+    envs = list(platform.environments)
+    for name, pool in platform.gpu_pools.items():
+        base_path: KeyPath = ("gpu_pools", name)
+        for env in pool.overrides:
+            if env not in platform.environments:
+                hint = did_you_mean(env, envs)
+                out.append(diagnostics_at(
+                    source, (*base_path, "overrides", env), f"override for unknown environment `{env}`",
+                    ((hint + " ") if hint else "") + f"Environments: {', '.join(envs)}.",
+                    key=True, code="spec.unknown_env"))
+        for env in envs:
+            override = dict(pool.overrides.get(env, {}))
+            data = pool_shape_data(pool, raw_pools.get(name), env)
+            remap = _override_remap(name, env, override, source)
+            try:
+                shape = GpuPoolShape.model_validate(data)
+            except ValidationError as exc:
+                out += [d for d in pydantic_diagnostics(exc, source, GpuPoolShape, base_path, remap)
+                        if d not in out]
+                continue
+            for diag in _check_pool_shape(shape, source, base_path, remap, env,
+                                          platform.environments[env].max_gpu_nodes_per_pool):
+                if diag not in out:
+                    out.append(diag)
+    return out
+
+
+def _check_pool_shape(shape: GpuPoolShape, source: Source, base: KeyPath, remap: Any, env: str,
+                      ceiling: int | None) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    s = shape.scaling
+    suffix = f" (in environment `{env}`)"
+
+    def at(path: KeyPath, summary: str, hint: str, code: str) -> None:
+        full = remap((*base, *path))
+        in_override = "overrides" in full
+        out.append(diagnostics_at(source, full, summary + (suffix if in_override else ""), hint, code=code))
+
+    if s.min > s.max:
+        at(("scaling", "min"), f"scaling.min ({s.min}) is greater than scaling.max ({s.max})",
+           "Lower min or raise max so that min <= desired <= max.", "spec.scaling")
+    if isinstance(s.desired, int) and not s.min <= s.desired <= s.max:
+        at(("scaling", "desired"), f"scaling.desired ({s.desired}) is outside [{s.min}, {s.max}]",
+           "Set desired between min and max, or `desired: autoscaler` to let the autoscaler own it.",
+           "spec.scaling")
+    if ceiling is not None and s.max > ceiling:
+        at(("scaling", "max"), f"scaling.max ({s.max}) exceeds this environment's ceiling of {ceiling} nodes",
+           f"Lower scaling.max for `{env}` with an override, or raise environments.{env}.max_gpu_nodes_per_pool.",
+           "spec.ceiling")
+    if shape.capacity == "capacity_block" and not shape.capacity_reservation_id:
+        at(("capacity",), "capacity `capacity_block` needs `capacity_reservation_id`",
+           "Add the Capacity Block reservation id (cr-...) you purchased.", "spec.capacity")
+    if shape.capacity != "capacity_block" and shape.capacity_reservation_id:
+        at(("capacity_reservation_id",), "capacity_reservation_id is only used with capacity `capacity_block`",
+           "Remove it, or set `capacity: capacity_block`.", "spec.capacity")
+    if len(set(shape.instance_types)) != len(shape.instance_types):
+        at(("instance_types",), "instance_types lists the same type twice", "Remove the duplicate.",
+           "spec.duplicate")
+    return out
+
+
+def _check_registry(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    registry = platform.model_registry
+    if registry is None:
+        return out
+    envs = list(platform.environments)
+    seen: set[str] = set()
+    for i, stage in enumerate(registry.stages):
+        path: KeyPath = ("model_registry", "stages", i)
+        if stage not in platform.environments:
+            hint = did_you_mean(stage, envs)
+            out.append(diagnostics_at(source, path, f"promotion stage `{stage}` is not an environment",
+                                      ((hint + " ") if hint else "") + f"Environments: {', '.join(envs)}.",
+                                      code="spec.unknown_stage"))
+        if stage in seen:
+            out.append(diagnostics_at(source, path, f"stage `{stage}` appears twice in the promotion path",
+                                      "Each environment appears once, in promotion order.",
+                                      code="spec.duplicate"))
+        seen.add(stage)
+    raw_promoters = (source.data.get("model_registry") or {}).get("promoters")
+    if isinstance(raw_promoters, dict):
+        for stage in registry.promoters:
+            if stage not in registry.stages:
+                hint = did_you_mean(stage, registry.stages)
+                out.append(diagnostics_at(
+                    source, ("model_registry", "promoters", stage), f"promoters for unknown stage `{stage}`",
+                    ((hint + " ") if hint else "") + f"Stages: {', '.join(registry.stages)}.",
+                    key=True, code="spec.unknown_stage"))
+    return out
+
+
+def _check_pipelines(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    pipelines = platform.pipelines
+    if pipelines is None:
+        return out
+    provided = {
+        "artifact_store": bool(platform.artifact_stores),
+        "metadata_store": pipelines.metadata_store is not None,
+        "queue": pipelines.queue is not None,
+        "identity": True,  # every target provides workload identity for the pipeline service account
+        "network": True,  # every target provides a network (a VPC, or loopback for `local`)
+    }
+    how = {
+        "artifact_store": "Declare at least one entry under `artifact_stores:`.",
+        "metadata_store": "Add `pipelines.metadata_store: {}` (PostgreSQL by default).",
+        "queue": "Add `pipelines.queue: {}`.",
+    }
+    for i, need in enumerate(pipelines.needs):
+        path: KeyPath = ("pipelines", "needs", i)
+        if need not in PIPELINE_NEEDS:
+            hint = did_you_mean(need, PIPELINE_NEEDS)
+            out.append(diagnostics_at(source, path, f"unknown pipeline need `{need}`",
+                                      ((hint + " ") if hint else "") + f"Known: {', '.join(PIPELINE_NEEDS)}.",
+                                      code="spec.unknown_need"))
+        elif not provided[need]:
+            out.append(diagnostics_at(source, path, f"pipelines need `{need}` but nothing provides it",
+                                      how[need], code="spec.unprovided_need"))
+    for component in ("metadata_store", "queue"):
+        if getattr(pipelines, component) is not None and component not in pipelines.needs:
+            out.append(warning(f"`pipelines.{component}` is declared but not listed in `pipelines.needs`",
+                               where=source.where(("pipelines", component), key=True),
+                               path=format_path(("pipelines", component)),
+                               hint=f"Add `{component}` to needs, or remove the section.",
+                               code="spec.unused"))
+    return out

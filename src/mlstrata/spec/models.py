@@ -1,0 +1,244 @@
+"""The platform spec: what a team declares once in `platform.yaml`.
+
+Models are frozen and reject unknown keys. Cross-field rules that need the whole document
+(an override for an unknown environment, a promotion stage that is not an environment, ...) live in
+`spec.checks`, so that each error can point at the exact key that is wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")]
+"""Lower-case DNS-style name: used in bucket names, node group names, state keys."""
+
+TargetName = Literal["aws", "gcp", "azure", "local"]
+Layer = Literal["base", "platform"]
+LAYERS: tuple[Layer, ...] = ("base", "platform")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class StateSpec(Model):
+    """Where Terraform state lives. One state per environment x layer; locking is always on."""
+
+    backend: Literal["s3", "gcs", "azurerm", "local", "pg"] = Field(
+        description="State backend. s3 uses S3 native lock files (no DynamoDB); pg uses advisory locks."
+    )
+    bucket: str | None = Field(None, description="Bucket (s3, gcs) holding the state objects.")
+    region: str | None = Field(None, description="Region of the state bucket; defaults to the platform region.")
+    key_prefix: str | None = Field(
+        None, description="Prefix of state keys; defaults to the platform name (<prefix>/<env>/<layer>.tfstate)."
+    )
+    conn_str_env: str | None = Field(
+        None,
+        description="pg backend: name of the environment variable holding the connection string "
+        "(never the connection string itself: it may carry a password).",
+    )
+    lock_timeout: Annotated[str, StringConstraints(pattern=r"^\d+[smh]$")] = Field(
+        "5m", description="How long Terraform waits for a state lock held by someone else."
+    )
+
+
+class EnvironmentSpec(Model):
+    """One environment (dev, staging, prod): where it lives and how carefully it is treated."""
+
+    account: str | None = Field(
+        None, description="Cloud account: AWS account id, GCP project id or Azure subscription id."
+    )
+    region: str | None = Field(None, description="Overrides the platform region for this environment.")
+    protect: bool = Field(
+        False,
+        description="Production-grade protection: deletion protection on every stateful resource, "
+        "multi-AZ databases, stricter review.",
+    )
+    max_gpu_nodes_per_pool: int | None = Field(
+        None, ge=0, description="Ceiling on any GPU pool's scaling.max in this environment (guardrail)."
+    )
+    tags: dict[str, str] = Field(default_factory=dict, description="Extra tags for this environment.")
+
+
+class Taint(Model):
+    key: str
+    value: str = ""
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] = "NoSchedule"
+
+
+class Scaling(Model):
+    """Autoscaling bounds. `desired` is explicit: a number Terraform owns, or `autoscaler`."""
+
+    min: int = Field(ge=0, description="Minimum number of nodes (0 lets the pool scale to zero).")
+    max: int = Field(ge=1, description="Maximum number of nodes: the cost ceiling of this pool.")
+    desired: int | Literal["autoscaler"] = Field(
+        description="A number: Terraform sets and keeps the node count (every apply resets it). "
+        "`autoscaler`: the pool starts at `min` and the cluster autoscaler owns the count; "
+        "Terraform ignores changes to it."
+    )
+
+
+Capacity = Literal["on_demand", "spot", "capacity_block"]
+
+
+class GpuPoolShape(Model):
+    """The fields of a GPU pool that may differ per environment (via `overrides`)."""
+
+    instance_types: list[str] = Field(min_length=1, description="GPU instance/machine types of the pool.")
+    capacity: Capacity = Field(
+        "on_demand", description="on_demand | spot | capacity_block (needs capacity_reservation_id)."
+    )
+    capacity_reservation_id: str | None = Field(
+        None, description="Capacity Block / reservation id when capacity is capacity_block."
+    )
+    scaling: Scaling
+    taints: list[Taint] = Field(
+        default_factory=lambda: [Taint(key="nvidia.com/gpu", value="true", effect="NoSchedule")],
+        description="Kubernetes taints; by default the standard GPU taint keeps non-GPU pods off.",
+    )
+    labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
+    image: str = Field(
+        "AL2023_x86_64_NVIDIA",
+        description="Node image with the GPU driver (AWS: AL2023_x86_64_NVIDIA, BOTTLEROCKET_x86_64_NVIDIA, ...).",
+    )
+    zones: list[str] | None = Field(None, description="Availability zones to place nodes in (default: all).")
+    disk_size_gb: int = Field(200, ge=20, le=16384, description="Root volume size in GiB.")
+    max_unavailable_percentage: int = Field(
+        33, ge=1, le=100, description="Share of nodes that may be replaced at once during updates."
+    )
+
+
+class GpuPoolSpec(GpuPoolShape):
+    overrides: dict[str, dict[str, object]] = Field(
+        default_factory=dict,
+        description="Per-environment changes, e.g. {dev: {instance_types: [g6.2xlarge], scaling: {max: 2}}}.",
+    )
+
+
+class ModelRegistrySpec(Model):
+    """The model registry as infrastructure: storage, retention, encryption, access, promotion path."""
+
+    stages: list[str] = Field(
+        min_length=1, description="Promotion path, in order; each stage is an environment name."
+    )
+    retention_days: int | None = Field(
+        None, ge=1, description="Expire non-current model artifact versions after this many days."
+    )
+    encryption: Literal["kms", "managed"] = Field(
+        "kms", description="kms: a customer-managed key per environment; managed: the cloud's default key."
+    )
+    promoters: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per stage, the principals allowed to register or promote models into it.",
+    )
+    readers: list[str] = Field(default_factory=list, description="Principals that may read every stage.")
+
+    @field_validator("promoters", mode="before")
+    @classmethod
+    def _list_means_every_stage(cls, value: object, info: object) -> object:
+        # `promoters: [a, b]` is shorthand for the same promoters on every stage; the checks
+        # module expands it once the stages are known.
+        if isinstance(value, list):
+            return {"*": value}
+        return value
+
+
+class ArtifactStoreSpec(Model):
+    retention_days: int | None = Field(
+        None, ge=1, description="Expire objects after this many days (none: keep forever)."
+    )
+    versioning: bool = Field(True, description="Keep previous versions of overwritten objects.")
+    noncurrent_retention_days: int = Field(
+        30, ge=1, description="Expire previous object versions after this many days."
+    )
+    readers: list[str] = Field(default_factory=list, description="Principals with read access.")
+    writers: list[str] = Field(default_factory=list, description="Principals with write access.")
+
+
+PipelineNeed = Literal["artifact_store", "metadata_store", "queue", "identity", "network"]
+PIPELINE_NEEDS: tuple[str, ...] = ("artifact_store", "metadata_store", "queue", "identity", "network")
+
+
+class MetadataStoreSpec(Model):
+    engine: Literal["postgres"] = "postgres"
+    instance_class: str = Field("db.t4g.medium", description="Database instance size.")
+    storage_gb: int = Field(50, ge=20, le=65536)
+    backup_retention_days: int = Field(14, ge=1, le=35)
+
+
+class QueueSpec(Model):
+    message_retention_hours: int = Field(96, ge=1, le=336)
+    visibility_timeout_seconds: int = Field(300, ge=0, le=43200)
+    max_receive_count: int = Field(5, ge=1, le=1000)
+
+
+class PipelinesSpec(Model):
+    orchestrator: Literal["kubeflow", "argo", "airflow", "sagemaker"] = "kubeflow"
+    namespace: str = Field("pipelines", description="Kubernetes namespace of the pipeline runner.")
+    service_account: str = Field("pipeline-runner", description="Service account the pipelines run as.")
+    needs: list[str] = Field(
+        default_factory=list,
+        description="What pipelines depend on: artifact_store, metadata_store, queue, identity, network.",
+    )
+    metadata_store: MetadataStoreSpec | None = Field(None, description="Database for pipeline metadata.")
+    queue: QueueSpec | None = Field(None, description="Work queue for pipeline steps.")
+
+
+class NetworkSpec(Model):
+    cidr: str = Field("10.0.0.0/16", pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")
+    zones: int = Field(3, ge=2, le=6, description="Number of availability zones to spread subnets over.")
+    single_nat_gateway: bool | None = Field(
+        None, description="One NAT gateway (cheaper) instead of one per zone; default: single unless protected."
+    )
+
+
+class ClusterSpec(Model):
+    kubernetes_version: str = Field("1.33", pattern=r"^1\.\d{2}$")
+    endpoint_public: bool = Field(False, description="Expose the API endpoint publicly (off by default).")
+    public_access_cidrs: list[str] = Field(default_factory=list)
+    admins: list[str] = Field(default_factory=list, description="Principals with cluster-admin access.")
+
+
+class ObservabilitySpec(Model):
+    prometheus: bool = True
+    grafana: bool = True
+    dcgm_exporter: bool = Field(True, description="NVIDIA DCGM exporter for GPU metrics.")
+    retention: str = Field("15d", pattern=r"^\d+[dhw]$")
+    grafana_admin_secret: str | None = Field(
+        None, description="Name of an existing Kubernetes secret with the Grafana admin credentials."
+    )
+
+
+class SecretsSpec(Model):
+    recovery_window_days: int = Field(
+        7, ge=0, le=30, description="Days a deleted secret can still be restored."
+    )
+
+
+class ParitySpec(Model):
+    allow: list[str] = Field(
+        default_factory=list,
+        description="Key patterns allowed to differ between environments, e.g. gpu_pools.*.scaling.",
+    )
+
+
+class Platform(Model):
+    """The whole platform, as declared."""
+
+    platform: Name = Field(description="Platform name: prefixes every resource and state key.")
+    target: TargetName = Field(description="Where it runs: aws | gcp | azure | local.")
+    region: str = Field(description="Default region of every environment.")
+    state: StateSpec
+    environments: dict[Name, EnvironmentSpec] = Field(min_length=1)
+    network: NetworkSpec = Field(default_factory=NetworkSpec)  # type: ignore[arg-type]
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec)  # type: ignore[arg-type]
+    gpu_pools: dict[Name, GpuPoolSpec] = Field(default_factory=dict)
+    model_registry: ModelRegistrySpec | None = None
+    artifact_stores: dict[Name, ArtifactStoreSpec] = Field(default_factory=dict)
+    pipelines: PipelinesSpec | None = None
+    observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)  # type: ignore[arg-type]
+    secrets: SecretsSpec = Field(default_factory=SecretsSpec)  # type: ignore[arg-type]
+    parity: ParitySpec = Field(default_factory=ParitySpec)  # type: ignore[arg-type]
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")

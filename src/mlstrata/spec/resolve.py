@@ -1,0 +1,76 @@
+"""Per-environment resolution: one concrete platform per environment, overrides applied."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from mlstrata.spec.models import EnvironmentSpec, GpuPoolShape, GpuPoolSpec, Platform
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; lists and scalars in `override` replace the base value."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def pool_shape_data(pool: GpuPoolSpec, raw_pool: dict[str, Any] | None, env: str) -> dict[str, Any]:
+    """The raw (unvalidated) shape of `pool` in `env`: declared keys plus that env's override."""
+    if raw_pool is not None:
+        base = {k: v for k, v in raw_pool.items() if k != "overrides"}
+    else:
+        base = pool.model_dump(exclude={"overrides"}, exclude_defaults=True)
+    override = pool.overrides.get(env, {})
+    return deep_merge(base, dict(override))
+
+
+@dataclass(frozen=True)
+class ResolvedEnv:
+    """Everything about one environment after overrides: what render and analysis read."""
+
+    name: str
+    spec: EnvironmentSpec
+    region: str
+    gpu_pools: dict[str, GpuPoolShape]
+    promoters: dict[str, list[str]]  # registry stage -> principals, "*" expanded
+
+    @property
+    def protect(self) -> bool:
+        return self.spec.protect
+
+
+def expand_promoters(platform: Platform) -> dict[str, list[str]]:
+    registry = platform.model_registry
+    if registry is None:
+        return {}
+    everywhere = registry.promoters.get("*", [])
+    return {
+        stage: sorted({*everywhere, *registry.promoters.get(stage, [])})
+        for stage in registry.stages
+    }
+
+
+def resolve(platform: Platform, raw: dict[str, Any] | None = None) -> dict[str, ResolvedEnv]:
+    """Resolve every environment. Assumes the spec passed `spec.checks` (overrides are valid)."""
+    raw_pools = (raw or {}).get("gpu_pools") or {}
+    promoters = expand_promoters(platform)
+    out: dict[str, ResolvedEnv] = {}
+    for env_name, env in platform.environments.items():
+        pools = {
+            name: GpuPoolShape.model_validate(pool_shape_data(pool, raw_pools.get(name), env_name))
+            for name, pool in platform.gpu_pools.items()
+        }
+        out[env_name] = ResolvedEnv(
+            name=env_name,
+            spec=env,
+            region=env.region or platform.region,
+            gpu_pools=pools,
+            promoters=promoters,
+        )
+    return out

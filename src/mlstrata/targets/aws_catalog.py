@@ -1,0 +1,63 @@
+"""AWS facts the spec is checked against: GPU instance families, node images, region names.
+
+Sources (read 2026-11): Amazon EC2 accelerated computing instance types
+https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html ; EKS managed node group AMI types
+https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html#AmazonEKS-Type-Nodegroup-amiType ;
+AL2 end of support for EKS AMIs https://docs.aws.amazon.com/eks/latest/userguide/eks-ami-deprecation-faqs.html
+"""
+
+from __future__ import annotations
+
+import re
+
+# NVIDIA GPU instance families (family -> CPU architecture). Trainium/Inferentia/Gaudi are
+# accelerators too, but they need Neuron/Habana images, not an NVIDIA GPU pool.
+GPU_FAMILIES: dict[str, str] = {
+    "g4dn": "x86_64",
+    "g5": "x86_64",
+    "g5g": "arm64",
+    "g6": "x86_64",
+    "g6e": "x86_64",
+    "g6f": "x86_64",
+    "gr6": "x86_64",
+    "gr6f": "x86_64",
+    "p3": "x86_64",
+    "p3dn": "x86_64",
+    "p4d": "x86_64",
+    "p4de": "x86_64",
+    "p5": "x86_64",
+    "p5e": "x86_64",
+    "p5en": "x86_64",
+    "p6-b200": "x86_64",
+    "p6-b300": "x86_64",
+    "p6e-gb200": "arm64",
+}
+
+# EKS managed node group images with the NVIDIA driver, by architecture.
+GPU_IMAGES: dict[str, str] = {
+    "AL2023_x86_64_NVIDIA": "x86_64",
+    "AL2023_ARM_64_NVIDIA": "arm64",
+    "BOTTLEROCKET_x86_64_NVIDIA": "x86_64",
+    "BOTTLEROCKET_ARM_64_NVIDIA": "arm64",
+}
+DEPRECATED_IMAGES: dict[str, str] = {
+    "AL2_x86_64_GPU": "AL2023_x86_64_NVIDIA",
+}
+
+CAPACITY_TYPES = {"on_demand": "ON_DEMAND", "spot": "SPOT", "capacity_block": "CAPACITY_BLOCK"}
+
+INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z][a-z0-9-]*?)\.(?P<size>[0-9]*[a-z]+[a-z0-9]*)$")
+REGION = re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx|us-gov|cn)-[a-z]+-\d$")
+ACCOUNT = re.compile(r"^\d{12}$")
+PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:(iam|sts)::\d{12}:(root|role/.+|user/.+|assumed-role/.+)$")
+
+
+def family_of(instance_type: str) -> str | None:
+    match = INSTANCE_TYPE.match(instance_type)
+    return match.group("family") if match else None
+
+
+def gpu_architecture(instance_type: str) -> str | None:
+    """x86_64 / arm64 for an NVIDIA GPU instance type; None when it is not one."""
+    family = family_of(instance_type)
+    return GPU_FAMILIES.get(family) if family else None

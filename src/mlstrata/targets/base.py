@@ -1,0 +1,38 @@
+"""What a target (aws, gcp, azure, local) provides to the renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from mlstrata.diagnostics import Diagnostic
+from mlstrata.spec.models import Layer, Platform
+from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.spec.source import Source
+
+
+@dataclass(frozen=True)
+class UnitFiles:
+    """The files of one root (environment x layer), relative to the unit directory."""
+
+    env: str
+    layer: Layer
+    files: dict[str, str]
+
+
+class Target(Protocol):
+    name: str
+    modules_package: str  # package-data folder holding this target's modules
+    owned_by_layer: dict[Layer, list[str]]  # what each layer owns, for the rendered README
+
+    def check(self, platform: Platform, source: Source) -> list[Diagnostic]:
+        """Target-specific validation (instance types, images, regions, principals)."""
+        ...
+
+    def render_unit(self, platform: Platform, env: ResolvedEnv, layer: Layer) -> UnitFiles:
+        """The root configuration of one environment x layer."""
+        ...
+
+    def render_bootstrap(self, platform: Platform) -> dict[str, str]:
+        """Roots that must exist before the units (e.g. the state bucket), by relative path."""
+        ...
