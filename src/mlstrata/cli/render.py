@@ -56,7 +56,8 @@ def render(
     else:
         units = sorted({"/".join(p.split("/")[1:3]) for p in tree.files if p.startswith("live/")})
         err_console.print(f"[green]✓[/] rendered {len(tree.files)} files into {target_dir} "
-                          f"({len(result.written)} written, {result.unchanged} unchanged, {len(result.removed)} removed)")
+                          f"({len(result.written)} written, {result.unchanged} unchanged, "
+                          f"{len(result.removed)} removed)")
         err_console.print(f"  units: {', '.join(units)}")
     raise typer.Exit(EXIT_OK)
 

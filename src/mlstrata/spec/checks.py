@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,7 +29,7 @@ def check_platform(platform: Platform, source: Source) -> list[Diagnostic]:
     out += _check_gpu_pools(platform, source)
     out += _check_registry(platform, source)
     out += _check_pipelines(platform, source)
-    from mlstrata.targets import TARGETS  # noqa: PLC0415 — targets import spec modules
+    from mlstrata.targets import TARGETS
 
     if platform.target not in TARGETS:
         out.append(diagnostics_at(source, ("target",), f"target `{platform.target}` is not available yet",
@@ -58,7 +59,7 @@ def _check_state(platform: Platform, source: Source) -> list[Diagnostic]:
     return out
 
 
-def _override_remap(pool: str, env: str, override: dict[str, Any], source: Source):  # type: ignore[no-untyped-def]
+def _override_remap(pool: str, env: str, override: dict[str, Any]) -> Callable[[KeyPath], KeyPath]:
     """Point an error in a resolved pool at the override key if the override set it."""
 
     def remap(path: KeyPath) -> KeyPath:
@@ -92,7 +93,7 @@ def _check_gpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
         for env in envs:
             override = dict(pool.overrides.get(env, {}))
             data = pool_shape_data(pool, raw_pools.get(name), env)
-            remap = _override_remap(name, env, override, source)
+            remap = _override_remap(name, env, override)
             try:
                 shape = GpuPoolShape.model_validate(data)
             except ValidationError as exc:
@@ -163,7 +164,7 @@ def _check_registry(platform: Platform, source: Source) -> list[Diagnostic]:
         seen.add(stage)
     raw_promoters = (source.data.get("model_registry") or {}).get("promoters")
     if isinstance(raw_promoters, dict):
-        for stage in registry.promoters:
+        for stage in registry.promoters_by_stage:
             if stage not in registry.stages:
                 hint = did_you_mean(stage, registry.stages)
                 out.append(diagnostics_at(

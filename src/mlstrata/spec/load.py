@@ -144,7 +144,7 @@ def _generic_hint(kind: str) -> str:
 
 def load_source(source: Source) -> LoadedSpec:
     """Validate parsed YAML; raise DiagnosticsError with every problem found."""
-    from mlstrata.spec.checks import check_platform  # noqa: PLC0415 — checks import this module
+    from mlstrata.spec.checks import check_platform
 
     if not isinstance(source.data, dict):
         raise DiagnosticsError([diagnostics_at(source, (), "the spec must be a YAML mapping",

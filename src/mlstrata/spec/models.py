@@ -129,20 +129,26 @@ class ModelRegistrySpec(Model):
     encryption: Literal["kms", "managed"] = Field(
         "kms", description="kms: a customer-managed key per environment; managed: the cloud's default key."
     )
-    promoters: dict[str, list[str]] = Field(
+    promoters: dict[str, list[str]] | list[str] = Field(
         default_factory=dict,
-        description="Per stage, the principals allowed to register or promote models into it.",
+        description="Per stage, the principals allowed to register or promote models into it "
+        "(a plain list means: the same principals for every stage).",
     )
     readers: list[str] = Field(default_factory=list, description="Principals that may read every stage.")
 
     @field_validator("promoters", mode="before")
     @classmethod
-    def _list_means_every_stage(cls, value: object, info: object) -> object:
+    def _list_means_every_stage(cls, value: object) -> object:
         # `promoters: [a, b]` is shorthand for the same promoters on every stage; the checks
         # module expands it once the stages are known.
         if isinstance(value, list):
             return {"*": value}
         return value
+
+    @property
+    def promoters_by_stage(self) -> dict[str, list[str]]:
+        """Promoters as a mapping (`*` = every stage); the list shorthand is already expanded."""
+        return self.promoters if isinstance(self.promoters, dict) else {"*": list(self.promoters)}
 
 
 class ArtifactStoreSpec(Model):
@@ -232,13 +238,13 @@ class Platform(Model):
     region: str = Field(description="Default region of every environment.")
     state: StateSpec
     environments: dict[Name, EnvironmentSpec] = Field(min_length=1)
-    network: NetworkSpec = Field(default_factory=NetworkSpec)  # type: ignore[arg-type]
-    cluster: ClusterSpec = Field(default_factory=ClusterSpec)  # type: ignore[arg-type]
+    network: NetworkSpec = Field(default_factory=NetworkSpec)
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
     gpu_pools: dict[Name, GpuPoolSpec] = Field(default_factory=dict)
     model_registry: ModelRegistrySpec | None = None
     artifact_stores: dict[Name, ArtifactStoreSpec] = Field(default_factory=dict)
     pipelines: PipelinesSpec | None = None
-    observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)  # type: ignore[arg-type]
-    secrets: SecretsSpec = Field(default_factory=SecretsSpec)  # type: ignore[arg-type]
-    parity: ParitySpec = Field(default_factory=ParitySpec)  # type: ignore[arg-type]
+    observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)
+    secrets: SecretsSpec = Field(default_factory=SecretsSpec)
+    parity: ParitySpec = Field(default_factory=ParitySpec)
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")

@@ -49,9 +49,9 @@ def expand_promoters(platform: Platform) -> dict[str, list[str]]:
     registry = platform.model_registry
     if registry is None:
         return {}
-    everywhere = registry.promoters.get("*", [])
+    everywhere = registry.promoters_by_stage.get("*", [])
     return {
-        stage: sorted({*everywhere, *registry.promoters.get(stage, [])})
+        stage: sorted({*everywhere, *registry.promoters_by_stage.get(stage, [])})
         for stage in registry.stages
     }
 

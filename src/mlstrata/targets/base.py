@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.spec.models import Layer, Platform
@@ -23,7 +23,7 @@ class UnitFiles:
 class Target(Protocol):
     name: str
     modules_package: str  # package-data folder holding this target's modules
-    owned_by_layer: dict[Layer, list[str]]  # what each layer owns, for the rendered README
+    owned_by_layer: ClassVar[dict[Layer, list[str]]]  # what each layer owns, for the rendered README
 
     def check(self, platform: Platform, source: Source) -> list[Diagnostic]:
         """Target-specific validation (instance types, images, regions, principals)."""

@@ -1,0 +1,87 @@
+"""The CLI as a user meets it: real processes, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+REPO = Path(__file__).resolve().parents[2]
+INVALID = REPO / "tests" / "testdata" / "spec" / "invalid"
+
+
+def mlstrata(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "mlstrata", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, check=False)
+
+
+def test_init_validate_render_check_from_scratch(tmp_path: Path) -> None:
+    assert mlstrata("init", "--target", "aws", cwd=tmp_path).returncode == 0
+    assert "target: aws" in (tmp_path / "platform.yaml").read_text()
+    again = mlstrata("init", cwd=tmp_path)
+    assert again.returncode == 2 and "already exists" in again.stderr and "--force" in again.stderr
+    assert mlstrata("validate", cwd=tmp_path).returncode == 0
+    check = mlstrata("render", "--check", cwd=tmp_path)
+    assert check.returncode == 1 and "out of date" in check.stderr
+    render = mlstrata("render", cwd=tmp_path)
+    assert render.returncode == 0, render.stderr
+    assert (tmp_path / "infra" / "live" / "prod" / "platform" / "main.tf").is_file()
+    assert mlstrata("render", "--check", cwd=tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("fixture", ["scaling_min_gt_max", "yaml_syntax", "unknown_key", "account_unquoted"])
+def test_bad_spec_exits_2_with_position_and_no_traceback(fixture: str, tmp_path: Path) -> None:
+    spec = INVALID / f"{fixture}.yaml"
+    for args in (["validate"], ["render", "--out", str(tmp_path / "out")]):
+        proc = mlstrata(*args, "--spec", str(spec))
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr + proc.stdout
+        assert f"{spec}:" in proc.stderr and "hint:" in proc.stderr
+    assert not (tmp_path / "out").exists(), "a bad spec must not write anything"
+
+
+def test_validate_json_output_lists_diagnostics() -> None:
+    proc = mlstrata("validate", "--spec", str(INVALID / "stage_not_env.yaml"), "--format", "json")
+    assert proc.returncode == 2
+    (diag,) = json.loads(proc.stdout)["diagnostics"]
+    assert diag["path"] == "model_registry.stages[1]" and diag["line"] == 11 and diag["column"] == 7
+
+
+def test_missing_spec_file_is_a_usage_error(tmp_path: Path) -> None:
+    proc = mlstrata("validate", cwd=tmp_path)
+    assert proc.returncode == 2 and "spec file not found" in proc.stderr and "mlstrata init" in proc.stderr
+
+
+def test_unknown_format_is_a_usage_error() -> None:
+    proc = mlstrata("validate", "--spec", str(REPO / "examples" / "aws" / "platform.yaml"), "--format", "xml")
+    assert proc.returncode == 2 and "unknown format" in proc.stderr
+
+
+def test_schema_validates_the_example_and_rejects_typos(tmp_path: Path) -> None:
+    proc = mlstrata("schema", "-o", str(tmp_path / "schema.json"))
+    assert proc.returncode == 0
+    schema = json.loads((tmp_path / "schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    yaml = YAML(typ="safe")
+    for spec in [REPO / "examples" / "aws" / "platform.yaml",
+                 *sorted((REPO / "tests" / "testdata" / "render").glob("*/spec.yaml"))]:
+        errors = list(validator.iter_errors(yaml.load(spec.read_text())))
+        assert not errors, f"{spec}: {errors[0].message}"
+    typo = yaml.load((INVALID / "unknown_key.yaml").read_text())
+    assert list(validator.iter_errors(typo)), "the schema must reject unknown keys"
+    assert mlstrata("schema").stdout == (tmp_path / "schema.json").read_text()
+
+
+def test_every_command_has_useful_help() -> None:
+    for command in ("init", "validate", "render", "schema"):
+        proc = mlstrata(command, "--help")
+        assert proc.returncode == 0
+        assert len(proc.stdout.split()) > 25, f"`{command} --help` says too little"
