@@ -59,6 +59,12 @@ class EnvironmentSpec(Model):
     max_gpu_nodes_per_pool: int | None = Field(
         None, ge=0, description="Ceiling on any GPU pool's scaling.max in this environment (guardrail)."
     )
+    gpu_budget_monthly_usd: float | None = Field(
+        None, gt=0, description="Monthly GPU budget: `mlstrata cost` fails when the pools' maxima can exceed it."
+    )
+    allowed_gpu_families: list[str] | None = Field(
+        None, description="Instance families GPU pools may use here, e.g. [g6, g6e] for \"no p5 in dev\"."
+    )
     tags: dict[str, str] = Field(default_factory=dict, description="Extra tags for this environment.")
 
 
@@ -117,6 +123,11 @@ class GpuPoolSpec(GpuPoolShape):
     )
 
 
+class RegisteredModelSpec(Model):
+    description: str = Field("", description="What the model is for.")
+    tags: dict[str, str] = Field(default_factory=dict)
+
+
 class ModelRegistrySpec(Model):
     """The model registry as infrastructure: storage, retention, encryption, access, promotion path."""
 
@@ -135,6 +146,10 @@ class ModelRegistrySpec(Model):
         "(a plain list means: the same principals for every stage).",
     )
     readers: list[str] = Field(default_factory=list, description="Principals that may read every stage.")
+    models: dict[Name, RegisteredModelSpec] = Field(
+        default_factory=dict,
+        description="Registered models that exist in every stage's registry (their versions are runtime, not infra).",
+    )
 
     @field_validator("promoters", mode="before")
     @classmethod

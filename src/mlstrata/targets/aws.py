@@ -345,8 +345,10 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
             reader_principal_arns=store.readers, writer_principal_arns=store.writers, protect=protect,
         ))
         bucket_arns.append(f"module.{mod}.bucket_arn")
-    if platform.model_registry is not None:
-        registry = platform.model_registry
+    registry = platform.model_registry
+    if registry is not None and env.name in registry.stages:
+        # Each environment holds its own stage of the promotion path; promoting = registering
+        # a model version into the next environment's registry, which only its promoters may do.
         if registry.encryption == "kms":
             main.append(_module(
                 "registry_kms", "kms_key", description=f"{name}: model registry artifacts",
@@ -362,16 +364,23 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
             access_log_bucket=Expr("module.access_logs.bucket_id"),
             reader_principal_arns=registry.readers, writer_principal_arns=stage_promoters, protect=protect,
         ))
-        main.append(_module(
-            "model_registry", "model_registry", name=name, stages=list(registry.stages),
-            promoter_principal_arns_by_stage=env.promoters, reader_principal_arns=registry.readers,
-            protect=protect,
-        ))
+        group_outputs = []
+        for model in registry.models or {"": None}:
+            label = f"model_registry_{model.replace('-', '_')}" if model else "model_registry"
+            main.append(_module(
+                label, "model_registry", name=f"{platform.platform}-{model}" if model else platform.platform,
+                stages=[env.name], promoter_principal_arns_by_stage={env.name: stage_promoters},
+                reader_principal_arns=registry.readers, protect=protect,
+            ))
+            group_outputs.append(f"module.{label}.model_package_group_arns")
+        # every module's map is keyed by this stage, so list the values instead of merging maps
+        groups = (f"values({group_outputs[0]})" if len(group_outputs) == 1
+                  else "flatten([" + ", ".join(f"values({g})" for g in group_outputs) + "])")
         outputs += [
             _output("registry_bucket_arn", "module.registry_bucket.bucket_arn", "Bucket of model artifacts."),
             _output("registry_kms_key_arn", registry_key, "KMS key of the model registry."),
-            _output("model_package_group_arns", "module.model_registry.model_package_group_arns",
-                    "SageMaker model package group per promotion stage."),
+            _output("model_package_group_arns", groups,
+                    "SageMaker model package groups of this environment's stage."),
         ]
         bucket_arns.append("module.registry_bucket.bucket_arn")
 
@@ -456,10 +465,11 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
             inputs["queue_arns"] = Expr("[" + ", ".join(queue_arns) + "]")
         if secret_arns:
             inputs["secret_arns"] = Expr("[" + ", ".join(secret_arns) + "]")
-        if platform.model_registry is not None:
-            inputs["model_package_group_arns"] = Expr(f"values({base}.model_package_group_arns)")
-        inputs["kms_key_arns"] = Expr(f"[{base}.kms_key_arn]" if platform.model_registry is None else
-                                      f"distinct([{base}.kms_key_arn, {base}.registry_kms_key_arn])")
+        has_registry = platform.model_registry is not None and env.name in platform.model_registry.stages
+        if has_registry:
+            inputs["model_package_group_arns"] = Expr(f"{base}.model_package_group_arns")
+        inputs["kms_key_arns"] = Expr(f"distinct([{base}.kms_key_arn, {base}.registry_kms_key_arn])" if has_registry
+                                      else f"[{base}.kms_key_arn]")
         main.append(_module("pipeline_deps", "pipeline_deps", **inputs))
         outputs.append(_output("pipeline_role_arn", "module.pipeline_deps.pipeline_role_arn",
                                "IAM role for the pipeline runner service account (IRSA)."))

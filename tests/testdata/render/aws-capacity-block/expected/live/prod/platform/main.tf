@@ -19,7 +19,7 @@ module "pipeline_deps" {
   namespace                = "pipelines"
   service_account          = "pipeline-runner"
   artifact_bucket_arns     = data.terraform_remote_state.base.outputs.artifact_bucket_arns
-  model_package_group_arns = values(data.terraform_remote_state.base.outputs.model_package_group_arns)
+  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
   kms_key_arns             = distinct([data.terraform_remote_state.base.outputs.kms_key_arn, data.terraform_remote_state.base.outputs.registry_kms_key_arn])
 }
 

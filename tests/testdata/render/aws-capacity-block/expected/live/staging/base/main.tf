@@ -108,11 +108,10 @@ module "registry_bucket" {
 module "model_registry" {
   source = "../../../modules/model_registry"
 
-  name   = "frontier-staging"
-  stages = ["staging", "prod"]
+  name   = "frontier"
+  stages = ["staging"]
   promoter_principal_arns_by_stage = {
     staging = ["arn:aws:iam::333333333333:role/release"]
-    prod    = ["arn:aws:iam::333333333333:role/release"]
   }
   reader_principal_arns = ["arn:aws:iam::222222222222:role/serving"]
   protect               = false

@@ -46,7 +46,7 @@ module "pipeline_deps" {
   artifact_bucket_arns     = data.terraform_remote_state.base.outputs.artifact_bucket_arns
   queue_arns               = [module.pipeline_queue.queue_arn]
   secret_arns              = [module.metadata_store.metadata_store_master_user_secret_arn]
-  model_package_group_arns = values(data.terraform_remote_state.base.outputs.model_package_group_arns)
+  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
   kms_key_arns             = distinct([data.terraform_remote_state.base.outputs.kms_key_arn, data.terraform_remote_state.base.outputs.registry_kms_key_arn])
 }
 

@@ -146,21 +146,31 @@ module "registry_bucket" {
   versioning                        = true
   noncurrent_version_retention_days = 365
   access_log_bucket                 = module.access_logs.bucket_id
-  reader_principal_arns             = []
+  reader_principal_arns             = ["arn:aws:iam::333333333333:role/model-serving"]
   writer_principal_arns             = ["arn:aws:iam::222222222222:role/ml-release"]
   protect                           = false
 }
 
-module "model_registry" {
+module "model_registry_fraud_detector" {
   source = "../../../modules/model_registry"
 
-  name   = "acme-ml-staging"
-  stages = ["dev", "staging", "prod"]
+  name   = "acme-ml-fraud-detector"
+  stages = ["staging"]
   promoter_principal_arns_by_stage = {
-    dev     = []
     staging = ["arn:aws:iam::222222222222:role/ml-release"]
-    prod    = ["arn:aws:iam::333333333333:role/ml-release"]
   }
-  reader_principal_arns = []
+  reader_principal_arns = ["arn:aws:iam::333333333333:role/model-serving"]
+  protect               = false
+}
+
+module "model_registry_recommender" {
+  source = "../../../modules/model_registry"
+
+  name   = "acme-ml-recommender"
+  stages = ["staging"]
+  promoter_principal_arns_by_stage = {
+    staging = ["arn:aws:iam::222222222222:role/ml-release"]
+  }
+  reader_principal_arns = ["arn:aws:iam::333333333333:role/model-serving"]
   protect               = false
 }
