@@ -18,8 +18,8 @@ What the cdktf data cannot tell (recorded honestly in the output):
 - A struct-typed property that is *not* documented as a block is an attribute whose value is an object or
   a collection of objects. It is either a plugin-framework nested attribute (only `name = {...}` /
   `name = [{...}]` is accepted) or a plain object-typed attribute (type `list(object(...))`, for which
-  Terraform also accepts block syntax). cdktf types both alike. Where a child is required while the
-  attribute itself is optional, it cannot be a plain object type (cdktf copies the parent's flags onto
+  Terraform also accepts block syntax). cdktf types both alike. Where a child's required flag differs
+  from the attribute's own, it cannot be a plain object type (cdktf copies the parent's flags onto
   object-type children), so block syntax is known to be rejected; otherwise it is "unknown".
 - min_items: cdktf only keeps "at least one" (min_items >= 1 -> required); max_items only when it is 1.
 - Optional+computed attributes look like optional ones; defaults, validators, conflicts and deprecations
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import email.parser
+import hashlib
 import io
 import json
 import re
@@ -52,11 +53,11 @@ SCRIPT = "scripts/extract_provider_schema.py"
 FORMAT_VERSION = 1
 
 # Properties cdktf adds for Terraform meta-arguments; never part of a provider schema.
-CDKTF_META_PROPS = frozenset(
-    {"connection", "count", "dependsOn", "forEach", "lifecycle", "provider", "provisioners"}
-)
+CDKTF_META_PROPS = frozenset({"connection", "count", "dependsOn", "forEach", "lifecycle", "provider", "provisioners"})
 
-_DOCS_LINK = re.compile(r"\{@link (https://registry\.terraform\.io/providers/([^/\s]+)/([^/\s]+)/([^/\s]+)/docs\S*) ([^}]+)\}")
+_DOCS_LINK = re.compile(
+    r"\{@link (https://registry\.terraform\.io/providers/([^/\s]+)/([^/\s]+)/([^/\s]+)/docs\S*) ([^}]+)\}"
+)
 _ANCHOR = re.compile(r"\{@link https://registry\.terraform\.io/\S*#([A-Za-z0-9_-]+) [^}]*\}")
 _TOP_LEVEL = re.compile(r"^(?:function (\w+)\(|class (\w+) extends)", re.MULTILINE)
 _HCL_ENTRY = re.compile(
@@ -184,9 +185,7 @@ class JsIndex:
 
 
 def _hcl_entries(chunk: str) -> dict[str, HclEntry]:
-    return {
-        m.group(1): HclEntry(m.group(2) == "true", m.group(3), m.group(4)) for m in _HCL_ENTRY.finditer(chunk)
-    }
+    return {m.group(1): HclEntry(m.group(2) == "true", m.group(3), m.group(4)) for m in _HCL_ENTRY.finditer(chunk)}
 
 
 def _getters(chunk: str) -> dict[str, str]:
@@ -340,10 +339,10 @@ class Extractor:
             nesting = entry.kind if entry and entry.kind in ("list", "set") else "list"
         else:
             nesting = "single"
-        child_required = any(a.get("required") for a in child["attributes"].values())
-        # cdktf copies an object type's optional/required onto its children; a required child under an
-        # optional parent therefore proves a framework nested attribute, which rejects block syntax.
-        block_syntax = "rejected" if (optional and child_required) else "unknown"
+        # cdktf copies an object type's optional/required flags onto its children, so a child whose flag
+        # differs from the parent's proves a framework nested attribute, which rejects block syntax.
+        mixed = any(a.get("required") != (not optional) for a in child["attributes"].values())
+        block_syntax = "rejected" if mixed else "unknown"
         return {
             "required": not optional,
             "type": _type_string(shape, entry),
@@ -451,6 +450,18 @@ def parse_type_args(values: Iterable[str]) -> set[tuple[str, str]]:
     return out
 
 
+def _command(args: argparse.Namespace) -> str:
+    """The command line that regenerates the file (wheel by file name: its location is local)."""
+    parts = ["python", SCRIPT, "--wheel", args.wheel.name, "--provider", args.provider]
+    if args.all:
+        parts.append("--all")
+    for scanned in args.scan or []:
+        parts += ["--scan", scanned.as_posix()]
+    for types in args.types or []:
+        parts += ["--types", types]
+    return " ".join([*parts, "--out", args.out.as_posix()])
+
+
 def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     wheel = read_wheel(args.wheel)
     refs, provider = catalog(wheel.assembly)
@@ -471,9 +482,12 @@ def build(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     load_js(args.wheel, wheel, {r.lib_dir for r in selected})
     out: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
-        "source": {
+        # "_header" sorts first in the sorted output, so provenance opens the file.
+        "_header": {
+            "command": _command(args),
             "generated_by": SCRIPT,
             "package": wheel.package,
+            "package_sha256": hashlib.sha256(args.wheel.read_bytes()).hexdigest(),
             "package_version": wheel.version,
             "jsii_assembly": f"{wheel.assembly['name']}@{wheel.assembly['version']}",
             "provider": f"registry.terraform.io/{provider['namespace']}/{provider['name']}",

@@ -1,0 +1,322 @@
+"""Read HCL (Terraform's native syntax) with tree-sitter into `HclFile` values.
+
+Only structure is turned into Python objects: bodies, blocks, attributes, and the values of literal
+expressions. Non-literal expressions are kept as text (`expr_text`) and never walked.
+
+Known gaps of the tree-sitter-hcl 1.2.0 grammar: a number with an exponent but no fraction (`1e3`)
+is read as `1` followed by a name, giving a syntax error; JSON syntax (`.tf.json`) is not read.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import tree_sitter
+import tree_sitter_hcl
+
+from mlstrata.diagnostics import Diagnostic, Where, error
+from mlstrata.hcl.literals import number, strip_indent, unescape_heredoc, unescape_quoted
+from mlstrata.hcl.model import UNKNOWN, Attribute, Block, Body, ExprKind, HclFile, Value
+from mlstrata.hcl.syntax import syntax_errors
+
+Node = tree_sitter.Node
+
+_KIND_OF: dict[str, ExprKind] = {
+    "variable_expr": "reference",
+    "function_call": "function_call",
+    "conditional": "conditional",
+    "operation": "operation",
+    "for_expr": "for",
+    "template_expr": "template",
+    "collection_value": "collection",
+    "literal_value": "literal",
+}
+
+
+@cache
+def _language() -> tree_sitter.Language:
+    return tree_sitter.Language(tree_sitter_hcl.language())
+
+
+class _Reader:
+    """Converts one tree; holds the source and the diagnostics found while converting."""
+
+    def __init__(self, src: bytes, filename: str) -> None:
+        self.src = src
+        self.filename = filename
+        self.ascii = src.isascii()
+        self.errors: list[Diagnostic] = []
+
+    # -- positions
+
+    def column(self, node: Node) -> int:
+        """1-based column in characters (tree-sitter counts bytes)."""
+        row_col = node.start_point.column
+        if self.ascii or row_col == 0:
+            return row_col + 1
+        start = node.start_byte
+        return len(self.src[start - row_col : start].decode("utf-8", "replace")) + 1
+
+    def where(self, node: Node) -> Where:
+        return Where(self.filename, node.start_point.row + 1, self.column(node))
+
+    def text(self, node: Node) -> str:
+        return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    # -- structure
+
+    def body(self, node: Node | None) -> Body:
+        attributes: dict[str, Attribute] = {}
+        blocks: list[Block] = []
+        if node is None:
+            return Body(attributes, blocks)
+        for child in node.children:
+            kind = child.type
+            if kind == "attribute":
+                attr = self.attribute(child)
+                if attr is None:
+                    continue
+                if attr.name in attributes:
+                    self.duplicate(child, attr.name, attributes[attr.name].line)
+                    continue
+                attributes[attr.name] = attr
+            elif kind == "block":
+                block = self.block(child)
+                if block is not None:
+                    blocks.append(block)
+        return Body(attributes, blocks)
+
+    def duplicate(self, node: Node, name: str, first_line: int) -> None:
+        self.errors.append(
+            error(
+                f'Attribute redefined: "{name}" was already set at line {first_line}',
+                where=self.where(node),
+                hint="Each argument may be set only once in a block.",
+                code="hcl.duplicate_attribute",
+            )
+        )
+
+    def block(self, node: Node) -> Block | None:
+        block_type = ""
+        labels: list[str] = []
+        body: Node | None = None
+        src = self.src
+        for child in node.children:
+            kind = child.type
+            if kind == "identifier":
+                name = src[child.start_byte : child.end_byte].decode("utf-8", "replace")
+                if block_type:
+                    labels.append(name)
+                else:
+                    block_type = name
+            elif kind == "string_lit":
+                labels.append(unescape_quoted(self.string_raw(child)))
+            elif kind == "body":
+                body = child
+        if not block_type:
+            return None
+        start = node.start_point
+        column = start.column + 1 if self.ascii else self.column(node)
+        return Block(block_type, labels, self.body(body), start.row + 1, column, node.end_point.row + 1)
+
+    def attribute(self, node: Node) -> Attribute | None:
+        kids = node.children
+        if len(kids) < 3:
+            return None  # a broken attribute: the syntax pass reports it
+        ident, expr = kids[0], kids[-1]
+        if ident.type != "identifier" or expr.type != "expression":
+            return None
+        value, known, kind = self.expression(expr)
+        src = self.src
+        start = node.start_point
+        column = start.column + 1 if self.ascii else self.column(node)
+        return Attribute(
+            src[ident.start_byte : ident.end_byte].decode("utf-8", "replace"),
+            src[expr.start_byte : expr.end_byte].decode("utf-8", "replace"),
+            start.row + 1,
+            column,
+            value if known else UNKNOWN,
+            value,
+            kind,
+            node.end_point.row + 1,
+        )
+
+    # -- expressions
+
+    def expression(self, expr: Node) -> tuple[Value, bool, ExprKind]:
+        """(partial value, fully known, kind) of an `expression` node."""
+        node = expr
+        while node.type == "expression":
+            kids = node.children
+            if len(kids) == 1:
+                node = kids[0]
+            elif len(kids) == 3 and kids[0].type == "(":
+                node = kids[1]
+            else:
+                return UNKNOWN, False, "reference"  # a traversal: var.x, a.b[0], x[*].y
+        kind = node.type
+        if kind == "literal_value":
+            value, known = self.literal(node)
+            return value, known, "literal"
+        if kind == "collection_value":
+            coll = node.children[0]
+            if coll.type == "tuple":
+                value, known = self.tuple_value(coll)
+            elif coll.type == "object":
+                value, known = self.object_value(coll)
+            else:
+                return UNKNOWN, False, "other"
+            return value, known, "literal" if known else "collection"
+        if kind == "template_expr":
+            tmpl = node.children[0]
+            if tmpl.type == "heredoc_template":
+                value, known = self.heredoc(tmpl)
+                return value, known, "literal" if known else "template"
+            return UNKNOWN, False, "template"
+        if kind == "operation":
+            value, known = self.negative(node)
+            return value, known, "literal" if known else "operation"
+        return UNKNOWN, False, _KIND_OF.get(kind, "other")
+
+    def literal(self, node: Node) -> tuple[Value, bool]:
+        lit = node.children[0]
+        kind = lit.type
+        if kind == "string_lit":
+            raw = self.string_raw(lit)
+            if "\n" in raw:
+                self.multiline(lit)
+            return unescape_quoted(raw), True
+        if kind == "numeric_lit":
+            return number(self.text(lit)), True
+        if kind == "bool_lit":
+            return self.src[lit.start_byte] == 0x74, True  # "t"rue
+        if kind == "null_lit":
+            return None, True
+        return UNKNOWN, False
+
+    def multiline(self, node: Node) -> None:
+        self.errors.append(
+            error(
+                "Invalid multi-line string: quoted strings may not span lines",
+                where=self.where(node),
+                hint="Use a heredoc (<<-EOT ... EOT) or \\n escapes.",
+                code="hcl.syntax",
+            )
+        )
+
+    def string_raw(self, node: Node) -> str:
+        """The text between the quotes of a string literal."""
+        start, end = node.start_byte + 1, node.end_byte - 1
+        if end < start or self.src[end] != 0x22:  # no closing quote (a syntax error)
+            end = node.end_byte
+        return self.src[start:end].decode("utf-8", "replace")
+
+    def tuple_value(self, node: Node) -> tuple[Value, bool]:
+        items: list[Value] = []
+        known = True
+        for child in node.children:
+            if child.type == "expression":
+                value, ok, _ = self.expression(child)
+                items.append(value)
+                known = known and ok
+        return items, known
+
+    def object_value(self, node: Node) -> tuple[Value, bool]:
+        items: dict[str, Value] = {}
+        known = True
+        for elem in node.children:
+            if elem.type != "object_elem":
+                continue
+            parts = elem.children
+            key = self.object_key(parts[0]) if len(parts) == 3 else None
+            if key is None:
+                return UNKNOWN, False  # a computed key: the object's shape is unknown
+            val_node = parts[2]
+            value, ok, _ = self.expression(val_node)
+            items[key] = value
+            known = known and ok
+        return items, known
+
+    def object_key(self, node: Node) -> str | None:
+        inner = _unwrap(node)
+        if inner is None:
+            return None
+        if inner.type == "variable_expr":
+            return self.text(inner)  # a bare identifier key: `a = 1`
+        if inner.type == "literal_value":
+            value, _ = self.literal(inner)
+            return value if isinstance(value, str) else None
+        return None
+
+    def heredoc(self, node: Node) -> tuple[Value, bool]:
+        idents = [c for c in node.named_children if c.type == "heredoc_identifier"]
+        for c in node.named_children:
+            if c.type in ("template_interpolation", "template_directive"):
+                return UNKNOWN, False
+        if len(idents) < 2:
+            return UNKNOWN, False
+        src = self.src
+        open_end = src.find(b"\n", idents[0].end_byte)
+        close_line = src.rfind(b"\n", 0, idents[-1].start_byte) + 1
+        ok = 0 <= open_end < close_line
+        text = src[open_end + 1 : close_line].decode("utf-8", "replace") if ok else ""
+        start = node.named_child(0)
+        if start is not None and self.text(start).startswith("<<-"):
+            text = strip_indent(text)
+        return unescape_heredoc(text), True
+
+    def negative(self, node: Node) -> tuple[Value, bool]:
+        unary = node.named_child(0)
+        if unary is None or unary.type != "unary_operation" or unary.child_count != 2:
+            return UNKNOWN, False
+        op, operand = unary.child(0), unary.child(1)
+        if op is None or operand is None or op.type != "-" or operand.type != "literal_value":
+            return UNKNOWN, False
+        value, known = self.literal(operand)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value, known
+        return UNKNOWN, False
+
+
+def _unwrap(expr: Node) -> Node | None:
+    """The single node an `expression` stands for, through parentheses; None for a traversal."""
+    node = expr
+    while node.type == "expression":
+        if node.named_child_count != 1:
+            return None
+        child = node.named_child(0)
+        if child is None:
+            return None
+        node = child
+    return node
+
+
+def parse_text(text: str | bytes, filename: str = "<text>") -> HclFile:
+    """Parse HCL source; syntax errors come back in `HclFile.errors`, never raised."""
+    src = text.encode("utf-8") if isinstance(text, str) else text
+    tree = tree_sitter.Parser(_language()).parse(src)
+    reader = _Reader(src, filename)
+    root = tree.root_node
+    body_node = next((c for c in root.named_children if c.type == "body"), None)
+    body = reader.body(body_node)
+    errors = syntax_errors(root, reader.where) if root.has_error else []
+    return HclFile(filename=filename, body=body, errors=sorted(errors + reader.errors, key=_order))
+
+
+def parse_file(path: str | Path) -> HclFile:
+    """Parse one .tf file; an unreadable file gives an `HclFile` with one error."""
+    p = Path(path)
+    try:
+        src = p.read_bytes()
+    except OSError as exc:
+        return HclFile(
+            filename=str(p),
+            body=Body(),
+            errors=[error(f"Cannot read file: {exc.strerror}", where=Where(str(p)), code="hcl.read")],
+        )
+    return parse_text(src, str(p))
+
+
+def _order(d: Diagnostic) -> tuple[int, int]:
+    return (d.where.line, d.where.column) if d.where else (0, 0)
