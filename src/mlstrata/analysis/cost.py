@@ -1,0 +1,420 @@
+"""GPU cost: what each environment's GPU pools cost per hour and per month (730 h), before anyone applies.
+
+Per pool the nodes are priced at the pool's capacity (on-demand, spot, or capacity block: negotiated
+price from the overlay, else the on-demand rate, labelled so). A pool whose type or region has no
+price is *unpriced*: reported as such with a warning naming the closest known types, never as zero.
+Multi-type pools are priced at their first (primary) type; the range across the types is noted.
+Budgets (`gpu_budget_monthly_usd`) fail when the pools' maxima can exceed them; families outside
+`allowed_gpu_families` fail too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from mlstrata.diagnostics import Diagnostic, Severity, error, warning
+from mlstrata.pricing.catalog import CLOUDS, Price
+from mlstrata.pricing.resolve import PriceBook, Quote
+from mlstrata.spec.models import GpuPoolShape, Platform
+from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.spec.source import KeyPath, Source, format_path
+from mlstrata.targets.aws_catalog import family_of
+
+HOURS_PER_MONTH = 730
+
+
+def pricing_cloud(target: str) -> str:
+    """The cloud whose prices apply: the target's, or AWS for the local target (it emulates AWS pools)."""
+    return target if target in CLOUDS else "aws"
+
+
+def instance_family(cloud: str, instance_type: str) -> str:
+    """The family `allowed_gpu_families` names: p5 (AWS p5.48xlarge), a3 (GCP a3-highgpu-8g),
+    NCads_H100_v5 (Azure Standard_NC40ads_H100_v5: the size digits dropped)."""
+    if cloud == "aws":
+        return family_of(instance_type) or instance_type.split(".", 1)[0]
+    if cloud == "gcp":
+        return instance_type.split("-", 1)[0]
+    return re.sub(r"\d+", "", instance_type.removeprefix("Standard_"), count=1)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The hourly price of one node and what it is (on-demand, spot, capacity block ...)."""
+
+    price: Price
+    basis: str
+
+
+def node_rate(quote: Quote, capacity: str) -> Rate | None:
+    """The per-node hourly rate for a capacity type, or None when it is unknown."""
+    if capacity == "spot":
+        return Rate(quote.spot, "spot") if quote.spot else None
+    if capacity == "capacity_block":
+        if quote.capacity_block:
+            return Rate(quote.capacity_block, "capacity block (negotiated price)")
+        return Rate(quote.on_demand, "capacity block priced at the on-demand rate") if quote.on_demand else None
+    return Rate(quote.on_demand, "on-demand") if quote.on_demand else None
+
+
+@dataclass(frozen=True)
+class PoolCost:
+    env: str
+    pool: str
+    cloud: str
+    region: str
+    capacity: str
+    instance_types: tuple[str, ...]
+    min: int
+    desired: int
+    max: int
+    desired_from_autoscaler: bool
+    rate: Rate | None
+    on_demand_per_hour: float | None  # per node, primary type, for the on-demand vs spot comparison
+    spot_per_hour: float | None
+    type_range_monthly_max: tuple[float, float] | None  # monthly at max, cheapest and dearest priced type
+    unpriced_types: tuple[str, ...] = ()
+
+    @property
+    def instance_type(self) -> str:
+        return self.instance_types[0]
+
+    @property
+    def priced(self) -> bool:
+        return self.rate is not None
+
+    def hourly(self, nodes: int) -> float | None:
+        return None if self.rate is None else nodes * self.rate.price.usd_per_hour
+
+    def monthly(self, nodes: int) -> float | None:
+        hourly = self.hourly(nodes)
+        return None if hourly is None else hourly * HOURS_PER_MONTH
+
+    def to_dict(self) -> dict[str, object]:
+        def money(v: float | None) -> float | None:
+            return None if v is None else round(v, 2)
+
+        def per_node_monthly(v: float | None) -> float | None:
+            return None if v is None else round(v * HOURS_PER_MONTH, 2)
+
+        return {
+            "pool": self.pool,
+            "instance_type": self.instance_type,
+            "instance_types": list(self.instance_types),
+            "capacity": self.capacity,
+            "priced": self.priced,
+            "rate_basis": self.rate.basis if self.rate else None,
+            "rate": self.rate.price.to_dict() if self.rate else None,
+            "nodes": {"min": self.min, "desired": self.desired, "max": self.max,
+                      "desired_from_autoscaler": self.desired_from_autoscaler},
+            "hourly": {k: money(self.hourly(n)) for k, n in (("min", self.min), ("desired", self.desired),
+                                                             ("max", self.max))},
+            "monthly": {k: money(self.monthly(n)) for k, n in (("min", self.min), ("desired", self.desired),
+                                                               ("max", self.max))},
+            "per_node_monthly": {"on_demand": per_node_monthly(self.on_demand_per_hour),
+                                 "spot": per_node_monthly(self.spot_per_hour)},
+            "type_range_monthly_max": (None if self.type_range_monthly_max is None
+                                       else [round(v, 2) for v in self.type_range_monthly_max]),
+            "unpriced_types": list(self.unpriced_types),
+        }
+
+
+@dataclass(frozen=True)
+class EnvCost:
+    name: str
+    region: str
+    budget_monthly_usd: float | None
+    pools: tuple[PoolCost, ...]
+
+    def total_monthly(self, which: str) -> float:
+        """Sum over priced pools at min, desired or max (unpriced pools are listed apart, not as zero)."""
+        total = 0.0
+        for p in self.pools:
+            value = p.monthly(getattr(p, which))
+            if value is not None:
+                total += value
+        return total
+
+    @property
+    def unpriced(self) -> list[str]:
+        return [p.pool for p in self.pools if not p.priced]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "region": self.region,
+            "budget_monthly_usd": self.budget_monthly_usd,
+            "pools": [p.to_dict() for p in self.pools],
+            "monthly": {w: round(self.total_monthly(w), 2) for w in ("min", "desired", "max")},
+            "unpriced_pools": self.unpriced,
+            "complete": not self.unpriced,
+        }
+
+
+@dataclass(frozen=True)
+class CostReport:
+    platform: str
+    cloud: str
+    envs: tuple[EnvCost, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    def total_monthly(self, which: str) -> float:
+        return sum(e.total_monthly(which) for e in self.envs)
+
+    @property
+    def failed(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "platform": self.platform,
+            "cloud": self.cloud,
+            "hours_per_month": HOURS_PER_MONTH,
+            "environments": {e.name: e.to_dict() for e in self.envs},
+            "monthly": {w: round(self.total_monthly(w), 2) for w in ("min", "desired", "max")},
+            "complete": all(not e.unpriced for e in self.envs),
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+def _at(source: Source | None, severity: Severity, path: KeyPath, summary: str, hint: str, code: str,
+        detail: str = "") -> Diagnostic:
+    where = source.where(path) if source is not None else None
+    make = error if severity is Severity.ERROR else warning
+    return make(summary, where=where, path=format_path(path), hint=hint, code=code, detail=detail)
+
+
+def _pool_path(source: Source | None, pool: str, env: str, key: str) -> KeyPath:
+    """Point at the override's key when this environment's override sets it, else at the pool's."""
+    override: KeyPath = ("gpu_pools", pool, "overrides", env, key)
+    if source is not None and source.has(override):
+        return override
+    return ("gpu_pools", pool, key)
+
+
+def price_pool(book: PriceBook, cloud: str, env: ResolvedEnv, name: str, shape: GpuPoolShape,
+               source: Source | None = None) -> tuple[PoolCost, list[Diagnostic]]:
+    """Cost of one pool in one environment, plus warnings for what could not be priced."""
+    diags: list[Diagnostic] = []
+    rates: dict[str, Rate | None] = {}
+    for itype in shape.instance_types:
+        rates[itype] = node_rate(book.quote(cloud, env.region, itype), shape.capacity)
+    primary = shape.instance_types[0]
+    quote = book.quote(cloud, env.region, primary)
+    unpriced = tuple(t for t in shape.instance_types if rates[t] is None)
+    path = _pool_path(source, name, env.name, "instance_types")
+    for itype in unpriced:
+        q = book.quote(cloud, env.region, itype)
+        if q.known:  # the type is priced here, just not for this capacity
+            summary = f"no {shape.capacity.replace('_', '-')} price for {itype} in {env.region}"
+            hint = "Import one with `mlstrata pricing import` or use another capacity."
+        else:
+            elsewhere = book.regions(cloud, itype)
+            summary = f"no price for {itype} in {cloud}/{env.region} (environment `{env.name}`)"
+            if elsewhere:
+                hint = f"Priced in: {', '.join(elsewhere)}. Import a price with `mlstrata pricing import`."
+            else:
+                close = book.closest(cloud, env.region, itype)
+                hint = (f"Closest known types: {', '.join(close)}. " if close else "") + \
+                    "Import a price with `mlstrata pricing import` if the type is right."
+        detail = "The pool is reported as unpriced, not as free." if itype == primary else \
+            "The price range across the pool's types leaves this type out."
+        diags.append(_at(source, Severity.WARNING, path, summary, hint, "cost.unpriced", detail))
+    priced_monthly = sorted(r.price.usd_per_hour * shape.scaling.max * HOURS_PER_MONTH
+                            for r in rates.values() if r is not None)
+    type_range = (priced_monthly[0], priced_monthly[-1]) if len(shape.instance_types) > 1 and priced_monthly else None
+    scaling = shape.scaling
+    autoscaled = scaling.desired == "autoscaler"
+    cost = PoolCost(
+        env=env.name, pool=name, cloud=cloud, region=env.region, capacity=shape.capacity,
+        instance_types=tuple(shape.instance_types), min=scaling.min,
+        desired=scaling.min if isinstance(scaling.desired, str) else scaling.desired, max=scaling.max,
+        desired_from_autoscaler=autoscaled, rate=rates[primary],
+        on_demand_per_hour=quote.on_demand.usd_per_hour if quote.on_demand else None,
+        spot_per_hour=quote.spot.usd_per_hour if quote.spot else None,
+        type_range_monthly_max=type_range, unpriced_types=unpriced,
+    )
+    return cost, diags
+
+
+def check_policies(env: EnvCost, resolved: ResolvedEnv, cloud: str, source: Source | None) -> list[Diagnostic]:
+    """Budget and instance family policies of one environment."""
+    out: list[Diagnostic] = []
+    allowed = resolved.spec.allowed_gpu_families
+    if allowed is not None:
+        for pool in env.pools:
+            for itype in pool.instance_types:
+                family = instance_family(cloud, itype)
+                if family not in allowed:
+                    out.append(_at(source, Severity.ERROR, _pool_path(source, pool.pool, env.name, "instance_types"),
+                                   f"{itype} (family {family}) is not allowed in environment `{env.name}`",
+                                   f"Allowed families here: {', '.join(allowed) or 'none'}. Override the pool's "
+                                   f"instance_types for `{env.name}`, or extend environments.{env.name}"
+                                   ".allowed_gpu_families.", "cost.family"))
+    budget = env.budget_monthly_usd
+    if budget is not None:
+        ceiling = env.total_monthly("max")
+        path: KeyPath = ("environments", env.name, "gpu_budget_monthly_usd")
+        if ceiling > budget:
+            parts = ", ".join(f"{p.pool} {p.max} x {p.instance_type} = ${p.monthly(p.max):,.2f}"
+                              for p in env.pools if p.priced)
+            out.append(_at(source, Severity.ERROR, path,
+                           f"GPU pools in `{env.name}` can cost ${ceiling:,.2f}/month at their maxima, over the "
+                           f"budget of ${budget:,.2f}",
+                           "Lower scaling.max, use cheaper types or spot, or raise gpu_budget_monthly_usd.",
+                           "cost.budget", detail=parts))
+        if env.unpriced:
+            out.append(_at(source, Severity.WARNING, path,
+                           f"the budget of `{env.name}` is checked without unpriced pool(s): {', '.join(env.unpriced)}",
+                           "Import prices for them with `mlstrata pricing import`.", "cost.budget_incomplete"))
+    return out
+
+
+def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceBook,
+                  source: Source | None = None, only_env: str | None = None) -> CostReport:
+    """Cost every environment (or just `only_env`) and check its budget and family policies."""
+    cloud = pricing_cloud(platform.target)
+    diags: list[Diagnostic] = []
+    results: list[EnvCost] = []
+    for name in sorted(envs):
+        if only_env is not None and name != only_env:
+            continue
+        resolved = envs[name]
+        pools = []
+        for pool_name in sorted(resolved.gpu_pools):
+            cost, found = price_pool(book, cloud, resolved, pool_name, resolved.gpu_pools[pool_name], source)
+            pools.append(cost)
+            diags += found
+        env_cost = EnvCost(name, resolved.region, resolved.spec.gpu_budget_monthly_usd, tuple(pools))
+        results.append(env_cost)
+        diags += check_policies(env_cost, resolved, cloud, source)
+    return CostReport(platform.platform, cloud, tuple(results), tuple(diags))
+
+
+# --- plan delta: before -> after monthly cost of every GPU pool a plan touches -------------------
+
+GPU_POOL_TYPES = ("aws_eks_node_group", "mlstrata_gpu_pool")
+_CAPACITY_FROM_PLAN = {"ON_DEMAND": "on_demand", "SPOT": "spot", "CAPACITY_BLOCK": "capacity_block"}
+
+
+@dataclass(frozen=True)
+class PlannedPool:
+    """A pool's shape as one side (before or after) of a planned change shows it."""
+
+    instance_types: tuple[str, ...]
+    capacity: str
+    min: int
+    desired: int
+    max: int
+
+
+@dataclass(frozen=True)
+class PoolChange:
+    address: str
+    resource_type: str
+    action: str
+    before: PlannedPool | None
+    after: PlannedPool | None
+    before_rate: Rate | None
+    after_rate: Rate | None
+
+    def _monthly(self, side: PlannedPool | None, rate: Rate | None, which: str) -> float | None:
+        if side is None:
+            return 0.0  # the pool does not exist on this side of the change
+        if rate is None:
+            return None
+        nodes: int = getattr(side, which)
+        return nodes * rate.price.usd_per_hour * HOURS_PER_MONTH
+
+    def monthly(self, which: str = "desired") -> tuple[float | None, float | None, float | None]:
+        """(before, after, change) per month at `which` (desired or max); None where unpriced."""
+        before = self._monthly(self.before, self.before_rate, which)
+        after = self._monthly(self.after, self.after_rate, which)
+        delta = None if before is None or after is None else after - before
+        return before, after, delta
+
+    def to_dict(self) -> dict[str, object]:
+        def side(pool: PlannedPool | None, rate: Rate | None) -> dict[str, object] | None:
+            if pool is None:
+                return None
+            return {"instance_types": list(pool.instance_types), "capacity": pool.capacity, "min": pool.min,
+                    "desired": pool.desired, "max": pool.max,
+                    "rate": rate.price.to_dict() if rate else None, "rate_basis": rate.basis if rate else None}
+
+        def rounded(values: tuple[float | None, float | None, float | None]) -> dict[str, float | None]:
+            return {k: (None if v is None else round(v, 2)) for k, v in zip(("before", "after", "change"), values,
+                                                                            strict=True)}
+
+        return {"address": self.address, "type": self.resource_type, "action": self.action,
+                "before": side(self.before, self.before_rate), "after": side(self.after, self.after_rate),
+                "monthly_desired": rounded(self.monthly("desired")), "monthly_max": rounded(self.monthly("max"))}
+
+
+def _int(value: object) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def planned_pool(resource_type: str, values: object) -> PlannedPool | None:
+    """Read a GPU pool's shape from one side of a resource change (None when absent or unknown)."""
+    if not isinstance(values, dict):
+        return None
+    types = values.get("instance_types")
+    instance_types = tuple(str(t) for t in types) if isinstance(types, list) else ()
+    if resource_type == "aws_eks_node_group":
+        scaling = values.get("scaling_config")
+        block = scaling[0] if isinstance(scaling, list) and scaling and isinstance(scaling[0], dict) else {}
+        low, high, want = (_int(block.get(k)) for k in ("min_size", "max_size", "desired_size"))
+        capacity = _CAPACITY_FROM_PLAN.get(str(values.get("capacity_type") or "ON_DEMAND"), "on_demand")
+    else:
+        low, high, want = (_int(values.get(k)) for k in ("min", "max", "desired"))
+        capacity = _CAPACITY_FROM_PLAN.get(str(values.get("capacity") or "ON_DEMAND"), "on_demand")
+    if low is None or high is None or not instance_types:
+        return None
+    return PlannedPool(instance_types, capacity, low, want if want is not None else low, high)
+
+
+def _is_gpu_pool(resource_type: str, values: object) -> bool:
+    if resource_type == "mlstrata_gpu_pool":
+        return True
+    if not isinstance(values, dict):
+        return False
+    from mlstrata.targets.aws_catalog import gpu_architecture
+
+    types = values.get("instance_types")
+    ami = str(values.get("ami_type") or "")
+    return ("NVIDIA" in ami or "GPU" in ami) or (
+        isinstance(types, list) and any(gpu_architecture(str(t)) for t in types))
+
+
+def _plan_rate(book: PriceBook, cloud: str, region: str, address: str, pool: PlannedPool | None,
+               diags: list[Diagnostic]) -> Rate | None:
+    if pool is None:
+        return None
+    found = node_rate(book.quote(cloud, region, pool.instance_types[0]), pool.capacity)
+    if found is None:
+        close = book.closest(cloud, region, pool.instance_types[0])
+        diags.append(warning(
+            f"no {pool.capacity.replace('_', '-')} price for {pool.instance_types[0]} in {cloud}/{region}",
+            path=address, code="cost.unpriced",
+            hint=(f"Closest known types: {', '.join(close)}. " if close else "")
+            + "Import a price with `mlstrata pricing import`.",
+            detail="This side of the change is reported as unpriced, not as free."))
+    return found
+
+
+def plan_delta(changes: list[tuple[str, str, str, object, object]], book: PriceBook, cloud: str,
+               region: str) -> tuple[list[PoolChange], list[Diagnostic]]:
+    """Price (address, type, action, before, after) of each GPU pool change the plan makes."""
+    out: list[PoolChange] = []
+    diags: list[Diagnostic] = []
+    for address, rtype, action, before_values, after_values in changes:
+        if rtype not in GPU_POOL_TYPES or not (_is_gpu_pool(rtype, before_values) or _is_gpu_pool(rtype, after_values)):
+            continue
+        before = planned_pool(rtype, before_values)
+        after = planned_pool(rtype, after_values)
+        if before is None and after is None:
+            continue
+
+        rates = [_plan_rate(book, cloud, region, address, side, diags) for side in (before, after)]
+        out.append(PoolChange(address, rtype, action, before, after, rates[0], rates[1]))
+    return out, diags

@@ -1,0 +1,123 @@
+"""`mlstrata cost` and `mlstrata pricing` as a user runs them (a local app with just these commands)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from mlstrata.cli import cost, pricing
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "testdata" / "pricing"
+EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
+
+app = typer.Typer(pretty_exceptions_enable=False)
+cost.register(app)
+pricing.register(app)
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def spec_copy(tmp_path: Path, budget: float | None = None) -> Path:
+    spec = tmp_path / "platform.yaml"
+    text = EXAMPLE.read_text()
+    if budget is not None:
+        marker = '    account: "111111111111"'
+        text = text.replace(marker, f"{marker}\n    gpu_budget_monthly_usd: {budget}  #", 1)
+    spec.write_text(text)
+    return spec
+
+
+def test_cost_json_is_deterministic_and_within_policy(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path)
+    code, out, _ = run("cost", "-f", str(spec), "--format", "json")
+    assert code == 0
+    again = run("cost", "-f", str(spec), "--format", "json")[1]
+    assert out == again
+    report = json.loads(out)
+    assert set(report["environments"]) == {"dev", "prod", "staging"} and report["complete"] is True
+    dev = report["environments"]["dev"]
+    training = next(p for p in dev["pools"] if p["pool"] == "training")
+    assert training["instance_type"] == "g6.2xlarge" and training["nodes"]["max"] == 2
+    rate = training["rate"]["usd_per_hour"]
+    assert training["monthly"]["max"] == round(2 * rate * 730, 2)
+    assert training["rate"]["source"].startswith("https://")
+
+
+def test_budget_overrun_exits_1_and_markdown_lists_it(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path, budget=100)
+    code, out, _ = run("cost", "-f", str(spec), "--format", "markdown", "--env", "dev")
+    assert code == 1
+    assert "| dev | training |" in out and "over the budget of $100.00" in out
+
+
+def test_human_output_and_svg_chart(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path)
+    chart = tmp_path / "out" / "cost.svg"
+    code, out, _ = run("cost", "-f", str(spec), "--chart", str(chart))
+    assert code == 0 and "platform" in out and "prod" in out
+    svg = chart.read_text()
+    assert svg.startswith("<svg") and svg.count("<rect") == 6  # 3 envs x 2 pools
+
+
+def test_bad_input_exits_2(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path)
+    assert run("cost", "-f", str(spec), "--chart", str(tmp_path / "c.png"))[0] == 2
+    assert run("cost", "-f", str(spec), "--env", "qa")[0] == 2
+    bad_plan = tmp_path / "plan.json"
+    bad_plan.write_text('{"values": {}}')
+    code, _, err = run("cost", "-f", str(spec), "--plan", str(bad_plan))
+    assert code == 2 and "not a terraform plan" in err.lower()
+    assert run("cost", "-f", str(tmp_path / "missing.yaml"))[0] == 2
+    assert run("cost", "-f", str(spec), "--format", "xml")[0] == 2
+
+
+def test_plan_delta_in_json(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path)
+    code, out, _ = run("cost", "-f", str(spec), "--plan", str(DATA / "plan_aws.json"), "--format", "json")
+    assert code == 0
+    changes = {c["address"]: c for c in json.loads(out)["plan"]["changes"]}
+    serving = changes['module.gpu_pools.aws_eks_node_group.this["serving"]']
+    rate = serving["after"]["rate"]["usd_per_hour"]
+    assert serving["monthly_desired"]["change"] == round(rate * 730, 2)
+
+
+def test_import_then_show_then_cost_uses_overlay(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path)
+    code, _, err = run("pricing", "import", str(DATA / "overlay_ok.csv"), "-f", str(spec))
+    assert code == 0 and "imported 2 price row(s)" in err
+    stored = json.loads((tmp_path / ".mlstrata" / "prices.json").read_text())
+    assert [r["instance_type"] for r in stored["prices"]] == ["g6.xlarge", "p5.48xlarge"]
+    code, out, _ = run("pricing", "show", "p5.48xlarge", "--region", "us-east-1", "-f", str(spec), "--format", "json")
+    assert code == 0
+    (quote,) = json.loads(out)["quotes"]
+    assert quote["on_demand"] == {"usd_per_hour": 80.0, "source": "EDP 2026 contract", "date": "2026-10-01",
+                                  "origin": "overlay"}
+    assert quote["spot"]["origin"] == "catalog"
+    code, out, _ = run("cost", "-f", str(spec), "--env", "prod", "--format", "json")
+    training = next(p for p in json.loads(out)["environments"]["prod"]["pools"] if p["pool"] == "training")
+    assert training["monthly"]["max"] == 4 * 80 * 730
+
+
+def test_import_rejects_bad_rows_and_writes_nothing(tmp_path: Path) -> None:
+    spec = spec_copy(tmp_path)
+    code, _, err = run("pricing", "import", str(DATA / "overlay_bad.csv"), "-f", str(spec))
+    assert code == 2 and "overlay_bad.csv:2" in err and "negative" in err
+    assert not (tmp_path / ".mlstrata").exists()
+
+
+def test_show_unknown_type_exits_1_with_closest(tmp_path: Path) -> None:
+    shutil.copy(EXAMPLE, tmp_path / "platform.yaml")
+    code, out, err = run("pricing", "show", "g6.3xlarge", "-f", str(tmp_path / "platform.yaml"))
+    assert code == 1 and "Closest known types" in err
+    code, out, _ = run("pricing", "show", "g6.xlarge", "-f", str(tmp_path / "platform.yaml"))
+    assert code == 0 and "us-east-1" in out and "L4" in out
