@@ -38,6 +38,25 @@ def test_shipped_catalog_covers_the_required_aws_families_in_three_regions() -> 
     assert regions["p4de"], "p4de is sold in two regions only"
 
 
+def test_shipped_catalog_covers_the_required_gcp_and_azure_series_in_three_regions() -> None:
+    catalog = load_shipped_catalog()
+    required = {
+        "gcp": ("a2-highgpu-", "a3-highgpu-", "a3-megagpu-", "a3-ultragpu-", "g2-standard-"),
+        "azure": ("_A100_v4", "ads_H100_v5", "Standard_ND96isr_H100_v5", "_A10_v5"),
+    }
+    for cloud, series_markers in required.items():
+        for marker in series_markers:
+            regions = {r for c, r, t in catalog.entries if c == cloud and marker in t}
+            assert len(regions) >= 3, (cloud, marker, sorted(regions))
+
+
+def test_shipped_spot_prices_are_below_on_demand() -> None:
+    # A spot price at or above on-demand means the source row belongs to another SKU.
+    for entry in load_shipped_catalog().entries.values():
+        if entry.spot is not None:
+            assert entry.spot.usd_per_hour < entry.on_demand.usd_per_hour, (entry.instance_type, entry.region)
+
+
 def test_shipped_file_is_deterministic_json() -> None:
     text = SHIPPED.read_text(encoding="utf-8")
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n"
