@@ -39,6 +39,8 @@ gpu_pools:
       dev:
         instance_types: [{dev_training}]
         scaling: {{max: 1, desired: 0}}
+cluster: {{admins: ["arn:aws:iam::111111111111:role/admin"]}}
+observability: {{grafana: false}}
 """
 
 

@@ -35,6 +35,8 @@ environments:
 model_registry:
   stages: [dev, prod]
   promoters: ["arn:aws:iam::111111111111:role/ci"]
+cluster: { admins: ["arn:aws:iam::111111111111:role/admin"] }
+observability: { grafana: false }
 """)
     envs = resolve(loaded.platform, loaded.source.data)
     assert envs["dev"].promoters == {"dev": ["arn:aws:iam::111111111111:role/ci"],
@@ -61,5 +63,7 @@ environments:
 pipelines:
   needs: [identity]
   metadata_store: {}
+cluster: { admins: ["arn:aws:iam::111111111111:role/admin"] }
+observability: { grafana: false }
 """)
     assert [d.code for d in loaded.warnings] == ["spec.unused"]

@@ -134,6 +134,9 @@ def _check_pool_shape(shape: GpuPoolShape, source: Source, base: KeyPath, remap:
     if shape.capacity == "capacity_block" and not shape.capacity_reservation_id:
         at(("capacity",), "capacity `capacity_block` needs `capacity_reservation_id`",
            "Add the Capacity Block reservation id (cr-...) you purchased.", "spec.capacity")
+    if shape.capacity == "capacity_block" and len(shape.instance_types) != 1:
+        at(("instance_types",), "a capacity_block pool runs exactly one instance type",
+           "A Capacity Block reserves one instance type: keep the one you reserved.", "spec.capacity")
     if shape.capacity != "capacity_block" and shape.capacity_reservation_id:
         at(("capacity_reservation_id",), "capacity_reservation_id is only used with capacity `capacity_block`",
            "Remove it, or set `capacity: capacity_block`.", "spec.capacity")

@@ -53,6 +53,20 @@ class AwsTarget:
             if not cat.REGION.match(region):
                 out.append(diagnostics_at(source, path, f"`{region}` is not an AWS region name",
                                           "Use a region code such as us-east-1 or eu-west-1.", code="aws.region"))
+        if not platform.cluster.admins:
+            out.append(diagnostics_at(
+                source, ("cluster",) if source.has(("cluster",)) else (), "the EKS cluster needs at least one admin",
+                "Add `cluster: {admins: [\"arn:aws:iam::<account>:role/<platform-admin>\"]}`: with access entries "
+                "the creator gets no implicit access, so nobody could reach the cluster.",
+                key=True, code="aws.cluster_admins"))
+        obs = platform.observability
+        if obs.grafana and not obs.grafana_admin_secret:
+            out.append(diagnostics_at(
+                source, ("observability", "grafana") if source.has(("observability", "grafana")) else (),
+                "grafana needs `grafana_admin_secret`",
+                "Name an existing Kubernetes secret with the admin credentials "
+                "(`observability.grafana_admin_secret: grafana-admin`); passwords never go into Terraform.",
+                code="aws.grafana_secret"))
         out += self._check_pools(platform, source)
         out += self._check_principals(platform, source)
         out += self._check_names(platform, source)
@@ -331,8 +345,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
             max_unavailable_percentage=pool.max_unavailable_percentage,
         ))
     main.append(_module(
-        "access_logs", "artifact_bucket", name=f"{name}-access-logs", kms_key_arn=Expr("module.kms.key_arn"),
-        versioning=True, retention_days=365, protect=protect,
+        "access_logs", "access_log_bucket", name=f"{name}-access-logs", retention_days=365, protect=protect,
     ))
     bucket_arns: list[str] = []
     for store_name, store in platform.artifact_stores.items():

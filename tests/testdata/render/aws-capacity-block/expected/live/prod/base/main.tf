@@ -71,11 +71,9 @@ module "gpu_pool_pretrain" {
 }
 
 module "access_logs" {
-  source = "../../../modules/artifact_bucket"
+  source = "../../../modules/access_log_bucket"
 
   name           = "frontier-prod-access-logs"
-  kms_key_arn    = module.kms.key_arn
-  versioning     = true
   retention_days = 365
   protect        = true
 }

@@ -53,8 +53,9 @@ module "pipeline_deps" {
 module "observability" {
   source = "../../../modules/observability"
 
-  prometheus           = true
-  grafana              = true
-  dcgm_exporter        = true
-  prometheus_retention = "15d"
+  prometheus                = true
+  grafana                   = true
+  dcgm_exporter             = true
+  prometheus_retention      = "15d"
+  grafana_admin_secret_name = "grafana-admin"
 }

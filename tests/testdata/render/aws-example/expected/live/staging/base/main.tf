@@ -29,7 +29,7 @@ module "cluster" {
   kms_key_arn            = module.kms.key_arn
   endpoint_public_access = false
   public_access_cidrs    = []
-  admin_principal_arns   = []
+  admin_principal_arns   = ["arn:aws:iam::333333333333:role/platform-admin"]
   protect                = false
 }
 
@@ -94,11 +94,9 @@ module "gpu_pool_serving" {
 }
 
 module "access_logs" {
-  source = "../../../modules/artifact_bucket"
+  source = "../../../modules/access_log_bucket"
 
   name           = "acme-ml-staging-access-logs"
-  kms_key_arn    = module.kms.key_arn
-  versioning     = true
   retention_days = 365
   protect        = false
 }

@@ -29,16 +29,14 @@ module "cluster" {
   kms_key_arn            = module.kms.key_arn
   endpoint_public_access = false
   public_access_cidrs    = []
-  admin_principal_arns   = []
+  admin_principal_arns   = ["arn:aws:iam::123456789012:role/admin"]
   protect                = false
 }
 
 module "access_logs" {
-  source = "../../../modules/artifact_bucket"
+  source = "../../../modules/access_log_bucket"
 
   name           = "tiny-dev-access-logs"
-  kms_key_arn    = module.kms.key_arn
-  versioning     = true
   retention_days = 365
   protect        = false
 }

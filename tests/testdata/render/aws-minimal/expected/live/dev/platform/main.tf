@@ -14,7 +14,7 @@ module "observability" {
   source = "../../../modules/observability"
 
   prometheus           = true
-  grafana              = true
+  grafana              = false
   dcgm_exporter        = true
   prometheus_retention = "15d"
 }

@@ -1,0 +1,16 @@
+"""mlstrata's local Terraform provider (plugin protocol 6, served by the PyPI `tf` framework).
+
+`store/` holds the plain-Python models of the local platform (buckets, MLflow registries, service
+accounts, permissions, metadata stores, GPU pools), testable without Terraform. `resources/` holds
+one Terraform resource per file: its schema and CRUD, translating to the store. `install.py` puts
+the provider where Terraform finds it. See README.md in this folder.
+"""
+
+from __future__ import annotations
+
+HOSTNAME = "local.mlstrata.dev"
+NAMESPACE = "mlstrata"
+TYPE = "mlstrata"
+VERSION = "0.1.0"
+ADDRESS = f"{HOSTNAME}/{NAMESPACE}/{TYPE}"
+TYPE_PREFIX = "mlstrata_"

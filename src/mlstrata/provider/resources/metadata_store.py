@@ -1,0 +1,70 @@
+"""mlstrata_metadata_store: a database for pipeline metadata (SQLite file or PostgreSQL database)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from mlstrata.provider.resources.base import ResourceBase, State, String, attribute, known, output
+from mlstrata.provider.store import metadata as store
+from mlstrata.provider.store.errors import StoreError
+from mlstrata.provider.store.layout import check_name
+
+
+def _config(values: State) -> store.MetadataStoreConfig:
+    backend = str(values.get("backend") or "sqlite")
+    database = values.get("database")
+    if backend == "postgres" and (not known(database) or not database):
+        database = store.default_database(str(values["name"]))
+    return store.MetadataStoreConfig(
+        name=str(values["name"]), backend=backend, database=str(database) if backend == "postgres" else ""
+    )
+
+
+class MetadataStore(ResourceBase):
+    name = "metadata_store"
+    description = "A database for pipeline metadata: <root>/metadata/<name>.sqlite, or a PostgreSQL database."
+    attributes: ClassVar[list[Any]] = [
+        output("id", String(), "The store name."),
+        attribute("name", String(), "Store name.", required=True, replace=True),
+        attribute("backend", String(), "sqlite or postgres.", computed=True, default="sqlite", replace=True),
+        attribute("database", String(), "PostgreSQL database name (postgres backend).", computed=True, replace=True),
+        output("uri", String(), "SQLAlchemy URI of the database (no password)."),
+        output("path", String(), "SQLite file path ('' for PostgreSQL)."),
+    ]
+
+    def check(self, config: State) -> None:
+        name = config.get("name")
+        if known(name) and name is not None:
+            check_name("metadata store", str(name))
+        backend = config.get("backend")
+        if known(backend) and backend is not None and backend not in store.BACKENDS:
+            raise StoreError(f"unknown backend {backend!r}", hint="Use 'sqlite' or 'postgres'.", path="backend")
+
+    def _state(self, found: store.MetadataStore) -> State:
+        return self.state(
+            id=found.config.name,
+            name=found.config.name,
+            backend=found.config.backend,
+            database=found.config.database,
+            uri=found.uri,
+            path=found.path,
+        )
+
+    def do_create(self, planned: State) -> State:
+        return self._state(store.apply_metadata_store(self.layout, _config(planned), self.server))
+
+    def do_read(self, current: State) -> State | None:
+        found = store.read_metadata_store(self.layout, _config(current), self.server)
+        return None if found is None else self._state(found)
+
+    def do_update(self, current: State, planned: State) -> State:
+        return self._state(store.apply_metadata_store(self.layout, _config(planned), self.server))
+
+    def do_delete(self, current: State) -> None:
+        store.delete_metadata_store(self.layout, _config(current), self.server)
+
+    def do_import(self, import_id: str) -> State | None:
+        name, sep, database = import_id.partition(":")
+        config = store.MetadataStoreConfig(name=name, backend="postgres" if sep else "sqlite", database=database)
+        found = store.read_metadata_store(self.layout, config, self.server)
+        return None if found is None else self._state(found)

@@ -1,0 +1,61 @@
+"""mlstrata_registered_model: a registered model (description, tags) in a registry."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from mlstrata.provider.resources.base import Map, ResourceBase, State, String, attribute, output, split_id
+from mlstrata.provider.store import models as store
+
+
+def _model(values: State) -> store.RegisteredModel:
+    return store.RegisteredModel(
+        registry=str(values["registry_id"]),
+        name=str(values["name"]),
+        description=str(values.get("description") or ""),
+        tags=dict(values.get("tags") or {}),
+    )
+
+
+class RegisteredModel(ResourceBase):
+    name = "registered_model"
+    description = "A registered model in an MLflow registry. Renaming keeps its versions (MLflow rename)."
+    attributes: ClassVar[list[Any]] = [
+        output("id", String(), "<registry_id>/<name>."),
+        attribute("registry_id", String(), "id of the mlstrata_model_registry.", required=True, replace=True),
+        attribute("name", String(), "Registered model name.", required=True),
+        attribute("description", String(), "Description.", default=""),
+        attribute("tags", Map(String()), "Tags.", default={}),
+    ]
+
+    def _state(self, found: store.RegisteredModel) -> State:
+        return self.state(
+            id=f"{found.registry}/{found.name}",
+            registry_id=found.registry,
+            name=found.name,
+            description=found.description,
+            tags=dict(sorted(found.tags.items())),
+        )
+
+    def plan_update(self, prior: State, planned: State) -> State:
+        planned["id"] = f"{planned['registry_id']}/{planned['name']}"
+        return planned
+
+    def do_create(self, planned: State) -> State:
+        return self._state(store.apply_model(self.layout, self.server, _model(planned)))
+
+    def do_read(self, current: State) -> State | None:
+        found = store.read_model(self.layout, self.server, str(current["registry_id"]), str(current["name"]))
+        return None if found is None else self._state(found)
+
+    def do_update(self, current: State, planned: State) -> State:
+        model = _model(planned)
+        return self._state(store.apply_model(self.layout, self.server, model, old_name=str(current["name"])))
+
+    def do_delete(self, current: State) -> None:
+        store.delete_model(self.layout, self.server, str(current["registry_id"]), str(current["name"]))
+
+    def do_import(self, import_id: str) -> State | None:
+        registry, name = split_id(import_id, "model name")
+        found = store.read_model(self.layout, self.server, registry, name)
+        return None if found is None else self._state(found)

@@ -1,0 +1,101 @@
+"""Registered models in a registry: read with SQL on MLflow's tables, written through MLflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from mlstrata.provider.store import mlflow_api
+from mlstrata.provider.store.database import Database, PgServer
+from mlstrata.provider.store.layout import Layout
+from mlstrata.provider.store.registry import registry_databases, require_databases
+
+# MLflow 3 scopes registry rows by workspace; a single-tenant server uses this one.
+WORKSPACE = "default"
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A registered model: its registry, name, description and tags."""
+
+    registry: str
+    name: str
+    description: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _scope(db: Database, table: str) -> tuple[str, tuple[str, ...]]:
+    if "workspace" in db.columns(table):
+        return " AND workspace = ?", (WORKSPACE,)
+    return "", ()
+
+
+def fetch_model(db: Database, registry: str, name: str) -> RegisteredModel | None:
+    """The model `name` as stored in the tracking database `db`."""
+    where, extra = _scope(db, "registered_models")
+    rows = db.query(f"SELECT description FROM registered_models WHERE name = ?{where}", (name, *extra))
+    if not rows:
+        return None
+    where, extra = _scope(db, "registered_model_tags")
+    tags = db.query(f"SELECT key, value FROM registered_model_tags WHERE name = ?{where}", (name, *extra))
+    return RegisteredModel(
+        registry=registry,
+        name=name,
+        description=rows[0][0] or "",
+        tags={str(k): str(v or "") for k, v in sorted(tags)},
+    )
+
+
+def read_model(layout: Layout, server: PgServer | None, registry: str, name: str) -> RegisteredModel | None:
+    """The registered model as it is, or None when it (or its registry) is gone."""
+    dbs = registry_databases(layout, registry, server)
+    if dbs is None:
+        return None
+    return fetch_model(dbs[0], registry, name)
+
+
+def _sync_tags(db: Database, store: Any, name: str, old: dict[str, str], new: dict[str, str]) -> None:
+    for key in sorted(set(old) - set(new)):
+        mlflow_api.call(db, f"delete tag {key!r}", partial(store.delete_registered_model_tag, name, key))
+    for key, value in sorted(new.items()):
+        if old.get(key) != value:
+            tag = mlflow_api.registered_model_tag(key, value)
+            mlflow_api.call(db, f"set tag {key!r}", partial(store.set_registered_model_tag, name, tag))
+
+
+def apply_model(layout: Layout, server: PgServer | None, model: RegisteredModel, old_name: str = "") -> RegisteredModel:
+    """Create, rename or update a registered model so it matches `model`.
+
+    A model that already exists under `model.name` is adopted (its description and tags are set).
+    """
+    db, _auth = require_databases(layout, model.registry, server)
+    store = mlflow_api.registry_store(db)
+    if old_name and old_name != model.name and fetch_model(db, model.registry, old_name) is not None:
+        mlflow_api.call(db, "rename the registered model", lambda: store.rename_registered_model(old_name, model.name))
+    current = fetch_model(db, model.registry, model.name)
+    if current is None:
+        tags = [mlflow_api.registered_model_tag(k, v) for k, v in sorted(model.tags.items())]
+        mlflow_api.call(
+            db, "create the registered model",
+            lambda: store.create_registered_model(model.name, tags=tags, description=model.description),
+        )  # fmt: skip
+    else:
+        if current.description != model.description:
+            mlflow_api.call(
+                db, "update the description",
+                lambda: store.update_registered_model(model.name, model.description),
+            )  # fmt: skip
+        _sync_tags(db, store, model.name, current.tags, model.tags)
+    found = fetch_model(db, model.registry, model.name)
+    assert found is not None
+    return found
+
+
+def delete_model(layout: Layout, server: PgServer | None, registry: str, name: str) -> None:
+    """Delete a registered model with its versions; a missing one is fine."""
+    dbs = registry_databases(layout, registry, server)
+    if dbs is None or fetch_model(dbs[0], registry, name) is None:
+        return
+    store = mlflow_api.registry_store(dbs[0])
+    mlflow_api.call(dbs[0], "delete the registered model", lambda: store.delete_registered_model(name))

@@ -1,0 +1,118 @@
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  account_root_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
+
+  # Data-plane actions a user of the key needs for envelope encryption, and nothing that manages the key.
+  usage_actions = [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+  ]
+}
+
+# Named key_policy rather than this: in a key policy Resource "*" means "this key", and scanner
+# exceptions for that must not cover other modules' policy documents.
+data "aws_iam_policy_document" "key_policy" {
+  # The default key policy: the account (through IAM policies) administers the key. Without it the key
+  # can become unmanageable. https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+  statement {
+    sid       = "AccountAdministersKey"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.account_root_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.service_principals) > 0 ? [1] : []
+
+    content {
+      sid       = "ServicesUseKey"
+      actions   = local.usage_actions
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = var.service_principals
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.user_principal_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "UsersUseKey"
+      actions   = local.usage_actions
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = var.user_principal_arns
+      }
+    }
+  }
+
+  # Services such as EC2 Auto Scaling (encrypted EBS volumes) and RDS act through grants; only grants
+  # for AWS resources are allowed. https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
+  dynamic "statement" {
+    for_each = length(var.user_principal_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "UsersGrantToAwsResources"
+      actions   = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = var.user_principal_arns
+      }
+
+      condition {
+        test     = "Bool"
+        variable = "kms:GrantIsForAWSResource"
+        values   = ["true"]
+      }
+    }
+  }
+
+  # lifecycle.prevent_destroy cannot take a variable (https://github.com/hashicorp/terraform/issues/22544),
+  # so protection lives in the key policy. kms:PutKeyPolicy stays allowed: setting protect = false and
+  # applying removes this statement again.
+  dynamic "statement" {
+    for_each = var.protect ? [1] : []
+
+    content {
+      sid       = "DenyKeyDeletionWhileProtected"
+      effect    = "Deny"
+      actions   = ["kms:DisableKey", "kms:ScheduleKeyDeletion"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description             = var.description
+  deletion_window_in_days = var.deletion_window_in_days
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.key_policy.json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${var.alias}"
+  target_key_id = aws_kms_key.this.key_id
+}

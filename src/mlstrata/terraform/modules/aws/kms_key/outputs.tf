@@ -1,0 +1,14 @@
+output "key_arn" {
+  description = "ARN of the KMS key."
+  value       = aws_kms_key.this.arn
+}
+
+output "key_id" {
+  description = "ID of the KMS key."
+  value       = aws_kms_key.this.key_id
+}
+
+output "key_alias_name" {
+  description = "Alias of the key, including the \"alias/\" prefix."
+  value       = aws_kms_alias.this.name
+}

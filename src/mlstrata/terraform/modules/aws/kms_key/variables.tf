@@ -1,0 +1,63 @@
+variable "description" {
+  description = "What the key protects; shown in the KMS console."
+  type        = string
+
+  validation {
+    condition     = length(var.description) > 0 && length(var.description) <= 8192
+    error_message = "description must be 1 to 8192 characters."
+  }
+}
+
+variable "alias" {
+  description = "Alias name without the \"alias/\" prefix, e.g. \"mlstrata-prod-artifacts\"."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9/_-]{1,250}$", var.alias)) && !startswith(var.alias, "alias/") && !startswith(var.alias, "aws/")
+    error_message = "alias must match [a-zA-Z0-9/_-]{1,250}, without the \"alias/\" prefix, and must not start with \"aws/\" (reserved for AWS managed keys)."
+  }
+}
+
+variable "deletion_window_in_days" {
+  description = "Waiting period between scheduling deletion and the key being deleted."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.deletion_window_in_days >= 7 && var.deletion_window_in_days <= 30
+    error_message = "deletion_window_in_days must be between 7 and 30."
+  }
+}
+
+variable "protect" {
+  description = "Deny kms:ScheduleKeyDeletion and kms:DisableKey to everyone in the key policy (cloud-side deletion protection)."
+  type        = bool
+}
+
+variable "service_principals" {
+  description = "AWS service principals allowed to use the key for encryption, e.g. \"logs.eu-west-1.amazonaws.com\"."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for p in var.service_principals : endswith(p, ".amazonaws.com")])
+    error_message = "service_principals must be AWS service principals ending in \".amazonaws.com\"."
+  }
+}
+
+variable "user_principal_arns" {
+  description = "IAM role or user ARNs allowed to use the key (encrypt/decrypt, grants for AWS resources)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.user_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/", a))])
+    error_message = "user_principal_arns must be IAM role or user ARNs (arn:aws:iam::<account>:role/... or :user/...)."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to the key."
+  type        = map(string)
+  default     = {}
+}

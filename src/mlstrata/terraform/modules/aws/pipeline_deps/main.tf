@@ -1,0 +1,139 @@
+locals {
+  model_package_arns = [
+    for arn in var.model_package_group_arns : "${replace(arn, ":model-package-group/", ":model-package/")}/*"
+  ]
+
+  has_permissions = length(concat(
+    var.artifact_bucket_arns,
+    var.queue_arns,
+    var.secret_arns,
+    var.model_package_group_arns,
+    var.kms_key_arns,
+  )) > 0
+}
+
+# IRSA trust: only the one service account, and only for STS tokens.
+# https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+
+    principals {
+      type        = "Federated"
+      identifiers = [var.oidc_provider_arn]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${var.oidc_issuer}:sub"
+      values   = ["system:serviceaccount:${var.namespace}:${var.service_account}"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "${var.oidc_issuer}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name                 = var.name
+  description          = "Pipeline runner ${var.namespace}/${var.service_account} (IRSA)"
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+# One statement per kind of resource, each only on the ARNs given; a statement with no resources would
+# be invalid, so empty lists produce no statement.
+data "aws_iam_policy_document" "this" {
+  dynamic "statement" {
+    for_each = length(var.artifact_bucket_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "ArtifactBuckets"
+      actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
+      resources = var.artifact_bucket_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.artifact_bucket_arns) > 0 ? [1] : []
+
+    content {
+      sid = "ArtifactObjects"
+      actions = [
+        "s3:AbortMultipartUpload",
+        "s3:DeleteObject",
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "s3:ListMultipartUploadParts",
+        "s3:PutObject",
+      ]
+      resources = [for arn in var.artifact_bucket_arns : "${arn}/*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.queue_arns) > 0 ? [1] : []
+
+    content {
+      sid = "Queues"
+      actions = [
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+        "sqs:ReceiveMessage",
+        "sqs:SendMessage",
+      ]
+      resources = var.queue_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.secret_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "Secrets"
+      actions   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+      resources = var.secret_arns
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.model_package_group_arns) > 0 ? [1] : []
+
+    content {
+      sid = "ModelRegistry"
+      actions = [
+        "sagemaker:CreateModelPackage",
+        "sagemaker:DescribeModelPackage",
+        "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:ListModelPackages",
+        "sagemaker:UpdateModelPackage",
+      ]
+      resources = concat(var.model_package_group_arns, local.model_package_arns)
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.kms_key_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "Keys"
+      actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+      resources = var.kms_key_arns
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  # Only list lengths decide this, so it is known at plan time even when the ARNs are not.
+  count = local.has_permissions ? 1 : 0
+
+  name   = "pipeline-dependencies"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}

@@ -1,0 +1,181 @@
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_iam_policy_document" "key_policy" {
+  # Default key policy: the account administers and uses the key through IAM policies, which is how
+  # Terraform callers get kms:GenerateDataKey/Decrypt for the state objects.
+  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+  statement {
+    sid       = "AccountAdministersKey"
+    actions   = ["kms:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  # lifecycle.prevent_destroy cannot take a variable (https://github.com/hashicorp/terraform/issues/22544).
+  # kms:PutKeyPolicy stays allowed, so protect = false and an apply lift this again.
+  dynamic "statement" {
+    for_each = var.protect ? [1] : []
+
+    content {
+      sid       = "DenyKeyDeletionWhileProtected"
+      effect    = "Deny"
+      actions   = ["kms:DisableKey", "kms:ScheduleKeyDeletion"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description             = "Terraform state in s3://${var.bucket_name}"
+  deletion_window_in_days = 30
+  enable_key_rotation     = true
+  policy                  = data.aws_iam_policy_document.key_policy.json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  # Alias names may not contain dots; bucket names may.
+  name          = "alias/${replace(var.bucket_name, ".", "-")}"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+resource "aws_s3_bucket" "this" {
+  bucket        = var.bucket_name
+  force_destroy = false
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket                  = aws_s3_bucket.this.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+# Every state write is a new version, so a corrupted or deleted state can be restored.
+resource "aws_s3_bucket_versioning" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    bucket_key_enabled = true
+
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.this.arn
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    id     = "expire-noncurrent-state-versions"
+    status = "Enabled"
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_retention_days
+    }
+
+    # Every released S3 lock file (use_lockfile) leaves a delete marker; drop those with no versions left.
+    expiration {
+      expired_object_delete_marker = true
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+resource "aws_s3_bucket_logging" "this" {
+  count = var.access_log_bucket == null ? 0 : 1
+
+  bucket        = aws_s3_bucket.this.id
+  target_bucket = var.access_log_bucket
+  target_prefix = "${var.bucket_name}/"
+}
+
+data "aws_iam_policy_document" "bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  # Terraform deletes the bucket policy before the bucket, so DeleteBucketPolicy is denied as well.
+  dynamic "statement" {
+    for_each = var.protect ? [1] : []
+
+    content {
+      sid       = "DenyBucketDeletionWhileProtected"
+      effect    = "Deny"
+      actions   = ["s3:DeleteBucket", "s3:DeleteBucketPolicy"]
+      resources = [aws_s3_bucket.this.arn]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  bucket = aws_s3_bucket.this.id
+  policy = data.aws_iam_policy_document.bucket.json
+
+  # Destroyed first, so a refused destroy leaves every other bucket setting in place.
+  depends_on = [
+    aws_s3_bucket_lifecycle_configuration.this,
+    aws_s3_bucket_logging.this,
+    aws_s3_bucket_ownership_controls.this,
+    aws_s3_bucket_public_access_block.this,
+    aws_s3_bucket_server_side_encryption_configuration.this,
+    aws_s3_bucket_versioning.this,
+  ]
+}
