@@ -1,0 +1,306 @@
+"""Operations that change or plan one unit: init, plan, refresh-only plan, apply (a saved plan,
+only while current), destroy, up. Each returns a `UnitResult`; none raises for a Terraform
+failure (those become diagnostics). Read-only operations are in `queries`.
+
+Files kept in `<unit>/.mlstrata/`: `tfplan` (the saved plan), `plan.json` (its
+`terraform show -json`), `plan.meta.json` (what the plan was made from, to refuse stale ones),
+`refresh.tfplan`/`refresh.json` (drift), and the last run logs. Plan files hold attribute values in
+plain text, sensitive ones included (Terraform's format): the folder is private to the owner and
+a plan's files are removed once it is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+import orjson
+
+from mlstrata.diagnostics import Diagnostic, Severity, has_errors
+from mlstrata.engine import tfdiags
+from mlstrata.engine.process import ProcessOutcome
+from mlstrata.engine.results import Operation, Status, UnitResult
+from mlstrata.engine.runs import (
+    begin,
+    collect_diagnostics,
+    common_args,
+    failed_result,
+    finish,
+    read_json,
+    remove_files,
+    run_streamed,
+    sha256_file,
+    write_json,
+)
+from mlstrata.engine.session import Engine, prepare_work_dir
+from mlstrata.engine.unit import Unit, config_fingerprint
+
+PLAN_FILE = "tfplan"
+PLAN_JSON = "plan.json"
+PLAN_META = "plan.meta.json"
+REFRESH_FILE = "refresh.tfplan"
+REFRESH_JSON = "refresh.json"
+INIT_META = "init.json"
+
+_DETAILED_OK = (0, 2)  # -detailed-exitcode: 0 no changes, 2 changes, 1 error
+
+
+# --------------------------------------------------------------------------- init
+
+
+def _init_fingerprint(engine: Engine, unit: Unit) -> str:
+    backend = sorted(unit.backend_config.items())
+    key = orjson.dumps([engine.runner.label, backend, config_fingerprint(unit.path)])
+    return hashlib.sha256(key).hexdigest()
+
+
+def needs_init(engine: Engine, unit: Unit) -> bool:
+    """True when the unit was never initialised, or its config, backend or runner changed since."""
+    if not (unit.path / ".terraform").is_dir():
+        return True
+    meta = read_json(unit.work_dir / INIT_META)
+    return meta is None or meta.get("fingerprint") != _init_fingerprint(engine, unit)
+
+
+def _run_init(engine: Engine, unit: Unit) -> tuple[list[Diagnostic], ProcessOutcome | None]:
+    if not unit.path.is_dir():
+        missing = Diagnostic(
+            Severity.ERROR,
+            f"unit folder of {unit.id} not found: {unit.path}",
+            path=unit.id,
+            hint="render the repository first",
+            code="engine.unit_missing",
+            extra=tfdiags.unit_extra(unit, "init"),
+        )
+        return [missing], None
+    prepare_work_dir(unit)
+    args = ["init", "-json", *common_args(engine)]
+    args += [f"-backend-config={k}={v}" for k, v in sorted(unit.backend_config.items())]
+    outcome, ui = run_streamed(engine, unit, "init", args)
+    diags = collect_diagnostics(unit, "init", outcome, ui, lock_timeout=engine.settings.lock_timeout)
+    if outcome.returncode == 0 and not has_errors(diags):
+        write_json(unit.work_dir / INIT_META, {"fingerprint": _init_fingerprint(engine, unit)})
+    return diags, outcome
+
+
+def ensure_init(engine: Engine, unit: Unit) -> list[Diagnostic]:
+    """Run `init` only when `needs_init` says so; return its diagnostics."""
+    if not needs_init(engine, unit):
+        return []
+    diags, _ = _run_init(engine, unit)
+    return diags
+
+
+def init_unit(engine: Engine, unit: Unit) -> UnitResult:
+    """`terraform init` with the unit's backend config (always runs)."""
+    started = begin(engine, unit, Operation.INIT)
+    diags, outcome = _run_init(engine, unit)
+    status = Status.FAILED if has_errors(diags) or outcome is None or outcome.returncode != 0 else Status.OK
+    return finish(engine, UnitResult(unit, Operation.INIT, status, tuple(diags), duration_s=time.monotonic() - started))
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def plan_unit(engine: Engine, unit: Unit, *, destroy: bool = False) -> UnitResult:
+    """Plan a unit and save `tfplan` + `plan.json` in `<unit>/.mlstrata/`.
+
+    `status` is CHANGES or NO_CHANGES (from `-detailed-exitcode`), FAILED on errors.
+    `destroy=True` plans the destruction of everything in the unit.
+    """
+    started = begin(engine, unit, Operation.PLAN)
+    result = _plan(engine, unit, Operation.PLAN, started, destroy=destroy)
+    return finish(engine, result)
+
+
+def refresh_unit(engine: Engine, unit: Unit) -> UnitResult:
+    """Refresh-only plan: CHANGES when objects changed outside Terraform (see `Plan.resource_drift`)."""
+    started = begin(engine, unit, Operation.REFRESH)
+    return finish(engine, _plan(engine, unit, Operation.REFRESH, started))
+
+
+def _plan(engine: Engine, unit: Unit, operation: Operation, started: float, *, destroy: bool = False) -> UnitResult:
+    diags = ensure_init(engine, unit)
+    if has_errors(diags):
+        return failed_result(unit, operation, started, diags)
+    refresh = operation is Operation.REFRESH
+    work = unit.work_dir
+    final_plan = work / (REFRESH_FILE if refresh else PLAN_FILE)
+    final_json = work / (REFRESH_JSON if refresh else PLAN_JSON)
+    token = f"{os.getpid()}-{time.monotonic_ns()}"
+    tmp_plan = work / f"{final_plan.name}.{token}.tmp"
+    tmp_json = work / f"{final_json.name}.{token}.tmp"
+    fingerprint = config_fingerprint(unit.path)
+    args = ["plan", "-json", *common_args(engine), "-detailed-exitcode", f"-out={tmp_plan}"]
+    if refresh:
+        args.append("-refresh-only")
+    if destroy:
+        args.append("-destroy")
+    try:
+        outcome, ui = run_streamed(engine, unit, operation.value, args)
+        diags += collect_diagnostics(unit, operation.value, outcome, ui, _DETAILED_OK, engine.settings.lock_timeout)
+        if outcome.returncode not in _DETAILED_OK or has_errors(diags) or not tmp_plan.exists():
+            return failed_result(
+                unit, operation, started, diags, counts=ui.counts, terraform_version=ui.terraform_version
+            )
+        show = engine.run(
+            unit, f"show-{operation.value}", ["show", "-json", "-no-color", str(tmp_plan)], stdout_path=tmp_json
+        )
+        diags += collect_diagnostics(unit, "show", show, None)
+        if show.returncode != 0 or has_errors(diags):
+            return failed_result(
+                unit, operation, started, diags, counts=ui.counts, terraform_version=ui.terraform_version
+            )
+        has_changes = outcome.returncode == 2
+        os.replace(tmp_json, final_json)
+        os.replace(tmp_plan, final_plan)
+        if not refresh:
+            write_json(
+                work / PLAN_META,
+                {
+                    "config": fingerprint,
+                    "destroy": destroy,
+                    "has_changes": has_changes,
+                    "plan_sha256": sha256_file(final_plan),
+                    "runner": engine.runner.label,
+                    "terraform_version": ui.terraform_version,
+                },
+            )
+    finally:
+        remove_files(tmp_plan, tmp_json)
+    return UnitResult(
+        unit,
+        operation,
+        Status.CHANGES if has_changes else Status.NO_CHANGES,
+        tuple(diags),
+        counts=ui.counts,
+        duration_s=time.monotonic() - started,
+        terraform_version=ui.terraform_version,
+        plan_file=final_plan,
+        plan_json=final_json,
+    )
+
+
+# --------------------------------------------------------------------------- apply / destroy
+
+
+def saved_plan_problem(engine: Engine, unit: Unit) -> tuple[str, str] | None:
+    """Why the unit's saved plan cannot be applied: (code, reason), or None when it is current.
+
+    Terraform itself refuses a plan whose state changed since; this also refuses one whose
+    configuration or Terraform changed since, which Terraform would apply as planned.
+    """
+    work = unit.work_dir
+    meta = read_json(work / PLAN_META)
+    plan = work / PLAN_FILE
+    if meta is None or not plan.exists():
+        return "engine.no_plan", f"there is no saved plan for {unit.id}"
+    if meta.get("plan_sha256") != sha256_file(plan):
+        return tfdiags.CODE_STALE, "the saved plan file was replaced or damaged since it was made"
+    if meta.get("runner") != engine.runner.label:
+        return tfdiags.CODE_STALE, f"the plan was made with {meta.get('runner')}, not {engine.runner.label}"
+    if meta.get("config") != config_fingerprint(unit.path):
+        return tfdiags.CODE_STALE, f"the configuration of {unit.id} changed after the plan was made"
+    return None
+
+
+def _discard_saved_plan(unit: Unit) -> None:
+    remove_files(unit.work_dir / PLAN_FILE, unit.work_dir / PLAN_META, unit.work_dir / PLAN_JSON)
+
+
+def apply_unit(engine: Engine, unit: Unit) -> UnitResult:
+    """Apply the unit's saved plan, only if it is still current. A plan is used once: it is
+    discarded after a successful apply and when found stale; after other failures it is kept
+    (Terraform refuses it anyway once the state has moved on)."""
+    started = begin(engine, unit, Operation.APPLY)
+    problem = saved_plan_problem(engine, unit)
+    if problem is not None:
+        code, reason = problem
+        if code == tfdiags.CODE_STALE:
+            _discard_saved_plan(unit)
+            diag = tfdiags.stale_plan(unit, reason)
+        else:
+            diag = Diagnostic(
+                Severity.ERROR,
+                reason,
+                path=unit.id,
+                hint="run plan first, review it, then apply",
+                code=code,
+                extra=tfdiags.unit_extra(unit, "apply"),
+            )
+        return finish(engine, failed_result(unit, Operation.APPLY, started, [diag]))
+    work = unit.work_dir
+    args = ["apply", "-json", *common_args(engine), str(work / PLAN_FILE)]
+    outcome, ui = run_streamed(engine, unit, "apply", args)
+    diags = collect_diagnostics(unit, "apply", outcome, ui, lock_timeout=engine.settings.lock_timeout)
+    failed = outcome.returncode != 0 or has_errors(diags)
+    if not failed or any(d.code == tfdiags.CODE_STALE for d in diags):
+        _discard_saved_plan(unit)
+    status = Status.FAILED if failed else Status.OK
+    return finish(
+        engine,
+        UnitResult(
+            unit,
+            Operation.APPLY,
+            status,
+            tuple(diags),
+            counts=ui.counts,
+            duration_s=time.monotonic() - started,
+            terraform_version=ui.terraform_version,
+        ),
+    )
+
+
+def destroy_unit(engine: Engine, unit: Unit) -> UnitResult:
+    """Destroy everything the unit manages (`apply -destroy`); any saved plan is discarded."""
+    started = begin(engine, unit, Operation.DESTROY)
+    diags = ensure_init(engine, unit)
+    if has_errors(diags):
+        return finish(engine, failed_result(unit, Operation.DESTROY, started, diags))
+    _discard_saved_plan(unit)
+    outcome, ui = run_streamed(
+        engine, unit, "destroy", ["apply", "-destroy", "-auto-approve", "-json", *common_args(engine)]
+    )
+    diags += collect_diagnostics(unit, "destroy", outcome, ui, lock_timeout=engine.settings.lock_timeout)
+    status = Status.FAILED if outcome.returncode != 0 or has_errors(diags) else Status.OK
+    return finish(
+        engine,
+        UnitResult(
+            unit,
+            Operation.DESTROY,
+            status,
+            tuple(diags),
+            counts=ui.counts,
+            duration_s=time.monotonic() - started,
+            terraform_version=ui.terraform_version,
+        ),
+    )
+
+
+def up_unit(engine: Engine, unit: Unit) -> UnitResult:
+    """Plan, then apply that plan when it has changes."""
+    started = time.monotonic()
+    plan = plan_unit(engine, unit)
+    if plan.status is not Status.CHANGES:
+        return UnitResult(
+            unit,
+            Operation.UP,
+            plan.status,
+            plan.diagnostics,
+            counts=plan.counts,
+            duration_s=time.monotonic() - started,
+            terraform_version=plan.terraform_version,
+            steps=(plan,),
+        )
+    applied = apply_unit(engine, unit)
+    return UnitResult(
+        unit,
+        Operation.UP,
+        applied.status,
+        plan.diagnostics + applied.diagnostics,
+        counts=applied.counts,
+        duration_s=time.monotonic() - started,
+        terraform_version=applied.terraform_version,
+        steps=(plan, applied),
+    )

@@ -1,0 +1,154 @@
+"""Terraform's diagnostics (from `-json` UI output or plain stderr) as mlstrata Diagnostics."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from mlstrata.diagnostics import Diagnostic, Severity, Where
+from mlstrata.engine.unit import Unit
+
+CODE_TERRAFORM = "engine.terraform"
+CODE_LOCKED = "engine.state_locked"
+CODE_STALE = "engine.plan_stale"
+CODE_FAILED = "engine.terraform_failed"
+CODE_INTERRUPTED = "engine.interrupted"
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_BOX = re.compile(r"^[│╷╵]\s?", re.MULTILINE)
+_LOCK_ID = re.compile(r"^\s*ID:\s+(\S+)", re.MULTILINE)
+_LOCK_MARKERS = ("acquiring the state lock", "already locked", "error locking state", "lock timeout")
+
+
+def unit_extra(unit: Unit, operation: str) -> dict[str, str]:
+    return {"unit": unit.id, "env": unit.env, "layer": unit.layer, "operation": operation}
+
+
+def from_json(raw: Mapping[str, Any], unit: Unit, operation: str, lock_timeout: str = "") -> Diagnostic:
+    """Convert one `diagnostic` object of Terraform's `-json` UI stream."""
+    severity = Severity.WARNING if raw.get("severity") == "warning" else Severity.ERROR
+    summary = str(raw.get("summary", "")) or "Terraform reported a problem"
+    detail = str(raw.get("detail", ""))
+    address = str(raw.get("address", ""))
+    where = _where(raw.get("range"), unit)
+    return _classify(severity, summary, detail, address, where, unit, operation, lock_timeout)
+
+
+def from_text(text: str, unit: Unit, operation: str, lock_timeout: str = "") -> list[Diagnostic]:
+    """Pull `Error: …` / `Warning: …` blocks out of Terraform's human-readable stderr."""
+    clean = _BOX.sub("", _ANSI.sub("", text))
+    found: list[Diagnostic] = []
+    block: list[str] = []
+    head: tuple[Severity, str] | None = None
+
+    def flush() -> None:
+        if head is not None:
+            detail = "\n".join(block).strip()
+            found.append(_classify(head[0], head[1], detail, "", None, unit, operation, lock_timeout))
+
+    for line in clean.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("Error: ") or stripped.startswith("Warning: "):
+            flush()
+            kind, _, summary = stripped.partition(": ")
+            head = (Severity.ERROR if kind == "Error" else Severity.WARNING, summary.strip())
+            block = []
+        elif head is not None:
+            block.append(line)
+    flush()
+    return found
+
+
+def failure(unit: Unit, operation: str, returncode: int, text: str) -> Diagnostic:
+    """A diagnostic for a failed run that said nothing recognisable about why."""
+    tail = "\n".join(_ANSI.sub("", text).strip().splitlines()[-20:])
+    return Diagnostic(
+        Severity.ERROR,
+        f"terraform {operation} failed on {unit.id} (exit status {returncode})",
+        detail=tail,
+        path=unit.id,
+        hint=f"see the logs in {unit.work_dir}",
+        code=CODE_FAILED,
+        extra=unit_extra(unit, operation),
+    )
+
+
+def interrupted(unit: Unit, operation: str) -> Diagnostic:
+    return Diagnostic(
+        Severity.ERROR,
+        f"terraform {operation} on {unit.id} was interrupted",
+        detail="Terraform was asked to stop and exited after saving what it had done.",
+        path=unit.id,
+        hint="run plan again to see where the unit stands",
+        code=CODE_INTERRUPTED,
+        extra=unit_extra(unit, operation),
+    )
+
+
+def stale_plan(unit: Unit, reason: str) -> Diagnostic:
+    return Diagnostic(
+        Severity.ERROR,
+        f"plan for {unit.id} is stale, run plan again",
+        detail=reason,
+        path=unit.id,
+        hint="run plan again, review it, then apply",
+        code=CODE_STALE,
+        extra=unit_extra(unit, "apply"),
+    )
+
+
+def _classify(
+    severity: Severity,
+    summary: str,
+    detail: str,
+    address: str,
+    where: Where | None,
+    unit: Unit,
+    operation: str,
+    lock_timeout: str,
+) -> Diagnostic:
+    extra = unit_extra(unit, operation)
+    if address:
+        extra["address"] = address
+    lowered = f"{summary}\n{detail}".lower()
+    if severity is Severity.ERROR and summary == "Saved plan is stale":
+        return stale_plan(unit, detail)
+    if severity is Severity.ERROR and any(marker in lowered for marker in _LOCK_MARKERS):
+        match = _LOCK_ID.search(detail)
+        unlock = f"`terraform force-unlock {match.group(1)}` in {unit.path}" if match else "terraform force-unlock"
+        waited = f" (waited {lock_timeout})" if lock_timeout else ""
+        return Diagnostic(
+            Severity.ERROR,
+            f"state of {unit.id} is locked by another run{waited}",
+            detail=f"{summary}\n{detail}".strip(),
+            path=unit.id,
+            hint=(
+                "wait for the other run to finish and try again, or raise the lock timeout; "
+                f"if no run is active any more, remove the stale lock with {unlock}"
+            ),
+            code=CODE_LOCKED,
+            extra=extra,
+        )
+    return Diagnostic(
+        severity,
+        summary,
+        detail=detail,
+        where=where,
+        path=address or unit.id,
+        code=CODE_TERRAFORM,
+        extra=extra,
+    )
+
+
+def _where(rng: Any, unit: Unit) -> Where | None:
+    if not isinstance(rng, Mapping):
+        return None
+    filename = str(rng.get("filename", ""))
+    if not filename:
+        return None
+    start = rng.get("start")
+    line = int(start.get("line", 0)) if isinstance(start, Mapping) else 0
+    column = int(start.get("column", 0)) if isinstance(start, Mapping) else 0
+    return Where(os.path.normpath(os.path.join(unit.path, filename)), line, column)

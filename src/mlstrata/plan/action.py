@@ -1,0 +1,83 @@
+"""The planned action on one object, converted from Terraform's JSON `actions` list in one place."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+
+class Action(enum.Enum):
+    """What Terraform will do to one resource instance or output.
+
+    Replacement comes in two orders: `["delete", "create"]` (the default) and
+    `["create", "delete"]` (`create_before_destroy`). `forget` (a `removed` block with
+    `destroy = false`) drops an object from state without destroying it.
+    """
+
+    NO_OP = "no-op"
+    CREATE = "create"
+    READ = "read"
+    UPDATE = "update"
+    DELETE = "delete"
+    DELETE_THEN_CREATE = "delete-then-create"
+    CREATE_THEN_DELETE = "create-then-delete"
+    FORGET = "forget"
+    CREATE_THEN_FORGET = "create-then-forget"
+
+    @property
+    def is_replace(self) -> bool:
+        """True for both replacement orders."""
+        return self in (Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE)
+
+    @property
+    def is_destructive(self) -> bool:
+        """True when an existing object is destroyed (delete or any replacement)."""
+        return self in (Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE)
+
+    @property
+    def is_change(self) -> bool:
+        """True when applying the plan would do something to this object (not no-op or read)."""
+        return self not in (Action.NO_OP, Action.READ)
+
+    @property
+    def symbol(self) -> str:
+        """The one-character marker Terraform's own plan output uses."""
+        return _SYMBOLS[self]
+
+
+_FROM_JSON: dict[tuple[str, ...], Action] = {
+    ("no-op",): Action.NO_OP,
+    ("create",): Action.CREATE,
+    ("read",): Action.READ,
+    ("update",): Action.UPDATE,
+    ("delete",): Action.DELETE,
+    ("delete", "create"): Action.DELETE_THEN_CREATE,
+    ("create", "delete"): Action.CREATE_THEN_DELETE,
+    ("forget",): Action.FORGET,
+    ("create", "forget"): Action.CREATE_THEN_FORGET,
+}
+
+_SYMBOLS: dict[Action, str] = {
+    Action.NO_OP: " ",
+    Action.CREATE: "+",
+    Action.READ: "<=",
+    Action.UPDATE: "~",
+    Action.DELETE: "-",
+    Action.DELETE_THEN_CREATE: "-/+",
+    Action.CREATE_THEN_DELETE: "+/-",
+    Action.FORGET: ".",
+    Action.CREATE_THEN_FORGET: "+/.",
+}
+
+
+class UnknownActionError(ValueError):
+    """A JSON `actions` list that this version of mlstrata does not know."""
+
+
+def action_from_json(actions: Sequence[str]) -> Action:
+    """Convert a plan JSON `actions` list (e.g. `["delete", "create"]`) to an `Action`."""
+    key = tuple(actions) if isinstance(actions, (list, tuple)) else None
+    found = _FROM_JSON.get(key) if key is not None else None
+    if found is None:
+        raise UnknownActionError(f"unknown plan actions {actions!r}")
+    return found

@@ -1,0 +1,146 @@
+"""A throwaway PostgreSQL 15 server for tests: own data dir in a temp folder, a free loopback port,
+trust auth for the `postgres` user, stopped by pid. When the tests run as root (initdb refuses
+root), the server runs as the `postgres` system user through `setpriv`, which execs (the pid we
+hold is the postmaster's own).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PG_BIN = Path(os.environ.get("MLSTRATA_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+@dataclass
+class PgServer:
+    proc: subprocess.Popen[bytes]
+    port: int
+    data_dir: Path
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def conn_str(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}?sslmode=disable"
+
+    def psql(self, sql: str) -> str:
+        """Run one SQL statement with psql; return its unaligned output."""
+        out = subprocess.run(
+            [
+                str(PG_BIN / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-Atc",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return out.stdout.strip()
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT to the postmaster, by pid), then wait; SIGKILL if it hangs."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _as_postgres_prefix(base: Path) -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    user = pwd.getpwnam("postgres")
+    os.chown(base, user.pw_uid, user.pw_gid)
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise RuntimeError("running as root needs setpriv to start PostgreSQL as the postgres user")
+    return [setpriv, "--reuid=postgres", "--regid=postgres", "--init-groups", "--"]
+
+
+def _wait_ready(server: PgServer, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            return False
+        probe = subprocess.run(
+            [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres"],
+            capture_output=True,
+        )
+        if probe.returncode == 0:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def start_pg_server(base: Path) -> PgServer | None:
+    """initdb + start a server under `base`; None when PostgreSQL binaries are not installed."""
+    if not (PG_BIN / "initdb").exists():
+        return None
+    prefix = _as_postgres_prefix(base)
+    data = base / "data"
+    subprocess.run(
+        [*prefix, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    log_path = base / "server.log"
+    for _attempt in range(3):
+        port = _free_port()
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(
+                [
+                    *prefix,
+                    str(PG_BIN / "postgres"),
+                    "-D",
+                    str(data),
+                    "-p",
+                    str(port),
+                    "-k",
+                    str(base),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "full_page_writes=off",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        server = PgServer(proc, port, data, log_path)
+        if _wait_ready(server, 30):
+            return server
+        server.stop()  # most likely the port was taken in between: try another
+    raise RuntimeError(f"PostgreSQL did not start; see {log_path}")

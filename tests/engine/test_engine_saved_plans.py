@@ -1,0 +1,90 @@
+"""A saved plan is applied only while it is current: Terraform refuses one whose state moved on,
+the engine refuses one whose configuration, plan file or Terraform changed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from engine_units import SIMPLE_TF, binary_runner, needs_binary, write_unit
+
+from mlstrata.engine import EmbeddedTerraform, Engine, Runner, Status, apply_unit, plan_unit
+from mlstrata.engine.operations import PLAN_FILE, PLAN_META
+from mlstrata.engine.tfdiags import CODE_STALE
+
+
+def _serial(state_file: Path) -> int:
+    return int(json.loads(state_file.read_text())["serial"])
+
+
+def test_plan_made_stale_by_another_apply_is_refused_by_terraform(
+    fast_runner: Runner, make_engine: Callable[..., Engine], tmp_path: Path
+) -> None:
+    engine = make_engine(fast_runner)
+    unit = write_unit(tmp_path, "dev", "base", SIMPLE_TF, state_dir=tmp_path / "state")
+    state_file = tmp_path / "state" / "dev-base.tfstate"
+    assert plan_unit(engine, unit).status is Status.CHANGES
+    assert apply_unit(engine, unit).ok
+    (unit.path / "terraform.tfvars").write_text('name = "two"\n')
+    assert plan_unit(engine, unit).status is Status.CHANGES
+
+    # Someone else changes the state (same configuration) after our plan was saved.
+    other = engine.run(unit, "other-apply", ["apply", "-auto-approve", "-input=false", "-var", "name=three"])
+    assert other.returncode == 0, other.stderr
+    serial = _serial(state_file)
+
+    result = apply_unit(engine, unit)
+    assert result.status is Status.FAILED
+    [diag] = [d for d in result.diagnostics if d.is_error]
+    assert diag.code == CODE_STALE
+    assert diag.summary == "plan for dev/base is stale, run plan again"
+    assert "state was changed" in diag.detail
+    assert diag.extra["unit"] == "dev/base"
+    assert _serial(state_file) == serial, "a refused apply leaves the state alone"
+    assert not (unit.path / ".mlstrata" / PLAN_FILE).exists(), "a stale plan is discarded"
+
+    assert plan_unit(engine, unit).status is Status.CHANGES
+    assert apply_unit(engine, unit).ok
+
+
+def test_config_changed_after_plan_is_refused_before_running_terraform(
+    fast_runner: Runner, make_engine: Callable[..., Engine], tmp_path: Path
+) -> None:
+    engine = make_engine(fast_runner)
+    unit = write_unit(tmp_path, "dev", "base", SIMPLE_TF, state_dir=tmp_path / "state")
+    assert plan_unit(engine, unit).status is Status.CHANGES
+    (unit.path / "extra.tf").write_text('output "more" {\n  value = 1\n}\n')
+    result = apply_unit(engine, unit)
+    assert result.status is Status.FAILED
+    assert [d.code for d in result.diagnostics] == [CODE_STALE]
+    assert "configuration of dev/base changed" in result.diagnostics[0].detail
+    assert not (tmp_path / "state" / "dev-base.tfstate").exists(), "Terraform never ran"
+    assert not (unit.path / ".mlstrata" / "apply.log").exists()
+
+
+def test_apply_without_a_plan_and_with_a_tampered_plan(
+    fast_runner: Runner, make_engine: Callable[..., Engine], tmp_path: Path
+) -> None:
+    engine = make_engine(fast_runner)
+    unit = write_unit(tmp_path, "dev", "base", SIMPLE_TF, state_dir=tmp_path / "state")
+    missing = apply_unit(engine, unit)
+    assert missing.status is Status.FAILED
+    assert [d.code for d in missing.diagnostics] == ["engine.no_plan"]
+    assert missing.diagnostics[0].hint.startswith("run plan first")
+
+    assert plan_unit(engine, unit).status is Status.CHANGES
+    plan_file = unit.path / ".mlstrata" / PLAN_FILE
+    plan_file.write_bytes(plan_file.read_bytes() + b"\0")
+    tampered = apply_unit(engine, unit)
+    assert [d.code for d in tampered.diagnostics] == [CODE_STALE]
+    assert not (unit.path / ".mlstrata" / PLAN_META).exists()
+
+
+@needs_binary
+def test_plan_made_by_another_terraform_is_stale(make_engine: Callable[..., Engine], tmp_path: Path) -> None:
+    unit = write_unit(tmp_path, "dev", "base", SIMPLE_TF, state_dir=tmp_path / "state")
+    assert plan_unit(make_engine(binary_runner()), unit).status is Status.CHANGES
+    result = apply_unit(make_engine(EmbeddedTerraform()), unit)
+    assert [d.code for d in result.diagnostics] == [CODE_STALE]
+    assert "the plan was made with terraform" in result.diagnostics[0].detail

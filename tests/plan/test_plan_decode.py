@@ -1,0 +1,153 @@
+"""Decoding `terraform show -json` plans, on JSON produced by real Terraform (see
+tests/testdata/engine/plans/generate.py) and on a synthetic large plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from synthetic_plan import synthetic_plan
+
+from mlstrata.plan import Action, ChangeCounts, ResourceMode, decode_plan, load_plan
+
+PLANS = Path(__file__).resolve().parent.parent / "testdata" / "engine" / "plans"
+VERSIONS = sorted(p.name for p in PLANS.iterdir() if p.is_dir())
+
+
+def test_fixtures_cover_two_terraform_versions() -> None:
+    assert len(VERSIONS) >= 2
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_create(version: str) -> None:
+    plan, diags = load_plan(PLANS / version / "create.json")
+    assert diags == [] and plan is not None
+    assert plan.terraform_version == version and plan.format_version.startswith("1.")
+    assert {rc.action for rc in plan.resource_changes} == {Action.CREATE}
+    assert plan.counts() == ChangeCounts(add=7)
+    assert plan.has_changes and not plan.has_drift and plan.applyable and not plan.errored
+    secret = plan.by_address()["terraform_data.secret"]
+    assert secret.after_sensitive == {"input": True} and secret.before is None
+    assert secret.mode is ResourceMode.MANAGED and secret.type == "terraform_data" and secret.name == "secret"
+    assert {oc.name: oc.sensitive for oc in plan.output_changes} == {"plain": False, "secret": True}
+    assert isinstance(plan.configuration, dict) and "root_module" in plan.configuration
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_update_replace_delete_forget_and_drift(version: str) -> None:
+    plan, diags = load_plan(PLANS / version / "changes.json")
+    assert diags == [] and plan is not None
+    actions = {rc.address: rc.action for rc in plan.resource_changes}
+    assert actions == {
+        "drifty_file.f": Action.UPDATE,
+        "terraform_data.deleted": Action.DELETE,
+        "terraform_data.forgotten": Action.FORGET,
+        "terraform_data.replaced": Action.DELETE_THEN_CREATE,
+        "terraform_data.replaced_cbd": Action.CREATE_THEN_DELETE,
+        "terraform_data.secret": Action.NO_OP,
+        "terraform_data.updated": Action.UPDATE,
+    }
+    by = plan.by_address()
+    assert by["terraform_data.replaced"].is_replace and by["terraform_data.replaced"].is_destructive
+    assert by["terraform_data.replaced"].action_reason == "replace_because_cannot_update"
+    assert by["terraform_data.replaced"].replace_paths == (("triggers_replace",),)
+    assert not by["terraform_data.forgotten"].is_destructive
+    assert by["terraform_data.updated"].before["input"] == "one"
+    assert by["terraform_data.updated"].after["input"] == "two"
+    assert by["terraform_data.updated"].after_unknown == {"output": True}
+    # Drift is kept apart from the changes applying would make.
+    assert [(d.address, d.action) for d in plan.resource_drift] == [("drifty_file.f", Action.UPDATE)]
+    assert plan.resource_drift[0].after["content"] == "changed outside terraform"
+    assert by["drifty_file.f"].before["content"] == "changed outside terraform"
+    assert by["drifty_file.f"].after["content"] == "v1"
+    assert plan.counts() == ChangeCounts(add=2, change=2, destroy=3, forget=1)
+    assert {oc.name: oc.action for oc in plan.output_changes} == {
+        "added": Action.CREATE,
+        "plain": Action.UPDATE,
+        "secret": Action.NO_OP,
+    }
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_refresh_only_and_noop(version: str) -> None:
+    refresh, diags = load_plan(PLANS / version / "refresh.json")
+    assert diags == [] and refresh is not None
+    assert refresh.resource_changes == () and refresh.has_drift
+    assert [d.address for d in refresh.resource_drift] == ["drifty_file.f"]
+    noop, diags = load_plan(PLANS / version / "noop.json")
+    assert diags == [] and noop is not None
+    assert not noop.has_changes and not noop.has_drift and noop.counts().total == 0
+    assert {rc.action for rc in noop.resource_changes} == {Action.NO_OP}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_state_json_is_not_a_plan(version: str) -> None:
+    plan, diags = load_plan(PLANS / version / "state.json")
+    assert plan is None
+    [diag] = diags
+    assert diag.code == "plan.unsupported" and diag.summary == "this is Terraform state JSON, not a plan"
+    assert diag.where is not None and diag.where.file.endswith("state.json")
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "summary"),
+    [
+        (b"{not json", "plan.invalid_json", "not valid JSON"),
+        (b"[1, 2]", "plan.unsupported", "not a Terraform plan: the JSON document is a list, not an object"),
+        (b'{"planned_values": {}}', "plan.unsupported", "not a Terraform plan: no format_version"),
+        (
+            b'{"format_version": "2.0", "planned_values": {}}',
+            "plan.unsupported",
+            "unsupported plan format_version '2.0' (this mlstrata reads 1.x)",
+        ),
+        (
+            b'{"format_version": "1.2"}',
+            "plan.unsupported",
+            "not a Terraform plan: no planned_values or resource_changes",
+        ),
+        (
+            b'{"format_version": "1.2", "resource_changes": [{"address": "a.b", "mode": "managed", "change": '
+            b'{"actions": ["explode"]}}]}',
+            "plan.unsupported",
+            "resource_changes[0] (a.b): unknown plan actions ['explode']",
+        ),
+        (
+            b'{"format_version": "1.2", "resource_changes": [{"mode": "managed"}]}',
+            "plan.unsupported",
+            "resource_changes[0] (?): missing address, mode or change.actions",
+        ),
+    ],
+)
+def test_bad_input_is_a_clear_diagnostic(data: bytes, code: str, summary: str) -> None:
+    plan, diags = decode_plan(data, "x.json")
+    assert plan is None
+    assert [(d.code, d.summary) for d in diags] == [(code, summary)]
+
+
+def test_missing_file() -> None:
+    plan, diags = load_plan(Path("/nonexistent/plan.json"))
+    assert plan is None and diags[0].code == "plan.io"
+
+
+def test_synthetic_large_plan() -> None:
+    data, tally = synthetic_plan(20_000)
+    plan, diags = decode_plan(data)
+    assert diags == [] and plan is not None
+    assert len(plan.resource_changes) == 20_000 and len(plan.resource_drift) == 200
+    decoded: dict[str, int] = {}
+    for rc in plan.resource_changes:
+        decoded[rc.action.value] = decoded.get(rc.action.value, 0) + 1
+    assert decoded == {
+        "create": tally["create"],
+        "update": tally["update"],
+        "delete": tally["delete"],
+        "delete-then-create": tally["delete,create"],
+        "create-then-delete": tally["create,delete"],
+        "no-op": tally["no-op"],
+        "read": tally["read"],
+    }
+    reads = [rc for rc in plan.resource_changes if rc.action is Action.READ]
+    assert all(rc.mode is ResourceMode.DATA for rc in reads)
+    assert plan.counts().destroy == tally["delete"] + tally["delete,create"] + tally["create,delete"]
+    assert json.loads(data)["resource_changes"][123]["address"] == plan.resource_changes[123].address
