@@ -46,6 +46,9 @@ class EngineSettings:
     parallelism: int = DEFAULT_PARALLELISM
     cli_config_blocks: tuple[str, ...] = ()
     plugin_cache_dir: Path | None = None
+    # Terraform's plugin cache is not safe for concurrent `init` of a filesystem-mirror provider
+    # (a parallel init fails computing its checksum), and caching a local mirror saves nothing.
+    plugin_cache: bool = True
     environ: Mapping[str, str] | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     reveal_sensitive_outputs: bool = False
@@ -68,7 +71,8 @@ class Engine:
         self._private = Path(tempfile.mkdtemp(prefix=f"{_PRIVATE_PREFIX}{os.getpid()}-"))
         self.cwd = self._private / "cwd"
         self.cwd.mkdir()
-        cache = self.settings.plugin_cache_dir or default_plugin_cache_dir(self.settings.environ)
+        cache = (self.settings.plugin_cache_dir or default_plugin_cache_dir(self.settings.environ)
+                 if self.settings.plugin_cache else None)
         self.cli_config = write_cli_config(
             self._private / "terraform.tfrc", self.settings.cli_config_blocks, plugin_cache_dir=cache
         )

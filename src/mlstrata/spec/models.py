@@ -238,6 +238,16 @@ class SecretsSpec(Model):
     )
 
 
+class LocalSpec(Model):
+    """Settings of the `local` target only."""
+
+    postgres_dsn_env: str | None = Field(
+        None,
+        description="Environment variable holding a PostgreSQL DSN: registries and metadata stores then use "
+        "PostgreSQL instead of SQLite (the DSN itself never goes into the spec or rendered files).",
+    )
+
+
 class ParitySpec(Model):
     allow: list[str] = Field(
         default_factory=list,
@@ -262,4 +272,5 @@ class Platform(Model):
     observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)
     secrets: SecretsSpec = Field(default_factory=SecretsSpec)
     parity: ParitySpec = Field(default_factory=ParitySpec)
+    local: LocalSpec | None = Field(None, description="Settings of the local target.")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from mlstrata.targets.aws import AWS
 from mlstrata.targets.base import Target, UnitFiles
+from mlstrata.targets.local import LOCAL
 
 TARGETS: dict[str, Target] = {
     "aws": AWS,
+    "local": LOCAL,
 }
 
 __all__ = ["TARGETS", "Target", "UnitFiles"]

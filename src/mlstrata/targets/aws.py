@@ -378,7 +378,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
             reader_principal_arns=registry.readers, writer_principal_arns=stage_promoters, protect=protect,
         ))
         group_outputs = []
-        for model in registry.models or {"": None}:
+        for model in list(registry.models) or [""]:
             label = f"model_registry_{model.replace('-', '_')}" if model else "model_registry"
             main.append(_module(
                 label, "model_registry", name=f"{platform.platform}-{model}" if model else platform.platform,

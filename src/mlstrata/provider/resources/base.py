@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from msgpack.ext import ExtType
 from tf import schema as tf_schema  # type: ignore[import-untyped]
 from tf import types as tf_types
 
@@ -33,8 +34,12 @@ NO_DEFAULT: Any = tf_types.Unknown
 
 
 def known(value: object) -> bool:
-    """True when Terraform knows the value (it is not `Unknown`)."""
-    return value is not Unknown
+    """True when Terraform knows the value (it is not `Unknown`).
+
+    Terraform >= 1.6 sends *refined* unknowns (e.g. "a string starting with `x-`") as msgpack
+    extension 12, which `tf` 1.2.0 passes through undecoded: those are unknown too.
+    """
+    return value is not Unknown and not isinstance(value, ExtType)
 
 
 def attribute(

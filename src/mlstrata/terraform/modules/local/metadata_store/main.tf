@@ -1,0 +1,4 @@
+resource "mlstrata_metadata_store" "this" {
+  name    = var.name
+  backend = var.backend
+}

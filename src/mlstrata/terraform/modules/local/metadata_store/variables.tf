@@ -1,0 +1,15 @@
+variable "name" {
+  description = "Store name."
+  type        = string
+}
+
+variable "backend" {
+  description = "sqlite (a file under the platform root) or postgres (a database on the configured server)."
+  type        = string
+  default     = "sqlite"
+
+  validation {
+    condition     = contains(["sqlite", "postgres"], var.backend)
+    error_message = "backend is sqlite or postgres."
+  }
+}
