@@ -1,0 +1,140 @@
+"""The newcomer's main job, end to end: `mlstrata up` on examples/quickstart with real Terraform,
+the real local provider and real MLflow; then no-op plan, drift, protection and destroy."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Quickstart:
+    root: Path
+    env: dict[str, str]
+
+    @property
+    def infra(self) -> Path:
+        return self.root / "infra"
+
+    def mlstrata(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=self.root, env=self.env,
+                              capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+
+    def outputs(self, env: str, layer: str) -> dict[str, object]:
+        proc = self.mlstrata("output", "--env", env, "--layer", layer, "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        (unit,) = json.loads(proc.stdout)["units"]
+        return {name: o["value"] for name, o in unit["outputs"].items()}
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Quickstart]:
+    root = tmp_path_factory.mktemp("quickstart")
+    shutil.copy(REPO / "examples" / "quickstart" / "platform.yaml", root / "platform.yaml")
+    env = {**os.environ, "XDG_DATA_HOME": str(root / "xdg"), "NO_COLOR": "1", "COLUMNS": "200"}
+    env.pop("MLSTRATA_TERRAFORM", None)
+    qs = Quickstart(root, env)
+    proc = qs.mlstrata("up", "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "MLflow UI" in proc.stderr
+    yield qs
+
+
+def _auth_store(qs: Quickstart, env: str):  # type: ignore[no-untyped-def]
+    store = importlib.import_module("mlflow.server.auth.sqlalchemy_store").SqlAlchemyStore()
+    store.init_db(f"sqlite:///{qs.infra}/.mlstrata/platform/{env}/registries/quickstart-{env}/auth.db")
+    return store
+
+
+def test_up_applied_every_environment_and_a_second_plan_is_a_no_op(quickstart: Quickstart) -> None:
+    proc = quickstart.mlstrata("plan", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert sorted(u["unit"] for u in report["units"]) == [
+        "dev/base", "dev/platform", "prod/base", "prod/platform", "staging/base", "staging/platform"]
+    assert {u["status"] for u in report["units"]} == {"no-changes"}
+
+
+def test_mlflow_sees_models_and_permissions_in_each_registry(quickstart: Quickstart) -> None:
+    mlflow = importlib.import_module("mlflow")
+    for env, promoter in (("dev", "ml-engineer"), ("staging", "release-bot"), ("prod", "release-bot")):
+        outputs = quickstart.outputs(env, "base")
+        client = mlflow.MlflowClient(tracking_uri=str(outputs["registry_tracking_uri"]))
+        names = sorted(m.name for m in client.search_registered_models())
+        assert names == ["fraud-detector", "recommender"]
+        assert client.get_registered_model("fraud-detector").tags == {"team": "risk"}
+        auth = _auth_store(quickstart, env)
+        assert auth.get_registered_model_permission("fraud-detector", promoter).permission == "EDIT"
+        assert auth.get_registered_model_permission("recommender", "model-serving").permission == "READ"
+        password_files = outputs["registry_service_account_password_files"]
+        assert isinstance(password_files, dict)
+        password_file = Path(str(password_files["model-serving"]))
+        assert oct(password_file.stat().st_mode & 0o777) == "0o600"
+        assert not password_file.is_relative_to(quickstart.root / "infra")
+        assert auth.authenticate_user("model-serving", password_file.read_text().strip())
+    # only this stage's promoters may promote: staging's promoter has no grant in dev
+    with pytest.raises(Exception, match="not found"):
+        _auth_store(quickstart, "dev").get_registered_model_permission("fraud-detector", "release-bot")
+
+
+def test_no_secret_in_state_outputs_or_rendered_files(quickstart: Quickstart) -> None:
+    secrets = [p.read_text().strip() for p in (quickstart.root / "xdg").rglob("*.password")]
+    assert len(secrets) >= 9
+    visible = ""
+    for path in quickstart.infra.rglob("*"):
+        if path.is_file() and path.suffix in {".tf", ".tfstate", ".json", ".md", ".log", ".tfrc", ".hcl"}:
+            visible += path.read_text(errors="replace")
+    visible += quickstart.mlstrata("output", "--format", "json").stdout
+    for secret in secrets:
+        assert secret not in visible
+
+
+def test_a_permission_granted_by_hand_is_drift_for_plain_terraform_and_apply_repairs_it(
+        quickstart: Quickstart) -> None:
+    auth = _auth_store(quickstart, "staging")
+    auth.update_registered_model_permission("fraud-detector", "pipeline-runner", "MANAGE")  # declared: READ
+    terraform = shutil.which("terraform")
+    assert terraform, "the machine image has a terraform binary"
+    unit = quickstart.infra / "live" / "staging" / "platform"
+    env = {**quickstart.env, "TF_CLI_CONFIG_FILE": str(quickstart.infra / ".mlstrata" / "terraform.tfrc")}
+    drift = subprocess.run([terraform, "plan", "-refresh-only", "-detailed-exitcode", "-no-color"], cwd=unit, env=env,
+                           capture_output=True, text=True, check=False)
+    assert drift.returncode == 2, drift.stdout + drift.stderr
+    assert "pipeline-runner" in drift.stdout and "MANAGE" in drift.stdout
+    plan = quickstart.mlstrata("plan", "--env", "staging", "--layer", "platform", "--format", "json")
+    assert json.loads(plan.stdout)["units"][0]["status"] == "changes"
+    applied = quickstart.mlstrata("apply", "--env", "staging", "--layer", "platform")
+    assert applied.returncode == 0, applied.stderr
+    assert auth.get_registered_model_permission("fraud-detector", "pipeline-runner").permission == "READ"
+    clean = subprocess.run([terraform, "plan", "-refresh-only", "-detailed-exitcode"], cwd=unit, env=env,
+                           capture_output=True, text=True, check=False)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_protected_environment_needs_naming_and_cannot_be_destroyed(quickstart: Quickstart) -> None:
+    apply = quickstart.mlstrata("apply")
+    assert apply.returncode == 2 and "prod is protected" in apply.stderr
+    destroy = quickstart.mlstrata("destroy", "--env", "prod", "--yes")
+    assert destroy.returncode == 2 and "refusing to destroy protected" in destroy.stderr
+    assert (quickstart.infra / ".mlstrata" / "platform" / "prod" / "registries").is_dir()
+
+
+def test_destroy_leaves_nothing_behind(quickstart: Quickstart) -> None:
+    proc = quickstart.mlstrata("destroy", "--env", "dev", "--env", "staging", "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for env in ("dev", "staging"):
+        left = [p for p in (quickstart.infra / ".mlstrata" / "platform" / env).rglob("*") if p.is_file()]
+        assert left == [], left
+        state = json.loads((quickstart.infra / ".mlstrata" / "state" / env / "base.tfstate").read_text())
+        assert state["resources"] == []
