@@ -1,8 +1,8 @@
 """Engine overhead against running Terraform directly on the same unit, for both runners.
 
-    python tests/testdata/engine/bench_engine_overhead.py [N]
+    python benchmarks/engine_overhead.py [N]
 
-Meant for benchmarks/ (not a test). A unit of 20 `terraform_data` resources: a no-op plan
+A unit of 20 `terraform_data` resources: a no-op plan
 (direct: `plan -out` + `show -json`, which is what the engine's plan runs) and the apply of a
 saved plan that updates all 20; medians of N interleaved rounds. Also Terraform's start-up cost
 (`version`). Timings on a shared machine are noisy: compare within one run.
