@@ -66,7 +66,7 @@ def _override_remap(pool: str, env: str, override: dict[str, Any]) -> Callable[[
         rel = path[2:]  # strip ("gpu_pools", pool)
         probe: Any = override
         for part in rel:
-            if isinstance(probe, dict) and part in probe:
+            if isinstance(probe, dict) and part in probe:  # noqa: SIM114 — separate so mypy narrows each
                 probe = probe[part]
             elif isinstance(probe, list) and isinstance(part, int) and part < len(probe):
                 probe = probe[part]
