@@ -248,6 +248,22 @@ class LocalSpec(Model):
     )
 
 
+class DriftAllowance(Model):
+    """Drift that is expected and explained, e.g. `desired_size` moved by the cluster autoscaler."""
+
+    resource: str = Field(description="Glob on the resource address, e.g. module.gpu_pool_*.aws_eks_node_group.*")
+    attributes: list[str] = Field(
+        default_factory=list,
+        description="Globs on changed attribute paths (e.g. scaling_config.0.desired_size); empty: any attribute.",
+    )
+    envs: list[str] | None = Field(None, description="Environments this applies to (default: all).")
+    reason: str = Field(min_length=10, description="Why this drift is acceptable (shown in every report).")
+
+
+class DriftSpec(Model):
+    allow: list[DriftAllowance] = Field(default_factory=list, description="Drift that is reported as allowed.")
+
+
 class ParitySpec(Model):
     allow: list[str] = Field(
         default_factory=list,
@@ -272,5 +288,6 @@ class Platform(Model):
     observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)
     secrets: SecretsSpec = Field(default_factory=SecretsSpec)
     parity: ParitySpec = Field(default_factory=ParitySpec)
+    drift: DriftSpec = Field(default_factory=DriftSpec)
     local: LocalSpec | None = Field(None, description="Settings of the local target.")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
