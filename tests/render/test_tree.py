@@ -119,7 +119,7 @@ def _fmt_check(path: Path) -> tuple[int, str]:
     return result.retcode, str(result.value)
 
 
-@pytest.mark.parametrize("case", ["aws-example", "aws-minimal", "aws-capacity-block"])
+@pytest.mark.parametrize("case", ["aws-example", "aws-minimal", "aws-capacity-block", "local-quickstart"])
 def test_rendered_tree_is_terraform_fmt_clean(tmp_path: Path, case: str) -> None:
     spec = REPO / "tests" / "testdata" / "render" / case / "spec.yaml"
     write_tree(render_tree(load_spec(spec)), tmp_path / "infra")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mlstrata import __version__
-from mlstrata.cli import cost, init, lifecycle, pricing, render, schema, validate
+from mlstrata.cli import check, cost, init, lifecycle, pricing, render, rules, schema, validate
 
 app = typer.Typer(
     name="mlstrata",
@@ -16,7 +16,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-COMMANDS = (init, validate, render, schema, lifecycle, cost, pricing)
+COMMANDS = (init, validate, render, schema, lifecycle, check, rules, cost, pricing)
 for command in COMMANDS:
     command.register(app)
 

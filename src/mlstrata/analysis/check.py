@@ -1,0 +1,571 @@
+"""`mlstrata check`: guardrails on any Terraform tree, without running Terraform.
+
+1. Walk the paths for .tf/.tfvars files, grouped by directory (one directory = one module), and read
+   every local `module` source to know which directories are called by others (a cheap regex pre-scan).
+2. Per directory (in worker processes when that is faster): parse, index, evaluate, run the module
+   rules *generically* (a called module's variables are unknown; a root's come from defaults and
+   tfvars), and return findings, suppressions and small facts for tree-wide rules.
+3. Per call of a local module: run the module rules again with the call's arguments bound; findings
+   that only this call causes are reported at the call (or at the argument that decided them).
+4. Tree-wide rules (giant state, protection of module calls) on the facts; then suppressions.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TypeVar
+
+from mlstrata.diagnostics import Diagnostic, Where
+from mlstrata.hcl import UNKNOWN, HclFile, Value, parse_file, parse_text
+from mlstrata.rules import RULES
+from mlstrata.rules.context import (
+    CallFacts,
+    CallSite,
+    EnvFacts,
+    ModuleContext,
+    ModuleFacts,
+    Role,
+    SpecFacts,
+    StatefulFacts,
+    TreeFacts,
+    env_of,
+)
+from mlstrata.rules.evaluate import Bound
+from mlstrata.rules.model import ModuleView, build_module
+from mlstrata.rules.protection import STATEFUL, protection
+from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec
+from mlstrata.spec.resolve import resolve
+
+SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
+CALL_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+_LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.{1,2}/[^"]*)\"""")
+_SUPPRESS = re.compile(
+    r"(?:#|//)\s*mlstrata:ignore\b[ \t]*(?P<ids>(?:MLS\d{3}[ \t]*,?[ \t]*)*)(?P<reason>[^\n]*)"
+)
+_ID = re.compile(r"MLS\d{3}")
+# Below this much source a process pool costs more than it saves (measured on 2 cores with
+# benchmarks/check_vs_checkov.py: 0.75 MB in 1,440 files: 0.45 s alone vs 0.50 s with 2 workers;
+# 3.8 MB in 7,228 files: 2.45 s vs 2.15 s).
+PARALLEL_MIN_BYTES = 2_000_000
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Suppression:
+    file: str
+    line: int
+    ids: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class DirJob:
+    directory: str
+    tf_files: tuple[str, ...]
+    auto_tfvars: tuple[str, ...]
+    other_tfvars: tuple[str, ...]
+    called: bool
+    spec: SpecFacts | None
+    rule_ids: tuple[str, ...]
+    path_env: str | None = None
+
+
+@dataclass
+class DirResult:
+    directory: str
+    findings: list[Diagnostic]
+    suppressions: list[Suppression]
+    facts: ModuleFacts
+    files: int
+    broken: int
+
+
+@dataclass(frozen=True)
+class InstanceJob:
+    directory: str
+    tf_files: tuple[str, ...]
+    spec: SpecFacts | None
+    calls: tuple[CallSite, ...]
+    generic: frozenset[tuple[str, Where | None, str]]
+    rule_ids: tuple[str, ...]
+
+
+@dataclass
+class CheckResult:
+    """Findings (suppressions applied, sorted) and what was scanned."""
+
+    findings: list[Diagnostic]
+    suppressed: list[tuple[Diagnostic, Suppression]] = field(default_factory=list)
+    files: int = 0
+    modules: int = 0
+    roots: int = 0
+    spec_path: str | None = None
+    workers: int = 1
+
+
+# -- discovery
+
+
+def discover(paths: Sequence[Path]) -> dict[str, list[str]]:
+    """Every .tf and .tfvars file under the paths, by directory (absolute, sorted)."""
+    out: dict[str, list[str]] = {}
+    for path in paths:
+        path = path.resolve()
+        if path.is_file():
+            out.setdefault(str(path.parent), []).append(str(path))
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            found = [os.path.join(root, f) for f in files if f.endswith((".tf", ".tfvars"))]
+            if found:
+                out.setdefault(root, []).extend(found)
+    return {d: sorted(set(fs)) for d, fs in sorted(out.items())}
+
+
+def called_directories(layout: dict[str, list[str]]) -> set[str]:
+    """Directories some scanned file calls as a local module (`source = "./..."` or `"../..."`)."""
+    called: set[str] = set()
+    for directory, files in layout.items():
+        for file in files:
+            if not file.endswith(".tf"):
+                continue
+            try:
+                src = Path(file).read_bytes()
+            except OSError:
+                continue
+            if b"source" not in src:
+                continue
+            for m in _LOCAL_SOURCE.finditer(src):
+                target = os.path.normpath(os.path.join(directory, m.group(1).decode("utf-8", "replace")))
+                if target in layout:
+                    called.add(target)
+    return called
+
+
+@lru_cache(maxsize=4096)
+def repository_root(directory: str) -> str | None:
+    """The nearest directory at or above `directory` that holds a .git entry."""
+    if os.path.exists(os.path.join(directory, ".git")):
+        return directory
+    parent = os.path.dirname(directory)
+    return None if parent == directory else repository_root(parent)
+
+
+def path_env(directory: str) -> str | None:
+    """The environment a directory's path names (`live/<env>/...`), read below the repository root."""
+    root = repository_root(directory)
+    return env_of(os.path.relpath(directory, root) if root is not None else directory)
+
+
+def find_spec(paths: Sequence[Path]) -> Path | None:
+    """A platform.yaml beside or above the scanned paths (up to the repository root)."""
+    for path in paths:
+        current = path.resolve()
+        if current.is_file():
+            current = current.parent
+        while True:
+            candidate = current / DEFAULT_SPEC
+            if candidate.is_file():
+                return candidate
+            if (current / ".git").exists() or current.parent == current:
+                break
+            current = current.parent
+    return None
+
+
+def spec_facts(loaded: LoadedSpec) -> SpecFacts:
+    """The parts of a loaded spec the rules need, per environment."""
+    envs = resolve(loaded.platform, loaded.source.data)
+    return SpecFacts(
+        path=loaded.source.file,
+        envs={
+            name: EnvFacts(
+                name=name,
+                protect=env.protect,
+                max_gpu_nodes_per_pool=env.spec.max_gpu_nodes_per_pool,
+                pool_desired={pool: shape.scaling.desired for pool, shape in env.gpu_pools.items()},
+            )
+            for name, env in envs.items()
+        },
+    )
+
+
+# -- per directory
+
+
+def _read(path: str) -> tuple[bytes, HclFile]:
+    try:
+        src = Path(path).read_bytes()
+    except OSError:
+        return b"", parse_file(path)  # reports the read error as a diagnostic
+    return src, parse_text(src, path)
+
+
+def suppressions_in(path: str, src: bytes) -> list[Suppression]:
+    """`# mlstrata:ignore MLS012 <reason>` comments of one file."""
+    if b"mlstrata:ignore" not in src:
+        return []
+    out = []
+    text = src.decode("utf-8", "replace")
+    for m in _SUPPRESS.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        reason = m.group("reason").strip().lstrip("-:\u2014\u2013").strip()
+        out.append(Suppression(path, line, tuple(_ID.findall(m.group("ids"))), reason))
+    return out
+
+
+# Parsed files of called modules, kept for their per-call checks when those run in the same process.
+_PARSED: dict[str, HclFile] = {}
+
+
+def _parse_all(
+    paths: Iterable[str], suppressions: list[Suppression], findings: list[Diagnostic], keep: bool = False
+) -> tuple[list[HclFile], int]:
+    parsed: list[HclFile] = []
+    broken = 0
+    for path in paths:
+        cached = _PARSED.pop(path, None) if not keep else None
+        if cached is not None:
+            parsed.append(cached)
+            continue
+        src, hcl = _read(path)
+        if keep and not hcl.errors:
+            _PARSED[path] = hcl
+        suppressions.extend(suppressions_in(path, src))
+        if hcl.errors:
+            broken += 1
+            findings.append(_parse_finding(hcl))
+            continue
+        parsed.append(hcl)
+    return parsed, broken
+
+
+def _parse_finding(hcl: HclFile) -> Diagnostic:
+    first = hcl.errors[0]
+    more = len(hcl.errors) - 1
+    detail = f"{more} more syntax error{'s' if more != 1 else ''} in this file" if more else ""
+    return RULES["MLS000"].info.finding(
+        first.where or Where(hcl.filename),
+        first.summary,
+        detail=detail,
+        hint=first.hint or RULES["MLS000"].info.hint,
+    )
+
+
+def _role(view: ModuleView, called: bool, path_env: str | None) -> Role:
+    if called:
+        return "called"
+    if view.providers or view.backend() is not None or path_env is not None or view.tfvars:
+        return "root"
+    return "module"
+
+
+def _tfvars_bindings(view: ModuleView) -> dict[str, Bound]:
+    out: dict[str, Bound] = {}
+    for parsed in sorted(
+        view.tfvars, key=lambda f: (not f.filename.endswith("terraform.tfvars"), f.filename)
+    ):
+        for name, attr in parsed.body.attributes.items():
+            out[name] = Bound(attr.value, Where(parsed.filename, attr.line, attr.column))
+    return out
+
+
+def _run_rules(ctx: ModuleContext, rule_ids: tuple[str, ...]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for rule_id in rule_ids:
+        out.extend(RULES[rule_id].check(ctx))
+    return out
+
+
+def check_directory(job: DirJob) -> DirResult:
+    """Parse one directory, run the module rules generically, and collect facts for the tree rules."""
+    findings: list[Diagnostic] = []
+    suppressions: list[Suppression] = []
+    tf, broken = _parse_all(job.tf_files, suppressions, findings, keep=job.called)
+    auto, broken_auto = _parse_all(job.auto_tfvars, suppressions, findings)
+    other, broken_other = _parse_all(job.other_tfvars, suppressions, findings)
+    view = build_module(job.directory, tf, auto, other)
+    role = _role(view, job.called, job.path_env)
+    tfvars = _tfvars_bindings(view) if role == "root" else None
+    ctx = ModuleContext(view, role, job.spec, tfvars=tfvars, path_env=job.path_env)
+    findings.extend(_run_rules(ctx, job.rule_ids))
+    facts = _facts(ctx)
+    return DirResult(
+        job.directory,
+        findings,
+        suppressions,
+        facts,
+        len(job.tf_files) + len(job.auto_tfvars) + len(job.other_tfvars),
+        broken + broken_auto + broken_other,
+    )
+
+
+def _facts(ctx: ModuleContext) -> ModuleFacts:
+    view = ctx.module
+    calls = []
+    for item in view.calls:
+        source = item.attr("source")
+        src = source.value if source is not None and isinstance(source.value, str) else ""
+        target = (
+            os.path.normpath(os.path.join(view.directory, src)) if src.startswith(("./", "../")) else None
+        )
+        args = {}
+        for name, attr in item.body.attributes.items():
+            if name in CALL_META:
+                continue
+            value = ctx.value(attr)
+            args[name] = Bound(value, ctx.where(item, attr))
+        calls.append(CallFacts(item.name, src, target, item.where, args))
+    stateful = []
+    for item in ctx.instances(("resource",), *STATEFUL):
+        protected, _ = protection(ctx, item)
+        stateful.append(StatefulFacts(item.address, item.type, item.where, protected))
+    variables: dict[str, Value] = {}
+    for name, var in view.variables.items():
+        default = var.attr("default")
+        variables[name] = default.value if default is not None and default.kind == "literal" else UNKNOWN
+    anchor = _anchor(view)
+    return ModuleFacts(
+        view.directory,
+        ctx.role,
+        ctx.env_name,
+        tuple(calls),
+        variables,
+        tuple(stateful),
+        tuple(r.type for r in view.resources),
+        anchor,
+    )
+
+
+def _anchor(view: ModuleView) -> Where:
+    found = view.backend()
+    if found is not None:
+        return found[0].at(found[1])
+    if view.terraform:
+        return view.terraform[0].where
+    files = sorted(f.filename for f in view.files)
+    return Where(files[0], 1, 1) if files else Where(view.directory)
+
+
+# -- per call
+
+
+def check_instances(job: InstanceJob) -> list[Diagnostic]:
+    """Run the module rules once per call of a local module, with the call's arguments bound."""
+    ignored: list[Suppression] = []
+    ignored_findings: list[Diagnostic] = []
+    tf, _ = _parse_all(job.tf_files, ignored, ignored_findings)
+    view = build_module(job.directory, tf, [], [])
+    prefix = job.directory.rstrip(os.sep) + os.sep
+    out: list[Diagnostic] = []
+    for call in job.calls:
+        ctx = ModuleContext(view, "called", job.spec, call=call)
+        for d in _run_rules(ctx, job.rule_ids):
+            path = f"module.{call.name}.{d.path}" if d.path else f"module.{call.name}"
+            if d.where is not None and d.where.file.startswith(prefix):
+                if (d.code, d.where, d.summary) in job.generic:
+                    continue
+                detail = f"via module.{call.name} ({d.where}){': ' + d.detail if d.detail else ''}"
+                out.append(replace(d, where=call.where, path=path, detail=detail))
+            else:
+                out.append(replace(d, path=path, detail=d.detail or f"in module {Path(job.directory).name}/"))
+    return out
+
+
+# -- the whole tree
+
+
+def _map(func: Callable[[T], R], jobs: list[T], workers: int) -> list[R]:
+    if workers <= 1 or len(jobs) <= 1:
+        return [func(j) for j in jobs]
+    methods = {"fork"} & set(_start_methods())
+    context = get_context("fork") if methods else None
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        chunk = max(1, len(jobs) // (workers * 8))
+        return list(pool.map(func, jobs, chunksize=chunk))
+
+
+def _start_methods() -> list[str]:
+    from multiprocessing import get_all_start_methods
+
+    return get_all_start_methods()
+
+
+def default_workers(layout: dict[str, list[str]]) -> int:
+    """Worker processes for a tree: one per core for big trees, none for small ones."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or sum(len(f) for f in layout.values()) < 500:
+        return 1
+    size = 0
+    for files in layout.values():
+        for f in files:
+            try:
+                size += os.path.getsize(f)
+            except OSError:
+                continue
+    return min(cores, 8) if size >= PARALLEL_MIN_BYTES else 1
+
+
+def run_check(
+    paths: Sequence[Path],
+    spec: SpecFacts | None = None,
+    workers: int | None = None,
+    select: Iterable[str] | None = None,
+) -> CheckResult:
+    """Check every Terraform file under `paths`; `select` limits the rules (MLS000/MLS026 always run)."""
+    layout = discover(paths)
+    called = called_directories(layout)
+    wanted = set(select) if select is not None else set(RULES)
+    rule_ids = tuple(r for r in RULES if r in wanted and r not in ("MLS000", "MLS026"))
+    jobs = []
+    for directory, files in layout.items():
+        tf = tuple(f for f in files if f.endswith(".tf"))
+        tfvars = [f for f in files if f.endswith(".tfvars")]
+        auto = tuple(f for f in tfvars if f.endswith(("/terraform.tfvars", ".auto.tfvars")))
+        other = tuple(f for f in tfvars if f not in auto)
+        env = path_env(directory)
+        jobs.append(DirJob(directory, tf, auto, other, directory in called, spec, rule_ids, env))
+    total_files = sum(len(f) for f in layout.values())
+    n_workers = workers if workers is not None else default_workers(layout)
+    results = _map(check_directory, jobs, n_workers)
+    findings: list[Diagnostic] = []
+    suppressions: list[Suppression] = []
+    facts: dict[str, ModuleFacts] = {}
+    generic: dict[str, set[tuple[str, Where | None, str]]] = {}
+    for res in results:
+        findings.extend(res.findings)
+        suppressions.extend(res.suppressions)
+        facts[res.directory] = res.facts
+        generic[res.directory] = {(d.code, d.where, d.summary) for d in res.findings}
+    instance_jobs = _instance_jobs(layout, facts, generic, spec, rule_ids)
+    for found in _map(check_instances, instance_jobs, n_workers if len(instance_jobs) > 4 else 1):
+        findings.extend(found)
+    tree = TreeFacts(facts, spec)
+    for rule_id in rule_ids:
+        findings.extend(RULES[rule_id].check_tree(tree))
+    kept, suppressed, problems = apply_suppressions(_dedupe(findings), suppressions, wanted)
+    _PARSED.clear()
+    return CheckResult(
+        findings=sort_findings(kept + problems),
+        suppressed=suppressed,
+        files=total_files,
+        modules=len(layout),
+        roots=sum(1 for f in facts.values() if f.role == "root"),
+        spec_path=spec.path if spec is not None else None,
+        workers=n_workers,
+    )
+
+
+def _instance_jobs(
+    layout: dict[str, list[str]],
+    facts: dict[str, ModuleFacts],
+    generic: dict[str, set[tuple[str, Where | None, str]]],
+    spec: SpecFacts | None,
+    rule_ids: tuple[str, ...],
+) -> list[InstanceJob]:
+    calls: dict[str, list[CallSite]] = {}
+    for caller in facts.values():
+        env = caller.env if caller.role == "root" else None
+        for call in caller.calls:
+            if call.target and call.target in layout and call.target != caller.directory:
+                calls.setdefault(call.target, []).append(
+                    CallSite(caller.directory, call.name, call.where, call.args, env)
+                )
+    jobs = []
+    for target, sites in sorted(calls.items()):
+        tf = tuple(f for f in layout[target] if f.endswith(".tf"))
+        jobs.append(
+            InstanceJob(target, tf, spec, tuple(sites), frozenset(generic.get(target, set())), rule_ids)
+        )
+    return jobs
+
+
+def _dedupe(findings: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[str, Where | None, str]] = set()
+    out = []
+    for d in sort_findings(findings):
+        key = (d.code, d.where, d.summary)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def apply_suppressions(
+    findings: list[Diagnostic], suppressions: list[Suppression], wanted: set[str]
+) -> tuple[list[Diagnostic], list[tuple[Diagnostic, Suppression]], list[Diagnostic]]:
+    """(kept, suppressed with their suppression, problems with the suppressions themselves).
+
+    A comment on the finding's line or on the line above suppresses it, if it names the rule and gives
+    a reason. A suppression without a reason or without a rule id suppresses nothing and is a finding.
+    """
+    valid: dict[tuple[str, int], list[Suppression]] = {}
+    problems: list[Diagnostic] = []
+    info = RULES["MLS026"].info
+    for s in suppressions:
+        if not s.ids:
+            problems.append(
+                info.finding(Where(s.file, s.line), "mlstrata:ignore without a rule id (e.g. MLS012)")
+            )
+            continue
+        if not s.reason:
+            problems.append(
+                info.finding(Where(s.file, s.line), f"suppression of {', '.join(s.ids)} without a reason")
+            )
+            continue
+        for line in (s.line, s.line + 1):
+            valid.setdefault((s.file, line), []).append(s)
+    kept: list[Diagnostic] = []
+    suppressed: list[tuple[Diagnostic, Suppression]] = []
+    for d in findings:
+        match = None
+        if d.where is not None and d.code != "MLS026":
+            for s in valid.get((d.where.file, d.where.line), []):
+                if d.code in s.ids:
+                    match = s
+                    break
+        if match is not None:
+            suppressed.append((d, match))
+        else:
+            kept.append(d)
+    if "MLS026" not in wanted:
+        problems = []
+    return kept, suppressed, problems
+
+
+def sort_findings(findings: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """File, line, column, rule id: the order every view uses."""
+    return sorted(
+        findings,
+        key=lambda d: (
+            d.where.file if d.where else "",
+            d.where.line if d.where else 0,
+            d.where.column if d.where else 0,
+            d.code,
+            d.summary,
+        ),
+    )
+
+
+def relative(findings: list[Diagnostic], base: Path) -> list[Diagnostic]:
+    """Findings with file paths relative to `base` where they are under it (for stable reports)."""
+    root = str(base.resolve())
+    out = []
+    for d in findings:
+        if d.where is not None and d.where.file.startswith(root + os.sep):
+            d = replace(
+                d,
+                where=replace(d.where, file=os.path.relpath(d.where.file, root)),
+                detail=d.detail.replace(root + os.sep, ""),
+            )
+        out.append(d)
+    return out

@@ -1,0 +1,145 @@
+"""`mlstrata check`: static guardrails on Terraform code (any tree, rendered or not)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from mlstrata.analysis.check import find_spec, relative, run_check, spec_facts
+from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
+from mlstrata.diagnostics import DiagnosticsError, warning
+from mlstrata.rules import RULES, rule_docs
+from mlstrata.rules.context import SpecFacts
+from mlstrata.spec.load import load_spec
+from mlstrata.views import FAIL_ON, FORMATS, Report, Suppressed, human, json_report, junit, markdown, sarif
+
+_RENDER = {
+    "json": json_report.render,
+    "markdown": markdown.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+}
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error[/]: {message}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _spec(paths: list[Path], spec: Path | None, no_spec: bool) -> SpecFacts | None:
+    if no_spec:
+        return None
+    explicit = spec is not None
+    found = spec if spec is not None else find_spec(paths)
+    if found is None:
+        return None
+    if explicit and not found.is_file():
+        raise _fail(f"spec file not found: {found}")
+    try:
+        return spec_facts(load_spec(found))
+    except DiagnosticsError as exc:
+        show_diagnostics(exc.diagnostics)
+        if explicit:
+            raise typer.Exit(EXIT_USAGE) from None
+        show_diagnostics(
+            [warning(f"ignoring {found}: it is not a valid spec", hint="Pass --spec or --no-spec.")]
+        )
+        return None
+
+
+def _select(select: str | None, skip: str | None) -> set[str]:
+    chosen = set(RULES)
+    for option, value in (("--select", select), ("--skip", skip)):
+        if not value:
+            continue
+        ids = {v.strip().upper() for v in value.split(",") if v.strip()}
+        unknown = sorted(ids - set(RULES))
+        if unknown:
+            raise _fail(
+                f"unknown rule id{'s' if len(unknown) > 1 else ''} in {option}: {', '.join(unknown)} "
+                "(see `mlstrata rules`)"
+            )
+        chosen = chosen & ids if option == "--select" else chosen - ids
+    return chosen
+
+
+def check(
+    paths: list[Path] = typer.Argument(
+        None, help="Files or directories to check (default: current directory)."
+    ),
+    spec: Path | None = typer.Option(
+        None,
+        "--spec",
+        "-f",
+        dir_okay=False,
+        help="platform.yaml for per-env ceilings and protected envs "
+        "(default: one beside or above the paths).",
+    ),
+    no_spec: bool = typer.Option(False, "--no-spec", help="Ignore any platform.yaml."),
+    fmt: str = typer.Option("human", "--format", help=f"Output format: {', '.join(FORMATS)}."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    fail_on: str = typer.Option(
+        "error", "--fail-on", help=f"Exit 1 on findings at or above: {', '.join(FAIL_ON)}."
+    ),
+    select: str | None = typer.Option(None, "--select", help="Only these rules (comma-separated ids)."),
+    skip: str | None = typer.Option(None, "--skip", help="Not these rules (comma-separated ids)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: decide by tree size)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list suppressed findings."),
+) -> None:
+    """Check Terraform code against ML-aware guardrails: GPU pools, artifact storage, IAM, secrets, state,
+    module shape and deletion protection. Suppress a finding with `# mlstrata:ignore MLS012 <reason>`
+    on its line or the line above.
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input.
+    """
+    if fmt not in FORMATS:
+        raise _fail(f"unknown format `{fmt}`; use one of: {', '.join(FORMATS)}")
+    if fail_on not in FAIL_ON:
+        raise _fail(f"unknown --fail-on `{fail_on}`; use one of: {', '.join(FAIL_ON)}")
+    targets = list(paths) if paths else [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise _fail(f"no such file or directory: {', '.join(missing)}")
+    chosen = _select(select, skip)
+    facts = _spec(targets, spec, no_spec)
+    result = run_check(targets, spec=facts, workers=jobs or None, select=chosen)
+    if result.files == 0:
+        raise _fail(f"no .tf or .tfvars files under {', '.join(str(p) for p in targets)}")
+    cwd = Path.cwd()
+    report = Report(
+        command="check",
+        findings=relative(result.findings, cwd),
+        rules={k: v for k, v in rule_docs().items() if k in chosen},
+        fail_on=fail_on,
+        stats={"files": result.files, "modules": result.modules, "roots": result.roots},
+        suppressed=[
+            Suppressed(d, s.reason, f"{s.file}:{s.line}")
+            for d, s in ((relative([d], cwd)[0], s) for d, s in result.suppressed)
+        ],
+    )
+    if fmt == "human" and output is None:
+        if facts is not None:
+            err_console.print(f"[dim]spec: {facts.path}[/]")
+        human.show(report, out_console, verbose=verbose)
+    else:
+        text = _RENDER[fmt](report) if fmt != "human" else _plain(report)
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+def _plain(report: Report) -> str:
+    """The human view as plain text (for --output with the human format)."""
+    console = Console(record=True, width=200, file=io.StringIO(), color_system=None)
+    human.show(report, console)
+    return console.export_text()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)

@@ -1,0 +1,212 @@
+"""What a rule knows while it looks at a module: the module, its role, its environment, the spec, values.
+
+A module's variables are only *well defined* in two cases: in a root module (defaults, then
+`terraform.tfvars` and `*.auto.tfvars`), and in one call of a module (the call's arguments, then
+defaults). Everywhere else a variable is UNKNOWN and rules stay silent about what depends on it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Literal
+
+from mlstrata.diagnostics import Where
+from mlstrata.hcl import UNKNOWN, Attribute, Block, Value
+from mlstrata.rules.evaluate import Bound, Evaluator
+from mlstrata.rules.model import Item, ModuleView
+
+Role = Literal["root", "called", "module"]
+
+ENV_DIRS = ("live", "envs", "environments")
+# Without a spec, these environment names are treated as protected.
+PROTECTED_NAMES = frozenset({"prod", "production", "prd"})
+
+
+@dataclass(frozen=True)
+class EnvFacts:
+    """What the spec says about one environment."""
+
+    name: str
+    protect: bool
+    max_gpu_nodes_per_pool: int | None = None
+    pool_desired: Mapping[str, int | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SpecFacts:
+    """The parts of platform.yaml the rules use (picklable, for worker processes)."""
+
+    path: str
+    envs: Mapping[str, EnvFacts]
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call of a module: its arguments resolved in the caller, and the caller's environment."""
+
+    caller_dir: str
+    name: str
+    where: Where
+    args: Mapping[str, Bound]
+    env: str | None
+
+
+def env_of(directory: str) -> str | None:
+    """The environment a directory belongs to by its path: `live/<env>/...`, `envs/<env>`, ...
+
+    Give the path relative to the repository root, so that directories above it do not count."""
+    parts = PurePath(directory).parts
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] in ENV_DIRS:
+            return parts[i + 1]
+    return None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: Value
+    where: Where
+
+
+class ModuleContext:
+    """One evaluation of a module: generically (as written) or for one call."""
+
+    def __init__(
+        self,
+        module: ModuleView,
+        role: Role,
+        spec: SpecFacts | None,
+        call: CallSite | None = None,
+        tfvars: Mapping[str, Bound] | None = None,
+        path_env: str | None = None,
+    ) -> None:
+        self.module = module
+        self.role = role
+        self.spec = spec
+        self.call = call
+        # The environment named by the directory's path (live/<env>/...): only a root belongs to one.
+        self.path_env = path_env
+        self.env_name = call.env if call is not None else (path_env if role == "root" else None)
+        self.env = spec.envs.get(self.env_name) if spec is not None and self.env_name else None
+        self.ev = Evaluator(self._bindings(tfvars or {}), module.locals)
+        self._prefix = module.directory.rstrip(os.sep) + os.sep
+        self.memo: dict[str, object] = {}  # per-evaluation caches shared by rules (bucket links, policies)
+
+    def _bindings(self, tfvars: Mapping[str, Bound]) -> dict[str, Bound]:
+        if self.role != "root" and self.call is None:
+            return {}
+        out: dict[str, Bound] = {}
+        for name, item in self.module.variables.items():
+            default = item.attr("default")
+            if default is not None:
+                out[name] = Bound(self.ev_literal(default), item.at(default))
+        if self.call is not None:
+            out.update({k: v for k, v in self.call.args.items() if k in self.module.variables})
+        else:
+            out.update(tfvars)
+        return out
+
+    @staticmethod
+    def ev_literal(attr: Attribute) -> Value:
+        return attr.value if attr.kind == "literal" else UNKNOWN
+
+    # -- what rules use
+
+    @property
+    def protected(self) -> bool:
+        """Whether the environment asks for deletion protection (spec `protect`, else a prod-like name)."""
+        if self.env is not None:
+            return self.env.protect
+        if self.spec is not None and self.env_name in self.spec.envs:
+            return False
+        return self.env_name in PROTECTED_NAMES
+
+    def value(self, attr: Attribute | None, scope: Mapping[str, Value] | None = None) -> Value:
+        return self.ev.value(attr, scope)
+
+    def resolve(
+        self, item: Item, attr: Attribute | None, scope: Mapping[str, Value] | None = None
+    ) -> Resolved:
+        """The value and the place a finding about it should point at: the attribute, or the call argument
+        or tfvars line that decided it."""
+        value = self.ev.value(attr, scope)
+        return Resolved(value, self.where(item, attr))
+
+    def where(self, item: Item, node: Attribute | Block | None) -> Where:
+        for origin in self.ev.origins:
+            if not origin.file.startswith(self._prefix) or origin.file.endswith(".tfvars"):
+                return origin
+        return item.at(node)
+
+    def exists(self, item: Item) -> bool:
+        """False only when `count`/`for_each` is known to create no instance."""
+        count = item.attr("count")
+        if count is not None:
+            value = self.ev.value(count)
+            if value == 0 and not isinstance(value, bool):
+                return False
+        for_each = item.attr("for_each")
+        if for_each is not None:
+            value = self.ev.value(for_each)
+            if isinstance(value, (list, dict)) and not value:
+                return False
+        return True
+
+    def instances(self, kinds: tuple[str, ...], *types: str) -> list[Item]:
+        items = self.module.resources if "resource" in kinds else []
+        if "data" in kinds:
+            items = items + self.module.data
+        return [i for i in items if (not types or i.type in types) and self.exists(i)]
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """A module call, for tree-wide rules."""
+
+    name: str
+    source: str
+    target: str | None  # directory of a local module source
+    where: Where
+    args: Mapping[str, Bound]
+
+
+@dataclass(frozen=True)
+class StatefulFacts:
+    address: str
+    type: str
+    where: Where
+    protected: bool | None  # None: depends on something unknown
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    """What tree-wide rules need to know about one module (small, picklable)."""
+
+    directory: str
+    role: Role
+    env: str | None
+    calls: tuple[CallFacts, ...]
+    variables: Mapping[str, Value]  # name -> literal default (UNKNOWN: none or not literal)
+    stateful: tuple[StatefulFacts, ...]
+    resource_types: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class TreeFacts:
+    modules: Mapping[str, ModuleFacts]
+    spec: SpecFacts | None
+
+    def env(self, name: str | None) -> EnvFacts | None:
+        return self.spec.envs.get(name) if self.spec is not None and name else None
+
+    def protected(self, env_name: str | None) -> bool:
+        env = self.env(env_name)
+        if env is not None:
+            return env.protect
+        if self.spec is not None and env_name in self.spec.envs:
+            return False
+        return env_name in PROTECTED_NAMES

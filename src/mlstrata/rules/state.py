@@ -1,0 +1,208 @@
+"""State: where root modules keep state, whether it is locked, and how much one state holds (MLS020-MLS022).
+
+A *root* is a directory no scanned module calls that configures a provider or a backend, or that lives
+under live/, envs/ or environments/ (a *live root*).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from mlstrata.diagnostics import Diagnostic, Severity, Where
+from mlstrata.rules.base import ModuleRule, RuleInfo
+from mlstrata.rules.context import ModuleContext, ModuleFacts, TreeFacts
+
+# Backends that lock only when told how.
+LOCK_SETTINGS: dict[str, tuple[str, ...]] = {
+    "s3": ("use_lockfile", "dynamodb_table"),
+    "http": ("lock_address",),
+    "oss": ("tablestore_table",),
+}
+
+# Resource type prefixes → the domain a state would hold. Identity, keys, logs and tags are shared
+# plumbing of every domain, so they are not counted.
+DOMAINS: tuple[tuple[str, str], ...] = (
+    ("aws_vpc", "network"),
+    ("aws_subnet", "network"),
+    ("aws_route", "network"),
+    ("aws_nat", "network"),
+    ("aws_internet_gateway", "network"),
+    ("aws_eip", "network"),
+    ("aws_security_group", "network"),
+    ("aws_network", "network"),
+    ("aws_flow_log", "network"),
+    ("aws_vpc_", "network"),
+    ("aws_eks", "kubernetes"),
+    ("aws_launch_template", "kubernetes"),
+    ("aws_autoscaling", "compute"),
+    ("aws_instance", "compute"),
+    ("aws_s3", "storage"),
+    ("aws_efs", "storage"),
+    ("aws_fsx", "storage"),
+    ("aws_db", "database"),
+    ("aws_rds", "database"),
+    ("aws_dynamodb", "database"),
+    ("aws_elasticache", "database"),
+    ("aws_sqs", "messaging"),
+    ("aws_sns", "messaging"),
+    ("aws_kinesis", "messaging"),
+    ("aws_msk", "messaging"),
+    ("aws_sagemaker", "ml"),
+    ("aws_lambda", "serverless"),
+    ("aws_api_gateway", "serverless"),
+    ("aws_apigatewayv2", "serverless"),
+    ("aws_route53", "dns"),
+    ("aws_cloudfront", "cdn"),
+    ("aws_lb", "compute"),
+    ("aws_ecr", "registry"),
+    ("aws_ecs", "containers"),
+    ("aws_glue", "analytics"),
+    ("aws_athena", "analytics"),
+    ("aws_opensearch", "search"),
+    ("aws_redshift", "analytics"),
+    ("google_compute_network", "network"),
+    ("google_compute_subnetwork", "network"),
+    ("google_compute_router", "network"),
+    ("google_container", "kubernetes"),
+    ("google_storage", "storage"),
+    ("google_sql", "database"),
+    ("google_bigquery", "analytics"),
+    ("google_pubsub", "messaging"),
+    ("google_vertex_ai", "ml"),
+    ("google_artifact_registry", "registry"),
+    ("google_cloudfunctions", "serverless"),
+    ("azurerm_virtual_network", "network"),
+    ("azurerm_subnet", "network"),
+    ("azurerm_kubernetes", "kubernetes"),
+    ("azurerm_storage", "storage"),
+    ("azurerm_postgresql", "database"),
+    ("azurerm_machine_learning", "ml"),
+    ("helm_release", "kubernetes-apps"),
+    ("kubernetes_", "kubernetes-apps"),
+)
+GIANT_DOMAINS = 6
+GIANT_RESOURCES = 250
+
+
+def domain_of(resource_type: str) -> str | None:
+    for prefix, domain in DOMAINS:
+        if resource_type.startswith(prefix):
+            return domain
+    return None
+
+
+def _anchor(ctx: ModuleContext) -> Where:
+    if ctx.module.terraform:
+        return ctx.module.terraform[0].where
+    files = sorted(f.filename for f in ctx.module.files)
+    return Where(files[0], 1, 1) if files else Where(ctx.module.directory)
+
+
+class RemoteBackend(ModuleRule):
+    info = RuleInfo(
+        "MLS020",
+        "state-remote-backend",
+        "state",
+        Severity.ERROR,
+        "Root modules keep state in a remote backend",
+        "Without a `backend` block Terraform writes state to terraform.tfstate on whichever machine ran\n"
+        "apply: no sharing, no locking, secrets on a laptop. Error for live roots (under live/, envs/,\n"
+        'environments/), warning for other roots. An explicit `backend "local" {}` is a stated choice\n'
+        "(e.g. the root that creates the state bucket): warning in a live root, info elsewhere.",
+        'Add terraform { backend "s3" { bucket = ..., key = ..., use_lockfile = true } } (or gcs/azurerm).',
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        if ctx.role != "root" or ctx.call is not None:
+            return
+        live = ctx.path_env is not None
+        found = ctx.module.backend()
+        if found is None:
+            yield self.info.finding(
+                _anchor(ctx),
+                f"root module {ctx.module.name}/ has no backend: state stays local",
+                severity=Severity.ERROR if live else Severity.WARNING,
+            )
+            return
+        item, block = found
+        if block.type == "backend" and block.labels == ["local"]:
+            yield self.info.finding(
+                item.at(block),
+                f"root module {ctx.module.name}/ keeps state in a local backend",
+                severity=Severity.WARNING if live else Severity.INFO,
+            )
+
+
+class BackendLocking(ModuleRule):
+    info = RuleInfo(
+        "MLS021",
+        "state-locking",
+        "state",
+        Severity.ERROR,
+        "Remote state is locked",
+        "Two applies on one unlocked state overwrite each other's changes. The s3 backend locks only with\n"
+        "`use_lockfile = true` (Terraform >= 1.10, no DynamoDB) or a `dynamodb_table`; http needs a\n"
+        "`lock_address`, oss a `tablestore_table`. gcs, azurerm, pg, consul and local lock by themselves.",
+        "For s3: add use_lockfile = true to the backend block.",
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        if ctx.call is not None:
+            return
+        found = ctx.module.backend()
+        if found is None:
+            return
+        item, block = found
+        kind = block.labels[0] if block.labels else ""
+        settings = LOCK_SETTINGS.get(kind)
+        if not settings:
+            return
+        attrs = block.body.attributes
+        present = [attrs[s] for s in settings if s in attrs]
+        if not present:
+            yield self.info.finding(
+                item.at(block), f'backend "{kind}" without locking ({" or ".join(settings)})'
+            )
+            return
+        if all(a.value is False or a.value is None or a.value == "" for a in present):
+            yield self.info.finding(item.at(present[0]), f'backend "{kind}": locking is switched off')
+
+
+def _families(tree: TreeFacts, facts: ModuleFacts, seen: set[str]) -> list[str]:
+    types = list(facts.resource_types)
+    for call in facts.calls:
+        if call.target and call.target in tree.modules and call.target not in seen:
+            seen.add(call.target)
+            types += _families(tree, tree.modules[call.target], seen)
+            seen.discard(call.target)
+    return types
+
+
+class GiantState(ModuleRule):
+    info = RuleInfo(
+        "MLS022",
+        "giant-state",
+        "state",
+        Severity.WARNING,
+        "One state does not hold the whole platform",
+        f"A root whose resources (its own and its local modules') span {GIANT_DOMAINS} or more unrelated\n"
+        f"domains (network, kubernetes, storage, database, messaging, ml, ...) or {GIANT_RESOURCES} or more\n"
+        "resource "
+        "blocks makes every plan slow, every apply risky and every lock contended. IAM, KMS, logging and\n"
+        "similar plumbing are not counted as domains.",
+        "Split the root into layers with separate states (e.g. base: network and cluster; platform: "
+        "data stores and services), reading outputs through terraform_remote_state.",
+    )
+
+    def check_tree(self, tree: TreeFacts) -> Iterator[Diagnostic]:
+        for facts in tree.modules.values():
+            if facts.role != "root":
+                continue
+            types = _families(tree, facts, {facts.directory})
+            domains = sorted({d for d in map(domain_of, types) if d})
+            if len(domains) >= GIANT_DOMAINS or len(types) >= GIANT_RESOURCES:
+                yield self.info.finding(
+                    facts.where,
+                    f"one state holds {len(types)} resource blocks across "
+                    f"{len(domains)} domains ({', '.join(domains)})",
+                )

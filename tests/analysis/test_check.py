@@ -1,0 +1,304 @@
+"""`run_check` end to end on small trees: suppressions, parse errors, module calls, tfvars, workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlstrata.analysis.check import discover, find_spec, run_check, spec_facts
+from mlstrata.diagnostics import Diagnostic
+from mlstrata.render.tree import render_tree, write_tree
+from mlstrata.spec.load import load_spec
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
+
+UNVERSIONED = """resource "aws_s3_bucket" "models" {{{comment}
+  bucket = "acme-ml-models"
+}}
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def codes(findings: list[Diagnostic]) -> list[tuple[str, int]]:
+    return [(d.code, d.where.line if d.where else 0) for d in findings]
+
+
+# -- suppressions
+
+
+def test_suppression_with_reason_on_the_line_suppresses(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"main.tf": UNVERSIONED.format(comment=" # mlstrata:ignore MLS010 scratch copies, rebuilt nightly")},
+    )
+    result = run_check([tmp_path], workers=1, select={"MLS010", "MLS026"})
+    assert result.findings == []
+    ((finding, suppression),) = result.suppressed
+    assert finding.code == "MLS010" and suppression.reason == "scratch copies, rebuilt nightly"
+
+
+def test_suppression_on_the_line_above_and_several_ids(tmp_path: Path) -> None:
+    text = "# mlstrata:ignore MLS010, MLS011 - mirror of a public dataset\n" + UNVERSIONED.format(comment="")
+    write(tmp_path, {"main.tf": text})
+    result = run_check([tmp_path], workers=1, select={"MLS010", "MLS011", "MLS012", "MLS026"})
+    assert {d.code for d, _ in result.suppressed} == {"MLS010", "MLS011"}
+    assert codes(result.findings) == [("MLS012", 2)], "a rule the comment does not name is still reported"
+
+
+def test_suppression_without_reason_is_a_finding_and_suppresses_nothing(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": UNVERSIONED.format(comment=" # mlstrata:ignore MLS010")})
+    result = run_check([tmp_path], workers=1, select={"MLS010", "MLS026"})
+    assert sorted(codes(result.findings)) == [("MLS010", 1), ("MLS026", 1)]
+    assert not result.suppressed
+
+
+def test_suppression_without_rule_id_is_a_finding(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": UNVERSIONED.format(comment=" # mlstrata:ignore because")})
+    result = run_check([tmp_path], workers=1, select={"MLS010", "MLS026"})
+    assert ("MLS026", 1) in codes(result.findings) and ("MLS010", 1) in codes(result.findings)
+
+
+def test_suppression_two_lines_above_does_not_reach(tmp_path: Path) -> None:
+    text = "# mlstrata:ignore MLS010 too far away\n\n" + UNVERSIONED.format(comment="")
+    write(tmp_path, {"main.tf": text})
+    assert codes(run_check([tmp_path], workers=1, select={"MLS010"}).findings) == [("MLS010", 3)]
+
+
+# -- parse errors
+
+
+def test_a_broken_file_is_one_finding_and_the_rest_is_checked(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "broken.tf": 'resource "aws_s3_bucket" "x" {\n  bucket = \n}\n\nresource "aws_sqs_queue" {\n',
+            "ok/main.tf": UNVERSIONED.format(comment=""),
+        },
+    )
+    result = run_check([tmp_path], workers=1, select={"MLS010"})
+    parse = [d for d in result.findings if d.code == "MLS000"]
+    assert len(parse) == 1
+    assert parse[0].where is not None and parse[0].where.file.endswith("broken.tf")
+    assert parse[0].where.line >= 2 and parse[0].where.column >= 1
+    assert parse[0].severity.value == "error"
+    assert [d.code for d in result.findings if d.where and d.where.file.endswith("ok/main.tf")] == ["MLS010"]
+
+
+# -- resolution
+
+
+def test_called_module_reports_generic_findings_once_and_call_findings_at_the_call(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "modules/pool/main.tf": """variable "ami" {
+  description = "Image."
+  type        = string
+}
+
+resource "aws_eks_node_group" "this" {
+  cluster_name    = "ml"
+  node_group_name = "gpu"
+  node_role_arn   = "arn:aws:iam::111111111111:role/n"
+  subnet_ids      = ["subnet-1"]
+  instance_types  = ["g6.xlarge"]
+  ami_type        = var.ami
+}
+""",
+            "live/dev/main/main.tf": """terraform {
+  backend "s3" {}
+}
+
+module "a" {
+  source = "../../../modules/pool"
+  ami    = "AL2_x86_64_GPU"
+}
+
+module "b" {
+  source = "../../../modules/pool"
+  ami    = "AL2023_x86_64_NVIDIA"
+}
+""",
+        },
+    )
+    result = run_check([tmp_path], workers=1, select={"MLS006", "MLS007"})
+    got = sorted(
+        (d.code, Path(d.where.file).name if d.where else "", d.where.line if d.where else 0, d.path)
+        for d in result.findings
+    )
+    assert got == [
+        ("MLS006", "main.tf", 6, "aws_eks_node_group.this"),  # in the module itself, once
+        (
+            "MLS007",
+            "main.tf",
+            7,
+            "module.a.aws_eks_node_group.this",
+        ),  # at the argument of the call that decides
+    ]
+
+
+def test_root_variables_come_from_defaults_and_auto_tfvars_only(tmp_path: Path) -> None:
+    node_group = """variable "ami" {{
+  description = "Image."
+  type        = string
+  default     = "{default}"
+}}
+
+provider "aws" {{}}
+
+resource "aws_eks_node_group" "this" {{
+  cluster_name    = "ml"
+  node_group_name = "gpu"
+  node_role_arn   = "arn:aws:iam::111111111111:role/n"
+  subnet_ids      = ["subnet-1"]
+  instance_types  = ["g6.xlarge"]
+  ami_type        = var.ami
+}}
+"""
+    write(tmp_path / "a", {"main.tf": node_group.format(default="AL2_x86_64_GPU")})
+    write(
+        tmp_path / "b",
+        {
+            "main.tf": node_group.format(default="AL2023_x86_64_NVIDIA"),
+            "prod.auto.tfvars": 'ami = "AL2_x86_64_GPU"\n',
+            "other.tfvars": 'ami = "AL2023_x86_64_NVIDIA"\n',
+        },
+    )
+    write(
+        tmp_path / "c",
+        {
+            "main.tf": node_group.format(default="AL2023_x86_64_NVIDIA"),
+            "staging.tfvars": 'ami = "AL2_x86_64_GPU"\n',
+        },
+    )
+    result = run_check([tmp_path], workers=1, select={"MLS007"})
+    got = sorted(
+        (Path(d.where.file).relative_to(tmp_path).as_posix(), d.where.line)
+        for d in result.findings
+        if d.where
+    )
+    # a: the default decides; b: auto-loaded tfvars beat the default; c: -var-files are not loaded
+    assert got == [("a/main.tf", 15), ("b/prod.auto.tfvars", 1)]
+
+
+def test_unknown_values_are_not_guessed(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """resource "aws_eks_node_group" "this" {
+  cluster_name    = "ml"
+  node_group_name = "gpu"
+  node_role_arn   = "arn:aws:iam::111111111111:role/n"
+  subnet_ids      = ["subnet-1"]
+  instance_types  = ["g6.xlarge"]
+  ami_type        = data.aws_ssm_parameter.ami.value
+  labels          = local.labels
+  taint {
+    key    = local.taint_key
+    effect = "NO_SCHEDULE"
+  }
+}
+"""
+        },
+    )
+    assert run_check([tmp_path], workers=1, select={"MLS004", "MLS005", "MLS007"}).findings == []
+
+
+def test_count_zero_resources_are_not_checked(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": """provider "aws" {}
+
+variable "create" {
+  description = "Create the bucket."
+  type        = bool
+  default     = false
+}
+
+resource "aws_s3_bucket" "models" {
+  count  = var.create ? 1 : 0
+  bucket = "acme-ml-models"
+}
+"""
+        },
+    )
+    assert run_check([tmp_path], workers=1, select={"MLS010"}).findings == []
+
+
+# -- workers, discovery, spec
+
+
+def test_worker_processes_give_the_same_findings(tmp_path: Path) -> None:
+    out = tmp_path / "infra"
+    write_tree(render_tree(load_spec(EXAMPLE)), out)
+    for rule in ("MLS010", "MLS004", "MLS018"):
+        write(out / "extra" / rule.lower(), {"main.tf": UNVERSIONED.format(comment="")})
+    sequential = run_check([out], workers=1)
+    parallel = run_check([out], workers=2)
+    assert parallel.workers == 2
+    assert parallel.findings == sequential.findings and parallel.findings
+
+
+def test_discovery_skips_terraform_caches_and_hidden_dirs(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": "",
+            ".terraform/modules/x/main.tf": "",
+            ".hidden/main.tf": "",
+            "a/x.tfvars": "",
+            "a/notes.txt": "",
+        },
+    )
+    layout = discover([tmp_path])
+    assert sorted(
+        Path(f).relative_to(tmp_path.resolve()).as_posix() for fs in layout.values() for f in fs
+    ) == ["a/x.tfvars", "main.tf"]
+
+
+def test_spec_is_found_beside_or_above(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "platform.yaml").write_text("x: 1\n")
+    (tmp_path / "infra" / "live").mkdir(parents=True)
+    assert find_spec([tmp_path / "infra" / "live"]) == (tmp_path / "platform.yaml").resolve()
+    (tmp_path / "infra" / "live" / "platform.yaml").write_text("x: 2\n")
+    assert (
+        find_spec([tmp_path / "infra" / "live"]) == (tmp_path / "infra" / "live" / "platform.yaml").resolve()
+    )
+
+
+# -- the rendered AWS example (README documents this level)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("rendered") / "infra"
+    write_tree(render_tree(load_spec(EXAMPLE)), out)
+    return out
+
+
+def test_rendered_aws_example_has_nothing_above_info(rendered: Path) -> None:
+    result = run_check([rendered], workers=1)
+    above = [d.headline() for d in result.findings if d.severity.value != "info"]
+    assert not above, "\n".join(above)
+    got = sorted(
+        (d.code, Path(d.where.file).relative_to(rendered).as_posix() if d.where else "")
+        for d in result.findings
+    )
+    assert got == [("MLS008", "modules/gpu_node_pool/main.tf"), ("MLS020", "bootstrap/state/versions.tf")]
+    assert not result.suppressed
+
+
+def test_rendered_aws_example_with_its_spec(rendered: Path) -> None:
+    result = run_check([rendered], spec=spec_facts(load_spec(EXAMPLE)), workers=1)
+    assert [(d.code, d.severity.value) for d in result.findings] == [("MLS020", "info")]

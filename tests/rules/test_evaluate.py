@@ -1,0 +1,105 @@
+"""The evaluator: known where Terraform's value is well defined, UNKNOWN everywhere else."""
+
+from __future__ import annotations
+
+import pytest
+
+from mlstrata.diagnostics import Where
+from mlstrata.hcl import UNKNOWN, parse_text
+from mlstrata.rules.evaluate import Bound, Evaluator
+
+LOCALS = parse_text(
+    """
+locals {
+  capacity_block = var.capacity_type == "CAPACITY_BLOCK"
+  types          = local.capacity_block ? null : var.instance_types
+  loop_a         = local.loop_b
+  loop_b         = local.loop_a
+}
+""",
+    "locals.tf",
+)
+
+
+def evaluator(**values: object) -> Evaluator:
+    variables = {k: Bound(v, Where("caller.tf", i + 1)) for i, (k, v) in enumerate(values.items())}  # type: ignore[arg-type]
+    locals_ = {name: attr for block in LOCALS.body.blocks for name, attr in block.body.attributes.items()}
+    return Evaluator(variables, locals_)
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ('"${var.name}-gpu"', "ml-gpu"),
+        ("var.max + 1", 5),
+        ("(var.max + 1) * 2", 10),
+        ("-var.max", -4),
+        ("var.max > 3 && !false", True),
+        ('var.name == "ml" ? 1 : 0', 1),
+        ("var.map.a", 1),
+        ('var.map["b"][1]', 3),
+        ("var.list.0", "x"),
+        ("var.objs[*].k", [1, 2]),
+        ('[for s in var.list : upper(s) if s != "y"]', ["X"]),
+        ('{ for k, v in var.map : k => v if k == "a" }', {"a": 1}),
+        ("length(var.list)", 2),
+        ("merge(var.map, { c = 4 })", {"a": 1, "b": [2, 3], "c": 4}),
+        ('format("%s-%d", var.name, var.max)', "ml-4"),
+        ('try(var.map.missing, "fallback")', "fallback"),
+        ('jsonencode({ Action = "*" })', {"Action": "*"}),
+        ('contains(var.list, "y")', True),
+        ('coalesce(null, "", "z")', "z"),
+        ('toset(["b", "a", "b"])', ["a", "b"]),
+        ("local.types", ["p5.48xlarge"]),
+    ],
+)
+def test_known_values(expr: str, expected: object) -> None:
+    ev = evaluator(
+        name="ml",
+        max=4,
+        map={"a": 1, "b": [2, 3]},
+        list=["x", "y"],
+        objs=[{"k": 1}, {"k": 2}],
+        capacity_type="ON_DEMAND",
+        instance_types=["p5.48xlarge"],
+    )
+    assert ev.text(expr) == expected
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "aws_s3_bucket.this.id",  # read from a resource
+        "var.undeclared",
+        "each.value",
+        "terraform.workspace",
+        'file("policy.json")',
+        'aws_s3_bucket.x.id == "" ? 1 : 2',  # an unknown condition picks no branch
+        "local.loop_a",  # a cycle
+        "var.max +",  # not an expression
+        'regex("a", var.name)',  # unsupported function
+    ],
+)
+def test_unknown_values(expr: str) -> None:
+    assert evaluator(max=4, name="ml").text(expr) is UNKNOWN
+
+
+def test_unknown_condition_with_equal_branches_is_known() -> None:
+    assert evaluator().text('aws_s3_bucket.x.id == "" ? 1 : 1') == 1
+
+
+def test_short_circuit_on_known_side() -> None:
+    ev = evaluator(on=False)
+    assert ev.text('var.on && aws_s3_bucket.x.id == ""') is False
+    assert ev.text('!var.on || aws_s3_bucket.x.id == ""') is True
+
+
+def test_origins_record_where_variables_came_from() -> None:
+    ev = evaluator(capacity_type="ON_DEMAND", instance_types=["g6.xlarge"])
+    attr = LOCALS.body.blocks[0].body.attributes["types"]
+    assert ev.value(attr) == ["g6.xlarge"]
+    assert Where("caller.tf", 2) in ev.origins and Where("caller.tf", 1) in ev.origins
+
+
+def test_heredoc_with_interpolation() -> None:
+    assert evaluator(name="ml").text("<<-EOT\n    hello ${var.name}\n      x\n    EOT") == "hello ml\n  x\n"

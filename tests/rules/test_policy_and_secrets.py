@@ -1,0 +1,89 @@
+"""Policy statements from JSON text, and the secret heuristics (values are never printed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlstrata.analysis.check import run_check
+from mlstrata.rules.secrets import entropy, looks_secret, secret_name
+
+HEREDOC_POLICY = """resource "aws_iam_role_policy" "legacy" {
+  name   = "legacy"
+  role   = "legacy"
+  policy = <<EOT
+{
+  "Version": "2012-10-17",
+  "Statement": [{"Effect": "Allow",
+    "Action": "*:*", "Resource": "*"}]
+}
+EOT
+}
+"""
+
+
+def test_wildcard_action_in_a_json_heredoc_points_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(HEREDOC_POLICY)
+    (finding,) = run_check([tmp_path], workers=1, select={"MLS015"}).findings
+    assert finding.where is not None and finding.where.line == 8
+
+
+def test_policy_from_an_unknown_reference_is_not_guessed(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "aws_iam_policy" "p" {\n  policy = file("p.json")\n}\n')
+    assert run_check([tmp_path], workers=1, select={"MLS015", "MLS016", "MLS017"}).findings == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("password", True),
+        ("db_password", True),
+        ("master_password", True),
+        ("api_key", True),
+        ("client_secret", True),
+        ("secret_key", True),
+        ("token", True),
+        ("github_token", True),
+        ("password_length", False),
+        ("secret_arn", False),
+        ("kms_key_id", False),
+        ("secret_name", False),
+        ("token_path", False),
+        ("public_key", False),
+        ("description", False),
+    ],
+)
+def test_secret_names(name: str, expected: bool) -> None:
+    assert secret_name(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Xq7vLp2mR9wKz4Tb", True),
+        ("hunter22", True),
+        ("aaaaaaaa", False),
+        ("changeme", False),
+        ("", False),
+        ("abc", False),
+        ("arn:aws:secretsmanager:us-east-1:111111111111:secret:x", False),
+        ("/var/run/secret", False),
+        ("two words here", False),
+        ("${var.x}", False),
+    ],
+)
+def test_secret_values(value: str, expected: bool) -> None:
+    assert looks_secret(value) is expected
+
+
+def test_entropy() -> None:
+    assert entropy("aaaa") == 0.0
+    assert entropy("abcd") == 2.0
+
+
+def test_secret_values_are_never_in_findings(tmp_path: Path) -> None:
+    value = "Zq8vLp2mR9wKx4Tb"
+    (tmp_path / "main.tf").write_text(f'locals {{\n  password = "{value}"\n}}\n')
+    (finding,) = run_check([tmp_path], workers=1, select={"MLS018"}).findings
+    assert value not in finding.summary + finding.detail + finding.path

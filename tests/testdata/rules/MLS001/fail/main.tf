@@ -1,0 +1,30 @@
+resource "aws_eks_node_group" "gpu" { # MLS001
+  cluster_name    = "ml"
+  node_group_name = "gpu"
+  node_role_arn   = "arn:aws:iam::111111111111:role/node"
+  subnet_ids      = ["subnet-1"]
+  ami_type        = "AL2023_x86_64_NVIDIA"
+  capacity_type   = "ON_DEMAND"
+  labels          = { workload = "training" }
+
+  scaling_config {
+    min_size     = 0
+    max_size     = 2
+    desired_size = 0
+  }
+
+  taint {
+    key    = "nvidia.com/gpu"
+    value  = "true"
+    effect = "NO_SCHEDULE"
+  }
+}
+
+resource "aws_eks_node_group" "empty" {
+  cluster_name    = "ml"
+  node_group_name = "gpu-empty"
+  node_role_arn   = "arn:aws:iam::111111111111:role/node"
+  subnet_ids      = ["subnet-1"]
+  instance_types  = [] # MLS001
+  ami_type        = "AL2023_x86_64_NVIDIA"
+}

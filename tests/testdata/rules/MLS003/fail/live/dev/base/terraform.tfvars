@@ -1,0 +1,1 @@
+direct_max = 3 # MLS003

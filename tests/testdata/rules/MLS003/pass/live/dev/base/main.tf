@@ -1,0 +1,8 @@
+terraform {
+  backend "s3" {}
+}
+
+module "pool" {
+  source    = "../../../modules/pool"
+  max_nodes = 2
+}

@@ -1,0 +1,18 @@
+resource "aws_eks_node_group" "gpu" {
+  cluster_name    = "ml"
+  node_role_arn   = "arn:aws:iam::111111111111:role/node"
+  subnet_ids      = ["subnet-1"]
+  node_group_name = "gpu"
+  instance_types  = ["g6e.xlarge"]
+
+  taint {
+    key    = "nvidia.com/gpu"
+    value  = "true"
+    effect = "NO_SCHEDULE"
+  }
+}
+
+module "pool" {
+  source = "./modules/pool"
+  taints = [{ key = "nvidia.com/gpu", value = "true", effect = "NO_SCHEDULE" }]
+}

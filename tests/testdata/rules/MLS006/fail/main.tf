@@ -1,0 +1,7 @@
+resource "aws_eks_node_group" "gpu" { # MLS006
+  cluster_name    = "ml"
+  node_role_arn   = "arn:aws:iam::111111111111:role/node"
+  subnet_ids      = ["subnet-1"]
+  node_group_name = "gpu"
+  instance_types  = ["p4d.24xlarge"]
+}

@@ -1,0 +1,1 @@
+versioning = "Disabled" # MLS010

@@ -1,0 +1,1 @@
+db_password = "Zm9vYmFyYmF6cXV4" # MLS018

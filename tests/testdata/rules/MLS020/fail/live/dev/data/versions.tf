@@ -1,0 +1,4 @@
+terraform {
+  required_version = ">= 1.10"
+  backend "local" {} # MLS020
+}

@@ -1,0 +1,3 @@
+provider "aws" { # MLS020
+  region = "us-east-1"
+}

@@ -1,0 +1,8 @@
+terraform {
+  backend "s3" {
+    bucket       = "acme-ml-tfstate"
+    key          = "b.tfstate"
+    region       = "us-east-1"
+    use_lockfile = false # MLS021
+  }
+}

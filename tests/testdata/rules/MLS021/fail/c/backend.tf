@@ -1,0 +1,5 @@
+terraform {
+  backend "http" { # MLS021
+    address = "https://state.example.com/c"
+  }
+}
