@@ -85,3 +85,19 @@ def test_every_command_has_useful_help() -> None:
         proc = mlstrata(command, "--help")
         assert proc.returncode == 0
         assert len(proc.stdout.split()) > 25, f"`{command} --help` says too little"
+
+
+@pytest.mark.parametrize(("target", "example", "golden"),
+                         [("aws", "aws", "aws-example"), ("local", "quickstart", "local-quickstart")])
+def test_init_writes_the_bundled_example_that_the_render_tests_prove(
+        target: str, example: str, golden: str, tmp_path: Path) -> None:
+    """`init` output is the example the fmt, schema, checkov and golden tests run on."""
+    assert mlstrata("init", "--target", target, cwd=tmp_path).returncode == 0
+    written = (tmp_path / "platform.yaml").read_text()
+    assert written == (REPO / "examples" / example / "platform.yaml").read_text()
+    assert written == (REPO / "tests" / "testdata" / "render" / golden / "spec.yaml").read_text()
+
+
+def test_init_rejects_unknown_target(tmp_path: Path) -> None:
+    proc = mlstrata("init", "--target", "openstack", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown target" in proc.stderr and not (tmp_path / "platform.yaml").exists()
