@@ -138,3 +138,18 @@ def test_destroy_leaves_nothing_behind(quickstart: Quickstart) -> None:
         assert left == [], left
         state = json.loads((quickstart.infra / ".mlstrata" / "state" / env / "base.tfstate").read_text())
         assert state["resources"] == []
+
+
+def test_provider_error_names_the_resource_and_exits_1_without_traceback(tmp_path: Path) -> None:
+    """A pool needing more GPUs than the host has: the provider's diagnostic reaches the user."""
+    spec = (REPO / "examples" / "quickstart" / "platform.yaml").read_text()
+    (tmp_path / "platform.yaml").write_text(spec.replace("scaling: { min: 0, max: 2, desired: 0 }",
+                                                         "scaling: { min: 1, max: 2, desired: 1 }"))
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1", "COLUMNS": "200",
+           "MLSTRATA_NVIDIA_SMI": str(REPO / "tests" / "testdata" / "provider" / "nvidia-smi-no-devices")}
+    proc = subprocess.run([sys.executable, "-m", "mlstrata", "up", "--env", "dev"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "module.gpu_pool_training.mlstrata_gpu_pool.this" in proc.stderr
+    assert "dev/base" in proc.stderr and "0 GPU" in proc.stderr
