@@ -14,7 +14,7 @@ import typer
 
 from mlstrata.cli.common import FormatOption, SpecOption, check_format, load_or_exit
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
-from mlstrata.diagnostics import DiagnosticsError
+from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Severity
 from mlstrata.engine import (
     Engine,
     EngineSettings,
@@ -72,6 +72,15 @@ def _run(ws: Workspace, operation: Callable[[Engine, Sequence[Unit]], RunReport]
         return operation(engine, ws.units)
 
 
+def _shown(report: RunReport) -> list[Diagnostic]:
+    """Diagnostics worth a user's attention. Terraform warns on every `init` that a filesystem
+    mirror gives lock-file checksums for this platform only; for mlstrata's own local provider that
+    is the expected state, not something to act on."""
+    return [d for d in report.all_diagnostics()
+            if not (d.severity is Severity.WARNING and d.summary.startswith("Incomplete lock file information")
+                    and "local.mlstrata.dev/" in d.detail)]
+
+
 def _finish(report: RunReport, fmt: str, extra: dict[str, object] | None = None) -> None:
     if fmt == "json":
         payload = report.to_dict()
@@ -80,7 +89,7 @@ def _finish(report: RunReport, fmt: str, extra: dict[str, object] | None = None)
         sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
     else:
         err_console.print(summary_table(report))
-        show_diagnostics(list(report.all_diagnostics()))
+        show_diagnostics(_shown(report))
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
@@ -173,7 +182,7 @@ def output(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str]
             shown = "(sensitive)" if value.sensitive and value.value is None else json.dumps(value.value)
             out_line = f"{value.name} = {shown}"
             sys.stdout.write(f"{result.unit.id}: {out_line}\n")
-    show_diagnostics(list(report.all_diagnostics()))
+    show_diagnostics(_shown(report))
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
