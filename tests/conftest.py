@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg_server import PgServer, start_pg_server
 
 REPO = Path(__file__).resolve().parent.parent
 TESTDATA = Path(__file__).resolve().parent / "testdata"
@@ -16,3 +20,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A PostgreSQL 15 server on a free loopback port, stopped by pid at the end of the session."""
+    # Not under pytest's tmp dir: that is private to the test user, and the server may have to
+    # run as the `postgres` user (initdb refuses root).
+    base = Path(tempfile.mkdtemp(prefix="mlstrata-pg-"))
+    server = start_pg_server(base)
+    if server is None:
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.skip("PostgreSQL 15 binaries are not available")
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from engine_units import RUNNERS, TERRAFORM_BINARY, binary_runner, needs_binary
-from pg_server import PgServer, start_pg_server
 
 from mlstrata.engine import EmbeddedTerraform, Engine, EngineSettings, Runner
 
@@ -49,19 +46,3 @@ def make_engine(settings: EngineSettings) -> Iterator[Callable[..., Engine]]:
     for engine in engines:
         engine.close()
 
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    """A PostgreSQL 15 server on a free loopback port, stopped by pid at the end of the session."""
-    # Not under pytest's tmp dir: that is private to the test user, and the server may have to
-    # run as the `postgres` user (initdb refuses root).
-    base = Path(tempfile.mkdtemp(prefix="mlstrata-pg-"))
-    server = start_pg_server(base)
-    if server is None:
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.skip("PostgreSQL 15 binaries are not available")
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
