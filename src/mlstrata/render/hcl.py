@@ -156,3 +156,25 @@ def render_file(items: Sequence[Block | Comment | Blank], header: str = "") -> s
     if pending:
         chunks.append(pending)
     return "\n".join(chunks)
+
+
+MODULES_FROM_UNIT = "../../../modules"  # live/<env>/<layer>/ -> modules/
+
+
+def module_call(label: str, source: str, /, **inputs: object) -> Block:
+    """`module "<label>" { source = "../../../modules/<source>" ... }`; None inputs are left out so the
+    module's documented default applies; a `Comment` value becomes a comment line."""
+    block = Block("module", [label]).attr("source", f"{MODULES_FROM_UNIT}/{source}").add(Blank())
+    for key, value in inputs.items():
+        if isinstance(value, Comment):
+            block.add(value)
+        elif value is not None:
+            block.attr(key, value)
+    return block
+
+
+def output_block(name: str, value: str, description: str, sensitive: bool = False) -> Block:
+    block = Block("output", [name]).attr("description", description).attr("value", Expr(value))
+    if sensitive:
+        block.attr("sensitive", True)
+    return block
