@@ -1,24 +1,35 @@
-"""The `mlstrata` command: one module per command, registered explicitly below."""
+"""The `mlstrata` command: one module per command (or per family of commands), registered explicitly.
+
+Only the module of the command being run is imported, so `mlstrata plan` does not pay for the
+guardrail rules or the price catalog; `--help` and unknown commands load them all.
+"""
 
 from __future__ import annotations
+
+import importlib
+import sys
 
 import typer
 
 from mlstrata import __version__
-from mlstrata.cli import check, cost, init, lifecycle, pricing, render, rules, schema, validate
 
-app = typer.Typer(
-    name="mlstrata",
-    help="Declare an ML platform once in platform.yaml; render it into layered Terraform, run it, govern it.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
-
-COMMANDS = (init, validate, render, schema, lifecycle, check, rules, cost, pricing)
-for command in COMMANDS:
-    command.register(app)
+# command name -> module under mlstrata.cli that registers it
+COMMANDS: dict[str, str] = {
+    "init": "init",
+    "validate": "validate",
+    "render": "render",
+    "schema": "schema",
+    "plan": "lifecycle",
+    "apply": "lifecycle",
+    "destroy": "lifecycle",
+    "up": "lifecycle",
+    "status": "lifecycle",
+    "output": "lifecycle",
+    "check": "check",
+    "rules": "rules",
+    "cost": "cost",
+    "pricing": "pricing",
+}
 
 
 def _version(value: bool) -> None:
@@ -27,13 +38,30 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
-) -> None:
-    """Declare an ML platform once in platform.yaml; render it into layered Terraform, run it, govern it."""
+def build_app(command: str | None = None) -> typer.Typer:
+    """The CLI with every command, or only the module that provides `command`."""
+    app = typer.Typer(
+        name="mlstrata",
+        help="Declare an ML platform once in platform.yaml; render it into layered Terraform, run it, govern it.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                     help="Print the version and exit."),
+    ) -> None:
+        """Declare an ML platform once in platform.yaml; render it into layered Terraform, run it, govern it."""
+
+    wanted = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
+    for name in wanted:
+        importlib.import_module(f"mlstrata.cli.{name}").register(app)
+    return app
 
 
 def main() -> None:
-    app()
+    command = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    build_app(command)()
