@@ -122,6 +122,22 @@ def test_a_permission_granted_by_hand_is_drift_for_plain_terraform_and_apply_rep
     assert clean.returncode == 0, clean.stdout + clean.stderr
 
 
+def test_plan_runs_the_review_gate_and_blocks_destroying_a_registered_model(quickstart: Quickstart) -> None:
+    spec = quickstart.root / "platform.yaml"
+    original = spec.read_text()
+    spec.write_text("\n".join(line for line in original.splitlines() if "recommender:" not in line) + "\n")
+    try:
+        assert quickstart.mlstrata("render").returncode == 0
+        proc = quickstart.mlstrata("plan", "--env", "dev")
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "MLR001" in proc.stderr and 'mlstrata_registered_model.this["recommender"]' in proc.stderr
+        assert "review gate blocks" in proc.stderr
+        assert quickstart.mlstrata("plan", "--env", "dev", "--no-review").returncode == 0
+    finally:
+        spec.write_text(original)
+        assert quickstart.mlstrata("render").returncode == 0
+
+
 def test_protected_environment_needs_naming_and_cannot_be_destroyed(quickstart: Quickstart) -> None:
     apply = quickstart.mlstrata("apply")
     assert apply.returncode == 2 and "prod is protected" in apply.stderr

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "status": "lifecycle",
     "output": "lifecycle",
     "check": "check",
+    "review": "review",
     "rules": "rules",
     "cost": "cost",
     "pricing": "pricing",

@@ -114,15 +114,54 @@ def _guard_protected(ws: Workspace, named: list[str] | None, yes: bool, action: 
         raise typer.Exit(EXIT_USAGE)
 
 
+def _review(ws: Workspace, report: RunReport, fmt: str) -> tuple[bool, dict[str, object]]:
+    """The review gate on every saved plan with changes; True when something blocks."""
+    from mlstrata.analysis.review import review_files
+    from mlstrata.analysis.review_classes import review_rules
+    from mlstrata.cli.review import _show_human, render
+    from mlstrata.views import Report
+
+    paths = [r.plan_json for r in report.results if r.plan_json is not None and r.has_changes]
+    if not paths:
+        return False, {}
+    reviews, problems = review_files(paths, spec=ws.spec)
+    if problems:
+        show_diagnostics(problems, fmt)
+        return False, {}
+    findings = [d for r in reviews for d in r.findings]
+    review_report = Report(command="review", findings=findings, rules=review_rules(),
+                           fail_on="error", stats={"plans": len(reviews)})
+    if fmt == "json":
+        return review_report.failed, {"review": json.loads(render("json", review_report, reviews))}
+    err_console.rule("[bold]review")
+    _show_human(review_report, reviews, err_console)
+    return review_report.failed, {}
+
+
 def plan(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] = LayerOption,
          out: Path | None = RepoOption, terraform: str | None = TerraformOption, parallel: int = ParallelOption,
-         lock_timeout: str = LockTimeoutOption, fmt: str = FormatOption) -> None:
-    """Plan every selected unit (base before platform, environments in parallel) and save the plan and its
-    `show -json` in live/<env>/<layer>/.mlstrata/ for `mlstrata apply`. Exit 0 planned, 1 a unit failed,
-    2 bad input (including a rendered tree that no longer matches the spec)."""
+         lock_timeout: str = LockTimeoutOption,
+         no_review: bool = typer.Option(False, "--no-review", help="Skip the review gate on the saved plans."),
+         fmt: str = FormatOption) -> None:
+    """Plan every selected unit (base before platform, environments in parallel), save the plan and its
+    `show -json` in live/<env>/<layer>/.mlstrata/ for `mlstrata apply`, then run the review gate
+    (`mlstrata review`) on every plan with changes. Exit 0 planned, 1 a unit failed or the review found
+    something blocking (destroying a registry, bucket, database or key), 2 bad input (including a
+    rendered tree that no longer matches the spec)."""
     check_format(fmt)
     ws = _workspace(spec, out, env, layer, fmt)
-    _finish(_run(ws, plan_all, terraform, parallel, lock_timeout, fmt), fmt)
+    report = _run(ws, plan_all, terraform, parallel, lock_timeout, fmt)
+    blocked, extra = (False, {}) if no_review or not report.ok else _review(ws, report, fmt)
+    if blocked and report.ok:
+        if fmt == "json":
+            payload = report.to_dict()
+            payload.update(extra)
+            sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n")
+        else:
+            err_console.print(summary_table(report))
+            err_console.print("[bold red]the review gate blocks these plans[/]: see the findings above")
+        raise typer.Exit(EXIT_FINDINGS)
+    _finish(report, fmt, extra)
 
 
 def apply(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] = LayerOption,

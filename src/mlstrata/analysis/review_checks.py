@@ -1,0 +1,405 @@
+"""The per-resource checks of `mlstrata review`: each looks at one planned change and returns hits.
+
+Checks meant for what exists (IAM widened, protection off) look at the object after the change and
+so never fire on a resource being deleted; destroy checks look only at destructive actions.
+Values are shown only when Terraform does not mark them sensitive, and never more than a short name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from mlstrata.analysis.review_classes import (
+    DRIFT,
+    IAM_WIDENED,
+    PRESENT_RISK,
+    PROTECTED_DESTROY,
+    PROTECTION_OFF,
+    STATEFUL_DESTROY,
+    RiskClass,
+)
+from mlstrata.analysis.review_iam import (
+    ADMIN_POLICY_SUFFIXES,
+    REGISTRY_LEVELS,
+    Widening,
+    grants,
+    level_widening,
+    parse_policy,
+    widening,
+)
+from mlstrata.diagnostics import Severity
+from mlstrata.plan import Action, ResourceChange
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One finding before it is placed: its class, a one-line summary and the detail."""
+
+    risk: RiskClass
+    summary: str
+    detail: str = ""
+    severity: Severity | None = None  # None: the class's severity for the environment
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What checks need to know about the rest of the plan."""
+
+    deleted_buckets: frozenset[str] = frozenset()
+    state_buckets: frozenset[str] = frozenset()
+    protected: bool = False
+
+
+# -- stateful ML resources -------------------------------------------------------------------------
+
+STATEFUL_KINDS: dict[str, str] = {
+    "aws_sagemaker_model_package_group": "model registry",
+    "mlstrata_model_registry": "model registry",
+    "mlstrata_registered_model": "registered model",
+    "aws_s3_bucket": "artifact bucket",
+    "mlstrata_artifact_bucket": "artifact bucket",
+    "aws_db_instance": "metadata database",
+    "aws_rds_cluster": "metadata database",
+    "mlstrata_metadata_store": "metadata database",
+    "aws_kms_key": "KMS key",
+}
+_STATE_NAME = re.compile(r"(tf|terraform)[-_.]?state", re.IGNORECASE)
+_NAME_KEYS = ("name", "bucket", "identifier", "node_group_name", "model_package_group_name")
+
+
+def sensitive(rc: ResourceChange, key: str) -> bool:
+    """True when Terraform marks `key` sensitive on either side of the change."""
+    return any(isinstance(s, dict) and bool(s.get(key)) for s in (rc.before_sensitive, rc.after_sensitive))
+
+
+def unknown(rc: ResourceChange, key: str) -> bool:
+    """True when `key` is only known after apply."""
+    return isinstance(rc.after_unknown, dict) and bool(rc.after_unknown.get(key))
+
+
+def shown(rc: ResourceChange, key: str, value: Any) -> str:
+    """A short, safe rendering of a value (sensitive ones hidden)."""
+    if sensitive(rc, key):
+        return "(sensitive)"
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def object_name(rc: ResourceChange) -> str:
+    """The object's own name (bucket name, registry name ...), else its resource name."""
+    values = rc.before if isinstance(rc.before, dict) else rc.after if isinstance(rc.after, dict) else {}
+    for key in _NAME_KEYS:
+        value = values.get(key)
+        if isinstance(value, str) and value and not sensitive(rc, key):
+            return value
+    return rc.name
+
+
+def stateful_kind(rc: ResourceChange, facts: PlanFacts) -> str | None:
+    """What kind of stateful ML resource this is, or None."""
+    kind = STATEFUL_KINDS.get(rc.type)
+    if rc.type == "aws_s3_bucket":
+        name = object_name(rc)
+        if name in facts.state_buckets or _STATE_NAME.search(name) or _STATE_NAME.search(rc.name):
+            return "Terraform state bucket"
+    return kind
+
+
+_LOSS = {
+    "": "the data it holds would be lost",
+    "Terraform state bucket": "the state of every unit in it would be lost",
+    "KMS key": "everything encrypted with it becomes unreadable once the deletion window ends",
+    "registered model": "its versions, stages and aliases would be lost",
+    "model registry": "its models, versions and permissions would be lost",
+}
+
+
+def _verb(action: Action) -> str:
+    if action is Action.DELETE_THEN_CREATE:
+        return "replaced (destroyed, then created)"
+    if action is Action.CREATE_THEN_DELETE:
+        return "replaced (created, then the old one destroyed)"
+    return "destroyed"
+
+
+def _why(rc: ResourceChange) -> str:
+    parts = []
+    if rc.replace_paths:
+        forced = sorted({".".join(str(p) for p in path) for path in rc.replace_paths})
+        changes = []
+        for path in forced:
+            key = path.split(".", 1)[0]
+            before = rc.before.get(key) if isinstance(rc.before, dict) else None
+            after = rc.after.get(key) if isinstance(rc.after, dict) else None
+            if "." not in path and isinstance(before, str | int | bool) and isinstance(after, str | int | bool):
+                changes.append(f"`{path}` {shown(rc, key, before)} -> {shown(rc, key, after)}")
+            else:
+                changes.append(f"`{path}`")
+        parts.append("forced by " + ", ".join(changes))
+    if rc.action_reason:
+        parts.append(f"reason: {rc.action_reason.replace('_', ' ')}")
+    if rc.deposed:
+        parts.append(f"deposed object {rc.deposed}")
+    return "; ".join(parts)
+
+
+def check_destroy(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
+    if not rc.action.is_destructive:
+        return
+    kind = stateful_kind(rc, facts)
+    why = _why(rc)
+    if kind is not None:
+        yield Hit(STATEFUL_DESTROY, f"{kind} `{object_name(rc)}` is {_verb(rc.action)}: {_LOSS.get(kind, _LOSS[''])}",
+                  why)
+    elif facts.protected:
+        yield Hit(PROTECTED_DESTROY, f"{rc.type} `{object_name(rc)}` is {_verb(rc.action)} in a protected "
+                  "environment", why)
+
+
+# -- IAM --------------------------------------------------------------------------------------------
+
+POLICY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "aws_iam_policy": ("policy",),
+    "aws_iam_role_policy": ("policy",),
+    "aws_iam_user_policy": ("policy",),
+    "aws_iam_group_policy": ("policy",),
+    "aws_iam_role": ("assume_role_policy",),
+    "aws_s3_bucket_policy": ("policy",),
+    "aws_kms_key": ("policy",),
+    "aws_sagemaker_model_package_group_policy": ("resource_policy",),
+    "aws_ecr_repository_policy": ("policy",),
+}
+ATTACHMENT_TYPES = frozenset({"aws_iam_role_policy_attachment", "aws_iam_policy_attachment",
+                              "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment"})
+ACCESS_MAPS: dict[str, str] = {"mlstrata_registry_permissions": "grants", "mlstrata_artifact_bucket": "access"}
+
+
+def _values(side: Any) -> dict[str, Any]:
+    return side if isinstance(side, dict) else {}
+
+
+def _policy_docs(rc_type: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Attribute label -> policy document, including a role's inline policies."""
+    docs: dict[str, Any] = {}
+    for attr in POLICY_ATTRIBUTES.get(rc_type, ()):
+        docs[attr] = parse_policy(values.get(attr))
+    if rc_type == "aws_iam_role":
+        for block in values.get("inline_policy") or ():
+            if isinstance(block, dict) and block.get("policy"):
+                docs[f"inline_policy.{block.get('name', '')}"] = parse_policy(block.get("policy"))
+    return docs
+
+
+def _iam_widening(rc: ResourceChange, before: dict[str, Any], after: dict[str, Any],
+                  new_object: bool) -> tuple[Widening, list[str]]:
+    found = Widening()
+    labels: list[str] = []
+    old_docs = _policy_docs(rc.type, before)
+    for label, doc in _policy_docs(rc.type, after).items():
+        w = widening(grants(old_docs.get(label)), grants(doc), new_object=new_object)
+        if w:
+            found.merge(w)
+            labels.append(label)
+    if rc.type in ATTACHMENT_TYPES or rc.type == "aws_iam_role":
+        key = "policy_arn" if rc.type in ATTACHMENT_TYPES else "managed_policy_arns"
+        old = {str(a) for a in _as_list(before.get(key))}
+        for arn in sorted({str(a) for a in _as_list(after.get(key))} - old):
+            if arn.endswith(ADMIN_POLICY_SUFFIXES):
+                found.other.append(f"attaches {arn}")
+                labels.append(key)
+    if rc.type in ACCESS_MAPS:
+        key = ACCESS_MAPS[rc.type]
+        w = level_widening(before.get(key), after.get(key), new_object=new_object)
+        if w:
+            found.merge(w)
+            labels.append(key)
+    if rc.type == "mlstrata_model_registry" and not new_object:
+        old_level, new_level = str(before.get("default_permission")), str(after.get("default_permission"))
+        if REGISTRY_LEVELS.get(new_level.upper(), 0) > REGISTRY_LEVELS.get(old_level.upper(), 0):
+            found.other.append(f"default permission {old_level} -> {new_level} (every user)")
+            labels.append("default_permission")
+    if rc.type == "mlstrata_service_account" and after.get("is_admin") is True and before.get("is_admin") is not True:
+        found.other.append("made a registry admin")
+        labels.append("is_admin")
+    return found, labels
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def check_iam(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
+    if rc.action in (Action.DELETE, Action.FORGET, Action.NO_OP, Action.READ) or not isinstance(rc.after, dict):
+        return
+    watched = rc.type in POLICY_ATTRIBUTES or rc.type in ATTACHMENT_TYPES or rc.type in ACCESS_MAPS \
+        or rc.type in ("mlstrata_model_registry", "mlstrata_service_account")
+    if not watched:
+        return
+    new_object = rc.before is None
+    pending = [a for a in POLICY_ATTRIBUTES.get(rc.type, ()) if unknown(rc, a)]
+    if pending and rc.action is Action.UPDATE:
+        yield Hit(IAM_WIDENED, f"{rc.type} `{object_name(rc)}`: {', '.join(pending)} is known only after apply, "
+                  "so the change to it cannot be reviewed", "Render the document at plan time "
+                  "(jsonencode or aws_iam_policy_document of known values) to review it.", Severity.INFO)
+    found, labels = _iam_widening(rc, _values(rc.before), rc.after, new_object)
+    if not found:
+        return
+    where = f" ({', '.join(dict.fromkeys(labels))})" if labels else ""
+    what = "new policy grants wildcards" if new_object else "widened"
+    yield Hit(IAM_WIDENED, f"{rc.type} `{object_name(rc)}` {what}{where}: {found.text()}")
+
+
+# -- protection settings ----------------------------------------------------------------------------
+
+Getter = Callable[[dict[str, Any]], bool | None]
+
+
+def _flag(key: str, *, inverted: bool = False) -> Getter:
+    def get(values: dict[str, Any]) -> bool | None:
+        value = values.get(key)
+        if not isinstance(value, bool):
+            return None
+        return not value if inverted else value
+    return get
+
+
+def _first(values: dict[str, Any], key: str) -> dict[str, Any] | None:
+    block = values.get(key)
+    if isinstance(block, list) and block and isinstance(block[0], dict):
+        return block[0]
+    return None
+
+
+def _nested(key: str, sub: str) -> Getter:
+    def get(values: dict[str, Any]) -> bool | None:
+        block = _first(values, key)
+        value = block.get(sub) if block is not None else None
+        return value if isinstance(value, bool) else None
+    return get
+
+
+def _versioning_status(values: dict[str, Any]) -> bool | None:
+    block = _first(values, "versioning_configuration")
+    status = block.get("status") if block is not None else None
+    return None if not isinstance(status, str) else status == "Enabled"
+
+
+def _algorithms(values: dict[str, Any]) -> list[str] | None:
+    rules = values.get("rule")
+    if not isinstance(rules, list):
+        return None
+    out = []
+    for rule in rules:
+        for default in (rule.get("apply_server_side_encryption_by_default") or []) if isinstance(rule, dict) else []:
+            if isinstance(default, dict):
+                out.append(str(default.get("sse_algorithm", "")))
+    return out
+
+
+def _sse_on(values: dict[str, Any]) -> bool | None:
+    found = _algorithms(values)
+    return None if found is None else bool(found)
+
+
+def _sse_kms(values: dict[str, Any]) -> bool | None:
+    found = _algorithms(values)
+    return None if found is None else any(a.startswith("aws:kms") for a in found)
+
+
+def _legacy_sse(values: dict[str, Any]) -> bool | None:
+    block = values.get("server_side_encryption_configuration")
+    return None if not isinstance(block, list) else bool(block)
+
+
+_PUBLIC_ACCESS: list[tuple[str, Getter]] = [
+    (f"public-access block `{k}`", _flag(k))
+    for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+]
+SETTINGS: dict[str, list[tuple[str, Getter]]] = {
+    "aws_s3_bucket": [("versioning", _nested("versioning", "enabled")), ("encryption", _legacy_sse),
+                      ("deletion protection (force_destroy off)", _flag("force_destroy", inverted=True))],
+    "aws_s3_bucket_versioning": [("versioning", _versioning_status)],
+    "aws_s3_bucket_server_side_encryption_configuration": [("encryption", _sse_on), ("KMS encryption", _sse_kms)],
+    "aws_s3_bucket_public_access_block": _PUBLIC_ACCESS,
+    "aws_s3_account_public_access_block": _PUBLIC_ACCESS,
+    "aws_db_instance": [("deletion protection", _flag("deletion_protection")),
+                        ("storage encryption", _flag("storage_encrypted")),
+                        ("public access blocked (publicly_accessible off)",
+                         _flag("publicly_accessible", inverted=True)),
+                        ("final snapshot", _flag("skip_final_snapshot", inverted=True))],
+    "aws_rds_cluster": [("deletion protection", _flag("deletion_protection")),
+                        ("storage encryption", _flag("storage_encrypted"))],
+    "aws_dynamodb_table": [("deletion protection", _flag("deletion_protection_enabled")),
+                           ("encryption", _nested("server_side_encryption", "enabled")),
+                           ("point-in-time recovery", _nested("point_in_time_recovery", "enabled"))],
+    "aws_kms_key": [("key enabled", _flag("is_enabled")), ("key rotation", _flag("enable_key_rotation"))],
+    "aws_efs_file_system": [("encryption", _flag("encrypted"))],
+    "aws_ebs_volume": [("encryption", _flag("encrypted"))],
+    "mlstrata_artifact_bucket": [("versioning", _flag("versioning")),
+                                 ("deletion protection (force_destroy off)", _flag("force_destroy", inverted=True))],
+}
+# Resources that only carry a bucket's setting: removing one turns the setting off.
+SETTING_RESOURCES = frozenset({"aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
+                               "aws_s3_bucket_public_access_block"})
+# Inline bucket settings the provider reports as computed defaults: not meaningful on their own (--all).
+_COMPUTED_DEFAULTS = frozenset({("aws_s3_bucket", "versioning"), ("aws_s3_bucket", "encryption")})
+
+
+def check_protection(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
+    settings = SETTINGS.get(rc.type)
+    if settings is None or not isinstance(rc.before, dict):
+        return
+    if rc.action is Action.DELETE:
+        bucket = rc.before.get("bucket")
+        if rc.type not in SETTING_RESOURCES or bucket in facts.deleted_buckets:
+            return
+        off = [label for label, get in settings if get(rc.before) is True]
+        if off:
+            yield Hit(PROTECTION_OFF, f"{rc.type} for `{bucket}` is removed while the bucket stays: "
+                      f"{', '.join(off)} turned off")
+        return
+    if not isinstance(rc.after, dict) or not rc.action.is_change:
+        return
+    turned = [label for label, get in settings if get(rc.before) is True and get(rc.after) is False]
+    if turned:
+        yield Hit(PROTECTION_OFF, f"{rc.type} `{object_name(rc)}`: {', '.join(turned)} turned off",
+                  f"{rc.action.value}: on before, off after")
+
+
+# -- --all: what an unchanged resource already is ------------------------------------------------------
+
+def check_present(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
+    after = rc.after
+    if rc.action is not Action.NO_OP or not isinstance(after, dict):
+        return
+    found, labels = _iam_widening(rc, {}, after, True)
+    if found.wildcards:
+        yield Hit(PRESENT_RISK, f"{rc.type} `{object_name(rc)}` grants wildcards ({', '.join(labels)}): "
+                  f"{', '.join(sorted(found.wildcards))}")
+    off = [label for label, get in SETTINGS.get(rc.type, ())
+           if (rc.type, label) not in _COMPUTED_DEFAULTS and get(after) is False]
+    if off:
+        yield Hit(PRESENT_RISK, f"{rc.type} `{object_name(rc)}`: {', '.join(off)} off")
+
+
+# -- drift ------------------------------------------------------------------------------------------
+
+def check_drift(rc: ResourceChange) -> Iterator[Hit]:
+    if rc.action is Action.DELETE or not isinstance(rc.after, dict):
+        yield Hit(DRIFT, f"{rc.type} `{object_name(rc)}` was deleted outside Terraform")
+        return
+    before = _values(rc.before)
+    changed = sorted(k for k in set(before) | set(rc.after) if before.get(k) != rc.after.get(k))
+    if changed:
+        more = f" (+{len(changed) - 8} more)" if len(changed) > 8 else ""
+        yield Hit(DRIFT, f"{rc.type} `{object_name(rc)}` changed outside Terraform: "
+                  f"{', '.join(changed[:8])}{more}")
+
+
+CHANGE_CHECKS: tuple[Callable[[ResourceChange, PlanFacts], Iterator[Hit]], ...] = (
+    check_destroy, check_iam, check_protection)

@@ -1,0 +1,146 @@
+"""`mlstrata review PLAN.json ...`: the gate on `terraform show -json` output."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from mlstrata.analysis.check import find_spec, relative
+from mlstrata.analysis.review import UnitReview, review_files
+from mlstrata.analysis.review_classes import review_rules
+from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console
+from mlstrata.diagnostics import Diagnostic, DiagnosticsError
+from mlstrata.spec.load import LoadedSpec, load_spec
+from mlstrata.views import FORMATS, Report, human, json_report, junit, markdown, sarif
+
+# `blocking` is the name users see for the error severity; `error` is accepted too.
+FAIL_ON = {"blocking": "error", "error": "error", "warning": "warning", "info": "info", "never": "never"}
+
+
+def _fail(message: str) -> typer.Exit:
+    err_console.print(f"[bold red]error[/]: {escape(message)}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def bad_input_line(d: Diagnostic) -> str:
+    """A plan that cannot be read, as one line: `<file>: <what> (<detail>)`."""
+    where = f"{d.where.file}: " if d.where is not None else ""
+    detail = f" ({d.detail})" if d.detail else ""
+    return f"{where}{d.summary}{detail}"
+
+
+def _spec(plans: list[Path], spec: Path | None, no_spec: bool) -> LoadedSpec | None:
+    if no_spec:
+        return None
+    found = spec if spec is not None else find_spec(plans)
+    if found is None:
+        return None
+    if not found.is_file():
+        raise _fail(f"spec file not found: {found}")
+    try:
+        return load_spec(found)
+    except DiagnosticsError as exc:
+        if spec is not None:
+            raise _fail(f"{found} is not a valid spec: {exc.diagnostics[0].headline()}") from None
+        err_console.print(f"[yellow]warning[/]: ignoring {escape(str(found))}: not a valid spec (--spec or --no-spec)")
+        return None
+
+
+def units_markdown(reviews: list[UnitReview]) -> list[str]:
+    """The per-unit summary table of the PR comment."""
+    lines = ["| unit | env | + add | ~ change | - destroy | findings |", "|---|---|---:|---:|---:|---:|"]
+    for r in reviews:
+        env = (r.env or "?") + (" 🔒" if r.protected else "")
+        c = r.counts
+        lines.append(f"| `{r.unit}` | {env} | {c.add} | {c.change} | {c.destroy} | {len(r.findings)} |")
+    return [*lines, ""]
+
+
+def render(fmt: str, report: Report, reviews: list[UnitReview]) -> str:
+    """The report in a non-interactive format."""
+    if fmt == "json":
+        payload = json.loads(json_report.render(report))
+        payload["units"] = [r.to_dict() for r in reviews]
+        return json.dumps(payload, indent=2, sort_keys=True) + "\n"
+    if fmt == "markdown":
+        head, _, rest = markdown.render(report).partition("\n\n")
+        return "\n".join([head, "", *units_markdown(reviews), rest])
+    if fmt == "sarif":
+        return sarif.render(report)
+    if fmt == "junit":
+        return junit.render(report)
+    console = Console(record=True, width=200, file=io.StringIO(), color_system=None)
+    _show_human(report, reviews, console)
+    return console.export_text()
+
+
+def _show_human(report: Report, reviews: list[UnitReview], console: Console) -> None:
+    for r in reviews:
+        c = r.counts
+        lock = " (protected)" if r.protected else ""
+        console.print(f"[bold]{escape(r.unit)}[/]{lock}: +{c.add} ~{c.change} -{c.destroy}, "
+                      f"{r.checked} checked, {r.drifted} drifted, {len(r.findings)} finding(s)")
+    human.show(report, console)
+
+
+def review(
+    plans: list[Path] = typer.Argument(..., help="`terraform show -json` outputs, one per unit.", dir_okay=False),
+    all_resources: bool = typer.Option(False, "--all", help="Check every resource, not only the changed ones."),
+    env: str | None = typer.Option(None, "--env", "-e", help="Environment of the plans "
+                                   "[default: from the path live/<env>/<layer>/..., or the spec's only one]."),
+    repo: Path | None = typer.Option(None, "--repo", help="Where the Terraform code is, for file:line: the "
+                                     "repository (with live/<env>/<layer>) or the root module's directory "
+                                     "[default: from the plan's path].", file_okay=False),
+    spec: Path | None = typer.Option(None, "--spec", "-f", dir_okay=False, help="platform.yaml: protected envs, "
+                                     "regions for GPU prices [default: one beside or above the plans]."),
+    no_spec: bool = typer.Option(False, "--no-spec", help="Ignore any platform.yaml."),
+    fmt: str = typer.Option("human", "--format", help=f"Output format: {', '.join(FORMATS)}."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
+    fail_on: str = typer.Option("blocking", "--fail-on", help="Exit 1 on findings at or above: "
+                                "blocking, warning, info, never."),
+) -> None:
+    """Review Terraform plans before they are applied: destroyed or replaced registries, buckets, metadata
+    databases, KMS keys and state buckets (blocking); IAM widened; encryption, versioning, deletion
+    protection or public-access blocks turned off; GPU capacity and its monthly cost; stricter in
+    protected environments. Findings point at the resource's file:line when the code is found.
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input (unreadable,
+    not JSON, not a plan, unsupported format_version).
+    """
+    if fmt not in FORMATS:
+        raise _fail(f"unknown format `{fmt}`; use one of: {', '.join(FORMATS)}")
+    if fail_on not in FAIL_ON:
+        raise _fail(f"unknown --fail-on `{fail_on}`; use one of: blocking, warning, info, never")
+    loaded = _spec(plans, spec, no_spec)
+    reviews, problems = review_files(plans, env=env, repo=repo, spec=loaded, all_resources=all_resources)
+    if problems:
+        raise _fail(bad_input_line(problems[0]))
+    cwd = Path.cwd()
+    findings = relative([d for r in reviews for d in r.findings], cwd)
+    report = Report(
+        command="review",
+        findings=findings,
+        rules=review_rules(),
+        fail_on=FAIL_ON[fail_on],
+        stats={"plans": len(reviews), "checked": sum(r.checked for r in reviews),
+               "drifted": sum(r.drifted for r in reviews)},
+    )
+    if fmt == "human" and output is None:
+        _show_human(report, reviews, out_console)
+    else:
+        text = render(fmt, report, reviews)
+        if output is not None:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("review")(review)

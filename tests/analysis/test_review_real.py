@@ -1,0 +1,113 @@
+"""`review` on plans made by real Terraform: the quickstart's dev/base unit on the local target (create,
+update, replace, destroy), and the engine's checked-in plans of Terraform 1.11.4 and 1.15.5 (drift)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mlstrata.analysis.review import UnitReview, review_files
+
+REPO = Path(__file__).resolve().parents[2]
+ENGINE_PLANS = REPO / "tests" / "testdata" / "engine" / "plans"
+
+Planner = Callable[[Callable[[str], str]], UnitReview]
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory: pytest.TempPathFactory) -> tuple[UnitReview, Planner]:
+    """Plan and apply dev/base once; return the create review and a function that plans a spec edit."""
+    root = tmp_path_factory.mktemp("review-quickstart")
+    spec = root / "platform.yaml"
+    original = (REPO / "examples" / "quickstart" / "platform.yaml").read_text()
+    spec.write_text(original)
+    env = {**os.environ, "XDG_DATA_HOME": str(root / "xdg"), "NO_COLOR": "1"}
+    env.pop("MLSTRATA_TERRAFORM", None)
+    plan_json = root / "infra" / "live" / "dev" / "base" / ".mlstrata" / "plan.json"
+
+    def mlstrata(*args: str) -> None:
+        proc = subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=root, env=env, capture_output=True,
+                              text=True, check=False, stdin=subprocess.DEVNULL)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    def plan(edit: Callable[[str], str]) -> UnitReview:
+        spec.write_text(edit(original))
+        mlstrata("render")
+        mlstrata("plan", "--env", "dev", "--layer", "base")
+        kept = root / f"plan-{len(list(root.glob('plan-*.json')))}.json"
+        shutil.copy(plan_json, kept)
+        # reviewed where `mlstrata plan` left it: unit, env and source are found from the path
+        reviews, problems = review_files([plan_json], spec=None)
+        assert problems == []
+        return reviews[0]
+
+    created = plan(lambda text: text)
+    mlstrata("apply", "--env", "dev", "--layer", "base", "--yes")
+    return created, plan
+
+
+def _findings(review: UnitReview) -> list[tuple[str, str, str]]:
+    return [(d.code, d.severity.value, d.path) for d in review.findings]
+
+
+def test_create_has_only_the_new_gpu_pool_with_its_cost(quickstart: tuple[UnitReview, Planner]) -> None:
+    created, _ = quickstart
+    assert (created.unit, created.env, created.protected) == ("dev/base", "dev", False)
+    assert created.counts.add == 10 and created.counts.destroy == 0
+    assert _findings(created) == [("MLR004", "info", "module.gpu_pool_training.mlstrata_gpu_pool.this")]
+    (finding,) = created.findings
+    assert "GPU pool created: g6.2xlarge x 0-2" in finding.summary
+    assert finding.where is not None and finding.where.file.endswith("modules/gpu_pool/main.tf")
+    # no --spec: the region is unknown, so the pool is reported unpriced rather than free
+    assert "unpriced" in finding.summary and "region is unknown" in finding.detail
+
+
+def test_retention_change_is_an_update_without_findings(quickstart: tuple[UnitReview, Planner]) -> None:
+    _, plan = quickstart
+    review = plan(lambda text: text.replace("retention_days: 90", "retention_days: 30"))
+    assert (review.counts.add, review.counts.change, review.counts.destroy) == (0, 1, 0)
+    assert review.findings == []
+
+
+def test_renamed_registry_is_a_blocking_replace_at_its_block(quickstart: tuple[UnitReview, Planner]) -> None:
+    _, plan = quickstart
+    review = plan(lambda text: text.replace("platform: quickstart", "platform: quickstart-v2"))
+    registry = [d for d in review.findings if d.path == "module.model_registry.mlstrata_model_registry.this"]
+    (finding,) = registry
+    assert (finding.code, finding.severity.value) == ("MLR001", "error")
+    assert "model registry `quickstart-dev` is replaced" in finding.summary
+    assert "`name` quickstart-dev -> quickstart-v2-dev" in finding.detail
+    assert finding.where is not None and finding.where.file.endswith("modules/model_registry/main.tf")
+    source = Path(finding.where.file).read_text().splitlines()[finding.where.line - 1]
+    assert source.startswith('resource "mlstrata_model_registry" "this"')
+    assert {d.code for d in review.findings} == {"MLR001"}
+
+
+def test_model_deleted_from_the_spec_is_a_blocking_destroy(quickstart: tuple[UnitReview, Planner]) -> None:
+    _, plan = quickstart
+    review = plan(lambda text: text.replace(
+        '    recommender: { description: "Home page recommendations", tags: { team: growth } }\n', ""))
+    assert review.counts.destroy == 1
+    assert _findings(review) == [
+        ("MLR001", "error", 'module.model_registry.mlstrata_registered_model.this["recommender"]')]
+    assert "registered model `recommender` is destroyed" in review.findings[0].summary
+
+
+@pytest.mark.parametrize("version", ["1.11.4", "1.15.5"])
+def test_engine_plans_drift_is_reported_apart_and_plain_resources_pass(version: str) -> None:
+    reviews, problems = review_files([ENGINE_PLANS / version / "changes.json"])
+    assert problems == []
+    (review,) = reviews
+    assert review.drifted == 1 and review.counts.destroy == 3
+    assert _findings(review) == [("MLR006", "info", "drifty_file.f")]
+    # a refresh-only plan: drift, nothing to change; a no-op plan: nothing
+    (refresh,), _ = review_files([ENGINE_PLANS / version / "refresh.json"])
+    assert [d.code for d in refresh.findings] == ["MLR006"] and refresh.checked == 0
+    (noop,), _ = review_files([ENGINE_PLANS / version / "noop.json"])
+    assert noop.findings == [] and noop.checked == 0

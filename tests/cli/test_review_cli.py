@@ -1,0 +1,125 @@
+"""`mlstrata review` as a command: formats, several plans, exit codes 0 clean, 1 findings, 2 bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from mlstrata.analysis.review_classes import review_rules
+from mlstrata.cli import review
+
+TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
+PROD = TESTDATA / "review" / "aws" / "live" / "prod" / "ml" / ".mlstrata" / "plan.json"
+ENGINE = TESTDATA / "engine" / "plans" / "1.15.5" / "changes.json"
+SCHEMA = json.loads((TESTDATA / "rules" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    app = typer.Typer()
+    review.register(app)
+
+    @app.callback()
+    def _root() -> None:
+        """A group, so `review` is a subcommand as under `mlstrata`."""
+
+    result = CliRunner().invoke(app, ["review", *args], env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_blocking_findings_exit_1_and_show_where_and_why() -> None:
+    code, out, _ = cli(str(PROD), "--no-spec")
+    assert code == 1
+    assert "prod/ml (protected): +2 ~6 -6" in out
+    assert "main.tf:53:1: error MLR001 aws_kms_key.artifacts: KMS key `artifacts` is replaced" in out
+    assert "10 errors" not in out and "9 errors, 6 warnings" in out
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ([str(ENGINE)], 0),                        # drift only (info): below the default `blocking`
+    ([str(ENGINE), "--fail-on", "info"], 1),
+    ([str(PROD), "--env", "dev", "--fail-on", "warning"], 1),
+    ([str(PROD), "--fail-on", "never"], 0),
+])
+def test_fail_on_threshold(args: list[str], expected: int) -> None:
+    assert cli(*args)[0] == expected
+
+
+def test_dev_only_blocks_on_stateful_destroys() -> None:
+    code, out, _ = cli(str(PROD), "--env", "dev", "--format", "json")
+    assert code == 1
+    failing = [f for f in json.loads(out)["findings"] if f["severity"] == "error"]
+    assert sorted(f["path"] for f in failing) == ["aws_kms_key.artifacts", "module.storage.aws_s3_bucket.old"]
+
+
+def test_json_has_units_findings_and_pool_costs() -> None:
+    code, out, _ = cli(str(PROD), str(ENGINE), "--format", "json")
+    payload = json.loads(out)
+    assert code == 1 and payload["failed"] and payload["command"] == "review"
+    units = {u["unit"]: u for u in payload["units"]}
+    assert units["prod/ml"]["changes"] == {"add": 2, "change": 6, "destroy": 6, "forget": 0, "import": 0}
+    (pool,) = units["prod/ml"]["gpu_pools"]
+    assert pool["after"]["max"] == 8 and pool["monthly_max"]["change"] > 0
+    assert {f["code"] for f in payload["findings"]} >= {"MLR001", "MLR002", "MLR003", "MLR004", "MLR005"}
+    assert all("not-shown" not in json.dumps(f) for f in payload["findings"])
+
+
+def test_markdown_is_a_pr_comment() -> None:
+    _, out, _ = cli(str(PROD), str(ENGINE), "--format", "markdown")
+    lines = out.splitlines()
+    assert lines[0] == "### mlstrata review: ❌ **fails** (fail on error and above)"
+    assert "| `prod/ml` | prod 🔒 | 2 | 6 | 6 | 15 |" in lines
+    assert "#### `prod/ml`" in lines and "<details><summary>What the rules mean and how to fix them</summary>" in lines
+    assert any(line.startswith("| 🛑 error | MLR001 |") for line in lines)
+
+
+def test_sarif_is_valid_2_1_0_with_locations() -> None:
+    _, out, _ = cli(str(PROD), "--format", "sarif")
+    log = json.loads(out)
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    run = log["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} == set(review_rules())
+    kms = next(r for r in run["results"] if r["ruleId"] == "MLR001" and "KMS" in r["message"]["text"])
+    assert kms["level"] == "error"
+    assert kms["locations"][0]["physicalLocation"]["region"] == {"startLine": 53, "startColumn": 1}
+    assert all(r["locations"] for r in run["results"])
+
+
+def test_junit_fails_the_blocking_classes(tmp_path: Path) -> None:
+    target = tmp_path / "review.xml"
+    code, out, _ = cli(str(PROD), "--format", "junit", "--output", str(target))
+    assert code == 1 and out == ""
+    suite = ET.fromstring(target.read_text()).find("testsuite")
+    assert suite is not None
+    failed = sorted(c.get("name", "") for c in suite.iter("testcase") if c.find("failure") is not None)
+    assert failed == ["MLR001 stateful-destroy", "MLR002 iam-widened", "MLR003 protection-off"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{", "not valid JSON"),
+    ("[]", "not a Terraform plan: the JSON document is a list, not an object"),
+    ('{"format_version": "2.0", "resource_changes": []}', "unsupported plan format_version '2.0'"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, content: str, message: str) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text(content)
+    code, out, err = cli(str(PROD), str(bad))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(f"error: {bad}: {message}")
+
+
+@pytest.mark.parametrize("args", [
+    [str(PROD), "--format", "yaml"],
+    [str(PROD), "--fail-on", "sometimes"],
+    ["/nonexistent/plan.json"],
+    [str(PROD), "--spec", "/nonexistent/platform.yaml"],
+])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    assert cli(*args)[0] == 2
