@@ -39,7 +39,7 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> tuple[UnitReview, Pl
     def plan(edit: Callable[[str], str]) -> UnitReview:
         spec.write_text(edit(original))
         mlstrata("render")
-        mlstrata("plan", "--env", "dev", "--layer", "base")
+        mlstrata("plan", "--env", "dev", "--layer", "base", "--no-review")  # reviewed below, directly
         kept = root / f"plan-{len(list(root.glob('plan-*.json')))}.json"
         shutil.copy(plan_json, kept)
         # reviewed where `mlstrata plan` left it: unit, env and source are found from the path
