@@ -138,6 +138,35 @@ def test_plan_runs_the_review_gate_and_blocks_destroying_a_registered_model(quic
         assert quickstart.mlstrata("render").returncode == 0
 
 
+def test_cost_of_a_real_plan_and_the_review_comment_show_the_gpu_delta(quickstart: Quickstart) -> None:
+    """Raising the GPU pool's max on the local target: `cost --plan` and the review's PR comment price it."""
+    from mlstrata.pricing import load_shipped_catalog
+
+    spec = quickstart.root / "platform.yaml"
+    original = spec.read_text()
+    spec.write_text(original.replace("scaling: { min: 0, max: 2, desired: 0 }",
+                                     "scaling: { min: 0, max: 5, desired: 0 }"))
+    try:
+        assert quickstart.mlstrata("render").returncode == 0
+        assert quickstart.mlstrata("plan", "--env", "dev", "--layer", "base").returncode == 0  # info only
+        plan_json = quickstart.infra / "live" / "dev" / "base" / ".mlstrata" / "plan.json"
+        proc = quickstart.mlstrata("cost", "--env", "dev", "--plan", str(plan_json), "--format", "json")
+        assert proc.returncode == 0, proc.stderr
+        (change,) = json.loads(proc.stdout)["plan"]["changes"]
+        price = load_shipped_catalog().get("aws", "us-east-1", "g6.2xlarge")
+        assert price is not None
+        rate = price.on_demand.usd_per_hour
+        assert change["address"] == "module.gpu_pool_training.mlstrata_gpu_pool.this"
+        assert change["monthly_max"]["before"] == pytest.approx(2 * rate * 730, abs=0.01)
+        assert change["monthly_max"]["after"] == pytest.approx(5 * rate * 730, abs=0.01)
+        comment = quickstart.mlstrata("review", str(plan_json), "--spec", str(spec), "--format", "markdown")
+        assert comment.returncode == 0, comment.stderr
+        assert f"+${3 * rate * 730:,.2f}/month" in comment.stdout
+    finally:
+        spec.write_text(original)
+        assert quickstart.mlstrata("render").returncode == 0
+
+
 def test_protected_environment_needs_naming_and_cannot_be_destroyed(quickstart: Quickstart) -> None:
     apply = quickstart.mlstrata("apply")
     assert apply.returncode == 2 and "prod is protected" in apply.stderr
