@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from mlstrata.diagnostics import Severity
 from mlstrata.views import Report
@@ -13,17 +14,28 @@ _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO:
 
 def show(report: Report, console: Console, *, verbose: bool = False) -> None:
     """Print findings in file/line order; `verbose` adds details and suppressed findings."""
+    # One styled Text for all findings: printing thousands of marked-up lines one by one costs
+    # seconds on a large plan (benchmarks/review_large_plan.py).
+    out = Text()
     for d in report.findings:
-        where = f"{d.where}: " if d.where is not None else ""
-        path = f"[bold]{escape(d.path)}[/]: " if d.path else ""
-        console.print(
-            f"{escape(where)}[{_STYLE[d.severity]}]{d.severity.value}[/] [dim]{d.code}[/] "
-            f"{path}{escape(d.summary)}"
-        )
+        if d.where is not None:
+            out.append(f"{d.where}: ")
+        out.append(d.severity.value, style=_STYLE[d.severity])
+        out.append(" ")
+        out.append(d.code, style="dim")
+        out.append(" ")
+        if d.path:
+            out.append(d.path, style="bold")
+            out.append(": ")
+        out.append(f"{d.summary}\n")
         if d.detail:
-            console.print(f"  {escape(d.detail)}")
+            out.append(f"  {d.detail}\n")
         if d.hint:
-            console.print(f"  [dim]fix:[/] {escape(d.hint)}")
+            out.append("  ")
+            out.append("fix:", style="dim")
+            out.append(f" {d.hint}\n")
+    if out:
+        console.print(out, end="", soft_wrap=True)
     if verbose:
         for s in report.suppressed:
             console.print(
