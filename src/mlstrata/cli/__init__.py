@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "output": "lifecycle",
     "check": "check",
     "review": "review",
+    "drift": "drift",
+    "parity": "parity",
     "rules": "rules",
     "cost": "cost",
     "pricing": "pricing",

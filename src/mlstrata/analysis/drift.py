@@ -1,0 +1,283 @@
+"""Drift: what changed outside Terraform, read from refresh-only plans, per unit.
+
+Input is the engine's refresh report (one refresh-only plan per unit, `resource_drift` decoded by
+`mlstrata.plan`); output is a `DriftReport`: every drifted resource with its category, its
+attribute-level before -> after, whether the spec allows it (`drift.allow`, with the reason) and
+since when it has drifted (from `.mlstrata/drift-history.jsonl`). Nothing here writes state or
+calls a provider: the plans are made by the engine with `-refresh-only`, which never persists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlstrata.analysis.drift_categories import Category, categorize
+from mlstrata.analysis.drift_history import HistoryRecord, since_of
+from mlstrata.diagnostics import Diagnostic, Severity, has_errors
+from mlstrata.engine.results import RunReport, Status, UnitResult
+from mlstrata.plan.model import Plan, ResourceChange, ResourceMode
+from mlstrata.spec.models import DriftAllowance
+
+SENSITIVE = "(sensitive)"
+ABSENT = "(absent)"
+
+
+@dataclass(frozen=True)
+class AttributeChange:
+    """One leaf attribute that changed: its path (`grants.ml-engineer`, `scaling_config.0.desired_size`)."""
+
+    path: str
+    before: Any
+    after: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "before": self.before, "after": self.after}
+
+
+@dataclass(frozen=True)
+class DriftedResource:
+    """One resource instance that changed (or vanished) outside Terraform."""
+
+    unit: str
+    env: str
+    layer: str
+    address: str
+    type: str
+    category: Category
+    deleted: bool
+    changes: tuple[AttributeChange, ...]
+    allowed_reason: str = ""
+    since: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return bool(self.allowed_reason)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.unit, self.address)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "unit": self.unit,
+            "env": self.env,
+            "layer": self.layer,
+            "address": self.address,
+            "type": self.type,
+            "category": self.category.value,
+            "category_label": self.category.label,
+            "deleted": self.deleted,
+            "allowed": self.allowed,
+            "changes": [c.to_dict() for c in self.changes],
+            "since": self.since,
+        }
+        if self.allowed_reason:
+            data["allowed_reason"] = self.allowed_reason
+        return data
+
+
+@dataclass(frozen=True)
+class UnitDrift:
+    """How the refresh of one unit went."""
+
+    unit: str
+    env: str
+    layer: str
+    status: str  # clean | drift | failed | skipped
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "env": self.env, "layer": self.layer, "status": self.status,
+                "diagnostics": [d.to_dict() for d in self.diagnostics]}
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """Drift over every selected unit; unallowed drift and unit failures are what exit codes look at."""
+
+    units: tuple[UnitDrift, ...]
+    resources: tuple[DriftedResource, ...]
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def unallowed(self) -> list[DriftedResource]:
+        return [r for r in self.resources if not r.allowed]
+
+    @property
+    def allowed(self) -> list[DriftedResource]:
+        return [r for r in self.resources if r.allowed]
+
+    @property
+    def failed(self) -> bool:
+        return has_errors(self.diagnostics) or any(u.status in ("failed", "skipped") for u in self.units)
+
+    @property
+    def exit_code(self) -> int:
+        """Like Terraform's `-detailed-exitcode`: 1 error, 2 drift (not allowed), 0 none."""
+        if self.failed:
+            return 1
+        return 2 if self.unallowed else 0
+
+    def all_diagnostics(self) -> list[Diagnostic]:
+        return [*self.diagnostics, *(d for u in self.units for d in u.diagnostics)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "drift": bool(self.unallowed),
+            "exit_code": self.exit_code,
+            "counts": {"drifted": len(self.unallowed), "allowed": len(self.allowed),
+                       "units": len(self.units), "failed_units": sum(u.status == "failed" for u in self.units)},
+            "units": [u.to_dict() for u in self.units],
+            "resources": [r.to_dict() for r in self.resources],
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+# --------------------------------------------------------------------------- attribute diff
+
+
+def _leaves(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    if isinstance(value, dict) and value:
+        for key in sorted(value):
+            _leaves(value[key], f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(value, list) and value:
+        for i, item in enumerate(value):
+            _leaves(item, f"{prefix}.{i}" if prefix else str(i), out)
+    else:
+        out[prefix] = value
+
+
+def flatten(value: Any) -> dict[str, Any]:
+    """Leaf values by dotted path (list indices as numbers, like Terraform's own attribute paths)."""
+    out: dict[str, Any] = {}
+    if isinstance(value, dict):
+        _leaves(value, "", out)
+    return out
+
+
+def _sensitive_paths(marks: Any) -> list[str]:
+    """Paths marked `true` in a `*_sensitive` structure."""
+    found: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        if node is True:
+            found.append(prefix)
+        elif isinstance(node, dict):
+            for key, sub in node.items():
+                walk(sub, f"{prefix}.{key}" if prefix else str(key))
+        elif isinstance(node, list):
+            for i, sub in enumerate(node):
+                walk(sub, f"{prefix}.{i}" if prefix else str(i))
+
+    walk(marks, "")
+    return found
+
+
+def _masked(path: str, sensitive: list[str]) -> bool:
+    return any(path == s or path.startswith(f"{s}.") or s == "" for s in sensitive)
+
+
+def attribute_changes(change: ResourceChange) -> tuple[AttributeChange, ...]:
+    """Leaf-level before -> after of a drifted resource; sensitive values are never shown."""
+    before, after = flatten(change.before), flatten(change.after)
+    hidden = _sensitive_paths(change.before_sensitive) + _sensitive_paths(change.after_sensitive)
+    out = []
+    for path in sorted(set(before) | set(after)):
+        old, new = before.get(path, ABSENT), after.get(path, ABSENT)
+        if old == new or (_empty(old) and _empty(new)):
+            continue
+        if _masked(path, hidden):
+            old, new = (SENSITIVE if old != ABSENT else ABSENT), (SENSITIVE if new != ABSENT else ABSENT)
+        out.append(AttributeChange(path, old, new))
+    return tuple(out)
+
+
+def _empty(value: Any) -> bool:
+    # null, absent, {} and [] are the same thing to Terraform's plan renderer
+    return value is None or value == ABSENT or value == {} or value == []
+
+
+# --------------------------------------------------------------------------- allowances
+
+
+def allowance_for(resource: DriftedResource, allow: Sequence[DriftAllowance]) -> str:
+    """The reason of the first `drift.allow` entry covering the whole drift of `resource`, else ""."""
+    for entry in allow:
+        if entry.envs is not None and resource.env not in entry.envs:
+            continue
+        if not fnmatch.fnmatchcase(resource.address, entry.resource):
+            continue
+        if not entry.attributes:
+            return entry.reason
+        if resource.deleted or not resource.changes:
+            continue
+        if all(any(fnmatch.fnmatchcase(c.path, g) for g in entry.attributes) for c in resource.changes):
+            return entry.reason
+    return ""
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def drifted_resources(result: UnitResult, plan: Plan) -> list[DriftedResource]:
+    """The managed resources of one unit's refresh-only plan that changed outside Terraform."""
+    found = []
+    for change in plan.resource_drift:
+        if change.mode is not ResourceMode.MANAGED or change.deposed:
+            continue
+        deleted = change.after is None and change.action.is_destructive
+        changes = () if deleted else attribute_changes(change)
+        if not deleted and not changes:
+            continue  # only values Terraform itself normalises (e.g. null vs. absent)
+        found.append(DriftedResource(
+            unit=result.unit.id, env=result.unit.env, layer=result.unit.layer, address=change.address,
+            type=change.type, category=categorize(change.type, [c.path for c in changes], deleted=deleted),
+            deleted=deleted, changes=changes))
+    return found
+
+
+def _unit_status(result: UnitResult, drifted: bool) -> str:
+    if result.status is Status.SKIPPED:
+        return "skipped"
+    if not result.ok:
+        return "failed"
+    return "drift" if drifted else "clean"
+
+
+def analyze(report: RunReport, allow: Sequence[DriftAllowance], history: Iterable[HistoryRecord],
+            now: str) -> DriftReport:
+    """Turn a refresh report into a `DriftReport`: categories, allowances and since-when."""
+    units: list[UnitDrift] = []
+    resources: list[DriftedResource] = []
+    past = list(history)
+    for result in report.results:
+        diags = list(result.diagnostics)
+        found: list[DriftedResource] = []
+        if result.ok and result.plan_json is not None:
+            plan, plan_diags = result.load_plan()
+            diags += plan_diags
+            if plan is not None:
+                found = drifted_resources(result, plan)
+        status = "failed" if has_errors(diags) and result.ok else _unit_status(result, bool(found))
+        units.append(UnitDrift(result.unit.id, result.unit.env, result.unit.layer, status, tuple(diags)))
+        for item in found:
+            reason = allowance_for(item, allow)
+            since = since_of(item.key, past, now)
+            resources.append(dataclasses.replace(item, allowed_reason=reason, since=since))
+    resources.sort(key=lambda r: (r.env, r.layer, r.address))
+    extra: tuple[Diagnostic, ...] = tuple(report.diagnostics)
+    if report.interrupted:
+        extra += (Diagnostic(Severity.ERROR, "the drift check was interrupted", code="drift.interrupted",
+                             hint="run it again"),)
+    return DriftReport(tuple(units), tuple(resources), extra)
+
+
+def record_of(report: DriftReport, now: str) -> HistoryRecord:
+    """The history line for this run: which units were checked and what had drifted."""
+    checked = tuple(sorted(u.unit for u in report.units if u.status in ("clean", "drift")))
+    drifted = tuple(sorted(r.key for r in report.resources))
+    return HistoryRecord(at=now, units=checked, drifted=drifted)

@@ -1,0 +1,120 @@
+"""What kind of drift a changed resource is: identity/permissions, registry, GPU pool, network,
+encryption/protection, deleted outside Terraform, or other.
+
+A resource type that is always about one thing (an IAM policy, a subnet, a registry grant) decides
+by itself; a general resource (a bucket, a cluster, a database) is judged by the attributes that
+changed, and the most significant one wins (a lost deletion protection outweighs a tag).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+
+class Category(enum.StrEnum):
+    IDENTITY = "identity"
+    REGISTRY = "registry"
+    GPU_POOL = "gpu-pool"
+    NETWORK = "network"
+    PROTECTION = "encryption-protection"
+    DELETED = "deleted"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+
+_LABELS = {
+    Category.IDENTITY: "identity / permissions",
+    Category.REGISTRY: "registry (permissions, retention, stages)",
+    Category.GPU_POOL: "GPU pool (shape, scaling, taints, image)",
+    Category.NETWORK: "network",
+    Category.PROTECTION: "encryption / protection",
+    Category.DELETED: "deleted outside Terraform",
+    Category.OTHER: "other",
+}
+
+# Most significant first: the category of a resource whose attributes fall in several.
+PRIORITY: tuple[Category, ...] = (
+    Category.DELETED,
+    Category.PROTECTION,
+    Category.IDENTITY,
+    Category.REGISTRY,
+    Category.GPU_POOL,
+    Category.NETWORK,
+    Category.OTHER,
+)
+
+# Resource types (regex, full match) that always mean one category.
+_BY_TYPE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
+    (re.compile(pattern), category)
+    for pattern, category in (
+        # local target
+        (r"mlstrata_(registry_permissions|registered_model|model_registry)", Category.REGISTRY),
+        (r"mlstrata_service_account", Category.IDENTITY),
+        (r"mlstrata_gpu_pool", Category.GPU_POOL),
+        # AWS: identity and access
+        (r"aws_iam_.*", Category.IDENTITY),
+        (r"aws_eks_(access_entry|access_policy_association|pod_identity_association|identity_provider_config)",
+         Category.IDENTITY),
+        (r"aws_(s3_bucket_policy|s3_bucket_acl|s3_bucket_ownership_controls|sqs_queue_policy|"
+         r"secretsmanager_secret_policy|lakeformation_permissions|sagemaker_model_package_group_policy|"
+         r"ecr_repository_policy)", Category.IDENTITY),
+        # AWS: encryption and protection
+        (r"aws_kms_.*", Category.PROTECTION),
+        (r"aws_s3_bucket_(server_side_encryption_configuration|public_access_block|versioning|"
+         r"object_lock_configuration)", Category.PROTECTION),
+        (r"aws_(ebs_encryption_by_default|s3_account_public_access_block|backup_.*)", Category.PROTECTION),
+        # AWS: model registry and retention of what it keeps
+        (r"aws_sagemaker_(model_package_group|model_package|model|domain)", Category.REGISTRY),
+        (r"aws_s3_bucket_lifecycle_configuration", Category.REGISTRY),
+        # AWS: GPU node pools
+        (r"aws_eks_node_group|aws_launch_template|aws_autoscaling_group|aws_ec2_capacity_reservation|"
+         r"aws_sagemaker_cluster", Category.GPU_POOL),
+        # AWS: network
+        (r"aws_(vpc|vpc_.*|subnet|security_group|security_group_rule|route|route_table|"
+         r"route_table_association|nat_gateway|internet_gateway|egress_only_internet_gateway|eip|"
+         r"network_acl|network_acl_rule|network_interface|flow_log|default_security_group|"
+         r"default_route_table|default_network_acl|lb|lb_.*|ec2_transit_gateway.*)", Category.NETWORK),
+    )
+)
+
+# Attribute paths (regex, searched) of general resources; first match wins.
+_BY_ATTRIBUTE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
+    (re.compile(pattern), category)
+    for pattern, category in (
+        (r"(^|\.)(kms[a-z_]*|[a-z_]*encrypt[a-z_]*|sse_[a-z_]*|deletion_protection|force_destroy|"
+         r"prevent_destroy|versioning|protect|block_public_[a-z_]+|publicly_accessible|"
+         r"skip_final_snapshot|backup_retention_period)(\.|$)", Category.PROTECTION),
+        (r"(^|\.)(access|access_config|grants|policy|[a-z_]*role[a-z_]*|principals?|iam_[a-z_]*|"
+         r"readers|writers|permissions?)(\.|$)", Category.IDENTITY),
+        (r"(^|\.)(retention_days|noncurrent_retention_days|[a-z_]*retention[a-z_]*|lifecycle_rule|"
+         r"expiration|stages?)(\.|$)", Category.REGISTRY),
+        (r"(^|\.)(scaling_config|instance_types?|ami_type|release_version|capacity_type|taints?|"
+         r"labels|launch_template|desired_size|min_size|max_size|gpu_[a-z_]+)(\.|$)", Category.GPU_POOL),
+        (r"(^|\.)(vpc_config|vpc_id|subnet_ids?|[a-z_]*security_group[a-z_]*|cidr_blocks?|"
+         r"endpoint_public_access|endpoint_private_access|public_access_cidrs|availability_zones?)(\.|$)",
+         Category.NETWORK),
+    )
+)
+
+
+def category_of_attribute(path: str) -> Category:
+    """The category of one changed attribute path (e.g. `scaling_config.0.desired_size`)."""
+    for pattern, category in _BY_ATTRIBUTE:
+        if pattern.search(path):
+            return category
+    return Category.OTHER
+
+
+def categorize(resource_type: str, changed_paths: list[str], *, deleted: bool = False) -> Category:
+    """The category of one drifted resource from its type and the attribute paths that changed."""
+    if deleted:
+        return Category.DELETED
+    for pattern, category in _BY_TYPE:
+        if pattern.fullmatch(resource_type):
+            return category
+    found = {category_of_attribute(p) for p in changed_paths}
+    return next((c for c in PRIORITY if c in found), Category.OTHER)

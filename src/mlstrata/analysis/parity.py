@@ -1,0 +1,213 @@
+"""Parity: how environments differ, at three levels, and which differences the spec intends.
+
+1. `spec`: the resolved spec per environment (overrides applied): environment settings, GPU pool
+   shapes, the registry promoters of the environment's own stage.
+2. `config`: the rendered units (`live/<env>/<layer>/main.tf`, read with `mlstrata.hcl`): module
+   calls and resources present, and their literal inputs.
+3. `state`: the real resources and attributes, from refresh-only plans (what exists now) or from
+   `terraform show -json` of the state.
+
+Values are compared after replacing the environment's name with `<env>` (names, paths, ids carry
+it by design). A difference is then:
+- `allowed`: its spec key matches a `parity.allow` pattern (`gpu_pools.*.scaling`), or it is a
+  config/state difference of a component whose allowed spec difference explains it;
+- `declared`: the spec states it per environment (`environments.<env>`, a stage's promoters), or it
+  follows from such a setting (e.g. `force_destroy` from `protect`), or it is an identity the target
+  gives each environment (the local registry port);
+- `finding`: anything else. Findings are what `mlstrata parity` fails on.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlstrata.diagnostics import Diagnostic
+
+ABSENT = "(absent)"
+LEVELS = ("spec", "config", "state")
+
+FINDING, ALLOWED, DECLARED = "finding", "allowed", "declared"
+
+# Spec keys whose differences show up under other names in rendered inputs and resource attributes.
+ALIASES: dict[str, frozenset[str]] = {
+    "scaling": frozenset({"scaling", "min", "max", "desired", "scaling_config", "desired_size", "min_size",
+                          "max_size"}),
+    "promoters": frozenset({"promoters", "grants", "service_accounts"}),
+    "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
+                          "skip_final_snapshot"}),
+    "instance_types": frozenset({"instance_types", "instance_type"}),
+    "taints": frozenset({"taints", "taint"}),
+    "labels": frozenset({"labels"}),
+    "capacity": frozenset({"capacity", "capacity_type"}),
+}
+# Attributes a target derives per environment on purpose (the local target gives each registry its port).
+IDENTITY_ATTRIBUTES = frozenset({"port", "ui_command", "ui_url"})
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One key whose value is not the same in every compared environment."""
+
+    level: str
+    component: str
+    key: str
+    values: Mapping[str, Any]  # env -> value (ABSENT when the env has no such key)
+    status: str = FINDING
+    reason: str = ""
+
+    @property
+    def presence(self) -> bool:
+        """True when the key exists in some environments only (a resource in one env and not another)."""
+        return any(v == ABSENT for v in self.values.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "component": self.component, "key": self.key,
+                "values": dict(sorted(self.values.items())), "status": self.status, "reason": self.reason,
+                "presence": self.presence}
+
+
+@dataclass(frozen=True)
+class ParityReport:
+    envs: tuple[str, ...]
+    differences: tuple[Difference, ...]
+    levels: tuple[str, ...]  # the levels that were compared
+    diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def reference(self) -> str:
+        """The environment the others are compared with in the matrix: the last one (usually prod)."""
+        return self.envs[-1]
+
+    @property
+    def findings(self) -> list[Difference]:
+        return [d for d in self.differences if d.status == FINDING]
+
+    @property
+    def components(self) -> list[str]:
+        return sorted({d.component for d in self.differences})
+
+    def odd_envs(self, diff: Difference) -> list[str]:
+        """The environments whose value differs from the reference environment's."""
+        ref = diff.values.get(self.reference, ABSENT)
+        return [e for e in self.envs if e != self.reference and diff.values.get(e, ABSENT) != ref]
+
+    def cell(self, component: str, env: str) -> dict[str, int]:
+        """Counts of findings / allowed / declared differences of `component` where `env` differs."""
+        counts = {FINDING: 0, ALLOWED: 0, DECLARED: 0}
+        for d in self.differences:
+            if d.component != component:
+                continue
+            odd = self.odd_envs(d)
+            if env in odd or (env == self.reference and odd):
+                counts[d.status] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "envs": list(self.envs),
+            "reference": self.reference,
+            "levels": list(self.levels),
+            "ok": not self.findings,
+            "counts": {s: sum(d.status == s for d in self.differences) for s in (FINDING, ALLOWED, DECLARED)},
+            "matrix": {c: {e: self.cell(c, e) for e in self.envs} for c in self.components},
+            "differences": [d.to_dict() for d in self.differences],
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def normalize(value: Any, env: str) -> Any:
+    """`value` with the environment's name replaced by `<env>` in every string (keys included), and
+    hashes that are whole path components by `<hash>`."""
+    pattern = re.compile(rf"(?<![a-z0-9.]){re.escape(env)}(?![a-z0-9])")  # not the `dev` of `mlstrata.dev`
+    return _normalize(value, pattern)
+
+
+# A hash as a path component (e.g. the local provider's per-root secrets folder) identifies its
+# environment too; ids such as AMI or KMS ids are not path components, so they stay compared.
+_PATH_HASH = re.compile(r"(?<=/)[0-9a-f]{16,64}(?=/)")
+
+
+def _normalize(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return _PATH_HASH.sub("<hash>", pattern.sub("<env>", value))
+    if isinstance(value, dict):
+        return {_normalize(str(k), pattern): _normalize(v, pattern) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalize(v, pattern) for v in value]
+    return value
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Leaf values by dotted path; empty collections are leaves."""
+    out: dict[str, Any] = {}
+    if isinstance(value, dict) and value:
+        for key in sorted(value):
+            out.update(flatten(value[key], f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, list) and value and any(isinstance(v, (dict, list)) for v in value):
+        for i, item in enumerate(value):
+            out.update(flatten(item, f"{prefix}.{i}" if prefix else str(i)))
+    else:
+        out[prefix] = value  # lists of scalars stay whole: ["g6.2xlarge"] reads better than .0
+    return out
+
+
+def pattern_matches(pattern: str, key: str) -> bool:
+    """`gpu_pools.*.scaling` covers `gpu_pools.training.scaling` and everything under it."""
+    want = pattern.split(".")
+    have = key.split(".")
+    return len(have) >= len(want) and all(fnmatch.fnmatchcase(h, w) for h, w in zip(have, want, strict=False))
+
+
+def compare(level: str, per_env: Mapping[str, Mapping[str, Any]], component_of: Any) -> list[Difference]:
+    """Differences between flat per-environment mappings (already normalized)."""
+    keys = sorted({k for values in per_env.values() for k in values})
+    out = []
+    for key in keys:
+        values = {env: per_env[env].get(key, ABSENT) for env in per_env}
+        distinct = {repr(v) for v in values.values()}
+        if len(distinct) > 1:
+            out.append(Difference(level, component_of(key), key, values))
+    return out
+
+
+def _segments(key: str) -> set[str]:
+    return {s.split("[", 1)[0] for s in re.split(r"[.:]", key)}
+
+
+def classify(diffs: Iterable[Difference], allow: Sequence[str], spec_diffs: Sequence[Difference],
+             ) -> list[Difference]:
+    """Give every difference its status and reason (see the module docstring)."""
+    out = []
+    for d in diffs:
+        status, reason = _classify(d, allow, spec_diffs)
+        out.append(Difference(d.level, d.component, d.key, d.values, status, reason))
+    return out
+
+
+def _classify(d: Difference, allow: Sequence[str], spec_diffs: Sequence[Difference]) -> tuple[str, str]:
+    if d.level == "spec":
+        hit = next((p for p in allow if pattern_matches(p, d.key)), None)
+        if hit is not None:
+            return ALLOWED, f"parity.allow: {hit}"
+        if d.key.startswith("environment.") or d.key == "model_registry.promoters":
+            return DECLARED, "declared per environment in the spec"
+        return FINDING, ""
+    names = _segments(d.key)
+    if names & IDENTITY_ATTRIBUTES:
+        return DECLARED, "per-environment identity given by the target"
+    for s in spec_diffs:
+        leaf = s.key.rsplit(".", 1)[-1]
+        aliases = ALIASES.get(leaf, frozenset({leaf})) | {leaf}
+        related = s.component in (d.component, "environment")
+        if related and names & aliases:
+            if s.status == FINDING:
+                return FINDING, f"follows from the spec difference {s.key}"
+            return s.status, f"follows from {s.key} ({s.reason})"
+    return FINDING, ""

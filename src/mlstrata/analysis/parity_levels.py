@@ -1,0 +1,182 @@
+"""The three things parity compares, each as a flat `key -> value` mapping per environment.
+
+Keys name their component first so the matrix can group them: spec keys are spec paths
+(`gpu_pools.training.scaling.max`); config and state keys are `<layer>:<address>[.<attribute>]`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from mlstrata.analysis.parity import ALLOWED, LEVELS, Difference, ParityReport, classify, compare, flatten, normalize
+from mlstrata.diagnostics import Diagnostic, Where, error
+from mlstrata.hcl import UNKNOWN, parse_file
+from mlstrata.spec.models import LAYERS, Platform
+from mlstrata.spec.resolve import ResolvedEnv
+
+PRESENT = "(present)"
+
+# Module call name prefixes (both targets) -> spec component.
+_MODULE_COMPONENTS: tuple[tuple[str, str], ...] = (
+    ("gpu_pool_", "gpu_pools."),
+    ("artifacts_", "artifact_stores."),
+    ("model_registry", "model_registry"),
+    ("registry_", "model_registry"),
+    ("metadata_store", "pipelines"),
+    ("pipeline_", "pipelines"),
+    ("network", "network"),
+    ("cluster", "cluster"),
+    ("kms", "encryption"),
+    ("access_logs", "encryption"),
+    ("observability", "observability"),
+)
+
+
+def spec_component(key: str) -> str:
+    """`gpu_pools.training.scaling.max` -> `gpu_pools.training`; `environment.protect` -> `environment`."""
+    parts = key.split(".")
+    return ".".join(parts[:2]) if parts[0] in ("gpu_pools", "artifact_stores") else parts[0]
+
+
+def address_component(key: str) -> str:
+    """The spec component a rendered module call or resource belongs to (`module.gpu_pool_training...`)."""
+    address = key.split(":", 1)[-1]
+    if not address.startswith("module."):
+        return "other"
+    module = address.split(".")[1].split("[", 1)[0]
+    for prefix, component in _MODULE_COMPONENTS:
+        if module.startswith(prefix):
+            return component + module[len(prefix):] if component.endswith(".") else component
+    return module
+
+
+# --------------------------------------------------------------------------- level 1: the spec
+
+
+def spec_values(platform: Platform, env: ResolvedEnv) -> dict[str, Any]:
+    """The resolved spec of one environment, flat, with the env's name normalized away."""
+    data: dict[str, Any] = {
+        "environment": env.spec.model_dump(mode="json") | {"region": env.region},
+        "gpu_pools": {name: pool.model_dump(mode="json") for name, pool in env.gpu_pools.items()},
+    }
+    if platform.model_registry is not None and env.name in env.promoters:
+        data["model_registry"] = {"promoters": env.promoters[env.name]}
+    return flatten(normalize(data, env.name))
+
+
+# --------------------------------------------------------------------------- level 2: rendered config
+
+
+def config_values(repo: Path, env: str) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """Module calls and resources of the env's rendered units, with their literal inputs."""
+    out: dict[str, Any] = {}
+    diags: list[Diagnostic] = []
+    for layer in LAYERS:
+        folder = repo / "live" / env / layer
+        for path in sorted(folder.glob("*.tf")):
+            parsed = parse_file(path)
+            diags += parsed.errors
+            for block in parsed.body.blocks:
+                if block.type == "module" and block.labels:
+                    address = f"module.{block.labels[0]}"
+                elif block.type == "resource" and len(block.labels) == 2:
+                    address = ".".join(block.labels)
+                else:
+                    continue
+                out[f"{layer}:{address}"] = PRESENT
+                for name, attr in block.body.attributes.items():
+                    if name in ("source", "providers", "depends_on"):
+                        continue
+                    value = attr.partial_value if attr.value is UNKNOWN else attr.value
+                    shown = attr.expr_text if value is UNKNOWN else _known(value, attr.expr_text)
+                    out.update(flatten(normalize(shown, env), f"{layer}:{address}.{name}"))
+    return out, diags
+
+
+def _known(value: Any, text: str) -> Any:
+    """Literal parts of a value; a non-literal part is shown as the whole expression's text."""
+    if value is UNKNOWN:
+        return text
+    if isinstance(value, dict):
+        return {k: _known(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_known(v, text) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------- level 3: real resources
+
+
+def state_values(doc: Mapping[str, Any], layer: str, env: str) -> dict[str, Any]:
+    """Managed resources and their (non-sensitive) attributes from `terraform show -json` of a state
+    (`values`) or of a refresh-only plan (`prior_state.values`, the refreshed objects)."""
+    values = doc.get("prior_state", {}).get("values") if "prior_state" in doc else doc.get("values")
+    out: dict[str, Any] = {}
+    for resource in _resources((values or {}).get("root_module") or {}):
+        if resource.get("mode") != "managed":
+            continue
+        address = str(resource["address"])
+        attrs = dict(resource.get("values") or {})
+        hidden = resource.get("sensitive_values") or {}
+        for name, mark in hidden.items():
+            if mark is True:
+                attrs.pop(name, None)
+        key = f"{layer}:{normalize(address, env)}"
+        out[key] = PRESENT
+        out.update(flatten(normalize(attrs, env), key))
+    return out
+
+
+def _resources(module: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found = list(module.get("resources") or [])
+    for child in module.get("child_modules") or []:
+        found += _resources(child)
+    return found
+
+
+def read_state_doc(path: Path) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        return None, [error("cannot read state JSON", detail=str(exc), where=Where(str(path)), code="parity.state")]
+    return (doc if isinstance(doc, dict) else None), []
+
+
+# --------------------------------------------------------------------------- all levels
+
+
+def parity_report(platform: Platform, resolved: Mapping[str, ResolvedEnv], envs: Sequence[str], repo: Path,
+                  states: Mapping[str, Mapping[str, Any]] | None,
+                  diagnostics: Sequence[Diagnostic] = ()) -> ParityReport:
+    """Compare `envs` at every level available (`states`: env -> flat state values, None to skip)."""
+    diags = list(diagnostics)
+    spec = compare("spec", {e: spec_values(platform, resolved[e]) for e in envs}, spec_component)
+    spec = classify(spec, platform.parity.allow, [])
+    config_per_env = {}
+    for env in envs:
+        values, found = config_values(repo, env)
+        config_per_env[env] = values
+        diags += found
+    differences = list(spec)
+    differences += classify(compare("config", config_per_env, address_component), platform.parity.allow, spec)
+    levels: tuple[str, ...] = LEVELS[:2]
+    if states is not None:
+        differences += classify(compare("state", states, address_component), platform.parity.allow, spec)
+        levels = LEVELS
+    order = {level: i for i, level in enumerate(LEVELS)}
+    differences.sort(key=lambda d: (order[d.level], d.component, d.key))
+    return ParityReport(tuple(envs), tuple(differences), levels, tuple(diags))
+
+
+def allowed_patterns_used(report: ParityReport) -> list[str]:
+    """The parity.allow patterns that matched something (the others may be stale)."""
+    return sorted({d.reason.removeprefix("parity.allow: ") for d in report.differences
+                   if d.status == ALLOWED and d.reason.startswith("parity.allow: ")})
+
+
+__all__ = ["Difference", "address_component", "config_values", "parity_report", "spec_component",
+           "spec_values", "state_values"]

@@ -1,0 +1,78 @@
+"""Real resources per environment for parity: from refresh-only plans (what exists now) or from
+`terraform show -json` of each unit's state (what Terraform last recorded; no provider runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import orjson
+
+from mlstrata.analysis.parity_levels import read_state_doc, state_values
+from mlstrata.diagnostics import Diagnostic, Severity, has_errors
+from mlstrata.engine import Engine, RunReport, Unit
+from mlstrata.engine.operations import ensure_init
+from mlstrata.engine.runs import collect_diagnostics
+
+
+def _show_state(engine: Engine, unit: Unit) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
+    diags = ensure_init(engine, unit)
+    if has_errors(diags):
+        return None, diags
+    # the engine's private folder: state JSON can hold secret values
+    out = engine.scratch_path(f"{unit.env}-{unit.layer}-state.json")
+    try:
+        outcome = engine.run(unit, "show-state", ["show", "-json", "-no-color"], stdout_path=out)
+        diags += collect_diagnostics(unit, "show", outcome, None)
+        if outcome.returncode != 0 or has_errors(diags):
+            return None, diags
+        try:
+            doc = orjson.loads(out.read_bytes())
+        except orjson.JSONDecodeError as exc:
+            return None, [*diags, Diagnostic(Severity.ERROR, f"unreadable state JSON of {unit.id}", detail=str(exc),
+                                             path=unit.id, code="parity.state")]
+        return (doc if isinstance(doc, dict) else {}), diags
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def states_from_show(engine: Engine, units: Sequence[Unit],
+                     ) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
+    """env -> flat state values, from `terraform show -json` of every unit's state (in parallel)."""
+    with ThreadPoolExecutor(max_workers=max(1, engine.settings.parallelism)) as pool:
+        docs = list(pool.map(lambda u: _show_state(engine, u), units))
+    return _collect(units, docs)
+
+
+def states_from_refresh(report: RunReport) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
+    """env -> flat state values, from the refreshed objects of every unit's refresh-only plan."""
+    docs: list[tuple[dict[str, Any] | None, list[Diagnostic]]] = []
+    for result in report.results:
+        if not result.ok or result.plan_json is None:
+            docs.append((None, list(result.diagnostics)))
+        else:
+            doc, diags = read_state_doc(result.plan_json)
+            docs.append((doc, [*result.diagnostics, *diags]))
+    return _collect([r.unit for r in report.results], docs)
+
+
+def _collect(units: Sequence[Unit], docs: Sequence[tuple[dict[str, Any] | None, list[Diagnostic]]],
+             ) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
+    per_env: dict[str, dict[str, Any]] = {u.env: {} for u in units}
+    diags: list[Diagnostic] = []
+    failed_layers: set[str] = set()
+    for unit, (doc, found) in zip(units, docs, strict=True):
+        diags += found
+        if doc is None:
+            failed_layers.add(unit.layer)
+            diags.append(Diagnostic(Severity.ERROR, f"no state for {unit.id}: its resources were not compared",
+                                    path=unit.id, code="parity.state",
+                                    hint="fix the error above; this layer was left out of the state comparison"))
+            continue
+        per_env[unit.env].update(state_values(doc, unit.layer, unit.env))
+    # a layer missing in one environment would look like every resource being absent there: skip it
+    for values in per_env.values():
+        for key in [k for k in values if k.split(":", 1)[0] in failed_layers]:
+            del values[key]
+    return per_env, diags

@@ -1,0 +1,108 @@
+"""Parity without Terraform: the resolved spec and the rendered tree of the quickstart (and variants with
+overrides), plus state JSON documents; statuses, the matrix, and the HTML/PNG views."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlstrata.analysis.parity import ABSENT, pattern_matches
+from mlstrata.analysis.parity_levels import address_component, parity_report, state_values
+from mlstrata.analysis.parity_views import render_html, write_png
+from mlstrata.render.tree import render_tree, write_tree
+from mlstrata.spec.load import load_text
+from mlstrata.spec.resolve import resolve
+
+TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
+QUICKSTART = (TESTDATA / "render" / "local-quickstart" / "spec.yaml").read_text()
+
+
+def _report(spec_text: str, tmp_path: Path, envs: list[str],
+            states: dict[str, dict[str, Any]] | None = None) -> Any:
+    loaded = load_text(spec_text)
+    write_tree(render_tree(loaded), tmp_path)
+    platform = loaded.platform
+    return parity_report(platform, resolve(platform, loaded.source.data), envs, tmp_path, states)
+
+
+def _statuses(report: Any) -> dict[tuple[str, str], str]:
+    return {(d.level, d.key): d.status for d in report.differences}
+
+
+def test_quickstart_staging_and_prod_differ_only_in_what_the_spec_declares(tmp_path: Path) -> None:
+    report = _report(QUICKSTART, tmp_path, ["staging", "prod"])
+    assert report.findings == []
+    got = _statuses(report)
+    assert got[("spec", "environment.protect")] == "declared"
+    assert got[("config", "base:module.artifacts_datasets.protect")] == "declared"
+    assert got[("config", "base:module.model_registry.port")] == "declared"
+    assert report.levels == ("spec", "config")
+
+
+def test_an_override_is_a_finding_unless_parity_allow_covers_it(tmp_path: Path) -> None:
+    spec = QUICKSTART.replace("    labels: { workload: training }",
+                              "    labels: { workload: training }\n"
+                              "    overrides:\n      dev: { instance_types: [g6.xlarge], scaling: { max: 1 } }")
+    report = _report(spec, tmp_path, ["dev", "prod"])
+    got = _statuses(report)
+    assert got[("spec", "gpu_pools.training.instance_types")] == "finding"
+    assert got[("spec", "gpu_pools.training.scaling.max")] == "allowed"  # parity.allow: gpu_pools.*.scaling
+    assert got[("config", "base:module.gpu_pool_training.max")] == "allowed"
+    assert got[("config", "base:module.gpu_pool_training.instance_types")] == "finding"
+    # dev's promoters are its own (declared per stage); the pipeline runner's EDIT in the first stage follows
+    assert got[("spec", "model_registry.promoters")] == "declared"
+    assert report.cell("gpu_pools.training", "dev") == {"finding": 2, "allowed": 2, "declared": 0}
+    html = render_html(report)
+    assert "gpu_pools.training.instance_types" in html and "parity.allow: gpu_pools.*.scaling" in html
+    png = tmp_path / "m.png"
+    write_png(report, png)
+    first = png.read_bytes()
+    write_png(report, png)
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and png.read_bytes() == first
+
+
+def _state(env: str, grants: dict[str, str], extra: bool = False) -> dict[str, Any]:
+    resources = [{"address": 'module.registry_access.mlstrata_registry_permissions.this["m"]', "mode": "managed",
+                  "values": {"id": f"quickstart-{env}/m", "grants": grants, "secret": "x"},
+                  "sensitive_values": {"secret": True}}]
+    if extra:
+        resources.append({"address": "module.pipeline_queue.aws_sqs_queue.this", "mode": "managed",
+                          "values": {"name": f"q-{env}"}, "sensitive_values": {}})
+    return {"values": {"root_module": {"child_modules": [{"resources": resources}]}}}
+
+
+def test_state_level_finds_extra_grants_and_resources_of_one_environment(tmp_path: Path) -> None:
+    states = {
+        "staging": state_values(_state("staging", {"a": "READ", "b": "EDIT"}, extra=True), "platform", "staging"),
+        "prod": state_values(_state("prod", {"a": "READ"}), "platform", "prod"),
+    }
+    report = _report(QUICKSTART, tmp_path, ["staging", "prod"], states)
+    findings = {d.key: dict(d.values) for d in report.findings}
+    assert findings == {
+        'platform:module.registry_access.mlstrata_registry_permissions.this["m"].grants.b':
+            {"staging": "EDIT", "prod": ABSENT},
+        "platform:module.pipeline_queue.aws_sqs_queue.this": {"staging": "(present)", "prod": ABSENT},
+        "platform:module.pipeline_queue.aws_sqs_queue.this.name": {"staging": "q-<env>", "prod": ABSENT},
+    }
+    assert not any("secret" in d.key for d in report.differences)
+    assert report.odd_envs(report.findings[0]) == ["staging"]
+
+
+@pytest.mark.parametrize(("pattern", "key", "hit"), [
+    ("gpu_pools.*.scaling", "gpu_pools.training.scaling.max", True),
+    ("gpu_pools.*.scaling", "gpu_pools.training.scaling", True),
+    ("gpu_pools.*.scaling", "gpu_pools.training.instance_types", False),
+    ("gpu_pools.training", "gpu_pools.serving.taints", False),
+])
+def test_allow_patterns_cover_a_key_and_everything_under_it(pattern: str, key: str, hit: bool) -> None:
+    assert pattern_matches(pattern, key) is hit
+
+
+def test_components_of_rendered_addresses() -> None:
+    assert address_component("base:module.gpu_pool_training.min") == "gpu_pools.training"
+    assert address_component("base:module.artifacts_datasets.mlstrata_artifact_bucket.this") == \
+        "artifact_stores.datasets"
+    assert address_component("platform:module.registry_access.x") == "model_registry"
+    assert address_component("base:aws_s3_bucket.x") == "other"
