@@ -60,18 +60,30 @@ def test_budget_overrun_exits_1_and_markdown_lists_it(tmp_path: Path) -> None:
     assert "| dev | training |" in out and "over the budget of $100.00" in out
 
 
-def test_human_output_and_svg_chart(tmp_path: Path) -> None:
+def test_human_output_and_svg_and_png_charts(tmp_path: Path) -> None:
     spec = spec_copy(tmp_path)
     chart = tmp_path / "out" / "cost.svg"
     code, out, _ = run("cost", "-f", str(spec), "--chart", str(chart))
     assert code == 0 and "platform" in out and "prod" in out
     svg = chart.read_text()
     assert svg.startswith("<svg") and svg.count("<rect") == 6  # 3 envs x 2 pools
+    png = tmp_path / "c.png"
+    assert run("cost", "-f", str(spec), "--chart", str(png))[0] == 0
+    from PIL import Image
+
+    with Image.open(png) as image:
+        assert image.format == "PNG" and image.size[0] > 700
+        # the bands are drawn: the bar colour appears in the picture
+        pixels = {image.getpixel((x, y)) for x in range(260, 780, 4) for y in range(40, image.size[1], 2)}
+        assert (74, 123, 208) in pixels
+    first = png.read_bytes()
+    run("cost", "-f", str(spec), "--chart", str(png))
+    assert png.read_bytes() == first, "the same report gives the same PNG"
 
 
 def test_bad_input_exits_2(tmp_path: Path) -> None:
     spec = spec_copy(tmp_path)
-    assert run("cost", "-f", str(spec), "--chart", str(tmp_path / "c.png"))[0] == 2
+    assert run("cost", "-f", str(spec), "--chart", str(tmp_path / "c.gif"))[0] == 2
     assert run("cost", "-f", str(spec), "--env", "qa")[0] == 2
     bad_plan = tmp_path / "plan.json"
     bad_plan.write_text('{"values": {}}')

@@ -98,6 +98,36 @@ def chart_svg(report: CostReport) -> str:
     return "\n".join(out) + "\n"
 
 
+def chart_png(report: CostReport, path: Path) -> None:
+    """The same chart as `chart_svg`, as a PNG for PR comments (Pillow's built-in font, deterministic)."""
+    from PIL import Image, ImageDraw, ImageFont  # only --chart FILE.png needs Pillow
+
+    rows = [(env.name, p) for env in report.envs for p in env.pools]
+    top = max((p.monthly(p.max) or 0.0 for _, p in rows), default=0.0) or 1.0
+    left, width, row_h, head = 260, 520, 26, 40
+    height = head + row_h * max(len(rows), 1) + 40
+    image = Image.new("RGB", (left + width + 160, height), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default()
+    draw.text((10, 12), f"GPU cost per month (min-max band, tick = desired): {report.platform}", fill="black",
+              font=font)
+    for i, (env, p) in enumerate(rows):
+        y = head + i * row_h
+        draw.text((10, y + 5), f"{env} / {p.pool} ({p.instance_type})", fill="black", font=font)
+        low, want, high = p.monthly(p.min), p.monthly(p.desired), p.monthly(p.max)
+        if low is None or want is None or high is None:
+            draw.text((left, y + 5), "unpriced", fill=(176, 0, 0), font=font)
+            continue
+        x0, x1 = left + width * low / top, left + width * high / top
+        draw.rectangle([x0, y + 4, max(x1, x0 + 2), y + 18], fill=(74, 123, 208))
+        xd = left + width * want / top
+        draw.line([xd, y + 1, xd, y + 21], fill=(17, 17, 17), width=2)
+        draw.text((max(x1, x0 + 2) + 6, y + 5), f"{_money(low)} - {_money(high)}", fill="black", font=font)
+    draw.text((left, height - 20), "0", fill="black", font=font)
+    draw.text((left + width - 60, height - 20), _money(top), fill="black", font=font)
+    image.save(path, format="PNG", optimize=False)
+
+
 def _human(report: CostReport, changes: list[PoolChange] | None) -> None:
     table = Table(title=f"GPU cost per month: {report.platform} ({report.cloud}, 730 h)")
     for col in ("env", "pool", "type", "capacity", "min/desired/max", "min", "desired", "max", "notes"):
@@ -141,7 +171,8 @@ def cost(
                                      dir_okay=False),
     region: str | None = typer.Option(None, "--region", help="Region of the plan's pools [default: --env's region]."),
     fmt: str = typer.Option("human", "--format", help="Output format: human, json or markdown."),
-    chart: Path | None = typer.Option(None, "--chart", help="Write an SVG chart of each pool's min-max band.",
+    chart: Path | None = typer.Option(None, "--chart", help="Write a chart of each pool's min-max band "
+                                      "(FILE.svg or FILE.png).",
                                       dir_okay=False),
 ) -> None:
     """Price every environment's GPU pools (hourly and monthly at min, desired and max; on-demand vs spot),
@@ -151,9 +182,9 @@ def cost(
     (see `mlstrata pricing`). Exit codes: 0 within policy, 1 a budget or family policy fails, 2 bad input.
     """
     check_format(fmt, FORMATS)
-    if chart is not None and chart.suffix.lower() != ".svg":
-        err_console.print(f"[bold red]error[/]: cannot write {chart}: only SVG charts are supported\n"
-                          "  [dim]hint:[/] use --chart FILE.svg (convert to PNG with any SVG tool if you need one)")
+    if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
+        err_console.print(f"[bold red]error[/]: cannot write {chart}: charts are SVG or PNG\n"
+                          "  [dim]hint:[/] use --chart FILE.svg or --chart FILE.png")
         raise typer.Exit(EXIT_USAGE)
     loaded = load_or_exit(spec, "json" if fmt == "json" else "human")
     envs = resolve(loaded.platform, loaded.source.data)
@@ -184,7 +215,10 @@ def cost(
         changes, plan_diags = plan_delta(rows, book, report.cloud, plan_region)
     if chart is not None:
         chart.parent.mkdir(parents=True, exist_ok=True)
-        chart.write_text(chart_svg(report), encoding="utf-8")
+        if chart.suffix.lower() == ".png":
+            chart_png(report, chart)
+        else:
+            chart.write_text(chart_svg(report), encoding="utf-8")
     if fmt == "json":
         payload = report.to_dict()
         if changes is not None:
