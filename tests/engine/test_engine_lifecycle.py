@@ -78,6 +78,10 @@ def test_lifecycle(runner: Runner, make_engine: Callable[..., Engine], tmp_path:
 
     drift = refresh_unit(engine, unit)
     assert drift.status is Status.NO_CHANGES, drift.diagnostics
+    assert drift.plan_json is not None and drift.plan_json.is_file()
+    quick = refresh_unit(engine, unit, json_when_clean=False)  # what `mlstrata drift` asks for
+    assert quick.status is Status.NO_CHANGES and quick.plan_json is None
+    assert not drift.plan_json.exists(), "a stale refresh JSON must not outlive the run that replaced it"
 
     destroyed = destroy_unit(engine, unit)
     assert destroyed.status is Status.OK, destroyed.diagnostics

@@ -58,8 +58,9 @@ def open_for_analysis(spec: Path, repo: Path | None, envs: list[str] | None, lay
 
 
 def refresh(ws: Workspace, terraform: str | None, parallel: int, lock_timeout: str, progress: bool,
-            code: int = EXIT_ERROR) -> RunReport:
-    """Refresh-only plans of every unit of `ws` (read-only), `parallel` at a time."""
+            code: int = EXIT_ERROR, *, json_when_clean: bool = True) -> RunReport:
+    """Refresh-only plans of every unit of `ws` (read-only), `parallel` at a time; with
+    `json_when_clean=False` units without drift skip `show -json` (drift needs nothing from them)."""
     runner, diagnostics = select_runner(terraform)
     if runner is None:
         raise fail(diagnostics, "human", code)
@@ -67,9 +68,9 @@ def refresh(ws: Workspace, terraform: str | None, parallel: int, lock_timeout: s
                               cli_config_blocks=ws.cli_config_blocks, plugin_cache=not ws.cli_config_blocks)
     if not progress:
         with Engine(runner, settings) as engine:
-            return refresh_all(engine, ws.units)
+            return refresh_all(engine, ws.units, json_when_clean=json_when_clean)
     with ProgressView(err_console) as view, Engine(runner, settings, on_event=view) as engine:
-        return refresh_all(engine, ws.units)
+        return refresh_all(engine, ws.units, json_when_clean=json_when_clean)
 
 
 def check_drift(ws: Workspace, run: RunReport, now: str | None = None) -> DriftReport:
@@ -113,7 +114,7 @@ def drift(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] 
         raise fail([error(f"unknown --format {fmt!r}", hint=f"use one of: {', '.join(FORMATS)}",
                           code="cli.usage")], fmt)
     ws = open_for_analysis(spec, out, env, layer, fmt)
-    run = refresh(ws, terraform, parallel, lock_timeout, progress=fmt == "human")
+    run = refresh(ws, terraform, parallel, lock_timeout, progress=fmt == "human", json_when_clean=False)
     report = check_drift(ws, run)
     if fmt == "human":
         _show_human(report)

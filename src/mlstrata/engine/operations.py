@@ -114,13 +114,18 @@ def plan_unit(engine: Engine, unit: Unit, *, destroy: bool = False) -> UnitResul
     return finish(engine, result)
 
 
-def refresh_unit(engine: Engine, unit: Unit) -> UnitResult:
-    """Refresh-only plan: CHANGES when objects changed outside Terraform (see `Plan.resource_drift`)."""
+def refresh_unit(engine: Engine, unit: Unit, *, json_when_clean: bool = True) -> UnitResult:
+    """Refresh-only plan: CHANGES when objects changed outside Terraform (see `Plan.resource_drift`).
+
+    `json_when_clean=False` skips `show -json` when nothing drifted (no plan JSON then): that run
+    starts Terraform and every provider once more, and a drift check has nothing to read in it.
+    """
     started = begin(engine, unit, Operation.REFRESH)
-    return finish(engine, _plan(engine, unit, Operation.REFRESH, started))
+    return finish(engine, _plan(engine, unit, Operation.REFRESH, started, json_when_clean=json_when_clean))
 
 
-def _plan(engine: Engine, unit: Unit, operation: Operation, started: float, *, destroy: bool = False) -> UnitResult:
+def _plan(engine: Engine, unit: Unit, operation: Operation, started: float, *, destroy: bool = False,
+          json_when_clean: bool = True) -> UnitResult:
     diags = ensure_init(engine, unit)
     if has_errors(diags):
         return failed_result(unit, operation, started, diags)
@@ -144,6 +149,12 @@ def _plan(engine: Engine, unit: Unit, operation: Operation, started: float, *, d
             return failed_result(
                 unit, operation, started, diags, counts=ui.counts, terraform_version=ui.terraform_version
             )
+        if refresh and outcome.returncode == 0 and not json_when_clean:
+            remove_files(final_json)  # an older refresh's JSON would no longer describe reality
+            os.replace(tmp_plan, final_plan)
+            return UnitResult(unit, operation, Status.NO_CHANGES, tuple(diags), counts=ui.counts,
+                              duration_s=time.monotonic() - started, terraform_version=ui.terraform_version,
+                              plan_file=final_plan, plan_json=None)
         show = engine.run(
             unit, f"show-{operation.value}", ["show", "-json", "-no-color", str(tmp_plan)], stdout_path=tmp_json
         )

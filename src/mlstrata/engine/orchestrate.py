@@ -184,9 +184,16 @@ def destroy_all(engine: Engine, units: Sequence[Unit]) -> RunReport:
     return run_units(engine, units, operations.destroy_unit, Operation.DESTROY, reverse=True)
 
 
-def refresh_all(engine: Engine, units: Sequence[Unit]) -> RunReport:
-    """Refresh-only plan of every unit (drift detection); units are independent here."""
-    return run_units(engine, units, operations.refresh_unit, Operation.REFRESH, independent=True)
+def refresh_all(engine: Engine, units: Sequence[Unit], *, json_when_clean: bool = True) -> RunReport:
+    """Refresh-only plan of every unit (drift detection); units are independent here.
+
+    `json_when_clean=False`: no `show -json` for units without drift (see `refresh_unit`).
+    """
+
+    def step(engine: Engine, unit: Unit) -> UnitResult:
+        return operations.refresh_unit(engine, unit, json_when_clean=json_when_clean)
+
+    return run_units(engine, units, step, Operation.REFRESH, independent=True)
 
 
 def output_all(engine: Engine, units: Sequence[Unit], *, reveal: bool | None = None) -> RunReport:
