@@ -80,7 +80,7 @@ def main(rounds: int, parallel: int) -> None:
     print(f"drift, parallel ({parallel}):        {med(par):6.2f} s   (runs {[round(x, 2) for x in par]})")
     print(f"drift, sequential (1):       {med(seq):6.2f} s   (runs {[round(x, 2) for x in seq]})")
     print(f"ratio parallel / sequential: {med(par) / med(seq):6.2f}x  (goal <= 0.6x)")
-    print(f"raw terraform refresh-only plan + show, sequential: {med(raw):6.2f} s "
+    print(f"raw terraform plan -refresh-only, sequential: {med(raw):6.2f} s "
           f"(runs {[round(x, 2) for x in raw]})")
     print(f"overhead drift sequential / raw: {med(seq) / med(raw):6.2f}x "
           f"({(med(seq) - med(raw)) / len(ws.units) * 1000:+.0f} ms per unit)")
