@@ -106,3 +106,12 @@ def test_components_of_rendered_addresses() -> None:
         "artifact_stores.datasets"
     assert address_component("platform:module.registry_access.x") == "model_registry"
     assert address_component("base:aws_s3_bucket.x") == "other"
+
+
+def test_parity_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "mlstrata", "parity", "--envs", "dev,qa"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and "spec file not found" in proc.stderr and "Traceback" not in proc.stderr

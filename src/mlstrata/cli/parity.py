@@ -36,7 +36,7 @@ from mlstrata.spec.resolve import resolve
 from mlstrata.workspace import Workspace
 
 FORMATS = ("human", "json", "html")
-EXIT_OK, EXIT_FINDINGS = 0, 1
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
 EnvsOption = typer.Option(None, "--envs", help="Comma-separated environments to compare, e.g. staging,prod "
                           "[default: all, in spec order]; the last one is the reference.")
@@ -69,18 +69,19 @@ def parity(spec: Path = SpecOption, envs: str | None = EnvsOption, state: str = 
     """Compare environments at three levels — the resolved spec (after overrides), the rendered
     configuration, and the real resources — and report what exists in one and not another and which
     attributes differ. Differences matching the spec's parity.allow are shown as allowed; settings the spec
-    declares per environment as declared. Exit 1 on any other difference (or an error)."""
+    declares per environment as declared. Exit 0 no unallowed difference, 1 any other difference (or a
+    unit that could not be read), 2 bad input (spec, options, environments)."""
     if fmt not in FORMATS or state not in ("refresh", "saved", "none"):
         raise fail([error(f"unknown --format {fmt!r} or --state {state!r}",
                           hint=f"--format: {', '.join(FORMATS)}; --state: refresh, saved, none",
-                          code="cli.usage")], fmt)
+                          code="cli.usage")], fmt, EXIT_BAD_INPUT)
     chosen = [e.strip() for e in envs.split(",") if e.strip()] if envs else None
-    ws = open_for_analysis(spec, out, chosen, None, fmt)
+    ws = open_for_analysis(spec, out, chosen, None, fmt, EXIT_BAD_INPUT)
     platform = ws.spec.platform
     names = chosen or list(platform.environments)
     if len(names) < 2:
         raise fail([error("parity needs at least two environments", hint="e.g. --envs staging,prod",
-                          code="cli.usage")], fmt)
+                          code="cli.usage")], fmt, EXIT_BAD_INPUT)
     states, diagnostics = _states(ws, state, terraform, parallel, lock_timeout, progress=fmt == "human")
     report = parity_report(platform, resolve(platform, ws.spec.source.data), names, ws.repo, states, diagnostics)
     if html is not None:
