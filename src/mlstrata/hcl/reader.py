@@ -239,7 +239,7 @@ class _Reader:
         return items, known
 
     def object_key(self, node: Node) -> str | None:
-        inner = _unwrap(node)
+        inner = unwrap_expression(node)
         if inner is None:
             return None
         if inner.type == "variable_expr":
@@ -279,7 +279,7 @@ class _Reader:
         return UNKNOWN, False
 
 
-def _unwrap(expr: Node) -> Node | None:
+def unwrap_expression(expr: Node) -> Node | None:
     """The single node an `expression` stands for, through parentheses; None for a traversal."""
     node = expr
     while node.type == "expression":

@@ -23,6 +23,7 @@ import tree_sitter_hcl
 from mlstrata.diagnostics import Where
 from mlstrata.hcl import UNKNOWN, Attribute, Value, is_known
 from mlstrata.hcl.literals import number, strip_indent, unescape_heredoc, unescape_quoted
+from mlstrata.hcl.reader import unwrap_expression
 
 Node = tree_sitter.Node
 _PREFIX = b"x = "
@@ -231,7 +232,7 @@ class _Run:
             if elem.type != "object_elem" or len(elem.children) != 3:
                 continue
             key_node, val_node = elem.children[0], elem.children[2]
-            inner = _only(key_node)
+            inner = unwrap_expression(key_node)
             if inner is not None and inner.type == "variable_expr":
                 key: Value = self.text(inner)
             else:
@@ -391,18 +392,6 @@ class _Run:
         finally:
             self.scope = saved
         return out_map if is_object else out_list
-
-
-def _only(expr: Node) -> Node | None:
-    node = expr
-    while node.type == "expression":
-        if node.named_child_count != 1:
-            return None
-        child = node.named_child(0)
-        if child is None:
-            return None
-        node = child
-    return node
 
 
 def _index(value: Value, key: Value) -> Value:
