@@ -60,6 +60,8 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
         "Or with plain Terraform, one unit at a time:",
         "",
         "```sh",
+        *(["# mlstrata's local provider is installed in a filesystem mirror; `mlstrata plan` writes this config",
+           "export TF_CLI_CONFIG_FILE=$PWD/.mlstrata/terraform.tfrc"] if target.name == "local" else []),
         "cd live/dev/base",
         "terraform init",
         "terraform plan -out tfplan",
