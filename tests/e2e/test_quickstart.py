@@ -47,7 +47,10 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Quickstart]
     qs = Quickstart(root, env)
     proc = qs.mlstrata("up", "--yes")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "MLflow UI" in proc.stderr
+    assert "MLflow UI of dev" in proc.stderr and "MLflow UI of prod" in proc.stderr
+    summary = proc.stderr[proc.stderr.index("what exists now"):]
+    assert summary.index("quickstart-dev") < summary.index("quickstart-staging") < summary.index("quickstart-prod")
+    assert "fraud-detector, recommender" in summary
     yield qs
 
 

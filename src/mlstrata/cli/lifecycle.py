@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import typer
+from rich.table import Table
 
 from mlstrata.cli.common import FormatOption, SpecOption, check_format, load_or_exit
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
@@ -257,7 +258,7 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
         _finish(report, fmt)
     outputs = output_all_quiet(ws, terraform, parallel)
     err_console.print(summary_table(report))
-    _print_platform_summary(outputs)
+    _print_platform_summary(outputs, list(ws.spec.platform.environments))
     raise typer.Exit(EXIT_OK)
 
 
@@ -270,19 +271,36 @@ def output_all_quiet(ws: Workspace, terraform: str | None, parallel: int) -> Run
         return output_all(engine, ws.units)
 
 
-def _print_platform_summary(report: RunReport) -> None:
+def _print_platform_summary(report: RunReport, env_order: list[str]) -> None:
+    """What exists per environment (from the units' outputs), then how to open each registry's UI."""
+    per_env: dict[str, dict[str, object]] = {e: {} for e in env_order if any(r.unit.env == e for r in report.results)}
     for result in report.results:
-        values = {v.name: v.value for v in result.outputs}
-        if not values:
-            continue
-        err_console.rule(f"[bold]{result.unit.id}")
-        for name in sorted(values):
-            if name == "registry_ui_command":
-                continue
-            err_console.print(f"  {name}: {json.dumps(values[name])}")
+        per_env.setdefault(result.unit.env, {}).update({v.name: v.value for v in result.outputs})
+    if not any(per_env.values()):
+        return
+    table = Table(title="what exists now", show_lines=False)
+    for column in ("environment", "registry", "models", "service accounts", "artifact stores", "GPUs on host",
+                   "metadata store"):
+        table.add_column(column)
+    for env, values in per_env.items():
+        accounts = values.get("registry_service_account_password_files")
+        stores = sorted(k.removeprefix("artifact_bucket_").removesuffix("_uri") for k in values
+                        if k.startswith("artifact_bucket_"))
+        gpus = sorted(f"{k.removeprefix('gpu_pool_').removesuffix('_gpus')}: {v}" for k, v in values.items()
+                      if k.startswith("gpu_pool_") and k.endswith("_gpus"))
+        models = values.get("registry_model_names")
+        table.add_row(env, str(values.get("registry_id", "-")),
+                      ", ".join(str(m) for m in models) if isinstance(models, list) and models else "-",
+                      ", ".join(sorted(accounts)) if isinstance(accounts, dict) else "-",
+                      ", ".join(stores) or "-", ", ".join(gpus) or "-",
+                      "yes" if values.get("metadata_store_uri") else "-")
+    err_console.print(table)
+    for env, values in per_env.items():
         if "registry_ui_command" in values:
-            err_console.print("  MLflow UI (log in as admin with the password in registry_admin_password_file):")
-            err_console.print(f"    {values['registry_ui_command']}", soft_wrap=True)
+            err_console.print(f"[bold]MLflow UI of {env}[/] (log in as admin; password in "
+                              f"{values.get('registry_admin_password_file')}):")
+            err_console.print(f"  {values['registry_ui_command']}", soft_wrap=True, highlight=False)
+    err_console.print("[dim]All outputs: `mlstrata output`; passwords stay in their 0600 files.[/]")
 
 
 def register(app: typer.Typer) -> None:
