@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mlstrata.analysis.drift import analyze
+from mlstrata.drift.report import analyze
 from mlstrata.engine import BinaryTerraform, Engine, EngineSettings, refresh_all
 from mlstrata.spec.load import load_spec
 from mlstrata.workspace import Workspace, open_workspace

@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from mlstrata.analysis.review_classes import review_rules
 from mlstrata.cli import review
+from mlstrata.review.classes import review_rules
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
 PROD = TESTDATA / "review" / "aws" / "live" / "prod" / "ml" / ".mlstrata" / "plan.json"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlstrata.analysis.check import run_check
+from mlstrata.rules.runner import run_check
 from mlstrata.rules.secrets import entropy, looks_secret, secret_name
 
 HEREDOC_POLICY = """resource "aws_iam_role_policy" "legacy" {

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mlstrata.analysis.check import run_check, spec_facts
 from mlstrata.rules import RULES
 from mlstrata.rules.context import SpecFacts
+from mlstrata.rules.runner import run_check, spec_facts
 from mlstrata.spec.load import load_spec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "testdata" / "rules"

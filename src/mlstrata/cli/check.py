@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
-from mlstrata.analysis.check import find_spec, relative, run_check, spec_facts
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError, warning
 from mlstrata.rules import RULES, rule_docs
 from mlstrata.rules.context import SpecFacts
+from mlstrata.rules.runner import find_spec, relative, run_check, spec_facts
 from mlstrata.spec.load import load_spec
-from mlstrata.views import FAIL_ON, FORMATS, Report, Suppressed, human, json_report, junit, markdown, sarif
-
-_RENDER = {
-    "json": json_report.render,
-    "markdown": markdown.render,
-    "sarif": sarif.render,
-    "junit": junit.render,
-}
+from mlstrata.views import FAIL_ON, FORMATS, Report, Suppressed, human
+from mlstrata.views import check as check_views
 
 
 def _fail(message: str) -> typer.Exit:
@@ -126,19 +118,12 @@ def check(
             err_console.print(f"[dim]spec: {facts.path}[/]")
         human.show(report, out_console, verbose=verbose)
     else:
-        text = _RENDER[fmt](report) if fmt != "human" else _plain(report)
+        text = check_views.render(fmt, report)
         if output is not None:
             output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
     raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
-
-
-def _plain(report: Report) -> str:
-    """The human view as plain text (for --output with the human format)."""
-    console = Console(record=True, width=200, file=io.StringIO(), color_system=None)
-    human.show(report, console)
-    return console.export_text()
 
 
 def register(app: typer.Typer) -> None:

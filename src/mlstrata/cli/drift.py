@@ -11,15 +11,15 @@ from pathlib import Path
 
 import typer
 
-from mlstrata.analysis.drift import DriftReport, analyze, record_of
-from mlstrata.analysis.drift_history import append_history, read_history, utc_now
-from mlstrata.analysis.drift_views import human_table, render_json, render_markdown, render_sarif, unit_table
 from mlstrata.cli.common import SpecOption
 from mlstrata.cli.output import err_console, out_console, show_diagnostics
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Severity, error
+from mlstrata.drift.history import append_history, read_history, utc_now
+from mlstrata.drift.report import DriftReport, analyze, record_of
 from mlstrata.engine import Engine, EngineSettings, RunReport, refresh_all, select_runner
 from mlstrata.engine.progress import ProgressView
 from mlstrata.spec.load import LoadedSpec, load_spec
+from mlstrata.views.drift import human_table, render_json, render_markdown, render_sarif, unit_table
 from mlstrata.workspace import Workspace, default_repo, open_workspace
 
 FORMATS = ("human", "json", "markdown", "sarif")

@@ -117,10 +117,10 @@ def _guard_protected(ws: Workspace, named: list[str] | None, yes: bool, action: 
 
 def _review(ws: Workspace, report: RunReport, fmt: str) -> tuple[bool, dict[str, object]]:
     """The review gate on every saved plan with changes; True when something blocks."""
-    from mlstrata.analysis.review import review_files
-    from mlstrata.analysis.review_classes import review_rules
-    from mlstrata.cli.review import _show_human, render
+    from mlstrata.review.classes import review_rules
+    from mlstrata.review.gate import review_files
     from mlstrata.views import Report
+    from mlstrata.views import review as review_views
 
     paths = [r.plan_json for r in report.results if r.plan_json is not None and r.has_changes]
     if not paths:
@@ -133,9 +133,9 @@ def _review(ws: Workspace, report: RunReport, fmt: str) -> tuple[bool, dict[str,
     review_report = Report(command="review", findings=findings, rules=review_rules(),
                            fail_on="error", stats={"plans": len(reviews)})
     if fmt == "json":
-        return review_report.failed, {"review": json.loads(render("json", review_report, reviews))}
+        return review_report.failed, {"review": json.loads(review_views.render("json", review_report, reviews))}
     err_console.rule("[bold]review")
-    _show_human(review_report, reviews, err_console)
+    review_views.show_human(review_report, reviews, err_console)
     return review_report.failed, {}
 
 

@@ -9,16 +9,6 @@ from typing import Any
 
 import typer
 
-from mlstrata.analysis.parity_levels import parity_report
-from mlstrata.analysis.parity_state import states_from_refresh, states_from_show
-from mlstrata.analysis.parity_views import (
-    differences_table,
-    matrix_table,
-    render_html,
-    render_json,
-    verdict,
-    write_png,
-)
 from mlstrata.cli.common import SpecOption
 from mlstrata.cli.drift import (
     LockTimeoutOption,
@@ -31,8 +21,18 @@ from mlstrata.cli.drift import (
 )
 from mlstrata.cli.output import err_console, out_console, show_diagnostics
 from mlstrata.diagnostics import Diagnostic, Severity, error, has_errors
-from mlstrata.engine import Engine, EngineSettings, select_runner
+from mlstrata.engine import Engine, EngineSettings, select_runner, show_state_all
+from mlstrata.parity.levels import parity_report
+from mlstrata.parity.state import states_from_refresh, states_from_show
 from mlstrata.spec.resolve import resolve
+from mlstrata.views.parity import (
+    differences_table,
+    matrix_table,
+    render_html,
+    render_json,
+    verdict,
+    write_png,
+)
 from mlstrata.workspace import Workspace
 
 FORMATS = ("human", "json", "html")
@@ -59,7 +59,7 @@ def _states(ws: Workspace, how: str, terraform: str | None, parallel: int, lock_
     settings = EngineSettings(lock_timeout=lock_timeout, parallelism=parallel,
                               cli_config_blocks=ws.cli_config_blocks, plugin_cache=not ws.cli_config_blocks)
     with Engine(runner, settings) as engine:
-        return states_from_show(engine, ws.units)
+        return states_from_show(ws.units, show_state_all(engine, ws.units))
 
 
 def parity(spec: Path = SpecOption, envs: str | None = EnvsOption, state: str = StateOption,

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from mlstrata.cli.common import SpecOption, check_format
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
-from mlstrata.pricing import PriceBook, load_overlay, load_shipped_catalog, overlay_path, parse_overlay_rows
-from mlstrata.pricing.catalog import CLOUDS, CatalogError
+from mlstrata.pricing import load_overlay, load_price_book, overlay_path, parse_overlay_rows
+from mlstrata.pricing.catalog import CLOUDS
 
 pricing_app = typer.Typer(name="pricing", help="The GPU prices `mlstrata cost` uses: catalog and your overlay.",
                           no_args_is_help=True, add_completion=False)
@@ -67,18 +67,13 @@ def show(
     check_format(fmt)
     if cloud not in CLOUDS:
         raise typer.BadParameter(f"unknown cloud `{cloud}`; use one of: {', '.join(CLOUDS)}", param_hint="--cloud")
-    try:
-        catalog = load_shipped_catalog()
-    except CatalogError as exc:
-        show_diagnostics(exc.diagnostics, fmt)
-        raise typer.Exit(EXIT_USAGE) from None
-    overlay, problems = load_overlay(overlay_path(spec))
-    if problems:
+    book, problems = load_price_book(spec)
+    if book is None:
         show_diagnostics(problems, fmt)
         raise typer.Exit(EXIT_USAGE)
-    book = PriceBook(catalog, overlay)
-    regions = sorted({*catalog.regions(cloud, instance_type),
-                      *(r for c, r, t in overlay.prices if c == cloud and t == instance_type)})
+    overlay_prices = book.overlay.prices if book.overlay else {}
+    regions = sorted({*book.catalog.regions(cloud, instance_type),
+                      *(r for c, r, t in overlay_prices if c == cloud and t == instance_type)})
     if region is not None:
         regions = [region]
     quotes = [q for q in (book.quote(cloud, r, instance_type) for r in regions) if q.known]

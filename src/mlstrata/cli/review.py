@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import io
-import json
 import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
-from mlstrata.analysis.check import find_spec, relative
-from mlstrata.analysis.review import UnitReview, review_files
-from mlstrata.analysis.review_classes import review_rules
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError
+from mlstrata.review.classes import review_rules
+from mlstrata.review.gate import review_files
+from mlstrata.rules.runner import find_spec, relative
 from mlstrata.spec.load import LoadedSpec, load_spec
-from mlstrata.views import FORMATS, Report, human, json_report, junit, markdown, sarif
+from mlstrata.views import FORMATS, Report
+from mlstrata.views import review as review_views
 
 # `blocking` is the name users see for the error severity; `error` is accepted too.
 FAIL_ON = {"blocking": "error", "error": "error", "warning": "warning", "info": "info", "never": "never"}
@@ -50,43 +48,6 @@ def _spec(plans: list[Path], spec: Path | None, no_spec: bool) -> LoadedSpec | N
             raise _fail(f"{found} is not a valid spec: {exc.diagnostics[0].headline()}") from None
         err_console.print(f"[yellow]warning[/]: ignoring {escape(str(found))}: not a valid spec (--spec or --no-spec)")
         return None
-
-
-def units_markdown(reviews: list[UnitReview]) -> list[str]:
-    """The per-unit summary table of the PR comment."""
-    lines = ["| unit | env | + add | ~ change | - destroy | findings |", "|---|---|---:|---:|---:|---:|"]
-    for r in reviews:
-        env = (r.env or "?") + (" 🔒" if r.protected else "")
-        c = r.counts
-        lines.append(f"| `{r.unit}` | {env} | {c.add} | {c.change} | {c.destroy} | {len(r.findings)} |")
-    return [*lines, ""]
-
-
-def render(fmt: str, report: Report, reviews: list[UnitReview]) -> str:
-    """The report in a non-interactive format."""
-    if fmt == "json":
-        payload = json.loads(json_report.render(report))
-        payload["units"] = [r.to_dict() for r in reviews]
-        return json.dumps(payload, indent=2, sort_keys=True) + "\n"
-    if fmt == "markdown":
-        head, _, rest = markdown.render(report).partition("\n\n")
-        return "\n".join([head, "", *units_markdown(reviews), rest])
-    if fmt == "sarif":
-        return sarif.render(report)
-    if fmt == "junit":
-        return junit.render(report)
-    console = Console(record=True, width=200, file=io.StringIO(), color_system=None)
-    _show_human(report, reviews, console)
-    return console.export_text()
-
-
-def _show_human(report: Report, reviews: list[UnitReview], console: Console) -> None:
-    for r in reviews:
-        c = r.counts
-        lock = " (protected)" if r.protected else ""
-        console.print(f"[bold]{escape(r.unit)}[/]{lock}: +{c.add} ~{c.change} -{c.destroy}, "
-                      f"{r.checked} checked, {r.drifted} drifted, {len(r.findings)} finding(s)")
-    human.show(report, console)
 
 
 def review(
@@ -132,9 +93,9 @@ def review(
                "drifted": sum(r.drifted for r in reviews)},
     )
     if fmt == "human" and output is None:
-        _show_human(report, reviews, out_console)
+        review_views.show_human(report, reviews, out_console)
     else:
-        text = render(fmt, report, reviews)
+        text = review_views.render(fmt, report, reviews)
         if output is not None:
             output.write_text(text, encoding="utf-8")
         else:

@@ -30,7 +30,7 @@ from mlstrata.engine.orchestrate import (
     status_all,
     up_all,
 )
-from mlstrata.engine.queries import output_unit, state_list_unit, status_unit
+from mlstrata.engine.queries import output_unit, show_state_all, show_state_unit, state_list_unit, status_unit
 from mlstrata.engine.results import Operation, OutputValue, RunReport, Status, UnitResult
 from mlstrata.engine.runners import BinaryTerraform, EmbeddedTerraform, Runner, select_runner
 from mlstrata.engine.session import DEFAULT_LOCK_TIMEOUT, Engine, EngineSettings
@@ -71,6 +71,8 @@ __all__ = [
     "run_units",
     "saved_plan_problem",
     "select_runner",
+    "show_state_all",
+    "show_state_unit",
     "state_list_all",
     "state_list_unit",
     "status_all",

@@ -1,9 +1,10 @@
-"""Read-only operations on one unit: outputs, state listing, and status (state + saved plan)."""
+"""Read-only operations on one unit: outputs, state listing, status (state + saved plan), state as JSON."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -129,3 +130,34 @@ def status_unit(engine: Engine, unit: Unit) -> UnitResult:
         addresses=listed.addresses,
         saved_plan=saved,
     )
+
+
+StateDoc = tuple[dict[str, Any] | None, list[Diagnostic]]
+
+
+def show_state_unit(engine: Engine, unit: Unit) -> StateDoc:
+    """`terraform show -json` of the unit's state (no provider runs): the document, or None and why."""
+    diags = ensure_init(engine, unit)
+    if has_errors(diags):
+        return None, diags
+    # the engine's private folder: state JSON can hold secret values
+    out = engine.scratch_path(f"{unit.env}-{unit.layer}-state.json")
+    try:
+        outcome = engine.run(unit, "show-state", ["show", "-json", "-no-color"], stdout_path=out)
+        diags += collect_diagnostics(unit, "show", outcome, None)
+        if outcome.returncode != 0 or has_errors(diags):
+            return None, diags
+        try:
+            doc = orjson.loads(out.read_bytes())
+        except orjson.JSONDecodeError as exc:
+            return None, [*diags, Diagnostic(Severity.ERROR, f"unreadable state JSON of {unit.id}", detail=str(exc),
+                                             path=unit.id, code="parity.state")]
+        return (doc if isinstance(doc, dict) else {}), diags
+    finally:
+        out.unlink(missing_ok=True)
+
+
+def show_state_all(engine: Engine, units: Sequence[Unit]) -> list[StateDoc]:
+    """`show_state_unit` of every unit, `engine.settings.parallelism` at a time, in the order of `units`."""
+    with ThreadPoolExecutor(max_workers=max(1, engine.settings.parallelism)) as pool:
+        return list(pool.map(lambda u: show_state_unit(engine, u), units))

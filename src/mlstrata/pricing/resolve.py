@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from pathlib import Path
 
-from mlstrata.pricing.catalog import Catalog, HardwareFacts, Price
-from mlstrata.pricing.overlay import Overlay
+from mlstrata.diagnostics import Diagnostic
+from mlstrata.pricing.catalog import Catalog, CatalogError, HardwareFacts, Price, load_shipped_catalog
+from mlstrata.pricing.overlay import Overlay, load_overlay, overlay_path
 
 
 @dataclass(frozen=True)
@@ -70,3 +72,16 @@ class PriceBook:
 
     def regions(self, cloud: str, instance_type: str) -> list[str]:
         return self.catalog.regions(cloud, instance_type)
+
+
+def load_price_book(spec: Path) -> tuple[PriceBook | None, list[Diagnostic]]:
+    """The shipped catalog overlaid by the team's prices beside `spec`; None and the problems when either
+    cannot be read."""
+    try:
+        catalog = load_shipped_catalog()
+    except CatalogError as exc:
+        return None, exc.diagnostics
+    overlay, problems = load_overlay(overlay_path(spec))
+    if problems:
+        return None, problems
+    return PriceBook(catalog, overlay), []

@@ -1,8 +1,9 @@
-"""Reports of findings in every output format (human, JSON, Markdown, SARIF 2.1.0, JUnit XML).
+"""How each command shows its result: the VIEWS registry (command -> output formats) and the shared writers.
 
-Shared by the commands that produce findings (`check`, and `review` later): each view takes a
-`Report` and returns text (the human view prints with rich). Output is deterministic: findings in
-file/line/rule order, keys sorted, no timestamps.
+Shared writers over a `Report` of findings: `human`, `json_report`, `markdown`, `sarif`, `junit`. One
+view module per command on top of them (`check`, `review`, `drift`, `parity`, `cost`). Each view
+returns text (the human views print with rich). Output is deterministic: findings in file/line/rule
+order, keys sorted, no timestamps.
 """
 
 from __future__ import annotations
@@ -16,6 +17,30 @@ from mlstrata.rules.base import SEVERITY_ORDER, RuleInfo, at_least
 
 FORMATS = ("human", "json", "markdown", "sarif", "junit")
 FAIL_ON = ("error", "warning", "info", "never")
+
+# command -> the --format values it offers (the first is the default); commands not listed: human, json
+VIEWS: dict[str, tuple[str, ...]] = {
+    "check": FORMATS,
+    "review": FORMATS,
+    "drift": ("human", "json", "markdown", "sarif"),
+    "parity": ("human", "json", "html"),
+    "cost": ("human", "json", "markdown"),
+}
+PLAIN = ("human", "json")
+
+
+def formats_of(command: str) -> tuple[str, ...]:
+    """The output formats `command` offers."""
+    return VIEWS.get(command, PLAIN)
+
+
+def unknown_format(command: str, fmt: str) -> Diagnostic | None:
+    """The usage error for a --format that `command` does not offer; None when it does."""
+    allowed = formats_of(command)
+    if fmt in allowed:
+        return None
+    return Diagnostic(Severity.ERROR, f"unknown format `{fmt}` for `mlstrata {command}`", code="cli.usage",
+                      hint=f"--format: one of {', '.join(allowed)}")
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from mlstrata.views import Report, unit_of
 _ICON = {"error": "🛑", "warning": "⚠️", "info": "🔎"}
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def cell(text: str, line_break: str = " ") -> str:
+    """Text made safe for one Markdown table cell: pipes escaped, newlines as `line_break` (a space, or
+    `<br>` where the line structure matters, as in drift's before -> after lines)."""
+    return text.replace("|", "\\|").replace("\n", line_break)
 
 
 def _where(d: Diagnostic) -> str:
@@ -36,10 +38,10 @@ def render(report: Report) -> str:
     for unit, group in groupby(ordered, key=unit_of):
         lines += [f"#### `{unit}`", "", "| | rule | where | finding |", "|---|---|---|---|"]
         for d in group:
-            path = f"`{_cell(d.path)}`: " if d.path else ""
+            path = f"`{cell(d.path)}`: " if d.path else ""
             lines.append(
                 f"| {_ICON[d.severity.value]} {d.severity.value} | {d.code} | {_where(d)} | "
-                f"{path}{_cell(d.summary)} |"
+                f"{path}{cell(d.summary)} |"
             )
         lines.append("")
     codes = sorted({d.code for d in report.findings if d.code in report.rules})
@@ -64,7 +66,7 @@ def render(report: Report) -> str:
             "|---|---|---|",
         ]
         lines += [
-            f"| {s.finding.code} | {_where(s.finding)} | {_cell(s.reason)} |" for s in report.suppressed
+            f"| {s.finding.code} | {_where(s.finding)} | {cell(s.reason)} |" for s in report.suppressed
         ]
         lines += ["", "</details>", ""]
     return "\n".join(lines)

@@ -54,7 +54,7 @@ def _result(d: Diagnostic, index: dict[str, int], justification: str | None = No
 
 def to_sarif(report: Report) -> dict[str, object]:
     """The report as a SARIF log (a dict ready for JSON)."""
-    rules = []
+    rules: list[dict[str, object]] = []
     index: dict[str, int] = {}
     for i, (rule_id, info) in enumerate(sorted(report.rules.items())):
         index[rule_id] = i
@@ -71,6 +71,13 @@ def to_sarif(report: Report) -> dict[str, object]:
         )
     results = [_result(d, index) for d in report.findings]
     results += [_result(s.finding, index, s.reason) for s in report.suppressed]
+    return sarif_log(report.command, rules, results, columnKind="unicodeCodePoints")
+
+
+def sarif_log(command: str, rules: list[dict[str, object]], results: list[dict[str, object]],
+              **run: object) -> dict[str, object]:
+    """The SARIF 2.1.0 envelope every command shares: one run of the mlstrata driver with `rules` and
+    `results`, plus any other run properties (`invocations`, `columnKind`)."""
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -84,13 +91,18 @@ def to_sarif(report: Report) -> dict[str, object]:
                         "rules": rules,
                     }
                 },
-                "automationDetails": {"id": f"mlstrata/{report.command}/"},
-                "columnKind": "unicodeCodePoints",
+                "automationDetails": {"id": f"mlstrata/{command}/"},
                 "results": results,
+                **run,
             }
         ],
     }
 
 
+def dumps(log: dict[str, object]) -> str:
+    """A SARIF log as stable JSON text (sorted keys, two-space indent)."""
+    return json.dumps(log, indent=2, sort_keys=True) + "\n"
+
+
 def render(report: Report) -> str:
-    return json.dumps(to_sarif(report), indent=2, sort_keys=True) + "\n"
+    return dumps(to_sarif(report))

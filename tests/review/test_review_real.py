@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mlstrata.analysis.review import UnitReview, review_files
+from mlstrata.review.gate import UnitReview, review_files
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE_PLANS = REPO / "tests" / "testdata" / "engine" / "plans"

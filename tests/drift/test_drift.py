@@ -9,13 +9,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from mlstrata.analysis.drift import DriftReport, analyze, record_of
-from mlstrata.analysis.drift_categories import Category, categorize
-from mlstrata.analysis.drift_history import HistoryRecord, append_history, read_history, since_of
-from mlstrata.analysis.drift_views import render_markdown, to_sarif
 from mlstrata.diagnostics import Diagnostic, Severity
+from mlstrata.drift.categories import Category, categorize
+from mlstrata.drift.history import HistoryRecord, append_history, read_history, since_of
+from mlstrata.drift.report import DriftReport, analyze, record_of
 from mlstrata.engine import Operation, RunReport, Status, Unit, UnitResult
 from mlstrata.spec.models import DriftAllowance
+from mlstrata.views.drift import render_markdown, to_sarif
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
 PLAN = TESTDATA / "drift" / "aws_refresh.json"

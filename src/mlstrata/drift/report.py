@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlstrata.analysis.drift_categories import Category, categorize
-from mlstrata.analysis.drift_history import HistoryRecord, since_of
 from mlstrata.diagnostics import Diagnostic, Severity, has_errors
+from mlstrata.drift.categories import Category, categorize
+from mlstrata.drift.history import HistoryRecord, since_of
 from mlstrata.engine.results import RunReport, Status, UnitResult
 from mlstrata.plan.model import Plan, ResourceChange, ResourceMode
 from mlstrata.spec.models import DriftAllowance

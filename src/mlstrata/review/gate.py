@@ -15,13 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlstrata.analysis.cost import GPU_POOL_TYPES, PlannedPool, PoolChange, plan_delta, pricing_cloud
-from mlstrata.analysis.review_checks import CHANGE_CHECKS, Hit, PlanFacts, check_drift, check_present, object_name
-from mlstrata.analysis.review_classes import GPU_CAPACITY
-from mlstrata.analysis.review_source import SourceIndex
+from mlstrata.cost.estimate import (
+    GPU_POOL_TYPES,
+    PlannedPool,
+    PoolChange,
+    money,
+    plan_delta,
+    pricing_cloud,
+    signed_money,
+)
 from mlstrata.diagnostics import Diagnostic, Where
 from mlstrata.plan import Action, ChangeCounts, Plan, ResourceChange, load_plan
 from mlstrata.pricing import PriceBook
+from mlstrata.review.checks import CHANGE_CHECKS, Hit, PlanFacts, check_drift, check_present, object_name
+from mlstrata.review.classes import GPU_CAPACITY
+from mlstrata.review.source import SourceIndex
 from mlstrata.rules.context import ENV_DIRS, PROTECTED_NAMES
 from mlstrata.spec.load import LoadedSpec
 from mlstrata.spec.resolve import resolve
@@ -149,14 +157,6 @@ def _plan_facts(plan: Plan, protected: bool, state_buckets: frozenset[str]) -> P
     return PlanFacts(deleted, state_buckets, protected)
 
 
-def _money(value: float | None) -> str:
-    return "unpriced" if value is None else f"${value:,.2f}"
-
-
-def _delta(value: float | None) -> str:
-    return "unpriced" if value is None else f"{'+' if value >= 0 else '-'}${abs(value):,.2f}"
-
-
 def _shape(p: PlannedPool) -> str:
     return f"{'/'.join(p.instance_types)} x {p.min}-{p.max} (desired {p.desired}, {p.capacity.replace('_', '-')})"
 
@@ -185,12 +185,12 @@ def capacity_hit(rc: ResourceChange, change: PoolChange, region: str | None) -> 
         return None
     b_want, a_want, d_want = change.monthly("desired")
     b_max, a_max, d_max = change.monthly("max")
-    cost = (f"per month: {_money(b_want)} -> {_money(a_want)} ({_delta(d_want)}) at desired, "
-            f"{_money(b_max)} -> {_money(a_max)} ({_delta(d_max)}) at max")
+    cost = (f"per month: {money(b_want)} -> {money(a_want)} ({signed_money(d_want)}) at desired, "
+            f"{money(b_max)} -> {money(a_max)} ({signed_money(d_max)}) at max")
     if d_max is None:
         cost += ("; the region is unknown (pass --spec, or set the provider's region)" if not region
                  else f"; no price for this type/capacity in {region}")
-    return Hit(GPU_CAPACITY, f"{rc.type} `{object_name(rc)}`: {what}; {_delta(d_max)}/month at max", cost)
+    return Hit(GPU_CAPACITY, f"{rc.type} `{object_name(rc)}`: {what}; {signed_money(d_max)}/month at max", cost)
 
 
 def review_plan(plan: Plan, unit: UnitInput, settings: ReviewSettings) -> UnitReview:

@@ -1,8 +1,5 @@
-"""Drift reports as a rich table, JSON, Markdown and SARIF 2.1.0.
-
-Its own small SARIF writer: `mlstrata.views.sarif` is built around guardrail rules with source
-lines, while drift results are resources in units, one rule per drift category.
-"""
+"""Drift reports as a rich table, JSON, Markdown and SARIF 2.1.0 (one rule per drift category, one
+result per drifted resource, through the shared SARIF writer)."""
 
 from __future__ import annotations
 
@@ -11,11 +8,11 @@ from typing import Any
 
 from rich.table import Table
 
-from mlstrata import __version__
-from mlstrata.analysis.drift import ABSENT, DriftedResource, DriftReport
-from mlstrata.analysis.drift_categories import PRIORITY
+from mlstrata.drift.categories import PRIORITY
+from mlstrata.drift.report import ABSENT, DriftedResource, DriftReport
+from mlstrata.views import sarif
+from mlstrata.views.markdown import cell
 
-SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 MAX_CHANGES_SHOWN = 12
 
 
@@ -70,8 +67,8 @@ def render_json(report: DriftReport) -> str:
     return json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+def _cell_br(text: str) -> str:
+    return cell(text, line_break="<br>")
 
 
 def render_markdown(report: DriftReport) -> str:
@@ -83,20 +80,20 @@ def render_markdown(report: DriftReport) -> str:
     if report.unallowed:
         lines += ["| unit | resource | category | before → after | since |", "|---|---|---|---|---|"]
         for r in report.unallowed:
-            lines.append(f"| `{r.unit}` | `{_cell(r.address)}` | {r.category.label} | "
-                         f"{_cell(chr(10).join(change_lines(r)))} | {r.since} |")
+            lines.append(f"| `{r.unit}` | `{_cell_br(r.address)}` | {r.category.label} | "
+                         f"{_cell_br(chr(10).join(change_lines(r)))} | {r.since} |")
         lines.append("")
     if report.allowed:
         lines += ["<details><summary>Allowed drift (declared in drift.allow)</summary>", "",
                   "| unit | resource | before → after | reason |", "|---|---|---|---|"]
         for r in report.allowed:
-            lines.append(f"| `{r.unit}` | `{_cell(r.address)}` | {_cell(chr(10).join(change_lines(r)))} | "
-                         f"{_cell(r.allowed_reason)} |")
+            lines.append(f"| `{r.unit}` | `{_cell_br(r.address)}` | {_cell_br(chr(10).join(change_lines(r)))} | "
+                         f"{_cell_br(r.allowed_reason)} |")
         lines += ["", "</details>", ""]
     failures = [d for d in report.all_diagnostics() if d.is_error]
     if failures:
         lines += ["#### Errors", ""]
-        lines += [f"- {_cell(d.headline())}" + (f" — {_cell(d.hint)}" if d.hint else "") for d in failures]
+        lines += [f"- {_cell_br(d.headline())}" + (f" — {_cell_br(d.hint)}" if d.hint else "") for d in failures]
         lines.append("")
     return "\n".join(lines)
 
@@ -127,7 +124,7 @@ def to_sarif(report: DriftReport) -> dict[str, object]:
     """SARIF 2.1.0: one rule per drift category, one result per drifted resource."""
     categories = list(PRIORITY)
     index = {f"drift/{c.value}": i for i, c in enumerate(categories)}
-    rules = [{
+    rules: list[dict[str, object]] = [{
         "id": f"drift/{c.value}",
         "name": "Drift" + "".join(p.capitalize() for p in c.value.split("-")),
         "shortDescription": {"text": f"Changed outside Terraform: {c.label}"},
@@ -137,16 +134,10 @@ def to_sarif(report: DriftReport) -> dict[str, object]:
     } for c in categories]
     notifications = [{"level": "error", "message": {"text": d.headline()}}
                      for d in report.all_diagnostics() if d.is_error]
-    run: dict[str, Any] = {
-        "tool": {"driver": {"name": "mlstrata", "version": __version__, "semanticVersion": __version__,
-                            "rules": rules}},
-        "automationDetails": {"id": "mlstrata/drift/"},
-        "results": [_sarif_result(r, index) for r in report.resources],
-        "invocations": [{"executionSuccessful": not report.failed,
-                         "toolExecutionNotifications": notifications}],
-    }
-    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return sarif.sarif_log("drift", rules, [_sarif_result(r, index) for r in report.resources],
+                           invocations=[{"executionSuccessful": not report.failed,
+                                         "toolExecutionNotifications": notifications}])
 
 
 def render_sarif(report: DriftReport) -> str:
-    return json.dumps(to_sarif(report), indent=2, sort_keys=True) + "\n"
+    return sarif.dumps(to_sarif(report))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlstrata.analysis.cost import HOURS_PER_MONTH, instance_family, platform_cost
+from mlstrata.cost.estimate import HOURS_PER_MONTH, instance_family, platform_cost
 from mlstrata.pricing import Overlay, PriceBook, load_catalog, parse_overlay_rows
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve

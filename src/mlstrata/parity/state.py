@@ -1,47 +1,22 @@
 """Real resources per environment for parity: from refresh-only plans (what exists now) or from
-`terraform show -json` of each unit's state (what Terraform last recorded; no provider runs)."""
+`terraform show -json` of each unit's state (what Terraform last recorded; no provider runs).
+Terraform itself runs in the engine (`refresh_all`, `show_state_all`); this reads what it returned."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import orjson
-
-from mlstrata.analysis.parity_levels import read_state_doc, state_values
-from mlstrata.diagnostics import Diagnostic, Severity, has_errors
-from mlstrata.engine import Engine, RunReport, Unit
-from mlstrata.engine.operations import ensure_init
-from mlstrata.engine.runs import collect_diagnostics
+from mlstrata.diagnostics import Diagnostic, Severity
+from mlstrata.engine import RunReport, Unit
+from mlstrata.engine.queries import StateDoc
+from mlstrata.parity.levels import read_state_doc, state_values
 
 
-def _show_state(engine: Engine, unit: Unit) -> tuple[dict[str, Any] | None, list[Diagnostic]]:
-    diags = ensure_init(engine, unit)
-    if has_errors(diags):
-        return None, diags
-    # the engine's private folder: state JSON can hold secret values
-    out = engine.scratch_path(f"{unit.env}-{unit.layer}-state.json")
-    try:
-        outcome = engine.run(unit, "show-state", ["show", "-json", "-no-color"], stdout_path=out)
-        diags += collect_diagnostics(unit, "show", outcome, None)
-        if outcome.returncode != 0 or has_errors(diags):
-            return None, diags
-        try:
-            doc = orjson.loads(out.read_bytes())
-        except orjson.JSONDecodeError as exc:
-            return None, [*diags, Diagnostic(Severity.ERROR, f"unreadable state JSON of {unit.id}", detail=str(exc),
-                                             path=unit.id, code="parity.state")]
-        return (doc if isinstance(doc, dict) else {}), diags
-    finally:
-        out.unlink(missing_ok=True)
-
-
-def states_from_show(engine: Engine, units: Sequence[Unit],
+def states_from_show(units: Sequence[Unit], docs: Sequence[StateDoc],
                      ) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
-    """env -> flat state values, from `terraform show -json` of every unit's state (in parallel)."""
-    with ThreadPoolExecutor(max_workers=max(1, engine.settings.parallelism)) as pool:
-        docs = list(pool.map(lambda u: _show_state(engine, u), units))
+    """env -> flat state values, from `terraform show -json` of every unit's state
+    (`mlstrata.engine.show_state_all`)."""
     return _collect(units, docs)
 
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from mlstrata.analysis.parity import ABSENT, pattern_matches
-from mlstrata.analysis.parity_levels import address_component, parity_report, state_values
-from mlstrata.analysis.parity_views import render_html, write_png
+from mlstrata.parity.compare import ABSENT, pattern_matches
+from mlstrata.parity.levels import address_component, parity_report, state_values
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
+from mlstrata.views.parity import render_html, write_png
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
 QUICKSTART = (TESTDATA / "render" / "local-quickstart" / "spec.yaml").read_text()

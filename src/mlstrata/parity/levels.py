@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 
-from mlstrata.analysis.parity import ALLOWED, LEVELS, Difference, ParityReport, classify, compare, flatten, normalize
 from mlstrata.diagnostics import Diagnostic, Where, error
 from mlstrata.hcl import UNKNOWN, parse_file
+from mlstrata.parity.compare import ALLOWED, LEVELS, Difference, ParityReport, classify, compare, flatten, normalize
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 

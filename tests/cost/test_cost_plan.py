@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlstrata.analysis.cost import plan_delta
+from mlstrata.cost.estimate import plan_delta
 from mlstrata.plan import load_plan
 from mlstrata.pricing import PriceBook, load_catalog
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mlstrata.analysis.review import locate_unit, review_files, unit_input
-from mlstrata.analysis.review_source import module_names
 from mlstrata.diagnostics import Severity
+from mlstrata.review.gate import locate_unit, review_files, unit_input
+from mlstrata.review.source import module_names
 
 AWS = Path(__file__).resolve().parents[1] / "testdata" / "review" / "aws"
 PLAN = AWS / "live" / "prod" / "ml" / ".mlstrata" / "plan.json"

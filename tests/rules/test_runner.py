@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mlstrata.analysis.check import discover, find_spec, run_check, spec_facts
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.render.tree import render_tree, write_tree
+from mlstrata.rules.runner import discover, find_spec, run_check, spec_facts
 from mlstrata.spec.load import load_spec
 
 REPO = Path(__file__).resolve().parents[2]

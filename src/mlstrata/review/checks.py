@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mlstrata.analysis.review_classes import (
+from mlstrata.diagnostics import Severity
+from mlstrata.plan import Action, ResourceChange
+from mlstrata.review.classes import (
     DRIFT,
     IAM_WIDENED,
     PRESENT_RISK,
@@ -21,7 +23,7 @@ from mlstrata.analysis.review_classes import (
     STATEFUL_DESTROY,
     RiskClass,
 )
-from mlstrata.analysis.review_iam import (
+from mlstrata.review.iam import (
     ADMIN_POLICY_SUFFIXES,
     REGISTRY_LEVELS,
     Widening,
@@ -30,8 +32,6 @@ from mlstrata.analysis.review_iam import (
     parse_policy,
     widening,
 )
-from mlstrata.diagnostics import Severity
-from mlstrata.plan import Action, ResourceChange
 
 
 @dataclass(frozen=True)

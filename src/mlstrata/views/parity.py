@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.table import Table
 
-from mlstrata.analysis.parity import ALLOWED, DECLARED, FINDING, Difference, ParityReport
+from mlstrata.parity.compare import ALLOWED, DECLARED, FINDING, Difference, ParityReport
 
 _ICON = {FINDING: "✗", ALLOWED: "≈", DECLARED: "·"}
 _COLOR = {FINDING: "#d73a49", ALLOWED: "#dbab09", DECLARED: "#6a737d", "same": "#28a745"}

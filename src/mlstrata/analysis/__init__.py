@@ -1,1 +1,0 @@
-"""Analyses over the spec and plans: cost (GPU capacity), and later review, drift, parity."""

@@ -1,0 +1,1 @@
+"""Cost of GPU capacity: the platform's monthly min-max band and a plan's delta, from the price book."""

@@ -1,0 +1,1 @@
+"""Parity between environments: spec, rendered configuration and real resources compared level by level."""

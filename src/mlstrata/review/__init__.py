@@ -1,0 +1,1 @@
+"""The review gate on Terraform plans: checks per resource change, IAM widening, source locations."""
