@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pg_server import PgServer
+from support.pg_server import PgServer
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine_units import SLOW_TF, check_concurrent_applies, write_unit
-from pg_server import PgServer
+from support.pg_server import PgServer
 
 from mlstrata.engine import Engine, EngineSettings, Runner, Status, Unit, destroy_unit, plan_unit, up_unit
 

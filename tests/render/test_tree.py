@@ -130,7 +130,7 @@ def test_rendered_tree_is_terraform_fmt_clean(tmp_path: Path, case: str) -> None
 @pytest.mark.parametrize("case", ["aws-example", "aws-minimal", "aws-capacity-block"])
 def test_rendered_tree_matches_published_provider_schemas(tmp_path: Path, case: str) -> None:
     """Every resource type, argument and block exists in hashicorp/aws 6.25.0 / helm 3.1.1, required ones set."""
-    from mlstrata.schemacheck import check_tree, load_schemas
+    from support.schemacheck import check_tree, load_schemas
 
     schemas = load_schemas(sorted((REPO / "tests" / "testdata" / "provider_schemas").glob("*.json")))
     spec = REPO / "tests" / "testdata" / "render" / case / "spec.yaml"

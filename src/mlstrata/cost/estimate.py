@@ -19,7 +19,7 @@ from mlstrata.pricing.resolve import PriceBook, Quote
 from mlstrata.spec.models import GpuPoolShape, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import KeyPath, Source, format_path
-from mlstrata.targets.aws_catalog import family_of
+from mlstrata.targets.aws.catalog import family_of
 
 HOURS_PER_MONTH = 730
 
@@ -388,7 +388,7 @@ def _is_gpu_pool(resource_type: str, values: object) -> bool:
         return True
     if not isinstance(values, dict):
         return False
-    from mlstrata.targets.aws_catalog import gpu_architecture
+    from mlstrata.targets.aws.catalog import gpu_architecture
 
     types = values.get("instance_types")
     ami = str(values.get("ami_type") or "")

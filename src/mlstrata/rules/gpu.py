@@ -11,7 +11,7 @@ from mlstrata.rules.base import ModuleRule, RuleInfo
 from mlstrata.rules.blocks import expand, first, lifecycle_attr
 from mlstrata.rules.context import ModuleContext
 from mlstrata.rules.model import Item
-from mlstrata.targets.aws_catalog import DEPRECATED_IMAGES, GPU_FAMILIES, family_of
+from mlstrata.targets.aws.catalog import DEPRECATED_IMAGES, GPU_FAMILIES, family_of
 
 NODE_GROUP = "aws_eks_node_group"
 GKE_POOL = "google_container_node_pool"

@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from mlstrata.diagnostics import Diagnostic, Where
 from mlstrata.hcl import UNKNOWN, HclFile, Value, parse_file, parse_text
+from mlstrata.hcl.evaluate import Bound
 from mlstrata.rules import RULES
 from mlstrata.rules.context import (
     CallFacts,
@@ -37,7 +38,6 @@ from mlstrata.rules.context import (
     TreeFacts,
     env_of,
 )
-from mlstrata.rules.evaluate import Bound
 from mlstrata.rules.model import ModuleView, build_module
 from mlstrata.rules.protection import STATEFUL, protection
 from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec

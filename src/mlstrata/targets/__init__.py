@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mlstrata.targets.aws import AWS
+from mlstrata.targets.aws.render import AWS
 from mlstrata.targets.base import Target, UnitFiles
-from mlstrata.targets.local import LOCAL
+from mlstrata.targets.local.render import LOCAL
 
 TARGETS: dict[str, Target] = {
     "aws": AWS,

@@ -6,7 +6,7 @@ import pytest
 
 from mlstrata.diagnostics import Where
 from mlstrata.hcl import UNKNOWN, parse_text
-from mlstrata.rules.evaluate import Bound, Evaluator
+from mlstrata.hcl.evaluate import Bound, Evaluator
 
 LOCALS = parse_text(
     """

@@ -8,9 +8,9 @@ import pytest
 
 from mlstrata.diagnostics import DiagnosticsError, Severity
 from mlstrata.hcl import parse_file
-from mlstrata.schemacheck import ProviderSchemas, check_file, check_tree, load_schemas
+from support.schemacheck import ProviderSchemas, check_file, check_tree, load_schemas
 
-TESTDATA = Path(__file__).parent / "testdata"
+TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
 FIXTURES = TESTDATA / "schemacheck"
 SCHEMA_FILES = [TESTDATA / "provider_schemas" / "aws.json", TESTDATA / "provider_schemas" / "helm.json"]
 _MARKER = re.compile(r"ERROR: (.+?)(?=\s+ERROR:|$)")

@@ -12,13 +12,13 @@ import re
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
-from mlstrata.render.hcl import Blank, Block, Comment, Expr, render_file
-from mlstrata.render.hcl import module_call as _module
-from mlstrata.render.hcl import output_block as _output
+from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
+from mlstrata.hcl.write import module_call as _module
+from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
-from mlstrata.targets.aws_catalog import GPU_FAMILIES, gpu_architecture
+from mlstrata.targets.aws.catalog import GPU_FAMILIES, gpu_architecture
 from mlstrata.targets.base import UnitFiles
 
 PROVIDER_SOURCE = "local.mlstrata.dev/mlstrata/mlstrata"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
-from mlstrata.render.hcl import Blank, Block, Comment, Expr, render_file
-from mlstrata.render.hcl import module_call as _module
-from mlstrata.render.hcl import output_block as _output
+from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
+from mlstrata.hcl.write import module_call as _module
+from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.load import did_you_mean
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
-from mlstrata.targets import aws_catalog as cat
+from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.base import UnitFiles
 
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 6.0, < 7.0"}
