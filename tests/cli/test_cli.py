@@ -88,7 +88,8 @@ def test_every_command_has_useful_help() -> None:
 
 
 @pytest.mark.parametrize(("target", "example", "golden"),
-                         [("aws", "aws", "aws-example"), ("local", "quickstart", "local-quickstart")])
+                         [("aws", "aws", "aws-example"), ("azure", "azure", "azure-example"),
+                          ("local", "quickstart", "local-quickstart")])
 def test_init_writes_the_bundled_example_that_the_render_tests_prove(
         target: str, example: str, golden: str, tmp_path: Path) -> None:
     """`init` output is the example the fmt, schema, checkov and golden tests run on."""

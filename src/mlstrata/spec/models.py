@@ -89,6 +89,26 @@ class Scaling(Model):
 Capacity = Literal["on_demand", "spot", "capacity_block"]
 
 
+class AzurePoolSpec(Model):
+    """GPU pool settings of the `azure` target only (AKS node pool arguments with no other-cloud equivalent)."""
+
+    gpu_driver: Literal["Install", "None"] = Field(
+        "Install",
+        description="Install: AKS installs the NVIDIA driver; None: you install it (GPU Operator). "
+        "Changing it recreates the pool.",
+    )
+    gpu_instance: Literal["MIG1g", "MIG2g", "MIG3g", "MIG4g", "MIG7g"] | None = Field(
+        None, description="Multi-Instance GPU profile (A100/H100 sizes only); each GPU is split into this profile."
+    )
+    spot_max_price: float | None = Field(
+        None, description="capacity: spot only. Highest USD/hour per node; -1 (default) pays up to on-demand."
+    )
+    capacity_reservation_group_id: str | None = Field(
+        None, description="On-demand capacity reservation group the pool's VMs are drawn from."
+    )
+    os_sku: Literal["Ubuntu", "AzureLinux"] = Field("Ubuntu", description="Node OS image.")
+
+
 class GpuPoolShape(Model):
     """The fields of a GPU pool that may differ per environment (via `overrides`)."""
 
@@ -114,6 +134,7 @@ class GpuPoolShape(Model):
     max_unavailable_percentage: int = Field(
         33, ge=1, le=100, description="Share of nodes that may be replaced at once during updates."
     )
+    azure: AzurePoolSpec | None = Field(None, description="Settings of the azure target (AKS node pool).")
 
 
 class GpuPoolSpec(GpuPoolShape):
@@ -248,6 +269,55 @@ class LocalSpec(Model):
     )
 
 
+class AzureSystemPoolSpec(Model):
+    """The AKS system node pool (runs cluster add-ons and the platform's own workloads)."""
+
+    vm_size: str = Field("Standard_D4ds_v5", description="VM size of the system pool.")
+    min: int = Field(2, ge=1, description="Minimum nodes (AKS needs at least one system node).")
+    max: int = Field(5, ge=1, description="Maximum nodes.")
+    capacity: Literal["on_demand", "spot"] = Field(
+        "on_demand", description="Must stay on_demand: AKS system pools cannot run on Spot VMs."
+    )
+    critical_addons_only: bool = Field(
+        False,
+        description="Taint the system pool CriticalAddonsOnly (only_critical_addons_enabled). Off by default: "
+        "GPU pools are tainted, so platform workloads need an untainted pool.",
+    )
+
+
+class AzureSpec(Model):
+    """Settings of the `azure` target only."""
+
+    state_subscription: str | None = Field(
+        None, description="Subscription id holding the state storage account (the bootstrap root's provider)."
+    )
+    state_resource_group: str | None = Field(
+        None, description="Resource group of the state storage account (default: <platform>-tfstate)."
+    )
+    state_container: str = Field("tfstate", description="Blob container holding the state blobs.")
+    state_writers: list[str] = Field(
+        default_factory=list,
+        description="Entra object ids of the identities that run Terraform (CI); they get write access to state.",
+    )
+    ci_ip_ranges: list[str] = Field(
+        default_factory=list,
+        description="Public CIDRs of CI runners: allowed on the state account and, outside protected "
+        "environments, on Key Vault.",
+    )
+    api_server_authorized_ip_ranges: list[str] = Field(
+        default_factory=list, description="CIDRs allowed to reach a public (non-protected) AKS API server."
+    )
+    upgrade_channel: Literal["patch", "stable", "rapid", "node-image", "none"] = Field(
+        "patch", description="AKS automatic upgrade channel (within the weekly maintenance window)."
+    )
+    azure_policy: bool = Field(True, description="Install the Azure Policy add-on.")
+    prometheus: Literal["managed", "kube_prometheus_stack"] = Field(
+        "kube_prometheus_stack",
+        description="managed: Azure Monitor managed Prometheus; kube_prometheus_stack: the Helm chart in the cluster.",
+    )
+    system_pool: AzureSystemPoolSpec = Field(default_factory=AzureSystemPoolSpec)
+
+
 class DriftAllowance(Model):
     """Drift that is expected and explained, e.g. `desired_size` moved by the cluster autoscaler."""
 
@@ -290,4 +360,5 @@ class Platform(Model):
     parity: ParitySpec = Field(default_factory=ParitySpec)
     drift: DriftSpec = Field(default_factory=DriftSpec)
     local: LocalSpec | None = Field(None, description="Settings of the local target.")
+    azure: AzureSpec | None = Field(None, description="Settings of the azure target.")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")

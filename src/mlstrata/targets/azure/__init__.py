@@ -1,0 +1,41 @@
+"""The Azure target: AKS GPU node pools, CMK-encrypted storage accounts, Azure ML registries (azapi),
+PostgreSQL Flexible Server, Service Bus, workload identity; azurerm state, one subscription per environment."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from mlstrata.diagnostics import Diagnostic
+from mlstrata.spec.models import Layer, Platform
+from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.spec.source import Source
+from mlstrata.targets.azure import check as _check
+from mlstrata.targets.azure import render as _render
+from mlstrata.targets.base import UnitFiles
+
+
+class AzureTarget:
+    name = "azure"
+    modules_package = "azure"
+    owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
+        "base": ["resource group, VNet, subnets, NAT gateway, private DNS zones", "Key Vault and the CMK",
+                 "AKS cluster (system pool, workload identity, Entra ID + Azure RBAC)", "GPU node pools",
+                 "artifact storage accounts",
+                 "model registry (Azure ML workspace, container registry, Azure ML registry per stage)"],
+        "platform": ["pipeline identity (workload identity federation, scoped role assignments)",
+                     "pipeline metadata store (PostgreSQL Flexible Server, Entra ID auth)",
+                     "pipeline queue (Service Bus, dead-letter)", "NVIDIA device plugin",
+                     "observability (managed Prometheus or kube-prometheus-stack, DCGM exporter)"],
+    }
+
+    def check(self, platform: Platform, source: Source) -> list[Diagnostic]:
+        return _check.check(platform, source)
+
+    def render_unit(self, platform: Platform, env: ResolvedEnv, layer: Layer) -> UnitFiles:
+        return UnitFiles(env=env.name, layer=layer, files=_render.render_unit(platform, env, layer))
+
+    def render_bootstrap(self, platform: Platform) -> dict[str, str]:
+        return _render.render_bootstrap(platform)
+
+
+AZURE = AzureTarget()

@@ -1,0 +1,256 @@
+"""Validation of a spec for the azure target: subscriptions, regions, principals, GPU sizes, AKS rules."""
+
+from __future__ import annotations
+
+from mlstrata.diagnostics import Diagnostic, warning
+from mlstrata.spec.load import did_you_mean
+from mlstrata.spec.models import Platform
+from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
+from mlstrata.targets.azure import catalog as cat
+
+_AWS_DB_CLASS = "db."
+
+
+def check(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    out += _check_envs(platform, source)
+    out += _check_azure(platform, source)
+    out += _check_pools(platform, source)
+    out += _check_principals(platform, source)
+    out += _check_pipelines(platform, source)
+    out += _check_names(platform, source)
+    return out
+
+
+def _check_envs(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    regions: list[tuple[KeyPath, str]] = [(("region",), platform.region)]
+    for env_name, env in platform.environments.items():
+        path: KeyPath = ("environments", env_name)
+        if env.region:
+            regions.append(((*path, "region"), env.region))
+        if env.account is None:
+            out.append(diagnostics_at(source, path, f"environment `{env_name}` needs `account`",
+                                      "Add the Azure subscription id of this environment: "
+                                      'account: "00000000-0000-0000-0000-000000000000".',
+                                      key=True, code="azure.account"))
+        elif not cat.GUID.match(env.account):
+            out.append(diagnostics_at(source, (*path, "account"),
+                                      f"`{env.account}` is not an Azure subscription id",
+                                      "Use the subscription's GUID (az account show --query id).",
+                                      code="azure.account"))
+    for path, region in regions:
+        if region not in cat.REGIONS:
+            close = did_you_mean(region, sorted(cat.REGIONS))
+            out.append(diagnostics_at(source, path, f"`{region}` is not an Azure region name",
+                                      ((close + " ") if close else "")
+                                      + "Use a region name such as eastus2, westeurope or swedencentral.",
+                                      code="azure.region"))
+    return out
+
+
+def _check_azure(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    azure = platform.azure
+    if azure is None or azure.state_subscription is None:
+        path: KeyPath = ("azure",) if source.has(("azure",)) else ()
+        out.append(diagnostics_at(source, path, "the azure target needs `azure.state_subscription`",
+                                  "Name the subscription that holds the state storage account: "
+                                  'azure: {state_subscription: "<subscription id>"}.',
+                                  key=True, code="azure.state"))
+    elif not cat.GUID.match(azure.state_subscription):
+        out.append(diagnostics_at(source, ("azure", "state_subscription"),
+                                  f"`{azure.state_subscription}` is not an Azure subscription id",
+                                  "Use the subscription's GUID.", code="azure.state"))
+    bucket = platform.state.bucket
+    if bucket is not None and not cat.STORAGE_ACCOUNT.match(bucket):
+        out.append(diagnostics_at(source, ("state", "bucket"),
+                                  f"`{bucket}` is not a valid storage account name",
+                                  "The azurerm backend's `bucket` is the state storage account: 3-24 lower-case "
+                                  "letters and digits, globally unique.", code="azure.state"))
+    if azure is None:
+        return out
+    system = azure.system_pool
+    base: KeyPath = ("azure", "system_pool")
+    if system.capacity == "spot":
+        out.append(diagnostics_at(source, (*base, "capacity"), "the AKS system pool cannot run on Spot VMs",
+                                  "AKS refuses Spot for system node pools: keep `capacity: on_demand` and put "
+                                  "Spot capacity in a GPU pool (`gpu_pools.<name>.capacity: spot`).",
+                                  code="azure.system_pool"))
+    if system.min > system.max:
+        out.append(diagnostics_at(source, (*base, "min"), f"system_pool.min ({system.min}) is greater than "
+                                  f"system_pool.max ({system.max})", "Lower min or raise max.",
+                                  code="azure.system_pool"))
+    if cat.gpu_size(system.vm_size) is not None:
+        out.append(diagnostics_at(source, (*base, "vm_size"), f"`{system.vm_size}` is a GPU size",
+                                  "The system pool runs add-ons; use a general-purpose size such as "
+                                  "Standard_D4ds_v5 and declare GPUs under gpu_pools.", code="azure.system_pool"))
+    elif not cat.SYSTEM_SIZE.match(system.vm_size):
+        out.append(diagnostics_at(source, (*base, "vm_size"),
+                                  f"`{system.vm_size}` has no local temp disk for the ephemeral OS disk",
+                                  "Use a size with a `d` in its features, e.g. Standard_D4ds_v5.",
+                                  code="azure.system_pool"))
+    return out
+
+
+def _check_pools(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    names: dict[str, str] = {}
+    for name, pool in platform.gpu_pools.items():
+        aks_name = cat.node_pool_name(name)
+        if not cat.NODE_POOL_NAME.match(aks_name) or aks_name == "system":
+            out.append(diagnostics_at(source, ("gpu_pools", name), f"pool name `{name}` cannot name an AKS node pool",
+                                      "AKS Linux pool names are 1-12 lower-case letters and digits, starting with "
+                                      "a letter (hyphens are dropped), and `system` is taken.", key=True,
+                                      code="azure.pool_name"))
+        elif aks_name in names:
+            out.append(diagnostics_at(source, ("gpu_pools", name),
+                                      f"pools `{names[aks_name]}` and `{name}` both become AKS pool `{aks_name}`",
+                                      "Rename one: AKS pool names are at most 12 characters, hyphens dropped.",
+                                      key=True, code="azure.pool_name"))
+        names[aks_name] = name
+        if source.has(("gpu_pools", name, "image")):
+            out.append(diagnostics_at(source, ("gpu_pools", name, "image"), "`image` is not used by the azure target",
+                                      "AKS picks the GPU node image; choose the OS with `azure: {os_sku: Ubuntu}` "
+                                      "and the driver with `azure: {gpu_driver: Install}`.", code="azure.image"))
+        shapes: list[tuple[KeyPath, dict[str, object]]] = [(("gpu_pools", name), pool.model_dump())]
+        for env, override in pool.overrides.items():
+            merged = pool.model_dump()
+            merged.update(override)
+            shapes.append((("gpu_pools", name, "overrides", env), {**dict(override), "_merged": merged}))
+        for base, shape in shapes:
+            out += _check_shape(base, shape, source)
+    return out
+
+
+def _check_shape(base: KeyPath, shape: dict[str, object], source: Source) -> list[Diagnostic]:
+    """One pool shape: the pool's own keys, or an override's (judged together with the pool's keys)."""
+    out: list[Diagnostic] = []
+    merged = shape.get("_merged")
+    full = merged if isinstance(merged, dict) else shape
+    types = shape.get("instance_types")
+    if isinstance(types, list):
+        if len(types) > 1:
+            out.append(diagnostics_at(source, (*base, "instance_types"), "an AKS node pool runs one VM size",
+                                      "List one size per pool; declare another pool for another size.",
+                                      code="azure.vm_size"))
+        for i, size in enumerate(types):
+            if cat.gpu_size(str(size)) is None:
+                close = did_you_mean(str(size), list(cat.GPU_SIZES))
+                out.append(diagnostics_at(source, (*base, "instance_types", i),
+                                          f"`{size}` is not an NVIDIA GPU VM size",
+                                          ((close + " ") if close else "") + "GPU sizes: "
+                                          + ", ".join(sorted(cat.GPU_SIZES)) + ".", code="azure.vm_size"))
+    capacity = full.get("capacity")
+    if "capacity" in shape and capacity == "capacity_block":
+        out.append(diagnostics_at(source, (*base, "capacity"), "capacity `capacity_block` is AWS-only",
+                                  "On Azure reserve capacity with an on-demand capacity reservation: "
+                                  "`capacity: on_demand` and `azure: {capacity_reservation_group_id: ...}`.",
+                                  code="azure.capacity"))
+    azure = shape.get("azure")
+    if isinstance(azure, dict):
+        full_types = full.get("instance_types")
+        sizes = [str(t) for t in full_types] if isinstance(full_types, list) else []
+        if azure.get("gpu_instance") is not None:
+            for size in sizes:
+                info = cat.gpu_size(size)
+                if info is not None and not info.mig:
+                    out.append(diagnostics_at(source, (*base, "azure", "gpu_instance"),
+                                              f"`{size}` ({info.gpu_model}) does not support MIG",
+                                              "Multi-Instance GPU needs A100 or H100/H200 sizes (NC A100 v4, NCads "
+                                              "H100 v5, ND A100 v4, ND H100 v5); remove gpu_instance or change the "
+                                              "size.", code="azure.mig"))
+        if azure.get("spot_max_price") is not None and capacity != "spot":
+            out.append(diagnostics_at(source, (*base, "azure", "spot_max_price"),
+                                      "spot_max_price is only used with `capacity: spot`",
+                                      "Remove it, or set `capacity: spot`.", code="azure.spot"))
+        group = azure.get("capacity_reservation_group_id")
+        if isinstance(group, str) and not cat.CAPACITY_RESERVATION_GROUP.match(group):
+            out.append(diagnostics_at(source, (*base, "azure", "capacity_reservation_group_id"),
+                                      "not a capacity reservation group resource id",
+                                      "Use /subscriptions/<id>/resourceGroups/<rg>/providers/"
+                                      "Microsoft.Compute/capacityReservationGroups/<name>.", code="azure.capacity"))
+        if isinstance(group, str) and capacity == "spot":
+            out.append(diagnostics_at(source, (*base, "azure", "capacity_reservation_group_id"),
+                                      "Spot pools cannot draw from a capacity reservation",
+                                      "Use `capacity: on_demand` with a reservation.", code="azure.capacity"))
+    zones = shape.get("zones")
+    if isinstance(zones, list):
+        for i, zone in enumerate(zones):
+            if str(zone) not in ("1", "2", "3"):
+                out.append(diagnostics_at(source, (*base, "zones", i), f"zone `{zone}` is not an Azure zone",
+                                          'Azure availability zones are "1", "2" and "3" (quote them).',
+                                          code="azure.zone"))
+    return out
+
+
+def _check_principals(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    places: list[tuple[KeyPath, list[str]]] = []
+    if platform.model_registry:
+        raw = (source.data.get("model_registry") or {}).get("promoters")
+        if isinstance(raw, list):
+            places.append((("model_registry", "promoters"), list(raw)))
+        for stage, principals in platform.model_registry.promoters_by_stage.items():
+            if stage != "*":
+                places.append((("model_registry", "promoters", stage), principals))
+        places.append((("model_registry", "readers"), platform.model_registry.readers))
+    for name, store in platform.artifact_stores.items():
+        places.append((("artifact_stores", name, "readers"), store.readers))
+        places.append((("artifact_stores", name, "writers"), store.writers))
+    places.append((("cluster", "admins"), platform.cluster.admins))
+    if platform.azure is not None:
+        places.append((("azure", "state_writers"), platform.azure.state_writers))
+    for path, principals in places:
+        for i, principal in enumerate(principals):
+            if not cat.GUID.match(principal):
+                out.append(diagnostics_at(source, (*path, i), f"`{principal}` is not an Entra object id",
+                                          "Azure role assignments name principals by object id: "
+                                          "az ad group show -g <name> --query id.", code="azure.principal"))
+    if not platform.cluster.admins:
+        out.append(diagnostics_at(source, ("cluster",) if source.has(("cluster",)) else (),
+                                  "the AKS cluster needs at least one admin",
+                                  "Add `cluster: {admins: [<Entra group object id>]}`: local accounts are "
+                                  "disabled, so only Entra principals with a role reach the cluster.",
+                                  key=True, code="azure.cluster_admins"))
+    if platform.cluster.endpoint_public:
+        out.append(warning("`cluster.endpoint_public` is decided per environment on azure",
+                           where=source.where(("cluster", "endpoint_public")),
+                           path=format_path(("cluster", "endpoint_public")),
+                           hint="Protected environments always get a private cluster; others a public API "
+                           "server limited by azure.api_server_authorized_ip_ranges.", code="azure.endpoint"))
+    return out
+
+
+def _check_pipelines(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    pipelines = platform.pipelines
+    if pipelines is None:
+        return out
+    queue = pipelines.queue
+    if queue is not None and queue.visibility_timeout_seconds > 300:
+        path: KeyPath = ("pipelines", "queue", "visibility_timeout_seconds")
+        out.append(diagnostics_at(source, path, f"visibility_timeout_seconds ({queue.visibility_timeout_seconds}) "
+                                  "is above Service Bus's 300-second lock limit",
+                                  "Use at most 300 and renew the lock from long-running steps.",
+                                  code="azure.queue"))
+    store = pipelines.metadata_store
+    if store is not None and store.instance_class.startswith(_AWS_DB_CLASS):
+        path = ("pipelines", "metadata_store", "instance_class")
+        if source.has(path):
+            out.append(diagnostics_at(source, path, f"`{store.instance_class}` is an RDS instance class",
+                                      "Use a PostgreSQL Flexible Server SKU such as GP_Standard_D2ds_v5 "
+                                      "(or leave instance_class out).", code="azure.metadata_store"))
+    return out
+
+
+def _check_names(platform: Platform, source: Source) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    for env in platform.environments:
+        name = f"{platform.platform}-{env}"
+        if len(name) > 41:
+            out.append(diagnostics_at(source, ("environments", env),
+                                      f"`{name}` is too long to prefix Azure resource names",
+                                      "Keep <platform>-<environment> within 41 characters.", key=True,
+                                      code="azure.name"))
+    return out

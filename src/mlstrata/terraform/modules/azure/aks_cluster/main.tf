@@ -1,0 +1,174 @@
+# The control plane's own identity: AKS needs "Network Contributor" on a bring-your-own VNet (to join
+# nodes to the subnet and use the NAT gateway), granted before the cluster exists.
+resource "azurerm_user_assigned_identity" "control_plane" {
+  name                = "${var.name}-aks-control-plane"
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  tags                = var.tags
+}
+
+resource "azurerm_role_assignment" "control_plane_network" {
+  scope                = var.vnet_id
+  role_definition_name = "Network Contributor"
+  principal_id         = azurerm_user_assigned_identity.control_plane.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
+resource "azurerm_log_analytics_workspace" "this" {
+  name                = "${var.name}-aks-logs"
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  sku                 = "PerGB2018"
+  retention_in_days   = var.log_retention_days
+  # Entra ID only: no shared workspace keys.
+  local_authentication_enabled = false
+  tags                         = var.tags
+}
+
+resource "azurerm_kubernetes_cluster" "this" {
+  name                = var.name
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  dns_prefix          = var.name
+  kubernetes_version  = var.kubernetes_version
+  # Standard tier: the financially backed API server SLA; Free has none.
+  sku_tier = var.sku_tier
+
+  # Patch releases of the pinned minor version arrive automatically, inside the maintenance window;
+  # minor upgrades stay a reviewed change of kubernetes_version.
+  automatic_upgrade_channel = var.automatic_upgrade_channel
+  node_os_upgrade_channel   = "NodeImage"
+
+  # Workload identity: pods exchange a projected service account token for an Entra token.
+  oidc_issuer_enabled       = true
+  workload_identity_enabled = true
+
+  # Entra ID only, authorised by Azure RBAC: no static kubeconfig credentials exist.
+  local_account_disabled            = true
+  role_based_access_control_enabled = true
+  azure_policy_enabled              = var.azure_policy_enabled
+  image_cleaner_enabled             = true
+  image_cleaner_interval_hours      = 48
+
+  # A private API server has no public address; CI reaches it from the VNet (see README).
+  private_cluster_enabled             = var.private_cluster
+  private_cluster_public_fqdn_enabled = false
+  private_dns_zone_id                 = var.private_cluster ? "System" : null
+
+  dynamic "api_server_access_profile" {
+    for_each = var.private_cluster || length(var.authorized_ip_ranges) == 0 ? [] : [1]
+    content {
+      authorized_ip_ranges = var.authorized_ip_ranges
+    }
+  }
+
+  # System pool: untainted unless critical_addons_only, so platform workloads (monitoring, pipeline
+  # runner) have somewhere to run; every GPU pool is tainted and keeps them off.
+  default_node_pool {
+    name                         = "system"
+    vm_size                      = var.system_vm_size
+    vnet_subnet_id               = var.node_subnet_id
+    zones                        = var.zones
+    auto_scaling_enabled         = true
+    min_count                    = var.system_min_count
+    max_count                    = var.system_max_count
+    max_pods                     = 110
+    os_sku                       = "AzureLinux"
+    os_disk_type                 = "Ephemeral"
+    os_disk_size_gb              = var.system_os_disk_size_gb
+    only_critical_addons_enabled = var.critical_addons_only
+    # Changing vm_size and other fixed properties rotates through a temporary pool instead of failing.
+    temporary_name_for_rotation = "systemtmp"
+    node_labels                 = { "mlstrata.dev/pool" = "system" }
+
+    upgrade_settings {
+      max_surge                     = "33%"
+      drain_timeout_in_minutes      = 30
+      node_soak_duration_in_minutes = 0
+    }
+  }
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.control_plane.id]
+  }
+
+  azure_active_directory_role_based_access_control {
+    azure_rbac_enabled     = true
+    tenant_id              = var.tenant_id
+    admin_group_object_ids = var.admin_group_object_ids
+  }
+
+  network_profile {
+    network_plugin      = "azure"
+    network_plugin_mode = "overlay"
+    network_data_plane  = "cilium"
+    network_policy      = "cilium"
+    load_balancer_sku   = "standard"
+    outbound_type       = "userAssignedNATGateway"
+    pod_cidr            = var.pod_cidr
+    service_cidr        = var.service_cidr
+    dns_service_ip      = cidrhost(var.service_cidr, 10)
+  }
+
+  key_vault_secrets_provider {
+    secret_rotation_enabled  = true
+    secret_rotation_interval = "2m"
+  }
+
+  oms_agent {
+    log_analytics_workspace_id      = azurerm_log_analytics_workspace.this.id
+    msi_auth_for_monitoring_enabled = true
+  }
+
+  # Azure Monitor managed Prometheus scrapes the cluster when the spec chooses it.
+  dynamic "monitor_metrics" {
+    for_each = var.managed_prometheus ? [1] : []
+    content {}
+  }
+
+  maintenance_window_auto_upgrade {
+    frequency   = "Weekly"
+    interval    = 1
+    duration    = 4
+    day_of_week = var.maintenance_day
+    start_time  = "02:00"
+    utc_offset  = "+00:00"
+  }
+
+  maintenance_window_node_os {
+    frequency   = "Weekly"
+    interval    = 1
+    duration    = 4
+    day_of_week = var.maintenance_day
+    start_time  = "02:00"
+    utc_offset  = "+00:00"
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    # The cluster autoscaler owns the system pool's node count between min and max.
+    ignore_changes = [default_node_pool[0].node_count]
+  }
+
+  depends_on = [azurerm_role_assignment.control_plane_network]
+}
+
+# Azure RBAC for Kubernetes: cluster-admin for the declared admins and for the identity that runs
+# Terraform (the platform layer installs Helm releases).
+resource "azurerm_role_assignment" "cluster_admin" {
+  for_each = toset(concat(var.admin_group_object_ids, [var.deployer_object_id]))
+
+  scope                = azurerm_kubernetes_cluster.this.id
+  role_definition_name = "Azure Kubernetes Service RBAC Cluster Admin"
+  principal_id         = each.value
+}
+
+resource "azurerm_role_assignment" "cluster_user" {
+  for_each = toset(concat(var.admin_group_object_ids, [var.deployer_object_id]))
+
+  scope                = azurerm_kubernetes_cluster.this.id
+  role_definition_name = "Azure Kubernetes Service Cluster User Role"
+  principal_id         = each.value
+}

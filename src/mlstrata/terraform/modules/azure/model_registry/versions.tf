@@ -1,0 +1,15 @@
+terraform {
+  required_version = ">= 1.10"
+
+  required_providers {
+    azurerm = {
+      source  = "hashicorp/azurerm"
+      version = ">= 4.42, < 5.0"
+    }
+    # Azure ML registries have no azurerm resource yet (hashicorp/terraform-provider-azurerm#22565, #27309).
+    azapi = {
+      source  = "Azure/azapi"
+      version = ">= 2.0, < 3.0"
+    }
+  }
+}

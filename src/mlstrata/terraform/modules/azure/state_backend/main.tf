@@ -1,0 +1,94 @@
+# The storage account every unit's state lives in (one blob per environment x layer). Blob leases lock
+# the state; versioning and soft delete keep every earlier state recoverable.
+resource "azurerm_resource_group" "this" {
+  name     = var.resource_group_name
+  location = var.location
+  tags     = var.tags
+}
+
+resource "azurerm_storage_account" "this" {
+  name                     = var.storage_account_name
+  location                 = azurerm_resource_group.this.location
+  resource_group_name      = azurerm_resource_group.this.name
+  account_kind             = "StorageV2"
+  account_tier             = "Standard"
+  account_replication_type = "GZRS"
+
+  # Entra ID only: the backend uses use_azuread_auth; no account keys, no SAS.
+  shared_access_key_enabled         = false
+  default_to_oauth_authentication   = true
+  local_user_enabled                = false
+  min_tls_version                   = "TLS1_2"
+  https_traffic_only_enabled        = true
+  allow_nested_items_to_be_public   = false
+  cross_tenant_replication_enabled  = false
+  infrastructure_encryption_enabled = true
+  # CI runners of every environment (their NAT gateway IPs) reach it over the public endpoint, limited
+  # by network_rules and Entra ID authorization.
+  public_network_access_enabled = true
+
+  blob_properties {
+    versioning_enabled  = true
+    change_feed_enabled = true
+
+    delete_retention_policy {
+      days = 90
+    }
+
+    container_delete_retention_policy {
+      days = 90
+    }
+  }
+
+  network_rules {
+    default_action = length(var.allowed_ip_ranges) > 0 ? "Deny" : "Allow"
+    bypass         = ["AzureServices"]
+    ip_rules       = var.allowed_ip_ranges
+  }
+
+  sas_policy {
+    expiration_period = "00.01:00:00"
+    expiration_action = "Block"
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "azurerm_storage_container" "this" {
+  name                  = var.container_name
+  storage_account_id    = azurerm_storage_account.this.id
+  container_access_type = "private"
+}
+
+resource "azurerm_storage_management_policy" "this" {
+  storage_account_id = azurerm_storage_account.this.id
+
+  rule {
+    name    = "expire-old-state-versions"
+    enabled = true
+
+    filters {
+      blob_types = ["blockBlob"]
+    }
+
+    actions {
+      version {
+        delete_after_days_since_creation = var.noncurrent_version_retention_days
+      }
+    }
+  }
+}
+
+# Whoever runs Terraform for any environment (in any subscription) reads and writes state through the
+# data plane: Storage Blob Data Contributor on this container is all it needs.
+resource "azurerm_role_assignment" "state_writers" {
+  for_each = toset(var.state_writer_principal_ids)
+
+  scope                = azurerm_storage_container.this.id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = each.value
+}

@@ -1,0 +1,49 @@
+variable "resource_group_name" {
+  description = "Resource group of the state storage account."
+  type        = string
+}
+
+variable "location" {
+  description = "Azure region of the state storage account."
+  type        = string
+}
+
+variable "storage_account_name" {
+  description = "State storage account: globally unique, 3-24 lower-case letters and digits."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]{3,24}$", var.storage_account_name))
+    error_message = "storage_account_name must be 3-24 lower-case letters and digits."
+  }
+}
+
+variable "container_name" {
+  description = "Blob container holding the state blobs."
+  type        = string
+  default     = "tfstate"
+}
+
+variable "allowed_ip_ranges" {
+  description = "Public CIDRs (CI runner egress) allowed to reach the account; empty allows any network (Entra ID still required)."
+  type        = list(string)
+  default     = []
+}
+
+variable "state_writer_principal_ids" {
+  description = "Entra object ids of the identities that run Terraform (Storage Blob Data Contributor on the container)."
+  type        = list(string)
+  default     = []
+}
+
+variable "noncurrent_version_retention_days" {
+  description = "Keep earlier state versions this many days."
+  type        = number
+  default     = 365
+}
+
+variable "tags" {
+  description = "Tags on every resource."
+  type        = map(string)
+  default     = {}
+}

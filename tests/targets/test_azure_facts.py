@@ -1,0 +1,167 @@
+"""Cloud facts the azure target relies on, each pinned to the provider schema, doc or issue it comes from."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mlstrata.hcl import parse_file
+from mlstrata.render.tree import module_files, render_tree
+from mlstrata.spec.load import load_spec, load_text
+from mlstrata.targets.azure import catalog as cat
+
+REPO = Path(__file__).resolve().parents[2]
+MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "azure"
+SCHEMA = json.loads((REPO / "tests" / "testdata" / "provider_schemas" / "azurerm.json").read_text())
+EXAMPLE = REPO / "examples" / "azure" / "platform.yaml"
+
+# azapi bodies are not covered by any provider schema. Every ARM type + API version used through azapi
+# must be listed here with the page that documents that exact version as stable (not -preview).
+AZAPI_TYPES = {
+    "Microsoft.MachineLearningServices/registries@2025-06-01":
+        "https://learn.microsoft.com/azure/templates/microsoft.machinelearningservices/2025-06-01/registries",
+    "Microsoft.MachineLearningServices/workspaces@2025-06-01":
+        "https://learn.microsoft.com/azure/templates/microsoft.machinelearningservices/2025-06-01/workspaces",
+}
+
+
+def _flat(text: str) -> str:
+    """HCL with the alignment padding around `=` removed (fmt moves it when neighbours change)."""
+    return re.sub(r"[ ]+=[ ]+", " = ", text)
+
+
+def _azapi_types() -> set[str]:
+    found: set[str] = set()
+    for tf in MODULES.rglob("*.tf"):
+        text = tf.read_text()
+        consts = dict(re.findall(r'^\s+(\w+)\s+=\s+"([^"]+)"', text, re.MULTILINE))
+        for block in parse_file(tf).body.blocks:
+            if block.type == "resource" and block.labels[0].startswith("azapi_"):
+                expr = block.body.attributes["type"].expr_text
+                resolved = expr.strip('"')
+                for name, value in consts.items():
+                    resolved = resolved.replace("${local." + name + "}", value)
+                resolved = consts.get(resolved.removeprefix("local."), resolved)
+                found.add(resolved)
+    return found
+
+
+def test_azapi_resources_use_documented_stable_api_versions() -> None:
+    used = _azapi_types()
+    assert used, "no azapi resource found: the test would prove nothing"
+    assert used <= set(AZAPI_TYPES), f"azapi types without a documented check: {used - set(AZAPI_TYPES)}"
+    for type_version in used:
+        kind, version = type_version.split("@")
+        assert re.fullmatch(r"Microsoft\.[A-Za-z]+/[A-Za-z]+", kind)
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", version), f"{type_version}: preview or malformed API version"
+        assert version in AZAPI_TYPES[type_version]
+
+
+def test_azurerm_has_no_machine_learning_registry_so_azapi_is_needed() -> None:
+    """hashicorp/terraform-provider-azurerm#22565 and #27309: no azurerm_machine_learning_registry (4.55.0)."""
+    assert "azurerm_machine_learning_workspace" in SCHEMA["resource_types"]
+    assert "azurerm_machine_learning_registry" not in SCHEMA["resource_types"]
+    readme = (MODULES / "model_registry" / "README.md").read_text()
+    assert "#22565" in readme and "#27309" in readme and "Why an Azure ML registry through azapi" in readme
+
+
+def test_provider_floor_covers_gpu_driver_and_rbac_authorization_enabled() -> None:
+    """gpu_driver arrived in azurerm 4.40 (Azure/terraform-azurerm-avm-res-containerservice-managedcluster#115);
+    rbac_authorization_enabled in 4.42 (Azure/terraform-azurerm-avm-res-keyvault-vault#329)."""
+    assert "gpu_driver" in SCHEMA["resources"]["azurerm_kubernetes_cluster_node_pool"]["attributes"]
+    assert "rbac_authorization_enabled" in SCHEMA["resources"]["azurerm_key_vault"]["attributes"]
+    for versions in MODULES.glob("*/versions.tf"):
+        text = versions.read_text()
+        if "hashicorp/azurerm" in text:
+            assert '">= 4.42, < 5.0"' in text, versions
+
+
+def test_gpu_driver_is_always_set_explicitly() -> None:
+    """hashicorp/terraform-provider-azurerm#30990: from 4.40 the state of a GPU pool reads gpu_driver = Install;
+    a configuration without it forces the pool's replacement."""
+    main = (MODULES / "gpu_node_pool" / "main.tf").read_text()
+    assert _flat(main).count("gpu_driver = var.gpu_driver") == 2
+    tree = render_tree(load_spec(EXAMPLE))
+    for rel, text in tree.files.items():
+        if rel.startswith("live/") and rel.endswith("base/main.tf"):
+            assert text.count('source = "../../../modules/gpu_node_pool"') == text.count("gpu_driver "), rel
+
+
+def test_spot_pools_declare_aks_spot_taint_and_label() -> None:
+    """hashicorp/terraform-provider-azurerm#25615: without AKS's own spot taint/label declared, every plan churns."""
+    main = _flat((MODULES / "gpu_node_pool" / "main.tf").read_text())
+    assert '"kubernetes.azure.com/scalesetpriority=spot:NoSchedule"' in main
+    assert '"kubernetes.azure.com/scalesetpriority" = "spot"' in main
+    assert 'eviction_policy = local.spot ? "Delete" : null' in main
+
+
+def test_shared_key_free_storage_needs_storage_use_azuread() -> None:
+    """Storage accounts refuse shared keys, so the provider must reach them with Entra ID."""
+    tree = render_tree(load_spec(EXAMPLE))
+    providers = [t for r, t in tree.files.items() if r.endswith("providers.tf") and "azurerm" in t]
+    assert providers and all("storage_use_azuread = true" in _flat(t) for t in providers)
+    assert "shared_access_key_enabled = false" in _flat((MODULES / "storage_account" / "main.tf").read_text())
+
+
+def test_each_environment_is_pinned_to_its_subscription_and_state_is_per_unit() -> None:
+    tree = render_tree(load_spec(EXAMPLE))
+    spec = load_spec(EXAMPLE).platform
+    keys = set()
+    for env, env_spec in spec.environments.items():
+        for layer in ("base", "platform"):
+            providers = _flat(tree.files[f"live/{env}/{layer}/providers.tf"])
+            assert f'subscription_id = "{env_spec.account}"' in providers
+            backend = _flat(tree.files[f"live/{env}/{layer}/backend.tf"])
+            assert "use_azuread_auth = true" in backend and 'backend "azurerm"' in backend
+            key = re.search(r'key\s+= "([^"]+)"', backend)
+            assert key is not None
+            keys.add(key.group(1))
+    assert len(keys) == 2 * len(spec.environments)
+    # cross-subscription state: the backend needs no resource group or subscription lookup (data plane only)
+    assert "resource_group_name" not in tree.files["live/prod/platform/backend.tf"]
+
+
+def test_protected_environment_gets_a_private_cluster_and_private_key_vault() -> None:
+    tree = render_tree(load_spec(EXAMPLE))
+    prod = _flat(tree.files["live/prod/base/main.tf"])
+    dev = _flat(tree.files["live/dev/base/main.tf"])
+    assert "private_cluster = true" in prod and "private_cluster = false" in dev
+    assert "public_network_access_enabled = false" in prod
+
+
+@pytest.mark.parametrize("size", sorted(cat.GPU_SIZES))
+def test_every_catalog_size_has_gpus_and_a_price_series(size: str) -> None:
+    info = cat.GPU_SIZES[size]
+    assert info.gpus >= 1
+    assert info.mig == info.gpu_model.startswith(("A100", "H100", "H200"))
+
+
+def test_generated_names_fit_azure_limits() -> None:
+    long = "a-very-long-platform-name-for-tests"
+    assert cat.STORAGE_ACCOUNT.match(cat.storage_account_name(long, "production", "checkpoints", "x"))
+    kv = cat.key_vault_name(long, "production", "x")
+    assert 3 <= len(kv) <= 24 and re.fullmatch(r"[a-z][a-z0-9-]+[a-z0-9]", kv)
+    assert 5 <= len(cat.container_registry_name(long, "production", "x")) <= 50
+    assert cat.node_pool_name("gpu-a100-training") == "gpua100train"
+    assert len(cat.rotation_name("gpua100train")) <= 12
+
+
+def test_pool_names_that_collide_as_aks_names_are_refused() -> None:
+    from mlstrata.diagnostics import DiagnosticsError
+
+    text = EXAMPLE.read_text().replace("  training:\n", "  serving-training-one:\n").replace(
+        "  serving:\n", "  serving-training-two:\n")
+    with pytest.raises(DiagnosticsError) as info:
+        load_text(text)
+    (diag,) = [d for d in info.value.diagnostics if d.code == "azure.pool_name"]
+    assert "both become AKS pool `servingtrain`" in diag.summary and diag.hint
+
+
+def test_modules_package_ships_every_azure_module() -> None:
+    names = {rel.split("/")[1] for rel in module_files("azure")}
+    assert {"network", "aks_cluster", "gpu_node_pool", "key_vault", "storage_account", "model_registry",
+            "metadata_store", "pipeline_queue", "pipeline_deps", "observability", "gpu_addons",
+            "state_backend"} == names
