@@ -41,6 +41,7 @@ class SpecFacts:
 
     path: str
     envs: Mapping[str, EnvFacts]
+    state_backend: str | None = None  # state.backend: the backend the spec declares for every root
 
 
 @dataclass(frozen=True)

@@ -313,7 +313,8 @@ class DesiredIgnored(ModuleRule):
         "cluster autoscaler: Terraform stops enforcing it. That is right when platform.yaml declares\n"
         "`scaling.desired: autoscaler` for the pool, and silent drift when it declares a number.\n"
         "With a spec: error when the pool declares a number; warning when the pool is not in the spec.\n"
-        "Without a spec: info, since nothing declares who owns the count.",
+        "Without a spec (code mlstrata did not write): info, worded in Terraform's terms, since nothing\n"
+        "declares who owns the count.",
         "Declare `desired: autoscaler` for the pool in platform.yaml, or remove desired_size from "
         "ignore_changes.",
     )
@@ -325,12 +326,15 @@ class DesiredIgnored(ModuleRule):
                 continue
             where = item.at(attr)
             if ctx.spec is None:
+                # Code mlstrata did not write: speak Terraform and Kubernetes, not platform.yaml.
                 yield self.info.finding(
                     where,
-                    "desired_size is ignored; no platform.yaml declares "
-                    "that the autoscaler owns the node count",
+                    "desired_size is in ignore_changes, so Terraform never sets this node group's size; "
+                    "something else (a cluster autoscaler, Karpenter) must own it",
                     path=item.address,
                     severity=Severity.INFO,
+                    hint="Run a cluster autoscaler for this node group, or remove desired_size from "
+                    "ignore_changes so Terraform keeps the count it declares.",
                 )
                 continue
             got = ctx.resolve(item, item.attr("node_group_name"))

@@ -42,6 +42,21 @@ ML_ROLE = re.compile(
     re.IGNORECASE,
 )
 READ_ONLY = re.compile(r"^[a-z0-9-]+:(Describe|List|Get|BatchGet|Head|Search|Lookup)", re.IGNORECASE)
+# Write actions that have no resource type in the IAM Service Authorization Reference, so "*" is the only
+# Resource they accept (docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html,
+# list_awsx-ray.html): scoping them is impossible, so "*" is not a finding.
+ONLY_STAR_RESOURCE = frozenset(
+    a.lower()
+    for a in (
+        "cloudwatch:PutMetricData",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "ecr:GetAuthorizationToken",
+        "sts:GetCallerIdentity",
+    )
+)
+# Condition keys that scope a statement to tagged resources (what the cluster autoscaler's policy does).
+SCOPING_CONDITION = re.compile(r"^[a-z0-9-]+:(ResourceTag|RequestTag)/", re.IGNORECASE)
 
 
 @dataclass
@@ -160,8 +175,10 @@ class WildcardResource(ModuleRule):
         "Write permissions are scoped to resources",
         'An identity policy that allows write actions on `Resource: "*"` reaches every bucket, queue and\n'
         "model in the account. Error when the policy is attached to a pipeline/serving/training role;\n"
-        "warning otherwise. Read-only actions (Describe*, List*, Get*) and resource policies (statements\n"
-        'with principals, KMS key policies, where "*" means the resource itself) are not reported.',
+        "warning otherwise. Not reported: read-only actions (Describe*, List*, Get*), actions that accept\n"
+        'no other resource (cloudwatch:PutMetricData, xray:PutTraceSegments), statements scoped by a\n'
+        "resource-tag condition (aws:ResourceTag/..., as the cluster autoscaler's policy is), and resource\n"
+        'policies (statements with principals, KMS key policies, where "*" means the resource itself).',
         "Name the ARNs the actions apply to (bucket ARN and bucket ARN/*, queue ARN, ...).",
     )
 
@@ -176,7 +193,13 @@ class WildcardResource(ModuleRule):
                 actions = st.actions or []
                 if not actions or not all(isinstance(a, str) for a in actions):
                     continue
-                writes = [a for a in actions if isinstance(a, str) and not READ_ONLY.match(a)]
+                if any(isinstance(var, str) and SCOPING_CONDITION.match(var) for _, var, _ in st.conditions):
+                    continue
+                writes = [
+                    a
+                    for a in actions
+                    if isinstance(a, str) and not READ_ONLY.match(a) and a.lower() not in ONLY_STAR_RESOURCE
+                ]
                 if not writes or "*" in writes:
                     continue  # "*" itself is MLS015
                 yield self.info.finding(

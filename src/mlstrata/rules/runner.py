@@ -196,6 +196,7 @@ def spec_facts(loaded: LoadedSpec) -> SpecFacts:
             )
             for name, env in envs.items()
         },
+        state_backend=loaded.platform.state.backend,
     )
 
 

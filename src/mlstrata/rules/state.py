@@ -108,7 +108,8 @@ class RemoteBackend(ModuleRule):
         "Without a `backend` block Terraform writes state to terraform.tfstate on whichever machine ran\n"
         "apply: no sharing, no locking, secrets on a laptop. Error for live roots (under live/, envs/,\n"
         'environments/), warning for other roots. An explicit `backend "local" {}` is a stated choice\n'
-        "(e.g. the root that creates the state bucket): warning in a live root, info elsewhere.",
+        "(e.g. the root that creates the state bucket): warning in a live root, info elsewhere, and info\n"
+        "when the spec declares `state.backend: local` (the local target's one-machine platform).",
         'Add terraform { backend "s3" { bucket = ..., key = ..., use_lockfile = true } } (or gcs/azurerm).',
     )
 
@@ -126,10 +127,16 @@ class RemoteBackend(ModuleRule):
             return
         item, block = found
         if block.type == "backend" and block.labels == ["local"]:
+            declared = ctx.spec is not None and ctx.spec.state_backend == "local"
             yield self.info.finding(
                 item.at(block),
-                f"root module {ctx.module.name}/ keeps state in a local backend",
-                severity=Severity.WARNING if live else Severity.INFO,
+                f"root module {ctx.module.name}/ keeps state in a local backend"
+                + (f" (state.backend: local in {ctx.spec.path})" if declared and ctx.spec else ""),
+                severity=Severity.WARNING if live and not declared else Severity.INFO,
+                hint="The spec declares it; to share the platform with a team, set state.backend to pg "
+                "(or s3, gcs, azurerm) in the spec and render again."
+                if declared
+                else "",
             )
 
 
