@@ -14,6 +14,7 @@ from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.base import UnitFiles
+from mlstrata.targets.aws.instance_types import check_pool_types
 
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 6.0, < 7.0"}
 HELM_PROVIDER = {"source": "hashicorp/helm", "version": ">= 3.0, < 4.0"}
@@ -74,7 +75,7 @@ class AwsTarget:
         return out
 
     def _check_pools(self, platform: Platform, source: Source) -> list[Diagnostic]:
-        out: list[Diagnostic] = []
+        out = check_pool_types(platform, source, "aws.instance_type")
         for name, pool in platform.gpu_pools.items():
             shapes: list[tuple[KeyPath, dict[str, object]]] = [(("gpu_pools", name), pool.model_dump())]
             for env, override in pool.overrides.items():
@@ -84,18 +85,9 @@ class AwsTarget:
                 types = shape.get("instance_types")
                 archs: set[str] = set()
                 if isinstance(types, list):
-                    for i, itype in enumerate(types):
+                    for itype in types:
                         arch = cat.gpu_architecture(str(itype))
-                        if arch is None:
-                            family = cat.family_of(str(itype)) or str(itype)
-                            close = did_you_mean(family, cat.GPU_FAMILIES)
-                            out.append(diagnostics_at(
-                                source, (*base, "instance_types", i),
-                                f"`{itype}` is not an NVIDIA GPU instance type",
-                                ((close + " ") if close else "")
-                                + "GPU families: " + ", ".join(sorted(cat.GPU_FAMILIES)) + ".",
-                                code="aws.instance_type"))
-                        else:
+                        if arch is not None:
                             archs.add(arch)
                 if isinstance(image, str):
                     if image in cat.DEPRECATED_IMAGES:

@@ -18,8 +18,8 @@ from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
-from mlstrata.targets.aws.catalog import GPU_FAMILIES, gpu_architecture
 from mlstrata.targets.base import UnitFiles
+from mlstrata.targets.aws.instance_types import check_pool_types
 
 PROVIDER_SOURCE = "local.mlstrata.dev/mlstrata/mlstrata"
 PROVIDER_VERSION = "0.1.0"
@@ -46,21 +46,9 @@ class LocalTarget:
     }
 
     def check(self, platform: Platform, source: Source) -> list[Diagnostic]:
-        out: list[Diagnostic] = []
+        # On the local target, instance_types name the cloud GPU type a pool stands in for (cost, parity).
+        out = check_pool_types(platform, source, "local.instance_type")
         for name, pool in platform.gpu_pools.items():
-            shapes: list[tuple[KeyPath, object]] = [(("gpu_pools", name), pool.instance_types)]
-            for env, override in pool.overrides.items():
-                shapes.append((("gpu_pools", name, "overrides", env), override.get("instance_types")))
-            for base, types in shapes:
-                if not isinstance(types, list):
-                    continue
-                for i, itype in enumerate(types):
-                    if gpu_architecture(str(itype)) is None:
-                        out.append(diagnostics_at(
-                            source, (*base, "instance_types", i), f"`{itype}` is not an NVIDIA GPU instance type",
-                            "On the local target, instance_types name the cloud GPU type a pool stands in for "
-                            "(for cost and parity): " + ", ".join(sorted(GPU_FAMILIES)) + ".",
-                            code="local.instance_type"))
             for base, capacity in [(("gpu_pools", name, "capacity"), pool.capacity)]:
                 if capacity == "capacity_block":
                     out.append(diagnostics_at(source, base, "capacity blocks do not exist on the local target",
