@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from test_rule_fixtures import marked
 
-from mlstrata.analysis.check import run_check
+from mlstrata.rules.runner import run_check
 
 NEAR_MISSES = Path(__file__).resolve().parents[1] / "testdata" / "near-misses"
 SECRET_AND_IAM_RULES = ("MLS015", "MLS016", "MLS017", "MLS018", "MLS019")

@@ -13,8 +13,8 @@ from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
 from mlstrata.targets.aws import catalog as cat
-from mlstrata.targets.base import UnitFiles
 from mlstrata.targets.aws.instance_types import check_pool_types
+from mlstrata.targets.base import UnitFiles
 
 AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 6.0, < 7.0"}
 HELM_PROVIDER = {"source": "hashicorp/helm", "version": ">= 3.0, < 4.0"}

@@ -18,8 +18,8 @@ from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
-from mlstrata.targets.base import UnitFiles
 from mlstrata.targets.aws.instance_types import check_pool_types
+from mlstrata.targets.base import UnitFiles
 
 PROVIDER_SOURCE = "local.mlstrata.dev/mlstrata/mlstrata"
 PROVIDER_VERSION = "0.1.0"
