@@ -43,14 +43,16 @@ resource "aws_s3_bucket_versioning" "this" {
 
 # The bucket key cuts KMS requests (and their cost) for many small objects.
 # https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
+# kms_key_arn = null: SSE-S3, the S3-managed key, which (unlike the AWS managed aws/s3 KMS key) also
+# works for readers in other accounts. https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html
 resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 
   rule {
-    bucket_key_enabled = true
+    bucket_key_enabled = var.kms_key_arn != null
 
     apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
+      sse_algorithm     = var.kms_key_arn != null ? "aws:kms" : "AES256"
       kms_master_key_id = var.kms_key_arn
     }
   }
@@ -131,13 +133,13 @@ data "aws_iam_policy_document" "this" {
       condition {
         test     = "StringNotEqualsIfExists"
         variable = "s3:x-amz-server-side-encryption"
-        values   = ["aws:kms"]
+        values   = [var.kms_key_arn != null ? "aws:kms" : "AES256"]
       }
     }
   }
 
   dynamic "statement" {
-    for_each = var.deny_other_encryption ? [1] : []
+    for_each = var.deny_other_encryption && var.kms_key_arn != null ? [1] : []
 
     content {
       sid       = "DenyOtherKmsKey"
@@ -184,6 +186,30 @@ data "aws_iam_policy_document" "this" {
       principals {
         type        = "AWS"
         identifiers = var.writer_principal_arns
+      }
+    }
+  }
+
+  # A promoted model version must not be overwritten or deleted by anyone but this stage's writers: an
+  # Allow alone does not stop principals whose own IAM policies allow s3:PutObject on every bucket.
+  dynamic "statement" {
+    for_each = var.only_writers_write ? [1] : []
+
+    content {
+      sid       = "DenyWritesByOthers"
+      effect    = "Deny"
+      actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"]
+      resources = ["${aws_s3_bucket.this.arn}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotEquals"
+        variable = "aws:PrincipalArn"
+        values   = length(var.writer_principal_arns) > 0 ? var.writer_principal_arns : ["arn:aws:iam::000000000000:role/none"]
       }
     }
   }

@@ -9,11 +9,12 @@ variable "name" {
 }
 
 variable "kms_key_arn" {
-  description = "ARN of the KMS key for default SSE-KMS encryption (a key ARN, not an alias: the bucket policy compares it with the request's key ID)."
+  description = "ARN of the KMS key for default SSE-KMS encryption (a key ARN, not an alias: the bucket policy compares it with the request's key ID); null for SSE-S3."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", var.kms_key_arn))
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/", coalesce(var.kms_key_arn, "-")))
     error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
   }
 }
@@ -78,6 +79,12 @@ variable "deny_other_encryption" {
   description = "Deny uploads that explicitly ask for another encryption type or another KMS key than kms_key_arn."
   type        = bool
   default     = true
+}
+
+variable "only_writers_write" {
+  description = "Deny PutObject/DeleteObject to every principal not in writer_principal_arns (e.g. a model registry stage only its promoters may write)."
+  type        = bool
+  default     = false
 }
 
 variable "protect" {

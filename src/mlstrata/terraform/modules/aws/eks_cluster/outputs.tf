@@ -32,3 +32,21 @@ output "oidc_issuer" {
   description = "OIDC issuer host and path without \"https://\", as used in IRSA trust-policy condition keys."
   value       = replace(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")
 }
+
+output "cluster_version" {
+  description = "Kubernetes version of the control plane; node groups take it so they follow upgrades."
+  value       = aws_eks_cluster.this.version
+
+  # Node groups read this, so none is created before the CNI and the Pod Identity agent are set up.
+  depends_on = [aws_eks_addon.before_nodes]
+}
+
+output "system_node_group_name" {
+  description = "Name of the untainted system node group."
+  value       = aws_eks_node_group.system.node_group_name
+}
+
+output "cluster_autoscaler_role_arn" {
+  description = "IAM role of cluster-autoscaler (EKS Pod Identity), or null."
+  value       = one(aws_iam_role.cluster_autoscaler[*].arn)
+}

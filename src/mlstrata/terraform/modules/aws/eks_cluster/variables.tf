@@ -117,3 +117,64 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "api_access_cidrs" {
+  description = "CIDR blocks admitted to the private API endpoint on 443 (the VPC, CI runner networks); the cluster security group admits only itself otherwise."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.api_access_cidrs : can(cidrhost(c, 0)) && c != "0.0.0.0/0"])
+    error_message = "api_access_cidrs must be valid CIDR blocks other than 0.0.0.0/0."
+  }
+}
+
+variable "system_instance_types" {
+  description = "Instance types of the untainted system node group (CoreDNS, add-on controllers, autoscaler, monitoring)."
+  type        = list(string)
+  default     = ["m7i.large", "m6i.large"]
+
+  validation {
+    condition     = length(var.system_instance_types) > 0
+    error_message = "system_instance_types must not be empty."
+  }
+}
+
+variable "system_ami_type" {
+  description = "AMI type of the system node group (AL2023_x86_64_STANDARD, AL2023_ARM_64_STANDARD, BOTTLEROCKET_x86_64, BOTTLEROCKET_ARM_64)."
+  type        = string
+  default     = "AL2023_x86_64_STANDARD"
+
+  validation {
+    condition     = contains(["AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64"], var.system_ami_type)
+    error_message = "system_ami_type must be AL2023_x86_64_STANDARD, AL2023_ARM_64_STANDARD, BOTTLEROCKET_x86_64 or BOTTLEROCKET_ARM_64."
+  }
+}
+
+variable "system_min_size" {
+  description = "Minimum (and initial) size of the system node group; 2 keeps CoreDNS's two replicas on different nodes."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.system_min_size >= 1 && floor(var.system_min_size) == var.system_min_size
+    error_message = "system_min_size must be a whole number >= 1: something must run CoreDNS."
+  }
+}
+
+variable "system_max_size" {
+  description = "Maximum size of the system node group."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.system_max_size >= var.system_min_size
+    error_message = "system_max_size must be >= system_min_size."
+  }
+}
+
+variable "cluster_autoscaler" {
+  description = "Create the IAM role and EKS Pod Identity association for cluster-autoscaler (kube-system/cluster-autoscaler)."
+  type        = bool
+  default     = true
+}

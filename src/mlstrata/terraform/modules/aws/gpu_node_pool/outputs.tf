@@ -1,11 +1,11 @@
 output "node_group_name" {
   description = "Name of the EKS managed node group."
-  value       = one(concat(aws_eks_node_group.this[*].node_group_name, aws_eks_node_group.autoscaled[*].node_group_name))
+  value       = aws_eks_node_group.this.node_group_name
 }
 
 output "node_group_arn" {
   description = "ARN of the EKS managed node group."
-  value       = one(concat(aws_eks_node_group.this[*].arn, aws_eks_node_group.autoscaled[*].arn))
+  value       = aws_eks_node_group.this.arn
 }
 
 output "node_role_arn" {

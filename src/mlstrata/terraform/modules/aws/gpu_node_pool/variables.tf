@@ -100,7 +100,7 @@ variable "max_size" {
 }
 
 variable "desired_size" {
-  description = "Number of nodes Terraform asks for; with desired_size_owner = \"autoscaler\" only the initial size."
+  description = "Number of nodes Terraform asks for; with desired_size_owner = \"autoscaler\" only the size at creation (afterwards the current size is read back)."
   type        = number
 
   validation {
@@ -176,4 +176,54 @@ variable "tags" {
   description = "Tags applied to every resource and, through the launch template, to instances, volumes and network interfaces."
   type        = map(string)
   default     = {}
+}
+
+variable "kubernetes_version" {
+  description = "Kubernetes minor version of the nodes; pass the cluster's (eks_cluster output cluster_version) so nodes follow control-plane upgrades."
+  type        = string
+
+  validation {
+    condition     = can(regex("^1\\.[0-9]{2}$", var.kubernetes_version))
+    error_message = "kubernetes_version must be a minor version such as \"1.33\"."
+  }
+}
+
+variable "efa" {
+  description = "Attach an Elastic Fabric Adapter and place the nodes in a cluster placement group (p4d/p5 multi-node training)."
+  type        = bool
+  default     = false
+}
+
+variable "vpc_id" {
+  description = "VPC of the nodes; needed for the EFA security group when efa is true."
+  type        = string
+  default     = null
+}
+
+variable "cluster_security_group_id" {
+  description = "The cluster security group (eks_cluster output cluster_security_group_id); needed when efa is true because EKS does not add it to launch-template network interfaces."
+  type        = string
+  default     = null
+}
+
+variable "capacity_block_start" {
+  description = "Start of the capacity block reservation (RFC 3339, UTC), e.g. \"2026-12-01T11:30:00Z\"; the node group scales to max_size then."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.capacity_block_start == null || can(formatdate("YYYY", var.capacity_block_start))
+    error_message = "capacity_block_start must be an RFC 3339 timestamp such as \"2026-12-01T11:30:00Z\"."
+  }
+}
+
+variable "capacity_block_end" {
+  description = "End of the capacity block reservation (RFC 3339, UTC); the node group scales to 0 an hour before."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.capacity_block_end == null || can(formatdate("YYYY", var.capacity_block_end))
+    error_message = "capacity_block_end must be an RFC 3339 timestamp such as \"2026-12-03T11:30:00Z\"."
+  }
 }

@@ -2,8 +2,30 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
+data "aws_region" "current" {}
+
+# EC2 Auto Scaling launches instances with encrypted EBS volumes as its service-linked role; a key
+# policy that does not admit it fails every launch ("Client.InternalError: Client error on launch",
+# terraform-aws-modules/terraform-aws-eks#1023, #1619).
+# https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+# KMS rejects a policy naming a role that does not exist yet, and a new account has no such role until
+# its first Auto Scaling group: look it up and create it when missing.
+data "aws_iam_roles" "autoscaling" {
+  count = var.allow_ebs_autoscaling ? 1 : 0
+
+  path_prefix = "/aws-service-role/autoscaling.amazonaws.com/"
+  name_regex  = "^AWSServiceRoleForAutoScaling$"
+}
+
+resource "aws_iam_service_linked_role" "autoscaling" {
+  count = var.allow_ebs_autoscaling && length(flatten(data.aws_iam_roles.autoscaling[*].names)) == 0 ? 1 : 0
+
+  aws_service_name = "autoscaling.amazonaws.com"
+}
+
 locals {
   account_root_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
+  autoscaling_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 
   # Data-plane actions a user of the key needs for envelope encryption, and nothing that manages the key.
   usage_actions = [
@@ -61,6 +83,82 @@ data "aws_iam_policy_document" "key_policy" {
     }
   }
 
+  dynamic "statement" {
+    for_each = var.allow_ebs_autoscaling ? [1] : []
+
+    content {
+      sid       = "AutoScalingUsesKeyForEbs"
+      actions   = local.usage_actions
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = [local.autoscaling_role_arn]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.allow_ebs_autoscaling ? [1] : []
+
+    content {
+      sid       = "AutoScalingGrantsForEbs"
+      actions   = ["kms:CreateGrant"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = [local.autoscaling_role_arn]
+      }
+
+      condition {
+        test     = "Bool"
+        variable = "kms:GrantIsForAWSResource"
+        values   = ["true"]
+      }
+    }
+  }
+
+  # CloudWatch Logs may use the key only for log groups of this account and region.
+  # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+  dynamic "statement" {
+    for_each = var.allow_cloudwatch_logs ? [1] : []
+
+    content {
+      sid       = "CloudWatchLogsUseKey"
+      actions   = local.usage_actions
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "kms:EncryptionContext:aws:logs:arn"
+        values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:*"]
+      }
+    }
+  }
+
+  # Readers in other accounts (model serving, the next stage's promoters) decrypt, nothing more; their
+  # own account must allow it too. https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+  dynamic "statement" {
+    for_each = length(var.decrypt_principal_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "ReadersDecrypt"
+      actions   = ["kms:Decrypt", "kms:DescribeKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = var.decrypt_principal_arns
+      }
+    }
+  }
+
   # Services such as EC2 Auto Scaling (encrypted EBS volumes) and RDS act through grants; only grants
   # for AWS resources are allowed. https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
   dynamic "statement" {
@@ -110,6 +208,8 @@ resource "aws_kms_key" "this" {
   enable_key_rotation     = true
   policy                  = data.aws_iam_policy_document.key_policy.json
   tags                    = var.tags
+
+  depends_on = [aws_iam_service_linked_role.autoscaling]
 }
 
 resource "aws_kms_alias" "this" {

@@ -61,3 +61,26 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "allow_ebs_autoscaling" {
+  description = "Let the EC2 Auto Scaling service-linked role use the key for EBS volumes (launch templates with encrypted volumes, EKS node groups); creates that role when the account has none."
+  type        = bool
+  default     = false
+}
+
+variable "allow_cloudwatch_logs" {
+  description = "Let CloudWatch Logs of this region use the key, only for log groups of this account (encryption-context condition)."
+  type        = bool
+  default     = false
+}
+
+variable "decrypt_principal_arns" {
+  description = "IAM role/user ARNs, possibly in other accounts, that may decrypt with the key (readers of encrypted artifacts)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.decrypt_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/", a))])
+    error_message = "decrypt_principal_arns must be IAM role or user ARNs."
+  }
+}

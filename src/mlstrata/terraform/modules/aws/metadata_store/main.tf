@@ -115,6 +115,16 @@ resource "aws_iam_role_policy_attachment" "this" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 }
 
+# A fixed final_snapshot_identifier makes the second destroy of a re-created database fail (the
+# snapshot name exists). The suffix is the creation time, kept for the instance's life.
+resource "terraform_data" "final_snapshot_suffix" {
+  input = formatdate("YYYYMMDDhhmmss", plantimestamp())
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 resource "aws_db_instance" "this" {
   identifier     = var.name
   engine         = "postgres"
@@ -152,7 +162,7 @@ resource "aws_db_instance" "this" {
   # RDS deletion protection is enforced by the API, and a protected database leaves a final snapshot.
   deletion_protection       = var.protect
   skip_final_snapshot       = !var.protect
-  final_snapshot_identifier = var.protect ? "${var.name}-final" : null
+  final_snapshot_identifier = var.protect ? "${var.name}-final-${terraform_data.final_snapshot_suffix.output}" : null
 
   auto_minor_version_upgrade  = true
   allow_major_version_upgrade = false

@@ -2,8 +2,32 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
+data "aws_region" "current" {}
+
+# Zone names are per account (us-east-1a is a different building in each account) and some zones are
+# closed to most accounts (ap-northeast-1b) or to EKS: pick available zones, by zone ID, at plan time.
+# https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html
+data "aws_availability_zones" "available" {
+  state = "available"
+
+  # Opt-in Local/Wavelength zones are not regular AZs.
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+
+  # EKS rejects control-plane subnets in these zone IDs with UnsupportedAvailabilityZoneException.
+  # https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html
+  exclude_zone_ids = var.exclude_zone_ids
+}
+
 locals {
-  az_index = { for i, az in var.azs : az => i }
+  zone_id_to_name = zipmap(data.aws_availability_zones.available.zone_ids, data.aws_availability_zones.available.names)
+  # Pinned zone IDs (e.g. a capacity block's zone) first, then the region's other zones in order.
+  candidates = distinct(concat(var.include_zone_ids, data.aws_availability_zones.available.zone_ids))
+  zone_ids   = slice(local.candidates, 0, min(var.az_count, length(local.candidates)))
+  azs      = [for id in local.zone_ids : local.zone_id_to_name[id]]
+  az_index = { for i, az in local.azs : az => i }
 
   # Private subnets take the first /3 blocks of the VPC (8192 addresses each in a /16) because EKS pods
   # get VPC addresses (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html); public subnets
@@ -11,7 +35,7 @@ locals {
   private_cidrs = { for az, i in local.az_index : az => cidrsubnet(var.cidr, 3, i) }
   public_cidrs  = { for az, i in local.az_index : az => cidrsubnet(cidrsubnet(var.cidr, 3, 7), 3, i) }
 
-  nat_azs = var.single_nat_gateway ? slice(var.azs, 0, 1) : var.azs
+  nat_azs = var.single_nat_gateway ? slice(local.azs, 0, 1) : local.azs
 }
 
 resource "aws_vpc" "this" {
@@ -19,6 +43,18 @@ resource "aws_vpc" "this" {
   enable_dns_support   = true
   enable_dns_hostnames = true
   tags                 = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    # e.g. us-west-1 offers most accounts two zones; EKS needs two.
+    precondition {
+      condition     = length(local.azs) >= 2
+      error_message = "The region offers fewer than two usable availability zones to this account."
+    }
+    precondition {
+      condition     = alltrue([for z in var.include_zone_ids : contains(data.aws_availability_zones.available.zone_ids, z)])
+      error_message = "A zone ID in include_zone_ids is not available in this region for this account (or is excluded)."
+    }
+  }
 }
 
 # Adopting the default security group removes all its rules, so nothing can use it by accident.
@@ -112,7 +148,7 @@ resource "aws_route" "private_nat" {
 
   route_table_id         = aws_route_table.private[each.key].id
   destination_cidr_block = "0.0.0.0/0"
-  nat_gateway_id         = aws_nat_gateway.this[var.single_nat_gateway ? var.azs[0] : each.key].id
+  nat_gateway_id         = aws_nat_gateway.this[var.single_nat_gateway ? local.azs[0] : each.key].id
 }
 
 resource "aws_route_table_association" "private" {
@@ -120,6 +156,16 @@ resource "aws_route_table_association" "private" {
 
   subnet_id      = aws_subnet.private[each.key].id
   route_table_id = aws_route_table.private[each.key].id
+}
+
+# Dataset and checkpoint traffic to S3 stays on the AWS network instead of being billed per GB through
+# the NAT gateways. https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${data.aws_region.current.region}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = [for az in local.azs : aws_route_table.private[az].id]
+  tags              = merge(var.tags, { Name = "${var.name}-s3" })
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -179,10 +225,12 @@ resource "aws_iam_role_policy" "this" {
 
 resource "aws_flow_log" "this" {
   vpc_id                   = aws_vpc.this.id
-  traffic_type             = "ALL"
+  # REJECT and 10-minute aggregation by default: what security review needs, at a fraction of the
+  # ingestion cost of every accepted packet every minute. https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html
+  traffic_type             = var.flow_log_traffic_type
   log_destination_type     = "cloud-watch-logs"
   log_destination          = aws_cloudwatch_log_group.this.arn
   iam_role_arn             = aws_iam_role.this.arn
-  max_aggregation_interval = 60
+  max_aggregation_interval = var.flow_log_aggregation_seconds
   tags                     = merge(var.tags, { Name = var.name })
 }

@@ -18,14 +18,32 @@ variable "cidr" {
   }
 }
 
-variable "azs" {
-  description = "Availability zones to spread subnets over (2 to 6), e.g. [\"eu-west-1a\", \"eu-west-1b\", \"eu-west-1c\"]."
-  type        = list(string)
+variable "az_count" {
+  description = "Number of availability zones to spread subnets over (2 to 6); chosen from the region's available zones."
+  type        = number
+  default     = 3
 
   validation {
-    condition     = length(var.azs) >= 2 && length(var.azs) <= 6 && length(distinct(var.azs)) == length(var.azs)
-    error_message = "azs must hold 2 to 6 distinct availability zones (EKS needs subnets in at least two)."
+    condition     = var.az_count >= 2 && var.az_count <= 6
+    error_message = "az_count must be 2 to 6 (EKS needs subnets in at least two zones)."
   }
+}
+
+variable "include_zone_ids" {
+  description = "Zone IDs (e.g. \"use1-az4\") that must be among the chosen zones, such as a capacity block's zone."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for z in var.include_zone_ids : can(regex("^[a-z]+[0-9]+-az[0-9]+$", z))])
+    error_message = "include_zone_ids must be zone IDs such as use1-az4 (zone names differ between accounts)."
+  }
+}
+
+variable "exclude_zone_ids" {
+  description = "Zone IDs never used. Default: the zones where EKS cannot place a control plane (us-east-1 use1-az3, us-west-1 usw1-az2, ca-central-1 cac1-az3)."
+  type        = list(string)
+  default     = ["use1-az3", "usw1-az2", "cac1-az3"]
 }
 
 variable "single_nat_gateway" {
@@ -52,6 +70,28 @@ variable "flow_log_retention_days" {
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_log_retention_days)
     error_message = "flow_log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+variable "flow_log_traffic_type" {
+  description = "Traffic the VPC flow log records: REJECT (default), ACCEPT or ALL."
+  type        = string
+  default     = "REJECT"
+
+  validation {
+    condition     = contains(["ACCEPT", "REJECT", "ALL"], var.flow_log_traffic_type)
+    error_message = "flow_log_traffic_type must be ACCEPT, REJECT or ALL."
+  }
+}
+
+variable "flow_log_aggregation_seconds" {
+  description = "Flow log aggregation interval: 60 or 600 seconds."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = contains([60, 600], var.flow_log_aggregation_seconds)
+    error_message = "flow_log_aggregation_seconds must be 60 or 600."
   }
 }
 

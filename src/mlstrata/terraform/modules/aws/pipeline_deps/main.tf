@@ -1,10 +1,15 @@
+data "aws_caller_identity" "current" {}
+
 locals {
   model_package_arns = [
     for arn in var.model_package_group_arns : "${replace(arn, ":model-package-group/", ":model-package/")}/*"
   ]
 
+  all_bucket_arns = concat(var.artifact_bucket_arns, var.read_only_bucket_arns)
+
   has_permissions = length(concat(
     var.artifact_bucket_arns,
+    var.read_only_bucket_arns,
     var.queue_arns,
     var.secret_arns,
     var.model_package_group_arns,
@@ -14,7 +19,28 @@ locals {
 
 # IRSA trust: only the one service account, and only for STS tokens.
 # https://docs.aws.amazon.com/eks/latest/userguide/associate-service-account-role.html
+# With sagemaker_execution, SageMaker Pipelines / training jobs of this account may assume it too.
+# https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html
 data "aws_iam_policy_document" "assume" {
+  dynamic "statement" {
+    for_each = var.sagemaker_execution ? [1] : []
+
+    content {
+      actions = ["sts:AssumeRole"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["sagemaker.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [data.aws_caller_identity.current.account_id]
+      }
+    }
+  }
+
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
@@ -49,12 +75,23 @@ resource "aws_iam_role" "this" {
 # be invalid, so empty lists produce no statement.
 data "aws_iam_policy_document" "this" {
   dynamic "statement" {
-    for_each = length(var.artifact_bucket_arns) > 0 ? [1] : []
+    for_each = length(local.all_bucket_arns) > 0 ? [1] : []
 
     content {
       sid       = "ArtifactBuckets"
       actions   = ["s3:GetBucketLocation", "s3:ListBucket"]
-      resources = var.artifact_bucket_arns
+      resources = local.all_bucket_arns
+    }
+  }
+
+  # e.g. the model registry of a stage the runner does not promote into: read, never overwrite.
+  dynamic "statement" {
+    for_each = length(var.read_only_bucket_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "ReadOnlyObjects"
+      actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+      resources = [for arn in var.read_only_bucket_arns : "${arn}/*"]
     }
   }
 

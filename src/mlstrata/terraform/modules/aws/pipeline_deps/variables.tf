@@ -59,6 +59,23 @@ variable "artifact_bucket_arns" {
   }
 }
 
+variable "read_only_bucket_arns" {
+  description = "ARNs of S3 buckets the runner may only read objects from (e.g. a model registry stage it does not promote into)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.read_only_bucket_arns : can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9.-]+$", a))])
+    error_message = "read_only_bucket_arns must be S3 bucket ARNs (arn:aws:s3:::<bucket>), without a key path."
+  }
+}
+
+variable "sagemaker_execution" {
+  description = "Let SageMaker (pipelines, training and processing jobs of this account) assume the role as its execution role."
+  type        = bool
+  default     = false
+}
+
 variable "queue_arns" {
   description = "ARNs of SQS queues the runner sends to and receives from."
   type        = list(string)

@@ -1,5 +1,9 @@
 data "aws_caller_identity" "current" {}
 
+locals {
+  access = { for i, a in var.state_access : i => merge(a, { account = split(":", a.principal_arn)[4] }) }
+}
+
 data "aws_partition" "current" {}
 
 data "aws_iam_policy_document" "key_policy" {
@@ -14,6 +18,30 @@ data "aws_iam_policy_document" "key_policy" {
     principals {
       type        = "AWS"
       identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  # Each environment's deploy role, in its own account, encrypts and decrypts its state objects. The
+  # principal is the account (always a valid principal, even before the role exists) narrowed to the
+  # role by aws:PrincipalArn. https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+  dynamic "statement" {
+    for_each = local.access
+
+    content {
+      sid       = "DeployRole${statement.key}UsesKey"
+      actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = [statement.value.principal_arn]
+      }
     }
   }
 
@@ -144,6 +172,76 @@ data "aws_iam_policy_document" "bucket" {
       test     = "Bool"
       variable = "aws:SecureTransport"
       values   = ["false"]
+    }
+  }
+
+  # Every environment's deploy role reads and writes only its own environment's state and lock files
+  # (<prefix>/<env>/...), whatever account it is in. S3 native locking writes <key>.tflock next to the
+  # state. https://developer.hashicorp.com/terraform/language/backend/s3#s3-bucket-permissions
+  dynamic "statement" {
+    for_each = local.access
+
+    content {
+      sid       = "DeployRole${statement.key}ListsItsPrefix"
+      actions   = ["s3:ListBucket"]
+      resources = [aws_s3_bucket.this.arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = [statement.value.principal_arn]
+      }
+
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = ["${statement.value.key_prefix}/*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.access
+
+    content {
+      sid       = "DeployRole${statement.key}UsesItsState"
+      actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+      resources = ["${aws_s3_bucket.this.arn}/${statement.value.key_prefix}/*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = [statement.value.principal_arn]
+      }
+    }
+  }
+
+  # State is SSE-KMS with this key; an upload asking for anything else is refused.
+  statement {
+    sid       = "DenyOtherEncryption"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this.arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringNotEqualsIfExists"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
     }
   }
 

@@ -35,3 +35,17 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "state_access" {
+  description = "Per environment: the role that runs Terraform there (any account) and the key prefix of its state, e.g. { principal_arn = \"arn:aws:iam::111111111111:role/acme-ml-deploy\", key_prefix = \"acme-ml/dev\" }."
+  type = list(object({
+    principal_arn = string
+    key_prefix    = string
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for a in var.state_access : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", a.principal_arn)) && !endswith(a.key_prefix, "/")])
+    error_message = "state_access entries need an IAM role ARN and a key_prefix without a trailing slash."
+  }
+}

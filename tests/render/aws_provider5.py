@@ -1,0 +1,71 @@
+"""Run real Terraform with the real hashicorp/aws 5.100.0 provider, offline, on the AWS modules.
+
+The image carries that provider in a filesystem-mirror layout (/opt/tf-plugins by default, or
+MLSTRATA_AWS_PROVIDER_MIRROR). It is 5.x while the modules need >= 6.25 (FLOOR_ARGUMENTS): a few
+6.x-only arguments are rewritten to their 5.x form in a scratch copy, and each rewrite is listed in
+SIX_ONLY with the fact behind it, so nothing else about the module is changed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+MODULES = Path(__file__).resolve().parents[2] / "src" / "mlstrata" / "terraform" / "modules" / "aws"
+PROVIDER_BINARY = "terraform-provider-aws_v5.100.0_x5"
+
+# 6.x-only spellings -> their 5.100 form. Each exists in hashicorp/aws 6.25.0 (the schema test checks
+# the rendered trees against it) and not in 5.100.0 (test_provider_floor checks that).
+SIX_ONLY: list[tuple[str, str, str]] = [
+    # aws_cloudwatch_log_group.deletion_protection_enabled: added in 6.25.0.
+    (r"\n\s*deletion_protection_enabled\s*=.*", "", "aws_cloudwatch_log_group.deletion_protection_enabled"),
+    # aws_eks_cluster.deletion_protection: added in 6.9.0.
+    (r"\n\s*deletion_protection\s*=\s*var\.protect\n(?=\n\s*vpc_config)", "\n", "aws_eks_cluster.deletion_protection"),
+    # data.aws_region.region replaced .name in 6.0 (name is deprecated there).
+    (r"data\.aws_region\.current\.region", "data.aws_region.current.name", "data.aws_region.region"),
+]
+
+
+def mirror() -> Path | None:
+    root = Path(os.environ.get("MLSTRATA_AWS_PROVIDER_MIRROR", "/opt/tf-plugins"))
+    found = list(root.glob(f"registry.terraform.io/hashicorp/aws/5.100.0/*/{PROVIDER_BINARY}"))
+    return root if found else None
+
+
+def terraform_env(tmp: Path) -> dict[str, str]:
+    root = mirror()
+    if root is None or shutil.which("terraform") is None:
+        pytest.skip("terraform or the hashicorp/aws 5.100.0 filesystem mirror is not on this machine")
+    rc = tmp / "terraform.rc"
+    rc.write_text(
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path    = "{root}"\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }}\n'
+        '  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    env.update({"TF_CLI_CONFIG_FILE": str(rc), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1",
+                "HTTPS_PROXY": "http://127.0.0.1:9", "TF_PLUGIN_CACHE_DIR": ""})
+    env.pop("TF_PLUGIN_CACHE_DIR")
+    return env
+
+
+def five_x_copy(module: str, dest: Path) -> Path:
+    """The module with the 6.x-only spellings rewritten and the provider floor opened to 5.100."""
+    shutil.copytree(MODULES / module, dest)
+    for tf in dest.glob("*.tf"):
+        text = tf.read_text()
+        for pattern, repl, _fact in SIX_ONLY:
+            text = re.sub(pattern, repl, text)
+        text = text.replace('">= 6.25, < 7.0"', '">= 5.100, < 7.0"')
+        tf.write_text(text)
+    return dest
+
+
+def terraform(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["terraform", *args, "-no-color"], cwd=cwd, env=env, capture_output=True, text=True,
+                          check=False)

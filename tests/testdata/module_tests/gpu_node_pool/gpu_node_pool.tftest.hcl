@@ -1,0 +1,182 @@
+# Plans of the gpu_node_pool module against a mocked hashicorp/aws provider (no AWS account needed).
+mock_provider "aws" {
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_launch_template" {
+    defaults = { id = "lt-0123456789abcdef0", latest_version = 1 }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::111111111111:role/gpu-node-1" }
+  }
+}
+
+variables {
+  cluster_name       = "acme-ml-prod"
+  name               = "training"
+  kubernetes_version = "1.33"
+  subnet_ids         = ["subnet-0a", "subnet-0b"]
+  instance_types     = ["p5.48xlarge"]
+  capacity_type      = "ON_DEMAND"
+  ami_type           = "AL2023_x86_64_NVIDIA"
+  min_size           = 0
+  max_size           = 4
+  desired_size       = 0
+  desired_size_owner = "autoscaler"
+  kms_key_arn        = "arn:aws:kms:us-east-1:111111111111:key/0d8f2a4c-1111-2222-3333-444455556666"
+  tags               = { "mlstrata:environment" = "prod", "mlstrata:platform" = "acme-ml" }
+}
+
+# EKS managed node groups: IMDS hop limit 1 keeps pod-network pods away from the node role.
+# https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html
+run "imds_hop_limit_is_one_and_no_cni_policy_on_the_node_role" {
+  command = plan
+
+  assert {
+    condition     = aws_launch_template.this.metadata_options[0].http_put_response_hop_limit == 1
+    error_message = "GPU nodes must use IMDS hop limit 1"
+  }
+  assert {
+    condition     = aws_launch_template.this.metadata_options[0].http_tokens == "required"
+    error_message = "IMDSv2 must be required"
+  }
+  assert {
+    condition     = !contains(values(local.node_policies), "AmazonEKS_CNI_Policy")
+    error_message = "the CNI policy belongs on the VPC CNI's IRSA role, not on the node role"
+  }
+}
+
+# Provider default_tags do not reach launch-template instances (hashicorp/terraform-provider-aws#19387).
+run "instances_and_volumes_carry_cost_tags" {
+  command = plan
+
+  assert {
+    condition = alltrue([for t in aws_launch_template.this.tag_specifications : (
+      t.tags["mlstrata:environment"] == "prod" && t.tags["mlstrata:gpu-pool"] == "training"
+    )])
+    error_message = "instances, volumes and ENIs must carry the environment and pool tags"
+  }
+  assert {
+    condition     = length(aws_launch_template.this.tag_specifications) == 3
+    error_message = "tag instance, volume and network-interface"
+  }
+}
+
+# Nodes follow the control plane version (https://docs.aws.amazon.com/eks/latest/userguide/update-managed-node-group.html).
+run "node_group_has_the_cluster_version" {
+  command = plan
+
+  assert {
+    condition     = aws_eks_node_group.this.version == "1.33"
+    error_message = "node group version must follow kubernetes_version"
+  }
+}
+
+# IAM: name_prefix is at most 38 characters (CreateRole RoleName 64, minus the 26-character suffix).
+run "role_name_prefix_fits_iam_limit_with_longest_pool_name" {
+  command = plan
+
+  variables {
+    name = "a23456789012345678901234567890123456789012345678901234567890123"
+  }
+
+  assert {
+    condition     = length(aws_iam_role.this.name_prefix) <= 38
+    error_message = "IAM name_prefix over 38 characters"
+  }
+}
+
+# Autoscaler-owned: the current size is read back, so a plan never scales the group back.
+run "autoscaler_owned_size_is_read_back" {
+  command = plan
+
+  override_data {
+    target = data.aws_eks_node_groups.existing[0]
+    values = { names = ["training", "other"] }
+  }
+  override_data {
+    target = data.aws_eks_node_group.current["training"]
+    values = { scaling_config = [{ desired_size = 3, min_size = 0, max_size = 4 }] }
+  }
+
+  assert {
+    condition     = aws_eks_node_group.this.scaling_config[0].desired_size == 3
+    error_message = "an autoscaler-owned pool keeps the size the autoscaler set"
+  }
+}
+
+run "autoscaler_owned_pool_starts_at_desired_size" {
+  command = plan
+
+  override_data {
+    target = data.aws_eks_node_groups.existing[0]
+    values = { names = [] }
+  }
+
+  assert {
+    condition     = aws_eks_node_group.this.scaling_config[0].desired_size == 0
+    error_message = "a new autoscaler-owned pool starts at desired_size"
+  }
+}
+
+# Switching the owner is one resource either way: no destroy/create with the same node group name
+# (which fails with ResourceInUseException).
+run "terraform_owned_size_is_applied" {
+  command = plan
+
+  variables {
+    desired_size_owner = "terraform"
+    desired_size       = 2
+  }
+
+  assert {
+    condition     = aws_eks_node_group.this.scaling_config[0].desired_size == 2 && length(data.aws_eks_node_groups.existing) == 0
+    error_message = "a Terraform-owned pool sets desired_size and reads nothing back"
+  }
+}
+
+run "efa_pool_gets_placement_group_and_efa_interface" {
+  command = plan
+
+  variables {
+    efa                       = true
+    vpc_id                    = "vpc-0123"
+    cluster_security_group_id = "sg-0cluster"
+  }
+
+  assert {
+    condition     = aws_placement_group.this[0].strategy == "cluster"
+    error_message = "EFA pools need a cluster placement group"
+  }
+  assert {
+    condition     = aws_launch_template.this.network_interfaces[0].interface_type == "efa" && contains(aws_launch_template.this.network_interfaces[0].security_groups, "sg-0cluster")
+    error_message = "the EFA interface carries the cluster security group"
+  }
+}
+
+run "capacity_block_scales_in_at_its_times" {
+  command = plan
+
+  variables {
+    capacity_type           = "CAPACITY_BLOCK"
+    capacity_reservation_id = "cr-0123456789abcdef0"
+    capacity_block_start    = "2099-01-01T11:30:00Z"
+    capacity_block_end      = "2099-01-03T11:30:00Z"
+  }
+  override_resource {
+    target = aws_eks_node_group.this
+    values = { resources = [{ autoscaling_groups = [{ name = "eks-training-asg" }], remote_access_security_group_id = "" }] }
+  }
+
+  assert {
+    condition     = aws_autoscaling_schedule.capacity_block_start[0].desired_capacity == 4 && aws_autoscaling_schedule.capacity_block_end[0].desired_capacity == 0
+    error_message = "capacity block pools scale up at the start and to zero before the end"
+  }
+  assert {
+    condition     = aws_autoscaling_schedule.capacity_block_end[0].start_time == "2099-01-03T10:30:00Z"
+    error_message = "scale in one hour before the block ends"
+  }
+}
