@@ -32,9 +32,25 @@ def checkov_binary() -> str:
 def load_allowlist() -> list[dict[str, str]]:
     entries = YAML(typ="safe").load(ALLOWLIST.read_text()) or []
     for entry in entries:
-        assert {"check", "resource", "reason"} <= set(entry), f"allowlist entry needs check/resource/reason: {entry}"
+        assert {"check", "resource", "envs", "reason"} <= set(entry), f"entry needs check/resource/envs/reason: {entry}"
+        assert isinstance(entry["envs"], list) and entry["envs"], f"envs must be a non-empty list: {entry}"
         assert len(entry["reason"].split()) >= 6, f"allowlist reason too thin: {entry}"
     return list(entries)
+
+
+def _env_of(path: str) -> str:
+    """The environment a finding belongs to: a module resource is reported with its caller's file."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "live" and len(parts) > 1:
+        return parts[1]
+    return parts[0]  # "bootstrap"
+
+
+def allowed(finding: dict[str, str], entry: dict[str, object]) -> bool:
+    envs = entry["envs"]
+    assert isinstance(envs, list)
+    return (finding["check"] == entry["check"] and fnmatch.fnmatch(finding["resource"], str(entry["resource"]))
+            and ("*" in envs or finding["env"] in envs))
 
 
 def run_checkov(path: Path) -> list[dict[str, str]]:
@@ -58,7 +74,8 @@ def run_checkov(path: Path) -> list[dict[str, str]]:
     for rep in reports:
         for check in rep.get("results", {}).get("failed_checks", []):
             failed.append({"check": check["check_id"], "resource": check["resource"],
-                           "file": check.get("file_path", ""), "name": check.get("check_name", "")})
+                           "file": check.get("file_path", ""), "name": check.get("check_name", ""),
+                           "env": _env_of(check.get("caller_file_path") or check.get("file_path", ""))})
     return failed
 
 
@@ -67,10 +84,19 @@ def test_rendered_aws_tree_is_checkov_clean(tmp_path: Path) -> None:
     write_tree(render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml")), out)
     allow = load_allowlist()
     failed = run_checkov(out)
-    unexpected = [f for f in failed if not any(
-        f["check"] == a["check"] and fnmatch.fnmatch(f["resource"], a["resource"]) for a in allow)]
+    assert all(f["env"] for f in failed)
+    unexpected = [f for f in failed if not any(allowed(f, a) for a in allow)]
     assert not unexpected, "checkov findings not in the allowlist:\n" + "\n".join(
-        f"{f['check']} {f['resource']} ({f['file']}): {f['name']}" for f in unexpected)
-    unused = [a for a in allow if not any(
-        f["check"] == a["check"] and fnmatch.fnmatch(f["resource"], a["resource"]) for f in failed)]
+        f"{f['check']} {f['resource']} [{f['env']}] ({f['file']}): {f['name']}" for f in unexpected)
+    unused = [a for a in allow if not any(allowed(f, a) for f in failed)]
     assert not unused, f"allowlist entries that no longer match anything (remove them): {unused}"
+
+
+def test_allowlist_scoping_does_not_cover_prod() -> None:
+    """A prod database that lost multi-AZ or deletion protection must not be allowlisted."""
+    allow = load_allowlist()
+    prod_db = {"check": "CKV_AWS_157", "resource": "module.metadata_store.aws_db_instance.this", "env": "prod"}
+    dev_db = {**prod_db, "env": "dev"}
+    assert not any(allowed(prod_db, a) for a in allow)
+    assert any(allowed(dev_db, a) for a in allow)
+    assert _env_of("/live/prod/platform/main.tf") == "prod" and _env_of("/bootstrap/state/main.tf") == "bootstrap"

@@ -119,8 +119,10 @@ def _fmt_check(path: Path) -> tuple[int, str]:
     return result.retcode, str(result.value)
 
 
-@pytest.mark.parametrize("case", ["aws-example", "aws-minimal", "aws-capacity-block", "azure-example",
-                                  "local-quickstart"])
+AWS_CASES = ["aws-example", "aws-minimal", "aws-capacity-block", "aws-multi-region"]
+
+
+@pytest.mark.parametrize("case", [*AWS_CASES, "azure-example", "local-quickstart"])
 def test_rendered_tree_is_terraform_fmt_clean(tmp_path: Path, case: str) -> None:
     spec = REPO / "tests" / "testdata" / "render" / case / "spec.yaml"
     write_tree(render_tree(load_spec(spec)), tmp_path / "infra")
@@ -128,7 +130,7 @@ def test_rendered_tree_is_terraform_fmt_clean(tmp_path: Path, case: str) -> None
     assert rc == 0, output
 
 
-@pytest.mark.parametrize("case", ["aws-example", "aws-minimal", "aws-capacity-block", "azure-example"])
+@pytest.mark.parametrize("case", [*AWS_CASES, "azure-example"])
 def test_rendered_tree_matches_published_provider_schemas(tmp_path: Path, case: str) -> None:
     """Every resource type, argument and block exists in hashicorp/aws 6.25.0, azurerm 4.55.0, time 0.13 and
     helm 3.1.1, required ones set."""

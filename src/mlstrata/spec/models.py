@@ -31,6 +31,11 @@ class StateSpec(Model):
     )
     bucket: str | None = Field(None, description="Bucket (s3, gcs) holding the state objects.")
     region: str | None = Field(None, description="Region of the state bucket; defaults to the platform region.")
+    account: str | None = Field(
+        None,
+        description="AWS: account holding the state bucket and its key (bootstrap runs there). Default: the "
+        "first protected environment's account, else the first environment's.",
+    )
     key_prefix: str | None = Field(
         None, description="Prefix of state keys; defaults to the platform name (<prefix>/<env>/<layer>.tfstate)."
     )
@@ -66,6 +71,16 @@ class EnvironmentSpec(Model):
         None, description="Instance families GPU pools may use here, e.g. [g6, g6e] for \"no p5 in dev\"."
     )
     tags: dict[str, str] = Field(default_factory=dict, description="Extra tags for this environment.")
+    deploy_role: str | None = Field(
+        None,
+        description="AWS: IAM role Terraform assumes in this environment's account (provider, state backend, "
+        "cluster access). Default: arn:aws:iam::<account>:role/<platform>-deploy.",
+    )
+    cluster_admins: list[str] = Field(
+        default_factory=list,
+        description="Principals with cluster-admin in this environment only (besides cluster.admins and the "
+        "deploy role).",
+    )
 
 
 class Taint(Model):
@@ -129,8 +144,23 @@ class GpuPoolShape(Model):
         "AL2023_x86_64_NVIDIA",
         description="Node image with the GPU driver (AWS: AL2023_x86_64_NVIDIA, BOTTLEROCKET_x86_64_NVIDIA, ...).",
     )
-    zones: list[str] | None = Field(None, description="Availability zones to place nodes in (default: all).")
+    zones: list[str] | None = Field(
+        None,
+        description="Availability zone IDs to place nodes in, e.g. [use1-az4] (default: all of the network's). "
+        "Zone IDs, not names: us-east-1a is a different zone in every account.",
+    )
     disk_size_gb: int = Field(200, ge=20, le=16384, description="Root volume size in GiB.")
+    efa: bool | None = Field(
+        None,
+        description="Elastic Fabric Adapter and a cluster placement group for multi-node training. "
+        "Default: on for p4d/p4de/p5/p5e/p5en/p6 pools.",
+    )
+    capacity_block_start: str | None = Field(
+        None, description="capacity_block: start of the reservation (RFC 3339 UTC); the pool scales up then."
+    )
+    capacity_block_end: str | None = Field(
+        None, description="capacity_block: end of the reservation (RFC 3339 UTC); the pool scales to 0 an hour before."
+    )
     max_unavailable_percentage: int = Field(
         33, ge=1, le=100, description="Share of nodes that may be replaced at once during updates."
     )
@@ -234,13 +264,40 @@ class NetworkSpec(Model):
     single_nat_gateway: bool | None = Field(
         None, description="One NAT gateway (cheaper) instead of one per zone; default: single unless protected."
     )
+    flow_logs: Literal["reject", "accept", "all"] = Field(
+        "reject", description="Traffic recorded by VPC flow logs (10-minute aggregation)."
+    )
+
+
+class SystemPoolSpec(Model):
+    instance_types: list[str] = Field(default_factory=lambda: ["m7i.large", "m6i.large"], min_length=1)
+    min: int = Field(2, ge=1, description="At least 1: CoreDNS must run somewhere. 2 spreads its replicas.")
+    max: int = Field(4, ge=1)
+    image: str = Field("AL2023_x86_64_STANDARD", description="AMI type of the system nodes.")
 
 
 class ClusterSpec(Model):
     kubernetes_version: str = Field("1.33", pattern=r"^1\.\d{2}$")
     endpoint_public: bool = Field(False, description="Expose the API endpoint publicly (off by default).")
     public_access_cidrs: list[str] = Field(default_factory=list)
-    admins: list[str] = Field(default_factory=list, description="Principals with cluster-admin access.")
+    admins: list[str] = Field(
+        default_factory=list,
+        description="Principals with cluster-admin access in every environment (each environment's deploy role "
+        "is always added).",
+    )
+    ci_runner_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Networks of the CI runners that apply the platform layer, admitted to the private API "
+        "endpoint (the VPC itself always is).",
+    )
+    system_pool: SystemPoolSpec = Field(
+        default_factory=lambda: SystemPoolSpec(),
+        description="Untainted nodes for CoreDNS, add-on controllers, the autoscaler and monitoring.",
+    )
+    autoscaler: Literal["cluster-autoscaler", "karpenter", "none"] = Field(
+        "cluster-autoscaler",
+        description="Who scales pools with `desired: autoscaler`: cluster-autoscaler (managed node groups).",
+    )
 
 
 class ObservabilitySpec(Model):

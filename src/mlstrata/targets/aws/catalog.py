@@ -49,7 +49,29 @@ CAPACITY_TYPES = {"on_demand": "ON_DEMAND", "spot": "SPOT", "capacity_block": "C
 INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z][a-z0-9-]*?)\.(?P<size>[0-9]*[a-z]+[a-z0-9]*)$")
 REGION = re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx|us-gov|cn)-[a-z]+-\d$")
 ACCOUNT = re.compile(r"^\d{12}$")
-PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:(iam|sts)::\d{12}:(root|role/.+|user/.+|assumed-role/.+)$")
+# What the modules accept (IAM role/user ARNs); account roots and STS sessions are rejected in the spec
+# with their own message rather than later by a module's variable validation.
+PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/.+$")
+ASSUMED_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:sts::\d{12}:assumed-role/.+$")
+ROOT_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:root$")
+# Zone IDs are the same physical zone in every account (names are not).
+# https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html
+ZONE_ID = re.compile(r"^[a-z]{2,6}\d-az\d+$")
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+# EKS managed node group AMI types without GPU drivers, for the system pool.
+SYSTEM_IMAGES = ("AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCKET_x86_64", "BOTTLEROCKET_ARM_64")
+# Instance families with EFA on their GPU sizes where multi-node training is the point.
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
+EFA_TRAINING_FAMILIES = frozenset({"p4d", "p4de", "p5", "p5e", "p5en", "p6-b200", "p6-b300"})
+
+
+def partition(region: str) -> str:
+    """The ARN partition of a region."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
 
 
 def family_of(instance_type: str) -> str | None:

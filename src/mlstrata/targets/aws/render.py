@@ -9,14 +9,16 @@ from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.load import did_you_mean
-from mlstrata.spec.models import Layer, Platform
+from mlstrata.spec.models import EnvironmentSpec, GpuPoolShape, Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws.instance_types import check_pool_types
 from mlstrata.targets.base import UnitFiles
 
-AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 6.0, < 7.0"}
+# 6.25: aws_cloudwatch_log_group.deletion_protection_enabled; 6.9: aws_eks_cluster.deletion_protection
+# (hashicorp/terraform-provider-aws CHANGELOG). A lock file on an older 6.x says "Unsupported argument".
+AWS_PROVIDER = {"source": "hashicorp/aws", "version": ">= 6.25, < 7.0"}
 HELM_PROVIDER = {"source": "hashicorp/helm", "version": ">= 3.0, < 4.0"}
 # S3 native state locking (use_lockfile) needs Terraform 1.10.
 REQUIRED_TERRAFORM = ">= 1.10"
@@ -55,20 +57,23 @@ class AwsTarget:
             if not cat.REGION.match(region):
                 out.append(diagnostics_at(source, path, f"`{region}` is not an AWS region name",
                                           "Use a region code such as us-east-1 or eu-west-1.", code="aws.region"))
-        if not platform.cluster.admins:
+        if platform.state.account is not None and not cat.ACCOUNT.match(platform.state.account):
+            out.append(diagnostics_at(source, ("state", "account"),
+                                      f"`{platform.state.account}` is not a 12-digit AWS account id",
+                                      'Quote it: account: "012345678901".', code="aws.account"))
+        if platform.cluster.autoscaler == "karpenter":
             out.append(diagnostics_at(
-                source, ("cluster",) if source.has(("cluster",)) else (), "the EKS cluster needs at least one admin",
-                "Add `cluster: {admins: [\"arn:aws:iam::<account>:role/<platform-admin>\"]}`: with access entries "
-                "the creator gets no implicit access, so nobody could reach the cluster.",
-                key=True, code="aws.cluster_admins"))
-        obs = platform.observability
-        if obs.grafana and not obs.grafana_admin_secret:
-            out.append(diagnostics_at(
-                source, ("observability", "grafana") if source.has(("observability", "grafana")) else (),
-                "grafana needs `grafana_admin_secret`",
-                "Name an existing Kubernetes secret with the admin credentials "
-                "(`observability.grafana_admin_secret: grafana-admin`); passwords never go into Terraform.",
-                code="aws.grafana_secret"))
+                source, ("cluster", "autoscaler"), "`karpenter` is not rendered by the AWS target yet",
+                "Use `cluster-autoscaler` (scales the managed node groups mlstrata renders, from zero too), "
+                "or `none`.", code="aws.autoscaler"))
+        system = platform.cluster.system_pool
+        if system.max < system.min:
+            out.append(diagnostics_at(source, ("cluster", "system_pool", "max"),
+                                      "system_pool.max is below system_pool.min", "Raise max.", code="aws.system_pool"))
+        if system.image not in cat.SYSTEM_IMAGES:
+            out.append(diagnostics_at(source, ("cluster", "system_pool", "image"),
+                                      f"`{system.image}` is not an EKS standard node image",
+                                      "Use one of: " + ", ".join(cat.SYSTEM_IMAGES) + ".", code="aws.image"))
         out += self._check_pools(platform, source)
         out += self._check_principals(platform, source)
         out += self._check_names(platform, source)
@@ -114,16 +119,27 @@ class AwsTarget:
                 zones = shape.get("zones")
                 if isinstance(zones, list):
                     for i, zone in enumerate(zones):
-                        if not isinstance(zone, str) or len(zone) != 1 or not zone.isalpha():
+                        if not isinstance(zone, str) or not cat.ZONE_ID.match(zone):
                             out.append(diagnostics_at(
-                                source, (*base, "zones", i), f"zone `{zone}` should be a zone letter",
-                                "Write zones as letters within the environment's region, e.g. [a, b].",
+                                source, (*base, "zones", i), f"zone `{zone}` is not an availability zone ID",
+                                "Zone names (us-east-1a) map to different zones in every account, and letters to "
+                                "none: use zone IDs such as use1-az4 (`aws ec2 describe-availability-zones`).",
                                 code="aws.zone"))
-                        elif ord(zone) - ord("a") >= platform.network.zones:
-                            out.append(diagnostics_at(
-                                source, (*base, "zones", i),
-                                f"zone `{zone}` is outside the {platform.network.zones} zones of the network",
-                                "Raise network.zones or choose one of the first zones.", code="aws.zone"))
+                    if len(set(zones)) > platform.network.zones:
+                        out.append(diagnostics_at(
+                            source, (*base, "zones"),
+                            f"{len(set(zones))} zones pinned, but the network spans {platform.network.zones}",
+                            "Raise network.zones or pin fewer zones.", code="aws.zone"))
+                capacity = shape.get("capacity")
+                for key in ("capacity_block_start", "capacity_block_end"):
+                    value = shape.get(key)
+                    if value is not None and (not isinstance(value, str) or not cat.RFC3339.match(value)):
+                        out.append(diagnostics_at(source, (*base, key), f"`{value}` is not an RFC 3339 UTC time",
+                                                  'Write it like "2026-12-01T11:30:00Z".', code="aws.capacity_block"))
+                    elif value is not None and capacity != "capacity_block":
+                        out.append(diagnostics_at(source, (*base, key), f"`{key}` only applies to capacity blocks",
+                                                  "Remove it, or set `capacity: capacity_block`.",
+                                                  code="aws.capacity_block"))
         return out
 
     def _check_principals(self, platform: Platform, source: Source) -> list[Diagnostic]:
@@ -141,11 +157,26 @@ class AwsTarget:
             places.append((("artifact_stores", name, "readers"), store.readers))
             places.append((("artifact_stores", name, "writers"), store.writers))
         places.append((("cluster", "admins"), platform.cluster.admins))
+        for env_name, env in platform.environments.items():
+            places.append((("environments", env_name, "cluster_admins"), env.cluster_admins))
+            if env.deploy_role is not None:
+                places.append((("environments", env_name, "deploy_role"), [env.deploy_role]))
         for path, principals in places:
             for i, principal in enumerate(principals):
-                if not cat.PRINCIPAL_ARN.match(principal):
+                at = path if path[-1] == "deploy_role" else (*path, i)
+                if cat.ASSUMED_ROLE_ARN.match(principal):
                     out.append(diagnostics_at(
-                        source, (*path, i), f"`{principal}` is not an IAM principal ARN",
+                        source, at, f"`{principal}` is an assumed-role session, not a principal",
+                        "Use the role itself: arn:aws:iam::<account>:role/<role-name> (IAM policies, access "
+                        "entries and key policies name roles, not sessions).", code="aws.principal"))
+                elif cat.ROOT_ARN.match(principal):
+                    out.append(diagnostics_at(
+                        source, at, f"`{principal}` is a whole account, not a role or user",
+                        "Name the role that needs access (arn:aws:iam::<account>:role/<name>); granting an "
+                        "account root delegates to every principal there.", code="aws.principal"))
+                elif not cat.PRINCIPAL_ARN.match(principal):
+                    out.append(diagnostics_at(
+                        source, at, f"`{principal}` is not an IAM role or user ARN",
                         "Use a role or user ARN: arn:aws:iam::123456789012:role/ml-release.",
                         code="aws.principal"))
         return out
@@ -154,28 +185,31 @@ class AwsTarget:
         out: list[Diagnostic] = []
         longest_env = max(platform.environments, key=len)
         for store in platform.artifact_stores:
-            bucket = f"{platform.platform}-{longest_env}-{store}"
+            bucket = _bucket(platform, longest_env, store, "123456789012")
             if len(bucket) > 63:
                 out.append(diagnostics_at(
                     source, ("artifact_stores", store), f"bucket name `{bucket}` is longer than 63 characters",
-                    "Shorten the platform, environment or store name.", key=True, code="aws.name"))
+                    "Bucket names end in the account id (bucket names are global); shorten the platform, "
+                    "environment or store name.", key=True, code="aws.name"))
         return out
 
     # ---- rendering ----------------------------------------------------------------------------
 
     def render_unit(self, platform: Platform, env: ResolvedEnv, layer: Layer) -> UnitFiles:
         header = HEADER.format(spec="platform.yaml")
-        files = {
-            "versions.tf": render_file([_versions(layer)], header),
-            "backend.tf": render_file([_backend(platform, env.name, layer)], header),
-            "providers.tf": render_file(_providers(platform, env, layer), header),
-        }
         if layer == "base":
             main, outputs = _base(platform, env)
         else:
             main, outputs = _platform(platform, env)
-        files["main.tf"] = render_file(main, header)
-        files["outputs.tf"] = render_file(outputs, header)
+        uses_helm = any(isinstance(b, Block) and b.type == "module" and _module_source(b) in HELM_MODULES
+                        for b in main)
+        files = {
+            "versions.tf": render_file([_versions(uses_helm)], header),
+            "backend.tf": render_file([_backend(platform, env, layer)], header),
+            "providers.tf": render_file(_providers(platform, env, layer, uses_helm), header),
+            "main.tf": render_file(main, header),
+            "outputs.tf": render_file(outputs, header),
+        }
         return UnitFiles(env=env.name, layer=layer, files=files)
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
@@ -190,14 +224,24 @@ class AwsTarget:
         versions.add(Comment("Keep bootstrap/state/terraform.tfstate safe, or migrate it into the bucket once it"))
         versions.add(Comment("exists (add a backend \"s3\" block and run `terraform init -migrate-state`)."))
         versions.add(Block("backend", ["local"]))
-        provider = Block("provider", ["aws"]).attr("region", region).add(
-            Block("default_tags").attr("tags", _tags(platform, None, "bootstrap")))
+        provider = Block("provider", ["aws"]).attr("region", region)
+        account = _state_account(platform)
+        if account is not None:
+            provider.add(Comment("Run with credentials of the account that holds the state."))
+            provider.attr("allowed_account_ids", [account])
+        provider.add(Blank()).add(Block("default_tags").attr("tags", _tags(platform, None, "bootstrap")))
         module = Block("module", ["state_backend"]).attr("source", "../../modules/state_backend")
         module.attr("bucket_name", state.bucket).attr("protect", protect)
+        module.add(Comment("Each environment's deploy role uses only its own <prefix>/<env>/ state, from any account."))
+        module.attr("state_access", [
+            {"principal_arn": _deploy_role(platform, env), "key_prefix": f"{_key_prefix(platform)}/{name}"}
+            for name, env in platform.environments.items()
+        ])
         outputs = [
             Block("output", [o]).attr("description", d).attr("value", Expr(f"module.state_backend.{o}"))
             for o, d in (("state_bucket_name", "Bucket holding every unit's state."),
-                         ("state_kms_key_arn", "KMS key encrypting the state objects."))
+                         ("state_kms_key_arn", "KMS key encrypting the state objects."),
+                         ("state_kms_alias_arn", "Alias of that key, the backends' kms_key_id."))
         ]
         return {
             "bootstrap/state/versions.tf": render_file([versions], header),
@@ -208,10 +252,53 @@ class AwsTarget:
 
 
 AWS = AwsTarget()
+HELM_MODULES = {"observability", "cluster_addons"}
+
+
+def _module_source(block: Block) -> str:
+    for item in block.items:
+        if isinstance(item, tuple) and item[0] == "source" and isinstance(item[1], str):
+            return item[1].rsplit("/", 1)[-1]
+    return ""
 
 
 def _name(platform: Platform, env: str) -> str:
     return f"{platform.platform}-{env}"
+
+
+def _bucket(platform: Platform, env: str, suffix: str, account: str | None) -> str:
+    """Bucket names are global across all AWS customers: the account id makes ours unclaimable by others
+    (BucketAlreadyExists). https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"""
+    return f"{platform.platform}-{env}-{suffix}-{account}" if account else f"{platform.platform}-{env}-{suffix}"
+
+
+def _deploy_role(platform: Platform, env: EnvironmentSpec) -> str:
+    if env.deploy_role:
+        return env.deploy_role
+    return f"arn:aws:iam::{env.account}:role/{platform.platform}-deploy"
+
+
+def _state_account(platform: Platform) -> str | None:
+    """`state.account`, else the first protected environment's account, else the first environment's."""
+    if platform.state.account:
+        return platform.state.account
+    envs = list(platform.environments.values())
+    chosen = next((e for e in envs if e.protect), envs[0])
+    return chosen.account
+
+
+def _key_prefix(platform: Platform) -> str:
+    return platform.state.key_prefix or platform.platform
+
+
+def _state_kms_alias_arn(platform: Platform) -> str | None:
+    """The state key's alias ARN: known before the key exists (the key ARN is not), so it can be rendered.
+    The S3 backend accepts alias ARNs as kms_key_id."""
+    account = _state_account(platform)
+    if account is None or platform.state.bucket is None:
+        return None
+    region = platform.state.region or platform.region
+    return f"arn:{cat.partition(region)}:kms:{region}:{account}:alias/{platform.state.bucket.replace('.', '-')}"
 
 
 def _tags(platform: Platform, env: ResolvedEnv | None, layer: str) -> dict[str, str]:
@@ -222,35 +309,43 @@ def _tags(platform: Platform, env: ResolvedEnv | None, layer: str) -> dict[str, 
     return dict(sorted(tags.items()))
 
 
-def _versions(layer: Layer) -> Block:
+def _versions(uses_helm: bool) -> Block:
     providers = Block("required_providers").attr("aws", dict(AWS_PROVIDER))
-    if layer == "platform":
+    if uses_helm:
         providers.attr("helm", dict(HELM_PROVIDER))
     return Block("terraform").attr("required_version", REQUIRED_TERRAFORM).add(providers)
 
 
 def _state_key(platform: Platform, env: str, layer: str) -> str:
-    prefix = platform.state.key_prefix or platform.platform
-    return f"{prefix}/{env}/{layer}.tfstate"
+    return f"{_key_prefix(platform)}/{env}/{layer}.tfstate"
 
 
-def _backend(platform: Platform, env: str, layer: Layer) -> Block:
+def _backend(platform: Platform, env: ResolvedEnv, layer: Layer) -> Block:
     state = platform.state
     backend = Block("backend", ["s3"])
-    backend.attr("bucket", state.bucket).attr("key", _state_key(platform, env, layer))
-    backend.attr("region", state.region or platform.region).attr("encrypt", True)
+    backend.attr("bucket", state.bucket).attr("key", _state_key(platform, env.name, layer))
+    backend.attr("region", state.region or platform.region)
+    backend.add(Comment("SSE-KMS with the bootstrap's state key (encrypt alone would be SSE-S3)."))
+    backend.attr("encrypt", True)
+    alias = _state_kms_alias_arn(platform)
+    if alias is not None:
+        backend.attr("kms_key_id", alias)
     backend.add(Comment("S3 native lock file (Terraform >= 1.10): no DynamoDB table needed."))
     backend.attr("use_lockfile", True)
+    backend.add(Comment("The environment's deploy role reaches the state bucket, in whatever account it is."))
+    backend.attr("assume_role", {"role_arn": _deploy_role(platform, env.spec)})
     return Block("terraform").add(backend)
 
 
-def _providers(platform: Platform, env: ResolvedEnv, layer: Layer) -> list[Block | Comment | Blank]:
+def _providers(platform: Platform, env: ResolvedEnv, layer: Layer, uses_helm: bool) -> list[Block | Comment | Blank]:
+    role = _deploy_role(platform, env.spec)
     aws = Block("provider", ["aws"]).attr("region", env.region)
     aws.add(Comment("Refuses to run against any other account: a dev plan can never touch prod."))
     aws.attr("allowed_account_ids", [env.spec.account])
+    aws.add(Blank()).add(Block("assume_role").attr("role_arn", role).attr("session_name", "mlstrata"))
     aws.add(Blank()).add(Block("default_tags").attr("tags", _tags(platform, env, layer)))
     items: list[Block | Comment | Blank] = [aws]
-    if layer == "platform":
+    if uses_helm:
         helm = Block("provider", ["helm"]).attr("kubernetes", {
             "host": Expr("data.terraform_remote_state.base.outputs.cluster_endpoint"),
             "cluster_ca_certificate": Expr(
@@ -258,76 +353,108 @@ def _providers(platform: Platform, env: ResolvedEnv, layer: Layer) -> list[Block
             "exec": {
                 "api_version": "client.authentication.k8s.io/v1beta1",
                 "command": "aws",
+                # The token is the deploy role's, which has an access entry in this cluster.
                 "args": Expr('["eks", "get-token", "--cluster-name", '
                              'data.terraform_remote_state.base.outputs.cluster_name, "--region", '
-                             f'"{env.region}"]'),
+                             f'"{env.region}", "--role-arn", "{role}"]'),
             },
         })
         items.append(helm)
     return items
 
 
-def _zones(platform: Platform, env: ResolvedEnv) -> list[str]:
-    return [f"{env.region}{chr(ord('a') + i)}" for i in range(platform.network.zones)]
+def _pool_efa(pool: GpuPoolShape) -> bool:
+    if pool.efa is not None:
+        return pool.efa
+    return any(cat.family_of(t) in cat.EFA_TRAINING_FAMILIES for t in pool.instance_types)
 
 
 def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
     name = _name(platform, env.name)
     protect = env.protect
+    account = env.spec.account
     main: list[Block | Comment | Blank] = []
     outputs: list[Block] = []
+    tags = _tags(platform, env, "base")
 
     main.append(_module(
         "kms", "kms_key",
-        description=f"{name}: platform data (logs, EKS secrets, buckets, databases, queues)",
+        description=f"{name}: platform data (logs, EKS secrets, buckets, node volumes, databases, queues)",
         alias=f"{name}-platform", protect=protect,
-        service_principals=[f"logs.{env.region}.amazonaws.com"],
+        c1=Comment("Node groups launch encrypted EBS volumes through the Auto Scaling service-linked role."),
+        allow_ebs_autoscaling=True, allow_cloudwatch_logs=True,
     ))
     single_nat = platform.network.single_nat_gateway
+    pinned = sorted({z for pool in env.gpu_pools.values() for z in (pool.zones or [])})
     main.append(_module(
-        "network", "network", name=name, cidr=platform.network.cidr, azs=_zones(platform, env),
+        "network", "network", name=name, cidr=platform.network.cidr, az_count=platform.network.zones,
+        include_zone_ids=pinned or None,
         single_nat_gateway=(not protect) if single_nat is None else single_nat,
-        flow_log_kms_key_arn=Expr("module.kms.key_arn"),
+        flow_log_kms_key_arn=Expr("module.kms.key_arn"), flow_log_traffic_type=platform.network.flow_logs.upper(),
     ))
     cluster = platform.cluster
+    admins = sorted({_deploy_role(platform, env.spec), *cluster.admins, *env.spec.cluster_admins})
+    system = cluster.system_pool
     main.append(_module(
         "cluster", "eks_cluster", name=name, kubernetes_version=cluster.kubernetes_version,
         vpc_id=Expr("module.network.vpc_id"), subnet_ids=Expr("module.network.private_subnet_ids"),
         kms_key_arn=Expr("module.kms.key_arn"), endpoint_public_access=cluster.endpoint_public,
-        public_access_cidrs=cluster.public_access_cidrs, admin_principal_arns=cluster.admins, protect=protect,
+        public_access_cidrs=cluster.public_access_cidrs,
+        c1=Comment("The deploy role runs the platform layer's Helm releases: it needs an access entry here."),
+        admin_principal_arns=admins,
+        c2=Comment("Private endpoint: the VPC and the CI runners' networks reach it on 443."),
+        api_access_cidrs=[platform.network.cidr, *cluster.ci_runner_cidrs],
+        system_instance_types=list(system.instance_types), system_ami_type=system.image,
+        system_min_size=system.min, system_max_size=system.max,
+        cluster_autoscaler=cluster.autoscaler == "cluster-autoscaler", protect=protect,
     ))
     for pool_name, pool in env.gpu_pools.items():
         if pool.zones:
-            zone_names = [f"{env.region}{z}" for z in pool.zones]
             subnets: object = Expr(
-                "[for az in " + "[" + ", ".join(f'"{z}"' for z in zone_names) + "]"
-                + " : module.network.private_subnet_ids_by_az[az]]")
+                "[for z in [" + ", ".join(f'"{z}"' for z in pool.zones) + "] : "
+                "module.network.private_subnet_ids_by_zone_id[z]]")
         else:
             subnets = Expr("module.network.private_subnet_ids")
         desired = pool.scaling.desired
         owner = "autoscaler" if desired == "autoscaler" else "terraform"
+        efa = _pool_efa(pool)
+        labels = {**pool.labels, "mlstrata.dev/gpu-pool": pool_name}
+        if pool.image.startswith("AL2023"):
+            labels["mlstrata.dev/nvidia-device-plugin"] = "true"
+        if efa:
+            labels["mlstrata.dev/efa"] = "true"
         main.append(_module(
             f"gpu_pool_{pool_name.replace('-', '_')}", "gpu_node_pool",
-            cluster_name=Expr("module.cluster.cluster_name"), name=pool_name, subnet_ids=subnets,
+            cluster_name=Expr("module.cluster.cluster_name"), name=pool_name,
+            kubernetes_version=Expr("module.cluster.cluster_version"), subnet_ids=subnets,
             instance_types=list(pool.instance_types), capacity_type=cat.CAPACITY_TYPES[pool.capacity],
-            capacity_reservation_id=pool.capacity_reservation_id, ami_type=pool.image,
+            capacity_reservation_id=pool.capacity_reservation_id,
+            capacity_block_start=pool.capacity_block_start, capacity_block_end=pool.capacity_block_end,
+            ami_type=pool.image,
             min_size=pool.scaling.min, max_size=pool.scaling.max,
             desired_size=pool.scaling.min if desired == "autoscaler" else desired,
-            c1=Comment("Who owns the node count: `terraform` resets it on every apply; `autoscaler` sets it once."),
+            c1=Comment("Who owns the node count: `terraform` sets it on every apply; `autoscaler` is read back."),
             desired_size_owner=owner,
-            labels=dict(sorted({**pool.labels, "mlstrata.dev/gpu-pool": pool_name}.items())),
+            labels=dict(sorted(labels.items())),
             taints=[{"key": t.key, "value": t.value, "effect": _taint_effect(t.effect)} for t in pool.taints],
             disk_size_gb=pool.disk_size_gb, kms_key_arn=Expr("module.kms.key_arn"),
             max_unavailable_percentage=pool.max_unavailable_percentage,
+            efa=efa or None,
+            vpc_id=Expr("module.network.vpc_id") if efa else None,
+            cluster_security_group_id=Expr("module.cluster.cluster_security_group_id") if efa else None,
+            c2=Comment("Repeated on instances and volumes: default_tags do not reach them (provider #19387)."),
+            tags=tags,
         ))
     main.append(_module(
-        "access_logs", "access_log_bucket", name=f"{name}-access-logs", retention_days=365, protect=protect,
+        "access_logs", "access_log_bucket", name=_bucket(platform, env.name, "access-logs", account),
+        retention_days=365, protect=protect,
     ))
     bucket_arns: list[str] = []
     for store_name, store in platform.artifact_stores.items():
         mod = f"artifacts_{store_name.replace('-', '_')}"
         main.append(_module(
-            mod, "artifact_bucket", name=f"{name}-{store_name}", kms_key_arn=Expr("module.kms.key_arn"),
+            mod, "artifact_bucket", name=_bucket(platform, env.name, store_name, account),
+            kms_key_arn=Expr("module.kms.key_arn"),
             versioning=store.versioning, retention_days=store.retention_days,
             noncurrent_version_retention_days=store.noncurrent_retention_days,
             access_log_bucket=Expr("module.access_logs.bucket_id"),
@@ -336,43 +463,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         bucket_arns.append(f"module.{mod}.bucket_arn")
     registry = platform.model_registry
     if registry is not None and env.name in registry.stages:
-        # Each environment holds its own stage of the promotion path; promoting = registering
-        # a model version into the next environment's registry, which only its promoters may do.
-        if registry.encryption == "kms":
-            main.append(_module(
-                "registry_kms", "kms_key", description=f"{name}: model registry artifacts",
-                alias=f"{name}-registry", protect=protect,
-            ))
-            registry_key = "module.registry_kms.key_arn"
-        else:
-            registry_key = "module.kms.key_arn"
-        stage_promoters = env.promoters.get(env.name, [])
-        main.append(_module(
-            "registry_bucket", "artifact_bucket", name=f"{name}-model-registry", kms_key_arn=Expr(registry_key),
-            versioning=True, noncurrent_version_retention_days=registry.retention_days or 365,
-            access_log_bucket=Expr("module.access_logs.bucket_id"),
-            reader_principal_arns=registry.readers, writer_principal_arns=stage_promoters, protect=protect,
-        ))
-        group_outputs = []
-        for model in list(registry.models) or [""]:
-            label = f"model_registry_{model.replace('-', '_')}" if model else "model_registry"
-            main.append(_module(
-                label, "model_registry", name=f"{platform.platform}-{model}" if model else platform.platform,
-                stages=[env.name], promoter_principal_arns_by_stage={env.name: stage_promoters},
-                reader_principal_arns=registry.readers, protect=protect,
-            ))
-            group_outputs.append(f"module.{label}.model_package_group_arns")
-        # every module's map is keyed by this stage, so list the values instead of merging maps
-        groups = (f"values({group_outputs[0]})" if len(group_outputs) == 1
-                  else "flatten([" + ", ".join(f"values({g})" for g in group_outputs) + "])")
-        outputs += [
-            _output("registry_bucket_arn", "module.registry_bucket.bucket_arn", "Bucket of model artifacts."),
-            _output("registry_kms_key_arn", registry_key, "KMS key of the model registry."),
-            _output("model_package_group_arns", groups,
-                    "SageMaker model package groups of this environment's stage."),
-        ]
-        bucket_arns.append("module.registry_bucket.bucket_arn")
-
+        main, outputs = _registry(platform, env, main, outputs)
     outputs = [
         _output("cluster_name", "module.cluster.cluster_name", "EKS cluster name."),
         _output("cluster_endpoint", "module.cluster.cluster_endpoint", "EKS API endpoint."),
@@ -386,10 +477,84 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         _output("private_subnet_ids", "module.network.private_subnet_ids", "Private subnets."),
         _output("kms_key_arn", "module.kms.key_arn", "Platform KMS key."),
         _output("artifact_bucket_arns", "[" + ", ".join(bucket_arns) + "]",
-                "Artifact and registry buckets the pipelines may use."),
+                "Artifact buckets the pipelines read and write."),
         *outputs,
     ]
     return main, sorted(outputs, key=lambda b: b.labels[0])
+
+
+def _stage_writers(platform: Platform, env: ResolvedEnv) -> tuple[list[str], bool]:
+    """Who may write this stage's registry: its promoters; the pipeline runner only for a first stage
+    without declared promoters (registering a new model version is the pipelines' job there)."""
+    registry = platform.model_registry
+    assert registry is not None
+    promoters = env.promoters.get(env.name, [])
+    runner_writes = not promoters and registry.stages[0] == env.name and platform.pipelines is not None
+    return promoters, runner_writes
+
+
+def _runner_role_arn(platform: Platform, env: ResolvedEnv) -> str:
+    return f"arn:aws:iam::{env.spec.account}:role/{_name(platform, env.name)}-pipeline-runner"
+
+
+def _registry(platform: Platform, env: ResolvedEnv, main: list[Block | Comment | Blank],
+              outputs: list[Block]) -> tuple[list[Block | Comment | Blank], list[Block]]:
+    registry = platform.model_registry
+    assert registry is not None
+    name = _name(platform, env.name)
+    protect = env.protect
+    # Each environment holds its own stage of the promotion path; promoting = copying a model version
+    # from the previous stage's registry into this one, which only this stage's promoters may do. So the
+    # next stage's promoters read this stage (bucket and key), possibly from another account.
+    stages = registry.stages
+    index = stages.index(env.name)
+    next_promoters = env.promoters.get(stages[index + 1], []) if index + 1 < len(stages) else []
+    readers = sorted({*registry.readers, *next_promoters})
+    promoters, runner_writes = _stage_writers(platform, env)
+    writers = promoters or ([_runner_role_arn(platform, env)] if runner_writes else [])
+    key: str | None
+    if registry.encryption == "kms":
+        main.append(_module(
+            "registry_kms", "kms_key", description=f"{name}: model registry artifacts",
+            alias=f"{name}-registry", protect=protect,
+            c1=Comment("Readers and the next stage's promoters decrypt, from any account."),
+            decrypt_principal_arns=readers or None,
+            user_principal_arns=promoters or None,
+        ))
+        key = "module.registry_kms.key_arn"
+    else:
+        # `managed`: the S3-managed key (SSE-S3), which cross-account readers can use; the AWS managed
+        # aws/s3 KMS key cannot be shared across accounts.
+        key = None
+    main.append(_module(
+        "registry_bucket", "artifact_bucket", name=_bucket(platform, env.name, "model-registry", env.spec.account),
+        kms_key_arn=Expr(key) if key else None,
+        versioning=True, noncurrent_version_retention_days=registry.retention_days or 365,
+        access_log_bucket=Expr("module.access_logs.bucket_id"),
+        reader_principal_arns=readers, writer_principal_arns=writers,
+        c1=Comment("Only this stage's writers may put or delete model artifacts, whatever else IAM allows."),
+        only_writers_write=True, protect=protect,
+    ))
+    group_outputs = []
+    for model in list(registry.models) or [""]:
+        label = f"model_registry_{model.replace('-', '_')}" if model else "model_registry"
+        main.append(_module(
+            label, "model_registry", name=f"{platform.platform}-{model}" if model else platform.platform,
+            stages=[env.name], promoter_principal_arns_by_stage={env.name: promoters},
+            reader_principal_arns=readers, protect=protect,
+        ))
+        group_outputs.append(f"module.{label}.model_package_group_arns")
+    # every module's map is keyed by this stage, so list the values instead of merging maps
+    groups = (f"values({group_outputs[0]})" if len(group_outputs) == 1
+              else "flatten([" + ", ".join(f"values({g})" for g in group_outputs) + "])")
+    outputs += [
+        _output("registry_bucket_arn", "module.registry_bucket.bucket_arn", "Bucket of model artifacts."),
+        _output("registry_kms_key_arns", f"[{key}]" if key else "[]",
+                "KMS key of the model registry (empty with SSE-S3)."),
+        _output("model_package_group_arns", groups,
+                "SageMaker model package groups of this environment's stage."),
+    ]
+    return main, outputs
 
 
 def _taint_effect(effect: str) -> str:
@@ -404,26 +569,40 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         "bucket": platform.state.bucket,
         "key": _state_key(platform, env.name, "base"),
         "region": platform.state.region or platform.region,
+        "assume_role": {"role_arn": _deploy_role(platform, env.spec)},
     })
     main: list[Block | Comment | Blank] = [
         Comment("The base layer (network, cluster, GPU pools, storage) is read, never changed, from here."),
         remote,
     ]
     outputs: list[Block] = []
+    cluster = platform.cluster
+    pools = env.gpu_pools.values()
+    device_plugin = any(p.image.startswith("AL2023") for p in pools)
+    autoscaler = cluster.autoscaler == "cluster-autoscaler"
+    efa = any(_pool_efa(p) for p in pools)
+    if device_plugin or autoscaler or efa:
+        main.append(_module(
+            "cluster_addons", "cluster_addons", cluster_name=Expr(f"{base}.cluster_name"), region=env.region,
+            c1=Comment("AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable."),
+            nvidia_device_plugin=device_plugin, cluster_autoscaler=autoscaler, efa_device_plugin=efa,
+        ))
     pipelines = platform.pipelines
     queue_arns: list[str] = []
     secret_arns: list[str] = []
+    needs = set(pipelines.needs) if pipelines is not None else set()
     if pipelines is not None and pipelines.metadata_store is not None:
         db = pipelines.metadata_store
         main.append(_module(
             "metadata_store", "metadata_store", name=f"{name}-metadata", vpc_id=Expr(f"{base}.vpc_id"),
             subnet_ids=Expr(f"{base}.private_subnet_ids"),
-            allowed_security_group_ids=Expr(f"[{base}.cluster_security_group_id]"),
+            allowed_security_group_ids=Expr(f"[{base}.cluster_security_group_id]") if "network" in needs else None,
             kms_key_arn=Expr(f"{base}.kms_key_arn"), instance_class=db.instance_class,
             allocated_storage_gb=db.storage_gb, multi_az=protect, backup_retention_days=db.backup_retention_days,
             protect=protect,
         ))
-        secret_arns.append("module.metadata_store.metadata_store_master_user_secret_arn")
+        if "metadata_store" in needs:
+            secret_arns.append("module.metadata_store.metadata_store_master_user_secret_arn")
         outputs += [
             _output("metadata_store_endpoint", "module.metadata_store.metadata_store_endpoint",
                     "Pipeline metadata database endpoint."),
@@ -437,10 +616,11 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
             message_retention_seconds=q.message_retention_hours * 3600,
             visibility_timeout_seconds=q.visibility_timeout_seconds, max_receive_count=q.max_receive_count,
         ))
-        queue_arns.append("module.pipeline_queue.queue_arn")
+        if "queue" in needs:
+            queue_arns.append("module.pipeline_queue.queue_arn")
         outputs.append(_output("pipeline_queue_url", "module.pipeline_queue.queue_url", "Pipeline work queue."))
-    if pipelines is not None:
-        needs = set(pipelines.needs)
+    sagemaker = pipelines is not None and pipelines.orchestrator == "sagemaker"
+    if pipelines is not None and ("identity" in needs or sagemaker):
         inputs: dict[str, object] = {
             "name": f"{name}-pipeline-runner",
             "oidc_provider_arn": Expr(f"{base}.oidc_provider_arn"),
@@ -448,20 +628,30 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
             "namespace": pipelines.namespace,
             "service_account": pipelines.service_account,
         }
+        if sagemaker:
+            inputs["c0"] = Comment("orchestrator: sagemaker: SageMaker jobs of this account run as this role too.")
+            inputs["sagemaker_execution"] = True
         if "artifact_store" in needs:
             inputs["artifact_bucket_arns"] = Expr(f"{base}.artifact_bucket_arns")
+        has_registry = platform.model_registry is not None and env.name in platform.model_registry.stages
+        if has_registry:
+            _, runner_writes = _stage_writers(platform, env)
+            key = "artifact_bucket_arns" if runner_writes and "artifact_store" in needs else "read_only_bucket_arns"
+            if key == "artifact_bucket_arns":
+                inputs[key] = Expr(f"concat({base}.artifact_bucket_arns, [{base}.registry_bucket_arn])")
+            else:
+                inputs["c1"] = Comment("Promoted model versions are read, never overwritten, by the runner.")
+                inputs[key] = Expr(f"[{base}.registry_bucket_arn]")
+            inputs["model_package_group_arns"] = Expr(f"{base}.model_package_group_arns")
         if queue_arns:
             inputs["queue_arns"] = Expr("[" + ", ".join(queue_arns) + "]")
         if secret_arns:
             inputs["secret_arns"] = Expr("[" + ", ".join(secret_arns) + "]")
-        has_registry = platform.model_registry is not None and env.name in platform.model_registry.stages
-        if has_registry:
-            inputs["model_package_group_arns"] = Expr(f"{base}.model_package_group_arns")
-        inputs["kms_key_arns"] = Expr(f"distinct([{base}.kms_key_arn, {base}.registry_kms_key_arn])" if has_registry
-                                      else f"[{base}.kms_key_arn]")
+        inputs["kms_key_arns"] = Expr(f"distinct(concat([{base}.kms_key_arn], {base}.registry_kms_key_arns))"
+                                      if has_registry else f"[{base}.kms_key_arn]")
         main.append(_module("pipeline_deps", "pipeline_deps", **inputs))
         outputs.append(_output("pipeline_role_arn", "module.pipeline_deps.pipeline_role_arn",
-                               "IAM role for the pipeline runner service account (IRSA)."))
+                               "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."))
     obs = platform.observability
     if obs.prometheus or obs.grafana or obs.dcgm_exporter:
         main.append(_module(

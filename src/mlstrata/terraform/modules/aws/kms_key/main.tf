@@ -24,7 +24,7 @@ resource "aws_iam_service_linked_role" "autoscaling" {
 }
 
 locals {
-  account_root_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
+  account_root_arn     = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
   autoscaling_role_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 
   # Data-plane actions a user of the key needs for envelope encryption, and nothing that manages the key.

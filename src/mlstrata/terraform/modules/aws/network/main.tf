@@ -23,11 +23,12 @@ data "aws_availability_zones" "available" {
 
 locals {
   zone_id_to_name = zipmap(data.aws_availability_zones.available.zone_ids, data.aws_availability_zones.available.names)
-  # Pinned zone IDs (e.g. a capacity block's zone) first, then the region's other zones in order.
-  candidates = distinct(concat(var.include_zone_ids, data.aws_availability_zones.available.zone_ids))
+  # Pinned zone IDs (e.g. a capacity block's zone) first, then the region's other zones by zone ID. Zone
+  # IDs are numbered in the order AWS opens zones, so a new zone sorts last and does not shift the choice.
+  candidates = distinct(concat(var.include_zone_ids, sort(data.aws_availability_zones.available.zone_ids)))
   zone_ids   = slice(local.candidates, 0, min(var.az_count, length(local.candidates)))
-  azs      = [for id in local.zone_ids : local.zone_id_to_name[id]]
-  az_index = { for i, az in local.azs : az => i }
+  azs        = [for id in local.zone_ids : local.zone_id_to_name[id]]
+  az_index   = { for i, az in local.azs : az => i }
 
   # Private subnets take the first /3 blocks of the VPC (8192 addresses each in a /16) because EKS pods
   # get VPC addresses (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html); public subnets
@@ -224,7 +225,7 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_flow_log" "this" {
-  vpc_id                   = aws_vpc.this.id
+  vpc_id = aws_vpc.this.id
   # REJECT and 10-minute aggregation by default: what security review needs, at a fraction of the
   # ingestion cost of every accepted packet every minute. https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html
   traffic_type             = var.flow_log_traffic_type

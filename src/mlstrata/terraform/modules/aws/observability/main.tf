@@ -29,8 +29,10 @@ resource "helm_release" "kube_prometheus_stack" {
     }
     grafana = {
       enabled = var.grafana
-      # The admin password comes from an existing Kubernetes secret, never from Terraform values.
-      admin = {
+      # The admin password never passes through Terraform: either an existing Kubernetes secret (which
+      # must exist in the namespace before this release), or, with none named, a random password the
+      # chart generates into its own secret in the cluster.
+      admin = var.grafana_admin_secret_name == null ? {} : {
         existingSecret = var.grafana_admin_secret_name
         userKey        = "admin-user"
         passwordKey    = "admin-password"

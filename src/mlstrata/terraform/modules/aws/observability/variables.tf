@@ -36,13 +36,13 @@ variable "prometheus_retention" {
 }
 
 variable "grafana_admin_secret_name" {
-  description = "Name of an existing Kubernetes secret in the namespace with keys admin-user and admin-password; required when grafana is true."
+  description = "Name of an existing Kubernetes secret in the namespace with keys admin-user and admin-password (create it before this module runs); null lets the chart generate a random admin password in the cluster."
   type        = string
   default     = null
 
   validation {
-    condition     = !var.grafana || (var.grafana_admin_secret_name != null && can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", coalesce(var.grafana_admin_secret_name, "-"))))
-    error_message = "grafana_admin_secret_name must name an existing Kubernetes secret when grafana is true (a password value is never accepted)."
+    condition     = var.grafana_admin_secret_name == null || can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", coalesce(var.grafana_admin_secret_name, "-")))
+    error_message = "grafana_admin_secret_name must be a Kubernetes secret name (a password value is never accepted)."
   }
 }
 

@@ -4,4 +4,15 @@ module "state_backend" {
   source      = "../../modules/state_backend"
   bucket_name = "frontier-tfstate"
   protect     = true
+  # Each environment's deploy role uses only its own <prefix>/<env>/ state, from any account.
+  state_access = [
+    {
+      principal_arn = "arn:aws:iam::222222222222:role/frontier-deploy"
+      key_prefix    = "frontier/staging"
+    },
+    {
+      principal_arn = "arn:aws:iam::333333333333:role/frontier-deploy"
+      key_prefix    = "frontier/prod"
+    },
+  ]
 }

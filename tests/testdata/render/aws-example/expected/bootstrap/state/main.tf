@@ -4,4 +4,19 @@ module "state_backend" {
   source      = "../../modules/state_backend"
   bucket_name = "acme-ml-tfstate"
   protect     = true
+  # Each environment's deploy role uses only its own <prefix>/<env>/ state, from any account.
+  state_access = [
+    {
+      principal_arn = "arn:aws:iam::111111111111:role/acme-ml-deploy"
+      key_prefix    = "acme-ml/dev"
+    },
+    {
+      principal_arn = "arn:aws:iam::222222222222:role/acme-ml-deploy"
+      key_prefix    = "acme-ml/staging"
+    },
+    {
+      principal_arn = "arn:aws:iam::333333333333:role/acme-ml-prod-deploy"
+      key_prefix    = "acme-ml/prod"
+    },
+  ]
 }

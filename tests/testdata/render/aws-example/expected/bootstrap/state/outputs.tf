@@ -9,3 +9,8 @@ output "state_kms_key_arn" {
   description = "KMS key encrypting the state objects."
   value       = module.state_backend.state_kms_key_arn
 }
+
+output "state_kms_alias_arn" {
+  description = "Alias of that key, the backends' kms_key_id."
+  value       = module.state_backend.state_kms_alias_arn
+}

@@ -2,6 +2,9 @@
 
 provider "aws" {
   region = "us-east-1"
+  # Run with credentials of the account that holds the state.
+  allowed_account_ids = ["444444444444"]
+
   default_tags {
     tags = {
       managed-by          = "mlstrata"

@@ -4,4 +4,11 @@ module "state_backend" {
   source      = "../../modules/state_backend"
   bucket_name = "tiny-tfstate"
   protect     = false
+  # Each environment's deploy role uses only its own <prefix>/<env>/ state, from any account.
+  state_access = [
+    {
+      principal_arn = "arn:aws:iam::123456789012:role/tiny-deploy"
+      key_prefix    = "ml/tiny/dev"
+    },
+  ]
 }

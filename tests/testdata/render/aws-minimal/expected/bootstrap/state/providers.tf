@@ -2,6 +2,9 @@
 
 provider "aws" {
   region = "eu-west-1"
+  # Run with credentials of the account that holds the state.
+  allowed_account_ids = ["123456789012"]
+
   default_tags {
     tags = {
       managed-by          = "mlstrata"

@@ -3,20 +3,24 @@
 module "kms" {
   source = "../../../modules/kms_key"
 
-  description        = "frontier-prod: platform data (logs, EKS secrets, buckets, databases, queues)"
-  alias              = "frontier-prod-platform"
-  protect            = true
-  service_principals = ["logs.us-west-2.amazonaws.com"]
+  description = "frontier-prod: platform data (logs, EKS secrets, buckets, node volumes, databases, queues)"
+  alias       = "frontier-prod-platform"
+  protect     = true
+  # Node groups launch encrypted EBS volumes through the Auto Scaling service-linked role.
+  allow_ebs_autoscaling = true
+  allow_cloudwatch_logs = true
 }
 
 module "network" {
   source = "../../../modules/network"
 
-  name                 = "frontier-prod"
-  cidr                 = "10.20.0.0/16"
-  azs                  = ["us-west-2a", "us-west-2b"]
-  single_nat_gateway   = false
-  flow_log_kms_key_arn = module.kms.key_arn
+  name                  = "frontier-prod"
+  cidr                  = "10.20.0.0/16"
+  az_count              = 2
+  include_zone_ids      = ["usw2-az4"]
+  single_nat_gateway    = false
+  flow_log_kms_key_arn  = module.kms.key_arn
+  flow_log_traffic_type = "REJECT"
 }
 
 module "cluster" {
@@ -29,8 +33,19 @@ module "cluster" {
   kms_key_arn            = module.kms.key_arn
   endpoint_public_access = false
   public_access_cidrs    = []
-  admin_principal_arns   = ["arn:aws:iam::333333333333:role/platform-admin"]
-  protect                = true
+  # The deploy role runs the platform layer's Helm releases: it needs an access entry here.
+  admin_principal_arns = [
+    "arn:aws:iam::333333333333:role/frontier-deploy",
+    "arn:aws:iam::333333333333:role/platform-admin",
+  ]
+  # Private endpoint: the VPC and the CI runners' networks reach it on 443.
+  api_access_cidrs      = ["10.20.0.0/16"]
+  system_instance_types = ["m7i.large", "m6i.large"]
+  system_ami_type       = "AL2023_x86_64_STANDARD"
+  system_min_size       = 2
+  system_max_size       = 4
+  cluster_autoscaler    = true
+  protect               = true
 }
 
 module "gpu_pool_pretrain" {
@@ -38,17 +53,21 @@ module "gpu_pool_pretrain" {
 
   cluster_name            = module.cluster.cluster_name
   name                    = "pretrain"
-  subnet_ids              = [for az in ["us-west-2b"] : module.network.private_subnet_ids_by_az[az]]
+  kubernetes_version      = module.cluster.cluster_version
+  subnet_ids              = [for z in ["usw2-az4"] : module.network.private_subnet_ids_by_zone_id[z]]
   instance_types          = ["p5e.48xlarge"]
   capacity_type           = "CAPACITY_BLOCK"
   capacity_reservation_id = "cr-0123456789abcdef0"
+  capacity_block_start    = "2026-12-01T11:30:00Z"
+  capacity_block_end      = "2026-12-15T11:30:00Z"
   ami_type                = "BOTTLEROCKET_x86_64_NVIDIA"
   min_size                = 2
   max_size                = 2
   desired_size            = 2
-  # Who owns the node count: `terraform` resets it on every apply; `autoscaler` sets it once.
+  # Who owns the node count: `terraform` sets it on every apply; `autoscaler` is read back.
   desired_size_owner = "terraform"
   labels = {
+    "mlstrata.dev/efa"                  = "true"
     "mlstrata.dev/gpu-pool"             = "pretrain"
     "topology.kubernetes.io/zone-group" = "b"
     workload                            = "pretrain"
@@ -68,12 +87,23 @@ module "gpu_pool_pretrain" {
   disk_size_gb               = 200
   kms_key_arn                = module.kms.key_arn
   max_unavailable_percentage = 33
+  efa                        = true
+  vpc_id                     = module.network.vpc_id
+  cluster_security_group_id  = module.cluster.cluster_security_group_id
+  # Repeated on instances and volumes: default_tags do not reach them (provider #19387).
+  tags = {
+    managed-by             = "mlstrata"
+    "mlstrata:environment" = "prod"
+    "mlstrata:layer"       = "base"
+    "mlstrata:platform"    = "frontier"
+    team                   = "frontier"
+  }
 }
 
 module "access_logs" {
   source = "../../../modules/access_log_bucket"
 
-  name           = "frontier-prod-access-logs"
+  name           = "frontier-prod-access-logs-333333333333"
   retention_days = 365
   protect        = true
 }
@@ -81,7 +111,7 @@ module "access_logs" {
 module "artifacts_checkpoints" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "frontier-prod-checkpoints"
+  name                              = "frontier-prod-checkpoints-333333333333"
   kms_key_arn                       = module.kms.key_arn
   versioning                        = true
   noncurrent_version_retention_days = 7
@@ -94,14 +124,15 @@ module "artifacts_checkpoints" {
 module "registry_bucket" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "frontier-prod-model-registry"
-  kms_key_arn                       = module.kms.key_arn
+  name                              = "frontier-prod-model-registry-333333333333"
   versioning                        = true
   noncurrent_version_retention_days = 365
   access_log_bucket                 = module.access_logs.bucket_id
   reader_principal_arns             = ["arn:aws:iam::222222222222:role/serving"]
   writer_principal_arns             = ["arn:aws:iam::333333333333:role/release"]
-  protect                           = true
+  # Only this stage's writers may put or delete model artifacts, whatever else IAM allows.
+  only_writers_write = true
+  protect            = true
 }
 
 module "model_registry" {

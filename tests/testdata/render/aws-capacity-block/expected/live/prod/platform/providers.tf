@@ -5,6 +5,11 @@ provider "aws" {
   # Refuses to run against any other account: a dev plan can never touch prod.
   allowed_account_ids = ["333333333333"]
 
+  assume_role {
+    role_arn     = "arn:aws:iam::333333333333:role/frontier-deploy"
+    session_name = "mlstrata"
+  }
+
   default_tags {
     tags = {
       managed-by             = "mlstrata"
@@ -23,7 +28,7 @@ provider "helm" {
     exec = {
       api_version = "client.authentication.k8s.io/v1beta1"
       command     = "aws"
-      args        = ["eks", "get-token", "--cluster-name", data.terraform_remote_state.base.outputs.cluster_name, "--region", "us-west-2"]
+      args        = ["eks", "get-token", "--cluster-name", data.terraform_remote_state.base.outputs.cluster_name, "--region", "us-west-2", "--role-arn", "arn:aws:iam::333333333333:role/frontier-deploy"]
     }
   }
 }

@@ -3,20 +3,23 @@
 module "kms" {
   source = "../../../modules/kms_key"
 
-  description        = "frontier-staging: platform data (logs, EKS secrets, buckets, databases, queues)"
-  alias              = "frontier-staging-platform"
-  protect            = false
-  service_principals = ["logs.us-east-2.amazonaws.com"]
+  description = "frontier-staging: platform data (logs, EKS secrets, buckets, node volumes, databases, queues)"
+  alias       = "frontier-staging-platform"
+  protect     = false
+  # Node groups launch encrypted EBS volumes through the Auto Scaling service-linked role.
+  allow_ebs_autoscaling = true
+  allow_cloudwatch_logs = true
 }
 
 module "network" {
   source = "../../../modules/network"
 
-  name                 = "frontier-staging"
-  cidr                 = "10.20.0.0/16"
-  azs                  = ["us-east-2a", "us-east-2b"]
-  single_nat_gateway   = false
-  flow_log_kms_key_arn = module.kms.key_arn
+  name                  = "frontier-staging"
+  cidr                  = "10.20.0.0/16"
+  az_count              = 2
+  single_nat_gateway    = false
+  flow_log_kms_key_arn  = module.kms.key_arn
+  flow_log_traffic_type = "REJECT"
 }
 
 module "cluster" {
@@ -29,23 +32,35 @@ module "cluster" {
   kms_key_arn            = module.kms.key_arn
   endpoint_public_access = false
   public_access_cidrs    = []
-  admin_principal_arns   = ["arn:aws:iam::333333333333:role/platform-admin"]
-  protect                = false
+  # The deploy role runs the platform layer's Helm releases: it needs an access entry here.
+  admin_principal_arns = [
+    "arn:aws:iam::222222222222:role/frontier-deploy",
+    "arn:aws:iam::333333333333:role/platform-admin",
+  ]
+  # Private endpoint: the VPC and the CI runners' networks reach it on 443.
+  api_access_cidrs      = ["10.20.0.0/16"]
+  system_instance_types = ["m7i.large", "m6i.large"]
+  system_ami_type       = "AL2023_x86_64_STANDARD"
+  system_min_size       = 2
+  system_max_size       = 4
+  cluster_autoscaler    = true
+  protect               = false
 }
 
 module "gpu_pool_pretrain" {
   source = "../../../modules/gpu_node_pool"
 
-  cluster_name   = module.cluster.cluster_name
-  name           = "pretrain"
-  subnet_ids     = module.network.private_subnet_ids
-  instance_types = ["g6e.12xlarge"]
-  capacity_type  = "SPOT"
-  ami_type       = "BOTTLEROCKET_x86_64_NVIDIA"
-  min_size       = 0
-  max_size       = 1
-  desired_size   = 0
-  # Who owns the node count: `terraform` resets it on every apply; `autoscaler` sets it once.
+  cluster_name       = module.cluster.cluster_name
+  name               = "pretrain"
+  kubernetes_version = module.cluster.cluster_version
+  subnet_ids         = module.network.private_subnet_ids
+  instance_types     = ["g6e.12xlarge"]
+  capacity_type      = "SPOT"
+  ami_type           = "BOTTLEROCKET_x86_64_NVIDIA"
+  min_size           = 0
+  max_size           = 1
+  desired_size       = 0
+  # Who owns the node count: `terraform` sets it on every apply; `autoscaler` is read back.
   desired_size_owner = "terraform"
   labels = {
     "mlstrata.dev/gpu-pool"             = "pretrain"
@@ -67,12 +82,21 @@ module "gpu_pool_pretrain" {
   disk_size_gb               = 200
   kms_key_arn                = module.kms.key_arn
   max_unavailable_percentage = 33
+  # Repeated on instances and volumes: default_tags do not reach them (provider #19387).
+  tags = {
+    cost-center            = "research"
+    managed-by             = "mlstrata"
+    "mlstrata:environment" = "staging"
+    "mlstrata:layer"       = "base"
+    "mlstrata:platform"    = "frontier"
+    team                   = "frontier"
+  }
 }
 
 module "access_logs" {
   source = "../../../modules/access_log_bucket"
 
-  name           = "frontier-staging-access-logs"
+  name           = "frontier-staging-access-logs-222222222222"
   retention_days = 365
   protect        = false
 }
@@ -80,7 +104,7 @@ module "access_logs" {
 module "artifacts_checkpoints" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "frontier-staging-checkpoints"
+  name                              = "frontier-staging-checkpoints-222222222222"
   kms_key_arn                       = module.kms.key_arn
   versioning                        = true
   noncurrent_version_retention_days = 7
@@ -93,14 +117,18 @@ module "artifacts_checkpoints" {
 module "registry_bucket" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "frontier-staging-model-registry"
-  kms_key_arn                       = module.kms.key_arn
+  name                              = "frontier-staging-model-registry-222222222222"
   versioning                        = true
   noncurrent_version_retention_days = 365
   access_log_bucket                 = module.access_logs.bucket_id
-  reader_principal_arns             = ["arn:aws:iam::222222222222:role/serving"]
-  writer_principal_arns             = ["arn:aws:iam::333333333333:role/release"]
-  protect                           = false
+  reader_principal_arns = [
+    "arn:aws:iam::222222222222:role/serving",
+    "arn:aws:iam::333333333333:role/release",
+  ]
+  writer_principal_arns = ["arn:aws:iam::333333333333:role/release"]
+  # Only this stage's writers may put or delete model artifacts, whatever else IAM allows.
+  only_writers_write = true
+  protect            = false
 }
 
 module "model_registry" {
@@ -111,6 +139,9 @@ module "model_registry" {
   promoter_principal_arns_by_stage = {
     staging = ["arn:aws:iam::333333333333:role/release"]
   }
-  reader_principal_arns = ["arn:aws:iam::222222222222:role/serving"]
-  protect               = false
+  reader_principal_arns = [
+    "arn:aws:iam::222222222222:role/serving",
+    "arn:aws:iam::333333333333:role/release",
+  ]
+  protect = false
 }

@@ -7,20 +7,36 @@ data "terraform_remote_state" "base" {
     bucket = "frontier-tfstate"
     key    = "frontier/staging/base.tfstate"
     region = "us-east-1"
+    assume_role = {
+      role_arn = "arn:aws:iam::222222222222:role/frontier-deploy"
+    }
   }
+}
+
+module "cluster_addons" {
+  source = "../../../modules/cluster_addons"
+
+  cluster_name = data.terraform_remote_state.base.outputs.cluster_name
+  region       = "us-east-2"
+  # AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable.
+  nvidia_device_plugin = false
+  cluster_autoscaler   = true
+  efa_device_plugin    = false
 }
 
 module "pipeline_deps" {
   source = "../../../modules/pipeline_deps"
 
-  name                     = "frontier-staging-pipeline-runner"
-  oidc_provider_arn        = data.terraform_remote_state.base.outputs.oidc_provider_arn
-  oidc_issuer              = data.terraform_remote_state.base.outputs.oidc_issuer
-  namespace                = "pipelines"
-  service_account          = "pipeline-runner"
-  artifact_bucket_arns     = data.terraform_remote_state.base.outputs.artifact_bucket_arns
+  name                 = "frontier-staging-pipeline-runner"
+  oidc_provider_arn    = data.terraform_remote_state.base.outputs.oidc_provider_arn
+  oidc_issuer          = data.terraform_remote_state.base.outputs.oidc_issuer
+  namespace            = "pipelines"
+  service_account      = "pipeline-runner"
+  artifact_bucket_arns = data.terraform_remote_state.base.outputs.artifact_bucket_arns
+  # Promoted model versions are read, never overwritten, by the runner.
+  read_only_bucket_arns    = [data.terraform_remote_state.base.outputs.registry_bucket_arn]
   model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
-  kms_key_arns             = distinct([data.terraform_remote_state.base.outputs.kms_key_arn, data.terraform_remote_state.base.outputs.registry_kms_key_arn])
+  kms_key_arns             = distinct(concat([data.terraform_remote_state.base.outputs.kms_key_arn], data.terraform_remote_state.base.outputs.registry_kms_key_arns))
 }
 
 module "observability" {

@@ -6,6 +6,6 @@ output "observability_namespace" {
 }
 
 output "pipeline_role_arn" {
-  description = "IAM role for the pipeline runner service account (IRSA)."
+  description = "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."
   value       = module.pipeline_deps.pipeline_role_arn
 }

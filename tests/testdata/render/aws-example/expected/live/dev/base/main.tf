@@ -3,20 +3,23 @@
 module "kms" {
   source = "../../../modules/kms_key"
 
-  description        = "acme-ml-dev: platform data (logs, EKS secrets, buckets, databases, queues)"
-  alias              = "acme-ml-dev-platform"
-  protect            = false
-  service_principals = ["logs.us-east-1.amazonaws.com"]
+  description = "acme-ml-dev: platform data (logs, EKS secrets, buckets, node volumes, databases, queues)"
+  alias       = "acme-ml-dev-platform"
+  protect     = false
+  # Node groups launch encrypted EBS volumes through the Auto Scaling service-linked role.
+  allow_ebs_autoscaling = true
+  allow_cloudwatch_logs = true
 }
 
 module "network" {
   source = "../../../modules/network"
 
-  name                 = "acme-ml-dev"
-  cidr                 = "10.0.0.0/16"
-  azs                  = ["us-east-1a", "us-east-1b", "us-east-1c"]
-  single_nat_gateway   = true
-  flow_log_kms_key_arn = module.kms.key_arn
+  name                  = "acme-ml-dev"
+  cidr                  = "10.0.0.0/16"
+  az_count              = 3
+  single_nat_gateway    = true
+  flow_log_kms_key_arn  = module.kms.key_arn
+  flow_log_traffic_type = "REJECT"
 }
 
 module "cluster" {
@@ -29,27 +32,41 @@ module "cluster" {
   kms_key_arn            = module.kms.key_arn
   endpoint_public_access = false
   public_access_cidrs    = []
-  admin_principal_arns   = ["arn:aws:iam::333333333333:role/platform-admin"]
-  protect                = false
+  # The deploy role runs the platform layer's Helm releases: it needs an access entry here.
+  admin_principal_arns = [
+    "arn:aws:iam::111111111111:role/acme-ml-deploy",
+    "arn:aws:iam::111111111111:role/ml-engineers",
+    "arn:aws:iam::333333333333:role/platform-admin",
+  ]
+  # Private endpoint: the VPC and the CI runners' networks reach it on 443.
+  api_access_cidrs      = ["10.0.0.0/16", "10.100.0.0/24"]
+  system_instance_types = ["m7i.large", "m6i.large"]
+  system_ami_type       = "AL2023_x86_64_STANDARD"
+  system_min_size       = 2
+  system_max_size       = 4
+  cluster_autoscaler    = true
+  protect               = false
 }
 
 module "gpu_pool_training" {
   source = "../../../modules/gpu_node_pool"
 
-  cluster_name   = module.cluster.cluster_name
-  name           = "training"
-  subnet_ids     = module.network.private_subnet_ids
-  instance_types = ["g6.2xlarge"]
-  capacity_type  = "ON_DEMAND"
-  ami_type       = "AL2023_x86_64_NVIDIA"
-  min_size       = 0
-  max_size       = 2
-  desired_size   = 0
-  # Who owns the node count: `terraform` resets it on every apply; `autoscaler` sets it once.
+  cluster_name       = module.cluster.cluster_name
+  name               = "training"
+  kubernetes_version = module.cluster.cluster_version
+  subnet_ids         = module.network.private_subnet_ids
+  instance_types     = ["g6.2xlarge"]
+  capacity_type      = "ON_DEMAND"
+  ami_type           = "AL2023_x86_64_NVIDIA"
+  min_size           = 0
+  max_size           = 2
+  desired_size       = 0
+  # Who owns the node count: `terraform` sets it on every apply; `autoscaler` is read back.
   desired_size_owner = "autoscaler"
   labels = {
-    "mlstrata.dev/gpu-pool" = "training"
-    workload                = "training"
+    "mlstrata.dev/gpu-pool"             = "training"
+    "mlstrata.dev/nvidia-device-plugin" = "true"
+    workload                            = "training"
   }
   taints = [
     {
@@ -61,25 +78,34 @@ module "gpu_pool_training" {
   disk_size_gb               = 200
   kms_key_arn                = module.kms.key_arn
   max_unavailable_percentage = 33
+  # Repeated on instances and volumes: default_tags do not reach them (provider #19387).
+  tags = {
+    managed-by             = "mlstrata"
+    "mlstrata:environment" = "dev"
+    "mlstrata:layer"       = "base"
+    "mlstrata:platform"    = "acme-ml"
+  }
 }
 
 module "gpu_pool_serving" {
   source = "../../../modules/gpu_node_pool"
 
-  cluster_name   = module.cluster.cluster_name
-  name           = "serving"
-  subnet_ids     = module.network.private_subnet_ids
-  instance_types = ["g6e.xlarge", "g6e.2xlarge"]
-  capacity_type  = "SPOT"
-  ami_type       = "AL2023_x86_64_NVIDIA"
-  min_size       = 0
-  max_size       = 1
-  desired_size   = 0
-  # Who owns the node count: `terraform` resets it on every apply; `autoscaler` sets it once.
+  cluster_name       = module.cluster.cluster_name
+  name               = "serving"
+  kubernetes_version = module.cluster.cluster_version
+  subnet_ids         = module.network.private_subnet_ids
+  instance_types     = ["g6e.xlarge", "g6e.2xlarge"]
+  capacity_type      = "SPOT"
+  ami_type           = "AL2023_x86_64_NVIDIA"
+  min_size           = 0
+  max_size           = 1
+  desired_size       = 0
+  # Who owns the node count: `terraform` sets it on every apply; `autoscaler` is read back.
   desired_size_owner = "autoscaler"
   labels = {
-    "mlstrata.dev/gpu-pool" = "serving"
-    workload                = "inference"
+    "mlstrata.dev/gpu-pool"             = "serving"
+    "mlstrata.dev/nvidia-device-plugin" = "true"
+    workload                            = "inference"
   }
   taints = [
     {
@@ -91,12 +117,19 @@ module "gpu_pool_serving" {
   disk_size_gb               = 200
   kms_key_arn                = module.kms.key_arn
   max_unavailable_percentage = 33
+  # Repeated on instances and volumes: default_tags do not reach them (provider #19387).
+  tags = {
+    managed-by             = "mlstrata"
+    "mlstrata:environment" = "dev"
+    "mlstrata:layer"       = "base"
+    "mlstrata:platform"    = "acme-ml"
+  }
 }
 
 module "access_logs" {
   source = "../../../modules/access_log_bucket"
 
-  name           = "acme-ml-dev-access-logs"
+  name           = "acme-ml-dev-access-logs-111111111111"
   retention_days = 365
   protect        = false
 }
@@ -104,7 +137,7 @@ module "access_logs" {
 module "artifacts_datasets" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "acme-ml-dev-datasets"
+  name                              = "acme-ml-dev-datasets-111111111111"
   kms_key_arn                       = module.kms.key_arn
   versioning                        = true
   retention_days                    = 90
@@ -118,7 +151,7 @@ module "artifacts_datasets" {
 module "artifacts_checkpoints" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "acme-ml-dev-checkpoints"
+  name                              = "acme-ml-dev-checkpoints-111111111111"
   kms_key_arn                       = module.kms.key_arn
   versioning                        = true
   noncurrent_version_retention_days = 30
@@ -134,19 +167,29 @@ module "registry_kms" {
   description = "acme-ml-dev: model registry artifacts"
   alias       = "acme-ml-dev-registry"
   protect     = false
+  # Readers and the next stage's promoters decrypt, from any account.
+  decrypt_principal_arns = [
+    "arn:aws:iam::222222222222:role/ml-release",
+    "arn:aws:iam::333333333333:role/model-serving",
+  ]
 }
 
 module "registry_bucket" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "acme-ml-dev-model-registry"
+  name                              = "acme-ml-dev-model-registry-111111111111"
   kms_key_arn                       = module.registry_kms.key_arn
   versioning                        = true
   noncurrent_version_retention_days = 365
   access_log_bucket                 = module.access_logs.bucket_id
-  reader_principal_arns             = ["arn:aws:iam::333333333333:role/model-serving"]
-  writer_principal_arns             = []
-  protect                           = false
+  reader_principal_arns = [
+    "arn:aws:iam::222222222222:role/ml-release",
+    "arn:aws:iam::333333333333:role/model-serving",
+  ]
+  writer_principal_arns = ["arn:aws:iam::111111111111:role/acme-ml-dev-pipeline-runner"]
+  # Only this stage's writers may put or delete model artifacts, whatever else IAM allows.
+  only_writers_write = true
+  protect            = false
 }
 
 module "model_registry_fraud_detector" {
@@ -157,8 +200,11 @@ module "model_registry_fraud_detector" {
   promoter_principal_arns_by_stage = {
     dev = []
   }
-  reader_principal_arns = ["arn:aws:iam::333333333333:role/model-serving"]
-  protect               = false
+  reader_principal_arns = [
+    "arn:aws:iam::222222222222:role/ml-release",
+    "arn:aws:iam::333333333333:role/model-serving",
+  ]
+  protect = false
 }
 
 module "model_registry_recommender" {
@@ -169,6 +215,9 @@ module "model_registry_recommender" {
   promoter_principal_arns_by_stage = {
     dev = []
   }
-  reader_principal_arns = ["arn:aws:iam::333333333333:role/model-serving"]
-  protect               = false
+  reader_principal_arns = [
+    "arn:aws:iam::222222222222:role/ml-release",
+    "arn:aws:iam::333333333333:role/model-serving",
+  ]
+  protect = false
 }

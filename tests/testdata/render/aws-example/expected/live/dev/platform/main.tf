@@ -7,7 +7,21 @@ data "terraform_remote_state" "base" {
     bucket = "acme-ml-tfstate"
     key    = "acme-ml/dev/base.tfstate"
     region = "us-east-1"
+    assume_role = {
+      role_arn = "arn:aws:iam::111111111111:role/acme-ml-deploy"
+    }
   }
+}
+
+module "cluster_addons" {
+  source = "../../../modules/cluster_addons"
+
+  cluster_name = data.terraform_remote_state.base.outputs.cluster_name
+  region       = "us-east-1"
+  # AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable.
+  nvidia_device_plugin = true
+  cluster_autoscaler   = true
+  efa_device_plugin    = false
 }
 
 module "metadata_store" {
@@ -43,19 +57,18 @@ module "pipeline_deps" {
   oidc_issuer              = data.terraform_remote_state.base.outputs.oidc_issuer
   namespace                = "pipelines"
   service_account          = "pipeline-runner"
-  artifact_bucket_arns     = data.terraform_remote_state.base.outputs.artifact_bucket_arns
+  artifact_bucket_arns     = concat(data.terraform_remote_state.base.outputs.artifact_bucket_arns, [data.terraform_remote_state.base.outputs.registry_bucket_arn])
+  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
   queue_arns               = [module.pipeline_queue.queue_arn]
   secret_arns              = [module.metadata_store.metadata_store_master_user_secret_arn]
-  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
-  kms_key_arns             = distinct([data.terraform_remote_state.base.outputs.kms_key_arn, data.terraform_remote_state.base.outputs.registry_kms_key_arn])
+  kms_key_arns             = distinct(concat([data.terraform_remote_state.base.outputs.kms_key_arn], data.terraform_remote_state.base.outputs.registry_kms_key_arns))
 }
 
 module "observability" {
   source = "../../../modules/observability"
 
-  prometheus                = true
-  grafana                   = true
-  dcgm_exporter             = true
-  prometheus_retention      = "15d"
-  grafana_admin_secret_name = "grafana-admin"
+  prometheus           = true
+  grafana              = true
+  dcgm_exporter        = true
+  prometheus_retention = "15d"
 }

@@ -21,6 +21,6 @@ output "pipeline_queue_url" {
 }
 
 output "pipeline_role_arn" {
-  description = "IAM role for the pipeline runner service account (IRSA)."
+  description = "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."
   value       = module.pipeline_deps.pipeline_role_arn
 }

@@ -5,6 +5,11 @@ provider "aws" {
   # Refuses to run against any other account: a dev plan can never touch prod.
   allowed_account_ids = ["111111111111"]
 
+  assume_role {
+    role_arn     = "arn:aws:iam::111111111111:role/acme-ml-deploy"
+    session_name = "mlstrata"
+  }
+
   default_tags {
     tags = {
       managed-by             = "mlstrata"
@@ -22,7 +27,7 @@ provider "helm" {
     exec = {
       api_version = "client.authentication.k8s.io/v1beta1"
       command     = "aws"
-      args        = ["eks", "get-token", "--cluster-name", data.terraform_remote_state.base.outputs.cluster_name, "--region", "us-east-1"]
+      args        = ["eks", "get-token", "--cluster-name", data.terraform_remote_state.base.outputs.cluster_name, "--region", "us-east-1", "--role-arn", "arn:aws:iam::111111111111:role/acme-ml-deploy"]
     }
   }
 }

@@ -7,7 +7,21 @@ data "terraform_remote_state" "base" {
     bucket = "acme-ml-tfstate"
     key    = "acme-ml/prod/base.tfstate"
     region = "us-east-1"
+    assume_role = {
+      role_arn = "arn:aws:iam::333333333333:role/acme-ml-prod-deploy"
+    }
   }
+}
+
+module "cluster_addons" {
+  source = "../../../modules/cluster_addons"
+
+  cluster_name = data.terraform_remote_state.base.outputs.cluster_name
+  region       = "us-east-1"
+  # AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable.
+  nvidia_device_plugin = true
+  cluster_autoscaler   = true
+  efa_device_plugin    = true
 }
 
 module "metadata_store" {
@@ -38,24 +52,25 @@ module "pipeline_queue" {
 module "pipeline_deps" {
   source = "../../../modules/pipeline_deps"
 
-  name                     = "acme-ml-prod-pipeline-runner"
-  oidc_provider_arn        = data.terraform_remote_state.base.outputs.oidc_provider_arn
-  oidc_issuer              = data.terraform_remote_state.base.outputs.oidc_issuer
-  namespace                = "pipelines"
-  service_account          = "pipeline-runner"
-  artifact_bucket_arns     = data.terraform_remote_state.base.outputs.artifact_bucket_arns
+  name                 = "acme-ml-prod-pipeline-runner"
+  oidc_provider_arn    = data.terraform_remote_state.base.outputs.oidc_provider_arn
+  oidc_issuer          = data.terraform_remote_state.base.outputs.oidc_issuer
+  namespace            = "pipelines"
+  service_account      = "pipeline-runner"
+  artifact_bucket_arns = data.terraform_remote_state.base.outputs.artifact_bucket_arns
+  # Promoted model versions are read, never overwritten, by the runner.
+  read_only_bucket_arns    = [data.terraform_remote_state.base.outputs.registry_bucket_arn]
+  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
   queue_arns               = [module.pipeline_queue.queue_arn]
   secret_arns              = [module.metadata_store.metadata_store_master_user_secret_arn]
-  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
-  kms_key_arns             = distinct([data.terraform_remote_state.base.outputs.kms_key_arn, data.terraform_remote_state.base.outputs.registry_kms_key_arn])
+  kms_key_arns             = distinct(concat([data.terraform_remote_state.base.outputs.kms_key_arn], data.terraform_remote_state.base.outputs.registry_kms_key_arns))
 }
 
 module "observability" {
   source = "../../../modules/observability"
 
-  prometheus                = true
-  grafana                   = true
-  dcgm_exporter             = true
-  prometheus_retention      = "15d"
-  grafana_admin_secret_name = "grafana-admin"
+  prometheus           = true
+  grafana              = true
+  dcgm_exporter        = true
+  prometheus_retention = "15d"
 }

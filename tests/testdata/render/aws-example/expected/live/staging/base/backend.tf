@@ -2,11 +2,17 @@
 
 terraform {
   backend "s3" {
-    bucket  = "acme-ml-tfstate"
-    key     = "acme-ml/staging/base.tfstate"
-    region  = "us-east-1"
-    encrypt = true
+    bucket = "acme-ml-tfstate"
+    key    = "acme-ml/staging/base.tfstate"
+    region = "us-east-1"
+    # SSE-KMS with the bootstrap's state key (encrypt alone would be SSE-S3).
+    encrypt    = true
+    kms_key_id = "arn:aws:kms:us-east-1:444444444444:alias/acme-ml-tfstate"
     # S3 native lock file (Terraform >= 1.10): no DynamoDB table needed.
     use_lockfile = true
+    # The environment's deploy role reaches the state bucket, in whatever account it is.
+    assume_role = {
+      role_arn = "arn:aws:iam::222222222222:role/acme-ml-deploy"
+    }
   }
 }

@@ -3,20 +3,23 @@
 module "kms" {
   source = "../../../modules/kms_key"
 
-  description        = "acme-ml-staging: platform data (logs, EKS secrets, buckets, databases, queues)"
-  alias              = "acme-ml-staging-platform"
-  protect            = false
-  service_principals = ["logs.us-east-1.amazonaws.com"]
+  description = "acme-ml-staging: platform data (logs, EKS secrets, buckets, node volumes, databases, queues)"
+  alias       = "acme-ml-staging-platform"
+  protect     = false
+  # Node groups launch encrypted EBS volumes through the Auto Scaling service-linked role.
+  allow_ebs_autoscaling = true
+  allow_cloudwatch_logs = true
 }
 
 module "network" {
   source = "../../../modules/network"
 
-  name                 = "acme-ml-staging"
-  cidr                 = "10.0.0.0/16"
-  azs                  = ["us-east-1a", "us-east-1b", "us-east-1c"]
-  single_nat_gateway   = true
-  flow_log_kms_key_arn = module.kms.key_arn
+  name                  = "acme-ml-staging"
+  cidr                  = "10.0.0.0/16"
+  az_count              = 3
+  single_nat_gateway    = true
+  flow_log_kms_key_arn  = module.kms.key_arn
+  flow_log_traffic_type = "REJECT"
 }
 
 module "cluster" {
@@ -29,27 +32,41 @@ module "cluster" {
   kms_key_arn            = module.kms.key_arn
   endpoint_public_access = false
   public_access_cidrs    = []
-  admin_principal_arns   = ["arn:aws:iam::333333333333:role/platform-admin"]
-  protect                = false
+  # The deploy role runs the platform layer's Helm releases: it needs an access entry here.
+  admin_principal_arns = [
+    "arn:aws:iam::222222222222:role/acme-ml-deploy",
+    "arn:aws:iam::333333333333:role/platform-admin",
+  ]
+  # Private endpoint: the VPC and the CI runners' networks reach it on 443.
+  api_access_cidrs      = ["10.0.0.0/16", "10.100.0.0/24"]
+  system_instance_types = ["m7i.large", "m6i.large"]
+  system_ami_type       = "AL2023_x86_64_STANDARD"
+  system_min_size       = 2
+  system_max_size       = 4
+  cluster_autoscaler    = true
+  protect               = false
 }
 
 module "gpu_pool_training" {
   source = "../../../modules/gpu_node_pool"
 
-  cluster_name   = module.cluster.cluster_name
-  name           = "training"
-  subnet_ids     = module.network.private_subnet_ids
-  instance_types = ["p5.48xlarge"]
-  capacity_type  = "ON_DEMAND"
-  ami_type       = "AL2023_x86_64_NVIDIA"
-  min_size       = 0
-  max_size       = 4
-  desired_size   = 0
-  # Who owns the node count: `terraform` resets it on every apply; `autoscaler` sets it once.
+  cluster_name       = module.cluster.cluster_name
+  name               = "training"
+  kubernetes_version = module.cluster.cluster_version
+  subnet_ids         = module.network.private_subnet_ids
+  instance_types     = ["p5.48xlarge"]
+  capacity_type      = "ON_DEMAND"
+  ami_type           = "AL2023_x86_64_NVIDIA"
+  min_size           = 0
+  max_size           = 4
+  desired_size       = 0
+  # Who owns the node count: `terraform` sets it on every apply; `autoscaler` is read back.
   desired_size_owner = "autoscaler"
   labels = {
-    "mlstrata.dev/gpu-pool" = "training"
-    workload                = "training"
+    "mlstrata.dev/efa"                  = "true"
+    "mlstrata.dev/gpu-pool"             = "training"
+    "mlstrata.dev/nvidia-device-plugin" = "true"
+    workload                            = "training"
   }
   taints = [
     {
@@ -61,25 +78,37 @@ module "gpu_pool_training" {
   disk_size_gb               = 200
   kms_key_arn                = module.kms.key_arn
   max_unavailable_percentage = 33
+  efa                        = true
+  vpc_id                     = module.network.vpc_id
+  cluster_security_group_id  = module.cluster.cluster_security_group_id
+  # Repeated on instances and volumes: default_tags do not reach them (provider #19387).
+  tags = {
+    managed-by             = "mlstrata"
+    "mlstrata:environment" = "staging"
+    "mlstrata:layer"       = "base"
+    "mlstrata:platform"    = "acme-ml"
+  }
 }
 
 module "gpu_pool_serving" {
   source = "../../../modules/gpu_node_pool"
 
-  cluster_name   = module.cluster.cluster_name
-  name           = "serving"
-  subnet_ids     = module.network.private_subnet_ids
-  instance_types = ["g6e.xlarge", "g6e.2xlarge"]
-  capacity_type  = "ON_DEMAND"
-  ami_type       = "AL2023_x86_64_NVIDIA"
-  min_size       = 1
-  max_size       = 6
-  desired_size   = 1
-  # Who owns the node count: `terraform` resets it on every apply; `autoscaler` sets it once.
+  cluster_name       = module.cluster.cluster_name
+  name               = "serving"
+  kubernetes_version = module.cluster.cluster_version
+  subnet_ids         = module.network.private_subnet_ids
+  instance_types     = ["g6e.xlarge", "g6e.2xlarge"]
+  capacity_type      = "ON_DEMAND"
+  ami_type           = "AL2023_x86_64_NVIDIA"
+  min_size           = 1
+  max_size           = 6
+  desired_size       = 1
+  # Who owns the node count: `terraform` sets it on every apply; `autoscaler` is read back.
   desired_size_owner = "autoscaler"
   labels = {
-    "mlstrata.dev/gpu-pool" = "serving"
-    workload                = "inference"
+    "mlstrata.dev/gpu-pool"             = "serving"
+    "mlstrata.dev/nvidia-device-plugin" = "true"
+    workload                            = "inference"
   }
   taints = [
     {
@@ -91,12 +120,19 @@ module "gpu_pool_serving" {
   disk_size_gb               = 200
   kms_key_arn                = module.kms.key_arn
   max_unavailable_percentage = 33
+  # Repeated on instances and volumes: default_tags do not reach them (provider #19387).
+  tags = {
+    managed-by             = "mlstrata"
+    "mlstrata:environment" = "staging"
+    "mlstrata:layer"       = "base"
+    "mlstrata:platform"    = "acme-ml"
+  }
 }
 
 module "access_logs" {
   source = "../../../modules/access_log_bucket"
 
-  name           = "acme-ml-staging-access-logs"
+  name           = "acme-ml-staging-access-logs-222222222222"
   retention_days = 365
   protect        = false
 }
@@ -104,7 +140,7 @@ module "access_logs" {
 module "artifacts_datasets" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "acme-ml-staging-datasets"
+  name                              = "acme-ml-staging-datasets-222222222222"
   kms_key_arn                       = module.kms.key_arn
   versioning                        = true
   retention_days                    = 90
@@ -118,7 +154,7 @@ module "artifacts_datasets" {
 module "artifacts_checkpoints" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "acme-ml-staging-checkpoints"
+  name                              = "acme-ml-staging-checkpoints-222222222222"
   kms_key_arn                       = module.kms.key_arn
   versioning                        = true
   noncurrent_version_retention_days = 30
@@ -134,19 +170,30 @@ module "registry_kms" {
   description = "acme-ml-staging: model registry artifacts"
   alias       = "acme-ml-staging-registry"
   protect     = false
+  # Readers and the next stage's promoters decrypt, from any account.
+  decrypt_principal_arns = [
+    "arn:aws:iam::333333333333:role/ml-release",
+    "arn:aws:iam::333333333333:role/model-serving",
+  ]
+  user_principal_arns = ["arn:aws:iam::222222222222:role/ml-release"]
 }
 
 module "registry_bucket" {
   source = "../../../modules/artifact_bucket"
 
-  name                              = "acme-ml-staging-model-registry"
+  name                              = "acme-ml-staging-model-registry-222222222222"
   kms_key_arn                       = module.registry_kms.key_arn
   versioning                        = true
   noncurrent_version_retention_days = 365
   access_log_bucket                 = module.access_logs.bucket_id
-  reader_principal_arns             = ["arn:aws:iam::333333333333:role/model-serving"]
-  writer_principal_arns             = ["arn:aws:iam::222222222222:role/ml-release"]
-  protect                           = false
+  reader_principal_arns = [
+    "arn:aws:iam::333333333333:role/ml-release",
+    "arn:aws:iam::333333333333:role/model-serving",
+  ]
+  writer_principal_arns = ["arn:aws:iam::222222222222:role/ml-release"]
+  # Only this stage's writers may put or delete model artifacts, whatever else IAM allows.
+  only_writers_write = true
+  protect            = false
 }
 
 module "model_registry_fraud_detector" {
@@ -157,8 +204,11 @@ module "model_registry_fraud_detector" {
   promoter_principal_arns_by_stage = {
     staging = ["arn:aws:iam::222222222222:role/ml-release"]
   }
-  reader_principal_arns = ["arn:aws:iam::333333333333:role/model-serving"]
-  protect               = false
+  reader_principal_arns = [
+    "arn:aws:iam::333333333333:role/ml-release",
+    "arn:aws:iam::333333333333:role/model-serving",
+  ]
+  protect = false
 }
 
 module "model_registry_recommender" {
@@ -169,6 +219,9 @@ module "model_registry_recommender" {
   promoter_principal_arns_by_stage = {
     staging = ["arn:aws:iam::222222222222:role/ml-release"]
   }
-  reader_principal_arns = ["arn:aws:iam::333333333333:role/model-serving"]
-  protect               = false
+  reader_principal_arns = [
+    "arn:aws:iam::333333333333:role/ml-release",
+    "arn:aws:iam::333333333333:role/model-serving",
+  ]
+  protect = false
 }

@@ -5,6 +5,11 @@ provider "aws" {
   # Refuses to run against any other account: a dev plan can never touch prod.
   allowed_account_ids = ["222222222222"]
 
+  assume_role {
+    role_arn     = "arn:aws:iam::222222222222:role/acme-ml-deploy"
+    session_name = "mlstrata"
+  }
+
   default_tags {
     tags = {
       managed-by             = "mlstrata"

@@ -3,20 +3,23 @@
 module "kms" {
   source = "../../../modules/kms_key"
 
-  description        = "tiny-dev: platform data (logs, EKS secrets, buckets, databases, queues)"
-  alias              = "tiny-dev-platform"
-  protect            = false
-  service_principals = ["logs.eu-west-1.amazonaws.com"]
+  description = "tiny-dev: platform data (logs, EKS secrets, buckets, node volumes, databases, queues)"
+  alias       = "tiny-dev-platform"
+  protect     = false
+  # Node groups launch encrypted EBS volumes through the Auto Scaling service-linked role.
+  allow_ebs_autoscaling = true
+  allow_cloudwatch_logs = true
 }
 
 module "network" {
   source = "../../../modules/network"
 
-  name                 = "tiny-dev"
-  cidr                 = "10.0.0.0/16"
-  azs                  = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
-  single_nat_gateway   = true
-  flow_log_kms_key_arn = module.kms.key_arn
+  name                  = "tiny-dev"
+  cidr                  = "10.0.0.0/16"
+  az_count              = 3
+  single_nat_gateway    = true
+  flow_log_kms_key_arn  = module.kms.key_arn
+  flow_log_traffic_type = "REJECT"
 }
 
 module "cluster" {
@@ -29,14 +32,25 @@ module "cluster" {
   kms_key_arn            = module.kms.key_arn
   endpoint_public_access = false
   public_access_cidrs    = []
-  admin_principal_arns   = ["arn:aws:iam::123456789012:role/admin"]
-  protect                = false
+  # The deploy role runs the platform layer's Helm releases: it needs an access entry here.
+  admin_principal_arns = [
+    "arn:aws:iam::123456789012:role/admin",
+    "arn:aws:iam::123456789012:role/tiny-deploy",
+  ]
+  # Private endpoint: the VPC and the CI runners' networks reach it on 443.
+  api_access_cidrs      = ["10.0.0.0/16"]
+  system_instance_types = ["m7i.large", "m6i.large"]
+  system_ami_type       = "AL2023_x86_64_STANDARD"
+  system_min_size       = 2
+  system_max_size       = 4
+  cluster_autoscaler    = true
+  protect               = false
 }
 
 module "access_logs" {
   source = "../../../modules/access_log_bucket"
 
-  name           = "tiny-dev-access-logs"
+  name           = "tiny-dev-access-logs-123456789012"
   retention_days = 365
   protect        = false
 }

@@ -2,11 +2,17 @@
 
 terraform {
   backend "s3" {
-    bucket  = "tiny-tfstate"
-    key     = "ml/tiny/dev/platform.tfstate"
-    region  = "eu-west-1"
-    encrypt = true
+    bucket = "tiny-tfstate"
+    key    = "ml/tiny/dev/platform.tfstate"
+    region = "eu-west-1"
+    # SSE-KMS with the bootstrap's state key (encrypt alone would be SSE-S3).
+    encrypt    = true
+    kms_key_id = "arn:aws:kms:eu-west-1:123456789012:alias/tiny-tfstate"
     # S3 native lock file (Terraform >= 1.10): no DynamoDB table needed.
     use_lockfile = true
+    # The environment's deploy role reaches the state bucket, in whatever account it is.
+    assume_role = {
+      role_arn = "arn:aws:iam::123456789012:role/tiny-deploy"
+    }
   }
 }

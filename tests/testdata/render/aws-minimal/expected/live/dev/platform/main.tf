@@ -7,7 +7,21 @@ data "terraform_remote_state" "base" {
     bucket = "tiny-tfstate"
     key    = "ml/tiny/dev/base.tfstate"
     region = "eu-west-1"
+    assume_role = {
+      role_arn = "arn:aws:iam::123456789012:role/tiny-deploy"
+    }
   }
+}
+
+module "cluster_addons" {
+  source = "../../../modules/cluster_addons"
+
+  cluster_name = data.terraform_remote_state.base.outputs.cluster_name
+  region       = "eu-west-1"
+  # AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable.
+  nvidia_device_plugin = false
+  cluster_autoscaler   = true
+  efa_device_plugin    = false
 }
 
 module "observability" {
