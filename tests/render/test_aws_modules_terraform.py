@@ -73,3 +73,22 @@ def test_module_plans_meet_aws_facts(module: str, tmp_path: Path) -> None:
     result = terraform(["test"], work, env)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert " 0 failed" in result.stdout, result.stdout
+
+
+def test_rendered_s3_backend_passes_terraform_backend_validation(tmp_path: Path) -> None:
+    """kms_key_id as the state key's alias ARN and assume_role are accepted by Terraform's s3 backend: init
+    gets past configuration validation and stops only where it needs AWS (assuming the deploy role)."""
+    env = terraform_env(tmp_path)
+    env.update({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "offline",
+                "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1"})
+    tree = render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml"))
+    work = tmp_path / "unit"
+    work.mkdir()
+    backend = tree.files["live/dev/base/backend.tf"]
+    assert 'kms_key_id = "arn:aws:kms:us-east-1:444444444444:alias/acme-ml-tfstate"' in backend
+    (work / "backend.tf").write_text(backend)
+    result = terraform(["init", "-input=false"], work, env)
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Cannot assume IAM Role" in out and "arn:aws:iam::111111111111:role/acme-ml-deploy" in out, out
+    assert "Invalid" not in out and "Unsupported" not in out, out

@@ -33,6 +33,8 @@ RULES: dict[str, Rule] = {
     "MLS024": modules.VariableDocs(),
     "MLS025": protection.ProtectStateful(),
     "MLS026": meta.SuppressionReason(),
+    "MLS027": state.BackendKmsKey(),
+    "MLS028": gpu.ImdsHopLimit(),
 }
 
 

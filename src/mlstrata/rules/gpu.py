@@ -398,3 +398,41 @@ class GkeTaint(ModuleRule):
                     "to recreate the pool)",
                     path=owner.address,
                 )
+
+
+class ImdsHopLimit(ModuleRule):
+    info = RuleInfo(
+        "MLS028",
+        "gpu-imds-hop-limit",
+        "gpu",
+        Severity.ERROR,
+        "GPU nodes keep pods away from the instance metadata service",
+        "A launch template of a GPU node group with `http_put_response_hop_limit` above 1 lets every pod on\n"
+        "the pod network fetch an IMDSv2 token and read the node role's credentials (ECR, and on many\n"
+        "clusters the VPC CNI's network-interface permissions). Host-network pods (aws-node, kube-proxy, the\n"
+        "device plugin) still reach IMDS with hop limit 1; workloads get credentials from IRSA or EKS Pod\n"
+        "Identity. https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html",
+        "Set metadata_options { http_tokens = \"required\", http_put_response_hop_limit = 1 } and move the "
+        "CNI policy to an IRSA role.",
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        seen: set[str] = set()
+        for group in gpu_node_groups(ctx):
+            template = first(group.body, "launch_template")
+            if template is None:
+                continue
+            for attr in template.body.attributes.values():
+                for lt in ctx.module.referenced(attr.expr_text, "aws_launch_template"):
+                    if lt.address in seen:
+                        continue
+                    seen.add(lt.address)
+                    options = first(lt.body, "metadata_options")
+                    if options is None:
+                        continue
+                    hop = options.body.attributes.get("http_put_response_hop_limit")
+                    got = ctx.resolve(lt, hop) if hop is not None else None
+                    if got is not None and isinstance(got.value, (int, float)) and got.value > 1:
+                        yield self.info.finding(
+                            got.where, f"GPU launch template {lt.address}: IMDS hop limit {got.value:g} (> 1)",
+                            path=lt.address)

@@ -213,3 +213,32 @@ class GiantState(ModuleRule):
                     f"one state holds {len(types)} resource blocks across "
                     f"{len(domains)} domains ({', '.join(domains)})",
                 )
+
+
+class BackendKmsKey(ModuleRule):
+    info = RuleInfo(
+        "MLS027",
+        "state-backend-kms",
+        "state",
+        Severity.WARNING,
+        "S3 state is encrypted with a customer managed KMS key",
+        "`encrypt = true` on an s3 backend without `kms_key_id` writes state with SSE-S3: anyone who can read\n"
+        "the bucket reads every secret-bearing attribute in state, and no key policy limits who may decrypt.\n"
+        "Set `kms_key_id` to the state key (its ARN or alias ARN, which Terraform accepts) so that reading\n"
+        "state needs kms:Decrypt on that key too.\n"
+        "https://developer.hashicorp.com/terraform/language/backend/s3#kms_key_id",
+        'Add kms_key_id = "arn:aws:kms:<region>:<account>:alias/<state-key>" to the backend "s3" block.',
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        if ctx.call is not None:
+            return
+        found = ctx.module.backend()
+        if found is None:
+            return
+        item, block = found
+        if block.type != "backend" or block.labels[:1] != ["s3"]:
+            return
+        attrs = block.body.attributes
+        if "kms_key_id" not in attrs or attrs["kms_key_id"].value in (None, ""):
+            yield self.info.finding(item.at(block), 'backend "s3" without kms_key_id: state is SSE-S3, not SSE-KMS')

@@ -1,5 +1,7 @@
 data "aws_partition" "current" {}
 
+data "aws_caller_identity" "current" {}
+
 # Read back so a subnet from another VPC fails at plan time rather than half-way through cluster creation.
 data "aws_subnet" "this" {
   count = length(var.subnet_ids)
@@ -425,9 +427,10 @@ data "aws_iam_policy_document" "cluster_autoscaler" {
   }
 
   statement {
-    sid       = "ScaleOwnGroups"
-    actions   = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
-    resources = ["*"]
+    sid     = "ScaleOwnGroups"
+    actions = ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]
+    # EKS names a managed node group's Auto Scaling group eks-<node group>-<id>.
+    resources = ["arn:${data.aws_partition.current.partition}:autoscaling:*:${data.aws_caller_identity.current.account_id}:autoScalingGroup:*:autoScalingGroupName/eks-*"]
 
     condition {
       test     = "StringEquals"

@@ -104,7 +104,13 @@ module "gpu_pool_bottlerocket_batch" {
   labels = {
     "mlstrata.dev/gpu-pool" = "bottlerocket-batch"
   }
-  taints                     = []
+  taints = [
+    {
+      key    = "nvidia.com/gpu"
+      value  = "true"
+      effect = "NO_SCHEDULE"
+    },
+  ]
   disk_size_gb               = 200
   kms_key_arn                = module.kms.key_arn
   max_unavailable_percentage = 33

@@ -1,0 +1,10 @@
+terraform {
+  backend "s3" {
+    bucket       = "acme-tfstate"
+    key          = "acme/dev/base.tfstate"
+    region       = "us-east-1"
+    encrypt      = true
+    kms_key_id   = "arn:aws:kms:us-east-1:444444444444:alias/acme-tfstate"
+    use_lockfile = true
+  }
+}
