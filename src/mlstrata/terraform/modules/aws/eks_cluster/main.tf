@@ -220,6 +220,19 @@ resource "aws_launch_template" "system" {
   tags = var.tags
 }
 
+# cluster-autoscaler owns the system group's size between min and max: read it back (as gpu_node_pool
+# does) so that an apply does not scale it back to the minimum.
+data "aws_eks_node_groups" "existing" {
+  cluster_name = aws_eks_cluster.this.name
+}
+
+data "aws_eks_node_group" "system" {
+  for_each = toset([for n in data.aws_eks_node_groups.existing.names : n if n == "system"])
+
+  cluster_name    = aws_eks_cluster.this.name
+  node_group_name = each.value
+}
+
 # Untainted on purpose: every GPU pool is tainted, and pods without tolerations need somewhere to run.
 resource "aws_eks_node_group" "system" {
   cluster_name    = aws_eks_cluster.this.name
@@ -235,7 +248,7 @@ resource "aws_eks_node_group" "system" {
   scaling_config {
     min_size     = var.system_min_size
     max_size     = var.system_max_size
-    desired_size = var.system_min_size
+    desired_size = coalesce(one([for g in data.aws_eks_node_group.system : g.scaling_config[0].desired_size]), var.system_min_size)
   }
 
   update_config {
@@ -254,10 +267,6 @@ resource "aws_eks_node_group" "system" {
     aws_iam_role_policy_attachment.system_node,
     aws_eks_addon.before_nodes,
   ]
-
-  lifecycle {
-    ignore_changes = [scaling_config[0].desired_size]
-  }
 }
 
 # ---- managed add-ons ----
