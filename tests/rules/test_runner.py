@@ -303,3 +303,34 @@ def test_rendered_aws_example_has_nothing_above_info(rendered: Path) -> None:
 def test_rendered_aws_example_with_its_spec(rendered: Path) -> None:
     result = run_check([rendered], spec=spec_facts(load_spec(EXAMPLE)), workers=1)
     assert [(d.code, d.severity.value) for d in result.findings] == [("MLS020", "info")]
+
+
+# -- every AWS golden case and the example, rendered in full (modules included), with its spec
+
+AWS_SPECS = [*sorted((REPO / "tests" / "testdata" / "render").glob("aws-*/spec.yaml")), EXAMPLE]
+
+
+@pytest.mark.parametrize("spec_path", AWS_SPECS, ids=[p.parent.name for p in AWS_SPECS])
+def test_every_rendered_aws_tree_has_nothing_above_info(spec_path: Path, tmp_path: Path) -> None:
+    loaded = load_spec(spec_path)
+    out = tmp_path / "infra"
+    write_tree(render_tree(loaded), out)
+    result = run_check([out], spec=spec_facts(loaded), workers=1)
+    above = [d.headline() for d in result.findings if d.severity.value != "info"]
+    assert not above, "\n".join(above)
+    assert not result.suppressed
+    registry = loaded.platform.model_registry
+    declared_managed = [d for d in result.findings if d.code == "MLS011"]
+    if registry is not None and registry.encryption == "managed":
+        # SSE-S3 on the registry is the spec's stated choice: reported, as info, once per registry bucket.
+        assert declared_managed and all("as the spec declares" in d.summary for d in declared_managed)
+    else:
+        assert not declared_managed
+
+
+def test_sse_s3_without_the_spec_declaring_it_is_still_an_error(tmp_path: Path) -> None:
+    loaded = load_spec(REPO / "tests" / "testdata" / "render" / "aws-capacity-block" / "spec.yaml")
+    out = tmp_path / "infra"
+    write_tree(render_tree(loaded), out)
+    result = run_check([out], workers=1, select={"MLS011"})
+    assert {d.severity.value for d in result.findings} == {"error"} and len(result.findings) == 2

@@ -42,6 +42,8 @@ class SpecFacts:
     path: str
     envs: Mapping[str, EnvFacts]
     state_backend: str | None = None  # state.backend: the backend the spec declares for every root
+    # Bucket name -> the spec's declaration of S3-managed encryption for it (MLS011 accepts it, as info).
+    sse_s3_buckets: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

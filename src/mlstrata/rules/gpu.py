@@ -78,9 +78,12 @@ class InstanceTypes(ModuleRule):
             attr = item.attr("instance_types")
             if attr is not None:
                 got = ctx.resolve(item, attr)
-                if got.value is None or got.value == []:
+                if got.value == []:
                     yield self.info.finding(got.where, "instance_types is empty", path=item.address)
-                continue
+                if got.value is not None:
+                    continue
+                # null is "not set": EKS then takes the launch template's instance type (capacity blocks
+                # require exactly that), so judge the launch template below.
             template = first(item.body, "launch_template")
             if template is not None:
                 linked = [
@@ -88,7 +91,7 @@ class InstanceTypes(ModuleRule):
                     for a in template.body.attributes.values()
                     for t in ctx.module.referenced(a.expr_text, "aws_launch_template")
                 ]
-                if not linked or any(t.attr("instance_type") is not None for t in linked):
+                if not linked or any(ctx.value(t.attr("instance_type")) is not None for t in linked):
                     continue
             yield self.info.finding(
                 item.where,

@@ -42,6 +42,7 @@ from mlstrata.rules.model import ModuleView, build_module
 from mlstrata.rules.protection import STATEFUL, protection
 from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec
 from mlstrata.spec.resolve import resolve
+from mlstrata.targets.aws.render import sse_s3_buckets
 
 SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
 CALL_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -197,6 +198,7 @@ def spec_facts(loaded: LoadedSpec) -> SpecFacts:
             for name, env in envs.items()
         },
         state_backend=loaded.platform.state.backend,
+        sse_s3_buckets=sse_s3_buckets(loaded.platform, envs),
     )
 
 

@@ -153,7 +153,8 @@ class Encryption(_BucketRule):
         "read. A customer-managed KMS key adds a second, auditable permission and lets a key policy fence\n"
         "model artifacts and training data off. Server access log target buckets (targeted by an\n"
         "aws_s3_bucket_logging, or whose policy lets logging.s3.amazonaws.com write) are exempt: S3 log\n"
-        "delivery supports only SSE-S3 there.",
+        "delivery supports only SSE-S3 there. With a spec, a bucket platform.yaml declares S3-managed\n"
+        "encryption for (`model_registry.encryption: managed`) is reported as info: a stated choice.",
         'Add aws_s3_bucket_server_side_encryption_configuration with sse_algorithm = "aws:kms" and a key.',
     )
 
@@ -176,8 +177,29 @@ class Encryption(_BucketRule):
                     if attr is None:
                         continue
                     got = ctx.resolve(owner, attr, rule.scope)
-                    if isinstance(got.value, str) and not got.value.startswith("aws:kms"):
-                        yield self.finding(bucket, got.where, f"sse_algorithm is {got.value}, not aws:kms")
+                    if not isinstance(got.value, str) or got.value.startswith("aws:kms"):
+                        continue
+                    declared = self._declared(ctx, bucket)
+                    if got.value == "AES256" and declared:
+                        yield self.info.finding(
+                            got.where,
+                            f"SSE-S3 (AES256), as the spec declares ({declared})",
+                            path=bucket.item.address,
+                            severity=Severity.INFO,
+                            detail=f"declared in {ctx.spec.path if ctx.spec else 'platform.yaml'}",
+                            hint="Nothing to do if S3-managed keys are what you want; declare "
+                            "encryption: kms for a customer-managed key.",
+                        )
+                        continue
+                    yield self.finding(bucket, got.where, f"sse_algorithm is {got.value}, not aws:kms")
+
+    @staticmethod
+    def _declared(ctx: ModuleContext, bucket: Bucket) -> str | None:
+        """The spec's declaration of SSE-S3 for this bucket (by its resolved name), if any."""
+        if ctx.spec is None or not ctx.spec.sse_s3_buckets:
+            return None
+        name = ctx.value(bucket.item.attr("bucket"))
+        return ctx.spec.sse_s3_buckets.get(name) if isinstance(name, str) else None
 
 
 class PublicAccess(_BucketRule):

@@ -272,6 +272,18 @@ def _bucket(platform: Platform, env: str, suffix: str, account: str | None) -> s
     return f"{platform.platform}-{env}-{suffix}-{account}" if account else f"{platform.platform}-{env}-{suffix}"
 
 
+def sse_s3_buckets(platform: Platform, envs: dict[str, ResolvedEnv]) -> dict[str, str]:
+    """The buckets the spec declares S3-managed encryption (SSE-S3) for, by name, with the declaration:
+    what `mlstrata check` (MLS011) accepts as a stated choice rather than a missing KMS key."""
+    registry = platform.model_registry
+    if platform.target != "aws" or registry is None or registry.encryption != "managed":
+        return {}
+    return {
+        _bucket(platform, env.name, "model-registry", env.spec.account): "model_registry.encryption: managed"
+        for env in envs.values()
+    }
+
+
 def _deploy_role(platform: Platform, env: EnvironmentSpec) -> str:
     if env.deploy_role:
         return env.deploy_role

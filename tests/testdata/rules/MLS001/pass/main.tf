@@ -32,3 +32,18 @@ resource "aws_eks_node_group" "system" {
   node_role_arn   = "arn:aws:iam::111111111111:role/node"
   subnet_ids      = ["subnet-1"]
 }
+
+# instance_types = null (capacity blocks must leave it unset) with the type in the launch template.
+resource "aws_eks_node_group" "block_null" {
+  cluster_name    = "ml"
+  node_group_name = "gpu-block-null"
+  node_role_arn   = "arn:aws:iam::111111111111:role/node"
+  subnet_ids      = ["subnet-1"]
+  instance_types  = null
+  ami_type        = "AL2023_x86_64_NVIDIA"
+
+  launch_template {
+    id      = aws_launch_template.block.id
+    version = aws_launch_template.block.latest_version
+  }
+}
