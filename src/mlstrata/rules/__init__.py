@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlstrata.rules import gpu, identity, meta, modules, protection, secrets, state, storage
+from mlstrata.rules import cluster, gpu, identity, meta, modules, protection, secrets, state, storage
 from mlstrata.rules.base import Rule, RuleInfo
 
 RULES: dict[str, Rule] = {
@@ -35,6 +35,10 @@ RULES: dict[str, Rule] = {
     "MLS026": meta.SuppressionReason(),
     "MLS027": state.BackendKmsKey(),
     "MLS028": gpu.ImdsHopLimit(),
+    "MLS029": cluster.HardCodedZones(),
+    "MLS030": cluster.SharedNodeGroupName(),
+    "MLS031": cluster.NodeGroupVersion(),
+    "MLS032": cluster.NamePrefixLength(),
 }
 
 

@@ -11,7 +11,7 @@ from mlstrata.diagnostics import Diagnostic, Severity, Where
 if TYPE_CHECKING:
     from mlstrata.rules.context import ModuleContext, TreeFacts
 
-FAMILIES = ("gpu", "storage", "identity", "secrets", "state", "modules", "protection", "meta")
+FAMILIES = ("gpu", "cluster", "storage", "identity", "secrets", "state", "modules", "protection", "meta")
 
 
 @dataclass(frozen=True)

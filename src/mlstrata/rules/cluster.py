@@ -1,0 +1,222 @@
+"""EKS cluster shape: zones, node-group names and versions, IAM name prefixes (MLS029-MLS032)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mlstrata.diagnostics import Diagnostic, Severity
+from mlstrata.hcl import Attribute
+from mlstrata.rules.base import ModuleRule, RuleInfo
+from mlstrata.rules.blocks import first
+from mlstrata.rules.context import ModuleContext
+from mlstrata.rules.model import Item
+
+NODE_GROUP = "aws_eks_node_group"
+# A zone name: region + one letter ("us-east-1a", "us-gov-west-1b"); a template ending in one letter after
+# an interpolation ("${var.region}a").
+_ZONE_LITERAL = re.compile(r'"(?:[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d[a-z])"')
+_ZONE_TEMPLATE = re.compile(r'\$\{[^}]*\}[a-z]"')
+# Arguments that hold availability-zone names, by resource type; module calls: the common argument names.
+ZONE_ARGS: dict[str, tuple[str, ...]] = {
+    "aws_subnet": ("availability_zone",),
+    "aws_instance": ("availability_zone",),
+    "aws_ebs_volume": ("availability_zone",),
+    "aws_autoscaling_group": ("availability_zones",),
+    "aws_db_instance": ("availability_zone",),
+    "aws_rds_cluster": ("availability_zones",),
+    "aws_efs_mount_target": ("availability_zone_name",),
+    "aws_launch_template": (),
+}
+MODULE_ZONE_ARGS = ("azs", "availability_zones", "availability_zone", "zones")
+# IAM's `name_prefix` limits (the name limit less the 26 characters Terraform appends): the provider
+# rejects longer prefixes at plan time (hashicorp/terraform-provider-aws, internal/service/iam).
+NAME_PREFIX_LIMITS: dict[str, int] = {"aws_iam_role": 38, "aws_iam_policy": 102, "aws_iam_instance_profile": 102}
+_SUBSTR = re.compile(r"^substr\(\s*(?P<arg>.+?)\s*,\s*(?P<offset>\d+)\s*,\s*(?P<length>\d+)\s*\)$", re.S)
+_INTERPOLATION = re.compile(r"\$\{((?:[^{}]|\{[^{}]*\})*)\}")
+
+
+class HardCodedZones(ModuleRule):
+    info = RuleInfo(
+        "MLS029",
+        "aws-zone-letters",
+        "cluster",
+        Severity.ERROR,
+        "Availability zones are looked up, not hard-coded by letter",
+        "Zone letters are mapped per account: us-east-1a is a different data centre in each account,\n"
+        "us-west-1 has only two zones for most accounts, ap-northeast-1b is closed to new accounts, and\n"
+        "some zones reject EKS control planes (UnsupportedAvailabilityZoneException). A literal\n"
+        '"us-east-1a" or a template like "${var.region}a" breaks in another account or region. Read\n'
+        'zones from data "aws_availability_zones" (state = "available"), and pin by zone ID where a\n'
+        "zone matters (capacity blocks). https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html",
+        'Use data.aws_availability_zones.available.names (or zone IDs: availability_zone_id = "use1-az4").',
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        for item in ctx.instances(("resource",), *ZONE_ARGS):
+            for name in ZONE_ARGS[item.type]:
+                yield from self._judge(item, item.attr(name))
+        for call in ctx.module.calls:
+            for name in MODULE_ZONE_ARGS:
+                yield from self._judge(call, call.attr(name))
+        for item in ctx.instances(("resource",), "aws_launch_template"):
+            placement = first(item.body, "placement")
+            if placement is not None:
+                yield from self._judge(item, placement.body.attributes.get("availability_zone"))
+
+    def _judge(self, item: Item, attr: Attribute | None) -> Iterator[Diagnostic]:
+        if attr is None:
+            return
+        text = attr.expr_text
+        found = _ZONE_LITERAL.search(text) or _ZONE_TEMPLATE.search(text)
+        if found is not None:
+            yield self.info.finding(
+                item.at(attr), f"zone hard-coded by letter: {found.group(0)}", path=item.address
+            )
+
+
+class SharedNodeGroupName(ModuleRule):
+    info = RuleInfo(
+        "MLS030",
+        "eks-node-group-name-shared",
+        "cluster",
+        Severity.ERROR,
+        "Each EKS node group name belongs to one resource",
+        "Two aws_eks_node_group resources with the same cluster and node_group_name (typically one per\n"
+        "mode, chosen by `count`) cannot both exist, and switching between them destroys one node group\n"
+        "and creates the other under the same name: the create fails with ResourceInUseException while\n"
+        "the old group is deleting, and the pool's nodes are drained either way. Use one resource, or\n"
+        "node_group_name_prefix with create_before_destroy.",
+        "Keep one aws_eks_node_group per pool (vary its arguments, not the resource), or give each its own "
+        "name.",
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        # Every declared node group, also those whose count is 0 now: switching modes is the hazard.
+        seen: dict[tuple[str, str], Item] = {}
+        for item in ctx.module.resources_of(NODE_GROUP):
+            name = self._key(ctx, item.attr("node_group_name"))
+            if name is None:
+                continue
+            cluster = self._key(ctx, item.attr("cluster_name")) or ""
+            earlier = seen.setdefault((cluster, name), item)
+            if earlier is not item:
+                yield self.info.finding(
+                    item.at(item.attr("node_group_name")),
+                    f"node_group_name {name} is also used by {earlier.address}",
+                    path=item.address,
+                    detail=f"{earlier.address} at {earlier.where}",
+                )
+
+    @staticmethod
+    def _key(ctx: ModuleContext, attr: Attribute | None) -> str | None:
+        """The resolved name, or the expression text when it cannot be resolved (same text, same name)."""
+        if attr is None:
+            return None
+        value = ctx.value(attr)
+        if isinstance(value, str):
+            return repr(value)
+        return attr.expr_text.strip()
+
+
+class NodeGroupVersion(ModuleRule):
+    info = RuleInfo(
+        "MLS031",
+        "eks-node-group-version",
+        "cluster",
+        Severity.WARNING,
+        "Node groups follow the cluster's Kubernetes version",
+        "A managed node group without `version` takes the cluster's version when it is created and then\n"
+        "stays there: raising aws_eks_cluster.version upgrades only the control plane, and the nodes fall\n"
+        "behind until the skew limit blocks the next upgrade. Set the node group's version from the\n"
+        "cluster's (a launch template with a custom image_id is exempt: its AMI decides).\n"
+        "https://docs.aws.amazon.com/eks/latest/userguide/update-managed-node-group.html",
+        "Set version = aws_eks_cluster.this.version (or the same variable as the cluster).",
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        clusters = [c for c in ctx.instances(("resource",), "aws_eks_cluster") if c.attr("version") is not None]
+        if not clusters:
+            return
+        for item in ctx.instances(("resource",), NODE_GROUP):
+            if item.attr("version") is not None or item.attr("release_version") is not None:
+                continue
+            if self._custom_image(ctx, item):
+                continue
+            yield self.info.finding(
+                item.where,
+                f"node group has no version while {clusters[0].address} sets one",
+                path=item.address,
+            )
+
+    @staticmethod
+    def _custom_image(ctx: ModuleContext, item: Item) -> bool:
+        template = first(item.body, "launch_template")
+        if template is None:
+            return False
+        linked = [
+            t for a in template.body.attributes.values()
+            for t in ctx.module.referenced(a.expr_text, "aws_launch_template")
+        ]
+        return not linked or any(t.attr("image_id") is not None for t in linked)
+
+
+class NamePrefixLength(ModuleRule):
+    info = RuleInfo(
+        "MLS032",
+        "iam-name-prefix-length",
+        "cluster",
+        Severity.ERROR,
+        "IAM name_prefix fits IAM's limit",
+        "Terraform appends 26 characters to a name_prefix, so an IAM role's prefix may have at most 38\n"
+        "characters (policies and instance profiles 102); the provider rejects a longer one at plan time.\n"
+        'The rule computes the longest the expression can be: literal text, known values, and\n'
+        '`substr(x, 0, N)` as at most N characters (so "${substr(var.name, 0, 30)}-cluster-" is 39).\n'
+        "Parts it cannot bound make it stay silent.",
+        'Shorten the prefix: "${substr(var.name, 0, 29)}-cluster-" keeps a role prefix within 38.',
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        for item in ctx.instances(("resource",), *NAME_PREFIX_LIMITS):
+            attr = item.attr("name_prefix")
+            if attr is None:
+                continue
+            limit = NAME_PREFIX_LIMITS[item.type]
+            got = ctx.resolve(item, attr)
+            if isinstance(got.value, str):
+                longest: int | None = len(got.value)
+                where = got.where
+            else:
+                longest = longest_text(ctx, attr.expr_text.strip())
+                where = item.at(attr)
+            if longest is not None and longest > limit:
+                yield self.info.finding(
+                    where,
+                    f"{item.type}.name_prefix can be {longest} characters (IAM allows {limit})",
+                    path=item.address,
+                )
+
+
+def longest_text(ctx: ModuleContext, expr: str) -> int | None:
+    """An upper bound on the length of a string expression's value, or None when it has none we know."""
+    value = ctx.ev.text(expr)
+    if isinstance(value, str):
+        return len(value)
+    m = _SUBSTR.match(expr)
+    if m is not None:
+        inner = longest_text(ctx, m.group("arg"))
+        n = int(m.group("length"))
+        return n if inner is None else min(n, max(0, inner - int(m.group("offset"))))
+    if len(expr) >= 2 and expr[0] == '"' and expr[-1] == '"':
+        body = expr[1:-1]
+        total = 0
+        last = 0
+        for part in _INTERPOLATION.finditer(body):
+            total += len(body[last:part.start()])
+            last = part.end()
+            inner = longest_text(ctx, part.group(1).strip())
+            if inner is None:
+                return None
+            total += inner
+        return total + len(body[last:])
+    return None
