@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from mlstrata.cli import check, rules
+from mlstrata.rules import RULES
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata" / "rules"
 FAIL = TESTDATA / "MLS012" / "fail"
@@ -101,4 +102,5 @@ def test_rules_lists_every_rule_and_explains_one() -> None:
     code, out = cli("rules", "gpu-taint")
     assert code == 0 and out.startswith("MLS004")
     code, out = cli("rules", "--format", "json")
-    assert code == 0 and len(json.loads(out)) == 27
+    listed = [r["id"] for r in json.loads(out)]
+    assert code == 0 and listed == sorted(RULES), "every registered rule, once, in id order"

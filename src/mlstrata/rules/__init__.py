@@ -39,6 +39,8 @@ RULES: dict[str, Rule] = {
     "MLS030": cluster.SharedNodeGroupName(),
     "MLS031": cluster.NodeGroupVersion(),
     "MLS032": cluster.NamePrefixLength(),
+    "MLS033": cluster.DevicePlugin(),
+    "MLS034": cluster.SystemCapacity(),
 }
 
 

@@ -1,4 +1,5 @@
-"""EKS cluster shape: zones, node-group names and versions, IAM name prefixes (MLS029-MLS032)."""
+"""EKS cluster shape: zones, node-group names and versions, IAM name prefixes, and what a configuration
+needs around its node groups: the NVIDIA device plugin, untainted system capacity (MLS029-MLS034)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import re
 from collections.abc import Iterator
 
 from mlstrata.diagnostics import Diagnostic, Severity
-from mlstrata.hcl import Attribute
+from mlstrata.hcl import Attribute, Body
 from mlstrata.rules.base import ModuleRule, RuleInfo
-from mlstrata.rules.blocks import first
-from mlstrata.rules.context import ModuleContext
+from mlstrata.rules.blocks import expand, first
+from mlstrata.rules.context import ModuleContext, NodeGroupFacts, Observed, TreeFacts
 from mlstrata.rules.model import Item
+from mlstrata.targets.aws.catalog import GPU_FAMILIES, family_of
 
 NODE_GROUP = "aws_eks_node_group"
 # A zone name: region + one letter ("us-east-1a", "us-gov-west-1b"); a template ending in one letter after
@@ -220,3 +222,147 @@ def longest_text(ctx: ModuleContext, expr: str) -> int | None:
             total += inner
         return total + len(body[last:])
     return None
+
+
+# -- what a configuration holds: node groups, the device plugin, other capacity
+
+# The NVIDIA plugin by chart, image or repository; not the EFA plugin (aws-efa-k8s-device-plugin).
+_DEVICE_PLUGIN = re.compile(
+    r"nvidia[-_]?device[-_]?plugin|nvidia\.github\.io/k8s-device-plugin|nvidia/k8s-device-plugin|gpu[-_]operator",
+    re.IGNORECASE,
+)
+_OTHER_CAPACITY = re.compile(r"karpenter|fargate|self[-_]managed|eks", re.IGNORECASE)
+PLUGIN_CARRIERS = (
+    "helm_release", "kubernetes_daemonset", "kubernetes_daemonset_v1", "kubernetes_manifest", "kubectl_manifest",
+    "aws_eks_addon",
+)
+_BLOCKING_EFFECTS = {"NO_SCHEDULE", "NO_EXECUTE"}
+
+
+def _texts(body: Body) -> Iterator[str]:
+    for name, attr in body.attributes.items():
+        yield name
+        yield attr.expr_text
+    for block in body.blocks:
+        yield from block.labels
+        yield from _texts(block.body)
+
+
+def _tainted(ctx: ModuleContext, item: Item) -> bool | None:
+    taints = expand(ctx, item.body, "taint")
+    if taints.unknown:
+        return None
+    effects = [ctx.value(t.block.body.attributes.get("effect"), t.scope) for t in taints.blocks]
+    if any(isinstance(e, str) and e in _BLOCKING_EFFECTS for e in effects):
+        return True
+    return False if all(isinstance(e, str) for e in effects) else None
+
+
+def _node_group(ctx: ModuleContext, item: Item) -> NodeGroupFacts:
+    ami = ctx.value(item.attr("ami_type"))
+    types = ctx.value(item.attr("instance_types"))
+    nvidia = (isinstance(ami, str) and ("NVIDIA" in ami or "GPU" in ami)) or (
+        isinstance(types, list) and any(isinstance(t, str) and family_of(t) in GPU_FAMILIES for t in types)
+    )
+    bottlerocket = ami.startswith("BOTTLEROCKET") if isinstance(ami, str) else None
+    if item.attr("ami_type") is None and first(item.body, "launch_template") is None:
+        bottlerocket = False  # EKS's default image (AL2023)
+    return NodeGroupFacts(item.address, item.where, bool(nvidia), bottlerocket, _tainted(ctx, item))
+
+
+def observe(ctx: ModuleContext) -> Observed:
+    """This evaluation's node groups, device plugin and other capacity, for configuration-wide rules."""
+    groups = tuple(_node_group(ctx, item) for item in ctx.instances(("resource",), NODE_GROUP))
+    plugin = any(
+        _DEVICE_PLUGIN.search(text)
+        for item in ctx.instances(("resource",), *PLUGIN_CARRIERS)
+        for text in _texts(item.body)
+    )
+    other = bool(ctx.instances(("resource",), "aws_eks_fargate_profile", "aws_autoscaling_group"))
+    for call in ctx.module.calls:
+        source = call.attr("source")
+        src = source.expr_text.strip().strip('"') if source is not None else ""
+        if src.startswith(("./", "../")):
+            continue  # a local module is evaluated for this call by itself
+        names = " ".join(call.body.attributes)
+        if _DEVICE_PLUGIN.search(src) or any(
+            _DEVICE_PLUGIN.search(name) and ctx.value(attr) is True for name, attr in call.body.attributes.items()
+        ):
+            plugin = True  # e.g. eks-blueprints-addons with enable_nvidia_gpu_operator = true
+        if _OTHER_CAPACITY.search(src) or "karpenter" in names:
+            other = True  # a registry module may hold node groups or capacity this scan cannot see
+    for item in ctx.instances(("resource",), "helm_release"):
+        if any("karpenter" in text for text in _texts(item.body)):
+            other = True
+    return Observed(ctx.module.directory, ctx.env_name, ctx.role == "root", groups, plugin, other)
+
+
+def _groups(seen: list[Observed]) -> list[NodeGroupFacts]:
+    return sorted({g for o in seen for g in o.node_groups}, key=lambda g: (g.where.file, g.where.line, g.address))
+
+
+class DevicePlugin(ModuleRule):
+    info = RuleInfo(
+        "MLS033",
+        "eks-nvidia-device-plugin",
+        "cluster",
+        Severity.ERROR,
+        "NVIDIA GPU node groups come with the NVIDIA device plugin",
+        "Pods request GPUs as `nvidia.com/gpu`, a resource only the NVIDIA device plugin advertises. The\n"
+        "EKS-optimized AL2023 NVIDIA AMIs carry the driver but not the plugin: without it the nodes join,\n"
+        "report no GPUs, and every GPU pod stays Pending. Bottlerocket's NVIDIA variants ship the plugin.\n"
+        "The configuration (the environment's roots and the modules they call, or the scanned tree) must\n"
+        "deploy it: a helm_release of nvidia-device-plugin or gpu-operator, a manifest or DaemonSet, or a\n"
+        "module that does. https://docs.aws.amazon.com/eks/latest/userguide/ml-eks-optimized-ami.html",
+        'Add helm_release "nvidia_device_plugin" (chart nvidia-device-plugin from '
+        "https://nvidia.github.io/k8s-device-plugin), or use a BOTTLEROCKET_*_NVIDIA image.",
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        return iter(())
+
+    def check_tree(self, tree: TreeFacts) -> Iterator[Diagnostic]:
+        for env, seen in tree.configurations().items():
+            if any(o.device_plugin for o in seen):
+                continue
+            for group in _groups(seen):
+                if group.nvidia and group.bottlerocket is False:
+                    where = f" in {env}" if env else ""
+                    yield self.info.finding(
+                        group.where,
+                        f"NVIDIA node group with no NVIDIA device plugin deployed{where}: GPU pods stay Pending",
+                        path=group.address,
+                    )
+
+
+class SystemCapacity(ModuleRule):
+    info = RuleInfo(
+        "MLS034",
+        "eks-system-capacity",
+        "cluster",
+        Severity.ERROR,
+        "Some capacity takes pods that tolerate no taint",
+        "When every managed node group carries a NoSchedule/NoExecute taint (GPU pools usually do) and\n"
+        "there is no Fargate profile, Karpenter or self-managed group, nothing can run CoreDNS, the\n"
+        "metrics server or Helm charts' controllers: they stay Pending, and add-ons and releases time out.\n"
+        "Keep a small untainted system node group. Judged per configuration (an environment's roots and\n"
+        "the modules they call, or the scanned tree); silent when a taint is unknown.",
+        "Add an untainted system node group (e.g. 2 x m7i.large) for cluster add-ons.",
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        return iter(())
+
+    def check_tree(self, tree: TreeFacts) -> Iterator[Diagnostic]:
+        for env, seen in tree.configurations().items():
+            groups = _groups(seen)
+            if not groups or any(o.other_capacity for o in seen):
+                continue
+            if all(g.tainted is True for g in groups):
+                where = f" in {env}" if env else ""
+                yield self.info.finding(
+                    groups[0].where,
+                    f"all {len(groups)} node groups{where} are tainted: no capacity for CoreDNS and add-ons",
+                    path=groups[0].address,
+                    detail="tainted: " + ", ".join(g.address for g in groups),
+                )

@@ -199,9 +199,43 @@ class ModuleFacts:
 
 
 @dataclass(frozen=True)
+class NodeGroupFacts:
+    """One EKS managed node group as configuration-wide rules see it (evaluated where it is defined, or
+    once per call of its module); `where` is the call site for a called module's group."""
+
+    address: str
+    where: Where
+    nvidia: bool  # an NVIDIA image or an NVIDIA GPU instance type
+    bottlerocket: bool | None  # None: the image is unknown
+    tainted: bool | None  # a NoSchedule/NoExecute taint; None: unknown
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What one evaluation of a module (as a root, or for one call) adds to its configuration."""
+
+    directory: str
+    env: str | None
+    root: bool  # a root module itself (a configuration needs one to be judged)
+    node_groups: tuple[NodeGroupFacts, ...] = ()
+    device_plugin: bool = False  # deploys the NVIDIA device plugin (chart, manifest, add-on, module)
+    other_capacity: bool = False  # Fargate profiles, Karpenter, self-managed groups: untainted capacity may exist
+
+
+@dataclass(frozen=True)
 class TreeFacts:
     modules: Mapping[str, ModuleFacts]
     spec: SpecFacts | None
+    observed: tuple[Observed, ...] = ()
+
+    def configurations(self) -> dict[str, list[Observed]]:
+        """Observations grouped by configuration: one environment (`live/<env>/...` and the modules its
+        roots call), or the whole scanned tree when no environment is known. Groups without a root
+        are left out: a reusable module alone is not a configuration."""
+        groups: dict[str, list[Observed]] = {}
+        for seen in self.observed:
+            groups.setdefault(seen.env or "", []).append(seen)
+        return {k: v for k, v in sorted(groups.items()) if any(o.root for o in v)}
 
     def env(self, name: str | None) -> EnvFacts | None:
         return self.spec.envs.get(name) if self.spec is not None and name else None

@@ -26,12 +26,14 @@ from mlstrata.diagnostics import Diagnostic, Where
 from mlstrata.hcl import UNKNOWN, HclFile, Value, parse_file, parse_text
 from mlstrata.hcl.evaluate import Bound
 from mlstrata.rules import RULES
+from mlstrata.rules.cluster import observe
 from mlstrata.rules.context import (
     CallFacts,
     CallSite,
     EnvFacts,
     ModuleContext,
     ModuleFacts,
+    Observed,
     Role,
     SpecFacts,
     StatefulFacts,
@@ -88,6 +90,7 @@ class DirResult:
     facts: ModuleFacts
     files: int
     broken: int
+    observed: Observed | None = None  # None for a called module: its calls are observed instead
 
 
 @dataclass(frozen=True)
@@ -309,6 +312,7 @@ def check_directory(job: DirJob) -> DirResult:
         facts,
         len(job.tf_files) + len(job.auto_tfvars) + len(job.other_tfvars),
         broken + broken_auto + broken_other,
+        None if role == "called" else observe(ctx),
     )
 
 
@@ -362,16 +366,23 @@ def _anchor(view: ModuleView) -> Where:
 # -- per call
 
 
-def check_instances(job: InstanceJob) -> list[Diagnostic]:
-    """Run the module rules once per call of a local module, with the call's arguments bound."""
+def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed]]:
+    """Run the module rules once per call of a local module, with the call's arguments bound, and
+    observe what each call adds to its configuration."""
     ignored: list[Suppression] = []
     ignored_findings: list[Diagnostic] = []
     tf, _ = _parse_all(job.tf_files, ignored, ignored_findings)
     view = build_module(job.directory, tf, [], [])
     prefix = job.directory.rstrip(os.sep) + os.sep
     out: list[Diagnostic] = []
+    observed: list[Observed] = []
     for call in job.calls:
         ctx = ModuleContext(view, "called", job.spec, call=call)
+        seen = observe(ctx)
+        groups = tuple(
+            replace(g, where=call.where, address=f"module.{call.name}.{g.address}") for g in seen.node_groups
+        )
+        observed.append(replace(seen, node_groups=groups))
         for d in _run_rules(ctx, job.rule_ids):
             path = f"module.{call.name}.{d.path}" if d.path else f"module.{call.name}"
             if d.where is not None and d.where.file.startswith(prefix):
@@ -381,7 +392,7 @@ def check_instances(job: InstanceJob) -> list[Diagnostic]:
                 out.append(replace(d, where=call.where, path=path, detail=detail))
             else:
                 out.append(replace(d, path=path, detail=d.detail or f"in module {Path(job.directory).name}/"))
-    return out
+    return out, observed
 
 
 # -- the whole tree
@@ -444,15 +455,19 @@ def run_check(
     suppressions: list[Suppression] = []
     facts: dict[str, ModuleFacts] = {}
     generic: dict[str, set[tuple[str, Where | None, str]]] = {}
+    observed: list[Observed] = []
     for res in results:
         findings.extend(res.findings)
+        if res.observed is not None:
+            observed.append(res.observed)
         suppressions.extend(res.suppressions)
         facts[res.directory] = res.facts
         generic[res.directory] = {(d.code, d.where, d.summary) for d in res.findings}
     instance_jobs = _instance_jobs(layout, facts, generic, spec, rule_ids)
-    for found in _map(check_instances, instance_jobs, n_workers if len(instance_jobs) > 4 else 1):
+    for found, seen in _map(check_instances, instance_jobs, n_workers if len(instance_jobs) > 4 else 1):
         findings.extend(found)
-    tree = TreeFacts(facts, spec)
+        observed.extend(seen)
+    tree = TreeFacts(facts, spec, tuple(observed))
     for rule_id in rule_ids:
         findings.extend(RULES[rule_id].check_tree(tree))
     kept, suppressed, problems = apply_suppressions(_dedupe(findings), suppressions, wanted)

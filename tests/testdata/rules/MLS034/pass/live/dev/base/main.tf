@@ -1,0 +1,23 @@
+provider "aws" {
+  region = "us-east-1"
+}
+
+# PreferNoSchedule still takes pods that tolerate nothing.
+resource "aws_eks_node_group" "gpu" {
+  cluster_name    = "ml"
+  node_group_name = "gpu"
+  node_role_arn   = "arn:aws:iam::111111111111:role/node"
+  subnet_ids      = ["subnet-1"]
+
+  scaling_config {
+    min_size     = 0
+    max_size     = 2
+    desired_size = 0
+  }
+
+  taint {
+    key    = "nvidia.com/gpu"
+    value  = "true"
+    effect = "PREFER_NO_SCHEDULE"
+  }
+}
