@@ -23,7 +23,8 @@ MODULES = Path(__file__).resolve().parents[2] / "src" / "mlstrata" / "terraform"
 PROVIDER_BINARY = "terraform-provider-aws_v5.100.0_x5"
 
 # 6.x-only spellings -> their 5.100 form. Each exists in hashicorp/aws 6.25.0 (the schema test checks
-# the rendered trees against it) and not in 5.100.0 (test_provider_floor checks that).
+# the rendered trees against it) and not in 5.100.0 (test_aws_modules_terraform.py::test_provider_floor
+# checks that).
 SIX_ONLY: list[tuple[str, str, str]] = [
     # aws_cloudwatch_log_group.deletion_protection_enabled: added in 6.25.0.
     (r"\n\s*deletion_protection_enabled\s*=.*", "", "aws_cloudwatch_log_group.deletion_protection_enabled"),

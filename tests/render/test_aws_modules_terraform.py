@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
-from aws_provider5 import SIX_ONLY, five_x_copy, terraform, terraform_env
+from aws_provider5 import MODULES, SIX_ONLY, five_x_copy, terraform, terraform_env
 
+from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_spec
 
@@ -92,3 +94,61 @@ def test_rendered_s3_backend_passes_terraform_backend_validation(tmp_path: Path)
     assert result.returncode != 0
     assert "Cannot assume IAM Role" in out and "arn:aws:iam::111111111111:role/acme-ml-deploy" in out, out
     assert "Invalid" not in out and "Unsupported" not in out, out
+
+
+# -- the provider floor, justified by the schemas we hold
+
+SIX_25 = REPO / "tests" / "testdata" / "provider_schemas" / "aws.json"  # hashicorp/aws 6.25.0 (cdktf 21.22.1)
+META = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"}
+
+
+def _used_arguments() -> set[tuple[str, str]]:
+    """(resource type, top-level argument or nested block) for every resource the AWS modules declare."""
+    used: set[tuple[str, str]] = set()
+    for tf in sorted(MODULES.glob("*/*.tf")):
+        for block in parse_file(str(tf)).body.blocks:
+            if block.type != "resource" or len(block.labels) != 2 or not block.labels[0].startswith("aws_"):
+                continue
+            names = set(block.body.attributes) | {
+                b.labels[0] if b.type == "dynamic" and b.labels else b.type for b in block.body.blocks
+            }
+            used |= {(block.labels[0], n) for n in names - META}
+    return used
+
+
+def test_provider_floor(tmp_path: Path) -> None:
+    """`>= 6.25` in versions.tf is the lowest version our schemas justify: every argument the modules use
+    that hashicorp/aws 5.100.0 lacks exists in 6.25.0, and those are exactly the 6.x-only arguments
+    SIX_ONLY rewrites for the 5.x tests. (Changelogs: aws_cloudwatch_log_group.deletion_protection_enabled
+    arrived in 6.25.0, aws_eks_cluster.deletion_protection in 6.9.0; the schemas here prove absent in
+    5.100 and present in 6.25, not the exact release.)"""
+    env = terraform_env(tmp_path)
+    work = tmp_path / "schema"
+    work.mkdir()
+    (work / "versions.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "5.100.0" }\n  }\n}\n'
+    )
+    init = terraform(["init", "-backend=false", "-input=false"], work, env)
+    assert init.returncode == 0, init.stdout + init.stderr
+    dump = subprocess.run(["terraform", "providers", "schema", "-json"], cwd=work, env=env, capture_output=True,
+                          text=True, check=True)
+    five = json.loads(dump.stdout)["provider_schemas"]["registry.terraform.io/hashicorp/aws"]["resource_schemas"]
+    six = json.loads(SIX_25.read_text())["resources"]
+
+    def in_five(rtype: str, name: str) -> bool:
+        block = five.get(rtype, {}).get("block", {})
+        return name in block.get("attributes", {}) or name in block.get("block_types", {})
+
+    def in_six(rtype: str, name: str) -> bool:
+        schema = six.get(rtype, {})
+        return name in schema.get("attributes", {}) or name in schema.get("blocks", {})
+
+    used = _used_arguments()
+    assert ("aws_eks_node_group", "version") in used, "the scan found the modules' arguments"
+    missing_in_five = {f"{t}.{n}" for t, n in used if not in_five(t, n)}
+    assert missing_in_five == {"aws_cloudwatch_log_group.deletion_protection_enabled",
+                               "aws_eks_cluster.deletion_protection"}
+    assert all(in_six(*arg.split(".", 1)) for arg in missing_in_five)
+    assert missing_in_five <= {fact for _p, _r, fact in SIX_ONLY}
+    floors = [v for v in sorted(MODULES.glob("*/versions.tf")) if "hashicorp/aws" in v.read_text()]
+    assert floors and all('">= 6.25, < 7.0"' in v.read_text() for v in floors)
