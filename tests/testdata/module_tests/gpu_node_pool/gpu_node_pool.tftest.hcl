@@ -30,11 +30,22 @@ variables {
   tags               = { "mlstrata:environment" = "prod", "mlstrata:platform" = "acme-ml" }
 }
 
-# EKS managed node groups: IMDS hop limit 1 keeps pod-network pods away from the node role.
-# https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html
-run "imds_hop_limit_is_one_and_no_cni_policy_on_the_node_role" {
+# One plan, several facts (each plan starts the provider: fewer runs keep this test cheap).
+run "gpu_node_group_with_an_autoscaler_owned_size" {
   command = plan
 
+  override_data {
+    target = data.aws_eks_node_groups.existing[0]
+    values = { names = ["training", "other"] }
+  }
+
+  override_data {
+    target = data.aws_eks_node_group.current["training"]
+    values = { scaling_config = [{ desired_size = 3, min_size = 0, max_size = 4 }] }
+  }
+
+  # EKS managed node groups: IMDS hop limit 1 keeps pod-network pods away from the node role.
+  # https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html
   assert {
     condition     = aws_launch_template.this.metadata_options[0].http_put_response_hop_limit == 1
     error_message = "GPU nodes must use IMDS hop limit 1"
@@ -47,12 +58,8 @@ run "imds_hop_limit_is_one_and_no_cni_policy_on_the_node_role" {
     condition     = !contains(values(local.node_policies), "AmazonEKS_CNI_Policy")
     error_message = "the CNI policy belongs on the VPC CNI's IRSA role, not on the node role"
   }
-}
 
-# Provider default_tags do not reach launch-template instances (hashicorp/terraform-provider-aws#19387).
-run "instances_and_volumes_carry_cost_tags" {
-  command = plan
-
+  # Provider default_tags do not reach launch-template instances (hashicorp/terraform-provider-aws#19387).
   assert {
     condition = alltrue([for t in aws_launch_template.this.tag_specifications : (
       t.tags["mlstrata:environment"] == "prod" && t.tags["mlstrata:gpu-pool"] == "training"
@@ -63,15 +70,17 @@ run "instances_and_volumes_carry_cost_tags" {
     condition     = length(aws_launch_template.this.tag_specifications) == 3
     error_message = "tag instance, volume and network-interface"
   }
-}
 
-# Nodes follow the control plane version (https://docs.aws.amazon.com/eks/latest/userguide/update-managed-node-group.html).
-run "node_group_has_the_cluster_version" {
-  command = plan
-
+  # Nodes follow the control plane version (https://docs.aws.amazon.com/eks/latest/userguide/update-managed-node-group.html).
   assert {
     condition     = aws_eks_node_group.this.version == "1.33"
     error_message = "node group version must follow kubernetes_version"
+  }
+
+  # Autoscaler-owned: the current size is read back, so a plan never scales the group back.
+  assert {
+    condition     = aws_eks_node_group.this.scaling_config[0].desired_size == 3
+    error_message = "an autoscaler-owned pool keeps the size the autoscaler set"
   }
 }
 
@@ -86,25 +95,6 @@ run "role_name_prefix_fits_iam_limit_with_longest_pool_name" {
   assert {
     condition     = length(aws_iam_role.this.name_prefix) <= 38
     error_message = "IAM name_prefix over 38 characters"
-  }
-}
-
-# Autoscaler-owned: the current size is read back, so a plan never scales the group back.
-run "autoscaler_owned_size_is_read_back" {
-  command = plan
-
-  override_data {
-    target = data.aws_eks_node_groups.existing[0]
-    values = { names = ["training", "other"] }
-  }
-  override_data {
-    target = data.aws_eks_node_group.current["training"]
-    values = { scaling_config = [{ desired_size = 3, min_size = 0, max_size = 4 }] }
-  }
-
-  assert {
-    condition     = aws_eks_node_group.this.scaling_config[0].desired_size == 3
-    error_message = "an autoscaler-owned pool keeps the size the autoscaler set"
   }
 }
 
