@@ -1,0 +1,11 @@
+terraform {
+  # Write-only arguments (password_wo, secret_data_wo) need Terraform 1.11.
+  required_version = ">= 1.11"
+
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = ">= 6.50, < 7.0"
+    }
+  }
+}

@@ -1,0 +1,11 @@
+output "key_id" {
+  description = "Full resource id of the key (projects/.../cryptoKeys/...); available only once the service agents may use it."
+  value       = google_kms_crypto_key.this.id
+  # Anything encrypted with the key must wait for the grants, or its creation fails on first apply.
+  depends_on = [google_kms_crypto_key_iam_member.this]
+}
+
+output "key_ring_id" {
+  description = "Full resource id of the key ring."
+  value       = google_kms_key_ring.this.id
+}

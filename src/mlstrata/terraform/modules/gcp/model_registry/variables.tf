@@ -1,0 +1,64 @@
+variable "project_id" {
+  description = "Project of this stage."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the Artifact Registry repository."
+  type        = string
+}
+
+variable "name" {
+  description = "Prefix of the repository and service account names (<platform>-<env>)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$", var.name))
+    error_message = "name must be a lower-case name of at most 42 characters."
+  }
+}
+
+variable "stage" {
+  description = "Promotion stage this registry holds (an environment name)."
+  type        = string
+}
+
+variable "promoter_members" {
+  description = "IAM members allowed to push model images into this stage (the stage's promoters)."
+  type        = list(string)
+  default     = []
+}
+
+variable "reader_members" {
+  description = "IAM members allowed to pull model images (serving, GKE nodes)."
+  type        = list(string)
+  default     = []
+}
+
+variable "workload_pool" {
+  description = "Workload Identity pool of the cluster (<project>.svc.id.goog)."
+  type        = string
+}
+
+variable "namespace" {
+  description = "Kubernetes namespace of the MLflow server."
+  type        = string
+  default     = "mlflow"
+}
+
+variable "kubernetes_service_account" {
+  description = "Kubernetes service account of the MLflow server."
+  type        = string
+  default     = "mlflow"
+}
+
+variable "database_instance_name" {
+  description = "Cloud SQL instance holding the registry metadata (the server may connect to it only)."
+  type        = string
+}
+
+variable "labels" {
+  description = "Labels on the repository."
+  type        = map(string)
+  default     = {}
+}
