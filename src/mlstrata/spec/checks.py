@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from mlstrata.diagnostics import Diagnostic, warning
 from mlstrata.spec.load import did_you_mean, pydantic_diagnostics
-from mlstrata.spec.models import PIPELINE_NEEDS, GpuPoolShape, Platform
+from mlstrata.spec.models import PIPELINE_NEEDS, GpuPoolShape, Platform, TpuPoolShape
 from mlstrata.spec.resolve import pool_shape_data
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 
@@ -27,6 +27,8 @@ def check_platform(platform: Platform, source: Source) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     out += _check_state(platform, source)
     out += _check_gpu_pools(platform, source)
+    out += _check_tpu_pools(platform, source)
+    out += _check_target_sections(platform, source)
     out += _check_registry(platform, source)
     out += _check_pipelines(platform, source)
     from mlstrata.targets import TARGETS
@@ -59,11 +61,12 @@ def _check_state(platform: Platform, source: Source) -> list[Diagnostic]:
     return out
 
 
-def _override_remap(pool: str, env: str, override: dict[str, Any]) -> Callable[[KeyPath], KeyPath]:
+def _override_remap(pool: str, env: str, override: dict[str, Any],
+                    section: str = "gpu_pools") -> Callable[[KeyPath], KeyPath]:
     """Point an error in a resolved pool at the override key if the override set it."""
 
     def remap(path: KeyPath) -> KeyPath:
-        rel = path[2:]  # strip ("gpu_pools", pool)
+        rel = path[2:]  # strip (section, pool)
         probe: Any = override
         for part in rel:
             if isinstance(probe, dict) and part in probe:  # noqa: SIM114 — separate so mypy narrows each
@@ -72,7 +75,7 @@ def _override_remap(pool: str, env: str, override: dict[str, Any]) -> Callable[[
                 probe = probe[part]
             else:
                 return path
-        return ("gpu_pools", pool, "overrides", env, *rel)
+        return (section, pool, "overrides", env, *rel)
 
     return remap
 
@@ -104,6 +107,70 @@ def _check_gpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
                                           platform.environments[env].max_gpu_nodes_per_pool):
                 if diag not in out:
                     out.append(diag)
+    return out
+
+
+def _check_tpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
+    """TPU pools: overrides name environments, every environment's shape validates, scaling bounds hold."""
+    out: list[Diagnostic] = []
+    raw_pools = source.data.get("tpu_pools") or {}
+    envs = list(platform.environments)
+    for name, pool in platform.tpu_pools.items():
+        base_path: KeyPath = ("tpu_pools", name)
+        for env in pool.overrides:
+            if env not in platform.environments:
+                hint = did_you_mean(env, envs)
+                out.append(diagnostics_at(
+                    source, (*base_path, "overrides", env), f"override for unknown environment `{env}`",
+                    ((hint + " ") if hint else "") + f"Environments: {', '.join(envs)}.",
+                    key=True, code="spec.unknown_env"))
+        for env in envs:
+            override = dict(pool.overrides.get(env, {}))
+            remap = _override_remap(name, env, override, "tpu_pools")
+            try:
+                shape = TpuPoolShape.model_validate(pool_shape_data(pool, raw_pools.get(name), env))
+            except ValidationError as exc:
+                out += [d for d in pydantic_diagnostics(exc, source, TpuPoolShape, base_path, remap) if d not in out]
+                continue
+            s = shape.scaling
+            problems: list[tuple[KeyPath, str, str]] = []
+            if s.min > s.max:
+                problems.append((("scaling", "min"), f"scaling.min ({s.min}) is greater than scaling.max ({s.max})",
+                                 "Lower min or raise max so that min <= desired <= max."))
+            if isinstance(s.desired, int) and not s.min <= s.desired <= s.max:
+                problems.append((("scaling", "desired"), f"scaling.desired ({s.desired}) is outside [{s.min}, {s.max}]",
+                                 "Set desired between min and max, or `desired: autoscaler`."))
+            if shape.capacity == "capacity_block" and not shape.capacity_reservation_id:
+                problems.append((("capacity",), "capacity `capacity_block` needs `capacity_reservation_id`",
+                                 "Add the name of the TPU reservation the slice consumes."))
+            for rel, summary, hint in problems:
+                full = remap((*base_path, *rel))
+                summary += f" (in environment `{env}`)" if "overrides" in full else ""
+                diag = diagnostics_at(source, full, summary, hint, code="spec.scaling")
+                if diag not in out:
+                    out.append(diag)
+    return out
+
+
+def _check_target_sections(platform: Platform, source: Source) -> list[Diagnostic]:
+    """Sections and pool settings that only one target understands."""
+    out: list[Diagnostic] = []
+    target = platform.target
+    if platform.tpu_pools and target != "gcp":
+        out.append(diagnostics_at(source, ("tpu_pools",), f"TPU pools are not available on target `{target}`",
+                                  "TPU slice pools exist on the gcp target only; remove `tpu_pools`.",
+                                  key=True, code="spec.target_only"))
+    for section, owner in (("gcp", "gcp"), ("azure", "azure")):
+        if getattr(platform, section) is not None and target != owner:
+            out.append(diagnostics_at(source, (section,), f"the `{section}` section does not apply to target `{target}`",
+                                      f"Remove it, or set `target: {owner}`.", key=True, code="spec.target_only"))
+    for name, pool in platform.gpu_pools.items():
+        for key, owner in (("gke", "gcp"), ("azure", "azure")):
+            if getattr(pool, key) is not None and target != owner:
+                out.append(diagnostics_at(source, ("gpu_pools", name, key),
+                                          f"`{key}` settings do not apply to target `{target}`",
+                                          f"Remove `{key}` from the pool, or set `target: {owner}`.", key=True,
+                                          code="spec.target_only"))
     return out
 
 

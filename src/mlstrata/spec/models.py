@@ -124,6 +124,44 @@ class AzurePoolSpec(Model):
     os_sku: Literal["Ubuntu", "AzureLinux"] = Field("Ubuntu", description="Node OS image.")
 
 
+class GkeGpuSharing(Model):
+    """Several containers on one GPU (GKE GPU sharing)."""
+
+    strategy: Literal["TIME_SHARING", "MPS"] = Field(description="TIME_SHARING or MPS (multi-process service).")
+    max_clients_per_gpu: int = Field(ge=2, le=48, description="Containers sharing one GPU.")
+
+
+class GkePoolSpec(Model):
+    """GKE-only settings of a GPU pool (target `gcp`)."""
+
+    accelerator: str | None = Field(
+        None, description="GKE accelerator type (nvidia-l4, nvidia-h100-80gb, ...). Derived from a2/a3/a4/g2 "
+        "machine types, which carry their GPUs; required for n1 types, which take attached T4/V100/P4/P100.",
+    )
+    accelerator_count: int | None = Field(
+        None, ge=1, description="GPUs per node; derived for a2/a3/a4/g2, required with an n1 machine type."
+    )
+    driver_version: Literal["DEFAULT", "LATEST", "INSTALLATION_DISABLED"] = Field(
+        "LATEST", description="Driver GKE installs on the nodes (INSTALLATION_DISABLED: you deploy a driver "
+        "DaemonSet yourself). Changing it replaces the pool.",
+    )
+    sharing: GkeGpuSharing | None = Field(None, description="Share each GPU between containers.")
+    partition_size: Annotated[str, StringConstraints(pattern=r"^\d+g\.\d+gb$")] | None = Field(
+        None, description="Multi-instance GPU partition, e.g. 1g.10gb (A100/H100/H200 only)."
+    )
+    reservation_affinity: Literal["ANY", "NO_RESERVATION"] | None = Field(
+        None, description="Consume any matching reservation or none (default: ANY; NO_RESERVATION with "
+        "queued provisioning). A specific reservation: `capacity: capacity_block` + `capacity_reservation_id`.",
+    )
+    queued_provisioning: bool = Field(
+        False, description="Dynamic Workload Scheduler: nodes only through ProvisioningRequests, all at once.",
+    )
+    flex_start: bool = Field(False, description="Flex-start VMs (Dynamic Workload Scheduler).")
+    location_policy: Literal["BALANCED", "ANY"] | None = Field(
+        None, description="Autoscaler zone choice (default: ANY for spot and queued provisioning, else BALANCED).",
+    )
+
+
 class GpuPoolShape(Model):
     """The fields of a GPU pool that may differ per environment (via `overrides`)."""
 
@@ -165,12 +203,42 @@ class GpuPoolShape(Model):
         33, ge=1, le=100, description="Share of nodes that may be replaced at once during updates."
     )
     azure: AzurePoolSpec | None = Field(None, description="Settings of the azure target (AKS node pool).")
+    gke: GkePoolSpec | None = Field(None, description="GKE-only settings (target gcp).")
 
 
 class GpuPoolSpec(GpuPoolShape):
     overrides: dict[str, dict[str, object]] = Field(
         default_factory=dict,
         description="Per-environment changes, e.g. {dev: {instance_types: [g6.2xlarge], scaling: {max: 2}}}.",
+    )
+
+
+class TpuPoolShape(Model):
+    """The fields of a TPU slice pool (target gcp) that may differ per environment (via `overrides`)."""
+
+    machine_type: str = Field(
+        description="TPU machine type: ct5lp-hightpu-{1,4,8}t (v5e), ct5p-hightpu-4t (v5p), ct6e-standard-{1,4,8}t (v6e)."
+    )
+    topology: Annotated[str, StringConstraints(pattern=r"^\d+x\d+(x\d+)?$")] = Field(
+        description="Slice topology, e.g. 2x4 (v5e/v6e) or 2x2x2 (v5p): chips / chips per VM = nodes."
+    )
+    capacity: Capacity = Field(
+        "on_demand", description="on_demand | spot | capacity_block (a specific reservation: capacity_reservation_id)."
+    )
+    capacity_reservation_id: str | None = Field(None, description="Reservation name when capacity is capacity_block.")
+    scaling: Scaling
+    taints: list[Taint] = Field(
+        default_factory=lambda: [Taint(key="google.com/tpu", value="present", effect="NoSchedule")],
+        description="Kubernetes taints; by default GKE's own TPU taint.",
+    )
+    labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
+    zone: str | None = Field(None, description="Zone letter of the slice (a slice lives in one zone; default: the first).")
+    disk_size_gb: int = Field(200, ge=20, le=16384, description="Boot disk size in GB.")
+
+
+class TpuPoolSpec(TpuPoolShape):
+    overrides: dict[str, dict[str, object]] = Field(
+        default_factory=dict, description="Per-environment changes, e.g. {dev: {topology: 2x2, machine_type: ...}}.",
     )
 
 
@@ -375,6 +443,31 @@ class AzureSpec(Model):
     system_pool: AzureSystemPoolSpec = Field(default_factory=AzureSystemPoolSpec)
 
 
+class GcpSpec(Model):
+    """Settings of the `gcp` target only."""
+
+    release_channel: Literal["RAPID", "REGULAR", "STABLE"] = Field("REGULAR", description="GKE release channel.")
+    managed_prometheus: bool = Field(
+        False, description="Google Managed Prometheus and GKE's DCGM metrics instead of kube-prometheus-stack "
+        "and the DCGM exporter.",
+    )
+    master_ipv4_cidr: str = Field(
+        "172.16.0.0/28", pattern=r"^\d{1,3}(\.\d{1,3}){3}/28$", description="/28 for the control plane endpoint."
+    )
+    pods_cidr: str = Field("10.64.0.0/14", pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$",
+                           description="Secondary range for pods.")
+    services_cidr: str = Field("10.68.0.0/20", pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$",
+                               description="Secondary range for services.")
+    system_pool_machine_type: str = Field("e2-standard-4", description="Machine type of the untainted system pool.")
+    state_project: str | None = Field(
+        None, description="Project owning the state bucket (default: the first protected environment's project)."
+    )
+    state_writers: list[str] = Field(
+        default_factory=list,
+        description="IAM members that run Terraform for the environments (object admin on the state bucket).",
+    )
+
+
 class DriftAllowance(Model):
     """Drift that is expected and explained, e.g. `desired_size` moved by the cluster autoscaler."""
 
@@ -409,6 +502,7 @@ class Platform(Model):
     network: NetworkSpec = Field(default_factory=NetworkSpec)
     cluster: ClusterSpec = Field(default_factory=ClusterSpec)
     gpu_pools: dict[Name, GpuPoolSpec] = Field(default_factory=dict)
+    tpu_pools: dict[Name, TpuPoolSpec] = Field(default_factory=dict, description="TPU slice pools (target gcp).")
     model_registry: ModelRegistrySpec | None = None
     artifact_stores: dict[Name, ArtifactStoreSpec] = Field(default_factory=dict)
     pipelines: PipelinesSpec | None = None
@@ -418,4 +512,5 @@ class Platform(Model):
     drift: DriftSpec = Field(default_factory=DriftSpec)
     local: LocalSpec | None = Field(None, description="Settings of the local target.")
     azure: AzureSpec | None = Field(None, description="Settings of the azure target.")
+    gcp: GcpSpec | None = Field(None, description="Settings of the gcp target.")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from mlstrata.spec.models import EnvironmentSpec, GpuPoolShape, GpuPoolSpec, Platform
+from mlstrata.spec.models import EnvironmentSpec, GpuPoolShape, GpuPoolSpec, Platform, TpuPoolShape, TpuPoolSpec
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -20,7 +20,7 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def pool_shape_data(pool: GpuPoolSpec, raw_pool: dict[str, Any] | None, env: str) -> dict[str, Any]:
+def pool_shape_data(pool: GpuPoolSpec | TpuPoolSpec, raw_pool: dict[str, Any] | None, env: str) -> dict[str, Any]:
     """The raw (unvalidated) shape of `pool` in `env`: declared keys plus that env's override."""
     if raw_pool is not None:
         base = {k: v for k, v in raw_pool.items() if k != "overrides"}
@@ -39,6 +39,7 @@ class ResolvedEnv:
     region: str
     gpu_pools: dict[str, GpuPoolShape]
     promoters: dict[str, list[str]]  # registry stage -> principals, "*" expanded
+    tpu_pools: dict[str, TpuPoolShape] = field(default_factory=dict)
 
     @property
     def protect(self) -> bool:
@@ -59,6 +60,7 @@ def expand_promoters(platform: Platform) -> dict[str, list[str]]:
 def resolve(platform: Platform, raw: dict[str, Any] | None = None) -> dict[str, ResolvedEnv]:
     """Resolve every environment. Assumes the spec passed `spec.checks` (overrides are valid)."""
     raw_pools = (raw or {}).get("gpu_pools") or {}
+    raw_tpu = (raw or {}).get("tpu_pools") or {}
     promoters = expand_promoters(platform)
     out: dict[str, ResolvedEnv] = {}
     for env_name, env in platform.environments.items():
@@ -66,11 +68,16 @@ def resolve(platform: Platform, raw: dict[str, Any] | None = None) -> dict[str, 
             name: GpuPoolShape.model_validate(pool_shape_data(pool, raw_pools.get(name), env_name))
             for name, pool in platform.gpu_pools.items()
         }
+        tpu = {
+            name: TpuPoolShape.model_validate(pool_shape_data(pool, raw_tpu.get(name), env_name))
+            for name, pool in platform.tpu_pools.items()
+        }
         out[env_name] = ResolvedEnv(
             name=env_name,
             spec=env,
             region=env.region or platform.region,
             gpu_pools=pools,
             promoters=promoters,
+            tpu_pools=tpu,
         )
     return out

@@ -5,11 +5,13 @@ from __future__ import annotations
 from mlstrata.targets.aws.render import AWS
 from mlstrata.targets.azure import AZURE
 from mlstrata.targets.base import Target, UnitFiles
+from mlstrata.targets.gcp.render import GCP
 from mlstrata.targets.local.render import LOCAL
 
 TARGETS: dict[str, Target] = {
     "aws": AWS,
     "azure": AZURE,
+    "gcp": GCP,
     "local": LOCAL,
 }
 

@@ -84,6 +84,13 @@ resource "google_container_cluster" "this" {
     }
   }
 
+  # Access through IAM and Kubernetes RBAC only; no static client certificate.
+  master_auth {
+    client_certificate_config {
+      issue_client_certificate = false
+    }
+  }
+
   workload_identity_config {
     workload_pool = "${var.project_id}.svc.id.goog"
   }

@@ -40,7 +40,7 @@ resource "google_container_node_pool" "this" {
 
   management {
     # Queued-provisioning nodes are not repaired: a repaired node would leave its atomic group.
-    auto_repair  = !var.queued_provisioning
+    auto_repair  = var.queued_provisioning ? false : true
     auto_upgrade = true
   }
 

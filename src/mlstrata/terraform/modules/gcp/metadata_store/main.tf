@@ -49,7 +49,8 @@ resource "google_sql_database_instance" "this" {
       ipv4_enabled                                  = false
       private_network                               = var.network_id
       enable_private_path_for_google_cloud_services = true
-      ssl_mode                                      = "ENCRYPTED_ONLY"
+      # Clients connect through the Cloud SQL Auth Proxy or a connector, which present client certificates.
+      ssl_mode = "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"
     }
 
     backup_configuration {
@@ -81,6 +82,16 @@ resource "google_sql_database_instance" "this" {
 
     database_flags {
       name  = "log_disconnections"
+      value = "on"
+    }
+
+    database_flags {
+      name  = "log_duration"
+      value = "on"
+    }
+
+    database_flags {
+      name  = "log_hostname"
       value = "on"
     }
 

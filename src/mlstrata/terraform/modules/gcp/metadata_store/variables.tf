@@ -26,7 +26,7 @@ variable "network_id" {
 variable "database_version" {
   description = "Cloud SQL PostgreSQL version."
   type        = string
-  default     = "POSTGRES_16"
+  default     = "POSTGRES_17"
 
   validation {
     condition     = startswith(var.database_version, "POSTGRES_")

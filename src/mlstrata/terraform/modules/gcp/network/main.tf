@@ -47,6 +47,24 @@ resource "google_compute_subnetwork" "nodes" {
   }
 }
 
+# Explicit, logged deny of all other ingress (GKE adds its own allow rules at higher priority).
+resource "google_compute_firewall" "deny_ingress" {
+  project       = var.project_id
+  name          = "${var.name}-deny-ingress"
+  network       = google_compute_network.this.id
+  direction     = "INGRESS"
+  priority      = 65534
+  source_ranges = ["0.0.0.0/0"]
+
+  deny {
+    protocol = "all"
+  }
+
+  log_config {
+    metadata = "INCLUDE_ALL_METADATA"
+  }
+}
+
 resource "google_compute_router" "this" {
   project = var.project_id
   name    = "${var.name}-router"

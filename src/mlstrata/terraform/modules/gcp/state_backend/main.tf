@@ -13,6 +13,11 @@ resource "google_kms_crypto_key" "this" {
   key_ring                   = google_kms_key_ring.this.id
   rotation_period            = "7776000s"
   destroy_scheduled_duration = "2592000s"
+
+  # Losing this key loses every state: never destroyed by Terraform.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "google_kms_crypto_key_iam_member" "gcs" {
