@@ -30,8 +30,12 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
     prefix = platform.state.key_prefix or platform.platform
     for env in envs.values():
         for layer in LAYERS:
-            where = (f"`{platform.state.backend}://{platform.state.bucket}/{prefix}/{env.name}/{layer}.tfstate`"
-                     if platform.state.bucket else f"`{platform.state.backend}`")
+            if platform.state.backend == "gcs":
+                where = f"`gs://{platform.state.bucket}/{prefix}/{env.name}/{layer}/default.tfstate`"
+            elif platform.state.bucket:
+                where = f"`{platform.state.backend}://{platform.state.bucket}/{prefix}/{env.name}/{layer}.tfstate`"
+            else:
+                where = f"`{platform.state.backend}`"
             lines.append(f"| {env.name} | {env.region} | {'yes' if env.protect else 'no'} | {layer} | {where} |")
     lines += [
         "",

@@ -217,7 +217,8 @@ class TpuPoolShape(Model):
     """The fields of a TPU slice pool (target gcp) that may differ per environment (via `overrides`)."""
 
     machine_type: str = Field(
-        description="TPU machine type: ct5lp-hightpu-{1,4,8}t (v5e), ct5p-hightpu-4t (v5p), ct6e-standard-{1,4,8}t (v6e)."
+        description="TPU machine type: ct5lp-hightpu-{1,4,8}t (v5e), ct5p-hightpu-4t (v5p), "
+        "ct6e-standard-{1,4,8}t (v6e)."
     )
     topology: Annotated[str, StringConstraints(pattern=r"^\d+x\d+(x\d+)?$")] = Field(
         description="Slice topology, e.g. 2x4 (v5e/v6e) or 2x2x2 (v5p): chips / chips per VM = nodes."
@@ -232,13 +233,16 @@ class TpuPoolShape(Model):
         description="Kubernetes taints; by default GKE's own TPU taint.",
     )
     labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
-    zone: str | None = Field(None, description="Zone letter of the slice (a slice lives in one zone; default: the first).")
+    zone: str | None = Field(
+        None, description="Zone letter of the slice (a slice lives in one zone; default: the first)."
+    )
     disk_size_gb: int = Field(200, ge=20, le=16384, description="Boot disk size in GB.")
 
 
 class TpuPoolSpec(TpuPoolShape):
     overrides: dict[str, dict[str, object]] = Field(
-        default_factory=dict, description="Per-environment changes, e.g. {dev: {topology: 2x2, machine_type: ...}}.",
+        default_factory=dict,
+        description="Per-environment changes, e.g. {dev: {topology: 2x2, machine_type: ...}}.",
     )
 
 

@@ -93,7 +93,7 @@ TPU_MACHINES: dict[str, TpuMachine] = {
     "ct6e-standard-1t": TpuMachine("v6e", 1, 2, ("1x1",)),
     "ct6e-standard-4t": TpuMachine("v6e", 4, 2, ("2x2", *_V5E_V6E_MULTI)),
     "ct6e-standard-8t": TpuMachine("v6e", 8, 2, ("2x4",)),
-    # v5p: 3-D topologies; any AxBxC with A <= B <= C, each a power of two... GKE lists the valid ones.
+    # v5p: 3-D topologies, as listed for GKE.
     "ct5p-hightpu-4t": TpuMachine("v5p", 4, 3, (
         "2x2x1", "2x2x2", "2x2x4", "2x4x4", "4x4x4", "4x4x8", "4x8x8", "8x8x8", "8x8x16", "8x16x16",
     )),

@@ -131,7 +131,7 @@ def _check_gpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
             except ValidationError:
                 continue  # reported by the spec checks
 
-            def at(rel: KeyPath, summary: str, hint: str, code: str,
+            def at(rel: KeyPath, summary: str, hint: str, code: str, name: str = name,
                    env_name: str = env_name, override: dict[str, Any] = override) -> None:
                 path = _at_override("gpu_pools", name, env_name, override, rel)
                 if "overrides" in path:
@@ -240,7 +240,7 @@ def _check_tpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
             except ValidationError:
                 continue
 
-            def at(rel: KeyPath, summary: str, hint: str, code: str,
+            def at(rel: KeyPath, summary: str, hint: str, code: str, name: str = name,
                    env_name: str = env_name, override: dict[str, Any] = override) -> None:
                 path = _at_override("tpu_pools", name, env_name, override, rel)
                 if "overrides" in path:

@@ -6,16 +6,16 @@ import math
 import re
 from typing import ClassVar
 
+from mlstrata.diagnostics import Diagnostic
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
-from mlstrata.diagnostics import Diagnostic
 from mlstrata.spec.models import GpuPoolShape, Layer, Platform, TpuPoolShape
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
 from mlstrata.targets.base import UnitFiles
-from mlstrata.targets.gcp import checks
 from mlstrata.targets.gcp import catalog as cat
+from mlstrata.targets.gcp import checks
 from mlstrata.targets.gcp.checks import zone_count
 
 GOOGLE_PROVIDER = {"source": "hashicorp/google", "version": ">= 6.50, < 7.0"}

@@ -1,0 +1,88 @@
+"""checkov finds nothing on the rendered GCP example beyond the reasoned, environment-scoped allowlist.
+
+One checkov run (about 40 s) is shared by the tests of this module."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from mlstrata.render.tree import render_tree, write_tree
+from mlstrata.spec.load import load_spec
+
+REPO = Path(__file__).resolve().parents[2]
+ALLOWLIST = REPO / "tests" / "checkov_allowlist_gcp.yaml"
+_ENV_OF_CALLER = re.compile(r"^/live/([^/]+)/")
+
+
+def _checkov() -> str:
+    found = os.environ.get("MLSTRATA_CHECKOV") or str(REPO / ".venv-checkov" / "bin" / "checkov")
+    if not Path(found).exists():
+        pytest.fail("checkov is not installed: run ./scripts/test, which installs it into .venv-checkov")
+    return found
+
+
+@pytest.fixture(scope="module")
+def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+    out = tmp_path_factory.mktemp("gcp") / "infra"
+    write_tree(render_tree(load_spec(REPO / "examples" / "gcp" / "platform.yaml")), out)
+    env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+           "TF_CLI_CONFIG_FILE": os.devnull}
+    env.pop("BC_API_KEY", None)
+    proc = subprocess.run(
+        [_checkov(), "-d", str(out), "--framework", "terraform", "-o", "json", "--quiet",
+         "--download-external-modules", "false", "--compact"],
+        capture_output=True, text=True, env=env, check=False, timeout=900,
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    failed = []
+    for rep in report if isinstance(report, list) else [report]:
+        for check in rep.get("results", {}).get("failed_checks", []):
+            caller = check.get("caller_file_path") or check.get("file_path", "")
+            match = _ENV_OF_CALLER.match(caller)
+            failed.append({"check": check["check_id"], "resource": check["resource"], "file": caller,
+                           "env": match.group(1) if match else "", "name": check.get("check_name", "")})
+    return failed
+
+
+def _allowlist() -> list[dict[str, object]]:
+    entries = YAML(typ="safe").load(ALLOWLIST.read_text(encoding="utf-8")) or []
+    for entry in entries:
+        assert {"check", "resource", "reason"} <= set(entry), f"allowlist entry needs check/resource/reason: {entry}"
+        assert len(str(entry["reason"]).split()) >= 6, f"allowlist reason too thin: {entry}"
+    return list(entries)
+
+
+def _covers(entry: dict[str, object], finding: dict[str, str]) -> bool:
+    envs = entry.get("envs")
+    return (finding["check"] == entry["check"] and fnmatch.fnmatch(finding["resource"], str(entry["resource"]))
+            and (envs is None or finding["env"] in envs))  # type: ignore[operator]
+
+
+def test_rendered_gcp_tree_is_checkov_clean(findings: list[dict[str, str]]) -> None:
+    allow = _allowlist()
+    unexpected = [f for f in findings if not any(_covers(a, f) for a in allow)]
+    assert not unexpected, "checkov findings not in the allowlist:\n" + "\n".join(
+        f"{f['check']} {f['resource']} ({f['file']}): {f['name']}" for f in unexpected)
+    unused = [a for a in allow if not any(_covers(a, f) for f in findings)]
+    assert not unused, f"allowlist entries that no longer match anything (remove them): {unused}"
+
+
+def test_environment_scoped_entry_does_not_cover_other_environments() -> None:
+    entry = {"check": "CKV_GCP_9", "resource": "module.gpu_pool_training.*", "envs": ["prod"], "reason": "x"}
+    finding = {"check": "CKV_GCP_9", "resource": "module.gpu_pool_training.google_container_node_pool.this"}
+    assert _covers(entry, {**finding, "env": "prod"})
+    assert not _covers(entry, {**finding, "env": "dev"})
+
+
+def test_checkov_scanned_the_gke_platform(findings: list[dict[str, str]]) -> None:
+    # Guards against a run that silently scanned nothing: the allowlisted cluster finding must be there.
+    assert any(f["resource"] == "module.cluster.google_container_cluster.this" for f in findings)
