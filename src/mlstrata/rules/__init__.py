@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlstrata.rules import cluster, gpu, identity, meta, modules, protection, secrets, state, storage
+from mlstrata.rules import cluster, gke, gpu, identity, meta, modules, protection, secrets, state, storage
 from mlstrata.rules.base import Rule, RuleInfo
 
 RULES: dict[str, Rule] = {
@@ -41,6 +41,10 @@ RULES: dict[str, Rule] = {
     "MLS032": cluster.NamePrefixLength(),
     "MLS033": cluster.DevicePlugin(),
     "MLS034": cluster.SystemCapacity(),
+    "MLS040": gke.GpuDriver(),
+    "MLS041": gke.SystemPool(),
+    "MLS042": gke.SpotTaint(),
+    "MLS043": gke.AutoscalingBounds(),
 }
 
 

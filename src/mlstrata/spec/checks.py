@@ -162,7 +162,8 @@ def _check_target_sections(platform: Platform, source: Source) -> list[Diagnosti
                                   key=True, code="spec.target_only"))
     for section, owner in (("gcp", "gcp"), ("azure", "azure")):
         if getattr(platform, section) is not None and target != owner:
-            out.append(diagnostics_at(source, (section,), f"the `{section}` section does not apply to target `{target}`",
+            out.append(diagnostics_at(source, (section,),
+                                      f"the `{section}` section does not apply to target `{target}`",
                                       f"Remove it, or set `target: {owner}`.", key=True, code="spec.target_only"))
     for name, pool in platform.gpu_pools.items():
         for key, owner in (("gke", "gcp"), ("azure", "azure")):

@@ -244,8 +244,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         Expr('"serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com"'),
     ]
     main.append(_module("kms", "kms_key", project_id=project, location=env.region, name=f"{name}-platform",
-                        encrypter_members=agents,
-                        labels=unit_labels))
+                        encrypter_members=agents, protect=protect, labels=unit_labels))
     main.append(_module(
         "network", "network", project_id=project, name=name, region=env.region,
         c1=Comment("Zones come from the API (data.google_compute_zones), never from hard-coded letters."),
@@ -319,7 +318,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
             reader_members=Expr("concat(" + _list(registry.readers)
                                 + ', ["serviceAccount:${module.cluster.node_service_account_email}"])'),
             workload_pool=Expr("module.cluster.workload_pool"),
-            database_instance_name=f"{name}-registry", labels=unit_labels,
+            database_instance_name=f"{name}-registry", protect=protect, labels=unit_labels,
         ))
         outputs += [
             _output("registry_bucket_name", "module.registry_bucket.bucket_name", "Bucket of model artifacts."),

@@ -51,3 +51,8 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "protect" {
+  description = "lifecycle.prevent_destroy on the key (protected environments). Fixed at creation: switching it is a terraform state mv."
+  type        = bool
+}

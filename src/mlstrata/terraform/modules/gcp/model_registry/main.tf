@@ -1,8 +1,31 @@
 # Vertex AI Model Registry has no Terraform resource for models (see README): the registry is
 # MLflow, and this module is the infrastructure around it that Terraform can own.
 
-# Model serving images, one repository per stage.
+# Model serving images, one repository per stage. Two resources because prevent_destroy cannot take a
+# variable (https://github.com/hashicorp/terraform/issues/22544); exactly one exists, keep them identical.
+resource "google_artifact_registry_repository" "protected" {
+  count = var.protect ? 1 : 0
+
+  project       = var.project_id
+  location      = var.region
+  repository_id = "${var.name}-models"
+  description   = "Model images of stage ${var.stage}"
+  format        = "DOCKER"
+  labels        = var.labels
+
+  docker_config {
+    # A promoted image tag must keep pointing at what was reviewed.
+    immutable_tags = true
+  }
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
 resource "google_artifact_registry_repository" "this" {
+  count = var.protect ? 0 : 1
+
   project       = var.project_id
   location      = var.region
   repository_id = "${var.name}-models"
@@ -16,12 +39,16 @@ resource "google_artifact_registry_repository" "this" {
   }
 }
 
+locals {
+  repository = one(concat(google_artifact_registry_repository.protected, google_artifact_registry_repository.this))
+}
+
 resource "google_artifact_registry_repository_iam_member" "writers" {
   for_each = toset(var.promoter_members)
 
   project    = var.project_id
   location   = var.region
-  repository = google_artifact_registry_repository.this.name
+  repository = local.repository.name
   role       = "roles/artifactregistry.writer"
   member     = each.value
 }
@@ -31,7 +58,7 @@ resource "google_artifact_registry_repository_iam_member" "readers" {
 
   project    = var.project_id
   location   = var.region
-  repository = google_artifact_registry_repository.this.name
+  repository = local.repository.name
   role       = "roles/artifactregistry.reader"
   member     = each.value
 }

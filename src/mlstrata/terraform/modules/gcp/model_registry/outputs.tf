@@ -1,6 +1,6 @@
 output "model_registry_repository" {
   description = "Artifact Registry repository for model images (<region>-docker.pkg.dev/<project>/<repo>)."
-  value       = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.this.repository_id}"
+  value       = "${var.region}-docker.pkg.dev/${var.project_id}/${local.repository.repository_id}"
 }
 
 output "model_registry_server_service_account" {

@@ -62,3 +62,8 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "protect" {
+  description = "lifecycle.prevent_destroy on the image repository (protected environments); fixed at creation (a later switch is a terraform state mv)."
+  type        = bool
+}

@@ -43,6 +43,7 @@ module "kms" {
     "serviceAccount:service-${data.google_project.this.number}@container-engine-robot.iam.gserviceaccount.com",
     "serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com",
   ]
+  protect = false
   labels = {
     managed-by           = "mlstrata"
     mlstrata-environment = "staging"
@@ -334,6 +335,7 @@ module "model_registry" {
   reader_members         = concat(["serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com"], ["serviceAccount:${module.cluster.node_service_account_email}"])
   workload_pool          = module.cluster.workload_pool
   database_instance_name = "acme-ml-staging-registry"
+  protect                = false
   labels = {
     managed-by           = "mlstrata"
     mlstrata-environment = "staging"

@@ -43,6 +43,7 @@ module "kms" {
     "serviceAccount:service-${data.google_project.this.number}@container-engine-robot.iam.gserviceaccount.com",
     "serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com",
   ]
+  protect = true
   labels = {
     managed-by           = "mlstrata"
     mlstrata-environment = "prod"

@@ -1,0 +1,47 @@
+"""`mlstrata check` on rendered GCP trees: clean, and its GKE rules see values passed from the live roots."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mlstrata.diagnostics import Severity
+from mlstrata.render.tree import render_tree, write_tree
+from mlstrata.rules.runner import run_check, spec_facts
+from mlstrata.spec.load import load_spec
+
+REPO = Path(__file__).resolve().parents[2]
+SPECS = {"gcp-example": REPO / "examples" / "gcp" / "platform.yaml",
+         "gcp-variety": REPO / "tests" / "testdata" / "render" / "gcp-variety" / "spec.yaml"}
+
+
+@pytest.mark.parametrize("case", sorted(SPECS))
+def test_rendered_gcp_tree_passes_check(tmp_path: Path, case: str) -> None:
+    spec = load_spec(SPECS[case])
+    write_tree(render_tree(spec), tmp_path / "infra")
+    result = run_check([tmp_path / "infra"], spec=spec_facts(spec), workers=1)
+    serious = [d for d in result.findings if d.severity in (Severity.ERROR, Severity.WARNING)]
+    assert not serious, "\n".join(d.headline() for d in serious)
+
+
+def test_gke_rules_follow_values_from_the_live_root(tmp_path: Path) -> None:
+    spec = load_spec(SPECS["gcp-variety"])
+    out = tmp_path / "infra"
+    write_tree(render_tree(spec), out)
+    main = out / "live" / "dev" / "base" / "main.tf"
+    text = main.read_text(encoding="utf-8")
+    # The t4 pool switches GKE's driver installation off; nothing else installs a driver.
+    text, n = re.subn(r'(module "gpu_pool_t4" \{.*?gpu_driver_version\s+= )"LATEST"', r'\1"INSTALLATION_DISABLED"',
+                      text, count=1, flags=re.DOTALL)
+    assert n == 1
+    # ... and the spot pool loses its taints.
+    text, n = re.subn(r'(module "gpu_pool_t4" \{.*?taints = )\[.*?\n  \]', r"\1[]", text, count=1, flags=re.DOTALL)
+    assert n == 1
+    main.write_text(text, encoding="utf-8")
+    result = run_check([out], spec=spec_facts(spec), workers=1, select={"MLS040", "MLS042"})
+    got = sorted((d.code, Path(d.where.file).name if d.where else "") for d in result.findings)
+    assert ("MLS040", "main.tf") in got and ("MLS042", "main.tf") in got, got
+    assert all("live/dev/base" in (d.where.file if d.where else "") for d in result.findings), [
+        d.headline() for d in result.findings]
