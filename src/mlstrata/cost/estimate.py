@@ -295,6 +295,10 @@ def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceB
             cost, found = price_pool(book, cloud, resolved, pool_name, resolved.gpu_pools[pool_name], source)
             pools.append(cost)
             diags += found
+        for tpu_name in sorted(resolved.tpu_pools):
+            diags.append(_at(source, Severity.WARNING, ("tpu_pools", tpu_name),
+                             f"TPU pool `{tpu_name}` in `{name}` is not priced: the catalog has no TPU prices",
+                             "Budgets and totals cover GPU pools only.", "cost.tpu_unpriced"))
         env_cost = EnvCost(name, resolved.region, resolved.spec.gpu_budget_monthly_usd, tuple(pools))
         results.append(env_cost)
         diags += check_policies(env_cost, resolved, cloud, source)
@@ -303,7 +307,7 @@ def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceB
 
 # --- plan delta: before -> after monthly cost of every GPU pool a plan touches -------------------
 
-GPU_POOL_TYPES = ("aws_eks_node_group", "mlstrata_gpu_pool")
+GPU_POOL_TYPES = ("aws_eks_node_group", "google_container_node_pool", "mlstrata_gpu_pool")
 _CAPACITY_FROM_PLAN = {"ON_DEMAND": "on_demand", "SPOT": "spot", "CAPACITY_BLOCK": "capacity_block"}
 
 
@@ -368,6 +372,8 @@ def planned_pool(resource_type: str, values: object) -> PlannedPool | None:
     """Read a GPU pool's shape from one side of a resource change (None when absent or unknown)."""
     if not isinstance(values, dict):
         return None
+    if resource_type == "google_container_node_pool":
+        return _gke_pool(values)
     types = values.get("instance_types")
     instance_types = tuple(str(t) for t in types) if isinstance(types, list) else ()
     if resource_type == "aws_eks_node_group":
@@ -383,11 +389,47 @@ def planned_pool(resource_type: str, values: object) -> PlannedPool | None:
     return PlannedPool(instance_types, capacity, low, want if want is not None else low, high)
 
 
+def _first_block(values: dict[str, object], key: str) -> dict[str, object]:
+    block = values.get(key)
+    return block[0] if isinstance(block, list) and block and isinstance(block[0], dict) else {}
+
+
+def _gke_pool(values: dict[str, object]) -> PlannedPool | None:
+    """A GKE node pool: node_count and min/max_node_count are per zone, total_* over all zones."""
+    node = _first_block(values, "node_config")
+    machine = node.get("machine_type")
+    if not isinstance(machine, str) or not machine:
+        return None
+    locations = values.get("node_locations")
+    zones = len(locations) if isinstance(locations, list) and locations else 1
+    count = _int(values.get("node_count"))
+    auto = _first_block(values, "autoscaling")
+    if auto:
+        total_max = _int(auto.get("total_max_node_count"))
+        if total_max:
+            low, high = _int(auto.get("total_min_node_count")) or 0, total_max
+        else:
+            low, high = (_int(auto.get("min_node_count")) or 0) * zones, (_int(auto.get("max_node_count")) or 0) * zones
+    else:
+        if count is None:
+            return None
+        low = high = count * zones
+    desired = count * zones if count is not None else low
+    # A GCE reservation is paid as on-demand capacity (committed or not); spot and preemptible are spot.
+    capacity = "spot" if node.get("spot") is True or node.get("preemptible") is True else "on_demand"
+    return PlannedPool((machine,), capacity, low, desired, high)
+
+
 def _is_gpu_pool(resource_type: str, values: object) -> bool:
     if resource_type == "mlstrata_gpu_pool":
         return True
     if not isinstance(values, dict):
         return False
+    if resource_type == "google_container_node_pool":
+        from mlstrata.targets.gcp.catalog import gpu_of_machine
+
+        node = _first_block(values, "node_config")
+        return bool(node.get("guest_accelerator")) or gpu_of_machine(str(node.get("machine_type") or "")) is not None
     from mlstrata.targets.aws.catalog import gpu_architecture
 
     types = values.get("instance_types")

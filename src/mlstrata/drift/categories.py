@@ -73,6 +73,15 @@ _BY_TYPE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
         # AWS: GPU node pools
         (r"aws_eks_node_group|aws_launch_template|aws_autoscaling_group|aws_ec2_capacity_reservation|"
          r"aws_sagemaker_cluster", Category.GPU_POOL),
+        # GCP
+        (r"google_[a-z0-9_]*_iam_(member|binding|policy)|google_service_account(_key)?|"
+         r"google_project_iam_custom_role", Category.IDENTITY),
+        (r"google_kms_.*|google_storage_bucket_access_control|google_storage_default_object_acl",
+         Category.PROTECTION),
+        (r"google_artifact_registry_repository|google_vertex_ai_.*", Category.REGISTRY),
+        (r"google_container_node_pool|google_compute_reservation|google_tpu_v2_vm", Category.GPU_POOL),
+        (r"google_compute_(network|subnetwork|router|router_nat|firewall|global_address|address|route|"
+         r"network_peering)|google_service_networking_connection", Category.NETWORK),
         # AWS: network
         (r"aws_(vpc|vpc_.*|subnet|security_group|security_group_rule|route|route_table|"
          r"route_table_association|nat_gateway|internet_gateway|egress_only_internet_gateway|eip|"
@@ -86,13 +95,15 @@ _BY_ATTRIBUTE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
     (re.compile(pattern), category)
     for pattern, category in (
         (r"(^|\.)(kms[a-z_]*|[a-z_]*encrypt[a-z_]*|sse_[a-z_]*|deletion_protection|force_destroy|"
+         r"uniform_bucket_level_access|public_access_prevention|soft_delete_policy|"
          r"prevent_destroy|versioning|protect|block_public_[a-z_]+|publicly_accessible|"
          r"skip_final_snapshot|backup_retention_period)(\.|$)", Category.PROTECTION),
         (r"(^|\.)(access|access_config|grants|policy|[a-z_]*role[a-z_]*|principals?|iam_[a-z_]*|"
          r"readers|writers|permissions?)(\.|$)", Category.IDENTITY),
         (r"(^|\.)(retention_days|noncurrent_retention_days|[a-z_]*retention[a-z_]*|lifecycle_rule|"
          r"expiration|stages?)(\.|$)", Category.REGISTRY),
-        (r"(^|\.)(scaling_config|instance_types?|ami_type|release_version|capacity_type|taints?|"
+        (r"(^|\.)(node_config|autoscaling|node_count|node_locations|guest_accelerator|placement_policy|"
+         r"queued_provisioning|scaling_config|instance_types?|ami_type|release_version|capacity_type|taints?|"
          r"labels|launch_template|desired_size|min_size|max_size|gpu_[a-z_]+)(\.|$)", Category.GPU_POOL),
         (r"(^|\.)(vpc_config|vpc_id|subnet_ids?|[a-z_]*security_group[a-z_]*|cidr_blocks?|"
          r"endpoint_public_access|endpoint_private_access|public_access_cidrs|availability_zones?)(\.|$)",

@@ -16,6 +16,7 @@ from mlstrata.diagnostics import Severity
 from mlstrata.plan import Action, ResourceChange
 from mlstrata.review.classes import (
     DRIFT,
+    GPU_CAPACITY,
     IAM_WIDENED,
     PRESENT_RISK,
     PROTECTED_DESTROY,
@@ -65,9 +66,15 @@ STATEFUL_KINDS: dict[str, str] = {
     "aws_rds_cluster": "metadata database",
     "mlstrata_metadata_store": "metadata database",
     "aws_kms_key": "KMS key",
+    "google_storage_bucket": "artifact bucket",
+    "google_sql_database_instance": "metadata database",
+    "google_kms_crypto_key": "KMS key",
+    "google_artifact_registry_repository": "model image repository",
+    "google_secret_manager_secret": "secret",
 }
 _STATE_NAME = re.compile(r"(tf|terraform)[-_.]?state", re.IGNORECASE)
-_NAME_KEYS = ("name", "bucket", "identifier", "node_group_name", "model_package_group_name")
+_NAME_KEYS = ("name", "bucket", "identifier", "node_group_name", "model_package_group_name", "repository_id",
+              "secret_id")
 
 
 def sensitive(rc: ResourceChange, key: str) -> bool:
@@ -174,6 +181,11 @@ POLICY_ATTRIBUTES: dict[str, tuple[str, ...]] = {
 }
 ATTACHMENT_TYPES = frozenset({"aws_iam_role_policy_attachment", "aws_iam_policy_attachment",
                               "aws_iam_user_policy_attachment", "aws_iam_group_policy_attachment"})
+# GCP IAM: google_<resource>_iam_member / _binding grant one role to one member / several members.
+_GCP_IAM = re.compile(r"^google_[a-z0-9_]*_iam_(member|binding)$")
+# Roles that administer what they are granted on, or everything (basic roles).
+_GCP_BROAD_ROLE = re.compile(r"^roles/(owner|editor|[a-zA-Z.]*[aA]dmin)$")
+_GCP_PUBLIC = frozenset({"allUsers", "allAuthenticatedUsers"})
 ACCESS_MAPS: dict[str, str] = {"mlstrata_registry_permissions": "grants", "mlstrata_artifact_bucket": "access"}
 
 
@@ -210,6 +222,15 @@ def _iam_widening(rc: ResourceChange, before: dict[str, Any], after: dict[str, A
             if arn.endswith(ADMIN_POLICY_SUFFIXES):
                 found.other.append(f"attaches {arn}")
                 labels.append(key)
+    if _GCP_IAM.match(rc.type):
+        role = str(after.get("role") or "")
+        old = {str(m) for key in ("member", "members") for m in _as_list(before.get(key))}
+        if str(before.get("role") or "") != role:
+            old = set()
+        for member in sorted({str(m) for key in ("member", "members") for m in _as_list(after.get(key))} - old):
+            if member in _GCP_PUBLIC or _GCP_BROAD_ROLE.match(role):
+                found.other.append(f"grants {role} to {member}")
+                labels.append("member")
     if rc.type in ACCESS_MAPS:
         key = ACCESS_MAPS[rc.type]
         w = level_widening(before.get(key), after.get(key), new_object=new_object)
@@ -237,6 +258,7 @@ def check_iam(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
     if rc.action in (Action.DELETE, Action.FORGET, Action.NO_OP, Action.READ) or not isinstance(rc.after, dict):
         return
     watched = rc.type in POLICY_ATTRIBUTES or rc.type in ATTACHMENT_TYPES or rc.type in ACCESS_MAPS \
+        or bool(_GCP_IAM.match(rc.type)) \
         or rc.type in ("mlstrata_model_registry", "mlstrata_service_account")
     if not watched:
         return
@@ -316,6 +338,11 @@ def _legacy_sse(values: dict[str, Any]) -> bool | None:
     return None if not isinstance(block, list) else bool(block)
 
 
+def _public_access_prevention(values: dict[str, Any]) -> bool | None:
+    value = values.get("public_access_prevention")
+    return None if not isinstance(value, str) else value == "enforced"
+
+
 _PUBLIC_ACCESS: list[tuple[str, Getter]] = [
     (f"public-access block `{k}`", _flag(k))
     for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
@@ -340,6 +367,12 @@ SETTINGS: dict[str, list[tuple[str, Getter]]] = {
     "aws_kms_key": [("key enabled", _flag("is_enabled")), ("key rotation", _flag("enable_key_rotation"))],
     "aws_efs_file_system": [("encryption", _flag("encrypted"))],
     "aws_ebs_volume": [("encryption", _flag("encrypted"))],
+    "google_storage_bucket": [("versioning", _nested("versioning", "enabled")),
+                              ("uniform bucket-level access", _flag("uniform_bucket_level_access")),
+                              ("public access prevention", _public_access_prevention),
+                              ("deletion protection (force_destroy off)", _flag("force_destroy", inverted=True))],
+    "google_sql_database_instance": [("deletion protection", _flag("deletion_protection"))],
+    "google_container_cluster": [("deletion protection", _flag("deletion_protection"))],
     "mlstrata_artifact_bucket": [("versioning", _flag("versioning")),
                                  ("deletion protection (force_destroy off)", _flag("force_destroy", inverted=True))],
 }
@@ -401,5 +434,31 @@ def check_drift(rc: ResourceChange) -> Iterator[Hit]:
                   f"{', '.join(changed[:8])}{more}")
 
 
+# -- GKE ---------------------------------------------------------------------------------------------
+
+def _driver_versions(values: Any) -> list[str]:
+    node = _first(_values(values), "node_config") or {}
+    out = []
+    for acc in node.get("guest_accelerator") or ():
+        if isinstance(acc, dict):
+            for install in acc.get("gpu_driver_installation_config") or ():
+                if isinstance(install, dict) and install.get("gpu_driver_version"):
+                    out.append(str(install["gpu_driver_version"]))
+    return out
+
+
+def check_gke_driver(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
+    """A changed gpu_driver_version replaces the whole node pool, not the driver in place."""
+    if rc.type != "google_container_node_pool" or not rc.action.is_replace:
+        return
+    old, new = _driver_versions(rc.before), _driver_versions(rc.after)
+    if old != new:
+        yield Hit(GPU_CAPACITY, f"gpu_driver_version {'/'.join(old) or 'unset'} -> {'/'.join(new) or 'unset'} "
+                  f"replaces node pool `{object_name(rc)}`: every node is drained and recreated",
+                  "The provider forces replacement on a driver change "
+                  "(https://github.com/hashicorp/terraform-provider-google/issues/23248); schedule it, or change "
+                  "the driver with gcloud and keep the configuration in step.")
+
+
 CHANGE_CHECKS: tuple[Callable[[ResourceChange, PlanFacts], Iterator[Hit]], ...] = (
-    check_destroy, check_iam, check_protection)
+    check_destroy, check_iam, check_protection, check_gke_driver)
