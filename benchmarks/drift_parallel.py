@@ -23,6 +23,7 @@ from pathlib import Path
 from mlstrata.drift.report import analyze
 from mlstrata.engine import BinaryTerraform, Engine, EngineSettings, refresh_all
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 from mlstrata.workspace import Workspace, open_workspace
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,7 +67,7 @@ def main(rounds: int, parallel: int) -> None:
                             env=env, capture_output=True, text=True, check=False)
         if up.returncode != 0:
             raise SystemExit(up.stdout + up.stderr)
-        ws, diags = open_workspace(load_spec(root / "platform.yaml"), root / "infra", None, None)
+        ws, diags = open_workspace(load_spec(root / "platform.yaml", targets=TARGETS), root / "infra", None, None)
         assert ws is not None, diags
         tf_env = {**env, "TF_CLI_CONFIG_FILE": str(root / "infra" / ".mlstrata" / "terraform.tfrc")}
         drift_once(ws, terraform, parallel)  # warm-up: init is done, caches are hot

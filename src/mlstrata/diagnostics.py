@@ -5,6 +5,7 @@ Library code collects and returns diagnostics; only the CLI prints them and pick
 
 from __future__ import annotations
 
+import difflib
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -98,3 +99,15 @@ class DiagnosticsError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         super().__init__("; ".join(d.headline() for d in diagnostics))
         self.diagnostics = diagnostics
+
+
+def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The candidate closest to a mistyped `word`, if any is close enough."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """A hint naming the closest candidate (`did you mean `x`?`), or "" when none is close."""
+    match = closest(word, candidates)
+    return f"did you mean `{match}`?" if match else ""

@@ -10,6 +10,7 @@ from mlstrata.cost.estimate import HOURS_PER_MONTH, instance_family, platform_co
 from mlstrata.pricing import Overlay, PriceBook, load_catalog, parse_overlay_rows
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
+from mlstrata.targets import TARGETS
 
 DATA = Path(__file__).resolve().parents[1] / "testdata" / "pricing"
 
@@ -48,7 +49,7 @@ def report(budget: float = 5000, training: str = "p5.48xlarge", dev_training: st
            overlay: Overlay | None = None, region: str = "us-east-1"):  # type: ignore[no-untyped-def]
     text = SPEC.format(budget=budget, training=training, dev_training=dev_training).replace(
         "region: us-east-1", f"region: {region}")
-    loaded = load_text(text)
+    loaded = load_text(text, targets=TARGETS)
     book = PriceBook(load_catalog(DATA / "catalog_small.json"), overlay)
     return platform_cost(loaded.platform, resolve(loaded.platform, loaded.source.data), book, loaded.source)
 
@@ -131,7 +132,7 @@ def test_spot_pool_without_a_spot_price_is_unpriced() -> None:
     assert pool(rep, "dev", "training").priced  # on-demand p5 has a price
     text = SPEC.format(budget=1e9, training="p5.48xlarge", dev_training="g6.2xlarge").replace(
         "  training:\n    instance_types", "  training:\n    capacity: spot\n    instance_types")
-    loaded = load_text(text)
+    loaded = load_text(text, targets=TARGETS)
     book = PriceBook(load_catalog(DATA / "catalog_small.json"))
     rep = platform_cost(loaded.platform, resolve(loaded.platform, loaded.source.data), book, loaded.source)
     training = pool(rep, "prod", "training")
@@ -144,7 +145,7 @@ def test_capacity_block_uses_overlay_price_else_on_demand_labelled() -> None:
         "  training:\n    instance_types",
         "  training:\n    capacity: capacity_block\n    capacity_reservation_id: cr-0123456789abcdef0\n"
         "    instance_types")
-    loaded = load_text(text)
+    loaded = load_text(text, targets=TARGETS)
     envs = resolve(loaded.platform, loaded.source.data)
     catalog = load_catalog(DATA / "catalog_small.json")
     plain = platform_cost(loaded.platform, envs, PriceBook(catalog), loaded.source)
@@ -161,7 +162,7 @@ def test_capacity_block_uses_overlay_price_else_on_demand_labelled() -> None:
 
 
 def test_only_env_and_json_shape_is_deterministic() -> None:
-    loaded = load_text(SPEC.format(budget=5000, training="p5.48xlarge", dev_training="g6.2xlarge"))
+    loaded = load_text(SPEC.format(budget=5000, training="p5.48xlarge", dev_training="g6.2xlarge"), targets=TARGETS)
     envs = resolve(loaded.platform, loaded.source.data)
     book = PriceBook(load_catalog(DATA / "catalog_small.json"))
     only = platform_cost(loaded.platform, envs, book, loaded.source, only_env="prod")

@@ -13,6 +13,7 @@ from mlstrata.parity.levels import address_component, parity_report, state_value
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
+from mlstrata.targets import TARGETS
 from mlstrata.views.parity import render_html, write_png
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
@@ -21,7 +22,7 @@ QUICKSTART = (TESTDATA / "render" / "local-quickstart" / "spec.yaml").read_text(
 
 def _report(spec_text: str, tmp_path: Path, envs: list[str],
             states: dict[str, dict[str, Any]] | None = None) -> Any:
-    loaded = load_text(spec_text)
+    loaded = load_text(spec_text, targets=TARGETS)
     write_tree(render_tree(loaded), tmp_path)
     platform = loaded.platform
     return parity_report(platform, resolve(platform, loaded.source.data), envs, tmp_path, states)

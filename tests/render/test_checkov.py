@@ -14,6 +14,7 @@ from ruamel.yaml import YAML
 
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 ALLOWLIST = REPO / "tests" / "checkov_allowlist.yaml"
@@ -81,7 +82,7 @@ def run_checkov(path: Path) -> list[dict[str, str]]:
 
 def test_rendered_aws_tree_is_checkov_clean(tmp_path: Path) -> None:
     out = tmp_path / "infra"
-    write_tree(render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml")), out)
+    write_tree(render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS)), out)
     allow = load_allowlist()
     failed = run_checkov(out)
     assert all(f["env"] for f in failed)

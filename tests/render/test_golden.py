@@ -13,6 +13,7 @@ import pytest
 
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 
 CASES = sorted(p for p in (Path(__file__).parent.parent / "testdata" / "render").iterdir() if p.is_dir())
 
@@ -23,7 +24,7 @@ def _golden_part(files: dict[str, str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_render_matches_golden(case: Path, update_golden: bool) -> None:
-    tree = render_tree(load_spec(case / "spec.yaml"))
+    tree = render_tree(load_spec(case / "spec.yaml", targets=TARGETS))
     got = _golden_part(tree.files)
     expected_dir = case / "expected"
     if update_golden:

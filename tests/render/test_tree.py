@@ -11,15 +11,16 @@ from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.render import tree as tree_mod
 from mlstrata.render.tree import MANIFEST, compare_tree, module_files, render_tree, write_tree
 from mlstrata.spec.load import load_spec, load_text
+from mlstrata.targets import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
 
 
 def test_render_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
-    first = render_tree(load_spec(EXAMPLE))
+    first = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     write_tree(first, tmp_path / "a")
-    write_tree(render_tree(load_spec(EXAMPLE)), tmp_path / "b")
+    write_tree(render_tree(load_spec(EXAMPLE, targets=TARGETS)), tmp_path / "b")
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
     assert files_a == files_b
@@ -28,7 +29,7 @@ def test_render_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
 
 
 def test_modules_are_copied_verbatim_from_package_data() -> None:
-    tree = render_tree(load_spec(EXAMPLE))
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     modules = module_files("aws")
     assert modules, "the aws module library is empty"
     for rel, text in modules.items():
@@ -42,7 +43,7 @@ def test_modules_are_copied_verbatim_from_package_data() -> None:
 
 
 def test_every_module_call_resolves_to_a_rendered_module() -> None:
-    tree = render_tree(load_spec(EXAMPLE))
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     for rel, text in tree.files.items():
         if not rel.startswith(("live/", "bootstrap/")) or not rel.endswith(".tf"):
             continue
@@ -56,14 +57,14 @@ def test_every_module_call_resolves_to_a_rendered_module() -> None:
 def test_render_keeps_unmanaged_files_and_removes_stale_managed_ones(tmp_path: Path) -> None:
     out = tmp_path / "infra"
     spec = EXAMPLE.read_text()
-    write_tree(render_tree(load_text(spec)), out)
+    write_tree(render_tree(load_text(spec, targets=TARGETS)), out)
     (out / "live" / "dev" / "base" / "terraform.tfstate").write_text("{}")  # user's, not ours
     (out / "NOTES.md").write_text("mine")
     # drop the staging environment and its references from the spec
     smaller = spec.replace('  staging:\n    account: "222222222222"\n', "").replace(
         "    staging: [\"arn:aws:iam::222222222222:role/ml-release\"]\n", "").replace(
         "stages: [dev, staging, prod]", "stages: [dev, prod]")
-    result = write_tree(render_tree(load_text(smaller)), out)
+    result = write_tree(render_tree(load_text(smaller, targets=TARGETS)), out)
     assert any(p.startswith("live/staging/") for p in result.removed)
     assert not (out / "live" / "staging").exists()
     assert (out / "live" / "dev" / "base" / "terraform.tfstate").read_text() == "{}"
@@ -72,9 +73,10 @@ def test_render_keeps_unmanaged_files_and_removes_stale_managed_ones(tmp_path: P
 
 def test_failed_render_leaves_previous_tree_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "infra"
-    write_tree(render_tree(load_spec(EXAMPLE)), out)
+    write_tree(render_tree(load_spec(EXAMPLE, targets=TARGETS)), out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    changed = render_tree(load_text(EXAMPLE.read_text().replace("retention_days: 90", "retention_days: 30")))
+    changed = render_tree(load_text(EXAMPLE.read_text().replace("retention_days: 90", "retention_days: 30"),
+                                    targets=TARGETS))
     real_fsync = os.fsync
     calls = {"n": 0}
 
@@ -94,7 +96,7 @@ def test_failed_render_leaves_previous_tree_intact(tmp_path: Path, monkeypatch: 
 
 def test_check_reports_drift_between_spec_and_disk(tmp_path: Path) -> None:
     out = tmp_path / "infra"
-    tree = render_tree(load_spec(EXAMPLE))
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     assert not compare_tree(tree, out).clean
     write_tree(tree, out)
     assert compare_tree(tree, out).clean
@@ -125,7 +127,7 @@ AWS_CASES = ["aws-example", "aws-minimal", "aws-capacity-block", "aws-multi-regi
 @pytest.mark.parametrize("case", [*AWS_CASES, "azure-example", "local-quickstart"])
 def test_rendered_tree_is_terraform_fmt_clean(tmp_path: Path, case: str) -> None:
     spec = REPO / "tests" / "testdata" / "render" / case / "spec.yaml"
-    write_tree(render_tree(load_spec(spec)), tmp_path / "infra")
+    write_tree(render_tree(load_spec(spec, targets=TARGETS)), tmp_path / "infra")
     rc, output = _fmt_check(tmp_path / "infra")
     assert rc == 0, output
 
@@ -138,6 +140,6 @@ def test_rendered_tree_matches_published_provider_schemas(tmp_path: Path, case: 
 
     schemas = load_schemas(sorted((REPO / "tests" / "testdata" / "provider_schemas").glob("*.json")))
     spec = REPO / "tests" / "testdata" / "render" / case / "spec.yaml"
-    write_tree(render_tree(load_spec(spec)), tmp_path / "infra")
+    write_tree(render_tree(load_spec(spec, targets=TARGETS)), tmp_path / "infra")
     diagnostics = check_tree([tmp_path / "infra"], schemas)
     assert not diagnostics, "\n".join(d.headline() for d in diagnostics)

@@ -11,6 +11,7 @@ from mlstrata.rules import RULES
 from mlstrata.rules.context import SpecFacts
 from mlstrata.rules.runner import run_check, spec_facts
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "testdata" / "rules"
 MARKER = re.compile(r"#\s*(?P<ids>MLS\d{3}(?:[ ,]+MLS\d{3})*)\s*$")
@@ -33,7 +34,7 @@ def marked(root: Path, rule_id: str) -> set[tuple[str, int]]:
 
 def spec_for(root: Path) -> SpecFacts | None:
     spec = root / "platform.yaml"
-    return spec_facts(load_spec(spec)) if spec.is_file() else None
+    return spec_facts(load_spec(spec, targets=TARGETS)) if spec.is_file() else None
 
 
 def findings(root: Path, rule_id: str) -> set[tuple[str, int]]:

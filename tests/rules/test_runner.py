@@ -10,6 +10,7 @@ from mlstrata.diagnostics import Diagnostic
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.rules.runner import discover, find_spec, run_check, spec_facts
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
@@ -240,7 +241,7 @@ resource "aws_s3_bucket" "models" {
 
 def test_worker_processes_give_the_same_findings(tmp_path: Path) -> None:
     out = tmp_path / "infra"
-    write_tree(render_tree(load_spec(EXAMPLE)), out)
+    write_tree(render_tree(load_spec(EXAMPLE, targets=TARGETS)), out)
     for rule in ("MLS010", "MLS004", "MLS018"):
         write(out / "extra" / rule.lower(), {"main.tf": UNVERSIONED.format(comment="")})
     sequential = run_check([out], workers=1)
@@ -283,7 +284,7 @@ def test_spec_is_found_beside_or_above(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("rendered") / "infra"
-    write_tree(render_tree(load_spec(EXAMPLE)), out)
+    write_tree(render_tree(load_spec(EXAMPLE, targets=TARGETS)), out)
     return out
 
 
@@ -301,7 +302,7 @@ def test_rendered_aws_example_has_nothing_above_info(rendered: Path) -> None:
 
 
 def test_rendered_aws_example_with_its_spec(rendered: Path) -> None:
-    result = run_check([rendered], spec=spec_facts(load_spec(EXAMPLE)), workers=1)
+    result = run_check([rendered], spec=spec_facts(load_spec(EXAMPLE, targets=TARGETS)), workers=1)
     assert [(d.code, d.severity.value) for d in result.findings] == [("MLS020", "info")]
 
 

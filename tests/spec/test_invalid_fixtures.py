@@ -9,6 +9,7 @@ import pytest
 
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 
 FIXTURES = sorted((Path(__file__).parent.parent / "testdata" / "spec" / "invalid").glob("*.yaml"))
 MARKER = re.compile(r"#\s*ERROR:\s*(?P<summary>.+?)\s*$")
@@ -28,7 +29,7 @@ def test_invalid_spec_reports_marked_errors(fixture: Path) -> None:
     expected = expected_errors(fixture)
     assert expected, f"{fixture.name} has no # ERROR marker"
     with pytest.raises(DiagnosticsError) as info:
-        load_spec(fixture)
+        load_spec(fixture, targets=TARGETS)
     diagnostics = info.value.diagnostics
     got = [(d.where.line if d.where else 0, d.summary) for d in diagnostics]
     for line, summary in expected:
@@ -43,7 +44,7 @@ def test_invalid_spec_reports_marked_errors(fixture: Path) -> None:
 
 def test_unknown_key_suggests_the_right_one() -> None:
     with pytest.raises(DiagnosticsError) as info:
-        load_spec(Path(__file__).parent.parent / "testdata" / "spec" / "invalid" / "unknown_key.yaml")
+        load_spec(Path(__file__).parent.parent / "testdata" / "spec" / "invalid" / "unknown_key.yaml", targets=TARGETS)
     (diag,) = info.value.diagnostics
     assert "did you mean `labels`?" in diag.hint
     assert diag.path == "gpu_pools.training.lables"
@@ -52,7 +53,8 @@ def test_unknown_key_suggests_the_right_one() -> None:
 
 def test_override_error_names_environment_and_points_into_override() -> None:
     with pytest.raises(DiagnosticsError) as info:
-        load_spec(Path(__file__).parent.parent / "testdata" / "spec" / "invalid" / "override_breaks_bounds.yaml")
+        load_spec(Path(__file__).parent.parent / "testdata" / "spec" / "invalid" / "override_breaks_bounds.yaml",
+                  targets=TARGETS)
     (diag,) = info.value.diagnostics
     assert diag.path == "gpu_pools.training.overrides.dev.scaling.max"
     assert "(in environment `dev`)" in diag.summary
@@ -60,6 +62,7 @@ def test_override_error_names_environment_and_points_into_override() -> None:
 
 def test_unknown_environment_gets_did_you_mean() -> None:
     with pytest.raises(DiagnosticsError) as info:
-        load_spec(Path(__file__).parent.parent / "testdata" / "spec" / "invalid" / "override_unknown_env.yaml")
+        load_spec(Path(__file__).parent.parent / "testdata" / "spec" / "invalid" / "override_unknown_env.yaml",
+                  targets=TARGETS)
     (diag,) = info.value.diagnostics
     assert "did you mean `prod`?" in diag.hint

@@ -4,12 +4,13 @@ from pathlib import Path
 
 from mlstrata.spec.load import load_spec, load_text
 from mlstrata.spec.resolve import deep_merge, resolve
+from mlstrata.targets import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_overrides_resolve_per_environment() -> None:
-    loaded = load_spec(REPO / "examples" / "aws" / "platform.yaml")
+    loaded = load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS)
     envs = resolve(loaded.platform, loaded.source.data)
     assert envs["dev"].gpu_pools["training"].instance_types == ["g6.2xlarge"]
     assert envs["dev"].gpu_pools["training"].scaling.max == 2
@@ -37,7 +38,7 @@ model_registry:
   promoters: ["arn:aws:iam::111111111111:role/ci"]
 cluster: { admins: ["arn:aws:iam::111111111111:role/admin"] }
 observability: { grafana: false }
-""")
+""", targets=TARGETS)
     envs = resolve(loaded.platform, loaded.source.data)
     assert envs["dev"].promoters == {"dev": ["arn:aws:iam::111111111111:role/ci"],
                                      "prod": ["arn:aws:iam::111111111111:role/ci"]}
@@ -65,5 +66,5 @@ pipelines:
   metadata_store: {}
 cluster: { admins: ["arn:aws:iam::111111111111:role/admin"] }
 observability: { grafana: false }
-""")
+""", targets=TARGETS)
     assert [d.code for d in loaded.warnings] == ["spec.unused"]

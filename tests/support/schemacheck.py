@@ -8,7 +8,6 @@ no read-only (computed-only) attribute. The schemas are the trimmed JSON files w
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Where, error, warning
+from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Where, closest, error, warning
 from mlstrata.hcl import UNKNOWN, Attribute, Block, Body, HclFile, Value, dynamic_blocks, parse_file
 
 # Terraform meta-arguments, accepted in every resource and data block.
@@ -183,8 +182,9 @@ def check_file(hcl: HclFile, schema: ProviderSchemas) -> list[Diagnostic]:
 
 
 def _did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f'Did you mean "{match[0]}"?' if match else ""
+    # Terraform's wording (`Did you mean "x"?`); the match itself comes from the one shared helper
+    match = closest(name, candidates)
+    return f'Did you mean "{match}"?' if match else ""
 
 
 class _Checker:

@@ -13,6 +13,7 @@ from mlstrata.rules import RULES, rule_docs
 from mlstrata.rules.context import SpecFacts
 from mlstrata.rules.runner import find_spec, relative, run_check, spec_facts
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 from mlstrata.views import FAIL_ON, FORMATS, Report, Suppressed, human
 from mlstrata.views import check as check_views
 
@@ -32,7 +33,7 @@ def _spec(paths: list[Path], spec: Path | None, no_spec: bool) -> SpecFacts | No
     if explicit and not found.is_file():
         raise _fail(f"spec file not found: {found}")
     try:
-        return spec_facts(load_spec(found))
+        return spec_facts(load_spec(found, targets=TARGETS))
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics)
         if explicit:

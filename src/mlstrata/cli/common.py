@@ -9,6 +9,7 @@ import typer
 from mlstrata.cli.output import EXIT_USAGE, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec, load_spec
+from mlstrata.targets import TARGETS
 
 SpecOption = typer.Option(
     Path(DEFAULT_SPEC), "--spec", "-f", help="Path to the platform spec.", show_default=True,
@@ -20,7 +21,7 @@ FormatOption = typer.Option("human", "--format", help="Output format: human or j
 def load_or_exit(spec: Path, fmt: str = "human") -> LoadedSpec:
     """Load the spec; on problems print them and exit 2 (bad input)."""
     try:
-        loaded = load_spec(spec)
+        loaded = load_spec(spec, targets=TARGETS)
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics, fmt)
         raise typer.Exit(EXIT_USAGE) from None

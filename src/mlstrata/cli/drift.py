@@ -19,6 +19,7 @@ from mlstrata.drift.report import DriftReport, analyze, record_of
 from mlstrata.engine import Engine, EngineSettings, RunReport, refresh_all, select_runner
 from mlstrata.engine.progress import ProgressView
 from mlstrata.spec.load import LoadedSpec, load_spec
+from mlstrata.targets import TARGETS
 from mlstrata.views.drift import human_table, render_json, render_markdown, render_sarif, unit_table
 from mlstrata.workspace import Workspace, default_repo, open_workspace
 
@@ -45,7 +46,7 @@ def open_for_analysis(spec: Path, repo: Path | None, envs: list[str] | None, lay
                       fmt: str, code: int = EXIT_ERROR) -> Workspace:
     """Load the spec and open the rendered repository; on bad input exit with `code`."""
     try:
-        loaded: LoadedSpec = load_spec(spec)
+        loaded: LoadedSpec = load_spec(spec, targets=TARGETS)
     except DiagnosticsError as exc:
         raise fail(exc.diagnostics, fmt, code) from None
     ws, diagnostics = open_workspace(loaded, repo or default_repo(spec), envs, layers)

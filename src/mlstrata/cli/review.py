@@ -14,6 +14,7 @@ from mlstrata.review.classes import review_rules
 from mlstrata.review.gate import review_files
 from mlstrata.rules.runner import find_spec, relative
 from mlstrata.spec.load import LoadedSpec, load_spec
+from mlstrata.targets import TARGETS
 from mlstrata.views import FORMATS, Report
 from mlstrata.views import review as review_views
 
@@ -42,7 +43,7 @@ def _spec(plans: list[Path], spec: Path | None, no_spec: bool) -> LoadedSpec | N
     if not found.is_file():
         raise _fail(f"spec file not found: {found}")
     try:
-        return load_spec(found)
+        return load_spec(found, targets=TARGETS)
     except DiagnosticsError as exc:
         if spec is not None:
             raise _fail(f"{found} is not a valid spec: {exc.diagnostics[0].headline()}") from None

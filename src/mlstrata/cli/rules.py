@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console, out_console
+from mlstrata.diagnostics import did_you_mean
 from mlstrata.rules import rule_docs
 from mlstrata.rules.base import RuleInfo
-from mlstrata.spec.load import did_you_mean
 
 
 def _as_dict(info: RuleInfo) -> dict[str, str]:

@@ -33,6 +33,7 @@ from mlstrata.review.iam import (
     parse_policy,
     widening,
 )
+from mlstrata.targets.resources import HOLDS
 
 
 @dataclass(frozen=True)
@@ -56,22 +57,6 @@ class PlanFacts:
 
 # -- stateful ML resources -------------------------------------------------------------------------
 
-STATEFUL_KINDS: dict[str, str] = {
-    "aws_sagemaker_model_package_group": "model registry",
-    "mlstrata_model_registry": "model registry",
-    "mlstrata_registered_model": "registered model",
-    "aws_s3_bucket": "artifact bucket",
-    "mlstrata_artifact_bucket": "artifact bucket",
-    "aws_db_instance": "metadata database",
-    "aws_rds_cluster": "metadata database",
-    "mlstrata_metadata_store": "metadata database",
-    "aws_kms_key": "KMS key",
-    "google_storage_bucket": "artifact bucket",
-    "google_sql_database_instance": "metadata database",
-    "google_kms_crypto_key": "KMS key",
-    "google_artifact_registry_repository": "model image repository",
-    "google_secret_manager_secret": "secret",
-}
 _STATE_NAME = re.compile(r"(tf|terraform)[-_.]?state", re.IGNORECASE)
 _NAME_KEYS = ("name", "bucket", "identifier", "node_group_name", "model_package_group_name", "repository_id",
               "secret_id")
@@ -107,7 +92,7 @@ def object_name(rc: ResourceChange) -> str:
 
 def stateful_kind(rc: ResourceChange, facts: PlanFacts) -> str | None:
     """What kind of stateful ML resource this is, or None."""
-    kind = STATEFUL_KINDS.get(rc.type)
+    kind = HOLDS.get(rc.type)
     if rc.type == "aws_s3_bucket":
         name = object_name(rc)
         if name in facts.state_buckets or _STATE_NAME.search(name) or _STATE_NAME.search(rc.name):

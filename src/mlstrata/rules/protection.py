@@ -17,43 +17,8 @@ from mlstrata.rules.base import ModuleRule, RuleInfo
 from mlstrata.rules.blocks import prevent_destroy
 from mlstrata.rules.context import ModuleContext, TreeFacts
 from mlstrata.rules.model import Item
+from mlstrata.targets.resources import GUARDED, protection_setting
 
-# Stateful resource types → (deletion protection argument, its default), or None when only
-# prevent_destroy protects them.
-STATEFUL: dict[str, tuple[str, bool] | None] = {
-    "aws_s3_bucket": None,
-    "aws_db_instance": ("deletion_protection", False),
-    "aws_rds_cluster": ("deletion_protection", False),
-    "aws_docdb_cluster": ("deletion_protection", False),
-    "aws_neptune_cluster": ("deletion_protection", False),
-    "aws_dynamodb_table": ("deletion_protection_enabled", False),
-    "aws_eks_cluster": ("deletion_protection", False),
-    "aws_kms_key": None,
-    "aws_efs_file_system": None,
-    "aws_fsx_lustre_file_system": None,
-    "aws_ecr_repository": None,
-    "aws_sagemaker_model_package_group": None,
-    "aws_sagemaker_feature_group": None,
-    "aws_elasticache_replication_group": None,
-    "aws_opensearch_domain": None,
-    "aws_secretsmanager_secret": None,
-    "aws_redshift_cluster": None,
-    "aws_backup_vault": None,
-    "google_storage_bucket": None,
-    "google_sql_database_instance": ("deletion_protection", True),
-    "google_container_cluster": ("deletion_protection", True),
-    "google_bigquery_dataset": None,
-    "google_bigquery_table": ("deletion_protection", True),
-    "google_spanner_database": ("deletion_protection", True),
-    "google_kms_crypto_key": None,
-    "google_artifact_registry_repository": None,
-    "google_filestore_instance": None,
-    "azurerm_storage_account": None,
-    "azurerm_postgresql_flexible_server": None,
-    "azurerm_mssql_database": None,
-    "azurerm_cosmosdb_account": None,
-    "azurerm_key_vault": ("purge_protection_enabled", False),
-}
 PROTECT_VARIABLES = (
     "protect",
     "deletion_protection",
@@ -67,7 +32,7 @@ def protection(ctx: ModuleContext, item: Item) -> tuple[bool | None, Where]:
     """(protected?, where to point): None when it depends on something unknown."""
     if prevent_destroy(item):
         return True, item.where
-    setting = STATEFUL.get(item.type)
+    setting = protection_setting(item.type)
     if setting is None:
         return False, item.where
     name, default = setting
@@ -104,7 +69,7 @@ class ProtectStateful(ModuleRule):
     def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
         if ctx.role != "root" or ctx.call is not None or not ctx.protected:
             return
-        for item in ctx.instances(("resource",), *STATEFUL):
+        for item in ctx.instances(("resource",), *GUARDED):
             protected, where = protection(ctx, item)
             if protected is False:
                 yield self.info.finding(

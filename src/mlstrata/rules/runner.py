@@ -41,10 +41,11 @@ from mlstrata.rules.context import (
     env_of,
 )
 from mlstrata.rules.model import ModuleView, build_module
-from mlstrata.rules.protection import STATEFUL, protection
+from mlstrata.rules.protection import protection
 from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec
 from mlstrata.spec.resolve import resolve
 from mlstrata.targets.aws.render import sse_s3_buckets
+from mlstrata.targets.resources import GUARDED
 
 SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
 CALL_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -333,7 +334,7 @@ def _facts(ctx: ModuleContext) -> ModuleFacts:
             args[name] = Bound(value, ctx.where(item, attr))
         calls.append(CallFacts(item.name, src, target, item.where, args))
     stateful = []
-    for item in ctx.instances(("resource",), *STATEFUL):
+    for item in ctx.instances(("resource",), *GUARDED):
         protected, _ = protection(ctx, item)
         stateful.append(StatefulFacts(item.address, item.type, item.where, protected))
     variables: dict[str, Value] = {}

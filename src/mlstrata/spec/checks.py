@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from mlstrata.diagnostics import Diagnostic, warning
-from mlstrata.spec.load import did_you_mean, pydantic_diagnostics
+from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
+from mlstrata.spec.errors import pydantic_diagnostics
 from mlstrata.spec.models import PIPELINE_NEEDS, GpuPoolShape, Platform, TpuPoolShape
 from mlstrata.spec.resolve import pool_shape_data
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
@@ -22,8 +22,16 @@ STATE_BACKENDS = {
 }
 
 
-def check_platform(platform: Platform, source: Source) -> list[Diagnostic]:
-    """Every cross-field problem in the spec (errors and warnings), each positioned."""
+class TargetChecks(Protocol):
+    """What the spec needs of a target: its own checks (`mlstrata.targets.TARGETS` holds them)."""
+
+    def check(self, platform: Platform, source: Source) -> list[Diagnostic]: ...
+
+
+def check_platform(platform: Platform, source: Source,
+                   targets: Mapping[str, TargetChecks] | None = None) -> list[Diagnostic]:
+    """Every cross-field problem in the spec (errors and warnings), each positioned; with `targets`
+    (the caller passes `mlstrata.targets.TARGETS`), also whether the target exists and its own checks."""
     out: list[Diagnostic] = []
     out += _check_state(platform, source)
     out += _check_gpu_pools(platform, source)
@@ -31,13 +39,13 @@ def check_platform(platform: Platform, source: Source) -> list[Diagnostic]:
     out += _check_target_sections(platform, source)
     out += _check_registry(platform, source)
     out += _check_pipelines(platform, source)
-    from mlstrata.targets import TARGETS
-
-    if platform.target not in TARGETS:
+    if targets is None:
+        return out
+    if platform.target not in targets:
         out.append(diagnostics_at(source, ("target",), f"target `{platform.target}` is not available yet",
-                                  f"Available targets: {', '.join(sorted(TARGETS))}.", code="spec.target"))
+                                  f"Available targets: {', '.join(sorted(targets))}.", code="spec.target"))
     elif not any(d.is_error for d in out):
-        out += TARGETS[platform.target].check(platform, source)
+        out += targets[platform.target].check(platform, source)
     return out
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from mlstrata.diagnostics import Diagnostic
+from mlstrata.diagnostics import Diagnostic, did_you_mean
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
-from mlstrata.spec.load import did_you_mean
 from mlstrata.spec.models import EnvironmentSpec, GpuPoolShape, Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
