@@ -24,7 +24,7 @@ from mlstrata.review.classes import (
     STATEFUL_DESTROY,
     RiskClass,
 )
-from mlstrata.review.iam import (
+from mlstrata.rules.iam import (
     ADMIN_POLICY_SUFFIXES,
     REGISTRY_LEVELS,
     Widening,

@@ -15,8 +15,8 @@ from mlstrata.hcl import Attribute
 from mlstrata.rules.base import ModuleRule, RuleInfo
 from mlstrata.rules.blocks import expand
 from mlstrata.rules.context import ModuleContext
+from mlstrata.rules.iam import POLICY_DOCUMENT, Statement, documents_for, from_document, statements_of
 from mlstrata.rules.model import Item
-from mlstrata.rules.policy import POLICY_DOCUMENT, Statement, documents_for, from_document, statements_of
 
 # Where policies live, and what kind of policy each argument holds.
 POLICY_ATTRS: dict[str, tuple[tuple[str, str], ...]] = {

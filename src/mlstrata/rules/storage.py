@@ -18,8 +18,8 @@ from mlstrata.hcl import UNKNOWN, Block
 from mlstrata.rules.base import ModuleRule, RuleInfo
 from mlstrata.rules.blocks import expand, first
 from mlstrata.rules.context import ModuleContext
+from mlstrata.rules.iam import Statement, resolved_statements
 from mlstrata.rules.model import Item
-from mlstrata.rules.policy import Statement, resolved_statements
 
 BUCKET = "aws_s3_bucket"
 PARTS = (
