@@ -10,11 +10,9 @@ from pathlib import Path
 from mlstrata.diagnostics import Diagnostic, Where, error
 from mlstrata.engine import Unit, discover_units
 from mlstrata.render.tree import compare_tree, render_tree
+from mlstrata.repo import CLI_CONFIG, PLUGINS_DIR
 from mlstrata.spec.load import LoadedSpec
 from mlstrata.targets.local.render import PG_DSN_VARIABLE, uses_postgres
-
-PLUGINS_DIR = ".mlstrata/plugins"
-CLI_CONFIG = ".mlstrata/terraform.tfrc"
 
 
 @dataclass(frozen=True)

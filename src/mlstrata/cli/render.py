@@ -12,6 +12,7 @@ from mlstrata.cli.common import FormatOption, SpecOption, check_format, load_or_
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.render.tree import compare_tree, render_tree, write_tree
+from mlstrata.repo import unit_of_file
 
 
 def render(
@@ -54,7 +55,7 @@ def render(
         sys.stdout.write(json.dumps({"out": str(target_dir), "files": len(tree.files),
                                      "written": result.written, "removed": result.removed}, indent=2) + "\n")
     else:
-        units = sorted({"/".join(p.split("/")[1:3]) for p in tree.files if p.startswith("live/")})
+        units = sorted({u for u in map(unit_of_file, tree.files) if u is not None})
         err_console.print(f"[green]✓[/] rendered {len(tree.files)} files into {target_dir} "
                           f"({len(result.written)} written, {result.unchanged} unchanged, "
                           f"{len(result.removed)} removed)")

@@ -18,8 +18,7 @@ from pathlib import Path
 import orjson
 
 from mlstrata.diagnostics import Diagnostic, Where, warning
-
-HISTORY_FILE = ".mlstrata/drift-history.jsonl"
+from mlstrata.repo import HISTORY_FILE
 
 
 @dataclass(frozen=True)

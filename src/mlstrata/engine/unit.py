@@ -10,10 +10,11 @@ from pathlib import Path
 
 import orjson
 
+from mlstrata.repo import LIVE, WORK_DIR
+
 # Layers in apply order; within an environment each layer depends on the ones before it.
 LAYER_ORDER: tuple[str, ...] = ("base", "platform")
 
-WORK_DIR = ".mlstrata"  # per-unit folder for plan files, plan JSON and run logs
 
 _CONFIG_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json")
 
@@ -71,7 +72,7 @@ def discover_units(repo: Path, envs: Sequence[str] | None = None, layers: Sequen
     `envs`/`layers` narrow the selection; a dependency on an unselected unit is dropped (the
     caller chose to run only part of the graph).
     """
-    live = Path(repo) / "live"
+    live = Path(repo) / LIVE
     found: list[Unit] = []
     if not live.is_dir():
         return found

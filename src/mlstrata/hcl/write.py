@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from mlstrata.repo import MODULES_FROM_UNIT
+
 INDENT = "  "
 MAX_INLINE = 80
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -158,7 +160,6 @@ def render_file(items: Sequence[Block | Comment | Blank], header: str = "") -> s
     return "\n".join(chunks)
 
 
-MODULES_FROM_UNIT = "../../../modules"  # live/<env>/<layer>/ -> modules/
 
 
 def module_call(label: str, source: str, /, **inputs: object) -> Block:

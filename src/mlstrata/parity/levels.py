@@ -15,6 +15,7 @@ import orjson
 from mlstrata.diagnostics import Diagnostic, Where, error
 from mlstrata.hcl import UNKNOWN, parse_file
 from mlstrata.parity.compare import ALLOWED, LEVELS, Difference, ParityReport, classify, compare, flatten, normalize
+from mlstrata.repo import unit_dir
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 
@@ -76,7 +77,7 @@ def config_values(repo: Path, env: str) -> tuple[dict[str, Any], list[Diagnostic
     out: dict[str, Any] = {}
     diags: list[Diagnostic] = []
     for layer in LAYERS:
-        folder = repo / "live" / env / layer
+        folder = unit_dir(repo, env, layer)
         for path in sorted(folder.glob("*.tf")):
             parsed = parse_file(path)
             diags += parsed.errors

@@ -27,10 +27,12 @@ from mlstrata.cost.estimate import (
 from mlstrata.diagnostics import Diagnostic, Where
 from mlstrata.plan import Action, ChangeCounts, Plan, ResourceChange, load_plan
 from mlstrata.pricing import PriceBook
+from mlstrata.repo import unit_dir as repo_unit_dir
+from mlstrata.repo import unit_of_path
 from mlstrata.review.checks import CHANGE_CHECKS, Hit, PlanFacts, check_drift, check_present, object_name
 from mlstrata.review.classes import GPU_CAPACITY
 from mlstrata.review.source import SourceIndex
-from mlstrata.rules.context import ENV_DIRS, PROTECTED_NAMES
+from mlstrata.rules.context import PROTECTED_NAMES
 from mlstrata.spec.load import LoadedSpec
 from mlstrata.spec.resolve import resolve
 
@@ -94,13 +96,9 @@ def _has_tf(directory: Path) -> bool:
 
 def locate_unit(plan_path: Path) -> tuple[str | None, str | None, Path | None]:
     """(env, layer, unit directory) from a path like `live/<env>/<layer>/.mlstrata/plan.json`."""
-    parts = plan_path.resolve().parent.parts
-    for i in range(len(parts) - 2, -1, -1):
-        if parts[i] in ENV_DIRS:
-            env = parts[i + 1]
-            layer = parts[i + 2] if i + 2 < len(parts) and not parts[i + 2].startswith(".") else None
-            unit_dir = Path(*parts[: i + 3]) if layer else Path(*parts[: i + 2])
-            return env, layer, unit_dir if _has_tf(unit_dir) else None
+    env, layer, unit_dir = unit_of_path(plan_path.resolve().parent)
+    if env is not None and unit_dir is not None:
+        return env, layer, unit_dir if _has_tf(unit_dir) else None
     parent = plan_path.resolve().parent
     if parent.name == ".mlstrata" and _has_tf(parent.parent):
         return None, None, parent.parent
@@ -116,7 +114,7 @@ def unit_input(plan_path: Path, *, env: str | None = None, repo: Path | None = N
     if env is None and len(envs) == 1:
         env = next(iter(envs))
     if repo is not None:
-        candidate = repo / "live" / env / layer if env and layer else None
+        candidate = repo_unit_dir(repo, env, layer) if env and layer else None
         unit_dir = candidate if candidate is not None and _has_tf(candidate) else repo
     resolved = envs.get(env) if env else None
     protected = resolved.protect if resolved is not None else env in PROTECTED_NAMES

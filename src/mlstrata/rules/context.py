@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Literal
 
 from mlstrata.diagnostics import Where
@@ -20,7 +19,6 @@ from mlstrata.rules.model import Item, ModuleView
 
 Role = Literal["root", "called", "module"]
 
-ENV_DIRS = ("live", "envs", "environments")
 # Without a spec, these environment names are treated as protected.
 PROTECTED_NAMES = frozenset({"prod", "production", "prd"})
 
@@ -55,17 +53,6 @@ class CallSite:
     where: Where
     args: Mapping[str, Bound]
     env: str | None
-
-
-def env_of(directory: str) -> str | None:
-    """The environment a directory belongs to by its path: `live/<env>/...`, `envs/<env>`, ...
-
-    Give the path relative to the repository root, so that directories above it do not count."""
-    parts = PurePath(directory).parts
-    for i in range(len(parts) - 2, -1, -1):
-        if parts[i] in ENV_DIRS:
-            return parts[i + 1]
-    return None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import TypeVar
 from mlstrata.diagnostics import Diagnostic, Where
 from mlstrata.hcl import UNKNOWN, HclFile, Value, parse_file, parse_text
 from mlstrata.hcl.evaluate import Bound
+from mlstrata.repo import env_of
 from mlstrata.rules import RULES
 from mlstrata.rules.cluster import observe
 from mlstrata.rules.context import (
@@ -38,7 +39,6 @@ from mlstrata.rules.context import (
     SpecFacts,
     StatefulFacts,
     TreeFacts,
-    env_of,
 )
 from mlstrata.rules.model import ModuleView, build_module
 from mlstrata.rules.protection import protection

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from mlstrata.drift.categories import PRIORITY
 from mlstrata.drift.report import ABSENT, DriftedResource, DriftReport
+from mlstrata.repo import unit_file
 from mlstrata.views import sarif
 from mlstrata.views.markdown import cell
 
@@ -109,7 +110,7 @@ def _sarif_result(r: DriftedResource, index: dict[str, int]) -> dict[str, object
         "level": "error",
         "message": {"text": text},
         "locations": [{
-            "physicalLocation": {"artifactLocation": {"uri": f"live/{r.env}/{r.layer}/main.tf",
+            "physicalLocation": {"artifactLocation": {"uri": unit_file(r.env, r.layer, "main.tf"),
                                                       "uriBaseId": "%SRCROOT%"}},
             "logicalLocations": [{"fullyQualifiedName": r.address, "kind": "resource"}],
         }],

@@ -1,0 +1,64 @@
+"""The rendered repository's layout, in one place: where units, modules and mlstrata's own files live.
+
+```
+<repo>/
+  modules/<module>/...                 the target's modules, copied from the package
+  live/<env>/<layer>/*.tf              one Terraform root (a unit) per environment x layer
+  live/<env>/<layer>/.mlstrata/        per unit: saved plans, plan JSON, run logs
+  bootstrap/...                        roots that must exist first (e.g. the state bucket)
+  .mlstrata/                           per repository: render manifest, drift history, provider mirror
+```
+Other people's trees may keep environments under `envs/` or `environments/` too; `env_of` reads those.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+
+LIVE = "live"
+ENV_DIRS = (LIVE, "envs", "environments")  # folders whose sub-folders are environments
+WORK_DIR = ".mlstrata"  # per unit: plan files, plan JSON and run logs; per repository: the files below
+MANIFEST = f"{WORK_DIR}/render-manifest.json"
+HISTORY_FILE = f"{WORK_DIR}/drift-history.jsonl"
+PLUGINS_DIR = f"{WORK_DIR}/plugins"
+CLI_CONFIG = f"{WORK_DIR}/terraform.tfrc"
+MODULES_FROM_UNIT = "../../../modules"  # live/<env>/<layer>/ -> modules/
+
+
+def unit_dir(repo: Path, env: str, layer: str) -> Path:
+    """The folder of one unit."""
+    return repo / LIVE / env / layer
+
+
+def unit_file(env: str, layer: str, name: str) -> str:
+    """A unit's file as a repository-relative POSIX path (`live/<env>/<layer>/<name>`)."""
+    return f"{LIVE}/{env}/{layer}/{name}"
+
+
+def unit_of_file(path: str) -> str | None:
+    """`<env>/<layer>` of a repository-relative path inside a unit, else None."""
+    parts = path.split("/")
+    return "/".join(parts[1:3]) if len(parts) > 3 and parts[0] == LIVE else None
+
+
+def env_of(directory: str) -> str | None:
+    """The environment a directory belongs to by its path: `live/<env>/...`, `envs/<env>`, ...
+
+    Give the path relative to the repository root, so that directories above it do not count."""
+    parts = PurePath(directory).parts
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] in ENV_DIRS:
+            return parts[i + 1]
+    return None
+
+
+def unit_of_path(path: Path) -> tuple[str | None, str | None, Path | None]:
+    """(env, layer, unit folder) of a file below `live/<env>/<layer>/` (or `envs/<env>/...`); the
+    layer is None when the path stops at the environment or goes into a dot-folder next."""
+    parts = path.parts
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] in ENV_DIRS:
+            layer = parts[i + 2] if i + 2 < len(parts) and not parts[i + 2].startswith(".") else None
+            folder = Path(*parts[: i + 3]) if layer else Path(*parts[: i + 2])
+            return parts[i + 1], layer, folder
+    return None, None, None
