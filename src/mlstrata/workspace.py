@@ -10,9 +10,8 @@ from pathlib import Path
 from mlstrata.diagnostics import Diagnostic, Where, error
 from mlstrata.engine import Unit, discover_units
 from mlstrata.render.tree import compare_tree, render_tree
-from mlstrata.repo import CLI_CONFIG, PLUGINS_DIR
 from mlstrata.spec.load import LoadedSpec
-from mlstrata.targets.local.render import PG_DSN_VARIABLE, uses_postgres
+from mlstrata.targets import TARGETS
 
 
 @dataclass(frozen=True)
@@ -59,26 +58,13 @@ def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers:
                                      code="cli.pg_conn"))
         else:
             env_vars["PG_CONN_STR"] = value  # passed as environment, never recorded under .terraform/
-    blocks: tuple[str, ...] = ()
-    if platform.target == "local":
-        from mlstrata.provider.install import cli_config_block, install_provider
-
-        if uses_postgres(platform) and platform.local is not None:
-            name = platform.local.postgres_dsn_env or ""
-            value = os.environ.get(name)
-            if not value:
-                diagnostics.append(error(f"${name} is not set", where=spec.source.where(("local", "postgres_dsn_env")),
-                                         hint=f"Export {name}=postgresql://user:pass@host:port/postgres.",
-                                         code="cli.pg_dsn"))
-            else:
-                env_vars[f"TF_VAR_{PG_DSN_VARIABLE}"] = value
-        mirror = (repo / PLUGINS_DIR).resolve()
-        install_provider(mirror)
-        blocks = (cli_config_block(mirror),)
-        # the same config for people who run plain `terraform` in a unit folder
-        (repo / CLI_CONFIG).write_text("\n".join(blocks) + "\n", encoding="utf-8")
+    target = TARGETS[platform.target]
+    target_vars, target_diags = target.run_environment(platform, spec.source, os.environ)
+    env_vars.update(target_vars)
+    diagnostics += target_diags
     if diagnostics:
         return None, diagnostics
+    blocks = target.prepare_repo(repo)
     units = [dataclasses.replace(u, env_vars=env_vars)
              for u in discover_units(repo.resolve(), envs=envs, layers=layers)]
     return Workspace(spec=spec, repo=repo, units=units, cli_config_blocks=blocks), []

@@ -8,7 +8,7 @@ into Terraform diagnostics, so Terraform reports them with the resource's addres
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from msgpack.ext import ExtType
 from tf import schema as tf_schema  # type: ignore[import-untyped]
@@ -18,9 +18,6 @@ from mlstrata.diagnostics import Diagnostic, DiagnosticsError
 from mlstrata.provider.store.database import PgServer
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout
-
-if TYPE_CHECKING:
-    from mlstrata.provider.plugin import MlstrataProvider
 
 State = dict[str, Any]
 T = TypeVar("T")
@@ -98,6 +95,19 @@ def _to_tf(diags: Any, diagnostic: Diagnostic, attributes: set[str], subject: st
         diags.add_warning(diagnostic.summary, detail, path=path)
 
 
+class ProviderContext(Protocol):
+    """What a resource needs of the provider it runs in (`mlstrata.provider.plugin.MlstrataProvider`):
+    where its store lives, the PostgreSQL server if configured, and secret scrubbing for messages."""
+
+    @property
+    def layout(self) -> Layout: ...
+
+    @property
+    def server(self) -> PgServer | None: ...
+
+    def scrub(self, text: str) -> str: ...
+
+
 class ResourceBase:
     """A Terraform resource type of this provider, as the `tf` framework expects it."""
 
@@ -105,7 +115,7 @@ class ResourceBase:
     description: ClassVar[str]
     attributes: ClassVar[list[Any]]
 
-    def __init__(self, provider: MlstrataProvider) -> None:
+    def __init__(self, provider: ProviderContext) -> None:
         self.provider = provider
 
     # -- the framework's class-level API -----------------------------------------------------

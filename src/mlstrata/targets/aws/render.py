@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import ClassVar
 
-from mlstrata.diagnostics import Diagnostic, did_you_mean
+from mlstrata.diagnostics import Diagnostic
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import EnvironmentSpec, GpuPoolShape, Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
-from mlstrata.spec.source import KeyPath, Source, diagnostics_at
+from mlstrata.spec.source import Source
 from mlstrata.targets.aws import catalog as cat
-from mlstrata.targets.aws.instance_types import check_pool_types
+from mlstrata.targets.aws import checks
+from mlstrata.targets.aws.names import bucket as _bucket
+from mlstrata.targets.aws.names import name as _name
 from mlstrata.targets.base import UnitFiles
 
 # 6.25: aws_cloudwatch_log_group.deletion_protection_enabled; 6.9: aws_eks_cluster.deletion_protection
@@ -34,163 +38,8 @@ class AwsTarget:
                      "pipeline identity (IRSA role)", "observability (kube-prometheus-stack, DCGM exporter)"],
     }
 
-    # ---- validation -------------------------------------------------------------------------
-
     def check(self, platform: Platform, source: Source) -> list[Diagnostic]:
-        out: list[Diagnostic] = []
-        regions: list[tuple[KeyPath, str]] = [(("region",), platform.region)]
-        for env_name, env in platform.environments.items():
-            path: KeyPath = ("environments", env_name)
-            if env.region:
-                regions.append(((*path, "region"), env.region))
-            if env.account is None:
-                out.append(diagnostics_at(source, path, f"environment `{env_name}` needs `account`",
-                                          'Add the 12-digit AWS account id, quoted: account: "111111111111".',
-                                          key=True, code="aws.account"))
-            elif not cat.ACCOUNT.match(env.account):
-                out.append(diagnostics_at(source, (*path, "account"),
-                                          f"`{env.account}` is not a 12-digit AWS account id",
-                                          'Quote it to keep leading zeros: account: "012345678901".',
-                                          code="aws.account"))
-        for path, region in regions:
-            if not cat.REGION.match(region):
-                out.append(diagnostics_at(source, path, f"`{region}` is not an AWS region name",
-                                          "Use a region code such as us-east-1 or eu-west-1.", code="aws.region"))
-        if platform.state.account is not None and not cat.ACCOUNT.match(platform.state.account):
-            out.append(diagnostics_at(source, ("state", "account"),
-                                      f"`{platform.state.account}` is not a 12-digit AWS account id",
-                                      'Quote it: account: "012345678901".', code="aws.account"))
-        if platform.cluster.autoscaler == "karpenter":
-            out.append(diagnostics_at(
-                source, ("cluster", "autoscaler"), "`karpenter` is not rendered by the AWS target yet",
-                "Use `cluster-autoscaler` (scales the managed node groups mlstrata renders, from zero too), "
-                "or `none`.", code="aws.autoscaler"))
-        system = platform.cluster.system_pool
-        if system.max < system.min:
-            out.append(diagnostics_at(source, ("cluster", "system_pool", "max"),
-                                      "system_pool.max is below system_pool.min", "Raise max.", code="aws.system_pool"))
-        if system.image not in cat.SYSTEM_IMAGES:
-            out.append(diagnostics_at(source, ("cluster", "system_pool", "image"),
-                                      f"`{system.image}` is not an EKS standard node image",
-                                      "Use one of: " + ", ".join(cat.SYSTEM_IMAGES) + ".", code="aws.image"))
-        out += self._check_pools(platform, source)
-        out += self._check_principals(platform, source)
-        out += self._check_names(platform, source)
-        return out
-
-    def _check_pools(self, platform: Platform, source: Source) -> list[Diagnostic]:
-        out = check_pool_types(platform, source, "aws.instance_type")
-        for name, pool in platform.gpu_pools.items():
-            shapes: list[tuple[KeyPath, dict[str, object]]] = [(("gpu_pools", name), pool.model_dump())]
-            for env, override in pool.overrides.items():
-                shapes.append((("gpu_pools", name, "overrides", env), dict(override)))
-            for base, shape in shapes:
-                image = shape.get("image")
-                types = shape.get("instance_types")
-                archs: set[str] = set()
-                if isinstance(types, list):
-                    for itype in types:
-                        arch = cat.gpu_architecture(str(itype))
-                        if arch is not None:
-                            archs.add(arch)
-                if isinstance(image, str):
-                    if image in cat.DEPRECATED_IMAGES:
-                        out.append(diagnostics_at(
-                            source, (*base, "image"), f"`{image}` is deprecated (AL2 GPU AMIs are past end of support)",
-                            f"Use `{cat.DEPRECATED_IMAGES[image]}` or BOTTLEROCKET_x86_64_NVIDIA.", code="aws.image"))
-                    elif image not in cat.GPU_IMAGES:
-                        close = did_you_mean(image, cat.GPU_IMAGES)
-                        out.append(diagnostics_at(
-                            source, (*base, "image"), f"`{image}` is not an EKS GPU node image",
-                            ((close + " ") if close else "") + "Use one of: " + ", ".join(cat.GPU_IMAGES) + ".",
-                            code="aws.image"))
-                    elif archs and cat.GPU_IMAGES[image] not in archs:
-                        out.append(diagnostics_at(
-                            source, (*base, "image"),
-                            f"image `{image}` is {cat.GPU_IMAGES[image]} but the instance types are "
-                            + "/".join(sorted(archs)),
-                            "Pick an image of the same CPU architecture as the instance types.", code="aws.image"))
-                if len(archs) > 1:
-                    out.append(diagnostics_at(source, (*base, "instance_types"),
-                                              "instance_types mix x86_64 and arm64 types",
-                                              "A node group runs one image: split the pool in two.",
-                                              code="aws.instance_type"))
-                zones = shape.get("zones")
-                if isinstance(zones, list):
-                    for i, zone in enumerate(zones):
-                        if not isinstance(zone, str) or not cat.ZONE_ID.match(zone):
-                            out.append(diagnostics_at(
-                                source, (*base, "zones", i), f"zone `{zone}` is not an availability zone ID",
-                                "Zone names (us-east-1a) map to different zones in every account, and letters to "
-                                "none: use zone IDs such as use1-az4 (`aws ec2 describe-availability-zones`).",
-                                code="aws.zone"))
-                    if len(set(zones)) > platform.network.zones:
-                        out.append(diagnostics_at(
-                            source, (*base, "zones"),
-                            f"{len(set(zones))} zones pinned, but the network spans {platform.network.zones}",
-                            "Raise network.zones or pin fewer zones.", code="aws.zone"))
-                capacity = shape.get("capacity")
-                for key in ("capacity_block_start", "capacity_block_end"):
-                    value = shape.get(key)
-                    if value is not None and (not isinstance(value, str) or not cat.RFC3339.match(value)):
-                        out.append(diagnostics_at(source, (*base, key), f"`{value}` is not an RFC 3339 UTC time",
-                                                  'Write it like "2026-12-01T11:30:00Z".', code="aws.capacity_block"))
-                    elif value is not None and capacity != "capacity_block":
-                        out.append(diagnostics_at(source, (*base, key), f"`{key}` only applies to capacity blocks",
-                                                  "Remove it, or set `capacity: capacity_block`.",
-                                                  code="aws.capacity_block"))
-        return out
-
-    def _check_principals(self, platform: Platform, source: Source) -> list[Diagnostic]:
-        out: list[Diagnostic] = []
-        places: list[tuple[KeyPath, list[str]]] = []
-        if platform.model_registry:
-            raw = (source.data.get("model_registry") or {}).get("promoters")
-            if isinstance(raw, list):
-                places.append((("model_registry", "promoters"), list(raw)))
-            for stage, principals in platform.model_registry.promoters_by_stage.items():
-                if stage != "*":
-                    places.append((("model_registry", "promoters", stage), principals))
-            places.append((("model_registry", "readers"), platform.model_registry.readers))
-        for name, store in platform.artifact_stores.items():
-            places.append((("artifact_stores", name, "readers"), store.readers))
-            places.append((("artifact_stores", name, "writers"), store.writers))
-        places.append((("cluster", "admins"), platform.cluster.admins))
-        for env_name, env in platform.environments.items():
-            places.append((("environments", env_name, "cluster_admins"), env.cluster_admins))
-            if env.deploy_role is not None:
-                places.append((("environments", env_name, "deploy_role"), [env.deploy_role]))
-        for path, principals in places:
-            for i, principal in enumerate(principals):
-                at = path if path[-1] == "deploy_role" else (*path, i)
-                if cat.ASSUMED_ROLE_ARN.match(principal):
-                    out.append(diagnostics_at(
-                        source, at, f"`{principal}` is an assumed-role session, not a principal",
-                        "Use the role itself: arn:aws:iam::<account>:role/<role-name> (IAM policies, access "
-                        "entries and key policies name roles, not sessions).", code="aws.principal"))
-                elif cat.ROOT_ARN.match(principal):
-                    out.append(diagnostics_at(
-                        source, at, f"`{principal}` is a whole account, not a role or user",
-                        "Name the role that needs access (arn:aws:iam::<account>:role/<name>); granting an "
-                        "account root delegates to every principal there.", code="aws.principal"))
-                elif not cat.PRINCIPAL_ARN.match(principal):
-                    out.append(diagnostics_at(
-                        source, at, f"`{principal}` is not an IAM role or user ARN",
-                        "Use a role or user ARN: arn:aws:iam::123456789012:role/ml-release.",
-                        code="aws.principal"))
-        return out
-
-    def _check_names(self, platform: Platform, source: Source) -> list[Diagnostic]:
-        out: list[Diagnostic] = []
-        longest_env = max(platform.environments, key=len)
-        for store in platform.artifact_stores:
-            bucket = _bucket(platform, longest_env, store, "123456789012")
-            if len(bucket) > 63:
-                out.append(diagnostics_at(
-                    source, ("artifact_stores", store), f"bucket name `{bucket}` is longer than 63 characters",
-                    "Bucket names end in the account id (bucket names are global); shorten the platform, "
-                    "environment or store name.", key=True, code="aws.name"))
-        return out
+        return checks.check(platform, source)
 
     # ---- rendering ----------------------------------------------------------------------------
 
@@ -210,6 +59,13 @@ class AwsTarget:
             "outputs.tf": render_file(outputs, header),
         }
         return UnitFiles(env=env.name, layer=layer, files=files)
+
+    def run_environment(self, platform: Platform, source: Source,
+                        environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
+        return {}, []  # credentials come from the AWS provider's own chain
+
+    def prepare_repo(self, repo: Path) -> tuple[str, ...]:
+        return ()  # providers come from the registry
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         header = HEADER.format(spec="platform.yaml")
@@ -259,16 +115,6 @@ def _module_source(block: Block) -> str:
         if isinstance(item, tuple) and item[0] == "source" and isinstance(item[1], str):
             return item[1].rsplit("/", 1)[-1]
     return ""
-
-
-def _name(platform: Platform, env: str) -> str:
-    return f"{platform.platform}-{env}"
-
-
-def _bucket(platform: Platform, env: str, suffix: str, account: str | None) -> str:
-    """Bucket names are global across all AWS customers: the account id makes ours unclaimable by others
-    (BucketAlreadyExists). https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html"""
-    return f"{platform.platform}-{env}-{suffix}-{account}" if account else f"{platform.platform}-{env}-{suffix}"
 
 
 def sse_s3_buckets(platform: Platform, envs: dict[str, ResolvedEnv]) -> dict[str, str]:

@@ -3,6 +3,8 @@ PostgreSQL Flexible Server, Service Bus, workload identity; azurerm state, one s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
@@ -36,6 +38,13 @@ class AzureTarget:
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return _render.render_bootstrap(platform)
+
+    def run_environment(self, platform: Platform, source: Source,
+                        environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
+        return {}, []  # credentials come from the azurerm provider's own chain (az login, OIDC)
+
+    def prepare_repo(self, repo: Path) -> tuple[str, ...]:
+        return ()  # providers come from the registry
 
 
 AZURE = AzureTarget()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from mlstrata.diagnostics import Diagnostic, warning
-from mlstrata.diagnostics import did_you_mean
+from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.models import Platform
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 from mlstrata.targets.azure import catalog as cat

@@ -1,0 +1,44 @@
+"""Checks of a spec for the local target: GPU types a pool stands in for, capacity, service account names."""
+
+from __future__ import annotations
+
+import re
+
+from mlstrata.diagnostics import Diagnostic
+from mlstrata.spec.models import Platform
+from mlstrata.spec.source import KeyPath, Source, diagnostics_at
+from mlstrata.targets.aws.instance_types import check_pool_types
+
+ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$")
+
+
+def check(platform: Platform, source: Source) -> list[Diagnostic]:
+    """GPU instance types a pool stands in for, capacity types, service account names."""
+    # On the local target, instance_types name the cloud GPU type a pool stands in for (cost, parity).
+    out = check_pool_types(platform, source, "local.instance_type")
+    for name, pool in platform.gpu_pools.items():
+        for base, capacity in [(("gpu_pools", name, "capacity"), pool.capacity)]:
+            if capacity == "capacity_block":
+                out.append(diagnostics_at(source, base, "capacity blocks do not exist on the local target",
+                                          "Use on_demand or spot.", code="local.capacity"))
+    for path, principal in _principals(platform):
+        if not ACCOUNT.match(principal):
+            out.append(diagnostics_at(
+                source, path, f"`{principal}` is not a service account name",
+                "On the local target principals are MLflow user names: letters, digits, '_', '.', '@', '-'.",
+                code="local.principal"))
+    return out
+
+
+def _principals(platform: Platform) -> list[tuple[KeyPath, str]]:
+    out: list[tuple[KeyPath, str]] = []
+    registry = platform.model_registry
+    if registry is not None:
+        for stage, names in registry.promoters_by_stage.items():
+            base: KeyPath = ("model_registry", "promoters") if stage == "*" else ("model_registry", "promoters", stage)
+            out += [((*base, i), n) for i, n in enumerate(names)]
+        out += [(("model_registry", "readers", i), n) for i, n in enumerate(registry.readers)]
+    for store_name, store in platform.artifact_stores.items():
+        out += [(("artifact_stores", store_name, "readers", i), n) for i, n in enumerate(store.readers)]
+        out += [(("artifact_stores", store_name, "writers", i), n) for i, n in enumerate(store.writers)]
+    return out

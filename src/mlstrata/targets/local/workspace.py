@@ -1,0 +1,42 @@
+"""What Terraform runs on a rendered local-target repository need: the PostgreSQL DSN as a variable, and
+mlstrata's own provider installed in a filesystem mirror beside the repository."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from mlstrata.diagnostics import Diagnostic, error
+from mlstrata.provider.install import cli_config_block, install_provider
+from mlstrata.repo import CLI_CONFIG, PLUGINS_DIR
+from mlstrata.spec.models import Platform
+from mlstrata.spec.source import Source
+
+PG_DSN_VARIABLE = "postgres_dsn"
+
+
+def uses_postgres(platform: Platform) -> bool:
+    return platform.local is not None and platform.local.postgres_dsn_env is not None
+
+
+def run_environment(platform: Platform, source: Source,
+                    environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
+    """`TF_VAR_postgres_dsn` from the variable the spec names, when the platform uses PostgreSQL."""
+    if not uses_postgres(platform) or platform.local is None:
+        return {}, []
+    name = platform.local.postgres_dsn_env or ""
+    value = environ.get(name)
+    if not value:
+        return {}, [error(f"${name} is not set", where=source.where(("local", "postgres_dsn_env")),
+                          hint=f"Export {name}=postgresql://user:pass@host:port/postgres.", code="cli.pg_dsn")]
+    return {f"TF_VAR_{PG_DSN_VARIABLE}": value}, []
+
+
+def prepare_repo(repo: Path) -> tuple[str, ...]:
+    """Install the provider under the repository's `.mlstrata/plugins` and write the CLI configuration
+    that points Terraform at it (also for people who run plain `terraform` in a unit folder)."""
+    mirror = (repo / PLUGINS_DIR).resolve()
+    install_provider(mirror)
+    blocks = (cli_config_block(mirror),)
+    (repo / CLI_CONFIG).write_text("\n".join(blocks) + "\n", encoding="utf-8")
+    return blocks
