@@ -1,4 +1,5 @@
-"""A rendered repository ready for the engine: units, CLI config blocks and environment per target."""
+"""A rendered repository ready for the engine: units, CLI config blocks and environment per target; and the
+policy on protected environments (changed only when named and confirmed, never destroyed)."""
 
 from __future__ import annotations
 
@@ -68,3 +69,57 @@ def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers:
     units = [dataclasses.replace(u, env_vars=env_vars)
              for u in discover_units(repo.resolve(), envs=envs, layers=layers)]
     return Workspace(spec=spec, repo=repo, units=units, cli_config_blocks=blocks), []
+
+
+# ---- protected environments ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Permission:
+    """Whether a run may go ahead: refused (with why), or allowed once `question` is confirmed (None: go)."""
+
+    refused: Diagnostic | None = None
+    question: str | None = None
+
+
+def protected_touched(ws: Workspace) -> list[str]:
+    """The protected environments among the selected units."""
+    return sorted({u.env for u in ws.units} & ws.protected_envs)
+
+
+def may_change(ws: Workspace, named: list[str] | None, yes: bool, action: str, interactive: bool) -> Permission:
+    """A protected environment is changed only when named explicitly (--env), and confirmed (--yes or a
+    question on a terminal)."""
+    touched = protected_touched(ws)
+    if not touched:
+        return Permission()
+    unnamed = [e for e in touched if e not in (named or [])]
+    if unnamed:
+        return Permission(error(f"{', '.join(unnamed)} is protected: {action} it only by naming it",
+                                hint=f"add `--env {unnamed[0]}` (and --yes in CI), or choose other environments "
+                                "with --env", code="cli.protected"))
+    if yes:
+        return Permission()
+    if not interactive:
+        return Permission(error(f"{', '.join(touched)} is protected and there is no terminal to confirm",
+                                hint="pass --yes to confirm non-interactively", code="cli.protected"))
+    return Permission(question=f"{action} protected environment(s) {', '.join(touched)}?")
+
+
+def may_destroy(ws: Workspace, yes: bool, interactive: bool) -> Permission:
+    """Protected environments are never destroyed; the others only when confirmed."""
+    protected = protected_touched(ws)
+    if protected:
+        return Permission(error(f"refusing to destroy protected environment(s) {', '.join(protected)}",
+                                hint="choose others with --env, or set protect: false, render and apply first",
+                                code="cli.protected"))
+    if yes:
+        return Permission()
+    if not interactive:
+        return Permission(error("destroy needs confirmation", hint="pass --yes", code="cli.confirm"))
+    return Permission(question=f"destroy {', '.join(sorted({u.id for u in ws.units}))}?")
+
+
+def without_protected(ws: Workspace) -> Workspace:
+    """The workspace less its protected environments' units."""
+    return Workspace(ws.spec, ws.repo, [u for u in ws.units if u.env not in ws.protected_envs], ws.cli_config_blocks)

@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
+from support.cli import mlstrata
 
-from mlstrata.cli import check, rules
 from mlstrata.rules import RULES
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata" / "rules"
@@ -18,12 +16,8 @@ PASS = TESTDATA / "MLS012" / "pass"
 
 
 def cli(*args: str) -> tuple[int, str]:
-    app = typer.Typer()
-    check.register(app)
-    rules.register(app)
-    result = CliRunner().invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "200"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.output
+    result = mlstrata(*args)
+    return result.returncode, result.output
 
 
 def test_findings_exit_1_and_print_file_line_rule_and_fix() -> None:

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 from ruamel.yaml import YAML
+from support.cli import CliResult
+from support.cli import mlstrata as run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 INVALID = REPO / "tests" / "testdata" / "spec" / "invalid"
 
 
-def mlstrata(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "mlstrata", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, check=False)
+def mlstrata(*args: str, cwd: Path | None = None) -> CliResult:
+    return run_cli(*args, cwd=cwd, process=True)
 
 
 def test_init_validate_render_check_from_scratch(tmp_path: Path) -> None:

@@ -6,25 +6,15 @@ import json
 import shutil
 from pathlib import Path
 
-import typer
-from typer.testing import CliRunner
-
-from mlstrata.cli import cost, pricing
+from support.cli import mlstrata
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "testdata" / "pricing"
 EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
 
-app = typer.Typer(pretty_exceptions_enable=False)
-cost.register(app)
-pricing.register(app)
-runner = CliRunner()
-
-
 def run(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "200"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
+    result = mlstrata(*args)
+    return result.returncode, result.stdout, result.stderr
 
 
 def spec_copy(tmp_path: Path, budget: float | None = None) -> Path:

@@ -8,10 +8,8 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
-import typer
-from typer.testing import CliRunner
+from support.cli import mlstrata
 
-from mlstrata.cli import review
 from mlstrata.review.classes import review_rules
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
@@ -21,16 +19,8 @@ SCHEMA = json.loads((TESTDATA / "rules" / "sarif" / "sarif-schema-2.1.0.json").r
 
 
 def cli(*args: str) -> tuple[int, str, str]:
-    app = typer.Typer()
-    review.register(app)
-
-    @app.callback()
-    def _root() -> None:
-        """A group, so `review` is a subcommand as under `mlstrata`."""
-
-    result = CliRunner().invoke(app, ["review", *args], env={"NO_COLOR": "1", "COLUMNS": "200"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
+    result = mlstrata("review", *args)
+    return result.returncode, result.stdout, result.stderr
 
 
 def test_blocking_findings_exit_1_and_show_where_and_why() -> None:

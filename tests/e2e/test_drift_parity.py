@@ -8,23 +8,18 @@ import importlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import jsonschema
 import pytest
+from support.cli import CliResult
+from support.cli import mlstrata as run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 SARIF_SCHEMA = REPO / "tests" / "testdata" / "rules" / "sarif" / "sarif-schema-2.1.0.json"
 
-# Runs the CLI with `drift` and `parity` even before they are listed in mlstrata.cli.COMMANDS.
-CLI = ("import importlib; from mlstrata.cli import COMMANDS, build_app; app = build_app()\n"
-       "for name in ('drift', 'parity'):\n"
-       "    if name not in COMMANDS: importlib.import_module(f'mlstrata.cli.{name}').register(app)\n"
-       "app()")
 
 PERMISSIONS = 'module.registry_access.mlstrata_registry_permissions.this["fraud-detector"]'
 BUCKET = "module.artifacts_datasets.mlstrata_artifact_bucket.this"
@@ -43,9 +38,8 @@ class Platform:
     def platform_dir(self, env: str) -> Path:
         return self.infra / ".mlstrata" / "platform" / env
 
-    def mlstrata(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", CLI, *args], cwd=self.root, env=self.env,
-                              capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    def mlstrata(self, *args: str) -> CliResult:
+        return run_cli(*args, cwd=self.root, env=self.env, process=True)
 
     def drift_json(self, *args: str) -> tuple[int, dict[str, object]]:
         proc = self.mlstrata("drift", "--format", "json", *args)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
+from support.cli import CliResult
+from support.cli import mlstrata as run_cli
 from support.pg_server import PgServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,16 +20,14 @@ def test_quickstart_on_postgres_state_and_registry(tmp_path: Path, pg_server: Pg
     (tmp_path / "platform.yaml").write_text(spec)
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1", "COLUMNS": "200",
            "QS_PG_STATE": pg_server.conn_str(),
-           "QS_PG_DSN": f"postgresql://postgres@127.0.0.1:{pg_server.port}/postgres"}
+           "QS_PG_DSN": pg_server.dsn()}
 
-    def mlstrata(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    def mlstrata(*args: str) -> CliResult:
+        return run_cli(*args, cwd=tmp_path, env=env, process=True)
 
     missing = mlstrata("up", "--env", "dev")
     env_without = {k: v for k, v in env.items() if k != "QS_PG_STATE"}
-    proc = subprocess.run([sys.executable, "-m", "mlstrata", "plan", "--env", "dev"], cwd=tmp_path, env=env_without,
-                          capture_output=True, text=True, check=False)
+    proc = run_cli("plan", "--env", "dev", cwd=tmp_path, env=env_without, process=True)
     assert proc.returncode == 2 and "$QS_PG_STATE is not set" in proc.stderr
     assert missing.returncode == 0, missing.stdout + missing.stderr
     rendered = "".join(p.read_text() for p in (tmp_path / "infra").rglob("*.tf"))

@@ -8,12 +8,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.cli import CliResult
+from support.cli import mlstrata as run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -27,9 +28,8 @@ class Quickstart:
     def infra(self) -> Path:
         return self.root / "infra"
 
-    def mlstrata(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=self.root, env=self.env,
-                              capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    def mlstrata(self, *args: str) -> CliResult:
+        return run_cli(*args, cwd=self.root, env=self.env, process=True)
 
     def outputs(self, env: str, layer: str) -> dict[str, object]:
         proc = self.mlstrata("output", "--env", env, "--layer", layer, "--format", "json")
@@ -195,8 +195,7 @@ def test_provider_error_names_the_resource_and_exits_1_without_traceback(tmp_pat
                                                          "scaling: { min: 1, max: 2, desired: 1 }"))
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1", "COLUMNS": "200",
            "MLSTRATA_NVIDIA_SMI": str(REPO / "tests" / "testdata" / "provider" / "nvidia-smi-no-devices")}
-    proc = subprocess.run([sys.executable, "-m", "mlstrata", "up", "--env", "dev"], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    proc = run_cli("up", "--env", "dev", cwd=tmp_path, env=env, process=True)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "module.gpu_pool_training.mlstrata_gpu_pool.this" in proc.stderr

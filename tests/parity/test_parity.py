@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import mlstrata
 
 from mlstrata.parity.compare import ABSENT, pattern_matches
 from mlstrata.parity.levels import address_component, parity_report, state_values
@@ -110,9 +111,5 @@ def test_components_of_rendered_addresses() -> None:
 
 
 def test_parity_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    proc = subprocess.run([sys.executable, "-m", "mlstrata", "parity", "--envs", "dev,qa"], cwd=tmp_path,
-                          capture_output=True, text=True, check=False)
+    proc = mlstrata("parity", "--envs", "dev,qa", cwd=tmp_path, process=True)
     assert proc.returncode == 2 and "spec file not found" in proc.stderr and "Traceback" not in proc.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -13,7 +12,6 @@ from pathlib import Path
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata" / "provider"
 FAKE_SMI_2X_H100 = TESTDATA / "nvidia-smi-2x-h100"
 FAKE_SMI_NO_DEVICES = TESTDATA / "nvidia-smi-no-devices"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 PROVIDER_BLOCK = """
 terraform {
   required_providers {
@@ -98,12 +96,6 @@ def make_unit(provider_install: ProviderInstall, base: Path) -> Unit:
     return Unit(path=work, root=base / "platform", secrets=base / "secrets", env=dict(provider_install.env))
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_gone(pid: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -113,9 +105,3 @@ def wait_gone(pid: int, timeout: float = 30.0) -> None:
             return
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
-
-
-@dataclass(frozen=True)
-class PostgresServer:
-    dsn: str
-    password: str

@@ -6,7 +6,8 @@ import importlib
 import re
 
 import psycopg
-from provider_harness import PostgresServer, Unit
+from provider_harness import Unit
+from support.pg_server import PgServer
 
 PLATFORM = """
 resource "mlstrata_artifact_bucket" "art" {
@@ -40,30 +41,30 @@ output "metadata_uri" { value = mlstrata_metadata_store.meta.uri }
 """
 
 
-def _databases(server: PostgresServer) -> set[str]:
-    with psycopg.connect(server.dsn) as conn:
+def _databases(server: PgServer) -> set[str]:
+    with psycopg.connect(server.dsn()) as conn:
         return {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'mlstrata_%'")}
 
 
-def test_postgres_registry_lifecycle(unit: Unit, postgres_server: PostgresServer) -> None:
-    unit.write(PLATFORM, provider_extra=f'  postgres_dsn = "{postgres_server.dsn}"\n')
+def test_postgres_registry_lifecycle(unit: Unit, pg_server: PgServer) -> None:
+    unit.write(PLATFORM, provider_extra=f'  postgres_dsn = "{pg_server.dsn()}"\n')
     unit.init()
     unit.apply()
-    assert _databases(postgres_server) == {
+    assert _databases(pg_server) == {
         "mlstrata_registry_staging", "mlstrata_registry_staging_auth", "mlstrata_metadata_pipelines",
     }  # fmt: skip
     tracking_uri = unit.output("tracking_uri")
     assert re.fullmatch(r"postgresql\+psycopg://mlstrata@127\.0\.0\.1:\d+/mlstrata_registry_staging", tracking_uri)
     assert unit.output("metadata_uri").endswith("/mlstrata_metadata_pipelines")
     for visible in ((unit.path / "terraform.tfstate").read_text(), unit.run("output", "-json").stdout):
-        assert postgres_server.password not in visible.replace(postgres_server.dsn, "")
+        assert pg_server.password not in visible.replace(pg_server.dsn(), "")
     for path in unit.root.rglob("*"):
         if path.is_file():
-            assert postgres_server.password not in path.read_text(errors="replace")
+            assert pg_server.password not in path.read_text(errors="replace")
     assert unit.plan_rc()[0] == 0
 
     # MLflow, connecting with the password, sees the model and the permission.
-    with_password = tracking_uri.replace("mlstrata@", f"mlstrata:{postgres_server.password}@")
+    with_password = tracking_uri.replace("mlstrata@", f"mlstrata:{pg_server.password}@")
     client = importlib.import_module("mlflow").MlflowClient(tracking_uri=with_password, registry_uri=with_password)
     assert client.get_registered_model("churn").tags == {"stage": "staging"}
     auth = importlib.import_module("mlflow.server.auth.sqlalchemy_store").SqlAlchemyStore()
@@ -77,5 +78,5 @@ def test_postgres_registry_lifecycle(unit: Unit, postgres_server: PostgresServer
     auth.engine.dispose()
 
     unit.destroy()
-    assert _databases(postgres_server) == set()
+    assert _databases(pg_server) == set()
     assert unit.leftovers() == []

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from provider_harness import ProviderInstall, Unit, free_port, make_unit, wait_gone
+from provider_harness import ProviderInstall, Unit, make_unit, wait_gone
+from support.ports import free_port
 
 PLATFORM = """
 resource "mlstrata_artifact_bucket" "art" {

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import mlstrata as run_cli
 
 from mlstrata.review.gate import UnitReview, review_files
 
@@ -32,8 +31,7 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> tuple[UnitReview, Pl
     plan_json = root / "infra" / "live" / "dev" / "base" / ".mlstrata" / "plan.json"
 
     def mlstrata(*args: str) -> None:
-        proc = subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=root, env=env, capture_output=True,
-                              text=True, check=False, stdin=subprocess.DEVNULL)
+        proc = run_cli(*args, cwd=root, env=env, process=True)
         assert proc.returncode == 0, proc.stdout + proc.stderr
 
     def plan(edit: Callable[[str], str]) -> UnitReview:

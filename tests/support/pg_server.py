@@ -1,5 +1,6 @@
-"""A throwaway PostgreSQL 15 server for tests: own data dir in a temp folder, a free loopback port,
-trust auth for the `postgres` user, stopped by pid. When the tests run as root (initdb refuses
+"""The one throwaway PostgreSQL 15 server of the tests: own data dir in a temp folder, a free loopback port,
+superuser `mlstrata` with a random password (scram-sha-256 over TCP, so tests can check it never leaks),
+stopped by pid. When the tests run as root (initdb refuses
 root), the server runs as the `postgres` system user through `setpriv`, which execs (the pid we
 hold is the postmaster's own).
 """
@@ -10,13 +11,15 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.ports import free_port
+
 PG_BIN = Path(os.environ.get("MLSTRATA_PG_BIN", "/usr/lib/postgresql/15/bin"))
+USER = "mlstrata"
 
 
 @dataclass
@@ -25,13 +28,19 @@ class PgServer:
     port: int
     data_dir: Path
     log_path: Path
+    password: str
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
     def conn_str(self, database: str = "postgres") -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}?sslmode=disable"
+        """For Terraform's pg backend."""
+        return f"postgres://{USER}:{self.password}@127.0.0.1:{self.port}/{database}?sslmode=disable"
+
+    def dsn(self, database: str = "postgres") -> str:
+        """For psycopg, MLflow and mlstrata's provider."""
+        return f"postgresql://{USER}:{self.password}@127.0.0.1:{self.port}/{database}"
 
     def psql(self, sql: str) -> str:
         """Run one SQL statement with psql; return its unaligned output."""
@@ -43,7 +52,7 @@ class PgServer:
                 "-p",
                 str(self.port),
                 "-U",
-                "postgres",
+                USER,
                 "-d",
                 "postgres",
                 "-v",
@@ -55,6 +64,7 @@ class PgServer:
             capture_output=True,
             text=True,
             timeout=30,
+            env={**os.environ, "PGPASSWORD": self.password},
         )
         return out.stdout.strip()
 
@@ -67,13 +77,6 @@ class PgServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _as_postgres_prefix(base: Path) -> list[str]:
@@ -93,7 +96,7 @@ def _wait_ready(server: PgServer, timeout: float) -> bool:
         if server.proc.poll() is not None:
             return False
         probe = subprocess.run(
-            [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres"],
+            [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(server.port), "-U", USER],
             capture_output=True,
         )
         if probe.returncode == 0:
@@ -108,15 +111,21 @@ def start_pg_server(base: Path) -> PgServer | None:
         return None
     prefix = _as_postgres_prefix(base)
     data = base / "data"
+    password = "pg-" + os.urandom(8).hex()
+    pwfile = base / "pwfile"
+    pwfile.write_text(password + "\n")
+    if prefix:
+        os.chown(pwfile, pwd.getpwnam("postgres").pw_uid, -1)
     subprocess.run(
-        [*prefix, str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
+        [*prefix, str(PG_BIN / "initdb"), "-D", str(data), "-U", USER, f"--pwfile={pwfile}",
+         "--auth-host=scram-sha-256", "--auth-local=trust", "--no-sync", "-E", "UTF8"],
         check=True,
         capture_output=True,
         timeout=120,
     )
     log_path = base / "server.log"
     for _attempt in range(3):
-        port = _free_port()
+        port = free_port()
         with open(log_path, "ab") as log:
             proc = subprocess.Popen(
                 [
@@ -139,7 +148,7 @@ def start_pg_server(base: Path) -> PgServer | None:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
-        server = PgServer(proc, port, data, log_path)
+        server = PgServer(proc, port, data, log_path, password)
         if _wait_ready(server, 30):
             return server
         server.stop()  # most likely the port was taken in between: try another

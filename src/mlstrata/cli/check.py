@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from mlstrata.cli.common import BadInput, bad_format, command, format_option, usage_error
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError, warning
 from mlstrata.rules import RULES, rule_docs
@@ -14,13 +15,8 @@ from mlstrata.rules.context import SpecFacts
 from mlstrata.rules.runner import find_spec, relative, run_check, spec_facts
 from mlstrata.spec.load import load_spec
 from mlstrata.targets import TARGETS
-from mlstrata.views import FAIL_ON, FORMATS, Report, Suppressed, human
+from mlstrata.views import FAIL_ON, Report, Suppressed, human
 from mlstrata.views import check as check_views
-
-
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error[/]: {message}")
-    return typer.Exit(EXIT_USAGE)
 
 
 def _spec(paths: list[Path], spec: Path | None, no_spec: bool) -> SpecFacts | None:
@@ -31,13 +27,13 @@ def _spec(paths: list[Path], spec: Path | None, no_spec: bool) -> SpecFacts | No
     if found is None:
         return None
     if explicit and not found.is_file():
-        raise _fail(f"spec file not found: {found}")
+        raise BadInput(f"spec file not found: {found}")
     try:
         return spec_facts(load_spec(found, targets=TARGETS))
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics)
         if explicit:
-            raise typer.Exit(EXIT_USAGE) from None
+            raise BadInput() from None
         show_diagnostics(
             [warning(f"ignoring {found}: it is not a valid spec", hint="Pass --spec or --no-spec.")]
         )
@@ -52,7 +48,7 @@ def _select(select: str | None, skip: str | None) -> set[str]:
         ids = {v.strip().upper() for v in value.split(",") if v.strip()}
         unknown = sorted(ids - set(RULES))
         if unknown:
-            raise _fail(
+            raise BadInput(
                 f"unknown rule id{'s' if len(unknown) > 1 else ''} in {option}: {', '.join(unknown)} "
                 "(see `mlstrata rules`)"
             )
@@ -73,7 +69,7 @@ def check(
         "(default: one beside or above the paths).",
     ),
     no_spec: bool = typer.Option(False, "--no-spec", help="Ignore any platform.yaml."),
-    fmt: str = typer.Option("human", "--format", help=f"Output format: {', '.join(FORMATS)}."),
+    fmt: str = format_option("check"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     fail_on: str = typer.Option(
         "error", "--fail-on", help=f"Exit 1 on findings at or above: {', '.join(FAIL_ON)}."
@@ -82,26 +78,34 @@ def check(
     skip: str | None = typer.Option(None, "--skip", help="Not these rules (comma-separated ids)."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: decide by tree size)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also list suppressed findings."),
-) -> None:
+) -> int:
     """Check Terraform code against ML-aware guardrails: GPU pools, artifact storage, IAM, secrets, state,
     module shape and deletion protection. Suppress a finding with `# mlstrata:ignore MLS012 <reason>`
     on its line or the line above.
 
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input.
     """
-    if fmt not in FORMATS:
-        raise _fail(f"unknown format `{fmt}`; use one of: {', '.join(FORMATS)}")
+    if bad_format("check", fmt):
+        return EXIT_USAGE
     if fail_on not in FAIL_ON:
-        raise _fail(f"unknown --fail-on `{fail_on}`; use one of: {', '.join(FAIL_ON)}")
+        usage_error(f"unknown --fail-on `{fail_on}`", f"use one of: {', '.join(FAIL_ON)}")
+        return EXIT_USAGE
     targets = list(paths) if paths else [Path(".")]
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
-        raise _fail(f"no such file or directory: {', '.join(missing)}")
-    chosen = _select(select, skip)
-    facts = _spec(targets, spec, no_spec)
+        usage_error(f"no such file or directory: {', '.join(missing)}")
+        return EXIT_USAGE
+    try:
+        chosen = _select(select, skip)
+        facts = _spec(targets, spec, no_spec)
+    except BadInput as exc:
+        if str(exc):
+            usage_error(str(exc))
+        return EXIT_USAGE
     result = run_check(targets, spec=facts, workers=jobs or None, select=chosen)
     if result.files == 0:
-        raise _fail(f"no .tf or .tfvars files under {', '.join(str(p) for p in targets)}")
+        usage_error(f"no .tf or .tfvars files under {', '.join(str(p) for p in targets)}")
+        return EXIT_USAGE
     cwd = Path.cwd()
     report = Report(
         command="check",
@@ -124,8 +128,8 @@ def check(
             output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
-    raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+    return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    app.command("check")(check)
+    app.command("check")(command(check))

@@ -1,36 +1,138 @@
-"""Options and helpers shared by several commands."""
+"""What several commands share: the options (declared once, one default each), loading the spec, opening the
+rendered repository, running the engine with progress, and the one check of --format.
+
+Commands are plain functions returning an exit code; `command` turns one into a Typer command.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import typer
 
-from mlstrata.cli.output import EXIT_USAGE, show_diagnostics
-from mlstrata.diagnostics import DiagnosticsError
+from mlstrata.cli.output import err_console, show_diagnostics
+from mlstrata.diagnostics import Diagnostic, DiagnosticsError, error
+from mlstrata.engine import (
+    DEFAULT_LOCK_TIMEOUT,
+    DEFAULT_PARALLELISM,
+    Engine,
+    EngineSettings,
+    Unit,
+    select_runner,
+)
+from mlstrata.engine.progress import ProgressView
 from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec, load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets import TARGETS, routine_warning
+from mlstrata.views import formats_of, unknown_format
+from mlstrata.workspace import Workspace, default_repo, open_workspace
+
+T = TypeVar("T")
 
 SpecOption = typer.Option(
     Path(DEFAULT_SPEC), "--spec", "-f", help="Path to the platform spec.", show_default=True,
     dir_okay=False,
 )
-FormatOption = typer.Option("human", "--format", help="Output format: human or json.")
+EnvOption = typer.Option(None, "--env", "-e", help="Environment(s) (repeat); default: all.")
+LayerOption = typer.Option(None, "--layer", "-l", help="Layer(s): base, platform (repeat); default: both.")
+RepoOption = typer.Option(None, "--out", "-o", help="The rendered repository [default: infra/ beside the spec].")
+TerraformOption = typer.Option(
+    None, "--terraform", help="A terraform/tofu binary to use instead of the embedded Terraform "
+    "(also $MLSTRATA_TERRAFORM; `embedded` forces the embedded one).")
+ParallelOption = typer.Option(DEFAULT_PARALLELISM, "--parallel", min=1, max=16,
+                              help="Units run at the same time (within an environment, base before platform).")
+LockTimeoutOption = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", help="How long to wait for a state lock.")
+YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 
 
-def load_or_exit(spec: Path, fmt: str = "human") -> LoadedSpec:
-    """Load the spec; on problems print them and exit 2 (bad input)."""
+def format_option(command: str) -> Any:
+    """The --format option of `command`, listing the formats its views offer (`mlstrata.views.VIEWS`)."""
+    formats = formats_of(command)
+    return typer.Option(formats[0], "--format", help=f"Output format: {', '.join(formats)}.")
+
+
+FormatOption = format_option("validate")
+
+
+def command(func: Callable[..., int]) -> Callable[..., None]:
+    """A command function (returns its exit code) as Typer wants it (exits with that code)."""
+
+    @functools.wraps(func)
+    def run(*args: object, **kwargs: object) -> None:
+        raise typer.Exit(func(*args, **kwargs))
+
+    return run
+
+
+class BadInput(Exception):
+    """Bad input found by a helper while a command reads its arguments; the command reports it (when it
+    has a message) and returns EXIT_USAGE."""
+
+
+def bad_format(command_name: str, fmt: str) -> bool:
+    """Report a --format `command_name` does not offer; True when it was bad."""
+    problem = unknown_format(command_name, fmt)
+    if problem is not None:
+        show_diagnostics([problem], count=False)
+    return problem is not None
+
+
+def usage_error(summary: str, hint: str = "") -> None:
+    """Report a mistake in how the command was called."""
+    show_diagnostics([error(summary, hint=hint, code="cli.usage")], count=False)
+
+
+def load_spec_or_report(spec: Path, fmt: str = "human", *, show_warnings: bool = True) -> LoadedSpec | None:
+    """The spec with its target's checks; on problems print them (JSON for --format json) and give None.
+    Warnings are shown (unless `show_warnings` is false or the format is JSON)."""
     try:
         loaded = load_spec(spec, targets=TARGETS)
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics, fmt)
-        raise typer.Exit(EXIT_USAGE) from None
-    if loaded.warnings and fmt != "json":
+        return None
+    if loaded.warnings and show_warnings and fmt != "json":
         show_diagnostics(loaded.warnings, fmt)
     return loaded
 
 
-def check_format(fmt: str, allowed: tuple[str, ...] = ("human", "json")) -> None:
-    if fmt not in allowed:
-        raise typer.BadParameter(f"unknown format `{fmt}`; use one of: {', '.join(allowed)}",
-                                 param_hint="--format")
+def open_repo(spec: Path, repo: Path | None, envs: list[str] | None, layers: list[str] | None,
+              fmt: str, *, show_warnings: bool = True) -> Workspace | None:
+    """Load the spec and open the rendered repository with the selected units; on bad input print why
+    and give None."""
+    loaded = load_spec_or_report(spec, fmt, show_warnings=show_warnings)
+    if loaded is None:
+        return None
+    ws, diagnostics = open_workspace(loaded, repo or default_repo(spec), envs, layers)
+    if ws is None:
+        show_diagnostics(diagnostics, fmt)
+        return None
+    if not ws.units:
+        show_diagnostics([error("no units selected", hint="Check --env/--layer and run `mlstrata render`.",
+                                code="cli.no_units")], fmt)
+        return None
+    return ws
+
+
+def run_engine(ws: Workspace, operation: Callable[[Engine, Sequence[Unit]], T], terraform: str | None,
+               parallel: int, lock_timeout: str, fmt: str) -> T | None:
+    """Run `operation` on the workspace's units with a fresh engine, progress on stderr for the human
+    format; None when no Terraform could be found (the reason is printed)."""
+    runner, diagnostics = select_runner(terraform)
+    if runner is None:
+        show_diagnostics(diagnostics, fmt)
+        return None
+    progress = fmt == "human"
+    settings = EngineSettings(lock_timeout=lock_timeout, parallelism=parallel,
+                              cli_config_blocks=ws.cli_config_blocks, plugin_cache=not ws.cli_config_blocks)
+    if not progress:
+        with Engine(runner, settings) as engine:
+            return operation(engine, ws.units)
+    with ProgressView(err_console) as view, Engine(runner, settings, on_event=view) as engine:
+        return operation(engine, ws.units)
+
+
+def shown(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Diagnostics worth a user's attention: `mlstrata.targets.routine_warning` ones left out."""
+    return [d for d in diagnostics if not routine_warning(d)]

@@ -8,16 +8,14 @@ from pathlib import Path
 
 import typer
 
-from mlstrata.cli.common import SpecOption, check_format, load_or_exit
-from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
+from mlstrata.cli.common import SpecOption, bad_format, command, format_option, load_spec_or_report, usage_error
+from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, out_console, show_diagnostics
 from mlstrata.cost.estimate import PoolChange, plan_delta, platform_cost
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.plan import load_plan
 from mlstrata.pricing import load_price_book
 from mlstrata.spec.resolve import resolve
 from mlstrata.views import cost as cost_views
-
-FORMATS = ("human", "json", "markdown")
 
 
 def _money(value: float | None) -> str:
@@ -34,32 +32,33 @@ def cost(
     plan: Path | None = typer.Option(None, "--plan", help="`terraform show -json` output: price its GPU pool changes.",
                                      dir_okay=False),
     region: str | None = typer.Option(None, "--region", help="Region of the plan's pools [default: --env's region]."),
-    fmt: str = typer.Option("human", "--format", help="Output format: human, json or markdown."),
+    fmt: str = format_option("cost"),
     chart: Path | None = typer.Option(None, "--chart", help="Write a chart of each pool's min-max band "
                                       "(FILE.svg or FILE.png).",
                                       dir_okay=False),
-) -> None:
+) -> int:
     """Price every environment's GPU pools (hourly and monthly at min, desired and max; on-demand vs spot),
     check budgets and allowed families, and with --plan show the monthly change of each GPU pool it touches.
 
     Prices: the shipped catalog (with sources and dates) overlaid by .mlstrata/prices.json beside the spec
     (see `mlstrata pricing`). Exit codes: 0 within policy, 1 a budget or family policy fails, 2 bad input.
     """
-    check_format(fmt, FORMATS)
+    if bad_format("cost", fmt):
+        return EXIT_USAGE
     if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
-        err_console.print(f"[bold red]error[/]: cannot write {chart}: charts are SVG or PNG\n"
-                          "  [dim]hint:[/] use --chart FILE.svg or --chart FILE.png")
-        raise typer.Exit(EXIT_USAGE)
-    loaded = load_or_exit(spec, "json" if fmt == "json" else "human")
+        usage_error(f"cannot write {chart}: charts are SVG or PNG", "use --chart FILE.svg or --chart FILE.png")
+        return EXIT_USAGE
+    loaded = load_spec_or_report(spec, fmt)
+    if loaded is None:
+        return EXIT_USAGE
     envs = resolve(loaded.platform, loaded.source.data)
     if env is not None and env not in envs:
-        err_console.print(f"[bold red]error[/]: unknown environment `{env}`\n"
-                          f"  [dim]hint:[/] environments: {', '.join(sorted(envs))}")
-        raise typer.Exit(EXIT_USAGE)
+        usage_error(f"unknown environment `{env}`", f"environments: {', '.join(sorted(envs))}")
+        return EXIT_USAGE
     book, problems = load_price_book(spec)
     if book is None:
         show_diagnostics(problems, fmt)
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     report = platform_cost(loaded.platform, envs, book, loaded.source, env)
     changes: list[PoolChange] | None = None
     plan_diags: list[Diagnostic] = []
@@ -67,7 +66,7 @@ def cost(
         decoded, errors = load_plan(plan)
         if decoded is None:
             show_diagnostics(errors, "json" if fmt == "json" else "human")
-            raise typer.Exit(EXIT_USAGE)
+            return EXIT_USAGE
         plan_region = region or (envs[env].region if env else loaded.platform.region)
         rows = [(rc.address, rc.type, rc.action.value, rc.before, rc.after) for rc in decoded.changes]
         changes, plan_diags = plan_delta(rows, book, report.cloud, plan_region)
@@ -89,8 +88,8 @@ def cost(
     else:
         cost_views.show_human(report, changes, out_console)
         show_diagnostics([*report.diagnostics, *plan_diags])
-    raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+    return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    app.command("cost")(cost)
+    app.command("cost")(command(cost))

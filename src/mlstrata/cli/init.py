@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from mlstrata.cli.common import command, usage_error
 from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console
 from mlstrata.targets import TARGETS
 
@@ -19,24 +20,22 @@ def init(
     target: str = typer.Option("aws", "--target", "-t", help=f"Target cloud: {', '.join(sorted(TARGETS))}."),
     path: Path = typer.Option(Path("platform.yaml"), "--spec", "-f", help="Where to write the spec."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
-) -> None:
+) -> int:
     """Write a commented starter platform.yaml for a target (three environments, two GPU pools, a model
     registry, artifact stores, pipeline dependencies and observability) that validates and renders as is."""
     if target not in TARGETS:
-        err_console.print(f"[bold red]error[/]: unknown target `{target}`\n"
-                          f"  [dim]hint:[/] available targets: {', '.join(sorted(TARGETS))}")
-        raise typer.Exit(EXIT_USAGE)
+        usage_error(f"unknown target `{target}`", f"available targets: {', '.join(sorted(TARGETS))}")
+        return EXIT_USAGE
     if path.exists() and not force:
-        err_console.print(f"[bold red]error[/]: {path} already exists\n"
-                          "  [dim]hint:[/] pass --force to overwrite it, or --spec OTHER.yaml")
-        raise typer.Exit(EXIT_USAGE)
+        usage_error(f"{path} already exists", "pass --force to overwrite it, or --spec OTHER.yaml")
+        return EXIT_USAGE
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(starter_spec(target), encoding="utf-8")
     tmp.replace(path)
     err_console.print(f"[green]✓[/] wrote {path} (target {target}). Next: `mlstrata validate`, then `mlstrata render`.")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init")(init)
+    app.command("init")(command(init))

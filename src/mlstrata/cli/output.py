@@ -21,8 +21,9 @@ EXIT_USAGE = 2
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def show_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "human") -> None:
-    """Print diagnostics; errors first within each file, in file/line order."""
+def show_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "human", *, count: bool = True) -> None:
+    """Print diagnostics; errors first within each file, in file/line order; then how many errors (unless
+    `count` is false: a usage error is one line)."""
     items = sorted(diagnostics, key=lambda d: (d.where.file if d.where else "", d.where.line if d.where else 0,
                                                d.where.column if d.where else 0))
     if fmt == "json":
@@ -37,5 +38,5 @@ def show_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "human") -> N
         if d.hint:
             err_console.print(f"  [dim]hint:[/] {escape(d.hint)}")
     errors = sum(1 for d in items if d.is_error)
-    if errors:
+    if errors and count:
         err_console.print(f"[bold red]{errors} error{'s' if errors != 1 else ''}[/]")

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from mlstrata.cli.common import SpecOption, check_format
+from mlstrata.cli.common import SpecOption, bad_format, command, format_option
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
 from mlstrata.pricing import load_overlay, load_price_book, overlay_path, parse_overlay_rows
 from mlstrata.pricing.catalog import CLOUDS
@@ -22,7 +22,7 @@ def import_prices(
     file: Path = typer.Argument(..., help="CSV (with a header line) or JSON price rows.", dir_okay=False),
     spec: Path = SpecOption,
     cloud: str = typer.Option("aws", "--cloud", help="Cloud of rows that do not name one."),
-) -> None:
+) -> int:
     """Layer negotiated or committed prices over the catalog.
 
     Columns: cloud (optional), region, instance_type, on_demand_usd_per_hour, spot_usd_per_hour,
@@ -36,21 +36,21 @@ def import_prices(
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         err_console.print(f"[bold red]error[/]: cannot read {file}: {exc.strerror}")
-        raise typer.Exit(EXIT_USAGE) from None
+        return EXIT_USAGE
     rows, problems = parse_overlay_rows(text, str(file), cloud)
     target = overlay_path(spec)
     existing, stored_problems = load_overlay(target)
     problems += stored_problems
     if problems:
         show_diagnostics(problems)
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     merged = existing.merged(rows)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.write_text(merged.to_json(), encoding="utf-8")
     tmp.replace(target)
     err_console.print(f"[green]✓[/] imported {len(rows)} price row(s) into {target} ({len(merged.prices)} in all)")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
 def show(
@@ -58,19 +58,20 @@ def show(
     region: str | None = typer.Option(None, "--region", "-r", help="Only this region."),
     cloud: str = typer.Option("aws", "--cloud", help="aws, gcp or azure."),
     spec: Path = SpecOption,
-    fmt: str = typer.Option("human", "--format", help="Output format: human or json."),
-) -> None:
+    fmt: str = format_option("pricing"),
+) -> int:
     """Show the prices that will be used for a type (per region) and where each came from.
 
     Exit codes: 0 shown, 1 no price known for the type (or region), 2 bad input.
     """
-    check_format(fmt)
+    if bad_format("pricing", fmt):
+        return EXIT_USAGE
     if cloud not in CLOUDS:
         raise typer.BadParameter(f"unknown cloud `{cloud}`; use one of: {', '.join(CLOUDS)}", param_hint="--cloud")
     book, problems = load_price_book(spec)
     if book is None:
         show_diagnostics(problems, fmt)
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     overlay_prices = book.overlay.prices if book.overlay else {}
     regions = sorted({*book.catalog.regions(cloud, instance_type),
                       *(r for c, r, t in overlay_prices if c == cloud and t == instance_type)})
@@ -99,12 +100,12 @@ def show(
         hint = f" Closest known types: {', '.join(close)}." if close else ""
         err_console.print(f"[yellow]warning[/]: no price known for {instance_type}"
                           f"{' in ' + region if region else ''} ({cloud}).{hint}")
-        raise typer.Exit(EXIT_FINDINGS)
-    raise typer.Exit(EXIT_OK)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
-pricing_app.command("import")(import_prices)
-pricing_app.command("show")(show)
+pricing_app.command("import")(command(import_prices))
+pricing_app.command("show")(command(show))
 
 
 def register(app: typer.Typer) -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import typer
 
-from mlstrata.cli.common import FormatOption, SpecOption, check_format, load_or_exit
+from mlstrata.cli.common import FormatOption, SpecOption, bad_format, command, load_spec_or_report
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.render.tree import compare_tree, render_tree, write_tree
 from mlstrata.repo import unit_of_file
+from mlstrata.workspace import default_repo
 
 
 def render(
@@ -22,16 +23,19 @@ def render(
     check: bool = typer.Option(False, "--check",
                                help="Write nothing; exit 1 if the tree on disk differs from what the spec renders."),
     fmt: str = FormatOption,
-) -> None:
+) -> int:
     """Render platform.yaml into a Terraform repository: modules/, live/<env>/<layer>/, bootstrap/, README.md.
 
     Rendering is deterministic (same spec, byte-identical tree) and safe: files are staged in a temporary
     folder and moved into place only when all are written; files mlstrata does not manage are never touched.
     Exit codes: 0 done (or up to date with --check), 1 out of date (--check), 2 bad spec.
     """
-    check_format(fmt)
-    loaded = load_or_exit(spec, fmt)
-    target_dir = out if out is not None else spec.parent / "infra"
+    if bad_format("render", fmt):
+        return EXIT_USAGE
+    loaded = load_spec_or_report(spec, fmt)
+    if loaded is None:
+        return EXIT_USAGE
+    target_dir = out if out is not None else default_repo(spec)
     tree = render_tree(loaded)
     if check:
         diff = compare_tree(tree, target_dir)
@@ -45,12 +49,12 @@ def render(
                 for p in paths:
                     err_console.print(f"  {label:8} {target_dir / p}")
             err_console.print(f"[bold red]{target_dir} is out of date[/]: run `mlstrata render` and commit the result")
-        raise typer.Exit(EXIT_OK if diff.clean else EXIT_FINDINGS)
+        return EXIT_OK if diff.clean else EXIT_FINDINGS
     try:
         result = write_tree(tree, target_dir)
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics, fmt)
-        raise typer.Exit(EXIT_USAGE) from None
+        return EXIT_USAGE
     if fmt == "json":
         sys.stdout.write(json.dumps({"out": str(target_dir), "files": len(tree.files),
                                      "written": result.written, "removed": result.removed}, indent=2) + "\n")
@@ -60,8 +64,8 @@ def render(
                           f"({len(result.written)} written, {result.unchanged} unchanged, "
                           f"{len(result.removed)} removed)")
         err_console.print(f"  units: {', '.join(units)}")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    app.command("render")(render)
+    app.command("render")(command(render))

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
+from mlstrata.cli.common import BadInput, bad_format, command, format_option, usage_error
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError
 from mlstrata.review.classes import review_rules
@@ -15,16 +16,11 @@ from mlstrata.review.gate import review_files
 from mlstrata.rules.runner import find_spec, relative
 from mlstrata.spec.load import LoadedSpec, load_spec
 from mlstrata.targets import TARGETS
-from mlstrata.views import FORMATS, Report
+from mlstrata.views import Report
 from mlstrata.views import review as review_views
 
 # `blocking` is the name users see for the error severity; `error` is accepted too.
 FAIL_ON = {"blocking": "error", "error": "error", "warning": "warning", "info": "info", "never": "never"}
-
-
-def _fail(message: str) -> typer.Exit:
-    err_console.print(f"[bold red]error[/]: {escape(message)}")
-    return typer.Exit(EXIT_USAGE)
 
 
 def bad_input_line(d: Diagnostic) -> str:
@@ -41,12 +37,12 @@ def _spec(plans: list[Path], spec: Path | None, no_spec: bool) -> LoadedSpec | N
     if found is None:
         return None
     if not found.is_file():
-        raise _fail(f"spec file not found: {found}")
+        raise BadInput(f"spec file not found: {found}")
     try:
         return load_spec(found, targets=TARGETS)
     except DiagnosticsError as exc:
         if spec is not None:
-            raise _fail(f"{found} is not a valid spec: {exc.diagnostics[0].headline()}") from None
+            raise BadInput(f"{found} is not a valid spec: {exc.diagnostics[0].headline()}") from None
         err_console.print(f"[yellow]warning[/]: ignoring {escape(str(found))}: not a valid spec (--spec or --no-spec)")
         return None
 
@@ -62,11 +58,11 @@ def review(
     spec: Path | None = typer.Option(None, "--spec", "-f", dir_okay=False, help="platform.yaml: protected envs, "
                                      "regions for GPU prices [default: one beside or above the plans]."),
     no_spec: bool = typer.Option(False, "--no-spec", help="Ignore any platform.yaml."),
-    fmt: str = typer.Option("human", "--format", help=f"Output format: {', '.join(FORMATS)}."),
+    fmt: str = format_option("review"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
     fail_on: str = typer.Option("blocking", "--fail-on", help="Exit 1 on findings at or above: "
                                 "blocking, warning, info, never."),
-) -> None:
+) -> int:
     """Review Terraform plans before they are applied: destroyed or replaced registries, buckets, metadata
     databases, KMS keys and state buckets (blocking); IAM widened; encryption, versioning, deletion
     protection or public-access blocks turned off; GPU capacity and its monthly cost; stricter in
@@ -75,14 +71,20 @@ def review(
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad input (unreadable,
     not JSON, not a plan, unsupported format_version).
     """
-    if fmt not in FORMATS:
-        raise _fail(f"unknown format `{fmt}`; use one of: {', '.join(FORMATS)}")
+    if bad_format("review", fmt):
+        return EXIT_USAGE
     if fail_on not in FAIL_ON:
-        raise _fail(f"unknown --fail-on `{fail_on}`; use one of: blocking, warning, info, never")
-    loaded = _spec(plans, spec, no_spec)
+        usage_error(f"unknown --fail-on `{fail_on}`", "use one of: blocking, warning, info, never")
+        return EXIT_USAGE
+    try:
+        loaded = _spec(plans, spec, no_spec)
+    except BadInput as exc:
+        usage_error(str(exc))
+        return EXIT_USAGE
     reviews, problems = review_files(plans, env=env, repo=repo, spec=loaded, all_resources=all_resources)
     if problems:
-        raise _fail(bad_input_line(problems[0]))
+        usage_error(bad_input_line(problems[0]))
+        return EXIT_USAGE
     cwd = Path.cwd()
     findings = relative([d for r in reviews for d in r.findings], cwd)
     report = Report(
@@ -101,8 +103,8 @@ def review(
             output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
-    raise typer.Exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+    return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    app.command("review")(review)
+    app.command("review")(command(review))

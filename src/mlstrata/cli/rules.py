@@ -8,7 +8,8 @@ import sys
 import typer
 from rich.table import Table
 
-from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console, out_console
+from mlstrata.cli.common import bad_format, command, format_option, usage_error
+from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, out_console
 from mlstrata.diagnostics import did_you_mean
 from mlstrata.rules import rule_docs
 from mlstrata.rules.base import RuleInfo
@@ -28,19 +29,18 @@ def _as_dict(info: RuleInfo) -> dict[str, str]:
 
 def rules(
     rule_id: str | None = typer.Argument(None, metavar="[ID]", help="A rule id (MLS012) or name to explain."),
-    fmt: str = typer.Option("human", "--format", help="Output format: human or json."),
-) -> None:
+    fmt: str = format_option("rules"),
+) -> int:
     """List every rule of `mlstrata check` (id, severity, family, what it asks for), or explain one."""
-    if fmt not in ("human", "json"):
-        err_console.print(f"[bold red]error[/]: unknown format `{fmt}`; use human or json")
-        raise typer.Exit(EXIT_USAGE)
+    if bad_format("rules", fmt):
+        return EXIT_USAGE
     docs = rule_docs()
     if rule_id is None:
         if fmt == "json":
             sys.stdout.write(
                 json.dumps([_as_dict(i) for i in docs.values()], indent=2, sort_keys=True) + "\n"
             )
-            raise typer.Exit(EXIT_OK)
+            return EXIT_OK
         table = Table(title="mlstrata check rules", show_lines=False)
         for col in ("id", "severity", "family", "name", "checks that"):
             table.add_column(col)
@@ -48,19 +48,17 @@ def rules(
             table.add_row(rule.id, rule.severity.value, rule.family, rule.name, rule.title)
         out_console.print(table)
         out_console.print("Explain one: mlstrata rules MLS012")
-        raise typer.Exit(EXIT_OK)
+        return EXIT_OK
     key = rule_id.strip()
     by_name = {i.name: i for i in docs.values()}
     info: RuleInfo | None = docs.get(key.upper()) or by_name.get(key.lower())
     if info is None:
         hint = did_you_mean(key.upper(), docs) or did_you_mean(key.lower(), by_name)
-        err_console.print(
-            f"[bold red]error[/]: no rule `{key}`{'; ' + hint if hint else ''} (`mlstrata rules` lists them)"
-        )
-        raise typer.Exit(EXIT_USAGE)
+        usage_error(f"no rule `{key}`{'; ' + hint if hint else ''} (`mlstrata rules` lists them)")
+        return EXIT_USAGE
     if fmt == "json":
         sys.stdout.write(json.dumps(_as_dict(info), indent=2, sort_keys=True) + "\n")
-        raise typer.Exit(EXIT_OK)
+        return EXIT_OK
     out_console.print(f"[bold]{info.id}[/] {info.name} ({info.severity.value}, {info.family})")
     out_console.print(f"[bold]{info.title}[/]\n")
     out_console.print(info.docs, markup=False)
@@ -70,8 +68,8 @@ def rules(
         f"  # mlstrata:ignore {info.id} <why this is acceptable here>",
         markup=False,
     )
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    app.command("rules")(rules)
+    app.command("rules")(command(rules))

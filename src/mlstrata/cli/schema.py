@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from mlstrata import __version__
+from mlstrata.cli.common import command
 from mlstrata.cli.output import EXIT_OK, err_console
 from mlstrata.spec.models import Platform
 
@@ -25,7 +26,7 @@ def spec_schema() -> dict[str, Any]:
 
 def schema(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
-) -> None:
+) -> int:
     """Print the JSON Schema of platform.yaml.
 
     Point your editor at it for completion and inline errors, e.g. with the YAML language server put
@@ -38,8 +39,8 @@ def schema(
     else:
         out.write_text(text, encoding="utf-8")
         err_console.print(f"[green]✓[/] wrote {out}")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    app.command("schema")(schema)
+    app.command("schema")(command(schema))

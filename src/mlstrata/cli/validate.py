@@ -8,19 +8,22 @@ from pathlib import Path
 
 import typer
 
-from mlstrata.cli.common import FormatOption, SpecOption, check_format, load_or_exit
-from mlstrata.cli.output import EXIT_OK, err_console
+from mlstrata.cli.common import FormatOption, SpecOption, bad_format, command, load_spec_or_report
+from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console
 from mlstrata.spec.resolve import resolve
 
 
-def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> None:
+def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> int:
     """Check platform.yaml: structure, types, and the cross-field rules (scaling bounds, GPU instance
     types, overrides for unknown environments, promotion stages, pipeline needs).
 
     Errors show file:line:column, the key path and a hint. Exit codes: 0 valid, 2 invalid.
     """
-    check_format(fmt)
-    loaded = load_or_exit(spec, fmt)
+    if bad_format("validate", fmt):
+        return EXIT_USAGE
+    loaded = load_spec_or_report(spec, fmt)
+    if loaded is None:
+        return EXIT_USAGE
     envs = resolve(loaded.platform, loaded.source.data)
     if fmt == "json":
         payload = {
@@ -42,8 +45,8 @@ def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> None:
         pools = len(loaded.platform.gpu_pools)
         err_console.print(f"[green]✓[/] {spec}: platform [bold]{loaded.platform.platform}[/] "
                           f"({loaded.platform.target}), {len(envs)} environments, {pools} GPU pools")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    app.command("validate")(validate)
+    app.command("validate")(command(validate))

@@ -13,11 +13,12 @@ import dataclasses
 import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mlstrata.diagnostics import Diagnostic, Severity, has_errors
 from mlstrata.drift.categories import Category, categorize
-from mlstrata.drift.history import HistoryRecord, since_of
+from mlstrata.drift.history import HistoryRecord, append_history, read_history, since_of, utc_now
 from mlstrata.engine.results import RunReport, Status, UnitResult
 from mlstrata.plan.model import Plan, ResourceChange, ResourceMode
 from mlstrata.spec.models import DriftAllowance
@@ -281,3 +282,20 @@ def record_of(report: DriftReport, now: str) -> HistoryRecord:
     checked = tuple(sorted(u.unit for u in report.units if u.status in ("clean", "drift")))
     drifted = tuple(sorted(r.key for r in report.resources))
     return HistoryRecord(at=now, units=checked, drifted=drifted)
+
+
+def check_drift(repo: Path, allow: Sequence[DriftAllowance], run: RunReport, now: str | None = None) -> DriftReport:
+    """Analyse a refresh report against the allowed drift and the repository's history, then append this
+    run to the history (a failure to write it is a warning on the report)."""
+    now = now or utc_now()
+    history, history_diags = read_history(repo)
+    report = analyze(run, allow, history, now)
+    if history_diags:
+        report = DriftReport(report.units, report.resources, report.diagnostics + tuple(history_diags))
+    try:
+        append_history(repo, record_of(report, now))
+    except OSError as exc:
+        failed = Diagnostic(Severity.WARNING, "could not append to the drift history", detail=str(exc),
+                            code="drift.history")
+        report = DriftReport(report.units, report.resources, (*report.diagnostics, failed))
+    return report

@@ -33,11 +33,12 @@ from mlstrata.engine.orchestrate import (
 from mlstrata.engine.queries import output_unit, show_state_all, show_state_unit, state_list_unit, status_unit
 from mlstrata.engine.results import Operation, OutputValue, RunReport, Status, UnitResult
 from mlstrata.engine.runners import BinaryTerraform, EmbeddedTerraform, Runner, select_runner
-from mlstrata.engine.session import DEFAULT_LOCK_TIMEOUT, Engine, EngineSettings
+from mlstrata.engine.session import DEFAULT_LOCK_TIMEOUT, DEFAULT_PARALLELISM, Engine, EngineSettings
 from mlstrata.engine.unit import LAYER_ORDER, Unit, discover_units, with_layer_dependencies
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "DEFAULT_PARALLELISM",
     "LAYER_ORDER",
     "BinaryTerraform",
     "EmbeddedTerraform",

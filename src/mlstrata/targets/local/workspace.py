@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from mlstrata.diagnostics import Diagnostic, error
+from mlstrata.diagnostics import Diagnostic, Severity, error
+from mlstrata.provider import HOSTNAME
 from mlstrata.provider.install import cli_config_block, install_provider
 from mlstrata.repo import CLI_CONFIG, PLUGINS_DIR
 from mlstrata.spec.models import Platform
@@ -40,3 +41,10 @@ def prepare_repo(repo: Path) -> tuple[str, ...]:
     blocks = (cli_config_block(mirror),)
     (repo / CLI_CONFIG).write_text("\n".join(blocks) + "\n", encoding="utf-8")
     return blocks
+
+
+def routine_warning(d: Diagnostic) -> bool:
+    """Terraform warns on every `init` that a filesystem mirror gives lock-file checksums for this
+    platform only; for mlstrata's own local provider that is the expected state."""
+    return (d.severity is Severity.WARNING and d.summary.startswith("Incomplete lock file information")
+            and f"{HOSTNAME}/" in d.detail)

@@ -1,0 +1,11 @@
+"""A free loopback TCP port (bound and released: take it quickly, and retry if it is gone)."""
+
+from __future__ import annotations
+
+import socket
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
