@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
-from mlstrata.cli.common import BadInput, bad_format, command, format_option, usage_error
+from mlstrata.cli.common import BadInput, bad_format, command, emit, format_option, usage_error
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError, warning
 from mlstrata.rules import RULES, rule_docs
@@ -123,11 +122,7 @@ def check(
             err_console.print(f"[dim]spec: {facts.path}[/]")
         human.show(report, out_console, verbose=verbose)
     else:
-        text = check_views.render(fmt, report)
-        if output is not None:
-            output.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
+        emit(check_views.render(fmt, report), output)
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 

@@ -7,6 +7,7 @@ Commands are plain functions returning an exit code; `command` turns one into a 
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -77,6 +78,14 @@ def bad_format(command_name: str, fmt: str) -> bool:
     if problem is not None:
         show_diagnostics([problem], count=False)
     return problem is not None
+
+
+def emit(text: str, output: Path | None) -> None:
+    """A rendered report to the --output file, else to stdout."""
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
 
 
 def usage_error(summary: str, hint: str = "") -> None:

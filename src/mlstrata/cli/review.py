@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
-from mlstrata.cli.common import BadInput, bad_format, command, format_option, usage_error
+from mlstrata.cli.common import BadInput, bad_format, command, emit, format_option, usage_error
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError
 from mlstrata.review.classes import review_rules
@@ -98,11 +97,7 @@ def review(
     if fmt == "human" and output is None:
         review_views.show_human(report, reviews, out_console)
     else:
-        text = review_views.render(fmt, report, reviews)
-        if output is not None:
-            output.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
+        emit(review_views.render(fmt, report, reviews), output)
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 
