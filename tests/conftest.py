@@ -6,31 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.markers import INTEGRATION
 from support.pg_server import PgServer, start_pg_server
 
 REPO = Path(__file__).resolve().parent.parent
 TESTDATA = Path(__file__).resolve().parent / "testdata"
-
-
-# Tests that run real Terraform, a provider process or PostgreSQL (by file, relative to tests/); everything
-# under e2e/ is e2e; the rest is unit. Select with `-m unit`, `-m "not e2e"` ...
-INTEGRATION = {
-    "cli/test_cli.py",
-    "engine/test_engine_config.py",
-    "engine/test_engine_faults.py",
-    "engine/test_engine_lifecycle.py",
-    "engine/test_engine_orchestrate.py",
-    "engine/test_engine_pg_backend.py",
-    "engine/test_engine_progress.py",
-    "engine/test_engine_saved_plans.py",
-    "engine/test_engine_units_and_diags.py",
-    "provider/test_provider_plugin.py",
-    "provider/test_provider_terraform_bucket.py",
-    "provider/test_provider_terraform_postgres.py",
-    "provider/test_provider_terraform_registry.py",
-    "render/test_checkov.py",
-    "review/test_review_real.py",
-}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

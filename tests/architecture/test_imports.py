@@ -9,6 +9,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from support.markers import INTEGRATION
+
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "mlstrata"
 CLI_SHARED = {"mlstrata.cli", "mlstrata.cli.common", "mlstrata.cli.output"}  # not commands
@@ -133,7 +135,5 @@ def test_entry_points_import_alone_in_a_fresh_interpreter() -> None:
 
 
 def test_integration_marking_names_existing_files() -> None:
-    from conftest import INTEGRATION
-
     tests = Path(__file__).resolve().parents[1]
     assert [f for f in sorted(INTEGRATION) if not (tests / f).is_file()] == []

@@ -21,6 +21,7 @@ from aws_provider5 import MODULES, SIX_ONLY, five_x_copy, terraform, terraform_e
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 
 # Real Terraform with the real ~600 MB aws provider: each provider start costs seconds of CPU.
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -48,7 +49,7 @@ def _five_x(text: str) -> str:
 @pytest.fixture(scope="module")
 def example_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("example") / "infra"
-    write_tree(render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml")), out)
+    write_tree(render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS)), out)
     for tf in out.rglob("*.tf"):
         tf.write_text(_five_x(_without_helm(tf.read_text())))
     return out
@@ -98,7 +99,7 @@ def test_rendered_s3_backend_passes_terraform_backend_validation(tmp_path: Path)
     env = terraform_env(tmp_path)
     env.update({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "offline",
                 "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1"})
-    tree = render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml"))
+    tree = render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS))
     work = tmp_path / "unit"
     work.mkdir()
     backend = tree.files["live/dev/base/backend.tf"]

@@ -9,6 +9,7 @@ import pytest
 
 from mlstrata.diagnostics import DiagnosticsError, Severity
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 from mlstrata.targets.aws.instance_types import ec2_types
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -45,7 +46,7 @@ def test_a_type_that_does_not_exist_is_an_error_with_did_you_mean(
 ) -> None:
     path = _with_types(tmp_path, example, {old: wrong})
     with pytest.raises(DiagnosticsError) as caught:
-        load_spec(path)
+        load_spec(path, targets=TARGETS)
     (diag,) = [d for d in caught.value.diagnostics if wrong in d.summary]
     assert "is not an EC2 instance type (per botocore" in diag.summary
     assert diag.where is not None and diag.where.line > 1
@@ -55,19 +56,19 @@ def test_a_type_that_does_not_exist_is_an_error_with_did_you_mean(
 
 def test_an_existing_type_without_gpus_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DiagnosticsError) as caught:
-        load_spec(_with_types(tmp_path, "aws", {"[p5.48xlarge]": "[m7i.2xlarge]"}))
+        load_spec(_with_types(tmp_path, "aws", {"[p5.48xlarge]": "[m7i.2xlarge]"}), targets=TARGETS)
     assert any("`m7i.2xlarge` is not an NVIDIA GPU instance type" in d.summary for d in caught.value.diagnostics)
 
 
 def test_a_gpu_looking_family_mlstrata_does_not_know_is_a_warning(tmp_path: Path) -> None:
     # g4ad exists (AMD GPUs): mlstrata's NVIDIA family table does not list it, and says so.
-    loaded = load_spec(_with_types(tmp_path, "aws", {"[p5.48xlarge]": "[g4ad.xlarge]"}))
+    loaded = load_spec(_with_types(tmp_path, "aws", {"[p5.48xlarge]": "[g4ad.xlarge]"}), targets=TARGETS)
     (warning,) = [d for d in loaded.warnings if "g4ad.xlarge" in d.summary]
     assert warning.severity is Severity.WARNING and "does not know whether it has NVIDIA GPUs" in warning.summary
 
 
 def test_a_region_the_catalog_does_not_list_is_reported_as_unverified(tmp_path: Path) -> None:
-    loaded = load_spec(_with_types(tmp_path, "aws", {"region: us-east-1": "region: ap-south-1"}))
+    loaded = load_spec(_with_types(tmp_path, "aws", {"region: us-east-1": "region: ap-south-1"}), targets=TARGETS)
     unverified = [d for d in loaded.warnings if "not verified" in d.summary]
     assert unverified and all(d.severity is Severity.INFO for d in unverified)
     assert any("`p5.48xlarge` in ap-south-1" in d.summary for d in unverified)
@@ -76,4 +77,4 @@ def test_a_region_the_catalog_does_not_list_is_reported_as_unverified(tmp_path: 
 
 @pytest.mark.parametrize("example", ["aws", "quickstart"])
 def test_the_bundled_examples_use_types_that_exist_where_they_run(example: str) -> None:
-    assert load_spec(EXAMPLES / example / "platform.yaml").warnings == []
+    assert load_spec(EXAMPLES / example / "platform.yaml", targets=TARGETS).warnings == []

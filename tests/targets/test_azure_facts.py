@@ -11,6 +11,7 @@ import pytest
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import module_files, render_tree
 from mlstrata.spec.load import load_spec, load_text
+from mlstrata.targets import TARGETS
 from mlstrata.targets.azure import catalog as cat
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,7 +85,7 @@ def test_gpu_driver_is_always_set_explicitly() -> None:
     a configuration without it forces the pool's replacement."""
     main = (MODULES / "gpu_node_pool" / "main.tf").read_text()
     assert _flat(main).count("gpu_driver = var.gpu_driver") == 2
-    tree = render_tree(load_spec(EXAMPLE))
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     for rel, text in tree.files.items():
         if rel.startswith("live/") and rel.endswith("base/main.tf"):
             assert text.count('source = "../../../modules/gpu_node_pool"') == text.count("gpu_driver "), rel
@@ -100,15 +101,15 @@ def test_spot_pools_declare_aks_spot_taint_and_label() -> None:
 
 def test_shared_key_free_storage_needs_storage_use_azuread() -> None:
     """Storage accounts refuse shared keys, so the provider must reach them with Entra ID."""
-    tree = render_tree(load_spec(EXAMPLE))
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     providers = [t for r, t in tree.files.items() if r.endswith("providers.tf") and "azurerm" in t]
     assert providers and all("storage_use_azuread = true" in _flat(t) for t in providers)
     assert "shared_access_key_enabled = false" in _flat((MODULES / "storage_account" / "main.tf").read_text())
 
 
 def test_each_environment_is_pinned_to_its_subscription_and_state_is_per_unit() -> None:
-    tree = render_tree(load_spec(EXAMPLE))
-    spec = load_spec(EXAMPLE).platform
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
+    spec = load_spec(EXAMPLE, targets=TARGETS).platform
     keys = set()
     for env, env_spec in spec.environments.items():
         for layer in ("base", "platform"):
@@ -125,7 +126,7 @@ def test_each_environment_is_pinned_to_its_subscription_and_state_is_per_unit() 
 
 
 def test_protected_environment_gets_a_private_cluster_and_private_key_vault() -> None:
-    tree = render_tree(load_spec(EXAMPLE))
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     prod = _flat(tree.files["live/prod/base/main.tf"])
     dev = _flat(tree.files["live/dev/base/main.tf"])
     assert "private_cluster = true" in prod and "private_cluster = false" in dev
@@ -155,7 +156,7 @@ def test_pool_names_that_collide_as_aks_names_are_refused() -> None:
     text = EXAMPLE.read_text().replace("  training:\n", "  serving-training-one:\n").replace(
         "  serving:\n", "  serving-training-two:\n")
     with pytest.raises(DiagnosticsError) as info:
-        load_text(text)
+        load_text(text, targets=TARGETS)
     (diag,) = [d for d in info.value.diagnostics if d.code == "azure.pool_name"]
     assert "both become AKS pool `servingtrain`" in diag.summary and diag.hint
 
