@@ -313,7 +313,7 @@ AWS_SPECS = [*sorted((REPO / "tests" / "testdata" / "render").glob("aws-*/spec.y
 
 @pytest.mark.parametrize("spec_path", AWS_SPECS, ids=[p.parent.name for p in AWS_SPECS])
 def test_every_rendered_aws_tree_has_nothing_above_info(spec_path: Path, tmp_path: Path) -> None:
-    loaded = load_spec(spec_path)
+    loaded = load_spec(spec_path, targets=TARGETS)
     out = tmp_path / "infra"
     write_tree(render_tree(loaded), out)
     result = run_check([out], spec=spec_facts(loaded), workers=1)
@@ -330,7 +330,7 @@ def test_every_rendered_aws_tree_has_nothing_above_info(spec_path: Path, tmp_pat
 
 
 def test_sse_s3_without_the_spec_declaring_it_is_still_an_error(tmp_path: Path) -> None:
-    loaded = load_spec(REPO / "tests" / "testdata" / "render" / "aws-capacity-block" / "spec.yaml")
+    loaded = load_spec(REPO / "tests" / "testdata" / "render" / "aws-capacity-block" / "spec.yaml", targets=TARGETS)
     out = tmp_path / "infra"
     write_tree(render_tree(loaded), out)
     result = run_check([out], workers=1, select={"MLS011"})
