@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 ALLOWLIST = REPO / "tests" / "checkov_allowlist_gcp.yaml"
@@ -32,7 +33,7 @@ def _checkov() -> str:
 @pytest.fixture(scope="module")
 def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
     out = tmp_path_factory.mktemp("gcp") / "infra"
-    write_tree(render_tree(load_spec(REPO / "examples" / "gcp" / "platform.yaml")), out)
+    write_tree(render_tree(load_spec(REPO / "examples" / "gcp" / "platform.yaml", targets=TARGETS)), out)
     env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
            "TF_CLI_CONFIG_FILE": os.devnull}
     env.pop("BC_API_KEY", None)

@@ -13,6 +13,7 @@ import pytest
 
 from mlstrata.render.tree import module_files, render_tree, write_tree
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "gcp" / "platform.yaml"
@@ -31,8 +32,8 @@ def test_example_is_what_init_writes() -> None:
 
 
 def test_render_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
-    write_tree(render_tree(load_spec(EXAMPLE)), tmp_path / "a")
-    write_tree(render_tree(load_spec(EXAMPLE)), tmp_path / "b")
+    write_tree(render_tree(load_spec(EXAMPLE, targets=TARGETS)), tmp_path / "a")
+    write_tree(render_tree(load_spec(EXAMPLE, targets=TARGETS)), tmp_path / "b")
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
     assert files_a == files_b and len(files_a) > 90
@@ -41,7 +42,7 @@ def test_render_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
 
 
 def test_modules_have_the_standard_shape_and_are_copied_verbatim() -> None:
-    tree = render_tree(load_spec(EXAMPLE))
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     modules = module_files("gcp")
     names = {rel.split("/")[1] for rel in modules}
     assert {"network", "gke_cluster", "gpu_node_pool", "tpu_node_pool", "gcs_bucket", "kms_key", "model_registry",
@@ -56,7 +57,7 @@ def test_modules_have_the_standard_shape_and_are_copied_verbatim() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_every_module_call_resolves_and_passes_only_declared_inputs(case: str) -> None:
-    tree = render_tree(load_spec(_spec(case)))
+    tree = render_tree(load_spec(_spec(case), targets=TARGETS))
     declared: dict[str, set[str]] = {}
     for rel, text in tree.files.items():
         if rel.startswith("modules/") and rel.endswith("/variables.tf"):
@@ -89,7 +90,7 @@ def _fmt_check(path: Path) -> tuple[int, str]:
 
 @pytest.mark.parametrize("case", CASES)
 def test_rendered_tree_is_terraform_fmt_clean(tmp_path: Path, case: str) -> None:
-    write_tree(render_tree(load_spec(_spec(case))), tmp_path / "infra")
+    write_tree(render_tree(load_spec(_spec(case), targets=TARGETS)), tmp_path / "infra")
     rc, output = _fmt_check(tmp_path / "infra")
     assert rc == 0, output
 
@@ -101,6 +102,6 @@ def test_rendered_tree_matches_published_provider_schemas(tmp_path: Path, case: 
     from support.schemacheck import check_tree, load_schemas
 
     schemas = load_schemas(sorted((REPO / "tests" / "testdata" / "provider_schemas").glob("*.json")))
-    write_tree(render_tree(load_spec(_spec(case))), tmp_path / "infra")
+    write_tree(render_tree(load_spec(_spec(case), targets=TARGETS)), tmp_path / "infra")
     diagnostics = check_tree([tmp_path / "infra"], schemas)
     assert not diagnostics, "\n".join(d.headline() for d in diagnostics)

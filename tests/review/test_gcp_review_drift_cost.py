@@ -16,6 +16,7 @@ from mlstrata.pricing import PriceBook, load_shipped_catalog
 from mlstrata.review.gate import review_files
 from mlstrata.spec.load import load_spec
 from mlstrata.spec.resolve import resolve
+from mlstrata.targets import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "gcp" / "platform.yaml"
@@ -64,7 +65,7 @@ def test_node_count_is_per_zone(book: PriceBook) -> None:
 
 
 def test_cost_of_the_example_prices_gke_pools_and_names_tpu_pools(book: PriceBook) -> None:
-    spec = load_spec(EXAMPLE)
+    spec = load_spec(EXAMPLE, targets=TARGETS)
     report = platform_cost(spec.platform, resolve(spec.platform, spec.source.data), book, spec.source)
     assert report.cloud == "gcp"
     dev = next(e for e in report.envs if e.name == "dev")

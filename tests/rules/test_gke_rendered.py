@@ -11,6 +11,7 @@ from mlstrata.diagnostics import Severity
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.rules.runner import run_check, spec_facts
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 SPECS = {"gcp-example": REPO / "examples" / "gcp" / "platform.yaml",
@@ -19,7 +20,7 @@ SPECS = {"gcp-example": REPO / "examples" / "gcp" / "platform.yaml",
 
 @pytest.mark.parametrize("case", sorted(SPECS))
 def test_rendered_gcp_tree_passes_check(tmp_path: Path, case: str) -> None:
-    spec = load_spec(SPECS[case])
+    spec = load_spec(SPECS[case], targets=TARGETS)
     write_tree(render_tree(spec), tmp_path / "infra")
     result = run_check([tmp_path / "infra"], spec=spec_facts(spec), workers=1)
     serious = [d for d in result.findings if d.severity in (Severity.ERROR, Severity.WARNING)]
@@ -27,7 +28,7 @@ def test_rendered_gcp_tree_passes_check(tmp_path: Path, case: str) -> None:
 
 
 def test_gke_rules_follow_values_from_the_live_root(tmp_path: Path) -> None:
-    spec = load_spec(SPECS["gcp-variety"])
+    spec = load_spec(SPECS["gcp-variety"], targets=TARGETS)
     out = tmp_path / "infra"
     write_tree(render_tree(spec), out)
     main = out / "live" / "dev" / "base" / "main.tf"

@@ -20,5 +20,6 @@ INTEGRATION = {
     "provider/test_provider_terraform_registry.py",
     "render/test_aws_modules_terraform.py",
     "render/test_checkov.py",
+    "render/test_checkov_gcp.py",
     "review/test_review_real.py",
 }

@@ -9,6 +9,7 @@ import pytest
 
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec
+from mlstrata.targets import TARGETS
 from mlstrata.targets.gcp import catalog as cat
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,12 +19,12 @@ VARIETY = REPO / "tests" / "testdata" / "render" / "gcp-variety" / "spec.yaml"
 
 @pytest.fixture(scope="module")
 def tree() -> dict[str, str]:
-    return render_tree(load_spec(EXAMPLE)).files
+    return render_tree(load_spec(EXAMPLE, targets=TARGETS)).files
 
 
 @pytest.fixture(scope="module")
 def variety() -> dict[str, str]:
-    return render_tree(load_spec(VARIETY)).files
+    return render_tree(load_spec(VARIETY, targets=TARGETS)).files
 
 
 def test_accelerator_optimized_machines_carry_their_gpus() -> None:

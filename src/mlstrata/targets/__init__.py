@@ -18,7 +18,6 @@ TARGETS: dict[str, Target] = {
 }
 
 
-
 def routine_warning(d: Diagnostic) -> bool:
     """A warning Terraform gives on every run of a target that is expected there, not something to act on."""
     return local_routine_warning(d)

@@ -6,8 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mlstrata.diagnostics import Diagnostic
-from mlstrata.spec.load import did_you_mean
+from mlstrata.diagnostics import Diagnostic, did_you_mean
 from mlstrata.spec.models import GpuPoolShape, Platform, TpuPoolShape
 from mlstrata.spec.resolve import pool_shape_data
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at

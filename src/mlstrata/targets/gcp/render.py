@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
+from pathlib import Path
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
@@ -472,6 +474,13 @@ class GcpTarget:
 
     def render_unit(self, platform: Platform, env: ResolvedEnv, layer: Layer) -> UnitFiles:
         return UnitFiles(env=env.name, layer=layer, files=render_unit(platform, env, layer))
+
+    def run_environment(self, platform: Platform, source: Source,
+                        environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
+        return {}, []  # credentials come from the google provider's own chain (ADC)
+
+    def prepare_repo(self, repo: Path) -> tuple[str, ...]:
+        return ()  # providers come from the registry
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return render_bootstrap(platform)
