@@ -80,15 +80,40 @@ def run_checkov(path: Path) -> list[dict[str, str]]:
     return failed
 
 
-def test_rendered_aws_tree_is_checkov_clean(tmp_path: Path) -> None:
-    out = tmp_path / "infra"
-    write_tree(render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS)), out)
+# The example, and a multi-account, multi-region variant (environments dev/staging/production).
+TREES = {
+    "aws-example": REPO / "examples" / "aws" / "platform.yaml",
+    "aws-multi-region": REPO / "tests" / "testdata" / "render" / "aws-multi-region" / "spec.yaml",
+}
+
+
+@pytest.fixture(scope="module")
+def checkov_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, str]]]:
+    """checkov's failed checks per rendered tree: one checkov run per tree per session (each takes minutes
+    on a busy machine), shared by the tests below."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for name, spec in TREES.items():
+        tree = tmp_path_factory.mktemp(name) / "infra"
+        write_tree(render_tree(load_spec(spec, targets=TARGETS)), tree)
+        out[name] = run_checkov(tree)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(TREES))
+def test_rendered_aws_tree_is_checkov_clean(checkov_findings: dict[str, list[dict[str, str]]], name: str) -> None:
     allow = load_allowlist()
-    failed = run_checkov(out)
+    failed = checkov_findings[name]
     assert all(f["env"] for f in failed)
     unexpected = [f for f in failed if not any(allowed(f, a) for a in allow)]
-    assert not unexpected, "checkov findings not in the allowlist:\n" + "\n".join(
+    assert not unexpected, f"{name}: checkov findings not in the allowlist:\n" + "\n".join(
         f"{f['check']} {f['resource']} [{f['env']}] ({f['file']}): {f['name']}" for f in unexpected)
+
+
+@pytest.mark.slow
+def test_every_allowlist_entry_is_used(checkov_findings: dict[str, list[dict[str, str]]]) -> None:
+    allow = load_allowlist()
+    failed = [f for found in checkov_findings.values() for f in found]
     unused = [a for a in allow if not any(allowed(f, a) for f in failed)]
     assert not unused, f"allowlist entries that no longer match anything (remove them): {unused}"
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -32,8 +33,10 @@ def test_modules_are_copied_verbatim_from_package_data() -> None:
     tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     modules = module_files("aws")
     assert modules, "the aws module library is empty"
-    for rel, text in modules.items():
-        assert tree.files[rel] == text
+    rendered = [rel for rel in tree.files if rel.startswith("modules/")]
+    assert rendered and set(rendered) <= set(modules)
+    for rel in rendered:
+        assert tree.files[rel] == modules[rel]
     names = {rel.split("/")[1] for rel in modules}
     assert {"gpu_node_pool", "model_registry", "artifact_bucket", "pipeline_deps", "observability",
             "state_backend", "network", "eks_cluster"} <= names
@@ -143,3 +146,35 @@ def test_rendered_tree_matches_published_provider_schemas(tmp_path: Path, case: 
     write_tree(render_tree(load_spec(spec, targets=TARGETS)), tmp_path / "infra")
     diagnostics = check_tree([tmp_path / "infra"], schemas)
     assert not diagnostics, "\n".join(d.headline() for d in diagnostics)
+
+
+@pytest.mark.parametrize("spec", sorted((REPO / "tests" / "testdata" / "render").glob("*/spec.yaml")),
+                         ids=lambda p: p.parent.name)
+def test_only_modules_some_root_calls_are_rendered(spec: Path) -> None:
+    """Each rendered module is called by a unit, the bootstrap, or another rendered module; whole modules,
+    every file of each."""
+    tree = render_tree(load_spec(spec))
+    rendered = {rel.split("/")[1] for rel in tree.files if rel.startswith("modules/")}
+    called = set()
+    for rel, text in tree.files.items():
+        if not rel.endswith(".tf"):
+            continue
+        for source in re.findall(r'^\s*source\s*=\s*"([^"]+)"', text, re.MULTILINE):
+            target = os.path.normpath(os.path.join(os.path.dirname(rel), source))
+            if target.startswith("modules/"):
+                called.add(target.split("/")[1])
+    assert rendered == called
+    library = module_files(TARGETS[tree_target(spec)].modules_package)
+    for name in rendered:
+        assert {r for r in tree.files if r.startswith(f"modules/{name}/")} == {
+            r for r in library if r.startswith(f"modules/{name}/")}
+
+
+def test_a_platform_without_gpu_pools_renders_no_gpu_module() -> None:
+    tree = render_tree(load_spec(REPO / "tests" / "testdata" / "render" / "aws-minimal" / "spec.yaml"))
+    assert not any(rel.startswith("modules/gpu_node_pool/") for rel in tree.files)
+    assert "modules/eks_cluster/main.tf" in tree.files
+
+
+def tree_target(spec: Path) -> str:
+    return load_spec(spec).platform.target

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -64,18 +66,41 @@ def module_files(target: str) -> dict[str, str]:
     return out
 
 
+_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]+)"', re.MULTILINE)
+
+
+def called_modules(library: dict[str, str], callers: dict[str, str]) -> dict[str, str]:
+    """The library's files of the modules some rendered root calls, directly or through another module:
+    a module no root uses is not rendered (it would be reviewed, scanned and kept up to date for nothing)."""
+    by_module: dict[str, dict[str, str]] = {}
+    for rel, text in library.items():
+        by_module.setdefault(rel.split("/")[1], {})[rel] = text
+    wanted: set[str] = set()
+    pending = [(rel, text) for rel, text in callers.items() if rel.endswith(".tf")]
+    while pending:
+        rel, text = pending.pop()
+        for source in _SOURCE.findall(text):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), source))
+            parts = target.split("/")
+            if len(parts) == 2 and parts[0] == "modules" and parts[1] in by_module and parts[1] not in wanted:
+                wanted.add(parts[1])
+                pending.extend((r, t) for r, t in by_module[parts[1]].items() if r.endswith(".tf"))
+    return {rel: text for name in sorted(wanted) for rel, text in by_module[name].items()}
+
+
 def render_tree(spec: LoadedSpec) -> RenderedTree:
     """Render every file of the repository for `spec`."""
     platform = spec.platform
     target = TARGETS[platform.target]
     envs = resolve(platform, spec.source.data)
-    files = module_files(target.modules_package)
+    files: dict[str, str] = {}
     for env in envs.values():
         for layer in LAYERS:
             unit = target.render_unit(platform, env, layer)
             for name, text in unit.files.items():
                 files[unit_file(env.name, layer, name)] = text
     files.update(target.render_bootstrap(platform))
+    files.update(called_modules(module_files(target.modules_package), files))
     files["README.md"] = render_readme(platform, envs, target)
     files[".gitignore"] = GITIGNORE
     return RenderedTree(files=dict(sorted(files.items())))
