@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -30,7 +31,7 @@ def checkov_binary() -> str:
     return found
 
 
-def load_allowlist() -> list[dict[str, str]]:
+def load_allowlist() -> list[dict[str, Any]]:
     entries = YAML(typ="safe").load(ALLOWLIST.read_text()) or []
     for entry in entries:
         assert {"check", "resource", "envs", "reason"} <= set(entry), f"entry needs check/resource/envs/reason: {entry}"
@@ -47,11 +48,13 @@ def _env_of(path: str) -> str:
     return parts[0]  # "bootstrap"
 
 
-def allowed(finding: dict[str, str], entry: dict[str, object]) -> bool:
+def allowed(finding: dict[str, str], entry: dict[str, Any]) -> bool:
     envs = entry["envs"]
     assert isinstance(envs, list)
+    trees = entry.get("trees")  # optional: only in these rendered trees (a variant's declared choice)
     return (finding["check"] == entry["check"] and fnmatch.fnmatch(finding["resource"], str(entry["resource"]))
-            and ("*" in envs or finding["env"] in envs))
+            and ("*" in envs or finding["env"] in envs)
+            and (trees is None or (isinstance(trees, list) and finding.get("tree") in trees)))
 
 
 def run_checkov(path: Path) -> list[dict[str, str]]:
@@ -95,7 +98,7 @@ def checkov_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list
     for name, spec in TREES.items():
         tree = tmp_path_factory.mktemp(name) / "infra"
         write_tree(render_tree(load_spec(spec, targets=TARGETS)), tree)
-        out[name] = run_checkov(tree)
+        out[name] = [{**f, "tree": name} for f in run_checkov(tree)]
     return out
 
 

@@ -41,6 +41,7 @@ RULES: dict[str, Rule] = {
     "MLS032": cluster.NamePrefixLength(),
     "MLS033": cluster.DevicePlugin(),
     "MLS034": cluster.SystemCapacity(),
+    "MLS035": cluster.KmsAutoscalingRole(),
     "MLS040": gke.GpuDriver(),
     "MLS041": gke.SystemPool(),
     "MLS042": gke.SpotTaint(),

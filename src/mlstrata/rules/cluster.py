@@ -1,5 +1,6 @@
 """EKS cluster shape: zones, node-group names and versions, IAM name prefixes, and what a configuration
-needs around its node groups: the NVIDIA device plugin, untainted system capacity (MLS029-MLS034)."""
+needs around its node groups: the NVIDIA device plugin, untainted system capacity, KMS keys the Auto
+Scaling role may use (MLS029-MLS035)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.hcl import Attribute, Body
 from mlstrata.rules.base import ModuleRule, RuleInfo
 from mlstrata.rules.blocks import expand, first
-from mlstrata.rules.context import ModuleContext, NodeGroupFacts, Observed, TreeFacts
+from mlstrata.rules.context import EbsKeyUse, ModuleContext, NodeGroupFacts, Observed, TreeFacts
 from mlstrata.rules.model import Item
 from mlstrata.targets.aws.catalog import GPU_FAMILIES, family_of
 
@@ -294,7 +295,16 @@ def observe(ctx: ModuleContext) -> Observed:
     for item in ctx.instances(("resource",), "helm_release"):
         if any("karpenter" in text for text in _texts(item.body)):
             other = True
-    return Observed(ctx.module.directory, ctx.env_name, ctx.role == "root", groups, plugin, other)
+    ebs, admit = ebs_key_uses(ctx)
+    if ctx.env_name:
+        configuration = f"env:{ctx.env_name}"
+    elif ctx.role == "root":
+        configuration = ctx.module.directory
+    else:
+        configuration = ctx.call.caller_dir if ctx.call is not None else ""
+    return Observed(
+        ctx.module.directory, ctx.env_name, ctx.role == "root", configuration, groups, plugin, other, ebs, admit
+    )
 
 
 def _groups(seen: list[Observed]) -> list[NodeGroupFacts]:
@@ -322,7 +332,8 @@ class DevicePlugin(ModuleRule):
         return iter(())
 
     def check_tree(self, tree: TreeFacts) -> Iterator[Diagnostic]:
-        for env, seen in tree.configurations().items():
+        for key, seen in tree.configurations().items():
+            env = key.removeprefix("env:") if key.startswith("env:") else ""
             if any(o.device_plugin for o in seen):
                 continue
             for group in _groups(seen):
@@ -354,7 +365,8 @@ class SystemCapacity(ModuleRule):
         return iter(())
 
     def check_tree(self, tree: TreeFacts) -> Iterator[Diagnostic]:
-        for env, seen in tree.configurations().items():
+        for key, seen in tree.configurations().items():
+            env = key.removeprefix("env:") if key.startswith("env:") else ""
             groups = _groups(seen)
             if not groups or any(o.other_capacity for o in seen):
                 continue
@@ -366,3 +378,105 @@ class SystemCapacity(ModuleRule):
                     path=groups[0].address,
                     detail="tainted: " + ", ".join(g.address for g in groups),
                 )
+
+
+# -- KMS keys for launch-template EBS volumes
+
+_ASG_ROLE = re.compile(r"AWSServiceRoleForAutoScaling|autoscaling\.amazonaws\.com")
+_LOCAL = re.compile(r"\blocal\.([A-Za-z_][A-Za-z0-9_-]*)")
+
+
+def _policy_texts(ctx: ModuleContext, body: Body) -> Iterator[str]:
+    """The source text of a policy, skipping `dynamic` blocks known to expand to nothing, with the
+    locals it reads spelled out (one level)."""
+    for attr in body.attributes.values():
+        yield attr.expr_text
+        for name in _LOCAL.findall(attr.expr_text):
+            local = ctx.module.locals.get(name)
+            if local is not None:
+                yield local.expr_text
+    for block in body.blocks:
+        if block.type == "dynamic":
+            for_each = ctx.value(block.body.attributes.get("for_each"))
+            if for_each == [] or for_each == {}:
+                continue
+        yield from _policy_texts(ctx, block.body)
+
+
+def _key_admits_autoscaling(ctx: ModuleContext, key: Item) -> bool:
+    """Whether a key's policy (inline, via an aws_iam_policy_document, or an aws_kms_key_policy) or a
+    grant names the Auto Scaling service-linked role."""
+    def of_key(item: Item) -> bool:
+        attr = item.attr("key_id")
+        return attr is not None and key in ctx.module.referenced(attr.expr_text, "aws_kms_key")
+
+    holders: list[tuple[Item, str]] = [(key, "policy")]
+    holders += [(p, "policy") for p in ctx.instances(("resource",), "aws_kms_key_policy") if of_key(p)]
+    holders += [(g, "grantee_principal") for g in ctx.instances(("resource",), "aws_kms_grant") if of_key(g)]
+    for holder, name in holders:
+        attr = holder.attr(name)
+        if attr is None:
+            continue
+        texts = [attr.expr_text]
+        for doc in ctx.module.referenced(attr.expr_text, "aws_iam_policy_document"):
+            texts.extend(_policy_texts(ctx, doc.body))
+        if any(_ASG_ROLE.search(t) for t in texts):
+            return True
+    return False
+
+
+def ebs_key_uses(ctx: ModuleContext) -> tuple[tuple[EbsKeyUse, ...], bool | None]:
+    """Launch-template EBS volumes encrypted with a customer key: whether the key (if defined here) admits
+    the Auto Scaling role; and for this module's own keys: None without keys, else whether any admits it."""
+    uses: list[EbsKeyUse] = []
+    for lt in ctx.instances(("resource",), "aws_launch_template"):
+        for mapping in expand(ctx, lt.body, "block_device_mappings").blocks:
+            for ebs in expand(ctx, mapping.block.body, "ebs", mapping.scope).blocks:
+                attr = ebs.block.body.attributes.get("kms_key_id")
+                if attr is None:
+                    continue
+                value = ctx.value(attr, ebs.scope)
+                if value is None or isinstance(value, str):
+                    continue  # unset, or a key ARN from outside this configuration: its policy is not here
+                keys = ctx.module.referenced(attr.expr_text, "aws_kms_key")
+                admitted = all(_key_admits_autoscaling(ctx, k) for k in keys) if keys else None
+                uses.append(EbsKeyUse(lt.address, lt.at(attr), admitted))
+    own = ctx.instances(("resource",), "aws_kms_key")
+    return tuple(uses), (any(_key_admits_autoscaling(ctx, k) for k in own) if own else None)
+
+
+class KmsAutoscalingRole(ModuleRule):
+    info = RuleInfo(
+        "MLS035",
+        "kms-ebs-autoscaling-role",
+        "cluster",
+        Severity.ERROR,
+        "KMS keys of launch-template volumes admit the Auto Scaling service-linked role",
+        "EKS managed node groups launch instances through EC2 Auto Scaling, which creates the encrypted EBS\n"
+        "volumes as AWSServiceRoleForAutoScaling. If the customer managed key's policy (or a grant) does not\n"
+        "admit that role, every instance terminates at launch (\"Client.InvalidKMSKey.InvalidState\" /\n"
+        "encrypted with an inaccessible KMS key) and the node group never gets nodes.\n"
+        "terraform-aws-modules/terraform-aws-eks#1023, #1619;\n"
+        "https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html\n"
+        "A key defined in the same module is judged by its own policy; a key passed in from elsewhere, by the\n"
+        "keys its configuration defines (silent when it defines none: the key is not in this code).",
+        "Add a key policy statement (or aws_kms_grant) for "
+        "arn:aws:iam::<account>:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling.",
+    )
+
+    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        return iter(())
+
+    def check_tree(self, tree: TreeFacts) -> Iterator[Diagnostic]:
+        for key, seen in tree.configurations().items():
+            env = key.removeprefix("env:") if key.startswith("env:") else ""
+            own = [o.keys_admit_autoscaling for o in seen if o.keys_admit_autoscaling is not None]
+            for use in sorted({u for o in seen for u in o.ebs_keys}, key=lambda u: (u.where.file, u.where.line)):
+                bad = use.admitted is False or (use.admitted is None and own and not any(own))
+                if bad:
+                    yield self.info.finding(
+                        use.where,
+                        "launch template EBS key does not admit AWSServiceRoleForAutoScaling: instances fail "
+                        "to launch" + (f" (in {env})" if env else ""),
+                        path=use.address,
+                    )

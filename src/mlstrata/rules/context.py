@@ -198,15 +198,27 @@ class NodeGroupFacts:
 
 
 @dataclass(frozen=True)
+class EbsKeyUse:
+    """A launch template's EBS volume encrypted with a customer managed key."""
+
+    address: str
+    where: Where
+    admitted: bool | None  # the key is defined beside it and admits the Auto Scaling role; None: elsewhere
+
+
+@dataclass(frozen=True)
 class Observed:
     """What one evaluation of a module (as a root, or for one call) adds to its configuration."""
 
     directory: str
     env: str | None
     root: bool  # a root module itself (a configuration needs one to be judged)
+    configuration: str  # the environment, else the root this belongs to ("" for a module nobody calls)
     node_groups: tuple[NodeGroupFacts, ...] = ()
     device_plugin: bool = False  # deploys the NVIDIA device plugin (chart, manifest, add-on, module)
     other_capacity: bool = False  # Fargate profiles, Karpenter, self-managed groups: untainted capacity may exist
+    ebs_keys: tuple[EbsKeyUse, ...] = ()
+    keys_admit_autoscaling: bool | None = None  # None: defines no KMS key
 
 
 @dataclass(frozen=True)
@@ -216,12 +228,13 @@ class TreeFacts:
     observed: tuple[Observed, ...] = ()
 
     def configurations(self) -> dict[str, list[Observed]]:
-        """Observations grouped by configuration: one environment (`live/<env>/...` and the modules its
-        roots call), or the whole scanned tree when no environment is known. Groups without a root
-        are left out: a reusable module alone is not a configuration."""
+        """Observations grouped by configuration: one environment (its roots under `live/<env>/...` and
+        the modules they call), else one root and the modules it calls. Groups without a root are left
+        out: a reusable module alone is not a configuration."""
         groups: dict[str, list[Observed]] = {}
         for seen in self.observed:
-            groups.setdefault(seen.env or "", []).append(seen)
+            if seen.configuration:
+                groups.setdefault(seen.configuration, []).append(seen)
         return {k: v for k, v in sorted(groups.items()) if any(o.root for o in v)}
 
     def env(self, name: str | None) -> EnvFacts | None:
