@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -335,3 +336,59 @@ def test_sse_s3_without_the_spec_declaring_it_is_still_an_error(tmp_path: Path) 
     write_tree(render_tree(loaded), out)
     result = run_check([out], workers=1, select={"MLS011"})
     assert {d.severity.value for d in result.findings} == {"error"} and len(result.findings) == 2
+
+
+# -- the platform-level rules fire on our own tree once what they look for is taken out
+
+
+def _mutated(tmp_path: Path, module_file: str, pattern: str, replacement: str = "") -> Path:
+    out = tmp_path / "infra"
+    write_tree(render_tree(load_spec(EXAMPLE)), out)
+    path = out / "modules" / module_file
+    text, count = re.subn(pattern, replacement, path.read_text(), flags=re.S)
+    assert count >= 1, f"{module_file}: the mutation matched nothing"
+    path.write_text(text)
+    return out
+
+
+def _by_code(result_findings: list[Diagnostic], code: str, base: Path) -> set[tuple[str, str]]:
+    return {
+        (Path(d.where.file).relative_to(base).as_posix(), d.path)
+        for d in result_findings
+        if d.code == code and d.where is not None
+    }
+
+
+def test_without_the_device_plugin_every_nvidia_pool_is_reported(tmp_path: Path) -> None:
+    out = _mutated(tmp_path, "cluster_addons/main.tf", r'resource "helm_release" "nvidia_device_plugin" \{.*?\n\}\n')
+    got = _by_code(run_check([out], workers=1, select={"MLS033"}).findings, "MLS033", out)
+    pools = {
+        (f"live/{env}/base/main.tf", f"module.gpu_pool_{pool}.aws_eks_node_group.this")
+        for env in ("dev", "staging", "prod")
+        for pool in ("training", "serving")
+    }
+    assert got == pools
+
+
+def test_without_the_autoscaling_statement_every_ebs_key_use_is_reported(tmp_path: Path) -> None:
+    out = _mutated(
+        tmp_path, "kms_key/main.tf", r'  dynamic "statement" \{\n    for_each = var\.allow_ebs_autoscaling.*?\n  \}\n\n'
+    )
+    got = _by_code(run_check([out], workers=1, select={"MLS035"}).findings, "MLS035", out)
+    assert {path for _file, path in got} == {
+        "module.cluster.aws_launch_template.system",
+        "module.gpu_pool_training.aws_launch_template.this",
+        "module.gpu_pool_serving.aws_launch_template.this",
+    }
+    assert {file for file, _path in got} == {f"live/{env}/base/main.tf" for env in ("dev", "staging", "prod")}
+
+
+def test_a_tainted_system_pool_leaves_no_capacity_for_add_ons(tmp_path: Path) -> None:
+    out = _mutated(
+        tmp_path,
+        "eks_cluster/main.tf",
+        r'(resource "aws_eks_node_group" "system" \{\n)',
+        r'\1  taint {\n    key    = "dedicated"\n    value  = "system"\n    effect = "NO_SCHEDULE"\n  }\n',
+    )
+    got = _by_code(run_check([out], workers=1, select={"MLS034"}).findings, "MLS034", out)
+    assert {file for file, _path in got} == {f"live/{env}/base/main.tf" for env in ("dev", "staging", "prod")}
