@@ -87,3 +87,14 @@ def lifecycle_attr(item: Item, name: str) -> Attribute | None:
 def prevent_destroy(item: Item) -> bool:
     attr = lifecycle_attr(item, "prevent_destroy")
     return attr is not None and attr.value is True
+
+
+def launch_templates(ctx: ModuleContext, item: Item) -> list[Item] | None:
+    """The aws_launch_template resources of this module that an item's `launch_template` block refers to
+    (empty: they live elsewhere); None when the item has no launch_template block."""
+    block = first(item.body, "launch_template")
+    if block is None:
+        return None
+    return [
+        t for a in block.body.attributes.values() for t in ctx.module.referenced(a.expr_text, "aws_launch_template")
+    ]

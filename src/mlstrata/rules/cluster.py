@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.hcl import Attribute, Body
 from mlstrata.rules.base import ModuleRule, RuleInfo
-from mlstrata.rules.blocks import expand, first
+from mlstrata.rules.blocks import expand, first, launch_templates
 from mlstrata.rules.context import EbsKeyUse, ModuleContext, NodeGroupFacts, Observed, TreeFacts
 from mlstrata.rules.model import Item
 from mlstrata.targets.aws.catalog import GPU_FAMILIES, family_of
@@ -154,13 +154,9 @@ class NodeGroupVersion(ModuleRule):
 
     @staticmethod
     def _custom_image(ctx: ModuleContext, item: Item) -> bool:
-        template = first(item.body, "launch_template")
-        if template is None:
+        linked = launch_templates(ctx, item)
+        if linked is None:
             return False
-        linked = [
-            t for a in template.body.attributes.values()
-            for t in ctx.module.referenced(a.expr_text, "aws_launch_template")
-        ]
         return not linked or any(t.attr("image_id") is not None for t in linked)
 
 
@@ -328,9 +324,6 @@ class DevicePlugin(ModuleRule):
         "https://nvidia.github.io/k8s-device-plugin), or use a BOTTLEROCKET_*_NVIDIA image.",
     )
 
-    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
-        return iter(())
-
     def check_tree(self, tree: TreeFacts) -> Iterator[Diagnostic]:
         for key, seen in tree.configurations().items():
             env = key.removeprefix("env:") if key.startswith("env:") else ""
@@ -360,9 +353,6 @@ class SystemCapacity(ModuleRule):
         "the modules they call, or the scanned tree); silent when a taint is unknown.",
         "Add an untainted system node group (e.g. 2 x m7i.large) for cluster add-ons.",
     )
-
-    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
-        return iter(())
 
     def check_tree(self, tree: TreeFacts) -> Iterator[Diagnostic]:
         for key, seen in tree.configurations().items():
@@ -463,9 +453,6 @@ class KmsAutoscalingRole(ModuleRule):
         "Add a key policy statement (or aws_kms_grant) for "
         "arn:aws:iam::<account>:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling.",
     )
-
-    def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
-        return iter(())
 
     def check_tree(self, tree: TreeFacts) -> Iterator[Diagnostic]:
         for key, seen in tree.configurations().items():

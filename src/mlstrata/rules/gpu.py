@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.hcl import Attribute, Block, Value
 from mlstrata.rules.base import ModuleRule, RuleInfo
-from mlstrata.rules.blocks import expand, first, lifecycle_attr
+from mlstrata.rules.blocks import expand, first, launch_templates, lifecycle_attr
 from mlstrata.rules.context import ModuleContext
 from mlstrata.rules.model import Item
 from mlstrata.targets.aws.catalog import DEPRECATED_IMAGES, GPU_FAMILIES, family_of
@@ -84,15 +84,11 @@ class InstanceTypes(ModuleRule):
                     continue
                 # null is "not set": EKS then takes the launch template's instance type (capacity blocks
                 # require exactly that), so judge the launch template below.
-            template = first(item.body, "launch_template")
-            if template is not None:
-                linked = [
-                    t
-                    for a in template.body.attributes.values()
-                    for t in ctx.module.referenced(a.expr_text, "aws_launch_template")
-                ]
-                if not linked or any(ctx.value(t.attr("instance_type")) is not None for t in linked):
-                    continue
+            linked = launch_templates(ctx, item)
+            if linked is not None and (
+                not linked or any(ctx.value(t.attr("instance_type")) is not None for t in linked)
+            ):
+                continue
             yield self.info.finding(
                 item.where,
                 "GPU node group without instance_types (EKS defaults to t3.medium)",
@@ -422,20 +418,16 @@ class ImdsHopLimit(ModuleRule):
     def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
         seen: set[str] = set()
         for group in gpu_node_groups(ctx):
-            template = first(group.body, "launch_template")
-            if template is None:
-                continue
-            for attr in template.body.attributes.values():
-                for lt in ctx.module.referenced(attr.expr_text, "aws_launch_template"):
-                    if lt.address in seen:
-                        continue
-                    seen.add(lt.address)
-                    options = first(lt.body, "metadata_options")
-                    if options is None:
-                        continue
-                    hop = options.body.attributes.get("http_put_response_hop_limit")
-                    got = ctx.resolve(lt, hop) if hop is not None else None
-                    if got is not None and isinstance(got.value, (int, float)) and got.value > 1:
-                        yield self.info.finding(
-                            got.where, f"GPU launch template {lt.address}: IMDS hop limit {got.value:g} (> 1)",
-                            path=lt.address)
+            for lt in launch_templates(ctx, group) or []:
+                if lt.address in seen:
+                    continue
+                seen.add(lt.address)
+                options = first(lt.body, "metadata_options")
+                if options is None:
+                    continue
+                hop = options.body.attributes.get("http_put_response_hop_limit")
+                got = ctx.resolve(lt, hop) if hop is not None else None
+                if got is not None and isinstance(got.value, (int, float)) and got.value > 1:
+                    yield self.info.finding(
+                        got.where, f"GPU launch template {lt.address}: IMDS hop limit {got.value:g} (> 1)",
+                        path=lt.address)
