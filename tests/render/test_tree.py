@@ -153,7 +153,7 @@ def test_rendered_tree_matches_published_provider_schemas(tmp_path: Path, case: 
 def test_only_modules_some_root_calls_are_rendered(spec: Path) -> None:
     """Each rendered module is called by a unit, the bootstrap, or another rendered module; whole modules,
     every file of each."""
-    tree = render_tree(load_spec(spec))
+    tree = render_tree(load_spec(spec, targets=TARGETS))
     rendered = {rel.split("/")[1] for rel in tree.files if rel.startswith("modules/")}
     called = set()
     for rel, text in tree.files.items():
@@ -171,7 +171,7 @@ def test_only_modules_some_root_calls_are_rendered(spec: Path) -> None:
 
 
 def test_a_platform_without_gpu_pools_renders_no_gpu_module() -> None:
-    tree = render_tree(load_spec(REPO / "tests" / "testdata" / "render" / "aws-minimal" / "spec.yaml"))
+    tree = render_tree(load_spec(REPO / "tests" / "testdata" / "render" / "aws-minimal" / "spec.yaml", targets=TARGETS))
     assert not any(rel.startswith("modules/gpu_node_pool/") for rel in tree.files)
     assert "modules/eks_cluster/main.tf" in tree.files
 

@@ -343,7 +343,7 @@ def test_sse_s3_without_the_spec_declaring_it_is_still_an_error(tmp_path: Path) 
 
 def _mutated(tmp_path: Path, module_file: str, pattern: str, replacement: str = "") -> Path:
     out = tmp_path / "infra"
-    write_tree(render_tree(load_spec(EXAMPLE)), out)
+    write_tree(render_tree(load_spec(EXAMPLE, targets=TARGETS)), out)
     path = out / "modules" / module_file
     text, count = re.subn(pattern, replacement, path.read_text(), flags=re.S)
     assert count >= 1, f"{module_file}: the mutation matched nothing"
