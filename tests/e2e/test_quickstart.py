@@ -69,6 +69,26 @@ def test_up_applied_every_environment_and_a_second_plan_is_a_no_op(quickstart: Q
     assert {u["status"] for u in report["units"]} == {"no-changes"}
 
 
+def test_its_own_checks_pass_on_what_up_made(quickstart: Quickstart) -> None:
+    """Self-consistency on real resources: review of the saved (no-op) plans, drift and parity --state
+    report nothing above info right after `up`."""
+    for env in ("dev", "staging", "prod"):
+        plans = sorted(str(p) for p in quickstart.infra.glob(f"live/{env}/*/.mlstrata/plan.json"))
+        assert len(plans) == 2
+        proc = quickstart.mlstrata("review", *plans, "--env", env, "--repo", str(quickstart.infra), "--all",
+                                   "--format", "json", "--fail-on", "warning")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        findings = json.loads(proc.stdout)["findings"]
+        assert [f for f in findings if f["severity"] != "info"] == []
+    drift = quickstart.mlstrata("drift", "--format", "json")
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+    parity = quickstart.mlstrata("parity", "--state", "refresh", "--format", "json")
+    assert parity.returncode == 0, parity.stdout + parity.stderr
+    report = json.loads(parity.stdout)
+    assert report["ok"] and report["levels"] == ["spec", "config", "state"]
+    assert report["counts"]["finding"] == 0 and report["counts"]["declared"] > 0
+
+
 def test_mlflow_sees_models_and_permissions_in_each_registry(quickstart: Quickstart) -> None:
     mlflow = importlib.import_module("mlflow")
     for env, promoter in (("dev", "ml-engineer"), ("staging", "release-bot"), ("prod", "release-bot")):

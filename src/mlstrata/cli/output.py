@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
 
@@ -11,8 +12,20 @@ from rich.markup import escape
 
 from mlstrata.diagnostics import Diagnostic, Severity
 
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out_console = Console(highlight=False, soft_wrap=True)
+# Not a terminal (a CI log, a pipe): rich would assume 80 columns and cut table cells ("quickst…");
+# logs take long lines, so tables get room unless COLUMNS says otherwise.
+LOG_WIDTH = 240
+
+
+def _width(stream: object) -> int | None:
+    isatty = getattr(stream, "isatty", None)
+    if os.environ.get("COLUMNS") or (callable(isatty) and isatty()):
+        return None
+    return LOG_WIDTH
+
+
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
+out_console = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

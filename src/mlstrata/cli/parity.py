@@ -29,7 +29,15 @@ from mlstrata.engine import refresh_all, show_state_all
 from mlstrata.parity.levels import parity_report
 from mlstrata.parity.state import states_from_refresh, states_from_show
 from mlstrata.spec.resolve import resolve
-from mlstrata.views.parity import differences_table, matrix_table, render_html, render_json, verdict, write_png
+from mlstrata.views.parity import (
+    differences_table,
+    matrix_table,
+    render_html,
+    render_json,
+    render_markdown,
+    verdict,
+    write_png,
+)
 from mlstrata.workspace import Workspace
 
 STATES = ("refresh", "saved", "none")
@@ -86,6 +94,8 @@ def parity(spec: Path = SpecOption, envs: str | None = EnvsOption, state: str = 
         sys.stdout.write(render_json(report))
     elif fmt == "html":
         sys.stdout.write(render_html(report))
+    elif fmt == "markdown":
+        sys.stdout.write(render_markdown(report))
     else:
         out_console.print(matrix_table(report))
         if report.findings or any(d.status == "allowed" for d in report.differences):

@@ -36,11 +36,23 @@ FINDING, ALLOWED, DECLARED = "finding", "allowed", "declared"
 ALIASES: dict[str, frozenset[str]] = {
     "scaling": frozenset({"scaling", "min", "max", "desired", "scaling_config", "desired_size", "min_size",
                           "max_size"}),
-    "promoters": frozenset({"promoters", "grants", "service_accounts"}),
+    # The AWS target renders a stage's promoters as writer/promoter principals of its registry.
+    # The local target renders a stage's promoters as basic-auth users (mlstrata_service_account) with
+    # grants; the AWS target as writer/promoter principals of its registry.
+    "promoters": frozenset({"promoters", "grants", "service_accounts", "role_grants", "mlstrata_service_account",
+                            "promoter_principal_arns_by_stage", "promoter_principal_arns",
+                            "writer_principal_arns"}),
+    # What a target derives from `protect`: deletion protection, and in AWS a multi-AZ database and
+    # one NAT gateway per zone (targets/aws/render.py).
     "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
-                          "skip_final_snapshot"}),
+                          "skip_final_snapshot", "multi_az", "single_nat_gateway"}),
+    "max_gpu_nodes_per_pool": frozenset({"max_gpu_nodes_per_pool", "max", "max_size"}),
+    "min": frozenset({"min", "min_size", "min_node_count"}),
+    "max": frozenset({"max", "max_size", "max_node_count"}),
+    "desired": frozenset({"desired", "desired_size"}),
     "instance_types": frozenset({"instance_types", "instance_type"}),
     "taints": frozenset({"taints", "taint"}),
+    "zones": frozenset({"zones", "subnet_ids"}),
     "labels": frozenset({"labels"}),
     "capacity": frozenset({"capacity", "capacity_type"}),
 }
@@ -98,11 +110,10 @@ class ParityReport:
     def cell(self, component: str, env: str) -> dict[str, int]:
         """Counts of findings / allowed / declared differences of `component` where `env` differs."""
         counts = {FINDING: 0, ALLOWED: 0, DECLARED: 0}
+        if env == self.reference:
+            return counts  # the others are compared with it: it has no differences of its own
         for d in self.differences:
-            if d.component != component:
-                continue
-            odd = self.odd_envs(d)
-            if env in odd or (env == self.reference and odd):
+            if d.component == component and env in self.odd_envs(d):
                 counts[d.status] += 1
         return counts
 
@@ -141,6 +152,23 @@ def _normalize(value: Any, pattern: re.Pattern[str]) -> Any:
         return {_normalize(str(k), pattern): _normalize(v, pattern) for k, v in value.items()}
     if isinstance(value, list):
         return [_normalize(v, pattern) for v in value]
+    return value
+
+
+def without_region(values: Mapping[str, Any], region: str) -> dict[str, Any]:
+    """Flat values with the environment's region replaced by `<region>` (AZs, service principals and ARNs
+    carry it by design once the spec gives an environment its own region, a declared difference)."""
+    pattern = re.compile(rf"(?<![a-z0-9-]){re.escape(region)}(?![0-9])")
+    return {pattern.sub("<region>", k): _replace(v, pattern, "<region>") for k, v in values.items()}
+
+
+def _replace(value: Any, pattern: re.Pattern[str], to: str) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(to, value)
+    if isinstance(value, dict):
+        return {pattern.sub(to, str(k)): _replace(v, pattern, to) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, pattern, to) for v in value]
     return value
 
 
@@ -202,11 +230,20 @@ def _classify(d: Difference, allow: Sequence[str], spec_diffs: Sequence[Differen
     names = _segments(d.key)
     if names & IDENTITY_ATTRIBUTES:
         return DECLARED, "per-environment identity given by the target"
-    for s in spec_diffs:
-        leaf = s.key.rsplit(".", 1)[-1]
-        aliases = ALIASES.get(leaf, frozenset({leaf})) | {leaf}
+    # Every segment of a spec key names what it may show up as (`gpu_pools.x.scaling.min` covers
+    # min_size, max_size and desired_size of pool x's node group); the spec key whose last segment
+    # matches is the better explanation, so it is tried first.
+    def aliases(key: str, segments: slice) -> set[str]:
+        out: set[str] = set()
+        for segment in key.split(".")[segments]:
+            out |= ALIASES.get(segment, frozenset({segment})) | {segment}
+        return out
+
+    candidates = [(s, aliases(s.key, slice(-1, None))) for s in spec_diffs]
+    candidates += [(s, aliases(s.key, slice(1, None))) for s in spec_diffs]
+    for s, names_of_s in candidates:
         related = s.component in (d.component, "environment")
-        if related and names & aliases:
+        if related and names & names_of_s:
             if s.status == FINDING:
                 return FINDING, f"follows from the spec difference {s.key}"
             return s.status, f"follows from {s.key} ({s.reason})"

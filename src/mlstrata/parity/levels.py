@@ -14,7 +14,17 @@ import orjson
 
 from mlstrata.diagnostics import Diagnostic, Where, error
 from mlstrata.hcl import UNKNOWN, parse_file
-from mlstrata.parity.compare import ALLOWED, LEVELS, Difference, ParityReport, classify, compare, flatten, normalize
+from mlstrata.parity.compare import (
+    ALLOWED,
+    LEVELS,
+    Difference,
+    ParityReport,
+    classify,
+    compare,
+    flatten,
+    normalize,
+    without_region,
+)
 from mlstrata.repo import unit_dir
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
@@ -160,12 +170,13 @@ def parity_report(platform: Platform, resolved: Mapping[str, ResolvedEnv], envs:
     config_per_env = {}
     for env in envs:
         values, found = config_values(repo, env)
-        config_per_env[env] = values
+        config_per_env[env] = without_region(values, resolved[env].region)
         diags += found
     differences = list(spec)
     differences += classify(compare("config", config_per_env, address_component), platform.parity.allow, spec)
     levels: tuple[str, ...] = LEVELS[:2]
     if states is not None:
+        states = {env: without_region(values, resolved[env].region) for env, values in states.items()}
         differences += classify(compare("state", states, address_component), platform.parity.allow, spec)
         levels = LEVELS
     order = {level: i for i, level in enumerate(LEVELS)}

@@ -334,14 +334,14 @@ _PUBLIC_ACCESS: list[tuple[str, Getter]] = [
 ]
 SETTINGS: dict[str, list[tuple[str, Getter]]] = {
     "aws_s3_bucket": [("versioning", _nested("versioning", "enabled")), ("encryption", _legacy_sse),
-                      ("deletion protection (force_destroy off)", _flag("force_destroy", inverted=True))],
+                      ("deletion protection (force_destroy = false)", _flag("force_destroy", inverted=True))],
     "aws_s3_bucket_versioning": [("versioning", _versioning_status)],
     "aws_s3_bucket_server_side_encryption_configuration": [("encryption", _sse_on), ("KMS encryption", _sse_kms)],
     "aws_s3_bucket_public_access_block": _PUBLIC_ACCESS,
     "aws_s3_account_public_access_block": _PUBLIC_ACCESS,
     "aws_db_instance": [("deletion protection", _flag("deletion_protection")),
                         ("storage encryption", _flag("storage_encrypted")),
-                        ("public access blocked (publicly_accessible off)",
+                        ("public access blocked (publicly_accessible = false)",
                          _flag("publicly_accessible", inverted=True)),
                         ("final snapshot", _flag("skip_final_snapshot", inverted=True))],
     "aws_rds_cluster": [("deletion protection", _flag("deletion_protection")),
@@ -359,7 +359,7 @@ SETTINGS: dict[str, list[tuple[str, Getter]]] = {
     "google_sql_database_instance": [("deletion protection", _flag("deletion_protection"))],
     "google_container_cluster": [("deletion protection", _flag("deletion_protection"))],
     "mlstrata_artifact_bucket": [("versioning", _flag("versioning")),
-                                 ("deletion protection (force_destroy off)", _flag("force_destroy", inverted=True))],
+                                 ("deletion protection (force_destroy = false)", _flag("force_destroy", inverted=True))],
 }
 # Resources that only carry a bucket's setting: removing one turns the setting off.
 SETTING_RESOURCES = frozenset({"aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
@@ -379,14 +379,14 @@ def check_protection(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
         off = [label for label, get in settings if get(rc.before) is True]
         if off:
             yield Hit(PROTECTION_OFF, f"{rc.type} for `{bucket}` is removed while the bucket stays: "
-                      f"{', '.join(off)} turned off")
+                      f"it loses {', '.join(off)}")
         return
     if not isinstance(rc.after, dict) or not rc.action.is_change:
         return
     turned = [label for label, get in settings if get(rc.before) is True and get(rc.after) is False]
     if turned:
-        yield Hit(PROTECTION_OFF, f"{rc.type} `{object_name(rc)}`: {', '.join(turned)} turned off",
-                  f"{rc.action.value}: on before, off after")
+        yield Hit(PROTECTION_OFF, f"{rc.type} `{object_name(rc)}`: loses {', '.join(turned)}",
+                  f"{rc.action.value}: protected before, not after")
 
 
 # -- --all: what an unchanged resource already is ------------------------------------------------------
@@ -402,7 +402,7 @@ def check_present(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
     off = [label for label, get in SETTINGS.get(rc.type, ())
            if (rc.type, label) not in _COMPUTED_DEFAULTS and get(after) is False]
     if off:
-        yield Hit(PRESENT_RISK, f"{rc.type} `{object_name(rc)}`: {', '.join(off)} off")
+        yield Hit(PRESENT_RISK, f"{rc.type} `{object_name(rc)}`: without {', '.join(off)}")
 
 
 # -- drift ------------------------------------------------------------------------------------------

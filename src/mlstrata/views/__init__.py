@@ -23,7 +23,7 @@ VIEWS: dict[str, tuple[str, ...]] = {
     "check": FORMATS,
     "review": FORMATS,
     "drift": ("human", "json", "markdown", "sarif"),
-    "parity": ("human", "json", "html"),
+    "parity": ("human", "json", "html", "markdown"),
     "cost": ("human", "json", "markdown"),
 }
 PLAIN = ("human", "json")

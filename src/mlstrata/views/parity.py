@@ -4,13 +4,17 @@ of the matrix (Pillow, imported only when a PNG is asked for) for pull-request c
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape as escape_markup
 from rich.table import Table
 
 from mlstrata.parity.compare import ALLOWED, DECLARED, FINDING, Difference, ParityReport
+from mlstrata.views.markdown import cell as md_cell
 
 _ICON = {FINDING: "✗", ALLOWED: "≈", DECLARED: "·"}
 _COLOR = {FINDING: "#d73a49", ALLOWED: "#dbab09", DECLARED: "#6a737d", "same": "#28a745"}
@@ -33,9 +37,8 @@ def cell_text(report: ParityReport, component: str, env: str) -> tuple[str, str]
 
 
 def verdict(report: ParityReport) -> str:
-    n = len(report.findings)
-    if n:
-        return f"{n} unallowed difference(s) between {', '.join(report.envs)}"
+    if report.findings:
+        return f"{verdict_counts(report)} between {', '.join(report.envs)}"
     return f"{', '.join(report.envs)} are at parity (allowed and declared differences only)"
 
 
@@ -55,17 +58,96 @@ def matrix_table(report: ParityReport) -> Table:
     return table
 
 
-def differences_table(report: ParityReport, statuses: tuple[str, ...] = (FINDING, ALLOWED)) -> Table:
-    table = Table(title="differences", title_justify="left", show_lines=False)
-    for column in ("level", "key", *report.envs, "status"):
-        table.add_column(column, overflow="fold")
+def split_key(level: str, key: str) -> tuple[str, str]:
+    """(resource, attribute) of a difference's key: `base:module.x.aws_y.z[0].tags.team` ->
+    (`base:module.x.aws_y.z[0]`, `tags.team`); spec keys split after their component."""
+    if level == "spec":
+        parts = key.split(".")
+        n = 2 if parts[0] in ("gpu_pools", "artifact_stores") else 1
+        return ".".join(parts[:n]), ".".join(parts[n:])
+    layer, _, address = key.partition(":")
+    parts = re.findall(r'(?:[^.\["]+|\[[^\]]*\]|"[^"]*")+', address)
+    i = 0
+    while i + 1 < len(parts) and parts[i] == "module":
+        i += 2
+    if level == "state" or i == 0:
+        i += 2  # the resource's type and name (config keys of a module call stop at the call)
+    return f"{layer}:{'.'.join(parts[:i])}", ".".join(parts[i:])
+
+
+@dataclass(frozen=True)
+class ResourceRow:
+    """The differences of one resource (or spec component) at one level: one row of the table."""
+
+    level: str
+    resource: str
+    differences: tuple[Difference, ...]
+
+    @property
+    def status(self) -> str:
+        return next(s for s in (FINDING, ALLOWED, DECLARED) if any(d.status == s for d in self.differences))
+
+    @property
+    def reasons(self) -> list[str]:
+        return sorted({d.reason for d in self.differences if d.status == self.status and d.reason})
+
+    def values(self, env: str) -> list[str]:
+        """`attribute = value` per differing attribute (the value alone for a resource present or absent)."""
+        out = []
+        presence = [d for d in self.differences if not split_key(d.level, d.key)[1]]
+        for d in presence or self.differences:  # a resource in some envs only: its presence says it all
+            _, attribute = split_key(d.level, d.key)
+            value = show_value(d.values.get(env))
+            out.append(f"{attribute} = {value}" if attribute else value)
+        return out
+
+
+def resource_rows(report: ParityReport, statuses: tuple[str, ...] = (FINDING, ALLOWED, DECLARED)) -> list[ResourceRow]:
+    """Differences grouped per resource and level, in report order."""
+    groups: dict[tuple[str, str], list[Difference]] = {}
     for d in report.differences:
-        if d.status not in statuses:
-            continue
-        status = {FINDING: "[bold red]finding[/]", ALLOWED: f"[yellow]allowed[/] ({d.reason})",
-                  DECLARED: f"[dim]declared[/] ({d.reason})"}[d.status]
-        table.add_row(d.level, d.key, *(show_value(d.values.get(e)) for e in report.envs), status)
+        if d.status in statuses:
+            groups.setdefault((d.level, split_key(d.level, d.key)[0]), []).append(d)
+    return [ResourceRow(level, resource, tuple(diffs)) for (level, resource), diffs in groups.items()]
+
+
+def verdict_counts(report: ParityReport) -> str:
+    rows = resource_rows(report, (FINDING,))
+    return f"{len(rows)} resource(s) with {len(report.findings)} unallowed difference(s)"
+
+
+def differences_table(report: ParityReport, statuses: tuple[str, ...] = (FINDING, ALLOWED)) -> Table:
+    table = Table(title="differences (one row per resource)", title_justify="left", show_lines=True)
+    for column in ("level", "resource", *report.envs, "status"):
+        table.add_column(column, overflow="fold")
+    for row in resource_rows(report, statuses):
+        label = {FINDING: "[bold red]finding[/]", ALLOWED: "[yellow]allowed[/]", DECLARED: "[dim]declared[/]"}
+        reasons = "".join(f"\n{escape_markup(r)}" for r in row.reasons)
+        table.add_row(row.level, escape_markup(row.resource),
+                      *(escape_markup("\n".join(row.values(e))) for e in report.envs), label[row.status] + reasons)
     return table
+
+
+def render_markdown(report: ParityReport) -> str:
+    """A pull-request comment: verdict, the matrix, then one row per resource with findings."""
+    icon = "❌" if report.findings else "✅"
+    lines = [f"### mlstrata parity: {icon} {verdict(report)}", "",
+             f"Reference: **{report.reference}**; levels compared: {', '.join(report.levels)}.", "",
+             "| component | " + " | ".join(report.envs) + " |", "|---" * (len(report.envs) + 1) + "|"]
+    for component in report.components:
+        cells = [cell_text(report, component, env)[0] for env in report.envs]
+        lines.append(f"| {md_cell(component)} | " + " | ".join(md_cell(c) for c in cells) + " |")
+    for status, title in ((FINDING, "Findings"), (ALLOWED, "Allowed (parity.allow)")):
+        rows = resource_rows(report, (status,))
+        if not rows:
+            continue
+        lines += ["", f"#### {title}", "", "| level | resource | " + " | ".join(report.envs) + " | why |",
+                  "|---" * (len(report.envs) + 3) + "|"]
+        for row in rows:
+            values = [md_cell("\n".join(row.values(e)), "<br>") for e in report.envs]
+            lines.append(f"| {row.level} | `{md_cell(row.resource)}` | " + " | ".join(values)
+                         + f" | {md_cell('; '.join(row.reasons))} |")
+    return "\n".join(lines) + "\n"
 
 
 def render_json(report: ParityReport) -> str:
