@@ -35,26 +35,26 @@ FINDING, ALLOWED, DECLARED = "finding", "allowed", "declared"
 # Spec keys whose differences show up under other names in rendered inputs and resource attributes.
 ALIASES: dict[str, frozenset[str]] = {
     "scaling": frozenset({"scaling", "min", "max", "desired", "scaling_config", "desired_size", "min_size",
-                          "max_size"}),
+                          "max_size", "min_count", "max_count", "node_count"}),
     # The AWS target renders a stage's promoters as writer/promoter principals of its registry.
     # The local target renders a stage's promoters as basic-auth users (mlstrata_service_account) with
     # grants; the AWS target as writer/promoter principals of its registry.
     "promoters": frozenset({"promoters", "grants", "service_accounts", "role_grants", "mlstrata_service_account",
                             "promoter_principal_arns_by_stage", "promoter_principal_arns",
-                            "writer_principal_arns"}),
+                            "writer_principal_arns", "promoter_principal_ids", "writer_principal_ids"}),
     # What a target derives from `protect`: deletion protection, and in AWS a multi-AZ database and
     # one NAT gateway per zone (targets/aws/render.py).
     "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
                           "skip_final_snapshot", "multi_az", "single_nat_gateway"}),
     "max_gpu_nodes_per_pool": frozenset({"max_gpu_nodes_per_pool", "max", "max_size"}),
-    "min": frozenset({"min", "min_size", "min_node_count"}),
-    "max": frozenset({"max", "max_size", "max_node_count"}),
-    "desired": frozenset({"desired", "desired_size"}),
-    "instance_types": frozenset({"instance_types", "instance_type"}),
+    "min": frozenset({"min", "min_size", "min_node_count", "min_count"}),
+    "max": frozenset({"max", "max_size", "max_node_count", "max_count"}),
+    "desired": frozenset({"desired", "desired_size", "node_count"}),
+    "instance_types": frozenset({"instance_types", "instance_type", "vm_size"}),
     "taints": frozenset({"taints", "taint"}),
     "zones": frozenset({"zones", "subnet_ids"}),
     "labels": frozenset({"labels"}),
-    "capacity": frozenset({"capacity", "capacity_type"}),
+    "capacity": frozenset({"capacity", "capacity_type", "priority"}),
 }
 # Attributes a target derives per environment on purpose (the local target gives each registry its port).
 IDENTITY_ATTRIBUTES = frozenset({"port", "ui_command", "ui_url"})

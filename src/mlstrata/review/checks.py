@@ -359,7 +359,8 @@ SETTINGS: dict[str, list[tuple[str, Getter]]] = {
     "google_sql_database_instance": [("deletion protection", _flag("deletion_protection"))],
     "google_container_cluster": [("deletion protection", _flag("deletion_protection"))],
     "mlstrata_artifact_bucket": [("versioning", _flag("versioning")),
-                                 ("deletion protection (force_destroy = false)", _flag("force_destroy", inverted=True))],
+                                 ("deletion protection (force_destroy = false)",
+                                  _flag("force_destroy", inverted=True))],
 }
 # Resources that only carry a bucket's setting: removing one turns the setting off.
 SETTING_RESOURCES = frozenset({"aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration",
