@@ -99,3 +99,27 @@ def test_init_writes_the_bundled_example_that_the_render_tests_prove(
 def test_init_rejects_unknown_target(tmp_path: Path) -> None:
     proc = mlstrata("init", "--target", "openstack", cwd=tmp_path)
     assert proc.returncode == 2 and "unknown target" in proc.stderr and not (tmp_path / "platform.yaml").exists()
+
+
+def test_help_keeps_bracketed_defaults() -> None:
+    for command, text in (("review", "[default: from the path"), ("drift", "[default: infra/ beside the spec]")):
+        proc = mlstrata(command, "--help")
+        assert proc.returncode == 0
+        assert text in " ".join(proc.stdout.replace("│", " ").split()), proc.stdout
+
+
+def test_tables_are_not_cut_at_80_columns_in_a_log(tmp_path: Path) -> None:
+    """Output to a pipe (a CI log) without COLUMNS: rich would assume 80 columns and cut cells."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"} | {"NO_COLOR": "1"}
+    proc = subprocess.run([sys.executable, "-m", "mlstrata", "rules"], capture_output=True, text=True,
+                          env=env, check=False)
+    assert proc.returncode == 0
+    assert "iam-wildcard-resource" in proc.stdout and "…" not in proc.stdout
+
+
+def test_parity_markdown_format_and_separate_option_errors() -> None:
+    spec = str(REPO / "examples" / "quickstart" / "platform.yaml")
+    bad = mlstrata("parity", "-f", spec, "--format", "yaml", "--state", "none")
+    assert bad.returncode == 2 and "unknown --format 'yaml'" in bad.stderr and "--state" not in bad.stderr
+    bad_state = mlstrata("parity", "-f", spec, "--state", "later")
+    assert bad_state.returncode == 2 and "unknown --state 'later'" in bad_state.stderr

@@ -16,6 +16,7 @@ from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.rules.runner import run_check, spec_facts
 from mlstrata.spec.load import load_spec
 from mlstrata.spec.resolve import resolve
+from mlstrata.views.parity import render_markdown
 
 REPO = Path(__file__).resolve().parents[2]
 SPECS = sorted(REPO.glob("examples/*/platform.yaml")) + sorted(REPO.glob("tests/testdata/render/*/spec.yaml"))
@@ -82,3 +83,5 @@ def test_parity_finds_no_unallowed_difference_in_spec_or_rendered_config(
     report = parity_report(loaded.platform, resolve(loaded.platform, loaded.source.data), envs, out, None)
     assert [d.key for d in report.findings] == []
     assert _above_info(list(report.diagnostics)) == []
+    markdown = render_markdown(report)
+    assert markdown.startswith("### mlstrata parity: ✅") and f"Reference: **{envs[-1]}**" in markdown

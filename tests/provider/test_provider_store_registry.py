@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import stat
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ def test_registry_is_a_real_mlflow_registry(layout: Layout) -> None:
     assert found.tracking_uri == f"sqlite:///{layout.root}/registries/dev/mlflow.db"
     assert found.artifact_root == (layout.root / "buckets/art/objects/mlflow/dev").as_uri()
     assert found.ui_command.startswith('MLFLOW_FLASK_SERVER_SECRET_KEY="$(cat ')
-    assert "mlflow server --app-name basic-auth --backend-store-uri sqlite:///" in found.ui_command
+    assert f"{sys.executable} -m mlflow server --app-name basic-auth --backend-store-uri sqlite:///" in found.ui_command
     mlflow = importlib.import_module("mlflow")
     client = mlflow.MlflowClient(tracking_uri=found.tracking_uri, registry_uri=found.tracking_uri)
     assert client.get_experiment("0").artifact_location == found.artifact_root + "/0"

@@ -174,17 +174,23 @@ def test_model_deleted_outside_is_recreated(platform: Unit) -> None:
     assert platform.plan_rc()[0] == 0
 
 
+# No fixed short timeouts: on a busy 2-core machine MLflow's first authenticated request (lazy imports,
+# the auth database) has taken longer than 10 s. Poll with generous deadlines instead.
+REQUEST_TIMEOUT_S = 180
+SERVER_UP_DEADLINE_S = 300
+
+
 def _request(url: str, user: str | None, password: str, method: str = "GET", body: bytes | None = None) -> int:
     request = urllib.request.Request(url, method=method, data=body, headers={"Content-Type": "application/json"})
     if user is not None:
         request.add_header("Authorization", "Basic " + b64encode(f"{user}:{password}".encode()).decode())
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return int(exc.code)
-    except urllib.error.URLError:
-        return 0  # not listening yet
+    except (urllib.error.URLError, TimeoutError, ConnectionError):
+        return 0  # not listening (or answering) yet
 
 
 def test_ui_command_serves_the_registry_with_basic_auth(platform: Unit) -> None:
@@ -196,7 +202,7 @@ def test_ui_command_serves_the_registry_with_basic_auth(platform: Unit) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + SERVER_UP_DEADLINE_S
         while _request(f"{base}/health", None, "") != 200:
             assert server.poll() is None, server.stderr.read().decode()[-2000:] if server.stderr else ""
             assert time.monotonic() < deadline, "mlflow server did not come up"

@@ -7,6 +7,7 @@ guardrail rules or the price catalog; `--help` and unknown commands load them al
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 
 import typer
@@ -62,7 +63,27 @@ def build_app(command: str | None = None) -> typer.Typer:
     wanted = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
     for name in wanted:
         importlib.import_module(f"mlstrata.cli.{name}").register(app)
+    _escape_option_help(app)
     return app
+
+
+def _escape_option_help(app: typer.Typer) -> None:
+    """Option help is plain text: `[default: infra/ beside the spec]` must not be read as rich markup
+    (which drops it and leaves "The rendered repository .")."""
+    from rich.markup import escape
+    from typer.models import ParameterInfo
+
+    commands = list(app.registered_commands)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            commands += group.typer_instance.registered_commands
+    for command in commands:
+        if command.callback is None:
+            continue
+        for param in inspect.signature(command.callback).parameters.values():
+            info = param.default
+            if isinstance(info, ParameterInfo) and info.help and "[" in info.help and "\\[" not in info.help:
+                info.help = escape(info.help)
 
 
 def main() -> None:

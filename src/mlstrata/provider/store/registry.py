@@ -17,6 +17,7 @@ import configparser
 import io
 import secrets
 import shlex
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,11 +87,14 @@ class Registry:
     def ui_command(self) -> str:
         """The command that serves this registry's MLflow UI and API with basic-auth.
 
-        Run it in a POSIX shell: it reads the server's secret key from its 0600 file. One worker
+        Run it in a POSIX shell: it reads the server's secret key from its 0600 file and starts MLflow
+        with the provider's own interpreter. One worker
         is plenty for a local UI and starts several times faster than MLflow's default of four.
         """
+        # The interpreter that runs the provider has MLflow; a bare `mlflow` is often not on PATH (the
+        # README's first command runs mlstrata from a virtual environment that is not activated).
         argv = [
-            "mlflow", "server", "--app-name", "basic-auth",
+            sys.executable, "-m", "mlflow", "server", "--app-name", "basic-auth",
             "--backend-store-uri", self.tracking_uri,
             "--artifacts-destination", self.artifact_root,
             "--host", "127.0.0.1", "--port", str(self.config.port), "--workers", "1",
