@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlstrata.diagnostics import Diagnostic, Where, error
+from mlstrata.diagnostics import Diagnostic, Where, did_you_mean, error
 from mlstrata.engine import Unit, discover_units
 from mlstrata.render.tree import compare_tree, render_tree
 from mlstrata.spec.load import LoadedSpec
@@ -37,11 +37,17 @@ def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers:
     platform = spec.platform
     for env in envs or []:
         if env not in platform.environments:
+            close = did_you_mean(env, platform.environments)
             return None, [error(f"unknown environment `{env}`", where=Where(spec.source.file),
-                                hint=f"Environments: {', '.join(platform.environments)}.", code="cli.env")]
+                                hint=(close[:1].upper() + close[1:] + " " if close else "")
+                                + f"Environments: {', '.join(platform.environments)}.", code="cli.env")]
     for layer in layers or []:
         if layer not in ("base", "platform"):
             return None, [error(f"unknown layer `{layer}`", hint="Layers: base, platform.", code="cli.layer")]
+    if not (repo / "live").is_dir():
+        return None, [error(f"no rendered repository at {repo}", where=Where(str(repo)),
+                            hint=f"Run `mlstrata render -f {spec.source.file}` first (or `mlstrata up`, which "
+                            "renders, plans and applies).", code="cli.no_tree")]
     diff = compare_tree(render_tree(spec), repo)
     if not diff.clean:
         first = (diff.missing or diff.changed or diff.stale)[0]

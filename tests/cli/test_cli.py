@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -123,3 +126,15 @@ def test_parity_markdown_format_and_separate_option_errors() -> None:
     assert bad.returncode == 2 and "unknown --format 'yaml'" in bad.stderr and "--state" not in bad.stderr
     bad_state = mlstrata("parity", "-f", spec, "--state", "later")
     assert bad_state.returncode == 2 and "unknown --state 'later'" in bad_state.stderr
+
+
+def test_plan_usage_errors_say_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text((REPO / "examples" / "quickstart" / "platform.yaml").read_text())
+    typo = mlstrata("plan", "-e", "prdo", cwd=tmp_path)
+    assert typo.returncode == 2 and "unknown environment `prdo`" in typo.stderr
+    assert "Did you mean `prod`?" in typo.stderr
+    no_tree = mlstrata("plan", cwd=tmp_path)
+    assert no_tree.returncode == 2 and "no rendered repository at" in no_tree.stderr
+    assert "mlstrata render" in no_tree.stderr and ".gitignore" not in no_tree.stderr
+    lock = mlstrata("plan", "--lock-timeout", "abc", cwd=tmp_path)
+    assert lock.returncode == 2 and "'abc' is not a duration" in lock.stderr and "-chdir" not in lock.stderr

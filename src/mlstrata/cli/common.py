@@ -7,6 +7,7 @@ Commands are plain functions returning an exit code; `command` turns one into a 
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -44,7 +45,19 @@ TerraformOption = typer.Option(
     "(also $MLSTRATA_TERRAFORM; `embedded` forces the embedded one).")
 ParallelOption = typer.Option(DEFAULT_PARALLELISM, "--parallel", min=1, max=16,
                               help="Units run at the same time (within an environment, base before platform).")
-LockTimeoutOption = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", help="How long to wait for a state lock.")
+_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+
+
+def _duration(value: str) -> str:
+    """A Terraform (Go) duration such as 30s, 5m or 1h30m; anything else is a usage error, not a
+    confusing Terraform message about -chdir."""
+    if not _DURATION.match(value):
+        raise typer.BadParameter(f"{value!r} is not a duration; use e.g. 30s, 5m or 1h30m")
+    return value
+
+
+LockTimeoutOption = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", callback=_duration,
+                                 help="How long to wait for a state lock (e.g. 30s, 5m).")
 YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 
 
