@@ -1,4 +1,4 @@
-"""GPU pools: EKS managed node groups and GKE node pools that run GPU work (MLS001-MLS009)."""
+"""GPU pools: EKS managed node groups, GKE node pools and AKS node pools that run GPU work (MLS001-MLS009)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ from mlstrata.rules.blocks import expand, first, launch_templates, lifecycle_att
 from mlstrata.rules.context import ModuleContext
 from mlstrata.rules.model import Item
 from mlstrata.targets.aws.catalog import DEPRECATED_IMAGES, GPU_FAMILIES, family_of
+from mlstrata.targets.azure.catalog import gpu_size, node_pool_name
 
 NODE_GROUP = "aws_eks_node_group"
 GKE_POOL = "google_container_node_pool"
+AKS_POOL = "azurerm_kubernetes_cluster_node_pool"
 _GPU_WORD = re.compile(r"gpu|nvidia|cuda", re.IGNORECASE)
 _GKE_GPU_MACHINE = re.compile(r"^(a2|a3|a4|g2|g4)-")
 _TAINT_EFFECTS = {"NO_SCHEDULE", "NO_EXECUTE", "NoSchedule", "NoExecute"}
@@ -47,6 +49,25 @@ def is_gpu_node_group(ctx: ModuleContext, item: Item) -> bool:
 def gpu_node_groups(ctx: ModuleContext) -> Iterator[Item]:
     for item in ctx.instances(("resource",), NODE_GROUP):
         if is_gpu_node_group(ctx, item):
+            yield item
+
+
+def is_gpu_aks_pool(ctx: ModuleContext, item: Item) -> bool:
+    """An AKS node pool with a GPU VM size, a GPU driver/MIG setting, or GPU words in its name, labels, taints."""
+    size = ctx.value(item.attr("vm_size"))
+    if isinstance(size, str) and gpu_size(size) is not None:
+        return True
+    if item.attr("gpu_driver") is not None or item.attr("gpu_instance") is not None:
+        return True
+    names = [item.name, ctx.module.name]
+    texts = [a.expr_text for a in (item.attr("name"), item.attr("node_labels"), item.attr("node_taints"))
+             if a is not None]
+    return any(_GPU_WORD.search(t) for t in names + texts)
+
+
+def aks_gpu_pools(ctx: ModuleContext) -> Iterator[Item]:
+    for item in ctx.instances(("resource",), AKS_POOL):
+        if is_gpu_aks_pool(ctx, item):
             yield item
 
 
@@ -94,6 +115,14 @@ class InstanceTypes(ModuleRule):
                 "GPU node group without instance_types (EKS defaults to t3.medium)",
                 path=item.address,
             )
+        for item in aks_gpu_pools(ctx):
+            attr = item.attr("vm_size")
+            if attr is None:
+                yield self.info.finding(item.where, "AKS GPU node pool without vm_size", path=item.address)
+                continue
+            got = ctx.resolve(item, attr)
+            if isinstance(got.value, str) and gpu_size(got.value) is None:
+                yield self.info.finding(got.where, f"vm_size {got.value} has no NVIDIA GPU", path=item.address)
 
 
 class MaxBounded(ModuleRule):
@@ -118,6 +147,10 @@ class MaxBounded(ModuleRule):
                 yield self.info.finding(
                     item.at(scaling), "scaling_config without max_size", path=item.address
                 )
+        for item in aks_gpu_pools(ctx):
+            auto_attr = item.attr("auto_scaling_enabled")
+            if auto_attr is not None and ctx.resolve(item, auto_attr).value is True and item.attr("max_count") is None:
+                yield self.info.finding(item.at(auto_attr), "autoscaling without max_count", path=item.address)
         for item in ctx.instances(("resource",), GKE_POOL):
             gpu = is_gpu_config(ctx, first(item.body, "node_config"))
             auto = first(item.body, "autoscaling")
@@ -164,6 +197,7 @@ class MaxCeiling(ModuleRule):
                         or auto.body.attributes.get("max_node_count"),
                     )
                 )
+        targets += [(item, item.attr("max_count")) for item in aks_gpu_pools(ctx)]
         for item, attr in targets:
             if attr is None:
                 continue
@@ -194,6 +228,7 @@ class Taint(ModuleRule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        yield from self.check_aks(ctx)
         for item in gpu_node_groups(ctx):
             taints = expand(ctx, item.body, "taint")
             if taints.unknown:
@@ -217,6 +252,21 @@ class Taint(ModuleRule):
                 )
 
 
+    def check_aks(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        for item in aks_gpu_pools(ctx):
+            attr = item.attr("node_taints")
+            if attr is None:
+                yield self.info.finding(item.where, "AKS GPU node pool without node_taints", path=item.address)
+                continue
+            got = ctx.resolve(item, attr)
+            if got.value == []:
+                yield self.info.finding(got.where, "AKS GPU node pool without a taint", path=item.address)
+            elif isinstance(got.value, list) and all(isinstance(t, str) for t in got.value) and not any(
+                    _GPU_WORD.search(str(t)) for t in got.value):
+                yield self.info.finding(got.where, "no taint with a GPU key (e.g. nvidia.com/gpu)",
+                                        path=item.address, severity=Severity.WARNING)
+
+
 class Labels(ModuleRule):
     info = RuleInfo(
         "MLS005",
@@ -238,6 +288,12 @@ class Labels(ModuleRule):
             got = ctx.resolve(item, attr)
             if got.value == {} or got.value is None:
                 yield self.info.finding(got.where, "GPU node group labels are empty", path=item.address)
+        for item in aks_gpu_pools(ctx):
+            attr = item.attr("node_labels")
+            if attr is None:
+                yield self.info.finding(item.where, "AKS GPU node pool without node_labels", path=item.address)
+            elif ctx.resolve(item, attr).value == {}:
+                yield self.info.finding(item.at(attr), "AKS GPU node pool labels are empty", path=item.address)
 
 
 class CapacityType(ModuleRule):
@@ -258,6 +314,10 @@ class CapacityType(ModuleRule):
                 yield self.info.finding(
                     item.where, "capacity_type not set (defaults to ON_DEMAND)", path=item.address
                 )
+        for item in aks_gpu_pools(ctx):
+            if item.attr("priority") is None:
+                yield self.info.finding(item.where, "priority not set (defaults to Regular)", path=item.address,
+                                        hint='Set priority = "Regular" | "Spot" (Spot with eviction_policy).')
 
 
 class Image(ModuleRule):
@@ -275,6 +335,13 @@ class Image(ModuleRule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        for item in aks_gpu_pools(ctx):
+            if item.attr("gpu_driver") is None:
+                yield self.info.finding(
+                    item.where, "AKS GPU node pool without gpu_driver (azurerm >= 4.40 replaces the pool)",
+                    path=item.address,
+                    hint='Set gpu_driver = "Install" (or "None" with the GPU Operator); '
+                    "hashicorp/terraform-provider-azurerm#30990.")
         for item in gpu_node_groups(ctx):
             attr = item.attr("ami_type")
             if attr is None:
@@ -319,6 +386,7 @@ class DesiredIgnored(ModuleRule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        yield from self.check_aks(ctx)
         for item in ctx.instances(("resource",), NODE_GROUP):
             attr = lifecycle_attr(item, "ignore_changes")
             if attr is None or not re.search(r"desired_size|\ball\b", attr.expr_text):
@@ -357,6 +425,26 @@ class DesiredIgnored(ModuleRule):
                 f"desired_size is ignored but the spec declares desired: {declared} for pool {pool!r}",
                 path=item.address,
             )
+
+    def check_aks(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
+        for item in ctx.instances(("resource",), AKS_POOL):
+            attr = lifecycle_attr(item, "ignore_changes")
+            if attr is None or not re.search(r"node_count|\ball\b", attr.expr_text) or ctx.spec is None:
+                continue
+            got = ctx.resolve(item, item.attr("name"))
+            if not isinstance(got.value, str):
+                continue
+            declared = {node_pool_name(p): self._declared(ctx, p) for p in self._spec_pools(ctx)}.get(got.value)
+            if declared is not None and declared != "autoscaler":
+                yield self.info.finding(
+                    got.where, f"node_count is ignored but the spec declares desired: {declared} for pool "
+                    f"{got.value!r}", path=item.address)
+
+    @staticmethod
+    def _spec_pools(ctx: ModuleContext) -> set[str]:
+        if ctx.spec is None:
+            return set()
+        return {p for env in ctx.spec.envs.values() for p in env.pool_desired}
 
     @staticmethod
     def _declared(ctx: ModuleContext, pool: str) -> int | str | None:

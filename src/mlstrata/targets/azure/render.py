@@ -154,7 +154,7 @@ def _storage(label: str, name: str, container: str, protect: bool, **extra: obje
     return _module(
         label, "storage_account", name=name, location=Expr("module.network.location"),
         resource_group_name=Expr("module.network.resource_group_name"), container_name=container,
-        replication_type="GZRS" if protect else "ZRS", **extra,
+        replication_type="GZRS" if protect else "ZRS", protect=protect, **extra,
         key_vault_id=Expr("module.key_vault.key_vault_id"), key_name=Expr("module.key_vault.key_name"),
         cmk_identity_id=Expr("module.key_vault.cmk_identity_id"),
         private_endpoint_subnet_id=Expr('module.network.subnet_ids["private_endpoints"]'),

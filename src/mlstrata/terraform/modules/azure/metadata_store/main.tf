@@ -57,3 +57,13 @@ resource "azurerm_postgresql_flexible_server_active_directory_administrator" "th
   principal_name      = var.admin_principal_name
   principal_type      = "ServicePrincipal"
 }
+
+# Protected environments: Azure refuses to delete the server while the lock exists.
+resource "azurerm_management_lock" "this" {
+  count = var.protect ? 1 : 0
+
+  name       = "${var.name}-cannot-delete"
+  scope      = azurerm_postgresql_flexible_server.this.id
+  lock_level = "CanNotDelete"
+  notes      = "Managed by mlstrata: remove protect for this environment to allow deletion."
+}

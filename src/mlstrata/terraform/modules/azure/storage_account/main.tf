@@ -149,3 +149,14 @@ resource "azurerm_role_assignment" "writers" {
   role_definition_name = "Storage Blob Data Contributor"
   principal_id         = each.value
 }
+
+# Protected environments: Azure refuses to delete the account (and its containers) while the lock
+# exists; storage accounts have no deletion-protection flag of their own.
+resource "azurerm_management_lock" "this" {
+  count = var.protect ? 1 : 0
+
+  name       = "${var.name}-cannot-delete"
+  scope      = azurerm_storage_account.this.id
+  lock_level = "CanNotDelete"
+  notes      = "Managed by mlstrata: remove protect for this environment to allow deletion."
+}

@@ -105,3 +105,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "protect" {
+  description = "Protected environment: a CanNotDelete lock on the account."
+  type        = bool
+  default     = false
+}
