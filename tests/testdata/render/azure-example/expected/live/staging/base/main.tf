@@ -141,6 +141,7 @@ module "artifacts_datasets" {
   resource_group_name               = module.network.resource_group_name
   container_name                    = "artifacts"
   replication_type                  = "ZRS"
+  protect                           = false
   versioning                        = false
   retention_days                    = 90
   noncurrent_version_retention_days = 30
@@ -162,6 +163,7 @@ module "artifacts_checkpoints" {
   resource_group_name               = module.network.resource_group_name
   container_name                    = "artifacts"
   replication_type                  = "ZRS"
+  protect                           = false
   versioning                        = true
   noncurrent_version_retention_days = 30
   reader_principal_ids              = []
@@ -182,6 +184,7 @@ module "registry_storage" {
   resource_group_name               = module.network.resource_group_name
   container_name                    = "models"
   replication_type                  = "ZRS"
+  protect                           = false
   versioning                        = true
   noncurrent_version_retention_days = 365
   reader_principal_ids              = ["aaaaaaaa-0000-0000-0000-000000000005"]
