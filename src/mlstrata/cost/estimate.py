@@ -307,7 +307,9 @@ def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceB
 
 # --- plan delta: before -> after monthly cost of every GPU pool a plan touches -------------------
 
-GPU_POOL_TYPES = ("aws_eks_node_group", "google_container_node_pool", "mlstrata_gpu_pool")
+GPU_POOL_TYPES = ("aws_eks_node_group", "azurerm_kubernetes_cluster_node_pool", "google_container_node_pool",
+                  "mlstrata_gpu_pool")
+AKS_POOL = "azurerm_kubernetes_cluster_node_pool"
 _CAPACITY_FROM_PLAN = {"ON_DEMAND": "on_demand", "SPOT": "spot", "CAPACITY_BLOCK": "capacity_block"}
 
 
@@ -381,6 +383,13 @@ def planned_pool(resource_type: str, values: object) -> PlannedPool | None:
         block = scaling[0] if isinstance(scaling, list) and scaling and isinstance(scaling[0], dict) else {}
         low, high, want = (_int(block.get(k)) for k in ("min_size", "max_size", "desired_size"))
         capacity = _CAPACITY_FROM_PLAN.get(str(values.get("capacity_type") or "ON_DEMAND"), "on_demand")
+    elif resource_type == AKS_POOL:
+        instance_types = (str(values["vm_size"]),) if values.get("vm_size") else ()
+        low, high, want = (_int(values.get(k)) for k in ("min_count", "max_count", "node_count"))
+        if values.get("auto_scaling_enabled") is False and want is not None:
+            low = high = want  # without the autoscaler the pool is exactly node_count nodes
+        # Spot is priced as Spot (not at the on-demand rate, unlike infracost#1449).
+        capacity = "spot" if values.get("priority") == "Spot" else "on_demand"
     else:
         low, high, want = (_int(values.get(k)) for k in ("min", "max", "desired"))
         capacity = _CAPACITY_FROM_PLAN.get(str(values.get("capacity") or "ON_DEMAND"), "on_demand")
@@ -431,7 +440,10 @@ def _is_gpu_pool(resource_type: str, values: object) -> bool:
         node = _first_block(values, "node_config")
         return bool(node.get("guest_accelerator")) or gpu_of_machine(str(node.get("machine_type") or "")) is not None
     from mlstrata.targets.aws.catalog import gpu_architecture
+    from mlstrata.targets.azure.catalog import gpu_size
 
+    if resource_type == AKS_POOL:
+        return gpu_size(str(values.get("vm_size") or "")) is not None or values.get("gpu_driver") is not None
     types = values.get("instance_types")
     ami = str(values.get("ami_type") or "")
     return ("NVIDIA" in ami or "GPU" in ami) or (

@@ -82,6 +82,15 @@ _BY_TYPE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
         (r"google_container_node_pool|google_compute_reservation|google_tpu_v2_vm", Category.GPU_POOL),
         (r"google_compute_(network|subnetwork|router|router_nat|firewall|global_address|address|route|"
          r"network_peering)|google_service_networking_connection", Category.NETWORK),
+        # Azure: identity, protection, registry, GPU pools, network
+        (r"azurerm_(role_assignment|role_definition|user_assigned_identity|federated_identity_credential|"
+         r"key_vault_access_policy|postgresql_flexible_server_active_directory_administrator)", Category.IDENTITY),
+        (r"azurerm_(key_vault|key_vault_key|storage_account_customer_managed_key|management_lock)",
+         Category.PROTECTION),
+        (r"azurerm_(machine_learning_workspace|storage_management_policy)|azapi_resource", Category.REGISTRY),
+        (r"azurerm_kubernetes_cluster_node_pool", Category.GPU_POOL),
+        (r"azurerm_(virtual_network|subnet|subnet_.*|network_security_group|network_security_rule|nat_gateway|"
+         r"nat_gateway_.*|public_ip|private_endpoint|private_dns_zone|private_dns_zone_.*)", Category.NETWORK),
         # AWS: network
         (r"aws_(vpc|vpc_.*|subnet|security_group|security_group_rule|route|route_table|"
          r"route_table_association|nat_gateway|internet_gateway|egress_only_internet_gateway|eip|"
@@ -97,14 +106,18 @@ _BY_ATTRIBUTE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
         (r"(^|\.)(kms[a-z_]*|[a-z_]*encrypt[a-z_]*|sse_[a-z_]*|deletion_protection|force_destroy|"
          r"uniform_bucket_level_access|public_access_prevention|soft_delete_policy|"
          r"prevent_destroy|versioning|protect|block_public_[a-z_]+|publicly_accessible|"
-         r"skip_final_snapshot|backup_retention_period)(\.|$)", Category.PROTECTION),
+         r"skip_final_snapshot|backup_retention_period|public_network_access_enabled|shared_access_key_enabled|"
+         r"min_tls_version|purge_protection_enabled|soft_delete_retention_days|customer_managed_key|"
+         r"network_rules|network_acls|local_auth(entication)?_(enabled|disabled)|"
+         r"delete_retention_policy)(\.|$)", Category.PROTECTION),
         (r"(^|\.)(access|access_config|grants|policy|[a-z_]*role[a-z_]*|principals?|iam_[a-z_]*|"
          r"readers|writers|permissions?)(\.|$)", Category.IDENTITY),
         (r"(^|\.)(retention_days|noncurrent_retention_days|[a-z_]*retention[a-z_]*|lifecycle_rule|"
          r"expiration|stages?)(\.|$)", Category.REGISTRY),
         (r"(^|\.)(node_config|autoscaling|node_count|node_locations|guest_accelerator|placement_policy|"
          r"queued_provisioning|scaling_config|instance_types?|ami_type|release_version|capacity_type|taints?|"
-         r"labels|launch_template|desired_size|min_size|max_size|gpu_[a-z_]+)(\.|$)", Category.GPU_POOL),
+         r"labels|launch_template|desired_size|min_size|max_size|gpu_[a-z_]+|vm_size|min_count|max_count|"
+         r"node_taints|node_labels|priority|spot_max_price)(\.|$)", Category.GPU_POOL),
         (r"(^|\.)(vpc_config|vpc_id|subnet_ids?|[a-z_]*security_group[a-z_]*|cidr_blocks?|"
          r"endpoint_public_access|endpoint_private_access|public_access_cidrs|availability_zones?)(\.|$)",
          Category.NETWORK),

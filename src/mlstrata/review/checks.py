@@ -93,6 +93,10 @@ def object_name(rc: ResourceChange) -> str:
 def stateful_kind(rc: ResourceChange, facts: PlanFacts) -> str | None:
     """What kind of stateful ML resource this is, or None."""
     kind = HOLDS.get(rc.type)
+    if rc.type == "azapi_resource":
+        values = rc.before if isinstance(rc.before, dict) else rc.after if isinstance(rc.after, dict) else {}
+        if str(values.get("type", "")).startswith("Microsoft.MachineLearningServices/registries@"):
+            return "model registry"
     if rc.type == "aws_s3_bucket":
         name = object_name(rc)
         if name in facts.state_buckets or _STATE_NAME.search(name) or _STATE_NAME.search(rc.name):

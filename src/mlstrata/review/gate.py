@@ -159,6 +159,24 @@ def _shape(p: PlannedPool) -> str:
     return f"{'/'.join(p.instance_types)} x {p.min}-{p.max} (desired {p.desired}, {p.capacity.replace('_', '-')})"
 
 
+def aks_pool_notes(rc: ResourceChange) -> list[str]:
+    """What an AKS node pool change does to running GPU nodes beyond its capacity."""
+    if rc.type != "azurerm_kubernetes_cluster_node_pool":
+        return []
+    before = rc.before if isinstance(rc.before, dict) else {}
+    after = rc.after if isinstance(rc.after, dict) else {}
+    notes = []
+    if rc.is_replace and any(path and path[0] == "gpu_driver" for path in rc.replace_paths):
+        notes.append("gpu_driver forces the pool's replacement: every GPU node is deleted and recreated (azurerm "
+                     ">= 4.40 stores gpu_driver = Install for pools created earlier; set it explicitly, "
+                     "hashicorp/terraform-provider-azurerm#30990)")
+    elif before and after and not rc.is_replace and before.get("vm_size") != after.get("vm_size"):
+        notes.append(f"vm_size {before.get('vm_size')} -> {after.get('vm_size')} rotates the pool through "
+                     f"`{after.get('temporary_name_for_rotation') or 'a temporary pool'}`: its nodes are deleted "
+                     "without a cordon/drain of their pods; schedule it")
+    return notes
+
+
 def capacity_hit(rc: ResourceChange, change: PoolChange, region: str | None) -> Hit | None:
     """The GPU capacity finding of one pool change, or None when its capacity does not change."""
     before, after = change.before, change.after
@@ -176,9 +194,10 @@ def capacity_hit(rc: ResourceChange, change: PoolChange, region: str | None) -> 
             old, new = getattr(before, key), getattr(after, key)
             if old != new:
                 diffs.append(f"{key} {old} -> {new}")
-        if not diffs:
+        notes = aks_pool_notes(rc)
+        if not diffs and not notes:
             return None
-        what = "GPU capacity changed: " + ", ".join(diffs)
+        what = "; ".join((["GPU capacity changed: " + ", ".join(diffs)] if diffs else []) + notes)
     else:
         return None
     b_want, a_want, d_want = change.monthly("desired")
