@@ -31,8 +31,8 @@ def checkov_binary() -> str:
     return found
 
 
-def load_allowlist() -> list[dict[str, Any]]:
-    entries = YAML(typ="safe").load(ALLOWLIST.read_text()) or []
+def load_allowlist(path: Path = ALLOWLIST) -> list[dict[str, Any]]:
+    entries = YAML(typ="safe").load(path.read_text()) or []
     for entry in entries:
         assert {"check", "resource", "envs", "reason"} <= set(entry), f"entry needs check/resource/envs/reason: {entry}"
         assert isinstance(entry["envs"], list) and entry["envs"], f"envs must be a non-empty list: {entry}"
