@@ -53,7 +53,6 @@ def test_policy_from_an_unknown_reference_is_not_guessed(tmp_path: Path) -> None
         ("public_key", False),
         ("description", False),
         ("bypass", False),
-        ("adminpassword", True),
     ],
 )
 def test_secret_names(name: str, expected: bool) -> None:
