@@ -130,13 +130,3 @@ def test_allowlist_scoping_does_not_cover_prod() -> None:
     assert any(allowed(dev_db, a) for a in allow)
     assert _env_of("/live/prod/platform/main.tf") == "prod" and _env_of("/bootstrap/state/main.tf") == "bootstrap"
 
-
-def test_azure_allowlist_does_not_cover_protected_environments() -> None:
-    """A prod cluster with a public API server, or prod storage without geo-redundancy, is never allowlisted."""
-    allow = load_allowlist(ALLOWLISTS["azure"])
-    for check, resource in (("CKV_AZURE_115", "module.cluster.azurerm_kubernetes_cluster.this"),
-                            ("CKV_AZURE_206", "module.artifacts_datasets.azurerm_storage_account.this"),
-                            ("CKV_AZURE_204", "module.pipeline_queue.azurerm_servicebus_namespace.this")):
-        prod = {"check": check, "resource": resource, "env": "prod"}
-        assert not any(allowed(prod, a) for a in allow)
-        assert any(allowed({**prod, "env": "dev"}, a) for a in allow)
