@@ -67,7 +67,7 @@ resource "google_storage_bucket" "this" {
 }
 
 resource "google_storage_bucket_iam_member" "readers" {
-  for_each = toset(var.reader_members)
+  for_each = var.reader_members
 
   bucket = google_storage_bucket.this.name
   role   = "roles/storage.objectViewer"
@@ -76,7 +76,7 @@ resource "google_storage_bucket_iam_member" "readers" {
 
 # objectUser: read, create, overwrite and delete objects; no bucket or IAM administration.
 resource "google_storage_bucket_iam_member" "writers" {
-  for_each = toset(var.writer_members)
+  for_each = var.writer_members
 
   bucket = google_storage_bucket.this.name
   role   = "roles/storage.objectUser"

@@ -60,15 +60,15 @@ variable "log_bucket" {
 }
 
 variable "reader_members" {
-  description = "IAM members with roles/storage.objectViewer."
-  type        = list(string)
-  default     = []
+  description = "IAM members with roles/storage.objectViewer, keyed by a stable label (keys must be known at plan time; members may be computed)."
+  type        = map(string)
+  default     = {}
 }
 
 variable "writer_members" {
-  description = "IAM members with roles/storage.objectUser (read and write objects)."
-  type        = list(string)
-  default     = []
+  description = "IAM members with roles/storage.objectUser (read and write objects), keyed by a stable label (keys must be known at plan time; members may be computed)."
+  type        = map(string)
+  default     = {}
 }
 
 variable "protect" {

@@ -58,7 +58,7 @@ locals {
 # service. A bucket whose agent lacks this role fails to create
 # (https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys#prereqs).
 resource "google_kms_crypto_key_iam_member" "this" {
-  for_each = toset(var.encrypter_members)
+  for_each = var.encrypter_members
 
   crypto_key_id = local.key_id
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"

@@ -41,9 +41,9 @@ variable "destroy_scheduled_days" {
 }
 
 variable "encrypter_members" {
-  description = "IAM members (service agents) granted roles/cloudkms.cryptoKeyEncrypterDecrypter on the key."
-  type        = list(string)
-  default     = []
+  description = "IAM members (service agents) granted roles/cloudkms.cryptoKeyEncrypterDecrypter on the key, keyed by a stable label: for_each keys must be known at plan time, the agents' emails are not on a first apply."
+  type        = map(string)
+  default     = {}
 }
 
 variable "labels" {

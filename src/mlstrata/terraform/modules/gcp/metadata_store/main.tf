@@ -144,7 +144,7 @@ resource "google_sql_user" "this" {
 }
 
 resource "google_secret_manager_secret_iam_member" "readers" {
-  for_each = toset(var.secret_reader_members)
+  for_each = var.secret_reader_members
 
   project   = var.project_id
   secret_id = google_secret_manager_secret.this.secret_id

@@ -69,9 +69,9 @@ variable "password_version" {
 }
 
 variable "secret_reader_members" {
-  description = "IAM members allowed to read the password secret."
-  type        = list(string)
-  default     = []
+  description = "IAM members allowed to read the password secret, keyed by a stable label (members may be computed)."
+  type        = map(string)
+  default     = {}
 }
 
 variable "protect" {

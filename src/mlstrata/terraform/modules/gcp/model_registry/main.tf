@@ -44,7 +44,7 @@ locals {
 }
 
 resource "google_artifact_registry_repository_iam_member" "writers" {
-  for_each = toset(var.promoter_members)
+  for_each = var.promoter_members
 
   project    = var.project_id
   location   = var.region
@@ -54,7 +54,7 @@ resource "google_artifact_registry_repository_iam_member" "writers" {
 }
 
 resource "google_artifact_registry_repository_iam_member" "readers" {
-  for_each = toset(var.reader_members)
+  for_each = var.reader_members
 
   project    = var.project_id
   location   = var.region

@@ -24,15 +24,15 @@ variable "stage" {
 }
 
 variable "promoter_members" {
-  description = "IAM members allowed to push model images into this stage (the stage's promoters)."
-  type        = list(string)
-  default     = []
+  description = "IAM members allowed to push model images into this stage (the stage's promoters), keyed by a stable label."
+  type        = map(string)
+  default     = {}
 }
 
 variable "reader_members" {
-  description = "IAM members allowed to pull model images (serving, GKE nodes)."
-  type        = list(string)
-  default     = []
+  description = "IAM members allowed to pull model images (serving, GKE nodes), keyed by a stable label (members may be computed)."
+  type        = map(string)
+  default     = {}
 }
 
 variable "workload_pool" {

@@ -26,7 +26,7 @@ resource "google_storage_bucket_iam_member" "artifacts" {
 }
 
 resource "google_pubsub_topic_iam_member" "publisher" {
-  for_each = toset(var.topic_ids)
+  for_each = var.topic_ids
 
   topic  = each.value
   role   = "roles/pubsub.publisher"
@@ -34,7 +34,7 @@ resource "google_pubsub_topic_iam_member" "publisher" {
 }
 
 resource "google_pubsub_subscription_iam_member" "subscriber" {
-  for_each = toset(var.subscription_ids)
+  for_each = var.subscription_ids
 
   subscription = each.value
   role         = "roles/pubsub.subscriber"
@@ -42,7 +42,7 @@ resource "google_pubsub_subscription_iam_member" "subscriber" {
 }
 
 resource "google_secret_manager_secret_iam_member" "secrets" {
-  for_each = toset(var.secret_ids)
+  for_each = var.secret_ids
 
   secret_id = each.value
   role      = "roles/secretmanager.secretAccessor"

@@ -35,21 +35,21 @@ variable "artifact_bucket_names" {
 }
 
 variable "topic_ids" {
-  description = "Pub/Sub topics the runner publishes to."
-  type        = list(string)
-  default     = []
+  description = "Pub/Sub topics the runner publishes to, keyed by a stable label (ids are computed on a first apply)."
+  type        = map(string)
+  default     = {}
 }
 
 variable "subscription_ids" {
-  description = "Pub/Sub subscriptions the runner pulls from."
-  type        = list(string)
-  default     = []
+  description = "Pub/Sub subscriptions the runner pulls from, keyed by a stable label."
+  type        = map(string)
+  default     = {}
 }
 
 variable "secret_ids" {
-  description = "Secret Manager secrets the runner reads (database passwords)."
-  type        = list(string)
-  default     = []
+  description = "Secret Manager secrets the runner reads (database passwords), keyed by a stable label."
+  type        = map(string)
+  default     = {}
 }
 
 variable "database_instance_names" {

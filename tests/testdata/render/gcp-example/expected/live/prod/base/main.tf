@@ -6,10 +6,12 @@ module "project_services" {
   project_id = "acme-ml-prod"
   services = [
     "artifactregistry.googleapis.com",
+    "binaryauthorization.googleapis.com",
     "cloudkms.googleapis.com",
     "cloudresourcemanager.googleapis.com",
     "compute.googleapis.com",
     "container.googleapis.com",
+    "containersecurity.googleapis.com",
     "iam.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
@@ -38,11 +40,11 @@ module "kms" {
   project_id = "acme-ml-prod"
   location   = "us-central1"
   name       = "acme-ml-prod-platform"
-  encrypter_members = [
-    "serviceAccount:${data.google_storage_project_service_account.this.email_address}",
-    "serviceAccount:service-${data.google_project.this.number}@container-engine-robot.iam.gserviceaccount.com",
-    "serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com",
-  ]
+  encrypter_members = {
+    cloud-storage  = "serviceAccount:${data.google_storage_project_service_account.this.email_address}"
+    compute-engine = "serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com"
+    gke            = "serviceAccount:service-${data.google_project.this.number}@container-engine-robot.iam.gserviceaccount.com"
+  }
   protect = true
   labels = {
     managed-by           = "mlstrata"
@@ -251,8 +253,8 @@ module "artifacts_datasets" {
   retention_days            = 90
   noncurrent_retention_days = 30
   log_bucket                = module.access_logs.bucket_name
-  reader_members            = []
-  writer_members            = []
+  reader_members            = {}
+  writer_members            = {}
   protect                   = true
   labels = {
     managed-by           = "mlstrata"
@@ -272,8 +274,8 @@ module "artifacts_checkpoints" {
   versioning                = true
   noncurrent_retention_days = 30
   log_bucket                = module.access_logs.bucket_name
-  reader_members            = []
-  writer_members            = []
+  reader_members            = {}
+  writer_members            = {}
   protect                   = true
   labels = {
     managed-by           = "mlstrata"
@@ -294,9 +296,14 @@ module "registry_bucket" {
   versioning                = true
   noncurrent_retention_days = 365
   log_bucket                = module.access_logs.bucket_name
-  reader_members            = concat(["serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com"], ["serviceAccount:${module.model_registry.model_registry_server_service_account}"])
-  writer_members            = ["serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com"]
-  protect                   = true
+  reader_members = {
+    "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com" = "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com"
+    mlflow-server                                                       = "serviceAccount:${module.model_registry.model_registry_server_service_account}"
+  }
+  writer_members = {
+    "serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com" = "serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com"
+  }
+  protect = true
   labels = {
     managed-by           = "mlstrata"
     mlstrata-environment = "prod"
@@ -308,14 +315,16 @@ module "registry_bucket" {
 module "registry_db" {
   source = "../../../modules/metadata_store"
 
-  project_id            = "acme-ml-prod"
-  name                  = "acme-ml-prod-registry"
-  region                = "us-central1"
-  network_id            = module.network.private_services_network_id
-  database_name         = "mlflow"
-  user_name             = "mlflow"
-  secret_reader_members = ["serviceAccount:${module.model_registry.model_registry_server_service_account}"]
-  protect               = true
+  project_id    = "acme-ml-prod"
+  name          = "acme-ml-prod-registry"
+  region        = "us-central1"
+  network_id    = module.network.private_services_network_id
+  database_name = "mlflow"
+  user_name     = "mlflow"
+  secret_reader_members = {
+    mlflow-server = "serviceAccount:${module.model_registry.model_registry_server_service_account}"
+  }
+  protect = true
   labels = {
     managed-by           = "mlstrata"
     mlstrata-environment = "prod"
@@ -327,12 +336,17 @@ module "registry_db" {
 module "model_registry" {
   source = "../../../modules/model_registry"
 
-  project_id             = "acme-ml-prod"
-  region                 = "us-central1"
-  name                   = "acme-ml-prod"
-  stage                  = "prod"
-  promoter_members       = ["serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com"]
-  reader_members         = concat(["serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com"], ["serviceAccount:${module.cluster.node_service_account_email}"])
+  project_id = "acme-ml-prod"
+  region     = "us-central1"
+  name       = "acme-ml-prod"
+  stage      = "prod"
+  promoter_members = {
+    "serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com" = "serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com"
+  }
+  reader_members = {
+    "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com" = "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com"
+    gke-nodes                                                           = "serviceAccount:${module.cluster.node_service_account_email}"
+  }
   workload_pool          = module.cluster.workload_pool
   database_instance_name = "acme-ml-prod-registry"
   protect                = true

@@ -54,10 +54,16 @@ module "pipeline_deps" {
   namespace                  = "pipelines"
   kubernetes_service_account = "pipeline-runner"
   artifact_bucket_names      = data.terraform_remote_state.base.outputs.artifact_bucket_names
-  topic_ids                  = [module.pipeline_queue.queue_topic_id]
-  subscription_ids           = [module.pipeline_queue.queue_subscription_id]
-  secret_ids                 = [module.metadata_store.metadata_store_password_secret_id]
-  database_instance_names    = [module.metadata_store.metadata_store_instance_name]
+  topic_ids = {
+    queue = module.pipeline_queue.queue_topic_id
+  }
+  subscription_ids = {
+    queue = module.pipeline_queue.queue_subscription_id
+  }
+  secret_ids = {
+    metadata-store = module.metadata_store.metadata_store_password_secret_id
+  }
+  database_instance_names = [module.metadata_store.metadata_store_instance_name]
 }
 
 module "observability" {

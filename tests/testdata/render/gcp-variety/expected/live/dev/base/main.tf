@@ -6,10 +6,12 @@ module "project_services" {
   project_id = "lab-ml-dev"
   services = [
     "artifactregistry.googleapis.com",
+    "binaryauthorization.googleapis.com",
     "cloudkms.googleapis.com",
     "cloudresourcemanager.googleapis.com",
     "compute.googleapis.com",
     "container.googleapis.com",
+    "containersecurity.googleapis.com",
     "iam.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
@@ -38,11 +40,11 @@ module "kms" {
   project_id = "lab-ml-dev"
   location   = "us-east1"
   name       = "lab-dev-platform"
-  encrypter_members = [
-    "serviceAccount:${data.google_storage_project_service_account.this.email_address}",
-    "serviceAccount:service-${data.google_project.this.number}@container-engine-robot.iam.gserviceaccount.com",
-    "serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com",
-  ]
+  encrypter_members = {
+    cloud-storage  = "serviceAccount:${data.google_storage_project_service_account.this.email_address}"
+    compute-engine = "serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com"
+    gke            = "serviceAccount:service-${data.google_project.this.number}@container-engine-robot.iam.gserviceaccount.com"
+  }
   protect = false
   labels = {
     managed-by           = "mlstrata"
