@@ -108,8 +108,8 @@ module "gpu_pool_training" {
   location             = module.cluster.cluster_location
   name                 = "training"
   node_locations       = module.cluster.node_locations
-  machine_type         = "a3-highgpu-8g"
-  accelerator_type     = "nvidia-h100-80gb"
+  machine_type         = "a3-megagpu-8g"
+  accelerator_type     = "nvidia-h100-mega-80gb"
   accelerator_count    = 8
   gpu_driver_version   = "LATEST"
   spot                 = false
