@@ -36,25 +36,33 @@ FINDING, ALLOWED, DECLARED = "finding", "allowed", "declared"
 ALIASES: dict[str, frozenset[str]] = {
     "scaling": frozenset({"scaling", "min", "max", "desired", "scaling_config", "desired_size", "min_size",
                           "max_size", "min_count", "max_count", "node_count"}),
-    # The AWS target renders a stage's promoters as writer/promoter principals of its registry.
     # The local target renders a stage's promoters as basic-auth users (mlstrata_service_account) with
-    # grants; the AWS target as writer/promoter principals of its registry.
+    # grants; the AWS target as writer/promoter principals of its registry; the GCP target as IAM member maps.
     "promoters": frozenset({"promoters", "grants", "service_accounts", "role_grants", "mlstrata_service_account",
                             "promoter_principal_arns_by_stage", "promoter_principal_arns",
-                            "writer_principal_arns", "promoter_principal_ids", "writer_principal_ids"}),
+                            "writer_principal_arns", "promoter_principal_ids", "writer_principal_ids",
+                            "promoter_members", "reader_members", "writer_members"}),
     # What a target derives from `protect`: deletion protection, and in AWS a multi-AZ database and
-    # one NAT gateway per zone (targets/aws/render.py).
+    # one NAT gateway per zone (targets/aws/render.py); on GCP a regional cluster.
     "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
-                          "skip_final_snapshot", "multi_az", "single_nat_gateway"}),
+                          "skip_final_snapshot", "multi_az", "single_nat_gateway", "regional"}),
     "max_gpu_nodes_per_pool": frozenset({"max_gpu_nodes_per_pool", "max", "max_size"}),
-    "min": frozenset({"min", "min_size", "min_node_count", "min_count"}),
-    "max": frozenset({"max", "max_size", "max_node_count", "max_count"}),
-    "desired": frozenset({"desired", "desired_size", "node_count"}),
-    "instance_types": frozenset({"instance_types", "instance_type", "vm_size"}),
+    # GKE inputs follow the spec's bounds as totals over zones or counts per zone.
+    "min": frozenset({"min", "min_size", "min_node_count", "min_count", "total_min_node_count",
+                      "initial_node_count_per_zone"}),
+    "max": frozenset({"max", "max_size", "max_node_count", "max_count", "total_max_node_count"}),
+    "desired": frozenset({"desired", "desired_size", "node_count", "node_count_per_zone", "node_count_owner"}),
+    "instance_types": frozenset({"instance_types", "instance_type", "vm_size",
+                                 "machine_type", "accelerator_type", "accelerator_count"}),
     "taints": frozenset({"taints", "taint"}),
     "zones": frozenset({"zones", "subnet_ids"}),
     "labels": frozenset({"labels"}),
-    "capacity": frozenset({"capacity", "capacity_type", "priority"}),
+    "capacity": frozenset({"capacity", "capacity_type", "priority", "spot", "location_policy",
+                           "reservation_affinity", "reservation_name"}),
+    # A TPU slice's topology sets its node count; queued provisioning sets reservation and zone policy.
+    "topology": frozenset({"topology", "tpu_topology", "max_node_count", "node_count"}),
+    "queued_provisioning": frozenset({"queued_provisioning", "reservation_affinity", "location_policy",
+                                      "initial_node_count_per_zone"}),
 }
 # Attributes a target derives per environment on purpose (the local target gives each registry its port).
 IDENTITY_ATTRIBUTES = frozenset({"port", "ui_command", "ui_url"})

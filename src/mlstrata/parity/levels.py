@@ -34,6 +34,7 @@ PRESENT = "(present)"
 # Module call name prefixes (both targets) -> spec component.
 _MODULE_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("gpu_pool_", "gpu_pools."),
+    ("tpu_pool_", "tpu_pools."),
     ("artifacts_", "artifact_stores."),
     ("model_registry", "model_registry"),
     ("registry_", "model_registry"),
@@ -50,7 +51,7 @@ _MODULE_COMPONENTS: tuple[tuple[str, str], ...] = (
 def spec_component(key: str) -> str:
     """`gpu_pools.training.scaling.max` -> `gpu_pools.training`; `environment.protect` -> `environment`."""
     parts = key.split(".")
-    return ".".join(parts[:2]) if parts[0] in ("gpu_pools", "artifact_stores") else parts[0]
+    return ".".join(parts[:2]) if parts[0] in ("gpu_pools", "tpu_pools", "artifact_stores") else parts[0]
 
 
 def address_component(key: str) -> str:
@@ -74,6 +75,8 @@ def spec_values(platform: Platform, env: ResolvedEnv) -> dict[str, Any]:
         "environment": env.spec.model_dump(mode="json") | {"region": env.region},
         "gpu_pools": {name: pool.model_dump(mode="json") for name, pool in env.gpu_pools.items()},
     }
+    if env.tpu_pools:
+        data["tpu_pools"] = {name: pool.model_dump(mode="json") for name, pool in env.tpu_pools.items()}
     if platform.model_registry is not None and env.name in env.promoters:
         data["model_registry"] = {"promoters": env.promoters[env.name]}
     return flatten(normalize(data, env.name))
