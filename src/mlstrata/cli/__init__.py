@@ -33,6 +33,8 @@ COMMANDS: dict[str, str] = {
     "rules": "rules",
     "cost": "cost",
     "pricing": "pricing",
+    "affected": "ci",
+    "ci": "ci",
 }
 
 

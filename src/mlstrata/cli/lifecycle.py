@@ -81,18 +81,36 @@ def plan(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] =
          out: Path | None = RepoOption, terraform: str | None = TerraformOption, parallel: int = ParallelOption,
          lock_timeout: str = LockTimeoutOption,
          no_review: bool = typer.Option(False, "--no-review", help="Skip the review gate on the saved plans."),
+         detailed_exitcode: bool = typer.Option(
+             False, "--detailed-exitcode", help="As `terraform plan -detailed-exitcode`: exit 0 no changes, "
+             "2 changes, 1 error (a failed unit, a blocking review or bad input)."),
          fmt: str = FormatOption) -> int:
     """Plan every selected unit (base before platform, environments in parallel), save the plan and its
     `show -json` in live/<env>/<layer>/.mlstrata/ for `mlstrata apply`, then run the review gate
     (`mlstrata review`) on every plan with changes. Exit 0 planned, 1 a unit failed or the review found
     something blocking (destroying a registry, bucket, database or key), 2 bad input (including a
-    rendered tree that no longer matches the spec)."""
+    rendered tree that no longer matches the spec). With --detailed-exitcode: 0 no changes, 2 changes, 1 error
+    (bad input included), for CI jobs that branch on whether there is anything to apply."""
+    code, changes = _plan(spec, env, layer, out, terraform, parallel, lock_timeout, no_review, fmt)
+    if not detailed_exitcode:
+        return code
+    if code != EXIT_OK:
+        return EXIT_FINDINGS  # 2 means "changes" here, so bad input is 1 like any error
+    return EXIT_DETAILED_CHANGES if changes else EXIT_OK
+
+
+EXIT_DETAILED_CHANGES = 2  # plan --detailed-exitcode: there are changes to apply
+
+
+def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraform: str | None, parallel: int,
+          lock_timeout: str, no_review: bool, fmt: str) -> tuple[int, bool]:
+    """The plan command's work: (exit code, whether any unit has changes)."""
     if bad_format("plan", fmt):
-        return EXIT_USAGE
+        return EXIT_USAGE, False
     ws = open_repo(spec, out, env, layer, fmt)
     report = None if ws is None else run_engine(ws, plan_all, terraform, parallel, lock_timeout, fmt)
     if ws is None or report is None:
-        return EXIT_USAGE
+        return EXIT_USAGE, False
     blocked, extra = (False, {}) if no_review or not report.ok else _review(ws, report, fmt)
     if blocked and report.ok:
         if fmt == "json":
@@ -100,8 +118,8 @@ def plan(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] =
         else:
             err_console.print(summary_table(report))
             err_console.print("[bold red]the review gate blocks these plans[/]: see the findings above")
-        return EXIT_FINDINGS
-    return _finish(report, fmt, extra)
+        return EXIT_FINDINGS, report.has_changes
+    return _finish(report, fmt, extra), report.has_changes
 
 
 def apply(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] = LayerOption,

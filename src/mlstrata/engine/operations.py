@@ -225,6 +225,12 @@ def apply_unit(engine: Engine, unit: Unit) -> UnitResult:
     discarded after a successful apply and when found stale; after other failures it is kept
     (Terraform refuses it anyway once the state has moved on)."""
     started = begin(engine, unit, Operation.APPLY)
+    if (unit.work_dir / PLAN_FILE).exists():
+        # a plan brought to a fresh checkout (a CI artifact) needs init first: the providers, and the module
+        # manifest that the currency check below reads
+        diags = ensure_init(engine, unit)
+        if has_errors(diags):
+            return finish(engine, failed_result(unit, Operation.APPLY, started, diags))
     problem = saved_plan_problem(engine, unit)
     if problem is not None:
         code, reason = problem

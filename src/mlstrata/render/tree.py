@@ -106,9 +106,9 @@ def render_tree(spec: LoadedSpec) -> RenderedTree:
     return RenderedTree(files=dict(sorted(files.items())))
 
 
-def _read_manifest(out: Path) -> set[str]:
+def _read_manifest(out: Path, manifest: str = MANIFEST) -> set[str]:
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((out / manifest).read_text(encoding="utf-8"))
         return {str(p) for p in data.get("files", [])}
     except (OSError, ValueError):
         return set()
@@ -125,7 +125,7 @@ class WriteResult:
     removed: list[str]  # files an earlier render managed that this one does not produce
 
 
-def write_tree(tree: RenderedTree, out: Path) -> WriteResult:
+def write_tree(tree: RenderedTree, out: Path, manifest: str = MANIFEST) -> WriteResult:
     """Write `tree` under `out`, never touching files mlstrata does not manage.
 
     Everything is first written to a temporary folder beside `out` (same filesystem); only when
@@ -134,7 +134,7 @@ def write_tree(tree: RenderedTree, out: Path) -> WriteResult:
     """
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    previous = _read_manifest(out)
+    previous = _read_manifest(out, manifest)
     changed = []
     unchanged = 0
     for rel, text in tree.files.items():
@@ -149,15 +149,15 @@ def write_tree(tree: RenderedTree, out: Path) -> WriteResult:
     stale = sorted(p for p in previous - set(tree.files) if (out / p).is_file())
     staging = Path(tempfile.mkdtemp(prefix=".mlstrata-render-", dir=out.parent))
     try:
-        for rel in [*changed, MANIFEST]:
+        for rel in [*changed, manifest]:
             path = staging / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            text = _manifest_text(tree) if rel == MANIFEST else tree.files[rel]
+            text = _manifest_text(tree) if rel == manifest else tree.files[rel]
             with open(path, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-        for rel in [*changed, MANIFEST]:
+        for rel in [*changed, manifest]:
             dest = out / rel
             if dest.is_dir():
                 raise DiagnosticsError([error(f"cannot write {rel}: a directory is in the way",
@@ -195,7 +195,7 @@ class TreeDiff:
         return not (self.missing or self.changed or self.stale)
 
 
-def compare_tree(tree: RenderedTree, out: Path) -> TreeDiff:
+def compare_tree(tree: RenderedTree, out: Path, manifest: str = MANIFEST) -> TreeDiff:
     """What differs between the rendered tree and what is on disk (for `render --check`)."""
     missing, changed = [], []
     for rel, text in tree.files.items():
@@ -208,5 +208,5 @@ def compare_tree(tree: RenderedTree, out: Path) -> TreeDiff:
                 changed.append(rel)
         except (OSError, UnicodeDecodeError):
             changed.append(rel)
-    stale = sorted(p for p in _read_manifest(out) - set(tree.files) if (out / p).is_file())
+    stale = sorted(p for p in _read_manifest(out, manifest) - set(tree.files) if (out / p).is_file())
     return TreeDiff(missing=missing, changed=changed, stale=stale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -9,7 +10,7 @@ from pydantic import ValidationError
 
 from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.errors import pydantic_diagnostics
-from mlstrata.spec.models import PIPELINE_NEEDS, GpuPoolShape, Platform, TpuPoolShape
+from mlstrata.spec.models import LAYERS, PIPELINE_NEEDS, GpuPoolShape, Platform, TpuPoolShape
 from mlstrata.spec.resolve import pool_shape_data
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 
@@ -39,6 +40,7 @@ def check_platform(platform: Platform, source: Source,
     out += _check_target_sections(platform, source)
     out += _check_registry(platform, source)
     out += _check_pipelines(platform, source)
+    out += _check_ci(platform, source)
     if targets is None:
         return out
     if platform.target not in targets:
@@ -46,6 +48,51 @@ def check_platform(platform: Platform, source: Source,
                                   f"Available targets: {', '.join(sorted(targets))}.", code="spec.target"))
     elif not any(d.is_error for d in out):
         out += targets[platform.target].check(platform, source)
+    return out
+
+
+AZURE_CLIENT_ID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+AWS_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+
+
+def _check_ci(platform: Platform, source: Source) -> list[Diagnostic]:
+    """CI identities per environment and code owners: what `mlstrata ci` renders from."""
+    out: list[Diagnostic] = []
+    for name, env in platform.environments.items():
+        for field in ("ci_role", "plan_role"):
+            role = getattr(env, field)
+            if role is not None and platform.target == "aws" and not AWS_ROLE_ARN.match(role):
+                out.append(diagnostics_at(source, ("environments", name, field), f"`{role}` is not an IAM role ARN",
+                                          "Use arn:aws:iam::<12-digit account>:role/<name>.", code="spec.ci_role"))
+            if role is not None and platform.target == "azure" and not AZURE_CLIENT_ID.match(role):
+                out.append(diagnostics_at(source, ("environments", name, field), f"`{role}` is not a client id",
+                                          "Use the client id (a GUID) of the identity that has a federated "
+                                          "credential for this repository.", code="spec.ci_role"))
+        if env.ci_role and not env.plan_role:
+            out.append(diagnostics_at(
+                source, ("environments", name, "ci_role"),
+                f"environment `{name}` has a ci_role but no plan_role",
+                "Add `plan_role`: the identity pull-request plans and nightly drift use (ci_role's trust is "
+                "pinned to this environment, which pull requests cannot use).", code="spec.ci_role"))
+    if platform.target == "azure" and any(e.ci_role or e.plan_role for e in platform.environments.values()) \
+            and (platform.azure is None or not platform.azure.tenant_id):
+        out.append(diagnostics_at(source, ("environments",), "CI roles are set but `azure.tenant_id` is not",
+                                  "Add `azure: {tenant_id: <Entra tenant id>}`: CI signs in to that tenant by OIDC.",
+                                  key=True, code="spec.ci_role"))
+    owners = platform.owners
+    if owners is not None:
+        for layer in owners.layers:
+            if layer not in LAYERS:
+                out.append(diagnostics_at(source, ("owners", "layers", layer), f"unknown layer `{layer}`",
+                                          f"Layers: {', '.join(LAYERS)}. {did_you_mean(layer, LAYERS)}".strip(),
+                                          key=True, code="spec.owners"))
+        for env_name in owners.environments:
+            if env_name not in platform.environments:
+                out.append(diagnostics_at(source, ("owners", "environments", env_name),
+                                          f"owners for unknown environment `{env_name}`",
+                                          f"Environments: {', '.join(platform.environments)}."
+                                          f" {did_you_mean(env_name, platform.environments)}".rstrip(), key=True,
+                                          code="spec.owners"))
     return out
 
 

@@ -81,6 +81,17 @@ class EnvironmentSpec(Model):
         description="Principals with cluster-admin in this environment only (besides cluster.admins and the "
         "deploy role).",
     )
+    ci_role: str | None = Field(
+        None,
+        description="Identity CI applies this environment as, through OIDC only (never stored keys): AWS: an IAM "
+        "role ARN whose trust is pinned to the repository and this environment, allowed to assume deploy_role; "
+        "Azure: the client id of an identity with a federated credential (`mlstrata ci`).",
+    )
+    plan_role: str | None = Field(
+        None,
+        description="Identity CI plans and checks drift with on pull/merge requests and nightly (OIDC, trust pinned "
+        "to the repository's pull requests and default branch); required when ci_role is set.",
+    )
 
 
 class Taint(Model):
@@ -424,6 +435,9 @@ class AzureSpec(Model):
         None, description="Resource group of the state storage account (default: <platform>-tfstate)."
     )
     state_container: str = Field("tfstate", description="Blob container holding the state blobs.")
+    tenant_id: str | None = Field(
+        None, description="Entra tenant id: CI signs in to it by OIDC with each environment's deploy/plan_role "
+        "(a client id with a federated credential); required when those are set.")
     state_writers: list[str] = Field(
         default_factory=list,
         description="Entra object ids of the identities that run Terraform (CI); they get write access to state.",
@@ -495,6 +509,25 @@ class ParitySpec(Model):
     )
 
 
+Owner = Annotated[str, StringConstraints(
+    pattern=r"^(@[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*|[^@\s]+@[^@\s]+)$")]
+"""A code owner: `@user`, `@org/team` (GitHub) or `@group/subgroup` (GitLab), or an e-mail address."""
+
+
+class OwnersSpec(Model):
+    """Who owns what in the repository: rendered into CODEOWNERS and required reviewers of protected environments.
+
+    The owners of `live/<env>/<layer>/` are `layers[layer]` plus `environments[env]` (a protected environment
+    with both then needs both teams); `default` owns everything else: the spec, modules/, bootstrap/, CI files.
+    """
+
+    default: list[Owner] = Field(min_length=1, description="Owners of the spec, modules/, bootstrap/ and CI files.")
+    layers: dict[str, list[Owner]] = Field(
+        default_factory=dict, description="Owners per layer, e.g. {base: [\"@acme/platform\"]}; default: `default`.")
+    environments: dict[str, list[Owner]] = Field(
+        default_factory=dict, description="Extra owners per environment, e.g. {dev: [\"@acme/ml\"]}.")
+
+
 class Platform(Model):
     """The whole platform, as declared."""
 
@@ -517,4 +550,6 @@ class Platform(Model):
     local: LocalSpec | None = Field(None, description="Settings of the local target.")
     azure: AzureSpec | None = Field(None, description="Settings of the azure target.")
     gcp: GcpSpec | None = Field(None, description="Settings of the gcp target.")
+    owners: OwnersSpec | None = Field(None, description="Code owners per environment and layer (CODEOWNERS, "
+                                      "reviewers of protected environments).")
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")

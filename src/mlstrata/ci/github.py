@@ -1,0 +1,272 @@
+"""GitHub Actions: a pull-request workflow (checks, affected, one plan job per unit, one comment), a merge
+workflow (apply the saved plans unit by unit in dependency order, each in its GitHub environment), a nightly
+drift workflow (one issue per drifted unit), CODEOWNERS and a script that creates the environments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlstrata.ci import steps
+from mlstrata.ci.order import UnitRef, environment_order, unit_refs
+from mlstrata.ci.settings import CiSettings
+from mlstrata.spec.models import Platform
+
+CHECKOUT = "actions/checkout@v4"
+SETUP_PYTHON = "actions/setup-python@v5"
+UPLOAD = "actions/upload-artifact@v4"
+DOWNLOAD = "actions/download-artifact@v4"
+AWS_CREDENTIALS = "aws-actions/configure-aws-credentials@v4"
+RUNNER = "ubuntu-latest"
+PR_WORKFLOW = "mlstrata-pr.yml"
+APPLY_WORKFLOW = "mlstrata-apply.yml"
+DRIFT_WORKFLOW = "mlstrata-drift.yml"
+RUN_URL = "${{ github.server_url }}/${{ github.repository }}/actions/runs/${{ github.run_id }}"
+PLAN_PATH = f"{steps.CI_DIR}/mlstrata-plan-${{{{ matrix.key }}}}/"
+DRIFT_PATH = f"{steps.CI_DIR}/mlstrata-drift-${{{{ matrix.env }}}}/"
+UPSERT_COMMENT = f"""\
+marker='{'<!-- mlstrata:pr-comment -->'}'
+id=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" \\
+  --jq ".[] | select(.body | contains(\\"$marker\\")) | .id" | head -n 1)
+if [ -n "$id" ]; then
+  gh api -X PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -F body=@{steps.CI_DIR}/comment.md --silent
+else
+  gh api -X POST "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" -F body=@{steps.CI_DIR}/comment.md --silent
+fi
+"""
+
+LAST_DRIFT = f"""\
+run_id=$(gh run list --repo "$GITHUB_REPOSITORY" --workflow {DRIFT_WORKFLOW} --status success --limit 1 \\
+  --json databaseId --jq '.[0].databaseId // empty')
+if [ -n "$run_id" ]; then
+  gh run download "$run_id" --repo "$GITHUB_REPOSITORY" --name mlstrata-drift \\
+    --dir {steps.CI_DIR}/mlstrata-drift || true
+fi
+"""
+
+FIND_PLANS = f"""\
+# the pull request this push merged, and its last plan run: the apply jobs download that run's saved plans
+head=$(gh api "repos/$GITHUB_REPOSITORY/commits/$GITHUB_SHA/pulls" --jq '.[0].head.sha // empty')
+run_id=""
+if [ -n "$head" ]; then
+  run_id=$(gh run list --repo "$GITHUB_REPOSITORY" --workflow {PR_WORKFLOW} --commit "$head" --limit 1 \\
+    --json databaseId --jq '.[0].databaseId // empty')
+fi
+echo "plan_run=$run_id" >> "$GITHUB_OUTPUT"
+"""
+
+DRIFT_ISSUES = f"""\
+gh label create mlstrata-drift --repo "$GITHUB_REPOSITORY" --color D93F0B \\
+  --description "Infrastructure drift found by mlstrata" 2>/dev/null || true
+while IFS=$'\\t' read -r unit status title body; do
+  number=$(gh issue list --repo "$GITHUB_REPOSITORY" --label mlstrata-drift --state open --limit 200 \\
+    --json number,title --jq ".[] | select(.title == \\"$title\\") | .number" | head -n 1)
+  if [ "$status" = drift ]; then
+    if [ -n "$number" ]; then
+      gh issue edit "$number" --repo "$GITHUB_REPOSITORY" --body-file "$body"
+    else
+      gh issue create --repo "$GITHUB_REPOSITORY" --title "$title" --label mlstrata-drift --body-file "$body"
+    fi
+  elif [ "$status" = clean ] && [ -n "$number" ]; then
+    gh issue close "$number" --repo "$GITHUB_REPOSITORY" --comment "No drift in $unit any more ($RUN_URL)."
+  fi
+done < {steps.CI_DIR}/mlstrata-drift/issues.tsv
+"""
+
+
+def _setup(settings: CiSettings, fetch_all: bool = False) -> list[dict[str, Any]]:
+    checkout: dict[str, Any] = {"uses": CHECKOUT}
+    if fetch_all:
+        checkout["with"] = {"fetch-depth": 0}
+    return [checkout,
+            {"uses": SETUP_PYTHON, "with": {"python-version": "3.11"}},
+            {"name": "Install mlstrata", "run": steps.install()}]
+
+
+def _credentials(platform: Platform, role: str, region: str, account: str,
+                 condition: str | None = None) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Cloud credentials by OIDC only, as (steps, job environment): the job's short-lived GitHub token is
+    exchanged for the role (AWS), or handed to Terraform's azurerm provider and backend (Azure)."""
+    if platform.target == "aws":
+        step: dict[str, Any] = {"name": "AWS credentials (OIDC)"}
+        if condition:
+            step["if"] = condition
+        step.update({"uses": AWS_CREDENTIALS, "with": {"role-to-assume": role, "aws-region": region}})
+        return [step], {}
+    if platform.target == "azure":
+        # the client id of an identity with a federated credential for this repository and environment
+        tenant = platform.azure.tenant_id if platform.azure is not None else None
+        return [], {"ARM_USE_OIDC": "true", "ARM_CLIENT_ID": role, "ARM_TENANT_ID": tenant or "",
+                    "ARM_SUBSCRIPTION_ID": account}
+    return [], {}
+
+
+def _uses_roles(platform: Platform) -> bool:
+    return platform.target in ("aws", "azure") and any(e.plan_role for e in platform.environments.values())
+
+
+def _unit_env(ref: UnitRef | None = None) -> dict[str, str]:
+    if ref is None:
+        return {"UNIT_ENV": "${{ matrix.env }}", "UNIT_LAYER": "${{ matrix.layer }}", "UNIT_KEY": "${{ matrix.key }}"}
+    return {"UNIT_ENV": ref.env, "UNIT_LAYER": ref.layer, "UNIT_KEY": ref.key}
+
+
+def _env(settings: CiSettings) -> dict[str, str]:
+    return {"MLSTRATA_SPEC": settings.spec, "MLSTRATA_REPO": settings.repo}
+
+
+def pull_request_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
+    creds, creds_env = (_credentials(platform, "${{ matrix.plan_role }}", "${{ matrix.region }}",
+                                     "${{ matrix.account }}", "matrix.plan_role != ''")
+                        if _uses_roles(platform) else ([], {}))
+    checks = {
+        "name": "validate, render --check, check, affected",
+        "runs-on": RUNNER,
+        "outputs": {"matrix": "${{ steps.affected.outputs.matrix }}", "count": "${{ steps.affected.outputs.count }}"},
+        "steps": [*_setup(settings, fetch_all=True),
+                  {"name": "Validate the spec", "run": steps.VALIDATE},
+                  {"name": "The rendered tree is current", "run": steps.RENDER_CHECK},
+                  {"name": "Guardrails", "run": steps.CHECK},
+                  {"name": "The pipelines are current", "run": steps.pipelines_check("github")},
+                  {"name": "Affected units", "id": "affected",
+                   "env": {"BASE_SHA": "${{ github.event.pull_request.base.sha }}"},
+                   "run": steps.AFFECTED_JSON + (
+                       f'matrix=$(jq -c \'{{include: .units}}\' {steps.AFFECTED})\n'
+                       'echo "matrix=$matrix" >> "$GITHUB_OUTPUT"\n'
+                       f'echo "count=$(jq \'.units | length\' {steps.AFFECTED})" >> "$GITHUB_OUTPUT"\n')},
+                  {"uses": UPLOAD, "with": {"name": "mlstrata-affected", "path": f"{steps.CI_DIR}/mlstrata-affected/",
+                                            "retention-days": settings.retention_days}}],
+    }
+    plan_steps = [*_setup(settings), *creds,
+                  {"name": "Plan ${{ matrix.unit }}", "env": _unit_env(), "run": steps.PLAN_UNIT},
+                  {"name": "Save the plan", "if": "always()", "uses": UPLOAD,
+                   "with": {"name": "mlstrata-plan-${{ matrix.key }}", "path": PLAN_PATH,
+                            "retention-days": settings.retention_days, "if-no-files-found": "error"}}]
+    plan = {
+        "name": "plan ${{ matrix.unit }}",
+        "needs": "checks",
+        "if": "needs.checks.outputs.count != '0'",
+        "runs-on": RUNNER,
+        "permissions": {"contents": "read", "id-token": "write"},
+        "strategy": {"fail-fast": False, "matrix": "${{ fromJSON(needs.checks.outputs.matrix) }}"},
+        **({"env": creds_env} if creds_env else {}),
+        "steps": plan_steps,
+    }
+    comment = {
+        "name": "comment",
+        "needs": ["checks", "plan"],
+        "if": "always() && needs.checks.result == 'success'",
+        "runs-on": RUNNER,
+        "permissions": {"contents": "read", "actions": "read", "pull-requests": "write", "issues": "write"},
+        "steps": [*_setup(settings),
+                  {"uses": DOWNLOAD, "with": {"pattern": "mlstrata-*", "path": steps.CI_DIR}},
+                  {"name": "Last nightly drift result", "env": {"GH_TOKEN": "${{ github.token }}"},
+                   "run": LAST_DRIFT},
+                  {"name": "Build the comment",
+                   "env": {"RUN_URL": RUN_URL},
+                   "run": steps.COMMENT},
+                  {"name": "Post or update the one mlstrata comment",
+                   "env": {"GH_TOKEN": "${{ github.token }}", "PR_NUMBER": "${{ github.event.pull_request.number }}"},
+                   "run": UPSERT_COMMENT}],
+    }
+    return {"name": "mlstrata plan", "on": {"pull_request": {"branches": [settings.branch]}},
+            "permissions": {"contents": "read"},
+            "concurrency": {"group": "mlstrata-pr-${{ github.event.pull_request.number }}", "cancel-in-progress": True},
+            "env": _env(settings), "defaults": {"run": {"shell": "bash"}},
+            "jobs": {"checks": checks, "plan": plan, "comment": comment}}
+
+
+def _job_id(prefix: str, ref: UnitRef) -> str:
+    return f"{prefix}-{ref.key}"
+
+
+def apply_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
+    affected = {
+        "name": "affected",
+        "runs-on": RUNNER,
+        "permissions": {"contents": "read", "pull-requests": "read", "actions": "read"},
+        "outputs": {"units": "${{ steps.affected.outputs.units }}",
+                    "plan_run": "${{ steps.plans.outputs.plan_run }}"},
+        "steps": [*_setup(settings, fetch_all=True),
+                  {"name": "Affected units", "id": "affected", "env": {"BASE_SHA": "${{ github.event.before }}"},
+                   "run": steps.AFFECTED_JSON + f"echo \"units=$(jq -c '[.units[].unit]' {steps.AFFECTED})\" "
+                   '>> "$GITHUB_OUTPUT"\n'},
+                  {"name": "The merged pull request's plans", "id": "plans", "env": {"GH_TOKEN": "${{ github.token }}"},
+                   "run": FIND_PLANS}],
+    }
+    jobs: dict[str, Any] = {"affected": affected}
+    previous: str | None = None
+    for ref in unit_refs(platform):
+        job_id = _job_id("apply", ref)
+        needs = ["affected", previous] if previous else ["affected"]
+        creds, creds_env = (_credentials(platform, ref.ci_role, ref.region, ref.account or "")
+                            if ref.ci_role else ([], {}))
+        jobs[job_id] = {
+            "name": f"apply {ref.id}",
+            "needs": needs,
+            # in dependency order: a unit runs only when nothing before it failed and it is affected
+            "if": f"!cancelled() && !contains(needs.*.result, 'failure') && "
+                  f"contains(fromJSON(needs.affected.outputs.units), '{ref.id}')",
+            "runs-on": RUNNER,
+            "environment": ref.env,
+            "concurrency": {"group": f"mlstrata-{ref.key}", "cancel-in-progress": False},
+            "permissions": {"contents": "read", "id-token": "write", "actions": "read"},
+            **({"env": creds_env} if creds_env else {}),
+            "steps": [*_setup(settings),
+                      {"uses": DOWNLOAD, "with": {"name": steps.plan_artifact(ref.key),
+                                                  "path": f"{steps.CI_DIR}/{steps.plan_artifact(ref.key)}",
+                                                  "run-id": "${{ needs.affected.outputs.plan_run }}",
+                                                  "github-token": "${{ github.token }}"}},
+                      *creds,
+                      {"name": "Restore the saved plan", "env": _unit_env(ref), "run": steps.RESTORE_PLAN},
+                      {"name": "Review gate", "env": _unit_env(ref), "run": steps.REVIEW},
+                      {"name": f"Apply {ref.id}", "env": _unit_env(ref), "run": steps.APPLY}],
+        }
+        previous = job_id
+    return {"name": "mlstrata apply", "on": {"push": {"branches": [settings.branch]}},
+            "permissions": {"contents": "read"}, "env": _env(settings), "defaults": {"run": {"shell": "bash"}},
+            "jobs": jobs}
+
+
+def drift_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
+    include = []
+    for env in environment_order(platform):
+        spec = platform.environments[env]
+        include.append({"env": env, "plan_role": spec.plan_role or "", "region": spec.region or platform.region,
+                        "account": spec.account or ""})
+    creds, creds_env = (_credentials(platform, "${{ matrix.plan_role }}", "${{ matrix.region }}",
+                                     "${{ matrix.account }}", "matrix.plan_role != ''")
+                        if _uses_roles(platform) else ([], {}))
+    drift = {
+        "name": "drift ${{ matrix.env }}",
+        "runs-on": RUNNER,
+        "permissions": {"contents": "read", "id-token": "write"},
+        "strategy": {"fail-fast": False, "matrix": {"include": include}},
+        **({"env": creds_env} if creds_env else {}),
+        "steps": [*_setup(settings), *creds,
+                  {"name": "Drift of ${{ matrix.env }}", "env": {"UNIT_ENV": "${{ matrix.env }}"},
+                   "run": steps.DRIFT_ENV},
+                  {"if": "always()", "uses": UPLOAD,
+                   "with": {"name": "mlstrata-drift-${{ matrix.env }}", "path": DRIFT_PATH,
+                            "retention-days": settings.retention_days}}],
+    }
+    report = {
+        "name": "one issue per drifted unit",
+        "needs": "drift",
+        "if": "always()",
+        "runs-on": RUNNER,
+        "permissions": {"contents": "read", "issues": "write"},
+        "steps": [*_setup(settings),
+                  {"uses": DOWNLOAD, "with": {"pattern": "mlstrata-drift-*", "path": steps.CI_DIR}},
+                  {"name": "Drift report", "run": steps.DRIFT_REPORT},
+                  {"uses": UPLOAD, "with": {"name": "mlstrata-drift", "path": f"{steps.CI_DIR}/mlstrata-drift/",
+                                            "retention-days": 30}},
+                  {"name": "Open, update or close the drift issues",
+                   "env": {"GH_TOKEN": "${{ github.token }}",
+                           "RUN_URL": RUN_URL},
+                   "run": DRIFT_ISSUES}],
+    }
+    return {"name": "mlstrata drift",
+            "on": {"schedule": [{"cron": settings.drift_cron}], "workflow_dispatch": None},
+            "permissions": {"contents": "read"},
+            "concurrency": {"group": "mlstrata-drift", "cancel-in-progress": False},
+            "env": _env(settings), "defaults": {"run": {"shell": "bash"}}, "jobs": {"drift": drift, "report": report}}

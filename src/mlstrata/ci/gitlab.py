@@ -1,0 +1,240 @@
+"""GitLab CI: merge-request pipelines (checks, then a child pipeline with one plan job per affected unit and
+the one MR note), default-branch pipelines (apply unit by unit in dependency order, each in its environment
+and resource group) and scheduled drift (one issue per drifted unit).
+
+What it needs from the user: a CI/CD variable MLSTRATA_GITLAB_TOKEN (a project access token with `api` scope:
+the job token cannot write notes or issues), protected environments with approval rules for protected
+environments (the rendered setup script), a pipeline schedule for drift, and for AWS an IAM OIDC provider for
+the GitLab instance with role trust pinned to the project and protected branch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlstrata.ci import steps
+from mlstrata.ci.affected import Affected
+from mlstrata.ci.order import UnitRef, environment_order, unit_refs
+from mlstrata.ci.settings import CiSettings
+from mlstrata.spec.models import Platform
+
+IMAGE = "python:3.11"
+MR = {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}
+MAIN = {"if": '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}
+SCHEDULE = {"if": '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"'}
+TOKEN_FILE = "/tmp/mlstrata-oidc-token"
+
+UPSERT_NOTE = """\
+python3 - <<'PY'
+import json, os, urllib.request
+env = os.environ
+api = f"{env['CI_API_V4_URL']}/projects/{env['CI_PROJECT_ID']}/merge_requests/{env['CI_MERGE_REQUEST_IID']}/notes"
+headers = {"PRIVATE-TOKEN": os.environ["MLSTRATA_GITLAB_TOKEN"], "Content-Type": "application/json"}
+body = open("mlstrata-ci/comment.md", encoding="utf-8").read()
+def call(method, url, data=None):
+    request = urllib.request.Request(url, method=method, headers=headers,
+                                     data=None if data is None else json.dumps(data).encode())
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+notes = call("GET", api + "?per_page=100&sort=asc")
+mine = [n for n in notes if "<!-- mlstrata:pr-comment -->" in n.get("body", "")]
+if mine:
+    call("PUT", f"{api}/{mine[0]['id']}", {"body": body})
+else:
+    call("POST", api, {"body": body})
+PY
+"""
+
+LAST_DRIFT = f"""\
+DRIFT_FILE={steps.CI_DIR}/mlstrata-drift/drift.json
+mkdir -p {steps.CI_DIR}/mlstrata-drift
+curl --silent --fail --header "PRIVATE-TOKEN: $MLSTRATA_GITLAB_TOKEN" \\
+  --output {steps.CI_DIR}/mlstrata-drift/drift.json \\
+  "$CI_API_V4_URL/projects/$CI_PROJECT_ID/jobs/artifacts/$CI_DEFAULT_BRANCH/raw/$DRIFT_FILE?job=drift-report" \\
+  || rm -f {steps.CI_DIR}/mlstrata-drift/drift.json
+"""
+
+DRIFT_ISSUES = """\
+python3 - <<'PY'
+import json, os, urllib.parse, urllib.request
+api = f"{os.environ['CI_API_V4_URL']}/projects/{os.environ['CI_PROJECT_ID']}/issues"
+headers = {"PRIVATE-TOKEN": os.environ["MLSTRATA_GITLAB_TOKEN"], "Content-Type": "application/json"}
+def call(method, url, data=None):
+    request = urllib.request.Request(url, method=method, headers=headers,
+                                     data=None if data is None else json.dumps(data).encode())
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+for line in open("mlstrata-ci/mlstrata-drift/issues.tsv", encoding="utf-8"):
+    unit, status, title, body_file = line.rstrip("\\n").split("\\t")
+    query = urllib.parse.urlencode({"labels": "mlstrata-drift", "state": "opened", "search": title, "in": "title"})
+    found = [i for i in call("GET", f"{api}?{query}") if i["title"] == title]
+    body = open(body_file, encoding="utf-8").read()
+    if status == "drift" and found:
+        call("PUT", f"{api}/{found[0]['iid']}", {"description": body})
+    elif status == "drift":
+        call("POST", api, {"title": title, "description": body, "labels": "mlstrata-drift"})
+    elif status == "clean" and found:
+        call("PUT", f"{api}/{found[0]['iid']}", {"state_event": "close"})
+PY
+"""
+
+
+def _credentials(platform: Platform, role: str | None, region: str,
+                 account: str | None) -> tuple[dict[str, Any], list[str]]:
+    """OIDC only: GitLab's ID token goes to Terraform's provider and backend as a web identity (AWS) or a
+    federated credential (Azure, in the spec's `azure.tenant_id`)."""
+    if not role:
+        return {}, []
+    if platform.target == "aws":
+        return ({"MLSTRATA_OIDC_TOKEN": {"aud": "sts.amazonaws.com"}},
+                [f'printf "%s" "$MLSTRATA_OIDC_TOKEN" > {TOKEN_FILE}',
+                 f"export AWS_ROLE_ARN={role} AWS_WEB_IDENTITY_TOKEN_FILE={TOKEN_FILE} AWS_REGION={region}"])
+    if platform.target == "azure":
+        return ({"MLSTRATA_OIDC_TOKEN": {"aud": "api://AzureADTokenExchange"}},
+                ['export ARM_USE_OIDC=true ARM_OIDC_TOKEN="$MLSTRATA_OIDC_TOKEN"',
+                 f"export ARM_TENANT_ID={platform.azure.tenant_id if platform.azure else ''} "
+                 f"ARM_CLIENT_ID={role} ARM_SUBSCRIPTION_ID={account or ''}"])
+    return {}, []
+
+
+def _variables(settings: CiSettings) -> dict[str, str]:
+    return {"MLSTRATA_SPEC": settings.spec, "MLSTRATA_REPO": settings.repo}
+
+
+def _default() -> dict[str, Any]:
+    return {"image": IMAGE, "before_script": [steps.install().strip()]}
+
+
+def _unit_vars(ref: UnitRef) -> dict[str, str]:
+    return {"UNIT_ENV": ref.env, "UNIT_LAYER": ref.layer, "UNIT_KEY": ref.key}
+
+
+def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
+    """`.gitlab-ci.yml`."""
+    doc: dict[str, Any] = {
+        "workflow": {"rules": [MR, MAIN, SCHEDULE]},
+        "stages": ["check", "plan", "apply", "drift"],
+        "variables": _variables(settings),
+        "default": _default(),
+        "checks": {
+            "stage": "check", "rules": [MR],
+            "variables": {"GIT_DEPTH": "0", "BASE_SHA": "$CI_MERGE_REQUEST_DIFF_BASE_SHA"},
+            "script": [steps.VALIDATE, steps.RENDER_CHECK, steps.CHECK, steps.pipelines_check("gitlab"),
+                       steps.AFFECTED_JSON,
+                       f'mlstrata affected --spec "$MLSTRATA_SPEC" --out "$MLSTRATA_REPO" --base "$BASE_SHA" '
+                       f"--format gitlab > {steps.CI_DIR}/plan-pipeline.yml\n"],
+            "artifacts": {"paths": [f"{steps.CI_DIR}/"], "expire_in": f"{settings.retention_days} days"},
+        },
+        "plan": {
+            "stage": "plan", "rules": [MR], "needs": ["checks"],
+            "variables": {"PARENT_PIPELINE_ID": "$CI_PIPELINE_ID"},
+            "trigger": {"include": [{"artifact": f"{steps.CI_DIR}/plan-pipeline.yml", "job": "checks"}],
+                        "strategy": "depend"},
+        },
+        "affected": {
+            "stage": "check", "rules": [MAIN],
+            "variables": {"GIT_DEPTH": "0", "BASE_SHA": "$CI_COMMIT_BEFORE_SHA"},
+            "script": [steps.AFFECTED_JSON],
+            "artifacts": {"paths": [f"{steps.CI_DIR}/mlstrata-affected/"], "expire_in": "30 days"},
+        },
+    }
+    previous: str | None = None
+    for ref in unit_refs(platform):
+        name = f"apply {ref.id}"
+        tokens, creds = _credentials(platform, ref.ci_role, ref.region, ref.account)
+        job: dict[str, Any] = {
+            "stage": "apply", "rules": [MAIN],
+            "needs": ["affected", *([previous] if previous else [])],
+            "environment": {"name": ref.env},
+            "resource_group": f"mlstrata-{ref.key}",
+            "variables": _unit_vars(ref),
+        }
+        if tokens:
+            job["id_tokens"] = tokens
+        job["script"] = [
+            "if ! python3 -c 'import json, os, sys; sys.exit(os.environ[\"UNIT_ENV\"] + \"/\" + "
+            "os.environ[\"UNIT_LAYER\"] not in [u[\"unit\"] for u in json.load(open(sys.argv[1]))[\"units\"]])' "
+            f"{steps.AFFECTED}; then echo \"{ref.id} is not affected\"; exit 0; fi",
+            *creds,
+            # GitLab cannot hand the MR child pipeline's artifacts to this pipeline without an API call per job,
+            # so the merged commit is planned again here and that plan is reviewed and applied in this job.
+            steps.PLAN_UNIT, steps.REVIEW, steps.APPLY]
+        doc[name] = job
+        previous = name
+    for env in environment_order(platform):
+        spec = platform.environments[env]
+        tokens, creds = _credentials(platform, spec.plan_role, spec.region or platform.region, spec.account)
+        job = {"stage": "drift", "rules": [SCHEDULE], "variables": {"UNIT_ENV": env}}
+        if tokens:
+            job["id_tokens"] = tokens
+        job["script"] = [*creds, steps.DRIFT_ENV]
+        job["artifacts"] = {"when": "always", "paths": [f"{steps.CI_DIR}/mlstrata-drift-{env}/"], "expire_in": "7 days"}
+        doc[f"drift {env}"] = job
+    doc["drift-report"] = {
+        "stage": "drift", "rules": [SCHEDULE], "when": "always",
+        "needs": [f"drift {env}" for env in environment_order(platform)],
+        "script": [steps.DRIFT_REPORT, DRIFT_ISSUES],
+        "artifacts": {"paths": [f"{steps.CI_DIR}/mlstrata-drift/"], "expire_in": "30 days"},
+    }
+    return doc
+
+
+def child_pipeline(platform: Platform, settings: CiSettings, affected: Affected) -> dict[str, Any]:
+    """The merge request's plan pipeline: one plan job per affected unit, then the note (`affected --format
+    gitlab`)."""
+    doc: dict[str, Any] = {"stages": ["plan", "comment"], "variables": _variables(settings), "default": _default()}
+    plan_jobs = []
+    for unit in affected.units:
+        ref = unit.ref
+        tokens, creds = _credentials(platform, ref.plan_role, ref.region, ref.account)
+        job: dict[str, Any] = {"stage": "plan", "variables": _unit_vars(ref)}
+        if tokens:
+            job["id_tokens"] = tokens
+        job["script"] = [*creds, steps.PLAN_UNIT]
+        job["artifacts"] = {"when": "always", "paths": [f"{steps.CI_DIR}/{steps.plan_artifact(ref.key)}/"],
+                            "expire_in": f"{settings.retention_days} days"}
+        doc[f"plan {ref.id}"] = job
+        plan_jobs.append(f"plan {ref.id}")
+    if not plan_jobs:
+        doc["nothing to plan"] = {"stage": "plan", "script": ['echo "no unit is affected by this change"']}
+    doc["comment"] = {
+        "stage": "comment", "when": "always",
+        "needs": [{"pipeline": "$PARENT_PIPELINE_ID", "job": "checks"}, *plan_jobs],
+        "variables": {"RUN_URL": "$CI_PIPELINE_URL"},
+        "script": [LAST_DRIFT, steps.COMMENT, UPSERT_NOTE],
+    }
+    return doc
+
+
+def environments_script(platform: Platform, header: str) -> str:
+    """Protected environments with approval rules: the owners of a protected environment must approve."""
+    from mlstrata.ci.codeowners import env_reviewers
+
+    head = ["#!/usr/bin/env bash", *(f"# {h}" for h in header.splitlines()),
+            "# Run once (and after owners change) with a token that maintains the project:",
+            "#   GITLAB_TOKEN=... CI_API_V4_URL=https://gitlab.example.com/api/v4 PROJECT=group%2Fproject "
+            "bash <this file>", "set -euo pipefail"]
+    body: list[str] = []
+    for env in environment_order(platform):
+        reviewers = [o for o in env_reviewers(platform, env) if o.startswith("@")]
+        if not (platform.environments[env].protect and reviewers):
+            continue
+        calls = ",".join(f"$(rule {o})" for o in reviewers)
+        body += [f"# {env}: protected; each of {', '.join(reviewers)} approves",
+                 'curl -sf --header "$auth" --header "Content-Type: application/json" -X POST "$api/protected_'
+                 'environments" --data @- <<JSON',
+                 f'{{"name": "{env}", "deploy_access_levels": [{{"access_level": 40}}], "approval_rules": [{calls}]}}',
+                 "JSON"]
+    if not body:
+        return "\n".join([*head, 'echo "no protected environment has owners in the spec: nothing to configure"']) + "\n"
+    functions = ['api="${CI_API_V4_URL:?}/projects/${PROJECT:?url-encoded group%2Fproject}"',
+                 'auth="PRIVATE-TOKEN: ${GITLAB_TOKEN:?}"', "",
+                 "# @group or @user -> an approval rule of the protected environments API",
+                 "rule() {", '  name="${1#@}"',
+                 '  if id=$(curl -sf --header "$auth" "${CI_API_V4_URL}/groups/${name//\\//%2F}" | python3 -c '
+                 '"import json,sys; print(json.load(sys.stdin)[\'id\'])"); then',
+                 '    printf \'{"group_id":%s,"required_approvals":1}\' "$id"', "  else",
+                 '    id=$(curl -sf --header "$auth" "${CI_API_V4_URL}/users?username=$name" | python3 -c '
+                 '"import json,sys; print(json.load(sys.stdin)[0][\'id\'])")',
+                 '    printf \'{"user_id":%s,"required_approvals":1}\' "$id"', "  fi", "}", ""]
+    return "\n".join([*head, *functions, *body]) + "\n"

@@ -1,0 +1,100 @@
+"""The shell scripts the pipelines run, in one place: GitHub Actions and GitLab CI run the same commands, and
+the end-to-end test runs these very scripts on the local target.
+
+Scripts read their inputs from environment variables only (never from `${{ }}` expressions pasted into the
+script, which would let a branch name inject shell): MLSTRATA_SPEC, MLSTRATA_REPO (the rendered tree),
+UNIT_ENV, UNIT_LAYER, UNIT_KEY (`<env>-<layer>`), BASE_SHA, RUN_URL. Everything a job writes for later jobs goes
+under `mlstrata-ci/<artifact name>/`.
+"""
+
+from __future__ import annotations
+
+from mlstrata import __version__
+
+CI_DIR = "mlstrata-ci"
+AFFECTED = f"{CI_DIR}/mlstrata-affected/affected.json"
+SAVED = '"$MLSTRATA_REPO/live/$UNIT_ENV/$UNIT_LAYER/.mlstrata"'
+PLAN_FILES = ("tfplan", "plan.json", "plan.meta.json")
+COMMON = '--spec "$MLSTRATA_SPEC" --out "$MLSTRATA_REPO"'
+
+
+def plan_artifact(key: str) -> str:
+    return f"mlstrata-plan-{key}"
+
+
+def install() -> str:
+    return f'python -m pip install "mlstrata=={__version__}"\n'
+
+
+VALIDATE = 'mlstrata validate --spec "$MLSTRATA_SPEC"\n'
+RENDER_CHECK = f"mlstrata render {COMMON} --check\n"
+CHECK = 'mlstrata check "$MLSTRATA_REPO"\n'
+
+
+def pipelines_check(provider: str) -> str:
+    return f'mlstrata ci {provider} --spec "$MLSTRATA_SPEC" --out "$MLSTRATA_REPO" --check\n'
+
+
+AFFECTED_JSON = f"""\
+mkdir -p {CI_DIR}/mlstrata-affected
+mlstrata affected {COMMON} --base "$BASE_SHA" --format json > {AFFECTED}
+"""
+
+PLAN_UNIT = f"""\
+dir="{CI_DIR}/mlstrata-plan-$UNIT_KEY"
+mkdir -p "$dir"
+rc=0
+mlstrata plan {COMMON} --env "$UNIT_ENV" --layer "$UNIT_LAYER" --detailed-exitcode --format json \\
+  > "$dir/plan-report.json" || rc=$?
+echo "$rc" > "$dir/exit-code"
+for file in {" ".join(PLAN_FILES)}; do
+  if [ -f {SAVED}/"$file" ]; then cp {SAVED}/"$file" "$dir/"; fi
+done
+# 0: no changes, 2: changes; 1: the plan failed or the review blocks it (the job fails, the comment says why)
+[ "$rc" -ne 1 ]
+"""
+
+COMMENT = f"""\
+rc=0
+mlstrata parity {COMMON} --state none --format json > {CI_DIR}/parity.json || rc=$?
+[ "$rc" -le 1 ]  # 1: unallowed differences, shown in the comment
+mlstrata ci comment --affected {AFFECTED} --plans {CI_DIR} --parity {CI_DIR}/parity.json \\
+  --drift {CI_DIR}/mlstrata-drift/drift.json --run-url "$RUN_URL" > {CI_DIR}/comment.md
+"""
+
+RESTORE_PLAN = f"""\
+dir="{CI_DIR}/mlstrata-plan-$UNIT_KEY"
+if [ ! -f "$dir/exit-code" ]; then
+  echo "no saved plan for $UNIT_ENV/$UNIT_LAYER: plan it in a pull request first" >&2
+  exit 1
+fi
+mkdir -p {SAVED}
+for file in {" ".join(PLAN_FILES)}; do cp "$dir/$file" {SAVED}/; done
+"""
+
+REVIEW = f"""\
+# the review gate again, on exactly the plan that will be applied: a blocking finding stops this job
+mlstrata review {SAVED}/plan.json --spec "$MLSTRATA_SPEC" --env "$UNIT_ENV" --fail-on error
+"""
+
+APPLY = f"""\
+if [ "$(cat "{CI_DIR}/mlstrata-plan-$UNIT_KEY/exit-code")" = 0 ]; then
+  echo "$UNIT_ENV/$UNIT_LAYER: the saved plan has no changes"
+  exit 0
+fi
+# refuses a plan that is no longer current (state, configuration, modules or Terraform changed since)
+mlstrata apply {COMMON} --env "$UNIT_ENV" --layer "$UNIT_LAYER" --yes
+"""
+
+DRIFT_ENV = f"""\
+dir="{CI_DIR}/mlstrata-drift-$UNIT_ENV"
+mkdir -p "$dir"
+rc=0
+mlstrata drift {COMMON} --env "$UNIT_ENV" --format json > "$dir/drift.json" || rc=$?
+# 0: clean, 2: drift (reported as issues by the next job), 1: the check itself failed
+[ "$rc" -ne 1 ]
+"""
+
+DRIFT_REPORT = f"""\
+mlstrata ci drift-report --drift {CI_DIR} --out {CI_DIR}/mlstrata-drift
+"""

@@ -1,0 +1,97 @@
+"""CODEOWNERS and environment reviewers from the spec's owners; the pre-commit hooks of this repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support.scratch_repo import REPO_ROOT, ScratchRepo, git
+
+from mlstrata.ci.codeowners import env_reviewers, github_codeowners, gitlab_codeowners
+from mlstrata.ci.settings import CiSettings
+from mlstrata.diagnostics import DiagnosticsError
+from mlstrata.spec.load import load_spec, load_text
+
+AWS = REPO_ROOT / "examples" / "aws" / "platform.yaml"
+QUICKSTART = (REPO_ROOT / "examples" / "quickstart" / "platform.yaml").read_text(encoding="utf-8")
+
+
+def test_codeowners_per_environment_and_layer() -> None:
+    platform = load_spec(AWS).platform
+    text = github_codeowners(platform, CiSettings(spec="platform.yaml", repo="infra"), "header")
+    assert text is not None
+    rules = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
+    assert rules == [
+        ["*", "@acme/platform"],
+        ["/infra/live/dev/base/", "@acme/platform"],
+        ["/infra/live/dev/platform/", "@acme/ml"],
+        ["/infra/live/staging/base/", "@acme/platform"],
+        ["/infra/live/staging/platform/", "@acme/ml"],
+        ["/infra/live/prod/base/", "@acme/platform", "@acme/ml-leads"],
+        ["/infra/live/prod/platform/", "@acme/ml", "@acme/platform", "@acme/ml-leads"],
+    ]
+    # the same owners review a protected environment's applies
+    assert env_reviewers(platform, "prod") == ["@acme/platform", "@acme/ml-leads", "@acme/ml"]
+    assert github_codeowners(load_text(QUICKSTART).platform, CiSettings("platform.yaml", "infra"), "h") is None
+
+
+def test_gitlab_sections_make_prod_need_both() -> None:
+    text = gitlab_codeowners(load_spec(AWS).platform, CiSettings(spec="platform.yaml", repo="infra"), "h")
+    assert text is not None
+    assert "[layers]\n/infra/live/*/base/ @acme/platform\n/infra/live/*/platform/ @acme/ml\n" in text
+    assert "[environments]\n/infra/live/prod/ @acme/platform @acme/ml-leads\n" in text
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("owners:\n  default: ['@acme/platform']\n  environments: {qa: ['@acme/ml']}\n",
+     "owners.environments.qa: owners for unknown environment `qa`"),
+    ("owners:\n  default: ['@acme/platform']\n  layers: {bsae: ['@acme/ml']}\n",
+     "did you mean `base`?"),
+    ("owners:\n  default: ['acme platform']\n", "owners.default[0]"),
+])
+def test_owners_are_checked(change: str, message: str) -> None:
+    with pytest.raises(DiagnosticsError) as exc:
+        load_text(QUICKSTART + change)
+    assert any(message in d.headline() + " " + d.hint for d in exc.value.diagnostics), exc.value.diagnostics
+
+
+def test_a_ci_role_needs_a_plan_role() -> None:
+    spec = AWS.read_text(encoding="utf-8").replace("    plan_role: arn:aws:iam::333333333333:role/acme-ml-plan\n", "")
+    with pytest.raises(DiagnosticsError) as exc:
+        load_text(spec)
+    [d] = exc.value.diagnostics
+    assert d.path == "environments.prod.ci_role" and "plan_role" in d.summary and d.where is not None
+    bad = AWS.read_text(encoding="utf-8").replace("role/acme-ml-plan\n", "role/acme-ml-plan\n", 1).replace(
+        "arn:aws:iam::111111111111:role/acme-ml-ci", "acme-ml-ci")
+    with pytest.raises(DiagnosticsError) as exc:
+        load_text(bad)
+    assert [d.path for d in exc.value.diagnostics] == ["environments.dev.ci_role"]
+
+
+def _try_repo(repo: ScratchRepo, hook: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """pre-commit's own `try-repo` of this repository's hooks, offline (the hooks use the mlstrata on PATH)."""
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "GIT_CONFIG_GLOBAL": "/dev/null"}
+    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO_ROOT), hook, "--all-files",
+                           "--color", "never"], cwd=repo.root, env=env, capture_output=True, text=True, check=False)
+
+
+def test_pre_commit_hooks_try_repo(tmp_path: Path) -> None:
+    repo = ScratchRepo(tmp_path / "team-repo", QUICKSTART)
+    for hook in ("mlstrata-validate", "mlstrata-render-check", "mlstrata-check"):
+        done = _try_repo(repo, hook, tmp_path / "pre-commit-home")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Passed" in done.stdout
+    # a hand edit of a rendered file fails render --check; a broken spec fails validate
+    main = repo.infra / "live" / "dev" / "base" / "main.tf"
+    main.write_text(main.read_text(encoding="utf-8") + "\n# hand edit\n", encoding="utf-8")
+    git(repo.root, "add", "-A")
+    done = _try_repo(repo, "mlstrata-render-check", tmp_path / "pre-commit-home")
+    assert done.returncode == 1 and "Failed" in done.stdout and "out of date" in done.stdout
+    repo.spec.write_text(QUICKSTART.replace("max: 2, desired: 0", "max: 2, desired: 5"), encoding="utf-8")
+    git(repo.root, "add", "-A")
+    done = _try_repo(repo, "mlstrata-validate", tmp_path / "pre-commit-home")
+    assert done.returncode == 1 and "desired" in done.stdout

