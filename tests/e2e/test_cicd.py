@@ -179,7 +179,8 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     assert pr["plan"].result == "failure" and pr["comment"].result == "success"
     assert len(ci.comments) == 1  # updated, not a second comment
     comment = ci.comments[0]
-    assert "## mlstrata plan: 🛑 the review blocks `dev/base`: apply will refuse these plans" in comment
+    # dev and prod both hold the bucket: both plans destroy it, and the review blocks both
+    assert "## mlstrata plan: 🛑 the review blocks `dev/base`, `prod/base`: apply will refuse these plans" in comment
     row = next(line for line in comment.splitlines() if line.startswith("| 1 | `dev/base`"))
     assert "-1" in row.split("|")[3] and "🛑 **blocks apply**" in row
     assert "mlstrata_bucket" in comment and "🛑 error" in comment

