@@ -74,6 +74,8 @@ class Pipelines:
         body = (root / "mlstrata-ci" / "comment.md").read_text(encoding="utf-8")
         marker = body.splitlines()[0]
         self.comments = [c for c in self.comments if not c.startswith(marker)] + [body]  # update, not add
+        (self.runner.artifacts / f"comment-{env['PR_NUMBER']}-{len(list(self.runner.artifacts.glob('comment-*')))}.md"
+         ).write_text(body, encoding="utf-8")  # kept for reading (the README shows one)
         return {}
 
     def workflow(self, name: str) -> dict[str, Any]:
@@ -183,7 +185,7 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     assert "## mlstrata plan: 🛑 the review blocks `dev/base`, `prod/base`: apply will refuse these plans" in comment
     row = next(line for line in comment.splitlines() if line.startswith("| 1 | `dev/base`"))
     assert "-1" in row.split("|")[3] and "🛑 **blocks apply**" in row
-    assert "mlstrata_bucket" in comment and "🛑 error" in comment
+    assert "mlstrata_artifact_bucket" in comment and "🛑 error" in comment
     assert [line.split("|")[2].strip() for line in comment.splitlines() if line.startswith("| ") and "`" in line
             and line.split("|")[1].strip().isdigit()] == ["`dev/base`", "`prod/base` 🔒"]
 

