@@ -3,7 +3,6 @@ only, and are re-render-checked like the Terraform tree."""
 
 from __future__ import annotations
 
-import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -132,8 +131,8 @@ def test_apply_follows_the_dependency_order(rendered: tuple[str, Path]) -> None:
     jobs = _load(root / ".github" / "workflows" / "mlstrata-apply.yml")["jobs"]
     applies = [j for j in jobs if j.startswith("apply-")]
     assert [jobs[j]["name"].removeprefix("apply ") for j in applies] == ORDER
-    for previous, job in itertools.pairwise(applies):
-        assert jobs[job]["needs"] == ["affected", previous]
+    for i, job in enumerate(applies):
+        assert jobs[job]["needs"] == ["affected", *applies[:i]]
         assert "!contains(needs.*.result, 'failure')" in jobs[job]["if"]
     groups = [jobs[j]["concurrency"]["group"] for j in applies]
     assert len(set(groups)) == len(groups) and all(not jobs[j]["concurrency"]["cancel-in-progress"] for j in applies)

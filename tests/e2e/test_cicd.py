@@ -114,11 +114,9 @@ class Pipelines:
         wf = self.workflow("mlstrata-apply.yml")
         github = {"event": {"before": before}, "run_id": run_id}
         results = {"affected": self.runner.run_job(wf, "affected", run_id=run_id, github=github)}
-        previous = None
         for job_id in [j for j in wf["jobs"] if j.startswith("apply-")]:
-            needs = {"affected": results["affected"], **({previous: results[previous]} if previous else {})}
+            needs = {name: results[name] for name in wf["jobs"][job_id]["needs"]}
             results[job_id] = self.runner.run_job(wf, job_id, run_id=run_id, github=github, needs=needs)
-            previous = job_id
         return results
 
 

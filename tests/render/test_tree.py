@@ -64,7 +64,9 @@ def test_render_keeps_unmanaged_files_and_removes_stale_managed_ones(tmp_path: P
     (out / "live" / "dev" / "base" / "terraform.tfstate").write_text("{}")  # user's, not ours
     (out / "NOTES.md").write_text("mine")
     # drop the staging environment and its references from the spec
-    smaller = spec.replace('  staging:\n    account: "222222222222"\n', "").replace(
+    smaller = spec.replace("    ci_role: arn:aws:iam::222222222222:role/acme-ml-ci\n"
+                           "    plan_role: arn:aws:iam::222222222222:role/acme-ml-plan\n", "")
+    smaller = smaller.replace('  staging:\n    account: "222222222222"\n', "").replace(
         "    staging: [\"arn:aws:iam::222222222222:role/ml-release\"]\n", "").replace(
         "stages: [dev, staging, prod]", "stages: [dev, prod]")
     result = write_tree(render_tree(load_text(smaller, targets=TARGETS)), out)

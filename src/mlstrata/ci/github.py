@@ -194,10 +194,12 @@ def apply_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
                    "run": FIND_PLANS}],
     }
     jobs: dict[str, Any] = {"affected": affected}
-    previous: str | None = None
+    previous: list[str] = []
     for ref in unit_refs(platform):
         job_id = _job_id("apply", ref)
-        needs = ["affected", previous] if previous else ["affected"]
+        # every earlier unit, not only the one before: an unaffected unit is skipped, and a failure before it
+        # must still stop this one
+        needs = ["affected", *previous]
         creds, creds_env = (_credentials(platform, ref.ci_role, ref.region, ref.account or "")
                             if ref.ci_role else ([], {}))
         jobs[job_id] = {
@@ -221,7 +223,7 @@ def apply_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
                       {"name": "Review gate", "env": _unit_env(ref), "run": steps.REVIEW},
                       {"name": f"Apply {ref.id}", "env": _unit_env(ref), "run": steps.APPLY}],
         }
-        previous = job_id
+        previous.append(job_id)
     return {"name": "mlstrata apply", "on": {"push": {"branches": [settings.branch]}},
             "permissions": {"contents": "read"}, "env": _env(settings), "defaults": {"run": {"shell": "bash"}},
             "jobs": jobs}
