@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support.scratch_repo import REPO_ROOT, ScratchRepo, git
 from support.workflow_runner import JobResult, Runner
 
@@ -120,6 +121,7 @@ class Pipelines:
         return results
 
 
+@pytest.mark.slow
 def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     repo = ScratchRepo(tmp_path / "infra-repo", QUICKSTART)
     done = subprocess.run([MLSTRATA, "ci", "github"], cwd=repo.root, capture_output=True, text=True, check=False)
