@@ -74,6 +74,11 @@ def _check_ci(platform: Platform, source: Source) -> list[Diagnostic]:
                 f"environment `{name}` has a ci_role but no plan_role",
                 "Add `plan_role`: the identity pull-request plans and nightly drift use (ci_role's trust is "
                 "pinned to this environment, which pull requests cannot use).", code="spec.ci_role"))
+    if platform.target == "gcp" and any(e.ci_role or e.plan_role for e in platform.environments.values()):
+        out.append(warning("ci_role/plan_role are not used for the gcp target yet", where=source.where(
+            ("environments",)), path="environments", code="spec.ci_role",
+            hint="The rendered pipelines do not sign in to GCP (Workload Identity Federation) yet: "
+            "add google-github-actions/auth to them by hand."))
     if platform.target == "azure" and any(e.ci_role or e.plan_role for e in platform.environments.values()) \
             and (platform.azure is None or not platform.azure.tenant_id):
         out.append(diagnostics_at(source, ("environments",), "CI roles are set but `azure.tenant_id` is not",
