@@ -10,6 +10,7 @@ import pytest
 from support.scratch_repo import REPO_ROOT, ScratchRepo, git
 
 from mlstrata.ci.affected import NO_COMMIT, affected
+from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.spec.load import load_spec
 
 QUICKSTART = (REPO_ROOT / "examples" / "quickstart" / "platform.yaml").read_text(encoding="utf-8")
@@ -102,3 +103,11 @@ def test_promotion_order_not_declaration_order(tmp_path: Path) -> None:
     assert list(load_spec(repo.spec).platform.environments) == ["prod", "staging", "dev"]
     result = affected(load_spec(repo.spec), repo.spec, repo.infra, NO_COMMIT)
     assert [u.ref.id for u in result.units] == ALL
+
+
+def test_unknown_base_is_bad_input(tmp_path: Path) -> None:
+    repo = ScratchRepo(tmp_path / "r", QUICKSTART)
+    with pytest.raises(DiagnosticsError) as exc:
+        affected(load_spec(repo.spec), repo.spec, repo.infra, "no-such-branch")
+    [d] = exc.value.diagnostics
+    assert d.code == "affected.base" and "no-such-branch" in d.summary and d.hint

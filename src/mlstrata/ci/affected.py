@@ -193,7 +193,12 @@ def affected(spec: LoadedSpec, spec_path: Path, repo: Path, base: str) -> Affect
         for key in reasons:
             reasons[key].append("no base commit: every unit")
         return result(None, [], [], [])
-    commit = _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}").strip()
+    try:
+        commit = _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}").strip()
+    except DiagnosticsError:
+        raise DiagnosticsError([error(f"unknown base `{base}`: no such commit in {root}", where=Where(str(root)),
+                                      code="affected.base", hint="Pass a commit, branch or tag this clone has "
+                                      "(in CI: check out with fetch-depth: 0).")]) from None
     merge_base = _git(root, "merge-base", commit, "HEAD").strip()
     paths = changed_paths(root, merge_base)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from mlstrata.cli.common import SpecOption, load_or_exit
+from mlstrata.cli.common import SpecOption, command, load_spec_or_report
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError, Where, error
 from mlstrata.render.tree import compare_tree, write_tree
@@ -17,8 +17,6 @@ from mlstrata.workspace import default_repo
 RepoOption = typer.Option(None, "--out", "-o", help="The rendered repository [default: infra/ beside the spec].")
 AFFECTED_FORMATS = ("json", "github-matrix", "gitlab", "human")
 
-ci_app = typer.Typer(help="Render CI/CD pipelines (GitHub Actions, GitLab CI) and the pieces their jobs run.",
-                     no_args_is_help=True)
 
 
 def _root(spec: Path, root: Path | None) -> Path:
@@ -37,7 +35,7 @@ def affected(
                              "(the pull request's base; the merge-base with HEAD is used)."),
     spec: Path = SpecOption, out: Path | None = RepoOption,
     fmt: str = typer.Option("human", "--format", help=f"Output format: {', '.join(AFFECTED_FORMATS)}."),
-) -> None:
+) -> int:
     """Which environment x layer units a change touches, in the order to plan and apply them (base before
     platform; environments along the promotion path). Its JSON is the CI matrix. Exit 0, 2 bad input."""
     from mlstrata.ci.affected import affected as find_affected
@@ -48,13 +46,15 @@ def affected(
     if fmt not in AFFECTED_FORMATS:
         raise typer.BadParameter(f"unknown format `{fmt}`; use one of: {', '.join(AFFECTED_FORMATS)}",
                                  param_hint="--format")
-    loaded = load_or_exit(spec, "json" if fmt != "human" else "human")
+    loaded = load_spec_or_report(spec, "json" if fmt != "human" else "human")
+    if loaded is None:
+        return EXIT_USAGE
     repo = out or default_repo(spec)
     try:
         result = find_affected(loaded, spec, repo, base)
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics)
-        raise typer.Exit(EXIT_USAGE) from None
+        return EXIT_USAGE
     if fmt == "json":
         sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
     elif fmt == "github-matrix":
@@ -71,20 +71,22 @@ def affected(
             sys.stdout.write(f"{i}. {unit.ref.id}{lock}: {'; '.join(unit.reasons)}\n")
         for d in result.deleted:
             err_console.print(f"[yellow]deleted[/] {d['unit']}: {d['hint']}")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
-def _render_ci(provider: str, spec: Path, out: Path | None, root: Path | None, branch: str, check: bool) -> None:
+def _render_ci(provider: str, spec: Path, out: Path | None, root: Path | None, branch: str, check: bool) -> int:
     from mlstrata.ci.files import MANIFESTS, ci_files
     from mlstrata.ci.settings import settings_for
 
-    loaded = load_or_exit(spec)
+    loaded = load_spec_or_report(spec)
+    if loaded is None:
+        return EXIT_USAGE
     target_root = _root(spec, root)
     settings = settings_for(target_root, spec, out or default_repo(spec), branch)
     if settings.spec.startswith("../") or settings.repo.startswith("../"):
         show_diagnostics([error(f"{spec} or its rendered tree is outside {target_root}", where=Where(str(spec)),
                                 hint="Pass --root: the repository root the pipelines run in.", code="ci.root")])
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     tree = ci_files(provider, loaded.platform, settings)
     if check:
         diff = compare_tree(tree, target_root, MANIFESTS[provider])
@@ -93,22 +95,22 @@ def _render_ci(provider: str, spec: Path, out: Path | None, root: Path | None, b
                 err_console.print(f"  {label:8} {target_root / p}")
         if diff.clean:
             err_console.print(f"[green]✓[/] the {provider} pipelines in {target_root} are up to date")
-            raise typer.Exit(EXIT_OK)
+            return EXIT_OK
         err_console.print(f"[bold red]the {provider} pipelines are out of date[/]: run `mlstrata ci {provider}` "
                           "and commit the result")
-        raise typer.Exit(EXIT_FINDINGS)
+        return EXIT_FINDINGS
     try:
         result = write_tree(tree, target_root, MANIFESTS[provider])
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics)
-        raise typer.Exit(EXIT_USAGE) from None
+        return EXIT_USAGE
     for rel in tree.files:
         mark = "written" if rel in result.written else "unchanged"
         err_console.print(f"  {mark:9} {rel}")
     if loaded.platform.owners is None:
         err_console.print("[yellow]no `owners` in the spec[/]: no CODEOWNERS, and protected environments get no "
                           "required reviewers")
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
 BranchOption = typer.Option("main", "--branch", help="The default branch: pull requests into it are planned, "
@@ -117,30 +119,27 @@ RootOption = typer.Option(None, "--root", help="The repository root [default: th
 CheckOption = typer.Option(False, "--check", help="Write nothing; exit 1 if the files on disk differ.")
 
 
-@ci_app.command("github")
 def github(spec: Path = SpecOption, out: Path | None = RepoOption, root: Path | None = RootOption,
-           branch: str = BranchOption, check: bool = CheckOption) -> None:
+           branch: str = BranchOption, check: bool = CheckOption) -> int:
     """Write .github/workflows/mlstrata-{pr,apply,drift}.yml, .github/CODEOWNERS and
     .github/mlstrata/setup-environments.sh. Exit 0, 1 out of date (--check), 2 bad input."""
-    _render_ci("github", spec, out, root, branch, check)
+    return _render_ci("github", spec, out, root, branch, check)
 
 
-@ci_app.command("gitlab")
 def gitlab(spec: Path = SpecOption, out: Path | None = RepoOption, root: Path | None = RootOption,
-           branch: str = BranchOption, check: bool = CheckOption) -> None:
+           branch: str = BranchOption, check: bool = CheckOption) -> int:
     """Write .gitlab-ci.yml, .gitlab/CODEOWNERS and .gitlab/mlstrata/setup-environments.sh.
     Exit 0, 1 out of date (--check), 2 bad input."""
-    _render_ci("gitlab", spec, out, root, branch, check)
+    return _render_ci("gitlab", spec, out, root, branch, check)
 
 
-@ci_app.command("comment")
 def comment(
     affected_file: Path = typer.Option(..., "--affected", help="`mlstrata affected --format json` output."),
     plans: Path = typer.Option(..., "--plans", help="Folder with one sub-folder per unit's plan artifact."),
     parity: Path | None = typer.Option(None, "--parity", help="`mlstrata parity --format json` output."),
     drift: Path | None = typer.Option(None, "--drift", help="The last nightly drift report (may be absent)."),
     run_url: str = typer.Option("", "--run-url", help="Link to the pipeline run."),
-) -> None:
+) -> int:
     """The one pull/merge-request comment, as Markdown on stdout. Exit 0, 2 unreadable input."""
     from mlstrata.ci.comment import _read_json, read_plans, render_comment
 
@@ -148,21 +147,20 @@ def comment(
     if problem is not None or not isinstance(data, dict):
         show_diagnostics([problem or error(f"{affected_file} not found", code="ci.comment_input",
                                            hint="Run `mlstrata affected --format json` first.")])
-        raise typer.Exit(EXIT_USAGE)
+        return EXIT_USAGE
     found, problems = read_plans(plans)
     parity_data, p1 = _read_json(parity) if parity else (None, None)
     drift_data, p2 = _read_json(drift) if drift else (None, None)
     show_diagnostics([p for p in (*problems, p1, p2) if p is not None])
     sys.stdout.write(render_comment(data, found, parity_data if isinstance(parity_data, dict) else None,
                                     drift_data if isinstance(drift_data, dict) else None, run_url=run_url))
-    raise typer.Exit(EXIT_OK)
+    return EXIT_OK
 
 
-@ci_app.command("drift-report")
 def drift_report(
     drift: Path = typer.Option(..., "--drift", help="Folder with mlstrata-drift-<env>/drift.json files."),
     out: Path = typer.Option(..., "--out", help="Where to write drift.json, issues.tsv and issues/."),
-) -> None:
+) -> int:
     """Merge the nightly per-environment drift reports; write one issue body per drifted unit and issues.tsv
     (unit, status, title, body) for the pipeline to open, update or close issues. Exit 0, 2 unreadable input."""
     from mlstrata.ci.drift_report import write_report
@@ -171,9 +169,13 @@ def drift_report(
     show_diagnostics(problems)
     drifted = [u["unit"] for u in merged["units"] if u.get("status") == "drift"]
     err_console.print(f"{len(merged['units'])} units checked; drift in: {', '.join(drifted) or 'none'}")
-    raise typer.Exit(EXIT_USAGE if problems else EXIT_OK)
+    return EXIT_USAGE if problems else EXIT_OK
 
 
 def register(app: typer.Typer) -> None:
-    app.command("affected")(affected)
+    app.command("affected")(command(affected))
+    ci_app = typer.Typer(help="Render CI/CD pipelines (GitHub Actions, GitLab CI) and the pieces their jobs run.",
+                         no_args_is_help=True)
+    for name, func in (("github", github), ("gitlab", gitlab), ("comment", comment), ("drift-report", drift_report)):
+        ci_app.command(name)(command(func))
     app.add_typer(ci_app, name="ci")
