@@ -39,15 +39,10 @@ def test_every_example_and_golden_case_is_covered() -> None:
 # Cases whose output is not yet self-consistent, each with what is left (strict: once fixed, the case
 # passes, the xfail turns into a failure and its line must go). Written down, not hidden: these are
 # open work of issue 18, found when the Azure target and the AWS module changes landed.
-_AWS_PARITY = ("AWS modules changed while issue 18 was open: per-env bucket/log names, admin principals, "
-               "cluster security group, EFA, labels and capacity-block windows now differ per environment "
-               "in the rendered config; parity must learn which of these the spec declares")
 _AZURE = ("Azure target parity: env names shortened or hashed into resource names, protect-derived "
           "SKUs/replication/private cluster, spot tolerations")
 PENDING: dict[tuple[str, str], str] = {
     ("parity", "azure"): _AZURE, ("parity", "azure-example"): _AZURE,
-    ("parity", "aws"): _AWS_PARITY, ("parity", "aws-example"): _AWS_PARITY,
-    ("parity", "aws-multi-region"): _AWS_PARITY, ("parity", "aws-capacity-block"): _AWS_PARITY,
 }
 
 

@@ -41,7 +41,13 @@ ALIASES: dict[str, frozenset[str]] = {
     "promoters": frozenset({"promoters", "grants", "service_accounts", "role_grants", "mlstrata_service_account",
                             "promoter_principal_arns_by_stage", "promoter_principal_arns",
                             "writer_principal_arns", "promoter_principal_ids", "writer_principal_ids",
-                            "promoter_members", "reader_members", "writer_members"}),
+                            "promoter_members", "reader_members", "writer_members",
+                            # A stage's registry is read by the next stage's promoters (they copy the
+                            # version forward) and the stage without promoters is written by its runner.
+                            "reader_principal_arns", "decrypt_principal_arns", "user_principal_arns",
+                            "artifact_bucket_arns", "read_only_bucket_arns"}),
+    "next_stage_promoters": frozenset({"next_stage_promoters", "reader_principal_arns", "decrypt_principal_arns",
+                                       "reader_members", "reader_principal_ids"}),
     # What a target derives from `protect`: deletion protection, and in AWS a multi-AZ database and
     # one NAT gateway per zone (targets/aws/render.py); on GCP a regional cluster.
     "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
@@ -52,19 +58,33 @@ ALIASES: dict[str, frozenset[str]] = {
                       "initial_node_count_per_zone"}),
     "max": frozenset({"max", "max_size", "max_node_count", "max_count", "total_max_node_count"}),
     "desired": frozenset({"desired", "desired_size", "node_count", "node_count_per_zone", "node_count_owner"}),
+    # AWS: an EFA instance type (p4d/p5...) gets EFA interfaces, the EFA label, the cluster security group
+    # rule EFA traffic needs and the cluster's EFA device plugin (targets/aws/render.py).
     "instance_types": frozenset({"instance_types", "instance_type", "vm_size",
-                                 "machine_type", "accelerator_type", "accelerator_count"}),
+                                 "machine_type", "accelerator_type", "accelerator_count",
+                                 "efa", "efa_device_plugin", "cluster_security_group_id", "vpc_id"}),
     "taints": frozenset({"taints", "taint"}),
-    "zones": frozenset({"zones", "subnet_ids", "node_locations"}),
+    "zones": frozenset({"zones", "subnet_ids", "node_locations", "include_zone_ids"}),
     "zone": frozenset({"zone"}),
     "capacity_reservation_id": frozenset({"capacity_reservation_id", "reservation_name"}),
     "labels": frozenset({"labels"}),
+    # A Capacity Block pool states its reservation window; other capacity types have none.
     "capacity": frozenset({"capacity", "capacity_type", "priority", "spot", "location_policy",
-                           "reservation_affinity", "reservation_name"}),
+                           "reservation_affinity", "reservation_name", "capacity_block_start",
+                           "capacity_block_end"}),
     # A TPU slice's topology sets its node count; queued provisioning sets reservation and zone policy.
     "topology": frozenset({"topology", "tpu_topology", "max_node_count", "node_count"}),
     "queued_provisioning": frozenset({"queued_provisioning", "reservation_affinity", "location_policy",
                                       "initial_node_count_per_zone"}),
+}
+# Inputs of one component that follow from spec keys of another (name -> spec components, by prefix): the
+# cluster's EFA device plugin and the network's extra zones serve the GPU pools; the pipeline runner's
+# bucket access follows the registry stages.
+CROSS_COMPONENT: dict[str, tuple[str, ...]] = {
+    "efa_device_plugin": ("gpu_pools.",),
+    "include_zone_ids": ("gpu_pools.",),
+    "artifact_bucket_arns": ("model_registry",),
+    "read_only_bucket_arns": ("model_registry",),
 }
 # Attributes a target derives per environment on purpose (the local target gives each registry its port).
 IDENTITY_ATTRIBUTES = frozenset({"port", "ui_command", "ui_url"})
@@ -172,6 +192,25 @@ def without_region(values: Mapping[str, Any], region: str) -> dict[str, Any]:
     return {pattern.sub("<region>", k): _replace(v, pattern, "<region>") for k, v in values.items()}
 
 
+def without_account(values: Mapping[str, Any], account: str | None, deploy_role: str | None,
+                    own_principals: Sequence[str] = ()) -> dict[str, Any]:
+    """Flat values with what the spec's per-environment account gives each environment replaced: the
+    account id as a name suffix (`<platform>-<env>-datasets-<account>`: bucket names are global) and the
+    environment's deploy role (default `arn:aws:iam::<account>:role/<platform>-deploy`, or the one it
+    declares). Other principals of that account (a shared admin role, another stage's promoters) stay
+    literal, so a principal granted in one environment only is still compared. `own_principals` (the
+    environment's declared `cluster_admins`) are left out of lists: the other members stay compared."""
+    own = set(own_principals)
+    out = {k: [x for x in v if x not in own] if own and isinstance(v, list) else v for k, v in values.items()}
+    if deploy_role:
+        role = re.compile(rf"{re.escape(deploy_role)}(?![\w/-])")
+        out = {role.sub("<deploy-role>", k): _replace(v, role, "<deploy-role>") for k, v in out.items()}
+    if account:
+        suffix = re.compile(rf"(?<=-){re.escape(account)}(?![\w-])")
+        out = {suffix.sub("<account>", k): _replace(v, suffix, "<account>") for k, v in out.items()}
+    return out
+
+
 def _replace(value: Any, pattern: re.Pattern[str], to: str) -> Any:
     if isinstance(value, str):
         return pattern.sub(to, value)
@@ -216,7 +255,7 @@ def compare(level: str, per_env: Mapping[str, Mapping[str, Any]], component_of: 
 
 
 def _segments(key: str) -> set[str]:
-    return {s.split("[", 1)[0] for s in re.split(r"[.:]", key)}
+    return {s.split("[", 1)[0] for s in re.split(r"[.:/]", key)}
 
 
 def classify(diffs: Iterable[Difference], allow: Sequence[str], spec_diffs: Sequence[Difference],
@@ -226,6 +265,19 @@ def classify(diffs: Iterable[Difference], allow: Sequence[str], spec_diffs: Sequ
     for d in diffs:
         status, reason = _classify(d, allow, spec_diffs)
         out.append(Difference(d.level, d.component, d.key, d.values, status, reason))
+    # A spec key that a sibling's allowed or declared difference implies (a Capacity Block's window
+    # when `capacity` differs) takes that sibling's status.
+    explained = [d for d in out if d.level == "spec" and d.status != FINDING]
+    for i, d in enumerate(out):
+        if d.level != "spec" or d.status != FINDING:
+            continue
+        *parent, last = d.key.split(".")
+        for s in explained:
+            *s_parent, s_last = s.key.split(".")
+            if s_parent == parent and last in ALIASES.get(s_last, frozenset()):
+                out[i] = Difference(d.level, d.component, d.key, d.values, s.status,
+                                    f"follows from {s.key} ({s.reason})")
+                break
     return out
 
 
@@ -234,7 +286,8 @@ def _classify(d: Difference, allow: Sequence[str], spec_diffs: Sequence[Differen
         hit = next((p for p in allow if pattern_matches(p, d.key)), None)
         if hit is not None:
             return ALLOWED, f"parity.allow: {hit}"
-        if d.key.startswith("environment.") or d.key == "model_registry.promoters":
+        if d.key.startswith("environment.") or d.key in ("model_registry.promoters",
+                                                         "model_registry.next_stage_promoters"):
             return DECLARED, "declared per environment in the spec"
         return FINDING, ""
     names = _segments(d.key)
@@ -252,7 +305,8 @@ def _classify(d: Difference, allow: Sequence[str], spec_diffs: Sequence[Differen
     candidates = [(s, aliases(s.key, slice(-1, None))) for s in spec_diffs]
     candidates += [(s, aliases(s.key, slice(1, None))) for s in spec_diffs]
     for s, names_of_s in candidates:
-        related = s.component in (d.component, "environment")
+        related = s.component in (d.component, "environment") or any(
+            s.component.startswith(prefix) for name in names for prefix in CROSS_COMPONENT.get(name, ()))
         if related and names & names_of_s:
             if s.status == FINDING:
                 return FINDING, f"follows from the spec difference {s.key}"

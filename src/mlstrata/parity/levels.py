@@ -23,11 +23,13 @@ from mlstrata.parity.compare import (
     compare,
     flatten,
     normalize,
+    without_account,
     without_region,
 )
 from mlstrata.repo import unit_dir
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.targets.aws.render import deploy_role
 
 PRESENT = "(present)"
 
@@ -77,8 +79,15 @@ def spec_values(platform: Platform, env: ResolvedEnv) -> dict[str, Any]:
     }
     if env.tpu_pools:
         data["tpu_pools"] = {name: pool.model_dump(mode="json") for name, pool in env.tpu_pools.items()}
-    if platform.model_registry is not None and env.name in env.promoters:
+    registry = platform.model_registry
+    if registry is not None and env.name in env.promoters:
         data["model_registry"] = {"promoters": env.promoters[env.name]}
+        # A stage's registry is read by the next stage's promoters (they copy versions forward): a
+        # declared difference of the stage's place in `model_registry.stages`.
+        stages = list(registry.stages)
+        if env.name in stages:
+            after = stages[stages.index(env.name) + 1:]
+            data["model_registry"]["next_stage_promoters"] = env.promoters.get(after[0], []) if after else []
     return flatten(normalize(data, env.name))
 
 
@@ -173,18 +182,27 @@ def parity_report(platform: Platform, resolved: Mapping[str, ResolvedEnv], envs:
     config_per_env = {}
     for env in envs:
         values, found = config_values(repo, env)
-        config_per_env[env] = without_region(values, resolved[env].region)
+        config_per_env[env] = _per_env_identity(platform, resolved[env], values)
         diags += found
     differences = list(spec)
     differences += classify(compare("config", config_per_env, address_component), platform.parity.allow, spec)
     levels: tuple[str, ...] = LEVELS[:2]
     if states is not None:
-        states = {env: without_region(values, resolved[env].region) for env, values in states.items()}
+        states = {env: _per_env_identity(platform, resolved[env], values) for env, values in states.items()}
         differences += classify(compare("state", states, address_component), platform.parity.allow, spec)
         levels = LEVELS
     order = {level: i for i, level in enumerate(LEVELS)}
     differences.sort(key=lambda d: (order[d.level], d.component, d.key))
     return ParityReport(tuple(envs), tuple(differences), levels, tuple(diags))
+
+
+def _per_env_identity(platform: Platform, env: ResolvedEnv, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat values with what the spec gives each environment as its own (region, account, deploy role)
+    replaced by placeholders."""
+    # The values already carry `<env>` for the env's name: so do the strings they are matched with.
+    role = normalize(deploy_role(platform, env.spec), env.name) if platform.target == "aws" else None
+    admins = [normalize(a, env.name) for a in env.spec.cluster_admins]
+    return without_account(without_region(values, env.region), env.spec.account, role, admins)
 
 
 def allowed_patterns_used(report: ParityReport) -> list[str]:

@@ -89,7 +89,7 @@ class AwsTarget:
         module.attr("bucket_name", state.bucket).attr("protect", protect)
         module.add(Comment("Each environment's deploy role uses only its own <prefix>/<env>/ state, from any account."))
         module.attr("state_access", [
-            {"principal_arn": _deploy_role(platform, env), "key_prefix": f"{_key_prefix(platform)}/{name}"}
+            {"principal_arn": deploy_role(platform, env), "key_prefix": f"{_key_prefix(platform)}/{name}"}
             for name, env in platform.environments.items()
         ])
         outputs = [
@@ -129,7 +129,7 @@ def sse_s3_buckets(platform: Platform, envs: dict[str, ResolvedEnv]) -> dict[str
     }
 
 
-def _deploy_role(platform: Platform, env: EnvironmentSpec) -> str:
+def deploy_role(platform: Platform, env: EnvironmentSpec) -> str:
     if env.deploy_role:
         return env.deploy_role
     return f"arn:aws:iam::{env.account}:role/{platform.platform}-deploy"
@@ -190,12 +190,12 @@ def _backend(platform: Platform, env: ResolvedEnv, layer: Layer) -> Block:
     backend.add(Comment("S3 native lock file (Terraform >= 1.10): no DynamoDB table needed."))
     backend.attr("use_lockfile", True)
     backend.add(Comment("The environment's deploy role reaches the state bucket, in whatever account it is."))
-    backend.attr("assume_role", {"role_arn": _deploy_role(platform, env.spec)})
+    backend.attr("assume_role", {"role_arn": deploy_role(platform, env.spec)})
     return Block("terraform").add(backend)
 
 
 def _providers(platform: Platform, env: ResolvedEnv, layer: Layer, uses_helm: bool) -> list[Block | Comment | Blank]:
-    role = _deploy_role(platform, env.spec)
+    role = deploy_role(platform, env.spec)
     aws = Block("provider", ["aws"]).attr("region", env.region)
     aws.add(Comment("Refuses to run against any other account: a dev plan can never touch prod."))
     aws.attr("allowed_account_ids", [env.spec.account])
@@ -250,7 +250,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         flow_log_kms_key_arn=Expr("module.kms.key_arn"), flow_log_traffic_type=platform.network.flow_logs.upper(),
     ))
     cluster = platform.cluster
-    admins = sorted({_deploy_role(platform, env.spec), *cluster.admins, *env.spec.cluster_admins})
+    admins = sorted({deploy_role(platform, env.spec), *cluster.admins, *env.spec.cluster_admins})
     system = cluster.system_pool
     main.append(_module(
         "cluster", "eks_cluster", name=name, kubernetes_version=cluster.kubernetes_version,
@@ -426,7 +426,7 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         "bucket": platform.state.bucket,
         "key": _state_key(platform, env.name, "base"),
         "region": platform.state.region or platform.region,
-        "assume_role": {"role_arn": _deploy_role(platform, env.spec)},
+        "assume_role": {"role_arn": deploy_role(platform, env.spec)},
     })
     main: list[Block | Comment | Blank] = [
         Comment("The base layer (network, cluster, GPU pools, storage) is read, never changed, from here."),
