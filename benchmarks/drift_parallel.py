@@ -26,6 +26,8 @@ from mlstrata.spec.load import load_spec
 from mlstrata.targets import TARGETS
 from mlstrata.workspace import Workspace, open_workspace
 
+ALL_ENVS = ("--env", "dev", "--env", "staging", "--env", "prod")  # prod is protected: named
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -63,8 +65,8 @@ def main(rounds: int, parallel: int) -> None:
         shutil.copy(REPO / "examples" / "quickstart" / "platform.yaml", root / "platform.yaml")
         os.environ["XDG_DATA_HOME"] = str(root / "xdg")
         env = {**os.environ}
-        up = subprocess.run([sys.executable, "-m", "mlstrata", "up", "--yes", "--terraform", terraform], cwd=root,
-                            env=env, capture_output=True, text=True, check=False)
+        up = subprocess.run([sys.executable, "-m", "mlstrata", "up", "--yes", *ALL_ENVS, "--terraform", terraform],
+                            cwd=root, env=env, capture_output=True, text=True, check=False)
         if up.returncode != 0:
             raise SystemExit(up.stdout + up.stderr)
         ws, diags = open_workspace(load_spec(root / "platform.yaml", targets=TARGETS), root / "infra", None, None)

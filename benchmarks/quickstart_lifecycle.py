@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+ALL_ENVS = ("--env", "dev", "--env", "staging", "--env", "prod")  # prod is protected: named
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -40,7 +42,7 @@ def main(rounds: int) -> None:
             root = Path(tmp)
             shutil.copy(REPO / "examples" / "quickstart" / "platform.yaml", root / "platform.yaml")
             env = {**os.environ, "XDG_DATA_HOME": str(root / "xdg")}
-            cold.append(timed([*mlstrata, "up", "--yes"], root, env))
+            cold.append(timed([*mlstrata, "up", "--yes", *ALL_ENVS], root, env))
             noop.append(timed([*mlstrata, "plan"], root, env))
             if terraform:
                 unit = root / "infra" / "live" / "dev" / "base"

@@ -1,5 +1,6 @@
 """A rendered repository ready for the engine: units, CLI config blocks and environment per target; and the
-policy on protected environments (changed only when named and confirmed, never destroyed)."""
+one policy on protected environments for up, apply, destroy and rollback: changed only when named (--env)
+and confirmed (a terminal, or --yes, which never stands in for naming it), destroyed only with a reason."""
 
 from __future__ import annotations
 
@@ -112,20 +113,34 @@ def may_change(ws: Workspace, named: list[str] | None, yes: bool, action: str, i
     return Permission(question=f"{action} protected environment(s) {', '.join(touched)}?")
 
 
-def may_destroy(ws: Workspace, yes: bool, interactive: bool) -> Permission:
-    """Protected environments are never destroyed; the others only when confirmed."""
-    protected = protected_touched(ws)
-    if protected:
-        return Permission(error(f"refusing to destroy protected environment(s) {', '.join(protected)}",
-                                hint="choose others with --env, or set protect: false, render and apply first",
-                                code="cli.protected"))
+def may_destroy(ws: Workspace, named: list[str] | None, yes: bool, interactive: bool,
+                reason: str | None) -> Permission:
+    """A protected environment is destroyed only when named (--env), given a reason (kept in the journal)
+    and confirmed; the others only when confirmed. --yes answers the question, nothing else."""
+    touched = protected_touched(ws)
+    unnamed = [e for e in touched if e not in (named or [])]
+    if unnamed:
+        return Permission(error(f"{', '.join(unnamed)} is protected: destroy it only by naming it",
+                                hint=f"add `--env {unnamed[0]}` with --reason \"why\", or choose other environments "
+                                "with --env", code="cli.protected"))
+    if touched and not (reason or "").strip():
+        return Permission(error(f"destroying protected environment {', '.join(touched)} needs a reason",
+                                hint=f"add --reason \"why {touched[0]} goes away\": the journal keeps it with who "
+                                "destroyed it; confirm at the prompt or with --yes", code="cli.protected"))
     if yes:
         return Permission()
     if not interactive:
-        return Permission(error("destroy needs confirmation", hint="pass --yes", code="cli.confirm"))
+        what = f"{', '.join(touched)} is protected and there is no terminal to confirm" if touched else \
+            "destroy needs confirmation"
+        return Permission(error(what, hint="pass --yes to confirm non-interactively", code="cli.confirm"))
     return Permission(question=f"destroy {', '.join(sorted({u.id for u in ws.units}))}?")
 
 
-def without_protected(ws: Workspace) -> Workspace:
-    """The workspace less its protected environments' units."""
-    return Workspace(ws.spec, ws.repo, [u for u in ws.units if u.env not in ws.protected_envs], ws.cli_config_blocks)
+def unnamed_protected(ws: Workspace, named: list[str] | None) -> list[str]:
+    """Protected environments among the selected units that were not named with --env (`up` leaves them out)."""
+    return [e for e in protected_touched(ws) if e not in (named or [])]
+
+
+def without_envs(ws: Workspace, envs: list[str]) -> Workspace:
+    """The workspace less these environments' units."""
+    return Workspace(ws.spec, ws.repo, [u for u in ws.units if u.env not in envs], ws.cli_config_blocks)

@@ -45,12 +45,16 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Quickstart]
     env = {**os.environ, "XDG_DATA_HOME": str(root / "xdg"), "NO_COLOR": "1", "COLUMNS": "200"}
     env.pop("MLSTRATA_TERRAFORM", None)
     qs = Quickstart(root, env)
-    proc = qs.mlstrata("up", "--yes")
+    proc = qs.mlstrata("up", "--yes")  # every environment but the protected one: --yes does not name it
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "MLflow UI of dev" in proc.stderr and "MLflow UI of prod" in proc.stderr
+    assert "skipping protected environment(s) prod" in proc.stderr and "MLflow UI of prod" not in proc.stderr
+    assert not (qs.infra / ".mlstrata" / "state" / "prod").exists(), "up touched prod without it being named"
     summary = proc.stderr[proc.stderr.index("what exists now"):]
-    assert summary.index("quickstart-dev") < summary.index("quickstart-staging") < summary.index("quickstart-prod")
+    assert summary.index("quickstart-dev") < summary.index("quickstart-staging")
     assert "fraud-detector, recommender" in summary
+    prod = qs.mlstrata("up", "--env", "prod", "--yes")
+    assert prod.returncode == 0, prod.stdout + prod.stderr
+    assert "MLflow UI of prod" in prod.stderr
     yield qs
 
 
@@ -190,11 +194,13 @@ def test_cost_of_a_real_plan_and_the_review_comment_show_the_gpu_delta(quickstar
         assert quickstart.mlstrata("render").returncode == 0
 
 
-def test_protected_environment_needs_naming_and_cannot_be_destroyed(quickstart: Quickstart) -> None:
+def test_protected_environment_needs_naming_and_a_reason_to_be_destroyed(quickstart: Quickstart) -> None:
     apply = quickstart.mlstrata("apply")
     assert apply.returncode == 2 and "prod is protected" in apply.stderr
     destroy = quickstart.mlstrata("destroy", "--env", "prod", "--yes")
-    assert destroy.returncode == 2 and "refusing to destroy protected" in destroy.stderr
+    assert destroy.returncode == 2 and "destroying protected environment prod needs a reason" in destroy.stderr
+    unnamed = quickstart.mlstrata("destroy", "--yes", "--reason", "teardown")
+    assert unnamed.returncode == 2 and "prod is protected: destroy it only by naming it" in unnamed.stderr
     assert (quickstart.infra / ".mlstrata" / "platform" / "prod" / "registries").is_dir()
 
 

@@ -35,6 +35,8 @@ COMMANDS: dict[str, str] = {
     "pricing": "pricing",
     "affected": "ci",
     "ci": "ci",
+    "history": "history",
+    "rollback": "lifecycle",
 }
 
 

@@ -7,6 +7,7 @@ Commands are plain functions returning an exit code; `command` turns one into a 
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 import typer
 
-from mlstrata.cli.output import err_console, show_diagnostics
+from mlstrata.cli.output import EXIT_FINDINGS, EXIT_USAGE, err_console, show_diagnostics
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError, error
 from mlstrata.engine import (
     DEFAULT_LOCK_TIMEOUT,
@@ -25,10 +26,15 @@ from mlstrata.engine import (
     Unit,
     select_runner,
 )
+from mlstrata.engine.hooks import ChangeHooks
 from mlstrata.engine.progress import ProgressView
+from mlstrata.governance.acceptance import Acceptance, from_command_line, load_file, unused
+from mlstrata.governance.gate import Governance, Reviewed
+from mlstrata.governance.journal import JournalStore, journal_for, run_context
 from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec, load_spec
 from mlstrata.targets import TARGETS, routine_warning
 from mlstrata.views import formats_of, unknown_format
+from mlstrata.views.gate import show_blocked
 from mlstrata.workspace import Workspace, default_repo, open_workspace
 
 T = TypeVar("T")
@@ -59,6 +65,12 @@ def _duration(value: str) -> str:
 LockTimeoutOption = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", callback=_duration,
                                  help="How long to wait for a state lock (e.g. 30s, 5m).")
 YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
+AcceptOption = typer.Option(None, "--accept", help="Accept a blocking review finding by its id (repeat), "
+                            "with --reason. Ids are per plan: copy them from `mlstrata plan`.")
+ReasonOption = typer.Option(None, "--reason", help="Why the accepted findings (or the destroy of a protected "
+                            "environment) are intended; kept in the journal.")
+AcceptFileOption = typer.Option(None, "--accept-file", dir_okay=False, help="A reviewed acceptance file "
+                                "(accept: [{finding, plan, reason}]).")
 
 
 def format_option(command: str) -> Any:
@@ -138,7 +150,7 @@ def open_repo(spec: Path, repo: Path | None, envs: list[str] | None, layers: lis
 
 
 def run_engine(ws: Workspace, operation: Callable[[Engine, Sequence[Unit]], T], terraform: str | None,
-               parallel: int, lock_timeout: str, fmt: str) -> T | None:
+               parallel: int, lock_timeout: str, fmt: str, hooks: ChangeHooks | None = None) -> T | None:
     """Run `operation` on the workspace's units with a fresh engine, progress on stderr for the human
     format; None when no Terraform could be found (the reason is printed)."""
     runner, diagnostics = select_runner(terraform)
@@ -149,12 +161,65 @@ def run_engine(ws: Workspace, operation: Callable[[Engine, Sequence[Unit]], T], 
     settings = EngineSettings(lock_timeout=lock_timeout, parallelism=parallel,
                               cli_config_blocks=ws.cli_config_blocks, plugin_cache=not ws.cli_config_blocks)
     if not progress:
-        with Engine(runner, settings) as engine:
+        with Engine(runner, settings, hooks=hooks) as engine:
             return operation(engine, ws.units)
-    with ProgressView(err_console) as view, Engine(runner, settings, on_event=view) as engine:
+    with ProgressView(err_console) as view, Engine(runner, settings, on_event=view, hooks=hooks) as engine:
         return operation(engine, ws.units)
 
 
 def shown(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Diagnostics worth a user's attention: `mlstrata.targets.routine_warning` ones left out."""
     return [d for d in diagnostics if not routine_warning(d)]
+
+
+# ---- governed change: acceptances, the gate's refusal, the engine hooks -----------------------------------
+
+
+def read_acceptances(ids: list[str] | None, reason: str | None, accept_file: Path | None,
+                     fmt: str) -> list[Acceptance] | None:
+    """Acceptances from --accept/--reason and --accept-file; None (after saying why) when one is bad."""
+    found, problems = from_command_line(ids or [], reason)
+    if accept_file is not None:
+        more, file_problems = load_file(accept_file)
+        found += more
+        problems += file_problems
+    if problems:
+        show_diagnostics(problems, fmt)
+        return None
+    return found
+
+
+def gate_refusal(reviewed: Sequence[Reviewed], accepted: Sequence[Acceptance], command_line: str,
+                 fmt: str) -> int | None:
+    """The exit code when the gate refuses (1: a blocking finding nobody accepted for this plan; 2: an
+    --accept that matches no finding), else None; void file acceptances are shown either way."""
+    verdicts = [r.verdict for r in reviewed]
+    problems = unused(accepted, verdicts)
+    blocked = any(v.blocked for v in verdicts)
+    if any(p.is_error for p in problems):
+        show_diagnostics(problems, fmt)
+        return EXIT_USAGE
+    if fmt == "json" and blocked:
+        sys.stdout.write(json.dumps({"ok": False, "gate": [v.to_dict() for v in verdicts],
+                                     "diagnostics": [d.to_dict() for d in problems]}, indent=2) + "\n")
+        return EXIT_FINDINGS
+    if problems:
+        show_diagnostics(problems, fmt, count=False)
+    if fmt != "json" and any(v.blocking for v in verdicts):
+        show_blocked(reviewed, command_line, err_console)
+    if blocked:
+        err_console.print("[bold red]the review gate blocks these plans[/]: nothing was applied")
+        return EXIT_FINDINGS
+    return None
+
+
+def governance(spec_file: Path, repo: Path, loaded: LoadedSpec, command_name: str, operation: str,
+               accepted: Sequence[Acceptance] = (), *, destroy_reason: str = "", up_hint: str = "",
+               **extra: Any) -> Governance:
+    """The engine hooks of one command on one rendered repository: the gate on fresh plans, the journal."""
+
+    def journals(unit: Unit) -> tuple[JournalStore | None, list[Diagnostic]]:
+        return journal_for(loaded.platform, repo, unit.env, unit.layer, unit.env_vars)
+
+    return Governance(spec=loaded, journals=journals, context=run_context(spec_file, command_name, operation, **extra),
+                      acceptances=accepted, destroy_reason=destroy_reason, up_hint=up_hint)

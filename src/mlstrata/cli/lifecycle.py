@@ -1,4 +1,4 @@
-"""`plan`, `apply`, `destroy`, `status`, `output`, `up`: real Terraform on the rendered units.
+"""`plan`, `apply`, `destroy`, `status`, `output`, `up`, `rollback`: real Terraform on the rendered units.
 
 They share one setup (spec, rendered tree, runner, units), so they live together.
 """
@@ -12,33 +12,50 @@ from pathlib import Path
 import typer
 
 from mlstrata.cli.common import (
+    AcceptFileOption,
+    AcceptOption,
     EnvOption,
     FormatOption,
     LayerOption,
     LockTimeoutOption,
     ParallelOption,
+    ReasonOption,
     RepoOption,
     SpecOption,
     TerraformOption,
     YesOption,
     bad_format,
     command,
+    gate_refusal,
+    governance,
     load_spec_or_report,
     open_repo,
+    read_acceptances,
     run_engine,
     shown,
 )
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
-from mlstrata.diagnostics import DiagnosticsError
-from mlstrata.engine import RunReport, apply_all, destroy_all, output_all, plan_all, status_all, up_all
+from mlstrata.diagnostics import DiagnosticsError, error
+from mlstrata.engine import RunReport, apply_all, destroy_all, discover_units, output_all, plan_all, status_all, up_all
 from mlstrata.engine.progress import summary_table
+from mlstrata.governance.gate import gate_saved_plans
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.review.classes import review_rules
 from mlstrata.review.gate import review_files
 from mlstrata.views import Report
 from mlstrata.views import lifecycle as views
 from mlstrata.views import review as review_views
-from mlstrata.workspace import Permission, Workspace, default_repo, may_change, may_destroy, without_protected
+from mlstrata.views.gate import show_blocked
+from mlstrata.workspace import (
+    Permission,
+    Workspace,
+    default_repo,
+    may_change,
+    may_destroy,
+    open_workspace,
+    unnamed_protected,
+    without_envs,
+)
 
 
 def _finish(report: RunReport, fmt: str, extra: dict[str, object] | None = None) -> int:
@@ -117,6 +134,8 @@ def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraf
             sys.stdout.write(views.report_json(report, extra))
         else:
             err_console.print(summary_table(report))
+            reviewed, _ = gate_saved_plans(ws.units, ws.spec, [])
+            show_blocked(reviewed, "apply", err_console, show_where=False)
             err_console.print("[bold red]the review gate blocks these plans[/]: see the findings above")
         return EXIT_FINDINGS, report.has_changes
     return _finish(report, fmt, extra), report.has_changes
@@ -124,30 +143,47 @@ def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraf
 
 def apply(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] = LayerOption,
           out: Path | None = RepoOption, terraform: str | None = TerraformOption, parallel: int = ParallelOption,
-          lock_timeout: str = LockTimeoutOption, yes: bool = YesOption, fmt: str = FormatOption) -> int:
+          lock_timeout: str = LockTimeoutOption, yes: bool = YesOption, accept: list[str] = AcceptOption,
+          reason: str | None = ReasonOption, accept_file: Path | None = AcceptFileOption,
+          fmt: str = FormatOption) -> int:
     """Apply the plans saved by `mlstrata plan`, only while they are still current (state, configuration,
-    modules and Terraform unchanged): a stale plan is refused with "run plan again". A protected
-    environment must be named with --env and confirmed (or --yes)."""
+    modules and Terraform unchanged): a stale plan is refused with "run plan again". The review gate runs
+    on each plan first: a blocking finding stops the whole apply (exit 1, nothing applied) unless it is
+    accepted for that plan (--accept ID --reason, or --accept-file). A protected environment must be named
+    with --env and confirmed (or --yes). Each unit applied gets journal entries (`mlstrata history`)."""
     if bad_format("apply", fmt):
         return EXIT_USAGE
-    ws = open_repo(spec, out, env, layer, fmt)
-    if ws is None or not _allowed(may_change(ws, env, yes, "apply", sys.stdin.isatty())):
+    accepted = read_acceptances(accept, reason, accept_file, fmt)
+    ws = None if accepted is None else open_repo(spec, out, env, layer, fmt)
+    if ws is None or accepted is None or not _allowed(may_change(ws, env, yes, "apply", sys.stdin.isatty())):
         return EXIT_USAGE
-    report = run_engine(ws, apply_all, terraform, parallel, lock_timeout, fmt)
+    reviewed, problems = gate_saved_plans(ws.units, ws.spec, accepted)
+    if problems:
+        show_diagnostics(problems, fmt)
+        return EXIT_USAGE
+    refused = gate_refusal(reviewed, accepted, "apply", fmt)
+    if refused is not None:
+        return refused
+    hooks = governance(spec, ws.repo, ws.spec, "apply", "apply", accepted)
+    hooks.remember(reviewed)
+    report = run_engine(ws, apply_all, terraform, parallel, lock_timeout, fmt, hooks)
     return EXIT_USAGE if report is None else _finish(report, fmt)
 
 
 def destroy(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] = LayerOption,
             out: Path | None = RepoOption, terraform: str | None = TerraformOption, parallel: int = ParallelOption,
-            lock_timeout: str = LockTimeoutOption, yes: bool = YesOption, fmt: str = FormatOption) -> int:
-    """Destroy the selected units (platform before base). Protected environments are refused: remove
-    `protect: true` from the spec, render and apply first if you really mean it."""
+            lock_timeout: str = LockTimeoutOption, yes: bool = YesOption, reason: str | None = ReasonOption,
+            fmt: str = FormatOption) -> int:
+    """Destroy the selected units (platform before base), after confirmation (or --yes). A protected
+    environment is destroyed only when named with --env, confirmed, and given a --reason; the journal
+    records who destroyed what and why."""
     if bad_format("destroy", fmt):
         return EXIT_USAGE
     ws = open_repo(spec, out, env, layer, fmt)
-    if ws is None or not _allowed(may_destroy(ws, yes, sys.stdin.isatty())):
+    if ws is None or not _allowed(may_destroy(ws, env, yes, sys.stdin.isatty(), reason)):
         return EXIT_USAGE
-    report = run_engine(ws, destroy_all, terraform, parallel, lock_timeout, fmt)
+    hooks = governance(spec, ws.repo, ws.spec, "destroy", "destroy", destroy_reason=(reason or "").strip())
+    report = run_engine(ws, destroy_all, terraform, parallel, lock_timeout, fmt, hooks)
     return EXIT_USAGE if report is None else _finish(report, fmt)
 
 
@@ -182,9 +218,10 @@ def output(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str]
 def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = RepoOption,
        terraform: str | None = TerraformOption, parallel: int = ParallelOption,
        lock_timeout: str = LockTimeoutOption, yes: bool = YesOption, fmt: str = FormatOption) -> int:
-    """Render, plan and apply the chosen environments in one go (all of them by default; a protected one
-    only when named with --env and confirmed or --yes). Ends with what exists per environment and how to
-    open each registry's MLflow UI."""
+    """Render, plan and apply the chosen environments in one go (all unprotected ones by default; a
+    protected one only when named with --env, and confirmed or --yes). Each fresh plan passes the review
+    gate before it is applied: a blocking finding stops that environment (plan, then apply with --accept).
+    Ends with what exists per environment and how to open each registry's MLflow UI."""
     if bad_format("up", fmt):
         return EXIT_USAGE
     loaded = load_spec_or_report(spec, fmt)
@@ -199,16 +236,21 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
     ws = open_repo(spec, repo, env, None, fmt)
     if ws is None:
         return EXIT_USAGE
-    protected = sorted({u.env for u in ws.units} & ws.protected_envs)
-    interactive = sys.stdin.isatty()
-    if protected and not env and not yes:
-        # `up` with no --env brings up everything that is not protected, plus protected ones on request
-        ws = without_protected(ws)
-        err_console.print(f"[yellow]skipping protected environment(s) {', '.join(protected)}[/]: "
-                          f"name them with --env (e.g. --env {protected[0]}) or pass --yes")
-    elif not _allowed(may_change(ws, env or list(ws.protected_envs), yes, "apply", interactive)):
+    skipped = unnamed_protected(ws, env)
+    if skipped:  # `up` changes a protected environment only when it is named, --yes or not
+        ws = without_envs(ws, skipped)
+        err_console.print(f"[yellow]skipping protected environment(s) {', '.join(skipped)}[/]: `up` changes a "
+                          f"protected environment only when it is named (add --env {skipped[0]})")
+    if not ws.units:
+        show_diagnostics([error("nothing left to bring up", hint="name a protected environment with --env to "
+                                "change it", code="cli.no_units")], fmt)
         return EXIT_USAGE
-    report = run_engine(ws, up_all, terraform, parallel, lock_timeout, fmt)
+    if not _allowed(may_change(ws, env, yes, "apply", sys.stdin.isatty())):
+        return EXIT_USAGE
+    hooks = governance(spec, ws.repo, ws.spec, "up", "apply", up_hint=(
+        "`up` applies nothing the gate blocks: run `mlstrata plan --env {env}`, then `mlstrata apply --env {env} "
+        "--accept <id> --reason \"...\"` with the ids that plan lists"))
+    report = run_engine(ws, up_all, terraform, parallel, lock_timeout, fmt, hooks)
     if report is None:
         return EXIT_USAGE
     if not report.ok or fmt == "json":
@@ -220,6 +262,83 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
     return EXIT_OK
 
 
+def rollback(spec: Path = SpecOption,
+             env: str = typer.Option(..., "--env", "-e", help="The environment to roll back (one)."),
+             to: str = typer.Option(..., "--to", help="The git revision of the spec to go back to (commit, tag, "
+                                    "HEAD~2)."),
+             out: Path | None = RepoOption, terraform: str | None = TerraformOption,
+             lock_timeout: str = LockTimeoutOption, yes: bool = YesOption, accept: list[str] = AcceptOption,
+             reason: str | None = ReasonOption, accept_file: Path | None = AcceptFileOption,
+             fmt: str = FormatOption) -> int:
+    """Return an environment to the platform its spec described at an earlier git revision: render that
+    spec into a scratch tree (.mlstrata/rollback/<rev>/), plan it against each unit's current state, run
+    the review gate (a rollback that destroys a registry, a model or a bucket is blocked like any change:
+    accept the findings of those plans with --accept/--reason and run it again), then apply on
+    confirmation (or --yes), layer by layer. The journal records it as a rollback to REV. The spec at
+    HEAD is left as it is: revert it in git too, or the next `up` brings HEAD's platform back."""
+    from mlstrata.governance.rollback import layout_problems, preview_all, render_scratch, spec_at
+
+    if bad_format("rollback", fmt):
+        return EXIT_USAGE
+    accepted = read_acceptances(accept, reason, accept_file, fmt)
+    loaded = None if accepted is None else load_spec_or_report(spec, fmt)
+    if loaded is None or accepted is None:
+        return EXIT_USAGE
+    repo = out or default_repo(spec)
+    if env not in loaded.platform.environments:
+        show_diagnostics([error(f"unknown environment `{env}`", code="cli.env",
+                                hint=f"Environments: {', '.join(loaded.platform.environments)}.")], fmt)
+        return EXIT_USAGE
+    old, problems = spec_at(spec, to)
+    scratch: Path | None = None
+    if old is not None:
+        current_units = [u.id for u in discover_units(repo, envs=[env])]
+        scratch, old_units, problems = render_scratch(old, repo, env)
+        problems = problems or layout_problems(loaded.platform, old, env, current_units, old_units)
+    ws, more = (None, []) if old is None or scratch is None or problems else open_workspace(
+        old.spec, scratch, [env], None)
+    if old is None or ws is None:
+        show_diagnostics(problems + more, fmt)
+        return EXIT_USAGE
+    rev = {"file": str(spec), "revision": old.revision, "dirty": False}
+    hooks = governance(spec, repo.resolve(), loaded, "rollback", "rollback", accepted,
+                       rollback_to=f"{to} ({old.revision[:12]})" if to != old.revision else to, spec=rev,
+                       up_hint=f"re-planned before apply, {{id}} is new: run `mlstrata rollback --env {env} "
+                               f"--to {to}` again and review it")
+    preview = run_engine(ws, lambda engine, units: preview_all(engine, units, reuse=bool(accepted)), terraform, 1,
+                         lock_timeout, fmt)
+    if preview is None or not preview.ok:
+        return EXIT_USAGE if preview is None else _finish(preview, fmt)
+    reviewed, problems = gate_saved_plans(ws.units, loaded, accepted)
+    if problems:
+        show_diagnostics(problems, fmt)
+        return EXIT_USAGE
+    refused = gate_refusal(reviewed, accepted, f"rollback --to {to}", fmt)
+    if refused is not None:
+        return refused
+    if not preview.has_changes:
+        err_console.print(f"{env} already is what {spec.name} described at {to}: nothing to roll back")
+        return EXIT_OK
+    if fmt != "json":
+        err_console.print(summary_table(preview))
+    # a protected environment is named here by --env; a rollback is always confirmed
+    protected = env in loaded.platform.environments and loaded.platform.environments[env].protect
+    question = f"roll {'protected environment ' if protected else ''}{env} back to {to}?"
+    if not _allowed(Permission(question=question) if not yes and sys.stdin.isatty() else Permission(
+            None if yes else error("rollback needs confirmation", hint="pass --yes to confirm non-interactively",
+                                   code="cli.confirm"))):
+        return EXIT_USAGE
+    hooks.carry_over(reviewed)
+    report = run_engine(ws, up_all, terraform, 1, lock_timeout, fmt, hooks)
+    if report is None:
+        return EXIT_USAGE
+    if report.ok and fmt != "json":
+        err_console.print(f"[green]{env} is back at {spec.name} as of {to}[/] ({old.revision[:12]}). The spec at "
+                          "HEAD still describes the newer platform: revert it in git, or the next `up` "
+                          "re-applies it.")
+    return _finish(report, fmt)
+
+
 def register(app: typer.Typer) -> None:
-    for func in (plan, apply, destroy, status, output, up):
+    for func in (plan, apply, destroy, status, output, up, rollback):
         app.command(func.__name__)(command(func))

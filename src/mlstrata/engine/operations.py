@@ -11,6 +11,7 @@ a plan's files are removed once it is applied.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import time
@@ -248,25 +249,34 @@ def apply_unit(engine: Engine, unit: Unit) -> UnitResult:
             )
         return finish(engine, failed_result(unit, Operation.APPLY, started, [diag]))
     work = unit.work_dir
+    token, diags = _hook_started(engine, unit, Operation.APPLY, str((read_json(work / PLAN_META) or {}).get(
+        "plan_sha256", "")) or None)
+    if has_errors(diags):
+        return finish(engine, failed_result(unit, Operation.APPLY, started, diags))
     args = ["apply", "-json", *common_args(engine), str(work / PLAN_FILE)]
     outcome, ui = run_streamed(engine, unit, "apply", args)
-    diags = collect_diagnostics(unit, "apply", outcome, ui, lock_timeout=engine.settings.lock_timeout)
+    diags += collect_diagnostics(unit, "apply", outcome, ui, lock_timeout=engine.settings.lock_timeout)
     failed = outcome.returncode != 0 or has_errors(diags)
     if not failed or any(d.code == tfdiags.CODE_STALE for d in diags):
         _discard_saved_plan(unit)
     status = Status.FAILED if failed else Status.OK
-    return finish(
-        engine,
-        UnitResult(
-            unit,
-            Operation.APPLY,
-            status,
-            tuple(diags),
-            counts=ui.counts,
-            duration_s=time.monotonic() - started,
-            terraform_version=ui.terraform_version,
-        ),
-    )
+    result = UnitResult(unit, Operation.APPLY, status, tuple(diags), counts=ui.counts,
+                        duration_s=time.monotonic() - started, terraform_version=ui.terraform_version)
+    return finish(engine, _hook_finished(engine, token, result))
+
+
+def _hook_started(engine: Engine, unit: Unit, operation: Operation,
+                  plan_sha256: str | None) -> tuple[object, list[Diagnostic]]:
+    if engine.hooks is None:
+        return None, []
+    return engine.hooks.started(unit, operation, plan_sha256)
+
+
+def _hook_finished(engine: Engine, token: object, result: UnitResult) -> UnitResult:
+    if engine.hooks is None:
+        return result
+    extra = engine.hooks.finished(token, result)
+    return dataclasses.replace(result, diagnostics=result.diagnostics + tuple(extra)) if extra else result
 
 
 def destroy_unit(engine: Engine, unit: Unit) -> UnitResult:
@@ -276,23 +286,18 @@ def destroy_unit(engine: Engine, unit: Unit) -> UnitResult:
     if has_errors(diags):
         return finish(engine, failed_result(unit, Operation.DESTROY, started, diags))
     _discard_saved_plan(unit)
+    token, hook_diags = _hook_started(engine, unit, Operation.DESTROY, None)
+    diags += hook_diags
+    if has_errors(diags):
+        return finish(engine, failed_result(unit, Operation.DESTROY, started, diags))
     outcome, ui = run_streamed(
         engine, unit, "destroy", ["apply", "-destroy", "-auto-approve", "-json", *common_args(engine)]
     )
     diags += collect_diagnostics(unit, "destroy", outcome, ui, lock_timeout=engine.settings.lock_timeout)
     status = Status.FAILED if outcome.returncode != 0 or has_errors(diags) else Status.OK
-    return finish(
-        engine,
-        UnitResult(
-            unit,
-            Operation.DESTROY,
-            status,
-            tuple(diags),
-            counts=ui.counts,
-            duration_s=time.monotonic() - started,
-            terraform_version=ui.terraform_version,
-        ),
-    )
+    result = UnitResult(unit, Operation.DESTROY, status, tuple(diags), counts=ui.counts,
+                        duration_s=time.monotonic() - started, terraform_version=ui.terraform_version)
+    return finish(engine, _hook_finished(engine, token, result))
 
 
 def up_unit(engine: Engine, unit: Unit) -> UnitResult:
@@ -310,6 +315,11 @@ def up_unit(engine: Engine, unit: Unit) -> UnitResult:
             terraform_version=plan.terraform_version,
             steps=(plan,),
         )
+    blocked = tuple(engine.hooks.gate(unit, plan)) if engine.hooks is not None else ()
+    if blocked:
+        return UnitResult(unit, Operation.UP, Status.FAILED, plan.diagnostics + blocked, counts=plan.counts,
+                          duration_s=time.monotonic() - started, terraform_version=plan.terraform_version,
+                          steps=(plan,))
     applied = apply_unit(engine, unit)
     return UnitResult(
         unit,

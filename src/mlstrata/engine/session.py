@@ -22,6 +22,7 @@ import orjson
 
 from mlstrata.engine.cliconfig import default_plugin_cache_dir, terraform_environ, write_cli_config
 from mlstrata.engine.events import EventCallback, SerialCallback
+from mlstrata.engine.hooks import ChangeHooks
 from mlstrata.engine.process import Children, LineCallback, ProcessOutcome, run_process
 from mlstrata.engine.runners import Runner
 from mlstrata.engine.unit import Unit
@@ -62,8 +63,10 @@ class Engine:
         runner: Runner,
         settings: EngineSettings | None = None,
         on_event: EventCallback | None = None,
+        hooks: ChangeHooks | None = None,
     ) -> None:
         self.runner = runner
+        self.hooks = hooks  # governance around every apply and destroy (review gate, journal)
         self.settings = settings or EngineSettings()
         self.emit = SerialCallback(on_event)
         self.children = Children()

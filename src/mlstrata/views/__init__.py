@@ -25,6 +25,7 @@ VIEWS: dict[str, tuple[str, ...]] = {
     "drift": ("human", "json", "markdown", "sarif"),
     "parity": ("human", "json", "html", "markdown"),
     "cost": ("human", "json", "markdown"),
+    "history": ("human", "json", "markdown"),
 }
 PLAIN = ("human", "json")
 
