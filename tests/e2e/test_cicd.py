@@ -131,7 +131,8 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     ci = Pipelines(repo, tmp_path / "artifacts")
     # the platform exists (brought up once by hand, as a team starts; the same `mlstrata` as the jobs run, whose
     # interpreter path is part of the local provider's checksum) and its lock files are committed
-    done = subprocess.run([MLSTRATA, "up", "--yes"], cwd=repo.root, capture_output=True, text=True, check=False)
+    done = subprocess.run([MLSTRATA, "up", "--yes", "--env", "dev", "--env", "prod"], cwd=repo.root,  # prod named
+                          capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     main = repo.commit("provider lock files")
     applied = _state_addresses(repo, "dev/base")
