@@ -97,7 +97,7 @@ def test_reasons_name_the_cause(tmp_path: Path) -> None:
 
 def test_promotion_order_not_declaration_order(tmp_path: Path) -> None:
     spec = QUICKSTART.replace("  dev: {}\n  staging: {}\n", "").replace(
-        "    protect: true                 # apply needs --env prod named; destroy refuses\n",
+        "    protect: true                 # changed only when named (--env prod); destroy also needs --reason\n",
         "    protect: true\n  staging: {}\n  dev: {}\n")
     repo = ScratchRepo(tmp_path / "r", spec)
     assert list(load_spec(repo.spec).platform.environments) == ["prod", "staging", "dev"]
