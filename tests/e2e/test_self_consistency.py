@@ -38,12 +38,8 @@ def test_every_example_and_golden_case_is_covered() -> None:
 
 # Cases whose output is not yet self-consistent, each with what is left (strict: once fixed, the case
 # passes, the xfail turns into a failure and its line must go). Written down, not hidden: these are
-# open work of issue 18, found when the Azure target and the AWS module changes landed.
-_AZURE = ("Azure target parity: env names shortened or hashed into resource names, protect-derived "
-          "SKUs/replication/private cluster, spot tolerations")
-PENDING: dict[tuple[str, str], str] = {
-    ("parity", "azure"): _AZURE, ("parity", "azure-example"): _AZURE,
-}
+# open work of issue 18. None is left: a case that regresses fails outright.
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def _pending(request: pytest.FixtureRequest, level: str, spec: Path) -> None:

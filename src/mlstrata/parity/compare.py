@@ -50,8 +50,12 @@ ALIASES: dict[str, frozenset[str]] = {
                                        "reader_members", "reader_principal_ids"}),
     # What a target derives from `protect`: deletion protection, and in AWS a multi-AZ database and
     # one NAT gateway per zone (targets/aws/render.py); on GCP a regional cluster.
+    # On Azure: geo-zone-redundant storage, a paid-tier private cluster, Premium Service Bus, a key vault
+    # and API server without public access (targets/azure/render.py).
     "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
-                          "skip_final_snapshot", "multi_az", "single_nat_gateway", "regional"}),
+                          "skip_final_snapshot", "multi_az", "single_nat_gateway", "regional",
+                          "replication_type", "sku_tier", "private_cluster", "sku", "authorized_ip_ranges",
+                          "public_network_access_enabled", "allowed_ip_ranges"}),
     "max_gpu_nodes_per_pool": frozenset({"max_gpu_nodes_per_pool", "max", "max_size"}),
     # GKE inputs follow the spec's bounds as totals over zones or counts per zone.
     "min": frozenset({"min", "min_size", "min_node_count", "min_count", "total_min_node_count",
@@ -63,6 +67,8 @@ ALIASES: dict[str, frozenset[str]] = {
     "instance_types": frozenset({"instance_types", "instance_type", "vm_size",
                                  "machine_type", "accelerator_type", "accelerator_count",
                                  "efa", "efa_device_plugin", "cluster_security_group_id", "vpc_id"}),
+    # Azure: a pool's MIG profile switches the GPU operator's MIG strategy.
+    "gpu_instance": frozenset({"gpu_instance", "mig_strategy"}),
     "taints": frozenset({"taints", "taint"}),
     "zones": frozenset({"zones", "subnet_ids", "node_locations", "include_zone_ids"}),
     "zone": frozenset({"zone"}),
@@ -71,7 +77,7 @@ ALIASES: dict[str, frozenset[str]] = {
     # A Capacity Block pool states its reservation window; other capacity types have none.
     "capacity": frozenset({"capacity", "capacity_type", "priority", "spot", "location_policy",
                            "reservation_affinity", "reservation_name", "capacity_block_start",
-                           "capacity_block_end"}),
+                           "capacity_block_end", "toleration_keys"}),
     # A TPU slice's topology sets its node count; queued provisioning sets reservation and zone policy.
     "topology": frozenset({"topology", "tpu_topology", "max_node_count", "node_count"}),
     "queued_provisioning": frozenset({"queued_provisioning", "reservation_affinity", "location_policy",
@@ -82,6 +88,8 @@ ALIASES: dict[str, frozenset[str]] = {
 # bucket access follows the registry stages.
 CROSS_COMPONENT: dict[str, tuple[str, ...]] = {
     "efa_device_plugin": ("gpu_pools.",),
+    "mig_strategy": ("gpu_pools.",),
+    "toleration_keys": ("gpu_pools.",),
     "include_zone_ids": ("gpu_pools.",),
     "artifact_bucket_arns": ("model_registry",),
     "read_only_bucket_arns": ("model_registry",),

@@ -30,6 +30,7 @@ from mlstrata.repo import unit_dir
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.targets.aws.render import deploy_role
+from mlstrata.targets.azure import catalog as azure_catalog
 
 PRESENT = "(present)"
 
@@ -202,7 +203,21 @@ def _per_env_identity(platform: Platform, env: ResolvedEnv, values: Mapping[str,
     # The values already carry `<env>` for the env's name: so do the strings they are matched with.
     role = normalize(deploy_role(platform, env.spec), env.name) if platform.target == "aws" else None
     admins = [normalize(a, env.name) for a in env.spec.cluster_admins]
-    return without_account(without_region(values, env.region), env.spec.account, role, admins)
+    out = without_account(without_region(values, env.region), env.spec.account, role, admins)
+    return _azure_names(platform, env, out) if platform.target == "azure" else out
+
+
+def _azure_names(platform: Platform, env: ResolvedEnv, values: dict[str, Any]) -> dict[str, Any]:
+    """Azure's globally unique names carry the env's name shortened (and without separators) and a hash
+    of platform, env and subscription (targets/azure/catalog.py): each name the target derives for this
+    env becomes a placeholder, like `<env>`; any other name (one edited by hand) stays compared."""
+    account, name = env.spec.account or "", platform.platform
+    derived = {f"<storage:{purpose}>": azure_catalog.storage_account_name(name, env.name, purpose, account)
+               for purpose in [*platform.artifact_stores, "registry"]}
+    derived["<key-vault>"] = azure_catalog.key_vault_name(name, env.name, account)
+    derived["<container-registry>"] = azure_catalog.container_registry_name(name, env.name, account)
+    exact = {normalize(value, env.name): placeholder for placeholder, value in derived.items()}
+    return {key: exact.get(value, value) if isinstance(value, str) else value for key, value in values.items()}
 
 
 def allowed_patterns_used(report: ParityReport) -> list[str]:

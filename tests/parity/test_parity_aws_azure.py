@@ -1,6 +1,7 @@
-"""parity on the AWS example: what the spec gives each environment (account-suffixed bucket names, deploy
-role and extra cluster admins, EFA from the instance type, the next stage's promoters as registry readers)
-is declared or allowed; a difference made by hand in one environment's rendered tree is still a finding."""
+"""parity on the AWS and Azure examples: what the spec gives each environment (account-suffixed or hashed
+globally unique names, deploy role and extra cluster admins, EFA and MIG from the pool shape, protect-derived
+tiers, the next stage's promoters as registry readers) is declared or allowed; a difference made by hand in
+one environment's rendered tree is still a finding."""
 
 from __future__ import annotations
 
@@ -76,3 +77,28 @@ def test_a_capacity_block_window_without_a_capacity_difference_is_a_finding(tmp_
     spec = CAPACITY_BLOCK.replace("    - gpu_pools.*.capacity\n", "")
     keys = {d.key for d in _report(spec, tmp_path).findings}
     assert {"gpu_pools.pretrain.capacity", "gpu_pools.pretrain.capacity_block_start"} <= keys
+
+
+AZURE = (REPO / "examples" / "azure" / "platform.yaml").read_text()
+
+
+def test_azure_environments_differ_only_where_the_spec_says(tmp_path: Path) -> None:
+    report = _report(AZURE, tmp_path)
+    assert report.findings == []
+    status = {(d.level, d.key): d.status for d in report.differences}
+    assert status[("config", "base:module.cluster.private_cluster")] == "declared"  # prod: protect
+    assert status[("config", "platform:module.gpu_addons.toleration_keys")] == "allowed"  # dev: spot serving
+    # the hashed, shortened globally unique names are the same name once they are placeholders
+    assert not any(k.endswith((".name", "container_registry_name")) for _, k in status)
+
+
+@pytest.mark.parametrize(("old", "new", "key"), [
+    ("  retention_days                    = 90\n", "  retention_days                    = 7\n",
+     "base:module.artifacts_datasets.retention_days"),
+    ('"acmemlstagidataset3ec4"', '"acmemlstagidataset0000"', "base:module.artifacts_datasets.name"),
+])
+def test_a_difference_made_by_hand_in_one_azure_environment_is_a_finding(
+        tmp_path: Path, old: str, new: str, key: str) -> None:
+    found = {d.key: d for d in _report(AZURE, tmp_path, ("staging", old, new)).findings}
+    assert key in found, sorted(found)
+    assert found[key].values["staging"] != found[key].values["prod"]
