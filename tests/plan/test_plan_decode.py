@@ -90,6 +90,11 @@ def test_state_json_is_not_a_plan(version: str) -> None:
     assert diag.where is not None and diag.where.file.endswith("state.json")
 
 
+def _rc(fields: bytes, change: bytes = b"") -> bytes:
+    return (b'{"format_version": "1.2", "resource_changes": [{' + fields + b', "mode": "managed", '
+            b'"change": {"actions": ["create"]' + change + b"}}]}")
+
+
 @pytest.mark.parametrize(
     ("data", "code", "summary"),
     [
@@ -115,8 +120,26 @@ def test_state_json_is_not_a_plan(version: str) -> None:
         (
             b'{"format_version": "1.2", "resource_changes": [{"mode": "managed"}]}',
             "plan.unsupported",
-            "resource_changes[0] (?): missing address, mode or change.actions",
+            "not a Terraform plan: resource_changes[0]: object missing required field `address`",
         ),
+        # wrong JSON types are refused once, at decode, with the path of the value (issue 10)
+        (_rc(b'"address": 5'), "plan.unsupported",
+         "not a Terraform plan: resource_changes[0].address: expected `str`, got `int`"),
+        (_rc(b'"address": ["a"]'), "plan.unsupported",
+         "not a Terraform plan: resource_changes[0].address: expected `str`, got `array`"),
+        (_rc(b'"address": "a.b", "type": ["x"]'), "plan.unsupported",
+         "not a Terraform plan: resource_changes[0].type: expected `str`, got `array`"),
+        (_rc(b'"address": "a.b"', b', "replace_paths": [1]'), "plan.unsupported",
+         "not a Terraform plan: resource_changes[0].change.replace_paths[0]: expected `array`, got `int`"),
+        (_rc(b'"address": "a.b"', b', "after": "x"'), "plan.unsupported",
+         "not a Terraform plan: resource_changes[0].change.after: expected `object | null`, got `str`"),
+        (_rc(b'"address": "a.b"', b', "after": {"x": ' + b"[" * 200 + b"]" * 200 + b"}"), "plan.unsupported",
+         "not a Terraform plan: nested more than 128 levels deep"),
+        (_rc(b'"address": "a.b"', b', "after": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}"), "plan.invalid_json",
+         "not valid JSON"),
+        (b'{"format_version": "1.2", "configuration": {"provider_config": {"aws": {"expressions": []}}}, '
+         b'"resource_changes": []}', "plan.unsupported",
+         "not a Terraform plan: configuration.provider_config[...].expressions: expected `object | null`, got `array`"),
     ],
 )
 def test_bad_input_is_a_clear_diagnostic(data: bytes, code: str, summary: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mlstrata.hcl.dynamic import DYNAMIC_ARGUMENTS, dynamic_blocks
 from mlstrata.hcl.model import UNKNOWN, Attribute, Block, Body, ExprKind, HclFile, Unknown, Value, is_known
-from mlstrata.hcl.reader import parse_file, parse_text
+from mlstrata.hcl.reader import parse_file, parse_text, read_file
 
 __all__ = [
     "DYNAMIC_ARGUMENTS",
@@ -25,4 +25,5 @@ __all__ = [
     "is_known",
     "parse_file",
     "parse_text",
+    "read_file",
 ]

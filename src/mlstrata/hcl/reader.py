@@ -3,6 +3,9 @@
 Only structure is turned into Python objects: bodies, blocks, attributes, and the values of literal
 expressions. Non-literal expressions are kept as text (`expr_text`) and never walked.
 
+Hostile input stays cheap: files over `MAX_FILE_BYTES`, blocks and literal values nested deeper than
+`MAX_DEPTH`, and number literals longer than `MAX_NUMBER_CHARS` become diagnostics of that file.
+
 Known gaps of the tree-sitter-hcl 1.2.0 grammar: a number with an exponent but no fraction (`1e3`)
 is read as `1` followed by a name, giving a syntax error; JSON syntax (`.tf.json`) is not read.
 """
@@ -15,10 +18,15 @@ from pathlib import Path
 import tree_sitter
 import tree_sitter_hcl
 
-from mlstrata.diagnostics import Diagnostic, Where, error
+from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Where, error
 from mlstrata.hcl.literals import number, strip_indent, unescape_heredoc, unescape_quoted
 from mlstrata.hcl.model import UNKNOWN, Attribute, Block, Body, ExprKind, HclFile, Value
 from mlstrata.hcl.syntax import syntax_errors
+from mlstrata.userfiles import MiB, read_user_bytes
+
+MAX_FILE_BYTES = 2 * MiB  # a 2 MiB single-line file parses in ~2.5 s and ~400 MB; real .tf files are far smaller
+MAX_DEPTH = 64  # nested blocks and literal collections
+MAX_NUMBER_CHARS = 100
 
 Node = tree_sitter.Node
 
@@ -47,6 +55,8 @@ class _Reader:
         self.filename = filename
         self.ascii = src.isascii()
         self.errors: list[Diagnostic] = []
+        self.depth = 0
+        self.too_deep = False
 
     # -- positions
 
@@ -66,11 +76,31 @@ class _Reader:
 
     # -- structure
 
+    def deeper(self, node: Node) -> bool:
+        """Enter one nesting level; False (and one diagnostic per file) past MAX_DEPTH."""
+        if self.depth < MAX_DEPTH:
+            self.depth += 1
+            return True
+        if not self.too_deep:
+            self.too_deep = True
+            self.errors.append(error(
+                f"Nesting deeper than {MAX_DEPTH} levels", where=self.where(node),
+                hint="Flatten the blocks or values here; Terraform code never needs to nest this deep.",
+                code="hcl.too_deep"))
+        return False
+
     def body(self, node: Node | None) -> Body:
         attributes: dict[str, Attribute] = {}
         blocks: list[Block] = []
-        if node is None:
+        if node is None or not self.deeper(node):
             return Body(attributes, blocks)
+        try:
+            self.body_items(node, attributes, blocks)
+        finally:
+            self.depth -= 1
+        return Body(attributes, blocks)
+
+    def body_items(self, node: Node, attributes: dict[str, Attribute], blocks: list[Block]) -> None:
         for child in node.children:
             kind = child.type
             if kind == "attribute":
@@ -85,7 +115,6 @@ class _Reader:
                 block = self.block(child)
                 if block is not None:
                     blocks.append(block)
-        return Body(attributes, blocks)
 
     def duplicate(self, node: Node, name: str, first_line: int) -> None:
         self.errors.append(
@@ -161,12 +190,12 @@ class _Reader:
             return value, known, "literal"
         if kind == "collection_value":
             coll = node.children[0]
-            if coll.type == "tuple":
-                value, known = self.tuple_value(coll)
-            elif coll.type == "object":
-                value, known = self.object_value(coll)
-            else:
+            if coll.type not in ("tuple", "object") or not self.deeper(coll):
                 return UNKNOWN, False, "other"
+            try:
+                value, known = self.tuple_value(coll) if coll.type == "tuple" else self.object_value(coll)
+            finally:
+                self.depth -= 1
             return value, known, "literal" if known else "collection"
         if kind == "template_expr":
             tmpl = node.children[0]
@@ -188,7 +217,14 @@ class _Reader:
                 self.multiline(lit)
             return unescape_quoted(raw), True
         if kind == "numeric_lit":
-            return number(self.text(lit)), True
+            text = self.text(lit)
+            if len(text) > MAX_NUMBER_CHARS:
+                self.errors.append(error(
+                    f"Number literal with {len(text)} characters is too long", where=self.where(lit),
+                    hint=f"Numbers here have at most {MAX_NUMBER_CHARS} characters; quote it if it is an ID.",
+                    code="hcl.number"))
+                return UNKNOWN, False
+            return number(text), True
         if kind == "bool_lit":
             return self.src[lit.start_byte] == 0x74, True  # "t"rue
         if kind == "null_lit":
@@ -304,18 +340,21 @@ def parse_text(text: str | bytes, filename: str = "<text>") -> HclFile:
     return HclFile(filename=filename, body=body, errors=sorted(errors + reader.errors, key=_order))
 
 
-def parse_file(path: str | Path) -> HclFile:
-    """Parse one .tf file; an unreadable file gives an `HclFile` with one error."""
+def read_file(path: str | Path) -> tuple[bytes, HclFile]:
+    """Read and parse one .tf/.tfvars file: (its bytes, the parsed file). A file that cannot be read
+    (missing, unreadable, not a regular file such as a FIFO, over MAX_FILE_BYTES) gives no bytes and an
+    `HclFile` with one error that says why and how to fix it."""
     p = Path(path)
     try:
-        src = p.read_bytes()
-    except OSError as exc:
-        return HclFile(
-            filename=str(p),
-            body=Body(),
-            errors=[error(f"Cannot read file: {exc.strerror}", where=Where(str(p)), code="hcl.read")],
-        )
-    return parse_text(src, str(p))
+        src = read_user_bytes(p, what="file", code="hcl.read", max_bytes=MAX_FILE_BYTES)
+    except DiagnosticsError as exc:
+        return b"", HclFile(filename=str(p), body=Body(), errors=exc.diagnostics)
+    return src, parse_text(src, str(p))
+
+
+def parse_file(path: str | Path) -> HclFile:
+    """Parse one .tf file; an unreadable file gives an `HclFile` with one error."""
+    return read_file(path)[1]
 
 
 def _order(d: Diagnostic) -> tuple[int, int]:

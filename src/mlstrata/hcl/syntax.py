@@ -35,6 +35,7 @@ def syntax_errors(root: tree_sitter.Node, where: Callable[[tree_sitter.Node], Wh
                 error(
                     f"Syntax error: missing {token!r}" if len(token) == 1 else f"Syntax error: missing {token}",
                     where=where(node),
+                    hint=f"Add the missing {token} here, or remove what opened it.",
                     code="hcl.syntax",
                 )
             )

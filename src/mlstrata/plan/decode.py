@@ -1,30 +1,141 @@
 """Decode `terraform show -json <planfile>` output into a typed `Plan`, fast and strictly.
 
-Decoding uses orjson with the garbage collector paused: a large plan allocates millions of
-containers and the collector's passes over them cost more than the parsing itself.
+The document's shape is validated once, here, by msgspec against the structs below: every field the
+analysis reads has its JSON type checked (an address is a string, actions a list of strings, before/after
+objects or null, the configuration's module calls objects...), so analysis code never meets a wrong type.
+A plan nested deeper than `MAX_DEPTH` is refused too, so no recursive reader downstream can overflow.
+Decoding runs with the garbage collector paused: a large plan allocates millions of containers and the
+collector's passes over them cost more than the parsing itself.
 """
 
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import orjson
+import msgspec
 
-from mlstrata.diagnostics import Diagnostic, Where, error
+from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Where, error
 from mlstrata.plan.action import UnknownActionError, action_from_json
 from mlstrata.plan.model import OutputChange, Plan, ResourceChange, ResourceMode
+from mlstrata.userfiles import MiB, read_user_bytes
 
 SUPPORTED_MAJOR = "1"
+MAX_PLAN_BYTES = 2048 * MiB
+MAX_DEPTH = 128  # a real plan nests modules and blocks a few dozen levels at most
 
 _MODES = {"managed": ResourceMode.MANAGED, "data": ResourceMode.DATA}
+_HINT = "pass the output of `terraform show -json <planfile>` from Terraform 1.x"
 
 
 class PlanFormatError(ValueError):
     """The JSON is not a plan this version of mlstrata can read."""
+
+
+# -- the shape of the document (only what mlstrata reads; other fields are ignored)
+
+class _Change(msgspec.Struct, frozen=True):
+    actions: list[str]
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    after_unknown: dict[str, Any] | bool | None = None
+    before_sensitive: dict[str, Any] | list[Any] | bool | None = None
+    after_sensitive: dict[str, Any] | list[Any] | bool | None = None
+    replace_paths: list[list[str | int]] | None = None
+    importing: dict[str, Any] | None = None
+
+
+class _ResourceChange(msgspec.Struct, frozen=True):
+    address: str
+    mode: Literal["managed", "data"]
+    change: _Change
+    module_address: str = ""
+    type: str = ""
+    name: str = ""
+    provider_name: str = ""
+    index: int | str | None = None
+    deposed: str = ""
+    previous_address: str = ""
+    action_reason: str = ""
+
+
+class _OutputChange(msgspec.Struct, frozen=True):
+    actions: list[str]
+    before: Any = None
+    after: Any = None
+    after_unknown: Any = None
+    before_sensitive: Any = None
+    after_sensitive: Any = None
+
+
+class _Expression(msgspec.Struct, frozen=True):
+    constant_value: Any = None
+    references: list[str] | None = None
+
+
+class _ProviderConfig(msgspec.Struct, frozen=True):
+    name: str = ""
+    expressions: dict[str, Any] | None = None
+
+
+class _ModuleCall(msgspec.Struct, frozen=True):
+    source: str = ""
+    module: _Module | None = None
+
+
+class _Module(msgspec.Struct, frozen=True):
+    module_calls: dict[str, _ModuleCall] | None = None
+    resources: list[dict[str, Any]] | None = None
+
+
+class _Configuration(msgspec.Struct, frozen=True):
+    provider_config: dict[str, _ProviderConfig] | None = None
+    root_module: _Module | None = None
+
+
+class _PlanDocument(msgspec.Struct, frozen=True):
+    format_version: str | None = None
+    terraform_version: str = ""
+    resource_changes: list[_ResourceChange] | None = None
+    resource_drift: list[_ResourceChange] | None = None
+    output_changes: dict[str, _OutputChange] | None = None
+    configuration: _Configuration | None = None
+    planned_values: dict[str, Any] | None = None
+    values: Any = None  # only there to recognise state JSON
+    errored: bool = False
+    applyable: bool = False
+    complete: bool = True
+    timestamp: str = ""
+
+
+_DECODER = msgspec.json.Decoder(_PlanDocument)
+
+# -- depth, in C-speed byte operations: keep only quotes and brackets, drop the strings, then strip one level
+# of innermost bracket pairs per pass
+
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+_QUOTED = re.compile(rb'"[^"]*"')
+_KEEP_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+
+
+def deeper_than(data: bytes, limit: int) -> bool:
+    """True when the JSON text nests arrays/objects more than `limit` levels."""
+    # escaped backslashes first, so that in `\\\\"` the quote still closes its string
+    structure = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _KEEP_STRUCTURE)
+    # most strings hold no bracket and are now `""`; removing adjacent quote pairs keeps the parity of the
+    # rest (two strings with nothing structural between them merge), and the few left go by regex
+    brackets = structure.replace(b'""', b"")
+    if b'"' in brackets:
+        brackets = _QUOTED.sub(b"", brackets)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = _INNERMOST.sub(b"", brackets)
+    return bool(brackets)
 
 
 @contextmanager
@@ -38,135 +149,127 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+_JSON_KIND = {"array": "list", "object": "object", "str": "string", "int": "number", "float": "number",
+              "bool": "boolean", "null": "null"}
+
+
+def _shape_problem(exc: msgspec.ValidationError) -> str:
+    """msgspec's `Expected `str`, got `int` - at `$.resource_changes[0].address`` in our words."""
+    text = str(exc)
+    message, _, at = text.partition(" - at `")
+    at = at.rstrip("`").removeprefix("$").lstrip(".")
+    if not at:
+        got = re.search(r"got `(\w+)`", message)
+        kind = _JSON_KIND.get(got.group(1), got.group(1)) if got else "value"
+        return f"not a Terraform plan: the JSON document is a {kind}, not an object"
+    return f"not a Terraform plan: {at}: {message[0].lower()}{message[1:]}"
+
+
 def decode_plan(data: bytes | str, source: str = "<plan>") -> tuple[Plan | None, list[Diagnostic]]:
     """Decode plan JSON; return the plan, or None and diagnostics saying why it cannot be read."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     with _gc_paused():
         try:
-            doc = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            return None, [
-                error(
-                    "not valid JSON",
-                    detail=str(exc),
-                    where=Where(source),
-                    code="plan.invalid_json",
-                    hint="pass the output of `terraform show -json <planfile>`",
-                )
-            ]
+            doc = _DECODER.decode(raw)
+        except msgspec.ValidationError as exc:
+            return None, [error(_shape_problem(exc), where=Where(source), code="plan.unsupported", hint=_HINT)]
+        except (msgspec.DecodeError, RecursionError) as exc:
+            detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            return None, [error("not valid JSON", detail=detail, where=Where(source), code="plan.invalid_json",
+                                hint="pass the output of `terraform show -json <planfile>`")]
         try:
-            return plan_from_dict(doc), []
+            if deeper_than(raw, MAX_DEPTH):
+                raise PlanFormatError(f"not a Terraform plan: nested more than {MAX_DEPTH} levels deep")
+            return _plan(doc), []
         except PlanFormatError as exc:
-            return None, [
-                error(
-                    str(exc),
-                    where=Where(source),
-                    code="plan.unsupported",
-                    hint="pass the output of `terraform show -json <planfile>` from Terraform 1.x",
-                )
-            ]
+            return None, [error(str(exc), where=Where(source), code="plan.unsupported", hint=_HINT)]
 
 
 def load_plan(path: Path) -> tuple[Plan | None, list[Diagnostic]]:
     """Read and decode a plan JSON file."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [error("cannot read plan JSON", detail=str(exc), where=Where(str(path)), code="plan.io")]
+        data = read_user_bytes(path, what="plan JSON", code="plan.io", max_bytes=MAX_PLAN_BYTES)
+    except DiagnosticsError as exc:
+        return None, exc.diagnostics
     return decode_plan(data, str(path))
 
 
 def plan_from_dict(doc: Any) -> Plan:
     """Build a `Plan` from already-decoded JSON; raise PlanFormatError when it is not a readable plan."""
-    if not isinstance(doc, dict):
-        kind = type(doc).__name__
-        raise PlanFormatError(f"not a Terraform plan: the JSON document is a {kind}, not an object")
-    version = doc.get("format_version")
-    if not isinstance(version, str):
+    try:
+        typed = msgspec.convert(doc, _PlanDocument)
+    except msgspec.ValidationError as exc:
+        raise PlanFormatError(_shape_problem(exc)) from None
+    return _plan(typed)
+
+
+def _plan(doc: _PlanDocument) -> Plan:
+    version = doc.format_version
+    if version is None:
         raise PlanFormatError("not a Terraform plan: no format_version")
     if version.split(".", 1)[0] != SUPPORTED_MAJOR:
         raise PlanFormatError(f"unsupported plan format_version {version!r} (this mlstrata reads {SUPPORTED_MAJOR}.x)")
-    if "planned_values" not in doc and "resource_changes" not in doc:
-        if "values" in doc:
+    if doc.planned_values is None and doc.resource_changes is None:
+        if doc.values is not None:
             raise PlanFormatError("this is Terraform state JSON, not a plan")
         raise PlanFormatError("not a Terraform plan: no planned_values or resource_changes")
     return Plan(
         format_version=version,
-        terraform_version=str(doc.get("terraform_version", "")),
-        resource_changes=tuple(_resource_changes(doc.get("resource_changes"), "resource_changes")),
-        resource_drift=tuple(_resource_changes(doc.get("resource_drift"), "resource_drift")),
-        output_changes=tuple(_output_changes(doc.get("output_changes"))),
-        configuration=doc.get("configuration"),
-        errored=bool(doc.get("errored", False)),
-        applyable=bool(doc.get("applyable", False)),
-        complete=bool(doc.get("complete", True)),
-        timestamp=str(doc.get("timestamp", "")),
-        raw=doc,
+        terraform_version=doc.terraform_version,
+        resource_changes=tuple(_resource_changes(doc.resource_changes, "resource_changes")),
+        resource_drift=tuple(_resource_changes(doc.resource_drift, "resource_drift")),
+        output_changes=tuple(_output_changes(doc.output_changes)),
+        configuration=msgspec.to_builtins(doc.configuration) if doc.configuration is not None else None,
+        errored=doc.errored,
+        applyable=doc.applyable,
+        complete=doc.complete,
+        timestamp=doc.timestamp,
     )
 
 
-def _resource_changes(items: Any, key: str) -> Iterator[ResourceChange]:
-    if items is None:
-        return
-    if not isinstance(items, list):
-        raise PlanFormatError(f"{key} is not a list")
+def _resource_changes(items: list[_ResourceChange] | None, key: str) -> Iterator[ResourceChange]:
     modes = _MODES
-    for i, rc in enumerate(items):
+    for i, rc in enumerate(items or ()):
+        change = rc.change
         try:
-            change = rc["change"]
-            action = action_from_json(change["actions"])
-            mode = modes[rc["mode"]]
-            address = rc["address"]
+            action = action_from_json(change.actions)
         except UnknownActionError as exc:
-            raise PlanFormatError(f"{key}[{i}] ({_address(rc)}): {exc}") from None
-        except (KeyError, TypeError):
-            where = f"{key}[{i}] ({_address(rc)})"
-            raise PlanFormatError(f"{where}: missing address, mode or change.actions") from None
-        get = change.get
+            raise PlanFormatError(f"{key}[{i}] ({rc.address}): {exc}") from None
         yield ResourceChange(
-            address,
-            rc.get("module_address", ""),
-            rc.get("type", ""),
-            rc.get("name", ""),
-            mode,
+            rc.address,
+            rc.module_address,
+            rc.type,
+            rc.name,
+            modes[rc.mode],
             action,
-            rc.get("provider_name", ""),
-            rc.get("index"),
-            rc.get("deposed", ""),
-            rc.get("previous_address", ""),
-            rc.get("action_reason", ""),
-            get("before"),
-            get("after"),
-            get("after_unknown"),
-            get("before_sensitive"),
-            get("after_sensitive"),
-            tuple(tuple(p) for p in get("replace_paths") or ()),
-            get("importing") is not None,
+            rc.provider_name,
+            rc.index,
+            rc.deposed,
+            rc.previous_address,
+            rc.action_reason,
+            change.before,
+            change.after,
+            change.after_unknown,
+            change.before_sensitive,
+            change.after_sensitive,
+            tuple(tuple(p) for p in change.replace_paths or ()),
+            change.importing is not None,
         )
 
 
-def _output_changes(items: Any) -> Iterator[OutputChange]:
-    if items is None:
-        return
-    if not isinstance(items, dict):
-        raise PlanFormatError("output_changes is not an object")
-    for name in sorted(items):
-        change = items[name]
+def _output_changes(items: dict[str, _OutputChange] | None) -> Iterator[OutputChange]:
+    for name in sorted(items or {}):
+        change = (items or {})[name]
         try:
-            action = action_from_json(change["actions"])
+            action = action_from_json(change.actions)
         except UnknownActionError as exc:
             raise PlanFormatError(f"output_changes.{name}: {exc}") from None
-        except (KeyError, TypeError):
-            raise PlanFormatError(f"output_changes.{name}: missing actions") from None
         yield OutputChange(
             name,
             action,
-            change.get("before"),
-            change.get("after"),
-            change.get("after_unknown"),
-            change.get("before_sensitive"),
-            change.get("after_sensitive"),
+            change.before,
+            change.after,
+            change.after_unknown,
+            change.before_sensitive,
+            change.after_sensitive,
         )
-
-
-def _address(rc: Any) -> str:
-    return str(rc.get("address", "?")) if isinstance(rc, dict) else "?"

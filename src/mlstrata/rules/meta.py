@@ -17,7 +17,9 @@ class ParseError(ModuleRule):
         Severity.ERROR,
         "Every file parses",
         "A file that is not valid HCL is reported once, at the first syntax error (file:line:col); the\n"
-        "other files of the tree are still checked. Nothing in the broken file is checked.",
+        "other files of the tree are still checked. Nothing in the broken file is checked. Files that\n"
+        "cannot be read (permissions, too large, nested too deep) and directories that cannot be listed\n"
+        "are reported here too, each with a hint that fits the cause.",
         "Fix the syntax error (`terraform fmt` points at it too).",
     )
 

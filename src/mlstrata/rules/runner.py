@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from mlstrata.diagnostics import Diagnostic, Where
-from mlstrata.hcl import UNKNOWN, HclFile, Value, parse_file, parse_text
+from mlstrata.hcl import UNKNOWN, HclFile, Value, read_file
 from mlstrata.hcl.evaluate import Bound
 from mlstrata.repo import env_of
 from mlstrata.rules import RULES
@@ -46,6 +46,7 @@ from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec
 from mlstrata.spec.resolve import resolve
 from mlstrata.targets.aws.render import sse_s3_buckets
 from mlstrata.targets.resources import GUARDED
+from mlstrata.userfiles import os_error_hint
 
 SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
 CALL_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -120,17 +121,28 @@ class CheckResult:
 # -- discovery
 
 
-def discover(paths: Sequence[Path]) -> dict[str, list[str]]:
-    """Every .tf and .tfvars file under the paths, by directory (absolute, sorted)."""
+def discover(paths: Sequence[Path], problems: list[Diagnostic] | None = None) -> dict[str, list[str]]:
+    """Every regular .tf and .tfvars file under the paths, by directory (absolute, sorted).
+
+    Non-regular files (a FIFO named `x.tf` would block the read forever) are skipped; directories that
+    cannot be listed are added to `problems` as MLS000 findings instead of being skipped silently."""
     out: dict[str, list[str]] = {}
+
+    def unreadable(exc: OSError) -> None:
+        if problems is not None:
+            problem, hint = os_error_hint(exc)
+            where = Where(exc.filename or str(path))
+            problems.append(RULES["MLS000"].info.finding(where, f"Cannot read directory: {problem}", hint=hint))
+
     for path in paths:
         path = path.resolve()
         if path.is_file():
             out.setdefault(str(path.parent), []).append(str(path))
             continue
-        for root, dirs, files in os.walk(path):
+        for root, dirs, files in os.walk(path, onerror=unreadable):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
             found = [os.path.join(root, f) for f in files if f.endswith((".tf", ".tfvars"))]
+            found = [f for f in found if os.path.isfile(f)]
             if found:
                 out.setdefault(root, []).extend(found)
     return {d: sorted(set(fs)) for d, fs in sorted(out.items())}
@@ -209,14 +221,6 @@ def spec_facts(loaded: LoadedSpec) -> SpecFacts:
 # -- per directory
 
 
-def _read(path: str) -> tuple[bytes, HclFile]:
-    try:
-        src = Path(path).read_bytes()
-    except OSError:
-        return b"", parse_file(path)  # reports the read error as a diagnostic
-    return src, parse_text(src, path)
-
-
 def suppressions_in(path: str, src: bytes) -> list[Suppression]:
     """`# mlstrata:ignore MLS012 <reason>` comments of one file."""
     if b"mlstrata:ignore" not in src:
@@ -244,7 +248,7 @@ def _parse_all(
         if cached is not None:
             parsed.append(cached)
             continue
-        src, hcl = _read(path)
+        src, hcl = read_file(path)
         if keep and not hcl.errors:
             _PARSED[path] = hcl
         suppressions.extend(suppressions_in(path, src))
@@ -438,7 +442,8 @@ def run_check(
     select: Iterable[str] | None = None,
 ) -> CheckResult:
     """Check every Terraform file under `paths`; `select` limits the rules (MLS000/MLS026 always run)."""
-    layout = discover(paths)
+    unreadable: list[Diagnostic] = []
+    layout = discover(paths, unreadable)
     called = called_directories(layout)
     wanted = set(select) if select is not None else set(RULES)
     rule_ids = tuple(r for r in RULES if r in wanted and r not in ("MLS000", "MLS026"))
@@ -453,7 +458,7 @@ def run_check(
     total_files = sum(len(f) for f in layout.values())
     n_workers = workers if workers is not None else default_workers(layout)
     results = _map(check_directory, jobs, n_workers)
-    findings: list[Diagnostic] = []
+    findings: list[Diagnostic] = list(unreadable)
     suppressions: list[Suppression] = []
     facts: dict[str, ModuleFacts] = {}
     generic: dict[str, set[tuple[str, Where | None, str]]] = {}

@@ -1,0 +1,79 @@
+"""What every fuzz test asserts: each case ends in success or diagnostics, never an exception, never over 5 s.
+
+The case count is MLSTRATA_FUZZ_CASES (default 2,000 per target per run); each test checks it really ran
+that many cases and reports the slowest one.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mlstrata.diagnostics import Diagnostic, DiagnosticsError
+
+CASES = int(os.environ.get("MLSTRATA_FUZZ_CASES", "2000"))
+CASE_LIMIT_S = 5.0
+
+
+@dataclass
+class FuzzTally:
+    cases: int = 0
+    diagnosed: int = 0
+    succeeded: int = 0
+    slowest_s: float = 0.0
+    total_s: float = 0.0
+    codes: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"{self.cases} cases: {self.succeeded} succeeded, {self.diagnosed} diagnosed; "
+                f"slowest {self.slowest_s:.3f} s, total {self.total_s:.1f} s")
+
+
+def check_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    assert diagnostics, "an error must carry at least one diagnostic"
+    for diag in diagnostics:
+        assert diag.summary.strip(), diag
+        assert "\n" not in diag.summary, f"a summary is one line: {diag.summary!r}"
+        # where: a file (and line), or for findings about a resource, its address
+        assert (diag.where is not None and diag.where.file) or diag.path, f"no position: {diag.headline()}"
+        if diag.is_error:
+            assert diag.hint, f"an error says how to fix it: {diag.headline()}"
+
+
+def run_fuzz(strategy: st.SearchStrategy[Any], target: Callable[[Any], list[Diagnostic] | None]) -> FuzzTally:
+    """Run `target` on CASES examples of `strategy`. `target` returns diagnostics it reported (a success
+    with findings) or None; a DiagnosticsError is a diagnosed failure; any other exception fails the test."""
+    tally = FuzzTally()
+
+    @settings(max_examples=CASES, deadline=None, database=None, derandomize=False,
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def one(case: Any) -> None:
+        start = time.perf_counter()
+        try:
+            found = target(case)
+        except DiagnosticsError as exc:
+            check_diagnostics(exc.diagnostics)
+            tally.diagnosed += 1
+            code = exc.diagnostics[0].code
+            tally.codes[code] = tally.codes.get(code, 0) + 1
+        else:
+            if found:
+                check_diagnostics(found)
+            tally.succeeded += 1
+        elapsed = time.perf_counter() - start
+        tally.cases += 1
+        tally.total_s += elapsed
+        tally.slowest_s = max(tally.slowest_s, elapsed)
+        assert elapsed < CASE_LIMIT_S, f"one case took {elapsed:.1f} s: {case!r:.300}"
+
+    one()
+    print(tally.summary())
+    assert tally.cases >= CASES, f"only {tally.cases} of {CASES} cases ran"
+    return tally
