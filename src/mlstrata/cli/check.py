@@ -102,7 +102,7 @@ def check(
             usage_error(str(exc))
         return EXIT_USAGE
     result = run_check(targets, spec=facts, workers=jobs or None, select=chosen)
-    if result.files == 0:
+    if result.files == 0 and not result.findings:  # an unreadable directory is a finding, not 'no files'
         usage_error(f"no .tf or .tfvars files under {', '.join(str(p) for p in targets)}")
         return EXIT_USAGE
     cwd = Path.cwd()
