@@ -93,13 +93,16 @@ def write_problem(path: Path, exc: OSError, *, what: str, code: str = "output.un
     return error(f"cannot write {what} {path}: {problem}", where=Where(str(path)), hint=hint, code=code)
 
 
-def check_writable(path: Path, *, what: str, code: str = "output.unwritable") -> None:
-    """Raise DiagnosticsError now if `path` cannot be written later (call before expensive work)."""
+def check_writable(path: Path, *, what: str, code: str = "output.unwritable", parents: bool = False) -> None:
+    """Raise DiagnosticsError now if `path` cannot be written later (call before expensive work);
+    `parents` creates its missing folders."""
     if path.is_dir():
         raise DiagnosticsError([error(f"cannot write {what} {path}: is a directory", where=Where(str(path)),
                                       hint="Pass a file path, not a folder.", code=code)])
     folder = path.parent if str(path.parent) else Path(".")
     try:
+        if parents:
+            folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
     except OSError as exc:
         raise DiagnosticsError([write_problem(path, exc, what=what, code=code)]) from None
@@ -109,12 +112,16 @@ def check_writable(path: Path, *, what: str, code: str = "output.unwritable") ->
         raise DiagnosticsError([write_problem(path, PermissionError(errno.EACCES, "denied"), what=what, code=code)])
 
 
-def write_user_file(path: Path, data: bytes | str, *, what: str, code: str = "output.unwritable") -> None:
-    """Write an output file the user named, atomically (temp file + rename); OS errors are DiagnosticsError."""
+def write_user_file(path: Path, data: bytes | str, *, what: str, code: str = "output.unwritable",
+                    parents: bool = False) -> None:
+    """Write an output file the user named, atomically (temp file + rename); OS errors are DiagnosticsError.
+    `parents` creates missing folders first."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent if str(path.parent) else Path(".")
     tmp = ""
     try:
+        if parents:
+            folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)

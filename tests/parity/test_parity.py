@@ -15,7 +15,7 @@ from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
 from mlstrata.targets import TARGETS
-from mlstrata.views.parity import render_html, write_png
+from mlstrata.views.parity import png_bytes, render_html
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
 QUICKSTART = (TESTDATA / "render" / "local-quickstart" / "spec.yaml").read_text()
@@ -58,11 +58,8 @@ def test_an_override_is_a_finding_unless_parity_allow_covers_it(tmp_path: Path) 
     assert report.cell("gpu_pools.training", "dev") == {"finding": 2, "allowed": 2, "declared": 0}
     html = render_html(report)
     assert "gpu_pools.training.instance_types" in html and "parity.allow: gpu_pools.*.scaling" in html
-    png = tmp_path / "m.png"
-    write_png(report, png)
-    first = png.read_bytes()
-    write_png(report, png)
-    assert first[:8] == b"\x89PNG\r\n\x1a\n" and png.read_bytes() == first
+    first = png_bytes(report)
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and png_bytes(report) == first
 
 
 def _state(env: str, grants: dict[str, str], extra: bool = False) -> dict[str, Any]:

@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,68 @@ def test_a_platform_without_gpu_pools_renders_no_gpu_module() -> None:
 
 def tree_target(spec: Path) -> str:
     return load_spec(spec).platform.target
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_directory_in_the_way_changes_nothing(tmp_path: Path) -> None:
+    # issue 10, reproduction 10: a directory where a file goes used to leave 23 of 58 files moved in
+    out = tmp_path / "infra"
+    write_tree(render_tree(load_spec(EXAMPLE)), out)
+    before = _snapshot(out)
+    changed = render_tree(load_text(EXAMPLE.read_text().replace("retention_days: 90", "retention_days: 30")))
+    in_the_way = sorted(rel for rel in changed.files if changed.files[rel] != before.get(rel, b"").decode())[-1]
+    (out / in_the_way).unlink()
+    (out / in_the_way).mkdir()
+    before = _snapshot(out)
+    with pytest.raises(DiagnosticsError) as info:
+        write_tree(changed, out)
+    assert "a directory is in the way" in info.value.diagnostics[0].summary
+    assert _snapshot(out) == before
+
+
+def test_first_render_that_fails_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "infra"
+    (out / "live" / "prod").mkdir(parents=True)
+    (out / "live" / "prod" / "platform").write_text("a file where a folder goes")
+    with pytest.raises(DiagnosticsError) as info:
+        write_tree(render_tree(load_spec(EXAMPLE)), out)
+    assert "is a file, not a folder" in info.value.diagnostics[0].summary
+    assert _snapshot(out) == {"live/prod/platform": b"a file where a folder goes"}
+
+
+def _without_dac_override() -> list[str]:
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root needs setpriv to drop CAP_DAC_OVERRIDE")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["first_render", "rerender"])
+def test_a_move_that_fails_half_way_is_rolled_back(tmp_path: Path, first: bool) -> None:
+    """A folder that cannot be written (found only when moving in) undoes every move already made."""
+    out = tmp_path / "infra"
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(EXAMPLE.read_text())
+    if not first:
+        write_tree(render_tree(load_spec(spec)), out)
+        spec.write_text(EXAMPLE.read_text().replace("retention_days: 90", "retention_days: 30")
+                        .replace("us-east-1", "us-west-2"))
+    locked = out / "live" / "staging" / "platform"
+    locked.mkdir(parents=True, exist_ok=True)
+    before = _snapshot(out)
+    locked.chmod(0o555)
+    try:
+        proc = subprocess.run([*_without_dac_override(), sys.executable, "-m", "mlstrata", "render", "--spec",
+                               str(spec), "--out", str(out)], capture_output=True, text=True, check=False,
+                              env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO / "src")})
+    finally:
+        locked.chmod(0o755)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "permission denied" in proc.stderr
+    assert _snapshot(out) == before
+    assert not list(tmp_path.glob(".mlstrata-render-*"))

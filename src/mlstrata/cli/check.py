@@ -14,6 +14,7 @@ from mlstrata.rules.context import SpecFacts
 from mlstrata.rules.runner import find_spec, relative, run_check, spec_facts
 from mlstrata.spec.load import load_spec
 from mlstrata.targets import TARGETS
+from mlstrata.userfiles import check_writable
 from mlstrata.views import FAIL_ON, Report, Suppressed, human
 from mlstrata.views import check as check_views
 
@@ -94,6 +95,8 @@ def check(
     if missing:
         usage_error(f"no such file or directory: {', '.join(missing)}")
         return EXIT_USAGE
+    if output is not None:
+        check_writable(output, what="report")
     try:
         chosen = _select(select, skip)
         facts = _spec(targets, spec, no_spec)

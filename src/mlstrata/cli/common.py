@@ -33,6 +33,7 @@ from mlstrata.governance.gate import Governance, Reviewed
 from mlstrata.governance.journal import JournalStore, journal_for, run_context
 from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec, load_spec
 from mlstrata.targets import TARGETS, routine_warning
+from mlstrata.userfiles import write_user_file
 from mlstrata.views import formats_of, unknown_format
 from mlstrata.views.gate import show_blocked
 from mlstrata.workspace import Workspace, default_repo, open_workspace
@@ -87,7 +88,14 @@ def command(func: Callable[..., int]) -> Callable[..., None]:
 
     @functools.wraps(func)
     def run(*args: object, **kwargs: object) -> None:
-        raise typer.Exit(func(*args, **kwargs))
+        try:
+            code = func(*args, **kwargs)
+        except DiagnosticsError as exc:
+            # the one boundary for user input a command did not handle itself (an output path that cannot
+            # be written, a file that cannot be read): diagnostics and exit 2, never a traceback
+            show_diagnostics(exc.diagnostics)
+            code = EXIT_USAGE
+        raise typer.Exit(code)
 
     return run
 
@@ -108,7 +116,7 @@ def bad_format(command_name: str, fmt: str) -> bool:
 def emit(text: str, output: Path | None) -> None:
     """A rendered report to the --output file, else to stdout."""
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        write_user_file(output, text, what="report")
     else:
         sys.stdout.write(text)
 

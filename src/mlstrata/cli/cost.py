@@ -9,12 +9,13 @@ from pathlib import Path
 import typer
 
 from mlstrata.cli.common import SpecOption, bad_format, command, format_option, load_spec_or_report, usage_error
-from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, out_console, show_diagnostics
+from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, bad_input_line, out_console, show_diagnostics
 from mlstrata.cost.estimate import PoolChange, plan_delta, platform_cost
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.plan import load_plan
 from mlstrata.pricing import load_price_book
 from mlstrata.spec.resolve import resolve
+from mlstrata.userfiles import check_writable, write_user_file
 from mlstrata.views import cost as cost_views
 
 
@@ -48,6 +49,8 @@ def cost(
     if chart is not None and chart.suffix.lower() not in (".svg", ".png"):
         usage_error(f"cannot write {chart}: charts are SVG or PNG", "use --chart FILE.svg or --chart FILE.png")
         return EXIT_USAGE
+    if chart is not None:
+        check_writable(chart, what="chart", parents=True)
     loaded = load_spec_or_report(spec, fmt)
     if loaded is None:
         return EXIT_USAGE
@@ -65,17 +68,19 @@ def cost(
     if plan is not None:
         decoded, errors = load_plan(plan)
         if decoded is None:
-            show_diagnostics(errors, "json" if fmt == "json" else "human")
+            if fmt == "json":
+                show_diagnostics(errors, "json")
+            else:  # one line, as `review` reports a plan it cannot read
+                usage_error(bad_input_line(errors[0]))
             return EXIT_USAGE
         plan_region = region or (envs[env].region if env else loaded.platform.region)
         rows = [(rc.address, rc.type, rc.action.value, rc.before, rc.after) for rc in decoded.changes]
         changes, plan_diags = plan_delta(rows, book, report.cloud, plan_region)
     if chart is not None:
-        chart.parent.mkdir(parents=True, exist_ok=True)
         if chart.suffix.lower() == ".png":
-            cost_views.chart_png(report, chart)
+            write_user_file(chart, cost_views.chart_png(report), what="chart", parents=True)
         else:
-            chart.write_text(cost_views.chart_svg(report), encoding="utf-8")
+            write_user_file(chart, cost_views.chart_svg(report), what="chart", parents=True)
     if fmt == "json":
         payload = report.to_dict()
         if changes is not None:

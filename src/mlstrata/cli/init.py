@@ -10,6 +10,7 @@ import typer
 from mlstrata.cli.common import command, usage_error
 from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console
 from mlstrata.targets import TARGETS
+from mlstrata.userfiles import write_user_file
 
 
 def starter_spec(target: str) -> str:
@@ -29,10 +30,7 @@ def init(
     if path.exists() and not force:
         usage_error(f"{path} already exists", "pass --force to overwrite it, or --spec OTHER.yaml")
         return EXIT_USAGE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(starter_spec(target), encoding="utf-8")
-    tmp.replace(path)
+    write_user_file(path, starter_spec(target), what="spec file", parents=True)
     err_console.print(f"[green]✓[/] wrote {path} (target {target}). Next: `mlstrata validate`, then `mlstrata render`.")
     return EXIT_OK
 

@@ -34,6 +34,13 @@ EXIT_USAGE = 2
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
+def bad_input_line(d: Diagnostic) -> str:
+    """An input that cannot be read, as one line: `<file>: <what> (<detail>)`."""
+    where = f"{d.where.file}: " if d.where is not None else ""
+    detail = f" ({d.detail})" if d.detail else ""
+    return f"{where}{d.summary}{detail}"
+
+
 def show_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "human", *, count: bool = True) -> None:
     """Print diagnostics; errors first within each file, in file/line order; then how many errors (unless
     `count` is false: a usage error is one line)."""

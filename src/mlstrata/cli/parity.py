@@ -29,14 +29,15 @@ from mlstrata.engine import refresh_all, show_state_all
 from mlstrata.parity.levels import parity_report
 from mlstrata.parity.state import states_from_refresh, states_from_show
 from mlstrata.spec.resolve import resolve
+from mlstrata.userfiles import check_writable, write_user_file
 from mlstrata.views.parity import (
     differences_table,
     matrix_table,
+    png_bytes,
     render_html,
     render_json,
     render_markdown,
     verdict,
-    write_png,
 )
 from mlstrata.workspace import Workspace
 
@@ -76,6 +77,9 @@ def parity(spec: Path = SpecOption, envs: str | None = EnvsOption, state: str = 
         usage_error(f"unknown --state {state!r}", f"--state: {', '.join(STATES)}")
         return EXIT_USAGE
     chosen = [e.strip() for e in envs.split(",") if e.strip()] if envs else None
+    for path, what in ((html, "HTML report"), (png, "PNG matrix")):
+        if path is not None:  # before the refreshes, which take a minute
+            check_writable(path, what=what)
     ws = open_repo(spec, out, chosen, None, fmt, show_warnings=False)
     if ws is None:
         return EXIT_USAGE
@@ -87,9 +91,9 @@ def parity(spec: Path = SpecOption, envs: str | None = EnvsOption, state: str = 
     states, diagnostics = _states(ws, state, terraform, parallel, lock_timeout, fmt)
     report = parity_report(platform, resolve(platform, ws.spec.source.data), names, ws.repo, states, diagnostics)
     if html is not None:
-        html.write_text(render_html(report), encoding="utf-8")
+        write_user_file(html, render_html(report), what="HTML report")
     if png is not None:
-        write_png(report, png)
+        write_user_file(png, png_bytes(report), what="PNG matrix")
     if fmt == "json":
         sys.stdout.write(render_json(report))
     elif fmt == "html":

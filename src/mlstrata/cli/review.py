@@ -8,25 +8,19 @@ import typer
 from rich.markup import escape
 
 from mlstrata.cli.common import BadInput, bad_format, command, emit, format_option, usage_error
-from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console
-from mlstrata.diagnostics import Diagnostic, DiagnosticsError
+from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, bad_input_line, err_console, out_console
+from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.review.classes import review_rules
 from mlstrata.review.gate import review_files
 from mlstrata.rules.runner import find_spec, relative
 from mlstrata.spec.load import LoadedSpec, load_spec
 from mlstrata.targets import TARGETS
+from mlstrata.userfiles import check_writable
 from mlstrata.views import Report
 from mlstrata.views import review as review_views
 
 # `blocking` is the name users see for the error severity; `error` is accepted too.
 FAIL_ON = {"blocking": "error", "error": "error", "warning": "warning", "info": "info", "never": "never"}
-
-
-def bad_input_line(d: Diagnostic) -> str:
-    """A plan that cannot be read, as one line: `<file>: <what> (<detail>)`."""
-    where = f"{d.where.file}: " if d.where is not None else ""
-    detail = f" ({d.detail})" if d.detail else ""
-    return f"{where}{d.summary}{detail}"
 
 
 def _spec(plans: list[Path], spec: Path | None, no_spec: bool) -> LoadedSpec | None:
@@ -80,6 +74,8 @@ def review(
     except BadInput as exc:
         usage_error(str(exc))
         return EXIT_USAGE
+    if output is not None:
+        check_writable(output, what="report")
     reviews, problems = review_files(plans, env=env, repo=repo, spec=loaded, all_resources=all_resources)
     if problems:
         usage_error(bad_input_line(problems[0]))

@@ -13,6 +13,7 @@ from mlstrata import __version__
 from mlstrata.cli.common import command
 from mlstrata.cli.output import EXIT_OK, err_console
 from mlstrata.spec.models import Platform
+from mlstrata.userfiles import write_user_file
 
 
 def spec_schema() -> dict[str, Any]:
@@ -37,7 +38,7 @@ def schema(
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_user_file(out, text, what="schema")
         err_console.print(f"[green]✓[/] wrote {out}")
     return EXIT_OK
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -128,12 +129,17 @@ class WriteResult:
 def write_tree(tree: RenderedTree, out: Path, manifest: str = MANIFEST) -> WriteResult:
     """Write `tree` under `out`, never touching files mlstrata does not manage.
 
-    Everything is first written to a temporary folder beside `out` (same filesystem); only when
-    all files are on disk are they moved into place, each with an atomic rename. A failure before
-    that point leaves the previous tree exactly as it was.
+    Everything is first written to a temporary folder beside `out` (same filesystem); only when all
+    files are on disk are they moved into place, each with an atomic rename, the replaced and removed
+    files kept aside. If any move fails, the moves done so far are undone: the previous tree is left
+    exactly as it was (or nothing at all, on a first render). The manifest of managed files is written
+    last, in the same transaction.
     """
     out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(exc, out) from None
     previous = _read_manifest(out, manifest)
     changed = []
     unchanged = 0
@@ -147,34 +153,88 @@ def write_tree(tree: RenderedTree, out: Path, manifest: str = MANIFEST) -> Write
             pass
         changed.append(rel)
     stale = sorted(p for p in previous - set(tree.files) if (out / p).is_file())
-    staging = Path(tempfile.mkdtemp(prefix=".mlstrata-render-", dir=out.parent))
+    _preflight(out, [*changed, manifest])
+    staging: Path | None = None
     try:
+        staging = Path(tempfile.mkdtemp(prefix=".mlstrata-render-", dir=out.parent))
         for rel in [*changed, manifest]:
-            path = staging / rel
+            path = staging / "new" / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             text = _manifest_text(tree) if rel == manifest else tree.files[rel]
             with open(path, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-        for rel in [*changed, manifest]:
-            dest = out / rel
-            if dest.is_dir():
-                raise DiagnosticsError([error(f"cannot write {rel}: a directory is in the way",
-                                              where=Where(str(dest)), hint="Move that directory away.")])
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / rel, dest)
-        for rel in stale:
-            (out / rel).unlink()
-            _prune_empty(out / rel, out)
+        _move_in(out, staging, [*changed, manifest], stale)
     except OSError as exc:
-        raise DiagnosticsError([error(f"cannot write the rendered tree: {exc.strerror}",
-                                      where=Where(str(exc.filename or out)),
-                                      hint="Check permissions and free space, then render again.",
-                                      code="render.write")]) from None
+        raise _write_error(exc, out) from None
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    for rel in stale:
+        _prune_empty(out / rel, out)
     return WriteResult(written=changed, unchanged=unchanged, removed=stale)
+
+
+def _write_error(exc: OSError, out: Path) -> DiagnosticsError:
+    from mlstrata.userfiles import os_error_hint
+
+    problem, hint = os_error_hint(exc, writing=True)
+    return DiagnosticsError([error(f"cannot write the rendered tree: {problem}",
+                                   where=Where(str(exc.filename or out)),
+                                   hint=f"{hint} Nothing was changed; render again after fixing it.",
+                                   code="render.write")])
+
+
+def _preflight(out: Path, rels: list[str]) -> None:
+    """Refuse before moving anything when a directory or a file is in the way of a file to write."""
+    for rel in rels:
+        dest = out / rel
+        if dest.is_dir():
+            raise DiagnosticsError([error(f"cannot write {rel}: a directory is in the way",
+                                          where=Where(str(dest)), code="render.write",
+                                          hint="Move that directory away; nothing was changed.")])
+        for parent in dest.relative_to(out).parents:
+            folder = out / parent
+            if folder.exists() and not folder.is_dir():
+                raise DiagnosticsError([error(f"cannot write {rel}: {parent} is a file, not a folder",
+                                              where=Where(str(folder)), code="render.write",
+                                              hint="Move that file away; nothing was changed.")])
+
+
+def _move_in(out: Path, staging: Path, rels: list[str], stale: list[str]) -> None:
+    """Rename the staged files into place, keeping what they replace; on failure put everything back."""
+    kept = staging / "previous"
+    done: list[tuple[Path, Path | None]] = []  # (destination, where its previous content was kept)
+    created: list[Path] = []
+    try:
+        for rel in stale:
+            aside = kept / rel
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(out / rel, aside)
+            done.append((out / rel, aside))
+        for rel in rels:
+            dest = out / rel
+            missing = [p for p in [dest.parent, *dest.parent.parents] if not p.exists()]
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            created.extend(reversed(missing))
+            backup: Path | None = None
+            if dest.exists():
+                backup = kept / rel
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(dest, backup)
+            done.append((dest, backup))
+            os.replace(staging / "new" / rel, dest)
+    except OSError:
+        for dest, backup in reversed(done):
+            if backup is not None and backup.exists():
+                os.replace(backup, dest)
+            else:
+                dest.unlink(missing_ok=True)
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
 
 
 def _prune_empty(path: Path, stop: Path) -> None:

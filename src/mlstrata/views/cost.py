@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 from html import escape
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -79,7 +79,7 @@ def chart_svg(report: CostReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def chart_png(report: CostReport, path: Path) -> None:
+def chart_png(report: CostReport) -> bytes:
     """The same chart as `chart_svg`, as a PNG for PR comments (Pillow's built-in font, deterministic)."""
     from PIL import Image, ImageDraw, ImageFont  # only --chart FILE.png needs Pillow
 
@@ -106,7 +106,9 @@ def chart_png(report: CostReport, path: Path) -> None:
         draw.text((max(x1, x0 + 2) + 6, y + 5), f"{money(low)} - {money(high)}", fill="black", font=font)
     draw.text((left, height - 20), "0", fill="black", font=font)
     draw.text((left + width - 60, height - 20), money(top), fill="black", font=font)
-    image.save(path, format="PNG", optimize=False)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
 
 
 def show_human(report: CostReport, changes: list[PoolChange] | None, console: Console) -> None:

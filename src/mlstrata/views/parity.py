@@ -3,11 +3,11 @@ of the matrix (Pillow, imported only when a PNG is asked for) for pull-request c
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from rich.markup import escape as escape_markup
@@ -191,7 +191,7 @@ def render_html(report: ParityReport) -> str:
             + "\n".join(sections) + "\n</body></html>\n")
 
 
-def write_png(report: ParityReport, path: Path) -> None:
+def png_bytes(report: ParityReport) -> bytes:
     """The matrix as a PNG (Pillow's built-in font; the same report gives the same bytes)."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -221,7 +221,9 @@ def write_png(report: ParityReport, path: Path) -> None:
             color = "black" if status == "head" else _COLOR[status]
             draw.text((x + 8, y + 5), text, fill=color, font=font)
             x += widths[c]
-    image.save(path, format="PNG", optimize=False)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
