@@ -52,3 +52,15 @@ def test_json_rows_and_merge_replaces_same_key(tmp_path: Path) -> None:
 def test_missing_overlay_file_is_empty(tmp_path: Path) -> None:
     overlay, problems = load_overlay(tmp_path / "nope.json")
     assert overlay.prices == {} and problems == []
+
+
+def test_hostile_csv_rows_are_diagnostics_not_tracebacks() -> None:
+    # issue 10, reproduction 9: a row longer than its header raised TypeError
+    header = "region,instance_type,on_demand_usd_per_hour,source,date\n"
+    rows, problems = parse_overlay_rows(header + "us-east-1,g6.xlarge,1.0,EDP,2026-01-01,surprise\n", "p.csv")
+    assert rows == [] and [(p.where.line if p.where else -1, p.summary) for p in problems] == [
+        (2, "1 more field(s) than the header has columns")]
+    rows, problems = parse_overlay_rows(header + "us-east-1,g6.xlarge,1\x00.0,EDP,2026-01-01\n", "p.csv")
+    assert rows == [] and problems[0].where is not None and problems[0].where.line == 2 and problems[0].hint
+    rows, problems = parse_overlay_rows("[" * 100_000 + "]" * 100_000, "p.json")
+    assert rows == [] and problems[0].summary == "not valid JSON"

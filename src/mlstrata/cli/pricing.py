@@ -13,6 +13,7 @@ from mlstrata.cli.common import SpecOption, bad_format, command, format_option
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
 from mlstrata.pricing import load_overlay, load_price_book, overlay_path, parse_overlay_rows
 from mlstrata.pricing.catalog import CLOUDS
+from mlstrata.userfiles import MiB, read_user_text, write_user_file
 
 pricing_app = typer.Typer(name="pricing", help="The GPU prices `mlstrata cost` uses: catalog and your overlay.",
                           no_args_is_help=True, add_completion=False)
@@ -32,11 +33,7 @@ def import_prices(
     """
     if cloud not in CLOUDS:
         raise typer.BadParameter(f"unknown cloud `{cloud}`; use one of: {', '.join(CLOUDS)}", param_hint="--cloud")
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        err_console.print(f"[bold red]error[/]: cannot read {file}: {exc.strerror}")
-        return EXIT_USAGE
+    text = read_user_text(file, what="price file", code="pricing.overlay", max_bytes=16 * MiB)
     rows, problems = parse_overlay_rows(text, str(file), cloud)
     target = overlay_path(spec)
     existing, stored_problems = load_overlay(target)
@@ -45,10 +42,7 @@ def import_prices(
         show_diagnostics(problems)
         return EXIT_USAGE
     merged = existing.merged(rows)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(merged.to_json(), encoding="utf-8")
-    tmp.replace(target)
+    write_user_file(target, merged.to_json(), what="price overlay", parents=True)
     err_console.print(f"[green]✓[/] imported {len(rows)} price row(s) into {target} ({len(merged.prices)} in all)")
     return EXIT_OK
 

@@ -21,6 +21,7 @@ from mlstrata.pricing.catalog import CLOUDS
 
 OVERLAY_PATH = Path(".mlstrata") / "prices.json"
 PRICE_FIELDS = ("on_demand_usd_per_hour", "spot_usd_per_hour", "capacity_block_usd_per_hour")
+_EXTRA = "\0extra"  # where csv.DictReader puts the fields of a row longer than its header
 KNOWN_FIELDS = ("cloud", "region", "instance_type", *PRICE_FIELDS, "source", "date")
 
 
@@ -93,7 +94,11 @@ def _number(value: object) -> float | None:
 
 def _row(raw: dict[str, Any], file: str, line: int, default_cloud: str) -> tuple[OverlayPrice | None, list[Diagnostic]]:
     problems: list[Diagnostic] = []
-    unknown = sorted(k for k in raw if k not in KNOWN_FIELDS)
+    extra = raw.pop(_EXTRA, None)
+    if extra:
+        problems.append(_bad(file, line, f"{len(extra)} more field(s) than the header has columns",
+                             "Remove the extra commas, or quote a value that contains a comma."))
+    unknown = sorted(str(k) for k in raw if k not in KNOWN_FIELDS)
     if unknown:
         problems.append(_bad(file, line, f"unknown column(s): {', '.join(unknown)}",
                              f"Columns: {', '.join(KNOWN_FIELDS)}."))
@@ -141,18 +146,22 @@ def parse_overlay_rows(text: str, file: str, default_cloud: str = "aws") -> tupl
     if stripped.startswith(("[", "{")):
         try:
             doc = json.loads(text)
-        except ValueError as exc:
-            return [], [_bad(file, 0, "not valid JSON", str(exc))]
+        except (ValueError, RecursionError) as exc:
+            return [], [_bad(file, 0, "not valid JSON", str(exc) or "nested too deeply")]
         items = doc.get("prices") if isinstance(doc, dict) else doc
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             return [], [_bad(file, 0, "expected a list of price objects (or {\"prices\": [...]})",
                              f"Each object has: {', '.join(KNOWN_FIELDS)}.")]
         rows = [(0, item) for item in items]
     else:
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames:
-            return [], [_bad(file, 0, "empty price file", f"Start with a header line: {','.join(KNOWN_FIELDS)}")]
-        rows = [(reader.line_num, dict(r)) for r in reader]
+        reader = csv.DictReader(io.StringIO(text), restkey=_EXTRA)
+        try:
+            if not reader.fieldnames:
+                return [], [_bad(file, 0, "empty price file", f"Start with a header line: {','.join(KNOWN_FIELDS)}")]
+            rows = [(reader.line_num, dict(r)) for r in reader]
+        except csv.Error as exc:
+            return [], [_bad(file, reader.line_num, f"not a readable CSV file: {exc}",
+                             "Save it as plain comma-separated text (UTF-8, no NUL bytes).")]
     out: list[OverlayPrice] = []
     problems: list[Diagnostic] = []
     seen: set[tuple[str, str, str]] = set()
