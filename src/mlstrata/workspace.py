@@ -32,19 +32,28 @@ def default_repo(spec_path: Path) -> Path:
     return spec_path.parent / "infra"
 
 
-def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers: list[str] | None,
-                   ) -> tuple[Workspace | None, list[Diagnostic]]:
-    """Check the tree is current, pick the units and prepare what the target needs to run them."""
+def check_selection(spec: LoadedSpec, envs: list[str] | None, layers: list[str] | None) -> list[Diagnostic]:
+    """Problems with the environments and layers a command was asked for (before it writes anything)."""
     platform = spec.platform
     for env in envs or []:
         if env not in platform.environments:
             close = did_you_mean(env, platform.environments)
-            return None, [error(f"unknown environment `{env}`", where=Where(spec.source.file),
-                                hint=(close[:1].upper() + close[1:] + " " if close else "")
-                                + f"Environments: {', '.join(platform.environments)}.", code="cli.env")]
+            return [error(f"unknown environment `{env}`", where=Where(spec.source.file),
+                          hint=(close[:1].upper() + close[1:] + " " if close else "")
+                          + f"Environments: {', '.join(platform.environments)}.", code="cli.env")]
     for layer in layers or []:
         if layer not in ("base", "platform"):
-            return None, [error(f"unknown layer `{layer}`", hint="Layers: base, platform.", code="cli.layer")]
+            return [error(f"unknown layer `{layer}`", hint="Layers: base, platform.", code="cli.layer")]
+    return []
+
+
+def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers: list[str] | None,
+                   ) -> tuple[Workspace | None, list[Diagnostic]]:
+    """Check the tree is current, pick the units and prepare what the target needs to run them."""
+    platform = spec.platform
+    problems = check_selection(spec, envs, layers)
+    if problems:
+        return None, problems
     if not (repo / "live").is_dir():
         return None, [error(f"no rendered repository at {repo}", where=Where(str(repo)),
                             hint=f"Run `mlstrata render -f {spec.source.file}` first (or `mlstrata up`, which "

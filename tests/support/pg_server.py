@@ -42,8 +42,8 @@ class PgServer:
         """For psycopg, MLflow and mlstrata's provider."""
         return f"postgresql://{USER}:{self.password}@127.0.0.1:{self.port}/{database}"
 
-    def psql(self, sql: str) -> str:
-        """Run one SQL statement with psql; return its unaligned output."""
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        """Run one SQL statement with psql (on `database`); return its unaligned output."""
         out = subprocess.run(
             [
                 str(PG_BIN / "psql"),
@@ -54,7 +54,7 @@ class PgServer:
                 "-U",
                 USER,
                 "-d",
-                "postgres",
+                database,
                 "-v",
                 "ON_ERROR_STOP=1",
                 "-Atc",

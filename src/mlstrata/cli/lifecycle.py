@@ -49,6 +49,7 @@ from mlstrata.views.gate import show_blocked
 from mlstrata.workspace import (
     Permission,
     Workspace,
+    check_selection,
     default_repo,
     may_change,
     may_destroy,
@@ -228,6 +229,10 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
     if loaded is None:
         return EXIT_USAGE
     repo = out or default_repo(spec)
+    problems = check_selection(loaded, env, None)
+    if problems:  # before rendering: a bad --env must not write anything
+        show_diagnostics(problems, fmt)
+        return EXIT_USAGE
     try:
         write_tree(render_tree(loaded), repo)
     except DiagnosticsError as exc:

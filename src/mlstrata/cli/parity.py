@@ -25,7 +25,7 @@ from mlstrata.cli.common import (
 )
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
 from mlstrata.diagnostics import Diagnostic, has_errors
-from mlstrata.engine import refresh_all, show_state_all
+from mlstrata.engine import discard_refresh_files, refresh_all, show_state_all
 from mlstrata.parity.levels import parity_report
 from mlstrata.parity.state import states_from_refresh, states_from_show
 from mlstrata.spec.resolve import resolve
@@ -57,7 +57,11 @@ def _states(ws: Workspace, how: str, terraform: str | None, parallel: int, lock_
         return None, []
     if how == "refresh":
         run = run_engine(ws, refresh_all, terraform, parallel, lock_timeout, fmt)
-        return (None, []) if run is None else states_from_refresh(run)
+        if run is None:
+            return None, []
+        states = states_from_refresh(run)
+        discard_refresh_files(run)  # read: they hold every attribute of every resource
+        return states
     docs = run_engine(ws, show_state_all, terraform, parallel, lock_timeout, "json")
     return (None, []) if docs is None else states_from_show(ws.units, docs)
 

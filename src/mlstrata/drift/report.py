@@ -19,7 +19,7 @@ from typing import Any
 from mlstrata.diagnostics import Diagnostic, Severity, has_errors
 from mlstrata.drift.categories import Category, categorize
 from mlstrata.drift.history import HistoryRecord, append_history, read_history, since_of, utc_now
-from mlstrata.engine.results import RunReport, Status, UnitResult
+from mlstrata.engine.results import RunReport, Status, UnitResult, discard_refresh_files
 from mlstrata.plan.model import Plan, ResourceChange, ResourceMode
 from mlstrata.spec.models import DriftAllowance
 
@@ -290,6 +290,7 @@ def check_drift(repo: Path, allow: Sequence[DriftAllowance], run: RunReport, now
     now = now or utc_now()
     history, history_diags = read_history(repo)
     report = analyze(run, allow, history, now)
+    discard_refresh_files(run)  # read: they hold every attribute of every resource, and nothing needs them now
     if history_diags:
         report = DriftReport(report.units, report.resources, report.diagnostics + tuple(history_diags))
     try:

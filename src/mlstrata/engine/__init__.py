@@ -31,7 +31,7 @@ from mlstrata.engine.orchestrate import (
     up_all,
 )
 from mlstrata.engine.queries import output_unit, show_state_all, show_state_unit, state_list_unit, status_unit
-from mlstrata.engine.results import Operation, OutputValue, RunReport, Status, UnitResult
+from mlstrata.engine.results import Operation, OutputValue, RunReport, Status, UnitResult, discard_refresh_files
 from mlstrata.engine.runners import BinaryTerraform, EmbeddedTerraform, Runner, select_runner
 from mlstrata.engine.session import DEFAULT_LOCK_TIMEOUT, DEFAULT_PARALLELISM, Engine, EngineSettings
 from mlstrata.engine.unit import LAYER_ORDER, Unit, discover_units, with_layer_dependencies
@@ -58,6 +58,7 @@ __all__ = [
     "apply_unit",
     "destroy_all",
     "destroy_unit",
+    "discard_refresh_files",
     "discover_units",
     "init_all",
     "init_unit",

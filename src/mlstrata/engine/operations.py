@@ -11,9 +11,11 @@ a plan's files are removed once it is applied.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
+import threading
 import time
 
 import orjson
@@ -64,6 +66,23 @@ def needs_init(engine: Engine, unit: Unit) -> bool:
     return meta is None or meta.get("fingerprint") != _init_fingerprint(engine, unit)
 
 
+_PG_SETUP_LOCKS: dict[str, threading.Lock] = {}
+_PG_SETUP_GUARD = threading.Lock()
+
+
+def _backend_setup_lock(unit: Unit) -> threading.Lock | contextlib.nullcontext[None]:
+    """One `init` at a time per PostgreSQL database. Terraform's `pg` backend creates a shared sequence
+    (`public.global_states_id_seq`) and each workspace's first state under the database-wide advisory
+    lock -1, so first inits of units sharing a database race ("duplicate key value violates unique
+    constraint", "Already locked for workspace creation"). Once init has created them, plans and applies
+    of those units run in parallel. Units on other databases or other backends are not held up."""
+    conn = unit.env_vars.get("PG_CONN_STR")
+    if not conn:
+        return contextlib.nullcontext()
+    with _PG_SETUP_GUARD:
+        return _PG_SETUP_LOCKS.setdefault(conn, threading.Lock())
+
+
 def _run_init(engine: Engine, unit: Unit) -> tuple[list[Diagnostic], ProcessOutcome | None]:
     if not unit.path.is_dir():
         missing = Diagnostic(
@@ -78,7 +97,8 @@ def _run_init(engine: Engine, unit: Unit) -> tuple[list[Diagnostic], ProcessOutc
     prepare_work_dir(unit)
     args = ["init", "-json", *common_args(engine)]
     args += [f"-backend-config={k}={v}" for k, v in sorted(unit.backend_config.items())]
-    outcome, ui = run_streamed(engine, unit, "init", args)
+    with _backend_setup_lock(unit):
+        outcome, ui = run_streamed(engine, unit, "init", args)
     diags = collect_diagnostics(unit, "init", outcome, ui, lock_timeout=engine.settings.lock_timeout)
     if outcome.returncode == 0 and not has_errors(diags):
         write_json(unit.work_dir / INIT_META, {"fingerprint": _init_fingerprint(engine, unit)})
@@ -152,6 +172,7 @@ def _plan(engine: Engine, unit: Unit, operation: Operation, started: float, *, d
             )
         if refresh and outcome.returncode == 0 and not json_when_clean:
             remove_files(final_json)  # an older refresh's JSON would no longer describe reality
+            os.chmod(tmp_plan, 0o600)
             os.replace(tmp_plan, final_plan)
             return UnitResult(unit, operation, Status.NO_CHANGES, tuple(diags), counts=ui.counts,
                               duration_s=time.monotonic() - started, terraform_version=ui.terraform_version,
@@ -165,6 +186,8 @@ def _plan(engine: Engine, unit: Unit, operation: Operation, started: float, *, d
                 unit, operation, started, diags, counts=ui.counts, terraform_version=ui.terraform_version
             )
         has_changes = outcome.returncode == 2
+        os.chmod(tmp_json, 0o600)  # plans hold attribute values, some of them secret
+        os.chmod(tmp_plan, 0o600)
         os.replace(tmp_json, final_json)
         os.replace(tmp_plan, final_plan)
         if not refresh:

@@ -148,3 +148,13 @@ class RunReport:
             "diagnostics": [d.to_dict() for d in self.diagnostics],
             "units": [r.to_dict(timings=timings) for r in self.results],
         }
+
+
+def discard_refresh_files(report: RunReport) -> None:
+    """Remove the refresh-only plan files a read-only command (drift, parity) made once it has read them:
+    they hold every attribute of every resource, and nothing reads them later."""
+    for result in report.results:
+        if result.operation is Operation.REFRESH:
+            for path in (result.plan_file, result.plan_json):
+                if path is not None:
+                    path.unlink(missing_ok=True)

@@ -55,7 +55,7 @@ def collect_diagnostics(
         diags.extend(from_text)
         if not has_errors(from_text):
             diags.append(tfdiags.failure(unit, operation, outcome.returncode, text))
-    return diags
+    return [tfdiags.with_wait(d, outcome.duration_s, lock_timeout) for d in diags]
 
 
 def begin(engine: Engine, unit: Unit, operation: Operation) -> float:

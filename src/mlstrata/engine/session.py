@@ -82,6 +82,10 @@ class Engine:
         self._base_env = terraform_environ(
             self.cli_config, plugin_cache_dir=cache, base=self.settings.environ, extra=self.settings.extra_env
         )
+        # providers' temporary files (the `tf` framework's plugin socket folder) go inside the private folder:
+        # removed on close, and swept on the next start when the whole process tree was killed
+        (self._private / "tmp").mkdir()
+        self._base_env["TMPDIR"] = str(self._private / "tmp")
         self._counter = itertools.count(1)
         self._counter_lock = threading.Lock()
         self._version: str | None = None
@@ -186,6 +190,7 @@ def prepare_work_dir(unit: Unit) -> Path:
     """Create `<unit>/.mlstrata/` readable by the owner only: plan files can hold secret values."""
     work = unit.work_dir
     work.mkdir(mode=0o700, exist_ok=True)
+    work.chmod(0o700)  # also when an older mlstrata made it with the default mode
     return work
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
@@ -116,18 +117,12 @@ def _classify(
     if severity is Severity.ERROR and summary == "Saved plan is stale":
         return stale_plan(unit, detail)
     if severity is Severity.ERROR and any(marker in lowered for marker in _LOCK_MARKERS):
-        match = _LOCK_ID.search(detail)
-        unlock = f"`terraform force-unlock {match.group(1)}` in {unit.path}" if match else "terraform force-unlock"
-        waited = f" (waited {lock_timeout})" if lock_timeout else ""
         return Diagnostic(
             Severity.ERROR,
-            f"state of {unit.id} is locked by another run{waited}",
+            f"state of {unit.id} is locked by another run",
             detail=f"{summary}\n{detail}".strip(),
             path=unit.id,
-            hint=(
-                "wait for the other run to finish and try again, or raise the lock timeout; "
-                f"if no run is active any more, remove the stale lock with {unlock}"
-            ),
+            hint=_lock_hint(unit, detail),
             code=CODE_LOCKED,
             extra=extra,
         )
@@ -140,6 +135,44 @@ def _classify(
         code=CODE_TERRAFORM,
         extra=extra,
     )
+
+
+_BACKEND = re.compile(r'^\s*backend\s+"([A-Za-z0-9_]+)"', re.MULTILINE)
+# Backends whose lock belongs to the process holding it (a file lock, a PostgreSQL session's advisory
+# lock): it goes away when that process ends, and `terraform force-unlock` cannot release it.
+_PROCESS_LOCKS = ("local", "pg")
+
+
+def backend_type(unit: Unit) -> str:
+    """The unit's state backend as its configuration declares it (`local` when none is declared)."""
+    for tf in sorted(unit.path.glob("*.tf")):
+        try:
+            match = _BACKEND.search(tf.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+        if match:
+            return match.group(1)
+    return "local"
+
+
+def _lock_hint(unit: Unit, detail: str) -> str:
+    backend = backend_type(unit)
+    if backend in _PROCESS_LOCKS:
+        return (f"wait for the other run to finish and try again, or raise --lock-timeout; a `{backend}` state "
+                "lock is released when the process holding it ends, so there is nothing to force-unlock")
+    match = _LOCK_ID.search(detail)
+    unlock = f"`terraform force-unlock {match.group(1)}` in {unit.path}" if match else "terraform force-unlock"
+    return ("wait for the other run to finish and try again, or raise --lock-timeout; "
+            f"if no run is active any more, remove the stale lock with {unlock}")
+
+
+def with_wait(diag: Diagnostic, waited_s: float, lock_timeout: str) -> Diagnostic:
+    """A lock diagnostic saying how long the run really waited (Terraform gives up at once on some
+    lock errors, whatever the timeout)."""
+    if diag.code != CODE_LOCKED:
+        return diag
+    limit = f"; lock timeout {lock_timeout}" if lock_timeout else ""
+    return dataclasses.replace(diag, summary=f"{diag.summary} (gave up after {waited_s:.1f} s{limit})")
 
 
 def _where(rng: Any, unit: Unit) -> Where | None:

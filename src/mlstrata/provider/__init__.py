@@ -14,3 +14,7 @@ TYPE = "mlstrata"
 VERSION = "0.1.0"
 ADDRESS = f"{HOSTNAME}/{NAMESPACE}/{TYPE}"
 TYPE_PREFIX = "mlstrata_"
+# The provider's PostgreSQL server when `postgres_dsn` is not set in its block: mlstrata passes the DSN to
+# the provider process through this variable, so it never becomes a Terraform variable (variables are
+# stored in plain text in saved plans and in `show -json`).
+POSTGRES_DSN_ENV = "MLSTRATA_POSTGRES_DSN"

@@ -13,7 +13,7 @@ from typing import Any
 from tf import schema as tf_schema  # type: ignore[import-untyped]
 from tf import types as tf_types
 
-from mlstrata.provider import ADDRESS, TYPE_PREFIX
+from mlstrata.provider import ADDRESS, POSTGRES_DSN_ENV, TYPE_PREFIX
 from mlstrata.provider.resources import RESOURCES
 from mlstrata.provider.resources.base import ResourceBase, known
 from mlstrata.provider.store.database import PgServer
@@ -65,7 +65,8 @@ class MlstrataProvider:
                      description="Absolute folder for generated secrets (default "
                      "$XDG_DATA_HOME/mlstrata/secrets or ~/.local/share/mlstrata/secrets)."),
                 attr("postgres_dsn", tf_types.String(), optional=True, sensitive=True,
-                     description="postgresql:// URL of the server for postgres-backed registries and stores."),
+                     description="postgresql:// URL of the server for postgres-backed registries and stores "
+                     f"(default: ${POSTGRES_DSN_ENV}, which keeps it out of plans and state)."),
             ],
         )  # fmt: skip
 
@@ -88,7 +89,9 @@ class MlstrataProvider:
         secrets = Path(str(secrets_dir)) if known(secrets_dir) and secrets_dir else default_secrets_dir()
         self._layout = Layout(root=Path(str(root)), secrets_dir=secrets)
         dsn = config.get("postgres_dsn")
-        if known(dsn) and dsn:
+        if not (known(dsn) and dsn):
+            dsn = os.environ.get(POSTGRES_DSN_ENV) or None
+        if dsn:
             try:
                 self._server = PgServer.parse(str(dsn))
             except StoreError as exc:

@@ -17,6 +17,7 @@ from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.provider import ADDRESS as PROVIDER_ADDRESS
+from mlstrata.provider import POSTGRES_DSN_ENV
 from mlstrata.provider import VERSION as PROVIDER_VERSION
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
@@ -24,7 +25,7 @@ from mlstrata.spec.source import Source
 from mlstrata.targets.base import UnitFiles
 from mlstrata.targets.local import checks
 from mlstrata.targets.local import workspace as local_workspace
-from mlstrata.targets.local.workspace import PG_DSN_VARIABLE, uses_postgres
+from mlstrata.targets.local.workspace import uses_postgres
 
 REQUIRED_TERRAFORM = ">= 1.10"
 REPO_FROM_UNIT = "${path.root}/../../.."
@@ -99,12 +100,9 @@ def _providers(platform: Platform, env: ResolvedEnv) -> list[Block | Comment | B
     provider.add(Comment("Everything this environment provisions lives under this folder of the repository."))
     provider.attr("root", Expr(f'abspath("{REPO_FROM_UNIT}/.mlstrata/platform/{env.name}")'))
     if uses_postgres(platform):
-        provider.attr("postgres_dsn", Expr(f"var.{PG_DSN_VARIABLE}"))
-        variable = Block("variable", [PG_DSN_VARIABLE])
-        variable.attr("description", "PostgreSQL server for registries and metadata stores (set by mlstrata from "
-                      f"${platform.local.postgres_dsn_env if platform.local else ''}).")
-        variable.attr("type", Expr("string")).attr("sensitive", True)
-        items.append(variable)
+        # not a variable: Terraform stores variables in plain text in saved plans
+        provider.add(Comment(f"The PostgreSQL server comes from ${POSTGRES_DSN_ENV} (mlstrata sets it from "
+                             f"${platform.local.postgres_dsn_env if platform.local else ''}), never from a variable."))
     items.insert(0, provider)
     return items
 

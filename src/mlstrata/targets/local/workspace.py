@@ -1,5 +1,5 @@
-"""What Terraform runs on a rendered local-target repository need: the PostgreSQL DSN as a variable, and
-mlstrata's own provider installed in a filesystem mirror beside the repository."""
+"""What Terraform runs on a rendered local-target repository need: the PostgreSQL DSN in the provider's
+environment, and mlstrata's own provider installed in a filesystem mirror beside the repository."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mlstrata.diagnostics import Diagnostic, Severity, error
-from mlstrata.provider import HOSTNAME
+from mlstrata.provider import HOSTNAME, POSTGRES_DSN_ENV
 from mlstrata.provider.install import cli_config_block, install_provider
 from mlstrata.repo import CLI_CONFIG, PLUGINS_DIR
 from mlstrata.spec.models import Platform
 from mlstrata.spec.source import Source
-
-PG_DSN_VARIABLE = "postgres_dsn"
 
 
 def uses_postgres(platform: Platform) -> bool:
@@ -22,7 +20,9 @@ def uses_postgres(platform: Platform) -> bool:
 
 def run_environment(platform: Platform, source: Source,
                     environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
-    """`TF_VAR_postgres_dsn` from the variable the spec names, when the platform uses PostgreSQL."""
+    """The provider's DSN (`MLSTRATA_POSTGRES_DSN`) from the variable the spec names, when the platform uses
+    PostgreSQL. It goes to the provider's environment, never into a Terraform variable: Terraform stores
+    variables in plain text in saved plans and in `show -json`."""
     if not uses_postgres(platform) or platform.local is None:
         return {}, []
     name = platform.local.postgres_dsn_env or ""
@@ -30,7 +30,7 @@ def run_environment(platform: Platform, source: Source,
     if not value:
         return {}, [error(f"${name} is not set", where=source.where(("local", "postgres_dsn_env")),
                           hint=f"Export {name}=postgresql://user:pass@host:port/postgres.", code="cli.pg_dsn")]
-    return {f"TF_VAR_{PG_DSN_VARIABLE}": value}, []
+    return {POSTGRES_DSN_ENV: value}, []
 
 
 def prepare_repo(repo: Path) -> tuple[str, ...]:
