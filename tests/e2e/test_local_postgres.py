@@ -11,6 +11,18 @@ from support.cli import mlstrata as run_cli
 from support.pg_server import PgServer
 
 REPO = Path(__file__).resolve().parents[2]
+DSN_PASSWORD = "dsn-Pw-7f3a9c"
+STATE_PASSWORD = "state-Pw-51be2d"
+
+
+def _files_holding(root: Path, *needles: str) -> list[str]:
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            if any(n.encode() in data for n in needles):
+                found.append(str(path.relative_to(root)))
+    return found
 
 
 def test_quickstart_on_postgres_state_and_registry(tmp_path: Path, pg_server: PgServer) -> None:
@@ -19,8 +31,10 @@ def test_quickstart_on_postgres_state_and_registry(tmp_path: Path, pg_server: Pg
     spec += "local:\n  postgres_dsn_env: QS_PG_DSN\n"
     (tmp_path / "platform.yaml").write_text(spec)
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1", "COLUMNS": "200",
-           "QS_PG_STATE": pg_server.conn_str(),
-           "QS_PG_DSN": pg_server.dsn()}
+           # passwords as markers (the test server trusts loopback, so they are not checked): neither may
+           # reach any file (issue 10: the DSN was a Terraform variable, stored in plan.json and tfplan)
+           "QS_PG_STATE": pg_server.conn_str().replace("postgres@", f"postgres:{STATE_PASSWORD}@"),
+           "QS_PG_DSN": f"postgresql://postgres:{DSN_PASSWORD}@127.0.0.1:{pg_server.port}/postgres"}
 
     def mlstrata(*args: str) -> CliResult:
         return run_cli(*args, cwd=tmp_path, env=env, process=True)
@@ -42,6 +56,17 @@ def test_quickstart_on_postgres_state_and_registry(tmp_path: Path, pg_server: Pg
     # the registry and the metadata store are PostgreSQL databases
     databases = pg_server.psql("select string_agg(datname, ',' order by datname) from pg_database")
     assert "mlstrata_registry_quickstart-dev" in databases or "mlstrata_registry_quickstart_dev" in databases
+    # drift and parity are read-only: no refresh artifacts left behind, nothing with a password
+    drift = mlstrata("drift", "--env", "dev")
+    assert drift.returncode in (0, 1), drift.stdout + drift.stderr
+    parity = mlstrata("parity", "--envs", "dev,staging")
+    assert parity.returncode in (0, 1), parity.stdout + parity.stderr
+    assert "Traceback" not in drift.stderr + parity.stderr
+    assert not list((tmp_path / "infra").rglob("refresh.json"))
+    assert not list((tmp_path / "infra").rglob("refresh.tfplan"))
+    assert _files_holding(tmp_path, DSN_PASSWORD, STATE_PASSWORD) == []
+    for saved in [*(tmp_path / "infra").rglob("plan.json"), *(tmp_path / "infra").rglob("*.tfplan")]:
+        assert saved.stat().st_mode & 0o077 == 0, f"{saved} is readable by others"
     again = mlstrata("plan", "--env", "dev", "--format", "json")
     assert again.returncode == 0 and '"changes"' not in again.stdout.replace('"has_changes"', "")
     down = mlstrata("destroy", "--env", "dev", "--yes")

@@ -29,8 +29,14 @@ def _local_state(path: Path) -> Callable[[], dict[str, Any]]:
     return read
 
 
+# A handful of lock and SIGKILL trials per run; benchmarks/lock_and_kill_trials.py runs 20+ of each.
+TRIALS = int(os.environ.get("MLSTRATA_TRIALS", "3"))
+
+
 @needs_binary
-def test_concurrent_applies_local_backend(fast_runner: Runner, settings: EngineSettings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("trial", range(TRIALS))
+def test_concurrent_applies_local_backend(fast_runner: Runner, settings: EngineSettings, tmp_path: Path,
+                                          trial: int) -> None:
     unit = write_unit(tmp_path, "dev", "base", SLOW_TF, state_dir=tmp_path / "state")
     check_concurrent_applies(fast_runner, settings, unit, _local_state(tmp_path / "state" / "dev-base.tfstate"))
 
@@ -73,9 +79,10 @@ def _terraform_processes_on(unit_path: Path) -> list[int]:
     return found
 
 
+@pytest.mark.parametrize("trial", range(TRIALS))
 @pytest.mark.parametrize("kind", ["embedded", pytest.param("binary", marks=needs_binary)])
 def test_sigkill_mid_apply_then_next_run_converges(
-    kind: str, settings: EngineSettings, plugin_cache: Path, tmp_path: Path
+    kind: str, settings: EngineSettings, plugin_cache: Path, tmp_path: Path, trial: int
 ) -> None:
     runner = RUNNERS[kind]()
     unit = write_unit(tmp_path, "dev", "base", SLOW_TF, state_dir=tmp_path / "state")

@@ -4,17 +4,19 @@ run does not queue independent units behind each other."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
-from engine_units import SIMPLE_TF, write_unit
+from engine_units import SLOW_TF, write_unit
 from support.pg_server import PgServer
 
 from mlstrata.engine import Engine, EngineSettings, Runner, Unit, plan_all, up_all
 from mlstrata.engine.tfdiags import CODE_LOCKED
 
-PG_TF = SIMPLE_TF.replace('backend "local" {}', 'backend "pg" {}')
+PG_TF = SLOW_TF.replace('backend "local" {}', 'backend "pg" {}')
 ENVS = ("dev", "staging", "prod")
+TRIALS = int(os.environ.get("MLSTRATA_PG_TRIALS", "5"))  # fresh databases per run (the benchmark runs 20+)
 
 
 def _units(root: Path, server: PgServer, database: str) -> list[Unit]:
@@ -22,6 +24,9 @@ def _units(root: Path, server: PgServer, database: str) -> list[Unit]:
     for env in ENVS:
         for layer in ("base", "platform"):
             unit = write_unit(root, env, layer, PG_TF)
+            # each first apply takes 2 s: were the state rows created by the first apply (under the pg
+            # backend's database-wide lock), six units would need ~12 s and run past the 5 s lock timeout
+            (unit.path / "terraform.tfvars").write_text("sleep = 2\n")
             units.append(Unit(env, layer, unit.path, depends_on=(),
                               backend_config={"schema_name": f"p_{env}_{layer}"},
                               env_vars={"PG_CONN_STR": server.conn_str(database)}))
@@ -30,9 +35,9 @@ def _units(root: Path, server: PgServer, database: str) -> list[Unit]:
 
 def test_first_up_of_six_units_on_five_fresh_databases(fast_runner: Runner, pg_server: PgServer,
                                                         settings: EngineSettings, tmp_path: Path) -> None:
-    parallel = EngineSettings(plugin_cache_dir=settings.plugin_cache_dir, lock_timeout="30s", parallelism=6)
+    parallel = EngineSettings(plugin_cache_dir=settings.plugin_cache_dir, lock_timeout="5s", parallelism=6)
     outcomes = []
-    for trial in range(5):
+    for trial in range(TRIALS):
         database = f"fresh_{trial}_{fast_runner.kind}"
         pg_server.psql(f"CREATE DATABASE {database}")
         units = _units(tmp_path / f"t{trial}", pg_server, database)
@@ -40,10 +45,13 @@ def test_first_up_of_six_units_on_five_fresh_databases(fast_runner: Runner, pg_s
             report = up_all(engine, units)
         problems = [d.headline() for r in report.results for d in r.diagnostics if d.is_error]
         outcomes.append((trial, all(r.ok for r in report.results), problems))
+        if not outcomes[-1][1]:
+            continue
         for env in ENVS:
             for layer in ("base", "platform"):
                 assert pg_server.psql(f"SELECT count(*) FROM p_{env}_{layer}.states", database) == "1"
-    assert [ok for _, ok, _ in outcomes] == [True] * 5, outcomes
+    print(f"pg first up: {sum(ok for _, ok, _ in outcomes)} of {TRIALS} fresh databases")
+    assert [ok for _, ok, _ in outcomes] == [True] * TRIALS, outcomes
 
 
 def test_independent_units_do_not_queue_on_a_second_run(fast_runner: Runner, pg_server: PgServer,

@@ -17,6 +17,8 @@ import hashlib
 import os
 import threading
 import time
+import uuid
+from pathlib import Path
 
 import orjson
 
@@ -71,11 +73,13 @@ _PG_SETUP_GUARD = threading.Lock()
 
 
 def _backend_setup_lock(unit: Unit) -> threading.Lock | contextlib.nullcontext[None]:
-    """One `init` at a time per PostgreSQL database. Terraform's `pg` backend creates a shared sequence
-    (`public.global_states_id_seq`) and each workspace's first state under the database-wide advisory
-    lock -1, so first inits of units sharing a database race ("duplicate key value violates unique
-    constraint", "Already locked for workspace creation"). Once init has created them, plans and applies
-    of those units run in parallel. Units on other databases or other backends are not held up."""
+    """One backend set-up at a time per PostgreSQL database. Terraform's `pg` backend creates a shared
+    sequence (`public.global_states_id_seq`) at init, and a workspace's first state row under the
+    database-wide advisory lock -1, which the first plan or apply of a unit then holds for its whole run:
+    units sharing a database would race ("duplicate key value violates unique constraint") and queue
+    ("Already locked for workspace creation"). So init and the creation of the state row (`_create_workspace`)
+    happen here one unit at a time; plans and applies then run in parallel. Units on other databases or
+    other backends are not held up."""
     conn = unit.env_vars.get("PG_CONN_STR")
     if not conn:
         return contextlib.nullcontext()
@@ -99,10 +103,31 @@ def _run_init(engine: Engine, unit: Unit) -> tuple[list[Diagnostic], ProcessOutc
     args += [f"-backend-config={k}={v}" for k, v in sorted(unit.backend_config.items())]
     with _backend_setup_lock(unit):
         outcome, ui = run_streamed(engine, unit, "init", args)
-    diags = collect_diagnostics(unit, "init", outcome, ui, lock_timeout=engine.settings.lock_timeout)
+        diags = collect_diagnostics(unit, "init", outcome, ui, lock_timeout=engine.settings.lock_timeout)
+        if outcome.returncode == 0 and not has_errors(diags) and unit.env_vars.get("PG_CONN_STR"):
+            diags += _create_workspace(engine, unit)
     if outcome.returncode == 0 and not has_errors(diags):
         write_json(unit.work_dir / INIT_META, {"fingerprint": _init_fingerprint(engine, unit)})
     return diags, outcome
+
+
+def _create_workspace(engine: Engine, unit: Unit) -> list[Diagnostic]:
+    """Give a `pg` unit its state row now, with an empty state pushed by Terraform itself, unless it has one
+    (for a workspace without a row, `state pull` prints an empty state with no lineage)."""
+    pulled = engine.scratch_path("state-pull.json")
+    try:
+        pull = engine.run(unit, "state-pull", ["state", "pull"], stdout_path=pulled)
+        diags = collect_diagnostics(unit, "state pull", pull, None)
+        if pull.returncode != 0 or has_errors(diags) or _has_lineage(pulled):
+            return diags
+        empty = engine.scratch_path("empty.tfstate")
+        empty.write_bytes(orjson.dumps({"version": 4, "terraform_version": engine.version() or "1.0.0",
+                                        "serial": 1, "lineage": str(uuid.uuid4()), "outputs": {},
+                                        "resources": [], "check_results": None}))
+        push = engine.run(unit, "state-push", ["state", "push", *common_args(engine)[2:], str(empty)])
+        return diags + collect_diagnostics(unit, "state push", push, None, lock_timeout=engine.settings.lock_timeout)
+    finally:
+        remove_files(pulled)
 
 
 def ensure_init(engine: Engine, unit: Unit) -> list[Diagnostic]:
@@ -111,6 +136,14 @@ def ensure_init(engine: Engine, unit: Unit) -> list[Diagnostic]:
         return []
     diags, _ = _run_init(engine, unit)
     return diags
+
+
+def _has_lineage(pulled: Path) -> bool:
+    try:
+        doc = orjson.loads(pulled.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return True  # unreadable: leave the state to Terraform
+    return not isinstance(doc, dict) or bool(doc.get("lineage"))
 
 
 def init_unit(engine: Engine, unit: Unit) -> UnitResult:
