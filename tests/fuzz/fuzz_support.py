@@ -66,7 +66,10 @@ def run_fuzz(strategy: st.SearchStrategy[Any], target: Callable[[Any], list[Diag
         else:
             if found:
                 check_diagnostics(found)
-            tally.succeeded += 1
+            if found and any(d.is_error for d in found):
+                tally.diagnosed += 1  # returned as findings (a file that does not parse) rather than raised
+            else:
+                tally.succeeded += 1
         elapsed = time.perf_counter() - start
         tally.cases += 1
         tally.total_s += elapsed
