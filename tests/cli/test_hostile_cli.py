@@ -1,0 +1,93 @@
+"""Issue 10 through the real CLI: each reproduction is a diagnostic and exit 2 (or a success), never a
+traceback, a hang or a half-written tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+QUICKSTART = REPO / "examples" / "quickstart" / "platform.yaml"
+AWS_PLAN = REPO / "tests" / "testdata" / "pricing" / "plan_aws.json"
+MISSING_DIR = Path("/nonexistent-mlstrata-dir")
+
+
+def mlstrata(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO / "src")}
+    return subprocess.run([sys.executable, "-m", "mlstrata", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, check=False, stdin=subprocess.DEVNULL, timeout=600)
+
+
+def _usage_error(proc: subprocess.CompletedProcess[str]) -> str:
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2, out
+    assert "Traceback" not in out
+    return proc.stderr
+
+
+def test_alias_bomb_through_validate(tmp_path: Path) -> None:
+    spec = tmp_path / "platform.yaml"
+    spec.write_text('l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+        f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 9)))
+    started = time.monotonic()
+    err = _usage_error(mlstrata("validate", "--spec", str(spec)))
+    assert time.monotonic() - started < 60  # the whole process, imports included; the parse itself is ~10 ms
+    assert f"{spec}:5:" in err and "expands to more than 50,000 values" in err
+
+
+def test_up_with_an_unknown_env_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text(QUICKSTART.read_text())
+    err = _usage_error(mlstrata("up", "--env", "nope", cwd=tmp_path))
+    assert "unknown environment `nope`" in err and "dev, staging, prod" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["platform.yaml"]
+
+
+@pytest.mark.parametrize("args", [
+    ["schema", "-o", str(MISSING_DIR / "s.json")],
+    ["init", "--spec", "/proc/version/platform.yaml"],
+    ["render", "--spec", str(QUICKSTART), "--out", "/proc/version/infra"],
+    ["review", str(AWS_PLAN), "--no-spec", "--format", "json", "-o", str(MISSING_DIR / "r.json")],
+    ["check", str(REPO / "tests" / "testdata" / "rules" / "MLS012" / "fail"), "--no-spec",
+     "-o", str(MISSING_DIR / "c.txt")],
+    ["cost", "--spec", str(QUICKSTART), "--chart", str(MISSING_DIR / "c.svg")],
+    ["parity", "--spec", str(QUICKSTART), "--html", str(MISSING_DIR / "p.html")],
+], ids=["schema", "init", "render", "review", "check", "cost", "parity"])
+def test_unwritable_output_paths_are_diagnostics(args: list[str], tmp_path: Path) -> None:
+    started = time.monotonic()
+    err = _usage_error(mlstrata(*args, cwd=tmp_path))
+    assert "cannot write" in err and "hint:" in err
+    if args[0] == "parity":  # checked before any refresh: no Terraform ran
+        assert time.monotonic() - started < 60
+        assert not (tmp_path / "infra").exists()
+
+
+@pytest.mark.parametrize("plan", [
+    '{"format_version": "1.2", "resource_changes": [{"address": 5, "mode": "managed", "change": {"actions": []}}]}',
+    '{"format_version": "1.2", "resource_changes": [{"address": ["a"], "mode": "managed", '
+    '"change": {"actions": ["create"]}}]}',
+    '{"format_version": "1.2", "resource_changes": [{"address": "a.b", "type": ["x"], "mode": "managed", '
+    '"change": {"actions": ["create"]}}]}',
+    '{"format_version": "1.2", "resource_changes": [{"address": "a.b", "mode": "managed", '
+    '"change": {"actions": ["update"], "replace_paths": [1]}}]}',
+], ids=["address_int", "address_list", "type_list", "replace_paths"])
+def test_plans_with_wrong_types_are_one_line_in_review_and_cost(plan: str, tmp_path: Path) -> None:
+    bad = tmp_path / "plan.json"
+    bad.write_text(plan)
+    for args in (["review", str(bad), "--no-spec"], ["cost", "--spec", str(QUICKSTART), "--plan", str(bad)]):
+        err = _usage_error(mlstrata(*args))
+        assert len(err.strip().splitlines()) == 1, err
+        assert err.startswith(f"error: {bad}: not a Terraform plan: resource_changes[0]"), err
+
+
+def test_pricing_import_of_a_row_longer_than_its_header(tmp_path: Path) -> None:
+    (tmp_path / "platform.yaml").write_text(QUICKSTART.read_text())
+    prices = tmp_path / "prices.csv"
+    prices.write_text("region,instance_type,on_demand_usd_per_hour,source,date\n"
+                      "us-east-1,g6.xlarge,1.0,EDP,2026-01-01,extra\n")
+    err = _usage_error(mlstrata("pricing", "import", str(prices), cwd=tmp_path))
+    assert f"{prices}:2: error: 1 more field(s) than the header has columns" in err
