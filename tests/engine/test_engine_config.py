@@ -173,3 +173,14 @@ def test_embedded_worker_fallback_uses_the_public_api(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert '"terraform_version": "1.15.5"' in out.stdout
+
+
+def test_provider_temp_files_live_in_the_engine_private_folder() -> None:
+    """The `tf` framework puts its plugin socket in a TemporaryDirectory: with TMPDIR inside the engine's
+    private folder, it goes when the engine closes, or on the next start when the process tree was killed
+    (issue 10: leftover `py-tf-plugin.sock` folders)."""
+    engine = Engine(EmbeddedTerraform(), EngineSettings(plugin_cache=False))
+    tmp = Path(engine.environ_for(None)["TMPDIR"])
+    assert tmp.is_dir() and tmp.parent.name.startswith(f"mlstrata-engine-{os.getpid()}-")
+    engine.close()
+    assert not tmp.exists()

@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from engine_units import SIMPLE_TF, write_unit
 
 from mlstrata.engine import (
@@ -20,7 +21,7 @@ from mlstrata.engine import (
     plan_unit,
     up_unit,
 )
-from mlstrata.engine.tfdiags import CODE_FAILED, CODE_STALE, from_text
+from mlstrata.engine.tfdiags import CODE_FAILED, CODE_LOCKED, CODE_STALE, from_text
 from mlstrata.engine.unit import config_fingerprint
 
 
@@ -159,3 +160,15 @@ def test_files_left_by_a_dead_run_are_removed(
     assert plan_unit(make_engine(fast_runner), unit).ok
     assert [p.exists() for p in left] == [False, False]
     assert mine.exists(), "a live process's files are left alone"
+
+
+@pytest.mark.parametrize(("backend", "force_unlock"), [("local", False), ("pg", False), ("s3", True)])
+def test_lock_hint_fits_the_backend(tmp_path: Path, backend: str, force_unlock: bool) -> None:
+    """`terraform force-unlock` only helps where the lock outlives its process (issue 10: it was suggested
+    for local state, whose lock dies with the process, as does a pg advisory lock)."""
+    unit = write_unit(tmp_path, "dev", "base", f'terraform {{\n  backend "{backend}" {{}}\n}}\n')
+    text = ("Error: Error acquiring the state lock\n\nError message: Workspace is already locked: default\n"
+            "Lock Info:\n  ID:        1b2c3d4e-0000-1111-2222-333344445555\n")
+    [diag] = from_text(text, unit, "apply")
+    assert diag.code == CODE_LOCKED and diag.summary == "state of dev/base is locked by another run"
+    assert ("force-unlock 1b2c3d4e-0000-1111-2222-333344445555" in diag.hint) is force_unlock

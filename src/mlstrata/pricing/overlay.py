@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from mlstrata.diagnostics import Diagnostic, Where, error
+from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Where, error
 from mlstrata.pricing.catalog import CLOUDS
+from mlstrata.userfiles import MiB, read_user_text
 
 OVERLAY_PATH = Path(".mlstrata") / "prices.json"
 PRICE_FIELDS = ("on_demand_usd_per_hour", "spot_usd_per_hour", "capacity_block_usd_per_hour")
@@ -186,8 +187,8 @@ def load_overlay(path: Path) -> tuple[Overlay, list[Diagnostic]]:
     if not path.exists():
         return Overlay(path, {}), []
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return Overlay(path, {}), [_bad(str(path), 0, "cannot read the price overlay", str(exc))]
+        text = read_user_text(path, what="price overlay", code="pricing.overlay", max_bytes=16 * MiB)
+    except DiagnosticsError as exc:
+        return Overlay(path, {}), exc.diagnostics
     rows, problems = parse_overlay_rows(text, str(path))
     return Overlay(path, {r.key: r for r in rows}), problems
