@@ -35,6 +35,34 @@ class FuzzTally:
                 f"slowest {self.slowest_s:.3f} s, total {self.total_s:.1f} s")
 
 
+LINE_EDITS = ("insert", "replace", "delete", "duplicate", "indent", "splice_value")
+
+
+def mutated_lines(draw: st.DrawFn, seeds: list[str], fragments: list[str], edits: tuple[str, ...] = LINE_EDITS,
+                  max_fragment: int = 30) -> str:
+    """A seed text with 1-4 line edits: a fragment (hostile or random) inserted or swapped in, a line
+    deleted, duplicated or re-indented, or the value after `key:` replaced."""
+    lines = draw(st.sampled_from(seeds)).splitlines() or [""]
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(edits))
+        i = draw(st.integers(0, len(lines) - 1))
+        frag = draw(st.one_of(st.sampled_from(fragments), st.text(max_size=max_fragment)))
+        if op == "insert":
+            col = draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:col] + frag + lines[i][col:]
+        elif op == "replace":
+            lines[i] = frag
+        elif op == "delete" and len(lines) > 1:
+            del lines[i]
+        elif op == "duplicate":
+            lines.insert(i, lines[i])
+        elif op == "indent":
+            lines[i] = " " * draw(st.integers(0, 7)) + lines[i].lstrip()
+        elif op == "splice_value" and ":" in lines[i]:
+            lines[i] = lines[i].split(":", 1)[0] + ": " + frag
+    return "\n".join(lines) + "\n"
+
+
 def check_diagnostics(diagnostics: list[Diagnostic]) -> None:
     assert diagnostics, "an error must carry at least one diagnostic"
     for diag in diagnostics:

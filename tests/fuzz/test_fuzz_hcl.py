@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fuzz_support import run_fuzz
+from fuzz_support import mutated_lines, run_fuzz
 from hypothesis import strategies as st
 
 from mlstrata.diagnostics import Diagnostic
@@ -43,21 +43,7 @@ def nested(draw: st.DrawFn) -> str:
 
 @st.composite
 def mutated(draw: st.DrawFn) -> str:
-    lines = draw(st.sampled_from(SEEDS)).splitlines() or [""]
-    for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["insert", "replace", "delete", "duplicate"]))
-        i = draw(st.integers(0, len(lines) - 1))
-        frag = draw(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=20)))
-        if op == "insert":
-            col = draw(st.integers(0, len(lines[i])))
-            lines[i] = lines[i][:col] + frag + lines[i][col:]
-        elif op == "replace":
-            lines[i] = frag
-        elif op == "delete" and len(lines) > 1:
-            del lines[i]
-        else:
-            lines.insert(i, lines[i])
-    return "\n".join(lines) + "\n"
+    return mutated_lines(draw, SEEDS, FRAGMENTS, ("insert", "replace", "delete", "duplicate", "indent"), 20)
 
 
 SOURCES = st.one_of(

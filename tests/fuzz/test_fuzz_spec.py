@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fuzz_support import run_fuzz
+from fuzz_support import mutated_lines, run_fuzz
 from hypothesis import strategies as st
 
 from mlstrata.spec.load import load_text
@@ -46,25 +46,7 @@ def nested(draw: st.DrawFn) -> str:
 
 @st.composite
 def mutated_spec(draw: st.DrawFn) -> str:
-    lines = draw(st.sampled_from(SEEDS)).splitlines()
-    for _ in range(draw(st.integers(1, 4))):
-        op = draw(st.sampled_from(["insert", "replace", "delete", "duplicate", "indent", "splice_value"]))
-        i = draw(st.integers(0, len(lines) - 1))
-        frag = draw(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=30)))
-        if op == "insert":
-            col = draw(st.integers(0, len(lines[i])))
-            lines[i] = lines[i][:col] + frag + lines[i][col:]
-        elif op == "replace":
-            lines[i] = frag
-        elif op == "delete" and len(lines) > 1:
-            del lines[i]
-        elif op == "duplicate":
-            lines.insert(i, lines[i])
-        elif op == "indent":
-            lines[i] = " " * draw(st.integers(0, 7)) + lines[i].lstrip()
-        elif op == "splice_value" and ":" in lines[i]:
-            lines[i] = lines[i].split(":", 1)[0] + ": " + frag
-    return "\n".join(lines) + "\n"
+    return mutated_lines(draw, SEEDS, FRAGMENTS)
 
 
 SPECS = st.one_of(

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.privileges import without_dac_override
 
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.render import tree as tree_mod
@@ -213,15 +214,6 @@ def test_first_render_that_fails_leaves_nothing(tmp_path: Path) -> None:
     assert _snapshot(out) == {"live/prod/platform": b"a file where a folder goes"}
 
 
-def _without_dac_override() -> list[str]:
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root needs setpriv to drop CAP_DAC_OVERRIDE")
-    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
-
-
 @pytest.mark.parametrize("first", [True, False], ids=["first_render", "rerender"])
 def test_a_move_that_fails_half_way_is_rolled_back(tmp_path: Path, first: bool) -> None:
     """A folder that cannot be written (found only when moving in) undoes every move already made."""
@@ -237,7 +229,7 @@ def test_a_move_that_fails_half_way_is_rolled_back(tmp_path: Path, first: bool) 
     before = _snapshot(out)
     locked.chmod(0o555)
     try:
-        proc = subprocess.run([*_without_dac_override(), sys.executable, "-m", "mlstrata", "render", "--spec",
+        proc = subprocess.run([*without_dac_override(), sys.executable, "-m", "mlstrata", "render", "--spec",
                                str(spec), "--out", str(out)], capture_output=True, text=True, check=False,
                               env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO / "src")})
     finally:

@@ -4,13 +4,13 @@ its place while the rest of the tree is still checked; FIFOs are skipped, unread
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
 from pathlib import Path
 
 import pytest
+from support.privileges import without_dac_override
 
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.rules.runner import CheckResult, run_check
@@ -68,24 +68,13 @@ def test_a_fifo_named_tf_is_skipped_not_waited_on(tmp_path: Path) -> None:
     assert done[0].files == 1 and _good_still_checked(done[0].findings)
 
 
-def _without_dac_override() -> list[str]:
-    """As root, drop the capabilities that let root read any directory (the user stays root, so the
-    interpreter under /root stays reachable)."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        pytest.skip("running as root needs setpriv to drop CAP_DAC_OVERRIDE")
-    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--"]
-
-
 def test_unreadable_directory_is_reported_not_skipped(tmp_path: Path) -> None:
     tree = _tree(tmp_path, {"locked": GOOD})
     os.chmod(tree / "locked", 0)
     os.chmod(tmp_path, 0o755)
     env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO / "src")}
     try:
-        proc = subprocess.run([*_without_dac_override(), sys.executable, "-m", "mlstrata", "check", str(tree)],
+        proc = subprocess.run([*without_dac_override(), sys.executable, "-m", "mlstrata", "check", str(tree)],
                               capture_output=True, text=True, env=env, check=False, cwd="/")
     finally:
         os.chmod(tree / "locked", 0o755)
