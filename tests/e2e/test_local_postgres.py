@@ -11,8 +11,6 @@ from support.cli import mlstrata as run_cli
 from support.pg_server import PgServer
 
 REPO = Path(__file__).resolve().parents[2]
-DSN_PASSWORD = "dsn-Pw-7f3a9c"
-STATE_PASSWORD = "state-Pw-51be2d"
 
 
 def _files_holding(root: Path, *needles: str) -> list[str]:
@@ -31,10 +29,11 @@ def test_quickstart_on_postgres_state_and_registry(tmp_path: Path, pg_server: Pg
     spec += "local:\n  postgres_dsn_env: QS_PG_DSN\n"
     (tmp_path / "platform.yaml").write_text(spec)
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1", "COLUMNS": "200",
-           # passwords as markers (the test server trusts loopback, so they are not checked): neither may
-           # reach any file (issue 10: the DSN was a Terraform variable, stored in plan.json and tfplan)
-           "QS_PG_STATE": pg_server.conn_str().replace("postgres@", f"postgres:{STATE_PASSWORD}@"),
-           "QS_PG_DSN": f"postgresql://postgres:{DSN_PASSWORD}@127.0.0.1:{pg_server.port}/postgres"}
+           # both carry the server's password, which must reach no file (issue 10: the DSN was a Terraform
+           # variable, stored in plan.json and the saved plans)
+           "QS_PG_STATE": pg_server.conn_str(),
+           "QS_PG_DSN": pg_server.dsn()}
+    assert pg_server.password and pg_server.password in env["QS_PG_DSN"]
 
     def mlstrata(*args: str) -> CliResult:
         return run_cli(*args, cwd=tmp_path, env=env, process=True)
@@ -64,7 +63,7 @@ def test_quickstart_on_postgres_state_and_registry(tmp_path: Path, pg_server: Pg
     assert "Traceback" not in drift.stderr + parity.stderr
     assert not list((tmp_path / "infra").rglob("refresh.json"))
     assert not list((tmp_path / "infra").rglob("refresh.tfplan"))
-    assert _files_holding(tmp_path, DSN_PASSWORD, STATE_PASSWORD) == []
+    assert _files_holding(tmp_path, pg_server.password) == []
     for saved in [*(tmp_path / "infra").rglob("plan.json"), *(tmp_path / "infra").rglob("*.tfplan")]:
         assert saved.stat().st_mode & 0o077 == 0, f"{saved} is readable by others"
     again = mlstrata("plan", "--env", "dev", "--format", "json")
