@@ -135,8 +135,8 @@ def _rc(fields: bytes, change: bytes = b"") -> bytes:
          "not a Terraform plan: resource_changes[0].change.after: expected `object | null`, got `str`"),
         (_rc(b'"address": "a.b"', b', "after": {"x": ' + b"[" * 200 + b"]" * 200 + b"}"), "plan.unsupported",
          "not a Terraform plan: nested more than 128 levels deep"),
-        (_rc(b'"address": "a.b"', b', "after": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}"), "plan.invalid_json",
-         "not valid JSON"),
+        (_rc(b'"address": "a.b"', b', "after": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}"), "plan.unsupported",
+         "not a Terraform plan: nested more than 128 levels deep"),
         (b'{"format_version": "1.2", "configuration": {"provider_config": {"aws": {"expressions": []}}}, '
          b'"resource_changes": []}', "plan.unsupported",
          "not a Terraform plan: configuration.provider_config[...].expressions: expected `object | null`, got `array`"),

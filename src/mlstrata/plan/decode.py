@@ -173,9 +173,11 @@ def decode_plan(data: bytes | str, source: str = "<plan>") -> tuple[Plan | None,
             doc = _DECODER.decode(raw)
         except msgspec.ValidationError as exc:
             return None, [error(_shape_problem(exc), where=Where(source), code="plan.unsupported", hint=_HINT)]
-        except (msgspec.DecodeError, RecursionError) as exc:
-            detail = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-            return None, [error("not valid JSON", detail=detail, where=Where(source), code="plan.invalid_json",
+        except RecursionError:  # deeper than the interpreter's limit: the same answer as the depth check's
+            return None, [error(f"not a Terraform plan: nested more than {MAX_DEPTH} levels deep",
+                                where=Where(source), code="plan.unsupported", hint=_HINT)]
+        except msgspec.DecodeError as exc:
+            return None, [error("not valid JSON", detail=str(exc), where=Where(source), code="plan.invalid_json",
                                 hint="pass the output of `terraform show -json <planfile>`")]
         try:
             if deeper_than(raw, MAX_DEPTH):
