@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.models import Platform
+from mlstrata.spec.principals import principal_places
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 from mlstrata.targets.azure import catalog as cat
 
@@ -185,19 +186,7 @@ def _check_shape(base: KeyPath, shape: dict[str, object], source: Source) -> lis
 
 def _check_principals(platform: Platform, source: Source) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    places: list[tuple[KeyPath, list[str]]] = []
-    if platform.model_registry:
-        raw = (source.data.get("model_registry") or {}).get("promoters")
-        if isinstance(raw, list):
-            places.append((("model_registry", "promoters"), list(raw)))
-        for stage, principals in platform.model_registry.promoters_by_stage.items():
-            if stage != "*":
-                places.append((("model_registry", "promoters", stage), principals))
-        places.append((("model_registry", "readers"), platform.model_registry.readers))
-    for name, store in platform.artifact_stores.items():
-        places.append((("artifact_stores", name, "readers"), store.readers))
-        places.append((("artifact_stores", name, "writers"), store.writers))
-    places.append((("cluster", "admins"), platform.cluster.admins))
+    places = principal_places(platform, source)
     if platform.azure is not None:
         places.append((("azure", "state_writers"), platform.azure.state_writers))
     for path, principals in places:

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from mlstrata.diagnostics import Diagnostic, did_you_mean
 from mlstrata.spec.models import GpuPoolShape, Platform, TpuPoolShape
+from mlstrata.spec.principals import principal_places
 from mlstrata.spec.resolve import pool_shape_data
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
 from mlstrata.targets.gcp import catalog as cat
@@ -60,20 +61,7 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
 
 def _check_members(platform: Platform, source: Source) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    places: list[tuple[KeyPath, list[str]]] = []
-    registry = platform.model_registry
-    if registry is not None:
-        raw = (source.data.get("model_registry") or {}).get("promoters")
-        if isinstance(raw, list):
-            places.append((("model_registry", "promoters"), list(raw)))
-        for stage, members in registry.promoters_by_stage.items():
-            if stage != "*":
-                places.append((("model_registry", "promoters", stage), members))
-        places.append((("model_registry", "readers"), registry.readers))
-    for name, store in platform.artifact_stores.items():
-        places.append((("artifact_stores", name, "readers"), store.readers))
-        places.append((("artifact_stores", name, "writers"), store.writers))
-    places.append((("cluster", "admins"), platform.cluster.admins))
+    places = principal_places(platform, source)
     if platform.gcp is not None:
         places.append((("gcp", "state_writers"), platform.gcp.state_writers))
     for path, members in places:
