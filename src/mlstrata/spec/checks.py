@@ -140,19 +140,27 @@ def _override_remap(pool: str, env: str, override: dict[str, Any],
     return remap
 
 
+def _unknown_override_envs(source: Source, base_path: KeyPath, overrides: Mapping[str, object],
+                           envs: list[str]) -> list[Diagnostic]:
+    """A pool's `overrides` naming an environment the spec does not declare."""
+    out: list[Diagnostic] = []
+    for env in overrides:
+        if env not in envs:
+            hint = did_you_mean(env, envs)
+            out.append(diagnostics_at(
+                source, (*base_path, "overrides", env), f"override for unknown environment `{env}`",
+                ((hint + " ") if hint else "") + f"Environments: {', '.join(envs)}.",
+                key=True, code="spec.unknown_env"))
+    return out
+
+
 def _check_gpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     raw_pools = source.data.get("gpu_pools") or {}
     envs = list(platform.environments)
     for name, pool in platform.gpu_pools.items():
         base_path: KeyPath = ("gpu_pools", name)
-        for env in pool.overrides:
-            if env not in platform.environments:
-                hint = did_you_mean(env, envs)
-                out.append(diagnostics_at(
-                    source, (*base_path, "overrides", env), f"override for unknown environment `{env}`",
-                    ((hint + " ") if hint else "") + f"Environments: {', '.join(envs)}.",
-                    key=True, code="spec.unknown_env"))
+        out += _unknown_override_envs(source, base_path, pool.overrides, envs)
         for env in envs:
             override = dict(pool.overrides.get(env, {}))
             data = pool_shape_data(pool, raw_pools.get(name), env)
@@ -177,13 +185,7 @@ def _check_tpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
     envs = list(platform.environments)
     for name, pool in platform.tpu_pools.items():
         base_path: KeyPath = ("tpu_pools", name)
-        for env in pool.overrides:
-            if env not in platform.environments:
-                hint = did_you_mean(env, envs)
-                out.append(diagnostics_at(
-                    source, (*base_path, "overrides", env), f"override for unknown environment `{env}`",
-                    ((hint + " ") if hint else "") + f"Environments: {', '.join(envs)}.",
-                    key=True, code="spec.unknown_env"))
+        out += _unknown_override_envs(source, base_path, pool.overrides, envs)
         for env in envs:
             override = dict(pool.overrides.get(env, {}))
             remap = _override_remap(name, env, override, "tpu_pools")
