@@ -1,7 +1,8 @@
 """What every fuzz test asserts: each case ends in success or diagnostics, never an exception, never over 5 s.
 
 The case count is MLSTRATA_FUZZ_CASES (default 2,000 per target per run); each test checks it really ran
-that many cases and reports the slowest one.
+that many cases and reports the slowest one. Cases are derandomized (the same every run, so CI is reproducible);
+MLSTRATA_FUZZ_RANDOM=1 draws fresh ones for exploratory runs: a failure found that way becomes a fixed regression case.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mlstrata.diagnostics import Diagnostic, DiagnosticsError
 
 CASES = int(os.environ.get("MLSTRATA_FUZZ_CASES", "2000"))
 CASE_LIMIT_S = 5.0
+RANDOM = os.environ.get("MLSTRATA_FUZZ_RANDOM") == "1"
 
 
 @dataclass
@@ -79,7 +81,7 @@ def run_fuzz(strategy: st.SearchStrategy[Any], target: Callable[[Any], list[Diag
     with findings) or None; a DiagnosticsError is a diagnosed failure; any other exception fails the test."""
     tally = FuzzTally()
 
-    @settings(max_examples=CASES, deadline=None, database=None, derandomize=False,
+    @settings(max_examples=CASES, deadline=None, database=None, derandomize=not RANDOM,
               suppress_health_check=list(HealthCheck))
     @given(strategy)
     def one(case: Any) -> None:

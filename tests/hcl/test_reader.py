@@ -89,6 +89,13 @@ def test_exponent_without_fraction_is_a_known_grammar_gap() -> None:
     assert parsed.errors
 
 
+@pytest.mark.parametrize("text", ['dynamic "x" { = 0x1F', "a = 0x1F\n"])
+def test_number_text_hcl_does_not_accept_is_a_diagnostic(text: str) -> None:
+    # found by the fuzzer: tree-sitter can hand a numeric_lit that float() rejects (or, for "inf", accepts)
+    parsed = parse_text(text, "n.tf")
+    assert parsed.errors and all(d.where is not None and d.where.file == "n.tf" for d in parsed.errors)
+
+
 def test_partial_values_keep_literal_parts() -> None:
     body = parse_text('l = [var.a, "b"]\no = { a = var.x, b = 2 }\nk = { (var.key) = 1 }\n').body
     assert body.attributes["l"].value is UNKNOWN

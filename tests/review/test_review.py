@@ -105,3 +105,25 @@ def test_module_names_of_instance_addresses() -> None:
 def test_bad_input_is_a_diagnostic(name: str, message: str) -> None:
     reviews, problems = review_files([PLAN, AWS / "plans" / name])
     assert reviews == [] and [p.summary for p in problems] == [message]
+
+
+def test_a_bucket_name_of_the_wrong_type_is_no_crash(tmp_path: Path) -> None:
+    # found by the plan fuzzer: a public-access block whose `bucket` is a list made review raise TypeError
+    import json
+    import shutil
+
+    tree = tmp_path / "aws"
+    shutil.copytree(AWS, tree)
+    plan_file = tree / PLAN.relative_to(AWS)
+    data = json.loads(plan_file.read_text())
+    changed = 0
+    for rc in data["resource_changes"]:
+        if rc["type"] in ("aws_s3_bucket_public_access_block", "aws_s3_bucket") and rc["change"]["before"]:
+            rc["change"]["before"]["bucket"] = ["not", "a", "name"]
+            changed += 1
+    assert changed >= 2
+    plan_file.write_text(json.dumps(data))
+    reviews, problems = review_files([plan_file], all_resources=True)
+    assert problems == [] and len(reviews) == 1
+    # the bucket's own destroy is still a finding; only its name is unknown
+    assert any(d.code == "MLR001" and d.path == "module.storage.aws_s3_bucket.old" for d in reviews[0].findings)

@@ -218,7 +218,10 @@ class _Run:
         if kind == "string_lit":
             return unescape_quoted(self.text(lit)[1:-1])
         if kind == "numeric_lit":
-            return number(self.text(lit))
+            try:
+                return number(self.text(lit))
+            except ValueError:
+                return UNKNOWN  # the reader reports it at its position
         if kind == "bool_lit":
             return self.text(lit) == "true"
         return None

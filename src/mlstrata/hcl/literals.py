@@ -7,6 +7,9 @@ import re
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)|\$\$\{|%%\{", re.DOTALL)
 _SIMPLE = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 _INT = re.compile(r"[0-9]+")
+# HCL's number grammar: digits, an optional fraction, an optional exponent (hclsyntax spec, "Numeric Literals").
+# No sign (that is the unary minus), no hex, no underscores, no inf/nan: Python's float() accepts all of those.
+NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 def _replace(m: re.Match[str]) -> str:
@@ -46,7 +49,11 @@ def strip_indent(text: str) -> str:
 
 
 def number(text: str) -> int | float:
-    """An HCL numeric literal as int when integral in form, else float."""
+    """An HCL numeric literal as int when integral in form, else float.
+
+    Raises ValueError for text HCL does not read as a number (callers report it at the literal's position)."""
     if _INT.fullmatch(text):
         return int(text)
+    if not NUMBER.fullmatch(text):
+        raise ValueError(f"{text!r} is not an HCL number")
     return float(text)

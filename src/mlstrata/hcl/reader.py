@@ -224,7 +224,15 @@ class _Reader:
                     hint=f"Numbers here have at most {MAX_NUMBER_CHARS} characters; quote it if it is an ID.",
                     code="hcl.number"))
                 return UNKNOWN, False
-            return number(text), True
+            try:
+                return number(text), True
+            except ValueError:
+                self.errors.append(error(
+                    f"Invalid number literal {text[:40]!r}", where=self.where(lit),
+                    hint="HCL numbers are decimal digits with an optional fraction and exponent (1, 0.5, 1e3); "
+                         "quote the value if it is a string such as a hex ID.",
+                    code="hcl.number"))
+                return UNKNOWN, False
         if kind == "bool_lit":
             return self.src[lit.start_byte] == 0x74, True  # "t"rue
         if kind == "null_lit":

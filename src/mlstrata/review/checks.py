@@ -379,7 +379,7 @@ def check_protection(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
         return
     if rc.action is Action.DELETE:
         bucket = rc.before.get("bucket")
-        if rc.type not in SETTING_RESOURCES or bucket in facts.deleted_buckets:
+        if rc.type not in SETTING_RESOURCES or not isinstance(bucket, str) or bucket in facts.deleted_buckets:
             return
         off = [label for label, get in settings if get(rc.before) is True]
         if off:

@@ -150,8 +150,9 @@ def provider_region(configuration: Any) -> str | None:
 
 def _plan_facts(plan: Plan, protected: bool, state_buckets: frozenset[str]) -> PlanFacts:
     deleted = frozenset(
-        str(rc.before.get("bucket")) for rc in plan.resource_changes
-        if rc.type == "aws_s3_bucket" and rc.action is Action.DELETE and isinstance(rc.before, dict))
+        rc.before["bucket"] for rc in plan.resource_changes
+        if rc.type == "aws_s3_bucket" and rc.action is Action.DELETE and isinstance(rc.before, dict)
+        and isinstance(rc.before.get("bucket"), str))
     return PlanFacts(deleted, state_buckets, protected)
 
 
