@@ -58,3 +58,19 @@ def test_unknown_values_after_apply_leave_the_side_unread() -> None:
     changes, _ = plan_delta([("aws_eks_node_group.x", "aws_eks_node_group", "create", None, after)],
                             book(), "aws", "us-east-1")
     assert changes == []
+
+
+@pytest.mark.parametrize("size", [10**400, -3, float("inf"), float("nan"), True])
+def test_a_node_count_that_is_no_count_is_unknown(size: object) -> None:
+    # found by the plan fuzzer: a 400-digit desired_size raised OverflowError in the monthly price
+    before = {"name": "train", "min": 0, "max": 2, "desired": size, "instance_types": ["g6.2xlarge"],
+              "capacity": "ON_DEMAND"}
+    after = {**before, "desired": 1}
+    changes, _ = plan_delta([("mlstrata_gpu_pool.train", "mlstrata_gpu_pool", "update", before, after)],
+                            book(), "aws", "us-east-1")
+    for change in changes:
+        change.monthly("desired")
+        change.monthly("max")
+    # an unknown desired count reads as the pool's minimum, as when the autoscaler owns it
+    (change,) = changes
+    assert change.before is not None and change.before.desired == 0

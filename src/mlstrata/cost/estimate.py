@@ -366,8 +366,16 @@ class PoolChange:
                 "monthly_desired": rounded(self.monthly("desired")), "monthly_max": rounded(self.monthly("max"))}
 
 
+MAX_NODES = 1_000_000  # far above any cloud's node-group limit; a larger "count" is no count at all
+
+
 def _int(value: object) -> int | None:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A node count from plan JSON: a whole number in 0..MAX_NODES, else None (unknown)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not (0 <= value <= MAX_NODES) or value != value:  # also rejects inf and NaN
+        return None
+    return int(value)
 
 
 def planned_pool(resource_type: str, values: object) -> PlannedPool | None:
