@@ -29,7 +29,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
 TESTS = REPO / "tests" / "testdata" / "module_tests"
 TESTED = sorted(p.name for p in TESTS.iterdir() if p.is_dir())
-HELM_MODULES = ("cluster_addons", "observability")  # hashicorp/helm is not in the offline mirror
+# hashicorp/helm is not in the offline mirror
+HELM_MODULES = ("cluster_addons", "observability", "workflow_orchestrator")
 
 
 def _without_helm(text: str) -> str:

@@ -334,6 +334,7 @@ def _check_pipelines(platform: Platform, source: Source) -> list[Diagnostic]:
         elif not provided[need]:
             out.append(diagnostics_at(source, path, f"pipelines need `{need}` but nothing provides it",
                                       how[need], code="spec.unprovided_need"))
+    out += _check_orchestrator(platform, source)
     for component in ("metadata_store", "queue"):
         if getattr(pipelines, component) is not None and component not in pipelines.needs:
             out.append(warning(f"`pipelines.{component}` is declared but not listed in `pipelines.needs`",
@@ -342,3 +343,29 @@ def _check_pipelines(platform: Platform, source: Source) -> list[Diagnostic]:
                                hint=f"Add `{component}` to needs, or remove the section.",
                                code="spec.unused"))
     return out
+
+
+# What each cloud target renders for `pipelines.orchestrator` (the local target runs none).
+ORCHESTRATOR_NOT_RENDERED = {
+    "kubeflow": ("Kubeflow Pipelines ships kustomize manifests only, no Helm chart (kubeflow/pipelines#12728): "
+                 "its dependencies are rendered, KFP itself is installed outside Terraform."),
+    "airflow": "Airflow is not rendered yet: its dependencies are, the scheduler is installed outside Terraform.",
+}
+
+
+def _check_orchestrator(platform: Platform, source: Source) -> list[Diagnostic]:
+    """`sagemaker` exists on AWS only; `kubeflow` and `airflow` render no orchestrator, which is said."""
+    pipelines = platform.pipelines
+    if pipelines is None or platform.target == "local":
+        return []
+    path: KeyPath = ("pipelines", "orchestrator")
+    if pipelines.orchestrator == "sagemaker" and platform.target != "aws":
+        return [diagnostics_at(source, path, f"orchestrator `sagemaker` needs the aws target, not {platform.target}",
+                               "Use `argo` (rendered as a Helm release on the cluster).", code="spec.orchestrator")]
+    why = ORCHESTRATOR_NOT_RENDERED.get(pipelines.orchestrator)
+    if why is None or not source.has(path):  # said where it is written, not for the default
+        return []
+    return [warning(f"orchestrator `{pipelines.orchestrator}` is not installed by the rendered tree",
+                    where=source.where(path), path=format_path(path), detail=why,
+                    hint="Use `argo` to have Argo Workflows rendered as a Helm release on the cluster.",
+                    code="spec.orchestrator")]

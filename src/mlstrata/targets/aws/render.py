@@ -35,7 +35,8 @@ class AwsTarget:
         "base": ["KMS keys", "VPC and subnets", "EKS cluster and OIDC provider", "GPU node groups",
                  "artifact buckets", "model registry (bucket, KMS key, SageMaker model package groups)"],
         "platform": ["pipeline metadata store (RDS PostgreSQL)", "pipeline queue (SQS)",
-                     "pipeline identity (IRSA role)", "observability (kube-prometheus-stack, DCGM exporter)"],
+                     "pipeline identity (IRSA role)", "pipeline orchestrator (Argo Workflows)",
+                     "observability (kube-prometheus-stack, DCGM exporter)"],
     }
 
     def check(self, platform: Platform, source: Source) -> list[Diagnostic]:
@@ -107,7 +108,7 @@ class AwsTarget:
 
 
 AWS = AwsTarget()
-HELM_MODULES = {"observability", "cluster_addons"}
+HELM_MODULES = {"observability", "cluster_addons", "workflow_orchestrator"}
 
 
 def _module_source(block: Block) -> str:
@@ -509,6 +510,10 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         main.append(_module("pipeline_deps", "pipeline_deps", **inputs))
         outputs.append(_output("pipeline_role_arn", "module.pipeline_deps.pipeline_role_arn",
                                "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."))
+    if pipelines is not None and pipelines.orchestrator == "argo":
+        main.append(_argo(platform, env, needs))
+        outputs.append(_output("orchestrator_namespace", "module.workflow_orchestrator.orchestrator_namespace",
+                               "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."))
     obs = platform.observability
     if obs.prometheus or obs.grafana or obs.dcgm_exporter:
         main.append(_module(
@@ -519,3 +524,30 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         outputs.append(_output("observability_namespace", "module.observability.observability_namespace",
                                "Namespace of the monitoring stack."))
     return main, sorted(outputs, key=lambda b: b.labels[0])
+
+
+def _argo(platform: Platform, env: ResolvedEnv, needs: set[str]) -> Block:
+    """Argo Workflows on the cluster, wired to the declared pipeline dependencies: workflows run as the
+    pipeline runner's service account (IRSA), artifacts go to the first artifact store, the workflow
+    archive to the metadata store."""
+    pipelines = platform.pipelines
+    assert pipelines is not None
+    inputs: dict[str, object] = {"namespace": pipelines.namespace, "service_account": pipelines.service_account}
+    identity = "identity" in needs
+    if identity:
+        inputs["service_account_annotations"] = {
+            "eks.amazonaws.com/role-arn": Expr("module.pipeline_deps.pipeline_role_arn")}
+    stores = list(platform.artifact_stores)
+    if identity and "artifact_store" in needs and stores:
+        inputs["c0"] = Comment(f"Artifact store `{stores[0]}` (the first declared); its default encryption applies.")
+        inputs["artifact_repository"] = {"archiveLogs": True, "s3": {
+            "bucket": _bucket(platform, env.name, stores[0], env.spec.account),
+            "endpoint": f"s3.{env.region}.amazonaws.com", "region": env.region, "useSDKCreds": True}}
+    if pipelines.metadata_store is not None and "metadata_store" in needs:
+        inputs["c1"] = Comment("Workflow archive: the secret (username, password) is synced from "
+                               "metadata_store_secret_arn before this release.")
+        inputs["metadata_store_host"] = Expr("module.metadata_store.metadata_store_endpoint")
+        inputs["metadata_store_port"] = Expr("module.metadata_store.metadata_store_port")
+        inputs["metadata_store_database"] = Expr("module.metadata_store.metadata_store_db_name")
+    inputs["node_selector"] = {"mlstrata.dev/pool": "system"}
+    return _module("workflow_orchestrator", "workflow_orchestrator", **inputs)

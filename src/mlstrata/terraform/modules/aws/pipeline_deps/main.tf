@@ -1,5 +1,9 @@
 data "aws_caller_identity" "current" {}
 
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
 locals {
   model_package_arns = [
     for arn in var.model_package_group_arns : "${replace(arn, ":model-package-group/", ":model-package/")}/*"
@@ -7,7 +11,11 @@ locals {
 
   all_bucket_arns = concat(var.artifact_bucket_arns, var.read_only_bucket_arns)
 
-  has_permissions = length(concat(
+  # SageMaker resources of this account and region only (the execution role never reaches another's).
+  sagemaker_arn = "arn:${data.aws_partition.current.partition}:sagemaker:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}"
+  logs_arn      = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}"
+
+  has_permissions = var.sagemaker_execution || length(concat(
     var.artifact_bucket_arns,
     var.read_only_bucket_arns,
     var.queue_arns,
@@ -166,11 +174,91 @@ data "aws_iam_policy_document" "this" {
   }
 }
 
+# orchestrator: sagemaker: what a pipeline execution needs to run its steps as this role, scoped to this
+# account and region: start the steps' jobs, pass this role (and only this role, only to SageMaker) to
+# them, write their logs, pull images from this account's ECR.
+# https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-access.html ;
+# https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-pass-role
+data "aws_iam_policy_document" "sagemaker" {
+  count = var.sagemaker_execution ? 1 : 0
+
+  source_policy_documents = [data.aws_iam_policy_document.this.json]
+
+  statement {
+    sid = "SageMakerPipelineSteps"
+    actions = [
+      "sagemaker:AddTags",
+      "sagemaker:CreateModel",
+      "sagemaker:CreateProcessingJob",
+      "sagemaker:CreateTrainingJob",
+      "sagemaker:CreateTransformJob",
+      "sagemaker:DescribeModel",
+      "sagemaker:DescribePipeline",
+      "sagemaker:DescribePipelineExecution",
+      "sagemaker:DescribeProcessingJob",
+      "sagemaker:DescribeTrainingJob",
+      "sagemaker:DescribeTransformJob",
+      "sagemaker:ListPipelineExecutionSteps",
+      "sagemaker:StopProcessingJob",
+      "sagemaker:StopTrainingJob",
+      "sagemaker:StopTransformJob",
+    ]
+    resources = [
+      "${local.sagemaker_arn}:model/*",
+      "${local.sagemaker_arn}:pipeline/*",
+      "${local.sagemaker_arn}:processing-job/*",
+      "${local.sagemaker_arn}:training-job/*",
+      "${local.sagemaker_arn}:transform-job/*",
+    ]
+  }
+
+  statement {
+    sid       = "PassOnlyThisRoleToSageMaker"
+    actions   = ["iam:PassRole"]
+    resources = [aws_iam_role.this.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["sagemaker.amazonaws.com"]
+    }
+  }
+
+  statement {
+    sid = "SageMakerJobLogs"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+    ]
+    resources = ["${local.logs_arn}:log-group:/aws/sagemaker/*"]
+  }
+
+  statement {
+    sid = "ImagesOfThisAccount"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:GetDownloadUrlForLayer",
+    ]
+    resources = ["arn:${data.aws_partition.current.partition}:ecr:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:repository/*"]
+  }
+
+  # GetAuthorizationToken has no resource type: "*" is the only resource it accepts.
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerregistry.html
+  statement {
+    sid       = "RegistryLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+}
+
 resource "aws_iam_role_policy" "this" {
   # Only list lengths decide this, so it is known at plan time even when the ARNs are not.
   count = local.has_permissions ? 1 : 0
 
   name   = "pipeline-dependencies"
   role   = aws_iam_role.this.id
-  policy = data.aws_iam_policy_document.this.json
+  policy = var.sagemaker_execution ? data.aws_iam_policy_document.sagemaker[0].json : data.aws_iam_policy_document.this.json
 }

@@ -39,6 +39,29 @@ module "pipeline_deps" {
   kms_key_arns             = distinct(concat([data.terraform_remote_state.base.outputs.kms_key_arn], data.terraform_remote_state.base.outputs.registry_kms_key_arns))
 }
 
+module "workflow_orchestrator" {
+  source = "../../../modules/workflow_orchestrator"
+
+  namespace       = "pipelines"
+  service_account = "pipeline-runner"
+  service_account_annotations = {
+    "eks.amazonaws.com/role-arn" = module.pipeline_deps.pipeline_role_arn
+  }
+  # Artifact store `checkpoints` (the first declared); its default encryption applies.
+  artifact_repository = {
+    archiveLogs = true
+    s3 = {
+      bucket      = "frontier-staging-checkpoints-222222222222"
+      endpoint    = "s3.us-east-2.amazonaws.com"
+      region      = "us-east-2"
+      useSDKCreds = true
+    }
+  }
+  node_selector = {
+    "mlstrata.dev/pool" = "system"
+  }
+}
+
 module "observability" {
   source = "../../../modules/observability"
 

@@ -5,6 +5,11 @@ output "observability_namespace" {
   value       = module.observability.observability_namespace
 }
 
+output "orchestrator_namespace" {
+  description = "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."
+  value       = module.workflow_orchestrator.orchestrator_namespace
+}
+
 output "pipeline_role_arn" {
   description = "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."
   value       = module.pipeline_deps.pipeline_role_arn

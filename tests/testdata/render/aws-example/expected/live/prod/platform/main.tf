@@ -66,6 +66,33 @@ module "pipeline_deps" {
   kms_key_arns             = distinct(concat([data.terraform_remote_state.base.outputs.kms_key_arn], data.terraform_remote_state.base.outputs.registry_kms_key_arns))
 }
 
+module "workflow_orchestrator" {
+  source = "../../../modules/workflow_orchestrator"
+
+  namespace       = "pipelines"
+  service_account = "pipeline-runner"
+  service_account_annotations = {
+    "eks.amazonaws.com/role-arn" = module.pipeline_deps.pipeline_role_arn
+  }
+  # Artifact store `datasets` (the first declared); its default encryption applies.
+  artifact_repository = {
+    archiveLogs = true
+    s3 = {
+      bucket      = "acme-ml-prod-datasets-333333333333"
+      endpoint    = "s3.us-east-1.amazonaws.com"
+      region      = "us-east-1"
+      useSDKCreds = true
+    }
+  }
+  # Workflow archive: the secret (username, password) is synced from metadata_store_secret_arn before this release.
+  metadata_store_host     = module.metadata_store.metadata_store_endpoint
+  metadata_store_port     = module.metadata_store.metadata_store_port
+  metadata_store_database = module.metadata_store.metadata_store_db_name
+  node_selector = {
+    "mlstrata.dev/pool" = "system"
+  }
+}
+
 module "observability" {
   source = "../../../modules/observability"
 

@@ -15,6 +15,11 @@ output "observability_namespace" {
   value       = module.observability.observability_namespace
 }
 
+output "orchestrator_namespace" {
+  description = "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."
+  value       = module.workflow_orchestrator.orchestrator_namespace
+}
+
 output "pipeline_queue_url" {
   description = "Pipeline work queue."
   value       = module.pipeline_queue.queue_url
