@@ -23,7 +23,7 @@ from pathlib import Path
 from mlstrata.drift.report import analyze
 from mlstrata.engine import BinaryTerraform, Engine, EngineSettings, refresh_all
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 from mlstrata.workspace import Workspace, open_workspace
 
 ALL_ENVS = ("--env", "dev", "--env", "staging", "--env", "prod")  # prod is protected: named

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 
+DEFAULT_SPEC = "platform.yaml"  # the spec file commands look for (beside or above the code `check` reads)
 LIVE = "live"
 ENV_DIRS = (LIVE, "envs", "environments")  # folders whose sub-folders are environments
 WORK_DIR = ".mlstrata"  # per unit: plan files, plan JSON and run logs; per repository: the files below

@@ -13,7 +13,7 @@ from mlstrata.diagnostics import Diagnostic, Where, did_you_mean, error
 from mlstrata.engine import Unit, discover_units
 from mlstrata.render.tree import compare_tree, render_tree
 from mlstrata.spec.load import LoadedSpec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from support.markers import INTEGRATION
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "mlstrata"
-CLI_SHARED = {"mlstrata.cli", "mlstrata.cli.common", "mlstrata.cli.output"}  # not commands
+CLI_SHARED = {"mlstrata.cli", "mlstrata.cli.common", "mlstrata.cli.output", "mlstrata.cli.units"}  # not commands
 
 
 def module_name(path: Path) -> str:

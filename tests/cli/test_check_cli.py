@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from support.cli import mlstrata
 
-from mlstrata.rules import RULES
+from mlstrata.rules.registry import RULES
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata" / "rules"
 FAIL = TESTDATA / "MLS012" / "fail"

@@ -10,7 +10,7 @@ from mlstrata.cost.estimate import HOURS_PER_MONTH, instance_family, platform_co
 from mlstrata.pricing import Overlay, PriceBook, load_catalog, parse_overlay_rows
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 DATA = Path(__file__).resolve().parents[1] / "testdata" / "pricing"
 

@@ -13,7 +13,8 @@ import pytest
 from mlstrata.diagnostics import Severity
 from mlstrata.parity.levels import parity_report
 from mlstrata.render.tree import render_tree, write_tree
-from mlstrata.rules.runner import run_check, spec_facts
+from mlstrata.rules.runner import run_check
+from mlstrata.rules.spec_facts import spec_facts
 from mlstrata.spec.load import load_spec
 from mlstrata.spec.resolve import resolve
 from mlstrata.views.parity import render_markdown

@@ -14,7 +14,7 @@ from mlstrata.parity.levels import address_component, parity_report, state_value
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 from mlstrata.views.parity import png_bytes, render_html
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata"

@@ -21,7 +21,7 @@ from aws_provider5 import MODULES, SIX_ONLY, five_x_copy, terraform, terraform_e
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 # Real Terraform with the real ~600 MB aws provider: each provider start costs seconds of CPU.
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

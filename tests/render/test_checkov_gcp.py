@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 ALLOWLIST = REPO / "tests" / "checkov_allowlist_gcp.yaml"

@@ -13,7 +13,7 @@ import pytest
 
 from mlstrata.render.tree import module_files, render_tree, write_tree
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "gcp" / "platform.yaml"

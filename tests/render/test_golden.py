@@ -13,7 +13,7 @@ import pytest
 
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 CASES = sorted(p for p in (Path(__file__).parent.parent / "testdata" / "render").iterdir() if p.is_dir())
 

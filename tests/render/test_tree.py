@@ -14,7 +14,7 @@ from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.render import tree as tree_mod
 from mlstrata.render.tree import MANIFEST, compare_tree, module_files, render_tree, write_tree
 from mlstrata.spec.load import load_spec, load_text
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"

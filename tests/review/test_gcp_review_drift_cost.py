@@ -16,7 +16,7 @@ from mlstrata.pricing import PriceBook, load_shipped_catalog
 from mlstrata.review.gate import review_files
 from mlstrata.spec.load import load_spec
 from mlstrata.spec.resolve import resolve
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "gcp" / "platform.yaml"

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mlstrata.rules import RULES
 from mlstrata.rules.context import SpecFacts
-from mlstrata.rules.runner import run_check, spec_facts
+from mlstrata.rules.registry import RULES
+from mlstrata.rules.runner import run_check
+from mlstrata.rules.spec_facts import spec_facts
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 FIXTURES = Path(__file__).resolve().parents[1] / "testdata" / "rules"
 MARKER = re.compile(r"#\s*(?P<ids>MLS\d{3}(?:[ ,]+MLS\d{3})*)\s*$")

@@ -9,9 +9,10 @@ import pytest
 
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.render.tree import render_tree, write_tree
-from mlstrata.rules.runner import discover, find_spec, run_check, spec_facts
+from mlstrata.rules.runner import discover, find_spec, run_check
+from mlstrata.rules.spec_facts import spec_facts
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"

@@ -9,8 +9,8 @@ import pytest
 
 from mlstrata.diagnostics import DiagnosticsError, Severity
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
 from mlstrata.targets.aws.instance_types import ec2_types
+from mlstrata.targets.registry import TARGETS
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

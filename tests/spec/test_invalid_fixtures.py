@@ -9,7 +9,7 @@ import pytest
 
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 FIXTURES = sorted((Path(__file__).parent.parent / "testdata" / "spec" / "invalid").glob("*.yaml"))
 MARKER = re.compile(r"#\s*ERROR:\s*(?P<summary>.+?)\s*$")

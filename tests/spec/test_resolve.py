@@ -4,7 +4,7 @@ from pathlib import Path
 
 from mlstrata.spec.load import load_spec, load_text
 from mlstrata.spec.resolve import deep_merge, resolve
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,8 +11,8 @@ import pytest
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import module_files, render_tree
 from mlstrata.spec.load import load_spec, load_text
-from mlstrata.targets import TARGETS
 from mlstrata.targets.azure import catalog as cat
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "azure"

@@ -9,8 +9,8 @@ import pytest
 
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
 from mlstrata.targets.gcp import catalog as cat
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "gcp" / "platform.yaml"

@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
-from mlstrata.rules import rule_docs
+from mlstrata.rules.registry import rule_docs
 from mlstrata.rules.runner import relative, run_check
 from mlstrata.views import Report, Suppressed, json_report, junit, markdown, sarif
 

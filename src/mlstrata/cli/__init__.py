@@ -1,43 +1,49 @@
 """The `mlstrata` command: one module per command (or per family of commands), registered explicitly.
 
 Only the module of the command being run is imported, so `mlstrata plan` does not pay for the
-guardrail rules or the price catalog; `--help` and unknown commands load them all.
+guardrail rules or the price catalog, and `mlstrata --help` imports no command at all: it lists the
+one-line summaries kept here (tests/cli/test_startup.py holds them to the modules that register them).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import sys
+from typing import NamedTuple
 
 import typer
 
 from mlstrata import __version__
 
-# command name -> module under mlstrata.cli that registers it
-COMMANDS: dict[str, str] = {
-    "init": "init",
-    "validate": "validate",
-    "render": "render",
-    "schema": "schema",
-    "plan": "lifecycle",
-    "apply": "lifecycle",
-    "destroy": "lifecycle",
-    "up": "lifecycle",
-    "status": "lifecycle",
-    "output": "lifecycle",
-    "check": "check",
-    "review": "review",
-    "drift": "drift",
-    "parity": "parity",
-    "rules": "rules",
-    "cost": "cost",
-    "pricing": "pricing",
-    "affected": "ci",
-    "ci": "ci",
-    "history": "history",
-    "rollback": "lifecycle",
+
+class Entry(NamedTuple):
+    module: str  # the module under mlstrata.cli that registers the command
+    summary: str  # its line in `mlstrata --help`
+
+
+COMMANDS: dict[str, Entry] = {
+    "init": Entry("init", "Write a starter platform.yaml for a target."),
+    "validate": Entry("validate", "Check platform.yaml: structure, types and cross-field rules."),
+    "render": Entry("render", "Render platform.yaml into a layered Terraform repository."),
+    "schema": Entry("schema", "Print the JSON Schema of platform.yaml."),
+    "plan": Entry("lifecycle", "Plan the selected units and run the review gate on each plan."),
+    "apply": Entry("lifecycle", "Apply the plans saved by `plan` while they are still current."),
+    "destroy": Entry("lifecycle", "Destroy the selected units (platform before base)."),
+    "up": Entry("lifecycle", "Render, plan and apply environments in one go."),
+    "status": Entry("lifecycle", "What each unit holds and whether its saved plan is current."),
+    "output": Entry("lifecycle", "The outputs of every selected unit (sensitive values hidden)."),
+    "rollback": Entry("lifecycle", "Return an environment to an earlier git revision."),
+    "check": Entry("check", "Check Terraform code against ML-aware guardrails."),
+    "review": Entry("review", "Review Terraform plans before they are applied."),
+    "drift": Entry("drift", "Find what changed outside Terraform."),
+    "parity": Entry("parity", "Compare environments: spec, code and real resources."),
+    "rules": Entry("rules", "List the rules of `check`, or explain one."),
+    "cost": Entry("cost", "Price the GPU pools of every environment; check budgets."),
+    "pricing": Entry("pricing", "The GPU prices `cost` uses: catalog and your overlay."),
+    "affected": Entry("ci", "Which units a change touches, in plan/apply order."),
+    "ci": Entry("ci", "Render CI/CD pipelines (GitHub Actions, GitLab CI)."),
+    "history": Entry("history", "Who changed which unit, when, why, and how it ended."),
 }
+HELP = "Declare an ML platform once in platform.yaml; render it into layered Terraform, run it, govern it."
 
 
 def _version(value: bool) -> None:
@@ -47,14 +53,17 @@ def _version(value: bool) -> None:
 
 
 def build_app(command: str | None = None) -> typer.Typer:
-    """The CLI with every command, or only the module that provides `command`."""
+    """The CLI with the module that provides `command`; for no or an unknown command, the root alone,
+    its help listing every command from `COMMANDS` without importing one."""
+    known = command in COMMANDS
     app = typer.Typer(
         name="mlstrata",
-        help="Declare an ML platform once in platform.yaml; render it into layered Terraform, run it, govern it.",
+        help=HELP,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
-        rich_markup_mode="rich",
+        # plain help for the root: typer's rich help alone costs more start-up than the 0.3 s budget
+        rich_markup_mode="rich" if known else None,
     )
 
     @app.callback()
@@ -64,16 +73,27 @@ def build_app(command: str | None = None) -> typer.Typer:
     ) -> None:
         """Declare an ML platform once in platform.yaml; render it into layered Terraform, run it, govern it."""
 
-    wanted = [COMMANDS[command]] if command in COMMANDS else list(dict.fromkeys(COMMANDS.values()))
-    for name in wanted:
-        importlib.import_module(f"mlstrata.cli.{name}").register(app)
-    _escape_option_help(app)
+    if command is not None and known:
+        import importlib
+
+        importlib.import_module(f"mlstrata.cli.{COMMANDS[command].module}").register(app)
+        _escape_option_help(app)
+    else:
+        for name, entry in COMMANDS.items():
+            app.command(name, help=entry.summary, add_help_option=False)(_listed)
     return app
+
+
+def _listed() -> None:
+    """Stands for a command in the root's help; never run (a known command builds its real app)."""
+    raise typer.Exit(2)
 
 
 def _escape_option_help(app: typer.Typer) -> None:
     """Option help is plain text: `[default: infra/ beside the spec]` must not be read as rich markup
     (which drops it and leaves "The rendered repository .")."""
+    import inspect
+
     from rich.markup import escape
     from typer.models import ParameterInfo
 

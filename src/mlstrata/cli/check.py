@@ -9,11 +9,9 @@ import typer
 from mlstrata.cli.common import BadInput, bad_format, command, emit, format_option, usage_error
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError, warning
-from mlstrata.rules import RULES, rule_docs
 from mlstrata.rules.context import SpecFacts
-from mlstrata.rules.runner import find_spec, relative, run_check, spec_facts
-from mlstrata.spec.load import load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.rules.registry import RULES, rule_docs
+from mlstrata.rules.runner import find_spec, relative, run_check
 from mlstrata.userfiles import check_writable
 from mlstrata.views import FAIL_ON, Report, Suppressed, human
 from mlstrata.views import check as check_views
@@ -28,6 +26,11 @@ def _spec(paths: list[Path], spec: Path | None, no_spec: bool) -> SpecFacts | No
         return None
     if explicit and not found.is_file():
         raise BadInput(f"spec file not found: {found}")
+    # the spec models and every target's checks: only when there is a spec (foreign code usually has none)
+    from mlstrata.rules.spec_facts import spec_facts
+    from mlstrata.spec.load import load_spec
+    from mlstrata.targets.registry import TARGETS
+
     try:
         return spec_facts(load_spec(found, targets=TARGETS))
     except DiagnosticsError as exc:

@@ -1,5 +1,6 @@
-"""What several commands share: the options (declared once, one default each), loading the spec, opening the
-rendered repository, running the engine with progress, and the one check of --format.
+"""What several commands share and every command can afford to import: the options (declared once, one
+default each), loading the spec, and the one check of --format. What only the commands that run Terraform
+need (the engine, the review gate, the journal) is in `mlstrata.cli.units`.
 
 Commands are plain functions returning an exit code; `command` turns one into a Typer command.
 """
@@ -7,38 +8,21 @@ Commands are plain functions returning an exit code; `command` turns one into a 
 from __future__ import annotations
 
 import functools
-import json
-import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from mlstrata.cli.output import EXIT_FINDINGS, EXIT_USAGE, err_console, show_diagnostics
-from mlstrata.diagnostics import Diagnostic, DiagnosticsError, error
-from mlstrata.engine import (
-    DEFAULT_LOCK_TIMEOUT,
-    DEFAULT_PARALLELISM,
-    Engine,
-    EngineSettings,
-    Unit,
-    select_runner,
-)
-from mlstrata.engine.hooks import ChangeHooks
-from mlstrata.engine.progress import ProgressView
-from mlstrata.governance.acceptance import Acceptance, from_command_line, load_file, unused
-from mlstrata.governance.gate import Governance, Reviewed
-from mlstrata.governance.journal import JournalStore, journal_for, run_context
-from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec, load_spec
-from mlstrata.targets import TARGETS, routine_warning
+from mlstrata.cli.output import EXIT_USAGE, show_diagnostics
+from mlstrata.diagnostics import DiagnosticsError, error
+from mlstrata.repo import DEFAULT_SPEC
 from mlstrata.userfiles import write_user_file
 from mlstrata.views import formats_of, unknown_format
-from mlstrata.views.gate import show_blocked
-from mlstrata.workspace import Workspace, default_repo, open_workspace
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from mlstrata.spec.load import LoadedSpec
 
 SpecOption = typer.Option(
     Path(DEFAULT_SPEC), "--spec", "-f", help="Path to the platform spec.", show_default=True,
@@ -50,21 +34,6 @@ RepoOption = typer.Option(None, "--out", "-o", help="The rendered repository [de
 TerraformOption = typer.Option(
     None, "--terraform", help="A terraform/tofu binary to use instead of the embedded Terraform "
     "(also $MLSTRATA_TERRAFORM; `embedded` forces the embedded one).")
-ParallelOption = typer.Option(DEFAULT_PARALLELISM, "--parallel", min=1, max=16,
-                              help="Units run at the same time (within an environment, base before platform).")
-_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
-
-
-def _duration(value: str) -> str:
-    """A Terraform (Go) duration such as 30s, 5m or 1h30m; anything else is a usage error, not a
-    confusing Terraform message about -chdir."""
-    if not _DURATION.match(value):
-        raise typer.BadParameter(f"{value!r} is not a duration; use e.g. 30s, 5m or 1h30m")
-    return value
-
-
-LockTimeoutOption = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", callback=_duration,
-                                 help="How long to wait for a state lock (e.g. 30s, 5m).")
 YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 AcceptOption = typer.Option(None, "--accept", help="Accept a blocking review finding by its id (repeat), "
                             "with --reason. Ids are per plan: copy them from `mlstrata plan`.")
@@ -129,6 +98,9 @@ def usage_error(summary: str, hint: str = "") -> None:
 def load_spec_or_report(spec: Path, fmt: str = "human", *, show_warnings: bool = True) -> LoadedSpec | None:
     """The spec with its target's checks; on problems print them (JSON for --format json) and give None.
     Warnings are shown (unless `show_warnings` is false or the format is JSON)."""
+    from mlstrata.spec.load import load_spec  # the models and every target: only for commands that read a spec
+    from mlstrata.targets.registry import TARGETS
+
     try:
         loaded = load_spec(spec, targets=TARGETS)
     except DiagnosticsError as exc:
@@ -139,95 +111,3 @@ def load_spec_or_report(spec: Path, fmt: str = "human", *, show_warnings: bool =
     return loaded
 
 
-def open_repo(spec: Path, repo: Path | None, envs: list[str] | None, layers: list[str] | None,
-              fmt: str, *, show_warnings: bool = True) -> Workspace | None:
-    """Load the spec and open the rendered repository with the selected units; on bad input print why
-    and give None."""
-    loaded = load_spec_or_report(spec, fmt, show_warnings=show_warnings)
-    if loaded is None:
-        return None
-    ws, diagnostics = open_workspace(loaded, repo or default_repo(spec), envs, layers)
-    if ws is None:
-        show_diagnostics(diagnostics, fmt)
-        return None
-    if not ws.units:
-        show_diagnostics([error("no units selected", hint="Check --env/--layer and run `mlstrata render`.",
-                                code="cli.no_units")], fmt)
-        return None
-    return ws
-
-
-def run_engine(ws: Workspace, operation: Callable[[Engine, Sequence[Unit]], T], terraform: str | None,
-               parallel: int, lock_timeout: str, fmt: str, hooks: ChangeHooks | None = None) -> T | None:
-    """Run `operation` on the workspace's units with a fresh engine, progress on stderr for the human
-    format; None when no Terraform could be found (the reason is printed)."""
-    runner, diagnostics = select_runner(terraform)
-    if runner is None:
-        show_diagnostics(diagnostics, fmt)
-        return None
-    progress = fmt == "human"
-    settings = EngineSettings(lock_timeout=lock_timeout, parallelism=parallel,
-                              cli_config_blocks=ws.cli_config_blocks, plugin_cache=not ws.cli_config_blocks)
-    if not progress:
-        with Engine(runner, settings, hooks=hooks) as engine:
-            return operation(engine, ws.units)
-    with ProgressView(err_console) as view, Engine(runner, settings, on_event=view, hooks=hooks) as engine:
-        return operation(engine, ws.units)
-
-
-def shown(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    """Diagnostics worth a user's attention: `mlstrata.targets.routine_warning` ones left out."""
-    return [d for d in diagnostics if not routine_warning(d)]
-
-
-# ---- governed change: acceptances, the gate's refusal, the engine hooks -----------------------------------
-
-
-def read_acceptances(ids: list[str] | None, reason: str | None, accept_file: Path | None,
-                     fmt: str) -> list[Acceptance] | None:
-    """Acceptances from --accept/--reason and --accept-file; None (after saying why) when one is bad."""
-    found, problems = from_command_line(ids or [], reason)
-    if accept_file is not None:
-        more, file_problems = load_file(accept_file)
-        found += more
-        problems += file_problems
-    if problems:
-        show_diagnostics(problems, fmt)
-        return None
-    return found
-
-
-def gate_refusal(reviewed: Sequence[Reviewed], accepted: Sequence[Acceptance], command_line: str,
-                 fmt: str) -> int | None:
-    """The exit code when the gate refuses (1: a blocking finding nobody accepted for this plan; 2: an
-    --accept that matches no finding), else None; void file acceptances are shown either way."""
-    verdicts = [r.verdict for r in reviewed]
-    problems = unused(accepted, verdicts)
-    blocked = any(v.blocked for v in verdicts)
-    if any(p.is_error for p in problems):
-        show_diagnostics(problems, fmt)
-        return EXIT_USAGE
-    if fmt == "json" and blocked:
-        sys.stdout.write(json.dumps({"ok": False, "gate": [v.to_dict() for v in verdicts],
-                                     "diagnostics": [d.to_dict() for d in problems]}, indent=2) + "\n")
-        return EXIT_FINDINGS
-    if problems:
-        show_diagnostics(problems, fmt, count=False)
-    if fmt != "json" and any(v.blocking for v in verdicts):
-        show_blocked(reviewed, command_line, err_console)
-    if blocked:
-        err_console.print("[bold red]the review gate blocks these plans[/]: nothing was applied")
-        return EXIT_FINDINGS
-    return None
-
-
-def governance(spec_file: Path, repo: Path, loaded: LoadedSpec, command_name: str, operation: str,
-               accepted: Sequence[Acceptance] = (), *, destroy_reason: str = "", up_hint: str = "",
-               **extra: Any) -> Governance:
-    """The engine hooks of one command on one rendered repository: the gate on fresh plans, the journal."""
-
-    def journals(unit: Unit) -> tuple[JournalStore | None, list[Diagnostic]]:
-        return journal_for(loaded.platform, repo, unit.env, unit.layer, unit.env_vars)
-
-    return Governance(spec=loaded, journals=journals, context=run_context(spec_file, command_name, operation, **extra),
-                      acceptances=accepted, destroy_reason=destroy_reason, up_hint=up_hint)

@@ -14,19 +14,15 @@ import typer
 from mlstrata.cli.common import (
     EnvOption,
     LayerOption,
-    LockTimeoutOption,
-    ParallelOption,
     RepoOption,
     SpecOption,
     TerraformOption,
     bad_format,
     command,
     format_option,
-    open_repo,
-    run_engine,
-    shown,
 )
 from mlstrata.cli.output import err_console, out_console, show_diagnostics
+from mlstrata.cli.units import LockTimeoutOption, ParallelOption, open_repo, run_engine, shown
 from mlstrata.drift.report import DriftReport, check_drift
 from mlstrata.engine import refresh_all
 from mlstrata.views.drift import human_table, render_json, render_markdown, render_sarif, unit_table

@@ -9,7 +9,7 @@ import typer
 
 from mlstrata.cli.common import command, usage_error
 from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 from mlstrata.userfiles import write_user_file
 
 

@@ -17,8 +17,6 @@ from mlstrata.cli.common import (
     EnvOption,
     FormatOption,
     LayerOption,
-    LockTimeoutOption,
-    ParallelOption,
     ReasonOption,
     RepoOption,
     SpecOption,
@@ -26,15 +24,19 @@ from mlstrata.cli.common import (
     YesOption,
     bad_format,
     command,
+    load_spec_or_report,
+)
+from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
+from mlstrata.cli.units import (
+    LockTimeoutOption,
+    ParallelOption,
     gate_refusal,
     governance,
-    load_spec_or_report,
     open_repo,
     read_acceptances,
     run_engine,
     shown,
 )
-from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError, error
 from mlstrata.engine import RunReport, apply_all, destroy_all, discover_units, output_all, plan_all, status_all, up_all
 from mlstrata.engine.progress import summary_table

@@ -9,21 +9,9 @@ from typing import Any
 
 import typer
 
-from mlstrata.cli.common import (
-    LockTimeoutOption,
-    ParallelOption,
-    RepoOption,
-    SpecOption,
-    TerraformOption,
-    bad_format,
-    command,
-    format_option,
-    open_repo,
-    run_engine,
-    shown,
-    usage_error,
-)
+from mlstrata.cli.common import RepoOption, SpecOption, TerraformOption, bad_format, command, format_option, usage_error
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
+from mlstrata.cli.units import LockTimeoutOption, ParallelOption, open_repo, run_engine, shown
 from mlstrata.diagnostics import Diagnostic, has_errors
 from mlstrata.engine import discard_refresh_files, refresh_all, show_state_all
 from mlstrata.parity.levels import parity_report

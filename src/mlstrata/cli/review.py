@@ -14,7 +14,7 @@ from mlstrata.review.classes import review_rules
 from mlstrata.review.gate import review_files
 from mlstrata.rules.runner import find_spec, relative
 from mlstrata.spec.load import LoadedSpec, load_spec
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 from mlstrata.userfiles import check_writable
 from mlstrata.views import Report
 from mlstrata.views import review as review_views

@@ -11,8 +11,8 @@ from rich.table import Table
 from mlstrata.cli.common import bad_format, command, format_option, usage_error
 from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, out_console
 from mlstrata.diagnostics import did_you_mean
-from mlstrata.rules import rule_docs
 from mlstrata.rules.base import RuleInfo
+from mlstrata.rules.registry import rule_docs
 
 
 def _as_dict(info: RuleInfo) -> dict[str, str]:

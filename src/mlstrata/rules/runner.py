@@ -25,13 +25,11 @@ from typing import TypeVar
 from mlstrata.diagnostics import Diagnostic, Where
 from mlstrata.hcl import UNKNOWN, HclFile, Value, read_file
 from mlstrata.hcl.evaluate import Bound
-from mlstrata.repo import env_of
-from mlstrata.rules import RULES
+from mlstrata.repo import DEFAULT_SPEC, env_of
 from mlstrata.rules.cluster import observe
 from mlstrata.rules.context import (
     CallFacts,
     CallSite,
-    EnvFacts,
     ModuleContext,
     ModuleFacts,
     Observed,
@@ -42,9 +40,7 @@ from mlstrata.rules.context import (
 )
 from mlstrata.rules.model import ModuleView, build_module
 from mlstrata.rules.protection import protection
-from mlstrata.spec.load import DEFAULT_SPEC, LoadedSpec
-from mlstrata.spec.resolve import resolve
-from mlstrata.targets.aws.render import sse_s3_buckets
+from mlstrata.rules.registry import RULES
 from mlstrata.targets.resources import GUARDED
 from mlstrata.userfiles import os_error_hint
 
@@ -197,25 +193,6 @@ def find_spec(paths: Sequence[Path]) -> Path | None:
                 break
             current = current.parent
     return None
-
-
-def spec_facts(loaded: LoadedSpec) -> SpecFacts:
-    """The parts of a loaded spec the rules need, per environment."""
-    envs = resolve(loaded.platform, loaded.source.data)
-    return SpecFacts(
-        path=loaded.source.file,
-        envs={
-            name: EnvFacts(
-                name=name,
-                protect=env.protect,
-                max_gpu_nodes_per_pool=env.spec.max_gpu_nodes_per_pool,
-                pool_desired={pool: shape.scaling.desired for pool, shape in env.gpu_pools.items()},
-            )
-            for name, env in envs.items()
-        },
-        state_backend=loaded.platform.state.backend,
-        sse_s3_buckets=sse_s3_buckets(loaded.platform, envs),
-    )
 
 
 # -- per directory

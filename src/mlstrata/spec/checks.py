@@ -24,7 +24,7 @@ STATE_BACKENDS = {
 
 
 class TargetChecks(Protocol):
-    """What the spec needs of a target: its own checks (`mlstrata.targets.TARGETS` holds them)."""
+    """What the spec needs of a target: its own checks (`mlstrata.targets.registry.TARGETS` holds them)."""
 
     def check(self, platform: Platform, source: Source) -> list[Diagnostic]: ...
 
@@ -32,7 +32,7 @@ class TargetChecks(Protocol):
 def check_platform(platform: Platform, source: Source,
                    targets: Mapping[str, TargetChecks] | None = None) -> list[Diagnostic]:
     """Every cross-field problem in the spec (errors and warnings), each positioned; with `targets`
-    (the caller passes `mlstrata.targets.TARGETS`), also whether the target exists and its own checks."""
+    (the caller passes `mlstrata.targets.registry.TARGETS`), also whether the target exists and its own checks."""
     out: list[Diagnostic] = []
     out += _check_state(platform, source)
     out += _check_gpu_pools(platform, source)

