@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mlstrata.diagnostics import Severity
-from mlstrata.review.gate import locate_unit, review_files, unit_input
+from mlstrata.review.gate import UnitReview, locate_unit, review_files, unit_input
 from mlstrata.review.source import module_names
 
 AWS = Path(__file__).resolve().parents[1] / "testdata" / "review" / "aws"
@@ -107,23 +111,38 @@ def test_bad_input_is_a_diagnostic(name: str, message: str) -> None:
     assert reviews == [] and [p.summary for p in problems] == [message]
 
 
-def test_a_bucket_name_of_the_wrong_type_is_no_crash(tmp_path: Path) -> None:
-    # found by the plan fuzzer: a public-access block whose `bucket` is a list made review raise TypeError
-    import json
-    import shutil
-
+def _review_altered(tmp_path: Path, alter: Callable[[dict[str, Any]], bool]) -> UnitReview:
     tree = tmp_path / "aws"
     shutil.copytree(AWS, tree)
     plan_file = tree / PLAN.relative_to(AWS)
     data = json.loads(plan_file.read_text())
-    changed = 0
-    for rc in data["resource_changes"]:
-        if rc["type"] in ("aws_s3_bucket_public_access_block", "aws_s3_bucket") and rc["change"]["before"]:
-            rc["change"]["before"]["bucket"] = ["not", "a", "name"]
-            changed += 1
-    assert changed >= 2
+    assert sum(alter(rc) for rc in data["resource_changes"]) >= 1
     plan_file.write_text(json.dumps(data))
     reviews, problems = review_files([plan_file], all_resources=True)
     assert problems == [] and len(reviews) == 1
+    return reviews[0]
+
+
+def test_an_inline_policy_that_is_no_list_is_no_crash(tmp_path: Path) -> None:
+    # found by the plan fuzzer: `inline_policy: 5` made review raise "'int' object is not iterable"
+    def alter(rc: dict[str, Any]) -> bool:
+        if rc["type"] == "aws_iam_role" and rc["change"]["after"]:
+            rc["change"]["after"]["inline_policy"] = 5
+            return True
+        return False
+
+    review = _review_altered(tmp_path, alter)
+    assert any(d.path == "aws_iam_role.serving" for d in review.findings)
+
+
+def test_a_bucket_name_of_the_wrong_type_is_no_crash(tmp_path: Path) -> None:
+    # found by the plan fuzzer: a public-access block whose `bucket` is a list made review raise TypeError
+    def alter(rc: dict[str, Any]) -> bool:
+        if rc["type"] in ("aws_s3_bucket_public_access_block", "aws_s3_bucket") and rc["change"]["before"]:
+            rc["change"]["before"]["bucket"] = ["not", "a", "name"]
+            return True
+        return False
+
+    review = _review_altered(tmp_path, alter)
     # the bucket's own destroy is still a finding; only its name is unknown
-    assert any(d.code == "MLR001" and d.path == "module.storage.aws_s3_bucket.old" for d in reviews[0].findings)
+    assert any(d.code == "MLR001" and d.path == "module.storage.aws_s3_bucket.old" for d in review.findings)

@@ -182,13 +182,18 @@ def _values(side: Any) -> dict[str, Any]:
     return side if isinstance(side, dict) else {}
 
 
+def _items(value: Any) -> list[Any]:
+    """A plan value that should be a list of blocks; anything else (hostile or malformed JSON) is none."""
+    return value if isinstance(value, list) else []
+
+
 def _policy_docs(rc_type: str, values: dict[str, Any]) -> dict[str, Any]:
     """Attribute label -> policy document, including a role's inline policies."""
     docs: dict[str, Any] = {}
     for attr in POLICY_ATTRIBUTES.get(rc_type, ()):
         docs[attr] = parse_policy(values.get(attr))
     if rc_type == "aws_iam_role":
-        for block in values.get("inline_policy") or ():
+        for block in _items(values.get("inline_policy")):
             if isinstance(block, dict) and block.get("policy"):
                 docs[f"inline_policy.{block.get('name', '')}"] = parse_policy(block.get("policy"))
     return docs
@@ -429,9 +434,9 @@ def check_drift(rc: ResourceChange) -> Iterator[Hit]:
 def _driver_versions(values: Any) -> list[str]:
     node = _first(_values(values), "node_config") or {}
     out = []
-    for acc in node.get("guest_accelerator") or ():
+    for acc in _items(node.get("guest_accelerator")):
         if isinstance(acc, dict):
-            for install in acc.get("gpu_driver_installation_config") or ():
+            for install in _items(acc.get("gpu_driver_installation_config")):
                 if isinstance(install, dict) and install.get("gpu_driver_version"):
                     out.append(str(install["gpu_driver_version"]))
     return out
