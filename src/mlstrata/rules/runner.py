@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from multiprocessing import get_context
 from pathlib import Path
-from typing import TypeVar
 
 from mlstrata.diagnostics import Diagnostic, Where
 from mlstrata.hcl import UNKNOWN, HclFile, Value, read_file
@@ -41,6 +38,8 @@ from mlstrata.rules.context import (
 from mlstrata.rules.model import ModuleView, build_module
 from mlstrata.rules.protection import protection
 from mlstrata.rules.registry import RULES
+from mlstrata.rules.workers import Workers
+from mlstrata.rules.workers import workers as worker_pool
 from mlstrata.targets.resources import GUARDED
 from mlstrata.userfiles import os_error_hint
 
@@ -55,9 +54,6 @@ _ID = re.compile(r"MLS\d{3}")
 # benchmarks/check_vs_checkov.py: 0.75 MB in 1,440 files: 0.45 s alone vs 0.50 s with 2 workers;
 # 3.8 MB in 7,228 files: 2.45 s vs 2.15 s).
 PARALLEL_MIN_BYTES = 2_000_000
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -381,20 +377,14 @@ def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed]]
 # -- the whole tree
 
 
-def _map(func: Callable[[T], R], jobs: list[T], workers: int) -> list[R]:
-    if workers <= 1 or len(jobs) <= 1:
-        return [func(j) for j in jobs]
-    methods = {"fork"} & set(_start_methods())
-    context = get_context("fork") if methods else None
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        chunk = max(1, len(jobs) // (workers * 8))
-        return list(pool.map(func, jobs, chunksize=chunk))
-
-
-def _start_methods() -> list[str]:
-    from multiprocessing import get_all_start_methods
-
-    return get_all_start_methods()
+def _job_bytes(job: DirJob) -> int:
+    size = 0
+    for f in (*job.tf_files, *job.auto_tfvars, *job.other_tfvars):
+        try:
+            size += os.path.getsize(f)
+        except OSError:
+            continue
+    return size
 
 
 def default_workers(layout: dict[str, list[str]]) -> int:
@@ -421,6 +411,16 @@ def run_check(
     """Check every Terraform file under `paths`; `select` limits the rules (MLS000/MLS026 always run)."""
     unreadable: list[Diagnostic] = []
     layout = discover(paths, unreadable)
+    n_workers = workers if workers is not None else default_workers(layout)
+    if n_workers > 1 and len(layout) > 1:
+        # forked now, so they are up while the call graph below is read
+        with worker_pool(n_workers, {"dir": check_directory, "instances": check_instances}) as pool:
+            return _check_tree(layout, unreadable, spec, select, n_workers, pool)
+    return _check_tree(layout, unreadable, spec, select, 1, None)
+
+
+def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec: SpecFacts | None,
+                select: Iterable[str] | None, n_workers: int, pool: Workers | None) -> CheckResult:
     called = called_directories(layout)
     wanted = set(select) if select is not None else set(RULES)
     rule_ids = tuple(r for r in RULES if r in wanted and r not in ("MLS000", "MLS026"))
@@ -433,8 +433,12 @@ def run_check(
         env = path_env(directory)
         jobs.append(DirJob(directory, tf, auto, other, directory in called, spec, rule_ids, env))
     total_files = sum(len(f) for f in layout.values())
-    n_workers = workers if workers is not None else default_workers(layout)
-    results = _map(check_directory, jobs, n_workers)
+    if pool is None:
+        results = [check_directory(j) for j in jobs]
+        owner: dict[str, int] = {}
+    else:
+        results, workers_of = pool.run("dir", jobs, cost=_job_bytes)
+        owner = {job.directory: w for job, w in zip(jobs, workers_of, strict=True)}
     findings: list[Diagnostic] = list(unreadable)
     suppressions: list[Suppression] = []
     facts: dict[str, ModuleFacts] = {}
@@ -448,7 +452,10 @@ def run_check(
         facts[res.directory] = res.facts
         generic[res.directory] = {(d.code, d.where, d.summary) for d in res.findings}
     instance_jobs = _instance_jobs(layout, facts, generic, spec, rule_ids)
-    for found, seen in _map(check_instances, instance_jobs, n_workers if len(instance_jobs) > 4 else 1):
+    # each called module's per-call checks run in the worker that parsed it, which kept its files
+    instances = ([check_instances(j) for j in instance_jobs] if pool is None
+                 else pool.run_on("instances", [(owner[j.directory], j) for j in instance_jobs]))
+    for found, seen in instances:
         findings.extend(found)
         observed.extend(seen)
     tree = TreeFacts(facts, spec, tuple(observed))
