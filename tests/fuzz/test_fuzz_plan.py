@@ -101,3 +101,51 @@ def test_fuzz_plan_decoder_review_and_cost(tmp_path: Path) -> None:
         return [*found, *reviews[0].findings]
 
     run_fuzz(PLANS, one)
+
+
+# Every attribute the seed plans hold, at any depth, swapped for each other JSON type in turn: what the random
+# fuzzer finds one case in thousands (a list where a block list was, a number where a list was), this finds
+# exhaustively. One case per (resource type, side, attribute path with list indices folded, replacement).
+CONFUSIONS: list[Any] = [7, "x", [7], {"k": 7}, None, True, 10**400]
+
+
+def _shape(doc: dict[str, Any], path: tuple[Any, ...]) -> tuple[Any, ...]:
+    rc = doc["resource_changes"][path[1]]
+    return (rc.get("type"), path[3], *("[]" if isinstance(p, int) else p for p in path[4:]))
+
+
+def _confusions() -> list[tuple[int, tuple[Any, ...], int]]:
+    cases, seen = [], set()
+    for s, seed in enumerate(SEEDS):
+        for path in _paths(seed):
+            if len(path) >= 5 and path[0] == "resource_changes" and path[2] == "change" and path[3] in (
+                    "before", "after"):
+                shape = _shape(seed, path)
+                for c in range(len(CONFUSIONS)):
+                    if (shape, c) not in seen:
+                        seen.add((shape, c))
+                        cases.append((s, path, c))
+    return cases
+
+
+def test_every_plan_value_of_the_wrong_type_is_read_safely(tmp_path: Path) -> None:
+    tree = tmp_path / "aws"
+    shutil.copytree(REVIEW_TREE, tree)
+    plan_file = tree / "live" / "prod" / "ml" / ".mlstrata" / "plan.json"
+    cases = _confusions()
+    assert len(cases) > 400  # the seeds really have that many distinct attribute shapes
+    crashed = []
+    for s, path, c in cases:
+        doc = _set(orjson.loads(orjson.dumps(SEEDS[s])), path, CONFUSIONS[c], delete=False)
+        data = json.dumps(doc).encode()
+        try:
+            plan, _ = decode_plan(data, "confused.json")
+            if plan is None:
+                continue
+            rows = [(rc.address, rc.type, rc.action.value, rc.before, rc.after) for rc in plan.changes]
+            plan_delta(rows, BOOK, "aws", "us-east-1")
+            plan_file.write_bytes(data)
+            review_files([plan_file], book=BOOK, all_resources=True)
+        except Exception as exc:  # collect every crash, report them all at once
+            crashed.append(f"{SEED_FILES[s].name} {'.'.join(map(str, path))} = {CONFUSIONS[c]!r:.20}: {exc!r}")
+    assert crashed == []

@@ -311,7 +311,7 @@ def _algorithms(values: dict[str, Any]) -> list[str] | None:
         return None
     out = []
     for rule in rules:
-        for default in (rule.get("apply_server_side_encryption_by_default") or []) if isinstance(rule, dict) else []:
+        for default in _items(rule.get("apply_server_side_encryption_by_default")) if isinstance(rule, dict) else []:
             if isinstance(default, dict):
                 out.append(str(default.get("sse_algorithm", "")))
     return out
