@@ -1,4 +1,4 @@
-"""What every fuzz test asserts: each case ends in success or diagnostics, never an exception, never over 5 s.
+"""What every fuzz test asserts: each case ends in success or diagnostics, never an exception, never a hang.
 
 The case count is MLSTRATA_FUZZ_CASES (default 2,000 per target per run); each test checks it really ran
 that many cases and reports the slowest one. Cases are derandomized (the same every run, so CI is reproducible);
@@ -19,7 +19,9 @@ from hypothesis import strategies as st
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError
 
 CASES = int(os.environ.get("MLSTRATA_FUZZ_CASES", "2000"))
-CASE_LIMIT_S = 5.0
+# A hang guard, not a speed test (benchmarks/ measures speed): the slowest case seen idle is ~2 s, so 60 s
+# catches catastrophic backtracking or a loop without failing a busy CI machine.
+CASE_LIMIT_S = 60.0
 RANDOM = os.environ.get("MLSTRATA_FUZZ_RANDOM") == "1"
 
 
