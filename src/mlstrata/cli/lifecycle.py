@@ -138,7 +138,7 @@ def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraf
         else:
             err_console.print(summary_table(report))
             reviewed, _ = gate_saved_plans(ws.units, ws.spec, [])
-            show_blocked(reviewed, "apply", err_console, show_where=False)
+            show_blocked(reviewed, "apply", err_console, full=False)
             err_console.print("[bold red]the review gate blocks these plans[/]: see the findings above")
         return EXIT_FINDINGS, report.has_changes
     return _finish(report, fmt, extra), report.has_changes

@@ -121,7 +121,7 @@ def gate_refusal(reviewed: Sequence[Reviewed], accepted: Sequence[Acceptance], c
         show_diagnostics(problems, fmt)
         return EXIT_USAGE
     if fmt == "json" and blocked:
-        sys.stdout.write(json.dumps({"ok": False, "gate": [v.to_dict() for v in verdicts],
+        sys.stdout.write(json.dumps({"ok": False, "gate": [v.to_dict(full=True) for v in verdicts],
                                      "diagnostics": [d.to_dict() for d in problems]}, indent=2) + "\n")
         return EXIT_FINDINGS
     if problems:

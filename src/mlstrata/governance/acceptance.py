@@ -61,9 +61,13 @@ class GatedFinding:
     finding: Diagnostic
     acceptance: Acceptance | None = None
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, *, full: bool = False) -> dict[str, object]:
+        """The journal's record of it; `full` adds where, why and how to fix (a blocked apply's report)."""
         data: dict[str, object] = {"id": self.id, "code": self.finding.code, "address": self.finding.path,
                                    "summary": self.finding.summary}
+        if full:
+            f = self.finding
+            data.update({"where": str(f.where) if f.where else None, "detail": f.detail, "hint": f.hint})
         if self.acceptance is not None:
             data["reason"] = self.acceptance.reason
             data["accepted_in"] = self.acceptance.source
@@ -91,9 +95,9 @@ class UnitVerdict:
             return "blocked"
         return "accepted" if self.blocking else "clean"
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, *, full: bool = False) -> dict[str, object]:
         return {"unit": self.unit, "plan_sha256": self.plan_sha256, "verdict": self.verdict,
-                "findings": self.findings, "blocking": [g.to_dict() for g in self.blocking]}
+                "findings": self.findings, "blocking": [g.to_dict(full=full) for g in self.blocking]}
 
 
 def from_command_line(ids: Sequence[str], reason: str | None) -> tuple[list[Acceptance], list[Diagnostic]]:

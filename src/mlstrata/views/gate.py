@@ -7,8 +7,10 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from mlstrata.governance.gate import Reviewed
+from mlstrata.views.human import append_finding
 
 
 def proceed_lines(command: str, reviewed: Sequence[Reviewed]) -> list[str]:
@@ -28,9 +30,10 @@ def proceed_lines(command: str, reviewed: Sequence[Reviewed]) -> list[str]:
     return lines
 
 
-def show_blocked(reviewed: Sequence[Reviewed], command: str, console: Console, *, show_where: bool = True) -> None:
-    """Each plan's blocking findings (id, place, resource, summary; the reason when accepted), then how to
-    proceed when something is still blocked."""
+def show_blocked(reviewed: Sequence[Reviewed], command: str, console: Console, *, full: bool = True) -> None:
+    """Each plan's blocking findings with their ids (the reason when accepted), then how to proceed when
+    something is still blocked. `full` shows every finding of those plans as `mlstrata review` does (where,
+    what, why, how to fix); without it (after `plan` printed the review) one line per blocking finding."""
     for r in reviewed:
         v = r.verdict
         if not v.blocking:
@@ -38,13 +41,24 @@ def show_blocked(reviewed: Sequence[Reviewed], command: str, console: Console, *
         open_ = [g for g in v.blocking if g.acceptance is None]
         state = f"[bold red]blocked[/] ({len(open_)} not accepted)" if open_ else "[green]accepted[/]"
         console.print(f"[bold]{escape(v.unit)}[/] plan {v.plan_sha256[:12]}: {state}")
-        for g in v.blocking:
-            mark = "[green]accepted[/]" if g.acceptance else "[bold red]blocking[/]"
-            where = f"{g.finding.where}: " if g.finding.where and show_where else ""
-            console.print(f"  {g.id} {mark} {escape(where)}[bold]{escape(g.finding.path)}[/]: "
-                          f"{escape(g.finding.summary)}")
-            if g.acceptance is not None:
-                console.print(f"    reason: {escape(g.acceptance.reason)} [dim]({escape(g.acceptance.source)})[/]")
+        gated = {id(g.finding): g for g in v.blocking}
+        for finding in r.findings if full else [g.finding for g in v.blocking]:
+            g = gated.get(id(finding))
+            out = Text("  " if g is not None or not full else "")
+            if g is not None:
+                out.append(g.id, style="bold")
+                out.append(" ")
+                out.append(*(("accepted", "green") if g.acceptance else ("blocking", "bold red")))
+                out.append("\n" if full else ": ")
+            if full:
+                append_finding(out, finding, "    " if g is not None else "  ")
+            else:
+                out.append(finding.path, style="bold")
+                out.append(f": {finding.summary}\n")
+            if g is not None and g.acceptance is not None:
+                out.append(f"    accepted because: {g.acceptance.reason} ")
+                out.append(f"({g.acceptance.source})\n", style="dim")
+            console.print(out, end="", soft_wrap=True)
     if any(r.verdict.blocked for r in reviewed):
         for line in proceed_lines(command, reviewed):
             console.print(escape(line), soft_wrap=True)

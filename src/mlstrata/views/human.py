@@ -6,10 +6,31 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from mlstrata.diagnostics import Severity
+from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.views import Report
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def append_finding(out: Text, d: Diagnostic, indent: str = "") -> None:
+    """One finding as `review` shows it: place, severity, class, resource, summary; then why and how to fix."""
+    out.append(indent)
+    if d.where is not None:
+        out.append(f"{d.where}: ")
+    out.append(d.severity.value, style=_STYLE[d.severity])
+    out.append(" ")
+    out.append(d.code, style="dim")
+    out.append(" ")
+    if d.path:
+        out.append(d.path, style="bold")
+        out.append(": ")
+    out.append(f"{d.summary}\n")
+    if d.detail:
+        out.append(f"{indent}  {d.detail}\n")
+    if d.hint:
+        out.append(f"{indent}  ")
+        out.append("fix:", style="dim")
+        out.append(f" {d.hint}\n")
 
 
 def show(report: Report, console: Console, *, verbose: bool = False) -> None:
@@ -18,22 +39,7 @@ def show(report: Report, console: Console, *, verbose: bool = False) -> None:
     # seconds on a large plan (benchmarks/review_large_plan.py).
     out = Text()
     for d in report.findings:
-        if d.where is not None:
-            out.append(f"{d.where}: ")
-        out.append(d.severity.value, style=_STYLE[d.severity])
-        out.append(" ")
-        out.append(d.code, style="dim")
-        out.append(" ")
-        if d.path:
-            out.append(d.path, style="bold")
-            out.append(": ")
-        out.append(f"{d.summary}\n")
-        if d.detail:
-            out.append(f"  {d.detail}\n")
-        if d.hint:
-            out.append("  ")
-            out.append("fix:", style="dim")
-            out.append(f" {d.hint}\n")
+        append_finding(out, d)
     if out:
         console.print(out, end="", soft_wrap=True)
     if verbose:
