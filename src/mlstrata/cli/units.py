@@ -27,9 +27,9 @@ from mlstrata.engine.hooks import ChangeHooks
 from mlstrata.engine.progress import ProgressView
 from mlstrata.governance.acceptance import Acceptance, from_command_line, load_file, unused
 from mlstrata.governance.gate import Governance, Reviewed
-from mlstrata.governance.journal import JournalStore, journal_for, run_context
+from mlstrata.governance.journal import JournalStore, run_context
 from mlstrata.spec.load import LoadedSpec
-from mlstrata.targets.registry import routine_warning
+from mlstrata.targets.registry import TARGETS, routine_warning
 from mlstrata.views.gate import show_blocked
 from mlstrata.workspace import Workspace, default_repo, open_workspace
 
@@ -140,7 +140,8 @@ def governance(spec_file: Path, repo: Path, loaded: LoadedSpec, command_name: st
     """The engine hooks of one command on one rendered repository: the gate on fresh plans, the journal."""
 
     def journals(unit: Unit) -> tuple[JournalStore | None, list[Diagnostic]]:
-        return journal_for(loaded.platform, repo, unit.env, unit.layer, unit.env_vars)
+        return TARGETS[loaded.platform.target].journal(loaded.platform, repo, unit.env, unit.layer,
+                                                       unit.env_vars)
 
     return Governance(spec=loaded, journals=journals, context=run_context(spec_file, command_name, operation, **extra),
                       acceptances=accepted, destroy_reason=destroy_reason, up_hint=up_hint)

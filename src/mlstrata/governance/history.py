@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from mlstrata.diagnostics import Diagnostic
-from mlstrata.governance.journal import journal_for
+from mlstrata.governance.journal import FALLBACK_CODE
 from mlstrata.spec.models import Platform
+from mlstrata.targets.registry import TARGETS
 
 LAYERS = ("base", "platform")
 
@@ -136,8 +137,8 @@ def read_history(platform: Platform, repo: Path, envs: Sequence[str] | None, lay
             if layers and layer not in layers:
                 continue
             unit = f"{env}/{layer}"
-            store, problems = journal_for(platform, repo, env, layer, env_vars)
-            history.problems += [p for p in problems if p.code != "journal.local_fallback"]
+            store, problems = TARGETS[platform.target].journal(platform, repo, env, layer, env_vars)
+            history.problems += [p for p in problems if p.code != FALLBACK_CODE]
             if store is None:
                 continue
             history.locations[unit] = store.location

@@ -2,14 +2,15 @@
 
 Every apply and destroy appends, per unit, a `started` entry before Terraform runs and a `finished` or
 `failed` entry after; both carry the same `run` id. A run with no end entry was interrupted (the process
-was killed) unless its process is still alive. The journal lives beside the unit's state:
+was killed) unless its process is still alive. The journal lives beside the unit's state, where the target
+says (`Target.journal`); the stores are here:
 
-- local backend: `<state file>.journal.jsonl` next to `live/<env>/<layer>`'s state file, one JSON object
-  per line, appended under an exclusive lock and fsynced before Terraform starts;
-- pg backend: the table `mlstrata_journal` in the unit's state schema; a trigger refuses UPDATE and DELETE;
-- s3 / gcs / azurerm (not runnable here): planned as one object per entry under the state key
-  (`<key>.journal/<at>-<run>-<phase>.json`, so no read-modify-write is needed); until then the journal is
-  kept in the rendered repository at `.mlstrata/journal/<env>/<layer>.journal.jsonl` and says so.
+- `FileJournal`: one JSON object per line, appended under an exclusive lock and fsynced before Terraform
+  starts (local backend: `<state file>.journal.jsonl` next to the state file);
+- `PgJournal`: the table `mlstrata_journal` in the unit's state schema; a trigger refuses UPDATE and DELETE;
+- the S3 store (targets/aws/journal.py): one object per entry under the state key, conditional writes;
+- `repo_journal`: a backend that cannot hold it yet (gcs, azurerm): a file in the rendered repository, with
+  a warning saying so.
 
 mlstrata only ever appends; nothing in it rewrites or deletes entries.
 """
@@ -29,7 +30,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mlstrata.diagnostics import Diagnostic, Where, error, warning
-from mlstrata.spec.models import Platform
 
 TABLE = "mlstrata_journal"
 SCHEMA_VERSION = 1
@@ -177,28 +177,16 @@ class PgJournal:
 # ---------------------------------------------------------------------------- where
 
 
-def pg_schema(platform: Platform, env: str, layer: str) -> str:
-    """The pg backend's schema of a unit (the local target names it so)."""
-    return f"{platform.platform}_{env}_{layer}".replace("-", "_")
-
-
-def journal_for(platform: Platform, repo: Path, env: str, layer: str,
-                env_vars: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:
-    """The journal of one unit, beside its state."""
-    backend = platform.state.backend
-    if backend == "local":
-        return FileJournal(repo.resolve() / ".mlstrata" / "state" / env / f"{layer}.journal.jsonl"), []
-    if backend == "pg":
-        conn = env_vars.get("PG_CONN_STR") or os.environ.get(platform.state.conn_str_env or "", "")
-        if not conn:
-            return None, [error(f"${platform.state.conn_str_env} is not set: the journal lives with the state",
-                                code="journal.pg_conn")]
-        return PgJournal(conn, pg_schema(platform, env, layer)), []
+def repo_journal(repo: Path, env: str, layer: str, backend: str) -> tuple[JournalStore, list[Diagnostic]]:
+    """The journal kept in the rendered repository, for a state backend that cannot hold it yet."""
     path = repo.resolve() / ".mlstrata" / "journal" / env / f"{layer}.journal.jsonl"
     return FileJournal(path), [warning(
         f"the journal of {env}/{layer} is kept in {path}: a journal inside the {backend} state backend is "
-        "not implemented yet", code="journal.local_fallback",
-        hint="Commit or archive that file; see README \"Change journal\".")]
+        "not implemented yet", code=FALLBACK_CODE,
+        hint="Commit or archive that file; see README \"Governed change\" (the journal).")]
+
+
+FALLBACK_CODE = "journal.local_fallback"
 
 
 # ---------------------------------------------------------------------------- who and what

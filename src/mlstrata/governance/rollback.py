@@ -3,15 +3,15 @@ whose units plan against the *current* state of the real units.
 
 The scratch tree is `<repo>/.mlstrata/rollback/<revision>/`. Its units differ from the real ones only in
 where they are, so each gets a Terraform override file (`*_override.tf`, merged by Terraform over the
-rendered configuration) that points back at the real repository: the state backend, the base layer's
-remote state and, on the local target, the folder the provider keeps the environment in. Nothing of the
-real tree is touched.
+rendered configuration) that points back at the real repository: what that takes is the target's
+(`Target.rollback_override`; on the local target the state backend, the base layer's remote state and the
+folder the provider keeps the environment in). Nothing of the real tree is touched.
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +20,10 @@ from mlstrata.engine import Engine, RunReport, Unit, UnitResult, plan_unit, run_
 from mlstrata.engine.operations import PLAN_FILE, PLAN_JSON, PLAN_META
 from mlstrata.engine.results import Operation, Status
 from mlstrata.engine.runs import read_json
-from mlstrata.hcl.write import Block, Comment, render_file
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import LoadedSpec, load_text
 from mlstrata.spec.models import Platform
+from mlstrata.targets.registry import TARGETS
 
 OVERRIDE_FILE = "mlstrata_rollback_override.tf"
 SCRATCH = Path(".mlstrata") / "rollback"
@@ -95,51 +95,31 @@ def layout_problems(current: Platform, old: SpecAtRevision, env: str,
     return []
 
 
-def _local_overrides(platform: Platform, repo: Path, env: str, layer: str, rendered: dict[str, str]) -> str:
-    from mlstrata.targets.local.render import state_path
-
-    unit = repo / "live" / env / layer
-    items: list[Block | Comment] = [Comment("Written by `mlstrata rollback`: plan this older configuration "
-                                            "against the real repository's state and platform folder.")]
-    if platform.state.backend == "local":
-        items.append(Block("terraform").add(Block("backend", ["local"]).attr(
-            "path", str((unit / state_path(env, layer)).resolve()))))
-    items.append(Block("provider", ["mlstrata"]).attr(
-        "root", str((repo / ".mlstrata" / "platform" / env).resolve())))
-    has_remote = any('data "terraform_remote_state" "base"' in text for text in rendered.values())
-    if has_remote and platform.state.backend == "local":
-        items.append(Block("data", ["terraform_remote_state", "base"]).attr(
-            "config", {"path": str((unit / state_path(env, "base")).resolve())}))
-    return render_file(items)
-
-
-# target -> override file text for one scratch unit
-OVERRIDES: dict[str, Callable[[Platform, Path, str, str, dict[str, str]], str]] = {"local": _local_overrides}
-
-
 def render_scratch(old: SpecAtRevision, repo: Path, env: str) -> tuple[Path | None, list[str], list[Diagnostic]]:
     """Render the old spec into `<repo>/.mlstrata/rollback/<rev>/` with override files; return the
     scratch root and the old revision's units of `env`."""
     platform = old.spec.platform
-    make = OVERRIDES.get(platform.target)
-    if make is None:
-        return None, [], [error(f"rollback is not implemented for the {platform.target} target yet",
-                                code="rollback.target", hint="It is implemented for the local target; elsewhere, "
-                                "check out the old spec, render and apply it (the journal still records it).")]
-    scratch = (repo / SCRATCH / old.revision[:12]).resolve()
+    target = TARGETS[platform.target]
     try:
         tree = render_tree(old.spec)
     except DiagnosticsError as exc:
         return None, [], exc.diagnostics
-    write_tree(tree, scratch)
-    units = []
     prefix = f"live/{env}/"
+    overrides: dict[str, str] = {}
     for layer in sorted({rel[len(prefix):].split("/", 1)[0] for rel in tree.files if rel.startswith(prefix)}):
         rendered = {rel: text for rel, text in tree.files.items() if rel.startswith(f"{prefix}{layer}/")}
-        (scratch / "live" / env / layer / OVERRIDE_FILE).write_text(
-            make(platform, repo.resolve(), env, layer, rendered), encoding="utf-8")
-        units.append(f"{env}/{layer}")
-    return scratch, units, []
+        override = target.rollback_override(platform, repo.resolve(), env, layer, rendered)
+        if override is None:
+            return None, [], [error(f"rollback is not implemented for the {platform.target} target yet",
+                                    code="rollback.target", hint="It is implemented for the local target; "
+                                    "elsewhere, check out the old spec, render and apply it (the journal still "
+                                    "records it).")]
+        overrides[layer] = override
+    scratch = (repo / SCRATCH / old.revision[:12]).resolve()
+    write_tree(tree, scratch)
+    for layer, override in overrides.items():
+        (scratch / "live" / env / layer / OVERRIDE_FILE).write_text(override, encoding="utf-8")
+    return scratch, [f"{env}/{layer}" for layer in overrides], []
 
 
 def preview_all(engine: Engine, units: Sequence[Unit], *, reuse: bool) -> RunReport:

@@ -29,7 +29,7 @@ from mlstrata.parity.compare import (
 from mlstrata.repo import unit_dir
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
-from mlstrata.targets.aws.render import deploy_role
+from mlstrata.targets.aws.state import deploy_role
 from mlstrata.targets.azure import catalog as azure_catalog
 
 PRESENT = "(present)"

@@ -1,5 +1,6 @@
-"""What a target (aws, gcp, azure, local) provides: spec checks, rendering, and what a rendered repository
-needs before Terraform runs in it (workspace hooks)."""
+"""What a target (aws, gcp, azure, local) provides: spec checks, rendering, what a rendered repository
+needs before Terraform runs in it (workspace hooks), and where governed change keeps its records (journal,
+rollback hooks)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol
 
 from mlstrata.diagnostics import Diagnostic
+from mlstrata.governance.journal import JournalStore
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
@@ -51,4 +53,19 @@ class Target(Protocol):
     def prepare_repo(self, repo: Path) -> tuple[str, ...]:
         """Make the rendered repository runnable (e.g. install a provider next to it); the Terraform CLI
         configuration blocks that runs need (empty when none)."""
+        ...
+
+    # ---- governance hooks: the journal beside each unit's state, rollback's scratch units ---------------
+
+    def journal(self, platform: Platform, repo: Path, env: str, layer: str,
+                environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:
+        """The journal of one unit, beside its state (`environ`: the unit's Terraform environment), or the
+        diagnostics saying why it cannot be reached."""
+        ...
+
+    def rollback_override(self, platform: Platform, repo: Path, env: str, layer: str,
+                          rendered: Mapping[str, str]) -> str | None:
+        """A Terraform override file (`*_override.tf`) that points a unit rendered into rollback's scratch
+        tree back at the real repository's state (and whatever else the target keeps beside it); None when
+        rollback is not implemented for the target. `rendered`: the scratch unit's files by path."""
         ...

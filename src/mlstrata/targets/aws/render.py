@@ -7,16 +7,19 @@ from pathlib import Path
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
+from mlstrata.governance.journal import JournalStore
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
-from mlstrata.spec.models import EnvironmentSpec, GpuPoolShape, Layer, Platform
+from mlstrata.spec.models import GpuPoolShape, Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws import checks
+from mlstrata.targets.aws import journal as aws_journal
 from mlstrata.targets.aws.names import bucket as _bucket
 from mlstrata.targets.aws.names import name as _name
+from mlstrata.targets.aws.state import deploy_role, key_prefix, state_account, state_key, state_kms_alias_arn
 from mlstrata.targets.base import UnitFiles
 
 # 6.25: aws_cloudwatch_log_group.deletion_protection_enabled; 6.9: aws_eks_cluster.deletion_protection
@@ -68,6 +71,14 @@ class AwsTarget:
     def prepare_repo(self, repo: Path) -> tuple[str, ...]:
         return ()  # providers come from the registry
 
+    def journal(self, platform: Platform, repo: Path, env: str, layer: str,
+                environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:
+        return aws_journal.journal(platform, repo, env, layer, environ)
+
+    def rollback_override(self, platform: Platform, repo: Path, env: str, layer: str,
+                          rendered: Mapping[str, str]) -> str | None:
+        return None  # not implemented: no AWS plan runs here to prove it
+
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         header = HEADER.format(spec="platform.yaml")
         state = platform.state
@@ -81,7 +92,7 @@ class AwsTarget:
         versions.add(Comment("exists (add a backend \"s3\" block and run `terraform init -migrate-state`)."))
         versions.add(Block("backend", ["local"]))
         provider = Block("provider", ["aws"]).attr("region", region)
-        account = _state_account(platform)
+        account = state_account(platform)
         if account is not None:
             provider.add(Comment("Run with credentials of the account that holds the state."))
             provider.attr("allowed_account_ids", [account])
@@ -90,7 +101,7 @@ class AwsTarget:
         module.attr("bucket_name", state.bucket).attr("protect", protect)
         module.add(Comment("Each environment's deploy role uses only its own <prefix>/<env>/ state, from any account."))
         module.attr("state_access", [
-            {"principal_arn": deploy_role(platform, env), "key_prefix": f"{_key_prefix(platform)}/{name}"}
+            {"principal_arn": deploy_role(platform, env), "key_prefix": f"{key_prefix(platform)}/{name}"}
             for name, env in platform.environments.items()
         ])
         outputs = [
@@ -130,35 +141,6 @@ def sse_s3_buckets(platform: Platform, envs: dict[str, ResolvedEnv]) -> dict[str
     }
 
 
-def deploy_role(platform: Platform, env: EnvironmentSpec) -> str:
-    if env.deploy_role:
-        return env.deploy_role
-    return f"arn:aws:iam::{env.account}:role/{platform.platform}-deploy"
-
-
-def _state_account(platform: Platform) -> str | None:
-    """`state.account`, else the first protected environment's account, else the first environment's."""
-    if platform.state.account:
-        return platform.state.account
-    envs = list(platform.environments.values())
-    chosen = next((e for e in envs if e.protect), envs[0])
-    return chosen.account
-
-
-def _key_prefix(platform: Platform) -> str:
-    return platform.state.key_prefix or platform.platform
-
-
-def _state_kms_alias_arn(platform: Platform) -> str | None:
-    """The state key's alias ARN: known before the key exists (the key ARN is not), so it can be rendered.
-    The S3 backend accepts alias ARNs as kms_key_id."""
-    account = _state_account(platform)
-    if account is None or platform.state.bucket is None:
-        return None
-    region = platform.state.region or platform.region
-    return f"arn:{cat.partition(region)}:kms:{region}:{account}:alias/{platform.state.bucket.replace('.', '-')}"
-
-
 def _tags(platform: Platform, env: ResolvedEnv | None, layer: str) -> dict[str, str]:
     tags = {**platform.tags, **(env.spec.tags if env else {})}
     tags.update({"mlstrata:platform": platform.platform, "mlstrata:layer": layer, "managed-by": "mlstrata"})
@@ -174,18 +156,14 @@ def _versions(uses_helm: bool) -> Block:
     return Block("terraform").attr("required_version", REQUIRED_TERRAFORM).add(providers)
 
 
-def _state_key(platform: Platform, env: str, layer: str) -> str:
-    return f"{_key_prefix(platform)}/{env}/{layer}.tfstate"
-
-
 def _backend(platform: Platform, env: ResolvedEnv, layer: Layer) -> Block:
     state = platform.state
     backend = Block("backend", ["s3"])
-    backend.attr("bucket", state.bucket).attr("key", _state_key(platform, env.name, layer))
+    backend.attr("bucket", state.bucket).attr("key", state_key(platform, env.name, layer))
     backend.attr("region", state.region or platform.region)
     backend.add(Comment("SSE-KMS with the bootstrap's state key (encrypt alone would be SSE-S3)."))
     backend.attr("encrypt", True)
-    alias = _state_kms_alias_arn(platform)
+    alias = state_kms_alias_arn(platform)
     if alias is not None:
         backend.attr("kms_key_id", alias)
     backend.add(Comment("S3 native lock file (Terraform >= 1.10): no DynamoDB table needed."))
@@ -425,7 +403,7 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     base = "data.terraform_remote_state.base.outputs"
     remote = Block("data", ["terraform_remote_state", "base"]).attr("backend", "s3").attr("config", {
         "bucket": platform.state.bucket,
-        "key": _state_key(platform, env.name, "base"),
+        "key": state_key(platform, env.name, "base"),
         "region": platform.state.region or platform.region,
         "assume_role": {"role_arn": deploy_role(platform, env.spec)},
     })

@@ -178,6 +178,8 @@ data "aws_iam_policy_document" "bucket" {
   # Every environment's deploy role reads and writes only its own environment's state and lock files
   # (<prefix>/<env>/...), whatever account it is in. S3 native locking writes <key>.tflock next to the
   # state. https://developer.hashicorp.com/terraform/language/backend/s3#s3-bucket-permissions
+  # mlstrata's change journal is written by the same role, beside the state (<key>.journal/<entry>.json):
+  # PutObject to append, GetObject and ListBucket for `mlstrata history`.
   dynamic "statement" {
     for_each = local.access
 
@@ -223,6 +225,40 @@ data "aws_iam_policy_document" "bucket" {
         variable = "aws:PrincipalArn"
         values   = [statement.value.principal_arn]
       }
+    }
+  }
+
+  # The change journal is append-only for every principal: each entry is a new object written with
+  # If-None-Match (S3 conditional writes), so a write without it, which could replace an entry, is refused,
+  # and no entry or version of one is deleted. Multipart uploads carry no If-None-Match and are refused too.
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes-enforce.html
+  statement {
+    sid       = "DenyJournalOverwrite"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this.arn}/*.tfstate.journal/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:if-none-match"
+      values   = ["true"]
+    }
+  }
+
+  statement {
+    sid       = "DenyJournalDeletion"
+    effect    = "Deny"
+    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+    resources = ["${aws_s3_bucket.this.arn}/*.tfstate.journal/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
     }
   }
 

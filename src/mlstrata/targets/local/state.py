@@ -1,0 +1,16 @@
+"""Where the local target keeps each unit's state: a file under `.mlstrata/state/` (local backend) or a schema
+of the PostgreSQL database (pg backend). The rendered backends, the journal and rollback read them here."""
+
+from __future__ import annotations
+
+from mlstrata.spec.models import Platform
+
+
+def state_path(env: str, layer: str) -> str:
+    """Local backend state file, relative to a unit directory (live/<env>/<layer>)."""
+    return f"../../../.mlstrata/state/{env}/{layer}.tfstate"
+
+
+def pg_schema(platform: Platform, env: str, layer: str) -> str:
+    """The pg backend's schema of a unit: its state table, and the journal table beside it."""
+    return f"{platform.platform}_{env}_{layer}".replace("-", "_")
