@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol
 
 from mlstrata.diagnostics import Diagnostic
-from mlstrata.governance.journal import JournalStore
+from mlstrata.governance.journal import JournalStore, repo_journal
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
@@ -69,3 +69,16 @@ class Target(Protocol):
         tree back at the real repository's state (and whatever else the target keeps beside it); None when
         rollback is not implemented for the target. `rendered`: the scratch unit's files by path."""
         ...
+
+
+class JournalInRepository:
+    """Governance hooks of a target whose state backend cannot hold the journal yet (gcs, azurerm): the
+    journal is kept in the rendered repository (with a warning saying so), and rollback is not implemented."""
+
+    def journal(self, platform: Platform, repo: Path, env: str, layer: str,
+                environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:
+        return repo_journal(repo, env, layer, platform.state.backend)
+
+    def rollback_override(self, platform: Platform, repo: Path, env: str, layer: str,
+                          rendered: Mapping[str, str]) -> str | None:
+        return None  # the scratch units would need the backend's own settings: not written yet

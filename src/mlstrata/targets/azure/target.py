@@ -8,16 +8,15 @@ from pathlib import Path
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
-from mlstrata.governance.journal import JournalStore, repo_journal
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
 from mlstrata.targets.azure import check as _check
 from mlstrata.targets.azure import render as _render
-from mlstrata.targets.base import UnitFiles
+from mlstrata.targets.base import JournalInRepository, UnitFiles
 
 
-class AzureTarget:
+class AzureTarget(JournalInRepository):
     name = "azure"
     modules_package = "azure"
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
@@ -46,14 +45,6 @@ class AzureTarget:
 
     def prepare_repo(self, repo: Path) -> tuple[str, ...]:
         return ()  # providers come from the registry
-
-    def journal(self, platform: Platform, repo: Path, env: str, layer: str,
-                environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:
-        return repo_journal(repo, env, layer, platform.state.backend)
-
-    def rollback_override(self, platform: Platform, repo: Path, env: str, layer: str,
-                          rendered: Mapping[str, str]) -> str | None:
-        return None  # not implemented: the scratch units would need the azurerm backend's own settings
 
 
 AZURE = AzureTarget()

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
-from mlstrata.governance.journal import JournalStore, repo_journal
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import GpuPoolShape, Layer, Platform, TpuPoolShape
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
-from mlstrata.targets.base import UnitFiles
+from mlstrata.targets.base import JournalInRepository, UnitFiles
 from mlstrata.targets.gcp import catalog as cat
 from mlstrata.targets.gcp import checks
 from mlstrata.targets.gcp.checks import zone_count
@@ -468,7 +467,7 @@ def render_bootstrap(platform: Platform) -> dict[str, str]:
     }
 
 
-class GcpTarget:
+class GcpTarget(JournalInRepository):
     name = "gcp"
     modules_package = "gcp"
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
@@ -495,14 +494,6 @@ class GcpTarget:
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return render_bootstrap(platform)
-
-    def journal(self, platform: Platform, repo: Path, env: str, layer: str,
-                environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:
-        return repo_journal(repo, env, layer, platform.state.backend)
-
-    def rollback_override(self, platform: Platform, repo: Path, env: str, layer: str,
-                          rendered: Mapping[str, str]) -> str | None:
-        return None  # not implemented: the scratch units would need the gcs backend's own settings
 
 
 GCP = GcpTarget()
