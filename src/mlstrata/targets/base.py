@@ -7,13 +7,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from mlstrata.diagnostics import Diagnostic
-from mlstrata.governance.journal import JournalStore, repo_journal
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
+
+if TYPE_CHECKING:  # the journal's stores load only when a journal is written or read
+    from mlstrata.governance.journal import JournalStore
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class JournalInRepository:
 
     def journal(self, platform: Platform, repo: Path, env: str, layer: str,
                 environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:
+        from mlstrata.governance.journal import repo_journal
+
         return repo_journal(repo, env, layer, platform.state.backend)
 
     def rollback_override(self, platform: Platform, repo: Path, env: str, layer: str,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from mlstrata.diagnostics import Diagnostic
-from mlstrata.governance.journal import JournalStore
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
@@ -16,11 +15,13 @@ from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws import checks
-from mlstrata.targets.aws import journal as aws_journal
 from mlstrata.targets.aws.names import bucket as _bucket
 from mlstrata.targets.aws.names import name as _name
 from mlstrata.targets.aws.state import deploy_role, key_prefix, state_account, state_key, state_kms_alias_arn
 from mlstrata.targets.base import UnitFiles
+
+if TYPE_CHECKING:
+    from mlstrata.governance.journal import JournalStore
 
 # 6.25: aws_cloudwatch_log_group.deletion_protection_enabled; 6.9: aws_eks_cluster.deletion_protection
 # (hashicorp/terraform-provider-aws CHANGELOG). A lock file on an older 6.x says "Unsupported argument".
@@ -73,6 +74,8 @@ class AwsTarget:
 
     def journal(self, platform: Platform, repo: Path, env: str, layer: str,
                 environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:
+        from mlstrata.targets.aws import journal as aws_journal
+
         return aws_journal.journal(platform, repo, env, layer, environ)
 
     def rollback_override(self, platform: Platform, repo: Path, env: str, layer: str,

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from mlstrata.diagnostics import Diagnostic
-from mlstrata.governance.journal import JournalStore
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
@@ -25,10 +24,12 @@ from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
 from mlstrata.targets.base import UnitFiles
 from mlstrata.targets.local import checks
-from mlstrata.targets.local import governance as local_governance
 from mlstrata.targets.local import workspace as local_workspace
 from mlstrata.targets.local.state import pg_schema, state_path
 from mlstrata.targets.local.workspace import uses_postgres
+
+if TYPE_CHECKING:
+    from mlstrata.governance.journal import JournalStore
 
 REQUIRED_TERRAFORM = ">= 1.10"
 REPO_FROM_UNIT = "${path.root}/../../.."
@@ -74,10 +75,14 @@ class LocalTarget:
 
     def journal(self, platform: Platform, repo: Path, env: str, layer: str,
                 environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:
+        from mlstrata.targets.local import governance as local_governance
+
         return local_governance.journal(platform, repo, env, layer, environ)
 
     def rollback_override(self, platform: Platform, repo: Path, env: str, layer: str,
                           rendered: Mapping[str, str]) -> str | None:
+        from mlstrata.targets.local import governance as local_governance
+
         return local_governance.rollback_override(platform, repo, env, layer, rendered)
 
 
