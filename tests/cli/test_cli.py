@@ -77,6 +77,9 @@ def test_schema_validates_the_example_and_rejects_typos(tmp_path: Path) -> None:
         assert not errors, f"{spec}: {errors[0].message}"
     typo = yaml.load((INVALID / "unknown_key.yaml").read_text())
     assert list(validator.iter_errors(typo)), "the schema must reject unknown keys"
+    service_typos = {e.json_path for e in validator.iter_errors(
+        yaml.load((INVALID / "services_unknown_keys.yaml").read_text()))}
+    assert {"$.serving", "$.feature_store"} <= service_typos, service_typos
     assert mlstrata("schema").stdout == (tmp_path / "schema.json").read_text()
 
 

@@ -68,3 +68,27 @@ cluster: { admins: ["arn:aws:iam::111111111111:role/admin"] }
 observability: { grafana: false }
 """, targets=TARGETS)
     assert [d.code for d in loaded.warnings] == ["spec.unused"]
+
+
+def test_serving_endpoints_resolve_per_environment_with_the_default_stage() -> None:
+    loaded = load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS)
+    envs = resolve(loaded.platform, loaded.source.data)
+    dev, prod = envs["dev"].serving["fraud-api"], envs["prod"].serving["fraud-api"]
+    # the dev override changes only the keys it names
+    assert (dev.autoscaling.min_replicas, dev.autoscaling.max_replicas, dev.autoscaling.scale_to_zero) == (0, 1, True)
+    assert dev.autoscaling.target_concurrency == 8
+    assert (prod.autoscaling.min_replicas, prod.autoscaling.max_replicas, prod.autoscaling.scale_to_zero) == (1, 4, False)
+    # each environment reads its own registry stage unless the class names one
+    assert (dev.stage, prod.stage) == ("dev", "prod")
+    assert dev.gpu_pool == "serving" and dev.alias == "champion"
+
+
+def test_service_defaults_follow_the_target() -> None:
+    from mlstrata.spec.resolve import online_store, serving_engine
+
+    aws = load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS).platform
+    local = load_spec(REPO / "examples" / "quickstart" / "platform.yaml", targets=TARGETS).platform
+    assert (serving_engine(aws), online_store(aws)) == ("kserve", "dynamodb")
+    assert (serving_engine(local), online_store(local)) == ("local", "sqlite")
+    bare = aws.model_copy(update={"serving": None, "feature_store": None})
+    assert (serving_engine(bare), online_store(bare)) == ("kserve", "dynamodb")

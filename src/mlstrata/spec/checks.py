@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.errors import pydantic_diagnostics
 from mlstrata.spec.models import LAYERS, PIPELINE_NEEDS, GpuPoolShape, Platform, TpuPoolShape
+from mlstrata.spec.overrides import override_remap, unknown_override_envs
 from mlstrata.spec.resolve import pool_shape_data
+from mlstrata.spec.services import check_feature_store, check_serving
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 
 # Which state backends make sense for which target.
@@ -40,6 +42,8 @@ def check_platform(platform: Platform, source: Source,
     out += _check_target_sections(platform, source)
     out += _check_registry(platform, source)
     out += _check_pipelines(platform, source)
+    out += check_serving(platform, source)
+    out += check_feature_store(platform, source)
     out += _check_ci(platform, source)
     if targets is None:
         return out
@@ -121,50 +125,17 @@ def _check_state(platform: Platform, source: Source) -> list[Diagnostic]:
     return out
 
 
-def _override_remap(pool: str, env: str, override: dict[str, Any],
-                    section: str = "gpu_pools") -> Callable[[KeyPath], KeyPath]:
-    """Point an error in a resolved pool at the override key if the override set it."""
-
-    def remap(path: KeyPath) -> KeyPath:
-        rel = path[2:]  # strip (section, pool)
-        probe: Any = override
-        for part in rel:
-            if isinstance(probe, dict) and part in probe:  # noqa: SIM114 — separate so mypy narrows each
-                probe = probe[part]
-            elif isinstance(probe, list) and isinstance(part, int) and part < len(probe):
-                probe = probe[part]
-            else:
-                return path
-        return (section, pool, "overrides", env, *rel)
-
-    return remap
-
-
-def _unknown_override_envs(source: Source, base_path: KeyPath, overrides: Mapping[str, object],
-                           envs: list[str]) -> list[Diagnostic]:
-    """A pool's `overrides` naming an environment the spec does not declare."""
-    out: list[Diagnostic] = []
-    for env in overrides:
-        if env not in envs:
-            hint = did_you_mean(env, envs)
-            out.append(diagnostics_at(
-                source, (*base_path, "overrides", env), f"override for unknown environment `{env}`",
-                ((hint + " ") if hint else "") + f"Environments: {', '.join(envs)}.",
-                key=True, code="spec.unknown_env"))
-    return out
-
-
 def _check_gpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     raw_pools = source.data.get("gpu_pools") or {}
     envs = list(platform.environments)
     for name, pool in platform.gpu_pools.items():
         base_path: KeyPath = ("gpu_pools", name)
-        out += _unknown_override_envs(source, base_path, pool.overrides, envs)
+        out += unknown_override_envs(source, base_path, pool.overrides, envs)
         for env in envs:
             override = dict(pool.overrides.get(env, {}))
             data = pool_shape_data(pool, raw_pools.get(name), env)
-            remap = _override_remap(name, env, override)
+            remap = override_remap(base_path, env, override)
             try:
                 shape = GpuPoolShape.model_validate(data)
             except ValidationError as exc:
@@ -185,10 +156,10 @@ def _check_tpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
     envs = list(platform.environments)
     for name, pool in platform.tpu_pools.items():
         base_path: KeyPath = ("tpu_pools", name)
-        out += _unknown_override_envs(source, base_path, pool.overrides, envs)
+        out += unknown_override_envs(source, base_path, pool.overrides, envs)
         for env in envs:
             override = dict(pool.overrides.get(env, {}))
-            remap = _override_remap(name, env, override, "tpu_pools")
+            remap = override_remap(base_path, env, override)
             try:
                 shape = TpuPoolShape.model_validate(pool_shape_data(pool, raw_pools.get(name), env))
             except ValidationError as exc:

@@ -341,6 +341,88 @@ class PipelinesSpec(Model):
     queue: QueueSpec | None = Field(None, description="Work queue for pipeline steps.")
 
 
+ServingEngine = Literal["kserve", "sagemaker", "local"]
+SERVING_ENGINES: dict[str, tuple[str, ...]] = {
+    "aws": ("kserve", "sagemaker"), "gcp": ("kserve",), "azure": ("kserve",), "local": ("local",)}
+"""Serving engines each target offers; the first is the default."""
+
+
+class ServingAutoscaling(Model):
+    """How an endpoint class scales: replica bounds and the one signal it tracks."""
+
+    min_replicas: int = Field(1, ge=0, description="Replicas kept running (0 only with scale_to_zero).")
+    max_replicas: int = Field(1, ge=1, description="Most replicas: the cost ceiling of this class.")
+    target_concurrency: int | None = Field(
+        None, ge=1, description="Scale to keep this many in-flight requests per replica (KServe concurrency; "
+        "SageMaker concurrent requests per copy). At most one of target_concurrency and target_utilization.")
+    target_utilization: int | None = Field(
+        None, ge=1, le=100, description="Scale to keep this percentage of each replica's accelerator busy (GPU on a "
+        "GPU pool, CPU otherwise). Neither set: the engine's default signal.")
+    scale_to_zero: bool = Field(
+        False, description="Idle endpoints drop to zero replicas (needs min_replicas: 0); the first request "
+        "after idling waits for a cold start.")
+
+
+class ServingEndpointShape(Model):
+    """The fields of a serving endpoint class that may differ per environment (via `overrides`)."""
+
+    model: Name = Field(description="Registered model served (a key of model_registry.models).")
+    stage: str | None = Field(
+        None, description="Registry stage (an environment of model_registry.stages) the endpoint reads versions "
+        "from. Default: the environment's own stage.")
+    alias: str | None = Field(
+        None, pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$",
+        description="Registry alias the release layer moves (e.g. champion); none: the newest version.")
+    gpu_pool: Name | None = Field(
+        None, description="GPU pool the replicas run on (a key of gpu_pools): node affinity and tolerations follow "
+        "its labels and taints. None: CPU nodes.")
+    gpus: int | None = Field(None, ge=1, description="GPUs per replica (only with gpu_pool; default 1).")
+    autoscaling: ServingAutoscaling = Field(default_factory=ServingAutoscaling, description="Scaling profile.")
+
+
+class ServingEndpointSpec(ServingEndpointShape):
+    overrides: dict[str, dict[str, object]] = Field(
+        default_factory=dict,
+        description="Per-environment changes, e.g. {dev: {autoscaling: {min_replicas: 0, scale_to_zero: true}}}.",
+    )
+
+
+class ServingSpec(Model):
+    """Model serving as platform infrastructure: endpoint classes and their bounds. Which model version serves is
+    a release (CI/CD), not Terraform: the rendered outputs hand CI the endpoint name and the registry it reads."""
+
+    engine: ServingEngine | None = Field(
+        None, description="kserve (Kubernetes targets), sagemaker (aws) or local (the local target: `mlflow models "
+        "serve`). Default: kserve on aws/gcp/azure, local on local.")
+    endpoints: dict[Name, ServingEndpointSpec] = Field(
+        default_factory=dict, description="Endpoint classes, each an endpoint in every environment.")
+
+
+OnlineStore = Literal["redis", "dynamodb", "sqlite"]
+ONLINE_STORES: dict[str, tuple[str, ...]] = {
+    "aws": ("dynamodb", "redis"), "gcp": ("redis",), "azure": ("redis",), "local": ("sqlite",)}
+"""Feast online stores each target offers; the first is the default."""
+
+
+class FeatureStoreSpec(Model):
+    """A Feast feature store's infrastructure: online store, offline store, registry, scoped identities.
+    `feast apply` (feature definitions) is a release, not Terraform."""
+
+    engine: Literal["feast"] = Field("feast", description="Feature store engine.")
+    online_store: OnlineStore | None = Field(
+        None, description="dynamodb or redis (aws: ElastiCache), redis (gcp: Memorystore; azure: Azure Cache for "
+        "Redis), sqlite (local). Default: the first of these for the target.")
+    offline_store: Literal["file"] = Field(
+        "file", description="Parquet files in the target's object store (S3, GCS, ADLS; local: a folder).")
+    registry_store: Literal["file"] = Field(
+        "file", description="Feast registry as one object in the target's object store (local: a file).")
+    online_ttl_days: int | None = Field(
+        None, ge=1, description="Expire online feature rows not written for this many days (none: keep).")
+    readers: list[str] = Field(default_factory=list, description="Principals that read online features (serving).")
+    writers: list[str] = Field(
+        default_factory=list, description="Principals that write features (materialisation, `feast apply`).")
+
+
 class NetworkSpec(Model):
     cidr: str = Field("10.0.0.0/16", pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")
     zones: int = Field(3, ge=2, le=6, description="Number of availability zones to spread subnets over.")
@@ -543,6 +625,8 @@ class Platform(Model):
     model_registry: ModelRegistrySpec | None = None
     artifact_stores: dict[Name, ArtifactStoreSpec] = Field(default_factory=dict)
     pipelines: PipelinesSpec | None = None
+    serving: ServingSpec | None = Field(None, description="Model serving endpoint classes.")
+    feature_store: FeatureStoreSpec | None = Field(None, description="Feast feature store infrastructure.")
     observability: ObservabilitySpec = Field(default_factory=ObservabilitySpec)
     secrets: SecretsSpec = Field(default_factory=SecretsSpec)
     parity: ParitySpec = Field(default_factory=ParitySpec)

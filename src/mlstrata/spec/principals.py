@@ -8,7 +8,8 @@ from mlstrata.spec.source import KeyPath, Source
 
 
 def principal_places(platform: Platform, source: Source) -> list[tuple[KeyPath, list[str]]]:
-    """Registry promoters (flat or per stage) and readers, artifact store readers and writers, cluster admins."""
+    """Registry promoters (flat or per stage) and readers, artifact store and feature store readers and writers,
+    cluster admins."""
     places: list[tuple[KeyPath, list[str]]] = []
     registry = platform.model_registry
     if registry is not None:
@@ -22,5 +23,8 @@ def principal_places(platform: Platform, source: Source) -> list[tuple[KeyPath, 
     for name, store in platform.artifact_stores.items():
         places.append((("artifact_stores", name, "readers"), store.readers))
         places.append((("artifact_stores", name, "writers"), store.writers))
+    if platform.feature_store is not None:
+        places.append((("feature_store", "readers"), platform.feature_store.readers))
+        places.append((("feature_store", "writers"), platform.feature_store.writers))
     places.append((("cluster", "admins"), platform.cluster.admins))
     return places

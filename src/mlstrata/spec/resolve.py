@@ -6,7 +6,18 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlstrata.spec.models import EnvironmentSpec, GpuPoolShape, GpuPoolSpec, Platform, TpuPoolShape, TpuPoolSpec
+from mlstrata.spec.models import (
+    ONLINE_STORES,
+    SERVING_ENGINES,
+    EnvironmentSpec,
+    GpuPoolShape,
+    GpuPoolSpec,
+    Platform,
+    ServingEndpointShape,
+    ServingEndpointSpec,
+    TpuPoolShape,
+    TpuPoolSpec,
+)
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -20,8 +31,10 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def pool_shape_data(pool: GpuPoolSpec | TpuPoolSpec, raw_pool: dict[str, Any] | None, env: str) -> dict[str, Any]:
-    """The raw (unvalidated) shape of `pool` in `env`: declared keys plus that env's override."""
+def pool_shape_data(pool: GpuPoolSpec | TpuPoolSpec | ServingEndpointSpec, raw_pool: dict[str, Any] | None,
+                    env: str) -> dict[str, Any]:
+    """The raw (unvalidated) shape of `pool` (a pool or endpoint class) in `env`: declared keys plus that env's
+    override."""
     if raw_pool is not None:
         base = {k: v for k, v in raw_pool.items() if k != "overrides"}
     else:
@@ -40,10 +53,33 @@ class ResolvedEnv:
     gpu_pools: dict[str, GpuPoolShape]
     promoters: dict[str, list[str]]  # registry stage -> principals, "*" expanded
     tpu_pools: dict[str, TpuPoolShape] = field(default_factory=dict)
+    serving: dict[str, ServingEndpointShape] = field(default_factory=dict)
+    """Endpoint classes after overrides; `stage` is filled in (the environment's own by default)."""
 
     @property
     def protect(self) -> bool:
         return self.spec.protect
+
+
+def serving_engine(platform: Platform) -> str:
+    """The serving engine: the declared one, else the target's default."""
+    declared = platform.serving.engine if platform.serving is not None else None
+    return declared or SERVING_ENGINES[platform.target][0]
+
+
+def online_store(platform: Platform) -> str:
+    """The feature store's online store kind: the declared one, else the target's default."""
+    declared = platform.feature_store.online_store if platform.feature_store is not None else None
+    return declared or ONLINE_STORES[platform.target][0]
+
+
+def endpoint_shape(endpoint: ServingEndpointSpec, raw: dict[str, Any] | None, env: str) -> ServingEndpointShape:
+    """One endpoint class in `env`: overrides applied, `stage` defaulting to the environment itself."""
+    data = pool_shape_data(endpoint, raw, env)
+    data.setdefault("stage", env)
+    if data["stage"] is None:
+        data["stage"] = env
+    return ServingEndpointShape.model_validate(data)
 
 
 def expand_promoters(platform: Platform) -> dict[str, list[str]]:
@@ -61,6 +97,7 @@ def resolve(platform: Platform, raw: dict[str, Any] | None = None) -> dict[str, 
     """Resolve every environment. Assumes the spec passed `spec.checks` (overrides are valid)."""
     raw_pools = (raw or {}).get("gpu_pools") or {}
     raw_tpu = (raw or {}).get("tpu_pools") or {}
+    raw_endpoints = ((raw or {}).get("serving") or {}).get("endpoints") or {}
     promoters = expand_promoters(platform)
     out: dict[str, ResolvedEnv] = {}
     for env_name, env in platform.environments.items():
@@ -72,6 +109,10 @@ def resolve(platform: Platform, raw: dict[str, Any] | None = None) -> dict[str, 
             name: TpuPoolShape.model_validate(pool_shape_data(pool, raw_tpu.get(name), env_name))
             for name, pool in platform.tpu_pools.items()
         }
+        serving = {
+            name: endpoint_shape(endpoint, raw_endpoints.get(name), env_name)
+            for name, endpoint in (platform.serving.endpoints.items() if platform.serving else ())
+        }
         out[env_name] = ResolvedEnv(
             name=env_name,
             spec=env,
@@ -79,5 +120,6 @@ def resolve(platform: Platform, raw: dict[str, Any] | None = None) -> dict[str, 
             gpu_pools=pools,
             promoters=promoters,
             tpu_pools=tpu,
+            serving=serving,
         )
     return out

@@ -41,4 +41,7 @@ def _principals(platform: Platform) -> list[tuple[KeyPath, str]]:
     for store_name, store in platform.artifact_stores.items():
         out += [(("artifact_stores", store_name, "readers", i), n) for i, n in enumerate(store.readers)]
         out += [(("artifact_stores", store_name, "writers", i), n) for i, n in enumerate(store.writers)]
+    if platform.feature_store is not None:
+        out += [(("feature_store", "readers", i), n) for i, n in enumerate(platform.feature_store.readers)]
+        out += [(("feature_store", "writers", i), n) for i, n in enumerate(platform.feature_store.writers)]
     return out

@@ -1,0 +1,118 @@
+"""Checks of the platform services: serving endpoint classes (per environment, after overrides) and the
+feature store. Each error points at the key that is wrong, in the override when an override set it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import ValidationError
+
+from mlstrata.diagnostics import Diagnostic, did_you_mean
+from mlstrata.spec.errors import pydantic_diagnostics
+from mlstrata.spec.models import ONLINE_STORES, SERVING_ENGINES, Platform, ServingEndpointShape
+from mlstrata.spec.overrides import override_remap, unknown_override_envs
+from mlstrata.spec.resolve import endpoint_shape
+from mlstrata.spec.source import KeyPath, Source, diagnostics_at
+
+
+def _choices(word: str, known: list[str], what: str) -> str:
+    hint = did_you_mean(word, known)
+    listed = f"{what}: {', '.join(known)}." if known else f"No {what.lower()} are declared."
+    return ((hint + " ") if hint else "") + listed
+
+
+def check_serving(platform: Platform, source: Source) -> list[Diagnostic]:
+    """The engine fits the target; every endpoint class, in every environment, names a registered model, a
+    registry stage and a declared GPU pool, and has consistent autoscaling bounds."""
+    serving = platform.serving
+    if serving is None:
+        return []
+    out: list[Diagnostic] = []
+    engines = SERVING_ENGINES[platform.target]
+    if serving.engine is not None and serving.engine not in engines:
+        out.append(diagnostics_at(source, ("serving", "engine"),
+                                  f"serving engine `{serving.engine}` is not available on target `{platform.target}`",
+                                  f"Use {' or '.join(engines)} (or leave `engine` out: {engines[0]}).",
+                                  code="spec.serving_engine"))
+    raw_endpoints = ((source.data.get("serving") or {}).get("endpoints")) or {}
+    envs = list(platform.environments)
+    for name, endpoint in serving.endpoints.items():
+        base: KeyPath = ("serving", "endpoints", name)
+        out += unknown_override_envs(source, base, endpoint.overrides, envs)
+        for env in envs:
+            remap = override_remap(base, env, dict(endpoint.overrides.get(env, {})))
+            try:
+                shape = endpoint_shape(endpoint, raw_endpoints.get(name), env)
+            except ValidationError as exc:
+                out += [d for d in pydantic_diagnostics(exc, source, ServingEndpointShape, base, remap)
+                        if d not in out]
+                continue
+            for diag in _check_endpoint(platform, source, shape, base, remap, env):
+                if diag not in out:
+                    out.append(diag)
+    return out
+
+
+def _check_endpoint(platform: Platform, source: Source, shape: ServingEndpointShape, base: KeyPath,
+                    remap: Callable[[KeyPath], KeyPath], env: str) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+
+    def at(rel: KeyPath, summary: str, hint: str, code: str, *, key: bool = False) -> None:
+        full = remap((*base, *rel))
+        if "overrides" in full:
+            summary += f" (in environment `{env}`)"
+        elif not source.has(full):
+            full, key = base, True  # a default (e.g. the stage) is wrong: point at the endpoint class
+            summary += f" (in environment `{env}`)"
+        out.append(diagnostics_at(source, full, summary, hint, key=key, code=code))
+
+    registry = platform.model_registry
+    if registry is None:
+        at(("model",), f"endpoint serves model `{shape.model}` but there is no `model_registry`",
+           "Declare `model_registry:` with the model under `models:`.", "spec.serving_model")
+    else:
+        models = list(registry.models)
+        if shape.model not in registry.models:
+            at(("model",), f"model `{shape.model}` is not a registered model",
+               _choices(shape.model, models, "Registered models") + " Add it under `model_registry.models`.",
+               "spec.serving_model")
+        if shape.stage not in registry.stages:
+            at(("stage",), f"`{shape.stage}` is not a registry stage",
+               _choices(str(shape.stage), registry.stages, "Stages")
+               + " Set `stage:` to the stage whose registry this endpoint reads.", "spec.serving_stage")
+    if shape.gpu_pool is not None and shape.gpu_pool not in platform.gpu_pools:
+        at(("gpu_pool",), f"GPU pool `{shape.gpu_pool}` is not declared",
+           _choices(shape.gpu_pool, list(platform.gpu_pools), "GPU pools") + " Leave `gpu_pool` out for CPU nodes.",
+           "spec.serving_pool")
+    if shape.gpus is not None and shape.gpu_pool is None:
+        at(("gpus",), "`gpus` is set but the endpoint runs on CPU nodes",
+           "Add `gpu_pool: <pool>`, or remove `gpus`.", "spec.serving_pool")
+    a = shape.autoscaling
+    if a.min_replicas > a.max_replicas:
+        at(("autoscaling", "min_replicas"),
+           f"autoscaling.min_replicas ({a.min_replicas}) is greater than max_replicas ({a.max_replicas})",
+           "Lower min_replicas or raise max_replicas.", "spec.scaling")
+    if a.scale_to_zero and a.min_replicas > 0:
+        at(("autoscaling", "scale_to_zero"), f"scale_to_zero needs min_replicas 0 (it is {a.min_replicas})",
+           "Set `min_replicas: 0`, or `scale_to_zero: false` to keep replicas warm.", "spec.scaling")
+    if not a.scale_to_zero and a.min_replicas == 0:
+        at(("autoscaling", "min_replicas"), "min_replicas 0 without scale_to_zero",
+           "Set `scale_to_zero: true` (idle endpoints drop to zero replicas), or min_replicas >= 1.", "spec.scaling")
+    if a.target_concurrency is not None and a.target_utilization is not None:
+        at(("autoscaling", "target_utilization"), "set either target_concurrency or target_utilization, not both",
+           "An endpoint scales on one signal: remove one of them.", "spec.scaling")
+    return out
+
+
+def check_feature_store(platform: Platform, source: Source) -> list[Diagnostic]:
+    """The online store kind exists on the target."""
+    store = platform.feature_store
+    if store is None or store.online_store is None:
+        return []
+    kinds = ONLINE_STORES[platform.target]
+    if store.online_store in kinds:
+        return []
+    return [diagnostics_at(source, ("feature_store", "online_store"),
+                           f"online store `{store.online_store}` is not available on target `{platform.target}`",
+                           f"Use {' or '.join(kinds)} (or leave `online_store` out: {kinds[0]}).",
+                           code="spec.feature_store")]
