@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mlstrata.spec.load import load_spec, load_text
+from mlstrata.spec.models import ServingEndpointShape
 from mlstrata.spec.resolve import deep_merge, resolve
 from mlstrata.targets.registry import TARGETS
 
@@ -75,9 +76,12 @@ def test_serving_endpoints_resolve_per_environment_with_the_default_stage() -> N
     envs = resolve(loaded.platform, loaded.source.data)
     dev, prod = envs["dev"].serving["fraud-api"], envs["prod"].serving["fraud-api"]
     # the dev override changes only the keys it names
-    assert (dev.autoscaling.min_replicas, dev.autoscaling.max_replicas, dev.autoscaling.scale_to_zero) == (0, 1, True)
+    def bounds(shape: ServingEndpointShape) -> tuple[int, int, bool]:
+        a = shape.autoscaling
+        return a.min_replicas, a.max_replicas, a.scale_to_zero
+
+    assert bounds(dev) == (0, 1, True) and bounds(prod) == (1, 4, False)
     assert dev.autoscaling.target_concurrency == 8
-    assert (prod.autoscaling.min_replicas, prod.autoscaling.max_replicas, prod.autoscaling.scale_to_zero) == (1, 4, False)
     # each environment reads its own registry stage unless the class names one
     assert (dev.stage, prod.stage) == ("dev", "prod")
     assert dev.gpu_pool == "serving" and dev.alias == "champion"
