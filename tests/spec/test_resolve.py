@@ -96,3 +96,32 @@ def test_service_defaults_follow_the_target() -> None:
     assert (serving_engine(local), online_store(local)) == ("local", "sqlite")
     bare = aws.model_copy(update={"serving": None, "feature_store": None})
     assert (serving_engine(bare), online_store(bare)) == ("kserve", "dynamodb")
+
+
+def test_an_endpoint_class_is_not_deployed_off_the_promotion_path_unless_it_names_a_stage() -> None:
+    loaded = load_text("""
+platform: acme-ml
+target: aws
+region: eu-west-1
+state: { backend: s3, bucket: b-tfstate }
+environments:
+  dev: { account: "111111111111" }
+  qa: { account: "222222222222" }
+  sandbox: { account: "222222222222" }
+  prod: { account: "333333333333" }
+model_registry:
+  stages: [dev, prod]
+  models: { fraud-detector: {} }
+serving:
+  endpoints:
+    fraud-api:
+      model: fraud-detector
+      overrides: { sandbox: { stage: dev } }
+cluster: { admins: ["arn:aws:iam::111111111111:role/admin"] }
+observability: { grafana: false }
+""", targets=TARGETS)
+    envs = resolve(loaded.platform, loaded.source.data)
+    assert envs["qa"].serving == {} and envs["dev"].serving["fraud-api"].stage == "dev"
+    assert envs["sandbox"].serving["fraud-api"].stage == "dev"
+    (warned,) = [w for w in loaded.warnings if w.code == "spec.serving_stage"]
+    assert "not deployed in `qa`" in warned.summary and "overrides: {qa: {stage: <stage>}}" in warned.hint

@@ -154,7 +154,8 @@ def test_pool_names_that_collide_as_aks_names_are_refused() -> None:
     from mlstrata.diagnostics import DiagnosticsError
 
     text = EXAMPLE.read_text().replace("  training:\n", "  serving-training-one:\n").replace(
-        "  serving:\n", "  serving-training-two:\n")
+        "  serving:\n", "  serving-training-two:\n").replace(
+        "gpu_pool: serving\n", "gpu_pool: serving-training-two\n")
     with pytest.raises(DiagnosticsError) as info:
         load_text(text, targets=TARGETS)
     (diag,) = [d for d in info.value.diagnostics if d.code == "azure.pool_name"]

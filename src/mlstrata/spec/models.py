@@ -369,7 +369,8 @@ class ServingEndpointShape(Model):
     model: Name = Field(description="Registered model served (a key of model_registry.models).")
     stage: str | None = Field(
         None, description="Registry stage (an environment of model_registry.stages) the endpoint reads versions "
-        "from. Default: the environment's own stage.")
+        "from. Default: the environment's own stage; in an environment off the promotion path the class is not "
+        "deployed unless an override names a stage.")
     alias: str | None = Field(
         None, pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,62}$",
         description="Registry alias the release layer moves (e.g. champion); none: the newest version.")

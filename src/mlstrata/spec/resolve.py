@@ -54,7 +54,8 @@ class ResolvedEnv:
     promoters: dict[str, list[str]]  # registry stage -> principals, "*" expanded
     tpu_pools: dict[str, TpuPoolShape] = field(default_factory=dict)
     serving: dict[str, ServingEndpointShape] = field(default_factory=dict)
-    """Endpoint classes after overrides; `stage` is filled in (the environment's own by default)."""
+    """Endpoint classes deployed here, after overrides; `stage` is filled in (the environment's own by default;
+    a class is not deployed in an environment off the promotion path that names no stage)."""
 
     @property
     def protect(self) -> bool:
@@ -109,10 +110,12 @@ def resolve(platform: Platform, raw: dict[str, Any] | None = None) -> dict[str, 
             name: TpuPoolShape.model_validate(pool_shape_data(pool, raw_tpu.get(name), env_name))
             for name, pool in platform.tpu_pools.items()
         }
-        serving = {
-            name: endpoint_shape(endpoint, raw_endpoints.get(name), env_name)
-            for name, endpoint in (platform.serving.endpoints.items() if platform.serving else ())
-        }
+        # An endpoint class lives where its registry stage does: not in environments off the promotion path
+        # (unless an override names a stage there; `spec.checks` warns about the others).
+        shapes = {name: endpoint_shape(endpoint, raw_endpoints.get(name), env_name)
+                  for name, endpoint in (platform.serving.endpoints.items() if platform.serving else ())}
+        stages = platform.model_registry.stages if platform.model_registry else []
+        serving = {name: shape for name, shape in shapes.items() if shape.stage in stages}
         out[env_name] = ResolvedEnv(
             name=env_name,
             spec=env,

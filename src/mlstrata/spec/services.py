@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from mlstrata.diagnostics import Diagnostic, did_you_mean
+from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.errors import pydantic_diagnostics
 from mlstrata.spec.models import ONLINE_STORES, SERVING_ENGINES, Platform, ServingEndpointShape
 from mlstrata.spec.overrides import override_remap, unknown_override_envs
 from mlstrata.spec.resolve import endpoint_shape
-from mlstrata.spec.source import KeyPath, Source, diagnostics_at
+from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 
 
 def _choices(word: str, known: list[str], what: str) -> str:
@@ -57,14 +57,11 @@ def _check_endpoint(platform: Platform, source: Source, shape: ServingEndpointSh
                     remap: Callable[[KeyPath], KeyPath], env: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
 
-    def at(rel: KeyPath, summary: str, hint: str, code: str, *, key: bool = False) -> None:
+    def at(rel: KeyPath, summary: str, hint: str, code: str) -> None:
         full = remap((*base, *rel))
         if "overrides" in full:
             summary += f" (in environment `{env}`)"
-        elif not source.has(full):
-            full, key = base, True  # a default (e.g. the stage) is wrong: point at the endpoint class
-            summary += f" (in environment `{env}`)"
-        out.append(diagnostics_at(source, full, summary, hint, key=key, code=code))
+        out.append(diagnostics_at(source, full, summary, hint, code=code))
 
     registry = platform.model_registry
     if registry is None:
@@ -76,10 +73,16 @@ def _check_endpoint(platform: Platform, source: Source, shape: ServingEndpointSh
             at(("model",), f"model `{shape.model}` is not a registered model",
                _choices(shape.model, models, "Registered models") + " Add it under `model_registry.models`.",
                "spec.serving_model")
-        if shape.stage not in registry.stages:
+        declared = source.has(remap((*base, "stage")))
+        if shape.stage not in registry.stages and declared:
             at(("stage",), f"`{shape.stage}` is not a registry stage",
                _choices(str(shape.stage), registry.stages, "Stages")
                + " Set `stage:` to the stage whose registry this endpoint reads.", "spec.serving_stage")
+        elif shape.stage not in registry.stages:
+            out.append(warning(
+                f"endpoint class `{base[-1]}` is not deployed in `{env}`: it is not a registry stage",
+                where=source.where(base, key=True), path=format_path(base), code="spec.serving_stage",
+                hint=f"To serve there, name the stage it reads: overrides: {{{env}: {{stage: <stage>}}}}."))
     if shape.gpu_pool is not None and shape.gpu_pool not in platform.gpu_pools:
         at(("gpu_pool",), f"GPU pool `{shape.gpu_pool}` is not declared",
            _choices(shape.gpu_pool, list(platform.gpu_pools), "GPU pools") + " Leave `gpu_pool` out for CPU nodes.",
