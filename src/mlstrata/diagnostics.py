@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import difflib
 import enum
+import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 
 class Severity(enum.StrEnum):
@@ -111,3 +113,18 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A hint naming the closest candidate (`did you mean `x`?`), or "" when none is close."""
     match = closest(word, candidates)
     return f"did you mean `{match}`?" if match else ""
+
+
+def relative(findings: list[Diagnostic], base: Path) -> list[Diagnostic]:
+    """Findings with file paths relative to `base` where they are under it (for stable reports)."""
+    root = str(base.resolve())
+    out = []
+    for d in findings:
+        if d.where is not None and d.where.file.startswith(root + os.sep):
+            d = replace(
+                d,
+                where=replace(d.where, file=os.path.relpath(d.where.file, root)),
+                detail=d.detail.replace(root + os.sep, ""),
+            )
+        out.append(d)
+    return out

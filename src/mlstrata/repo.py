@@ -13,6 +13,7 @@ Other people's trees may keep environments under `envs/` or `environments/` too;
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 DEFAULT_SPEC = "platform.yaml"  # the spec file commands look for (beside or above the code `check` reads)
@@ -63,3 +64,19 @@ def unit_of_path(path: Path) -> tuple[str | None, str | None, Path | None]:
             folder = Path(*parts[: i + 3]) if layer else Path(*parts[: i + 2])
             return parts[i + 1], layer, folder
     return None, None, None
+
+
+def find_spec(paths: Sequence[Path]) -> Path | None:
+    """A platform.yaml beside or above the scanned paths (up to the repository root)."""
+    for path in paths:
+        current = path.resolve()
+        if current.is_file():
+            current = current.parent
+        while True:
+            candidate = current / DEFAULT_SPEC
+            if candidate.is_file():
+                return candidate
+            if (current / ".git").exists() or current.parent == current:
+                break
+            current = current.parent
+    return None

@@ -9,7 +9,8 @@ import pytest
 
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.render.tree import render_tree, write_tree
-from mlstrata.rules.runner import discover, find_spec, run_check
+from mlstrata.repo import find_spec
+from mlstrata.rules.runner import discover, run_check
 from mlstrata.rules.spec_facts import spec_facts
 from mlstrata.spec.load import load_spec
 from mlstrata.targets.registry import TARGETS

@@ -9,8 +9,9 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 
+from mlstrata.diagnostics import relative
 from mlstrata.rules.registry import rule_docs
-from mlstrata.rules.runner import relative, run_check
+from mlstrata.rules.runner import run_check
 from mlstrata.views import Report, Suppressed, json_report, junit, markdown, sarif
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata" / "rules"

@@ -8,10 +8,11 @@ import typer
 
 from mlstrata.cli.common import BadInput, bad_format, command, emit, format_option, usage_error
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
-from mlstrata.diagnostics import DiagnosticsError, warning
+from mlstrata.diagnostics import DiagnosticsError, relative, warning
+from mlstrata.repo import find_spec
 from mlstrata.rules.context import SpecFacts
 from mlstrata.rules.registry import RULES, rule_docs
-from mlstrata.rules.runner import find_spec, relative, run_check
+from mlstrata.rules.runner import run_check
 from mlstrata.userfiles import check_writable
 from mlstrata.views import FAIL_ON, Report, Suppressed, human
 from mlstrata.views import check as check_views

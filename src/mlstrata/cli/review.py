@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 
 from mlstrata.cli.common import BadInput, bad_format, command, emit, format_option, usage_error
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, bad_input_line, err_console, out_console
-from mlstrata.diagnostics import DiagnosticsError
+from mlstrata.diagnostics import DiagnosticsError, relative
+from mlstrata.repo import find_spec
 from mlstrata.review.classes import review_rules
 from mlstrata.review.gate import review_files
-from mlstrata.rules.runner import find_spec, relative
-from mlstrata.spec.load import LoadedSpec, load_spec
-from mlstrata.targets.registry import TARGETS
 from mlstrata.userfiles import check_writable
 from mlstrata.views import Report
 from mlstrata.views import review as review_views
+
+if TYPE_CHECKING:
+    from mlstrata.spec.load import LoadedSpec
 
 # `blocking` is the name users see for the error severity; `error` is accepted too.
 FAIL_ON = {"blocking": "error", "error": "error", "warning": "warning", "info": "info", "never": "never"}
@@ -31,6 +33,9 @@ def _spec(plans: list[Path], spec: Path | None, no_spec: bool) -> LoadedSpec | N
         return None
     if not found.is_file():
         raise BadInput(f"spec file not found: {found}")
+    from mlstrata.spec.load import load_spec  # the models and every target: only when there is a spec
+    from mlstrata.targets.registry import TARGETS
+
     try:
         return load_spec(found, targets=TARGETS)
     except DiagnosticsError as exc:

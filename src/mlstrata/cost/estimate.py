@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mlstrata.diagnostics import Diagnostic, Severity, error, warning
 from mlstrata.pricing.catalog import CLOUDS, Price
 from mlstrata.pricing.resolve import PriceBook, Quote
-from mlstrata.spec.models import GpuPoolShape, Platform
-from mlstrata.spec.resolve import ResolvedEnv
-from mlstrata.spec.source import KeyPath, Source, format_path
 from mlstrata.targets.aws.catalog import family_of
+
+if TYPE_CHECKING:  # types only: `review` prices plan changes without loading the spec models
+    from mlstrata.spec.models import GpuPoolShape, Platform
+    from mlstrata.spec.resolve import ResolvedEnv
+    from mlstrata.spec.source import KeyPath, Source
 
 HOURS_PER_MONTH = 730
 
@@ -189,6 +192,8 @@ class CostReport:
 
 def _at(source: Source | None, severity: Severity, path: KeyPath, summary: str, hint: str, code: str,
         detail: str = "") -> Diagnostic:
+    from mlstrata.spec.source import format_path
+
     where = source.where(path) if source is not None else None
     make = error if severity is Severity.ERROR else warning
     return make(summary, where=where, path=format_path(path), hint=hint, code=code, detail=detail)

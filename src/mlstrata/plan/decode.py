@@ -11,6 +11,7 @@ collector's passes over them cost more than the parsing itself.
 from __future__ import annotations
 
 import gc
+import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -114,12 +115,12 @@ class _PlanDocument(msgspec.Struct, frozen=True):
 
 _DECODER = msgspec.json.Decoder(_PlanDocument)
 
-# -- depth, in C-speed byte operations: keep only quotes and brackets, drop the strings, then strip one level
-# of innermost bracket pairs per pass
+# -- depth, in C-speed byte operations: keep only quotes and brackets, drop the strings, then take the deepest
+# running count of open brackets
 
-_INNERMOST = re.compile(rb"\[\]|\{\}")
 _QUOTED = re.compile(rb'"[^"]*"')
 _KEEP_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STEP = tuple(1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256))
 
 
 def deeper_than(data: bytes, limit: int) -> bool:
@@ -131,11 +132,9 @@ def deeper_than(data: bytes, limit: int) -> bool:
     brackets = structure.replace(b'""', b"")
     if b'"' in brackets:
         brackets = _QUOTED.sub(b"", brackets)
-    for _ in range(limit):
-        if not brackets:
-            return False
-        brackets = _INNERMOST.sub(b"", brackets)
-    return bool(brackets)
+    if brackets.count(b"[") + brackets.count(b"{") <= limit:
+        return False
+    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0) > limit
 
 
 @contextmanager

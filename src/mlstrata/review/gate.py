@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlstrata.cost.estimate import (
     GPU_POOL_TYPES,
@@ -33,8 +33,9 @@ from mlstrata.review.checks import CHANGE_CHECKS, Hit, PlanFacts, check_drift, c
 from mlstrata.review.classes import GPU_CAPACITY
 from mlstrata.review.source import SourceIndex
 from mlstrata.rules.context import PROTECTED_NAMES
-from mlstrata.spec.load import LoadedSpec
-from mlstrata.spec.resolve import resolve
+
+if TYPE_CHECKING:
+    from mlstrata.spec.load import LoadedSpec
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,11 @@ def unit_input(plan_path: Path, *, env: str | None = None, repo: Path | None = N
     """What is known about a plan's unit: from the options, the plan's path and the spec."""
     path_env, layer, unit_dir = locate_unit(plan_path)
     env = env or path_env
-    envs = resolve(spec.platform, spec.source.data) if spec is not None else {}
+    envs = {}
+    if spec is not None:
+        from mlstrata.spec.resolve import resolve  # only with a spec: plans alone need no spec models
+
+        envs = resolve(spec.platform, spec.source.data)
     if env is None and len(envs) == 1:
         env = next(iter(envs))
     if repo is not None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from mlstrata.diagnostics import Diagnostic, Where
 from mlstrata.hcl import UNKNOWN, HclFile, Value, read_file
 from mlstrata.hcl.evaluate import Bound
-from mlstrata.repo import DEFAULT_SPEC, env_of
+from mlstrata.repo import env_of
 from mlstrata.rules.cluster import observe
 from mlstrata.rules.context import (
     CallFacts,
@@ -173,22 +173,6 @@ def path_env(directory: str) -> str | None:
     """The environment a directory's path names (`live/<env>/...`), read below the repository root."""
     root = repository_root(directory)
     return env_of(os.path.relpath(directory, root) if root is not None else directory)
-
-
-def find_spec(paths: Sequence[Path]) -> Path | None:
-    """A platform.yaml beside or above the scanned paths (up to the repository root)."""
-    for path in paths:
-        current = path.resolve()
-        if current.is_file():
-            current = current.parent
-        while True:
-            candidate = current / DEFAULT_SPEC
-            if candidate.is_file():
-                return candidate
-            if (current / ".git").exists() or current.parent == current:
-                break
-            current = current.parent
-    return None
 
 
 # -- per directory
@@ -563,18 +547,3 @@ def sort_findings(findings: Iterable[Diagnostic]) -> list[Diagnostic]:
             d.summary,
         ),
     )
-
-
-def relative(findings: list[Diagnostic], base: Path) -> list[Diagnostic]:
-    """Findings with file paths relative to `base` where they are under it (for stable reports)."""
-    root = str(base.resolve())
-    out = []
-    for d in findings:
-        if d.where is not None and d.where.file.startswith(root + os.sep):
-            d = replace(
-                d,
-                where=replace(d.where, file=os.path.relpath(d.where.file, root)),
-                detail=d.detail.replace(root + os.sep, ""),
-            )
-        out.append(d)
-    return out

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import json
 
+import msgspec
+
 from mlstrata.views import Report
+
+
+def dump(value: object) -> str:
+    """JSON text exactly as `json.dumps(value, indent=2, sort_keys=True)` writes it, with a final newline.
+
+    json's C encoder only runs without `indent`; its pure-Python indenting encoder took 2-3x as long on a
+    20k-change review report. So: compact text from the C encoder, re-indented by msgspec (whitespace only)."""
+    return msgspec.json.format(json.dumps(value, sort_keys=True).encode(), indent=2).decode() + "\n"
 
 
 def render(report: Report) -> str:
     """Findings as JSON (keys sorted, findings in file/line order)."""
-    payload = {
+    return dump(payload(report))
+
+
+def payload(report: Report) -> dict[str, object]:
+    """The JSON view's object, for views that add to it."""
+    return {
         "command": report.command,
         "fail_on": report.fail_on,
         "failed": report.failed,
@@ -20,7 +35,6 @@ def render(report: Report) -> str:
             for s in report.suppressed
         ],
     }
-    return json.dumps(payload, indent=2, sort_keys=True) + "\n"
 
 
 def _finding(report: Report, data: dict[str, object]) -> dict[str, object]:

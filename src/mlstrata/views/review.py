@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 
 from rich.console import Console
 from rich.markup import escape
@@ -25,9 +24,9 @@ def units_markdown(reviews: list[UnitReview]) -> list[str]:
 def render(fmt: str, report: Report, reviews: list[UnitReview]) -> str:
     """The report in a non-interactive format."""
     if fmt == "json":
-        payload = json.loads(json_report.render(report))
+        payload = json_report.payload(report)
         payload["units"] = [r.to_dict() for r in reviews]
-        return json.dumps(payload, indent=2, sort_keys=True) + "\n"
+        return json_report.dump(payload)
     if fmt == "markdown":
         head, _, rest = markdown.render(report).partition("\n\n")
         return "\n".join([head, "", *units_markdown(reviews), rest])

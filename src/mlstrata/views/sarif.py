@@ -6,12 +6,12 @@ file:// URIs. Suppressed findings are included with an in-source suppression and
 
 from __future__ import annotations
 
-import json
 from pathlib import PurePosixPath
 
 from mlstrata import __version__
 from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.views import Report
+from mlstrata.views.json_report import dump
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -101,7 +101,7 @@ def sarif_log(command: str, rules: list[dict[str, object]], results: list[dict[s
 
 def dumps(log: dict[str, object]) -> str:
     """A SARIF log as stable JSON text (sorted keys, two-space indent)."""
-    return json.dumps(log, indent=2, sort_keys=True) + "\n"
+    return dump(log)
 
 
 def render(report: Report) -> str:
