@@ -138,7 +138,7 @@ def test_apply_follows_the_dependency_order(rendered: tuple[str, Path]) -> None:
     assert len(set(groups)) == len(groups) and all(not jobs[j]["concurrency"]["cancel-in-progress"] for j in applies)
     assert [jobs[j]["environment"] for j in applies] == [u.split("/")[0] for u in ORDER]
     steps = [s.get("name", s.get("uses")) for s in jobs["apply-prod-base"]["steps"]]
-    assert steps.index("Review gate") < steps.index("Apply prod/base")
+    assert steps[-2:] == ["Restore the saved plan", "Review gate, then apply prod/base"]  # apply gates the plan
     gitlab = _load(root / ".gitlab-ci.yml")
     gl_applies = [k for k in gitlab if k.startswith("apply ")]
     assert [k.removeprefix("apply ") for k in gl_applies] == ORDER
@@ -231,3 +231,24 @@ def test_gitlab_child_pipeline_passes_the_schema(tmp_path: Path) -> None:
     assert [k.removeprefix("plan ") for k in every if k.startswith("plan ")] == ORDER
     assert every["plan prod/base"]["id_tokens"]["MLSTRATA_OIDC_TOKEN"]["aud"] == "sts.amazonaws.com"
     assert every["comment"]["needs"][0] == {"pipeline": "$PARENT_PIPELINE_ID", "job": "checks"}
+
+
+def test_plan_and_apply_pass_the_committed_acceptance_file_when_it_exists(rendered: tuple[str, Path]) -> None:
+    """CI can accept a blocking finding: the file a reviewer commits beside the spec reaches `plan` (the pull
+    request's check and comment) and `apply` (the gate before anything is applied), on GitHub and GitLab."""
+    _target, root = rendered
+    github = [_load(root / ".github" / "workflows" / f"mlstrata-{w}.yml") for w in ("pr", "apply")]
+    gitlab = _load(root / ".gitlab-ci.yml")
+    for doc in github:
+        assert doc["env"]["MLSTRATA_ACCEPT_FILE"] == "mlstrata-accept.yaml"  # beside platform.yaml
+    assert gitlab["variables"]["MLSTRATA_ACCEPT_FILE"] == "mlstrata-accept.yaml"
+    pr_plan = next(s["run"] for s in github[0]["jobs"]["plan"]["steps"] if s.get("name", "").startswith("Plan "))
+    apply = github[1]["jobs"]["apply-prod-base"]["steps"][-1]["run"]
+    gl_apply = "\n".join(gitlab["apply prod/base"]["script"])
+    for script, commands in ((pr_plan, ["mlstrata plan"]), (apply, ["mlstrata apply"]),
+                             (gl_apply, ["mlstrata plan", "mlstrata apply"])):
+        assert 'if [ -f "$MLSTRATA_ACCEPT_FILE" ]; then accept="--accept-file $MLSTRATA_ACCEPT_FILE"; fi' in script
+        for command in commands:
+            line = next(x for x in script.splitlines() if x.startswith(command))
+            assert "$accept" in line, line
+    assert "mlstrata review" not in apply + gl_apply  # one gate: apply's own, which honours the acceptances

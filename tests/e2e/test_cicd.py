@@ -169,7 +169,7 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     merge = ci.merge("merge-1", before=main)
     assert merge["affected"].outputs["units"] == '["dev/base"]'
     assert merge["apply-dev-base"].result == "success", merge["apply-dev-base"].log
-    assert merge["apply-dev-base"].ran[-3:] == ["Restore the saved plan", "Review gate", "Apply dev/base"]
+    assert merge["apply-dev-base"].ran[-2:] == ["Restore the saved plan", "Review gate, then apply dev/base"]
     assert all(merge[j].result == "skipped" for j in merge if j not in ("affected", "apply-dev-base"))
     assert _state_addresses(repo, "dev/base") == applied
 
@@ -190,19 +190,53 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     assert [line.split("|")[2].strip() for line in comment.splitlines() if line.startswith("| ") and "`" in line
             and line.split("|")[1].strip().isdigit()] == ["`dev/base`", "`prod/base` 🔒"]
 
+    # a reviewer accepts dev's finding (not prod's) in the acceptance file, with the id and the plan's changes
+    # digest from the pull request's plan (its JSON report, or the job log); committing it plans again
+    report = json.loads((tmp_path / "artifacts" / "pr-2" / "mlstrata-plan-dev-base" / "plan-report.json").read_text())
+    (gate,) = report["gate"]
+    assert gate["verdict"] == "blocked" and len(gate["changes_sha256"]) == 64
+    (finding,) = gate["blocking"]
+    assert "checkpoints" in finding["summary"] and finding["hint"] and finding["where"]
+    (repo.root / "mlstrata-accept.yaml").write_text(
+        f'accept:\n  - finding: {finding["id"]}\n    plan: "{gate["changes_sha256"]}"\n'
+        '    reason: "dev checkpoints are scratch; nothing to keep"\n    by: "@ml-platform"\n', encoding="utf-8")
+    repo.commit("accept dropping dev's checkpoints")
+    pr = ci.pull_request("pr-3", main)
+    # the plan file is new, its changes are the same: dev's acceptance holds; prod is still blocked
+    dev_plan, prod_plan = (pr[k] for k in ("plan 0", "plan 1"))
+    assert dev_plan.result == "success", dev_plan.log
+    assert prod_plan.result == "failure" and pr["plan"].result == "failure"
+    again = json.loads((tmp_path / "artifacts" / "pr-3" / "mlstrata-plan-dev-base" / "plan-report.json").read_text())
+    assert again["gate"][0]["changes_sha256"] == gate["changes_sha256"]
+    assert again["gate"][0]["plan_sha256"] != gate["plan_sha256"]  # Terraform stamps every plan file
+    assert again["gate"][0]["verdict"] == "accepted"
+    comment = ci.comments[0]
+    assert "## mlstrata plan: 🛑 the review blocks `prod/base`: apply will refuse these plans" in comment
+    dev_row = next(line for line in comment.splitlines() if line.startswith("| 1 | `dev/base`"))
+    assert "✅ 1 blocking finding(s) accepted" in dev_row
+
     git(repo.root, "checkout", "-q", "main")
     git(repo.root, "merge", "-q", "--no-ff", "-m", "Merge drop-checkpoints", "drop-checkpoints")
     merge = ci.merge("merge-2", before=main)
     assert json.loads(merge["affected"].outputs["units"]) == ["dev/base", "prod/base"]
-    blocked = merge["apply-dev-base"]
-    assert blocked.result == "failure" and blocked.failed_step == "Review gate", blocked.log
-    assert "Apply dev/base" not in blocked.ran
-    assert merge["apply-prod-base"].result == "skipped"  # after a failed unit, nothing further is applied
-    assert _state_addresses(repo, "dev/base") == applied  # nothing was destroyed
+    accepted = merge["apply-dev-base"]
+    assert accepted.result == "success", accepted.log
+    assert "module.artifacts_checkpoints.mlstrata_artifact_bucket.this" not in _state_addresses(repo, "dev/base")
+    journal = [json.loads(line) for line in
+               (repo.infra / ".mlstrata" / "state" / "dev" / "base.journal.jsonl").read_text().splitlines()]
+    started = [e for e in journal if e["phase"] == "started"][-1]
+    assert started["review"]["verdict"] == "accepted" and started["changes_sha256"] == gate["changes_sha256"]
+    assert [(a["reason"], a["accepted_by"]) for a in started["review"]["accepted"]] == [
+        ("dev checkpoints are scratch; nothing to keep", "@ml-platform")]
+    blocked = merge["apply-prod-base"]
+    assert blocked.result == "failure" and blocked.failed_step == "Review gate, then apply prod/base", blocked.log
+    # the job log has the review's full text for each finding, the id, and how to accept it
+    assert "blocking" in blocked.log and "fix:" in blocked.log and "nothing was applied" in blocked.log
+    assert "--accept-file FILE" in blocked.log
+    assert "module.artifacts_checkpoints.mlstrata_artifact_bucket.this" in _state_addresses(repo, "prod/base")
 
-    # drift: the dev registry's bucket deleted outside Terraform becomes one issue for dev/base
-    git(repo.root, "checkout", "-q", "HEAD~1")  # main before the blocked merge: what is applied
-    bucket = next(p for p in (repo.infra / ".mlstrata" / "platform" / "dev").rglob("*checkpoints*") if p.is_dir())
+    # drift: dev's datasets bucket deleted outside Terraform becomes one issue for dev/base
+    bucket = next(p for p in (repo.infra / ".mlstrata" / "platform" / "dev").rglob("*datasets*") if p.is_dir())
     shutil.rmtree(bucket)
     nightly = ci.nightly("nightly-2")
     assert nightly["drift dev"].result == "success" and nightly["report"].result == "success", nightly["drift dev"].log
@@ -214,4 +248,4 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     assert dev_issue[2] == "mlstrata drift: dev/base"
     body = Path(dev_issue[3]).read_text(encoding="utf-8") if Path(dev_issue[3]).is_absolute() else \
         (repo.root / dev_issue[3]).read_text(encoding="utf-8")
-    assert "module.artifacts_checkpoints.mlstrata_artifact_bucket.this" in body
+    assert "module.artifacts_datasets.mlstrata_artifact_bucket.this" in body

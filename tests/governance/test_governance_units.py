@@ -169,3 +169,32 @@ def test_rollback_refuses_a_revision_with_other_units_and_names_what_differs() -
     (other,) = layout_problems(current, renamed, "dev", ["dev/base"], ["dev/base"])
     assert "platform name was `old`" in other.summary
     assert layout_problems(current, old, "dev", ["dev/base"], ["dev/base", "dev/platform"]) == []
+
+
+def _plan_json(path: Path, *, timestamp: str, after_size: int, order: int = 1) -> Path:
+    changes = [{"address": "module.b.mlstrata_artifact_bucket.this", "change": {
+                    "actions": ["delete"], "before": {"name": "checkpoints"}, "after": None, "after_unknown": {}}},
+               {"address": "module.gpu.mlstrata_gpu_pool.this", "change": {
+                    "actions": ["update"], "before": {"max": 2}, "after": {"max": after_size}, "after_unknown": {}}}]
+    path.write_text(json.dumps({"format_version": "1.2", "terraform_version": "1.15.5", "timestamp": timestamp,
+                                "resource_changes": changes[::order]}))
+    return path
+
+
+def test_the_changes_digest_is_what_the_plan_does_not_when_it_was_made(tmp_path: Path) -> None:
+    """A plan made again of the same change (new timestamp, other order) keeps its digest, so an acceptance
+    committed after the pull request's plan holds for CI's plan of the merged commit; any other after (or
+    before) value is another change and another digest."""
+    from mlstrata.governance.gate import changes_digest
+
+    first = changes_digest(_plan_json(tmp_path / "a.json", timestamp="2026-12-01T01:00:00Z", after_size=3))
+    again = changes_digest(_plan_json(tmp_path / "b.json", timestamp="2026-12-01T02:00:00Z", after_size=3,
+                                      order=-1))
+    other = changes_digest(_plan_json(tmp_path / "c.json", timestamp="2026-12-01T01:00:00Z", after_size=4))
+    assert first == again and first != other and len(first) == 64
+    verdict = judge("dev/base", PLAN, [DESTROY], [], changes_sha256=first)
+    (gated,) = verdict.blocking
+    assert gated.id == finding_id(first, "dev/base", DESTROY) != finding_id(PLAN, "dev/base", DESTROY)
+    accepted = judge("dev/base", OTHER, [DESTROY], [Acceptance(gated.id, "ok", plan=first[:12])],
+                     changes_sha256=again)
+    assert not accepted.blocked and accepted.plan_sha256 == OTHER  # the file hash stays what apply checks

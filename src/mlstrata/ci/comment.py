@@ -102,13 +102,27 @@ def _review(plan: UnitPlan | None) -> dict[str, Any]:
     return review if isinstance(review, dict) else {}
 
 
+def _accepted(plan: UnitPlan | None) -> int:
+    """How many blocking findings the acceptance file accepts for this plan, when it accepts them all."""
+    gate = (plan.report.get("gate") if plan else None) or []
+    if not gate or any(v.get("verdict") == "blocked" for v in gate if isinstance(v, dict)):
+        return 0
+    return sum(len(v.get("blocking") or []) for v in gate if isinstance(v, dict))
+
+
+def _blocks(plan: UnitPlan | None) -> bool:
+    return bool(_review(plan).get("failed")) and not _accepted(plan)
+
+
 def _review_cell(plan: UnitPlan | None) -> str:
     review = _review(plan)
     if not review:
         return "—"
     summary = review.get("summary", {})
     counts = ", ".join(f"{summary[s]} {s}" for s in ("error", "warning", "info") if summary.get(s))
-    verdict = "🛑 **blocks apply**" if review.get("failed") else "✅ passes"
+    accepted = _accepted(plan)
+    verdict = ("🛑 **blocks apply**" if _blocks(plan) else
+               f"✅ {accepted} blocking finding(s) accepted" if accepted else "✅ passes")
     return f"{verdict} ({counts})" if counts else verdict
 
 
@@ -175,7 +189,7 @@ def render_comment(affected: Mapping[str, Any], plans: Sequence[UnitPlan], parit
     """The comment's Markdown (starts with the hidden marker)."""
     by_unit = {p.unit: p for p in plans}
     units = list(affected.get("units", []))
-    blocked = [u["unit"] for u in units if _review(by_unit.get(u["unit"])).get("failed")]
+    blocked = [u["unit"] for u in units if _blocks(by_unit.get(u["unit"]))]
     failed = [u["unit"] for u in units if by_unit.get(u["unit"]) is None or by_unit[u["unit"]].exit_code == 1]
     if not units:
         head = "✅ no environment x layer unit is affected by this change"

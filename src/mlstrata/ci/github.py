@@ -111,7 +111,8 @@ def _unit_env(ref: UnitRef | None = None) -> dict[str, str]:
 
 
 def _env(settings: CiSettings) -> dict[str, str]:
-    return {"MLSTRATA_SPEC": settings.spec, "MLSTRATA_REPO": settings.repo}
+    return {"MLSTRATA_SPEC": settings.spec, "MLSTRATA_REPO": settings.repo,
+            "MLSTRATA_ACCEPT_FILE": settings.accept_file}
 
 
 def pull_request_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
@@ -220,8 +221,7 @@ def apply_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
                                                   "github-token": "${{ github.token }}"}},
                       *creds,
                       {"name": "Restore the saved plan", "env": _unit_env(ref), "run": steps.RESTORE_PLAN},
-                      {"name": "Review gate", "env": _unit_env(ref), "run": steps.REVIEW},
-                      {"name": f"Apply {ref.id}", "env": _unit_env(ref), "run": steps.APPLY}],
+                      {"name": f"Review gate, then apply {ref.id}", "env": _unit_env(ref), "run": steps.APPLY}],
         }
         previous.append(job_id)
     return {"name": "mlstrata apply", "on": {"push": {"branches": [settings.branch]}},

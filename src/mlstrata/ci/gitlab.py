@@ -98,7 +98,8 @@ def _credentials(platform: Platform, role: str | None, region: str,
 
 
 def _variables(settings: CiSettings) -> dict[str, str]:
-    return {"MLSTRATA_SPEC": settings.spec, "MLSTRATA_REPO": settings.repo}
+    return {"MLSTRATA_SPEC": settings.spec, "MLSTRATA_REPO": settings.repo,
+            "MLSTRATA_ACCEPT_FILE": settings.accept_file}
 
 
 def _default() -> dict[str, Any]:
@@ -158,7 +159,7 @@ def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
             *creds,
             # GitLab cannot hand the MR child pipeline's artifacts to this pipeline without an API call per job,
             # so the merged commit is planned again here and that plan is reviewed and applied in this job.
-            steps.PLAN_UNIT, steps.REVIEW, steps.APPLY]
+            steps.PLAN_UNIT, steps.APPLY]
         doc[name] = job
         previous = name
     for env in environment_order(platform):

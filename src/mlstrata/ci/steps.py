@@ -3,7 +3,8 @@ the end-to-end test runs these very scripts on the local target.
 
 Scripts read their inputs from environment variables only (never from `${{ }}` expressions pasted into the
 script, which would let a branch name inject shell): MLSTRATA_SPEC, MLSTRATA_REPO (the rendered tree),
-UNIT_ENV, UNIT_LAYER, UNIT_KEY (`<env>-<layer>`), BASE_SHA, RUN_URL. Everything a job writes for later jobs goes
+MLSTRATA_ACCEPT_FILE (the acceptance file a reviewer commits; used when it exists), UNIT_ENV, UNIT_LAYER,
+UNIT_KEY (`<env>-<layer>`), BASE_SHA, RUN_URL. Everything a job writes for later jobs goes
 under `mlstrata-ci/<artifact name>/`.
 """
 
@@ -40,11 +41,15 @@ mkdir -p {CI_DIR}/mlstrata-affected
 mlstrata affected {COMMON} --base "$BASE_SHA" --format json > {AFFECTED}
 """
 
-PLAN_UNIT = f"""\
+# the reviewer-committed acceptance file, when there is one (findings it accepts for this plan's changes)
+ACCEPT = 'accept=""\nif [ -f "$MLSTRATA_ACCEPT_FILE" ]; then accept="--accept-file $MLSTRATA_ACCEPT_FILE"; fi\n'
+
+PLAN_UNIT = ACCEPT + f"""\
 dir="{CI_DIR}/mlstrata-plan-$UNIT_KEY"
 mkdir -p "$dir"
 rc=0
-mlstrata plan {COMMON} --env "$UNIT_ENV" --layer "$UNIT_LAYER" --detailed-exitcode --format json \\
+# shellcheck disable=SC2086  # $accept is empty or two words
+mlstrata plan {COMMON} --env "$UNIT_ENV" --layer "$UNIT_LAYER" --detailed-exitcode --format json $accept \\
   > "$dir/plan-report.json" || rc=$?
 echo "$rc" > "$dir/exit-code"
 for file in {" ".join(PLAN_FILES)}; do
@@ -72,18 +77,16 @@ mkdir -p {SAVED}
 for file in {" ".join(PLAN_FILES)}; do cp "$dir/$file" {SAVED}/; done
 """
 
-REVIEW = f"""\
-# the review gate again, on exactly the plan that will be applied: a blocking finding stops this job
-mlstrata review {SAVED}/plan.json --spec "$MLSTRATA_SPEC" --env "$UNIT_ENV" --fail-on error
-"""
-
-APPLY = f"""\
+APPLY = ACCEPT + f"""\
 if [ "$(cat "{CI_DIR}/mlstrata-plan-$UNIT_KEY/exit-code")" = 0 ]; then
   echo "$UNIT_ENV/$UNIT_LAYER: the saved plan has no changes"
   exit 0
 fi
-# refuses a plan that is no longer current (state, configuration, modules or Terraform changed since)
-mlstrata apply {COMMON} --env "$UNIT_ENV" --layer "$UNIT_LAYER" --yes
+# the review gate on exactly this plan first: a blocking finding not accepted for its changes in
+# $MLSTRATA_ACCEPT_FILE stops the job with every finding shown, nothing applied; then it refuses a plan that is
+# no longer current (state, configuration, modules or Terraform changed since)
+# shellcheck disable=SC2086  # $accept is empty or two words
+mlstrata apply {COMMON} --env "$UNIT_ENV" --layer "$UNIT_LAYER" --yes $accept
 """
 
 DRIFT_ENV = f"""\

@@ -40,6 +40,7 @@ from mlstrata.cli.units import (
 from mlstrata.diagnostics import DiagnosticsError, error
 from mlstrata.engine import RunReport, apply_all, destroy_all, discover_units, output_all, plan_all, status_all, up_all
 from mlstrata.engine.progress import summary_table
+from mlstrata.governance.acceptance import Acceptance, unused
 from mlstrata.governance.gate import gate_saved_plans
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.review.classes import review_rules
@@ -104,14 +105,19 @@ def plan(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] =
          detailed_exitcode: bool = typer.Option(
              False, "--detailed-exitcode", help="As `terraform plan -detailed-exitcode`: exit 0 no changes, "
              "2 changes, 1 error (a failed unit, a blocking review or bad input)."),
-         fmt: str = FormatOption) -> int:
+         accept_file: Path | None = AcceptFileOption, fmt: str = FormatOption) -> int:
     """Plan every selected unit (base before platform, environments in parallel), save the plan and its
     `show -json` in live/<env>/<layer>/.mlstrata/ for `mlstrata apply`, then run the review gate
     (`mlstrata review`) on every plan with changes. Exit 0 planned, 1 a unit failed or the review found
     something blocking (destroying a registry, bucket, database or key), 2 bad input (including a
-    rendered tree that no longer matches the spec). With --detailed-exitcode: 0 no changes, 2 changes, 1 error
-    (bad input included), for CI jobs that branch on whether there is anything to apply."""
-    code, changes = _plan(spec, env, layer, out, terraform, parallel, lock_timeout, no_review, fmt)
+    rendered tree that no longer matches the spec). With --accept-file, blocking findings accepted there for
+    these plans' changes do not block (CI: the reviewer-committed acceptance file). With --detailed-exitcode:
+    0 no changes, 2 changes, 1 error (bad input included), for CI jobs that branch on whether there is
+    anything to apply."""
+    accepted = read_acceptances(None, None, accept_file, fmt)
+    if accepted is None:
+        return EXIT_FINDINGS if detailed_exitcode else EXIT_USAGE
+    code, changes = _plan(spec, env, layer, out, terraform, parallel, lock_timeout, no_review, fmt, accepted)
     if not detailed_exitcode:
         return code
     if code != EXIT_OK:
@@ -123,7 +129,7 @@ EXIT_DETAILED_CHANGES = 2  # plan --detailed-exitcode: there are changes to appl
 
 
 def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraform: str | None, parallel: int,
-          lock_timeout: str, no_review: bool, fmt: str) -> tuple[int, bool]:
+          lock_timeout: str, no_review: bool, fmt: str, accepted: list[Acceptance]) -> tuple[int, bool]:
     """The plan command's work: (exit code, whether any unit has changes)."""
     if bad_format("plan", fmt):
         return EXIT_USAGE, False
@@ -133,12 +139,21 @@ def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraf
         return EXIT_USAGE, False
     blocked, extra = (False, {}) if no_review or not report.ok else _review(ws, report, fmt)
     if blocked and report.ok:
+        reviewed, _ = gate_saved_plans(ws.units, ws.spec, accepted)
+        blocked = any(r.verdict.blocked for r in reviewed)
+        extra["gate"] = [r.verdict.to_dict(full=True) for r in reviewed]
+        if fmt != "json":
+            show_blocked(reviewed, "apply", err_console, full=False)
+        void = unused(accepted, [r.verdict for r in reviewed])
+        if void and fmt == "json":
+            extra["acceptances"] = [d.to_dict() for d in void]
+        elif void:
+            show_diagnostics(void, fmt, count=False)
+    if blocked and report.ok:
         if fmt == "json":
             sys.stdout.write(views.report_json(report, extra))
         else:
             err_console.print(summary_table(report))
-            reviewed, _ = gate_saved_plans(ws.units, ws.spec, [])
-            show_blocked(reviewed, "apply", err_console, full=False)
             err_console.print("[bold red]the review gate blocks these plans[/]: see the findings above")
         return EXIT_FINDINGS, report.has_changes
     return _finish(report, fmt, extra), report.has_changes

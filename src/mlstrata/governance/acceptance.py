@@ -1,13 +1,16 @@
 """Accepting blocking review findings: per finding, with a reason, bound to one saved plan.
 
-A finding's id (`MLR001-3fa2b1c9`) is its risk class plus a digest of the plan's hash, the unit, the
-resource address and the summary: the same finding in another plan has another id, so an acceptance
-never carries over to a plan nobody reviewed. Acceptances come from the command line
+A finding's id (`MLR001-3fa2b1c9`) is its risk class plus a digest of what the plan does (its changes
+digest: every resource change with its before and after values), the unit, the resource address and the
+summary: a plan that does anything else has other ids, so an acceptance never carries over to a change
+nobody reviewed. A plan made again of the same change against the same state has the same digest (its file
+hash differs: Terraform stamps each plan), so an acceptance committed after a pull request's plan still
+holds for the plan CI makes of the merged commit. Acceptances come from the command line
 (`--accept ID --reason TEXT`) or from a file a reviewer commits:
 
     accept:
       - finding: MLR001-3fa2b1c9
-        plan: 5e2c0d7a9b1f        # the saved plan's sha256 (12 hex digits or more)
+        plan: 5e2c0d7a9b1f        # the plan's changes digest, as a blocked apply prints it (12+ hex digits)
         reason: "recommender is retired; its versions are archived in s3://…"
         by: alice                 # optional; the journal also records who ran the apply
 """
@@ -28,9 +31,9 @@ _HEX = re.compile(r"^[0-9a-f]{12,64}$")
 MIN_PLAN_PREFIX = 12
 
 
-def finding_id(plan_sha256: str, unit: str, finding: Diagnostic) -> str:
-    """The id of one finding of one plan."""
-    key = "\0".join((plan_sha256, unit, finding.code, finding.path, finding.summary))
+def finding_id(binding: str, unit: str, finding: Diagnostic) -> str:
+    """The id of one finding of one plan (`binding`: the plan's changes digest)."""
+    key = "\0".join((binding, unit, finding.code, finding.path, finding.summary))
     return f"{finding.code}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
 
@@ -81,9 +84,15 @@ class UnitVerdict:
     """The gate's answer for one unit's plan."""
 
     unit: str
-    plan_sha256: str
+    plan_sha256: str  # the saved plan file's hash: what apply checks it applies
     findings: int  # all review findings of the plan
     blocking: tuple[GatedFinding, ...] = ()
+    changes_sha256: str = ""  # what the plan does (`changes_digest`); finding ids and acceptances bind to it
+
+    @property
+    def binding(self) -> str:
+        """What finding ids and acceptances are bound to: the plan's changes, else its file."""
+        return self.changes_sha256 or self.plan_sha256
 
     @property
     def blocked(self) -> bool:
@@ -96,7 +105,8 @@ class UnitVerdict:
         return "accepted" if self.blocking else "clean"
 
     def to_dict(self, *, full: bool = False) -> dict[str, object]:
-        return {"unit": self.unit, "plan_sha256": self.plan_sha256, "verdict": self.verdict,
+        return {"unit": self.unit, "plan_sha256": self.plan_sha256, "changes_sha256": self.binding,
+                "verdict": self.verdict,
                 "findings": self.findings, "blocking": [g.to_dict(full=full) for g in self.blocking]}
 
 
@@ -158,17 +168,19 @@ def load_file(path: Path) -> tuple[list[Acceptance], list[Diagnostic]]:
     return out, problems
 
 
-def judge(unit: str, plan_sha256: str, findings: Iterable[Diagnostic],
-          acceptances: Sequence[Acceptance]) -> UnitVerdict:
-    """Match acceptances to the blocking (error) findings of one plan."""
+def judge(unit: str, plan_sha256: str, findings: Iterable[Diagnostic], acceptances: Sequence[Acceptance],
+          *, changes_sha256: str = "") -> UnitVerdict:
+    """Match acceptances to the blocking (error) findings of one plan: ids and acceptances are bound to
+    `changes_sha256` (what the plan does) when given, else to the plan file's hash."""
     all_findings = list(findings)
-    by_id = {a.finding: a for a in acceptances if not a.plan or plan_sha256.startswith(a.plan)}
+    binding = changes_sha256 or plan_sha256
+    by_id = {a.finding: a for a in acceptances if not a.plan or binding.startswith(a.plan)}
     gated = []
     for f in all_findings:
         if f.severity is Severity.ERROR:
-            fid = finding_id(plan_sha256, unit, f)
+            fid = finding_id(binding, unit, f)
             gated.append(GatedFinding(fid, f, by_id.get(fid)))
-    return UnitVerdict(unit, plan_sha256, len(all_findings), tuple(gated))
+    return UnitVerdict(unit, plan_sha256, len(all_findings), tuple(gated), changes_sha256)
 
 
 def unused(acceptances: Sequence[Acceptance], verdicts: Sequence[UnitVerdict]) -> list[Diagnostic]:
@@ -176,7 +188,7 @@ def unused(acceptances: Sequence[Acceptance], verdicts: Sequence[UnitVerdict]) -
     is an error (a typo, or an id of an older plan); from a file, a warning that says why it is void."""
     used = {(g.acceptance.finding, g.acceptance.source) for v in verdicts for g in v.blocking
             if g.acceptance is not None}
-    saved = ", ".join(f"{v.unit} {v.plan_sha256[:12]}" for v in verdicts) or "none"
+    saved = ", ".join(f"{v.unit} {v.binding[:12]}" for v in verdicts) or "none"
     out = []
     for a in acceptances:
         if (a.finding, a.source) in used:
@@ -186,7 +198,7 @@ def unused(acceptances: Sequence[Acceptance], verdicts: Sequence[UnitVerdict]) -
                              hint="Finding ids change with every plan: copy them from the latest `mlstrata plan` "
                                   "(or the blocked apply) of the environments you selected."))
             continue
-        owner = next((v for v in verdicts if v.plan_sha256.startswith(a.plan)), None)
+        owner = next((v for v in verdicts if v.binding.startswith(a.plan)), None)
         why = (f"plan {a.plan[:12]} of {owner.unit} has no blocking finding {a.finding}" if owner is not None
                else f"it is for plan {a.plan[:12]}, which is no saved plan of the selected units (saved: {saved})")
         out.append(warning(f"acceptance of {a.finding} is void: {why}", detail=f"from {a.source}",

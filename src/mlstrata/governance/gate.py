@@ -8,6 +8,8 @@ refuses a plan other than the one that was gated, and journals every change befo
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import threading
 import time
 import uuid
@@ -37,16 +39,34 @@ class Reviewed:
     review: Any  # mlstrata.analysis.review.UnitReview
 
 
+# what each resource change says about the change itself (not Terraform's plan-time stamps or ordering)
+_CHANGE_KEYS = ("actions", "before", "after", "after_unknown", "replace_paths")
+
+
+def changes_digest(plan_json: Path) -> str:
+    """sha256 of what a plan does: every resource change (address, actions, before, after, unknowns, what
+    forces a replacement), canonically serialised. A plan made again of the same configuration against the
+    same state has the same digest, unlike its file (Terraform stamps every plan); any other change,
+    another before value (the state moved) or another after value, gives another digest."""
+    data = json.loads(plan_json.read_bytes())
+    changes = sorted(
+        [str(rc.get("address")), str(rc.get("deposed") or ""),
+         {k: (rc.get("change") or {}).get(k) for k in _CHANGE_KEYS}]
+        for rc in data.get("resource_changes") or [] if isinstance(rc, dict))
+    canonical = json.dumps(changes, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def review_plan_file(unit: Unit, plan_json: Path, plan_sha256: str, spec: LoadedSpec,
                      acceptances: Sequence[Acceptance]) -> tuple[Reviewed | None, list[Diagnostic]]:
-    """Review one unit's plan JSON and judge it."""
+    """Review one unit's plan JSON and judge it (ids bound to the plan's changes digest)."""
     from mlstrata.review.gate import review_files
 
     reviews, problems = review_files([plan_json], spec=spec)
     if problems or not reviews:
         return None, problems
     review = reviews[0]
-    verdict = judge(unit.id, plan_sha256, review.findings, acceptances)
+    verdict = judge(unit.id, plan_sha256, review.findings, acceptances, changes_sha256=changes_digest(plan_json))
     return Reviewed(verdict, tuple(review.findings), review), []
 
 
@@ -71,8 +91,8 @@ def blocked_diagnostics(reviewed: Reviewed, proceed: str) -> list[Diagnostic]:
     """One error per blocking finding nobody accepted, each with its id and how to proceed."""
     v = reviewed.verdict
     return [error(f"review gate: {g.id} blocks {v.unit}: {g.finding.summary}", where=g.finding.where,
-                  path=g.finding.path, code=CODE_BLOCKED, detail=f"plan {v.plan_sha256[:12]}",
-                  hint=proceed.format(id=g.id, plan=v.plan_sha256[:12], unit=v.unit, env=v.unit.split("/")[0]))
+                  path=g.finding.path, code=CODE_BLOCKED, detail=f"plan {v.binding[:12]}",
+                  hint=proceed.format(id=g.id, plan=v.binding[:12], unit=v.unit, env=v.unit.split("/")[0]))
             for g in v.blocking if g.acceptance is None]
 
 
@@ -131,6 +151,7 @@ class Governance:
             "operation": "destroy" if operation is Operation.DESTROY else str(self.context.get("operation", "apply")),
             "command": self.context.get("command"), "who": self.context.get("who"),
             "spec": self.context.get("spec"), "plan_sha256": plan_sha256,
+            "changes_sha256": reviewed.verdict.binding if reviewed is not None else None,
             "review": self._review_entry(unit, operation),
         }
         if self.context.get("rollback_to"):
@@ -186,7 +207,7 @@ class Governance:
             for g in r.verdict.blocking:
                 if g.acceptance is not None:
                     key = (r.verdict.unit, g.finding.code, g.finding.path, g.finding.summary)
-                    self.carried[key] = (g.acceptance, f"{g.id} of plan {r.verdict.plan_sha256[:12]}")
+                    self.carried[key] = (g.acceptance, f"{g.id} of plan {r.verdict.binding[:12]}")
 
     def _carry(self, reviewed: Reviewed) -> Reviewed:
         v = reviewed.verdict

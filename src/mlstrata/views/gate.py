@@ -25,7 +25,7 @@ def proceed_lines(command: str, reviewed: Sequence[Reviewed]) -> list[str]:
     for r in reviewed:
         for g in r.verdict.blocking:
             if g.acceptance is None:
-                lines += [f"    - finding: {g.id}", f"      plan: \"{r.verdict.plan_sha256}\"",
+                lines += [f"    - finding: {g.id}", f"      plan: \"{r.verdict.binding}\"",
                           "      reason: \"<why this is intended>\""]
     return lines
 
@@ -40,7 +40,7 @@ def show_blocked(reviewed: Sequence[Reviewed], command: str, console: Console, *
             continue
         open_ = [g for g in v.blocking if g.acceptance is None]
         state = f"[bold red]blocked[/] ({len(open_)} not accepted)" if open_ else "[green]accepted[/]"
-        console.print(f"[bold]{escape(v.unit)}[/] plan {v.plan_sha256[:12]}: {state}")
+        console.print(f"[bold]{escape(v.unit)}[/] plan {v.binding[:12]}: {state}")
         gated = {id(g.finding): g for g in v.blocking}
         for finding in r.findings if full else [g.finding for g in v.blocking]:
             g = gated.get(id(finding))
