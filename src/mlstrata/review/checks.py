@@ -205,7 +205,10 @@ def _iam_widening(rc: ResourceChange, before: dict[str, Any], after: dict[str, A
     labels: list[str] = []
     old_docs = _policy_docs(rc.type, before)
     for label, doc in _policy_docs(rc.type, after).items():
-        w = widening(grants(old_docs.get(label)), grants(doc), new_object=new_object)
+        old_doc = old_docs.get(label)
+        if old_doc == doc:  # unchanged (tags or other arguments changed): the same grants widen nothing
+            continue
+        w = widening(grants(old_doc), grants(doc), new_object=new_object)
         if w:
             found.merge(w)
             labels.append(label)
