@@ -10,6 +10,7 @@ a chosen worker over its own pipe instead of a shared queue: `run` hands out job
 
 from __future__ import annotations
 
+import signal
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -27,6 +28,7 @@ class WorkerError(RuntimeError):
 
 
 def _serve(conn: Connection, tasks: dict[str, Task]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops and reaps the workers
     while True:
         message = conn.recv()
         if message is None:
