@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mlstrata.hcl import parse_file, parse_text
 from mlstrata.hcl.model import Block
 from mlstrata.render.tree import render_tree
@@ -125,13 +127,25 @@ def test_kubeflow_is_said_to_render_no_orchestrator() -> None:
     assert "orchestrator: kubeflow" in quickstart and "spec.orchestrator" not in _warnings(quickstart)
 
 
+GCP_ORCHESTRATOR = "  # orchestrator: no orchestrator is rendered on gcp yet"
+
+
+@pytest.mark.parametrize("name", ["argo", "kubeflow", "airflow"])
+def test_an_orchestrator_the_target_does_not_render_is_said(name: str) -> None:
+    spec = (REPO / "examples" / "gcp" / "platform.yaml").read_text()
+    assert GCP_ORCHESTRATOR in spec and "spec.orchestrator" not in _warnings(spec)
+    said = [d for d in load_text(spec.replace(GCP_ORCHESTRATOR, f"  orchestrator: {name} #"), targets=TARGETS).warnings
+            if d.code == "spec.orchestrator"]
+    assert len(said) == 1 and f"`{name}` is not installed" in said[0].summary
+
+
 def test_sagemaker_on_another_cloud_is_an_error() -> None:
     spec = (REPO / "examples" / "gcp" / "platform.yaml").read_text()
-    assert "orchestrator: kubeflow" in spec
+    assert GCP_ORCHESTRATOR in spec
     from mlstrata.diagnostics import DiagnosticsError
 
     try:
-        load_text(spec.replace("orchestrator: kubeflow", "orchestrator: sagemaker"), targets=TARGETS)
+        load_text(spec.replace(GCP_ORCHESTRATOR, "  orchestrator: sagemaker #"), targets=TARGETS)
     except DiagnosticsError as exc:
         assert [d.code for d in exc.diagnostics] == ["spec.orchestrator"]
         assert "needs the aws target" in exc.diagnostics[0].summary
