@@ -117,6 +117,18 @@ def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
         "min_wall_s": min(r["wall_s"] for r in runs), "max_wall_s": max(r["wall_s"] for r in runs)}
 
 
+def compare(name: str, cmd: list[str], env: dict[str, str], check_wall: float, timeout: float) -> dict[str, object]:
+    """One run of another scanner beside `check`'s median wall; past `timeout`, a lower bound on the ratio."""
+    try:
+        other = measure(cmd, env=env, timeout=timeout)
+    except TimeoutError:
+        print(f"{name}: did not finish in {timeout:.0f} s: mlstrata is more than {timeout / check_wall:.0f}x faster")
+        return {"timed_out_after_s": timeout, "ratio_at_least": timeout / check_wall}
+    print(f"{name}: {other['wall_s']:.1f} s, peak {other['peak_tree_mib']:.0f} MiB: "
+          f"mlstrata is {other['wall_s'] / check_wall:.0f}x faster")
+    return other | {"ratio": other["wall_s"] / check_wall}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mirrors", type=Path, default=Path(os.environ.get("MLSTRATA_MIRRORS", "/work/.mirror")))
@@ -128,6 +140,8 @@ def main() -> None:
     parser.add_argument("--skip-checkov", action="store_true")
     parser.add_argument("--skip-trivy", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--timeout", type=float, default=3 * 3600,
+                        help="Bound on trivy and on checkov, each (seconds); a run past it is reported as such.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = args.corpus or Path(tmp) / "corpus"
@@ -156,17 +170,13 @@ def main() -> None:
               f"(workers included; largest process {check['peak_process_mib']:.0f} MiB), "
               f"{check['wall_s'] / floor['wall_s']:.2f}x the parse floor; findings {summary}")
         if not args.skip_trivy and args.trivy:
-            trivy = measure([args.trivy, "config", "--quiet", "--format", "json", "--output",
-                             str(Path(tmp) / "trivy.json"), "--skip-check-update", str(corpus)],
-                            env=offline_env() | {"TRIVY_CACHE_DIR": str(Path(tmp) / "trivy-cache")})
-            results["trivy"] = trivy | {"ratio": trivy["wall_s"] / check["wall_s"]}
-            print(f"trivy config: {trivy['wall_s']:.1f} s, peak {trivy['peak_tree_mib']:.0f} MiB: "
-                  f"mlstrata is {trivy['wall_s'] / check['wall_s']:.0f}x faster")
+            trivy_cmd = [args.trivy, "config", "--quiet", "--format", "json", "--output", str(Path(tmp) / "trivy.json"),
+                         "--skip-check-update", str(corpus)]
+            env = offline_env() | {"TRIVY_CACHE_DIR": str(Path(tmp) / "trivy-cache")}
+            results["trivy"] = compare("trivy config", trivy_cmd, env, check["wall_s"], args.timeout)
         if not args.skip_checkov and args.checkov:
-            ck = measure(checkov_cmd(args.checkov, corpus), env=offline_env())
-            results["checkov"] = ck | {"ratio": ck["wall_s"] / check["wall_s"]}
-            print(f"checkov: {ck['wall_s']:.1f} s, peak {ck['peak_tree_mib']:.0f} MiB: "
-                  f"mlstrata is {ck['wall_s'] / check['wall_s']:.0f}x faster")
+            results["checkov"] = compare("checkov", checkov_cmd(args.checkov, corpus), offline_env(), check["wall_s"],
+                                         args.timeout)
         results["load_end"] = os.getloadavg()[0]
         print(f"load average {os.getloadavg()[0]:.2f} at the end")
         if args.json:
