@@ -252,3 +252,16 @@ def test_plan_and_apply_pass_the_committed_acceptance_file_when_it_exists(render
             line = next(x for x in script.splitlines() if x.startswith(command))
             assert "$accept" in line, line
     assert "mlstrata review" not in apply + gl_apply  # one gate: apply's own, which honours the acceptances
+
+
+def test_a_deferred_unit_is_restored_reviewed_and_applied_by_apply_itself() -> None:
+    """A unit planned after the layers it reads (issue 18) leaves only plan.meta.json: the merge job restores what
+    exists (`mlstrata apply` plans it, gates that plan and applies it), and the comment says so."""
+    from mlstrata.ci import steps
+    from mlstrata.ci.comment import UnitPlan, render_comment
+
+    assert 'if [ -f "$dir/$file" ]; then cp' in steps.RESTORE_PLAN
+    affected = {"units": [{"unit": "dev/platform", "env": "dev", "layer": "platform", "order": 1}]}
+    report = {"ok": True, "units": [{"unit": "dev/platform", "status": "deferred"}]}
+    comment = render_comment(affected, [UnitPlan("dev/platform", 2, report)], None, None)
+    assert "planned on merge, after the layers it reads are applied" in comment

@@ -21,14 +21,16 @@ from mlstrata.engine import (
     Status,
     Unit,
     UnitResult,
+    apply_all,
     destroy_all,
     discover_units,
     output_all,
     plan_all,
     run_units,
+    status_all,
     up_all,
 )
-from mlstrata.engine.operations import up_unit
+from mlstrata.engine.operations import CODE_DEFERRED, up_unit
 from mlstrata.engine.orchestrate import CODE_SKIPPED
 from mlstrata.engine.tfdiags import CODE_INTERRUPTED
 
@@ -258,3 +260,54 @@ def test_a_failing_progress_callback_does_not_break_the_run(
     assert calls == [EventKind.UNIT_STARTED], "switched off after the first failure"
     assert [d.code for d in report.diagnostics] == ["engine.callback_failed"]
     assert "ValueError: display bug" in report.diagnostics[0].summary
+
+
+def test_plan_before_the_first_apply_defers_the_unit_that_reads_base_and_apply_converges_in_one_cycle(
+    fast_runner: Runner, settings: EngineSettings, tmp_path: Path
+) -> None:
+    """Issue 18: `plan` on a fresh tree used to fail every platform unit with "Unable to find remote state";
+    after a change to base's outputs, one plan/apply cycle left platform planned against the old outputs."""
+    units, _ = _repo(tmp_path, {"dev": False})
+    base, platform = units
+    with Engine(fast_runner, settings) as engine:
+        planned = plan_all(engine, units)
+        assert planned.ok, list(planned.all_diagnostics())
+        assert [r.status for r in planned.results] == [Status.CHANGES, Status.DEFERRED]
+        [note] = planned.results[1].diagnostics
+        assert note.code == CODE_DEFERRED and note.summary == "planned after dev/base is applied"
+        assert not note.is_error and planned.has_pending
+        assert [r.saved_plan for r in status_all(engine, units).results] == ["current", "deferred"]
+
+        applied = apply_all(engine, units)
+        assert applied.ok, list(applied.all_diagnostics())
+        assert [r.status for r in applied.results] == [Status.OK, Status.OK]
+        again = plan_all(engine, units)
+        assert [r.status for r in again.results] == [Status.NO_CHANGES, Status.NO_CHANGES], "one cycle converges"
+
+        # a change of base's outputs: platform waits for it, and one cycle reaches the new value
+        (base.path / "terraform.tfvars").write_text('env = "dev2"\nfail = false\n')
+        changed = plan_all(engine, units)
+        assert [r.status for r in changed.results] == [Status.CHANGES, Status.DEFERRED]
+        assert apply_all(engine, units).ok
+        assert [r.status for r in plan_all(engine, units).results] == [Status.NO_CHANGES, Status.NO_CHANGES]
+        [service] = output_all(engine, [platform]).results[0].outputs
+        assert service.value == "svc-on-net-dev2"
+
+        # a change of base that leaves its outputs alone does not hold platform back
+        (base.path / "extra.tf").write_text('resource "terraform_data" "extra" {\n  input = 1\n}\n')
+        assert [r.status for r in plan_all(engine, units).results] == [Status.CHANGES, Status.NO_CHANGES]
+
+
+def test_a_unit_planned_alone_whose_base_was_never_applied_is_deferred_and_apply_says_apply_base_first(
+    fast_runner: Runner, settings: EngineSettings, tmp_path: Path
+) -> None:
+    units, _ = _repo(tmp_path, {"dev": False})
+    platform = units[1]
+    with Engine(fast_runner, settings) as engine:
+        alone = plan_all(engine, [platform])
+        assert alone.ok and [r.status for r in alone.results] == [Status.DEFERRED]
+        assert "dev/base has no state yet" in alone.results[0].diagnostics[0].detail
+        refused = apply_all(engine, [platform])
+        assert not refused.ok
+        [error] = [d for d in refused.results[0].diagnostics if d.is_error]
+        assert error.summary == "cannot plan dev/platform: dev/base has no state yet" and "apply dev/base" in error.hint

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine_units import SIMPLE_TF, binary_runner, needs_binary, write_unit
 
-from mlstrata.engine import EmbeddedTerraform, Engine, Runner, Status, apply_unit, plan_unit
+from mlstrata.engine import EmbeddedTerraform, Engine, Runner, Status, apply_unit, plan_unit, status_all
 from mlstrata.engine.operations import PLAN_FILE, PLAN_META
 from mlstrata.engine.tfdiags import CODE_STALE
 
@@ -88,3 +88,23 @@ def test_plan_made_by_another_terraform_is_stale(make_engine: Callable[..., Engi
     result = apply_unit(make_engine(EmbeddedTerraform()), unit)
     assert [d.code for d in result.diagnostics] == [CODE_STALE]
     assert "the plan was made with terraform" in result.diagnostics[0].detail
+
+
+def test_status_says_stale_once_the_state_moved_on_as_apply_does(
+    fast_runner: Runner, make_engine: Callable[..., Engine], tmp_path: Path
+) -> None:
+    """Issue 18: after an interrupted (or another) apply, `status` said `saved_plan: current` while `apply`
+    refused the plan as stale. The state's lineage and serial recorded in the plan file decide, as in Terraform."""
+    engine = make_engine(fast_runner)
+    unit = write_unit(tmp_path, "dev", "base", SIMPLE_TF, state_dir=tmp_path / "state")
+    assert plan_unit(engine, unit).status is Status.CHANGES
+    [fresh] = status_all(engine, [unit]).results
+    assert fresh.saved_plan == "current" and fresh.counts is not None and fresh.counts.add == 1
+    other = engine.run(unit, "other-apply", ["apply", "-auto-approve", "-input=false"])
+    assert other.returncode == 0, other.stderr
+    [moved] = status_all(engine, [unit]).results
+    assert moved.saved_plan == "stale"
+    [note] = [d for d in moved.diagnostics if d.code == CODE_STALE]
+    assert "state of dev/base changed after the plan was made" in note.detail
+    refused = apply_unit(engine, unit)
+    assert [d.code for d in refused.diagnostics if d.is_error] == [CODE_STALE]

@@ -91,6 +91,8 @@ def _plan_cell(plan: UnitPlan | None) -> str:
     counts = units[0].get("counts", {}) if units else {}
     if plan.exit_code == 1 and not plan.report.get("ok", False):
         return "❌ plan failed"
+    if units and units[0].get("status") == "deferred":
+        return "⏭ planned on merge, after the layers it reads are applied"
     if not counts or not any(counts.get(k) for k in ("add", "change", "destroy", "import", "forget")):
         return "no changes"
     text = f"+{counts.get('add', 0)} ~{counts.get('change', 0)} -{counts.get('destroy', 0)}"

@@ -74,7 +74,10 @@ if [ ! -f "$dir/exit-code" ]; then
   exit 1
 fi
 mkdir -p {SAVED}
-for file in {" ".join(PLAN_FILES)}; do cp "$dir/$file" {SAVED}/; done
+# a deferred unit (planned after the units it reads are applied) has plan.meta.json only
+for file in {" ".join(PLAN_FILES)}; do
+  if [ -f "$dir/$file" ]; then cp "$dir/$file" {SAVED}/; fi
+done
 """
 
 APPLY = ACCEPT + f"""\

@@ -155,8 +155,8 @@ def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraf
         else:
             err_console.print(summary_table(report))
             err_console.print("[bold red]the review gate blocks these plans[/]: see the findings above")
-        return EXIT_FINDINGS, report.has_changes
-    return _finish(report, fmt, extra), report.has_changes
+        return EXIT_FINDINGS, report.has_pending
+    return _finish(report, fmt, extra), report.has_pending
 
 
 def apply(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] = LayerOption,

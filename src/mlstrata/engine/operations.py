@@ -18,6 +18,7 @@ import os
 import threading
 import time
 import uuid
+import zipfile
 from pathlib import Path
 
 import orjson
@@ -165,7 +166,60 @@ def plan_unit(engine: Engine, unit: Unit, *, destroy: bool = False) -> UnitResul
     """
     started = begin(engine, unit, Operation.PLAN)
     result = _plan(engine, unit, Operation.PLAN, started, destroy=destroy)
+    if result.status is Status.FAILED and not destroy and _reads_missing_state(result.diagnostics):
+        deps = ", ".join(unit.depends_on) or "the units it reads"
+        result = _deferred(engine, unit, started, f"{deps} has no state yet (not applied)")
     return finish(engine, result)
+
+
+CODE_DEFERRED = "engine.plan_deferred"
+
+
+def _reads_missing_state(diags: tuple[Diagnostic, ...]) -> bool:
+    """Every error is Terraform's "Unable to find remote state" of a `terraform_remote_state` data source: the
+    unit reads another unit's state, and that unit was never applied."""
+    errors = [d for d in diags if d.is_error]
+    return bool(errors) and all(d.summary == "Unable to find remote state"
+                                and "terraform_remote_state" in str(d.extra.get("address", "")) for d in errors)
+
+
+def changes_outputs(result: UnitResult) -> bool:
+    """Whether applying this plan changes the unit's outputs (what the units that read its state see), or the
+    unit was itself deferred. A unit that reads them is planned after this one is applied."""
+    if result.status is Status.DEFERRED:
+        return True
+    if result.status is not Status.CHANGES:
+        return False
+    plan, _ = result.load_plan()
+    return plan is None or any(oc.action.is_change for oc in plan.output_changes)
+
+
+def defer_plan(engine: Engine, unit: Unit, after: list[str]) -> UnitResult:
+    """Plan `unit` later: the units it reads (`after`) have plans that change their outputs, so a plan made now
+    would be made against outputs that are about to change (and a second plan/apply cycle would be needed to
+    converge). Any older saved plan is discarded; `apply` plans it, gates it and applies it once `after` is
+    applied."""
+    started = begin(engine, unit, Operation.PLAN)
+    return finish(engine, _deferred(engine, unit, started, f"the plan of {', '.join(after)} changes its outputs"))
+
+
+def _deferred(engine: Engine, unit: Unit, started: float, why: str) -> UnitResult:
+    diags = ensure_init(engine, unit)  # the fingerprint covers the modules init records
+    if has_errors(diags):
+        return failed_result(unit, Operation.PLAN, started, diags)
+    _discard_saved_plan(unit)
+    after = list(unit.depends_on)
+    write_json(unit.work_dir / PLAN_META, {"deferred": True, "after": after, "config": config_fingerprint(unit.path)})
+    note = Diagnostic(
+        Severity.INFO,
+        f"planned after {', '.join(after) or 'the units it reads'} is applied",
+        detail=f"{why}; `mlstrata apply` applies them first, then plans {unit.id}, reviews that plan and applies it",
+        path=unit.id,
+        hint="nothing to do: `mlstrata apply` (or `up`) plans it in order",
+        code=CODE_DEFERRED,
+        extra=tfdiags.unit_extra(unit, "plan"),
+    )
+    return UnitResult(unit, Operation.PLAN, Status.DEFERRED, (note,), duration_s=time.monotonic() - started)
 
 
 def refresh_unit(engine: Engine, unit: Unit, *, json_when_clean: bool = True) -> UnitResult:
@@ -262,6 +316,10 @@ def saved_plan_problem(engine: Engine, unit: Unit) -> tuple[str, str] | None:
     work = unit.work_dir
     meta = read_json(work / PLAN_META)
     plan = work / PLAN_FILE
+    if meta is not None and meta.get("deferred"):
+        if meta.get("config") != config_fingerprint(unit.path):
+            return tfdiags.CODE_STALE, f"the configuration of {unit.id} changed after it was deferred"
+        return CODE_DEFERRED, f"planned after {', '.join(meta.get('after') or []) or 'the units it reads'} is applied"
     if meta is None or not plan.exists():
         return "engine.no_plan", f"there is no saved plan for {unit.id}"
     if meta.get("plan_sha256") != sha256_file(plan):
@@ -270,6 +328,37 @@ def saved_plan_problem(engine: Engine, unit: Unit) -> tuple[str, str] | None:
         return tfdiags.CODE_STALE, f"the plan was made with {meta.get('runner')}, not {engine.runner.label}"
     if meta.get("config") != config_fingerprint(unit.path):
         return tfdiags.CODE_STALE, f"the configuration of {unit.id} changed after the plan was made"
+    return None
+
+
+def plan_state_moved(engine: Engine, unit: Unit) -> str | None:
+    """Why the saved plan no longer matches the unit's state (Terraform's own staleness check: the state's lineage
+    and serial recorded in the plan file), or None when it still does. Used where Terraform is not asked to apply
+    it (`status`): after an interrupted or outside apply, the state moved on and `apply` refuses the plan."""
+    try:
+        with zipfile.ZipFile(unit.work_dir / PLAN_FILE) as plan:
+            planned = orjson.loads(plan.read("tfstate"))
+    except (OSError, KeyError, zipfile.BadZipFile, orjson.JSONDecodeError):
+        return "the saved plan file cannot be read"
+    pulled = engine.scratch_path("state-pull.json")
+    try:
+        pull = engine.run(unit, "state-pull", ["state", "pull"], stdout_path=pulled)
+        if pull.returncode != 0:
+            return None  # cannot tell; `apply` still refuses a stale plan
+        try:
+            current = orjson.loads(pulled.read_bytes() or b"{}")
+        except orjson.JSONDecodeError:
+            return None
+    finally:
+        remove_files(pulled)
+    if not isinstance(planned, dict) or not isinstance(current, dict):
+        return None
+    key = ("lineage", "serial")
+    if not current.get("lineage") and not planned.get("lineage"):
+        return None  # no state then, none now
+    if tuple(current.get(k) for k in key) != tuple(planned.get(k) for k in key):
+        return (f"the state of {unit.id} changed after the plan was made (serial {planned.get('serial')} -> "
+                f"{current.get('serial')}; an apply ran since, or was interrupted)")
     return None
 
 
@@ -289,6 +378,8 @@ def apply_unit(engine: Engine, unit: Unit) -> UnitResult:
         if has_errors(diags):
             return finish(engine, failed_result(unit, Operation.APPLY, started, diags))
     problem = saved_plan_problem(engine, unit)
+    if problem is not None and problem[0] == CODE_DEFERRED:
+        return _plan_gate_apply(engine, unit, Operation.APPLY)
     if problem is not None:
         code, reason = problem
         if code == tfdiags.CODE_STALE:
@@ -358,12 +449,29 @@ def destroy_unit(engine: Engine, unit: Unit) -> UnitResult:
 
 def up_unit(engine: Engine, unit: Unit) -> UnitResult:
     """Plan, then apply that plan when it has changes."""
+    return _plan_gate_apply(engine, unit, Operation.UP)
+
+
+def _plan_gate_apply(engine: Engine, unit: Unit, operation: Operation) -> UnitResult:
+    """Plan, run the gate on the fresh plan, then apply it when it has changes (`up`, and `apply` of a unit
+    whose plan was deferred until the units it reads were applied)."""
     started = time.monotonic()
     plan = plan_unit(engine, unit)
+    if plan.status is Status.DEFERRED:  # what it reads is still not applied: nothing can be planned yet
+        missing = Diagnostic(
+            Severity.ERROR,
+            f"cannot plan {unit.id}: {', '.join(unit.depends_on) or 'the units it reads'} has no state yet",
+            path=unit.id,
+            hint=f"apply {', '.join(unit.depends_on) or 'them'} first (select both layers: --layer is a filter)",
+            code=CODE_DEFERRED,
+            extra=tfdiags.unit_extra(unit, operation.value),
+        )
+        return UnitResult(unit, operation, Status.FAILED, (missing,), duration_s=time.monotonic() - started,
+                          steps=(plan,))
     if plan.status is not Status.CHANGES:
         return UnitResult(
             unit,
-            Operation.UP,
+            operation,
             plan.status,
             plan.diagnostics,
             counts=plan.counts,
@@ -373,13 +481,13 @@ def up_unit(engine: Engine, unit: Unit) -> UnitResult:
         )
     blocked = tuple(engine.hooks.gate(unit, plan)) if engine.hooks is not None else ()
     if blocked:
-        return UnitResult(unit, Operation.UP, Status.FAILED, plan.diagnostics + blocked, counts=plan.counts,
+        return UnitResult(unit, operation, Status.FAILED, plan.diagnostics + blocked, counts=plan.counts,
                           duration_s=time.monotonic() - started, terraform_version=plan.terraform_version,
                           steps=(plan,))
     applied = apply_unit(engine, unit)
     return UnitResult(
         unit,
-        Operation.UP,
+        operation,
         applied.status,
         plan.diagnostics + applied.diagnostics,
         counts=applied.counts,

@@ -7,6 +7,7 @@ Threads are enough here: each Terraform run is its own process.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
@@ -161,10 +162,23 @@ def init_all(engine: Engine, units: Sequence[Unit]) -> RunReport:
 
 
 def plan_all(engine: Engine, units: Sequence[Unit], *, destroy: bool = False) -> RunReport:
-    """Plan every unit (saving plan files); a unit whose dependency failed is skipped."""
+    """Plan every unit (saving plan files); a unit whose dependency failed is skipped. A unit that reads a
+    dependency whose plan changes its outputs (or that was deferred itself) is deferred: `apply` plans it once
+    the dependency is applied, so one plan/apply cycle converges."""
+    planned: dict[str, UnitResult] = {}
+    guard = threading.Lock()
 
     def step(engine: Engine, unit: Unit) -> UnitResult:
-        return operations.plan_unit(engine, unit, destroy=destroy)
+        with guard:
+            deps = [planned[d] for d in unit.depends_on if d in planned]
+        after = [d.unit.id for d in deps if operations.changes_outputs(d)] if not destroy else []
+        if after:
+            result = operations.defer_plan(engine, unit, after)
+        else:
+            result = operations.plan_unit(engine, unit, destroy=destroy)
+        with guard:
+            planned[unit.id] = result
+        return result
 
     return run_units(engine, units, step, Operation.PLAN, reverse=destroy)
 

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from mlstrata.diagnostics import Severity
 from mlstrata.engine.events import EngineEvent, EventKind
-from mlstrata.engine.results import RunReport, Status, UnitResult
+from mlstrata.engine.results import Operation, RunReport, Status, UnitResult
 from mlstrata.plan.model import ChangeCounts
 
 _VERBS = {
@@ -34,6 +34,7 @@ _STATUS_STYLE = {
     Status.NO_CHANGES: ("no changes", "green"),
     Status.FAILED: ("failed", "bold red"),
     Status.SKIPPED: ("skipped", "dim"),
+    Status.DEFERRED: ("deferred", "cyan"),
 }
 
 
@@ -111,14 +112,42 @@ class ProgressView:
 
 def _note(result: UnitResult) -> Text:
     for diag in result.diagnostics:
-        if diag.severity is Severity.ERROR or result.status is Status.SKIPPED:
+        if diag.severity is Severity.ERROR or result.status in (Status.SKIPPED, Status.DEFERRED):
             where = f" [{diag.extra['address']}]" if "address" in diag.extra else ""
             return Text(f"{diag.summary}{where}", style="red" if diag.is_error else "dim")
+
     return Text("")
+
+
+def _managed(addresses: tuple[str, ...]) -> int:
+    """Managed resources among state addresses (data sources are read, not held)."""
+    return sum(1 for a in addresses if not a.startswith("data.") and ".data." not in a)
+
+
+def status_table(report: RunReport, *, title: str | None = None) -> Table:
+    """`status`: one row per unit with what the JSON report says: resources in state, the saved plan
+    (none, current, stale, deferred) and its changes, the first note."""
+    table = Table(title=title or "mlstrata status", show_lines=False)
+    table.add_column("unit", style="bold", no_wrap=True)
+    table.add_column("result", no_wrap=True)
+    table.add_column("resources", justify="right", no_wrap=True)
+    table.add_column("saved plan", no_wrap=True)
+    table.add_column("changes", no_wrap=True, justify="right")
+    table.add_column("notes")
+    for result in report.results:
+        label, style = _STATUS_STYLE[result.status]
+        note = _note(result)
+        if not note.plain:
+            note = Text(next((d.summary for d in result.diagnostics if d.severity is Severity.INFO), ""), style="dim")
+        table.add_row(result.unit.id, Text(label, style=style), str(_managed(result.addresses)),
+                      result.saved_plan or "none", counts_text(result.counts), note)
+    return table
 
 
 def summary_table(report: RunReport, *, title: str | None = None) -> Table:
     """One row per unit: status, what changed (+add ~change -destroy), time, first problem."""
+    if report.operation is Operation.STATUS:
+        return status_table(report, title=title)
     table = Table(title=title or f"mlstrata {report.operation.value}", show_lines=False)
     table.add_column("unit", style="bold", no_wrap=True)
     table.add_column("result", no_wrap=True)

@@ -11,11 +11,19 @@ import orjson
 
 from mlstrata.diagnostics import Diagnostic, Severity, has_errors
 from mlstrata.engine import tfdiags
-from mlstrata.engine.operations import PLAN_META, ensure_init, saved_plan_problem
+from mlstrata.engine.operations import (
+    CODE_DEFERRED,
+    PLAN_JSON,
+    PLAN_META,
+    ensure_init,
+    plan_state_moved,
+    saved_plan_problem,
+)
 from mlstrata.engine.results import Operation, OutputValue, Status, UnitResult
 from mlstrata.engine.runs import begin, collect_diagnostics, failed_result, finish, read_json
 from mlstrata.engine.session import Engine
 from mlstrata.engine.unit import Unit
+from mlstrata.plan.decode import load_plan
 
 
 def output_unit(engine: Engine, unit: Unit, *, reveal: bool | None = None) -> UnitResult:
@@ -96,12 +104,18 @@ def status_unit(engine: Engine, unit: Unit) -> UnitResult:
     """Where a unit stands: resources in its state (`addresses`) and its saved plan
     (`saved_plan`: `none`, `current`, or `stale`, with the reason as an info diagnostic)."""
     listed = state_list_unit(engine, unit)
+    counts = None
     problem = saved_plan_problem(engine, unit)
+    if problem is None:
+        moved = plan_state_moved(engine, unit)
+        problem = None if moved is None else (tfdiags.CODE_STALE, moved)
     diags = list(listed.diagnostics)
     if problem is None:
         meta = read_json(unit.work_dir / PLAN_META) or {}
         saved = "current"
         status = Status.CHANGES if meta.get("has_changes") else Status.NO_CHANGES
+        plan, _ = load_plan(unit.work_dir / PLAN_JSON)
+        counts = plan.counts() if plan is not None else None
     elif problem[0] == tfdiags.CODE_STALE:
         saved = "stale"
         status = Status.OK
@@ -116,6 +130,12 @@ def status_unit(engine: Engine, unit: Unit) -> UnitResult:
                 extra=tfdiags.unit_extra(unit, "status"),
             )
         )
+    elif problem[0] == CODE_DEFERRED:
+        saved = "deferred"
+        status = Status.DEFERRED
+        diags.append(Diagnostic(Severity.INFO, problem[1], path=unit.id, code=CODE_DEFERRED,
+                                hint="`mlstrata apply` plans it, reviews that plan and applies it in order",
+                                extra=tfdiags.unit_extra(unit, "status")))
     else:
         saved = "none"
         status = Status.OK
@@ -126,6 +146,7 @@ def status_unit(engine: Engine, unit: Unit) -> UnitResult:
         Operation.STATUS,
         status,
         tuple(diags),
+        counts=counts,
         duration_s=listed.duration_s,
         addresses=listed.addresses,
         saved_plan=saved,

@@ -32,6 +32,7 @@ class Status(enum.StrEnum):
     NO_CHANGES = "no-changes"
     FAILED = "failed"
     SKIPPED = "skipped"  # not run because a unit it depends on failed, or the run was cancelled
+    DEFERRED = "deferred"  # plan: planned after the units it reads are applied (their outputs change)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,11 @@ class RunReport:
     @property
     def has_changes(self) -> bool:
         return any(r.has_changes for r in self.results)
+
+    @property
+    def has_pending(self) -> bool:
+        """Something to apply: a plan with changes, or a unit planned after the units it reads are applied."""
+        return any(r.has_changes or r.status is Status.DEFERRED for r in self.results)
 
     def all_diagnostics(self) -> Iterator[Diagnostic]:
         yield from self.diagnostics
