@@ -74,3 +74,28 @@ def test_counts_text_and_skipped_rows(tmp_path: Path) -> None:
     console.print(summary_table(report, title="apply"))
     row = next(line for line in console.export_text().splitlines() if "dev/platform" in line)
     assert "skipped" in row and "s " not in row.split("skipped")[1][:8]
+
+
+def test_a_clean_refresh_says_clean_and_status_shows_what_its_json_has(
+    fast_runner: Runner, settings: EngineSettings, tmp_path: Path
+) -> None:
+    """Issue 18: drift's progress printed "+0 ~0 -0" for clean units; `status` had empty columns where its JSON
+    has the resources and the saved plan."""
+    from mlstrata.engine import plan_all, refresh_all, status_all
+
+    unit = write_unit(tmp_path, "dev", "base", SIMPLE_TF, state_dir=tmp_path / "state")
+    console = Console(record=True, width=160, force_terminal=False, color_system=None)
+    view = ProgressView(console)
+    with Engine(fast_runner, settings) as engine:
+        assert up_all(engine, [unit]).ok
+    with view, Engine(fast_runner, settings, on_event=view) as engine:
+        assert refresh_all(engine, [unit], json_when_clean=False).results[0].status is Status.NO_CHANGES
+    assert [t.description for t in view.progress.tasks] == ["clean"]
+    with Engine(fast_runner, settings) as engine:
+        (unit.path / "terraform.tfvars").write_text('name = "two"\n')
+        assert plan_all(engine, [unit]).ok
+        status = status_all(engine, [unit])
+    console.print(summary_table(status))
+    row = next(line for line in console.export_text().splitlines() if line.startswith("│ dev/base"))
+    assert [cell.strip() for cell in row.split("│")[1:-1]] == ["dev/base", "changes", "1", "current", "+0 ~1 -0", ""]
+    assert status.to_dict()["units"][0]["saved_plan"] == "current"

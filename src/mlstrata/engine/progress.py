@@ -38,6 +38,11 @@ _STATUS_STYLE = {
 }
 
 
+# drift's refresh-only plans: rc 0 is clean; rc 2 means something was read anew (drift, or only outputs and data
+# sources, which the drift report does not count)
+_REFRESHED = {Status.NO_CHANGES.value: "clean", Status.CHANGES.value: "refreshed (see the report)"}
+
+
 def counts_text(counts: ChangeCounts | None) -> str:
     """`+add ~change -destroy` (with imports/forgets only when present), or an empty string."""
     if counts is None:
@@ -106,6 +111,9 @@ class ProgressView:
         elif kind in (EventKind.UNIT_FINISHED, EventKind.UNIT_SKIPPED):
             label, _style = _STATUS_STYLE.get(Status(event.status), (event.status, ""))
             detail = counts_text(event.counts) if event.counts is not None else event.message
+            if event.operation == "refresh" and event.status in _REFRESHED:
+                # a refresh-only plan changes nothing: "+0 ~0 -0" said nothing; the drift report decides
+                label, detail = _REFRESHED[event.status], ""
             total = self.progress.tasks[task].total or 1
             update(task, total=total, completed=total, description=f"{label} {detail}".strip())
 
