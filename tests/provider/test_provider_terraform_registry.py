@@ -42,6 +42,10 @@ resource "mlstrata_service_account" "promoter" {
   registry_id = mlstrata_model_registry.reg.id
   name        = "promoter"
 }
+resource "mlstrata_service_account" "reader" {
+  registry_id = mlstrata_model_registry.reg.id
+  name        = "reader"
+}
 resource "mlstrata_registered_model" "churn" {
   registry_id = mlstrata_model_registry.reg.id
   name        = "churn"
@@ -54,6 +58,7 @@ resource "mlstrata_registry_permissions" "churn" {
   grants = {
     (mlstrata_service_account.trainer.name)  = "EDIT"
     (mlstrata_service_account.promoter.name) = "MANAGE"
+    (mlstrata_service_account.reader.name)   = "READ"
   }
 }
 resource "mlstrata_metadata_store" "meta" {
@@ -68,6 +73,7 @@ output "ui_command" { value = mlstrata_model_registry.reg.ui_command }
 output "tracking_uri" { value = mlstrata_model_registry.reg.tracking_uri }
 output "trainer_password_file" { value = mlstrata_service_account.trainer.password_file }
 output "promoter_password_file" { value = mlstrata_service_account.promoter.password_file }
+output "reader_password_file" { value = mlstrata_service_account.reader.password_file }
 output "admin_password_file" { value = mlstrata_model_registry.reg.admin_password_file }
 """
 
@@ -217,14 +223,41 @@ def test_ui_command_serves_the_registry_with_basic_auth(platform: Unit) -> None:
         assert _request(update, "trainer", trainer, "PATCH", body) == 200
         delete = f"{base}/api/2.0/mlflow/registered-models/delete"
         assert _request(delete, "trainer", trainer, "DELETE", json.dumps({"name": "churn"}).encode()) == 403
+        # readers cannot create models (issue 18: MLflow alone lets them, and makes them MANAGE it); a user who
+        # may write to a model of this registry can, through the REST API and the UI's ajax API alike
+        reader = _password(platform, "reader_password_file")
+        assert _request(get, "reader", reader) == 200
+        for api in ("api", "ajax-api"):
+            create = f"{base}/{api}/2.0/mlflow/registered-models/create"
+            assert _request(create, "reader", reader, "POST", json.dumps({"name": f"sneaky-{api}"}).encode()) == 403
+        create = f"{base}/api/2.0/mlflow/registered-models/create"
+        promoter = _password(platform, "promoter_password_file")
+        assert _request(create, "promoter", promoter, "POST", json.dumps({"name": "scratch"}).encode()) == 200
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         wait_gone(server.pid)
+    names = {m.name for m in _client(platform).search_registered_models()}
+    assert names == {"churn", "scratch"}, "no model made by a reader"
+    assert {p.name for p in _auth(platform).list_registered_model_permissions("reader")} == {"churn"}
+    _client(platform).delete_registered_model("scratch")
     # The description changed through MLflow is drift that the next apply reverts.
     rc, out = platform.plan_rc("-refresh-only")
     assert rc == 2 and "by trainer" in out
     platform.apply()
+
+
+def test_a_registry_whose_auth_hook_is_gone_plans_a_repair(platform: Unit) -> None:
+    ini = platform.root / "registries" / "dev" / "basic_auth.ini"
+    text = ini.read_text()
+    assert "authorization_function = mlstrata.provider.mlflow_auth:authenticate_request" in text
+    ini.write_text(text.replace("mlstrata.provider.mlflow_auth:authenticate_request",
+                                "mlflow.server.auth:authenticate_request_basic_auth"))
+    rc, out = platform.plan_rc()
+    assert rc == 2 and "auth_hook" in out, out
+    platform.apply()
+    assert ini.read_text() == text
+    assert platform.plan_rc()[0] == 0
 
 
 def test_destroy_leaves_nothing_behind(platform: Unit) -> None:

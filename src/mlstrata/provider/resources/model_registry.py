@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from mlstrata.provider.mlflow_auth import HOOK as AUTH_HOOK
 from mlstrata.provider.resources.base import Number, ResourceBase, State, String, Unknown, attribute, known, output
 from mlstrata.provider.store import registry as store
 from mlstrata.provider.store.layout import check_name
 
-_REPAIR = ("schema_revision", "auth_schema_revision", "admin_password_file")
+_REPAIR = ("schema_revision", "auth_schema_revision", "admin_password_file", "auth_hook")
 _DERIVED = ("artifact_root", "ui_command", "tracking_uri", "auth_db_uri")
 
 
@@ -58,6 +59,8 @@ class ModelRegistry(ResourceBase):
         output("admin_password_file", String(), "File (0600) holding the admin password."),
         output("schema_revision", String(), "Alembic revision of the tracking schema."),
         output("auth_schema_revision", String(), "Alembic revision of the basic-auth schema."),
+        output("auth_hook", String(), "The authorization function MLflow's basic-auth runs: mlstrata's, so that "
+               "readers cannot create models (empty when the configuration lost it; apply repairs it)."),
     ]
 
     def check(self, config: State) -> None:
@@ -91,13 +94,15 @@ class ModelRegistry(ResourceBase):
             admin_password_file=found.admin_password_file,
             schema_revision=found.schema_revision,
             auth_schema_revision=found.auth_schema_revision,
+            auth_hook=AUTH_HOOK if found.auth_hooked else "",
         )
 
     def plan_update(self, prior: State, planned: State) -> State:
         if any(planned.get(k) != prior.get(k) for k in ("artifact_bucket", "port")):
             for key in _DERIVED:
                 planned[key] = Unknown
-        # A missing schema or admin password (deleted outside Terraform) is repaired on apply.
+        # A missing schema, admin password or auth hook (deleted outside Terraform, or a registry made before the
+        # hook existed) is repaired on apply.
         if not all(prior.get(k) for k in _REPAIR):
             for key in _REPAIR:
                 planned[key] = Unknown

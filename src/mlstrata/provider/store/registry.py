@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlstrata.provider.mlflow_auth import HOOK as AUTH_HOOK
 from mlstrata.provider.store import files, mlflow_api
 from mlstrata.provider.store.database import Database, PgServer, check_database_name
 from mlstrata.provider.store.errors import StoreError
@@ -74,6 +75,7 @@ class Registry:
     schema_revision: str
     auth_schema_revision: str
     admin_password_file: str
+    auth_hooked: bool = True
 
     @property
     def tracking_uri(self) -> str:
@@ -105,8 +107,10 @@ class Registry:
 
     @property
     def healthy(self) -> bool:
-        """Both schemas exist, the admin user has its password file and the server its secret key."""
-        return bool(self.schema_revision and self.auth_schema_revision and self.admin_password_file)
+        """Both schemas exist, the admin user has its password file, the server its secret key, and the
+        basic-auth configuration names mlstrata's auth hook (readers cannot create models)."""
+        return bool(self.schema_revision and self.auth_schema_revision and self.admin_password_file
+                    and self.auth_hooked)
 
 
 def check_config(config: RegistryConfig, server: PgServer | None) -> None:
@@ -151,7 +155,8 @@ def _ini_text(config: RegistryConfig, auth_db: Database) -> str:
         "default_permission": config.default_permission,
         "database_uri": auth_db.public_uri(),
         "admin_username": config.admin_username,
-        "authorization_function": "mlflow.server.auth:authenticate_request_basic_auth",
+        # basic-auth plus "readers cannot create models" (see mlstrata.provider.mlflow_auth)
+        "authorization_function": AUTH_HOOK,
     }
     out = io.StringIO()
     parser.write(out)
@@ -164,6 +169,12 @@ def _read_ini(path: Path) -> tuple[str, str] | None:
         return None
     section = parser["mlflow"]
     return section.get("admin_username", ""), section.get("default_permission", "")
+
+
+def _auth_hooked(path: Path) -> bool:
+    """Whether the registry's basic-auth configuration names mlstrata's auth hook."""
+    parser = configparser.ConfigParser()
+    return bool(parser.read(path)) and parser.get("mlflow", "authorization_function", fallback="") == AUTH_HOOK
 
 
 def _revision(db: Database, table: str) -> str:
@@ -292,6 +303,7 @@ def read_registry(layout: Layout, name: str, server: PgServer | None) -> Registr
         schema_revision=_revision(tracking_db, "alembic_version"),
         auth_schema_revision=_revision(auth_db, "alembic_version_auth") if auth_exists else "",
         admin_password_file=str(admin_file) if admin_ok and admin_file is not None else "",
+        auth_hooked=_auth_hooked(layout.registry_dir(name) / AUTH_INI),
     )
 
 
