@@ -194,6 +194,77 @@ def test_cost_of_a_real_plan_and_the_review_comment_show_the_gpu_delta(quickstar
         assert quickstart.mlstrata("render").returncode == 0
 
 
+def test_one_plan_apply_cycle_converges_after_a_model_is_removed(quickstart: Quickstart) -> None:
+    """Issue 18: the platform layer was planned against base's outputs before base applied, so the grants of a
+    deleted model survived until a second cycle. Now platform waits for base ("deferred") and apply plans it."""
+    spec = quickstart.root / "platform.yaml"
+    original = spec.read_text()
+    spec.write_text("\n".join(line for line in original.splitlines() if "recommender:" not in line) + "\n")
+    auth = _auth_store(quickstart, "dev")
+    try:
+        assert quickstart.mlstrata("render").returncode == 0
+        planned = quickstart.mlstrata("plan", "--env", "dev", "--no-review", "--format", "json")
+        assert planned.returncode == 0, planned.stderr
+        statuses = {u["unit"]: u["status"] for u in json.loads(planned.stdout)["units"]}
+        assert statuses == {"dev/base": "changes", "dev/platform": "deferred"}
+        blocked = quickstart.mlstrata("apply", "--env", "dev", "--format", "json")
+        assert blocked.returncode == 1, blocked.stdout + blocked.stderr
+        ids = [g["id"] for v in json.loads(blocked.stdout)["gate"] for g in v["blocking"]]
+        assert ids and all(i.startswith("MLR001-") for i in ids)
+        accepted = [a for i in ids for a in ("--accept", i)]
+        applied = quickstart.mlstrata("apply", "--env", "dev", *accepted, "--reason", "retired", "--format", "json")
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        steps = {u["unit"]: [s["operation"] for s in u.get("steps", [])] for u in json.loads(applied.stdout)["units"]}
+        assert steps["dev/platform"] == ["plan", "apply"], "platform planned after base was applied"
+        with pytest.raises(Exception, match="not found"):
+            auth.get_registered_model_permission("recommender", "model-serving")
+        again = quickstart.mlstrata("plan", "--env", "dev", "--format", "json")
+        assert {u["status"] for u in json.loads(again.stdout)["units"]} == {"no-changes"}, "one cycle converged"
+    finally:
+        spec.write_text(original)
+        assert quickstart.mlstrata("render").returncode == 0
+    restored = quickstart.mlstrata("plan", "--env", "dev", "--format", "json")
+    assert [u["status"] for u in json.loads(restored.stdout)["units"]] == ["changes", "deferred"]
+    assert quickstart.mlstrata("apply", "--env", "dev").returncode == 0
+    assert auth.get_registered_model_permission("recommender", "model-serving").permission == "READ"
+    assert {u["status"] for u in json.loads(quickstart.mlstrata("plan", "--env", "dev", "--format", "json").stdout)[
+        "units"]} == {"no-changes"}
+
+
+def test_objects_made_by_hand_are_reported_by_drift_as_unmanaged(quickstart: Quickstart) -> None:
+    """Issue 18: a user, a model (with a grant) or a bucket made outside Terraform is in no state, so Terraform
+    never reports it; drift asks the platform itself and names each with how to import or delete it."""
+    mlflow = importlib.import_module("mlflow")
+    auth = _auth_store(quickstart, "staging")
+    tracking = str(quickstart.outputs("staging", "base")["registry_tracking_uri"])
+    client = mlflow.MlflowClient(tracking_uri=tracking, registry_uri=tracking)
+    auth.create_user("mallory", "mallory-password-123")
+    client.create_registered_model("shadow-model")
+    auth.create_registered_model_permission("shadow-model", "model-serving", "MANAGE")
+    bucket = quickstart.infra / ".mlstrata" / "platform" / "staging" / "buckets" / "scratch"
+    bucket.mkdir()
+    (bucket / ".mlstrata-bucket.json").write_text('{"format": 1, "name": "scratch"}')
+    try:
+        proc = quickstart.mlstrata("drift", "--env", "staging", "--format", "json")
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        found = {r["address"]: r for r in json.loads(proc.stdout)["resources"]}
+        assert set(found) == {'mlstrata_service_account "quickstart-staging/mallory"',
+                              'mlstrata_registered_model "quickstart-staging/shadow-model"',
+                              'mlstrata_artifact_bucket "scratch"'}
+        assert all(r["unmanaged"] and r["category"] == "unmanaged" and r["unit"] == "staging/base"
+                   for r in found.values())
+        model = found['mlstrata_registered_model "quickstart-staging/shadow-model"']
+        assert "model-serving=MANAGE" in model["changes"][0]["after"]
+        assert "terraform import" in model["hint"] and "delete it" in model["hint"]
+        human = quickstart.mlstrata("drift", "--env", "staging", "--layer", "platform")
+        assert human.returncode == 0, "base's objects are reported on base, not on a platform-only check"
+    finally:
+        client.delete_registered_model("shadow-model")
+        auth.delete_user("mallory")
+        shutil.rmtree(bucket)
+    assert quickstart.mlstrata("drift", "--env", "staging").returncode == 0
+
+
 def test_protected_environment_needs_naming_and_a_reason_to_be_destroyed(quickstart: Quickstart) -> None:
     apply = quickstart.mlstrata("apply")
     assert apply.returncode == 2 and "prod is protected" in apply.stderr
@@ -226,3 +297,23 @@ def test_provider_error_names_the_resource_and_exits_1_without_traceback(tmp_pat
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "module.gpu_pool_training.mlstrata_gpu_pool.this" in proc.stderr
     assert "dev/base" in proc.stderr and "0 GPU" in proc.stderr
+
+
+def test_render_then_plan_on_a_fresh_spec_plans_base_and_defers_platform(tmp_path: Path) -> None:
+    """Issue 18: `render` then `plan` on a fresh spec failed every platform unit with "Unable to find remote
+    state". Platform is now planned after base is applied, in up/apply order, and nothing failed."""
+    shutil.copy(REPO / "examples" / "quickstart" / "platform.yaml", tmp_path / "platform.yaml")
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "NO_COLOR": "1", "COLUMNS": "200"}
+    assert run_cli("render", cwd=tmp_path, env=env, process=True).returncode == 0
+    plan = run_cli("plan", "--env", "dev", "--format", "json", cwd=tmp_path, env=env, process=True)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    units = {u["unit"]: u for u in json.loads(plan.stdout)["units"]}
+    assert {k: u["status"] for k, u in units.items()} == {"dev/base": "changes", "dev/platform": "deferred"}
+    [note] = units["dev/platform"]["diagnostics"]
+    assert note["severity"] == "info" and note["summary"] == "planned after dev/base is applied"
+    assert "remote state" not in plan.stdout
+    human = run_cli("plan", "--env", "dev", "--detailed-exitcode", cwd=tmp_path, env=env, process=True)
+    assert human.returncode == 2, "deferred work counts as changes for CI"
+    assert "planned after dev/base is applied" in human.stderr and "error" not in human.stderr.lower()
+    status = run_cli("status", "--env", "dev", "--format", "json", cwd=tmp_path, env=env, process=True)
+    assert [u["saved_plan"] for u in json.loads(status.stdout)["units"]] == ["current", "deferred"]

@@ -254,7 +254,7 @@ def test_a_registry_whose_auth_hook_is_gone_plans_a_repair(platform: Unit) -> No
     ini.write_text(text.replace("mlstrata.provider.mlflow_auth:authenticate_request",
                                 "mlflow.server.auth:authenticate_request_basic_auth"))
     rc, out = platform.plan_rc()
-    assert rc == 2 and "auth_hook" in out, out
+    assert rc == 2 and "auth_schema_revision" in out, out
     platform.apply()
     assert ini.read_text() == text
     assert platform.plan_rc()[0] == 0

@@ -19,6 +19,7 @@ class Category(enum.StrEnum):
     NETWORK = "network"
     PROTECTION = "encryption-protection"
     DELETED = "deleted"
+    UNMANAGED = "unmanaged"
     OTHER = "other"
 
     @property
@@ -33,12 +34,14 @@ _LABELS = {
     Category.NETWORK: "network",
     Category.PROTECTION: "encryption / protection",
     Category.DELETED: "deleted outside Terraform",
+    Category.UNMANAGED: "unmanaged: exists, in no state",
     Category.OTHER: "other",
 }
 
 # Most significant first: the category of a resource whose attributes fall in several.
 PRIORITY: tuple[Category, ...] = (
     Category.DELETED,
+    Category.UNMANAGED,
     Category.PROTECTION,
     Category.IDENTITY,
     Category.REGISTRY,

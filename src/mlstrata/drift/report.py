@@ -53,6 +53,11 @@ class DriftedResource:
     changes: tuple[AttributeChange, ...]
     allowed_reason: str = ""
     since: str = ""
+    hint: str = ""  # what to do about it (unmanaged objects: import or delete)
+
+    @property
+    def unmanaged(self) -> bool:
+        return self.category is Category.UNMANAGED
 
     @property
     def allowed(self) -> bool:
@@ -78,6 +83,10 @@ class DriftedResource:
         }
         if self.allowed_reason:
             data["allowed_reason"] = self.allowed_reason
+        if self.unmanaged:
+            data["unmanaged"] = True
+        if self.hint:
+            data["hint"] = self.hint
         return data
 
 
@@ -284,12 +293,29 @@ def record_of(report: DriftReport, now: str) -> HistoryRecord:
     return HistoryRecord(at=now, units=checked, drifted=drifted)
 
 
-def check_drift(repo: Path, allow: Sequence[DriftAllowance], run: RunReport, now: str | None = None) -> DriftReport:
-    """Analyse a refresh report against the allowed drift and the repository's history, then append this
-    run to the history (a failure to write it is a warning on the report)."""
+def with_unmanaged(report: DriftReport, found: Sequence[DriftedResource], allow: Sequence[DriftAllowance],
+                   history: Iterable[HistoryRecord], now: str) -> DriftReport:
+    """Add objects that exist outside every state (category UNMANAGED) to a report: their units drift."""
+    past = list(history)
+    extra = [dataclasses.replace(r, allowed_reason=allowance_for(r, allow), since=since_of(r.key, past, now))
+             for r in found]
+    drifted = {r.unit for r in extra}
+    units = tuple(dataclasses.replace(u, status="drift") if u.unit in drifted and u.status == "clean" else u
+                  for u in report.units)
+    resources = sorted([*report.resources, *extra], key=lambda r: (r.env, r.layer, r.address))
+    return DriftReport(units, tuple(resources), report.diagnostics)
+
+
+def check_drift(repo: Path, allow: Sequence[DriftAllowance], run: RunReport, now: str | None = None,
+                unmanaged: Sequence[DriftedResource] = ()) -> DriftReport:
+    """Analyse a refresh report (and the `unmanaged` objects found beside it) against the allowed drift and the
+    repository's history, then append this run to the history (a failure to write it is a warning on the
+    report)."""
     now = now or utc_now()
     history, history_diags = read_history(repo)
     report = analyze(run, allow, history, now)
+    checked = {u.unit for u in report.units if u.status in ("clean", "drift")}
+    report = with_unmanaged(report, [r for r in unmanaged if r.unit in checked], allow, history, now)
     discard_refresh_files(run)  # read: they hold every attribute of every resource, and nothing needs them now
     if history_diags:
         report = DriftReport(report.units, report.resources, report.diagnostics + tuple(history_diags))

@@ -28,6 +28,9 @@ def change_lines(resource: DriftedResource) -> list[str]:
     """`path: before -> after` lines (or the deletion), at most MAX_CHANGES_SHOWN plus a count."""
     if resource.deleted:
         return ["exists -> deleted outside Terraform"]
+    if resource.unmanaged:
+        what = str(resource.changes[0].after) if resource.changes else resource.address
+        return [f"exists outside Terraform: {what}", f"hint: {resource.hint}"]
     lines = [f"{c.path}: {show_value(c.before)} -> {show_value(c.after)}" for c in resource.changes]
     if len(lines) > MAX_CHANGES_SHOWN:
         lines = [*lines[:MAX_CHANGES_SHOWN], f"… and {len(lines) - MAX_CHANGES_SHOWN} more"]
@@ -39,7 +42,11 @@ def verdict(report: DriftReport) -> str:
         failed = [u.unit for u in report.units if u.status in ("failed", "skipped")]
         return f"error: {', '.join(failed) or 'the run'} could not be checked"
     if report.unallowed:
-        return f"drift: {len(report.unallowed)} resource(s) changed outside Terraform"
+        unmanaged = sum(r.unmanaged for r in report.unallowed)
+        changed = len(report.unallowed) - unmanaged
+        parts = ([f"{changed} resource(s) changed outside Terraform"] if changed else []) + (
+            [f"{unmanaged} unmanaged object(s)"] if unmanaged else [])
+        return "drift: " + ", ".join(parts)
     return "no drift"
 
 

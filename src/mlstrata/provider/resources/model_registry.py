@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from mlstrata.provider.mlflow_auth import HOOK as AUTH_HOOK
 from mlstrata.provider.resources.base import Number, ResourceBase, State, String, Unknown, attribute, known, output
 from mlstrata.provider.store import registry as store
 from mlstrata.provider.store.layout import check_name
 
-_REPAIR = ("schema_revision", "auth_schema_revision", "admin_password_file", "auth_hook")
+_REPAIR = ("schema_revision", "auth_schema_revision", "admin_password_file")
 _DERIVED = ("artifact_root", "ui_command", "tracking_uri", "auth_db_uri")
 
 
@@ -58,9 +57,8 @@ class ModelRegistry(ResourceBase):
         output("ui_command", String(), "Command that serves this registry's MLflow UI with basic-auth."),
         output("admin_password_file", String(), "File (0600) holding the admin password."),
         output("schema_revision", String(), "Alembic revision of the tracking schema."),
-        output("auth_schema_revision", String(), "Alembic revision of the basic-auth schema."),
-        output("auth_hook", String(), "The authorization function MLflow's basic-auth runs: mlstrata's, so that "
-               "readers cannot create models (empty when the configuration lost it; apply repairs it)."),
+        output("auth_schema_revision", String(), "Alembic revision of the basic-auth schema; empty while the "
+               "basic-auth set-up is incomplete (no schema, or no mlstrata auth hook in its configuration)."),
     ]
 
     def check(self, config: State) -> None:
@@ -93,8 +91,10 @@ class ModelRegistry(ResourceBase):
             ui_command=found.ui_command,
             admin_password_file=found.admin_password_file,
             schema_revision=found.schema_revision,
-            auth_schema_revision=found.auth_schema_revision,
-            auth_hook=AUTH_HOOK if found.auth_hooked else "",
+            # empty while the basic-auth set-up is incomplete (no schema, or a configuration without mlstrata's auth
+            # hook): the plan then repairs it (a new attribute would change the state's schema version, and
+            # `terraform show -json` refuses older states until the next apply)
+            auth_schema_revision=found.auth_schema_revision if found.auth_hooked else "",
         )
 
     def plan_update(self, prior: State, planned: State) -> State:
@@ -102,7 +102,7 @@ class ModelRegistry(ResourceBase):
             for key in _DERIVED:
                 planned[key] = Unknown
         # A missing schema, admin password or auth hook (deleted outside Terraform, or a registry made before the
-        # hook existed) is repaired on apply.
+        # hook existed: auth_schema_revision is empty then) is repaired on apply.
         if not all(prior.get(k) for k in _REPAIR):
             for key in _REPAIR:
                 planned[key] = Unknown

@@ -25,7 +25,8 @@ class RegisteredModel:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def _scope(db: Database, table: str) -> tuple[str, tuple[str, ...]]:
+def workspace_scope(db: Database, table: str) -> tuple[str, tuple[str, ...]]:
+    """The WHERE clause (and its parameter) that keeps a query to MLflow's default workspace, when the table has one."""
     if "workspace" in db.columns(table):
         return " AND workspace = ?", (WORKSPACE,)
     return "", ()
@@ -33,11 +34,11 @@ def _scope(db: Database, table: str) -> tuple[str, tuple[str, ...]]:
 
 def fetch_model(db: Database, registry: str, name: str) -> RegisteredModel | None:
     """The model `name` as stored in the tracking database `db`."""
-    where, extra = _scope(db, "registered_models")
+    where, extra = workspace_scope(db, "registered_models")
     rows = db.query(f"SELECT description FROM registered_models WHERE name = ?{where}", (name, *extra))
     if not rows:
         return None
-    where, extra = _scope(db, "registered_model_tags")
+    where, extra = workspace_scope(db, "registered_model_tags")
     tags = db.query(f"SELECT key, value FROM registered_model_tags WHERE name = ?{where}", (name, *extra))
     return RegisteredModel(
         registry=registry,
