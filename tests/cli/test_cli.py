@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -142,3 +143,27 @@ def test_plan_usage_errors_say_what_to_do(tmp_path: Path) -> None:
     assert "mlstrata render" in no_tree.stderr and ".gitignore" not in no_tree.stderr
     lock = mlstrata("plan", "--lock-timeout", "abc", cwd=tmp_path)
     assert lock.returncode == 2 and "'abc' is not a duration" in lock.stderr and "-chdir" not in lock.stderr
+
+
+def test_the_rendered_local_readme_says_only_what_is_true_and_its_commands_work_from_infra(tmp_path: Path) -> None:
+    """Issue 18: the local tree's README listed a bootstrap/state/ that does not exist, claimed encrypted state, and
+    its `mlstrata plan --env dev` failed from infra/ (no platform.yaml there)."""
+    (tmp_path / "platform.yaml").write_text((REPO / "examples" / "quickstart" / "platform.yaml").read_text())
+    assert mlstrata("render", cwd=tmp_path).returncode == 0
+    infra = tmp_path / "infra"
+    readme = (infra / "README.md").read_text()
+    for path in re.findall(r"^\| `([a-z./_<>-]+/)` \|", readme, flags=re.MULTILINE):
+        concrete = path.replace("<name>", "model_registry").replace("<env>", "dev").replace("<layer>", "base")
+        assert (infra / concrete).is_dir(), f"the README lists {path}, which the tree does not have"
+    assert "bootstrap/state/" not in readme and "encrypted and locked" not in readme
+    assert "not encrypted" in readme and "`.mlstrata/state/dev/base.tfstate`" in readme
+    assert "mlstrata plan --env dev" in readme
+    for cwd in (infra, infra / "live" / "dev" / "base"):
+        found = mlstrata("status", "--env", "dev", "--format", "json", cwd=cwd)  # finds ../platform.yaml and infra/
+        assert found.returncode == 0, found.stderr
+        assert [u["unit"] for u in json.loads(found.stdout)["units"]] == ["dev/base", "dev/platform"]
+    elsewhere = mlstrata("validate", cwd=tmp_path / "infra" / "..")
+    assert elsewhere.returncode == 0
+    (tmp_path / "lone").mkdir()
+    missing = mlstrata("validate", cwd=tmp_path / "lone")
+    assert missing.returncode == 2 and "platform.yaml" in missing.stderr

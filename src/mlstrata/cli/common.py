@@ -8,6 +8,7 @@ Commands are plain functions returning an exit code; `command` turns one into a 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,16 +18,33 @@ import typer
 
 from mlstrata.cli.output import EXIT_USAGE, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError, error
-from mlstrata.repo import DEFAULT_SPEC
+from mlstrata.repo import DEFAULT_SPEC, MANIFEST
 from mlstrata.userfiles import write_user_file
 from mlstrata.views import formats_of, unknown_format
 
 if TYPE_CHECKING:
     from mlstrata.spec.load import LoadedSpec
 
+def spec_beside_tree(value: Path, cwd: Path | None = None) -> Path:
+    """The spec a command uses: `value`; or, when that is the default and there is none here, the spec beside the
+    rendered tree this folder is inside (`<dir>/platform.yaml` for a tree at `<dir>/infra`, the default), so
+    that the commands in the tree's README work from inside the tree."""
+    if value != Path(DEFAULT_SPEC) or value.exists():
+        return value
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if folder.name == "infra" and (folder / MANIFEST).is_file() and (folder.parent / DEFAULT_SPEC).is_file():
+            return Path(os.path.relpath(folder.parent / DEFAULT_SPEC, here))
+    return value
+
+
+def _spec_option(value: Path) -> Path:
+    return spec_beside_tree(value)
+
+
 SpecOption = typer.Option(
-    Path(DEFAULT_SPEC), "--spec", "-f", help="Path to the platform spec.", show_default=True,
-    dir_okay=False,
+    Path(DEFAULT_SPEC), "--spec", "-f", help="Path to the platform spec (default: platform.yaml here, or beside "
+    "the rendered tree this folder is in).", show_default=False, dir_okay=False, callback=_spec_option,
 )
 EnvOption = typer.Option(None, "--env", "-e", help="Environment(s) (repeat); default: all.")
 LayerOption = typer.Option(None, "--layer", "-l", help="Layer(s): base, platform (repeat); default: both.")

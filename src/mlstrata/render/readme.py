@@ -7,6 +7,21 @@ from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.targets.base import Target
 
 
+def _state_sentence(backend: str) -> str:
+    """What protects the states, true for the backend (the local one is neither remote nor encrypted)."""
+    if backend == "s3":
+        return "Every state is encrypted (SSE-KMS) and locked (S3 native lock file, no DynamoDB table)."
+    if backend == "local":
+        return ("Each state is a file under `.mlstrata/state/<env>/<layer>.tfstate`, locked while a run uses it. "
+                "The files are not encrypted: no secret goes into them (passwords stay in 0600 files outside the "
+                "repository); keep `.mlstrata/` out of version control (`.gitignore` does).")
+    if backend == "pg":
+        return ("Each state is a row in the PostgreSQL database named by the spec's `state.conn_str_env`, one schema "
+                "per environment x layer, locked with advisory locks; encryption at rest and in transit is the "
+                "server's and its connection string's (`sslmode`).")
+    return "Every state is encrypted and locked."
+
+
 def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Target) -> str:
     lines = [
         f"# {platform.platform}: ML platform infrastructure",
@@ -20,7 +35,8 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
         "| --- | --- |",
         "| `modules/<name>/` | Small single-purpose modules (inputs in `variables.tf`, outputs in `outputs.tf`). |",
         "| `live/<env>/<layer>/` | One Terraform root per environment x layer, each with its own state and lock. |",
-        "| `bootstrap/state/` | Creates the state bucket itself (local state, applied once). |",
+        *(["| `bootstrap/state/` | Creates the state bucket itself (local state, applied once). |"]
+          if "bootstrap/state/main.tf" in target.render_bootstrap(platform) else []),
         "",
         "## Units and state",
         "",
@@ -34,14 +50,13 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
                 where = f"`gs://{platform.state.bucket}/{prefix}/{env.name}/{layer}/default.tfstate`"
             elif platform.state.bucket:
                 where = f"`{platform.state.backend}://{platform.state.bucket}/{prefix}/{env.name}/{layer}.tfstate`"
+            elif platform.state.backend == "local":
+                where = f"`.mlstrata/state/{env.name}/{layer}.tfstate`"
             else:
                 where = f"`{platform.state.backend}`"
             lines.append(f"| {env.name} | {env.region} | {'yes' if env.protect else 'no'} | {layer} | {where} |")
+    lines += ["", _state_sentence(platform.state.backend), ""]
     lines += [
-        "",
-        "Every state is encrypted and locked"
-        + (" (S3 native lock file, no DynamoDB table)." if platform.state.backend == "s3" else "."),
-        "",
         "## Which layer owns what",
         "",
     ]
@@ -56,10 +71,15 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
         "",
         "## Working on a unit",
         "",
+        "From the spec's folder, or from inside this tree when it is the `infra/` beside the spec:",
+        "",
         "```sh",
         "mlstrata plan --env dev              # every layer of dev, base first; saves plans and reviews them",
         "mlstrata apply --env dev             # applies the saved plans if they are still current",
         "```",
+        "",
+        "A layer that reads another layer's outputs is planned after that layer is applied when those outputs",
+        "change (\"deferred\"): `mlstrata apply` applies base, then plans, reviews and applies platform.",
         "",
         "Or with plain Terraform, one unit at a time:",
         "",
