@@ -27,8 +27,9 @@ def test_blocking_findings_exit_1_and_show_where_and_why() -> None:
     code, out, _ = cli(str(PROD), "--no-spec")
     assert code == 1
     assert "prod/ml (protected): +2 ~6 -6" in out
-    assert "main.tf:53:1: error MLR001 aws_kms_key.artifacts: KMS key `artifacts` is replaced" in out
-    assert "10 errors" not in out and "9 errors, 6 warnings" in out
+    # the words of --fail-on (issue 18: `--fail-on blocking`, but the output said "errors")
+    assert "main.tf:53:1: blocking MLR001 aws_kms_key.artifacts: KMS key `artifacts` is replaced" in out
+    assert "10 blocking" not in out and "9 blocking, 6 warnings" in out and "error" not in out.lower()
 
 
 @pytest.mark.parametrize(("args", "expected"), [

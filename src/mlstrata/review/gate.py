@@ -24,7 +24,7 @@ from mlstrata.cost.estimate import (
     pricing_cloud,
     signed_money,
 )
-from mlstrata.diagnostics import Diagnostic, Where
+from mlstrata.diagnostics import Diagnostic, Severity, Where
 from mlstrata.plan import Action, ChangeCounts, Plan, ResourceChange, load_plan
 from mlstrata.pricing import PriceBook
 from mlstrata.repo import unit_dir as repo_unit_dir
@@ -265,7 +265,8 @@ def place(hits: Iterable[tuple[ResourceChange, Hit]], unit: UnitInput, plan: Pla
         severity = hit.severity or hit.risk.severity(unit.protected)
         detail = hit.detail
         if hit.severity is None and severity is not hit.risk.info.severity:
-            detail += ("; " if detail else "") + f"{severity.value} because `{unit.env}` is a protected environment"
+            word = "blocking" if severity is Severity.ERROR else severity.value  # the word of --fail-on blocking
+            detail += ("; " if detail else "") + f"{word} because `{unit.env}` is a protected environment"
         out.append(Diagnostic(severity, hit.summary, detail=detail, where=where, path=rc.address,
                               hint=hit.risk.info.hint, code=hit.risk.info.id,
                               extra={"unit": unit.unit, "action": rc.action.value, "name": object_name(rc)}))

@@ -80,8 +80,16 @@ class Report:
             out[d.severity.value] += 1
         return out
 
+    def label(self, severity: str) -> str:
+        """What a severity is called in this command's output: the review gate's errors are what
+        `--fail-on blocking` blocks on, so `review` calls them blocking."""
+        return "blocking" if self.command == "review" and severity == "error" else severity
+
     def counts_text(self) -> str:
-        parts = [f"{n} {sev}{'s' if n != 1 and sev != 'info' else ''}" for sev, n in self.counts().items()]
+        parts = []
+        for sev, n in self.counts().items():
+            name = self.label(sev)
+            parts.append(f"{n} {name}{'s' if n != 1 and name not in ('info', 'blocking') else ''}")
         return ", ".join(parts)
 
 

@@ -12,12 +12,13 @@ from mlstrata.views import Report
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def append_finding(out: Text, d: Diagnostic, indent: str = "") -> None:
-    """One finding as `review` shows it: place, severity, class, resource, summary; then why and how to fix."""
+def append_finding(out: Text, d: Diagnostic, indent: str = "", label: str = "") -> None:
+    """One finding as `review` shows it: place, severity (or `label`: review calls errors blocking), class,
+    resource, summary; then why and how to fix."""
     out.append(indent)
     if d.where is not None:
         out.append(f"{d.where}: ")
-    out.append(d.severity.value, style=_STYLE[d.severity])
+    out.append(label or d.severity.value, style=_STYLE[d.severity])
     out.append(" ")
     out.append(d.code, style="dim")
     out.append(" ")
@@ -39,7 +40,7 @@ def show(report: Report, console: Console, *, verbose: bool = False) -> None:
     # seconds on a large plan (benchmarks/review_large_plan.py).
     out = Text()
     for d in report.findings:
-        append_finding(out, d)
+        append_finding(out, d, label=report.label(d.severity.value))
     if out:
         console.print(out, end="", soft_wrap=True)
     if verbose:
