@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -123,3 +124,32 @@ def test_show_unknown_type_exits_1_with_closest(tmp_path: Path) -> None:
     assert code == 1 and "Closest known types" in err
     code, out, _ = run("pricing", "show", "g6.xlarge", "-f", str(tmp_path / "platform.yaml"))
     assert code == 0 and "us-east-1" in out and "L4" in out
+
+
+def test_issue_18_cost_output_details(tmp_path: Path) -> None:
+    """Environments in the spec's order; the autoscaler footnote only where a pool uses it; the chart on a log
+    scale with every instance type in its labels and a line saying where it went; `--plan` totals its changes."""
+    quickstart = tmp_path / "quickstart.yaml"
+    quickstart.write_text((REPO / "examples" / "quickstart" / "platform.yaml").read_text())
+    code, out, err = run("cost", "-f", str(quickstart))
+    assert code == 0
+    rows = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
+    assert [r for r in rows if r in ("dev", "staging", "prod")] == ["dev", "staging", "prod"]
+    assert "autoscaler" not in out, "no quickstart pool leaves desired to the autoscaler"
+    code, out, _ = run("cost", "-f", str(spec_copy(tmp_path)))
+    assert "* desired is owned by the autoscaler" in out
+    chart = tmp_path / "charts" / "cost.svg"
+    code, _, err = run("cost", "-f", str(spec_copy(tmp_path)), "--chart", str(chart))
+    assert code == 0 and f"chart written to {chart}" in err
+    svg = chart.read_text()
+    assert "log scale" in svg and "(g6e.xlarge, g6e.2xlarge)" in svg
+    widths = [float(w) for w in re.findall(r'<rect x="[0-9.]+" y="[0-9]+" width="([0-9.]+)"', svg)]
+    assert min(widths) > 60, "the smallest pool is still visible beside a $287k one"
+    code, out, _ = run("cost", "-f", str(spec_copy(tmp_path)), "--plan", str(DATA / "plan_aws.json"), "--format",
+                       "json")
+    plan = json.loads(out)["plan"]
+    priced = [c["monthly_desired"]["change"] for c in plan["changes"] if c["monthly_desired"]["change"] is not None]
+    assert plan["total"]["desired"] == round(sum(priced), 2)
+    assert plan["total"]["unpriced_changes"] == len(plan["changes"]) - len(priced)
+    code, out, _ = run("cost", "-f", str(spec_copy(tmp_path)), "--plan", str(DATA / "plan_aws.json"))
+    assert re.search(r"│ total( \(without \d+ unpriced changes?\))?\s+│", out), out

@@ -9,8 +9,16 @@ from pathlib import Path
 import typer
 
 from mlstrata.cli.common import SpecOption, bad_format, command, format_option, load_spec_or_report, usage_error
-from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, bad_input_line, out_console, show_diagnostics
-from mlstrata.cost.estimate import PoolChange, plan_delta, platform_cost
+from mlstrata.cli.output import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    bad_input_line,
+    err_console,
+    out_console,
+    show_diagnostics,
+)
+from mlstrata.cost.estimate import PoolChange, plan_delta, plan_total, plan_unpriced, platform_cost
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.plan import load_plan
 from mlstrata.pricing import load_price_book
@@ -85,6 +93,8 @@ def cost(
         payload = report.to_dict()
         if changes is not None:
             payload["plan"] = {"changes": [c.to_dict() for c in changes],
+                               "total": {**{w: plan_total(changes, w) for w in ("min", "desired", "max")},
+                                         "unpriced_changes": plan_unpriced(changes)},
                                "diagnostics": [d.to_dict() for d in plan_diags]}
         sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     elif fmt == "markdown":
@@ -93,6 +103,8 @@ def cost(
     else:
         cost_views.show_human(report, changes, out_console)
         show_diagnostics([*report.diagnostics, *plan_diags])
+    if chart is not None and fmt != "json":
+        err_console.print(f"chart written to {chart}")
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 

@@ -11,6 +11,7 @@ Budgets (`gpu_budget_monthly_usd`) fail when the pools' maxima can exceed them; 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -285,13 +286,24 @@ def check_policies(env: EnvCost, resolved: ResolvedEnv, cloud: str, source: Sour
     return out
 
 
+def plan_total(changes: Sequence[PoolChange], which: str = "desired") -> float:
+    """The monthly change of all priced GPU pools a plan touches at `which` (min/desired/max); `plan_unpriced`
+    says how many changes it leaves out."""
+    return round(sum(d for c in changes if (d := c.monthly(which)[2]) is not None), 2)
+
+
+def plan_unpriced(changes: Sequence[PoolChange]) -> int:
+    """How many of a plan's GPU pool changes have no price (not in `plan_total`)."""
+    return sum(1 for c in changes if c.monthly("max")[2] is None)
+
+
 def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceBook,
                   source: Source | None = None, only_env: str | None = None) -> CostReport:
     """Cost every environment (or just `only_env`) and check its budget and family policies."""
     cloud = pricing_cloud(platform.target)
     diags: list[Diagnostic] = []
     results: list[EnvCost] = []
-    for name in sorted(envs):
+    for name in envs:  # the spec's order (dev, staging, prod), not the alphabet's
         if only_env is not None and name != only_env:
             continue
         resolved = envs[name]

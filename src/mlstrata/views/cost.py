@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import math
 from html import escape
 
 from rich.console import Console
 from rich.table import Table
 
-from mlstrata.cost.estimate import CostReport, PoolChange, money, signed_money
+from mlstrata.cost.estimate import CostReport, PoolChange, PoolCost, money, plan_total, plan_unpriced, signed_money
 
 
 def markdown(report: CostReport, changes: list[PoolChange] | None) -> str:
@@ -45,35 +46,54 @@ def markdown(report: CostReport, changes: list[PoolChange] | None) -> str:
                          f"{signed_money(c.monthly('max')[2])} |")
         if not changes:
             lines.append("| (no GPU pool changes) | | | | | |")
+        else:
+            lines.append(f"| **total**{_unpriced_note(changes)} | | | | **{signed_money(plan_total(changes))}** | "
+                         f"**{signed_money(plan_total(changes, 'max'))}** |")
     problems = [d for d in report.diagnostics]
     if problems:
         lines += ["", "### Findings", ""] + [f"- **{d.severity.value}** {escape(d.headline())}" for d in problems]
     return "\n".join(lines) + "\n"
 
 
+def _unpriced_note(changes: list[PoolChange]) -> str:
+    n = plan_unpriced(changes)
+    return f" (without {n} unpriced change{'s' if n != 1 else ''})" if n else ""
+
+
+def _scale(value: float, top: float, width: float) -> float:
+    """Log scale (log10 of 1 + dollars): a $700 pool stays visible beside a $290,000 one."""
+    return width * math.log10(1 + value) / math.log10(1 + top)
+
+
+def _label(env: str, p: PoolCost) -> str:
+    return f"{env} / {p.pool} ({', '.join(p.instance_types)})"
+
+
 def chart_svg(report: CostReport) -> str:
-    """Per environment, the min-max monthly band of each pool (a bar from min to max, a tick at desired)."""
+    """Per environment, the min-max monthly band of each pool (a bar from min to max, a tick at desired), on a log
+    scale, each pool labelled with every instance type it may use."""
     rows = [(env.name, p) for env in report.envs for p in env.pools]
     top = max((p.monthly(p.max) or 0.0 for _, p in rows), default=0.0) or 1.0
-    left, width, row_h, head = 260, 520, 26, 40
+    left, width, row_h, head = 360, 520, 26, 40
     height = head + row_h * max(len(rows), 1) + 40
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 140}" height="{height}" '
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 160}" height="{height}" '
            f'font-family="sans-serif" font-size="12">',
            f'<text x="10" y="22" font-size="14" font-weight="bold">GPU cost per month (min-max band, '
-           f'tick = desired): {escape(report.platform)}</text>']
+           f'tick = desired, log scale): {escape(report.platform)}</text>']
     for i, (env, p) in enumerate(rows):
         y = head + i * row_h
-        out.append(f'<text x="10" y="{y + 15}">{escape(env)} / {escape(p.pool)} ({escape(p.instance_type)})</text>')
+        out.append(f'<text x="10" y="{y + 15}">{escape(_label(env, p))}</text>')
         low, want, high = p.monthly(p.min), p.monthly(p.desired), p.monthly(p.max)
         if low is None or want is None or high is None:
             out.append(f'<text x="{left}" y="{y + 15}" fill="#b00">unpriced</text>')
             continue
-        x0, x1 = left + width * low / top, left + width * high / top
+        x0, x1 = left + _scale(low, top, width), left + _scale(high, top, width)
         out.append(f'<rect x="{x0:.1f}" y="{y + 4}" width="{max(x1 - x0, 2):.1f}" height="14" fill="#4a7bd0"/>')
-        xd = left + width * want / top
+        xd = left + _scale(want, top, width)
         out.append(f'<line x1="{xd:.1f}" y1="{y + 1}" x2="{xd:.1f}" y2="{y + 21}" stroke="#111" stroke-width="2"/>')
-        out.append(f'<text x="{x1 + 6:.1f}" y="{y + 15}">{escape(money(low))} - {escape(money(high))}</text>')
-    out.append(f'<text x="{left}" y="{height - 12}">0</text>')
+        out.append(f'<text x="{max(x1, x0 + 2) + 6:.1f}" y="{y + 15}">{escape(money(low))} - '
+                   f'{escape(money(high))}</text>')
+    out.append(f'<text x="{left}" y="{height - 12}">$0 (log scale)</text>')
     out.append(f'<text x="{left + width - 60}" y="{height - 12}">{escape(money(top))}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
@@ -85,26 +105,26 @@ def chart_png(report: CostReport) -> bytes:
 
     rows = [(env.name, p) for env in report.envs for p in env.pools]
     top = max((p.monthly(p.max) or 0.0 for _, p in rows), default=0.0) or 1.0
-    left, width, row_h, head = 260, 520, 26, 40
+    left, width, row_h, head = 360, 520, 26, 40
     height = head + row_h * max(len(rows), 1) + 40
     image = Image.new("RGB", (left + width + 160, height), "white")
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default()
-    draw.text((10, 12), f"GPU cost per month (min-max band, tick = desired): {report.platform}", fill="black",
-              font=font)
+    title = f"GPU cost per month (min-max band, tick = desired, log scale): {report.platform}"
+    draw.text((10, 12), title, fill="black", font=font)
     for i, (env, p) in enumerate(rows):
         y = head + i * row_h
-        draw.text((10, y + 5), f"{env} / {p.pool} ({p.instance_type})", fill="black", font=font)
+        draw.text((10, y + 5), _label(env, p), fill="black", font=font)
         low, want, high = p.monthly(p.min), p.monthly(p.desired), p.monthly(p.max)
         if low is None or want is None or high is None:
             draw.text((left, y + 5), "unpriced", fill=(176, 0, 0), font=font)
             continue
-        x0, x1 = left + width * low / top, left + width * high / top
+        x0, x1 = left + _scale(low, top, width), left + _scale(high, top, width)
         draw.rectangle([x0, y + 4, max(x1, x0 + 2), y + 18], fill=(74, 123, 208))
-        xd = left + width * want / top
+        xd = left + _scale(want, top, width)
         draw.line([xd, y + 1, xd, y + 21], fill=(17, 17, 17), width=2)
         draw.text((max(x1, x0 + 2) + 6, y + 5), f"{money(low)} - {money(high)}", fill="black", font=font)
-    draw.text((left, height - 20), "0", fill="black", font=font)
+    draw.text((left, height - 20), "$0 (log scale)", fill="black", font=font)
     draw.text((left + width - 60, height - 20), money(top), fill="black", font=font)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False)
@@ -137,7 +157,8 @@ def show_human(report: CostReport, changes: list[PoolChange] | None, console: Co
     table.add_row("[bold]platform[/]", "", "", "", "", money(report.total_monthly("min")),
                   money(report.total_monthly("desired")), money(report.total_monthly("max")), "")
     console.print(table)
-    console.print("* desired is owned by the autoscaler: priced at min.")
+    if any(p.desired_from_autoscaler for env in report.envs for p in env.pools):
+        console.print("* desired is owned by the autoscaler: priced at min.")
     if changes is not None:
         plan = Table(title="Plan: monthly change per GPU pool (at desired; at max)")
         for col in ("resource", "action", "before", "after", "change", "change at max"):
@@ -146,4 +167,8 @@ def show_human(report: CostReport, changes: list[PoolChange] | None, console: Co
             before, after, delta = c.monthly("desired")
             plan.add_row(c.address, c.action, money(before), money(after), signed_money(delta),
                          signed_money(c.monthly("max")[2]))
+        if changes:
+            plan.add_row(f"[bold]total[/]{_unpriced_note(changes)}", "", "", "",
+                         f"[bold]{signed_money(plan_total(changes))}[/]",
+                         f"[bold]{signed_money(plan_total(changes, 'max'))}[/]")
         console.print(plan)
