@@ -162,6 +162,13 @@ def test_the_rendered_local_readme_says_only_what_is_true_and_its_commands_work_
         found = mlstrata("status", "--env", "dev", "--format", "json", cwd=cwd)  # finds ../platform.yaml and infra/
         assert found.returncode == 0, found.stderr
         assert [u["unit"] for u in json.loads(found.stdout)["units"]] == ["dev/base", "dev/platform"]
+    # parity's default --state refresh on a tree never applied: "not applied yet", not failed refreshes
+    parity = mlstrata("parity", "--envs", "dev,staging", "--format", "json", cwd=infra)
+    assert parity.returncode == 0, parity.stdout + parity.stderr
+    report = json.loads(parity.stdout)
+    notes = [d for d in report["diagnostics"] if d["code"] == "parity.not_applied"]
+    assert len(notes) == 4 and {d["severity"] for d in report["diagnostics"]} == {"info"}
+    assert "remote state" not in parity.stdout
     elsewhere = mlstrata("validate", cwd=tmp_path / "infra" / "..")
     assert elsewhere.returncode == 0
     (tmp_path / "lone").mkdir()

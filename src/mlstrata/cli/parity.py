@@ -81,7 +81,8 @@ def parity(spec: Path = SpecOption, envs: str | None = EnvsOption, state: str = 
         usage_error("parity needs at least two environments", "e.g. --envs staging,prod")
         return EXIT_USAGE
     states, diagnostics = _states(ws, state, terraform, parallel, lock_timeout, fmt)
-    report = parity_report(platform, resolve(platform, ws.spec.source.data), names, ws.repo, states, diagnostics)
+    report = parity_report(platform, resolve(platform, ws.spec.source.data), names, ws.repo, states,
+                           shown(diagnostics))  # routine ones (a provider mirror's lock-file note) in no format
     if html is not None:
         write_user_file(html, render_html(report), what="HTML report")
     if png is not None:

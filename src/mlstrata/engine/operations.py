@@ -166,7 +166,7 @@ def plan_unit(engine: Engine, unit: Unit, *, destroy: bool = False) -> UnitResul
     """
     started = begin(engine, unit, Operation.PLAN)
     result = _plan(engine, unit, Operation.PLAN, started, destroy=destroy)
-    if result.status is Status.FAILED and not destroy and _reads_missing_state(result.diagnostics):
+    if result.status is Status.FAILED and not destroy and reads_missing_state(result.diagnostics):
         deps = ", ".join(unit.depends_on) or "the units it reads"
         result = _deferred(engine, unit, started, f"{deps} has no state yet (not applied)")
     return finish(engine, result)
@@ -175,7 +175,7 @@ def plan_unit(engine: Engine, unit: Unit, *, destroy: bool = False) -> UnitResul
 CODE_DEFERRED = "engine.plan_deferred"
 
 
-def _reads_missing_state(diags: tuple[Diagnostic, ...]) -> bool:
+def reads_missing_state(diags: tuple[Diagnostic, ...]) -> bool:
     """Every error is Terraform's "Unable to find remote state" of a `terraform_remote_state` data source: the
     unit reads another unit's state, and that unit was never applied."""
     errors = [d for d in diags if d.is_error]

@@ -9,6 +9,7 @@ from typing import Any
 
 from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.engine import RunReport, Unit
+from mlstrata.engine.operations import reads_missing_state
 from mlstrata.engine.queries import StateDoc
 from mlstrata.parity.levels import read_state_doc, state_values
 
@@ -24,12 +25,29 @@ def states_from_refresh(report: RunReport) -> tuple[dict[str, dict[str, Any]], l
     """env -> flat state values, from the refreshed objects of every unit's refresh-only plan."""
     docs: list[tuple[dict[str, Any] | None, list[Diagnostic]]] = []
     for result in report.results:
-        if not result.ok or result.plan_json is None:
+        if not result.ok and reads_missing_state(result.diagnostics):
+            docs.append((NOT_APPLIED, []))  # it reads a unit that has no state yet: it cannot have any either
+        elif not result.ok or result.plan_json is None:
             docs.append((None, list(result.diagnostics)))
         else:
             doc, diags = read_state_doc(result.plan_json)
             docs.append((doc, [*result.diagnostics, *diags]))
     return _collect([r.unit for r in report.results], docs)
+
+
+NOT_APPLIED: dict[str, Any] = {}  # a marker: the unit has no state yet
+
+
+def _has_resources(doc: dict[str, Any]) -> bool:
+    """Whether a state (or refresh plan) JSON holds any managed resource: none means never applied (or destroyed)."""
+    values = doc.get("prior_state", {}).get("values") if "prior_state" in doc else doc.get("values")
+    stack = [(values or {}).get("root_module") or {}]
+    while stack:
+        module = stack.pop()
+        if any(r.get("mode") == "managed" for r in module.get("resources") or []):
+            return True
+        stack += list(module.get("child_modules") or [])
+    return False
 
 
 def _collect(units: Sequence[Unit], docs: Sequence[tuple[dict[str, Any] | None, list[Diagnostic]]],
@@ -39,6 +57,12 @@ def _collect(units: Sequence[Unit], docs: Sequence[tuple[dict[str, Any] | None, 
     failed_layers: set[str] = set()
     for unit, (doc, found) in zip(units, docs, strict=True):
         diags += found
+        if doc is NOT_APPLIED or (doc is not None and not _has_resources(doc)):
+            failed_layers.add(unit.layer)
+            diags.append(Diagnostic(Severity.INFO, "not applied yet: this layer is left out of the state comparison",
+                                    path=unit.id, code="parity.not_applied",
+                                    hint=f"`mlstrata apply --env {unit.env}` (or `up`) creates it"))
+            continue
         if doc is None:
             failed_layers.add(unit.layer)
             diags.append(Diagnostic(Severity.ERROR, f"no state for {unit.id}: its resources were not compared",
