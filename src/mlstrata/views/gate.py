@@ -9,7 +9,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from mlstrata.diagnostics import Severity
 from mlstrata.governance.gate import Reviewed
 from mlstrata.views.human import append_finding
 
@@ -52,8 +51,7 @@ def show_blocked(reviewed: Sequence[Reviewed], command: str, console: Console, *
                 out.append(*(("accepted", "green") if g.acceptance else ("blocking", "bold red")))
                 out.append("\n" if full else ": ")
             if full:
-                append_finding(out, finding, "    " if g is not None else "  ",
-                               label="blocking" if finding.severity is Severity.ERROR else "")
+                append_finding(out, finding, "    " if g is not None else "  ")
             else:
                 out.append(finding.path, style="bold")
                 out.append(f": {finding.summary}\n")
