@@ -98,8 +98,14 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
         lines += [
             "## Protected environments",
             "",
-            f"{', '.join(protected)}: deletion protection is on for every stateful resource (databases, buckets,",
-            "KMS keys, the cluster); `mlstrata apply` asks for the environment by name and `mlstrata destroy` refuses.",
+            *([f"{', '.join(protected)}: buckets (artifact stores and the registry's) are never destroyed while they "
+               "hold objects (force_destroy off);",
+               "the pipeline metadata store is not protected by the local provider yet. `mlstrata apply` asks for the",
+               "environment by name; `mlstrata destroy` needs it named, confirmed and a --reason."]
+              if target.name == "local" else
+              [f"{', '.join(protected)}: deletion protection is on for every stateful resource (databases, buckets,",
+               "KMS keys, the cluster); `mlstrata apply` asks for the environment by name and `mlstrata destroy` "
+               "refuses."]),
             "",
         ]
     return "\n".join(lines)
