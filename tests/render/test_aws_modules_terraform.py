@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[2]
 TESTS = REPO / "tests" / "testdata" / "module_tests"
 TESTED = sorted(p.name for p in TESTS.iterdir() if p.is_dir())
 # hashicorp/helm is not in the offline mirror
-HELM_MODULES = ("cluster_addons", "observability", "workflow_orchestrator")
+HELM_MODULES = ("cluster_addons", "observability", "workflow_orchestrator", "kserve")
 
 
 def _without_helm(text: str) -> str:

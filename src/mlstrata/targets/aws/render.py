@@ -11,7 +11,7 @@ from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import GpuPoolShape, Layer, Platform
-from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.spec.resolve import ResolvedEnv, serving_engine
 from mlstrata.spec.source import Source
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws import checks
@@ -40,6 +40,7 @@ class AwsTarget:
                  "artifact buckets", "model registry (bucket, KMS key, SageMaker model package groups)"],
         "platform": ["pipeline metadata store (RDS PostgreSQL)", "pipeline queue (SQS)",
                      "pipeline identity (IRSA role)", "pipeline orchestrator (Argo Workflows)",
+                     "serving (KServe, a namespace, quota and IRSA role per class)",
                      "observability (kube-prometheus-stack, DCGM exporter)"],
     }
 
@@ -122,7 +123,7 @@ class AwsTarget:
 
 
 AWS = AwsTarget()
-HELM_MODULES = {"observability", "cluster_addons", "workflow_orchestrator"}
+HELM_MODULES = {"observability", "cluster_addons", "workflow_orchestrator", "kserve"}
 
 
 def _module_source(block: Block) -> str:
@@ -495,6 +496,10 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         main.append(_argo(platform, env, needs))
         outputs.append(_output("orchestrator_namespace", "module.workflow_orchestrator.orchestrator_namespace",
                                "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."))
+    if env.serving and serving_engine(platform) == "kserve":
+        serving_main, serving_outputs = _kserve(platform, env)
+        main += serving_main
+        outputs += serving_outputs
     obs = platform.observability
     if obs.prometheus or obs.grafana or obs.dcgm_exporter:
         main.append(_module(
@@ -532,3 +537,83 @@ def _argo(platform: Platform, env: ResolvedEnv, needs: set[str]) -> Block:
         inputs["metadata_store_database"] = Expr("module.metadata_store.metadata_store_db_name")
     inputs["node_selector"] = {"mlstrata.dev/pool": "system"}
     return _module("workflow_orchestrator", "workflow_orchestrator", **inputs)
+
+
+def _registry_read(platform: Platform, env: ResolvedEnv, stage: str) -> tuple[Expr, Expr]:
+    """(bucket ARNs, KMS key ARNs) an endpoint reading `stage` needs: this environment's registry from the
+    base layer, another stage's bucket by name (its account's bucket policy lets registry readers in)."""
+    base = "data.terraform_remote_state.base.outputs"
+    if stage == env.name:
+        return Expr(f"[{base}.registry_bucket_arn]"), Expr(f"{base}.registry_kms_key_arns")
+    account = platform.environments[stage].account
+    return Expr(f'["arn:{cat.partition(env.region)}:s3:::{_bucket(platform, stage, "model-registry", account)}"]'), \
+        Expr("[]")
+
+
+def rollout_surge(replicas: int) -> int:
+    """Extra pods a Deployment rollout starts: maxSurge defaults to 25%, rounded up
+    (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#max-surge)."""
+    return -(-replicas // 4)
+
+
+def serving_placement(pool_name: str | None, env: ResolvedEnv) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """Node selector and tolerations of an endpoint class: its GPU pool's mlstrata label and every taint the
+    pool carries (what the gpu_node_pool module puts on the nodes); CPU classes go to the system pool."""
+    if pool_name is None:
+        return {"mlstrata.dev/pool": "system"}, []
+    pool = env.gpu_pools[pool_name]
+    tolerations = [{"key": t.key, "operator": "Equal", "value": t.value, "effect": t.effect} for t in pool.taints]
+    return {"mlstrata.dev/gpu-pool": pool_name}, tolerations
+
+
+def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
+    """KServe on the cluster; per serving class a namespace with a quota, an IRSA role reading the registry
+    stage it serves from, and the placement of its GPU pool; the CI/CD handoff as one output."""
+    base = "data.terraform_remote_state.base.outputs"
+    name = _name(platform, env.name)
+    main: list[Block | Comment | Blank] = []
+    classes: dict[str, object] = {}
+    handoff: dict[str, object] = {}
+    for cls, shape in env.serving.items():
+        label = f"serving_identity_{cls.replace('-', '_')}"
+        namespace = f"serving-{cls}"
+        buckets, keys = _registry_read(platform, env, str(shape.stage))
+        main.append(_module(
+            label, "pipeline_deps", purpose=f"Serving class {cls}", name=f"{name}-serve-{cls}",
+            oidc_provider_arn=Expr(f"{base}.oidc_provider_arn"), oidc_issuer=Expr(f"{base}.oidc_issuer"),
+            namespace=namespace, service_account=cls,
+            c1=Comment(f"Reads model versions of registry stage `{shape.stage}`, never writes them."),
+            read_only_bucket_arns=buckets, kms_key_arns=keys,
+        ))
+        selector, tolerations = serving_placement(shape.gpu_pool, env)
+        scaling = shape.autoscaling
+        gpus = (shape.gpus or 1) if shape.gpu_pool else 0
+        # max replicas plus a rolling update's surge pods: a tighter quota deadlocks rollouts
+        pods = scaling.max_replicas + rollout_surge(scaling.max_replicas)
+        classes[cls] = {
+            "namespace": namespace, "service_account": cls,
+            "service_account_annotations": {"eks.amazonaws.com/role-arn": Expr(f"module.{label}.pipeline_role_arn")},
+            "gpu_quota": pods * gpus,
+            "pod_quota": pods * 2,  # room for a transformer next to each predictor
+            "node_selector": selector, "tolerations": tolerations,
+        }
+        handoff[cls] = {
+            "endpoint_name": cls, "namespace": namespace, "service_account": cls,
+            "role_arn": Expr(f"module.{label}.pipeline_role_arn"),
+            "model": shape.model, "registry_stage": str(shape.stage), "registry_alias": shape.alias or "",
+            "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
+            "scale_to_zero": scaling.scale_to_zero,
+            "target_concurrency": scaling.target_concurrency if scaling.target_concurrency is not None else Expr("null"),
+            "target_utilization": scaling.target_utilization if scaling.target_utilization is not None else Expr("null"),
+            "gpus": gpus, "node_selector": selector, "tolerations": tolerations,
+        }
+    main.append(_module(
+        "kserve", "kserve",
+        c1=Comment("cert-manager, KServe CRDs, controller and runtimes as ordered releases (kserve/kserve#3894)."),
+        classes=classes, node_selector={"mlstrata.dev/pool": "system"},
+    ))
+    output = Block("output", ["serving_endpoints"]).attr(
+        "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version: "
+        "endpoint name, namespace, service account and role, registry stage and alias, scaling bounds, placement.")
+    output.attr("value", handoff)
+    return main, [output]

@@ -73,7 +73,7 @@ data "aws_iam_policy_document" "assume" {
 
 resource "aws_iam_role" "this" {
   name                 = var.name
-  description          = "Pipeline runner ${var.namespace}/${var.service_account} (IRSA)"
+  description          = "${var.purpose} ${var.namespace}/${var.service_account} (IRSA)"
   assume_role_policy   = data.aws_iam_policy_document.assume.json
   max_session_duration = 3600
   tags                 = var.tags

@@ -8,6 +8,12 @@ variable "name" {
   }
 }
 
+variable "purpose" {
+  description = "What the role is for, the start of its description (e.g. \"Serving class fraud-api\")."
+  type        = string
+  default     = "Pipeline runner"
+}
+
 variable "oidc_provider_arn" {
   description = "ARN of the cluster's IAM OIDC provider (eks_cluster output oidc_provider_arn)."
   type        = string

@@ -29,3 +29,35 @@ output "pipeline_role_arn" {
   description = "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."
   value       = module.pipeline_deps.pipeline_role_arn
 }
+
+output "serving_endpoints" {
+  description = "Per serving class, what the release layer (CI/CD) needs to deploy a model version: endpoint name, namespace, service account and role, registry stage and alias, scaling bounds, placement."
+  value = {
+    fraud-api = {
+      endpoint_name      = "fraud-api"
+      namespace          = "serving-fraud-api"
+      service_account    = "fraud-api"
+      role_arn           = module.serving_identity_fraud_api.pipeline_role_arn
+      model              = "fraud-detector"
+      registry_stage     = "dev"
+      registry_alias     = "champion"
+      min_replicas       = 0
+      max_replicas       = 1
+      scale_to_zero      = true
+      target_concurrency = 8
+      target_utilization = null
+      gpus               = 1
+      node_selector = {
+        "mlstrata.dev/gpu-pool" = "serving"
+      }
+      tolerations = [
+        {
+          key      = "nvidia.com/gpu"
+          operator = "Equal"
+          value    = "true"
+          effect   = "NoSchedule"
+        },
+      ]
+    }
+  }
+}

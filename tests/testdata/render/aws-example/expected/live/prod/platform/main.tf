@@ -93,6 +93,51 @@ module "workflow_orchestrator" {
   }
 }
 
+module "serving_identity_fraud_api" {
+  source = "../../../modules/pipeline_deps"
+
+  purpose           = "Serving class fraud-api"
+  name              = "acme-ml-prod-serve-fraud-api"
+  oidc_provider_arn = data.terraform_remote_state.base.outputs.oidc_provider_arn
+  oidc_issuer       = data.terraform_remote_state.base.outputs.oidc_issuer
+  namespace         = "serving-fraud-api"
+  service_account   = "fraud-api"
+  # Reads model versions of registry stage `prod`, never writes them.
+  read_only_bucket_arns = [data.terraform_remote_state.base.outputs.registry_bucket_arn]
+  kms_key_arns          = data.terraform_remote_state.base.outputs.registry_kms_key_arns
+}
+
+module "kserve" {
+  source = "../../../modules/kserve"
+
+  # cert-manager, KServe CRDs, controller and runtimes as ordered releases (kserve/kserve#3894).
+  classes = {
+    fraud-api = {
+      namespace       = "serving-fraud-api"
+      service_account = "fraud-api"
+      service_account_annotations = {
+        "eks.amazonaws.com/role-arn" = module.serving_identity_fraud_api.pipeline_role_arn
+      }
+      gpu_quota = 5
+      pod_quota = 10
+      node_selector = {
+        "mlstrata.dev/gpu-pool" = "serving"
+      }
+      tolerations = [
+        {
+          key      = "nvidia.com/gpu"
+          operator = "Equal"
+          value    = "true"
+          effect   = "NoSchedule"
+        },
+      ]
+    }
+  }
+  node_selector = {
+    "mlstrata.dev/pool" = "system"
+  }
+}
+
 module "observability" {
   source = "../../../modules/observability"
 

@@ -1,0 +1,63 @@
+variable "namespace" {
+  description = "Namespace of the KServe controller."
+  type        = string
+  default     = "kserve"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.namespace))
+    error_message = "namespace must be a valid Kubernetes namespace name (RFC 1123 label)."
+  }
+}
+
+variable "classes" {
+  description = "Serving classes by name: namespace, service account (and the annotations binding it to a cloud identity), quota (GPUs, pods) and the placement of the class's GPU pool (node selector, tolerations)."
+  type = map(object({
+    namespace                   = string
+    service_account             = string
+    service_account_annotations = map(string)
+    gpu_quota                   = number
+    pod_quota                   = number
+    node_selector               = map(string)
+    tolerations = list(object({
+      key      = string
+      operator = string
+      value    = string
+      effect   = string
+    }))
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for c in values(var.classes) : can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", c.namespace))])
+    error_message = "each class's namespace must be a valid Kubernetes namespace name (RFC 1123 label)."
+  }
+
+  validation {
+    condition     = alltrue([for c in values(var.classes) : c.gpu_quota >= 0 && c.pod_quota >= 1])
+    error_message = "gpu_quota must be >= 0 and pod_quota >= 1."
+  }
+}
+
+variable "node_selector" {
+  description = "Node selector of the controllers (cert-manager, KServe): the system pool."
+  type        = map(string)
+  default     = {}
+}
+
+variable "cert_manager_chart_version" {
+  description = "Pinned jetstack cert-manager chart version."
+  type        = string
+  default     = "v1.17.0"
+}
+
+variable "kserve_chart_version" {
+  description = "Pinned version of KServe's charts (kserve-crd, kserve-resources, kserve-runtime-configs)."
+  type        = string
+  default     = "v0.20.0"
+}
+
+variable "tags" {
+  description = "Accepted like every mlstrata module's tags; unused here because Helm releases are not cloud resources."
+  type        = map(string)
+  default     = {}
+}

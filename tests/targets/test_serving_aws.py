@@ -1,0 +1,103 @@
+"""Serving on AWS with KServe: ordered releases, a namespace per class with a quota that leaves room for a
+rollout, placement that matches the declared GPU pool exactly, an IRSA role per class, the CI/CD handoff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlstrata.hcl import parse_file, parse_text
+from mlstrata.hcl.model import Block
+from mlstrata.render.tree import render_tree
+from mlstrata.spec.load import load_spec, load_text
+from mlstrata.targets import TARGETS
+from mlstrata.targets.aws.render import rollout_surge
+
+REPO = Path(__file__).resolve().parents[2]
+KSERVE = REPO / "src" / "mlstrata" / "terraform" / "modules" / "aws" / "kserve"
+AWS_EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
+
+
+def _blocks(text: str, kind: str) -> dict[str, Block]:
+    return {b.labels[-1]: b for b in parse_text(text, "x.tf").body.blocks if b.type == kind}
+
+
+def test_kserve_installs_in_order_crds_before_controller_before_runtimes() -> None:
+    """kserve/kserve#3894: CRDs, webhook and runtimes applied together race the controller's webhook. Each
+    release waits (wait = true) for the one before it."""
+    releases = {b.labels[1]: b for b in parse_file(str(KSERVE / "main.tf")).body.blocks
+                if b.labels and b.labels[0] == "helm_release"}
+    order = ["cert_manager", "kserve_crd", "kserve", "kserve_runtimes", "serving_class"]
+    assert list(releases) == order
+    for before, after in zip(order, order[1:], strict=False):
+        assert releases[after].body.attributes["depends_on"].expr_text == f"[helm_release.{before}]"
+    for name in order[:-1]:
+        assert releases[name].body.attributes["wait"].value is True, name
+    charts = {n: releases[n].body.attributes["chart"].value for n in order[1:4]}
+    assert charts == {"kserve_crd": "kserve-crd", "kserve": "kserve-resources",
+                      "kserve_runtimes": "kserve-runtime-configs"}
+    # Published as OCI charts (kserve/kserve hack/setup/infra/manage.kserve-helm.sh: oci://ghcr.io/kserve/charts)
+    assert {releases[n].body.attributes["repository"].value for n in order[1:4]} == {"oci://ghcr.io/kserve/charts"}
+    defaults = {b.labels[0]: b.body.attributes["default"].value
+                for b in parse_file(str(KSERVE / "variables.tf")).body.blocks if "default" in b.body.attributes}
+    # kserve/kserve charts/kserve-crd/Chart.yaml version v0.20.0; KServe's quick install pins cert-manager v1.17.0
+    assert defaults["kserve_chart_version"] == "v0.20.0" and defaults["cert_manager_chart_version"] == "v1.17.0"
+    # "Standard" is the v0.20 name of RawDeployment (pkg/constants: LegacyRawDeployment ... deprecated: use Standard)
+    assert 'deploymentMode = "Standard"' in (KSERVE / "main.tf").read_text()
+
+
+def test_serving_class_chart_ships_quota_account_and_placement() -> None:
+    templates = {p.name: p.read_text() for p in (KSERVE / "serving-class" / "templates").glob("*.yaml")}
+    assert "kind: ResourceQuota" in templates["resourcequota.yaml"]
+    assert "requests.nvidia.com/gpu" in templates["resourcequota.yaml"]
+    assert "kind: ServiceAccount" in templates["serviceaccount.yaml"]
+    assert "tolerations" in templates["placement.yaml"] and "nodeSelector" in templates["placement.yaml"]
+    assert (KSERVE / "serving-class" / "Chart.yaml").read_text().startswith("apiVersion: v2\n")
+
+
+def test_rollout_surge_is_the_deployment_default_rounded_up() -> None:
+    """Deployment maxSurge defaults to 25%, rounded up (kubernetes.io Deployment docs, Max Surge)."""
+    assert [rollout_surge(n) for n in (1, 2, 4, 5, 8, 9)] == [1, 1, 1, 2, 2, 3]
+
+
+def test_classes_match_their_pool_and_hand_off_to_ci() -> None:
+    tree = render_tree(load_spec(AWS_EXAMPLE, targets=TARGETS))
+    for env, (min_r, max_r) in {"dev": (0, 1), "prod": (1, 4)}.items():
+        main = tree.files[f"live/{env}/platform/main.tf"]
+        modules = _blocks(main, "module")
+        cls = modules["kserve"].body.attributes["classes"].partial_value["fraud-api"]
+        assert cls["namespace"] == "serving-fraud-api" and cls["service_account"] == "fraud-api"
+        assert cls["gpu_quota"] == (max_r + rollout_surge(max_r)) * 1
+        # the pool's rendered label and taints in the base layer of the same environment
+        pool = _blocks(tree.files[f"live/{env}/base/main.tf"], "module")["gpu_pool_serving"].body.attributes
+        labels = pool["labels"].value
+        assert isinstance(labels, dict)
+        assert cls["node_selector"].items() <= labels.items()
+        effects = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+        taints = [{"key": t["key"], "operator": "Equal", "value": t["value"], "effect": effects[t["effect"]]}
+                  for t in pool["taints"].value]
+        assert cls["tolerations"] == taints and taints
+        # the IRSA role trusts exactly the class's service account
+        identity = modules["serving_identity_fraud_api"].body.attributes
+        assert (identity["namespace"].value, identity["service_account"].value) == ("serving-fraud-api", "fraud-api")
+        handoff = _blocks(tree.files[f"live/{env}/platform/outputs.tf"], "output")["serving_endpoints"]
+        out = handoff.body.attributes["value"].partial_value["fraud-api"]
+        assert (out["min_replicas"], out["max_replicas"]) == (min_r, max_r)
+        assert out["registry_stage"] == env and out["registry_alias"] == "champion"
+        assert out["endpoint_name"] == "fraud-api" and out["model"] == "fraud-detector"
+
+
+def test_cpu_class_goes_to_the_system_pool_with_no_gpu_quota() -> None:
+    spec = AWS_EXAMPLE.read_text().replace("      gpu_pool: serving ", "      # gpu_pool: serving ")
+    tree = render_tree(load_text(spec, targets=TARGETS))
+    cls = _blocks(tree.files["live/prod/platform/main.tf"], "module")["kserve"].body.attributes[
+        "classes"].partial_value["fraud-api"]
+    assert cls["gpu_quota"] == 0 and cls["tolerations"] == []
+    assert cls["node_selector"] == {"mlstrata.dev/pool": "system"}
+
+
+def test_another_stage_is_read_by_bucket_name() -> None:
+    spec = AWS_EXAMPLE.read_text().replace("      alias: champion ", "      stage: prod\n      alias: champion ")
+    tree = render_tree(load_text(spec, targets=TARGETS))
+    identity = _blocks(tree.files["live/staging/platform/main.tf"], "module")["serving_identity_fraud_api"]
+    assert identity.body.attributes["read_only_bucket_arns"].value == [
+        "arn:aws:s3:::acme-ml-prod-model-registry-333333333333"]
