@@ -3,6 +3,7 @@ rollout, placement that matches the declared GPU pool exactly, an IRSA role per 
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from mlstrata.hcl import parse_file, parse_text
@@ -28,7 +29,7 @@ def test_kserve_installs_in_order_crds_before_controller_before_runtimes() -> No
                 if b.labels and b.labels[0] == "helm_release"}
     order = ["cert_manager", "kserve_crd", "kserve", "kserve_runtimes", "serving_class"]
     assert list(releases) == order
-    for before, after in zip(order, order[1:], strict=False):
+    for before, after in itertools.pairwise(order):
         assert releases[after].body.attributes["depends_on"].expr_text == f"[helm_release.{before}]"
     for name in order[:-1]:
         assert releases[name].body.attributes["wait"].value is True, name

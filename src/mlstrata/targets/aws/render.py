@@ -550,6 +550,10 @@ def _registry_read(platform: Platform, env: ResolvedEnv, stage: str) -> tuple[Ex
         Expr("[]")
 
 
+def _or_null(value: int | None) -> object:
+    return Expr("null") if value is None else value
+
+
 def rollout_surge(replicas: int) -> int:
     """Extra pods a Deployment rollout starts: maxSurge defaults to 25%, rounded up
     (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#max-surge)."""
@@ -603,8 +607,8 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
             "model": shape.model, "registry_stage": str(shape.stage), "registry_alias": shape.alias or "",
             "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
             "scale_to_zero": scaling.scale_to_zero,
-            "target_concurrency": scaling.target_concurrency if scaling.target_concurrency is not None else Expr("null"),
-            "target_utilization": scaling.target_utilization if scaling.target_utilization is not None else Expr("null"),
+            "target_concurrency": _or_null(scaling.target_concurrency),
+            "target_utilization": _or_null(scaling.target_utilization),
             "gpus": gpus, "node_selector": selector, "tolerations": tolerations,
         }
     main.append(_module(
