@@ -11,7 +11,7 @@ from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import GpuPoolShape, Layer, Platform
-from mlstrata.spec.resolve import ResolvedEnv, serving_engine
+from mlstrata.spec.resolve import ResolvedEnv, online_store, serving_engine
 from mlstrata.spec.source import Source
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws import checks
@@ -37,10 +37,12 @@ class AwsTarget:
     modules_package = "aws"
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["KMS keys", "VPC and subnets", "EKS cluster and OIDC provider", "GPU node groups",
-                 "artifact buckets", "model registry (bucket, KMS key, SageMaker model package groups)"],
+                 "artifact buckets", "model registry (bucket, KMS key, SageMaker model package groups)",
+                 "feature store bucket (Feast offline store and registry)"],
         "platform": ["pipeline metadata store (RDS PostgreSQL)", "pipeline queue (SQS)",
                      "pipeline identity (IRSA role)", "pipeline orchestrator (Argo Workflows)",
                      "serving (KServe, a namespace, quota and IRSA role per class)",
+                     "feature store (Feast online store: DynamoDB access or ElastiCache Redis; IRSA role)",
                      "observability (kube-prometheus-stack, DCGM exporter)"],
     }
 
@@ -301,6 +303,19 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
             reader_principal_arns=store.readers, writer_principal_arns=store.writers, protect=protect,
         ))
         bucket_arns.append(f"module.{mod}.bucket_arn")
+    feature_store = platform.feature_store
+    if feature_store is not None:
+        main.append(_module(
+            "feature_store_bucket", "artifact_bucket", name=_bucket(platform, env.name, "feature-store", account),
+            kms_key_arn=Expr("module.kms.key_arn"),
+            c1=Comment("Feast offline store (Parquet) and registry object; versioned, so a bad apply can be undone."),
+            versioning=True, noncurrent_version_retention_days=30,
+            access_log_bucket=Expr("module.access_logs.bucket_id"),
+            reader_principal_arns=feature_store.readers, writer_principal_arns=feature_store.writers,
+            protect=protect,
+        ))
+        outputs += [_output("feature_store_bucket_arn", "module.feature_store_bucket.bucket_arn",
+                            "Feast offline store and registry bucket.")]
     registry = platform.model_registry
     if registry is not None and env.name in registry.stages:
         main, outputs = _registry(platform, env, main, outputs)
@@ -500,6 +515,10 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         serving_main, serving_outputs = _kserve(platform, env)
         main += serving_main
         outputs += serving_outputs
+    if platform.feature_store is not None:
+        store_main, store_outputs = _feature_store(platform, env)
+        main += store_main
+        outputs += store_outputs
     obs = platform.observability
     if obs.prometheus or obs.grafana or obs.dcgm_exporter:
         main.append(_module(
@@ -620,4 +639,56 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
         "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version: "
         "endpoint name, namespace, service account and role, registry stage and alias, scaling bounds, placement.")
     output.attr("value", handoff)
+    return main, [output]
+
+
+FEAST_NAMESPACE = "feature-store"
+FEAST_SERVICE_ACCOUNT = "feast"
+
+
+def feast_project(platform: Platform) -> str:
+    """Feast project names take letters, digits and underscores only."""
+    return platform.platform.replace("-", "_")
+
+
+def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
+    """Feast's online store and the identity Feast runs as in the cluster; `feast apply` is a release."""
+    base = "data.terraform_remote_state.base.outputs"
+    name = _name(platform, env.name)
+    project = feast_project(platform)
+    kind = online_store(platform)
+    main: list[Block | Comment | Blank] = []
+    identity: dict[str, object] = {
+        "purpose": "Feast", "name": f"{name}-feast",
+        "oidc_provider_arn": Expr(f"{base}.oidc_provider_arn"), "oidc_issuer": Expr(f"{base}.oidc_issuer"),
+        "namespace": FEAST_NAMESPACE, "service_account": FEAST_SERVICE_ACCOUNT,
+        "artifact_bucket_arns": Expr(f"[{base}.feature_store_bucket_arn]"),
+        "kms_key_arns": Expr(f"[{base}.kms_key_arn]"),
+    }
+    online: dict[str, object] = {"type": kind, "region": env.region}
+    if kind == "dynamodb":
+        table = f"arn:{cat.partition(env.region)}:dynamodb:{env.region}:{env.spec.account}:table/{project}.*"
+        identity["c1"] = Comment("Feast names its online tables <project>.<feature view>: only those.")
+        identity["dynamodb_table_arns"] = [table]
+    else:
+        main.append(_module(
+            "feature_store_online", "feast_redis", name=f"{name}-feast"[:32].rstrip("-"),
+            vpc_id=Expr(f"{base}.vpc_id"), subnet_ids=Expr(f"{base}.private_subnet_ids"),
+            allowed_security_group_ids=Expr(f"[{base}.cluster_security_group_id]"),
+            kms_key_arn=Expr(f"{base}.kms_key_arn"), protect=env.protect,
+        ))
+        identity["elasticache_connect_arns"] = Expr(
+            "[module.feature_store_online.redis_replication_group_arn, module.feature_store_online.redis_user_arn]")
+        online.update({"connection": Expr('"${module.feature_store_online.redis_primary_endpoint}:6379,ssl=true"'),
+                       "user": Expr("module.feature_store_online.redis_user_name")})
+    main.append(_module("feature_store_identity", "pipeline_deps", **identity))
+    bucket = _bucket(platform, env.name, "feature-store", env.spec.account)
+    output = Block("output", ["feature_store"]).attr(
+        "description", "What `feast apply` and the feature server need (feature_store.yaml): project, registry, "
+        "offline and online store, and the identity Feast runs as in the cluster.")
+    output.attr("value", {
+        "project": project, "registry": f"s3://{bucket}/registry.pb", "offline_store": f"s3://{bucket}/offline/",
+        "online_store": online, "namespace": FEAST_NAMESPACE, "service_account": FEAST_SERVICE_ACCOUNT,
+        "role_arn": Expr("module.feature_store_identity.pipeline_role_arn"),
+    })
     return main, [output]

@@ -22,6 +22,8 @@ locals {
     var.secret_arns,
     var.model_package_group_arns,
     var.kms_key_arns,
+    var.dynamodb_table_arns,
+    var.elasticache_connect_arns,
   )) > 0
 }
 
@@ -160,6 +162,37 @@ data "aws_iam_policy_document" "this" {
         "sagemaker:UpdateModelPackage",
       ]
       resources = concat(var.model_package_group_arns, local.model_package_arns)
+    }
+  }
+
+  # Feast on DynamoDB: apply creates and describes the tables, materialisation writes, serving reads
+  # (https://docs.feast.dev/reference/online-stores/dynamodb, Permissions). DeleteTable is left out:
+  # dropping an online table is a reviewed change, not something the runtime identity does.
+  dynamic "statement" {
+    for_each = length(var.dynamodb_table_arns) > 0 ? [1] : []
+
+    content {
+      sid = "OnlineTables"
+      actions = [
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:CreateTable",
+        "dynamodb:DescribeTable",
+        "dynamodb:GetItem",
+      ]
+      resources = var.dynamodb_table_arns
+    }
+  }
+
+  # ElastiCache IAM authentication: Connect on the replication group and the user.
+  # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html
+  dynamic "statement" {
+    for_each = length(var.elasticache_connect_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "OnlineCache"
+      actions   = ["elasticache:Connect"]
+      resources = var.elasticache_connect_arns
     }
   }
 

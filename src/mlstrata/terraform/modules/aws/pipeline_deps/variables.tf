@@ -126,6 +126,28 @@ variable "kms_key_arns" {
   }
 }
 
+variable "dynamodb_table_arns" {
+  description = "ARNs (or ARN patterns such as table/<project>.*) of DynamoDB tables the role creates, reads and writes items in (Feast online store)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.dynamodb_table_arns : can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+[*]?$", a))])
+    error_message = "dynamodb_table_arns must be DynamoDB table ARNs in one account and region (a trailing * is allowed)."
+  }
+}
+
+variable "elasticache_connect_arns" {
+  description = "ARNs of ElastiCache replication groups and users the role connects to with IAM authentication."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.elasticache_connect_arns : can(regex("^arn:aws[a-z-]*:elasticache:", a))])
+    error_message = "elasticache_connect_arns must be ElastiCache ARNs."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to the role."
   type        = map(string)

@@ -136,6 +136,21 @@ module "kserve" {
   }
 }
 
+module "feature_store_identity" {
+  source = "../../../modules/pipeline_deps"
+
+  purpose              = "Feast"
+  name                 = "acme-ml-dev-feast"
+  oidc_provider_arn    = data.terraform_remote_state.base.outputs.oidc_provider_arn
+  oidc_issuer          = data.terraform_remote_state.base.outputs.oidc_issuer
+  namespace            = "feature-store"
+  service_account      = "feast"
+  artifact_bucket_arns = [data.terraform_remote_state.base.outputs.feature_store_bucket_arn]
+  kms_key_arns         = [data.terraform_remote_state.base.outputs.kms_key_arn]
+  # Feast names its online tables <project>.<feature view>: only those.
+  dynamodb_table_arns = ["arn:aws:dynamodb:us-east-1:111111111111:table/acme_ml.*"]
+}
+
 module "observability" {
   source = "../../../modules/observability"
 
