@@ -16,6 +16,7 @@ from mlstrata.diagnostics import Severity
 from mlstrata.plan import Action, ResourceChange
 from mlstrata.review.classes import (
     DRIFT,
+    ENDPOINT_REPLACED,
     GPU_CAPACITY,
     IAM_WIDENED,
     PRESENT_RISK,
@@ -97,6 +98,8 @@ def stateful_kind(rc: ResourceChange, facts: PlanFacts) -> str | None:
         values = rc.before if isinstance(rc.before, dict) else rc.after if isinstance(rc.after, dict) else {}
         if str(values.get("type", "")).startswith("Microsoft.MachineLearningServices/registries@"):
             return "model registry"
+    if rc.type in FEATURE_STORE_TYPES and _feature_store(rc):
+        return FEATURE_STORE_TYPES[rc.type]
     if rc.type == "aws_s3_bucket":
         name = object_name(rc)
         if name in facts.state_buckets or _STATE_NAME.search(name) or _STATE_NAME.search(rc.name):
@@ -104,8 +107,30 @@ def stateful_kind(rc: ResourceChange, facts: PlanFacts) -> str | None:
     return kind
 
 
+# Feast names DynamoDB online tables <project>.<feature view>; caches and tables named for a feature store.
+_FEAST = re.compile(r"feast|feature[-_ ]?(store|group|view)|online[-_ ]?store", re.IGNORECASE)
+FEATURE_STORE_TYPES = {
+    "aws_dynamodb_table": "feature store table",
+    "aws_sagemaker_feature_group": "feature store table",
+    "aws_elasticache_replication_group": "feature store online store",
+    "google_redis_instance": "feature store online store",
+    "azurerm_redis_cache": "feature store online store",
+}
+
+
+
+def _feature_store(rc: ResourceChange) -> bool:
+    name = object_name(rc)
+    return (rc.type == "aws_sagemaker_feature_group" or bool(_FEAST.search(f"{rc.name} {name} {rc.address}"))
+            or (rc.type == "aws_dynamodb_table" and "." in name))
+
+
 _LOSS = {
     "": "the data it holds would be lost",
+    "feature store table": "its online feature values are gone: predictions read missing features until the next "
+    "materialisation backfills it",
+    "feature store online store": "every online feature value is gone: predictions read missing features until the "
+    "next materialisation backfills it",
     "Terraform state bucket": "the state of every unit in it would be lost",
     "KMS key": "everything encrypted with it becomes unreadable once the deletion window ends",
     "registered model": "its versions, stages and aliases would be lost",
@@ -458,5 +483,39 @@ def check_gke_driver(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
                   "the driver with gcloud and keep the configuration in step.")
 
 
+# -- serving endpoints ----------------------------------------------------------------------------
+
+ENDPOINT_TYPES = ("aws_sagemaker_endpoint", "google_vertex_ai_endpoint")
+KSERVE_CHARTS = {"kserve-crd": "every InferenceService in the cluster is deleted with the CRDs",
+                 "kserve-resources": "no InferenceService is reconciled or admitted until it is back",
+                 "kserve": "no InferenceService is reconciled or admitted until it is back"}
+
+
+def _serving_release(rc: ResourceChange) -> str | None:
+    """What losing this Helm release does to serving, or None when it is not a serving release."""
+    if rc.type != "helm_release":
+        return None
+    values = rc.before if isinstance(rc.before, dict) else {}
+    chart = str(values.get("chart", "")).rsplit("/", 1)[-1]
+    if chart in KSERVE_CHARTS:
+        return KSERVE_CHARTS[chart]
+    if str(values.get("name", "")).startswith("serving-class-") or chart.endswith("serving-class"):
+        return "its namespace's quota, service account and placement go, and the endpoints in it with them"
+    return None
+
+
+def check_endpoint(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
+    """A serving endpoint, serving class or KServe release destroyed or replaced (MLR008)."""
+    if not rc.action.is_destructive:
+        return
+    if rc.type in ENDPOINT_TYPES:
+        yield Hit(ENDPOINT_REPLACED, f"serving endpoint `{object_name(rc)}` is {_verb(rc.action)}: it answers no "
+                  "request until the new one is in service, which starts at its initial instance count", _why(rc))
+        return
+    loss = _serving_release(rc)
+    if loss is not None:
+        yield Hit(ENDPOINT_REPLACED, f"serving release `{object_name(rc)}` is {_verb(rc.action)}: {loss}", _why(rc))
+
+
 CHANGE_CHECKS: tuple[Callable[[ResourceChange, PlanFacts], Iterator[Hit]], ...] = (
-    check_destroy, check_iam, check_protection, check_gke_driver)
+    check_destroy, check_iam, check_protection, check_gke_driver, check_endpoint)

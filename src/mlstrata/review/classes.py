@@ -87,9 +87,22 @@ PRESENT_RISK = _cls(
     "Fix it in the code; `mlstrata check` finds the line.",
 )
 
+ENDPOINT_REPLACED = _cls(
+    "MLR008", "endpoint-replaced", "serving", Severity.WARNING, Severity.ERROR,
+    "A serving endpoint, its serving class or the KServe installation is destroyed or replaced",
+    "A SageMaker or Vertex AI endpoint that is replaced stops answering until the new one is in service "
+    "(minutes, longer for GPU instances), and a new endpoint starts at its configured instance count, not "
+    "where autoscaling had taken it. Destroying a serving class's release removes its namespace's quota, "
+    "service account and placement; destroying the KServe CRD release deletes every InferenceService in "
+    "the cluster. Blocking in protected environments.",
+    "Change the endpoint in place (a new endpoint configuration, deployed by the release layer), or schedule "
+    "the replacement and move traffic first.",
+)
+
 CLASSES: dict[str, RiskClass] = {
     c.info.id: c
-    for c in (STATEFUL_DESTROY, IAM_WIDENED, PROTECTION_OFF, GPU_CAPACITY, PROTECTED_DESTROY, DRIFT, PRESENT_RISK)
+    for c in (STATEFUL_DESTROY, IAM_WIDENED, PROTECTION_OFF, GPU_CAPACITY, PROTECTED_DESTROY, DRIFT, PRESENT_RISK,
+              ENDPOINT_REPLACED)
 }
 
 

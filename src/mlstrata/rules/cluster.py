@@ -13,6 +13,7 @@ from mlstrata.rules.base import ModuleRule, RuleInfo
 from mlstrata.rules.blocks import expand, first, launch_templates
 from mlstrata.rules.context import EbsKeyUse, ModuleContext, NodeGroupFacts, Observed, TreeFacts
 from mlstrata.rules.model import Item
+from mlstrata.rules.placement import placements
 from mlstrata.targets.aws.catalog import GPU_FAMILIES, family_of
 
 NODE_GROUP = "aws_eks_node_group"
@@ -264,7 +265,35 @@ def _node_group(ctx: ModuleContext, item: Item) -> NodeGroupFacts:
     bottlerocket = ami.startswith("BOTTLEROCKET") if isinstance(ami, str) else None
     if item.attr("ami_type") is None and first(item.body, "launch_template") is None:
         bottlerocket = False  # EKS's default image (AL2023)
-    return NodeGroupFacts(item.address, item.where, bool(nvidia), bottlerocket, _tainted(ctx, item))
+    return NodeGroupFacts(item.address, item.where, bool(nvidia), bottlerocket, _tainted(ctx, item),
+                          _labels(ctx, item), _taints(ctx, item))
+
+
+# aws_eks_node_group taint effects -> the Kubernetes names tolerations use
+K8S_EFFECTS = {"NO_SCHEDULE": "NoSchedule", "NO_EXECUTE": "NoExecute", "PREFER_NO_SCHEDULE": "PreferNoSchedule"}
+
+
+def _labels(ctx: ModuleContext, item: Item) -> tuple[tuple[str, str], ...] | None:
+    if item.attr("labels") is None:
+        return ()
+    labels = ctx.value(item.attr("labels"))
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        return None
+    return tuple(sorted((str(k), str(v)) for k, v in labels.items()))
+
+
+def _taints(ctx: ModuleContext, item: Item) -> tuple[tuple[str, str, str], ...] | None:
+    taints = expand(ctx, item.body, "taint")
+    if taints.unknown:
+        return None
+    out = []
+    for t in taints.blocks:
+        attrs = t.block.body.attributes
+        key, value, effect = (ctx.value(attrs.get(n), t.scope) for n in ("key", "value", "effect"))
+        if not isinstance(key, str) or not isinstance(effect, str) or not isinstance(value, (str, type(None))):
+            return None
+        out.append((key, value or "", K8S_EFFECTS.get(effect, effect)))
+    return tuple(sorted(out))
 
 
 def observe(ctx: ModuleContext) -> Observed:
@@ -299,7 +328,8 @@ def observe(ctx: ModuleContext) -> Observed:
     else:
         configuration = ctx.call.caller_dir if ctx.call is not None else ""
     return Observed(
-        ctx.module.directory, ctx.env_name, ctx.role == "root", configuration, groups, plugin, other, ebs, admit
+        ctx.module.directory, ctx.env_name, ctx.role == "root", configuration, groups, plugin, other, ebs, admit,
+        placements(ctx),
     )
 
 

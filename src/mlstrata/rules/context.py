@@ -195,6 +195,21 @@ class NodeGroupFacts:
     nvidia: bool  # an NVIDIA image or an NVIDIA GPU instance type
     bottlerocket: bool | None  # None: the image is unknown
     tainted: bool | None  # a NoSchedule/NoExecute taint; None: unknown
+    labels: tuple[tuple[str, str], ...] | None = None  # the Kubernetes labels it gives its nodes; None: unknown
+    taints: tuple[tuple[str, str, str], ...] | None = None  # (key, value, Kubernetes effect); None: unknown
+
+
+@dataclass(frozen=True)
+class PlacementFacts:
+    """Where a workload asks to run (a serving class, a chart's values): a node selector, tolerations, and the
+    replicas and GPUs it keeps when those are written beside them."""
+
+    address: str
+    where: Where
+    selector: tuple[tuple[str, str], ...]
+    tolerations: tuple[tuple[str, str, str, str], ...]  # (key, operator, value, effect)
+    min_replicas: int | None = None
+    gpus: int | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +234,7 @@ class Observed:
     other_capacity: bool = False  # Fargate profiles, Karpenter, self-managed groups: untainted capacity may exist
     ebs_keys: tuple[EbsKeyUse, ...] = ()
     keys_admit_autoscaling: bool | None = None  # None: defines no KMS key
+    placements: tuple[PlacementFacts, ...] = ()
 
 
 @dataclass(frozen=True)

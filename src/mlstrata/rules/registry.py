@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlstrata.rules import cluster, gke, gpu, identity, meta, modules, protection, secrets, state, storage
+from mlstrata.rules import cluster, gke, gpu, identity, meta, modules, protection, secrets, serving, state, storage
 from mlstrata.rules.base import Rule, RuleInfo
 
 RULES: dict[str, Rule] = {
@@ -46,6 +46,9 @@ RULES: dict[str, Rule] = {
     "MLS041": gke.SystemPool(),
     "MLS042": gke.SpotTaint(),
     "MLS043": gke.AutoscalingBounds(),
+    "MLS044": serving.PlacementMatchesPool(),
+    "MLS045": serving.DevGpuScaleToZero(),
+    "MLS046": serving.FeastOnlineStoreEncryption(),
 }
 
 

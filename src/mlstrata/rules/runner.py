@@ -345,7 +345,8 @@ def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed]]
             replace(g, where=call.where, address=f"module.{call.name}.{g.address}") for g in seen.node_groups
         )
         keys = tuple(replace(k, where=call.where, address=f"module.{call.name}.{k.address}") for k in seen.ebs_keys)
-        observed.append(replace(seen, node_groups=groups, ebs_keys=keys))
+        where = tuple(replace(p, where=call.where, address=f"module.{call.name}.{p.address}") for p in seen.placements)
+        observed.append(replace(seen, node_groups=groups, ebs_keys=keys, placements=where))
         for d in _run_rules(ctx, job.rule_ids):
             path = f"module.{call.name}.{d.path}" if d.path else f"module.{call.name}"
             if d.where is not None and d.where.file.startswith(prefix):

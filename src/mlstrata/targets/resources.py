@@ -60,6 +60,9 @@ STATEFUL: dict[str, StatefulType] = {
     "mlstrata_artifact_bucket": StatefulType(holds="artifact bucket", guardrail=False),
     "mlstrata_metadata_store": StatefulType(holds="metadata database", guardrail=False),
     "google_secret_manager_secret": StatefulType(holds="secret", guardrail=False),
+    # Feast online stores on GCP and Azure (the review gate names them when they look like one).
+    "google_redis_instance": StatefulType(guardrail=False),
+    "azurerm_redis_cache": StatefulType(guardrail=False),
 }
 
 

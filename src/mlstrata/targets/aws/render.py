@@ -618,6 +618,8 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
             "service_account_annotations": {"eks.amazonaws.com/role-arn": Expr(f"module.{label}.pipeline_role_arn")},
             "gpu_quota": pods * gpus,
             "pod_quota": pods * 2,  # room for a transformer next to each predictor
+            "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
+            "scale_to_zero": scaling.scale_to_zero,
             "node_selector": selector, "tolerations": tolerations,
         }
         handoff[cls] = {

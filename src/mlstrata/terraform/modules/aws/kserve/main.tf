@@ -97,7 +97,7 @@ resource "helm_release" "kserve_runtimes" {
 # One namespace per serving class, from the chart in this module: a ResourceQuota bounding what the
 # class may request (its GPU ceiling = max replicas x GPUs per replica), the service account its
 # InferenceService runs as, and a ConfigMap with the placement (node affinity and tolerations of the
-# declared GPU pool) the release layer copies into the InferenceService.
+# declared GPU pool) and scaling bounds the release layer copies into the InferenceService.
 resource "helm_release" "serving_class" {
   for_each = var.classes
 
@@ -120,6 +120,11 @@ resource "helm_release" "serving_class" {
     placement = {
       nodeSelector = each.value.node_selector
       tolerations  = each.value.tolerations
+    }
+    scaling = {
+      minReplicas = each.value.min_replicas
+      maxReplicas = each.value.max_replicas
+      scaleToZero = each.value.scale_to_zero
     }
   })]
 

@@ -10,13 +10,16 @@ variable "namespace" {
 }
 
 variable "classes" {
-  description = "Serving classes by name: namespace, service account (and the annotations binding it to a cloud identity), quota (GPUs, pods) and the placement of the class's GPU pool (node selector, tolerations)."
+  description = "Serving classes by name: namespace, service account (and the annotations binding it to a cloud identity), quota (GPUs, pods), scaling bounds and the placement of the class's GPU pool (node selector, tolerations)."
   type = map(object({
     namespace                   = string
     service_account             = string
     service_account_annotations = map(string)
     gpu_quota                   = number
     pod_quota                   = number
+    min_replicas                = number
+    max_replicas                = number
+    scale_to_zero               = bool
     node_selector               = map(string)
     tolerations = list(object({
       key      = string

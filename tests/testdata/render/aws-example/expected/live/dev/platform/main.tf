@@ -116,8 +116,11 @@ module "kserve" {
       service_account_annotations = {
         "eks.amazonaws.com/role-arn" = module.serving_identity_fraud_api.pipeline_role_arn
       }
-      gpu_quota = 2
-      pod_quota = 4
+      gpu_quota     = 2
+      pod_quota     = 4
+      min_replicas  = 0
+      max_replicas  = 1
+      scale_to_zero = true
       node_selector = {
         "mlstrata.dev/gpu-pool" = "serving"
       }

@@ -118,8 +118,11 @@ module "kserve" {
       service_account_annotations = {
         "eks.amazonaws.com/role-arn" = module.serving_identity_fraud_api.pipeline_role_arn
       }
-      gpu_quota = 5
-      pod_quota = 10
+      gpu_quota     = 5
+      pod_quota     = 10
+      min_replicas  = 1
+      max_replicas  = 4
+      scale_to_zero = false
       node_selector = {
         "mlstrata.dev/gpu-pool" = "serving"
       }

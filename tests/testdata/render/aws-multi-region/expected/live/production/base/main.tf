@@ -144,6 +144,20 @@ module "artifacts_features" {
   protect                           = true
 }
 
+module "feature_store_bucket" {
+  source = "../../../modules/artifact_bucket"
+
+  name        = "research-platform-ml-production-feature-store-333333333333"
+  kms_key_arn = module.kms.key_arn
+  # Feast offline store (Parquet) and registry object; versioned, so a bad apply can be undone.
+  versioning                        = true
+  noncurrent_version_retention_days = 30
+  access_log_bucket                 = module.access_logs.bucket_id
+  reader_principal_arns             = []
+  writer_principal_arns             = ["arn:aws:iam::555555555555:role/feature-pipelines"]
+  protect                           = true
+}
+
 module "registry_kms" {
   source = "../../../modules/kms_key"
 

@@ -52,6 +52,31 @@ module "pipeline_deps" {
   kms_key_arns             = distinct(concat([data.terraform_remote_state.base.outputs.kms_key_arn], data.terraform_remote_state.base.outputs.registry_kms_key_arns))
 }
 
+module "feature_store_online" {
+  source = "../../../modules/feast_redis"
+
+  name                       = "research-platform-ml-production"
+  vpc_id                     = data.terraform_remote_state.base.outputs.vpc_id
+  subnet_ids                 = data.terraform_remote_state.base.outputs.private_subnet_ids
+  allowed_security_group_ids = [data.terraform_remote_state.base.outputs.cluster_security_group_id]
+  kms_key_arn                = data.terraform_remote_state.base.outputs.kms_key_arn
+  protect                    = true
+}
+
+module "feature_store_identity" {
+  source = "../../../modules/pipeline_deps"
+
+  purpose                  = "Feast"
+  name                     = "research-platform-ml-production-feast"
+  oidc_provider_arn        = data.terraform_remote_state.base.outputs.oidc_provider_arn
+  oidc_issuer              = data.terraform_remote_state.base.outputs.oidc_issuer
+  namespace                = "feature-store"
+  service_account          = "feast"
+  artifact_bucket_arns     = [data.terraform_remote_state.base.outputs.feature_store_bucket_arn]
+  kms_key_arns             = [data.terraform_remote_state.base.outputs.kms_key_arn]
+  elasticache_connect_arns = [module.feature_store_online.redis_replication_group_arn, module.feature_store_online.redis_user_arn]
+}
+
 module "observability" {
   source = "../../../modules/observability"
 

@@ -25,6 +25,11 @@ output "cluster_security_group_id" {
   value       = module.cluster.cluster_security_group_id
 }
 
+output "feature_store_bucket_arn" {
+  description = "Feast offline store and registry bucket."
+  value       = module.feature_store_bucket.bucket_arn
+}
+
 output "kms_key_arn" {
   description = "Platform KMS key."
   value       = module.kms.key_arn

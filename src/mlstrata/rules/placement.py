@@ -1,0 +1,96 @@
+"""Where workloads ask to run: node selectors and tolerations written in module arguments and resource
+attributes (a serving class, a chart's values as an HCL object), collected for the configuration-wide
+serving rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+from mlstrata.diagnostics import Where
+from mlstrata.hcl import UNKNOWN, Attribute, Value
+from mlstrata.rules.context import ModuleContext, PlacementFacts
+from mlstrata.rules.model import Item
+
+SELECTOR_KEYS = ("node_selector", "nodeSelector")
+REPLICA_KEYS = ("min_replicas", "minReplicas")
+GPU_KEYS = ("gpus", "gpu_quota")
+# Meta-arguments: for_each repeats the objects the module's arguments already carry.
+META = frozenset({"for_each", "count", "depends_on", "provider", "providers", "source", "version"})
+
+
+def _pairs(value: Value) -> tuple[tuple[str, str], ...] | None:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        return None
+    return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+
+
+def _tolerations(value: Value) -> tuple[tuple[str, str, str, str], ...] | None:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        return None
+    out = []
+    for t in value:
+        if not isinstance(t, dict) or not all(isinstance(t.get(k, ""), str) for k in ("key", "operator", "value",
+                                                                                     "effect")):
+            return None
+        out.append((str(t.get("key", "")), str(t.get("operator", "Equal")), str(t.get("value", "")),
+                    str(t.get("effect", ""))))
+    return tuple(out)
+
+
+def _count(fields: Mapping[str, Value], keys: tuple[str, ...]) -> int | None:
+    for key in keys:
+        value = fields.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return int(value)
+    return None
+
+
+def _key_line(attr: Attribute, keys: tuple[str, ...]) -> int:
+    """The line of the innermost of `keys` (nested object keys, in order) inside the attribute's expression:
+    values carry no positions, so the keys are found in its text, each after the one before."""
+    offset = 0
+    for key in keys:
+        match = re.compile(r'(^|[\s{,])"?' + re.escape(key) + r'"?\s*[=:]').search(attr.expr_text, offset)
+        if match is None:
+            return attr.line
+        offset = match.end()
+    return attr.line + attr.expr_text.count("\n", 0, offset)
+
+
+def _found(fields: Mapping[str, Value], address: str, attr: Attribute, item: Item,
+           keys: tuple[str, ...] = ()) -> Iterator[PlacementFacts]:
+    """Every object under `fields` (and `fields` itself) that carries a node selector."""
+    for key in SELECTOR_KEYS:
+        if key in fields:
+            selector = _pairs(fields[key])
+            tolerations = _tolerations(fields.get("tolerations"))
+            if selector is not None and tolerations is not None:
+                where = item.at(attr)
+                yield PlacementFacts(address, Where(where.file, _key_line(attr, keys), where.column if not keys
+                                                    else 1), selector, tolerations,
+                                     _count(fields, REPLICA_KEYS), _count(fields, GPU_KEYS))
+            break
+    for name, value in fields.items():
+        if isinstance(value, dict):
+            yield from _found(value, f"{address}.{name}", attr, item, (*keys, name))
+
+
+def placements(ctx: ModuleContext) -> tuple[PlacementFacts, ...]:
+    """Placements written literally in this module's calls and resources (what is unknown is skipped)."""
+    out: list[PlacementFacts] = []
+    for item in [*ctx.module.calls, *ctx.instances(("resource",))]:
+        literal: dict[str, Value] = {}
+        attrs = {n: a for n, a in item.body.attributes.items() if n not in META}
+        for name, attr in attrs.items():
+            value = ctx.value(attr)
+            literal[name] = attr.partial_value if value is UNKNOWN else value
+        for name, attr in attrs.items():
+            if name in SELECTOR_KEYS:
+                out += _found({k: literal[k] for k in (name, "tolerations", *REPLICA_KEYS, *GPU_KEYS)
+                               if k in literal}, item.address, attr, item)
+            elif isinstance(literal[name], dict):
+                out += _found(literal[name], f"{item.address}.{name}", attr, item)  # type: ignore[arg-type]
+    return tuple(out)

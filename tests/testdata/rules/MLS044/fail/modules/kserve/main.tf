@@ -1,0 +1,4 @@
+variable "classes" {
+  type    = any
+  default = {}
+}
