@@ -21,7 +21,7 @@ from mlstrata.pricing.resolve import PriceBook, Quote
 from mlstrata.targets.aws.catalog import family_of
 
 if TYPE_CHECKING:  # types only: `review` prices plan changes without loading the spec models
-    from mlstrata.spec.models import GpuPoolShape, Platform
+    from mlstrata.spec.models import GpuPoolShape, Platform, ServingEndpointShape
     from mlstrata.spec.resolve import ResolvedEnv
     from mlstrata.spec.source import KeyPath, Source
 
@@ -135,11 +135,51 @@ class PoolCost:
 
 
 @dataclass(frozen=True)
+class ServingCost:
+    """The GPU capacity a serving endpoint class holds in its pool: nodes at min and max replicas (replicas x
+    GPUs per replica over the GPUs of one node of the pool's primary type) at the pool's node rate. Part of
+    the pool's own cost, not added to it: it says which share of the pool serving takes."""
+
+    env: str
+    endpoint: str
+    pool: str
+    instance_type: str
+    gpus_per_replica: int
+    gpus_per_node: int | None  # None: the catalog does not know the type's GPUs (a node per replica assumed)
+    min_replicas: int
+    max_replicas: int
+    rate: Rate | None
+
+    def nodes(self, replicas: int) -> int:
+        if self.gpus_per_node is None:
+            return replicas
+        return -(-replicas * self.gpus_per_replica // self.gpus_per_node)
+
+    def monthly(self, replicas: int) -> float | None:
+        return None if self.rate is None else self.nodes(replicas) * self.rate.price.usd_per_hour * HOURS_PER_MONTH
+
+    def to_dict(self) -> dict[str, object]:
+        def rounded(v: float | None) -> float | None:
+            return None if v is None else round(v, 2)
+
+        return {
+            "endpoint": self.endpoint, "pool": self.pool, "instance_type": self.instance_type,
+            "gpus_per_replica": self.gpus_per_replica, "gpus_per_node": self.gpus_per_node,
+            "replicas": {"min": self.min_replicas, "max": self.max_replicas},
+            "nodes": {"min": self.nodes(self.min_replicas), "max": self.nodes(self.max_replicas)},
+            "monthly": {"min": rounded(self.monthly(self.min_replicas)),
+                        "max": rounded(self.monthly(self.max_replicas))},
+            "priced": self.rate is not None,
+        }
+
+
+@dataclass(frozen=True)
 class EnvCost:
     name: str
     region: str
     budget_monthly_usd: float | None
     pools: tuple[PoolCost, ...]
+    serving: tuple[ServingCost, ...] = ()
 
     def total_monthly(self, which: str) -> float:
         """Sum over priced pools at min, desired or max (unpriced pools are listed apart, not as zero)."""
@@ -162,6 +202,7 @@ class EnvCost:
             "monthly": {w: round(self.total_monthly(w), 2) for w in ("min", "desired", "max")},
             "unpriced_pools": self.unpriced,
             "complete": not self.unpriced,
+            "serving": [c.to_dict() for c in self.serving],
         }
 
 
@@ -253,6 +294,31 @@ def price_pool(book: PriceBook, cloud: str, env: ResolvedEnv, name: str, shape: 
     return cost, diags
 
 
+def price_serving(book: PriceBook, cloud: str, env: ResolvedEnv, name: str, shape: ServingEndpointShape,
+                  pools: dict[str, PoolCost],
+                  source: Source | None = None) -> tuple[ServingCost | None, list[Diagnostic]]:
+    """The GPU capacity of one endpoint class (None on CPU nodes), and a warning when its maximum needs more
+    nodes than its pool may have."""
+    if shape.gpu_pool is None or shape.gpu_pool not in pools:
+        return None, []
+    pool = pools[shape.gpu_pool]
+    hardware = book.quote(cloud, env.region, pool.instance_type).hardware
+    cost = ServingCost(env.name, name, pool.pool, pool.instance_type, shape.gpus or 1,
+                       hardware.gpu_count if hardware is not None else None,
+                       shape.autoscaling.min_replicas, shape.autoscaling.max_replicas, pool.rate)
+    diags = []
+    if cost.nodes(cost.max_replicas) > pool.max:
+        path: KeyPath = ("serving", "endpoints", name, "autoscaling", "max_replicas")
+        override: KeyPath = ("serving", "endpoints", name, "overrides", env.name, "autoscaling", "max_replicas")
+        diags.append(_at(source, Severity.WARNING, override if source is not None and source.has(override) else path,
+                         f"endpoint class `{name}` in `{env.name}` needs {cost.nodes(cost.max_replicas)} "
+                         f"{pool.instance_type} node(s) at max_replicas {cost.max_replicas}, but pool "
+                         f"`{pool.pool}` stops at {pool.max}",
+                         f"Raise gpu_pools.{pool.pool}.scaling.max for `{env.name}` or lower max_replicas: replicas "
+                         "beyond the pool's capacity stay Pending.", "cost.serving_capacity"))
+    return cost, diags
+
+
 def check_policies(env: EnvCost, resolved: ResolvedEnv, cloud: str, source: Source | None) -> list[Diagnostic]:
     """Budget and instance family policies of one environment."""
     out: list[Diagnostic] = []
@@ -316,7 +382,14 @@ def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceB
             diags.append(_at(source, Severity.WARNING, ("tpu_pools", tpu_name),
                              f"TPU pool `{tpu_name}` in `{name}` is not priced: the catalog has no TPU prices",
                              "Budgets and totals cover GPU pools only.", "cost.tpu_unpriced"))
-        env_cost = EnvCost(name, resolved.region, resolved.spec.gpu_budget_monthly_usd, tuple(pools))
+        serving = []
+        by_name = {p.pool: p for p in pools}
+        for endpoint in sorted(resolved.serving):
+            share, found = price_serving(book, cloud, resolved, endpoint, resolved.serving[endpoint], by_name, source)
+            diags += found
+            if share is not None:
+                serving.append(share)
+        env_cost = EnvCost(name, resolved.region, resolved.spec.gpu_budget_monthly_usd, tuple(pools), tuple(serving))
         results.append(env_cost)
         diags += check_policies(env_cost, resolved, cloud, source)
     return CostReport(platform.platform, cloud, tuple(results), tuple(diags))

@@ -36,6 +36,17 @@ def markdown(report: CostReport, changes: list[PoolChange] | None) -> str:
                      f"{money(env.total_monthly('desired'))} | {money(env.total_monthly('max'))} | {unpriced} |")
     lines.append(f"| **platform** | | | | | {money(report.total_monthly('min'))} | "
                  f"{money(report.total_monthly('desired'))} | {money(report.total_monthly('max'))} | |")
+    serving = [c for env in report.envs for c in env.serving]
+    if serving:
+        lines += ["", "### Serving GPU capacity (part of the pools above)", "",
+                  "| env | endpoint class | pool | GPUs/replica | replicas min/max | nodes min/max | "
+                  "$/month min | max |",
+                  "|---|---|---|---:|---|---|---:|---:|"]
+        for sc in serving:
+            lines.append(f"| {sc.env} | {sc.endpoint} | {sc.pool} ({sc.instance_type}) | {sc.gpus_per_replica} | "
+                         f"{sc.min_replicas}/{sc.max_replicas} | {sc.nodes(sc.min_replicas)}/"
+                         f"{sc.nodes(sc.max_replicas)} | {money(sc.monthly(sc.min_replicas))} | "
+                         f"{money(sc.monthly(sc.max_replicas))} |")
     if changes is not None:
         lines += ["", "### Plan: monthly change per GPU pool", "",
                   "| resource | action | before (desired) | after (desired) | change | change at max |",
@@ -159,6 +170,17 @@ def show_human(report: CostReport, changes: list[PoolChange] | None, console: Co
     console.print(table)
     if any(p.desired_from_autoscaler for env in report.envs for p in env.pools):
         console.print("* desired is owned by the autoscaler: priced at min.")
+    serving = [c for env in report.envs for c in env.serving]
+    if serving:
+        share = Table(title="Serving GPU capacity per month (part of the pools above)")
+        for col in ("env", "endpoint class", "pool", "replicas min/max", "nodes min/max", "min", "max"):
+            share.add_column(col, justify="right" if col in ("min", "max") else "left")
+        for sc in serving:
+            share.add_row(sc.env, sc.endpoint, f"{sc.pool} ({sc.instance_type})",
+                          f"{sc.min_replicas}/{sc.max_replicas}",
+                          f"{sc.nodes(sc.min_replicas)}/{sc.nodes(sc.max_replicas)}",
+                          money(sc.monthly(sc.min_replicas)), money(sc.monthly(sc.max_replicas)))
+        console.print(share)
     if changes is not None:
         plan = Table(title="Plan: monthly change per GPU pool (at desired; at max)")
         for col in ("resource", "action", "before", "after", "change", "change at max"):
