@@ -57,6 +57,11 @@ ALIASES: dict[str, frozenset[str]] = {
                           "replication_type", "sku_tier", "private_cluster", "sku", "authorized_ip_ranges",
                           "public_network_access_enabled", "allowed_ip_ranges"}),
     "max_gpu_nodes_per_pool": frozenset({"max_gpu_nodes_per_pool", "max", "max_size"}),
+    # A serving class's bounds as the renderers pass them: replicas, and quotas sized from the maximum.
+    "min_replicas": frozenset({"min_replicas"}),
+    "max_replicas": frozenset({"max_replicas", "gpu_quota", "pod_quota"}),
+    "gpus": frozenset({"gpus", "gpu_quota"}),
+    "gpu_pool": frozenset({"gpu_pool", "node_selector", "tolerations", "gpu_quota"}),
     # GKE inputs follow the spec's bounds as totals over zones or counts per zone.
     "min": frozenset({"min", "min_size", "min_node_count", "min_count", "total_min_node_count",
                       "initial_node_count_per_zone"}),
@@ -311,7 +316,9 @@ def _classify(d: Difference, allow: Sequence[str], spec_diffs: Sequence[Differen
         return out
 
     candidates = [(s, aliases(s.key, slice(-1, None))) for s in spec_diffs]
-    candidates += [(s, aliases(s.key, slice(1, None))) for s in spec_diffs]
+    # a serving class's name is a key in its rendered inputs too: it explains nothing by itself
+    candidates += [(s, aliases(s.key, slice(3 if s.key.startswith("serving.endpoints.") else 1, None)))
+                   for s in spec_diffs]
     for s, names_of_s in candidates:
         related = s.component in (d.component, "environment") or any(
             s.component.startswith(prefix) for name in names for prefix in CROSS_COMPONENT.get(name, ()))

@@ -48,6 +48,10 @@ _MODULE_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("kms", "encryption"),
     ("access_logs", "encryption"),
     ("observability", "observability"),
+    ("serving_identity_", "serving"),
+    ("kserve", "serving"),
+    ("feature_store", "feature_store"),
+    ("workflow_orchestrator", "pipelines"),
 )
 
 
@@ -80,6 +84,9 @@ def spec_values(platform: Platform, env: ResolvedEnv) -> dict[str, Any]:
     }
     if env.tpu_pools:
         data["tpu_pools"] = {name: pool.model_dump(mode="json") for name, pool in env.tpu_pools.items()}
+    if env.serving:
+        data["serving"] = {"endpoints": {name: shape.model_dump(mode="json") for name, shape in env.serving.items()}}
+    # feature_store has no per-environment overrides: the spec cannot differ there, only what is rendered can
     registry = platform.model_registry
     if registry is not None and env.name in env.promoters:
         data["model_registry"] = {"promoters": env.promoters[env.name]}

@@ -596,6 +596,7 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
     name = _name(platform, env.name)
     main: list[Block | Comment | Blank] = []
     classes: dict[str, object] = {}
+    annotations: dict[str, object] = {}
     handoff: dict[str, object] = {}
     for cls, shape in env.serving.items():
         label = f"serving_identity_{cls.replace('-', '_')}"
@@ -608,6 +609,7 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
             c1=Comment(f"Reads model versions of registry stage `{shape.stage}`, never writes them."),
             read_only_bucket_arns=buckets, kms_key_arns=keys,
         ))
+        annotations[cls] = {"eks.amazonaws.com/role-arn": Expr(f"module.{label}.pipeline_role_arn")}
         selector, tolerations = serving_placement(shape.gpu_pool, env)
         scaling = shape.autoscaling
         gpus = (shape.gpus or 1) if shape.gpu_pool else 0
@@ -615,7 +617,6 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
         pods = scaling.max_replicas + rollout_surge(scaling.max_replicas)
         classes[cls] = {
             "namespace": namespace, "service_account": cls,
-            "service_account_annotations": {"eks.amazonaws.com/role-arn": Expr(f"module.{label}.pipeline_role_arn")},
             "gpu_quota": pods * gpus,
             "pod_quota": pods * 2,  # room for a transformer next to each predictor
             "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
@@ -635,7 +636,7 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
     main.append(_module(
         "kserve", "kserve",
         c1=Comment("cert-manager, KServe CRDs, controller and runtimes as ordered releases (kserve/kserve#3894)."),
-        classes=classes, node_selector={"mlstrata.dev/pool": "system"},
+        classes=classes, service_account_annotations=annotations, node_selector={"mlstrata.dev/pool": "system"},
     ))
     output = Block("output", ["serving_endpoints"]).attr(
         "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version: "
@@ -669,9 +670,8 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | C
     }
     online: dict[str, object] = {"type": kind, "region": env.region}
     if kind == "dynamodb":
-        table = f"arn:{cat.partition(env.region)}:dynamodb:{env.region}:{env.spec.account}:table/{project}.*"
         identity["c1"] = Comment("Feast names its online tables <project>.<feature view>: only those.")
-        identity["dynamodb_table_arns"] = [table]
+        identity["dynamodb_table_prefixes"] = [f"{project}."]
     else:
         main.append(_module(
             "feature_store_online", "feast_redis", name=f"{name}-feast"[:32].rstrip("-"),

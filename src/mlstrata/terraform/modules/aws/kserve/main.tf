@@ -111,7 +111,7 @@ resource "helm_release" "serving_class" {
   values = [yamlencode({
     serviceAccount = {
       name        = each.value.service_account
-      annotations = each.value.service_account_annotations
+      annotations = lookup(var.service_account_annotations, each.key, {})
     }
     quota = {
       gpus = each.value.gpu_quota

@@ -10,17 +10,16 @@ variable "namespace" {
 }
 
 variable "classes" {
-  description = "Serving classes by name: namespace, service account (and the annotations binding it to a cloud identity), quota (GPUs, pods), scaling bounds and the placement of the class's GPU pool (node selector, tolerations)."
+  description = "Serving classes by name: namespace, service account, quota (GPUs, pods), scaling bounds and the placement of the class's GPU pool (node selector, tolerations)."
   type = map(object({
-    namespace                   = string
-    service_account             = string
-    service_account_annotations = map(string)
-    gpu_quota                   = number
-    pod_quota                   = number
-    min_replicas                = number
-    max_replicas                = number
-    scale_to_zero               = bool
-    node_selector               = map(string)
+    namespace       = string
+    service_account = string
+    gpu_quota       = number
+    pod_quota       = number
+    min_replicas    = number
+    max_replicas    = number
+    scale_to_zero   = bool
+    node_selector   = map(string)
     tolerations = list(object({
       key      = string
       operator = string
@@ -39,6 +38,12 @@ variable "classes" {
     condition     = alltrue([for c in values(var.classes) : c.gpu_quota >= 0 && c.pod_quota >= 1])
     error_message = "gpu_quota must be >= 0 and pod_quota >= 1."
   }
+}
+
+variable "service_account_annotations" {
+  description = "Per class, the annotations binding its service account to a cloud identity (eks.amazonaws.com/role-arn ...); apart from classes so that values known only at apply stay out of the class objects."
+  type        = map(map(string))
+  default     = {}
 }
 
 variable "node_selector" {

@@ -22,7 +22,7 @@ locals {
     var.secret_arns,
     var.model_package_group_arns,
     var.kms_key_arns,
-    var.dynamodb_table_arns,
+    var.dynamodb_table_prefixes,
     var.elasticache_connect_arns,
   )) > 0
 }
@@ -169,7 +169,7 @@ data "aws_iam_policy_document" "this" {
   # (https://docs.feast.dev/reference/online-stores/dynamodb, Permissions). DeleteTable is left out:
   # dropping an online table is a reviewed change, not something the runtime identity does.
   dynamic "statement" {
-    for_each = length(var.dynamodb_table_arns) > 0 ? [1] : []
+    for_each = length(var.dynamodb_table_prefixes) > 0 ? [1] : []
 
     content {
       sid = "OnlineTables"
@@ -180,7 +180,10 @@ data "aws_iam_policy_document" "this" {
         "dynamodb:DescribeTable",
         "dynamodb:GetItem",
       ]
-      resources = var.dynamodb_table_arns
+      resources = [
+        for p in var.dynamodb_table_prefixes :
+        "arn:${data.aws_partition.current.partition}:dynamodb:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:table/${p}*"
+      ]
     }
   }
 

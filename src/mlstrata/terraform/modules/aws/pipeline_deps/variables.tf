@@ -126,14 +126,14 @@ variable "kms_key_arns" {
   }
 }
 
-variable "dynamodb_table_arns" {
-  description = "ARNs (or ARN patterns such as table/<project>.*) of DynamoDB tables the role creates, reads and writes items in (Feast online store)."
+variable "dynamodb_table_prefixes" {
+  description = "Name prefixes of DynamoDB tables in this account and region the role creates, reads and writes items in (Feast online store: \"<project>.\")."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for a in var.dynamodb_table_arns : can(regex("^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]+[*]?$", a))])
-    error_message = "dynamodb_table_arns must be DynamoDB table ARNs in one account and region (a trailing * is allowed)."
+    condition     = alltrue([for p in var.dynamodb_table_prefixes : can(regex("^[A-Za-z0-9_.-]{1,200}$", p))])
+    error_message = "dynamodb_table_prefixes must be DynamoDB table name prefixes (letters, digits, _ . -)."
   }
 }
 

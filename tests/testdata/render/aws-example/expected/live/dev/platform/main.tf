@@ -113,14 +113,11 @@ module "kserve" {
     fraud-api = {
       namespace       = "serving-fraud-api"
       service_account = "fraud-api"
-      service_account_annotations = {
-        "eks.amazonaws.com/role-arn" = module.serving_identity_fraud_api.pipeline_role_arn
-      }
-      gpu_quota     = 2
-      pod_quota     = 4
-      min_replicas  = 0
-      max_replicas  = 1
-      scale_to_zero = true
+      gpu_quota       = 2
+      pod_quota       = 4
+      min_replicas    = 0
+      max_replicas    = 1
+      scale_to_zero   = true
       node_selector = {
         "mlstrata.dev/gpu-pool" = "serving"
       }
@@ -132,6 +129,11 @@ module "kserve" {
           effect   = "NoSchedule"
         },
       ]
+    }
+  }
+  service_account_annotations = {
+    fraud-api = {
+      "eks.amazonaws.com/role-arn" = module.serving_identity_fraud_api.pipeline_role_arn
     }
   }
   node_selector = {
@@ -151,7 +153,7 @@ module "feature_store_identity" {
   artifact_bucket_arns = [data.terraform_remote_state.base.outputs.feature_store_bucket_arn]
   kms_key_arns         = [data.terraform_remote_state.base.outputs.kms_key_arn]
   # Feast names its online tables <project>.<feature view>: only those.
-  dynamodb_table_arns = ["arn:aws:dynamodb:us-east-1:111111111111:table/acme_ml.*"]
+  dynamodb_table_prefixes = ["acme_ml."]
 }
 
 module "observability" {

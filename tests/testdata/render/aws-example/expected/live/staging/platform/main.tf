@@ -115,14 +115,11 @@ module "kserve" {
     fraud-api = {
       namespace       = "serving-fraud-api"
       service_account = "fraud-api"
-      service_account_annotations = {
-        "eks.amazonaws.com/role-arn" = module.serving_identity_fraud_api.pipeline_role_arn
-      }
-      gpu_quota     = 5
-      pod_quota     = 10
-      min_replicas  = 1
-      max_replicas  = 4
-      scale_to_zero = false
+      gpu_quota       = 5
+      pod_quota       = 10
+      min_replicas    = 1
+      max_replicas    = 4
+      scale_to_zero   = false
       node_selector = {
         "mlstrata.dev/gpu-pool" = "serving"
       }
@@ -134,6 +131,11 @@ module "kserve" {
           effect   = "NoSchedule"
         },
       ]
+    }
+  }
+  service_account_annotations = {
+    fraud-api = {
+      "eks.amazonaws.com/role-arn" = module.serving_identity_fraud_api.pipeline_role_arn
     }
   }
   node_selector = {
@@ -153,7 +155,7 @@ module "feature_store_identity" {
   artifact_bucket_arns = [data.terraform_remote_state.base.outputs.feature_store_bucket_arn]
   kms_key_arns         = [data.terraform_remote_state.base.outputs.kms_key_arn]
   # Feast names its online tables <project>.<feature view>: only those.
-  dynamodb_table_arns = ["arn:aws:dynamodb:us-east-1:222222222222:table/acme_ml.*"]
+  dynamodb_table_prefixes = ["acme_ml."]
 }
 
 module "observability" {
