@@ -9,7 +9,7 @@ from mlstrata.cost.estimate import CostReport, platform_cost
 from mlstrata.pricing.resolve import load_price_book
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 AWS_EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"

@@ -9,7 +9,7 @@ from mlstrata.parity.levels import parity_report
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 AWS_EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"

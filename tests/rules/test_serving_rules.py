@@ -11,7 +11,7 @@ from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.rules.runner import run_check
 from mlstrata.rules.serving import tolerated
 from mlstrata.spec.load import load_spec, load_text
-from mlstrata.targets import TARGETS
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 AWS_EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"

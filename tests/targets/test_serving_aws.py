@@ -10,8 +10,8 @@ from mlstrata.hcl import parse_file, parse_text
 from mlstrata.hcl.model import Block
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec, load_text
-from mlstrata.targets import TARGETS
 from mlstrata.targets.aws.render import rollout_surge
+from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 KSERVE = REPO / "src" / "mlstrata" / "terraform" / "modules" / "aws" / "kserve"
