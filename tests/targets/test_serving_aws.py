@@ -102,3 +102,18 @@ def test_another_stage_is_read_by_bucket_name() -> None:
     identity = _blocks(tree.files["live/staging/platform/main.tf"], "module")["serving_identity_fraud_api"]
     assert identity.body.attributes["read_only_bucket_arns"].value == [
         "arn:aws:s3:::acme-ml-prod-model-registry-333333333333"]
+
+
+def test_what_is_not_rendered_is_said() -> None:
+    """engine sagemaker (an endpoint configuration needs the release's model) and serving/feature_store on
+    gcp/azure render nothing yet: a positioned warning each, never a silent drop."""
+    spec = AWS_EXAMPLE.read_text().replace("  engine: kserve ", "  engine: sagemaker ")
+    loaded = load_text(spec, targets=TARGETS)
+    (said,) = [d for d in loaded.warnings if d.code == "aws.serving_engine"]
+    assert said.where is not None and spec.splitlines()[said.where.line - 1].startswith("  engine: sagemaker")
+    assert not any(r.startswith("modules/kserve/") for r in render_tree(loaded).files)
+    assert not [d for d in load_spec(AWS_EXAMPLE, targets=TARGETS).warnings if d.code.startswith(("aws.serving",
+                                                                                                   "spec.not_"))]
+    for target in ("gcp", "azure"):
+        loaded = load_spec(REPO / "examples" / target / "platform.yaml", targets=TARGETS)
+        assert sorted(d.path for d in loaded.warnings if d.code == "spec.not_rendered") == ["feature_store", "serving"]

@@ -306,6 +306,7 @@ def _check_pipelines(platform: Platform, source: Source) -> list[Diagnostic]:
             out.append(diagnostics_at(source, path, f"pipelines need `{need}` but nothing provides it",
                                       how[need], code="spec.unprovided_need"))
     out += _check_orchestrator(platform, source)
+    out += check_services_rendered(platform, source)
     for component in ("metadata_store", "queue"):
         if getattr(pipelines, component) is not None and component not in pipelines.needs:
             out.append(warning(f"`pipelines.{component}` is declared but not listed in `pipelines.needs`",
@@ -322,6 +323,24 @@ ORCHESTRATOR_NOT_RENDERED = {
                  "its dependencies are rendered, KFP itself is installed outside Terraform."),
     "airflow": "Airflow is not rendered yet: its dependencies are, the scheduler is installed outside Terraform.",
 }
+
+
+# Targets whose renderer does not draw these sections yet (aws and local do).
+SERVICES_NOT_RENDERED = {"serving": ("gcp", "azure"), "feature_store": ("gcp", "azure")}
+
+
+def check_services_rendered(platform: Platform, source: Source) -> list[Diagnostic]:
+    """A declared serving or feature_store section the target renders nothing for is said, not dropped."""
+    out: list[Diagnostic] = []
+    for section, targets in SERVICES_NOT_RENDERED.items():
+        if platform.target in targets and getattr(platform, section) is not None:
+            path: KeyPath = (section,)
+            out.append(warning(f"`{section}` is not rendered for the {platform.target} target yet",
+                               where=source.where(path, key=True), path=format_path(path),
+                               detail="The section is validated, but the rendered tree creates nothing for it.",
+                               hint="Keep it to validate the design, or remove it until the target renders it.",
+                               code="spec.not_rendered"))
+    return out
 
 
 def _check_orchestrator(platform: Platform, source: Source) -> list[Diagnostic]:

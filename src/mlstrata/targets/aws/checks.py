@@ -3,10 +3,10 @@ principals, and names that must fit AWS's length limits."""
 
 from __future__ import annotations
 
-from mlstrata.diagnostics import Diagnostic, did_you_mean
+from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
-from mlstrata.spec.source import KeyPath, Source, diagnostics_at
+from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws.instance_types import check_pool_types
 from mlstrata.targets.aws.names import bucket as _bucket
@@ -50,6 +50,7 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
         out.append(diagnostics_at(source, ("cluster", "system_pool", "image"),
                                   f"`{system.image}` is not an EKS standard node image",
                                   "Use one of: " + ", ".join(cat.SYSTEM_IMAGES) + ".", code="aws.image"))
+    out += _check_serving_engine(platform, source)
     out += _check_pools(platform, source)
     out += _check_principals(platform, source)
     out += _check_names(platform, source)
@@ -159,3 +160,18 @@ def _check_names(platform: Platform, source: Source) -> list[Diagnostic]:
                 "Bucket names end in the account id (bucket names are global); shorten the platform, "
                 "environment or store name.", key=True, code="aws.name"))
     return out
+
+
+def _check_serving_engine(platform: Platform, source: Source) -> list[Diagnostic]:
+    """`serving.engine: sagemaker` is accepted but renders no endpoint yet: say so where it is written."""
+    serving = platform.serving
+    if serving is None or serving.engine != "sagemaker" or not serving.endpoints:
+        return []
+    path: KeyPath = ("serving", "engine")
+    return [warning(
+        "serving engine `sagemaker` is not rendered yet: no endpoint, endpoint configuration or autoscaling "
+        "is created for these classes", where=source.where(path), path=format_path(path),
+        detail="A SageMaker endpoint configuration names the model it serves (production_variants.model_name), "
+        "which the release layer creates; the endpoint shape and its autoscaling bounds are not rendered.",
+        hint="Use `engine: kserve` (rendered: KServe on the cluster, a namespace, quota and role per class).",
+        code="aws.serving_engine")]
