@@ -61,6 +61,9 @@ def test_redis_online_store_is_encrypted_and_passwordless() -> None:
     assert group["transit_encryption_enabled"].value is True and group["transit_encryption_mode"].value == "required"
     assert group["kms_key_id"].expr_text == "var.kms_key_arn"
     assert "auth_token" not in group
+    # protected environments: two nodes in two zones with automatic failover (checkov CKV2_AWS_50)
+    assert group["num_cache_clusters"].expr_text == "var.protect ? 2 : 1"
+    assert group["automatic_failover_enabled"].expr_text == group["multi_az_enabled"].expr_text == "var.protect"
     feast = resources[("aws_elasticache_user", "feast")]
     assert feast.attributes["user_id"].expr_text == feast.attributes["user_name"].expr_text
     assert feast.blocks_of("authentication_mode")[0].body.attributes["type"].value == "iam"
@@ -72,6 +75,8 @@ def test_redis_online_store_is_encrypted_and_passwordless() -> None:
     platform = _blocks(tree.files["live/dev/platform/main.tf"], "module")
     online = platform["feature_store_online"].body.attributes
     assert online["protect"].value is False
+    prod = _blocks(tree.files["live/prod/platform/main.tf"], "module")["feature_store_online"].body.attributes
+    assert prod["protect"].value is True
     assert "module.feature_store_online.redis_user_arn" in \
         platform["feature_store_identity"].body.attributes["elasticache_connect_arns"].expr_text
     assert "modules/feast_redis/main.tf" in tree.files
