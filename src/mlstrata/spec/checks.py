@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
+from mlstrata.diagnostics import Diagnostic, Severity, did_you_mean, warning
 from mlstrata.spec.errors import pydantic_diagnostics
 from mlstrata.spec.models import LAYERS, PIPELINE_NEEDS, GpuPoolShape, Platform, TpuPoolShape
 from mlstrata.spec.overrides import override_remap, unknown_override_envs
@@ -335,11 +335,12 @@ def check_services_rendered(platform: Platform, source: Source) -> list[Diagnost
     for section, targets in SERVICES_NOT_RENDERED.items():
         if platform.target in targets and getattr(platform, section) is not None:
             path: KeyPath = (section,)
-            out.append(warning(f"`{section}` is not rendered for the {platform.target} target yet",
-                               where=source.where(path, key=True), path=format_path(path),
-                               detail="The section is validated, but the rendered tree creates nothing for it.",
-                               hint="Keep it to validate the design, or remove it until the target renders it.",
-                               code="spec.not_rendered"))
+            # info, not a warning: the bundled gcp/azure examples declare the sections to show the design
+            out.append(Diagnostic(Severity.INFO, f"`{section}` is not rendered for the {platform.target} target yet",
+                                  where=source.where(path, key=True), path=format_path(path),
+                                  detail="The section is validated, but the rendered tree creates nothing for it.",
+                                  hint="Keep it to validate the design, or remove it until the target renders it.",
+                                  code="spec.not_rendered"))
     return out
 
 

@@ -674,7 +674,7 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | C
         identity["dynamodb_table_prefixes"] = [f"{project}."]
     else:
         main.append(_module(
-            "feature_store_online", "feast_redis", name=f"{name}-feast"[:32].rstrip("-"),
+            "feature_store_online", "feast_redis", name=f"{name}-feast",
             vpc_id=Expr(f"{base}.vpc_id"), subnet_ids=Expr(f"{base}.private_subnet_ids"),
             allowed_security_group_ids=Expr(f"[{base}.cluster_security_group_id]"),
             kms_key_arn=Expr(f"{base}.kms_key_arn"), protect=env.protect,

@@ -1,5 +1,12 @@
+locals {
+  # ElastiCache ids: at most 40 characters, no trailing hyphen; the user ids carry a suffix.
+  id           = trimsuffix(substr(var.name, 0, 40), "-")
+  default_user = "${trimsuffix(substr(var.name, 0, 32), "-")}-default"
+  feast_user   = "${trimsuffix(substr(var.name, 0, 34), "-")}-feast"
+}
+
 resource "aws_elasticache_subnet_group" "this" {
-  name        = var.name
+  name        = local.id
   description = "Private subnets of Feast online store ${var.name}"
   subnet_ids  = var.subnet_ids
   tags        = var.tags
@@ -33,7 +40,7 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
 # Every user group must contain a user named "default"; this one is switched off.
 # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Clusters.RBAC.html
 resource "aws_elasticache_user" "default" {
-  user_id       = "${var.name}-default"
+  user_id       = local.default_user
   user_name     = "default"
   engine        = "redis"
   access_string = "off -@all"
@@ -48,8 +55,8 @@ resource "aws_elasticache_user" "default" {
 # IAM authentication needs the user id and user name to be the same, and Redis OSS 7 or later.
 # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth-iam.html
 resource "aws_elasticache_user" "feast" {
-  user_id       = "${var.name}-feast"
-  user_name     = "${var.name}-feast"
+  user_id       = local.feast_user
+  user_name     = local.feast_user
   engine        = "redis"
   access_string = "on ~* +@all -@dangerous"
 
@@ -61,14 +68,14 @@ resource "aws_elasticache_user" "feast" {
 }
 
 resource "aws_elasticache_user_group" "this" {
-  user_group_id = var.name
+  user_group_id = local.id
   engine        = "redis"
   user_ids      = [aws_elasticache_user.default.user_id, aws_elasticache_user.feast.user_id]
   tags          = var.tags
 }
 
 resource "aws_elasticache_replication_group" "this" {
-  replication_group_id = var.name
+  replication_group_id = local.id
   description          = "Feast online store ${var.name}"
   engine               = "redis"
   engine_version       = var.engine_version
@@ -91,7 +98,7 @@ resource "aws_elasticache_replication_group" "this" {
 
   auto_minor_version_upgrade = true
   snapshot_retention_limit   = var.protect ? 7 : 1
-  final_snapshot_identifier  = var.protect ? "${var.name}-final" : null
+  final_snapshot_identifier  = var.protect ? "${local.id}-final" : null
   apply_immediately          = !var.protect
 
   tags = var.tags

@@ -1,10 +1,10 @@
 variable "name" {
-  description = "Replication group id and prefix of the users, subnet group and security group."
+  description = "Replication group id (cut to 40 characters) and prefix of the users, subnet group and security group."
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{0,30}[a-z0-9]$", var.name))
-    error_message = "name must be 2 to 32 lower-case letters, digits and hyphens, starting with a letter (ElastiCache ids are at most 40 characters; -default is added to one)."
+    condition     = can(regex("^[a-z][a-z0-9-]{0,62}[a-z0-9]$", var.name)) && !strcontains(var.name, "--")
+    error_message = "name must be 2 to 64 lower-case letters, digits and single hyphens, starting with a letter (ids derived from it are cut to ElastiCache's 40 characters)."
   }
 }
 

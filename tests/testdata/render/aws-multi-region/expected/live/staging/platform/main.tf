@@ -55,7 +55,7 @@ module "pipeline_deps" {
 module "feature_store_online" {
   source = "../../../modules/feast_redis"
 
-  name                       = "research-platform-ml-staging-fea"
+  name                       = "research-platform-ml-staging-feast"
   vpc_id                     = data.terraform_remote_state.base.outputs.vpc_id
   subnet_ids                 = data.terraform_remote_state.base.outputs.private_subnet_ids
   allowed_security_group_ids = [data.terraform_remote_state.base.outputs.cluster_security_group_id]
