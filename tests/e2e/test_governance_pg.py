@@ -84,11 +84,13 @@ class Governed:
         assert proc.returncode == 0, proc.stderr
         return dict(json.loads(proc.stdout))
 
-    def models(self) -> list[str]:
+    def client(self) -> Any:
         mlflow = importlib.import_module("mlflow")
         db = self.root / "infra" / ".mlstrata" / "platform" / "dev" / "registries" / "gov-dev" / "mlflow.db"
-        client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}")
-        return sorted(m.name for m in client.search_registered_models())
+        return mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}", registry_uri=f"sqlite:///{db}")
+
+    def models(self) -> list[str]:
+        return sorted(m.name for m in self.client().search_registered_models())
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +123,8 @@ def test_up_does_not_touch_prod_unless_named_and_journals_every_unit_it_applies(
 
 
 def test_the_gate_blocks_apply_until_each_finding_is_accepted_for_this_plan(governed: Governed) -> None:
-    """The issue's reproduction: a model and an artifact store removed from the spec."""
+    """The issue's reproduction: a model (with a version in MLflow) and an artifact store removed from the spec."""
+    governed.client().create_model_version("recommender", source=str(governed.root / "model"))
     governed.spec(SPEC.replace('    recommender: { description: "Home page recommendations" }\n', "")
                   .replace("  checkpoints:\n    versioning: true\n", ""))
     bucket = governed.root / "infra" / ".mlstrata" / "platform" / "dev" / "buckets" / "gov-dev-checkpoints"
@@ -130,6 +133,9 @@ def test_the_gate_blocks_apply_until_each_finding_is_accepted_for_this_plan(gove
     blocked = governed.mlstrata("apply", "--env", "dev")
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert "nothing was applied" in blocked.stderr and "--reason" in blocked.stderr
+    # each finding as `review` shows it: where, what, why, how to fix; under its id
+    assert "main.tf:" in blocked.stderr and "fix: Revert the change that forces it" in blocked.stderr
+    assert "registered model `recommender` is destroyed: its 1 version, stages and aliases" in blocked.stderr
     assert governed.models() == ["fraud-detector", "recommender"] and bucket.is_dir()
     assert len(governed.journal("dev/base")) == 2, "a blocked apply must not start anything"
     gate = json.loads(governed.mlstrata("apply", "--env", "dev", "--format", "json").stdout)["gate"]

@@ -150,14 +150,23 @@ def test_a_permission_granted_by_hand_is_drift_for_plain_terraform_and_apply_rep
 
 
 def test_plan_runs_the_review_gate_and_blocks_destroying_a_registered_model(quickstart: Quickstart) -> None:
+    """Blocking once MLflow holds a version of the model; a model without versions is a plain delete."""
+    mlflow = importlib.import_module("mlflow")
     spec = quickstart.root / "platform.yaml"
     original = spec.read_text()
     spec.write_text("\n".join(line for line in original.splitlines() if "recommender:" not in line) + "\n")
     try:
         assert quickstart.mlstrata("render").returncode == 0
+        plain = quickstart.mlstrata("plan", "--env", "dev")
+        assert plain.returncode == 0, plain.stdout + plain.stderr
+        assert "registered model `recommender` is destroyed: it has no versions" in plain.stderr
+        uri = str(quickstart.outputs("dev", "base")["registry_tracking_uri"])
+        mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri).create_model_version(
+            "recommender", source=str(quickstart.root / "model"))
         proc = quickstart.mlstrata("plan", "--env", "dev")
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "MLR001" in proc.stderr and 'mlstrata_registered_model.this["recommender"]' in proc.stderr
+        assert "its 1 version, stages and aliases would be lost" in proc.stderr
         assert "review gate blocks" in proc.stderr
         assert quickstart.mlstrata("plan", "--env", "dev", "--no-review").returncode == 0
     finally:

@@ -165,6 +165,7 @@ def test_rollback_deleting_a_model_with_versions_is_blocked_then_returns_to_a_on
     blocked = repo.mlstrata("rollback", "--env", "dev", "--to", repo.revisions["A"][:10], "--yes")
     assert blocked.returncode == 1, blocked.stdout + blocked.stderr
     assert 'mlstrata_registered_model.this["churn"]' in blocked.stderr and "nothing was applied" in blocked.stderr
+    assert "registered model `churn` is destroyed: its 1 version, stages and aliases would be lost" in blocked.stderr
     assert repo.models() == ["churn", "fraud-detector"] and repo.retention() == 30
     assert repo.client().get_model_version("churn", version.version).source == "file:///models/churn/1"
     ids = sorted(set(re.findall(r"--accept (MLR001-[0-9a-f]{8})", blocked.stderr)))

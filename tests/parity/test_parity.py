@@ -110,3 +110,17 @@ def test_components_of_rendered_addresses() -> None:
 def test_parity_bad_input_exits_2_without_traceback(tmp_path: Path) -> None:
     proc = mlstrata("parity", "--envs", "dev,qa", cwd=tmp_path, process=True)
     assert proc.returncode == 2 and "spec file not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_state_level_leaves_out_what_the_provider_observes() -> None:
+    """How many versions a model holds differs between environments by nature (dev registers more): it is
+    not a parity difference; the model's description is."""
+    def doc(env: str, versions: int) -> dict[str, object]:
+        model = {"address": 'module.r.mlstrata_registered_model.this["m"]', "mode": "managed",
+                 "type": "mlstrata_registered_model",
+                 "values": {"name": "m", "description": "d", "version_count": versions, "registry_id": f"x-{env}"}}
+        return {"values": {"root_module": {"child_modules": [{"resources": [model]}]}}}
+
+    dev, prod = state_values(doc("dev", 7), "base", "dev"), state_values(doc("prod", 0), "base", "prod")
+    assert not any(k.endswith("version_count") for k in dev) and any(k.endswith(".description") for k in dev)
+    assert set(dev) == set(prod)

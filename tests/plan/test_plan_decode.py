@@ -174,3 +174,23 @@ def test_synthetic_large_plan() -> None:
     assert all(rc.mode is ResourceMode.DATA for rc in reads)
     assert plan.counts().destroy == tally["delete"] + tally["delete,create"] + tally["create,delete"]
     assert json.loads(data)["resource_changes"][123]["address"] == plan.resource_changes[123].address
+
+
+def _drift(before: dict[str, object], after: dict[str, object]) -> dict[str, object]:
+    return {"address": 'module.r.mlstrata_registered_model.this["m"]', "module_address": "module.r", "mode": "managed",
+            "type": "mlstrata_registered_model", "name": "this", "index": "m", "provider_name": "mlstrata",
+            "change": {"actions": ["update"], "before": before, "after": after}}
+
+
+def test_drift_in_observed_attributes_only_is_not_drift() -> None:
+    """A model version registered in MLflow changes the model's `version_count` (what the provider observes),
+    not its configuration: that alone is no drift; a changed description beside it still is."""
+    from mlstrata.plan import plan_from_dict
+
+    model = {"name": "m", "description": "d", "version_count": 0}
+    doc = {"format_version": "1.2", "planned_values": {}, "resource_changes": [], "resource_drift": [
+        _drift(model, {**model, "version_count": 3}),
+        _drift(model, {**model, "version_count": 3, "description": "changed by hand"})]}
+    plan = plan_from_dict(doc)
+    assert [rc.after["description"] for rc in plan.resource_drift if isinstance(rc.after, dict)] == [
+        "changed by hand"]

@@ -3,12 +3,14 @@ update, replace, destroy), and the engine's checked-in plans of Terraform 1.11.4
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support.cli import CliResult
 from support.cli import mlstrata as run_cli
 
 from mlstrata.review.gate import UnitReview, review_files
@@ -47,7 +49,13 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> tuple[UnitReview, Pl
 
     created = plan(lambda text: text)
     mlstrata("apply", "--env", "dev", "--layer", "base", "--yes")
+    RUNS[0] = lambda *args: run_cli(*args, cwd=root, env=env, process=True)
+    ROOTS[0] = root
     return created, plan
+
+
+RUNS: dict[int, Callable[..., CliResult]] = {}  # the quickstart's CLI, for tests that change more than a plan
+ROOTS: dict[int, Path] = {}
 
 
 def _findings(review: UnitReview) -> list[tuple[str, str, str]]:
@@ -87,14 +95,40 @@ def test_renamed_registry_is_a_blocking_replace_at_its_block(quickstart: tuple[U
     assert {d.code for d in review.findings} == {"MLR001"}
 
 
-def test_model_deleted_from_the_spec_is_a_blocking_destroy(quickstart: tuple[UnitReview, Planner]) -> None:
+def test_deleting_a_model_blocks_only_when_mlflow_holds_versions_of_it(
+        quickstart: tuple[UnitReview, Planner]) -> None:
+    """The version count comes from the provider's read of the real MLflow registry (the plan's refreshed
+    state): no versions, a plain delete (info); versions, blocking. Versions registered between the review
+    and the apply are refused by the provider: nobody reviewed losing them."""
+    mlflow = importlib.import_module("mlflow")
     _, plan = quickstart
-    review = plan(lambda text: text.replace(
-        '    recommender: { description: "Home page recommendations", tags: { team: growth } }\n', ""))
+    run, root = RUNS[0], ROOTS[0]
+    db = root / "infra" / ".mlstrata" / "platform" / "dev" / "registries" / "quickstart-dev" / "mlflow.db"
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{db}", registry_uri=f"sqlite:///{db}")
+    address = 'module.model_registry.mlstrata_registered_model.this["recommender"]'
+    without = lambda text: text.replace(  # noqa: E731
+        '    recommender: { description: "Home page recommendations", tags: { team: growth } }\n', "")
+
+    review = plan(without)
     assert review.counts.destroy == 1
-    assert _findings(review) == [
-        ("MLR001", "error", 'module.model_registry.mlstrata_registered_model.this["recommender"]')]
-    assert "registered model `recommender` is destroyed" in review.findings[0].summary
+    assert _findings(review) == [("MLR001", "info", address)]
+    assert "registered model `recommender` is destroyed: it has no versions" in review.findings[0].summary
+
+    # a version registered after that plan was reviewed: the provider refuses the delete, the model stays
+    client.create_model_version("recommender", source=str(root / "model"), description="v1")
+    applied = run("apply", "--env", "dev", "--layer", "base", "--yes")
+    assert applied.returncode == 1, applied.stdout + applied.stderr
+    assert "has 1 version(s) now, 0 when the plan was made: not deleted" in applied.stderr
+    assert [m.name for m in client.search_registered_models()] == ["fraud-detector", "recommender"]
+
+    client.create_model_version("recommender", source=str(root / "model"), description="v2")
+    review = plan(without)
+    assert _findings(review) == [("MLR001", "error", address)]
+    assert "registered model `recommender` is destroyed: its 2 versions, stages and aliases would be lost" in (
+        review.findings[0].summary)
+    # registering versions is not drift: the count is what the provider observes, not configuration
+    drift = run("drift", "--env", "dev", "--layer", "base", "--format", "json")
+    assert drift.returncode == 0, drift.stdout + drift.stderr
 
 
 @pytest.mark.parametrize("version", ["1.11.4", "1.15.5"])

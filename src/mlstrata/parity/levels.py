@@ -31,6 +31,7 @@ from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.targets.aws.state import deploy_role
 from mlstrata.targets.azure import catalog as azure_catalog
+from mlstrata.targets.resources import OBSERVED
 
 PRESENT = "(present)"
 
@@ -151,7 +152,8 @@ def state_values(doc: Mapping[str, Any], layer: str, env: str) -> dict[str, Any]
         if resource.get("mode") != "managed":
             continue
         address = str(resource["address"])
-        attrs = dict(resource.get("values") or {})
+        attrs = {k: v for k, v in (resource.get("values") or {}).items()
+                 if k not in OBSERVED.get(str(resource.get("type")), ())}  # e.g. how many model versions
         hidden = resource.get("sensitive_values") or {}
         for name, mark in hidden.items():
             if mark is True:

@@ -23,6 +23,7 @@ import msgspec
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Where, error
 from mlstrata.plan.action import UnknownActionError, action_from_json
 from mlstrata.plan.model import OutputChange, Plan, ResourceChange, ResourceMode
+from mlstrata.targets.resources import observed_only
 from mlstrata.userfiles import MiB, read_user_bytes
 
 SUPPORTED_MAJOR = "1"
@@ -218,7 +219,8 @@ def _plan(doc: _PlanDocument) -> Plan:
         format_version=version,
         terraform_version=doc.terraform_version,
         resource_changes=tuple(_resource_changes(doc.resource_changes, "resource_changes")),
-        resource_drift=tuple(_resource_changes(doc.resource_drift, "resource_drift")),
+        resource_drift=tuple(rc for rc in _resource_changes(doc.resource_drift, "resource_drift")
+                             if not observed_only(rc.type, rc.before, rc.after)),
         output_changes=tuple(_output_changes(doc.output_changes)),
         configuration=msgspec.to_builtins(doc.configuration) if doc.configuration is not None else None,
         errored=doc.errored,

@@ -167,12 +167,36 @@ def _why(rc: ResourceChange) -> str:
     return "; ".join(parts)
 
 
+def model_versions(rc: ResourceChange) -> int | None:
+    """How many versions a registered model held when the plan was made (its refreshed state), or None when
+    the state does not say (another provider, or a state from before the provider reported it)."""
+    before = rc.before if isinstance(rc.before, dict) else {}
+    count = before.get("version_count")
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None
+
+
+def _model_hit(rc: ResourceChange, why: str) -> Hit:
+    """Deleting a registered model blocks when it has versions (or nobody knows); without any it loses
+    nothing a plan cannot bring back, so it is shown, not blocking."""
+    count = model_versions(rc)
+    name, verb = object_name(rc), _verb(rc.action)
+    if count == 0:
+        return Hit(STATEFUL_DESTROY, f"registered model `{name}` is {verb}: it has no versions, nothing is lost",
+                   why, severity=Severity.INFO)
+    if count is None:
+        return Hit(STATEFUL_DESTROY, f"registered model `{name}` is {verb}: {_LOSS['registered model']}", why)
+    return Hit(STATEFUL_DESTROY, f"registered model `{name}` is {verb}: its {count} version"
+               f"{'s' if count != 1 else ''}, stages and aliases would be lost", why)
+
+
 def check_destroy(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
     if not rc.action.is_destructive:
         return
     kind = stateful_kind(rc, facts)
     why = _why(rc)
-    if kind is not None:
+    if kind == "registered model":
+        yield _model_hit(rc, why)
+    elif kind is not None:
         yield Hit(STATEFUL_DESTROY, f"{kind} `{object_name(rc)}` is {_verb(rc.action)}: {_LOSS.get(kind, _LOSS[''])}",
                   why)
     elif facts.protected:

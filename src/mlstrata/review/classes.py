@@ -33,7 +33,9 @@ STATEFUL_DESTROY = _cls(
     "Destroying or replacing a model registry, a registered model, an artifact bucket, a metadata database, "
     "a KMS key or the Terraform state bucket loses data that no apply brings back (model versions, "
     "artifacts, lineage, anything encrypted with the key). Replacement is a destroy too: the plan's "
-    "`replace_paths` say which attribute forces it. Blocking in every environment.",
+    "`replace_paths` say which attribute forces it. Blocking in every environment, except a registered model "
+    "that holds no model versions (the provider reads the count from the registry into the plan's refreshed "
+    "state): deleting it loses nothing a plan cannot recreate, so it is shown as info.",
     "Revert the change that forces it, rename with a `moved` block, or remove the resource from state "
     "with a `removed { lifecycle { destroy = false } }` block; destroy on purpose only after a backup.",
 )

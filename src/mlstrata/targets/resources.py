@@ -66,6 +66,23 @@ STATEFUL: dict[str, StatefulType] = {
 }
 
 
+# Attributes a provider reports about an object, not configuration: MLflow clients register model versions,
+# Terraform never sets them. A change in them alone is not drift (plan decoding drops it) nor a parity
+# difference; the review gate reads them (a registered model's versions decide whether deleting it blocks).
+OBSERVED: dict[str, frozenset[str]] = {
+    "mlstrata_registered_model": frozenset({"version_count"}),
+}
+
+
+def observed_only(resource_type: str, before: object, after: object) -> bool:
+    """True when `before` and `after` (objects) differ in observed attributes only."""
+    observed = OBSERVED.get(resource_type)
+    if not observed or not isinstance(before, dict) or not isinstance(after, dict):
+        return False
+    keys = set(before) | set(after)
+    return all(before.get(k) == after.get(k) for k in keys - observed)
+
+
 def protection_setting(resource_type: str) -> tuple[str, bool] | None:
     """The deletion-protection argument of a stateful type and its default, or None."""
     stateful = STATEFUL.get(resource_type)

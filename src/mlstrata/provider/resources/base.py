@@ -76,8 +76,8 @@ def output(name: str, kind: Any, description: str, *, sensitive: bool = False, d
     return tf_schema.Attribute(name, kind, description=description, computed=True, sensitive=sensitive, default=default)
 
 
-def schema(description: str, attributes: list[Any]) -> Any:
-    return tf_schema.Schema(version=1, attributes=attributes, description=description)
+def schema(description: str, attributes: list[Any], version: int = 1) -> Any:
+    return tf_schema.Schema(version=version, attributes=attributes, description=description)
 
 
 def _to_tf(diags: Any, diagnostic: Diagnostic, attributes: set[str], subject: str) -> None:
@@ -114,6 +114,8 @@ class ResourceBase:
     name: ClassVar[str]
     description: ClassVar[str]
     attributes: ClassVar[list[Any]]
+    # raised when attributes are added: Terraform then hands older states to `upgrade`
+    schema_version: ClassVar[int] = 1
 
     def __init__(self, provider: ProviderContext) -> None:
         self.provider = provider
@@ -125,7 +127,7 @@ class ResourceBase:
 
     @classmethod
     def get_schema(cls) -> Any:
-        return schema(cls.description, cls.attributes)
+        return schema(cls.description, cls.attributes, cls.schema_version)
 
     @classmethod
     def attribute_names(cls) -> set[str]:
@@ -241,7 +243,9 @@ class ResourceBase:
         return self.guard(ctx, lambda: self.plan_update(current, planned), planned)
 
     def upgrade(self, ctx: Any, version: int, old: State) -> State:
-        return old
+        """A state written by an older schema: attributes added since are null until the next read fills
+        them (Terraform refuses an object that lacks an attribute of the schema)."""
+        return {**{name: None for name in self.attribute_names()}, **old}
 
     def create(self, ctx: Any, planned: State) -> State | None:
         return self.guard(ctx, lambda: self.normalize(self.do_create(self.fill(planned)), planned), None, planned)

@@ -8,6 +8,7 @@ from typing import Any
 
 from mlstrata.provider.store import mlflow_api
 from mlstrata.provider.store.database import Database, PgServer
+from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout
 from mlstrata.provider.store.registry import registry_databases, require_databases
 
@@ -23,6 +24,7 @@ class RegisteredModel:
     name: str
     description: str = ""
     tags: dict[str, str] = field(default_factory=dict)
+    versions: int = 0  # model versions registered (read only: MLflow clients register them, not Terraform)
 
 
 def workspace_scope(db: Database, table: str) -> tuple[str, tuple[str, ...]]:
@@ -45,7 +47,22 @@ def fetch_model(db: Database, registry: str, name: str) -> RegisteredModel | Non
         name=name,
         description=rows[0][0] or "",
         tags={str(k): str(v or "") for k, v in sorted(tags)},
+        versions=count_versions(db, name),
     )
+
+
+# MLflow's SQL store marks a deleted version with this stage instead of removing its row at once
+DELETED_STAGE = "Deleted_Internal"
+
+
+def count_versions(db: Database, name: str) -> int:
+    """How many versions of model `name` the registry holds (deleted ones not counted)."""
+    if "model_versions" not in db.tables():
+        return 0
+    where, extra = _scope(db, "model_versions")
+    rows = db.query(f"SELECT COUNT(*) FROM model_versions WHERE name = ? AND current_stage <> ?{where}",
+                    (name, DELETED_STAGE, *extra))
+    return int(rows[0][0]) if rows else 0
 
 
 def read_model(layout: Layout, server: PgServer | None, registry: str, name: str) -> RegisteredModel | None:
@@ -93,10 +110,21 @@ def apply_model(layout: Layout, server: PgServer | None, model: RegisteredModel,
     return found
 
 
-def delete_model(layout: Layout, server: PgServer | None, registry: str, name: str) -> None:
-    """Delete a registered model with its versions; a missing one is fine."""
+def delete_model(layout: Layout, server: PgServer | None, registry: str, name: str,
+                 planned_versions: int | None = None) -> None:
+    """Delete a registered model with its versions; a missing one is fine. With `planned_versions` (what the
+    reviewed plan saw), a model that has gained versions since is refused: nobody reviewed losing those."""
     dbs = registry_databases(layout, registry, server)
-    if dbs is None or fetch_model(dbs[0], registry, name) is None:
+    found = None if dbs is None else fetch_model(dbs[0], registry, name)
+    if dbs is None or found is None:
         return
+    if planned_versions is not None and found.versions > planned_versions:
+        raise StoreError(
+            f"registered model {name!r} has {found.versions} version(s) now, {planned_versions} when the plan was "
+            "made: not deleted",
+            detail="The review gate judged deleting it with the versions the plan saw; versions registered since "
+                   "would be lost without review.",
+            hint="Plan again (`mlstrata plan`) and review it: deleting a model with versions is blocking.",
+            path="name")
     store = mlflow_api.registry_store(dbs[0])
     mlflow_api.call(dbs[0], "delete the registered model", lambda: store.delete_registered_model(name))
