@@ -59,7 +59,7 @@ def count_versions(db: Database, name: str) -> int:
     """How many versions of model `name` the registry holds (deleted ones not counted)."""
     if "model_versions" not in db.tables():
         return 0
-    where, extra = _scope(db, "model_versions")
+    where, extra = workspace_scope(db, "model_versions")
     rows = db.query(f"SELECT COUNT(*) FROM model_versions WHERE name = ? AND current_stage <> ?{where}",
                     (name, DELETED_STAGE, *extra))
     return int(rows[0][0]) if rows else 0
