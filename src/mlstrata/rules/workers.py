@@ -82,7 +82,10 @@ class Workers:
             while pending[w] < IN_FLIGHT and (own[w] or shared):
                 i = own[w].pop() if own[w] else shared.pop()
                 owner[i] = w
-                self.conns[w].send((kind, i, jobs[i]))
+                try:
+                    self.conns[w].send((kind, i, jobs[i]))
+                except OSError as exc:  # the worker died between two jobs (BrokenPipe, ConnectionReset)
+                    raise WorkerError(f"a check worker exited (code {self.procs[w].exitcode})") from exc
                 pending[w] += 1
 
         for w in own:
@@ -104,7 +107,11 @@ class Workers:
                         raise WorkerError(f"a check worker exited (code {self.procs[sentinels[ready]].exitcode})")
                     continue
                 assert isinstance(ready, Connection)
-                index, ok, value = ready.recv()
+                try:
+                    index, ok, value = ready.recv()
+                except (EOFError, OSError) as exc:  # its worker died with the pipe empty
+                    code = self.procs[by_conn[id(ready)]].exitcode
+                    raise WorkerError(f"a check worker exited (code {code})") from exc
                 if not ok:
                     raise WorkerError(value)
                 done += 1
