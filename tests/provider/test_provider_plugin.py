@@ -12,8 +12,9 @@ from mlstrata.provider.resources import RESOURCES
 
 def test_registry_names_match_resource_names() -> None:
     assert sorted(RESOURCES) == [
-        "mlstrata_artifact_bucket", "mlstrata_gpu_pool", "mlstrata_metadata_store", "mlstrata_model_registry",
-        "mlstrata_registered_model", "mlstrata_registry_permissions", "mlstrata_service_account",
+        "mlstrata_artifact_bucket", "mlstrata_feature_store", "mlstrata_gpu_pool", "mlstrata_metadata_store",
+        "mlstrata_model_registry", "mlstrata_registered_model", "mlstrata_registry_permissions",
+        "mlstrata_service_account", "mlstrata_serving_endpoint",
     ]  # fmt: skip
     for type_name, klass in RESOURCES.items():
         assert TYPE_PREFIX + klass.get_name() == type_name
@@ -54,3 +55,18 @@ def test_provider_start_up_does_not_import_mlflow() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_services_reject_what_the_local_target_cannot_run() -> None:
+    from tf.utils import Diagnostics  # type: ignore[import-untyped]
+
+    provider = MlstrataProvider()
+    diags = Diagnostics()
+    store = provider.new_resource(RESOURCES["mlstrata_feature_store"])
+    store.validate(diags, "mlstrata_feature_store", {"name": "f", "project": "p", "online_store": "redis"})
+    endpoint = provider.new_resource(RESOURCES["mlstrata_serving_endpoint"])
+    endpoint.validate(diags, "mlstrata_serving_endpoint", {"name": "e", "registry_id": "r", "model": "m", "workers": 0})
+    assert [(d.summary, d.path) for d in diags.diagnostics] == [
+        ("online store 'redis' is not available locally", ["online_store"]),
+        ("workers must be at least 1", ["workers"]),
+    ]

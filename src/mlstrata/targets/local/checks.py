@@ -21,12 +21,35 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
             if capacity == "capacity_block":
                 out.append(diagnostics_at(source, base, "capacity blocks do not exist on the local target",
                                           "Use on_demand or spot.", code="local.capacity"))
+    out += _check_endpoint_stages(platform, source)
     for path, principal in _principals(platform):
         if not ACCOUNT.match(principal):
             out.append(diagnostics_at(
                 source, path, f"`{principal}` is not a service account name",
                 "On the local target principals are MLflow user names: letters, digits, '_', '.', '@', '-'.",
                 code="local.principal"))
+    return out
+
+
+def _check_endpoint_stages(platform: Platform, source: Source) -> list[Diagnostic]:
+    """Each environment's platform lives under its own root: an endpoint reads that environment's registry."""
+    out: list[Diagnostic] = []
+    if platform.serving is None:
+        return out
+    for name, endpoint in platform.serving.endpoints.items():
+        for env in platform.environments:
+            override = endpoint.overrides.get(env, {})
+            stage = override.get("stage", endpoint.stage) if isinstance(override, dict) else endpoint.stage
+            if stage is None or stage == env:
+                continue
+            where = ("overrides", env) if "stage" in override else ()
+            path: KeyPath = ("serving", "endpoints", name, *where, "stage")
+            diag = diagnostics_at(source, path, f"on the local target an endpoint in `{env}` reads `{env}`'s "
+                                  f"registry, not `{stage}`'s",
+                                  "Remove `stage` (each environment serves from its own registry).",
+                                  code="local.serving_stage")
+            if diag not in out:
+                out.append(diag)
     return out
 
 

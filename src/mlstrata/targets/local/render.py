@@ -20,7 +20,7 @@ from mlstrata.provider import ADDRESS as PROVIDER_ADDRESS
 from mlstrata.provider import POSTGRES_DSN_ENV
 from mlstrata.provider import VERSION as PROVIDER_VERSION
 from mlstrata.spec.models import Layer, Platform
-from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.spec.resolve import ResolvedEnv, online_store
 from mlstrata.spec.source import Source
 from mlstrata.targets.base import UnitFiles
 from mlstrata.targets.local import checks
@@ -43,7 +43,8 @@ class LocalTarget:
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["artifact buckets", "model registry (MLflow, its bucket, registered models)",
                  "service accounts (basic-auth users)", "GPU pools"],
-        "platform": ["registry permissions (who may read, register and promote)", "pipeline metadata store"],
+        "platform": ["registry permissions (who may read, register and promote)", "pipeline metadata store",
+                     "serving endpoints (`mlflow models serve`)", "feature store (Feast)"],
     }
 
     def check(self, platform: Platform, source: Source) -> list[Diagnostic]:
@@ -208,7 +209,7 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     main: list[Block | Comment | Blank] = []
     outputs: list[Block] = []
     registry = platform.model_registry
-    if registry is not None and env.name in registry.stages and registry.models:
+    if registry is not None and env.name in registry.stages and (registry.models or env.serving):
         remote = Block("data", ["terraform_remote_state", "base"])
         if platform.state.backend == "pg":
             remote.attr("backend", "pg").attr("config", {
@@ -216,6 +217,7 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         else:
             remote.attr("backend", "local").attr("config", {"path": state_path(env.name, "base")})
         main += [Comment("The base layer (registry, models, accounts) is read, never changed, from here."), remote]
+    if registry is not None and env.name in registry.stages and registry.models:
         main.append(_module(
             "registry_access", "registry_access",
             registry_id=Expr("data.terraform_remote_state.base.outputs.registry_id"),
@@ -224,6 +226,9 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         ))
         outputs.append(_output("registry_access_grants", "module.registry_access.registry_access_grants",
                                "Model -> service account -> permission."))
+    main_services, service_outputs = _services(platform, env)
+    main += main_services
+    outputs += service_outputs
     pipelines = platform.pipelines
     if pipelines is not None and pipelines.metadata_store is not None:
         main.append(_module("metadata_store", "metadata_store", name=f"{name}-metadata",
@@ -233,3 +238,34 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     if not main:
         main.append(Comment("Nothing in the spec lives in this environment's platform layer."))
     return main, sorted(outputs, key=lambda b: b.labels[0])
+
+
+def _services(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
+    """Serving endpoints (`mlflow models serve` on the environment's registry) and the Feast feature store."""
+    name = f"{platform.platform}-{env.name}"
+    main: list[Block | Comment | Blank] = []
+    outputs: list[Block] = []
+    for endpoint_name, endpoint in env.serving.items():
+        label = f"serving_endpoint_{endpoint_name.replace('-', '_')}"
+        # One server process per endpoint; min_replicas workers (scale-to-zero still keeps one: no local scaler).
+        main.append(_module(
+            label, "serving_endpoint", name=f"{name}-{endpoint_name}",
+            registry_id=Expr("data.terraform_remote_state.base.outputs.registry_id"), model=endpoint.model,
+            alias=endpoint.alias or "", workers=max(1, endpoint.autoscaling.min_replicas),
+        ))
+        for output, what in (("url", "Scoring URL base (POST <url>/invocations); empty while waiting for a version."),
+                             ("model_uri", "models:/<model>/<version> served."),
+                             ("status", "serving, stopped, or waiting for a model version.")):
+            outputs.append(_output(f"{label}_{output}", f"module.{label}.serving_endpoint_{output}",
+                                   f"Endpoint `{endpoint_name}`: {what}"))
+    store = platform.feature_store
+    if store is not None:
+        main.append(_module("feature_store", "feature_store", name=f"{name}-features",
+                            project=name.replace("-", "_"), online_store=online_store(platform),
+                            offline_store=store.offline_store))
+        outputs += [
+            _output("feature_store_repo_path", "module.feature_store.feature_store_repo_path",
+                    "Feast repository: feature definitions go here; `feast apply` runs here."),
+            _output("feature_store_project", "module.feature_store.feature_store_project", "Feast project."),
+        ]
+    return main, outputs

@@ -20,6 +20,25 @@ module "registry_access" {
   }
 }
 
+module "serving_endpoint_fraud_api" {
+  source = "../../../modules/serving_endpoint"
+
+  name        = "quickstart-dev-fraud-api"
+  registry_id = data.terraform_remote_state.base.outputs.registry_id
+  model       = "fraud-detector"
+  alias       = ""
+  workers     = 1
+}
+
+module "feature_store" {
+  source = "../../../modules/feature_store"
+
+  name          = "quickstart-dev-features"
+  project       = "quickstart_dev"
+  online_store  = "sqlite"
+  offline_store = "file"
+}
+
 module "metadata_store" {
   source = "../../../modules/metadata_store"
 

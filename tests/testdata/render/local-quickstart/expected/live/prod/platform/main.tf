@@ -20,6 +20,25 @@ module "registry_access" {
   }
 }
 
+module "serving_endpoint_fraud_api" {
+  source = "../../../modules/serving_endpoint"
+
+  name        = "quickstart-prod-fraud-api"
+  registry_id = data.terraform_remote_state.base.outputs.registry_id
+  model       = "fraud-detector"
+  alias       = ""
+  workers     = 1
+}
+
+module "feature_store" {
+  source = "../../../modules/feature_store"
+
+  name          = "quickstart-prod-features"
+  project       = "quickstart_prod"
+  online_store  = "sqlite"
+  offline_store = "file"
+}
+
 module "metadata_store" {
   source = "../../../modules/metadata_store"
 

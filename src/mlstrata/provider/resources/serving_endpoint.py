@@ -1,0 +1,103 @@
+"""mlstrata_serving_endpoint: `mlflow models serve` for a registry's model, on a free loopback port."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from mlstrata.provider.resources.base import (
+    Bool,
+    Number,
+    ResourceBase,
+    State,
+    String,
+    Unknown,
+    attribute,
+    known,
+    output,
+)
+from mlstrata.provider.store import serving as store
+
+_SETTINGS = ("registry_id", "model", "alias", "workers", "running")
+_OUTPUTS = ("port", "url", "pid", "model_version", "model_uri", "status", "log_file")
+
+
+def _config(values: State) -> store.EndpointConfig:
+    return store.EndpointConfig(
+        name=str(values["name"]),
+        registry=str(values["registry_id"]),
+        model=str(values["model"]),
+        alias=str(values.get("alias") or ""),
+        workers=int(values.get("workers") or 1),
+    )
+
+
+class ServingEndpoint(ResourceBase):
+    name = "serving_endpoint"
+    description = (
+        "A model serving endpoint: `mlflow models serve` (the provider's own MLflow) for the version of a "
+        "registered model that `alias` points at, or the newest one, on a free loopback port; health-checked "
+        "on /ping, stopped by its pid on destroy. With no version registered it waits; once one is, or when "
+        "the server is gone, `running` reads false and the next apply starts it."
+    )
+    attributes: ClassVar[list[Any]] = [
+        output("id", String(), "The endpoint name."),
+        attribute("name", String(), "Endpoint name.", required=True, replace=True),
+        attribute("registry_id", String(), "id of the mlstrata_model_registry it reads.", required=True,
+                  replace=True),
+        attribute("model", String(), "Registered model served.", required=True),
+        attribute("alias", String(), "Registry alias selecting the version (empty: the newest).", default=""),
+        attribute("workers", Number(), "Server worker processes.", default=1),
+        attribute("running", Bool(), "Serve (true) or keep stopped (false). Reads false when the server is "
+                  "gone or serves another version than the selected one.", default=True),
+        output("port", Number(), "Loopback port (0 while not serving)."),
+        output("url", String(), "Scoring URL base: POST <url>/invocations."),
+        output("pid", Number(), "Process id of the server (its process group is stopped on destroy)."),
+        output("model_version", String(), "Version served (empty while waiting)."),
+        output("model_uri", String(), "models:/<model>/<version> served."),
+        output("status", String(), "serving, stopped, or waiting for a model version."),
+        output("log_file", String(), "The server's log."),
+    ]
+
+    def check(self, config: State) -> None:
+        name, workers = config.get("name"), config.get("workers")
+        if known(name) and name is not None and known(workers):
+            store.check_config(store.EndpointConfig(name=str(name), registry="x", model="x",
+                                                    workers=1 if workers is None else int(workers)))
+
+    def _state(self, found: store.Endpoint) -> State:
+        config = found.config
+        return self.state(
+            id=config.name, name=config.name, registry_id=config.registry, model=config.model, alias=config.alias,
+            workers=config.workers, running=found.running, port=found.port, url=found.url, pid=found.pid,
+            model_version=found.version, model_uri=found.model_uri, status=found.status, log_file=found.log_file,
+        )
+
+    def plan_update(self, prior: State, planned: State) -> State:
+        # Terraform asks on every plan; only a real change restarts the server (new pid, maybe port).
+        if any(planned.get(k) != prior.get(k) for k in _SETTINGS):
+            for key in _OUTPUTS:
+                planned[key] = Unknown
+        return planned
+
+    def _apply(self, values: State, port_hint: int) -> State:
+        running = values.get("running")
+        found = store.apply_endpoint(self.layout, self.server, _config(values),
+                                     running=True if running is None else bool(running), port_hint=port_hint)
+        return self._state(found)
+
+    def do_create(self, planned: State) -> State:
+        return self._apply(planned, 0)
+
+    def do_read(self, current: State) -> State | None:
+        found = store.read_endpoint(self.layout, self.server, str(current["name"]))
+        return None if found is None else self._state(found)
+
+    def do_update(self, current: State, planned: State) -> State:
+        return self._apply(planned, int(current.get("port") or 0))
+
+    def do_delete(self, current: State) -> None:
+        store.delete_endpoint(self.layout, str(current["name"]))
+
+    def do_import(self, import_id: str) -> State | None:
+        found = store.read_endpoint(self.layout, self.server, import_id)
+        return None if found is None else self._state(found)
