@@ -9,6 +9,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlstrata.provider.store import bucket, registry
+from mlstrata.provider.store.layout import Layout
+
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata" / "provider"
 FAKE_SMI_2X_H100 = TESTDATA / "nvidia-smi-2x-h100"
 FAKE_SMI_NO_DEVICES = TESTDATA / "nvidia-smi-no-devices"
@@ -105,3 +108,11 @@ def wait_gone(pid: int, timeout: float = 30.0) -> None:
             return
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
+
+
+def registry_layout(base: Path) -> Layout:
+    """A store root under `base` with an artifact bucket `art` and a real MLflow registry `dev` (SQLite)."""
+    made = Layout(root=base / "root", secrets_dir=base / "secrets")
+    bucket.apply_bucket(made, bucket.BucketConfig("art"))
+    registry.apply_registry(made, registry.RegistryConfig(name="dev", artifact_bucket="art"), None)
+    return made

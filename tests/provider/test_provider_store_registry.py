@@ -5,24 +5,20 @@ from __future__ import annotations
 import importlib
 import stat
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from provider_harness import registry_layout
 
-from mlstrata.provider.store import accounts, bucket, metadata, models, permissions, registry
+from mlstrata.provider.store import accounts, metadata, models, permissions, registry
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout
 
 
 @pytest.fixture(scope="module")
-def layout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
-    base = tmp_path_factory.mktemp("store-registry")
-    made = Layout(root=base / "root", secrets_dir=base / "secrets")
-    bucket.apply_bucket(made, bucket.BucketConfig("art"))
-    registry.apply_registry(made, registry.RegistryConfig(name="dev", artifact_bucket="art"), None)
-    yield made
+def layout(tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    return registry_layout(tmp_path_factory.mktemp("store-registry"))
 
 
 def _auth_store(layout: Layout) -> Any:

@@ -8,24 +8,20 @@ import json
 import os
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from provider_harness import registry_layout
 
-from mlstrata.provider.store import bucket, registry, serving
 from mlstrata.provider.store import feature_store as features
+from mlstrata.provider.store import serving
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout
 
 
 @pytest.fixture(scope="module")
-def layout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Layout]:
-    base = tmp_path_factory.mktemp("store-services")
-    made = Layout(root=base / "root", secrets_dir=base / "secrets")
-    bucket.apply_bucket(made, bucket.BucketConfig("art"))
-    registry.apply_registry(made, registry.RegistryConfig(name="dev", artifact_bucket="art"), None)
-    yield made
+def layout(tmp_path_factory: pytest.TempPathFactory) -> Layout:
+    return registry_layout(tmp_path_factory.mktemp("store-services"))
 
 
 def _register_version(layout: Layout, model: str, alias: str = "") -> str:

@@ -8,6 +8,14 @@ from mlstrata.spec.resolve import deep_merge, resolve
 from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
+AWS_DEV = """
+platform: acme-ml
+target: aws
+region: eu-west-1
+state: { backend: s3, bucket: b-tfstate }
+environments:
+  dev: { account: "111111111111" }
+"""
 
 
 def test_overrides_resolve_per_environment() -> None:
@@ -26,14 +34,7 @@ def test_overrides_resolve_per_environment() -> None:
 
 
 def test_promoters_list_applies_to_every_stage() -> None:
-    loaded = load_text("""
-platform: acme-ml
-target: aws
-region: eu-west-1
-state: { backend: s3, bucket: b-tfstate }
-environments:
-  dev: { account: "111111111111" }
-  prod: { account: "333333333333", region: eu-central-1 }
+    loaded = load_text(AWS_DEV + """  prod: { account: "333333333333", region: eu-central-1 }
 model_registry:
   stages: [dev, prod]
   promoters: ["arn:aws:iam::111111111111:role/ci"]
@@ -99,14 +100,7 @@ def test_service_defaults_follow_the_target() -> None:
 
 
 def test_an_endpoint_class_is_not_deployed_off_the_promotion_path_unless_it_names_a_stage() -> None:
-    loaded = load_text("""
-platform: acme-ml
-target: aws
-region: eu-west-1
-state: { backend: s3, bucket: b-tfstate }
-environments:
-  dev: { account: "111111111111" }
-  qa: { account: "222222222222" }
+    loaded = load_text(AWS_DEV + """  qa: { account: "222222222222" }
   sandbox: { account: "222222222222" }
   prod: { account: "333333333333" }
 model_registry:
