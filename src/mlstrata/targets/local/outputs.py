@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 SUMMARY_COLUMNS = ("environment", "registry", "models", "service accounts", "artifact stores", "GPUs on host",
-                   "metadata store", "serving", "feature store")
-ENDPOINT_PREFIX, STATUS_SUFFIX = "serving_endpoint_", "_status"
+                   "metadata store")
 
 
 @dataclass(frozen=True)
@@ -25,15 +24,12 @@ def summary_row(env: str, values: Mapping[str, object]) -> list[str]:
                     if k.startswith("artifact_bucket_"))
     gpus = sorted(f"{k.removeprefix('gpu_pool_').removesuffix('_gpus')}: {v}" for k, v in values.items()
                   if k.startswith("gpu_pool_") and k.endswith("_gpus"))
-    endpoints = sorted(f"{k.removeprefix(ENDPOINT_PREFIX).removesuffix(STATUS_SUFFIX).replace('_', '-')}: {v}"
-                       for k, v in values.items() if k.startswith(ENDPOINT_PREFIX) and k.endswith(STATUS_SUFFIX))
     models = values.get("registry_model_names")
     return [env, str(values.get("registry_id", "-")),
             ", ".join(str(m) for m in models) if isinstance(models, list) and models else "-",
             ", ".join(sorted(accounts)) if isinstance(accounts, dict) else "-",
             ", ".join(stores) or "-", ", ".join(gpus) or "-",
-            "yes" if values.get("metadata_store_uri") else "-", "\n".join(endpoints) or "-",
-            str(values.get("feature_store_project") or "-")]
+            "yes" if values.get("metadata_store_uri") else "-"]
 
 
 def registry_uis(per_env: Mapping[str, Mapping[str, object]]) -> list[RegistryUi]:
