@@ -146,3 +146,18 @@ def test_a_bucket_name_of_the_wrong_type_is_no_crash(tmp_path: Path) -> None:
     review = _review_altered(tmp_path, alter)
     # the bucket's own destroy is still a finding; only its name is unknown
     assert any(d.code == "MLR001" and d.path == "module.storage.aws_s3_bucket.old" for d in review.findings)
+
+
+def test_destroying_a_local_feature_store_is_a_stateful_finding(tmp_path: Path) -> None:
+    """The local Feast repository holds the feature registry and online store: its destroy blocks like a bucket's."""
+    def alter(rc: dict[str, Any]) -> bool:
+        if rc["address"] == "module.storage.aws_s3_bucket.old":
+            rc.update(type="mlstrata_feature_store", address="module.storage.mlstrata_feature_store.old")
+            rc["change"]["before"] = {"name": "dev-features", "project": "dev"}
+            return True
+        return False
+
+    review = _review_altered(tmp_path, alter)
+    (finding,) = [d for d in review.findings if d.path == "module.storage.mlstrata_feature_store.old"]
+    assert finding.code == "MLR001" and "feature store" in finding.summary
+    assert "online store" in finding.detail + finding.summary

@@ -135,6 +135,7 @@ _LOSS = {
     "KMS key": "everything encrypted with it becomes unreadable once the deletion window ends",
     "registered model": "its versions, stages and aliases would be lost",
     "model registry": "its models, versions and permissions would be lost",
+    "feature store": "its feature registry, online store and offline feature files would be lost",
 }
 
 

@@ -59,6 +59,8 @@ STATEFUL: dict[str, StatefulType] = {
     "mlstrata_registered_model": StatefulType(holds="registered model", guardrail=False),
     "mlstrata_artifact_bucket": StatefulType(holds="artifact bucket", guardrail=False),
     "mlstrata_metadata_store": StatefulType(holds="metadata database", guardrail=False),
+    # Feast's registry, online store and offline files live in the repository (feast-dev/feast#5658: tables).
+    "mlstrata_feature_store": StatefulType(holds="feature store", guardrail=False),
     "google_secret_manager_secret": StatefulType(holds="secret", guardrail=False),
     # Feast online stores on GCP and Azure (the review gate names them when they look like one).
     "google_redis_instance": StatefulType(guardrail=False),
