@@ -65,8 +65,8 @@ def test_services_reject_what_the_local_target_cannot_run() -> None:
     store = provider.new_resource(RESOURCES["mlstrata_feature_store"])
     store.validate(diags, "mlstrata_feature_store", {"name": "f", "project": "p", "online_store": "redis"})
     endpoint = provider.new_resource(RESOURCES["mlstrata_serving_endpoint"])
-    endpoint.validate(diags, "mlstrata_serving_endpoint", {"name": "e", "registry_id": "r", "model": "m", "workers": 0})
+    endpoint.validate(diags, "mlstrata_serving_endpoint", {"name": "Not A Name", "registry_id": "r", "model": "m"})
     assert [(d.summary, d.path) for d in diags.diagnostics] == [
         ("online store 'redis' is not available locally", ["online_store"]),
-        ("workers must be at least 1", ["workers"]),
+        ("invalid endpoint name 'Not A Name'", ["name"]),
     ]

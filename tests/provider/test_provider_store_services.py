@@ -70,8 +70,8 @@ def test_an_endpoint_on_a_missing_registry_is_an_error(layout: Layout) -> None:
     config = serving.EndpointConfig(name="dev-api", registry="nope", model="scorer")
     with pytest.raises(StoreError, match="model registry 'nope' does not exist"):
         serving.apply_endpoint(layout, None, config, running=True)
-    with pytest.raises(StoreError, match="workers"):
-        serving.check_config(serving.EndpointConfig(name="x", registry="dev", model="m", workers=0))
+    with pytest.raises(StoreError, match="invalid endpoint name"):
+        serving.check_config(serving.EndpointConfig(name="../x", registry="dev", model="m"))
 
 
 def test_stop_never_signals_a_process_that_is_not_the_recorded_server(tmp_path: Path) -> None:

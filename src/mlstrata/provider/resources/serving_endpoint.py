@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 
 from mlstrata.provider.resources.base import (
     Bool,
-    Number,
     ResourceBase,
     State,
     String,
@@ -17,8 +16,11 @@ from mlstrata.provider.resources.base import (
 )
 from mlstrata.provider.store import serving as store
 
-_SETTINGS = ("registry_id", "model", "alias", "workers", "running")
-_OUTPUTS = ("port", "url", "pid", "model_version", "model_uri", "status", "log_file")
+# No Number attributes: with one, Terraform (1.11 and 1.15) holds every refresh-only plan of the unit as
+# applyable (`plan -refresh-only -detailed-exitcode` exits 2 with "No changes"), as it does for units with a
+# mlstrata_gpu_pool. The port is in `url`; the pid stays in the provider's record (endpoint.json).
+_SETTINGS = ("registry_id", "model", "alias", "running")
+_OUTPUTS = ("url", "model_version", "model_uri", "status", "log_file")
 
 
 def _config(values: State) -> store.EndpointConfig:
@@ -27,7 +29,6 @@ def _config(values: State) -> store.EndpointConfig:
         registry=str(values["registry_id"]),
         model=str(values["model"]),
         alias=str(values.get("alias") or ""),
-        workers=int(values.get("workers") or 1),
     )
 
 
@@ -46,12 +47,10 @@ class ServingEndpoint(ResourceBase):
                   replace=True),
         attribute("model", String(), "Registered model served.", required=True),
         attribute("alias", String(), "Registry alias selecting the version (empty: the newest).", default=""),
-        attribute("workers", Number(), "Server worker processes.", default=1),
         attribute("running", Bool(), "Serve (true) or keep stopped (false). Reads false when the server is "
                   "gone or serves another version than the selected one.", default=True),
-        output("port", Number(), "Loopback port (0 while not serving)."),
-        output("url", String(), "Scoring URL base: POST <url>/invocations."),
-        output("pid", Number(), "Process id of the server (its process group is stopped on destroy)."),
+        output("url", String(), "Scoring URL base on a loopback port: POST <url>/invocations (empty while not "
+               "serving). The server's pid is in endpoint.json beside its log; destroy stops its process group."),
         output("model_version", String(), "Version served (empty while waiting)."),
         output("model_uri", String(), "models:/<model>/<version> served."),
         output("status", String(), "serving, stopped, or waiting for a model version."),
@@ -59,16 +58,15 @@ class ServingEndpoint(ResourceBase):
     ]
 
     def check(self, config: State) -> None:
-        name, workers = config.get("name"), config.get("workers")
-        if known(name) and name is not None and known(workers):
-            store.check_config(store.EndpointConfig(name=str(name), registry="x", model="x",
-                                                    workers=1 if workers is None else int(workers)))
+        name = config.get("name")
+        if known(name) and name is not None:
+            store.check_config(store.EndpointConfig(name=str(name), registry="x", model="x"))
 
     def _state(self, found: store.Endpoint) -> State:
         config = found.config
         return self.state(
             id=config.name, name=config.name, registry_id=config.registry, model=config.model, alias=config.alias,
-            workers=config.workers, running=found.running, port=found.port, url=found.url, pid=found.pid,
+            running=found.running, url=found.url,
             model_version=found.version, model_uri=found.model_uri, status=found.status, log_file=found.log_file,
         )
 
@@ -93,7 +91,7 @@ class ServingEndpoint(ResourceBase):
         return None if found is None else self._state(found)
 
     def do_update(self, current: State, planned: State) -> State:
-        return self._apply(planned, int(current.get("port") or 0))
+        return self._apply(planned, store.port_of(str(current.get("url") or "")))
 
     def do_delete(self, current: State) -> None:
         store.delete_endpoint(self.layout, str(current["name"]))

@@ -47,7 +47,6 @@ class EndpointConfig:
     registry: str
     model: str
     alias: str = ""
-    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class Endpoint:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}" if self.port else ""
+        return f"http://{HOST}:{self.port}" if self.port and self.pid else ""
 
     @property
     def model_uri(self) -> str:
@@ -79,8 +78,12 @@ class Endpoint:
 
 def check_config(config: EndpointConfig) -> None:
     check_name("endpoint", config.name)
-    if config.workers < 1:
-        raise StoreError("workers must be at least 1", hint="Set workers = 1 or more.", path="workers")
+
+
+def port_of(url: str) -> int:
+    """The port of an endpoint URL (0 when there is none): a restart keeps it when it is free."""
+    tail = url.rsplit(":", 1)[-1] if url.startswith(f"http://{HOST}:") else ""
+    return int(tail) if tail.isdigit() else 0
 
 
 def _folder(layout: Layout, name: str) -> Path:
@@ -167,7 +170,7 @@ def read_endpoint(layout: Layout, server: PgServer | None, name: str) -> Endpoin
     if record is None:
         return None
     config = EndpointConfig(name=name, registry=str(record.get("registry", "")), model=str(record.get("model", "")),
-                            alias=str(record.get("alias", "")), workers=_int(record.get("workers")) or 1)
+                            alias=str(record.get("alias", "")))
     version, port = str(record.get("version", "")), _int(record.get("port"))
     pid, pid_start = _int(record.get("pid")), _int(record.get("pid_start"))
     wanted = selected_version(layout, server, config)
@@ -187,7 +190,7 @@ def _write_record(folder: Path, config: EndpointConfig, running: bool, version: 
                   pid_start: int) -> None:
     files.write_json(folder / CONFIG_FILE, {
         "format": 1, "name": config.name, "registry": config.registry, "model": config.model,
-        "alias": config.alias, "workers": config.workers, "running": running, "version": version, "port": port,
+        "alias": config.alias, "running": running, "version": version, "port": port,
         "pid": pid, "pid_start": pid_start})
 
 
@@ -211,7 +214,7 @@ def apply_endpoint(layout: Layout, server: PgServer | None, config: EndpointConf
 
 def _start(folder: Path, db: Database, config: EndpointConfig, version: str, port: int) -> Endpoint:
     argv = [sys.executable, "-m", "mlflow", "models", "serve", "-m", f"models:/{config.model}/{version}",
-            "--env-manager", "local", "--host", HOST, "--port", str(port), "--workers", str(config.workers)]
+            "--env-manager", "local", "--host", HOST, "--port", str(port), "--workers", "1"]
     # MLflow starts uvicorn by name: the interpreter's own bin/ goes first on PATH. The tracking URI (with a
     # PostgreSQL password, if any) goes through the environment, never the command line.
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",

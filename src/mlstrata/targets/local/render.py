@@ -247,11 +247,11 @@ def _services(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     outputs: list[Block] = []
     for endpoint_name, endpoint in env.serving.items():
         label = f"serving_endpoint_{endpoint_name.replace('-', '_')}"
-        # One server process per endpoint; min_replicas workers (scale-to-zero still keeps one: no local scaler).
+        # One server process per endpoint: there is no local autoscaler (the bounds are the clouds').
         main.append(_module(
             label, "serving_endpoint", name=f"{name}-{endpoint_name}",
             registry_id=Expr("data.terraform_remote_state.base.outputs.registry_id"), model=endpoint.model,
-            alias=endpoint.alias or "", workers=max(1, endpoint.autoscaling.min_replicas),
+            alias=endpoint.alias or "",
         ))
         for output, what in (("url", "Scoring URL base (POST <url>/invocations); empty while waiting for a version."),
                              ("model_uri", "models:/<model>/<version> served."),

@@ -9,23 +9,13 @@ variable "project" {
 }
 
 variable "online_store" {
-  description = "Feast online store type."
+  description = "Feast online store type: sqlite (the provider rejects others)."
   type        = string
   default     = "sqlite"
-
-  validation {
-    condition     = var.online_store == "sqlite"
-    error_message = "The local target runs the sqlite online store."
-  }
 }
 
 variable "offline_store" {
-  description = "Feast offline store type."
+  description = "Feast offline store type: file, Parquet (the provider rejects others)."
   type        = string
   default     = "file"
-
-  validation {
-    condition     = var.offline_store == "file"
-    error_message = "The local target runs the file (Parquet) offline store."
-  }
 }

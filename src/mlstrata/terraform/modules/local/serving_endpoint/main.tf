@@ -3,5 +3,4 @@ resource "mlstrata_serving_endpoint" "this" {
   registry_id = var.registry_id
   model       = var.model
   alias       = var.alias
-  workers     = var.workers
 }

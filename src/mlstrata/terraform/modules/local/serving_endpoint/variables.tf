@@ -18,14 +18,3 @@ variable "alias" {
   type        = string
   default     = ""
 }
-
-variable "workers" {
-  description = "Server worker processes."
-  type        = number
-  default     = 1
-
-  validation {
-    condition     = var.workers >= 1
-    error_message = "workers is at least 1."
-  }
-}
