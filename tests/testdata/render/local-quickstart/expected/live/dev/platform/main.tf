@@ -27,7 +27,6 @@ module "serving_endpoint_fraud_api" {
   registry_id = data.terraform_remote_state.base.outputs.registry_id
   model       = "fraud-detector"
   alias       = ""
-  workers     = 1
 }
 
 module "feature_store" {
