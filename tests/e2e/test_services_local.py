@@ -1,8 +1,8 @@
 """Issue 16 on the local target, end to end with real Terraform, real MLflow and real Feast: the quickstart's
 serving endpoint and feature store come up with `mlstrata up`; a model version registered afterwards (a release)
 is served on the next apply and scores a request; features applied and materialised by Feast are read online;
-a server killed by hand and a hand-edited feature_store.yaml are drift; destroy stops the server and removes
-both."""
+a hand-edited feature_store.yaml is drift; destroy stops the live server by its pid and removes both. About
+5 minutes on a busy 2-core machine (MLflow and Feast each take tens of seconds to import)."""
 
 from __future__ import annotations
 
@@ -152,24 +152,16 @@ def test_quickstart_serves_a_registered_model_and_reads_features_online(tmp_path
         rows = json.loads(_python(ONLINE, str(repo), cwd=tmp_path).strip().splitlines()[-1])
         assert rows == {"card_id": [1, 2], "txn_count_7d": [5, 9], "avg_amount_7d": [12.5, 80.0]}
 
-        # hand changes: the server killed, the store's configuration edited
-        _stop(pid, started)
+        # a hand change: the store's configuration edited (a server gone is drift too: the store test shows it)
         config = repo / "feature_store.yaml"
         config.write_text(config.read_text().replace("path: data/online_store.db", "path: /tmp/elsewhere.db"))
         drift = cli("drift", "--env", "dev", "--format", "json")
         assert drift.returncode == 2, drift.stdout + drift.stderr
         changed = {r["address"] for r in json.loads(drift.stdout)["resources"]}
-        assert changed == {"module.serving_endpoint_fraud_api.mlstrata_serving_endpoint.this",
-                           "module.feature_store.mlstrata_feature_store.this"}, drift.stdout
+        assert changed == {"module.feature_store.mlstrata_feature_store.this"}, drift.stdout
+        assert process_start(pid) == started and _score(url) == {"predictions": [0, 1]}
 
-        # apply repairs both; the repaired server scores again
-        up = cli("up", "--env", "dev", "--yes")
-        assert up.returncode == 0, up.stdout + up.stderr
-        server = json.loads(record.read_text())
-        pid, started = int(server["pid"]), int(server["pid_start"])
-        assert _score(str(outputs("platform")["serving_endpoint_fraud_api_url"])) == {"predictions": [0, 1]}
-        assert "path: data/online_store.db" in config.read_text()
-
+        # destroy stops the live server by its pid and removes both
         destroy = cli("destroy", "--env", "dev", "--yes")
         assert destroy.returncode == 0, destroy.stdout + destroy.stderr
         assert process_start(pid) != started, "destroy left the server running"

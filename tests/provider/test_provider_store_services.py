@@ -47,6 +47,15 @@ def test_an_endpoint_without_a_version_waits_and_asks_to_start_once_one_is_regis
     version = _register_version(layout, "scorer")
     found = serving.read_endpoint(layout, None, "dev-api")
     assert found is not None and not found.running, "a registered version must read as not yet served"
+    # a server that is gone (its pid exited) reads as not running either
+    gone = subprocess.Popen(["true"])
+    gone_start = serving.process_start(gone.pid)
+    gone.wait()
+    record = layout.root / "serving" / "dev-api" / serving.CONFIG_FILE
+    data = json.loads(record.read_text())
+    record.write_text(json.dumps({**data, "version": version, "port": 1, "pid": gone.pid, "pid_start": gone_start}))
+    found = serving.read_endpoint(layout, None, "dev-api")
+    assert found is not None and not found.running and found.status == "stopped" and found.url == ""
     # an alias selects its version, not the newest
     newest = _register_version(layout, "scorer")
     assert newest != version
