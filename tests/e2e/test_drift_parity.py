@@ -104,7 +104,10 @@ def test_drift_reports_exactly_the_three_changes_read_only(platform: Platform) -
     resources = report["resources"]
     assert isinstance(resources, list)
     found = {(r["unit"], r["address"]): r for r in resources}
-    assert sorted(found) == [("dev/base", BUCKET), ("dev/base", MODEL), ("staging/platform", PERMISSIONS)]
+    # the user made by hand is in no state: drift says so (unmanaged), beside the grant it was given
+    user = ("staging/base", 'mlstrata_service_account "quickstart-staging/contractor"')
+    assert sorted(found) == [("dev/base", BUCKET), ("dev/base", MODEL), user, ("staging/platform", PERMISSIONS)]
+    assert found[user]["category"] == "unmanaged" and found[user]["unmanaged"] is True
     grant = found[("staging/platform", PERMISSIONS)]
     assert grant["category"] == "registry"
     assert grant["changes"] == [{"path": "grants.contractor", "before": "(absent)", "after": "EDIT"}]
@@ -117,15 +120,18 @@ def test_drift_reports_exactly_the_three_changes_read_only(platform: Platform) -
     history = (platform.infra / ".mlstrata" / "drift-history.jsonl").read_text().splitlines()
     assert len(history) == 2 and json.loads(history[-1])["drifted"]
 
-    # a second run, as SARIF: the same three results, drifted since the first run
+    # a second run, as SARIF: the same four results, drifted since the first run
     proc = platform.mlstrata("drift", "--format", "sarif")
     assert proc.returncode == 2, proc.stderr
     sarif = json.loads(proc.stdout)
     jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
     results = sarif["runs"][0]["results"]
-    assert sorted(r["ruleId"] for r in results) == ["drift/deleted", "drift/registry", "drift/registry"]
-    first_since = {r["since"] for r in resources}
-    assert all(f"Drifted since {next(iter(first_since))}" in r["message"]["text"] for r in results)
+    assert sorted(r["ruleId"] for r in results) == [
+        "drift/deleted", "drift/registry", "drift/registry", "drift/unmanaged"]
+    first_since = {r["since"] for r in resources if not r.get("unmanaged")}
+    assert len(first_since) == 1
+    assert all(f"Drifted since {next(iter(first_since))}" in r["message"]["text"] for r in results
+               if r["ruleId"] != "drift/unmanaged")
     markdown = platform.mlstrata("drift", "--format", "markdown", "--env", "staging")
     assert markdown.returncode == 2 and "grants.contractor: (absent) -> EDIT" in markdown.stdout
     assert "retention_days" not in markdown.stdout
@@ -154,6 +160,12 @@ def test_plan_and_apply_make_drift_clean_again(platform: Platform) -> None:
     assert plan.returncode == 0, plan.stderr
     apply = platform.mlstrata("apply", "--env", "dev", "--env", "staging")
     assert apply.returncode == 0, apply.stderr
+    # apply revokes the grant; the hand-made user is no spec's to delete, so drift still names it
+    code, report = platform.drift_json()
+    assert code == 2 and [r["category"] for r in report["resources"]] == ["unmanaged"]
+    auth = importlib.import_module("mlflow.server.auth.sqlalchemy_store").SqlAlchemyStore()
+    auth.init_db(f"sqlite:///{platform.platform_dir('staging')}/registries/quickstart-staging/auth.db")
+    auth.delete_user("contractor")  # what its hint says: delete it (or import it)
     code, report = platform.drift_json()
     assert code == 0 and report["resources"] == []
     parity = platform.mlstrata("parity", "--envs", "staging,prod", "--state", "saved", "--format", "json")
