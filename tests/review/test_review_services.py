@@ -62,3 +62,19 @@ def test_feature_store_destroy_is_stateful_and_endpoint_replacement_is_reported(
 def test_endpoint_replacement_blocks_in_a_protected_environment(tmp_path: Path) -> None:
     found = _review(tmp_path, "prod", CHANGES[3:4])
     assert ("MLR008", Severity.ERROR, "aws_sagemaker_endpoint.fraud") in found
+
+
+def test_a_protected_endpoint_destroy_is_one_finding_not_two(tmp_path: Path) -> None:
+    # MLR005 (any destroy where protected) and MLR008 (endpoint replaced) describe the same change: only the
+    # more specific, blocking MLR008 is reported; a non-serving release keeps MLR005.
+    found = _review(tmp_path, "prod", CHANGES[3:])
+    by_path: dict[str, list[str]] = {}
+    for code, _, path in found:
+        by_path.setdefault(path, []).append(code)
+    assert by_path == {
+        "aws_sagemaker_endpoint.fraud": ["MLR008"],
+        "module.kserve.helm_release.kserve_crd": ["MLR008"],
+        'module.kserve.helm_release.serving_class["fraud-api"]': ["MLR008"],
+        "helm_release.grafana": ["MLR005"],
+    }
+    assert all(sev is Severity.ERROR for code, sev, _ in found if code == "MLR008")

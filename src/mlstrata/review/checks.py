@@ -200,7 +200,8 @@ def check_destroy(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
     elif kind is not None:
         yield Hit(STATEFUL_DESTROY, f"{kind} `{object_name(rc)}` is {_verb(rc.action)}: {_LOSS.get(kind, _LOSS[''])}",
                   why)
-    elif facts.protected:
+    elif facts.protected and not serving_change(rc):
+        # a serving endpoint or release has its own, stricter class (MLR008): one finding per change
         yield Hit(PROTECTED_DESTROY, f"{rc.type} `{object_name(rc)}` is {_verb(rc.action)} in a protected "
                   "environment", why)
 
@@ -527,6 +528,11 @@ def _serving_release(rc: ResourceChange) -> str | None:
     if str(values.get("name", "")).startswith("serving-class-") or chart.endswith("serving-class"):
         return "its namespace's quota, service account and placement go, and the endpoints in it with them"
     return None
+
+
+def serving_change(rc: ResourceChange) -> bool:
+    """A serving endpoint or a serving Helm release (what MLR008 reports)."""
+    return rc.type in ENDPOINT_TYPES or _serving_release(rc) is not None
 
 
 def check_endpoint(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:

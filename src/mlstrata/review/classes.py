@@ -70,7 +70,8 @@ PROTECTED_DESTROY = _cls(
     "MLR005", "protected-destroy", "protection", Severity.WARNING, Severity.WARNING,
     "Something is destroyed or replaced in a protected environment",
     "In an environment with `protect: true` (or named prod/production/prd without a spec) every destroy "
-    "and replacement is shown, not only those of stateful ML resources.",
+    "and replacement is shown, not only those of stateful ML resources. A serving endpoint or serving release is "
+    "reported once, as MLR008 (blocking there), not twice.",
     "Make sure the destroy is intended; prefer `moved` blocks for renames.",
 )
 DRIFT = _cls(
