@@ -95,3 +95,29 @@ def test_pre_commit_hooks_try_repo(tmp_path: Path) -> None:
     git(repo.root, "add", "-A")
     done = _try_repo(repo, "mlstrata-validate", tmp_path / "pre-commit-home")
     assert done.returncode == 1 and "desired" in done.stdout
+
+
+GCP = REPO_ROOT / "examples" / "gcp" / "platform.yaml"
+WIF = "projects/123456789012/locations/global/workloadIdentityPools/github/providers/acme-ml"
+
+
+def test_gcp_ci_identities_are_service_accounts_behind_a_wif_provider() -> None:
+    """GCP: ci_role/plan_role are service account emails; CI reaches them through the Workload Identity
+    Federation provider, named with the project NUMBER (https://github.com/google-github-actions/auth#inputs)."""
+    base = GCP.read_text(encoding="utf-8")
+    roles = base.replace("    account: acme-ml-prod\n", "    account: acme-ml-prod\n"
+                         "    ci_role: terraform-ci@acme-ml-prod.iam.gserviceaccount.com\n"
+                         "    plan_role: terraform-plan@acme-ml-prod.iam.gserviceaccount.com\n")
+    with pytest.raises(DiagnosticsError) as exc:
+        load_text(roles)
+    [d] = exc.value.diagnostics
+    assert "gcp.workload_identity_provider" in d.summary and d.where is not None
+    good = roles.replace("\ngcp:\n", f"\ngcp:\n  workload_identity_provider: {WIF}\n")
+    assert load_text(good).platform.gcp is not None
+    by_project_id = good.replace(WIF, WIF.replace("123456789012", "acme-ml-prod"))
+    for bad, path in ((by_project_id, "gcp.workload_identity_provider"),
+                      (good.replace("terraform-ci@acme-ml-prod.iam.gserviceaccount.com", "terraform-ci"),
+                       "environments.prod.ci_role")):
+        with pytest.raises(DiagnosticsError) as exc:
+            load_text(bad)
+        assert [d.path for d in exc.value.diagnostics] == [path]

@@ -3,6 +3,8 @@ only, and are re-render-checked like the Terraform tree."""
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +22,7 @@ from mlstrata.spec.load import load_spec
 
 EXAMPLES = {"aws": REPO_ROOT / "examples" / "aws" / "platform.yaml",
             "azure": REPO_ROOT / "examples" / "azure" / "platform.yaml",
+            "gcp": REPO_ROOT / "examples" / "gcp" / "platform.yaml",
             "local": REPO_ROOT / "examples" / "quickstart" / "platform.yaml"}
 
 
@@ -33,7 +36,14 @@ def example(target: str) -> str:
             text = text.replace(account, account + f"    ci_role: {n * 8}-0000-0000-0000-00000000000c\n"
                                 f"    plan_role: {n * 8}-0000-0000-0000-00000000000a\n")
         text = text.replace("\nazure:\n", "\nazure:\n  tenant_id: 99999999-9999-9999-9999-999999999999\n")
+    if target == "gcp":
+        for env in ("dev", "staging", "prod"):
+            account = f"    account: acme-ml-{env}"
+            text = text.replace(account, f"    ci_role: terraform-ci@acme-ml-{env}.iam.gserviceaccount.com\n"
+                                f"    plan_role: terraform-plan@acme-ml-{env}.iam.gserviceaccount.com\n" + account)
+        text = text.replace("\ngcp:\n", f"\ngcp:\n  workload_identity_provider: {GCP_WIF}\n")
     return text
+GCP_WIF = "projects/123456789012/locations/global/workloadIdentityPools/github/providers/acme-ml"
 ORDER = ["dev/base", "dev/platform", "staging/base", "staging/platform", "prod/base", "prod/platform"]
 
 
@@ -174,6 +184,41 @@ def test_credentials_by_oidc_only(rendered: tuple[str, Path]) -> None:
             "ARM_SUBSCRIPTION_ID": "33333333-3333-3333-3333-333333333333"}
         gitlab = _load(root / ".gitlab-ci.yml")
         assert gitlab["apply prod/base"]["id_tokens"] == {"MLSTRATA_OIDC_TOKEN": {"aud": "api://AzureADTokenExchange"}}
+    elif target == "gcp":
+        # https://github.com/google-github-actions/auth#inputs (Workload Identity Federation through a service
+        # account): the job's token, the provider's full resource name with the project number, the account
+        assert [s for s in jobs["apply-prod-base"]["steps"] if "uses" in s and "auth" in s["uses"]] == [
+            {"name": "Google Cloud credentials (Workload Identity Federation)",
+             "uses": "google-github-actions/auth@v2",
+             "with": {"workload_identity_provider": GCP_WIF,
+                      "service_account": "terraform-ci@acme-ml-prod.iam.gserviceaccount.com"}}]
+        assert jobs["apply-prod-base"]["permissions"]["id-token"] == "write"
+        for workflow, job in (("pr", "plan"), ("drift", "drift")):
+            doc = _load(root / ".github" / "workflows" / f"mlstrata-{workflow}.yml")["jobs"][job]
+            auth = next(s for s in doc["steps"] if s.get("uses") == "google-github-actions/auth@v2")
+            assert auth["with"]["service_account"] == "${{ matrix.plan_role }}"
+            assert auth["if"] == "matrix.plan_role != ''"
+            assert doc["permissions"]["id-token"] == "write"
+        # https://docs.gitlab.com/ee/ci/cloud_services/google_cloud/: an ID token whose audience is the provider's
+        # default allowed audience (https://iam.googleapis.com/<provider name>), exchanged at sts.googleapis.com
+        # through a file-sourced external_account credential configuration (no secret in it)
+        gitlab = _load(root / ".gitlab-ci.yml")
+        job = gitlab["apply prod/base"]
+        assert job["id_tokens"] == {"MLSTRATA_OIDC_TOKEN": {"aud": f"https://iam.googleapis.com/{GCP_WIF}"}}
+        script = "\n".join(job["script"])
+        config = json.loads(re.search(r"printf '%s' '(\{.*\})' > (\S+)", script).group(1))  # type: ignore[union-attr]
+        assert config == {
+            "type": "external_account", "audience": f"//iam.googleapis.com/{GCP_WIF}",
+            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "token_url": "https://sts.googleapis.com/v1/token",
+            "service_account_impersonation_url": "https://iamcredentials.googleapis.com/v1/projects/-/"
+            "serviceAccounts/terraform-ci@acme-ml-prod.iam.gserviceaccount.com:generateAccessToken",
+            "credential_source": {"file": "/tmp/mlstrata-oidc-token"}}
+        assert 'printf "%s" "$MLSTRATA_OIDC_TOKEN" > /tmp/mlstrata-oidc-token' in script
+        assert "export GOOGLE_APPLICATION_CREDENTIALS=/tmp/mlstrata-gcp-credentials.json" in script
+        assert script.index("GOOGLE_APPLICATION_CREDENTIALS") < script.index("mlstrata apply")
+        drift = gitlab["drift prod"]
+        assert "terraform-plan@acme-ml-prod" in "\n".join(drift["script"])
     else:
         assert creds == []  # the local target needs no cloud credentials
 

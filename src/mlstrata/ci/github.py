@@ -16,6 +16,7 @@ SETUP_PYTHON = "actions/setup-python@v5"
 UPLOAD = "actions/upload-artifact@v4"
 DOWNLOAD = "actions/download-artifact@v4"
 AWS_CREDENTIALS = "aws-actions/configure-aws-credentials@v4"
+GCP_AUTH = "google-github-actions/auth@v2"
 RUNNER = "ubuntu-latest"
 PR_WORKFLOW = "mlstrata-pr.yml"
 APPLY_WORKFLOW = "mlstrata-apply.yml"
@@ -85,12 +86,24 @@ def _setup(settings: CiSettings, fetch_all: bool = False) -> list[dict[str, Any]
 def _credentials(platform: Platform, role: str, region: str, account: str,
                  condition: str | None = None) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Cloud credentials by OIDC only, as (steps, job environment): the job's short-lived GitHub token is
-    exchanged for the role (AWS), or handed to Terraform's azurerm provider and backend (Azure)."""
+    exchanged for the role (AWS) or, through the Workload Identity Federation provider, for the service account
+    (GCP), or handed to Terraform's azurerm provider and backend (Azure)."""
+    step: dict[str, Any] = {}
     if platform.target == "aws":
-        step: dict[str, Any] = {"name": "AWS credentials (OIDC)"}
+        step["name"] = "AWS credentials (OIDC)"
         if condition:
             step["if"] = condition
         step.update({"uses": AWS_CREDENTIALS, "with": {"role-to-assume": role, "aws-region": region}})
+        return [step], {}
+    if platform.target == "gcp":
+        # https://github.com/google-github-actions/auth#inputs: it writes a credentials file for the service
+        # account and points GOOGLE_APPLICATION_CREDENTIALS at it, which the google provider and gcs backend read
+        step["name"] = "Google Cloud credentials (Workload Identity Federation)"
+        if condition:
+            step["if"] = condition
+        provider = platform.gcp.workload_identity_provider if platform.gcp is not None else None
+        step.update({"uses": GCP_AUTH, "with": {"workload_identity_provider": provider or "",
+                                                "service_account": role}})
         return [step], {}
     if platform.target == "azure":
         # the client id of an identity with a federated credential for this repository and environment
@@ -101,7 +114,7 @@ def _credentials(platform: Platform, role: str, region: str, account: str,
 
 
 def _uses_roles(platform: Platform) -> bool:
-    return platform.target in ("aws", "azure") and any(e.plan_role for e in platform.environments.values())
+    return platform.target in ("aws", "azure", "gcp") and any(e.plan_role for e in platform.environments.values())
 
 
 def _unit_env(ref: UnitRef | None = None) -> dict[str, str]:

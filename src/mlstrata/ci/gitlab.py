@@ -5,11 +5,13 @@ and resource group) and scheduled drift (one issue per drifted unit).
 What it needs from the user: a CI/CD variable MLSTRATA_GITLAB_TOKEN (a project access token with `api` scope:
 the job token cannot write notes or issues), protected environments with approval rules for protected
 environments (the rendered setup script), a pipeline schedule for drift, and for AWS an IAM OIDC provider for
-the GitLab instance with role trust pinned to the project and protected branch.
+the GitLab instance with role trust pinned to the project and protected branch (GCP: a Workload Identity
+Federation provider for the instance; Azure: federated credentials for the same subjects).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from mlstrata.ci import steps
@@ -23,6 +25,7 @@ MR = {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}
 MAIN = {"if": '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH'}
 SCHEDULE = {"if": '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"'}
 TOKEN_FILE = "/tmp/mlstrata-oidc-token"
+GCP_CREDENTIALS_FILE = "/tmp/mlstrata-gcp-credentials.json"
 
 UPSERT_NOTE = """\
 python3 - <<'PY'
@@ -81,14 +84,32 @@ PY
 
 def _credentials(platform: Platform, role: str | None, region: str,
                  account: str | None) -> tuple[dict[str, Any], list[str]]:
-    """OIDC only: GitLab's ID token goes to Terraform's provider and backend as a web identity (AWS) or a
-    federated credential (Azure, in the spec's `azure.tenant_id`)."""
+    """OIDC only: GitLab's ID token goes to Terraform's provider and backend as a web identity (AWS), a
+    Workload Identity Federation subject token (GCP, the spec's `gcp.workload_identity_provider`) or a federated
+    credential (Azure, in the spec's `azure.tenant_id`)."""
     if not role:
         return {}, []
     if platform.target == "aws":
         return ({"MLSTRATA_OIDC_TOKEN": {"aud": "sts.amazonaws.com"}},
                 [f'printf "%s" "$MLSTRATA_OIDC_TOKEN" > {TOKEN_FILE}',
                  f"export AWS_ROLE_ARN={role} AWS_WEB_IDENTITY_TOKEN_FILE={TOKEN_FILE} AWS_REGION={region}"])
+    if platform.target == "gcp":
+        # https://docs.gitlab.com/ee/ci/cloud_services/google_cloud/: the ID token's audience is the provider's
+        # default allowed audience, and a file-sourced external_account credential configuration (no secret in
+        # it) lets Google's client libraries, the google provider and the gcs backend exchange it for the
+        # service account's token
+        provider = platform.gcp.workload_identity_provider if platform.gcp is not None else None
+        config = json.dumps({
+            "type": "external_account", "audience": f"//iam.googleapis.com/{provider}",
+            "subject_token_type": "urn:ietf:params:oauth:token-type:jwt",
+            "token_url": "https://sts.googleapis.com/v1/token",
+            "service_account_impersonation_url": "https://iamcredentials.googleapis.com/v1/projects/-/"
+                                                 f"serviceAccounts/{role}:generateAccessToken",
+            "credential_source": {"file": TOKEN_FILE}}, sort_keys=True)
+        return ({"MLSTRATA_OIDC_TOKEN": {"aud": f"https://iam.googleapis.com/{provider}"}},
+                [f'printf "%s" "$MLSTRATA_OIDC_TOKEN" > {TOKEN_FILE}',
+                 f"printf '%s' '{config}' > {GCP_CREDENTIALS_FILE}",
+                 f"export GOOGLE_APPLICATION_CREDENTIALS={GCP_CREDENTIALS_FILE}"])
     if platform.target == "azure":
         return ({"MLSTRATA_OIDC_TOKEN": {"aud": "api://AzureADTokenExchange"}},
                 ['export ARM_USE_OIDC=true ARM_OIDC_TOKEN="$MLSTRATA_OIDC_TOKEN"',

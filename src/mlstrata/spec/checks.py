@@ -57,6 +57,12 @@ def check_platform(platform: Platform, source: Source,
 
 AZURE_CLIENT_ID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 AWS_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+# a service account email (user-managed: <name>@<project>.iam.gserviceaccount.com)
+GCP_SERVICE_ACCOUNT = re.compile(
+    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$")
+# https://github.com/google-github-actions/auth#inputs: the provider's full resource name, with the project NUMBER
+GCP_WIF_PROVIDER = re.compile(
+    r"^projects/\d+/locations/global/workloadIdentityPools/[a-z0-9-]{4,32}/providers/[a-z0-9-]{4,32}$")
 
 
 def _check_ci(platform: Platform, source: Source) -> list[Diagnostic]:
@@ -72,17 +78,31 @@ def _check_ci(platform: Platform, source: Source) -> list[Diagnostic]:
                 out.append(diagnostics_at(source, ("environments", name, field), f"`{role}` is not a client id",
                                           "Use the client id (a GUID) of the identity that has a federated "
                                           "credential for this repository.", code="spec.ci_role"))
+            if role is not None and platform.target == "gcp" and not GCP_SERVICE_ACCOUNT.match(role):
+                out.append(diagnostics_at(source, ("environments", name, field),
+                                          f"`{role}` is not a service account email",
+                                          "Use <name>@<project>.iam.gserviceaccount.com: the service account CI "
+                                          "impersonates through Workload Identity Federation.", code="spec.ci_role"))
         if env.ci_role and not env.plan_role:
             out.append(diagnostics_at(
                 source, ("environments", name, "ci_role"),
                 f"environment `{name}` has a ci_role but no plan_role",
                 "Add `plan_role`: the identity pull-request plans and nightly drift use (ci_role's trust is "
                 "pinned to this environment, which pull requests cannot use).", code="spec.ci_role"))
-    if platform.target == "gcp" and any(e.ci_role or e.plan_role for e in platform.environments.values()):
-        out.append(warning("ci_role/plan_role are not used for the gcp target yet", where=source.where(
-            ("environments",)), path="environments", code="spec.ci_role",
-            hint="The rendered pipelines do not sign in to GCP (Workload Identity Federation) yet: "
-            "add google-github-actions/auth to them by hand."))
+    if platform.target == "gcp":
+        provider = platform.gcp.workload_identity_provider if platform.gcp is not None else None
+        if provider is not None and not GCP_WIF_PROVIDER.match(provider):
+            out.append(diagnostics_at(source, ("gcp", "workload_identity_provider"),
+                                      f"`{provider}` is not a Workload Identity Federation provider name",
+                                      "Use projects/<project NUMBER>/locations/global/workloadIdentityPools/<pool>/"
+                                      "providers/<provider> (`gcloud iam workload-identity-pools providers describe "
+                                      "... --format='value(name)'`).", code="spec.ci_role"))
+        if provider is None and any(e.ci_role or e.plan_role for e in platform.environments.values()):
+            out.append(diagnostics_at(source, ("environments",),
+                                      "CI roles are set but `gcp.workload_identity_provider` is not",
+                                      "Add `gcp: {workload_identity_provider: projects/<number>/locations/global/"
+                                      "workloadIdentityPools/<pool>/providers/<provider>}`: CI exchanges its OIDC "
+                                      "token there for the service account.", key=True, code="spec.ci_role"))
     if platform.target == "azure" and any(e.ci_role or e.plan_role for e in platform.environments.values()) \
             and (platform.azure is None or not platform.azure.tenant_id):
         out.append(diagnostics_at(source, ("environments",), "CI roles are set but `azure.tenant_id` is not",

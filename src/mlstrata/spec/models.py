@@ -85,7 +85,9 @@ class EnvironmentSpec(Model):
         None,
         description="Identity CI applies this environment as, through OIDC only (never stored keys): AWS: an IAM "
         "role ARN whose trust is pinned to the repository and this environment, allowed to assume deploy_role; "
-        "Azure: the client id of an identity with a federated credential (`mlstrata ci`).",
+        "Azure: the client id of an identity with a federated credential; GCP: the email of a service account "
+        "the Workload Identity Federation provider (`gcp.workload_identity_provider`) may impersonate "
+        "(`mlstrata ci`).",
     )
     plan_role: str | None = Field(
         None,
@@ -566,6 +568,11 @@ class GcpSpec(Model):
     state_writers: list[str] = Field(
         default_factory=list,
         description="IAM members that run Terraform for the environments (object admin on the state bucket).",
+    )
+    workload_identity_provider: str | None = Field(
+        None, description="Full resource name of the Workload Identity Federation provider CI signs in through "
+        "(projects/<project number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>); "
+        "required when environments set ci_role/plan_role (service account emails).",
     )
 
 
