@@ -66,7 +66,8 @@ def test_check_on_foreign_code_loads_no_spec_renderer_or_engine(tmp_path: Path) 
     code, modules = imported(tmp_path, "check", "--format", "json", str(RULE_FIXTURES / "MLS001"))
     assert code == 1  # the fixture's findings: the command really ran
     assert "mlstrata.rules.runner" in modules and "tree_sitter" in modules
-    # pydantic itself is imported by typer (>= 0.16 coerces parameters through it); the spec models are ours
+    # neither pydantic (Typer's coercion is replaced for our option types: mlstrata.cli.coercion) nor rich (JSON)
+    assert loaded(modules, "pydantic", "rich", "typer._adapters") == []
     assert loaded(modules, "mlstrata.spec", "mlstrata.targets.registry", "mlstrata.targets.aws.render",
                   "mlstrata.targets.gcp.render", "mlstrata.targets.azure.target", "mlstrata.engine",
                   "mlstrata.governance", "mlstrata.render", "mlstrata.review", "ruamel", *ALWAYS_ABSENT) == []

@@ -7,6 +7,7 @@ one-line summaries kept here (tests/cli/test_startup.py holds them to the module
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import NamedTuple
 
@@ -57,6 +58,7 @@ def build_app(command: str | None = None) -> typer.Typer:
     its help listing every command from `COMMANDS` without importing one."""
     known = command in COMMANDS
     app = typer.Typer(
+        cls=_plain_group() if known else None,
         name="mlstrata",
         help=HELP,
         no_args_is_help=True,
@@ -76,7 +78,10 @@ def build_app(command: str | None = None) -> typer.Typer:
     if command is not None and known:
         import importlib
 
+        from mlstrata.cli.coercion import use_plain_coercion
+
         importlib.import_module(f"mlstrata.cli.{COMMANDS[command].module}").register(app)
+        use_plain_coercion(app)
         _escape_option_help(app)
     else:
         for name, entry in COMMANDS.items():
@@ -84,9 +89,19 @@ def build_app(command: str | None = None) -> typer.Typer:
     return app
 
 
+def _plain_group() -> type[typer.core.TyperGroup]:
+    from mlstrata.cli.coercion import PlainGroup  # option values without pydantic (see there)
+
+    return PlainGroup
+
+
 def _listed() -> None:
     """Stands for a command in the root's help; never run (a known command builds its real app)."""
     raise typer.Exit(2)
+
+
+# what rich would read as a markup tag (rich.markup.escape's pattern; rich itself is imported only for help)
+_MARKUP_TAG = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
 
 
 def _escape_option_help(app: typer.Typer) -> None:
@@ -94,7 +109,6 @@ def _escape_option_help(app: typer.Typer) -> None:
     (which drops it and leaves "The rendered repository .")."""
     import inspect
 
-    from rich.markup import escape
     from typer.models import ParameterInfo
 
     commands = list(app.registered_commands)
@@ -107,7 +121,7 @@ def _escape_option_help(app: typer.Typer) -> None:
         for param in inspect.signature(command.callback).parameters.values():
             info = param.default
             if isinstance(info, ParameterInfo) and info.help and "[" in info.help and "\\[" not in info.help:
-                info.help = escape(info.help)
+                info.help = _MARKUP_TAG.sub(lambda m: f"{m[1]}{m[1]}\\{m[2]}", info.help)
 
 
 def main() -> None:

@@ -126,8 +126,8 @@ def check(
     )
     if fmt == "human" and output is None:
         if facts is not None:
-            err_console.print(f"[dim]spec: {facts.path}[/]")
-        human.show(report, out_console, verbose=verbose)
+            err_console().print(f"[dim]spec: {facts.path}[/]")
+        human.show(report, out_console(), verbose=verbose)
     else:
         emit(check_views.render(fmt, report), output)
     return EXIT_FINDINGS if report.failed else EXIT_OK

@@ -101,10 +101,10 @@ def cost(
         sys.stdout.write(cost_views.markdown(report, changes))
         show_diagnostics(plan_diags)
     else:
-        cost_views.show_human(report, changes, out_console)
+        cost_views.show_human(report, changes, out_console())
         show_diagnostics([*report.diagnostics, *plan_diags])
     if chart is not None and fmt != "json":
-        err_console.print(f"chart written to {chart}")
+        err_console().print(f"chart written to {chart}")
     return EXIT_FINDINGS if report.failed else EXIT_OK
 
 

@@ -39,17 +39,17 @@ EXIT_ERROR = 1
 
 
 def _show_human(report: DriftReport) -> None:
-    out_console.print(unit_table(report))
+    out_console().print(unit_table(report))
     if report.resources:
-        out_console.print(human_table(report))
+        out_console().print(human_table(report))
     else:
-        out_console.print("[green]no drift[/]: every checked resource matches the state")
+        out_console().print("[green]no drift[/]: every checked resource matches the state")
     show_diagnostics(shown(report.all_diagnostics()))
     if any(not r.unmanaged for r in report.unallowed):
-        err_console.print("[dim]hint:[/] revert with `mlstrata plan` + `mlstrata apply`, or declare expected "
+        err_console().print("[dim]hint:[/] revert with `mlstrata plan` + `mlstrata apply`, or declare expected "
                           "drift in the spec's drift.allow with a reason")
     if any(r.unmanaged for r in report.unallowed):
-        err_console.print("[dim]hint:[/] an unmanaged object is in no state: import it (declare it in the spec, "
+        err_console().print("[dim]hint:[/] an unmanaged object is in no state: import it (declare it in the spec, "
                           "then `terraform import`) or delete it; each row says how")
 
 

@@ -55,9 +55,9 @@ def history(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str
         sys.stdout.write(views.to_markdown(result))
     else:
         for table in views.tables(result):
-            out_console.print(table)
+            out_console().print(table)
         if not result.runs:
-            err_console.print("no changes recorded yet (the journal starts with the first apply or destroy)")
+            err_console().print("no changes recorded yet (the journal starts with the first apply or destroy)")
     if result.problems and fmt != "json":
         show_diagnostics(result.problems)
     return EXIT_USAGE if has_errors(result.problems) else EXIT_OK

@@ -31,7 +31,8 @@ def init(
         usage_error(f"{path} already exists", "pass --force to overwrite it, or --spec OTHER.yaml")
         return EXIT_USAGE
     write_user_file(path, starter_spec(target), what="spec file", parents=True)
-    err_console.print(f"[green]✓[/] wrote {path} (target {target}). Next: `mlstrata validate`, then `mlstrata render`.")
+    err_console().print(f"[green]✓[/] wrote {path} (target {target}). "
+                        "Next: `mlstrata validate`, then `mlstrata render`.")
     return EXIT_OK
 
 

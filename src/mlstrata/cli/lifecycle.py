@@ -66,7 +66,7 @@ def _finish(report: RunReport, fmt: str, extra: dict[str, object] | None = None)
     if fmt == "json":
         sys.stdout.write(views.report_json(report, extra))
     else:
-        err_console.print(summary_table(report))
+        err_console().print(summary_table(report))
         show_diagnostics(shown(report.all_diagnostics()))
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
@@ -93,8 +93,8 @@ def _review(ws: Workspace, report: RunReport, fmt: str) -> tuple[bool, dict[str,
                            fail_on="error", stats={"plans": len(reviews)})
     if fmt == "json":
         return review_report.failed, {"review": json.loads(review_views.render("json", review_report, reviews))}
-    err_console.rule("[bold]review")
-    review_views.show_human(review_report, reviews, err_console)
+    err_console().rule("[bold]review")
+    review_views.show_human(review_report, reviews, err_console())
     return review_report.failed, {}
 
 
@@ -143,7 +143,7 @@ def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraf
         blocked = any(r.verdict.blocked for r in reviewed)
         extra["gate"] = [r.verdict.to_dict(full=True) for r in reviewed]
         if fmt != "json":
-            show_blocked(reviewed, "apply", err_console, full=False)
+            show_blocked(reviewed, "apply", err_console(), full=False)
         void = unused(accepted, [r.verdict for r in reviewed])
         if void and fmt == "json":
             extra["acceptances"] = [d.to_dict() for d in void]
@@ -153,8 +153,8 @@ def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraf
         if fmt == "json":
             sys.stdout.write(views.report_json(report, extra))
         else:
-            err_console.print(summary_table(report))
-            err_console.print("[bold red]the review gate blocks these plans[/]: see the findings above")
+            err_console().print(summary_table(report))
+            err_console().print("[bold red]the review gate blocks these plans[/]: see the findings above")
         return EXIT_FINDINGS, report.has_pending
     return _finish(report, fmt, extra), report.has_pending
 
@@ -228,7 +228,7 @@ def output(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str]
         return EXIT_USAGE
     if fmt == "json":
         return _finish(report, fmt)
-    views.show_outputs(report, err_console, sys.stdout.write)
+    views.show_outputs(report, err_console(), sys.stdout.write)
     show_diagnostics(shown(report.all_diagnostics()))
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
@@ -261,7 +261,7 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
     skipped = unnamed_protected(ws, env)
     if skipped:  # `up` changes a protected environment only when it is named, --yes or not
         ws = without_envs(ws, skipped)
-        err_console.print(f"[yellow]skipping protected environment(s) {', '.join(skipped)}[/]: `up` changes a "
+        err_console().print(f"[yellow]skipping protected environment(s) {', '.join(skipped)}[/]: `up` changes a "
                           f"protected environment only when it is named (add --env {skipped[0]})")
     if not ws.units:
         show_diagnostics([error("nothing left to bring up", hint="name a protected environment with --env to "
@@ -278,9 +278,9 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
     if not report.ok or fmt == "json":
         return _finish(report, fmt)
     outputs = run_engine(ws, output_all, terraform, parallel, lock_timeout, "json")  # quiet: no progress
-    err_console.print(summary_table(report))
+    err_console().print(summary_table(report))
     if outputs is not None:
-        views.show_platform_summary(outputs, list(ws.spec.platform.environments), err_console)
+        views.show_platform_summary(outputs, list(ws.spec.platform.environments), err_console())
     return EXIT_OK
 
 
@@ -339,10 +339,10 @@ def rollback(spec: Path = SpecOption,
     if refused is not None:
         return refused
     if not preview.has_changes:
-        err_console.print(f"{env} already is what {spec.name} described at {to}: nothing to roll back")
+        err_console().print(f"{env} already is what {spec.name} described at {to}: nothing to roll back")
         return EXIT_OK
     if fmt != "json":
-        err_console.print(summary_table(preview))
+        err_console().print(summary_table(preview))
     # a protected environment is named here by --env; a rollback is always confirmed
     protected = env in loaded.platform.environments and loaded.platform.environments[env].protect
     question = f"roll {'protected environment ' if protected else ''}{env} back to {to}?"
@@ -355,7 +355,7 @@ def rollback(spec: Path = SpecOption,
     if report is None:
         return EXIT_USAGE
     if report.ok and fmt != "json":
-        err_console.print(f"[green]{env} is back at {spec.name} as of {to}[/] ({old.revision[:12]}). The spec at "
+        err_console().print(f"[green]{env} is back at {spec.name} as of {to}[/] ({old.revision[:12]}). The spec at "
                           "HEAD still describes the newer platform: revert it in git, or the next `up` "
                           "re-applies it.")
     return _finish(report, fmt)

@@ -94,13 +94,13 @@ def parity(spec: Path = SpecOption, envs: str | None = EnvsOption, state: str = 
     elif fmt == "markdown":
         sys.stdout.write(render_markdown(report))
     else:
-        out_console.print(matrix_table(report))
+        out_console().print(matrix_table(report))
         if report.findings or any(d.status == "allowed" for d in report.differences):
-            out_console.print(differences_table(report))
-        out_console.print(("[bold red]" if report.findings else "[green]") + verdict(report) + "[/]")
+            out_console().print(differences_table(report))
+        out_console().print(("[bold red]" if report.findings else "[green]") + verdict(report) + "[/]")
         show_diagnostics(shown(report.diagnostics))
         if report.findings:
-            err_console.print("[dim]hint:[/] make the environments match, or declare the difference in the "
+            err_console().print("[dim]hint:[/] make the environments match, or declare the difference in the "
                               "spec's parity.allow (e.g. gpu_pools.*.scaling)")
     failed = has_errors(report.diagnostics)
     return EXIT_FINDINGS if report.findings or failed else EXIT_OK

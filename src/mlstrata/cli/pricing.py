@@ -43,7 +43,7 @@ def import_prices(
         return EXIT_USAGE
     merged = existing.merged(rows)
     write_user_file(target, merged.to_json(), what="price overlay", parents=True)
-    err_console.print(f"[green]✓[/] imported {len(rows)} price row(s) into {target} ({len(merged.prices)} in all)")
+    err_console().print(f"[green]✓[/] imported {len(rows)} price row(s) into {target} ({len(merged.prices)} in all)")
     return EXIT_OK
 
 
@@ -84,15 +84,15 @@ def show(
                      for p in (q.on_demand, q.spot, q.capacity_block)]
             origins = sorted({f"{p.source} ({p.date})" for p in (q.on_demand, q.spot, q.capacity_block) if p})
             table.add_row(q.region, *cells, "\n".join(origins))
-        out_console.print(table)
+        out_console().print(table)
         hw = next((q.hardware for q in quotes if q.hardware), None)
         if hw:
-            out_console.print(f"{hw.gpu_count} x {hw.gpu_model} ({hw.gpu_memory_gib:g} GiB each), {hw.vcpu} vCPU, "
+            out_console().print(f"{hw.gpu_count} x {hw.gpu_model} ({hw.gpu_memory_gib:g} GiB each), {hw.vcpu} vCPU, "
                               f"{hw.memory_gib:g} GiB memory; * = your overlay ({overlay_path(spec)})")
     if not quotes:
         close = book.closest(cloud, region or "", instance_type)
         hint = f" Closest known types: {', '.join(close)}." if close else ""
-        err_console.print(f"[yellow]warning[/]: no price known for {instance_type}"
+        err_console().print(f"[yellow]warning[/]: no price known for {instance_type}"
                           f"{' in ' + region if region else ''} ({cloud}).{hint}")
         return EXIT_FINDINGS
     return EXIT_OK

@@ -43,12 +43,13 @@ def render(
             sys.stdout.write(json.dumps({"up_to_date": diff.clean, "missing": diff.missing,
                                          "changed": diff.changed, "stale": diff.stale}, indent=2) + "\n")
         elif diff.clean:
-            err_console.print(f"[green]✓[/] {target_dir} is up to date with {spec} ({len(tree.files)} files)")
+            err_console().print(f"[green]✓[/] {target_dir} is up to date with {spec} ({len(tree.files)} files)")
         else:
             for label, paths in (("missing", diff.missing), ("changed", diff.changed), ("stale", diff.stale)):
                 for p in paths:
-                    err_console.print(f"  {label:8} {target_dir / p}")
-            err_console.print(f"[bold red]{target_dir} is out of date[/]: run `mlstrata render` and commit the result")
+                    err_console().print(f"  {label:8} {target_dir / p}")
+            err_console().print(f"[bold red]{target_dir} is out of date[/]: "
+                                "run `mlstrata render` and commit the result")
         return EXIT_OK if diff.clean else EXIT_FINDINGS
     try:
         result = write_tree(tree, target_dir)
@@ -60,10 +61,10 @@ def render(
                                      "written": result.written, "removed": result.removed}, indent=2) + "\n")
     else:
         units = sorted({u for u in map(unit_of_file, tree.files) if u is not None})
-        err_console.print(f"[green]✓[/] rendered {len(tree.files)} files into {target_dir} "
+        err_console().print(f"[green]✓[/] rendered {len(tree.files)} files into {target_dir} "
                           f"({len(result.written)} written, {result.unchanged} unchanged, "
                           f"{len(result.removed)} removed)")
-        err_console.print(f"  units: {', '.join(units)}")
+        err_console().print(f"  units: {', '.join(units)}")
     return EXIT_OK
 
 

@@ -41,7 +41,8 @@ def _spec(plans: list[Path], spec: Path | None, no_spec: bool) -> LoadedSpec | N
     except DiagnosticsError as exc:
         if spec is not None:
             raise BadInput(f"{found} is not a valid spec: {exc.diagnostics[0].headline()}") from None
-        err_console.print(f"[yellow]warning[/]: ignoring {escape(str(found))}: not a valid spec (--spec or --no-spec)")
+        err_console().print(f"[yellow]warning[/]: ignoring {escape(str(found))}: "
+                            "not a valid spec (--spec or --no-spec)")
         return None
 
 
@@ -96,7 +97,7 @@ def review(
                "drifted": sum(r.drifted for r in reviews)},
     )
     if fmt == "human" and output is None:
-        review_views.show_human(report, reviews, out_console)
+        review_views.show_human(report, reviews, out_console())
     else:
         emit(review_views.render(fmt, report, reviews), output)
     return EXIT_FINDINGS if report.failed else EXIT_OK

@@ -46,8 +46,8 @@ def rules(
             table.add_column(col)
         for rule in docs.values():
             table.add_row(rule.id, rule.severity.value, rule.family, rule.name, rule.title)
-        out_console.print(table)
-        out_console.print("Explain one: mlstrata rules MLS012")
+        out_console().print(table)
+        out_console().print("Explain one: mlstrata rules MLS012")
         return EXIT_OK
     key = rule_id.strip()
     by_name = {i.name: i for i in docs.values()}
@@ -59,11 +59,11 @@ def rules(
     if fmt == "json":
         sys.stdout.write(json.dumps(_as_dict(info), indent=2, sort_keys=True) + "\n")
         return EXIT_OK
-    out_console.print(f"[bold]{info.id}[/] {info.name} ({info.severity.value}, {info.family})")
-    out_console.print(f"[bold]{info.title}[/]\n")
-    out_console.print(info.docs, markup=False)
-    out_console.print(f"\n[dim]fix:[/] {info.hint}", highlight=False)
-    out_console.print(
+    out_console().print(f"[bold]{info.id}[/] {info.name} ({info.severity.value}, {info.family})")
+    out_console().print(f"[bold]{info.title}[/]\n")
+    out_console().print(info.docs, markup=False)
+    out_console().print(f"\n[dim]fix:[/] {info.hint}", highlight=False)
+    out_console().print(
         "\nSuppress one finding with a reason, on its line or the line above:\n"
         f"  # mlstrata:ignore {info.id} <why this is acceptable here>",
         markup=False,

@@ -39,7 +39,7 @@ def schema(
         sys.stdout.write(text)
     else:
         write_user_file(out, text, what="schema")
-        err_console.print(f"[green]✓[/] wrote {out}")
+        err_console().print(f"[green]✓[/] wrote {out}")
     return EXIT_OK
 
 

@@ -84,7 +84,7 @@ def run_engine(ws: Workspace, operation: Callable[[Engine, Sequence[Unit]], T], 
     if not progress:
         with Engine(runner, settings, hooks=hooks) as engine:
             return operation(engine, ws.units)
-    with ProgressView(err_console) as view, Engine(runner, settings, on_event=view, hooks=hooks) as engine:
+    with ProgressView(err_console()) as view, Engine(runner, settings, on_event=view, hooks=hooks) as engine:
         return operation(engine, ws.units)
 
 
@@ -127,9 +127,9 @@ def gate_refusal(reviewed: Sequence[Reviewed], accepted: Sequence[Acceptance], c
     if problems:
         show_diagnostics(problems, fmt, count=False)
     if fmt != "json" and any(v.blocking for v in verdicts):
-        show_blocked(reviewed, command_line, err_console)
+        show_blocked(reviewed, command_line, err_console())
     if blocked:
-        err_console.print("[bold red]the review gate blocks these plans[/]: nothing was applied")
+        err_console().print("[bold red]the review gate blocks these plans[/]: nothing was applied")
         return EXIT_FINDINGS
     return None
 

@@ -43,7 +43,7 @@ def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> int:
         sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     else:
         pools = len(loaded.platform.gpu_pools)
-        err_console.print(f"[green]✓[/] {spec}: platform [bold]{loaded.platform.platform}[/] "
+        err_console().print(f"[green]✓[/] {spec}: platform [bold]{loaded.platform.platform}[/] "
                           f"({loaded.platform.target}), {len(envs)} environments, {pools} GPU pools")
     return EXIT_OK
 

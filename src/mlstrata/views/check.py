@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 
-from rich.console import Console
-
 from mlstrata.views import Report, human, json_report, junit, markdown, sarif
 
 _RENDER = {
@@ -20,6 +18,8 @@ def render(fmt: str, report: Report) -> str:
     """The report as text in `fmt` (`human` as plain text, no colours)."""
     if fmt != "human":
         return _RENDER[fmt](report)
+    from rich.console import Console
+
     console = Console(record=True, width=200, file=io.StringIO(), color_system=None)
     human.show(report, console)
     return console.export_text()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.markup import escape
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.views import Report
+
+if TYPE_CHECKING:  # rich is imported when something is shown: `--format json` runs never load it
+    from rich.console import Console
+    from rich.text import Text
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -38,6 +40,9 @@ def show(report: Report, console: Console, *, verbose: bool = False) -> None:
     """Print findings in file/line order; `verbose` adds details and suppressed findings."""
     # One styled Text for all findings: printing thousands of marked-up lines one by one costs
     # seconds on a large plan (benchmarks/review_large_plan.py).
+    from rich.markup import escape
+    from rich.text import Text
+
     out = Text()
     for d in report.findings:
         append_finding(out, d, label=report.label(d.severity.value))
