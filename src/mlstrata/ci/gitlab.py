@@ -39,7 +39,13 @@ def call(method, url, data=None):
                                      data=None if data is None else json.dumps(data).encode())
     with urllib.request.urlopen(request) as response:
         return json.load(response)
-notes = call("GET", api + "?per_page=100&sort=asc")
+notes, page = [], 1
+while True:  # every page: the one mlstrata note can be past the first hundred
+    batch = call("GET", f"{api}?per_page=100&sort=asc&page={page}")
+    notes += batch
+    if len(batch) < 100:
+        break
+    page += 1
 mine = [n for n in notes if "<!-- mlstrata:pr-comment -->" in n.get("body", "")]
 if mine:
     call("PUT", f"{api}/{mine[0]['id']}", {"body": body})
@@ -78,6 +84,46 @@ for line in open("mlstrata-ci/mlstrata-drift/issues.tsv", encoding="utf-8"):
         call("POST", api, {"title": title, "description": body, "labels": "mlstrata-drift"})
     elif status == "clean" and found:
         call("PUT", f"{api}/{found[0]['iid']}", {"state_event": "close"})
+PY
+"""
+
+
+# The merged merge request's last pipeline -> its `plan` child pipeline -> each affected unit's plan job ->
+# that job's artifacts (mlstrata-ci/mlstrata-plan-<key>/), unpacked here and handed to the apply jobs as this
+# job's artifacts: the apply jobs apply exactly the plans that were reviewed in the merge request.
+# API: /repository/commits/:sha/merge_requests, /merge_requests/:iid/pipelines, /pipelines/:id/bridges,
+# /pipelines/:id/jobs, /jobs/:id/artifacts (https://docs.gitlab.com/ee/api/).
+FETCH_PLANS = """\
+python3 - <<'PY'
+import io, json, os, urllib.request, zipfile
+env = os.environ
+api = f"{env['CI_API_V4_URL']}/projects/{env['CI_PROJECT_ID']}"
+headers = {"PRIVATE-TOKEN": env["MLSTRATA_GITLAB_TOKEN"]}
+def get(path, raw=False):
+    with urllib.request.urlopen(urllib.request.Request(api + path, headers=headers)) as response:
+        return response.read() if raw else json.load(response)
+units = [u["unit"] for u in json.load(open("mlstrata-ci/mlstrata-affected/affected.json"))["units"]]
+merged = [m for m in get(f"/repository/commits/{env['CI_COMMIT_SHA']}/merge_requests") if m["state"] == "merged"]
+child = None
+if merged:
+    for pipeline in get(f"/merge_requests/{merged[0]['iid']}/pipelines"):  # newest first
+        bridges = [b for b in get(f"/pipelines/{pipeline['id']}/bridges") if b["name"] == "plan"]
+        if bridges and bridges[0].get("downstream_pipeline"):
+            child = bridges[0]["downstream_pipeline"]["id"]
+            break
+if child is None:
+    print("no merge request plan pipeline for this commit: the apply jobs of affected units will refuse")
+else:
+    jobs = {j["name"]: j for j in get(f"/pipelines/{child}/jobs?per_page=100&include_retried=false")}
+    for unit in units:
+        job = jobs.get(f"plan {unit}")
+        if job is None or not job.get("artifacts_file"):
+            print(f"{unit}: no saved plan in merge request pipeline {child}")
+            continue
+        archive = zipfile.ZipFile(io.BytesIO(get(f"/jobs/{job['id']}/artifacts", raw=True)))
+        folder = f"mlstrata-ci/mlstrata-plan-{unit.replace('/', '-')}/"
+        archive.extractall(".", [n for n in archive.namelist() if n.startswith(folder)])
+        print(f"{unit}: the plan of job {job['id']} (merge request !{merged[0]['iid']}, pipeline {child})")
 PY
 """
 
@@ -156,8 +202,9 @@ def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
         "affected": {
             "stage": "check", "rules": [MAIN],
             "variables": {"GIT_DEPTH": "0", "BASE_SHA": "$CI_COMMIT_BEFORE_SHA"},
-            "script": [steps.AFFECTED_JSON],
-            "artifacts": {"paths": [f"{steps.CI_DIR}/mlstrata-affected/"], "expire_in": "30 days"},
+            "script": [steps.AFFECTED_JSON, FETCH_PLANS],
+            # the saved plans hold what the plan read (possibly sensitive): kept briefly, like the MR's
+            "artifacts": {"paths": [f"{steps.CI_DIR}/"], "expire_in": f"{settings.retention_days} days"},
         },
     }
     previous: str | None = None
@@ -178,9 +225,8 @@ def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
             "os.environ[\"UNIT_LAYER\"] not in [u[\"unit\"] for u in json.load(open(sys.argv[1]))[\"units\"]])' "
             f"{steps.AFFECTED}; then echo \"{ref.id} is not affected\"; exit 0; fi",
             *creds,
-            # GitLab cannot hand the MR child pipeline's artifacts to this pipeline without an API call per job,
-            # so the merged commit is planned again here and that plan is reviewed and applied in this job.
-            steps.PLAN_UNIT, steps.APPLY]
+            # the merge request's saved plan, fetched by `affected`: apply gates it and refuses it when stale
+            steps.RESTORE_PLAN, steps.APPLY]
         doc[name] = job
         previous = name
     for env in environment_order(platform):
