@@ -128,7 +128,12 @@ run "terraform_owned_size_is_applied" {
   }
 }
 
-run "efa_pool_gets_placement_group_and_efa_interface" {
+# Network cards per instance type, as EC2 reports them (DescribeInstanceTypes MaximumNetworkCards) and
+# the EC2 user guide states them: p5.48xlarge and p5e.48xlarge 32, p5en.48xlarge 16, p4d.24xlarge 4
+# (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html, "EFA configuration for
+# P5, P5e and P5en instances"; https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html#ac_network).
+# One EFA per card: card 0 at device index 0, every other card at device index 1 (same page).
+run "efa_p5_pool_gets_placement_group_and_32_efa_interfaces" {
   command = plan
 
   variables {
@@ -136,14 +141,108 @@ run "efa_pool_gets_placement_group_and_efa_interface" {
     vpc_id                    = "vpc-0123"
     cluster_security_group_id = "sg-0cluster"
   }
+  override_data {
+    target = data.aws_ec2_instance_type.efa["p5.48xlarge"]
+    values = { maximum_network_cards = 32 }
+  }
+  override_resource {
+    target          = aws_security_group.efa[0]
+    values          = { id = "sg-0efa" }
+    override_during = plan
+  }
 
   assert {
     condition     = aws_placement_group.this[0].strategy == "cluster"
     error_message = "EFA pools need a cluster placement group"
   }
   assert {
-    condition     = aws_launch_template.this.network_interfaces[0].interface_type == "efa" && contains(aws_launch_template.this.network_interfaces[0].security_groups, "sg-0cluster")
-    error_message = "the EFA interface carries the cluster security group"
+    condition     = length(aws_launch_template.this.network_interfaces) == 32
+    error_message = "p5.48xlarge: one EFA interface on each of its 32 network cards"
+  }
+  assert {
+    condition = alltrue([for i, n in aws_launch_template.this.network_interfaces : (
+      n.interface_type == "efa" && n.network_card_index == i && n.device_index == (i == 0 ? 0 : 1)
+    )])
+    error_message = "card i carries one EFA; the primary is card 0 device 0, the others device 1"
+  }
+  assert {
+    condition     = aws_launch_template.this.network_interfaces[0].security_groups == toset(["sg-0cluster", "sg-0efa"])
+    error_message = "the primary EFA interface carries the cluster security group and the EFA group"
+  }
+  assert {
+    condition     = aws_launch_template.this.network_interfaces[31].security_groups == toset(["sg-0efa"])
+    error_message = "the other EFA interfaces carry the EFA group only"
+  }
+}
+
+run "efa_p4d_pool_gets_4_interfaces" {
+  command = plan
+
+  variables {
+    efa                       = true
+    vpc_id                    = "vpc-0123"
+    cluster_security_group_id = "sg-0cluster"
+    instance_types            = ["p4d.24xlarge"]
+  }
+  override_data {
+    target = data.aws_ec2_instance_type.efa["p4d.24xlarge"]
+    values = { maximum_network_cards = 4 }
+  }
+
+  assert {
+    condition     = length(aws_launch_template.this.network_interfaces) == 4
+    error_message = "p4d.24xlarge: 4 EFA interfaces"
+  }
+}
+
+run "efa_p5en_pool_gets_16_interfaces" {
+  command = plan
+
+  variables {
+    efa                       = true
+    vpc_id                    = "vpc-0123"
+    cluster_security_group_id = "sg-0cluster"
+    instance_types            = ["p5en.48xlarge"]
+  }
+  override_data {
+    target = data.aws_ec2_instance_type.efa["p5en.48xlarge"]
+    values = { maximum_network_cards = 16 }
+  }
+
+  assert {
+    condition     = length(aws_launch_template.this.network_interfaces) == 16
+    error_message = "p5en.48xlarge: 16 EFA interfaces"
+  }
+}
+
+# One launch template for all of a group's instance types: mixing card counts is refused at plan.
+run "efa_pool_with_mixed_network_cards_is_refused" {
+  command = plan
+
+  variables {
+    efa                       = true
+    vpc_id                    = "vpc-0123"
+    cluster_security_group_id = "sg-0cluster"
+    instance_types            = ["p5.48xlarge", "p5en.48xlarge"]
+  }
+  override_data {
+    target = data.aws_ec2_instance_type.efa["p5.48xlarge"]
+    values = { maximum_network_cards = 32 }
+  }
+  override_data {
+    target = data.aws_ec2_instance_type.efa["p5en.48xlarge"]
+    values = { maximum_network_cards = 16 }
+  }
+
+  expect_failures = [aws_launch_template.this]
+}
+
+run "pool_without_efa_has_no_network_interfaces" {
+  command = plan
+
+  assert {
+    condition     = length(aws_launch_template.this.network_interfaces) == 0 && length(data.aws_ec2_instance_type.efa) == 0
+    error_message = "without EFA the node group's default interface is used and no instance type is looked up"
   }
 }
 

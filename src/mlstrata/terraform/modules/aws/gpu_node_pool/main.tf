@@ -28,6 +28,19 @@ locals {
   # so switching the owner is an in-place update instead of a destroy and re-create of the node group.
   current_desired = one([for g in data.aws_eks_node_group.current : g.scaling_config[0].desired_size])
   desired_size    = var.desired_size_owner == "autoscaler" ? coalesce(local.current_desired, var.desired_size) : var.desired_size
+
+  efa_network_cards = distinct([for t in data.aws_ec2_instance_type.efa : t.maximum_network_cards])
+  efa_interfaces    = var.efa ? max(concat(local.efa_network_cards, [1])...) : 0
+}
+
+# EFA: one interface per network card, so a p5.48xlarge gets its 32 and a p4d.24xlarge its 4 (one EFA
+# on one card is 1/32 of a p5's 3,200 Gbps). The count is EC2's own (DescribeInstanceTypes
+# NetworkInfo.MaximumNetworkCards), so new instance types need no table here.
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
+data "aws_ec2_instance_type" "efa" {
+  for_each = var.efa ? toset(var.instance_types) : toset([])
+
+  instance_type = each.value
 }
 
 data "aws_eks_node_groups" "existing" {
@@ -168,17 +181,19 @@ resource "aws_launch_template" "this" {
     }
   }
 
+  # One EFA (with ENA) per network card: card 0 at device index 0 is the primary interface, every other
+  # card's at device index 1 (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html).
   # With network interfaces in the launch template, EKS does not add the cluster security group itself,
-  # so it is listed here next to the EFA group. https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+  # so the primary lists it next to the EFA group. https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
   dynamic "network_interfaces" {
-    for_each = var.efa ? [1] : []
+    for_each = range(local.efa_interfaces)
 
     content {
-      device_index          = 0
-      network_card_index    = 0
+      device_index          = network_interfaces.value == 0 ? 0 : 1
+      network_card_index    = network_interfaces.value
       interface_type        = "efa"
       delete_on_termination = true
-      security_groups       = [var.cluster_security_group_id, aws_security_group.efa[0].id]
+      security_groups       = network_interfaces.value == 0 ? [var.cluster_security_group_id, aws_security_group.efa[0].id] : [aws_security_group.efa[0].id]
     }
   }
 
@@ -203,6 +218,11 @@ resource "aws_launch_template" "this" {
     precondition {
       condition     = !var.efa || (var.vpc_id != null && var.cluster_security_group_id != null)
       error_message = "efa = true needs vpc_id and cluster_security_group_id."
+    }
+    # One launch template serves every instance type of the group: their network cards must agree.
+    precondition {
+      condition     = length(local.efa_network_cards) <= 1
+      error_message = "EFA pool ${var.name}: its instance types have different numbers of network cards (${join(", ", [for k, t in data.aws_ec2_instance_type.efa : "${k}: ${t.maximum_network_cards}"])}); use one instance type, or types with the same number."
     }
   }
 }
