@@ -188,7 +188,9 @@ class GpuPoolShape(Model):
     scaling: Scaling
     taints: list[Taint] = Field(
         default_factory=lambda: [Taint(key="nvidia.com/gpu", value="true", effect="NoSchedule")],
-        description="Kubernetes taints; by default the standard GPU taint keeps non-GPU pods off.",
+        description="Kubernetes taints of the pool's nodes. Left out: the standard GPU taint "
+        "nvidia.com/gpu=true:NoSchedule (GKE's own value `present` on gcp), which keeps non-GPU pods off "
+        "(check rule MLS004); the untainted system pool runs CoreDNS and the add-ons. `[]`: no taints.",
     )
     labels: dict[str, str] = Field(default_factory=dict, description="Kubernetes node labels.")
     image: str = Field(
@@ -464,7 +466,9 @@ class ClusterSpec(Model):
     )
     autoscaler: Literal["cluster-autoscaler", "karpenter", "none"] = Field(
         "cluster-autoscaler",
-        description="Who scales pools with `desired: autoscaler`: cluster-autoscaler (managed node groups).",
+        description="Who scales pools with `desired: autoscaler`: cluster-autoscaler (the managed node groups "
+        "mlstrata renders, from zero too) or none (scaled outside this repository). karpenter: accepted by the "
+        "schema, rejected by the aws target (no controller, interruption queue or NodePools are rendered).",
     )
 
 

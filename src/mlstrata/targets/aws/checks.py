@@ -3,7 +3,7 @@ principals, and names that must fit AWS's length limits."""
 
 from __future__ import annotations
 
-from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
+from mlstrata.diagnostics import Diagnostic, did_you_mean, error, warning
 from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
@@ -38,10 +38,16 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
                                   f"`{platform.state.account}` is not a 12-digit AWS account id",
                                   'Quote it: account: "012345678901".', code="aws.account"))
     if platform.cluster.autoscaler == "karpenter":
-        out.append(diagnostics_at(
-            source, ("cluster", "autoscaler"), "`karpenter` is not rendered by the AWS target yet",
-            "Use `cluster-autoscaler` (scales the managed node groups mlstrata renders, from zero too), "
-            "or `none`.", code="aws.autoscaler"))
+        where: KeyPath = ("cluster", "autoscaler")
+        out.append(error(
+            "`autoscaler: karpenter` is not rendered by the AWS target", where=source.where(where),
+            path=format_path(where),
+            detail="Karpenter replaces the managed node groups mlstrata renders for GPU pools: it needs its own "
+            "controller role, node role and access entry, an SQS interruption queue with EventBridge rules, and an "
+            "EC2NodeClass and NodePool per pool (EFA interfaces, capacity reservations, taints, limits). None of "
+            "that is rendered, and a NodePool next to a managed node group for the same pool would run both.",
+            hint="Use `cluster-autoscaler` (scales the managed node groups mlstrata renders, from zero too; the "
+            "default), or `none` when something outside this repository scales the pools.", code="aws.autoscaler"))
     system = platform.cluster.system_pool
     if system.max < system.min:
         out.append(diagnostics_at(source, ("cluster", "system_pool", "max"),
