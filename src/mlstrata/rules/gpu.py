@@ -212,6 +212,7 @@ class MaxCeiling(ModuleRule):
                     f"max {got.value} GPU nodes exceeds the {ctx.env_name} ceiling of {ceiling}",
                     path=item.address,
                     detail=f"max_gpu_nodes_per_pool in {ctx.spec.path if ctx.spec else 'platform.yaml'}",
+                    hint=f"Lower {attr.name}, or raise max_gpu_nodes_per_pool for the environment in platform.yaml.",
                 )
 
 
@@ -438,7 +439,9 @@ class DesiredIgnored(ModuleRule):
             if declared is not None and declared != "autoscaler":
                 yield self.info.finding(
                     got.where, f"node_count is ignored but the spec declares desired: {declared} for pool "
-                    f"{got.value!r}", path=item.address)
+                    f"{got.value!r}", path=item.address,
+                    hint="Declare `desired: autoscaler` for the pool in platform.yaml, or remove node_count from "
+                    "ignore_changes.")
 
     @staticmethod
     def _spec_pools(ctx: ModuleContext) -> set[str]:
