@@ -184,6 +184,22 @@ def test_credentials_by_oidc_only(rendered: tuple[str, Path]) -> None:
             "ARM_SUBSCRIPTION_ID": "33333333-3333-3333-3333-333333333333"}
         gitlab = _load(root / ".gitlab-ci.yml")
         assert gitlab["apply prod/base"]["id_tokens"] == {"MLSTRATA_OIDC_TOKEN": {"aud": "api://AzureADTokenExchange"}}
+        # the platform layer's helm provider runs `kubelogin get-token --login azurecli` (targets/azure/render.py):
+        # the Azure CLI is signed in with the same federated credential, and kubelogin is on PATH
+        login = [s for s in jobs["apply-prod-platform"]["steps"] if s.get("uses", "").startswith("azure/")]
+        assert login == [
+            {"name": "Azure CLI sign-in (OIDC) for kubelogin", "uses": "azure/login@v2",
+             "with": {"client-id": "33333333-0000-0000-0000-00000000000c",
+                      "tenant-id": "99999999-9999-9999-9999-999999999999",
+                      "subscription-id": "33333333-3333-3333-3333-333333333333"}},
+            {"name": "kubelogin", "uses": "azure/use-kubelogin@v1", "with": {"kubelogin-version": "v0.2.14"}}]
+        assert '"--login",\n        "azurecli",' in (root / "infra/live/prod/platform/providers.tf").read_text()
+        platform_script = "\n".join(gitlab["apply prod/platform"]["script"])
+        assert "az login --service-principal --username 33333333-0000-0000-0000-00000000000c" in platform_script
+        assert '--federated-token "$MLSTRATA_OIDC_TOKEN"' in platform_script
+        assert "kubelogin/releases/download/v0.2.14/" in platform_script
+        assert platform_script.index("az login") < platform_script.index("mlstrata apply")
+        assert "az login" not in "\n".join(gitlab["apply prod/base"]["script"])  # base has no helm provider
     elif target == "gcp":
         # https://github.com/google-github-actions/auth#inputs (Workload Identity Federation through a service
         # account): the job's token, the provider's full resource name with the project number, the account

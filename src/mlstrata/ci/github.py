@@ -17,6 +17,9 @@ UPLOAD = "actions/upload-artifact@v4"
 DOWNLOAD = "actions/download-artifact@v4"
 AWS_CREDENTIALS = "aws-actions/configure-aws-credentials@v4"
 GCP_AUTH = "google-github-actions/auth@v2"
+AZURE_LOGIN = "azure/login@v2"
+USE_KUBELOGIN = "azure/use-kubelogin@v1"
+KUBELOGIN_VERSION = "v0.2.14"
 RUNNER = "ubuntu-latest"
 PR_WORKFLOW = "mlstrata-pr.yml"
 APPLY_WORKFLOW = "mlstrata-apply.yml"
@@ -106,10 +109,21 @@ def _credentials(platform: Platform, role: str, region: str, account: str,
                                                 "service_account": role}})
         return [step], {}
     if platform.target == "azure":
-        # the client id of an identity with a federated credential for this repository and environment
+        # the client id of an identity with a federated credential for this repository and environment: the
+        # azurerm provider and backend exchange the job's token themselves (ARM_USE_OIDC); the platform layer's
+        # helm provider gets its cluster token from `kubelogin get-token --login azurecli`, so the Azure CLI signs
+        # in with the same federated credential (azure/login, OIDC) and kubelogin is installed
+        # (https://github.com/Azure/use-kubelogin)
         tenant = platform.azure.tenant_id if platform.azure is not None else None
-        return [], {"ARM_USE_OIDC": "true", "ARM_CLIENT_ID": role, "ARM_TENANT_ID": tenant or "",
-                    "ARM_SUBSCRIPTION_ID": account}
+        login: dict[str, Any] = {"name": "Azure CLI sign-in (OIDC) for kubelogin"}
+        kubelogin: dict[str, Any] = {"name": "kubelogin"}
+        if condition:
+            login["if"] = kubelogin["if"] = condition
+        login.update({"uses": AZURE_LOGIN, "with": {"client-id": role, "tenant-id": tenant or "",
+                                                    "subscription-id": account}})
+        kubelogin.update({"uses": USE_KUBELOGIN, "with": {"kubelogin-version": KUBELOGIN_VERSION}})
+        return [login, kubelogin], {"ARM_USE_OIDC": "true", "ARM_CLIENT_ID": role, "ARM_TENANT_ID": tenant or "",
+                                    "ARM_SUBSCRIPTION_ID": account}
     return [], {}
 
 

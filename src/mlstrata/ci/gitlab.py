@@ -26,6 +26,18 @@ MAIN = {"if": '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT
 SCHEDULE = {"if": '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"'}
 TOKEN_FILE = "/tmp/mlstrata-oidc-token"
 GCP_CREDENTIALS_FILE = "/tmp/mlstrata-gcp-credentials.json"
+KUBELOGIN_VERSION = "v0.2.14"
+# https://azure.github.io/kubelogin/ (release archives: bin/linux_amd64/kubelogin)
+AZURE_CLI_LOGIN = f"""\
+python -m pip install --quiet azure-cli
+curl --silent --fail --location --output /tmp/kubelogin.zip \\
+  https://github.com/Azure/kubelogin/releases/download/{KUBELOGIN_VERSION}/kubelogin-linux-amd64.zip
+python3 -c 'import zipfile; zipfile.ZipFile("/tmp/kubelogin.zip").extract("bin/linux_amd64/kubelogin", "/tmp")'
+install -m 0755 /tmp/bin/linux_amd64/kubelogin /usr/local/bin/kubelogin
+az login --service-principal --username {{role}} --tenant {{tenant}} --federated-token "$MLSTRATA_OIDC_TOKEN" \\
+  --output none
+az account set --subscription {{account}}
+"""
 
 UPSERT_NOTE = """\
 python3 - <<'PY'
@@ -128,8 +140,8 @@ PY
 """
 
 
-def _credentials(platform: Platform, role: str | None, region: str,
-                 account: str | None) -> tuple[dict[str, Any], list[str]]:
+def _credentials(platform: Platform, role: str | None, region: str, account: str | None,
+                 kube: bool = True) -> tuple[dict[str, Any], list[str]]:
     """OIDC only: GitLab's ID token goes to Terraform's provider and backend as a web identity (AWS), a
     Workload Identity Federation subject token (GCP, the spec's `gcp.workload_identity_provider`) or a federated
     credential (Azure, in the spec's `azure.tenant_id`)."""
@@ -157,10 +169,14 @@ def _credentials(platform: Platform, role: str | None, region: str,
                  f"printf '%s' '{config}' > {GCP_CREDENTIALS_FILE}",
                  f"export GOOGLE_APPLICATION_CREDENTIALS={GCP_CREDENTIALS_FILE}"])
     if platform.target == "azure":
-        return ({"MLSTRATA_OIDC_TOKEN": {"aud": "api://AzureADTokenExchange"}},
-                ['export ARM_USE_OIDC=true ARM_OIDC_TOKEN="$MLSTRATA_OIDC_TOKEN"',
-                 f"export ARM_TENANT_ID={platform.azure.tenant_id if platform.azure else ''} "
-                 f"ARM_CLIENT_ID={role} ARM_SUBSCRIPTION_ID={account or ''}"])
+        tenant = platform.azure.tenant_id if platform.azure else ""
+        lines = ['export ARM_USE_OIDC=true ARM_OIDC_TOKEN="$MLSTRATA_OIDC_TOKEN"',
+                 f"export ARM_TENANT_ID={tenant} ARM_CLIENT_ID={role} ARM_SUBSCRIPTION_ID={account or ''}"]
+        if kube:
+            # the platform layer's helm provider runs `kubelogin get-token --login azurecli`: the Azure CLI signs
+            # in with the same federated token (az login --federated-token), and kubelogin comes from its release
+            lines.append(AZURE_CLI_LOGIN.format(tenant=tenant, role=role, account=account or ""))
+        return {"MLSTRATA_OIDC_TOKEN": {"aud": "api://AzureADTokenExchange"}}, lines
     return {}, []
 
 
@@ -210,7 +226,7 @@ def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
     previous: str | None = None
     for ref in unit_refs(platform):
         name = f"apply {ref.id}"
-        tokens, creds = _credentials(platform, ref.ci_role, ref.region, ref.account)
+        tokens, creds = _credentials(platform, ref.ci_role, ref.region, ref.account, kube=ref.layer == "platform")
         job: dict[str, Any] = {
             "stage": "apply", "rules": [MAIN],
             "needs": ["affected", *([previous] if previous else [])],
@@ -254,7 +270,7 @@ def child_pipeline(platform: Platform, settings: CiSettings, affected: Affected)
     plan_jobs = []
     for unit in affected.units:
         ref = unit.ref
-        tokens, creds = _credentials(platform, ref.plan_role, ref.region, ref.account)
+        tokens, creds = _credentials(platform, ref.plan_role, ref.region, ref.account, kube=ref.layer == "platform")
         job: dict[str, Any] = {"stage": "plan", "variables": _unit_vars(ref)}
         if tokens:
             job["id_tokens"] = tokens
