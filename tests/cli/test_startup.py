@@ -84,6 +84,16 @@ def test_validate_loads_no_rules_or_engine(tmp_path: Path) -> None:
                   "mlstrata.cli.units", *ALWAYS_ABSENT) == []
 
 
+def test_plan_loads_the_review_only_for_changes(tmp_path: Path) -> None:
+    """A plan with nothing to review (here: a spec that is not there) does not import the review gate, its rules
+    or the price catalog: `mlstrata plan` of an unchanged unit should cost little more than Terraform's plan."""
+    code, modules = imported(tmp_path, "plan", "--spec", str(tmp_path / "absent.yaml"))
+    assert code == 2
+    assert "mlstrata.cli.lifecycle" in modules
+    assert loaded(modules, "mlstrata.review", "mlstrata.cost", "mlstrata.pricing", "mlstrata.views.review",
+                  *ALWAYS_ABSENT) == []
+
+
 def _registered(app: typer.Typer) -> set[str]:
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     return names | {g.name or "" for g in app.registered_groups}

@@ -42,12 +42,8 @@ from mlstrata.engine import RunReport, apply_all, destroy_all, discover_units, o
 from mlstrata.engine.progress import summary_table
 from mlstrata.governance.acceptance import Acceptance, unused
 from mlstrata.governance.gate import gate_saved_plans
-from mlstrata.render.tree import render_tree, write_tree
-from mlstrata.review.classes import review_rules
-from mlstrata.review.gate import review_files
 from mlstrata.views import Report
 from mlstrata.views import lifecycle as views
-from mlstrata.views import review as review_views
 from mlstrata.views.gate import show_blocked
 from mlstrata.workspace import (
     Permission,
@@ -84,6 +80,11 @@ def _review(ws: Workspace, report: RunReport, fmt: str) -> tuple[bool, dict[str,
     paths = [r.plan_json for r in report.results if r.plan_json is not None and r.has_changes]
     if not paths:
         return False, {}
+    # the review (rules, pricing) only for plans with changes: a no-op plan does not pay for its imports
+    from mlstrata.review.classes import review_rules
+    from mlstrata.review.gate import review_files
+    from mlstrata.views import review as review_views
+
     reviews, problems = review_files(paths, spec=ws.spec)
     if problems:
         show_diagnostics(problems, fmt)
@@ -251,6 +252,8 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
         show_diagnostics(problems, fmt)
         return EXIT_USAGE
     try:
+        from mlstrata.render.tree import render_tree, write_tree
+
         write_tree(render_tree(loaded), repo)
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics, fmt)
