@@ -111,6 +111,11 @@ def _rc(fields: bytes, change: bytes = b"") -> bytes:
             "plan.unsupported",
             "not a Terraform plan: no planned_values or resource_changes",
         ),
+        (  # planned_values is kept as raw bytes (never materialised): a JSON null still counts as absent
+            b'{"format_version": "1.2", "planned_values": null}',
+            "plan.unsupported",
+            "not a Terraform plan: no planned_values or resource_changes",
+        ),
         (
             b'{"format_version": "1.2", "resource_changes": [{"address": "a.b", "mode": "managed", "change": '
             b'{"actions": ["explode"]}}]}',

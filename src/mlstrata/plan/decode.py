@@ -106,8 +106,11 @@ class _PlanDocument(msgspec.Struct, frozen=True):
     resource_drift: list[_ResourceChange] | None = None
     output_changes: dict[str, _OutputChange] | None = None
     configuration: _Configuration | None = None
-    planned_values: dict[str, Any] | None = None
-    values: Any = None  # only there to recognise state JSON
+    # read only to tell a plan from state JSON: kept as raw bytes, since in a real plan `planned_values`
+    # repeats every resource's `after` and materialising it would double the decoding work
+    # (msgspec takes no union with Raw: an absent field is an empty Raw, a JSON null the bytes `null`)
+    planned_values: msgspec.Raw = msgspec.Raw()
+    values: msgspec.Raw = msgspec.Raw()
     errored: bool = False
     applyable: bool = False
     complete: bool = True
@@ -198,11 +201,21 @@ def load_plan(path: Path) -> tuple[Plan | None, list[Diagnostic]]:
 
 def plan_from_dict(doc: Any) -> Plan:
     """Build a `Plan` from already-decoded JSON; raise PlanFormatError when it is not a readable plan."""
+    if isinstance(doc, dict):  # the two raw fields cannot be converted from objects: keep only whether they are there
+        doc = {k: (v if k not in _RAW_FIELDS else msgspec.Raw(b"{}" if v is not None else b""))
+               for k, v in doc.items()}
     try:
         typed = msgspec.convert(doc, _PlanDocument)
     except msgspec.ValidationError as exc:
         raise PlanFormatError(_shape_problem(exc)) from None
     return _plan(typed)
+
+
+_RAW_FIELDS = ("planned_values", "values")
+
+
+def _absent(raw: msgspec.Raw) -> bool:
+    return bytes(raw).strip() in (b"", b"null")
 
 
 def _plan(doc: _PlanDocument) -> Plan:
@@ -211,8 +224,8 @@ def _plan(doc: _PlanDocument) -> Plan:
         raise PlanFormatError("not a Terraform plan: no format_version")
     if version.split(".", 1)[0] != SUPPORTED_MAJOR:
         raise PlanFormatError(f"unsupported plan format_version {version!r} (this mlstrata reads {SUPPORTED_MAJOR}.x)")
-    if doc.planned_values is None and doc.resource_changes is None:
-        if doc.values is not None:
+    if _absent(doc.planned_values) and doc.resource_changes is None:
+        if not _absent(doc.values):
             raise PlanFormatError("this is Terraform state JSON, not a plan")
         raise PlanFormatError("not a Terraform plan: no planned_values or resource_changes")
     return Plan(
