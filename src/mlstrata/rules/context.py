@@ -85,6 +85,11 @@ class ModuleContext:
         self._prefix = module.directory.rstrip(os.sep) + os.sep
         self.memo: dict[str, object] = {}  # per-evaluation caches shared by rules (bucket links, policies)
 
+    def own_backend(self) -> tuple[Item, Block] | None:
+        """The module's `backend`/`cloud` block when it is evaluated as written (a call's backend is ignored by
+        Terraform: only a root's counts)."""
+        return None if self.call is not None else self.module.backend()
+
     def _bindings(self, tfvars: Mapping[str, Bound]) -> dict[str, Bound]:
         if self.role != "root" and self.call is None:
             return {}

@@ -154,9 +154,7 @@ class BackendLocking(ModuleRule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
-        if ctx.call is not None:
-            return
-        found = ctx.module.backend()
+        found = ctx.own_backend()
         if found is None:
             return
         item, block = found
@@ -231,9 +229,7 @@ class BackendKmsKey(ModuleRule):
     )
 
     def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
-        if ctx.call is not None:
-            return
-        found = ctx.module.backend()
+        found = ctx.own_backend()
         if found is None:
             return
         item, block = found

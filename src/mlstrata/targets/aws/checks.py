@@ -10,29 +10,21 @@ from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws.instance_types import check_pool_types
 from mlstrata.targets.aws.names import bucket as _bucket
+from mlstrata.targets.environments import Naming, check_accounts_and_regions
+
+NAMING = Naming(
+    account_ok=lambda a: bool(cat.ACCOUNT.match(a)),
+    account_missing_hint='Add the 12-digit AWS account id, quoted: account: "111111111111".',
+    account_bad="`{account}` is not a 12-digit AWS account id",
+    account_bad_hint='Quote it to keep leading zeros: account: "012345678901".', account_code="aws.account",
+    region_problem=lambda r: None if cat.REGION.match(r) else "Use a region code such as us-east-1 or eu-west-1.",
+    region_bad="`{region}` is not an AWS region name", region_code="aws.region",
+)
 
 
 def check(platform: Platform, source: Source) -> list[Diagnostic]:
     """Account ids, regions and zones, GPU instance types and images, principals, name lengths."""
-    out: list[Diagnostic] = []
-    regions: list[tuple[KeyPath, str]] = [(("region",), platform.region)]
-    for env_name, env in platform.environments.items():
-        path: KeyPath = ("environments", env_name)
-        if env.region:
-            regions.append(((*path, "region"), env.region))
-        if env.account is None:
-            out.append(diagnostics_at(source, path, f"environment `{env_name}` needs `account`",
-                                      'Add the 12-digit AWS account id, quoted: account: "111111111111".',
-                                      key=True, code="aws.account"))
-        elif not cat.ACCOUNT.match(env.account):
-            out.append(diagnostics_at(source, (*path, "account"),
-                                      f"`{env.account}` is not a 12-digit AWS account id",
-                                      'Quote it to keep leading zeros: account: "012345678901".',
-                                      code="aws.account"))
-    for path, region in regions:
-        if not cat.REGION.match(region):
-            out.append(diagnostics_at(source, path, f"`{region}` is not an AWS region name",
-                                      "Use a region code such as us-east-1 or eu-west-1.", code="aws.region"))
+    out = check_accounts_and_regions(platform, source, NAMING)
     if platform.state.account is not None and not cat.ACCOUNT.match(platform.state.account):
         out.append(diagnostics_at(source, ("state", "account"),
                                   f"`{platform.state.account}` is not a 12-digit AWS account id",

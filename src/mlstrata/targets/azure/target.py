@@ -1,4 +1,4 @@
-"""The Azure target as the registry sees it: spec checks (check.py) and rendering (render.py)."""
+"""The Azure target as the registry sees it: spec checks (checks.py) and rendering (render.py)."""
 
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from mlstrata.diagnostics import Diagnostic
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
-from mlstrata.targets.azure import check as _check
+from mlstrata.targets.azure import checks as _check
 from mlstrata.targets.azure import render as _render
 from mlstrata.targets.base import JournalInRepository, UnitFiles
 

@@ -11,7 +11,19 @@ from mlstrata.spec.models import GpuPoolShape, Platform, TpuPoolShape
 from mlstrata.spec.principals import principal_places
 from mlstrata.spec.resolve import pool_shape_data
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
+from mlstrata.targets.environments import Naming, check_accounts_and_regions
 from mlstrata.targets.gcp import catalog as cat
+
+NAMING = Naming(
+    account_ok=lambda a: bool(cat.PROJECT.match(a)),
+    account_missing_hint="On gcp, `account` is the environment's project id: account: acme-ml-dev.",
+    account_bad="`{account}` is not a GCP project id",
+    account_bad_hint="Project ids are 6-30 lower-case letters, digits and hyphens, starting with a letter (the id, "
+    "not the project number or display name).", account_code="gcp.project",
+    region_problem=lambda r: None if cat.REGION.match(r) else
+    "Use a region such as us-central1 or europe-west4 (not a zone).",
+    region_bad="`{region}` is not a GCP region name", region_code="gcp.region",
+)
 
 
 def zone_count(platform: Platform, protect: bool, zones: list[str] | None) -> int:
@@ -23,26 +35,7 @@ def zone_count(platform: Platform, protect: bool, zones: list[str] | None) -> in
 
 
 def check(platform: Platform, source: Source) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    regions: list[tuple[KeyPath, str]] = [(("region",), platform.region)]
-    for env_name, env in platform.environments.items():
-        path: KeyPath = ("environments", env_name)
-        if env.region:
-            regions.append(((*path, "region"), env.region))
-        if env.account is None:
-            out.append(diagnostics_at(source, path, f"environment `{env_name}` needs `account`",
-                                      "On gcp, `account` is the environment's project id: account: acme-ml-dev.",
-                                      key=True, code="gcp.project"))
-        elif not cat.PROJECT.match(env.account):
-            out.append(diagnostics_at(source, (*path, "account"), f"`{env.account}` is not a GCP project id",
-                                      "Project ids are 6-30 lower-case letters, digits and hyphens, starting "
-                                      "with a letter (the id, not the project number or display name).",
-                                      code="gcp.project"))
-    for path, region in regions:
-        if not cat.REGION.match(region):
-            out.append(diagnostics_at(source, path, f"`{region}` is not a GCP region name",
-                                      "Use a region such as us-central1 or europe-west4 (not a zone).",
-                                      code="gcp.region"))
+    out = check_accounts_and_regions(platform, source, NAMING)
     obs = platform.observability
     managed = platform.gcp is not None and platform.gcp.managed_prometheus
     if obs.grafana and not managed and not obs.grafana_admin_secret:

@@ -7,6 +7,24 @@ from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 from mlstrata.targets.azure import catalog as cat
+from mlstrata.targets.environments import Naming, check_accounts_and_regions
+
+
+def _region_problem(region: str) -> str | None:
+    if region in cat.REGIONS:
+        return None
+    close = did_you_mean(region, sorted(cat.REGIONS))
+    return ((close + " ") if close else "") + "Use a region name such as eastus2, westeurope or swedencentral."
+
+
+NAMING = Naming(
+    account_ok=lambda a: bool(cat.GUID.match(a)),
+    account_missing_hint='Add the Azure subscription id of this environment: '
+    'account: "00000000-0000-0000-0000-000000000000".',
+    account_bad="`{account}` is not an Azure subscription id",
+    account_bad_hint="Use the subscription's GUID (az account show --query id).", account_code="azure.account",
+    region_problem=_region_problem, region_bad="`{region}` is not an Azure region name", region_code="azure.region",
+)
 
 _AWS_DB_CLASS = "db."
 
@@ -23,30 +41,7 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
 
 
 def _check_envs(platform: Platform, source: Source) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    regions: list[tuple[KeyPath, str]] = [(("region",), platform.region)]
-    for env_name, env in platform.environments.items():
-        path: KeyPath = ("environments", env_name)
-        if env.region:
-            regions.append(((*path, "region"), env.region))
-        if env.account is None:
-            out.append(diagnostics_at(source, path, f"environment `{env_name}` needs `account`",
-                                      "Add the Azure subscription id of this environment: "
-                                      'account: "00000000-0000-0000-0000-000000000000".',
-                                      key=True, code="azure.account"))
-        elif not cat.GUID.match(env.account):
-            out.append(diagnostics_at(source, (*path, "account"),
-                                      f"`{env.account}` is not an Azure subscription id",
-                                      "Use the subscription's GUID (az account show --query id).",
-                                      code="azure.account"))
-    for path, region in regions:
-        if region not in cat.REGIONS:
-            close = did_you_mean(region, sorted(cat.REGIONS))
-            out.append(diagnostics_at(source, path, f"`{region}` is not an Azure region name",
-                                      ((close + " ") if close else "")
-                                      + "Use a region name such as eastus2, westeurope or swedencentral.",
-                                      code="azure.region"))
-    return out
+    return check_accounts_and_regions(platform, source, NAMING)
 
 
 def _check_azure(platform: Platform, source: Source) -> list[Diagnostic]:
