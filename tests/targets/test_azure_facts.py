@@ -167,3 +167,60 @@ def test_modules_package_ships_every_azure_module() -> None:
     assert {"network", "aks_cluster", "gpu_node_pool", "key_vault", "storage_account", "model_registry",
             "metadata_store", "pipeline_queue", "pipeline_deps", "observability", "gpu_addons",
             "state_backend"} == names
+
+
+def test_managed_prometheus_scrapes_the_dcgm_exporter_through_its_scrape_configmap() -> None:
+    """Azure Monitor's metrics add-on scrapes only default targets, reads no ServiceMonitor CRDs, and runs the
+    custom jobs of the `ama-metrics-prometheus-config` ConfigMap (key `prometheus-config`) in kube-system, which
+    does not exist by default: https://learn.microsoft.com/azure/azure-monitor/containers/
+    prometheus-metrics-scrape-configuration and .../prometheus-metrics-scrape-validate."""
+    main = (MODULES / "observability" / "main.tf").read_text()
+    block = main[main.index('resource "kubernetes_config_map_v1" "ama_metrics_prometheus_config"'):]
+    flat = _flat(block)
+    assert 'name = "ama-metrics-prometheus-config"' in flat and 'namespace = "kube-system"' in flat
+    assert '"prometheus-config" = yamlencode(' in flat
+    assert "count = local.managed_scrape && var.dcgm_exporter ? 1 : 0" in flat
+    # the dcgm-exporter chart's pods: app.kubernetes.io/name=dcgm-exporter, metrics on 9400, in var.namespace
+    assert '"__meta_kubernetes_pod_label_app_kubernetes_io_name"' in flat and 'regex = "dcgm-exporter"' in flat
+    assert 'regex = "9400"' in flat and "names = [var.namespace]" in flat
+    assert "prometheus.io/scrape" not in main  # annotation scraping needs a settings ConfigMap nobody writes
+    # the unit that calls the module configures the kubernetes provider like the helm provider (kubelogin)
+    spec = EXAMPLE.read_text()
+    managed = spec.replace("  prometheus: kube_prometheus_stack ", "  prometheus: managed ")
+    assert managed != spec
+    tree = render_tree(load_text(managed, targets=TARGETS))
+    providers = _flat(tree.files["live/prod/platform/providers.tf"])
+    assert 'provider "kubernetes"' in providers and providers.count('command = "kubelogin"') == 2
+    assert 'source = "hashicorp/kubernetes"' in _flat(tree.files["live/prod/platform/versions.tf"])
+    assert 'prometheus_mode = "managed"' in _flat(tree.files["live/prod/platform/main.tf"])
+
+
+def test_key_vault_key_waits_for_rbac_propagation_like_the_verified_module() -> None:
+    """No Azure signal says a role assignment reached the Key Vault data plane and azurerm does not retry a 403,
+    so the key waits after the deployer's assignment, as Microsoft's verified module does
+    (Azure/terraform-azurerm-avm-res-keyvault-vault main.keys.tf: time_sleep.wait_for_rbac_before_key_operations,
+    30 s default, 60-70 s in its examples); the README says it is a heuristic and what to do when it is short."""
+    flat = _flat((MODULES / "key_vault" / "main.tf").read_text())
+    assert 'create_duration = "90s"' in flat
+    assert "depends_on = [azurerm_role_assignment.deployer_crypto_officer, azurerm_private_endpoint.this]" in flat
+    assert "depends_on = [time_sleep.rbac_propagation]" in flat  # the key waits
+    assert "wait_for_rbac_before_key_operations" in flat
+    readme = (MODULES / "key_vault" / "README.md").read_text()
+    assert "heuristic" in readme and "run apply again" in readme
+
+
+def test_workspace_datastores_use_identity_because_azurerm_cannot_say_so() -> None:
+    """hashicorp/terraform-provider-azurerm#22150 (open): azurerm_machine_learning_workspace has no
+    systemDatastoresAuthMode, so the module sets it with azapi on the same ARM type; whether creation on a
+    shared-key-off account succeeds before that update is stated as unverified in the README, with the fallback."""
+    attributes = SCHEMA["resources"]["azurerm_machine_learning_workspace"]["attributes"]
+    assert not any("datastore" in a or "auth_mode" in a for a in attributes)
+    flat = _flat((MODULES / "model_registry" / "main.tf").read_text())
+    assert 'resource "azapi_update_resource" "workspace_identity_datastores"' in flat
+    assert 'systemDatastoresAuthMode = "identity"' in flat
+    assert "resource_id = azurerm_machine_learning_workspace.this.id" in flat
+    storage = _flat((MODULES / "storage_account" / "main.tf").read_text())
+    assert "shared_access_key_enabled = false" in storage
+    readme = (MODULES / "model_registry" / "README.md").read_text()
+    assert "#22150" in readme and "Not verified on a subscription" in readme
+    assert "how-to-disable-local-auth-storage" in readme

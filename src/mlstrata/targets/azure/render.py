@@ -14,6 +14,7 @@ AZURERM_PROVIDER = {"source": "hashicorp/azurerm", "version": ">= 4.42, < 5.0"}
 AZAPI_PROVIDER = {"source": "Azure/azapi", "version": ">= 2.0, < 3.0"}
 TIME_PROVIDER = {"source": "hashicorp/time", "version": ">= 0.12, < 1.0"}
 HELM_PROVIDER = {"source": "hashicorp/helm", "version": ">= 3.0, < 4.0"}
+KUBERNETES_PROVIDER = {"source": "hashicorp/kubernetes", "version": ">= 2.36, < 3.0"}
 REQUIRED_TERRAFORM = ">= 1.10"
 # The Entra application every AKS cluster with Entra integration accepts tokens for.
 # https://learn.microsoft.com/azure/aks/kubelogin-authentication
@@ -58,6 +59,8 @@ def render_unit(platform: Platform, env: ResolvedEnv, layer: Layer) -> dict[str,
         versions.attr("azapi", dict(AZAPI_PROVIDER)).attr("time", dict(TIME_PROVIDER))
     else:
         versions.attr("helm", dict(HELM_PROVIDER))
+        if _observability(platform):
+            versions.attr("kubernetes", dict(KUBERNETES_PROVIDER))
     backend = Block("backend", ["azurerm"])
     for key, value in backend_config(platform, env.name, layer).items():
         backend.attr(key, value)
@@ -92,20 +95,36 @@ def _providers(platform: Platform, env: ResolvedEnv, layer: Layer) -> list[Item]
         items.append(Block("provider", ["azapi"]).attr("subscription_id", env.spec.account))
         return items
     base = "data.terraform_remote_state.base.outputs"
+    exec_ = {
+        "api_version": "client.authentication.k8s.io/v1beta1",
+        "command": "kubelogin",
+        "args": ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP_ID],
+    }
     helm = Block("provider", ["helm"])
     helm.add(Comment("Entra ID tokens through kubelogin (local accounts are disabled). Private clusters are only"))
     helm.add(Comment("reachable from the VNet: run this layer on a runner in the ci_runners subnet."))
     helm.attr("kubernetes", {
         "host": Expr(f"{base}.cluster_host"),
         "cluster_ca_certificate": Expr(f"base64decode({base}.cluster_ca_certificate)"),
-        "exec": {
-            "api_version": "client.authentication.k8s.io/v1beta1",
-            "command": "kubelogin",
-            "args": ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP_ID],
-        },
+        "exec": exec_,
     })
     items.append(helm)
+    if _observability(platform):
+        # the observability module writes managed Prometheus's scrape ConfigMap; same sign-in as Helm
+        kubernetes = Block("provider", ["kubernetes"])
+        kubernetes.attr("host", Expr(f"{base}.cluster_host"))
+        kubernetes.attr("cluster_ca_certificate", Expr(f"base64decode({base}.cluster_ca_certificate)"))
+        exec_block = Block("exec")
+        for key, value in exec_.items():
+            exec_block.attr(key, value)
+        items += [Blank(), kubernetes.add(Blank()).add(exec_block)]
     return items
+
+
+def _observability(platform: Platform) -> bool:
+    """The platform layer calls the observability module."""
+    obs = platform.observability
+    return obs.prometheus or obs.grafana or obs.dcgm_exporter
 
 
 def _name(platform: Platform, env: str) -> str:
@@ -361,7 +380,7 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bl
             toleration_keys=_taint_keys(env),
         ))
     obs = platform.observability
-    if obs.prometheus or obs.grafana or obs.dcgm_exporter:
+    if _observability(platform):
         main.append(_module(
             "observability", "observability", name=name, location=location, resource_group_name=rg,
             cluster_id=Expr(f"{base}.cluster_id"), prometheus_mode=azure.prometheus, prometheus=obs.prometheus,

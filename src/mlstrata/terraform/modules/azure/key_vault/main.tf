@@ -51,8 +51,10 @@ resource "azurerm_role_assignment" "deployer_crypto_officer" {
   principal_id         = var.deployer_object_id
 }
 
-# Role assignments take up to a few minutes to reach the Key Vault data plane; creating the key right
-# after the assignment fails with 403 on a first apply without this wait.
+# Role assignments take minutes to reach the Key Vault data plane; creating the key right after the
+# assignment fails with 403 on a first apply without this wait. Azure offers no "assignment effective"
+# signal to wait on, and the provider does not retry a 403: Microsoft's own verified module waits the same
+# way (Azure/terraform-azurerm-avm-res-keyvault-vault, time_sleep.wait_for_rbac_before_key_operations).
 resource "time_sleep" "rbac_propagation" {
   create_duration = "90s"
 

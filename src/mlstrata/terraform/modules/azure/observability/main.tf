@@ -134,11 +134,6 @@ resource "helm_release" "dcgm_exporter" {
     serviceMonitor = {
       enabled = local.stack_enabled && var.prometheus
     }
-    # Managed Prometheus scrapes annotated pods (see README).
-    podAnnotations = local.managed_scrape ? {
-      "prometheus.io/scrape" = "true"
-      "prometheus.io/port"   = "9400"
-    } : {}
     nodeSelector = {
       "kubernetes.azure.com/accelerator" = "nvidia"
     }
@@ -149,4 +144,46 @@ resource "helm_release" "dcgm_exporter" {
   })]
 
   depends_on = [helm_release.kube_prometheus_stack]
+}
+
+# Managed Prometheus scrapes only its default targets (kubelet, cAdvisor, kube-state-metrics, ...) until a
+# scrape config names more. The metrics add-on's replica runs the jobs of this ConfigMap (key
+# `prometheus-config`), which does not exist by default; it reads native Prometheus configuration, not
+# ServiceMonitor CRDs. https://learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-validate
+resource "kubernetes_config_map_v1" "ama_metrics_prometheus_config" {
+  count = local.managed_scrape && var.dcgm_exporter ? 1 : 0
+
+  metadata {
+    name      = "ama-metrics-prometheus-config"
+    namespace = "kube-system"
+  }
+
+  data = {
+    "prometheus-config" = yamlencode({
+      scrape_configs = [{
+        job_name        = "dcgm-exporter"
+        scrape_interval = "30s"
+        kubernetes_sd_configs = [{
+          role       = "pod"
+          namespaces = { names = [var.namespace] }
+        }]
+        relabel_configs = [
+          {
+            source_labels = ["__meta_kubernetes_pod_label_app_kubernetes_io_name"]
+            regex         = "dcgm-exporter"
+            action        = "keep"
+          },
+          {
+            source_labels = ["__meta_kubernetes_pod_container_port_number"]
+            regex         = "9400"
+            action        = "keep"
+          },
+          {
+            source_labels = ["__meta_kubernetes_pod_node_name"]
+            target_label  = "node"
+          },
+        ]
+      }]
+    })
+  }
 }

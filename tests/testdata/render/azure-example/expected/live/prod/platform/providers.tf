@@ -36,3 +36,20 @@ provider "helm" {
     }
   }
 }
+
+provider "kubernetes" {
+  host                   = data.terraform_remote_state.base.outputs.cluster_host
+  cluster_ca_certificate = base64decode(data.terraform_remote_state.base.outputs.cluster_ca_certificate)
+
+  exec {
+    api_version = "client.authentication.k8s.io/v1beta1"
+    command     = "kubelogin"
+    args = [
+      "get-token",
+      "--login",
+      "azurecli",
+      "--server-id",
+      "6dae42f8-4368-4678-94ff-3960e28e3630",
+    ]
+  }
+}

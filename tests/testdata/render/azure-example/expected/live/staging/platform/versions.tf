@@ -11,5 +11,9 @@ terraform {
       source  = "hashicorp/helm"
       version = ">= 3.0, < 4.0"
     }
+    kubernetes = {
+      source  = "hashicorp/kubernetes"
+      version = ">= 2.36, < 3.0"
+    }
   }
 }
