@@ -45,13 +45,14 @@ def cases(tmp: Path) -> dict[str, list[str]]:
     }
 
 
-def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MiB, exit code) of one process."""
+def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS MiB, exit code, CPU seconds user+sys) of one process."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "NO_COLOR": "1"})
     _, status, usage = os.wait4(proc.pid, 0)
-    return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return (time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
+            usage.ru_utime + usage.ru_stime)
 
 
 def import_profile(argv: list[str], cwd: Path) -> tuple[float, int, list[tuple[str, float]]]:
@@ -79,28 +80,32 @@ def main() -> None:
         work = Path(tmp)
         todo = cases(work)
         walls: dict[str, list[float]] = {name: [] for name in todo}
+        cpus: dict[str, list[float]] = {name: [] for name in todo}  # on a busy machine, CPU is the figure
         peaks: dict[str, float] = dict.fromkeys(todo, 0.0)
         codes: dict[str, int] = {}
         for argv in todo.values():  # warm-up: file cache, .pyc
             run_once(argv, work)
         for _ in range(args.runs):
             for name, argv in todo.items():
-                wall, peak, code = run_once(argv, work)
+                wall, peak, code, cpu = run_once(argv, work)
                 walls[name].append(wall)
+                cpus[name].append(cpu)
                 peaks[name] = max(peaks[name], peak)
                 codes[name] = code
         floor = statistics.median(walls["python -c pass (floor)"])
         print(f"{args.runs} runs each, interleaved; load average {os.getloadavg()[0]:.2f} at the end")
-        print(f"{'case':34} {'median':>8} {'min':>7} {'x floor':>8} {'peak':>8} {'imports':>8} {'modules':>7} exit")
+        print(f"{'case':34} {'median':>8} {'min':>7} {'x floor':>8} {'cpu':>7} {'peak':>8} {'imports':>8} "
+              f"{'modules':>7} exit")
         results = {}
         for name, argv in todo.items():
             imports, count, top = import_profile(argv, work)
             med = statistics.median(walls[name])
-            results[name] = {"median_s": med, "min_s": min(walls[name]), "x_floor": med / floor,
+            cpu = statistics.median(cpus[name])
+            results[name] = {"median_s": med, "min_s": min(walls[name]), "x_floor": med / floor, "cpu_s": cpu,
                              "peak_mib": peaks[name], "import_s": imports, "modules": count,
                              "exit": codes[name], "top_imports": top}
-            print(f"{name:34} {med:7.3f}s {min(walls[name]):6.3f}s {med / floor:7.1f}x {peaks[name]:6.0f}Mi "
-                  f"{imports:7.3f}s {count:7} {codes[name]:4}")
+            print(f"{name:34} {med:7.3f}s {min(walls[name]):6.3f}s {med / floor:7.1f}x {cpu:6.3f}s "
+                  f"{peaks[name]:6.0f}Mi {imports:7.3f}s {count:7} {codes[name]:4}")
             if top and name != "python -c pass (floor)":
                 print("    costliest imports: " + ", ".join(f"{m} {s:.3f}s" for m, s in top))
         if args.json is not None:

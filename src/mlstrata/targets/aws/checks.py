@@ -10,7 +10,7 @@ from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws.instance_types import check_pool_types
 from mlstrata.targets.aws.names import bucket as _bucket
-from mlstrata.targets.environments import Naming, check_accounts_and_regions
+from mlstrata.targets.naming import Naming, check_accounts_and_regions
 
 NAMING = Naming(
     account_ok=lambda a: bool(cat.ACCOUNT.match(a)),

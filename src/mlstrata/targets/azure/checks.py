@@ -7,7 +7,7 @@ from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 from mlstrata.targets.azure import catalog as cat
-from mlstrata.targets.environments import Naming, check_accounts_and_regions
+from mlstrata.targets.naming import Naming, check_accounts_and_regions, check_principal_names
 
 
 def _region_problem(region: str) -> str | None:
@@ -180,16 +180,12 @@ def _check_shape(base: KeyPath, shape: dict[str, object], source: Source) -> lis
 
 
 def _check_principals(platform: Platform, source: Source) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
     places = principal_places(platform, source)
     if platform.azure is not None:
         places.append((("azure", "state_writers"), platform.azure.state_writers))
-    for path, principals in places:
-        for i, principal in enumerate(principals):
-            if not cat.GUID.match(principal):
-                out.append(diagnostics_at(source, (*path, i), f"`{principal}` is not an Entra object id",
-                                          "Azure role assignments name principals by object id: "
-                                          "az ad group show -g <name> --query id.", code="azure.principal"))
+    out = check_principal_names(source, places, lambda p: bool(cat.GUID.match(p)),
+                                "`{principal}` is not an Entra object id", "Azure role assignments name principals "
+                                "by object id: az ad group show -g <name> --query id.", code="azure.principal")
     if not platform.cluster.admins:
         out.append(diagnostics_at(source, ("cluster",) if source.has(("cluster",)) else (),
                                   "the AKS cluster needs at least one admin",

@@ -11,8 +11,8 @@ from mlstrata.spec.models import GpuPoolShape, Platform, TpuPoolShape
 from mlstrata.spec.principals import principal_places
 from mlstrata.spec.resolve import pool_shape_data
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
-from mlstrata.targets.environments import Naming, check_accounts_and_regions
 from mlstrata.targets.gcp import catalog as cat
+from mlstrata.targets.naming import Naming, check_accounts_and_regions, check_principal_names
 
 NAMING = Naming(
     account_ok=lambda a: bool(cat.PROJECT.match(a)),
@@ -53,18 +53,13 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
 
 
 def _check_members(platform: Platform, source: Source) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
     places = principal_places(platform, source)
     if platform.gcp is not None:
         places.append((("gcp", "state_writers"), platform.gcp.state_writers))
-    for path, members in places:
-        for i, member in enumerate(members):
-            if not cat.MEMBER.match(member):
-                out.append(diagnostics_at(
-                    source, (*path, i), f"`{member}` is not an IAM member",
-                    "Write members with their kind: serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com, "
-                    "group:ml-team@example.com or user:alice@example.com.", code="gcp.member"))
-    return out
+    return check_principal_names(
+        source, places, lambda m: bool(cat.MEMBER.match(m)), "`{principal}` is not an IAM member",
+        "Write members with their kind: serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com, "
+        "group:ml-team@example.com or user:alice@example.com.", code="gcp.member")
 
 
 def _check_names(platform: Platform, source: Source) -> list[Diagnostic]:

@@ -1,9 +1,10 @@
-"""The check every cloud target runs the same way on its own facts: each environment's account (AWS account,
-GCP project, Azure subscription) and every region the spec names. The targets call it; it imports no target."""
+"""The checks every cloud target runs the same way on its own naming facts: each environment's account (AWS
+account, GCP project, Azure subscription), every region the spec names, and principals. The targets call them;
+this module imports no target."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mlstrata.diagnostics import Diagnostic
@@ -45,3 +46,11 @@ def check_accounts_and_regions(platform: Platform, source: Source, naming: Namin
             out.append(diagnostics_at(source, path, naming.region_bad.format(region=region), hint,
                                       code=naming.region_code))
     return out
+
+
+def check_principal_names(source: Source, places: Sequence[tuple[KeyPath, Sequence[str]]],
+                          valid: Callable[[str], bool], bad: str, hint: str, code: str) -> list[Diagnostic]:
+    """Every principal in `places` (spec.principals.principal_places, plus the target's own) that `valid`
+    rejects, at its position; `bad` is the summary with `{principal}` replaced."""
+    return [diagnostics_at(source, (*path, i), bad.format(principal=principal), hint, code=code)
+            for path, principals in places for i, principal in enumerate(principals) if not valid(principal)]
