@@ -58,8 +58,9 @@ ALIASES: dict[str, frozenset[str]] = {
                           "public_network_access_enabled", "allowed_ip_ranges"}),
     "max_gpu_nodes_per_pool": frozenset({"max_gpu_nodes_per_pool", "max", "max_size"}),
     # A serving class's bounds as the renderers pass them: replicas, and quotas sized from the maximum.
-    "min_replicas": frozenset({"min_replicas"}),
-    "max_replicas": frozenset({"max_replicas", "gpu_quota", "pod_quota"}),
+    # SageMaker endpoints: replicas are instances (modules/sagemaker_endpoint).
+    "min_replicas": frozenset({"min_replicas", "min_instances"}),
+    "max_replicas": frozenset({"max_replicas", "gpu_quota", "pod_quota", "max_instances"}),
     "gpus": frozenset({"gpus", "gpu_quota"}),
     "gpu_pool": frozenset({"gpu_pool", "node_selector", "tolerations", "gpu_quota"}),
     # GKE inputs follow the spec's bounds as totals over zones or counts per zone.

@@ -50,6 +50,7 @@ _MODULE_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("access_logs", "encryption"),
     ("observability", "observability"),
     ("serving_identity_", "serving"),
+    ("serving_endpoint_", "serving"),
     ("kserve", "serving"),
     ("feature_store", "feature_store"),
     ("workflow_orchestrator", "pipelines"),

@@ -382,6 +382,10 @@ class ServingEndpointShape(Model):
         None, description="GPU pool the replicas run on (a key of gpu_pools): node affinity and tolerations follow "
         "its labels and taints. None: CPU nodes.")
     gpus: int | None = Field(None, ge=1, description="GPUs per replica (only with gpu_pool; default 1).")
+    instance_type: str | None = Field(
+        None, pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$",
+        description="engine sagemaker only (required there): the SageMaker instance type of the endpoint, e.g. "
+        "ml.g6e.xlarge. Replicas are instances: managed instance scaling keeps min_replicas..max_replicas.")
     autoscaling: ServingAutoscaling = Field(default_factory=ServingAutoscaling, description="Scaling profile.")
 
 

@@ -11,7 +11,7 @@ from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.errors import pydantic_diagnostics
 from mlstrata.spec.models import ONLINE_STORES, SERVING_ENGINES, Platform, ServingEndpointShape
 from mlstrata.spec.overrides import override_remap, unknown_override_envs
-from mlstrata.spec.resolve import endpoint_shape
+from mlstrata.spec.resolve import endpoint_shape, serving_engine
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 
 
@@ -36,6 +36,7 @@ def check_serving(platform: Platform, source: Source) -> list[Diagnostic]:
                                   code="spec.serving_engine"))
     raw_endpoints = ((source.data.get("serving") or {}).get("endpoints")) or {}
     envs = list(platform.environments)
+    engine = serving_engine(platform) if serving_engine(platform) in engines else ""  # "": already reported
     for name, endpoint in serving.endpoints.items():
         base: KeyPath = ("serving", "endpoints", name)
         out += unknown_override_envs(source, base, endpoint.overrides, envs)
@@ -47,14 +48,14 @@ def check_serving(platform: Platform, source: Source) -> list[Diagnostic]:
                 out += [d for d in pydantic_diagnostics(exc, source, ServingEndpointShape, base, remap)
                         if d not in out]
                 continue
-            for diag in _check_endpoint(platform, source, shape, base, remap, env):
+            for diag in _check_endpoint(platform, source, shape, base, remap, env, engine):
                 if diag not in out:
                     out.append(diag)
     return out
 
 
 def _check_endpoint(platform: Platform, source: Source, shape: ServingEndpointShape, base: KeyPath,
-                    remap: Callable[[KeyPath], KeyPath], env: str) -> list[Diagnostic]:
+                    remap: Callable[[KeyPath], KeyPath], env: str, engine: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
 
     def at(rel: KeyPath, summary: str, hint: str, code: str) -> None:
@@ -90,6 +91,21 @@ def _check_endpoint(platform: Platform, source: Source, shape: ServingEndpointSh
     if shape.gpus is not None and shape.gpu_pool is None:
         at(("gpus",), "`gpus` is set but the endpoint runs on CPU nodes",
            "Add `gpu_pool: <pool>`, or remove `gpus`.", "spec.serving_pool")
+    if engine == "sagemaker":
+        # A SageMaker endpoint runs on its own instances, not on the cluster's node pools.
+        if shape.instance_type is None:
+            out.append(diagnostics_at(source, base, f"sagemaker endpoint class `{base[-1]}` needs `instance_type`",
+                                      "Add `instance_type: ml.g6e.xlarge` (any SageMaker hosting instance type).",
+                                      key=True, code="spec.serving_instance"))
+        if shape.gpu_pool is not None:
+            at(("gpu_pool",), "`gpu_pool` places pods on the cluster; a sagemaker endpoint runs on its own instances",
+               "Remove `gpu_pool`; choose the hardware with `instance_type`.", "spec.serving_pool")
+        if shape.gpus is not None:
+            at(("gpus",), "`gpus` does not apply to a sagemaker endpoint (an instance type has its GPUs)",
+               "Remove `gpus`; choose the hardware with `instance_type`.", "spec.serving_pool")
+    elif shape.instance_type is not None and engine:
+        at(("instance_type",), f"`instance_type` applies to serving engine sagemaker, not {engine}",
+           "Remove it; place the class on a GPU pool with `gpu_pool`.", "spec.serving_instance")
     a = shape.autoscaling
     if a.min_replicas > a.max_replicas:
         at(("autoscaling", "min_replicas"),

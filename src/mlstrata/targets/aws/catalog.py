@@ -63,6 +63,18 @@ SYSTEM_IMAGES = ("AL2023_x86_64_STANDARD", "AL2023_ARM_64_STANDARD", "BOTTLEROCK
 # Instance families with EFA on their GPU sizes where multi-node training is the point.
 # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
 EFA_TRAINING_FAMILIES = frozenset({"p4d", "p4de", "p5", "p5e", "p5en", "p6-b200", "p6-b300"})
+# SageMaker hosting instance families with local NVMe instance storage: CreateEndpointConfig fails when a
+# KmsKeyId is given for them (their instance store is hardware-encrypted).
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html#sagemaker-CreateEndpointConfig-request-KmsKeyId
+SAGEMAKER_INSTANCE_STORE_FAMILIES = frozenset({
+    "c5d", "c6id", "g4dn", "g5", "g6", "g6e", "gr6", "m5d", "m6id", "p3dn", "p4d", "p4de", "p5", "p5e", "p5en",
+    "r5d", "r6id", "inf2", "trn1", "trn1n"})
+
+
+def sagemaker_instance_store(instance_type: str) -> bool:
+    """Whether a SageMaker instance type (ml.<family>.<size>) has local NVMe storage."""
+    parts = instance_type.split(".")
+    return len(parts) == 3 and parts[1] in SAGEMAKER_INSTANCE_STORE_FAMILIES
 
 
 def partition(region: str) -> str:

@@ -3,13 +3,14 @@ principals, and names that must fit AWS's length limits."""
 
 from __future__ import annotations
 
-from mlstrata.diagnostics import Diagnostic, did_you_mean, error, warning
+from mlstrata.diagnostics import Diagnostic, did_you_mean, error
 from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws.instance_types import check_pool_types
 from mlstrata.targets.aws.names import bucket as _bucket
+from mlstrata.targets.aws.names import sagemaker_endpoint as _sagemaker_endpoint
 from mlstrata.targets.naming import Naming, check_accounts_and_regions
 
 NAMING = Naming(
@@ -161,15 +162,17 @@ def _check_names(platform: Platform, source: Source) -> list[Diagnostic]:
 
 
 def _check_serving_engine(platform: Platform, source: Source) -> list[Diagnostic]:
-    """`serving.engine: sagemaker` is accepted but renders no endpoint yet: say so where it is written."""
+    """`serving.engine: sagemaker`: every endpoint name fits SageMaker's 63 characters in every environment."""
     serving = platform.serving
-    if serving is None or serving.engine != "sagemaker" or not serving.endpoints:
+    if serving is None or serving.engine != "sagemaker":
         return []
-    path: KeyPath = ("serving", "engine")
-    return [warning(
-        "serving engine `sagemaker` is not rendered yet: no endpoint, endpoint configuration or autoscaling "
-        "is created for these classes", where=source.where(path), path=format_path(path),
-        detail="A SageMaker endpoint configuration names the model it serves (production_variants.model_name), "
-        "which the release layer creates; the endpoint shape and its autoscaling bounds are not rendered.",
-        hint="Use `engine: kserve` (rendered: KServe on the cluster, a namespace, quota and role per class).",
-        code="aws.serving_engine")]
+    out: list[Diagnostic] = []
+    longest_env = max(platform.environments, key=len)
+    for cls in serving.endpoints:
+        endpoint = _sagemaker_endpoint(platform, longest_env, cls)
+        if len(endpoint) > 63:
+            out.append(diagnostics_at(
+                source, ("serving", "endpoints", cls), f"SageMaker endpoint name `{endpoint}` is longer than 63 "
+                "characters", "Endpoint names are <platform>-<environment>-<class>: shorten one of them.",
+                key=True, code="aws.name"))
+    return out

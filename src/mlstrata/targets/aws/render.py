@@ -17,6 +17,7 @@ from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws import checks
 from mlstrata.targets.aws.names import bucket as _bucket
 from mlstrata.targets.aws.names import name as _name
+from mlstrata.targets.aws.names import sagemaker_endpoint as _sagemaker_endpoint
 from mlstrata.targets.aws.state import deploy_role, key_prefix, state_account, state_key, state_kms_alias_arn
 from mlstrata.targets.base import HEADER, UnitFiles
 
@@ -40,7 +41,8 @@ class AwsTarget:
                  "feature store bucket (Feast offline store and registry)"],
         "platform": ["pipeline metadata store (RDS PostgreSQL)", "pipeline queue (SQS)",
                      "pipeline identity (IRSA role)", "pipeline orchestrator (Argo Workflows)",
-                     "serving (KServe, a namespace, quota and IRSA role per class)",
+                     "serving (KServe, a namespace, quota and IRSA role per class; or a SageMaker endpoint, "
+                     "its bounds and execution role per class)",
                      "feature store (Feast online store: DynamoDB access or ElastiCache Redis; IRSA role)",
                      "observability (kube-prometheus-stack, DCGM exporter)"],
     }
@@ -514,6 +516,10 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         serving_main, serving_outputs = _kserve(platform, env)
         main += serving_main
         outputs += serving_outputs
+    if env.serving and serving_engine(platform) == "sagemaker":
+        serving_main, serving_outputs = _sagemaker(platform, env)
+        main += serving_main
+        outputs += serving_outputs
     if platform.feature_store is not None:
         store_main, store_outputs = _feature_store(platform, env)
         main += store_main
@@ -640,6 +646,51 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
     output = Block("output", ["serving_endpoints"]).attr(
         "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version: "
         "endpoint name, namespace, service account and role, registry stage and alias, scaling bounds, placement.")
+    output.attr("value", handoff)
+    return main, [output]
+
+
+def _sagemaker(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
+    """Per serving class a SageMaker endpoint for inference components: Terraform owns the endpoint, its instance
+    type, instance bounds and execution role; the release layer adds the model version as an inference component
+    and scales its copies (modules/sagemaker_endpoint/README.md). The handoff is one output."""
+    base = "data.terraform_remote_state.base.outputs"
+    main: list[Block | Comment | Blank] = []
+    handoff: dict[str, object] = {}
+    for cls, shape in env.serving.items():
+        label = f"serving_endpoint_{cls.replace('-', '_')}"
+        stage = str(shape.stage)
+        buckets, keys = _registry_read(platform, env, stage)
+        instance_type = str(shape.instance_type)
+        scaling = shape.autoscaling
+        inputs: dict[str, object] = {
+            "name": _sagemaker_endpoint(platform, env.name, cls), "instance_type": instance_type,
+            "min_instances": scaling.min_replicas, "max_instances": scaling.max_replicas,
+            "c1": Comment(f"Reads model versions of registry stage `{stage}`, never writes them."),
+            "registry_bucket_arns": buckets, "kms_key_arns": keys,
+        }
+        if stage == env.name:
+            inputs["model_package_group_arns"] = Expr(f"{base}.model_package_group_arns")
+        if cat.sagemaker_instance_store(instance_type):
+            inputs["c2"] = Comment(f"{instance_type} has local NVMe storage: SageMaker rejects a volume KMS key.")
+        else:
+            inputs["kms_key_arn"] = Expr(f"{base}.kms_key_arn")
+        main.append(_module(label, "sagemaker_endpoint", **inputs))
+        handoff[cls] = {
+            "engine": "sagemaker", "endpoint_name": Expr(f"module.{label}.endpoint_name"),
+            "variant_name": Expr(f"module.{label}.variant_name"),
+            "role_arn": Expr(f"module.{label}.execution_role_arn"), "instance_type": instance_type,
+            "model": shape.model, "registry_stage": stage, "registry_alias": shape.alias or "",
+            "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
+            "scale_to_zero": scaling.scale_to_zero,
+            "target_concurrency": _or_null(scaling.target_concurrency),
+            "target_utilization": _or_null(scaling.target_utilization),
+            "copy_scaling_dimension": "sagemaker:inference-component:DesiredCopyCount",
+        }
+    output = Block("output", ["serving_endpoints"]).attr(
+        "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version as an "
+        "inference component: endpoint and variant, execution role, registry stage and alias, copy bounds and "
+        "the scaling target (Application Auto Scaling on the inference component's copy count).")
     output.attr("value", handoff)
     return main, [output]
 

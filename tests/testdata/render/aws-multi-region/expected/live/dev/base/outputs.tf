@@ -37,7 +37,7 @@ output "kms_key_arn" {
 
 output "model_package_group_arns" {
   description = "SageMaker model package groups of this environment's stage."
-  value       = values(module.model_registry.model_package_group_arns)
+  value       = values(module.model_registry_ranker.model_package_group_arns)
 }
 
 output "oidc_issuer" {

@@ -184,10 +184,10 @@ module "registry_bucket" {
   protect            = true
 }
 
-module "model_registry" {
+module "model_registry_ranker" {
   source = "../../../modules/model_registry"
 
-  name   = "research-platform-ml"
+  name   = "research-platform-ml-ranker"
   stages = ["production"]
   promoter_principal_arns_by_stage = {
     production = ["arn:aws:iam::333333333333:role/ml-release"]

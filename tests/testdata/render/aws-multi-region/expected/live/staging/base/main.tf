@@ -191,10 +191,10 @@ module "registry_bucket" {
   protect            = false
 }
 
-module "model_registry" {
+module "model_registry_ranker" {
   source = "../../../modules/model_registry"
 
-  name   = "research-platform-ml"
+  name   = "research-platform-ml-ranker"
   stages = ["staging"]
   promoter_principal_arns_by_stage = {
     staging = ["arn:aws:iam::222222222222:role/ml-release"]

@@ -52,6 +52,34 @@ module "pipeline_deps" {
   kms_key_arns             = distinct(concat([data.terraform_remote_state.base.outputs.kms_key_arn], data.terraform_remote_state.base.outputs.registry_kms_key_arns))
 }
 
+module "serving_endpoint_ranker_api" {
+  source = "../../../modules/sagemaker_endpoint"
+
+  name          = "research-platform-ml-staging-ranker-api"
+  instance_type = "ml.g6e.xlarge"
+  min_instances = 1
+  max_instances = 4
+  # Reads model versions of registry stage `staging`, never writes them.
+  registry_bucket_arns     = [data.terraform_remote_state.base.outputs.registry_bucket_arn]
+  kms_key_arns             = data.terraform_remote_state.base.outputs.registry_kms_key_arns
+  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
+  # ml.g6e.xlarge has local NVMe storage: SageMaker rejects a volume KMS key.
+}
+
+module "serving_endpoint_ranker_cpu" {
+  source = "../../../modules/sagemaker_endpoint"
+
+  name          = "research-platform-ml-staging-ranker-cpu"
+  instance_type = "ml.m7i.xlarge"
+  min_instances = 1
+  max_instances = 2
+  # Reads model versions of registry stage `staging`, never writes them.
+  registry_bucket_arns     = [data.terraform_remote_state.base.outputs.registry_bucket_arn]
+  kms_key_arns             = data.terraform_remote_state.base.outputs.registry_kms_key_arns
+  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
+  kms_key_arn              = data.terraform_remote_state.base.outputs.kms_key_arn
+}
+
 module "feature_store_online" {
   source = "../../../modules/feast_redis"
 

@@ -32,3 +32,41 @@ output "pipeline_role_arn" {
   description = "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."
   value       = module.pipeline_deps.pipeline_role_arn
 }
+
+output "serving_endpoints" {
+  description = "Per serving class, what the release layer (CI/CD) needs to deploy a model version as an inference component: endpoint and variant, execution role, registry stage and alias, copy bounds and the scaling target (Application Auto Scaling on the inference component's copy count)."
+  value = {
+    ranker-api = {
+      engine                 = "sagemaker"
+      endpoint_name          = module.serving_endpoint_ranker_api.endpoint_name
+      variant_name           = module.serving_endpoint_ranker_api.variant_name
+      role_arn               = module.serving_endpoint_ranker_api.execution_role_arn
+      instance_type          = "ml.g6e.xlarge"
+      model                  = "ranker"
+      registry_stage         = "staging"
+      registry_alias         = "champion"
+      min_replicas           = 1
+      max_replicas           = 4
+      scale_to_zero          = false
+      target_concurrency     = 4
+      target_utilization     = null
+      copy_scaling_dimension = "sagemaker:inference-component:DesiredCopyCount"
+    }
+    ranker-cpu = {
+      engine                 = "sagemaker"
+      endpoint_name          = module.serving_endpoint_ranker_cpu.endpoint_name
+      variant_name           = module.serving_endpoint_ranker_cpu.variant_name
+      role_arn               = module.serving_endpoint_ranker_cpu.execution_role_arn
+      instance_type          = "ml.m7i.xlarge"
+      model                  = "ranker"
+      registry_stage         = "staging"
+      registry_alias         = ""
+      min_replicas           = 1
+      max_replicas           = 2
+      scale_to_zero          = false
+      target_concurrency     = null
+      target_utilization     = null
+      copy_scaling_dimension = "sagemaker:inference-component:DesiredCopyCount"
+    }
+  }
+}
