@@ -224,3 +224,24 @@ def test_workspace_datastores_use_identity_because_azurerm_cannot_say_so() -> No
     readme = (MODULES / "model_registry" / "README.md").read_text()
     assert "#22150" in readme and "Not verified on a subscription" in readme
     assert "how-to-disable-local-auth-storage" in readme
+
+
+def test_blob_reads_are_logged_without_the_account_key() -> None:
+    """Blob resource logs are a diagnostic setting on `<account id>/blobServices/default` with the StorageRead,
+    StorageWrite and StorageDelete categories (https://learn.microsoft.com/azure/storage/blobs/
+    monitor-blob-storage); azurerm_log_analytics_storage_insights (what checkov's CKV2_AZURE_21 looks for) requires
+    storage_account_key, which a shared-key-off account cannot give, so that check stays allowlisted with this
+    reason."""
+    insights = SCHEMA.get("resources", {}).get("azurerm_log_analytics_storage_insights")
+    assert insights is None or insights["attributes"]["storage_account_key"]["required"]
+    flat = _flat((MODULES / "storage_account" / "main.tf").read_text())
+    block = flat[flat.index('resource "azurerm_monitor_diagnostic_setting" "blob"'):]
+    assert 'target_resource_id = "${azurerm_storage_account.this.id}/blobServices/default"' in block
+    assert [c for c in ("StorageRead", "StorageWrite", "StorageDelete") if f'category = "{c}"' in block] == [
+        "StorageRead", "StorageWrite", "StorageDelete"]
+    assert "log_analytics_workspace_id = var.log_analytics_workspace_id" in block
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
+    base = _flat(tree.files["live/prod/base/main.tf"])
+    calls = base.count('source = "../../../modules/storage_account"')
+    assert calls >= 2 and base.count("log_analytics_workspace_id = module.cluster.log_analytics_workspace_id") \
+        == calls + 1  # every store, and the ML workspace's Application Insights

@@ -88,7 +88,8 @@ _BY_TYPE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
         # Azure: identity, protection, registry, GPU pools, network
         (r"azurerm_(role_assignment|role_definition|user_assigned_identity|federated_identity_credential|"
          r"key_vault_access_policy|postgresql_flexible_server_active_directory_administrator)", Category.IDENTITY),
-        (r"azurerm_(key_vault|key_vault_key|storage_account_customer_managed_key|management_lock)",
+        (r"azurerm_(key_vault|key_vault_key|storage_account_customer_managed_key|management_lock|"
+         r"monitor_diagnostic_setting)",
          Category.PROTECTION),
         (r"azurerm_(machine_learning_workspace|storage_management_policy)|azapi_resource", Category.REGISTRY),
         (r"azurerm_kubernetes_cluster_node_pool", Category.GPU_POOL),

@@ -177,7 +177,8 @@ def _storage(label: str, name: str, container: str, protect: bool, **extra: obje
         key_vault_id=Expr("module.key_vault.key_vault_id"), key_name=Expr("module.key_vault.key_name"),
         cmk_identity_id=Expr("module.key_vault.cmk_identity_id"),
         private_endpoint_subnet_id=Expr('module.network.subnet_ids["private_endpoints"]'),
-        private_dns_zone_ids=Expr("module.network.private_dns_zone_ids"), tags=Expr("local.tags"),
+        private_dns_zone_ids=Expr("module.network.private_dns_zone_ids"),
+        log_analytics_workspace_id=Expr("module.cluster.log_analytics_workspace_id"), tags=Expr("local.tags"),
     )
 
 

@@ -160,3 +160,25 @@ resource "azurerm_management_lock" "this" {
   lock_level = "CanNotDelete"
   notes      = "Managed by mlstrata: remove protect for this environment to allow deletion."
 }
+
+# Blob read, write and delete logs (resource logs of the blob service) to the environment's Log Analytics
+# workspace: who read which model or dataset, by Entra identity. Storage Analytics logging and
+# azurerm_log_analytics_storage_insights both need the account key, which this account refuses.
+# https://learn.microsoft.com/azure/storage/blobs/monitor-blob-storage
+resource "azurerm_monitor_diagnostic_setting" "blob" {
+  name                       = "${var.name}-blob-logs"
+  target_resource_id         = "${azurerm_storage_account.this.id}/blobServices/default"
+  log_analytics_workspace_id = var.log_analytics_workspace_id
+
+  enabled_log {
+    category = "StorageRead"
+  }
+
+  enabled_log {
+    category = "StorageWrite"
+  }
+
+  enabled_log {
+    category = "StorageDelete"
+  }
+}

@@ -111,3 +111,8 @@ variable "protect" {
   type        = bool
   default     = false
 }
+
+variable "log_analytics_workspace_id" {
+  description = "Log Analytics workspace receiving the blob service's read, write and delete logs."
+  type        = string
+}

@@ -152,6 +152,7 @@ module "artifacts_datasets" {
   cmk_identity_id                   = module.key_vault.cmk_identity_id
   private_endpoint_subnet_id        = module.network.subnet_ids["private_endpoints"]
   private_dns_zone_ids              = module.network.private_dns_zone_ids
+  log_analytics_workspace_id        = module.cluster.log_analytics_workspace_id
   tags                              = local.tags
 }
 
@@ -173,6 +174,7 @@ module "artifacts_checkpoints" {
   cmk_identity_id                   = module.key_vault.cmk_identity_id
   private_endpoint_subnet_id        = module.network.subnet_ids["private_endpoints"]
   private_dns_zone_ids              = module.network.private_dns_zone_ids
+  log_analytics_workspace_id        = module.cluster.log_analytics_workspace_id
   tags                              = local.tags
 }
 
@@ -194,6 +196,7 @@ module "registry_storage" {
   cmk_identity_id                   = module.key_vault.cmk_identity_id
   private_endpoint_subnet_id        = module.network.subnet_ids["private_endpoints"]
   private_dns_zone_ids              = module.network.private_dns_zone_ids
+  log_analytics_workspace_id        = module.cluster.log_analytics_workspace_id
   tags                              = local.tags
 }
 
