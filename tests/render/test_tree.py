@@ -40,7 +40,7 @@ def test_modules_are_copied_verbatim_from_package_data() -> None:
     for rel in rendered:
         assert tree.files[rel] == modules[rel]
     names = {rel.split("/")[1] for rel in modules}
-    assert {"gpu_node_pool", "model_registry", "artifact_bucket", "pipeline_deps", "observability",
+    assert {"gpu_node_pool", "model_registry", "artifact_bucket", "workload_role", "observability",
             "state_backend", "network", "eks_cluster"} <= names
     for name in names:
         for part in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):

@@ -33,7 +33,7 @@ def test_dynamodb_online_store_is_scoped_to_the_project_tables() -> None:
     identity = platform["feature_store_identity"].body.attributes
     assert identity["dynamodb_table_prefixes"].value == ["acme_ml."]
     assert "feature_store_online" not in platform  # DynamoDB: Feast creates the tables at `feast apply`
-    deps = parse_file(str(MODULES / "pipeline_deps" / "main.tf"))
+    deps = parse_file(str(MODULES / "workload_role" / "main.tf"))
     doc = next(b for b in deps.body.blocks if b.labels == ["aws_iam_policy_document", "this"])
     online = next(d for d in doc.body.blocks
                   if d.type == "dynamic" and "OnlineTables" in str(d.body.blocks[0].body.attributes["sid"].value))

@@ -50,7 +50,7 @@ def test_argo_uses_the_pipeline_identity_not_keys() -> None:
     main = tree.files["live/dev/platform/main.tf"]
     argo = _module(main, "workflow_orchestrator").body.attributes
     assert argo["service_account_annotations"].partial_value.keys() == {"eks.amazonaws.com/role-arn"}
-    assert "module.pipeline_deps.pipeline_role_arn" in argo["service_account_annotations"].expr_text
+    assert "module.pipeline_deps.role_arn" in argo["service_account_annotations"].expr_text
     repo = argo["artifact_repository"].value
     assert isinstance(repo, dict) and repo["s3"]["useSDKCreds"] is True
     assert repo["s3"]["bucket"] == "acme-ml-dev-datasets-111111111111"
@@ -89,7 +89,7 @@ def test_sagemaker_execution_role_passes_only_itself_only_to_sagemaker() -> None
     (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-pass-role);
     SageMaker job and log actions only on ARNs of this account and region; ecr:GetAuthorizationToken is
     the one "*" (it has no resource type: Service Authorization Reference, Amazon ECR)."""
-    main = parse_file(str(MODULES / "aws" / "pipeline_deps" / "main.tf"))
+    main = parse_file(str(MODULES / "aws" / "workload_role" / "main.tf"))
     doc = next(b for b in main.body.blocks if b.labels == ["aws_iam_policy_document", "sagemaker"])
     statements = {s.body.attributes["sid"].value: s for s in doc.body.blocks_of("statement")}
     passrole = statements["PassOnlyThisRoleToSageMaker"]
@@ -151,3 +151,19 @@ def test_sagemaker_on_another_cloud_is_an_error() -> None:
         assert "needs the aws target" in exc.diagnostics[0].summary
     else:
         raise AssertionError("sagemaker on gcp was accepted")
+
+
+def test_every_irsa_role_is_a_workload_role_under_its_old_address() -> None:
+    """The IRSA module is `workload_role` (the pipeline runner's, each serving class's and Feast's role); the
+    module calls keep their labels, so the role's state addresses (module.pipeline_deps.aws_iam_role.this ...)
+    are what they were when the module was called pipeline_deps: existing states need no `moved` block, only
+    `terraform init` for the new source, which the engine runs when a unit's configuration changes."""
+    tree = render_tree(load_spec(AWS_EXAMPLE, targets=TARGETS))
+    for env in ("dev", "prod"):
+        main = tree.files[f"live/{env}/platform/main.tf"]
+        calls = [b for b in parse_text(main, "main.tf").body.blocks if b.type == "module"
+                 and b.body.attributes["source"].value == "../../../modules/workload_role"]
+        labels = {b.labels[0] for b in calls}
+        assert "pipeline_deps" in labels and "feature_store_identity" in labels, labels
+        assert any(label.startswith("serving_identity_") for label in labels), labels
+    assert not any(rel.startswith("modules/pipeline_deps/") for rel in tree.files)

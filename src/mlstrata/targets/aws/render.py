@@ -505,8 +505,8 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
             inputs["secret_arns"] = Expr("[" + ", ".join(secret_arns) + "]")
         inputs["kms_key_arns"] = Expr(f"distinct(concat([{base}.kms_key_arn], {base}.registry_kms_key_arns))"
                                       if has_registry else f"[{base}.kms_key_arn]")
-        main.append(_module("pipeline_deps", "pipeline_deps", **inputs))
-        outputs.append(_output("pipeline_role_arn", "module.pipeline_deps.pipeline_role_arn",
+        main.append(_module("pipeline_deps", "workload_role", **inputs))
+        outputs.append(_output("pipeline_role_arn", "module.pipeline_deps.role_arn",
                                "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."))
     if pipelines is not None and pipelines.orchestrator == "argo":
         main.append(_argo(platform, env, needs))
@@ -546,7 +546,7 @@ def _argo(platform: Platform, env: ResolvedEnv, needs: set[str]) -> Block:
     identity = "identity" in needs
     if identity:
         inputs["service_account_annotations"] = {
-            "eks.amazonaws.com/role-arn": Expr("module.pipeline_deps.pipeline_role_arn")}
+            "eks.amazonaws.com/role-arn": Expr("module.pipeline_deps.role_arn")}
     stores = list(platform.artifact_stores)
     if identity and "artifact_store" in needs and stores:
         inputs["c0"] = Comment(f"Artifact store `{stores[0]}` (the first declared); its default encryption applies.")
@@ -608,13 +608,13 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
         namespace = f"serving-{cls}"
         buckets, keys = _registry_read(platform, env, str(shape.stage))
         main.append(_module(
-            label, "pipeline_deps", purpose=f"Serving class {cls}", name=f"{name}-serve-{cls}",
+            label, "workload_role", purpose=f"Serving class {cls}", name=f"{name}-serve-{cls}",
             oidc_provider_arn=Expr(f"{base}.oidc_provider_arn"), oidc_issuer=Expr(f"{base}.oidc_issuer"),
             namespace=namespace, service_account=cls,
             c1=Comment(f"Reads model versions of registry stage `{shape.stage}`, never writes them."),
             read_only_bucket_arns=buckets, kms_key_arns=keys,
         ))
-        annotations[cls] = {"eks.amazonaws.com/role-arn": Expr(f"module.{label}.pipeline_role_arn")}
+        annotations[cls] = {"eks.amazonaws.com/role-arn": Expr(f"module.{label}.role_arn")}
         selector, tolerations = serving_placement(shape.gpu_pool, env)
         scaling = shape.autoscaling
         gpus = (shape.gpus or 1) if shape.gpu_pool else 0
@@ -630,7 +630,7 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
         }
         handoff[cls] = {
             "endpoint_name": cls, "namespace": namespace, "service_account": cls,
-            "role_arn": Expr(f"module.{label}.pipeline_role_arn"),
+            "role_arn": Expr(f"module.{label}.role_arn"),
             "model": shape.model, "registry_stage": str(shape.stage), "registry_alias": shape.alias or "",
             "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
             "scale_to_zero": scaling.scale_to_zero,
@@ -733,7 +733,7 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | C
             "[module.feature_store_online.redis_replication_group_arn, module.feature_store_online.redis_user_arn]")
         online.update({"connection": Expr('"${module.feature_store_online.redis_primary_endpoint}:6379,ssl=true"'),
                        "user": Expr("module.feature_store_online.redis_user_name")})
-    main.append(_module("feature_store_identity", "pipeline_deps", **identity))
+    main.append(_module("feature_store_identity", "workload_role", **identity))
     bucket = _bucket(platform, env.name, "feature-store", env.spec.account)
     output = Block("output", ["feature_store"]).attr(
         "description", "What `feast apply` and the feature server need (feature_store.yaml): project, registry, "
@@ -741,6 +741,6 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | C
     output.attr("value", {
         "project": project, "registry": f"s3://{bucket}/registry.pb", "offline_store": f"s3://{bucket}/offline/",
         "online_store": online, "namespace": FEAST_NAMESPACE, "service_account": FEAST_SERVICE_ACCOUNT,
-        "role_arn": Expr("module.feature_store_identity.pipeline_role_arn"),
+        "role_arn": Expr("module.feature_store_identity.role_arn"),
     })
     return main, [output]

@@ -25,7 +25,7 @@ module "cluster_addons" {
 }
 
 module "pipeline_deps" {
-  source = "../../../modules/pipeline_deps"
+  source = "../../../modules/workload_role"
 
   name                 = "frontier-prod-pipeline-runner"
   oidc_provider_arn    = data.terraform_remote_state.base.outputs.oidc_provider_arn
@@ -45,7 +45,7 @@ module "workflow_orchestrator" {
   namespace       = "pipelines"
   service_account = "pipeline-runner"
   service_account_annotations = {
-    "eks.amazonaws.com/role-arn" = module.pipeline_deps.pipeline_role_arn
+    "eks.amazonaws.com/role-arn" = module.pipeline_deps.role_arn
   }
   # Artifact store `checkpoints` (the first declared); its default encryption applies.
   artifact_repository = {

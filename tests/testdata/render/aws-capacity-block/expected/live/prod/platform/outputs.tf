@@ -12,5 +12,5 @@ output "orchestrator_namespace" {
 
 output "pipeline_role_arn" {
   description = "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."
-  value       = module.pipeline_deps.pipeline_role_arn
+  value       = module.pipeline_deps.role_arn
 }

@@ -12,7 +12,7 @@ output "feature_store" {
     }
     namespace       = "feature-store"
     service_account = "feast"
-    role_arn        = module.feature_store_identity.pipeline_role_arn
+    role_arn        = module.feature_store_identity.role_arn
   }
 }
 
@@ -43,7 +43,7 @@ output "pipeline_queue_url" {
 
 output "pipeline_role_arn" {
   description = "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."
-  value       = module.pipeline_deps.pipeline_role_arn
+  value       = module.pipeline_deps.role_arn
 }
 
 output "serving_endpoints" {
@@ -53,7 +53,7 @@ output "serving_endpoints" {
       endpoint_name      = "fraud-api"
       namespace          = "serving-fraud-api"
       service_account    = "fraud-api"
-      role_arn           = module.serving_identity_fraud_api.pipeline_role_arn
+      role_arn           = module.serving_identity_fraud_api.role_arn
       model              = "fraud-detector"
       registry_stage     = "dev"
       registry_alias     = "champion"

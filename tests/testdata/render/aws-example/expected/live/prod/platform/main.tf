@@ -50,7 +50,7 @@ module "pipeline_queue" {
 }
 
 module "pipeline_deps" {
-  source = "../../../modules/pipeline_deps"
+  source = "../../../modules/workload_role"
 
   name                 = "acme-ml-prod-pipeline-runner"
   oidc_provider_arn    = data.terraform_remote_state.base.outputs.oidc_provider_arn
@@ -72,7 +72,7 @@ module "workflow_orchestrator" {
   namespace       = "pipelines"
   service_account = "pipeline-runner"
   service_account_annotations = {
-    "eks.amazonaws.com/role-arn" = module.pipeline_deps.pipeline_role_arn
+    "eks.amazonaws.com/role-arn" = module.pipeline_deps.role_arn
   }
   # Artifact store `datasets` (the first declared); its default encryption applies.
   artifact_repository = {
@@ -94,7 +94,7 @@ module "workflow_orchestrator" {
 }
 
 module "serving_identity_fraud_api" {
-  source = "../../../modules/pipeline_deps"
+  source = "../../../modules/workload_role"
 
   purpose           = "Serving class fraud-api"
   name              = "acme-ml-prod-serve-fraud-api"
@@ -135,7 +135,7 @@ module "kserve" {
   }
   service_account_annotations = {
     fraud-api = {
-      "eks.amazonaws.com/role-arn" = module.serving_identity_fraud_api.pipeline_role_arn
+      "eks.amazonaws.com/role-arn" = module.serving_identity_fraud_api.role_arn
     }
   }
   node_selector = {
@@ -144,7 +144,7 @@ module "kserve" {
 }
 
 module "feature_store_identity" {
-  source = "../../../modules/pipeline_deps"
+  source = "../../../modules/workload_role"
 
   purpose              = "Feast"
   name                 = "acme-ml-prod-feast"

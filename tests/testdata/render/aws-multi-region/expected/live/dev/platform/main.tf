@@ -35,7 +35,7 @@ module "pipeline_queue" {
 }
 
 module "pipeline_deps" {
-  source = "../../../modules/pipeline_deps"
+  source = "../../../modules/workload_role"
 
   name              = "research-platform-ml-dev-pipeline-runner"
   oidc_provider_arn = data.terraform_remote_state.base.outputs.oidc_provider_arn
@@ -90,7 +90,7 @@ module "feature_store_online" {
 }
 
 module "feature_store_identity" {
-  source = "../../../modules/pipeline_deps"
+  source = "../../../modules/workload_role"
 
   purpose                  = "Feast"
   name                     = "research-platform-ml-dev-feast"

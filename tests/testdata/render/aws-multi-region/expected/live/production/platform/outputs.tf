@@ -14,7 +14,7 @@ output "feature_store" {
     }
     namespace       = "feature-store"
     service_account = "feast"
-    role_arn        = module.feature_store_identity.pipeline_role_arn
+    role_arn        = module.feature_store_identity.role_arn
   }
 }
 
@@ -30,7 +30,7 @@ output "pipeline_queue_url" {
 
 output "pipeline_role_arn" {
   description = "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."
-  value       = module.pipeline_deps.pipeline_role_arn
+  value       = module.pipeline_deps.role_arn
 }
 
 output "serving_endpoints" {

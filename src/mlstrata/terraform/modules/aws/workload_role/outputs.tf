@@ -1,9 +1,9 @@
-output "pipeline_role_arn" {
+output "role_arn" {
   description = "ARN of the IRSA role; annotate the service account with eks.amazonaws.com/role-arn = this value."
   value       = aws_iam_role.this.arn
 }
 
-output "pipeline_role_name" {
+output "role_name" {
   description = "Name of the IRSA role."
   value       = aws_iam_role.this.name
 }
