@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from mlstrata.provider.resources.base import ResourceBase, State, String, attribute, known, output
+from mlstrata.provider.resources.base import Bool, ResourceBase, State, String, attribute, known, output
 from mlstrata.provider.store import metadata as store
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import check_name
@@ -23,11 +23,19 @@ def _config(values: State) -> store.MetadataStoreConfig:
 class MetadataStore(ResourceBase):
     name = "metadata_store"
     description = "A database for pipeline metadata: <root>/metadata/<name>.sqlite, or a PostgreSQL database."
+    schema_version = 2  # 2: force_destroy
     attributes: ClassVar[list[Any]] = [
         output("id", String(), "The store name."),
         attribute("name", String(), "Store name.", required=True, replace=True),
         attribute("backend", String(), "sqlite or postgres.", computed=True, default="sqlite", replace=True),
         attribute("database", String(), "PostgreSQL database name (postgres backend).", computed=True, replace=True),
+        attribute(
+            "force_destroy",
+            Bool(),
+            "Delete the store even when it holds pipeline metadata (tables besides its marker); false refuses, "
+            "as a protected environment's store must.",
+            default=False,
+        ),
         output("uri", String(), "SQLAlchemy URI of the database (no password)."),
         output("path", String(), "SQLite file path ('' for PostgreSQL)."),
     ]
@@ -40,31 +48,42 @@ class MetadataStore(ResourceBase):
         if known(backend) and backend is not None and backend not in store.BACKENDS:
             raise StoreError(f"unknown backend {backend!r}", hint="Use 'sqlite' or 'postgres'.", path="backend")
 
-    def _state(self, found: store.MetadataStore) -> State:
+    def _state(self, found: store.MetadataStore, force_destroy: bool) -> State:
         return self.state(
             id=found.config.name,
             name=found.config.name,
             backend=found.config.backend,
             database=found.config.database,
+            force_destroy=force_destroy,
             uri=found.uri,
             path=found.path,
         )
 
+    def upgrade(self, ctx: Any, version: int, old: State) -> State:
+        """Schema 1 had no force_destroy and always deleted: an old state reads as protected (false), the safe
+        side, until the next apply writes what the configuration says."""
+        upgraded = super().upgrade(ctx, version, old)
+        if version < 2 and upgraded.get("force_destroy") is None:
+            upgraded["force_destroy"] = False
+        return upgraded
+
     def do_create(self, planned: State) -> State:
-        return self._state(store.apply_metadata_store(self.layout, _config(planned), self.server))
+        found = store.apply_metadata_store(self.layout, _config(planned), self.server)
+        return self._state(found, bool(planned["force_destroy"]))
 
     def do_read(self, current: State) -> State | None:
         found = store.read_metadata_store(self.layout, _config(current), self.server)
-        return None if found is None else self._state(found)
+        return None if found is None else self._state(found, bool(current["force_destroy"]))
 
     def do_update(self, current: State, planned: State) -> State:
-        return self._state(store.apply_metadata_store(self.layout, _config(planned), self.server))
+        found = store.apply_metadata_store(self.layout, _config(planned), self.server)
+        return self._state(found, bool(planned["force_destroy"]))
 
     def do_delete(self, current: State) -> None:
-        store.delete_metadata_store(self.layout, _config(current), self.server)
+        store.delete_metadata_store(self.layout, _config(current), self.server, force=bool(current["force_destroy"]))
 
     def do_import(self, import_id: str) -> State | None:
         name, sep, database = import_id.partition(":")
         config = store.MetadataStoreConfig(name=name, backend="postgres" if sep else "sqlite", database=database)
         found = store.read_metadata_store(self.layout, config, self.server)
-        return None if found is None else self._state(found)
+        return None if found is None else self._state(found, False)

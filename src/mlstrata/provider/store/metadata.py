@@ -89,9 +89,25 @@ def read_metadata_store(layout: Layout, config: MetadataStoreConfig, server: PgS
     return MetadataStore(config, db)
 
 
-def delete_metadata_store(layout: Layout, config: MetadataStoreConfig, server: PgServer | None) -> None:
-    """Delete the store's database (SQLite file with its journal files, or the PostgreSQL database)."""
+def held_tables(db: Database) -> list[str]:
+    """Tables other than the store's marker: pipeline metadata written into the store."""
+    return sorted(db.tables() - {INFO_TABLE}) if db.exists() else []
+
+
+def delete_metadata_store(
+    layout: Layout, config: MetadataStoreConfig, server: PgServer | None, force: bool = False
+) -> None:
+    """Delete the store's database (SQLite file with its journal files, or the PostgreSQL database); one that
+    holds pipeline metadata (any table besides the marker) needs `force`."""
     db = store_database(layout, config, server)
+    held = held_tables(db)
+    if held and not force:
+        raise StoreError(
+            f"metadata store {config.name!r} holds pipeline metadata ({len(held)} table(s)) and is protected",
+            detail=f"Tables: {', '.join(held[:5])}{' …' if len(held) > 5 else ''}",
+            hint="Its environment has `protect: true` (force_destroy = false). Back the data up, then set protect: "
+            "false for the environment and apply before destroying, or drop the tables by hand.",
+        )
     if db.path is not None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             files.remove_tree(db.path.with_name(db.path.name + suffix))

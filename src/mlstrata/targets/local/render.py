@@ -231,7 +231,7 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     pipelines = platform.pipelines
     if pipelines is not None and pipelines.metadata_store is not None:
         main.append(_module("metadata_store", "metadata_store", name=f"{name}-metadata",
-                            backend="postgres" if uses_postgres(platform) else "sqlite"))
+                            backend="postgres" if uses_postgres(platform) else "sqlite", protect=env.protect))
         outputs.append(_output("metadata_store_uri", "module.metadata_store.metadata_store_uri",
                                "Pipeline metadata database (no password)."))
     if not main:

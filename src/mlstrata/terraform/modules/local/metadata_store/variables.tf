@@ -13,3 +13,9 @@ variable "backend" {
     error_message = "backend is sqlite or postgres."
   }
 }
+
+variable "protect" {
+  description = "Refuse to destroy the store while it holds pipeline metadata (tables besides its marker)."
+  type        = bool
+  default     = false
+}

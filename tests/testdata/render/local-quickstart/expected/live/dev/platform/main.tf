@@ -43,4 +43,5 @@ module "metadata_store" {
 
   name    = "quickstart-dev-metadata"
   backend = "sqlite"
+  protect = false
 }

@@ -43,4 +43,5 @@ module "metadata_store" {
 
   name    = "quickstart-prod-metadata"
   backend = "sqlite"
+  protect = true
 }

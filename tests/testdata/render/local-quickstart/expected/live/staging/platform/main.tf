@@ -43,4 +43,5 @@ module "metadata_store" {
 
   name    = "quickstart-staging-metadata"
   backend = "sqlite"
+  protect = false
 }
