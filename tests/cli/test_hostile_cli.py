@@ -15,6 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart" / "platform.yaml"
 AWS_PLAN = REPO / "tests" / "testdata" / "pricing" / "plan_aws.json"
 MISSING_DIR = Path("/nonexistent-mlstrata-dir")
+# "billion laughs": 9 levels of 9 aliases
+BOMB = 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+    f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 9))
 
 
 def mlstrata(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -32,12 +35,28 @@ def _usage_error(proc: subprocess.CompletedProcess[str]) -> str:
 
 def test_alias_bomb_through_validate(tmp_path: Path) -> None:
     spec = tmp_path / "platform.yaml"
-    spec.write_text('l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
-        f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 9)))
+    spec.write_text(BOMB)
     started = time.monotonic()
     err = _usage_error(mlstrata("validate", "--spec", str(spec)))
     assert time.monotonic() - started < 60  # the whole process, imports included; the parse itself is ~10 ms
     assert f"{spec}:5:" in err and "expands to more than 50,000 values" in err
+
+
+def test_alias_bomb_beside_the_scanned_code_is_one_warning_and_check_and_review_still_run(tmp_path: Path) -> None:
+    """`check` and `review` load a platform.yaml found beside what they scan: a bomb there is ignored with one
+    warning naming the reason (not errors that exit 0 would contradict), and the scan itself runs."""
+    (tmp_path / "platform.yaml").write_text(BOMB)
+    (tmp_path / "main.tf").write_text((REPO / "tests/testdata/rules/MLS012/fail/main.tf").read_text())
+    (tmp_path / "plan.json").write_text(AWS_PLAN.read_text())
+    check = mlstrata("check", str(tmp_path))
+    assert check.returncode == 1 and "MLS012" in check.stdout and "Traceback" not in check.stderr, check.stderr
+    assert "error" not in check.stderr.replace("error: YAML", ""), check.stderr  # the spec's error is the detail
+    assert f"warning: ignoring {tmp_path / 'platform.yaml'}: it is not a valid spec" in check.stderr
+    assert "expands to more than 50,000 values" in check.stderr and "--no-spec" in check.stderr
+    review = mlstrata("review", str(tmp_path / "plan.json"))
+    assert review.returncode in (0, 1) and "Traceback" not in review.stderr, review.stderr
+    [warned] = [line for line in review.stderr.splitlines() if "ignoring" in line]
+    assert warned.startswith("warning: ignoring") and "expands to more than 50,000 values" in warned
 
 
 def test_up_with_an_unknown_env_writes_nothing(tmp_path: Path) -> None:

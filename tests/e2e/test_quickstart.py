@@ -7,6 +7,7 @@ import importlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -240,6 +241,42 @@ def test_one_plan_apply_cycle_converges_after_a_model_is_removed(quickstart: Qui
         "units"]} == {"no-changes"}
 
 
+def test_units_planned_and_applied_one_per_run_as_ci_jobs_do_converge_in_one_cycle(quickstart: Quickstart) -> None:
+    """Issue 18: the generated pipelines plan each unit in its own job, so platform's plan reads base's outputs as
+    they were before the merge; the apply job of platform runs after base's. Its apply finds that the outputs it
+    read changed, plans it again, reviews that plan and applies it: the deleted model's grant is gone at once."""
+    spec = quickstart.root / "platform.yaml"
+    original = spec.read_text()
+    spec.write_text("\n".join(line for line in original.splitlines() if "recommender:" not in line) + "\n")
+    auth = _auth_store(quickstart, "dev")
+    try:
+        assert quickstart.mlstrata("render").returncode == 0
+        for layer in ("base", "platform"):  # the plan jobs: one unit each
+            planned = quickstart.mlstrata("plan", "--env", "dev", "--layer", layer, "--no-review")
+            assert planned.returncode == 0, planned.stderr
+        ids = [g["id"] for v in json.loads(quickstart.mlstrata(
+            "apply", "--env", "dev", "--layer", "base", "--format", "json").stdout)["gate"] for g in v["blocking"]]
+        accepted = [a for i in ids for a in ("--accept", i)]
+        base = quickstart.mlstrata("apply", "--env", "dev", "--layer", "base", *accepted, "--reason", "retired")
+        assert base.returncode == 0, base.stdout + base.stderr
+        platform = quickstart.mlstrata("apply", "--env", "dev", "--layer", "platform", "--format", "json")
+        assert platform.returncode == 0, platform.stdout + platform.stderr
+        (unit,) = json.loads(platform.stdout)["units"]
+        assert [s["operation"] for s in unit["steps"]] == ["plan", "apply"], "planned again after base's apply"
+        assert any(d["summary"] == "planned dev/platform again: what it reads changed since its plan"
+                   for d in unit["diagnostics"]), unit["diagnostics"]
+        with pytest.raises(Exception, match="not found"):
+            auth.get_registered_model_permission("recommender", "model-serving")
+        again = quickstart.mlstrata("plan", "--env", "dev", "--format", "json")
+        assert {u["status"] for u in json.loads(again.stdout)["units"]} == {"no-changes"}, "one cycle converged"
+    finally:
+        spec.write_text(original)
+        assert quickstart.mlstrata("render").returncode == 0
+    assert quickstart.mlstrata("plan", "--env", "dev").returncode == 0
+    assert quickstart.mlstrata("apply", "--env", "dev").returncode == 0
+    assert auth.get_registered_model_permission("recommender", "model-serving").permission == "READ"
+
+
 def test_objects_made_by_hand_are_reported_by_drift_as_unmanaged(quickstart: Quickstart) -> None:
     """Issue 18: a user, a model (with a grant) or a bucket made outside Terraform is in no state, so Terraform
     never reports it; drift asks the platform itself and names each with how to import or delete it."""
@@ -282,6 +319,30 @@ def test_protected_environment_needs_naming_and_a_reason_to_be_destroyed(quickst
     unnamed = quickstart.mlstrata("destroy", "--yes", "--reason", "teardown")
     assert unnamed.returncode == 2 and "prod is protected: destroy it only by naming it" in unnamed.stderr
     assert (quickstart.infra / ".mlstrata" / "platform" / "prod" / "registries").is_dir()
+
+
+def _pipeline_run_writes_metadata(qs: Quickstart, env: str) -> Path:
+    """What a pipeline run leaves in the environment's metadata store: a table of its own."""
+    path = qs.infra / ".mlstrata" / "platform" / env / "metadata" / f"quickstart-{env}-metadata.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE Execution (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.execute("INSERT INTO Execution (name) VALUES ('train')")
+    return path
+
+
+def test_protected_environment_keeps_its_pipeline_metadata_through_a_destroy(quickstart: Quickstart) -> None:
+    """prod's `protect: true` renders the metadata store with force_destroy = false: a destroy, even named and
+    with a reason, refuses to delete the metadata a pipeline wrote. dev's store (unprotected) goes with its data
+    in the next test."""
+    prod = _pipeline_run_writes_metadata(quickstart, "prod")
+    _pipeline_run_writes_metadata(quickstart, "dev")
+    proc = quickstart.mlstrata("destroy", "--env", "prod", "--layer", "platform", "--yes", "--reason", "e2e test")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    text = " ".join(proc.stderr.split())
+    assert "metadata store 'quickstart-prod-metadata' holds pipeline metadata (1 table(s)) and is protected" in text
+    assert "mlstrata_metadata_store" in text and "Traceback" not in proc.stderr
+    with sqlite3.connect(prod) as conn:
+        assert conn.execute("SELECT name FROM Execution").fetchall() == [("train",)]
 
 
 def test_destroy_leaves_nothing_behind(quickstart: Quickstart) -> None:

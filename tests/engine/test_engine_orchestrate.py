@@ -30,7 +30,7 @@ from mlstrata.engine import (
     status_all,
     up_all,
 )
-from mlstrata.engine.operations import CODE_DEFERRED, up_unit
+from mlstrata.engine.operations import CODE_DEFERRED, CODE_REPLANNED, up_unit
 from mlstrata.engine.orchestrate import CODE_SKIPPED
 from mlstrata.engine.tfdiags import CODE_INTERRUPTED
 
@@ -311,3 +311,41 @@ def test_a_unit_planned_alone_whose_base_was_never_applied_is_deferred_and_apply
         assert not refused.ok
         [error] = [d for d in refused.results[0].diagnostics if d.is_error]
         assert error.summary == "cannot plan dev/platform: dev/base has no state yet" and "apply dev/base" in error.hint
+
+
+def test_units_planned_in_separate_runs_converge_in_one_cycle_when_base_changes_its_outputs(
+    fast_runner: Runner, settings: EngineSettings, tmp_path: Path
+) -> None:
+    """Issue 18: CI plans base and platform in separate jobs (each sees one unit, no dependency), so platform's
+    saved plan reads base's old outputs; its apply job runs after base's. `apply` finds that the outputs it read
+    changed, plans it again, gates that plan and applies it: one merge converges."""
+    units, _ = _repo(tmp_path, {"dev": False})
+    base, platform = units
+    with Engine(fast_runner, settings) as engine:
+        assert up_all(engine, units).ok
+        (base.path / "terraform.tfvars").write_text('env = "dev2"\nfail = false\n')
+        # one job per unit: base has changes; platform, planned alone, does not (it reads base's state as it is)
+        assert [r.status for r in plan_all(engine, [base]).results] == [Status.CHANGES]
+        assert [r.status for r in plan_all(engine, [platform]).results] == [Status.NO_CHANGES]
+        assert apply_all(engine, [base]).ok
+        applied = apply_all(engine, [platform])
+        assert applied.ok, list(applied.all_diagnostics())
+        [result] = applied.results
+        note = result.diagnostics[0]
+        assert note.code == CODE_REPLANNED and not note.is_error
+        assert note.summary == "planned dev/platform again: what it reads changed since its plan"
+        assert "data.terraform_remote_state.base" in note.detail
+        assert [s.operation.value for s in result.steps] == ["plan", "apply"]
+        [service] = output_all(engine, [platform]).results[0].outputs
+        assert service.value == "svc-on-net-dev2"
+        assert [r.status for r in plan_all(engine, units).results] == [Status.NO_CHANGES, Status.NO_CHANGES]
+
+        # outputs unchanged since the plan: the saved plan itself is applied, nothing planned again
+        (base.path / "extra.tf").write_text('resource "terraform_data" "extra" {\n  input = 1\n}\n')
+        (platform.path / "extra.tf").write_text('resource "terraform_data" "extra" {\n  input = 2\n}\n')
+        assert [r.status for r in plan_all(engine, [base]).results] == [Status.CHANGES]
+        assert [r.status for r in plan_all(engine, [platform]).results] == [Status.CHANGES]
+        assert apply_all(engine, [base]).ok
+        kept = apply_all(engine, [platform])
+        assert kept.ok and not any(d.code == CODE_REPLANNED for d in kept.all_diagnostics())
+        assert kept.results[0].steps == ()

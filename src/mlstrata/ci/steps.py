@@ -11,6 +11,7 @@ under `mlstrata-ci/<artifact name>/`.
 from __future__ import annotations
 
 from mlstrata import __version__
+from mlstrata.spec.models import LAYERS
 
 CI_DIR = "mlstrata-ci"
 AFFECTED = f"{CI_DIR}/mlstrata-affected/affected.json"
@@ -81,7 +82,10 @@ done
 """
 
 APPLY = ACCEPT + f"""\
-if [ "$(cat "{CI_DIR}/mlstrata-plan-$UNIT_KEY/exit-code")" = 0 ]; then
+# a later layer goes on even when its saved plan had no changes: it was planned against the outputs of the layers
+# it reads, which the jobs before this one may just have changed; `mlstrata apply` then plans it again, reviews
+# that plan and applies it (one merge converges)
+if [ "$(cat "{CI_DIR}/mlstrata-plan-$UNIT_KEY/exit-code")" = 0 ] && [ "$UNIT_LAYER" = {LAYERS[0]} ]; then
   echo "$UNIT_ENV/$UNIT_LAYER: the saved plan has no changes"
   exit 0
 fi

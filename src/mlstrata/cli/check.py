@@ -35,12 +35,17 @@ def _spec(paths: list[Path], spec: Path | None, no_spec: bool) -> SpecFacts | No
     try:
         return spec_facts(load_spec(found, targets=TARGETS))
     except DiagnosticsError as exc:
-        show_diagnostics(exc.diagnostics)
         if explicit:
+            show_diagnostics(exc.diagnostics)
             raise BadInput() from None
-        show_diagnostics(
-            [warning(f"ignoring {found}: it is not a valid spec", hint="Pass --spec or --no-spec.")]
-        )
+        # found beside the code, not asked for: one warning (not errors that the exit status would contradict)
+        first = exc.diagnostics[0]
+        more = f" (and {len(exc.diagnostics) - 1} more)" if len(exc.diagnostics) > 1 else ""
+        show_diagnostics([warning(
+            f"ignoring {found}: it is not a valid spec{more}",
+            detail=first.headline(),
+            hint="Pass --spec to check the code with it (after fixing it), or --no-spec.",
+        )])
         return None
 
 

@@ -41,8 +41,8 @@ def _spec(plans: list[Path], spec: Path | None, no_spec: bool) -> LoadedSpec | N
     except DiagnosticsError as exc:
         if spec is not None:
             raise BadInput(f"{found} is not a valid spec: {exc.diagnostics[0].headline()}") from None
-        err_console().print(f"[yellow]warning[/]: ignoring {escape(str(found))}: "
-                            "not a valid spec (--spec or --no-spec)")
+        err_console().print(f"[yellow]warning[/]: ignoring {escape(str(found))}: not a valid spec (--spec or "
+                            f"--no-spec): {escape(exc.diagnostics[0].headline())}")
         return None
 
 

@@ -362,14 +362,74 @@ def plan_state_moved(engine: Engine, unit: Unit) -> str | None:
     return None
 
 
+def _remote_state_reads(plan: object) -> dict[str, str]:
+    """The `terraform_remote_state` data sources a plan read (its prior state), each with a sha256 of the outputs
+    it saw; the values themselves are never kept."""
+    found: dict[str, str] = {}
+    state = plan.get("prior_state") if isinstance(plan, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    modules = [values.get("root_module")] if isinstance(values, dict) else []
+    while modules:
+        module = modules.pop()
+        if not isinstance(module, dict):
+            continue
+        modules += module.get("child_modules") or []
+        for resource in module.get("resources") or []:
+            if (isinstance(resource, dict) and resource.get("mode") == "data"
+                    and resource.get("type") == "terraform_remote_state"):
+                outputs = (resource.get("values") or {}).get("outputs")
+                digest = hashlib.sha256(orjson.dumps(outputs, option=orjson.OPT_SORT_KEYS)).hexdigest()
+                found[str(resource.get("address"))] = digest
+    return found
+
+
+def upstream_moved(engine: Engine, unit: Unit) -> str | None:
+    """Why the saved plan was made against other units' outputs that have changed since (those units were
+    applied after it, e.g. base in an earlier CI job), or None. Terraform's own check only covers this unit's
+    state, so such a plan would apply with the old values and need a second cycle to converge. Reads only the
+    `terraform_remote_state` data sources again (a targeted refresh-only plan)."""
+    try:
+        planned = _remote_state_reads(orjson.loads((unit.work_dir / PLAN_JSON).read_bytes()))
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    if not planned:
+        return None
+    scratch_plan = engine.scratch_path("upstream.tfplan")
+    scratch_json = engine.scratch_path("upstream.json")
+    try:
+        targets = [f"-target={address}" for address in sorted(planned)]
+        read = engine.run(unit, "upstream", ["plan", *common_args(engine), "-refresh-only", *targets,
+                                             f"-out={scratch_plan}"])
+        if read.returncode != 0:
+            return None  # cannot tell: the saved plan is applied as reviewed, Terraform reports what fails
+        show = engine.run(unit, "show-upstream", ["show", "-json", "-no-color", str(scratch_plan)],
+                          stdout_path=scratch_json)
+        if show.returncode != 0:
+            return None
+        now = _remote_state_reads(orjson.loads(scratch_json.read_bytes() or b"{}"))
+    except orjson.JSONDecodeError:
+        return None
+    finally:
+        remove_files(scratch_plan, scratch_json)
+    moved = sorted(address for address, digest in planned.items() if now.get(address) != digest)
+    if not moved:
+        return None
+    return f"the outputs {unit.id} reads through {', '.join(moved)} changed after its plan was made"
+
+
+CODE_REPLANNED = "engine.plan_replanned"
+
+
 def _discard_saved_plan(unit: Unit) -> None:
     remove_files(unit.work_dir / PLAN_FILE, unit.work_dir / PLAN_META, unit.work_dir / PLAN_JSON)
 
 
-def apply_unit(engine: Engine, unit: Unit) -> UnitResult:
+def apply_unit(engine: Engine, unit: Unit, *, check_upstream: bool = True) -> UnitResult:
     """Apply the unit's saved plan, only if it is still current. A plan is used once: it is
     discarded after a successful apply and when found stale; after other failures it is kept
-    (Terraform refuses it anyway once the state has moved on)."""
+    (Terraform refuses it anyway once the state has moved on). A plan made against outputs of other units
+    that changed since (they were applied after it) is planned again, gated and applied, so one cycle converges
+    even when the units were planned separately (one CI job per unit)."""
     started = begin(engine, unit, Operation.APPLY)
     if (unit.work_dir / PLAN_FILE).exists():
         # a plan brought to a fresh checkout (a CI artifact) needs init first: the providers, and the module
@@ -395,6 +455,21 @@ def apply_unit(engine: Engine, unit: Unit) -> UnitResult:
                 extra=tfdiags.unit_extra(unit, "apply"),
             )
         return finish(engine, failed_result(unit, Operation.APPLY, started, [diag]))
+    moved = upstream_moved(engine, unit) if check_upstream else None
+    if moved is not None:
+        _discard_saved_plan(unit)
+        note = Diagnostic(
+            Severity.INFO,
+            f"planned {unit.id} again: what it reads changed since its plan",
+            detail=f"{moved}; the saved plan would apply the old values (a second cycle to converge), so {unit.id} "
+            "was planned again, that plan reviewed, then applied",
+            path=unit.id,
+            hint="nothing to do; to review this plan before it applies, apply the units it reads first, then plan it",
+            code=CODE_REPLANNED,
+            extra=tfdiags.unit_extra(unit, "apply"),
+        )
+        replanned = _plan_gate_apply(engine, unit, Operation.APPLY)
+        return dataclasses.replace(replanned, diagnostics=(note, *replanned.diagnostics))
     work = unit.work_dir
     token, diags = _hook_started(engine, unit, Operation.APPLY, str((read_json(work / PLAN_META) or {}).get(
         "plan_sha256", "")) or None)
@@ -484,7 +559,7 @@ def _plan_gate_apply(engine: Engine, unit: Unit, operation: Operation) -> UnitRe
         return UnitResult(unit, operation, Status.FAILED, plan.diagnostics + blocked, counts=plan.counts,
                           duration_s=time.monotonic() - started, terraform_version=plan.terraform_version,
                           steps=(plan,))
-    applied = apply_unit(engine, unit)
+    applied = apply_unit(engine, unit, check_upstream=False)  # planned just now, against what it reads now
     return UnitResult(
         unit,
         operation,
