@@ -176,3 +176,23 @@ def test_only_env_and_json_shape_is_deterministic() -> None:
 ])
 def test_instance_family(cloud: str, itype: str, family: str) -> None:
     assert instance_family(cloud, itype) == family
+
+
+def test_an_80_column_terminal_shows_every_amount_whole() -> None:
+    """Issue 18: at 80 columns the table cut amounts to `$1,4…`; amounts now keep their width and names fold."""
+    import io
+
+    from rich.console import Console
+
+    from mlstrata.cost.estimate import money
+    from mlstrata.views.cost import show_human
+
+    rep = report()
+    out = io.StringIO()
+    show_human(rep, None, Console(file=out, width=80, no_color=True))
+    text = out.getvalue()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    for env in rep.envs:
+        for level in ("min", "desired", "max"):
+            assert money(env.total_monthly(level)) in text
+    assert money(rep.total_monthly("max")) in text

@@ -8,6 +8,7 @@ from html import escape
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from mlstrata.cost.estimate import CostReport, PoolChange, PoolCost, money, plan_total, plan_unpriced, signed_money
 
@@ -142,11 +143,22 @@ def chart_png(report: CostReport) -> bytes:
     return buffer.getvalue()
 
 
+def _whole_amounts(table: Table) -> Table:
+    """Amounts are never cut: each column holding them is as wide as its widest amount, and the other columns
+    fold (an 80-column terminal used to show `$1,4…`)."""
+    for column in table.columns:
+        cells = [str(c) for c in column.cells]
+        if cells and any(c.lstrip("+-±").startswith("$") for c in cells):
+            column.no_wrap = True
+            column.min_width = max(len(Text.from_markup(c).plain) for c in [*cells, str(column.header)])
+    return table
+
+
 def show_human(report: CostReport, changes: list[PoolChange] | None, console: Console) -> None:
     """The cost table (and the plan's changes) printed on `console`."""
     table = Table(title=f"GPU cost per month: {report.platform} ({report.cloud}, 730 h)")
     for col in ("env", "pool", "type", "capacity", "min/desired/max", "min", "desired", "max", "notes"):
-        table.add_column(col, justify="right" if col in ("min", "desired", "max") else "left")
+        table.add_column(col, justify="right" if col in ("min", "desired", "max") else "left", overflow="fold")
     for env in report.envs:
         for p in env.pools:
             notes = []
@@ -167,24 +179,24 @@ def show_human(report: CostReport, changes: list[PoolChange] | None, console: Co
                       ("unpriced: " + ", ".join(env.unpriced)) if env.unpriced else "", end_section=True)
     table.add_row("[bold]platform[/]", "", "", "", "", money(report.total_monthly("min")),
                   money(report.total_monthly("desired")), money(report.total_monthly("max")), "")
-    console.print(table)
+    console.print(_whole_amounts(table))
     if any(p.desired_from_autoscaler for env in report.envs for p in env.pools):
         console.print("* desired is owned by the autoscaler: priced at min.")
     serving = [c for env in report.envs for c in env.serving]
     if serving:
         share = Table(title="Serving GPU capacity per month (part of the pools above)")
         for col in ("env", "endpoint class", "pool", "replicas min/max", "nodes min/max", "min", "max"):
-            share.add_column(col, justify="right" if col in ("min", "max") else "left")
+            share.add_column(col, justify="right" if col in ("min", "max") else "left", overflow="fold")
         for sc in serving:
             share.add_row(sc.env, sc.endpoint, f"{sc.pool} ({sc.instance_type})",
                           f"{sc.min_replicas}/{sc.max_replicas}",
                           f"{sc.nodes(sc.min_replicas)}/{sc.nodes(sc.max_replicas)}",
                           money(sc.monthly(sc.min_replicas)), money(sc.monthly(sc.max_replicas)))
-        console.print(share)
+        console.print(_whole_amounts(share))
     if changes is not None:
         plan = Table(title="Plan: monthly change per GPU pool (at desired; at max)")
         for col in ("resource", "action", "before", "after", "change", "change at max"):
-            plan.add_column(col)
+            plan.add_column(col, overflow="fold")
         for c in changes:
             before, after, delta = c.monthly("desired")
             plan.add_row(c.address, c.action, money(before), money(after), signed_money(delta),
@@ -193,4 +205,4 @@ def show_human(report: CostReport, changes: list[PoolChange] | None, console: Co
             plan.add_row(f"[bold]total[/]{_unpriced_note(changes)}", "", "", "",
                          f"[bold]{signed_money(plan_total(changes))}[/]",
                          f"[bold]{signed_money(plan_total(changes, 'max'))}[/]")
-        console.print(plan)
+        console.print(_whole_amounts(plan))
