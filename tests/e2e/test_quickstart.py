@@ -254,10 +254,11 @@ def test_units_planned_and_applied_one_per_run_as_ci_jobs_do_converge_in_one_cyc
         for layer in ("base", "platform"):  # the plan jobs: one unit each
             planned = quickstart.mlstrata("plan", "--env", "dev", "--layer", layer, "--no-review")
             assert planned.returncode == 0, planned.stderr
-        ids = [g["id"] for v in json.loads(quickstart.mlstrata(
-            "apply", "--env", "dev", "--layer", "base", "--format", "json").stdout)["gate"] for g in v["blocking"]]
-        accepted = [a for i in ids for a in ("--accept", i)]
-        base = quickstart.mlstrata("apply", "--env", "dev", "--layer", "base", *accepted, "--reason", "retired")
+        base = quickstart.mlstrata("apply", "--env", "dev", "--layer", "base", "--format", "json")
+        if base.returncode == 1:  # the gate blocks deleting the model while it has versions: accept it
+            ids = [g["id"] for v in json.loads(base.stdout)["gate"] for g in v["blocking"]]
+            accepted = [a for i in ids for a in ("--accept", i)]
+            base = quickstart.mlstrata("apply", "--env", "dev", "--layer", "base", *accepted, "--reason", "retired")
         assert base.returncode == 0, base.stdout + base.stderr
         platform = quickstart.mlstrata("apply", "--env", "dev", "--layer", "platform", "--format", "json")
         assert platform.returncode == 0, platform.stdout + platform.stderr
