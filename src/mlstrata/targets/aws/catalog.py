@@ -95,3 +95,9 @@ def gpu_architecture(instance_type: str) -> str | None:
     """x86_64 / arm64 for an NVIDIA GPU instance type; None when it is not one."""
     family = family_of(instance_type)
     return GPU_FAMILIES.get(family) if family else None
+
+
+# cluster-autoscaler images per Kubernetes minor: the autoscaler's minor must match the cluster's
+# (https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases). Each tag is seen published
+# at registry.k8s.io/autoscaling/cluster-autoscaler; chart 9.46.6 ships v1.32.0 (its appVersion 1.32.0).
+CLUSTER_AUTOSCALER_TAGS = {"1.32": "v1.32.0", "1.33": "v1.33.0", "1.34": "v1.34.0"}

@@ -3,7 +3,7 @@ principals, and names that must fit AWS's length limits."""
 
 from __future__ import annotations
 
-from mlstrata.diagnostics import Diagnostic, did_you_mean, error
+from mlstrata.diagnostics import Diagnostic, did_you_mean, error, warning
 from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
@@ -41,6 +41,15 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
             "that is rendered, and a NodePool next to a managed node group for the same pool would run both.",
             hint="Use `cluster-autoscaler` (scales the managed node groups mlstrata renders, from zero too; the "
             "default), or `none` when something outside this repository scales the pools.", code="aws.autoscaler"))
+    version = platform.cluster.kubernetes_version
+    if platform.cluster.autoscaler == "cluster-autoscaler" and version not in cat.CLUSTER_AUTOSCALER_TAGS:
+        where = ("cluster", "kubernetes_version")
+        out.append(warning(
+            f"no cluster-autoscaler image is known for Kubernetes {version}: the chart's own (1.32.0) is rendered",
+            where=source.where(where), path=format_path(where), code="aws.autoscaler",
+            detail="The autoscaler's minor version should match the cluster's.",
+            hint="Use a version mlstrata knows (" + ", ".join(sorted(cat.CLUSTER_AUTOSCALER_TAGS)) + "), or set the "
+            "image tag in modules/cluster_addons (cluster_autoscaler_image_tag)."))
     system = platform.cluster.system_pool
     if system.max < system.min:
         out.append(diagnostics_at(source, ("cluster", "system_pool", "max"),

@@ -442,6 +442,8 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
             "cluster_addons", "cluster_addons", cluster_name=Expr(f"{base}.cluster_name"), region=env.region,
             c1=Comment("AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable."),
             nvidia_device_plugin=device_plugin, cluster_autoscaler=autoscaler, efa_device_plugin=efa,
+            cluster_autoscaler_image_tag=cat.CLUSTER_AUTOSCALER_TAGS.get(platform.cluster.kubernetes_version)
+            if autoscaler else None,
         ))
     pipelines = platform.pipelines
     queue_arns: list[str] = []

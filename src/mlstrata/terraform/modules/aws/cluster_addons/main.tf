@@ -58,6 +58,9 @@ resource "helm_release" "cluster_autoscaler" {
       expander                      = "least-waste"
     }
     nodeSelector = { "mlstrata.dev/pool" = "system" }
+    # The autoscaler's minor must match the cluster's: the image, not the chart, carries it.
+    # https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases
+    image = var.cluster_autoscaler_image_tag == null ? tomap({}) : tomap({ tag = var.cluster_autoscaler_image_tag })
   })]
 }
 

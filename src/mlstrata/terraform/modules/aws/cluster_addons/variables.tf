@@ -44,10 +44,16 @@ variable "cluster_autoscaler_chart_version" {
   default     = "9.46.6"
 }
 
-variable "efa_device_plugin_chart_version" {
-  description = "Pinned version of the aws-efa-k8s-device-plugin chart."
+variable "cluster_autoscaler_image_tag" {
+  description = "cluster-autoscaler image tag matching the cluster's Kubernetes minor (e.g. v1.33.0); null: the chart's appVersion (1.32.0 for chart 9.46.6)."
   type        = string
-  default     = "v0.5.6"
+  default     = null
+}
+
+variable "efa_device_plugin_chart_version" {
+  description = "Pinned version of the aws-efa-k8s-device-plugin chart (v0.5.30: plugin v0.5.20; its DaemonSet runs on the instance types its values list, p6-b300 included)."
+  type        = string
+  default     = "v0.5.30"
 }
 
 variable "tags" {

@@ -19,9 +19,10 @@ module "cluster_addons" {
   cluster_name = data.terraform_remote_state.base.outputs.cluster_name
   region       = "us-west-2"
   # AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable.
-  nvidia_device_plugin = false
-  cluster_autoscaler   = true
-  efa_device_plugin    = true
+  nvidia_device_plugin         = false
+  cluster_autoscaler           = true
+  efa_device_plugin            = true
+  cluster_autoscaler_image_tag = "v1.34.0"
 }
 
 module "pipeline_deps" {

@@ -19,9 +19,10 @@ module "cluster_addons" {
   cluster_name = data.terraform_remote_state.base.outputs.cluster_name
   region       = "eu-west-1"
   # AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable.
-  nvidia_device_plugin = false
-  cluster_autoscaler   = true
-  efa_device_plugin    = false
+  nvidia_device_plugin         = false
+  cluster_autoscaler           = true
+  efa_device_plugin            = false
+  cluster_autoscaler_image_tag = "v1.33.0"
 }
 
 module "observability" {
