@@ -47,3 +47,15 @@ def test_a_class_larger_than_its_pool_is_warned_at_its_key() -> None:
     assert {d.summary.split("`")[3] for d in found} == {"prod", "staging"}  # the pool stops at 6 nodes
     assert all(d.path == "serving.endpoints.fraud-api.autoscaling.max_replicas" for d in found)
     assert all(d.where is not None and d.where.line > 1 for d in found)
+
+
+def test_sagemaker_classes_are_said_to_be_unpriced_not_silently_zero() -> None:
+    """The price catalog has EC2 GPU prices, not SageMaker hosting prices (ml.* instances are billed separately):
+    each SageMaker class is a warning at its key in every environment it is deployed in, never a zero share."""
+    spec = (REPO / "tests" / "testdata" / "render" / "aws-multi-region" / "spec.yaml").read_text()
+    report = _report(spec)
+    said = [d for d in report.diagnostics if d.code == "cost.sagemaker_unpriced"]
+    assert len(said) == 2 * 3  # two classes, three environments
+    assert {d.path for d in said} == {"serving.endpoints.ranker-api", "serving.endpoints.ranker-cpu"}
+    assert all(d.where is not None and spec.splitlines()[d.where.line - 1].strip() == "model: ranker" for d in said)
+    assert all(not env.serving for env in report.envs)

@@ -385,6 +385,14 @@ def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceB
         serving = []
         by_name = {p.pool: p for p in pools}
         for endpoint in sorted(resolved.serving):
+            instance_type = resolved.serving[endpoint].instance_type
+            if instance_type is not None:
+                diags.append(_at(source, Severity.WARNING, ("serving", "endpoints", endpoint),
+                                 f"SageMaker endpoint class `{endpoint}` in `{name}` ({instance_type}) is not priced: "
+                                 "the catalog has no SageMaker hosting prices",
+                                 "Budgets and totals cover GPU pools only; SageMaker instances are billed on top.",
+                                 "cost.sagemaker_unpriced"))
+                continue
             share, found = price_serving(book, cloud, resolved, endpoint, resolved.serving[endpoint], by_name, source)
             diags += found
             if share is not None:
