@@ -326,3 +326,37 @@ def test_a_deferred_unit_is_restored_reviewed_and_applied_by_apply_itself() -> N
     report = {"ok": True, "units": [{"unit": "dev/platform", "status": "deferred"}]}
     comment = render_comment(affected, [UnitPlan("dev/platform", 2, report)], None, None)
     assert "planned on merge, after the layers it reads are applied" in comment
+
+
+def test_a_unit_planned_against_outputs_its_base_plan_changes_is_planned_again_on_merge(tmp_path: Path) -> None:
+    """Issue 18: plan jobs run one unit each, so platform's plan reads base's outputs before the merge. The apply job
+    of a later layer runs even when its saved plan had no changes (`mlstrata apply` plans it again when what it read
+    changed), and the comment tells the reviewer which plans that concerns, from base's saved plan."""
+    from mlstrata.ci import steps
+    from mlstrata.ci.comment import read_plans, render_comment
+
+    skip = next(line for line in steps.APPLY.splitlines() if "exit-code" in line)
+    assert '[ "$UNIT_LAYER" = base ]' in skip  # only the first layer skips a no-change plan
+    for unit, output_actions in (("dev-base", ["update"]), ("dev-platform", ["no-op"]), ("prod-base", ["no-op"]),
+                                 ("prod-platform", ["no-op"])):
+        folder = tmp_path / f"mlstrata-plan-{unit}"
+        folder.mkdir()
+        env, layer = unit.split("-")
+        (folder / "plan-report.json").write_text(json.dumps(
+            {"ok": True, "units": [{"unit": f"{env}/{layer}", "status": "changes", "counts": {"change": 1}}]}))
+        (folder / "exit-code").write_text("2\n")
+        (folder / "plan.json").write_text(json.dumps(
+            {"resource_changes": [], "output_changes": {"registry_model_names": {"actions": output_actions}}}))
+    plans, problems = read_plans(tmp_path)
+    assert problems == [] and [p.changes_outputs for p in plans] == [True, False, False, False]
+    affected = {"units": [{"unit": f"{e}/{layer}", "env": e, "layer": layer, "order": i}
+                          for i, (e, layer) in enumerate([("dev", "base"), ("dev", "platform"), ("prod", "base"),
+                                                          ("prod", "platform")])]}
+    comment = render_comment(affected, plans, None, None)
+    rows = {line.split("|")[2].strip(): line for line in comment.splitlines() if line.startswith("| ")
+            and line.split("|")[1].strip().isdigit()}
+    assert "↻ planned again on merge" in rows["`dev/platform`"]
+    assert not any("↻" in rows[u] for u in ("`dev/base`", "`prod/base`", "`prod/platform`"))
+    assert ("↻ This plan read the outputs of `dev/base` as they are now, and the plan of `dev/base` changes them: "
+            "on merge, `dev/platform` is planned again after `dev/base` is applied, the review gate runs on that "
+            "plan") in comment

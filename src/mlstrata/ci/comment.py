@@ -32,6 +32,7 @@ class UnitPlan:
     exit_code: int | None = None
     report: dict[str, Any] = field(default_factory=dict)
     changes: list[tuple[str, str]] = field(default_factory=list)  # (action, address)
+    changes_outputs: bool = False  # applying it changes outputs that later layers read
 
 
 def _read_json(path: Path) -> tuple[Any, Diagnostic | None]:
@@ -66,6 +67,9 @@ def read_plans(folder: Path) -> tuple[list[UnitPlan], list[Diagnostic]]:
         except (OSError, ValueError):
             plan.exit_code = None
         saved, _ = _read_json(report_path.parent / SAVED_PLAN_JSON)
+        outputs = (saved or {}).get("output_changes") if isinstance(saved, dict) else None
+        plan.changes_outputs = isinstance(outputs, dict) and any(
+            isinstance(o, dict) and _action(o.get("actions") or []) not in ("no-op", "read") for o in outputs.values())
         for rc in (saved or {}).get("resource_changes", []) if isinstance(saved, dict) else []:
             action = _action(rc.get("change", {}).get("actions", []))
             if action not in ("no-op", "read"):
@@ -186,6 +190,18 @@ def _drift_cell(drift: Mapping[str, Any] | None, unit: str) -> str:
     return {"clean": "✅ clean", "failed": "❌ check failed"}.get(status, status)
 
 
+def replanned_after(units: Sequence[Mapping[str, Any]], by_unit: Mapping[str, UnitPlan]) -> dict[str, list[str]]:
+    """Units whose plan read outputs that an earlier unit of the same environment changes: each with those
+    units. The merge plans them again once those are applied, and the review gate runs on that plan."""
+    out: dict[str, list[str]] = {}
+    for i, u in enumerate(units):
+        before = [str(e["unit"]) for e in units[:i] if e.get("env") == u.get("env")
+                  and (p := by_unit.get(str(e["unit"]))) is not None and p.changes_outputs]
+        if before:
+            out[str(u["unit"])] = before
+    return out
+
+
 def render_comment(affected: Mapping[str, Any], plans: Sequence[UnitPlan], parity: Mapping[str, Any] | None,
                    drift: Mapping[str, Any] | None, *, run_url: str = "") -> str:
     """The comment's Markdown (starts with the hidden marker)."""
@@ -206,15 +222,17 @@ def render_comment(affected: Mapping[str, Any], plans: Sequence[UnitPlan], parit
         lines += ["Applied on merge in this order, each only while its plan is still current.", "",
                   "| # | unit | plan | review | GPU cost / month | parity | last drift |",
                   "|---|---|---|---|---|---|---|"]
+        again = replanned_after(units, by_unit)
         for u in units:
             plan = by_unit.get(u["unit"])
             lock = " 🔒" if u.get("protected") else ""
-            lines.append(f"| {u.get('order', 0) + 1} | `{u['unit']}`{lock} | {_plan_cell(plan)} | {_review_cell(plan)} "
+            cell = _plan_cell(plan) + (" ↻ planned again on merge" if u["unit"] in again else "")
+            lines.append(f"| {u.get('order', 0) + 1} | `{u['unit']}`{lock} | {cell} | {_review_cell(plan)} "
                          f"| {_cost_cell(plan)} | {_parity_cell(parity, u['env'], u['layer'])} "
                          f"| {_drift_cell(drift, u['unit'])} |")
         lines.append("")
         for u in units:
-            lines += _details(u, by_unit.get(u["unit"]), parity, drift)
+            lines += _details(u, by_unit.get(u["unit"]), parity, drift, again.get(str(u["unit"]), []))
     for d in affected.get("deleted", []):
         lines += [f"> ⚠️ `{d['unit']}` is gone from the spec: {d['hint']}.", ""]
     if affected.get("spec_changes"):
@@ -227,9 +245,14 @@ def render_comment(affected: Mapping[str, Any], plans: Sequence[UnitPlan], parit
 
 
 def _details(u: Mapping[str, Any], plan: UnitPlan | None, parity: Mapping[str, Any] | None,
-             drift: Mapping[str, Any] | None) -> list[str]:
+             drift: Mapping[str, Any] | None, after: Sequence[str] = ()) -> list[str]:
     lines = [f"<details><summary><code>{u['unit']}</code>: {_plan_cell(plan)} · review: "
              f"{_review_cell(plan)}</summary>", "", f"Why: {'; '.join(u.get('reasons', []))}.", ""]
+    if after:
+        names = ", ".join(f"`{a}`" for a in after)
+        lines += [f"↻ This plan read the outputs of {names} as they are now, and the plan of {names} changes them: on "
+                  f"merge, `{u['unit']}` is planned again after {names} is applied, the review gate runs on that plan, "
+                  "and then it is applied (what is shown here may differ from what applies).", ""]
     if plan is not None and plan.changes:
         lines += ["```diff"] + [f"{_ACTION.get(a, a)} {addr}" for a, addr in plan.changes[:200]]
         if len(plan.changes) > 200:
