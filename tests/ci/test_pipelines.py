@@ -360,3 +360,23 @@ def test_a_unit_planned_against_outputs_its_base_plan_changes_is_planned_again_o
     assert ("↻ This plan read the outputs of `dev/base` as they are now, and the plan of `dev/base` changes them: "
             "on merge, `dev/platform` is planned again after `dev/base` is applied, the review gate runs on that "
             "plan") in comment
+
+
+def test_the_comment_writes_money_and_table_cells_as_the_cost_and_review_views_do() -> None:
+    """One home for each (#9): amounts through mlstrata.cost.money, table cells through views.markdown.cell."""
+    from mlstrata.ci.comment import UnitPlan, render_comment
+    from mlstrata.cost.money import signed_money
+    from mlstrata.views.markdown import cell
+
+    affected = {"units": [{"unit": "dev/base", "env": "dev", "layer": "base", "order": 0, "reasons": ["spec"]}]}
+    finding = {"severity": "error", "code": "MLR001", "file": "plan.json", "line": 1,
+               "path": "aws_s3_bucket.a|b", "summary": "destroys a bucket | and its objects"}
+    pool = {"address": "module.gpu.aws_eks_node_group.this", "action": "update",
+            "monthly_desired": {"change": 0}, "monthly_max": {"change": -1234.5}}
+    report = {"ok": True, "units": [{"unit": "dev/base", "status": "changes"}],
+              "review": {"failed": True, "summary": {"error": 1}, "findings": [finding],
+                         "units": [{"gpu_pools": [pool]}]}}
+    comment = render_comment(affected, [UnitPlan("dev/base", 2, report)], None, None)
+    assert f"`{cell(finding['path'])}`: {cell(finding['summary'])}" in comment
+    assert f"{signed_money(0)}/month at desired, {signed_money(-1234.5)}/month at max" in comment
+    assert "+$0.00/month at desired, -$1,234.50/month at max" in comment

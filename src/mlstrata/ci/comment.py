@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlstrata.cost.money import signed_money
 from mlstrata.diagnostics import Diagnostic, error
+from mlstrata.views.markdown import cell
 
 MARKER = "<!-- mlstrata:pr-comment -->"
 PLAN_REPORT = "plan-report.json"
@@ -77,15 +79,6 @@ def read_plans(folder: Path) -> tuple[list[UnitPlan], list[Diagnostic]]:
                 plan.changes.append((action, plans_address))
         plans.append(plan)
     return plans, problems
-
-
-def _money(value: float) -> str:
-    sign = "+" if value > 0 else "-" if value < 0 else "±"
-    return f"{sign}${abs(value):,.2f}"
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _plan_cell(plan: UnitPlan | None) -> str:
@@ -152,7 +145,7 @@ def _cost_cell(plan: UnitPlan | None) -> str:
     desired, maximum, priced = _cost(plan)
     if not priced:
         return "—"
-    return f"{_money(desired)} desired, {_money(maximum)} max"
+    return f"{signed_money(desired)} desired, {signed_money(maximum)} max"
 
 
 def parity_findings(parity: Mapping[str, Any] | None, env: str, layer: str) -> list[dict[str, Any]]:
@@ -264,15 +257,15 @@ def _details(u: Mapping[str, Any], plan: UnitPlan | None, parity: Mapping[str, A
         for f in findings:
             where = f"`{Path(str(f['file'])).name}:{f.get('line', 0)}`" if f.get("file") else ""
             lines.append(f"| {_ICON.get(f.get('severity', ''), '')} {f.get('severity', '')} | {f.get('code', '')} | "
-                         f"{where} | `{_cell(f.get('path', ''))}`: {_cell(f.get('summary', ''))} |")
+                         f"{where} | `{cell(str(f.get('path', '')))}`: {cell(str(f.get('summary', '')))} |")
         lines.append("")
     for unit in _review(plan).get("units", []):
         for pool in unit.get("gpu_pools", []):
             d, m = (pool.get("monthly_desired") or {}), (pool.get("monthly_max") or {})
             if isinstance(m.get("change"), int | float):
                 lines.append(f"- GPU pool `{pool.get('address')}` ({pool.get('action')}): "
-                             f"{_money(float(d.get('change') or 0))}/month at desired, "
-                             f"{_money(float(m['change']))}/month at max")
+                             f"{signed_money(float(d.get('change') or 0))}/month at desired, "
+                             f"{signed_money(float(m['change']))}/month at max")
     for d in parity_findings(parity, str(u["env"]), str(u["layer"])):
         values = ", ".join(f"{env}: `{json.dumps(v)}`" for env, v in sorted(d.get("values", {}).items()))
         lines.append(f"- parity: `{d.get('key')}` differs ({values}); allow it in `parity.allow` if intended")

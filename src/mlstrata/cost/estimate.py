@@ -28,16 +28,6 @@ if TYPE_CHECKING:  # types only: `review` prices plan changes without loading th
 HOURS_PER_MONTH = 730
 
 
-def money(value: float | None) -> str:
-    """A monthly or hourly amount as `$1,234.56`; `unpriced` when unknown (never zero)."""
-    return "unpriced" if value is None else f"${value:,.2f}"
-
-
-def signed_money(value: float | None) -> str:
-    """A change of cost as `+$12.00` / `-$3.50`; `unpriced` when unknown."""
-    return "unpriced" if value is None else f"{'+' if value >= 0 else '-'}${abs(value):,.2f}"
-
-
 def pricing_cloud(target: str) -> str:
     """The cloud whose prices apply: the target's, or AWS for the local target (it emulates AWS pools)."""
     return target if target in CLOUDS else "aws"

@@ -19,11 +19,10 @@ from mlstrata.cost.estimate import (
     GPU_POOL_TYPES,
     PlannedPool,
     PoolChange,
-    money,
     plan_delta,
     pricing_cloud,
-    signed_money,
 )
+from mlstrata.cost.money import money, signed_money
 from mlstrata.diagnostics import Diagnostic, Severity, Where
 from mlstrata.plan import Action, ChangeCounts, Plan, ResourceChange, load_plan
 from mlstrata.pricing import PriceBook

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mlstrata.cost.estimate import CostReport, PoolChange, PoolCost, money, plan_total, plan_unpriced, signed_money
+from mlstrata.cost.estimate import CostReport, PoolChange, PoolCost, plan_total, plan_unpriced
+from mlstrata.cost.money import money, signed_money
 
 
 def markdown(report: CostReport, changes: list[PoolChange] | None) -> str:
