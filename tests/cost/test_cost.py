@@ -184,7 +184,7 @@ def test_an_80_column_terminal_shows_every_amount_whole() -> None:
 
     from rich.console import Console
 
-    from mlstrata.cost.estimate import money
+    from mlstrata.cost.money import money
     from mlstrata.views.cost import show_human
 
     rep = report()
