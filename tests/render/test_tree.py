@@ -12,7 +12,7 @@ from support.privileges import without_dac_override
 
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.render import tree as tree_mod
-from mlstrata.render.tree import MANIFEST, compare_tree, module_files, render_tree, write_tree
+from mlstrata.render.tree import MANIFEST, compare_tree, module_library, render_tree, write_tree
 from mlstrata.spec.load import load_spec, load_text
 from mlstrata.targets.registry import TARGETS
 
@@ -33,7 +33,7 @@ def test_render_is_deterministic_byte_for_byte(tmp_path: Path) -> None:
 
 def test_modules_are_copied_verbatim_from_package_data() -> None:
     tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
-    modules = module_files("aws")
+    modules = module_library("aws")
     assert modules, "the aws module library is empty"
     rendered = [rel for rel in tree.files if rel.startswith("modules/")]
     assert rendered and set(rendered) <= set(modules)
@@ -168,7 +168,7 @@ def test_only_modules_some_root_calls_are_rendered(spec: Path) -> None:
             if target.startswith("modules/"):
                 called.add(target.split("/")[1])
     assert rendered == called
-    library = module_files(TARGETS[tree_target(spec)].modules_package)
+    library = module_library(TARGETS[tree_target(spec)].modules_package)
     for name in rendered:
         assert {r for r in tree.files if r.startswith(f"modules/{name}/")} == {
             r for r in library if r.startswith(f"modules/{name}/")}

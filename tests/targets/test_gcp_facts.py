@@ -194,7 +194,9 @@ def test_for_each_keys_are_known_on_a_first_apply(tree: dict[str, str]) -> None:
     # https://developer.hashicorp.com/terraform/language/meta-arguments/for_each#limitations-on-values-used-in-for_each):
     # members and ids that this apply creates (service agents, the MLflow server's account, queue and secret ids)
     # reach modules as maps with fixed labels, never as lists turned into sets.
-    literal_only = {"var.services", "var.admin_members", "var.writer_members", "var.artifact_bucket_names"}
+    # Bucket names are literals or the base layer's outputs (read from its state, known when planning).
+    literal_only = {"var.services", "var.admin_members", "var.writer_members", "var.artifact_bucket_names",
+                    "var.read_only_bucket_names"}
     for rel, text in tree.items():
         if rel.startswith("modules/") and rel.endswith(".tf"):
             for arg in re.findall(r"for_each = toset\((var\.[a-z_]+)\)", text):

@@ -28,23 +28,22 @@ def _module(text: str, name: str) -> Block:
 def test_argo_release_is_pinned_to_the_argo_project_chart() -> None:
     """argoproj/argo-helm charts/argo-workflows/Chart.yaml: version 1.0.18, appVersion v4.0.6; the chart
     repository is https://argoproj.github.io/argo-helm (the project's README)."""
-    for target in ("aws",):
-        main = parse_file(str(MODULES / target / "workflow_orchestrator" / "main.tf"))
-        release = next(b for b in main.body.blocks if b.labels == ["helm_release", "argo_workflows"])
-        attrs = release.body.attributes
-        assert attrs["repository"].value == "https://argoproj.github.io/argo-helm"
-        assert attrs["chart"].value == "argo-workflows"
-        assert attrs["atomic"].value is True
-        variables = parse_file(str(MODULES / target / "workflow_orchestrator" / "variables.tf"))
-        version = next(b for b in variables.body.blocks if b.labels == ["chart_version"])
-        assert version.body.attributes["default"].value == "1.0.18"
+    main = parse_file(str(MODULES / "kubernetes" / "workflow_orchestrator" / "main.tf"))
+    release = next(b for b in main.body.blocks if b.labels == ["helm_release", "argo_workflows"])
+    attrs = release.body.attributes
+    assert attrs["repository"].value == "https://argoproj.github.io/argo-helm"
+    assert attrs["chart"].value == "argo-workflows"
+    assert attrs["atomic"].value is True
+    variables = parse_file(str(MODULES / "kubernetes" / "workflow_orchestrator" / "variables.tf"))
+    version = next(b for b in variables.body.blocks if b.labels == ["chart_version"])
+    assert version.body.attributes["default"].value == "1.0.18"
 
 
 def test_argo_uses_the_pipeline_identity_not_keys() -> None:
     """The chart's `useStaticCredentials` defaults to true (access-key secrets); with IRSA it must be false
     and the S3 repository `useSDKCreds` (argo-helm values.yaml; Argo docs, configure-artifact-repository:
     "useSDKCreds: true" picks up IRSA credentials)."""
-    text = (MODULES / "aws" / "workflow_orchestrator" / "main.tf").read_text()
+    text = (MODULES / "kubernetes" / "workflow_orchestrator" / "main.tf").read_text()
     assert "useStaticCredentials = false" in text
     tree = render_tree(load_spec(AWS_EXAMPLE, targets=TARGETS))
     main = tree.files["live/dev/platform/main.tf"]
@@ -66,7 +65,7 @@ def test_argo_archive_reads_the_rds_managed_secret_keys() -> None:
     (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html); the Argo archive
     reads the same two keys from the synced Kubernetes secret, and needs TLS (RDS PostgreSQL 15+ forces
     SSL by default: rds.force_ssl = 1)."""
-    text = (MODULES / "aws" / "workflow_orchestrator" / "main.tf").read_text()
+    text = (MODULES / "kubernetes" / "workflow_orchestrator" / "main.tf").read_text()
     assert 'key  = "username"' in text and 'key  = "password"' in text
     assert 'sslMode = "require"' in text
     main = render_tree(load_spec(AWS_EXAMPLE, targets=TARGETS)).files["live/prod/platform/main.tf"]
@@ -127,10 +126,10 @@ def test_kubeflow_is_said_to_render_no_orchestrator() -> None:
     assert "orchestrator: kubeflow" in quickstart and "spec.orchestrator" not in _warnings(quickstart)
 
 
-GCP_ORCHESTRATOR = "  # orchestrator: no orchestrator is rendered on gcp yet"
+GCP_ORCHESTRATOR = "  orchestrator: argo              #"
 
 
-@pytest.mark.parametrize("name", ["argo", "kubeflow", "airflow"])
+@pytest.mark.parametrize("name", ["kubeflow", "airflow"])
 def test_an_orchestrator_the_target_does_not_render_is_said(name: str) -> None:
     spec = (REPO / "examples" / "gcp" / "platform.yaml").read_text()
     assert GCP_ORCHESTRATOR in spec and "spec.orchestrator" not in _warnings(spec)

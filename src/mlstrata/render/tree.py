@@ -48,6 +48,16 @@ class RenderedTree:
         return h.hexdigest()
 
 
+# Modules every Kubernetes target shares (Helm releases on the cluster: KServe, Argo Workflows): one copy,
+# rendered into a target's tree like its own modules when one of its roots calls them.
+SHARED_PACKAGE = "kubernetes"
+
+
+def module_library(target: str) -> dict[str, str]:
+    """What a target's roots may call: the shared Kubernetes modules and the target's own (which win)."""
+    return {**module_files(SHARED_PACKAGE), **module_files(target)}
+
+
 def module_files(target: str) -> dict[str, str]:
     """The target's module library from package data, keyed `modules/<name>/<file>`."""
     root = resources.files("mlstrata").joinpath("terraform", "modules", target)
@@ -101,7 +111,7 @@ def render_tree(spec: LoadedSpec) -> RenderedTree:
             for name, text in unit.files.items():
                 files[unit_file(env.name, layer, name)] = text
     files.update(target.render_bootstrap(platform))
-    files.update(called_modules(module_files(target.modules_package), files))
+    files.update(called_modules(module_library(target.modules_package), files))
     files["README.md"] = render_readme(platform, envs, target)
     files[".gitignore"] = GITIGNORE
     return RenderedTree(files=dict(sorted(files.items())))

@@ -345,8 +345,10 @@ ORCHESTRATOR_NOT_RENDERED = {
 }
 
 
-# Targets whose renderer does not draw these sections yet (aws and local do).
-SERVICES_NOT_RENDERED = {"serving": ("gcp", "azure"), "feature_store": ("gcp", "azure")}
+# Targets whose renderer does not draw these sections yet (aws, gcp and local do).
+SERVICES_NOT_RENDERED = {"serving": ("azure",), "feature_store": ("azure",)}
+# Targets that render `orchestrator: argo` as a Helm release on their cluster.
+ARGO_TARGETS = ("aws", "gcp")
 
 
 def check_services_rendered(platform: Platform, source: Source) -> list[Diagnostic]:
@@ -374,13 +376,14 @@ def _check_orchestrator(platform: Platform, source: Source) -> list[Diagnostic]:
         return [diagnostics_at(source, path, f"orchestrator `sagemaker` needs the aws target, not {platform.target}",
                                "Use `argo` (rendered as a Helm release on the cluster).", code="spec.orchestrator")]
     why = ORCHESTRATOR_NOT_RENDERED.get(pipelines.orchestrator)
-    if pipelines.orchestrator == "argo" and platform.target != "aws":
-        why = f"Argo Workflows is rendered on the aws target only; on {platform.target} its dependencies are."
+    if pipelines.orchestrator == "argo" and platform.target not in ARGO_TARGETS:
+        why = (f"Argo Workflows is rendered on the {' and '.join(ARGO_TARGETS)} targets; on {platform.target} its "
+               "dependencies are.")
     if why is None or not source.has(path):  # said where it is written, not for the default
         return []
     return [warning(f"orchestrator `{pipelines.orchestrator}` is not installed by the rendered tree",
                     where=source.where(path), path=format_path(path), detail=why,
                     hint=("Use `argo` to have Argo Workflows rendered as a Helm release on the cluster."
-                          if platform.target == "aws" else
+                          if platform.target in ARGO_TARGETS else
                           "Install the orchestrator outside Terraform, or remove the key to silence this."),
                     code="spec.orchestrator")]

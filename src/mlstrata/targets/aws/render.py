@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -10,9 +11,10 @@ from mlstrata.diagnostics import Diagnostic
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
-from mlstrata.spec.models import GpuPoolShape, Layer, Platform
+from mlstrata.spec.models import GpuPoolShape, Layer, Platform, ServingEndpointShape
 from mlstrata.spec.resolve import ResolvedEnv, online_store, serving_engine
 from mlstrata.spec.source import Source
+from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws import checks
 from mlstrata.targets.aws.names import bucket as _bucket
@@ -539,30 +541,25 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
 
 
 def _argo(platform: Platform, env: ResolvedEnv, needs: set[str]) -> Block:
-    """Argo Workflows on the cluster, wired to the declared pipeline dependencies: workflows run as the
-    pipeline runner's service account (IRSA), artifacts go to the first artifact store, the workflow
-    archive to the metadata store."""
-    pipelines = platform.pipelines
-    assert pipelines is not None
-    inputs: dict[str, object] = {"namespace": pipelines.namespace, "service_account": pipelines.service_account}
+    """Argo Workflows as the pipeline runner's IRSA role, artifacts in S3, the archive in RDS."""
     identity = "identity" in needs
-    if identity:
-        inputs["service_account_annotations"] = {
-            "eks.amazonaws.com/role-arn": Expr("module.pipeline_deps.role_arn")}
     stores = list(platform.artifact_stores)
+    wiring = kube.ArgoWiring(
+        annotations={"eks.amazonaws.com/role-arn": Expr("module.pipeline_deps.role_arn")} if identity else {})
     if identity and "artifact_store" in needs and stores:
-        inputs["c0"] = Comment(f"Artifact store `{stores[0]}` (the first declared); its default encryption applies.")
-        inputs["artifact_repository"] = {"archiveLogs": True, "s3": {
-            "bucket": _bucket(platform, env.name, stores[0], env.spec.account),
-            "endpoint": f"s3.{env.region}.amazonaws.com", "region": env.region, "useSDKCreds": True}}
-    if pipelines.metadata_store is not None and "metadata_store" in needs:
-        inputs["c1"] = Comment("Workflow archive: the secret (username, password) is synced from "
-                               "metadata_store_secret_arn before this release.")
-        inputs["metadata_store_host"] = Expr("module.metadata_store.metadata_store_endpoint")
-        inputs["metadata_store_port"] = Expr("module.metadata_store.metadata_store_port")
-        inputs["metadata_store_database"] = Expr("module.metadata_store.metadata_store_db_name")
-    inputs["node_selector"] = {"mlstrata.dev/pool": "system"}
-    return _module("workflow_orchestrator", "workflow_orchestrator", **inputs)
+        wiring = replace(wiring, artifact_comment=f"Artifact store `{stores[0]}` (the first declared); its default "
+                         "encryption applies.", artifact_repository={"archiveLogs": True, "s3": {
+                             "bucket": _bucket(platform, env.name, stores[0], env.spec.account),
+                             "endpoint": f"s3.{env.region}.amazonaws.com", "region": env.region,
+                             "useSDKCreds": True}})
+    pipelines = platform.pipelines
+    if pipelines is not None and pipelines.metadata_store is not None and "metadata_store" in needs:
+        wiring = replace(wiring, archive_comment="Workflow archive: the secret (username, password) is synced from "
+                         "metadata_store_secret_arn before this release.", archive={
+                             "metadata_store_host": Expr("module.metadata_store.metadata_store_endpoint"),
+                             "metadata_store_port": Expr("module.metadata_store.metadata_store_port"),
+                             "metadata_store_database": Expr("module.metadata_store.metadata_store_db_name")})
+    return kube.argo(platform, wiring)
 
 
 def _registry_read(platform: Platform, env: ResolvedEnv, stage: str) -> tuple[Expr, Expr]:
@@ -576,80 +573,25 @@ def _registry_read(platform: Platform, env: ResolvedEnv, stage: str) -> tuple[Ex
         Expr("[]")
 
 
-def _or_null(value: int | None) -> object:
-    return Expr("null") if value is None else value
-
-
-def rollout_surge(replicas: int) -> int:
-    """Extra pods a Deployment rollout starts: maxSurge defaults to 25%, rounded up
-    (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#max-surge)."""
-    return -(-replicas // 4)
-
-
-def serving_placement(pool_name: str | None, env: ResolvedEnv) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """Node selector and tolerations of an endpoint class: its GPU pool's mlstrata label and every taint the
-    pool carries (what the gpu_node_pool module puts on the nodes); CPU classes go to the system pool."""
-    if pool_name is None:
-        return {"mlstrata.dev/pool": "system"}, []
-    pool = env.gpu_pools[pool_name]
-    tolerations = [{"key": t.key, "operator": "Equal", "value": t.value, "effect": t.effect} for t in pool.taints]
-    return {"mlstrata.dev/gpu-pool": pool_name}, tolerations
-
-
 def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
-    """KServe on the cluster; per serving class a namespace with a quota, an IRSA role reading the registry
-    stage it serves from, and the placement of its GPU pool; the CI/CD handoff as one output."""
+    """KServe with an IRSA role per serving class reading the registry stage it serves from."""
     base = "data.terraform_remote_state.base.outputs"
     name = _name(platform, env.name)
-    main: list[Block | Comment | Blank] = []
-    classes: dict[str, object] = {}
-    annotations: dict[str, object] = {}
-    handoff: dict[str, object] = {}
-    for cls, shape in env.serving.items():
+
+    def identity(cls: str, shape: ServingEndpointShape, namespace: str, account: str) -> kube.Workload:
         label = f"serving_identity_{cls.replace('-', '_')}"
-        namespace = f"serving-{cls}"
         buckets, keys = _registry_read(platform, env, str(shape.stage))
-        main.append(_module(
+        role = _module(
             label, "workload_role", purpose=f"Serving class {cls}", name=f"{name}-serve-{cls}",
             oidc_provider_arn=Expr(f"{base}.oidc_provider_arn"), oidc_issuer=Expr(f"{base}.oidc_issuer"),
-            namespace=namespace, service_account=cls,
+            namespace=namespace, service_account=account,
             c1=Comment(f"Reads model versions of registry stage `{shape.stage}`, never writes them."),
             read_only_bucket_arns=buckets, kms_key_arns=keys,
-        ))
-        annotations[cls] = {"eks.amazonaws.com/role-arn": Expr(f"module.{label}.role_arn")}
-        selector, tolerations = serving_placement(shape.gpu_pool, env)
-        scaling = shape.autoscaling
-        gpus = (shape.gpus or 1) if shape.gpu_pool else 0
-        # max replicas plus a rolling update's surge pods: a tighter quota deadlocks rollouts
-        pods = scaling.max_replicas + rollout_surge(scaling.max_replicas)
-        classes[cls] = {
-            "namespace": namespace, "service_account": cls,
-            "gpu_quota": pods * gpus,
-            "pod_quota": pods * 2,  # room for a transformer next to each predictor
-            "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
-            "scale_to_zero": scaling.scale_to_zero,
-            "node_selector": selector, "tolerations": tolerations,
-        }
-        handoff[cls] = {
-            "endpoint_name": cls, "namespace": namespace, "service_account": cls,
-            "role_arn": Expr(f"module.{label}.role_arn"),
-            "model": shape.model, "registry_stage": str(shape.stage), "registry_alias": shape.alias or "",
-            "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
-            "scale_to_zero": scaling.scale_to_zero,
-            "target_concurrency": _or_null(scaling.target_concurrency),
-            "target_utilization": _or_null(scaling.target_utilization),
-            "gpus": gpus, "node_selector": selector, "tolerations": tolerations,
-        }
-    main.append(_module(
-        "kserve", "kserve",
-        c1=Comment("cert-manager, KServe CRDs, controller and runtimes as ordered releases (kserve/kserve#3894)."),
-        classes=classes, service_account_annotations=annotations, node_selector={"mlstrata.dev/pool": "system"},
-    ))
-    output = Block("output", ["serving_endpoints"]).attr(
-        "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version: "
-        "endpoint name, namespace, service account and role, registry stage and alias, scaling bounds, placement.")
-    output.attr("value", handoff)
-    return main, [output]
+        )
+        arn = Expr(f"module.{label}.role_arn")
+        return kube.Workload([role], {"eks.amazonaws.com/role-arn": arn}, {"role_arn": arn})
+
+    return kube.kserve(env, identity)
 
 
 def _sagemaker(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
@@ -685,8 +627,8 @@ def _sagemaker(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comme
             "model": shape.model, "registry_stage": stage, "registry_alias": shape.alias or "",
             "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
             "scale_to_zero": scaling.scale_to_zero,
-            "target_concurrency": _or_null(scaling.target_concurrency),
-            "target_utilization": _or_null(scaling.target_utilization),
+            "target_concurrency": kube.or_null(scaling.target_concurrency),
+            "target_utilization": kube.or_null(scaling.target_utilization),
             "copy_scaling_dimension": "sagemaker:inference-component:DesiredCopyCount",
         }
     output = Block("output", ["serving_endpoints"]).attr(
@@ -697,26 +639,17 @@ def _sagemaker(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comme
     return main, [output]
 
 
-FEAST_NAMESPACE = "feature-store"
-FEAST_SERVICE_ACCOUNT = "feast"
-
-
-def feast_project(platform: Platform) -> str:
-    """Feast project names take letters, digits and underscores only."""
-    return platform.platform.replace("-", "_")
-
-
 def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
     """Feast's online store and the identity Feast runs as in the cluster; `feast apply` is a release."""
     base = "data.terraform_remote_state.base.outputs"
     name = _name(platform, env.name)
-    project = feast_project(platform)
+    project = kube.feast_project(platform)
     kind = online_store(platform)
     main: list[Block | Comment | Blank] = []
     identity: dict[str, object] = {
         "purpose": "Feast", "name": f"{name}-feast",
         "oidc_provider_arn": Expr(f"{base}.oidc_provider_arn"), "oidc_issuer": Expr(f"{base}.oidc_issuer"),
-        "namespace": FEAST_NAMESPACE, "service_account": FEAST_SERVICE_ACCOUNT,
+        "namespace": kube.FEAST_NAMESPACE, "service_account": kube.FEAST_SERVICE_ACCOUNT,
         "artifact_bucket_arns": Expr(f"[{base}.feature_store_bucket_arn]"),
         "kms_key_arns": Expr(f"[{base}.kms_key_arn]"),
     }
@@ -742,7 +675,7 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | C
         "offline and online store, and the identity Feast runs as in the cluster.")
     output.attr("value", {
         "project": project, "registry": f"s3://{bucket}/registry.pb", "offline_store": f"s3://{bucket}/offline/",
-        "online_store": online, "namespace": FEAST_NAMESPACE, "service_account": FEAST_SERVICE_ACCOUNT,
+        "online_store": online, "namespace": kube.FEAST_NAMESPACE, "service_account": kube.FEAST_SERVICE_ACCOUNT,
         "role_arn": Expr("module.feature_store_identity.role_arn"),
     })
     return main, [output]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -12,9 +14,10 @@ from mlstrata.diagnostics import Diagnostic
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
-from mlstrata.spec.models import GpuPoolShape, Layer, Platform, TpuPoolShape
-from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.spec.models import GpuPoolShape, Layer, Platform, ServingEndpointShape, TpuPoolShape
+from mlstrata.spec.resolve import ResolvedEnv, serving_engine
 from mlstrata.spec.source import Source
+from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.base import HEADER, JournalInRepository, UnitFiles
 from mlstrata.targets.gcp import catalog as cat
 from mlstrata.targets.gcp import checks
@@ -87,7 +90,7 @@ def render_unit(platform: Platform, env: ResolvedEnv, layer: Layer) -> dict[str,
     providers = Block("required_providers").attr("google", dict(GOOGLE_PROVIDER))
     if layer == "base":
         providers.attr("random", dict(RANDOM_PROVIDER))
-    elif _observability(platform):
+    elif _uses_helm(platform, env):
         providers.attr("helm", dict(HELM_PROVIDER))
     versions = Block("terraform").attr("required_version", REQUIRED_TERRAFORM).add(providers)
     backend = Block("backend", ["gcs"]).attr("bucket", platform.state.bucket)
@@ -108,7 +111,7 @@ def _providers(platform: Platform, env: ResolvedEnv, layer: Layer) -> list[Block
     google.attr("project", env.spec.account).attr("region", env.region)
     google.attr("default_labels", labels(platform, env, layer))
     items: list[Block | Comment | Blank] = [google]
-    if layer == "platform" and _observability(platform):
+    if layer == "platform" and _uses_helm(platform, env):
         base = "data.terraform_remote_state.base.outputs"
         items.append(Block("data", ["google_client_config", "current"]))
         helm = Block("provider", ["helm"])
@@ -126,6 +129,19 @@ def _observability(platform: Platform) -> bool:
     obs = platform.observability
     managed = platform.gcp is not None and platform.gcp.managed_prometheus
     return not managed and (obs.prometheus or obs.grafana or obs.dcgm_exporter)
+
+
+def _kserve_on(platform: Platform, env: ResolvedEnv) -> bool:
+    return bool(env.serving) and serving_engine(platform) == "kserve"
+
+
+def _argo_on(platform: Platform) -> bool:
+    return platform.pipelines is not None and platform.pipelines.orchestrator == "argo"
+
+
+def _uses_helm(platform: Platform, env: ResolvedEnv) -> bool:
+    """The platform layer installs Helm releases: the monitoring stack, KServe or Argo Workflows."""
+    return bool(_observability(platform)) or _kserve_on(platform, env) or _argo_on(platform)
 
 
 def _label_key(name: str) -> str:
@@ -233,8 +249,9 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
     gcp = platform.gcp
     unit_labels = labels(platform, env, "base")
     after_apis = Expr("[module.project_services]")
+    services = sorted([*SERVICES, *(["redis.googleapis.com"] if platform.feature_store is not None else [])])
     main: list[Block | Comment | Blank] = [
-        _module("project_services", "project_services", project_id=project, services=SERVICES),
+        _module("project_services", "project_services", project_id=project, services=services),
         Comment("Service agents that encrypt with the platform key. The data source creates the Cloud Storage "
                 "agent if it does not exist yet."),
         Block("data", ["google_project", "this"]).attr("project_id", project).attr("depends_on", after_apis),
@@ -249,6 +266,10 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         "gke": Expr('"serviceAccount:service-${data.google_project.this.number}'
                     '@container-engine-robot.iam.gserviceaccount.com"'),
     }
+    if platform.feature_store is not None:
+        # Memorystore encrypts the Feast online store with this key through its own service agent.
+        agents["cloud-redis"] = Expr('"serviceAccount:service-${data.google_project.this.number}'
+                                     '@cloud-redis.iam.gserviceaccount.com"')
     main.append(_module("kms", "kms_key", project_id=project, location=env.region, name=f"{name}-platform",
                         encrypter_members=agents, protect=protect, labels=unit_labels))
     main.append(_module(
@@ -298,6 +319,18 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
             labels=unit_labels,
         ))
         bucket_names.append(f"module.{mod}.bucket_name")
+    feature_store = platform.feature_store
+    if feature_store is not None:
+        main.append(Comment("Feast's offline store (Parquet files) and registry object; `feast apply` is a release."))
+        main.append(_module(
+            "feature_store_bucket", "gcs_bucket", project_id=project, name=f"{name}-feature-store",
+            location=env.region, kms_key_id=Expr("module.kms.key_id"), versioning=True,
+            log_bucket=Expr("module.access_logs.bucket_name"),
+            reader_members=_members(feature_store.readers), writer_members=_members(feature_store.writers),
+            protect=protect, labels=unit_labels,
+        ))
+        outputs.append(_output("feature_store_bucket_name", "module.feature_store_bucket.bucket_name",
+                               "Bucket of Feast's offline store and registry."))
     registry = platform.model_registry
     if registry is not None and env.name in registry.stages:
         promoters = env.promoters.get(env.name, [])
@@ -426,6 +459,18 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         ))
         outputs.append(_output("pipeline_service_account_email", "module.pipeline_deps.pipeline_service_account_email",
                                "Google service account of the pipeline runner (Workload Identity)."))
+    if pipelines is not None and _argo_on(platform):
+        main.append(_argo(platform, env))
+        outputs.append(_output("orchestrator_namespace", "module.workflow_orchestrator.orchestrator_namespace",
+                               "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."))
+    if _kserve_on(platform, env):
+        serving_main, serving_outputs = _kserve(platform, env)
+        main += serving_main
+        outputs += serving_outputs
+    if platform.feature_store is not None:
+        store_main, store_outputs = _feature_store(platform, env)
+        main += store_main
+        outputs += store_outputs
     if _observability(platform):
         obs = platform.observability
         main.append(_module(
@@ -436,6 +481,109 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         outputs.append(_output("observability_namespace", "module.observability.observability_namespace",
                                "Namespace of the monitoring stack."))
     return main, sorted(outputs, key=lambda b: b.labels[0])
+
+
+def _workload_identity(label: str, email: str) -> tuple[dict[str, object], dict[str, object]]:
+    """Service account annotation and CI/CD handoff of a Google service account bound by Workload Identity
+    (https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity#kubernetes-sa-to-iam)."""
+    value = Expr(f"module.{label}.{email}")
+    return {"iam.gke.io/gcp-service-account": value}, {"service_account_email": value}
+
+
+def _argo(platform: Platform, env: ResolvedEnv) -> Block:
+    """Argo Workflows as the pipeline runner's Google service account (Workload Identity): artifacts in the
+    first artifact store's bucket, the workflow archive in the Cloud SQL metadata store (private IP)."""
+    pipelines = platform.pipelines
+    assert pipelines is not None
+    needs = set(pipelines.needs)
+    annotations, _ = _workload_identity("pipeline_deps", "pipeline_service_account_email")
+    wiring = kube.ArgoWiring(annotations=annotations)
+    stores = list(platform.artifact_stores)
+    if "artifact_store" in needs and stores:
+        # No serviceAccountKeySecret: the workflow pods' Workload Identity is used
+        # (https://argo-workflows.readthedocs.io/en/stable/configure-artifact-repository/#configuring-gcs-google-cloud-storage).
+        wiring = replace(wiring, artifact_comment=f"Artifact store `{stores[0]}` (the first declared), through "
+                         "Workload Identity: no key file.", artifact_repository={
+                             "archiveLogs": True, "gcs": {"bucket": f"{platform.platform}-{env.name}-{stores[0]}"}})
+    if pipelines.metadata_store is not None and "metadata_store" in needs:
+        wiring = replace(wiring, archive_comment="Workflow archive on the Cloud SQL private IP: the secret (username, "
+                         "password) is synced from metadata_store_password_secret_id before this release.", archive={
+                             "metadata_store_host": Expr("module.metadata_store.metadata_store_private_ip"),
+                             "metadata_store_database": Expr("module.metadata_store.metadata_store_database")})
+    return kube.argo(platform, wiring)
+
+
+def gke_tolerations(pool: GpuPoolShape) -> list[dict[str, str]]:
+    """Tolerations for a GKE GPU pool: its declared taints with the values GKE keeps, and the
+    nvidia.com/gpu=present:NoSchedule taint GKE puts on every GPU node itself
+    (https://cloud.google.com/kubernetes-engine/docs/how-to/gpus#create)."""
+    out = [{"key": t.key, "operator": "Equal", "value": GKE_TAINT_VALUES.get(t.key, t.value), "effect": t.effect}
+           for t in pool.taints]
+    gpu = {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"}
+    return out if gpu in out else [*out, gpu]
+
+
+def _service_account_id(prefix: str, name: str) -> str:
+    """A Google service account id (6-30 characters): `<prefix>-<name>`, shortened with a stable hash."""
+    full = f"{prefix}-{name}"
+    if len(full) <= 30:
+        return full
+    return f"{full[:25].rstrip('-')}-{hashlib.sha256(full.encode()).hexdigest()[:4]}"
+
+
+def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
+    """KServe on GKE with a Google service account per serving class that reads its registry stage's bucket."""
+    project = env.spec.account
+
+    def identity(cls: str, shape: ServingEndpointShape, namespace: str, account: str) -> kube.Workload:
+        label = f"serving_identity_{_label_key(cls)}"
+        stage = str(shape.stage)
+        bucket: object = (Expr("data.terraform_remote_state.base.outputs.registry_bucket_name") if stage == env.name
+                          else f"{platform.platform}-{stage}-model-registry")
+        module = _module(
+            label, "pipeline_deps", project_id=project, name=_service_account_id("serve", cls),
+            purpose=f"Serving class {cls}",
+            workload_pool=Expr("data.terraform_remote_state.base.outputs.workload_pool"),
+            namespace=namespace, kubernetes_service_account=account,
+            c1=Comment(f"Reads model versions of registry stage `{stage}`, never writes them."),
+            read_only_bucket_names=Expr(f"[{bucket}]") if isinstance(bucket, Expr) else [bucket],
+        )
+        annotations, handoff = _workload_identity(label, "pipeline_service_account_email")
+        return kube.Workload([module], annotations, handoff)
+
+    return kube.kserve(env, identity, gke_tolerations)
+
+
+def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
+    """Feast on GCP: Memorystore for Redis (CMEK, TLS, AUTH) online, the base layer's bucket offline, and the
+    Google service account Feast runs as in the cluster."""
+    base = "data.terraform_remote_state.base.outputs"
+    name = f"{platform.platform}-{env.name}"
+    project = env.spec.account
+    main: list[Block | Comment | Blank] = [_module(
+        "feature_store_online", "feast_redis", project_id=project, name=f"{name}-feast"[:40].rstrip("-"),
+        region=env.region, network_id=Expr(f"{base}.private_services_network_id"),
+        kms_key_id=Expr(f"{base}.kms_key_id"), protect=env.protect, labels=labels(platform, env, "platform"),
+    ), _module(
+        "feature_store_identity", "pipeline_deps", project_id=project, name=_service_account_id("feast", env.name),
+        purpose="Feast", workload_pool=Expr(f"{base}.workload_pool"), namespace=kube.FEAST_NAMESPACE,
+        kubernetes_service_account=kube.FEAST_SERVICE_ACCOUNT,
+        artifact_bucket_names=Expr(f"[{base}.feature_store_bucket_name]"),
+    )]
+    bucket = f"{name}-feature-store"
+    output = Block("output", ["feature_store"]).attr(
+        "description", "What `feast apply` and the feature server need (feature_store.yaml): project, registry, "
+        "offline and online store, and the identity Feast runs as in the cluster.")
+    output.attr("value", {
+        "project": kube.feast_project(platform), "registry": f"gs://{bucket}/registry.pb",
+        "offline_store": f"gs://{bucket}/offline/",
+        "online_store": {"type": "redis", "region": env.region, "connection": Expr(
+            '"${module.feature_store_online.redis_host}:${module.feature_store_online.redis_port},ssl=true"'),
+            "auth": "gcloud redis instances get-auth-string (never an output)"},
+        "namespace": kube.FEAST_NAMESPACE, "service_account": kube.FEAST_SERVICE_ACCOUNT,
+        "service_account_email": Expr("module.feature_store_identity.pipeline_service_account_email"),
+    })
+    return main, [output]
 
 
 def render_bootstrap(platform: Platform) -> dict[str, str]:
@@ -472,9 +620,12 @@ class GcpTarget(JournalInRepository):
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["project APIs", "Cloud KMS key", "VPC, subnet, Cloud NAT", "GKE cluster and system pool",
                  "GPU and TPU node pools", "artifact buckets",
+                 "feature store bucket (Feast offline store and registry)",
                  "model registry (stage bucket, Cloud SQL, Artifact Registry, MLflow identity)"],
         "platform": ["pipeline metadata store (Cloud SQL PostgreSQL)", "pipeline queue (Pub/Sub)",
-                     "pipeline identity (Workload Identity)",
+                     "pipeline identity (Workload Identity)", "pipeline orchestrator (Argo Workflows)",
+                     "serving (KServe, a namespace, quota and Workload Identity service account per class)",
+                     "feature store (Feast online store: Memorystore for Redis; Workload Identity service account)",
                      "observability (kube-prometheus-stack, DCGM exporter; or Google Managed Prometheus)"],
     }
 

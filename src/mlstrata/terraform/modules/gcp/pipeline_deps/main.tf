@@ -4,7 +4,7 @@
 resource "google_service_account" "this" {
   project      = var.project_id
   account_id   = substr(var.name, 0, 30)
-  display_name = "Pipeline runner ${var.namespace}/${var.kubernetes_service_account}"
+  display_name = "${var.purpose} ${var.namespace}/${var.kubernetes_service_account}"
 }
 
 resource "google_service_account_iam_member" "workload_identity" {
@@ -22,6 +22,15 @@ resource "google_storage_bucket_iam_member" "artifacts" {
 
   bucket = each.value
   role   = "roles/storage.objectUser"
+  member = local.member
+}
+
+# Model versions of a registry stage are read, never overwritten (serving classes).
+resource "google_storage_bucket_iam_member" "read_only" {
+  for_each = toset(var.read_only_bucket_names)
+
+  bucket = each.value
+  role   = "roles/storage.objectViewer"
   member = local.member
 }
 

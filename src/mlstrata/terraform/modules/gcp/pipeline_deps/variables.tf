@@ -34,6 +34,18 @@ variable "artifact_bucket_names" {
   default     = []
 }
 
+variable "read_only_bucket_names" {
+  description = "Buckets the identity only reads objects from (a serving class's registry stage)."
+  type        = list(string)
+  default     = []
+}
+
+variable "purpose" {
+  description = "What the identity runs, shown in its display name."
+  type        = string
+  default     = "Pipeline runner"
+}
+
 variable "topic_ids" {
   description = "Pub/Sub topics the runner publishes to, keyed by a stable label (ids are computed on a first apply)."
   type        = map(string)

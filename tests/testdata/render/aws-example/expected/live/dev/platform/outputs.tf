@@ -47,7 +47,7 @@ output "pipeline_role_arn" {
 }
 
 output "serving_endpoints" {
-  description = "Per serving class, what the release layer (CI/CD) needs to deploy a model version: endpoint name, namespace, service account and role, registry stage and alias, scaling bounds, placement."
+  description = "Per serving class, what the release layer (CI/CD) needs to deploy a model version: endpoint name, namespace, service account and identity, registry stage and alias, scaling bounds, placement."
   value = {
     fraud-api = {
       endpoint_name      = "fraud-api"

@@ -20,6 +20,11 @@ output "cluster_name" {
   value       = module.cluster.cluster_name
 }
 
+output "feature_store_bucket_name" {
+  description = "Bucket of Feast's offline store and registry."
+  value       = module.feature_store_bucket.bucket_name
+}
+
 output "kms_key_id" {
   description = "Platform Cloud KMS key."
   value       = module.kms.key_id

@@ -16,6 +16,7 @@ module "project_services" {
     "logging.googleapis.com",
     "monitoring.googleapis.com",
     "pubsub.googleapis.com",
+    "redis.googleapis.com",
     "secretmanager.googleapis.com",
     "servicenetworking.googleapis.com",
     "sqladmin.googleapis.com",
@@ -44,6 +45,7 @@ module "kms" {
     cloud-storage  = "serviceAccount:${data.google_storage_project_service_account.this.email_address}"
     compute-engine = "serviceAccount:service-${data.google_project.this.number}@compute-system.iam.gserviceaccount.com"
     gke            = "serviceAccount:service-${data.google_project.this.number}@container-engine-robot.iam.gserviceaccount.com"
+    cloud-redis    = "serviceAccount:service-${data.google_project.this.number}@cloud-redis.iam.gserviceaccount.com"
   }
   protect = false
   labels = {
@@ -277,6 +279,29 @@ module "artifacts_checkpoints" {
   reader_members            = {}
   writer_members            = {}
   protect                   = false
+  labels = {
+    managed-by           = "mlstrata"
+    mlstrata-environment = "staging"
+    mlstrata-layer       = "base"
+    mlstrata-platform    = "acme-ml"
+  }
+}
+
+# Feast's offline store (Parquet files) and registry object; `feast apply` is a release.
+module "feature_store_bucket" {
+  source = "../../../modules/gcs_bucket"
+
+  project_id = "acme-ml-staging"
+  name       = "acme-ml-staging-feature-store"
+  location   = "us-central1"
+  kms_key_id = module.kms.key_id
+  versioning = true
+  log_bucket = module.access_logs.bucket_name
+  reader_members = {
+    "group:ml-serving@example.com" = "group:ml-serving@example.com"
+  }
+  writer_members = {}
+  protect        = false
   labels = {
     managed-by           = "mlstrata"
     mlstrata-environment = "staging"

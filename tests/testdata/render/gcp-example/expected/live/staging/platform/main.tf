@@ -66,6 +66,107 @@ module "pipeline_deps" {
   database_instance_names = [module.metadata_store.metadata_store_instance_name]
 }
 
+module "workflow_orchestrator" {
+  source = "../../../modules/workflow_orchestrator"
+
+  namespace       = "pipelines"
+  service_account = "pipeline-runner"
+  service_account_annotations = {
+    "iam.gke.io/gcp-service-account" = module.pipeline_deps.pipeline_service_account_email
+  }
+  # Artifact store `datasets` (the first declared), through Workload Identity: no key file.
+  artifact_repository = {
+    archiveLogs = true
+    gcs = {
+      bucket = "acme-ml-staging-datasets"
+    }
+  }
+  # Workflow archive on the Cloud SQL private IP: the secret (username, password) is synced from metadata_store_password_secret_id before this release.
+  metadata_store_host     = module.metadata_store.metadata_store_private_ip
+  metadata_store_database = module.metadata_store.metadata_store_database
+  node_selector = {
+    "mlstrata.dev/pool" = "system"
+  }
+}
+
+module "serving_identity_fraud_api" {
+  source = "../../../modules/pipeline_deps"
+
+  project_id                 = "acme-ml-staging"
+  name                       = "serve-fraud-api"
+  purpose                    = "Serving class fraud-api"
+  workload_pool              = data.terraform_remote_state.base.outputs.workload_pool
+  namespace                  = "serving-fraud-api"
+  kubernetes_service_account = "fraud-api"
+  # Reads model versions of registry stage `staging`, never writes them.
+  read_only_bucket_names = [data.terraform_remote_state.base.outputs.registry_bucket_name]
+}
+
+module "kserve" {
+  source = "../../../modules/kserve"
+
+  # cert-manager, KServe CRDs, controller and runtimes as ordered releases (kserve/kserve#3894).
+  classes = {
+    fraud-api = {
+      namespace       = "serving-fraud-api"
+      service_account = "fraud-api"
+      gpu_quota       = 5
+      pod_quota       = 10
+      min_replicas    = 1
+      max_replicas    = 4
+      scale_to_zero   = false
+      node_selector = {
+        "mlstrata.dev/gpu-pool" = "serving"
+      }
+      tolerations = [
+        {
+          key      = "nvidia.com/gpu"
+          operator = "Equal"
+          value    = "present"
+          effect   = "NoSchedule"
+        },
+      ]
+    }
+  }
+  service_account_annotations = {
+    fraud-api = {
+      "iam.gke.io/gcp-service-account" = module.serving_identity_fraud_api.pipeline_service_account_email
+    }
+  }
+  node_selector = {
+    "mlstrata.dev/pool" = "system"
+  }
+}
+
+module "feature_store_online" {
+  source = "../../../modules/feast_redis"
+
+  project_id = "acme-ml-staging"
+  name       = "acme-ml-staging-feast"
+  region     = "us-central1"
+  network_id = data.terraform_remote_state.base.outputs.private_services_network_id
+  kms_key_id = data.terraform_remote_state.base.outputs.kms_key_id
+  protect    = false
+  labels = {
+    managed-by           = "mlstrata"
+    mlstrata-environment = "staging"
+    mlstrata-layer       = "platform"
+    mlstrata-platform    = "acme-ml"
+  }
+}
+
+module "feature_store_identity" {
+  source = "../../../modules/pipeline_deps"
+
+  project_id                 = "acme-ml-staging"
+  name                       = "feast-staging"
+  purpose                    = "Feast"
+  workload_pool              = data.terraform_remote_state.base.outputs.workload_pool
+  namespace                  = "feature-store"
+  kubernetes_service_account = "feast"
+  artifact_bucket_names      = [data.terraform_remote_state.base.outputs.feature_store_bucket_name]
+}
+
 module "observability" {
   source = "../../../modules/observability"
 
