@@ -45,3 +45,36 @@ def test_a_hand_edited_class_is_a_finding(tmp_path: Path) -> None:
                                              'namespace       = "serving-fraud-api-2"', 1))
     found = _report(AWS_EXAMPLE.read_text(), repo)
     assert ("finding", "config", "platform:module.kserve.classes.fraud-api.namespace") in found
+
+
+def test_azure_spot_toleration_follows_the_pools_capacity(tmp_path: Path) -> None:
+    """On AKS a Spot pool's nodes carry kubernetes.azure.com/scalesetpriority=spot:NoSchedule, so dev's class
+    (Spot there) tolerates it and prod's does not: the difference follows from gpu_pools.*.capacity, which
+    the example allows; without that allowance it is a finding."""
+    azure = (REPO / "examples" / "azure" / "platform.yaml").read_text()
+    found = _report(azure, tmp_path / "a")
+    tolerations = [f for f in found if ".tolerations." in f[2]]
+    assert tolerations and all(status == "allowed" for status, _, _ in tolerations)
+    assert not [f for f in found if f[0] == "finding"]
+    strict = azure.replace("    - gpu_pools.*.capacity\n", "")
+    assert strict != azure
+    assert any(status == "finding" and ".tolerations." in key for status, _, key in _report(strict, tmp_path / "b"))
+
+
+def test_azure_hashed_names_inside_urls_are_the_environments_own(tmp_path: Path) -> None:
+    """Argo's blob endpoint carries the storage account's globally unique name (a hash of platform, env and
+    subscription): each environment's own, not a difference."""
+    loaded = load_text((REPO / "examples" / "azure" / "platform.yaml").read_text(), targets=TARGETS)
+    repo = tmp_path / "infra"
+    write_tree(render_tree(loaded), repo)
+    platform = loaded.platform
+    report = parity_report(platform, resolve(platform, loaded.source.data), list(platform.environments), repo, None)
+    keys = {d.key: d.status for d in report.differences}
+    assert "platform:module.workflow_orchestrator.artifact_repository.azure.endpoint" not in keys
+    assert "base:module.feature_store_storage.name" not in keys
+    # a hand-edited endpoint is still compared
+    main = repo / "live" / "staging" / "platform" / "main.tf"
+    main.write_text(main.read_text().replace(".blob.core.windows.net", ".blob.example.net", 1))
+    report = parity_report(platform, resolve(platform, loaded.source.data), list(platform.environments), repo, None)
+    assert {d.key: d.status for d in report.differences}.get(
+        "platform:module.workflow_orchestrator.artifact_repository.azure.endpoint") == "finding"

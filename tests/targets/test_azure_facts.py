@@ -166,7 +166,7 @@ def test_modules_package_ships_every_azure_module() -> None:
     names = {rel.split("/")[1] for rel in module_files("azure")}
     assert {"network", "aks_cluster", "gpu_node_pool", "key_vault", "storage_account", "model_registry",
             "metadata_store", "pipeline_queue", "pipeline_deps", "observability", "gpu_addons",
-            "state_backend"} == names
+            "state_backend", "feast_redis"} == names
 
 
 def test_managed_prometheus_scrapes_the_dcgm_exporter_through_its_scrape_configmap() -> None:

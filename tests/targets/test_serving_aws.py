@@ -27,17 +27,22 @@ def test_kserve_installs_in_order_crds_before_controller_before_runtimes() -> No
     release waits (wait = true) for the one before it."""
     releases = {b.labels[1]: b for b in parse_file(str(KSERVE / "main.tf")).body.blocks
                 if b.labels and b.labels[0] == "helm_release"}
-    order = ["cert_manager", "kserve_crd", "kserve", "kserve_runtimes", "serving_class"]
+    order = ["cert_manager", "knative_operator", "knative_serving", "kserve_crd", "kserve", "kserve_runtimes",
+             "serving_class"]
     assert list(releases) == order
     for before, after in itertools.pairwise(order):
-        assert releases[after].body.attributes["depends_on"].expr_text == f"[helm_release.{before}]"
+        depends = releases[after].body.attributes["depends_on"].expr_text
+        assert f"helm_release.{before}]" in depends, (after, depends)
+    # the CRDs wait for cert-manager too when Knative (count = 0 without a class that scales to zero) is absent
+    assert releases["kserve_crd"].body.attributes["depends_on"].expr_text == (
+        "[helm_release.cert_manager, helm_release.knative_serving]")
     for name in order[:-1]:
         assert releases[name].body.attributes["wait"].value is True, name
-    charts = {n: releases[n].body.attributes["chart"].value for n in order[1:4]}
+    charts = {n: releases[n].body.attributes["chart"].value for n in order[3:6]}
     assert charts == {"kserve_crd": "kserve-crd", "kserve": "kserve-resources",
                       "kserve_runtimes": "kserve-runtime-configs"}
     # Published as OCI charts (kserve/kserve hack/setup/infra/manage.kserve-helm.sh: oci://ghcr.io/kserve/charts)
-    assert {releases[n].body.attributes["repository"].value for n in order[1:4]} == {"oci://ghcr.io/kserve/charts"}
+    assert {releases[n].body.attributes["repository"].value for n in order[3:6]} == {"oci://ghcr.io/kserve/charts"}
     defaults = {b.labels[0]: b.body.attributes["default"].value
                 for b in parse_file(str(KSERVE / "variables.tf")).body.blocks if "default" in b.body.attributes}
     # kserve/kserve charts/kserve-crd/Chart.yaml version v0.20.0; KServe's quick install pins cert-manager v1.17.0
@@ -105,10 +110,40 @@ def test_another_stage_is_read_by_bucket_name() -> None:
 
 
 def test_what_is_not_rendered_is_said() -> None:
-    """serving/feature_store on gcp/azure render nothing yet: a positioned warning each, never a silent drop; the
-    aws example renders everything it declares."""
+    """Every example renders what it declares: no `spec.not_rendered` info on any cloud target."""
     assert not [d for d in load_spec(AWS_EXAMPLE, targets=TARGETS).warnings if d.code.startswith(("aws.serving",
                                                                                                    "spec.not_"))]
-    for target, unrendered in (("gcp", []), ("azure", ["feature_store", "serving"])):
+    for target in ("gcp", "azure"):  # both render serving and the feature store now: nothing to say
         loaded = load_spec(REPO / "examples" / target / "platform.yaml", targets=TARGETS)
-        assert sorted(d.path for d in loaded.warnings if d.code == "spec.not_rendered") == unrendered
+        assert not [d for d in loaded.warnings if d.code == "spec.not_rendered"]
+
+
+def test_scale_to_zero_installs_knative_and_runs_that_class_in_knative_mode() -> None:
+    """KServe's Standard mode (formerly RawDeployment) cannot scale to zero: its HPA keeps one replica
+    (kserve/kserve#3514; KServe docs, raw deployment autoscaling: "Scale down and from Zero is not supported").
+    Its Knative mode (formerly Serverless; pkg/constants: Knative, LegacyServerless) can: where a class scales to
+    zero, the Knative Operator chart (https://knative.github.io/operator, chart knative-operator v1.20.0 as in
+    linode/apl-core#2691) and a KnativeServing with Kourier are installed before KServe, and the class's
+    InferenceService carries serving.kserve.io/deploymentMode: Knative."""
+    text = (KSERVE / "main.tf").read_text()
+    releases = {b.labels[1]: b.body.attributes for b in parse_file(str(KSERVE / "main.tf")).body.blocks
+                if b.labels and b.labels[0] == "helm_release"}
+    assert releases["knative_operator"]["repository"].value == "https://knative.github.io/operator"
+    assert releases["knative_operator"]["chart"].value == "knative-operator"
+    assert releases["knative_operator"]["count"].expr_text == releases["knative_serving"]["count"].expr_text == (
+        "var.knative ? 1 : 0")
+    assert "disableIstioVirtualHost = var.knative" in text
+    serving = (KSERVE / "knative-serving" / "templates" / "knativeserving.yaml").read_text()
+    assert "kind: KnativeServing" in serving and "kourier" in serving
+    assert 'enable-scale-to-zero: "true"' in serving
+    variables = (KSERVE / "variables.tf").read_text()
+    assert "var.knative || alltrue([for c in values(var.classes) : !c.scale_to_zero])" in variables
+    tree = render_tree(load_spec(AWS_EXAMPLE, targets=TARGETS))
+    for env, knative in {"dev": True, "prod": False}.items():
+        kserve = _blocks(tree.files[f"live/{env}/platform/main.tf"], "module")["kserve"].body.attributes
+        assert ("knative" in kserve) is knative and (not knative or kserve["knative"].value is True)
+        handoff = _blocks(tree.files[f"live/{env}/platform/outputs.tf"], "output")["serving_endpoints"]
+        mode = handoff.body.attributes["value"].partial_value["fraud-api"]["deployment_mode"]
+        assert mode == ("Knative" if knative else "Standard")
+    placement = (KSERVE / "serving-class" / "templates" / "placement.yaml").read_text()
+    assert "deploymentMode: {{ .Values.scaling.deploymentMode | quote }}" in placement

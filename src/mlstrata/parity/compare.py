@@ -83,7 +83,9 @@ ALIASES: dict[str, frozenset[str]] = {
     # A Capacity Block pool states its reservation window; other capacity types have none.
     "capacity": frozenset({"capacity", "capacity_type", "priority", "spot", "location_policy",
                            "reservation_affinity", "reservation_name", "capacity_block_start",
-                           "capacity_block_end", "toleration_keys"}),
+                           "capacity_block_end", "toleration_keys",
+                           # AKS taints Spot nodes itself: a serving class on a Spot pool tolerates it
+                           "tolerations"}),
     # A TPU slice's topology sets its node count; queued provisioning sets reservation and zone policy.
     "topology": frozenset({"topology", "tpu_topology", "max_node_count", "node_count"}),
     "queued_provisioning": frozenset({"queued_provisioning", "reservation_affinity", "location_policy",
@@ -96,6 +98,7 @@ CROSS_COMPONENT: dict[str, tuple[str, ...]] = {
     "efa_device_plugin": ("gpu_pools.",),
     "mig_strategy": ("gpu_pools.",),
     "toleration_keys": ("gpu_pools.",),
+    "tolerations": ("gpu_pools.",),
     "include_zone_ids": ("gpu_pools.",),
     "artifact_bucket_arns": ("model_registry",),
     "read_only_bucket_arns": ("model_registry",),

@@ -223,11 +223,19 @@ def _azure_names(platform: Platform, env: ResolvedEnv, values: dict[str, Any]) -
     env becomes a placeholder, like `<env>`; any other name (one edited by hand) stays compared."""
     account, name = env.spec.account or "", platform.platform
     derived = {f"<storage:{purpose}>": azure_catalog.storage_account_name(name, env.name, purpose, account)
-               for purpose in [*platform.artifact_stores, "registry"]}
+               for purpose in [*platform.artifact_stores, "registry", "features"]}
     derived["<key-vault>"] = azure_catalog.key_vault_name(name, env.name, account)
     derived["<container-registry>"] = azure_catalog.container_registry_name(name, env.name, account)
-    exact = {normalize(value, env.name): placeholder for placeholder, value in derived.items()}
-    return {key: exact.get(value, value) if isinstance(value, str) else value for key, value in values.items()}
+    derived["<redis-cache>"] = azure_catalog.redis_cache_name(name, env.name, account)
+    names = {normalize(value, env.name): placeholder for placeholder, value in derived.items()}
+
+    def replaced(value: str) -> str:
+        # whole values (a storage account's name) and values built from them (its blob endpoint URL)
+        for derived_name, placeholder in names.items():
+            value = value.replace(derived_name, placeholder)
+        return value
+
+    return {key: replaced(value) if isinstance(value, str) else value for key, value in values.items()}
 
 
 def allowed_patterns_used(report: ParityReport) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from mlstrata.diagnostics import Diagnostic, Severity, did_you_mean, warning
+from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.errors import pydantic_diagnostics
 from mlstrata.spec.models import LAYERS, PIPELINE_NEEDS, GpuPoolShape, Platform, TpuPoolShape
 from mlstrata.spec.overrides import override_remap, unknown_override_envs
@@ -326,7 +326,6 @@ def _check_pipelines(platform: Platform, source: Source) -> list[Diagnostic]:
             out.append(diagnostics_at(source, path, f"pipelines need `{need}` but nothing provides it",
                                       how[need], code="spec.unprovided_need"))
     out += _check_orchestrator(platform, source)
-    out += check_services_rendered(platform, source)
     for component in ("metadata_store", "queue"):
         if getattr(pipelines, component) is not None and component not in pipelines.needs:
             out.append(warning(f"`pipelines.{component}` is declared but not listed in `pipelines.needs`",
@@ -345,27 +344,6 @@ ORCHESTRATOR_NOT_RENDERED = {
 }
 
 
-# Targets whose renderer does not draw these sections yet (aws, gcp and local do).
-SERVICES_NOT_RENDERED = {"serving": ("azure",), "feature_store": ("azure",)}
-# Targets that render `orchestrator: argo` as a Helm release on their cluster.
-ARGO_TARGETS = ("aws", "gcp")
-
-
-def check_services_rendered(platform: Platform, source: Source) -> list[Diagnostic]:
-    """A declared serving or feature_store section the target renders nothing for is said, not dropped."""
-    out: list[Diagnostic] = []
-    for section, targets in SERVICES_NOT_RENDERED.items():
-        if platform.target in targets and getattr(platform, section) is not None:
-            path: KeyPath = (section,)
-            # info, not a warning: the bundled gcp/azure examples declare the sections to show the design
-            out.append(Diagnostic(Severity.INFO, f"`{section}` is not rendered for the {platform.target} target yet",
-                                  where=source.where(path, key=True), path=format_path(path),
-                                  detail="The section is validated, but the rendered tree creates nothing for it.",
-                                  hint="Keep it to validate the design, or remove it until the target renders it.",
-                                  code="spec.not_rendered"))
-    return out
-
-
 def _check_orchestrator(platform: Platform, source: Source) -> list[Diagnostic]:
     """`sagemaker` exists on AWS only; `kubeflow` and `airflow` render no orchestrator, which is said."""
     pipelines = platform.pipelines
@@ -376,14 +354,9 @@ def _check_orchestrator(platform: Platform, source: Source) -> list[Diagnostic]:
         return [diagnostics_at(source, path, f"orchestrator `sagemaker` needs the aws target, not {platform.target}",
                                "Use `argo` (rendered as a Helm release on the cluster).", code="spec.orchestrator")]
     why = ORCHESTRATOR_NOT_RENDERED.get(pipelines.orchestrator)
-    if pipelines.orchestrator == "argo" and platform.target not in ARGO_TARGETS:
-        why = (f"Argo Workflows is rendered on the {' and '.join(ARGO_TARGETS)} targets; on {platform.target} its "
-               "dependencies are.")
     if why is None or not source.has(path):  # said where it is written, not for the default
         return []
     return [warning(f"orchestrator `{pipelines.orchestrator}` is not installed by the rendered tree",
                     where=source.where(path), path=format_path(path), detail=why,
-                    hint=("Use `argo` to have Argo Workflows rendered as a Helm release on the cluster."
-                          if platform.target in ARGO_TARGETS else
-                          "Install the orchestrator outside Terraform, or remove the key to silence this."),
+                    hint="Use `argo` to have Argo Workflows rendered as a Helm release on the cluster.",
                     code="spec.orchestrator")]

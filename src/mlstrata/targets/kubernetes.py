@@ -30,6 +30,13 @@ def feast_project(platform: Platform) -> str:
     return platform.platform.replace("-", "_")
 
 
+def deployment_mode(scale_to_zero: bool) -> str:
+    """KServe's deployment mode for a class (the serving.kserve.io/deploymentMode annotation): Standard
+    (formerly RawDeployment) runs a Deployment with an HPA, which never goes below one replica
+    (kserve/kserve#3514); scaling to zero needs Knative (formerly Serverless)."""
+    return "Knative" if scale_to_zero else "Standard"
+
+
 def or_null(value: int | None) -> object:
     return Expr("null") if value is None else value
 
@@ -99,6 +106,7 @@ def kserve(env: ResolvedEnv, identity: ClassIdentity,
             "model": shape.model, "registry_stage": str(shape.stage), "registry_alias": shape.alias or "",
             "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
             "scale_to_zero": scaling.scale_to_zero,
+            "deployment_mode": deployment_mode(scaling.scale_to_zero),
             "target_concurrency": or_null(scaling.target_concurrency),
             "target_utilization": or_null(scaling.target_utilization),
             "gpus": gpus, "node_selector": selector, "tolerations": tols,
@@ -106,10 +114,14 @@ def kserve(env: ResolvedEnv, identity: ClassIdentity,
         if bound.pod_labels:
             entry["pod_labels"] = bound.pod_labels
         handoff[cls] = entry
+    knative = any(shape.autoscaling.scale_to_zero for shape in env.serving.values())
     main.append(_module(
         "kserve", "kserve",
         c1=Comment("cert-manager, KServe CRDs, controller and runtimes as ordered releases (kserve/kserve#3894)."),
         classes=classes, service_account_annotations=annotations, node_selector=dict(SYSTEM_SELECTOR),
+        c2=Comment("A class scales to zero: Knative Serving first, that class in KServe's Knative mode.")
+        if knative else None,
+        knative=True if knative else None,
     ))
     output = Block("output", ["serving_endpoints"]).attr(
         "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version: "

@@ -96,6 +96,11 @@ def container_registry_name(platform: str, env: str, account: str) -> str:
     return f"{stem}acr{_suffix(platform, env, account)}"
 
 
+def redis_cache_name(platform: str, env: str, account: str) -> str:
+    """Globally unique (<name>.redis.cache.windows.net) 1-63 letters, digits and hyphens."""
+    return f"{platform[:40].rstrip('-')}-{env[:12].rstrip('-')}-feast-{_suffix(platform, env, 'feast', account)}"
+
+
 def node_pool_name(pool: str) -> str:
     """An AKS Linux pool name (<= 12 lower-case alphanumerics) from a spec pool name."""
     return re.sub(r"[^a-z0-9]", "", pool.lower())[:12]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
-from mlstrata.spec.models import AzureSpec, GpuPoolShape, Layer, Platform
-from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.spec.models import AzureSpec, GpuPoolShape, Layer, Platform, ServingEndpointShape
+from mlstrata.spec.resolve import ResolvedEnv, serving_engine
+from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.azure import catalog as cat
 from mlstrata.targets.base import HEADER
 
@@ -195,7 +198,8 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
     ]
     main.append(_module(
         "network", "network", name=name, location=env.region, cidr=platform.network.cidr,
-        nat_zones=["1"], tags=Expr("local.tags"),
+        nat_zones=["1"], redis_private_dns_zone=True if platform.feature_store is not None else None,
+        tags=Expr("local.tags"),
     ))
     main.append(_module(
         "key_vault", "key_vault", name=cat.key_vault_name(platform.platform, env.name, account),
@@ -244,6 +248,16 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
         ))
         container_ids.append(f"module.{label}.container_id")
     outputs: list[Block] = []
+    feature_store = platform.feature_store
+    if feature_store is not None:
+        main.append(Comment("Feast's offline store (Parquet files) and registry blob, encrypted with the CMK; "
+                            "`feast apply` is a release."))
+        main.append(_storage(
+            "feature_store_storage", cat.storage_account_name(platform.platform, env.name, "features", account),
+            "features", protect, versioning=True,
+            reader_principal_ids=list(feature_store.readers), writer_principal_ids=list(feature_store.writers),
+        ))
+        container_ids.append("module.feature_store_storage.container_id")
     registry = platform.model_registry
     if registry is not None and env.name in registry.stages:
         main.append(_storage(
@@ -380,6 +394,18 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bl
             "gpu_addons", "gpu_addons", mig_strategy="single" if mig else "none",
             toleration_keys=_taint_keys(env),
         ))
+    if pipelines is not None and pipelines.orchestrator == "argo":
+        main.append(_argo(platform, env))
+        outputs.append(_output("orchestrator_namespace", "module.workflow_orchestrator.orchestrator_namespace",
+                               "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."))
+    if env.serving and serving_engine(platform) == "kserve":
+        serving_main, serving_outputs = _kserve(platform, env)
+        main += serving_main
+        outputs += serving_outputs
+    if platform.feature_store is not None:
+        store_main, store_outputs = _feature_store(platform, env)
+        main += store_main
+        outputs += store_outputs
     obs = platform.observability
     if _observability(platform):
         main.append(_module(
@@ -392,6 +418,108 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bl
         outputs.append(_output("observability_namespace", "module.observability.observability_namespace",
                                "Namespace of the monitoring stack."))
     return main, sorted(outputs, key=lambda b: b.labels[0])
+
+
+# AKS workload identity: the service account carries the identity's client id and every pod that uses it
+# the label azure.workload.identity/use=true (the webhook injects the token only into labelled pods).
+# https://learn.microsoft.com/azure/aks/workload-identity-overview#service-account-labels-and-annotations
+WORKLOAD_IDENTITY_LABELS = {"azure.workload.identity/use": "true"}
+
+
+def _workload_identity(label: str) -> tuple[dict[str, object], dict[str, object]]:
+    client_id = Expr(f"module.{label}.client_id")
+    return {"azure.workload.identity/client-id": client_id}, {"client_id": client_id}
+
+
+def _argo(platform: Platform, env: ResolvedEnv) -> Block:
+    """Argo Workflows as the pipeline identity (workload identity): artifacts in the first artifact store's
+    container through Entra ID (useSDKCreds). No workflow archive: the metadata store takes Entra ID tokens
+    only, and Argo's archive logs in with a user name and password."""
+    pipelines = platform.pipelines
+    assert pipelines is not None
+    annotations, _ = _workload_identity("pipeline_deps")
+    wiring = kube.ArgoWiring(annotations=annotations, pod_labels=dict(WORKLOAD_IDENTITY_LABELS))
+    stores = list(platform.artifact_stores)
+    if "artifact_store" in set(pipelines.needs) and stores:
+        account = cat.storage_account_name(platform.platform, env.name, stores[0], env.spec.account or "")
+        # https://argo-workflows.readthedocs.io/en/stable/configure-artifact-repository/#configuring-azure-blob-storage
+        wiring = replace(wiring, artifact_comment=f"Artifact store `{stores[0]}` (the first declared), through the "
+                         "workflow pods' workload identity (useSDKCreds): no account key.", artifact_repository={
+                             "archiveLogs": True, "azure": {"endpoint": f"https://{account}.blob.core.windows.net",
+                                                            "container": "artifacts", "useSDKCreds": True}})
+    return kube.argo(platform, wiring)
+
+
+def aks_tolerations(pool: GpuPoolShape) -> list[dict[str, str]]:
+    """Tolerations for an AKS GPU pool: its declared taints, and on Spot pools the taint AKS adds itself,
+    kubernetes.azure.com/scalesetpriority=spot:NoSchedule (https://learn.microsoft.com/azure/aks/spot-node-pool)."""
+    out = [{"key": t.key, "operator": "Equal", "value": t.value, "effect": t.effect} for t in pool.taints]
+    spot = {"key": SPOT_TAINT_KEY, "operator": "Equal", "value": "spot", "effect": "NoSchedule"}
+    return [*out, spot] if pool.capacity == "spot" and spot not in out else out
+
+
+def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]]:
+    """KServe on AKS with a workload identity per serving class that reads its registry stage's container."""
+    base = "data.terraform_remote_state.base.outputs"
+    name = _name(platform, env.name)
+
+    def identity(cls: str, shape: ServingEndpointShape, namespace: str, account: str) -> kube.Workload:
+        label = f"serving_identity_{_mod(cls)}"
+        stage = str(shape.stage)
+        grants: dict[str, object] = {}
+        if stage == env.name:
+            grants["registry_models_read"] = {"scope": Expr(f'{base}.artifact_container_ids["registry_storage"]'),
+                                              "role": "Storage Blob Data Reader"}
+        comment = (f"Reads model versions of registry stage `{stage}`, never writes them." if grants else
+                   f"Registry stage `{stage}` is another subscription's: list this identity in "
+                   "model_registry.readers to read it.")
+        module = _module(
+            label, "pipeline_deps", name=f"{name}-serve-{cls}", location=Expr(f"{base}.location"),
+            resource_group_name=Expr(f"{base}.resource_group_name"), oidc_issuer_url=Expr(f"{base}.oidc_issuer_url"),
+            namespace=namespace, service_account=account, c1=Comment(comment),
+            role_assignments=grants, tags=Expr("local.tags"),
+        )
+        annotations, handoff = _workload_identity(label)
+        return kube.Workload([module], annotations, handoff, dict(WORKLOAD_IDENTITY_LABELS))
+
+    return kube.kserve(env, identity, aks_tolerations)
+
+
+def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]]:
+    """Feast on Azure: Azure Cache for Redis (private endpoint, TLS, Entra ID) online, the base layer's CMK
+    storage account offline, and the workload identity Feast runs as in the cluster."""
+    base = "data.terraform_remote_state.base.outputs"
+    name = _name(platform, env.name)
+    main: list[Item] = [_module(
+        "feature_store_identity", "pipeline_deps", name=f"{name}-feast", location=Expr(f"{base}.location"),
+        resource_group_name=Expr(f"{base}.resource_group_name"), oidc_issuer_url=Expr(f"{base}.oidc_issuer_url"),
+        namespace=kube.FEAST_NAMESPACE, service_account=kube.FEAST_SERVICE_ACCOUNT,
+        role_assignments={"features_blob": {"scope": Expr(f'{base}.artifact_container_ids["feature_store_storage"]'),
+                                            "role": "Storage Blob Data Contributor"}},
+        tags=Expr("local.tags"),
+    ), _module(
+        "feature_store_online", "feast_redis", location=Expr(f"{base}.location"),
+        name=cat.redis_cache_name(platform.platform, env.name, env.spec.account or ""),
+        resource_group_name=Expr(f"{base}.resource_group_name"),
+        private_endpoint_subnet_id=Expr(f'{base}.subnet_ids["private_endpoints"]'),
+        private_dns_zone_id=Expr(f'{base}.private_dns_zone_ids["redis"]'),
+        data_contributor_object_id=Expr("module.feature_store_identity.principal_id"),
+        protect=env.protect, tags=Expr("local.tags"),
+    )]
+    account = cat.storage_account_name(platform.platform, env.name, "features", env.spec.account or "")
+    root = f"abfss://features@{account}.dfs.core.windows.net"
+    output = Block("output", ["feature_store"]).attr(
+        "description", "What `feast apply` and the feature server need (feature_store.yaml): project, registry, "
+        "offline and online store, and the identity Feast runs as in the cluster.")
+    output.attr("value", {
+        "project": kube.feast_project(platform), "registry": f"{root}/registry.pb", "offline_store": f"{root}/offline/",
+        "online_store": {"type": "redis", "region": env.region, "connection": Expr(
+            '"${module.feature_store_online.redis_hostname}:${module.feature_store_online.redis_ssl_port},ssl=true"'),
+            "auth": "Microsoft Entra token of the identity (user name: its object id); no access keys"},
+        "namespace": kube.FEAST_NAMESPACE, "service_account": kube.FEAST_SERVICE_ACCOUNT,
+        "client_id": Expr("module.feature_store_identity.client_id"), "pod_labels": dict(WORKLOAD_IDENTITY_LABELS),
+    })
+    return main, [output]
 
 
 _PG_STORAGE_MB = (32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608,

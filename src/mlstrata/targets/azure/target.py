@@ -22,11 +22,14 @@ class AzureTarget(JournalInRepository):
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["resource group, VNet, subnets, NAT gateway, private DNS zones", "Key Vault and the CMK",
                  "AKS cluster (system pool, workload identity, Entra ID + Azure RBAC)", "GPU node pools",
-                 "artifact storage accounts",
+                 "artifact storage accounts", "feature store storage account (Feast offline store and registry)",
                  "model registry (Azure ML workspace, container registry, Azure ML registry per stage)"],
         "platform": ["pipeline identity (workload identity federation, scoped role assignments)",
                      "pipeline metadata store (PostgreSQL Flexible Server, Entra ID auth)",
-                     "pipeline queue (Service Bus, dead-letter)", "NVIDIA device plugin",
+                     "pipeline queue (Service Bus, dead-letter)", "pipeline orchestrator (Argo Workflows)",
+                     "serving (KServe, a namespace, quota and workload identity per class)",
+                     "feature store (Feast online store: Azure Cache for Redis, Entra ID; workload identity)",
+                     "NVIDIA device plugin",
                      "observability (managed Prometheus or kube-prometheus-stack, DCGM exporter)"],
     }
 

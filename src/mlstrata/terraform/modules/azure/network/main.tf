@@ -24,7 +24,7 @@ locals {
   # Subnets whose egress goes through the NAT gateway (AKS outbound_type userAssignedNATGateway).
   nat_subnets = ["nodes", "ci_runners"]
   # One private DNS zone per private endpoint kind, linked to the VNet so nodes and runners resolve them.
-  private_dns_zones = {
+  base_private_dns_zones = {
     blob        = "privatelink.blob.core.windows.net"
     dfs         = "privatelink.dfs.core.windows.net"
     vault       = "privatelink.vaultcore.azure.net"
@@ -34,6 +34,10 @@ locals {
     azureml_nb  = "privatelink.notebooks.azure.net"
     postgres    = "${var.name}.private.postgres.database.azure.com"
   }
+  # Azure Cache for Redis (the Feast online store) only where a feature store is declared.
+  # https://learn.microsoft.com/azure/azure-cache-for-redis/cache-private-link
+  private_dns_zones = merge(local.base_private_dns_zones,
+  var.redis_private_dns_zone ? { redis = "privatelink.redis.cache.windows.net" } : {})
 }
 
 resource "azurerm_subnet" "this" {

@@ -24,7 +24,7 @@ output "subnet_ids" {
 }
 
 output "private_dns_zone_ids" {
-  description = "Private DNS zone ids by kind: blob, dfs, vault, servicebus, acr, azureml_api, azureml_nb, postgres."
+  description = "Private DNS zone ids by kind: blob, dfs, vault, servicebus, acr, azureml_api, azureml_nb, postgres (and redis)."
   value       = { for k, z in azurerm_private_dns_zone.this : k => z.id }
 }
 

@@ -34,6 +34,12 @@ variable "nat_zones" {
   }
 }
 
+variable "redis_private_dns_zone" {
+  description = "Add the private DNS zone of Azure Cache for Redis (a Feast online store is declared)."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Tags on every resource."
   type        = map(string)

@@ -25,6 +25,48 @@ resource "helm_release" "cert_manager" {
   })]
 }
 
+# Scale to zero needs KServe's Knative mode (formerly Serverless): Standard mode runs Deployments with an
+# HPA, which keeps at least one replica (kserve/kserve#3514; KServe docs, "Scale down and from Zero is not
+# supported in RawDeployment mode"). With a class that scales to zero, Knative Serving is installed first:
+# the Knative Operator chart (https://knative.github.io/operator, knative/operator config/charts), then a
+# KnativeServing resource with Kourier as its ingress (no Istio), from the chart in this module.
+resource "helm_release" "knative_operator" {
+  count = var.knative ? 1 : 0
+
+  name             = "knative-operator"
+  repository       = "https://knative.github.io/operator"
+  chart            = "knative-operator"
+  version          = var.knative_operator_chart_version
+  namespace        = "knative-operator"
+  create_namespace = true
+  atomic           = true
+  wait             = true
+  timeout          = 600
+  max_history      = 10
+
+  depends_on = [helm_release.cert_manager]
+}
+
+resource "helm_release" "knative_serving" {
+  count = var.knative ? 1 : 0
+
+  name             = "knative-serving"
+  chart            = "${path.module}/knative-serving"
+  namespace        = "knative-serving"
+  create_namespace = true
+  atomic           = true
+  wait             = true
+  timeout          = 600
+  max_history      = 10
+
+  values = [yamlencode({
+    version      = var.knative_serving_version
+    nodeSelector = local.system_node_selector
+  })]
+
+  depends_on = [helm_release.knative_operator]
+}
+
 # CRDs, controller and runtimes are three releases applied in order, each waiting for the previous one to
 # be ready: installed together, InferenceServices and ServingRuntimes reach the API server before the
 # controller's validating webhook serves, and are rejected (kserve/kserve#3894).
@@ -42,7 +84,8 @@ resource "helm_release" "kserve_crd" {
   timeout          = 600
   max_history      = 10
 
-  depends_on = [helm_release.cert_manager]
+  # After Knative: the controller looks for Knative's CRDs when it starts.
+  depends_on = [helm_release.cert_manager, helm_release.knative_serving]
 }
 
 resource "helm_release" "kserve" {
@@ -66,6 +109,8 @@ resource "helm_release" "kserve" {
           # No ingress controller is assumed: endpoints are cluster-internal Services until the release
           # layer exposes them.
           disableIngressCreation = true
+          # Knative routes through Kourier, not Istio: no Istio VirtualService on top.
+          disableIstioVirtualHost = var.knative
         }
       }
     }
@@ -122,9 +167,10 @@ resource "helm_release" "serving_class" {
       tolerations  = each.value.tolerations
     }
     scaling = {
-      minReplicas = each.value.min_replicas
-      maxReplicas = each.value.max_replicas
-      scaleToZero = each.value.scale_to_zero
+      minReplicas    = each.value.min_replicas
+      maxReplicas    = each.value.max_replicas
+      scaleToZero    = each.value.scale_to_zero
+      deploymentMode = each.value.scale_to_zero ? "Knative" : "Standard"
     }
   })]
 

@@ -9,11 +9,11 @@ output "serving_placements" {
 }
 
 output "kserve_releases" {
-  description = "The ordered KServe releases: cert-manager, CRDs, controller, runtimes."
-  value = [
-    helm_release.cert_manager.name,
-    helm_release.kserve_crd.name,
-    helm_release.kserve.name,
-    helm_release.kserve_runtimes.name,
-  ]
+  description = "The ordered KServe releases: cert-manager, Knative (with a class that scales to zero), CRDs, controller, runtimes."
+  value = concat([helm_release.cert_manager.name], helm_release.knative_operator[*].name,
+    helm_release.knative_serving[*].name, [
+      helm_release.kserve_crd.name,
+      helm_release.kserve.name,
+      helm_release.kserve_runtimes.name,
+  ])
 }

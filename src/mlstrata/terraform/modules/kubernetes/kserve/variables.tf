@@ -38,6 +38,29 @@ variable "classes" {
     condition     = alltrue([for c in values(var.classes) : c.gpu_quota >= 0 && c.pod_quota >= 1])
     error_message = "gpu_quota must be >= 0 and pod_quota >= 1."
   }
+
+  validation {
+    condition     = var.knative || alltrue([for c in values(var.classes) : !c.scale_to_zero])
+    error_message = "A class with scale_to_zero needs knative = true: KServe's Standard mode cannot scale to zero."
+  }
+}
+
+variable "knative" {
+  description = "Install Knative Serving (Knative Operator, KnativeServing with Kourier) so that classes with scale_to_zero run in KServe's Knative mode."
+  type        = bool
+  default     = false
+}
+
+variable "knative_operator_chart_version" {
+  description = "Pinned knative-operator chart version (https://knative.github.io/operator)."
+  type        = string
+  default     = "v1.20.0"
+}
+
+variable "knative_serving_version" {
+  description = "Knative Serving version the operator installs (KnativeServing spec.version; an operator serves its own and the previous minor versions)."
+  type        = string
+  default     = "1.20"
 }
 
 variable "service_account_annotations" {

@@ -60,6 +60,7 @@ output "serving_endpoints" {
       min_replicas       = 0
       max_replicas       = 1
       scale_to_zero      = true
+      deployment_mode    = "Knative"
       target_concurrency = 8
       target_utilization = null
       gpus               = 1

@@ -60,6 +60,7 @@ output "serving_endpoints" {
       min_replicas       = 1
       max_replicas       = 4
       scale_to_zero      = false
+      deployment_mode    = "Standard"
       target_concurrency = 8
       target_utilization = null
       gpus               = 1

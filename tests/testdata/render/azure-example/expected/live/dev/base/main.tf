@@ -16,11 +16,12 @@ locals {
 module "network" {
   source = "../../../modules/network"
 
-  name      = "acme-ml-dev"
-  location  = "eastus2"
-  cidr      = "10.0.0.0/16"
-  nat_zones = ["1"]
-  tags      = local.tags
+  name                   = "acme-ml-dev"
+  location               = "eastus2"
+  cidr                   = "10.0.0.0/16"
+  nat_zones              = ["1"]
+  redis_private_dns_zone = true
+  tags                   = local.tags
 }
 
 module "key_vault" {
@@ -179,6 +180,27 @@ module "artifacts_checkpoints" {
   private_dns_zone_ids              = module.network.private_dns_zone_ids
   log_analytics_workspace_id        = module.cluster.log_analytics_workspace_id
   tags                              = local.tags
+}
+
+# Feast's offline store (Parquet files) and registry blob, encrypted with the CMK; `feast apply` is a release.
+module "feature_store_storage" {
+  source = "../../../modules/storage_account"
+
+  name                       = "acmemldevfeatureccb3"
+  location                   = module.network.location
+  resource_group_name        = module.network.resource_group_name
+  container_name             = "features"
+  replication_type           = "ZRS"
+  protect                    = false
+  versioning                 = true
+  reader_principal_ids       = ["aaaaaaaa-0000-0000-0000-000000000005"]
+  writer_principal_ids       = []
+  key_vault_id               = module.key_vault.key_vault_id
+  key_name                   = module.key_vault.key_name
+  cmk_identity_id            = module.key_vault.cmk_identity_id
+  private_endpoint_subnet_id = module.network.subnet_ids["private_endpoints"]
+  private_dns_zone_ids       = module.network.private_dns_zone_ids
+  tags                       = local.tags
 }
 
 module "registry_storage" {

@@ -5,6 +5,7 @@ output "artifact_container_ids" {
   value = {
     artifacts_datasets    = module.artifacts_datasets.container_id
     artifacts_checkpoints = module.artifacts_checkpoints.container_id
+    feature_store_storage = module.feature_store_storage.container_id
     registry_storage      = module.registry_storage.container_id
   }
 }

@@ -104,6 +104,125 @@ module "gpu_addons" {
   toleration_keys = ["kubernetes.azure.com/scalesetpriority", "nvidia.com/gpu"]
 }
 
+module "workflow_orchestrator" {
+  source = "../../../modules/workflow_orchestrator"
+
+  namespace       = "pipelines"
+  service_account = "pipeline-runner"
+  service_account_annotations = {
+    "azure.workload.identity/client-id" = module.pipeline_deps.client_id
+  }
+  workflow_pod_labels = {
+    "azure.workload.identity/use" = "true"
+  }
+  # Artifact store `datasets` (the first declared), through the workflow pods' workload identity (useSDKCreds): no account key.
+  artifact_repository = {
+    archiveLogs = true
+    azure = {
+      endpoint    = "https://acmemldevdataset317f.blob.core.windows.net"
+      container   = "artifacts"
+      useSDKCreds = true
+    }
+  }
+  node_selector = {
+    "mlstrata.dev/pool" = "system"
+  }
+}
+
+module "serving_identity_fraud_api" {
+  source = "../../../modules/pipeline_deps"
+
+  name                = "acme-ml-dev-serve-fraud-api"
+  location            = data.terraform_remote_state.base.outputs.location
+  resource_group_name = data.terraform_remote_state.base.outputs.resource_group_name
+  oidc_issuer_url     = data.terraform_remote_state.base.outputs.oidc_issuer_url
+  namespace           = "serving-fraud-api"
+  service_account     = "fraud-api"
+  # Reads model versions of registry stage `dev`, never writes them.
+  role_assignments = {
+    registry_models_read = {
+      scope = data.terraform_remote_state.base.outputs.artifact_container_ids["registry_storage"]
+      role  = "Storage Blob Data Reader"
+    }
+  }
+  tags = local.tags
+}
+
+module "kserve" {
+  source = "../../../modules/kserve"
+
+  # cert-manager, KServe CRDs, controller and runtimes as ordered releases (kserve/kserve#3894).
+  classes = {
+    fraud-api = {
+      namespace       = "serving-fraud-api"
+      service_account = "fraud-api"
+      gpu_quota       = 2
+      pod_quota       = 4
+      min_replicas    = 0
+      max_replicas    = 1
+      scale_to_zero   = true
+      node_selector = {
+        "mlstrata.dev/gpu-pool" = "serving"
+      }
+      tolerations = [
+        {
+          key      = "nvidia.com/gpu"
+          operator = "Equal"
+          value    = "true"
+          effect   = "NoSchedule"
+        },
+        {
+          key      = "kubernetes.azure.com/scalesetpriority"
+          operator = "Equal"
+          value    = "spot"
+          effect   = "NoSchedule"
+        },
+      ]
+    }
+  }
+  service_account_annotations = {
+    fraud-api = {
+      "azure.workload.identity/client-id" = module.serving_identity_fraud_api.client_id
+    }
+  }
+  node_selector = {
+    "mlstrata.dev/pool" = "system"
+  }
+  # A class scales to zero: Knative Serving first, that class in KServe's Knative mode.
+  knative = true
+}
+
+module "feature_store_identity" {
+  source = "../../../modules/pipeline_deps"
+
+  name                = "acme-ml-dev-feast"
+  location            = data.terraform_remote_state.base.outputs.location
+  resource_group_name = data.terraform_remote_state.base.outputs.resource_group_name
+  oidc_issuer_url     = data.terraform_remote_state.base.outputs.oidc_issuer_url
+  namespace           = "feature-store"
+  service_account     = "feast"
+  role_assignments = {
+    features_blob = {
+      scope = data.terraform_remote_state.base.outputs.artifact_container_ids["feature_store_storage"]
+      role  = "Storage Blob Data Contributor"
+    }
+  }
+  tags = local.tags
+}
+
+module "feature_store_online" {
+  source = "../../../modules/feast_redis"
+
+  location                   = data.terraform_remote_state.base.outputs.location
+  name                       = "acme-ml-dev-feast-1c03"
+  resource_group_name        = data.terraform_remote_state.base.outputs.resource_group_name
+  private_endpoint_subnet_id = data.terraform_remote_state.base.outputs.subnet_ids["private_endpoints"]
+  private_dns_zone_id        = data.terraform_remote_state.base.outputs.private_dns_zone_ids["redis"]
+  data_contributor_object_id = module.feature_store_identity.principal_id
+  protect                    = false
+  tags                       = local.tags
+}
+
 module "observability" {
   source = "../../../modules/observability"
 

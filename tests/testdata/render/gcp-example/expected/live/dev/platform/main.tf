@@ -136,6 +136,8 @@ module "kserve" {
   node_selector = {
     "mlstrata.dev/pool" = "system"
   }
+  # A class scales to zero: Knative Serving first, that class in KServe's Knative mode.
+  knative = true
 }
 
 module "feature_store_online" {

@@ -62,6 +62,7 @@ output "serving_endpoints" {
       min_replicas          = 0
       max_replicas          = 1
       scale_to_zero         = true
+      deployment_mode       = "Knative"
       target_concurrency    = null
       target_utilization    = 70
       gpus                  = 1

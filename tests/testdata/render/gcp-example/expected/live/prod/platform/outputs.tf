@@ -62,6 +62,7 @@ output "serving_endpoints" {
       min_replicas          = 1
       max_replicas          = 4
       scale_to_zero         = false
+      deployment_mode       = "Standard"
       target_concurrency    = null
       target_utilization    = 70
       gpus                  = 1

@@ -1,0 +1,135 @@
+"""Serving, feature store and orchestrator on Azure: the shared KServe and Argo modules on AKS, bound to
+user-assigned identities by workload identity federation; Feast on Azure Cache for Redis (private endpoint,
+TLS, Entra ID) and a CMK storage account. Each Azure fact the rendering relies on is asserted with its source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlstrata.hcl import parse_file, parse_text
+from mlstrata.hcl.model import Block
+from mlstrata.render.tree import render_tree
+from mlstrata.spec.load import load_spec
+from mlstrata.targets.azure import catalog as cat
+from mlstrata.targets.registry import TARGETS
+
+REPO = Path(__file__).resolve().parents[2]
+AZ_MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "azure"
+EXAMPLE = REPO / "examples" / "azure" / "platform.yaml"
+
+
+def _blocks(text: str, kind: str) -> dict[str, Block]:
+    return {b.labels[-1]: b for b in parse_text(text, "x.tf").body.blocks if b.type == kind}
+
+
+@pytest.fixture(scope="module")
+def tree() -> dict[str, str]:
+    return render_tree(load_spec(EXAMPLE, targets=TARGETS)).files
+
+
+def test_the_example_renders_serving_feature_store_and_argo_without_an_info(tree: dict[str, str]) -> None:
+    loaded = load_spec(EXAMPLE, targets=TARGETS)
+    assert not [d for d in loaded.warnings if d.code in ("spec.not_rendered", "spec.orchestrator")]
+    for name in ("kserve", "workflow_orchestrator", "feast_redis"):
+        assert f"modules/{name}/main.tf" in tree, name
+
+
+def test_classes_bind_workload_identity_with_annotation_and_pod_label(tree: dict[str, str]) -> None:
+    """AKS workload identity: the service account is annotated azure.workload.identity/client-id and the pods
+    carry the label azure.workload.identity/use=true, without which no token is injected
+    (https://learn.microsoft.com/azure/aks/workload-identity-overview#service-account-labels-and-annotations);
+    the federated credential's subject is system:serviceaccount:<namespace>:<name>."""
+    main = _blocks(tree["live/prod/platform/main.tf"], "module")
+    identity = main["serving_identity_fraud_api"].body.attributes
+    assert (identity["namespace"].value, identity["service_account"].value) == ("serving-fraud-api", "fraud-api")
+    grants = identity["role_assignments"].partial_value
+    assert grants == {"registry_models_read": {
+        "scope": grants["registry_models_read"]["scope"], "role": "Storage Blob Data Reader"}}
+    assert 'artifact_container_ids["registry_storage"]' in identity["role_assignments"].expr_text
+    annotations = main["kserve"].body.attributes["service_account_annotations"].expr_text
+    assert '"azure.workload.identity/client-id" = module.serving_identity_fraud_api.client_id' in annotations
+    handoff = _blocks(tree["live/prod/platform/outputs.tf"], "output")["serving_endpoints"].body.attributes[
+        "value"].partial_value["fraud-api"]
+    assert handoff["pod_labels"] == {"azure.workload.identity/use": "true"}
+    federated = next(b for b in parse_file(str(AZ_MODULES / "pipeline_deps" / "main.tf")).body.blocks
+                     if b.labels == ["azurerm_federated_identity_credential", "this"]).body.attributes
+    assert federated["subject"].expr_text == '"system:serviceaccount:${var.namespace}:${var.service_account}"'
+
+
+def test_spot_pools_are_tolerated_with_the_taint_aks_adds(tree: dict[str, str]) -> None:
+    """AKS taints every Spot node kubernetes.azure.com/scalesetpriority=spot:NoSchedule
+    (https://learn.microsoft.com/azure/aks/spot-node-pool): the dev class (a Spot pool there) tolerates it,
+    prod's (on demand) does not; both tolerate the pool's declared taints."""
+    tolerations = {}
+    for env in ("dev", "prod"):
+        cls = _blocks(tree[f"live/{env}/platform/main.tf"], "module")["kserve"].body.attributes[
+            "classes"].partial_value["fraud-api"]
+        tolerations[env] = cls["tolerations"]
+        pool = _blocks(tree[f"live/{env}/base/main.tf"], "module")["gpu_pool_serving"].body.attributes
+        declared = [{"key": t["key"], "operator": "Equal", "value": t["value"], "effect": t["effect"]}
+                    for t in pool["taints"].value]
+        assert cls["tolerations"][:len(declared)] == declared
+        assert cls["node_selector"].items() <= pool["labels"].value.items()
+    spot = {"key": "kubernetes.azure.com/scalesetpriority", "operator": "Equal", "value": "spot",
+            "effect": "NoSchedule"}
+    assert spot in tolerations["dev"] and spot not in tolerations["prod"]
+
+
+def test_argo_reads_blobs_as_its_workload_identity_and_keeps_no_archive(tree: dict[str, str]) -> None:
+    """Argo's Azure artifact repository with useSDKCreds uses the pod's workload identity
+    (https://argo-workflows.readthedocs.io/en/stable/configure-artifact-repository/#configuring-azure-blob-storage).
+    The metadata store takes Entra ID tokens only (PostgreSQL Flexible Server, password auth off) while
+    Argo's archive logs in with a user name and password: no archive is wired."""
+    argo = _blocks(tree["live/dev/platform/main.tf"], "module")["workflow_orchestrator"].body.attributes
+    repo = argo["artifact_repository"].value
+    account = cat.storage_account_name("acme-ml", "dev", "datasets", "11111111-1111-1111-1111-111111111111")
+    assert isinstance(repo, dict) and repo["azure"]["useSDKCreds"] is True
+    assert repo["azure"]["container"] == "artifacts" and repo["azure"]["endpoint"].startswith("https://acmemldev")
+    base = _blocks(tree["live/dev/base/main.tf"], "module")["artifacts_datasets"].body.attributes
+    assert base["name"].value == account
+    assert repo["azure"]["endpoint"] == f"https://{account}.blob.core.windows.net"
+    assert argo["workflow_pod_labels"].value == {"azure.workload.identity/use": "true"}
+    assert "metadata_store_host" not in argo
+
+
+def test_feast_online_store_is_private_tls_only_and_keyless(tree: dict[str, str]) -> None:
+    """Azure Cache for Redis: the non-TLS port off and TLS 1.2 (checkov CKV_AZURE_91, CKV_AZURE_148), no public
+    network access with a private endpoint on subresource redisCache in privatelink.redis.cache.windows.net
+    (https://learn.microsoft.com/azure/azure-cache-for-redis/cache-private-link), Entra ID authentication with
+    access keys disabled and the built-in "Data Contributor" access policy
+    (https://learn.microsoft.com/azure/azure-cache-for-redis/cache-azure-active-directory-for-authentication)."""
+    blocks = {tuple(b.labels): b for b in parse_file(str(AZ_MODULES / "feast_redis" / "main.tf")).body.blocks}
+    redis = blocks[("azurerm_redis_cache", "this")].body
+    attrs = redis.attributes
+    assert attrs["non_ssl_port_enabled"].value is False and attrs["minimum_tls_version"].value == "1.2"
+    assert attrs["public_network_access_enabled"].value is False
+    assert attrs["access_keys_authentication_enabled"].value is False
+    config = redis.blocks_of("redis_configuration")[0].body.attributes
+    assert config["active_directory_authentication_enabled"].value is True
+    policy = blocks[("azurerm_redis_cache_access_policy_assignment", "feast")].body.attributes
+    assert policy["access_policy_name"].value == "Data Contributor"
+    endpoint = blocks[("azurerm_private_endpoint", "this")].body.blocks_of("private_service_connection")[0]
+    assert endpoint.body.attributes["subresource_names"].value == ["redisCache"]
+    network = (AZ_MODULES / "network" / "main.tf").read_text()
+    assert 'redis = "privatelink.redis.cache.windows.net"' in network
+    online = _blocks(tree["live/prod/platform/main.tf"], "module")["feature_store_online"].body.attributes
+    assert online["data_contributor_object_id"].expr_text == "module.feature_store_identity.principal_id"
+    assert online["private_dns_zone_id"].expr_text.endswith('private_dns_zone_ids["redis"]')
+    assert online["name"].value == cat.redis_cache_name("acme-ml", "prod", "33333333-3333-3333-3333-333333333333")
+    base = _blocks(tree["live/prod/base/main.tf"], "module")
+    assert base["network"].body.attributes["redis_private_dns_zone"].value is True
+    storage = base["feature_store_storage"].body.attributes
+    assert storage["key_name"].expr_text == "module.key_vault.key_name", "offline store blobs use the CMK"
+    out = _blocks(tree["live/prod/platform/outputs.tf"], "output")["feature_store"].body.attributes["value"]
+    assert "ssl=true" in out.expr_text and "registry.pb" in out.expr_text
+
+
+def test_redis_cache_names_are_globally_unique_and_valid() -> None:
+    """Cache names are global DNS labels (<name>.redis.cache.windows.net, 1-63 letters, digits, hyphens)."""
+    a = cat.redis_cache_name("acme-ml", "prod", "sub-a")
+    b = cat.redis_cache_name("acme-ml", "prod", "sub-b")
+    assert a != b and a.startswith("acme-ml-prod-feast-")
+    long = cat.redis_cache_name("p" * 70, "environment-long", "sub")
+    assert len(long) <= 63 and not long.startswith("-")
