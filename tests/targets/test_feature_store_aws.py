@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlstrata.hcl import parse_file, parse_text
-from mlstrata.hcl.model import Block
+from support.rendered import blocks as _blocks
+
+from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec, load_text
 from mlstrata.targets.registry import TARGETS
@@ -16,9 +17,6 @@ REPO = Path(__file__).resolve().parents[2]
 MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "aws"
 AWS_EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
 
-
-def _blocks(text: str, kind: str) -> dict[str, Block]:
-    return {b.labels[-1]: b for b in parse_text(text, "x.tf").body.blocks if b.type == kind}
 
 
 def test_dynamodb_online_store_is_scoped_to_the_project_tables() -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.rendered import blocks as _blocks
 
-from mlstrata.hcl import parse_file, parse_text
-from mlstrata.hcl.model import Block
+from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec, load_text
 from mlstrata.targets.gcp.render import _service_account_id
@@ -20,9 +20,6 @@ REPO = Path(__file__).resolve().parents[2]
 GCP_MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "gcp"
 EXAMPLE = REPO / "examples" / "gcp" / "platform.yaml"
 
-
-def _blocks(text: str, kind: str) -> dict[str, Block]:
-    return {b.labels[-1]: b for b in parse_text(text, "x.tf").body.blocks if b.type == kind}
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from mlstrata.hcl.write import Blank, Block, Comment, Expr
 from mlstrata.hcl.write import module_call as _module
+from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import GpuPoolShape, Platform, ServingEndpointShape
 from mlstrata.spec.resolve import ResolvedEnv
 
@@ -163,3 +164,26 @@ def argo(platform: Platform, wiring: ArgoWiring) -> Block:
         inputs.update(wiring.archive)
     inputs["node_selector"] = dict(SYSTEM_SELECTOR)
     return _module("workflow_orchestrator", "workflow_orchestrator", **inputs)
+
+
+Rendered = tuple[list[Item], list[Block]]
+
+
+def platform_services(platform: Platform, env: ResolvedEnv, argo: Callable[[], Block],
+                      serving: Callable[[], Rendered], feature_store: Callable[[], Rendered]) -> Rendered:
+    """The platform layer's services, each where the spec declares it, from the target's own pieces: Argo
+    Workflows (`orchestrator: argo`), serving (endpoint classes in this environment, with the target's engine),
+    Feast."""
+    main: list[Item] = []
+    outputs: list[Block] = []
+    if platform.pipelines is not None and platform.pipelines.orchestrator == "argo":
+        main.append(argo())
+        outputs.append(_output("orchestrator_namespace", "module.workflow_orchestrator.orchestrator_namespace",
+                               "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."))
+    for declared, part in ((bool(env.serving), serving),
+                           (platform.feature_store is not None, feature_store)):
+        if declared:
+            part_main, part_outputs = part()
+            main += part_main
+            outputs += part_outputs
+    return main, outputs

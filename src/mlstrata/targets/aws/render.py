@@ -512,22 +512,12 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         main.append(_module("pipeline_deps", "workload_role", **inputs))
         outputs.append(_output("pipeline_role_arn", "module.pipeline_deps.role_arn",
                                "IAM role of the pipeline runner (IRSA; SageMaker execution role with sagemaker)."))
-    if pipelines is not None and pipelines.orchestrator == "argo":
-        main.append(_argo(platform, env, needs))
-        outputs.append(_output("orchestrator_namespace", "module.workflow_orchestrator.orchestrator_namespace",
-                               "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."))
-    if env.serving and serving_engine(platform) == "kserve":
-        serving_main, serving_outputs = _kserve(platform, env)
-        main += serving_main
-        outputs += serving_outputs
-    if env.serving and serving_engine(platform) == "sagemaker":
-        serving_main, serving_outputs = _sagemaker(platform, env)
-        main += serving_main
-        outputs += serving_outputs
-    if platform.feature_store is not None:
-        store_main, store_outputs = _feature_store(platform, env)
-        main += store_main
-        outputs += store_outputs
+    serving = _kserve if serving_engine(platform) == "kserve" else _sagemaker
+    services_main, services_outputs = kube.platform_services(
+        platform, env, lambda: _argo(platform, env, needs), lambda: serving(platform, env),
+        lambda: _feature_store(platform, env))
+    main += services_main
+    outputs += services_outputs
     obs = platform.observability
     if obs.prometheus or obs.grafana or obs.dcgm_exporter:
         main.append(_module(

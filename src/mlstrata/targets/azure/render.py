@@ -8,7 +8,7 @@ from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import AzureSpec, GpuPoolShape, Layer, Platform, ServingEndpointShape
-from mlstrata.spec.resolve import ResolvedEnv, serving_engine
+from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.azure import catalog as cat
 from mlstrata.targets.base import HEADER
@@ -394,18 +394,11 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bl
             "gpu_addons", "gpu_addons", mig_strategy="single" if mig else "none",
             toleration_keys=_taint_keys(env),
         ))
-    if pipelines is not None and pipelines.orchestrator == "argo":
-        main.append(_argo(platform, env))
-        outputs.append(_output("orchestrator_namespace", "module.workflow_orchestrator.orchestrator_namespace",
-                               "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."))
-    if env.serving and serving_engine(platform) == "kserve":
-        serving_main, serving_outputs = _kserve(platform, env)
-        main += serving_main
-        outputs += serving_outputs
-    if platform.feature_store is not None:
-        store_main, store_outputs = _feature_store(platform, env)
-        main += store_main
-        outputs += store_outputs
+    services_main, services_outputs = kube.platform_services(
+        platform, env, lambda: _argo(platform, env), lambda: _kserve(platform, env),
+        lambda: _feature_store(platform, env))
+    main += services_main
+    outputs += services_outputs
     obs = platform.observability
     if _observability(platform):
         main.append(_module(

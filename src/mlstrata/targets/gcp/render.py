@@ -459,18 +459,11 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
         ))
         outputs.append(_output("pipeline_service_account_email", "module.pipeline_deps.pipeline_service_account_email",
                                "Google service account of the pipeline runner (Workload Identity)."))
-    if pipelines is not None and _argo_on(platform):
-        main.append(_argo(platform, env))
-        outputs.append(_output("orchestrator_namespace", "module.workflow_orchestrator.orchestrator_namespace",
-                               "Namespace Argo Workflows runs pipelines in (CI/CD submits workflows here)."))
-    if _kserve_on(platform, env):
-        serving_main, serving_outputs = _kserve(platform, env)
-        main += serving_main
-        outputs += serving_outputs
-    if platform.feature_store is not None:
-        store_main, store_outputs = _feature_store(platform, env)
-        main += store_main
-        outputs += store_outputs
+    services_main, services_outputs = kube.platform_services(
+        platform, env, lambda: _argo(platform, env), lambda: _kserve(platform, env),
+        lambda: _feature_store(platform, env))
+    main += services_main
+    outputs += services_outputs
     if _observability(platform):
         obs = platform.observability
         main.append(_module(
