@@ -28,6 +28,8 @@ def test_serving_differences_follow_the_allowed_autoscaling(tmp_path: Path) -> N
     found = _report(AWS_EXAMPLE.read_text(), tmp_path / "infra")
     assert ("allowed", "spec", "serving.endpoints.fraud-api.autoscaling.min_replicas") in found
     assert ("allowed", "config", "platform:module.kserve.classes.fraud-api.gpu_quota") in found
+    # dev scales to zero: Knative Serving there only, follows from the allowed autoscaling
+    assert ("allowed", "config", "platform:module.kserve.knative") in found
     assert not [f for f in found if f[0] == "finding"]
 
 

@@ -60,6 +60,8 @@ ALIASES: dict[str, frozenset[str]] = {
     # A serving class's bounds as the renderers pass them: replicas, and quotas sized from the maximum.
     # SageMaker endpoints: replicas are instances (modules/sagemaker_endpoint).
     "min_replicas": frozenset({"min_replicas", "min_instances"}),
+    # A class that scales to zero runs in KServe's Knative mode, and its environment gets Knative Serving.
+    "scale_to_zero": frozenset({"scale_to_zero", "deployment_mode", "deploymentMode", "knative"}),
     "max_replicas": frozenset({"max_replicas", "gpu_quota", "pod_quota", "max_instances"}),
     "gpus": frozenset({"gpus", "gpu_quota"}),
     "gpu_pool": frozenset({"gpu_pool", "node_selector", "tolerations", "gpu_quota"}),
