@@ -119,6 +119,10 @@ def test_feast_online_store_is_private_tls_only_and_keyless(tree: dict[str, str]
     assert base["network"].body.attributes["redis_private_dns_zone"].value is True
     storage = base["feature_store_storage"].body.attributes
     assert storage["key_name"].expr_text == "module.key_vault.key_name", "offline store blobs use the CMK"
+    # ADLS Gen2 (the abfss:// paths handed to Feast): the storage_account module enables the hierarchical
+    # namespace exactly when blob versioning is off (the two exclude each other on one account)
+    assert storage["versioning"].value is False
+    assert "hns = !var.versioning" in (AZ_MODULES / "storage_account" / "main.tf").read_text()
     out = _blocks(tree["live/prod/platform/outputs.tf"], "output")["feature_store"].body.attributes["value"]
     assert "ssl=true" in out.expr_text and "registry.pb" in out.expr_text
 

@@ -296,9 +296,54 @@ def _taints(ctx: ModuleContext, item: Item) -> tuple[tuple[str, str, str], ...] 
     return tuple(sorted(out))
 
 
+# GKE puts this taint on every node with a GPU itself (https://cloud.google.com/kubernetes-engine/docs/how-to/gpus).
+GKE_GPU_TAINT = ("nvidia.com/gpu", "present", "NoSchedule")
+
+
+def _gke_pool(ctx: ModuleContext, item: Item) -> NodeGroupFacts:
+    """A GKE node pool's labels and taints (node_config), for placement matching only: `tainted` stays
+    unknown, so the EKS capacity rules (device plugin, system capacity) do not judge it."""
+    config = first(item.body, "node_config")
+    if config is None:
+        return NodeGroupFacts(item.address, item.where, False, None, None, (), ())
+    node = Item(item.kind, item.type, item.name, config, item.file)
+    labels, taints = _labels(ctx, node), _taints(ctx, node)
+    if taints is not None and first(config.body, "guest_accelerator") is not None:
+        taints = tuple(sorted({*taints, GKE_GPU_TAINT}))
+    return NodeGroupFacts(item.address, item.where, False, None, None, labels, taints)
+
+
+_AKS_TAINT = re.compile(r"^([^=:]+)(?:=([^:]*))?:(NoSchedule|NoExecute|PreferNoSchedule)$")
+
+
+def _aks_pool(ctx: ModuleContext, item: Item, labels_attr: str = "node_labels",
+              taints_attr: str = "node_taints") -> NodeGroupFacts:
+    """An AKS node pool's labels and `key=value:Effect` taints, for placement matching only (as _gke_pool)."""
+    labels_value = ctx.value(item.attr(labels_attr)) if item.attr(labels_attr) is not None else {}
+    labels = (tuple(sorted((str(k), str(v)) for k, v in labels_value.items()))
+              if isinstance(labels_value, dict) and all(isinstance(v, str) for v in labels_value.values()) else None)
+    taints_value = ctx.value(item.attr(taints_attr)) if item.attr(taints_attr) is not None else []
+    taints: tuple[tuple[str, str, str], ...] | None = None
+    if isinstance(taints_value, list) and all(isinstance(t, str) and _AKS_TAINT.match(t) for t in taints_value):
+        parsed = [_AKS_TAINT.match(str(t)) for t in taints_value]
+        taints = tuple(sorted((m.group(1), m.group(2) or "", m.group(3)) for m in parsed if m is not None))
+    return NodeGroupFacts(item.address, item.where, False, None, None, labels, taints)
+
+
+def _aks_default_pools(ctx: ModuleContext) -> Iterator[NodeGroupFacts]:
+    for cluster in ctx.instances(("resource",), "azurerm_kubernetes_cluster"):
+        pool = first(cluster.body, "default_node_pool")
+        if pool is not None:
+            yield _aks_pool(ctx, Item(cluster.kind, cluster.type, cluster.name, pool, cluster.file))
+
+
 def observe(ctx: ModuleContext) -> Observed:
     """This evaluation's node groups, device plugin and other capacity, for configuration-wide rules."""
     groups = tuple(_node_group(ctx, item) for item in ctx.instances(("resource",), NODE_GROUP))
+    groups += tuple(_gke_pool(ctx, item) for item in ctx.instances(("resource",), "google_container_node_pool"))
+    groups += tuple(_aks_pool(ctx, item)
+                    for item in ctx.instances(("resource",), "azurerm_kubernetes_cluster_node_pool"))
+    groups += tuple(_aks_default_pools(ctx))
     plugin = any(
         _DEVICE_PLUGIN.search(text)
         for item in ctx.instances(("resource",), *PLUGIN_CARRIERS)

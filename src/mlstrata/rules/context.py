@@ -192,8 +192,9 @@ class ModuleFacts:
 
 @dataclass(frozen=True)
 class NodeGroupFacts:
-    """One EKS managed node group as configuration-wide rules see it (evaluated where it is defined, or
-    once per call of its module); `where` is the call site for a called module's group."""
+    """One EKS managed node group (or a GKE/AKS node pool, for placement matching: its `tainted` is unknown)
+    as configuration-wide rules see it (evaluated where it is defined, or once per call of its module);
+    `where` is the call site for a called module's group."""
 
     address: str
     where: Where

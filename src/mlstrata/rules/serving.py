@@ -57,7 +57,8 @@ class PlacementMatchesPool(ModuleRule):
         "selector names labels no node group carries, or that does not tolerate the taints of the groups\n"
         "that carry them, never schedules: its pods stay Pending and every model release into it times out.\n"
         "Judged per configuration (an environment's roots and the modules they call), against the labels\n"
-        "and taints of its EKS managed node groups; selectors on labels Kubernetes sets itself\n"
+        "and taints of its EKS managed node groups, GKE node pools (with the GPU taint GKE adds) and AKS node\n"
+        "pools (the default pool included); selectors on labels Kubernetes sets itself\n"
         "(kubernetes.io/, topology.kubernetes.io/, eks.amazonaws.com/ ...) are not judged. Configurations\n"
         "with capacity this scan cannot see (Karpenter, Fargate, registry modules) are skipped.\n"
         "https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/",

@@ -254,7 +254,8 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
                             "`feast apply` is a release."))
         main.append(_storage(
             "feature_store_storage", cat.storage_account_name(platform.platform, env.name, "features", account),
-            "features", protect, versioning=True,
+            # no blob versioning = hierarchical namespace (ADLS Gen2): the abfss:// paths Feast reads
+            "features", protect, versioning=False,
             reader_principal_ids=list(feature_store.readers), writer_principal_ids=list(feature_store.writers),
         ))
         container_ids.append("module.feature_store_storage.container_id")

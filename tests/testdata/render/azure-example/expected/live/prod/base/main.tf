@@ -188,7 +188,7 @@ module "feature_store_storage" {
   container_name             = "features"
   replication_type           = "GZRS"
   protect                    = true
-  versioning                 = true
+  versioning                 = false
   reader_principal_ids       = ["aaaaaaaa-0000-0000-0000-000000000005"]
   writer_principal_ids       = []
   key_vault_id               = module.key_vault.key_vault_id
