@@ -1,4 +1,5 @@
-"""Every Helm chart the AWS modules install: repository, chart name and pinned version, each with where it was seen
+"""Every Helm chart the AWS modules and the shared Kubernetes modules (KServe, Argo: every cloud) install:
+repository, chart name and pinned version, each with where it was seen
 published (no `helm` binary or network here, so these are checked against recorded sources, not pulled)."""
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ from mlstrata.targets.aws.catalog import CLUSTER_AUTOSCALER_TAGS, EFA_TRAINING_F
 from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
-MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "aws"
+LIBRARY = REPO / "src" / "mlstrata" / "terraform" / "modules"
+MODULES = LIBRARY / "aws"
+SHARED = {"kserve", "workflow_orchestrator"}  # modules/kubernetes: rendered for aws, gcp and azure
+
+
+def _module_dir(module: str) -> Path:
+    return LIBRARY / ("kubernetes" if module in SHARED else "aws") / module
 AWS_EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
 
 # (module, helm_release name) -> (repository, chart, version variable, version, where it was seen published)
@@ -33,6 +40,10 @@ CHARTS = {
     ("kserve", "cert_manager"): (
         "https://charts.jetstack.io", "cert-manager", "cert_manager_chart_version", "v1.17.0",
         "KServe's quick install pins cert-manager v1.17.0"),
+    ("kserve", "knative_operator"): (
+        "https://knative.github.io/operator", "knative-operator", "knative_operator_chart_version", "v1.20.0",
+        "linode/apl-core#2691: chart knative-operator updated to version v1.20.0 (from 1.18.1); chart source "
+        "knative/operator config/charts/knative-operator"),
     ("kserve", "kserve_crd"): (
         "oci://ghcr.io/kserve/charts", "kserve-crd", "kserve_chart_version", "v0.20.0",
         "kserve/kserve charts/kserve-crd/Chart.yaml version v0.20.0"),
@@ -51,14 +62,15 @@ CHARTS = {
 
 def _defaults(module: str) -> dict[str, object]:
     return {b.labels[0]: b.body.attributes["default"].value
-            for b in parse_file(str(MODULES / module / "variables.tf")).body.blocks if "default" in b.body.attributes}
+            for b in parse_file(str(_module_dir(module) / "variables.tf")).body.blocks
+            if "default" in b.body.attributes}
 
 
 @pytest.mark.parametrize(("module", "release"), sorted(CHARTS))
 def test_each_pinned_chart_is_one_seen_published(module: str, release: str) -> None:
     repository, chart, variable, version, seen = CHARTS[(module, release)]
     assert seen
-    (block,) = [b for b in parse_file(str(MODULES / module / "main.tf")).body.blocks
+    (block,) = [b for b in parse_file(str(_module_dir(module) / "main.tf")).body.blocks
                 if b.type == "resource" and b.labels == ["helm_release", release]]
     attrs = block.body.attributes
     assert (attrs["repository"].value, attrs["chart"].value) == (repository, chart)
@@ -69,7 +81,7 @@ def test_each_pinned_chart_is_one_seen_published(module: str, release: str) -> N
 def test_every_remote_chart_is_in_the_table() -> None:
     """A new helm_release needs its row (and its evidence) here."""
     found = set()
-    for main in MODULES.glob("*/main.tf"):
+    for main in [*MODULES.glob("*/main.tf"), *(LIBRARY / "kubernetes").glob("*/main.tf")]:
         for block in parse_file(str(main)).body.blocks:
             if block.type == "resource" and block.labels[0] == "helm_release":
                 chart = block.body.attributes["chart"]

@@ -197,6 +197,7 @@ module "feature_store_storage" {
   cmk_identity_id            = module.key_vault.cmk_identity_id
   private_endpoint_subnet_id = module.network.subnet_ids["private_endpoints"]
   private_dns_zone_ids       = module.network.private_dns_zone_ids
+  log_analytics_workspace_id = module.cluster.log_analytics_workspace_id
   tags                       = local.tags
 }
 
