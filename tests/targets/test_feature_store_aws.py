@@ -18,7 +18,6 @@ MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "aws"
 AWS_EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
 
 
-
 def test_dynamodb_online_store_is_scoped_to_the_project_tables() -> None:
     """Feast's DynamoDB online store names tables `{project}.{table_name}` (DynamoDBOnlineStoreConfig
     table_name_template) and needs CreateTable/DescribeTable (apply), BatchWriteItem (materialize) and

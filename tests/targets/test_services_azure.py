@@ -20,7 +20,6 @@ AZ_MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "azure"
 EXAMPLE = REPO / "examples" / "azure" / "platform.yaml"
 
 
-
 @pytest.fixture(scope="module")
 def tree() -> dict[str, str]:
     return render_tree(load_spec(EXAMPLE, targets=TARGETS)).files

@@ -21,7 +21,6 @@ GCP_MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "gcp"
 EXAMPLE = REPO / "examples" / "gcp" / "platform.yaml"
 
 
-
 @pytest.fixture(scope="module")
 def tree() -> dict[str, str]:
     return render_tree(load_spec(EXAMPLE, targets=TARGETS)).files

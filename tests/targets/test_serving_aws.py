@@ -19,7 +19,6 @@ KSERVE = REPO / "src" / "mlstrata" / "terraform" / "modules" / "kubernetes" / "k
 AWS_EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
 
 
-
 def test_kserve_installs_in_order_crds_before_controller_before_runtimes() -> None:
     """kserve/kserve#3894: CRDs, webhook and runtimes applied together race the controller's webhook. Each
     release waits (wait = true) for the one before it."""
