@@ -4,11 +4,13 @@ every module importable on its own in a fresh interpreter, and no CLI command mo
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from support.markers import INTEGRATION
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -133,6 +135,52 @@ def test_entry_points_import_alone_in_a_fresh_interpreter() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(_import_alone, ENTRY_POINTS))
     assert [(n, err) for n, rc, err in results if rc != 0] == []
+
+
+# One fresh interpreter loads the third-party libraries once; for every module it forks a child that imports that
+# module alone (no other mlstrata module loaded before it) and reports what went wrong, two children at a time.
+_EACH_ALONE = """
+import importlib, json, os, sys
+for lib in ("pydantic", "typer", "rich.console", "ruamel.yaml", "msgspec", "tree_sitter"):
+    importlib.import_module(lib)
+assert not any(m == "mlstrata" or m.startswith("mlstrata.") for m in sys.modules)
+failed, running, todo = {}, {}, sys.argv[1:]
+def reap():
+    pid, status = os.wait()
+    name, r = running.pop(pid)
+    message = os.read(r, 4000).decode(errors="replace")
+    os.close(r)
+    if status:
+        failed[name] = message or f"status {status}"
+while todo or running:
+    if todo and len(running) < 2:
+        name = todo.pop()
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            try:
+                importlib.import_module(name)
+            except BaseException as exc:
+                os.write(w, f"{type(exc).__name__}: {exc}".encode()[:3000])
+                os._exit(1)
+            os._exit(0)
+        os.close(w)
+        running[pid] = (name, r)
+    else:
+        reap()
+print(json.dumps(failed))
+"""
+
+
+@pytest.mark.slow
+def test_every_module_imports_alone() -> None:
+    """Issue 9's check, for real and for every module: each imported first, with no other mlstrata module loaded."""
+    names = sorted(m for m in MODULES if not m.endswith("__main__"))  # those run the command
+    proc = subprocess.run([sys.executable, "-c", _EACH_ALONE, *names], capture_output=True, text=True, check=False,
+                          env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", "HOME": str(SRC)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout.splitlines()[-1]) == {}
 
 
 def test_integration_marking_names_existing_files() -> None:
