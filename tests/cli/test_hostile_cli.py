@@ -3,13 +3,12 @@ traceback, a hang or a half-written tree."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from support.cli import CliResult
+from support.cli import mlstrata as run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 QUICKSTART = REPO / "examples" / "quickstart" / "platform.yaml"
@@ -20,13 +19,11 @@ BOMB = 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".
     f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 9))
 
 
-def mlstrata(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO / "src")}
-    return subprocess.run([sys.executable, "-m", "mlstrata", *args], capture_output=True, text=True, cwd=cwd,
-                          env=env, check=False, stdin=subprocess.DEVNULL, timeout=600)
+def mlstrata(*args: str, cwd: Path | None = None) -> CliResult:
+    return run_cli(*args, cwd=cwd, process=True, timeout=600)  # a real process: nothing may hang
 
 
-def _usage_error(proc: subprocess.CompletedProcess[str]) -> str:
+def _usage_error(proc: CliResult) -> str:
     out = proc.stdout + proc.stderr
     assert proc.returncode == 2, out
     assert "Traceback" not in out

@@ -31,12 +31,13 @@ class CliResult:
 
 
 def mlstrata(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
-             process: bool = False) -> CliResult:
-    """Run `mlstrata ARGS` in `cwd`; `env` is the whole environment (default: this one), with PLAIN added."""
+             process: bool = False, timeout: float | None = None) -> CliResult:
+    """Run `mlstrata ARGS` in `cwd`; `env` is the whole environment (default: this one), with PLAIN added.
+    `timeout` (a process only) turns a hang into a failure for tests whose point is that nothing hangs."""
     if process:
         proc = subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=cwd,
                               env={**(os.environ if env is None else env), **PLAIN}, capture_output=True,
-                              text=True, check=False, stdin=subprocess.DEVNULL)
+                              text=True, check=False, stdin=subprocess.DEVNULL, timeout=timeout)
         return CliResult(proc.returncode, proc.stdout, proc.stderr, proc.stdout + proc.stderr)
     app = build_app(next((a for a in args if not a.startswith("-")), None))
     with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
