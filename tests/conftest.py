@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -19,6 +20,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         where = item.path.resolve().relative_to(root).as_posix()
         kind = "e2e" if where.startswith("e2e/") else "integration" if where in INTEGRATION else "unit"
         item.add_marker(kind)
+        if where.startswith("fuzz/"):
+            item.add_marker("slow")  # 2,000 cases per target (MLSTRATA_FUZZ_CASES): tens of seconds each
+        if kind == "unit" and item.get_closest_marker("slow") is None:
+            item.add_marker("fast")  # `pytest -m fast`: the quick subset (README, "Development")
+    # On several workers (MLSTRATA_TEST_WORKERS in scripts/test, which keeps this order with --no-loadscope-reorder),
+    # longest first: slow end-to-end files, the other end-to-end ones, slow and integration ones, then the rest
+    # (stable: each file keeps its order); a long file started last would run on alone after the others finished.
+    # In one process the order stays the one of the files on disk.
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=_start_order)
+
+
+def _start_order(item: pytest.Item) -> int:
+    slow = item.get_closest_marker("slow") is not None
+    if item.get_closest_marker("e2e") is not None:
+        return 0 if slow else 1
+    return 2 if slow or item.get_closest_marker("integration") is not None else 3
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
