@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from ruamel.yaml import YAML
+from support.cli import mlstrata
 from support.gitlab_api import TOKEN, GitLabProject, gitlab_api
 from support.scratch_repo import REPO_ROOT, git
 
@@ -123,7 +124,7 @@ def test_the_rendered_pipeline_runs_these_scripts(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "-b", "main")
     (tmp_path / "platform.yaml").write_text(
         (REPO_ROOT / "examples" / "aws" / "platform.yaml").read_text(encoding="utf-8"), encoding="utf-8")
-    done = subprocess.run(["mlstrata", "ci", "gitlab"], cwd=tmp_path, capture_output=True, text=True, check=False)
+    done = mlstrata("ci", "gitlab", cwd=tmp_path, process=True)  # this interpreter's mlstrata: CI has no venv on PATH
     assert done.returncode == 0, done.stderr
     doc = YAML(typ="safe").load((tmp_path / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     assert doc["affected"]["script"] == [steps.AFFECTED_JSON, gitlab.FETCH_PLANS]
