@@ -156,7 +156,7 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     cells = [c.strip() for c in row.split("|")[1:-1]]
     assert cells[2] == "+0 ~1 -0"  # the plan: dev's GPU pool is updated in place
     assert cells[3].startswith("✅ passes (")  # the review's verdict
-    assert re.fullmatch(r"±\$0\.00 desired, \+\$\d{3}\.\d\d max", cells[4])  # one more g6.2xlarge at most
+    assert re.fullmatch(r"\+\$0\.00 desired, \+\$\d{3}\.\d\d max", cells[4])  # one more g6.2xlarge at most
     assert cells[5] == "✅ at parity"  # scaling differences are allowed by parity.allow
     assert cells[6] == "✅ clean"  # the nightly run's result for dev/base
     assert "<details><summary><code>dev/base</code>" in comment and "Why: spec: renders main.tf differently." in comment
