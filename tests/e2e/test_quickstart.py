@@ -3,6 +3,7 @@ the real local provider and real MLflow; then no-op plan, drift, protection and 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -204,15 +205,33 @@ def test_cost_of_a_real_plan_and_the_review_comment_show_the_gpu_delta(quickstar
         assert quickstart.mlstrata("render").returncode == 0
 
 
+@contextlib.contextmanager
+def _recommender_removed(qs: Quickstart) -> Iterator[None]:
+    """The spec without the `recommender` model, rendered; the original spec rendered again afterwards."""
+    spec = qs.root / "platform.yaml"
+    original = spec.read_text()
+    spec.write_text("\n".join(line for line in original.splitlines() if "recommender:" not in line) + "\n")
+    try:
+        assert qs.mlstrata("render").returncode == 0
+        yield
+    finally:
+        spec.write_text(original)
+        assert qs.mlstrata("render").returncode == 0
+
+
+def _grant_gone_and_converged(qs: Quickstart, auth) -> None:  # type: ignore[no-untyped-def]
+    """The deleted model's grant is gone from dev's registry and a second plan has nothing to do."""
+    with pytest.raises(Exception, match="not found"):
+        auth.get_registered_model_permission("recommender", "model-serving")
+    again = qs.mlstrata("plan", "--env", "dev", "--format", "json")
+    assert {u["status"] for u in json.loads(again.stdout)["units"]} == {"no-changes"}, "one cycle converged"
+
+
 def test_one_plan_apply_cycle_converges_after_a_model_is_removed(quickstart: Quickstart) -> None:
     """Issue 18: the platform layer was planned against base's outputs before base applied, so the grants of a
     deleted model survived until a second cycle. Now platform waits for base ("deferred") and apply plans it."""
-    spec = quickstart.root / "platform.yaml"
-    original = spec.read_text()
-    spec.write_text("\n".join(line for line in original.splitlines() if "recommender:" not in line) + "\n")
     auth = _auth_store(quickstart, "dev")
-    try:
-        assert quickstart.mlstrata("render").returncode == 0
+    with _recommender_removed(quickstart):
         planned = quickstart.mlstrata("plan", "--env", "dev", "--no-review", "--format", "json")
         assert planned.returncode == 0, planned.stderr
         statuses = {u["unit"]: u["status"] for u in json.loads(planned.stdout)["units"]}
@@ -226,13 +245,7 @@ def test_one_plan_apply_cycle_converges_after_a_model_is_removed(quickstart: Qui
         assert applied.returncode == 0, applied.stdout + applied.stderr
         steps = {u["unit"]: [s["operation"] for s in u.get("steps", [])] for u in json.loads(applied.stdout)["units"]}
         assert steps["dev/platform"] == ["plan", "apply"], "platform planned after base was applied"
-        with pytest.raises(Exception, match="not found"):
-            auth.get_registered_model_permission("recommender", "model-serving")
-        again = quickstart.mlstrata("plan", "--env", "dev", "--format", "json")
-        assert {u["status"] for u in json.loads(again.stdout)["units"]} == {"no-changes"}, "one cycle converged"
-    finally:
-        spec.write_text(original)
-        assert quickstart.mlstrata("render").returncode == 0
+        _grant_gone_and_converged(quickstart, auth)
     restored = quickstart.mlstrata("plan", "--env", "dev", "--format", "json")
     assert [u["status"] for u in json.loads(restored.stdout)["units"]] == ["changes", "deferred"]
     assert quickstart.mlstrata("apply", "--env", "dev").returncode == 0
@@ -245,12 +258,8 @@ def test_units_planned_and_applied_one_per_run_as_ci_jobs_do_converge_in_one_cyc
     """Issue 18: the generated pipelines plan each unit in its own job, so platform's plan reads base's outputs as
     they were before the merge; the apply job of platform runs after base's. Its apply finds that the outputs it
     read changed, plans it again, reviews that plan and applies it: the deleted model's grant is gone at once."""
-    spec = quickstart.root / "platform.yaml"
-    original = spec.read_text()
-    spec.write_text("\n".join(line for line in original.splitlines() if "recommender:" not in line) + "\n")
     auth = _auth_store(quickstart, "dev")
-    try:
-        assert quickstart.mlstrata("render").returncode == 0
+    with _recommender_removed(quickstart):
         for layer in ("base", "platform"):  # the plan jobs: one unit each
             planned = quickstart.mlstrata("plan", "--env", "dev", "--layer", layer, "--no-review")
             assert planned.returncode == 0, planned.stderr
@@ -266,13 +275,7 @@ def test_units_planned_and_applied_one_per_run_as_ci_jobs_do_converge_in_one_cyc
         assert [s["operation"] for s in unit["steps"]] == ["plan", "apply"], "planned again after base's apply"
         assert any(d["summary"] == "planned dev/platform again: what it reads changed since its plan"
                    for d in unit["diagnostics"]), unit["diagnostics"]
-        with pytest.raises(Exception, match="not found"):
-            auth.get_registered_model_permission("recommender", "model-serving")
-        again = quickstart.mlstrata("plan", "--env", "dev", "--format", "json")
-        assert {u["status"] for u in json.loads(again.stdout)["units"]} == {"no-changes"}, "one cycle converged"
-    finally:
-        spec.write_text(original)
-        assert quickstart.mlstrata("render").returncode == 0
+        _grant_gone_and_converged(quickstart, auth)
     assert quickstart.mlstrata("plan", "--env", "dev").returncode == 0
     assert quickstart.mlstrata("apply", "--env", "dev").returncode == 0
     assert auth.get_registered_model_permission("recommender", "model-serving").permission == "READ"
