@@ -5,7 +5,6 @@ run does not queue independent units behind each other."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from engine_units import SLOW_TF, write_unit
@@ -54,6 +53,15 @@ def test_first_up_of_six_units_on_five_fresh_databases(fast_runner: Runner, pg_s
     assert [ok for _, ok, _ in outcomes] == [True] * TRIALS, outcomes
 
 
+def _lock_attempts(server: PgServer, since: int) -> int:
+    """`pg_try_advisory_lock` statements the server logged after byte `since` of its log: one per attempt, so a
+    lock collision that Terraform retries (after 1 s, 2, 4, ...) shows as an extra attempt, however busy the
+    machine is."""
+    with server.log_path.open("rb") as log:
+        log.seek(since)
+        return log.read().count(b"pg_try_advisory_lock")
+
+
 def test_independent_units_do_not_queue_on_a_second_run(fast_runner: Runner, pg_server: PgServer,
                                                           settings: EngineSettings, tmp_path: Path) -> None:
     database = f"again_{fast_runner.kind}"
@@ -62,16 +70,19 @@ def test_independent_units_do_not_queue_on_a_second_run(fast_runner: Runner, pg_
     parallel = EngineSettings(plugin_cache_dir=settings.plugin_cache_dir, lock_timeout="30s", parallelism=6)
     with Engine(fast_runner, parallel) as engine:
         assert all(r.ok for r in up_all(engine, units).results)
+    pg_server.psql(f"ALTER DATABASE {database} SET log_statement = 'all'")  # new sessions of this database only
     with Engine(fast_runner, EngineSettings(plugin_cache_dir=settings.plugin_cache_dir, parallelism=1)) as engine:
-        started = time.monotonic()
+        mark = pg_server.log_path.stat().st_size
         serial = plan_all(engine, units[:1])
-        one_unit_s = time.monotonic() - started
+        one_unit = _lock_attempts(pg_server, mark)
     assert serial.results[0].ok
+    assert one_unit >= 1, "the log shows no lock attempt: the count below would prove nothing"
     with Engine(fast_runner, parallel) as engine:
+        mark = pg_server.log_path.stat().st_size
         report = plan_all(engine, units)
+        attempts = _lock_attempts(pg_server, mark)
     assert all(r.ok for r in report.results), [d.headline() for r in report.results for d in r.diagnostics]
     assert not [d for r in report.results for d in r.diagnostics if d.code == CODE_LOCKED]
-    # a lock collision retried by Terraform waits 1 s, then 2, 4, 8, 16: six units queued behind each other
-    # would take 15 s and more beyond a plan alone (generous bound: the machine is shared and noisy)
-    slowest = max(r.duration_s for r in report.results)
-    assert slowest < one_unit_s * 4 + 7.0, (slowest, one_unit_s, [r.duration_s for r in report.results])
+    # six units, each in its own schema, take their locks at the first attempt: none waited for another (a
+    # collision retried by Terraform waits 1 s, then 2, 4, 8, 16, and asks again each time)
+    assert attempts == one_unit * len(units), (attempts, one_unit, [r.duration_s for r in report.results])
