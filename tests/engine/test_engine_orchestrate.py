@@ -4,7 +4,6 @@ parallel up to the bound, a failed unit's dependents skipped while other environ
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -227,18 +226,21 @@ def test_interrupt_stops_terraform_gracefully_and_skips_the_rest(
     (base.path / "terraform.tfvars").write_text("sleep = 5\n")
     platform = replace(write_unit(tmp_path, "dev", "platform", SLOW_TF, state_dir=state), depends_on=("dev/base",))
     holder: list[Engine] = []
+    ended: list[EventKind] = []
 
     def on_event(event: EngineEvent) -> None:
         if event.kind is EventKind.RESOURCE_STARTED and event.action == "create":
             holder[0].interrupt()
+        if event.kind in (EventKind.RESOURCE_DONE, EventKind.RESOURCE_FAILED) and event.action == "create":
+            ended.append(event.kind)
 
     with Engine(runner, settings, on_event=on_event) as engine:
         holder.append(engine)
-        t0 = time.monotonic()
         report = up_all(engine, [base, platform])
-        took = time.monotonic() - t0
     assert report.interrupted and not report.ok
-    assert took < 4.5, "Terraform stopped instead of finishing the 5 s provisioner"
+    # Terraform stopped the 5 s provisioner instead of finishing it (an event, not a wall-clock bound: init and
+    # plan before it take seconds on a busy machine)
+    assert ended == [EventKind.RESOURCE_FAILED], "Terraform finished the provisioner instead of stopping it"
     assert CODE_INTERRUPTED in [d.code for d in report.results[0].diagnostics]
     assert report.results[1].status is Status.SKIPPED
     assert "interrupted" in report.results[1].diagnostics[0].summary

@@ -1,4 +1,7 @@
-"""Hostile YAML (issue 10, reproductions 1 and 2): each one is a positioned diagnostic, fast."""
+"""Hostile YAML (issue 10, reproductions 1 and 2): each one is a positioned diagnostic, fast.
+
+"Fast" is this process's CPU time, not wall time: other processes on a busy machine stretch the wall clock, while
+an unbounded alias expansion costs CPU (ruamel.yaml alone ran past 30 s on the bomb)."""
 
 from __future__ import annotations
 
@@ -37,10 +40,10 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "line", "summary"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_hostile_yaml_is_one_positioned_diagnostic(text: str, line: int, summary: str) -> None:
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(DiagnosticsError) as info:
         load_text(text, "platform.yaml")
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     (diag,) = info.value.diagnostics
     assert summary in diag.summary
     assert diag.where is not None and diag.where.file == "platform.yaml" and diag.where.line == line
@@ -51,10 +54,10 @@ def test_hostile_yaml_is_one_positioned_diagnostic(text: str, line: int, summary
 def test_alias_bomb_from_a_file_fails_in_under_a_second(tmp_path: Path) -> None:
     spec = tmp_path / "platform.yaml"
     spec.write_text(billion_laughs())
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(DiagnosticsError) as info:
         load_spec(spec)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert info.value.diagnostics[0].where is not None and info.value.diagnostics[0].where.file == str(spec)
 
 
