@@ -1,15 +1,19 @@
-"""`affected` on a scratch git repository: table-driven changes and the units they touch, in order."""
+"""`affected` on a scratch git repository: table-driven changes and the units they touch, in order; a unit that
+reads an affected unit's state is affected too (found in the rendered tree, per target)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
+from support.cli import mlstrata
 from support.scratch_repo import REPO_ROOT, ScratchRepo, git
 
-from mlstrata.ci.affected import NO_COMMIT, affected
+from mlstrata.ci.affected import NO_COMMIT, affected, state_readers
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.spec.load import load_spec
 
@@ -53,14 +57,16 @@ def _add_qa(d: Any) -> None:
 CASES: list[tuple[str, Callable[[Any], None] | None, Callable[[ScratchRepo], None] | None, list[str], list[str]]] = [
     # name, spec change, file change, expected units in order, expected deleted units
     ("nothing changed", None, None, [], []),
-    ("override for dev touches dev only", _override_dev, None, ["dev/base"], []),
-    ("module change touches every caller", None, _edit_module, ["dev/base", "staging/base", "prod/base"], []),
+    # dev/platform reads dev/base's outputs (terraform_remote_state): planned with it, applied after it
+    ("override for dev touches dev only", _override_dev, None, ["dev/base", "dev/platform"], []),
+    ("module change touches every caller and what reads them", None, _edit_module, ALL, []),
     ("hand-edited rendered file", None, _edit_unit_file, ["prod/platform"], []),
     ("platform-wide change: every unit along the promotion path", _platform_tag, None, ALL, []),
     ("pipelines change touches platform layers only", _pipelines, None,
      ["dev/platform", "staging/platform", "prod/platform"], []),
     # prod's registry no longer follows staging on the promotion path; dev renders as before
-    ("deleted environment", _delete_staging, None, ["prod/base"], ["staging/base", "staging/platform"]),
+    ("deleted environment", _delete_staging, None, ["prod/base", "prod/platform"],
+     ["staging/base", "staging/platform"]),
     ("new environment", _add_qa, None, ["qa/base", "qa/platform"], []),
 ]
 
@@ -92,6 +98,7 @@ def test_reasons_name_the_cause(tmp_path: Path) -> None:
     by_unit = {u.ref.id: u.reasons for u in result.units}
     assert by_unit["dev/base"] == ("spec: renders main.tf differently", "module: gpu_pool")
     assert by_unit["prod/base"] == ("module: gpu_pool",)
+    assert by_unit["dev/platform"] == ("reads the state of dev/base, which is affected",)
     assert result.spec_changes == ["gpu_pools.training.overrides.dev.scaling.max"]
 
 
@@ -111,3 +118,49 @@ def test_unknown_base_is_bad_input(tmp_path: Path) -> None:
         affected(load_spec(repo.spec), repo.spec, repo.infra, "no-such-branch")
     [d] = exc.value.diagnostics
     assert d.code == "affected.base" and "no-such-branch" in d.summary and d.hint
+
+
+def _render(tmp_path: Path, spec_text: str) -> Path:
+    repo = ScratchRepo(tmp_path, spec_text)
+    return repo.infra
+
+
+@pytest.mark.parametrize("example", ["quickstart", "aws", "gcp", "azure"])
+def test_who_reads_whose_state_comes_from_the_rendered_tree(tmp_path: Path, example: str) -> None:
+    spec = (REPO_ROOT / "examples" / example / "platform.yaml").read_text(encoding="utf-8")
+    readers = state_readers(_render(tmp_path, spec))
+    assert readers == {(e, "base"): {(e, "platform")} for e in ("dev", "staging", "prod")}
+
+
+def test_a_platform_that_reads_nothing_is_not_a_reader(tmp_path: Path) -> None:
+    """An environment off the promotion path renders a platform layer without `terraform_remote_state`: no layer
+    name decides it, the rendered files do. With the pg backend the schema name is what matches."""
+    spec = QUICKSTART.replace("  dev: {}\n", "  dev: {}\n  sandbox: {}\n").replace(
+        "  backend: local ", "  backend: pg\n  conn_str_env: MY_PG   ")
+    infra = _render(tmp_path, spec)
+    assert 'backend "pg"' in (infra / "live" / "dev" / "base" / "backend.tf").read_text(encoding="utf-8")
+    assert "terraform_remote_state" not in (infra / "live" / "sandbox" / "platform" / "main.tf").read_text()
+    readers = state_readers(infra)
+    assert readers == {(e, "base"): {(e, "platform")} for e in ("dev", "staging", "prod")}
+
+
+def test_a_base_only_merge_plans_the_platform_that_reads_it_through_the_cli(tmp_path: Path) -> None:
+    """What the pipelines run: `affected --format json` (the apply workflow's units), `github-matrix` (the plan
+    jobs) and `gitlab` (the child pipeline) each carry dev/platform after a change to dev/base alone."""
+    repo = ScratchRepo(tmp_path / "r", QUICKSTART)
+    base = git(repo.root, "rev-parse", "HEAD")
+    repo.edit_spec(_override_dev)
+    repo.commit("dev: more GPUs")
+    done = mlstrata("affected", "--base", base, "--format", "json", cwd=repo.root)
+    assert done.returncode == 0, done.stderr
+    units = json.loads(done.stdout)["units"]
+    assert [(u["unit"], u["order"]) for u in units] == [("dev/base", 0), ("dev/platform", 1)]
+    assert units[1]["reasons"] == ["reads the state of dev/base, which is affected"]
+    matrix = mlstrata("affected", "--base", base, "--format", "github-matrix", cwd=repo.root)
+    assert [m["unit"] for m in json.loads(matrix.stdout)["include"]] == ["dev/base", "dev/platform"]
+    gitlab = mlstrata("affected", "--base", base, "--format", "gitlab", cwd=repo.root)
+    assert [k for k in YAML(typ="safe").load(gitlab.stdout) if k.startswith("plan ")] == [
+        "plan dev/base", "plan dev/platform"]
+    human = mlstrata("affected", "--base", base, cwd=repo.root)
+    assert human.stdout.splitlines() == ["1. dev/base: spec: renders main.tf differently",
+                                         "2. dev/platform: reads the state of dev/base, which is affected"]

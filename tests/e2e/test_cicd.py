@@ -148,10 +148,12 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     repo.edit_spec(lambda d: d["gpu_pools"]["training"].__setitem__("overrides", {"dev": {"scaling": {"max": 3}}}))
     repo.commit("dev: training pool up to 3 nodes")
     pr = ci.pull_request("pr-1", main)
-    assert list(pr) == ["checks", "plan 0", "plan", "comment"]  # one unit: dev/base
-    assert pr["plan 0"].result == "success" and pr["comment"].result == "success", pr["comment"].log
+    # dev/base, and dev/platform that reads its state (its plan job runs too: base's outputs may change)
+    assert list(pr) == ["checks", "plan 0", "plan 1", "plan", "comment"]
+    assert pr["plan 0"].result == "success" and pr["plan 1"].result == "success", pr["plan 1"].log
+    assert pr["comment"].result == "success", pr["comment"].log
     [comment] = ci.comments
-    assert comment.startswith("<!-- mlstrata:pr-comment -->\n## mlstrata plan: ✅ 1 unit planned; the review passes")
+    assert comment.startswith("<!-- mlstrata:pr-comment -->\n## mlstrata plan: ✅ 2 units planned; the review passes")
     row = next(line for line in comment.splitlines() if line.startswith("| 1 | `dev/base`"))
     cells = [c.strip() for c in row.split("|")[1:-1]]
     assert cells[2] == "+0 ~1 -0"  # the plan: dev's GPU pool is updated in place
@@ -162,15 +164,22 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     assert "<details><summary><code>dev/base</code>" in comment and "Why: spec: renders main.tf differently." in comment
     assert "~ module.gpu_pool_training.mlstrata_gpu_pool.this" in comment
     assert "Spec keys changed: `gpu_pools.training.overrides.dev.scaling.max`." in comment
+    assert "Why: reads the state of dev/base, which is affected." in comment
+    platform_row = next(line for line in comment.splitlines() if line.startswith("| 2 | `dev/platform`"))
+    assert [c.strip() for c in platform_row.split("|")[1:-1]][2] == "no changes"
 
-    # merge: apply the saved plan of dev/base only, on a fresh runner
+    # merge: apply the saved plans of dev/base, then dev/platform (against base's outputs as they are now), on a
+    # fresh runner
     git(repo.root, "checkout", "-q", "main")
     git(repo.root, "merge", "-q", "--no-ff", "-m", "Merge more-dev-gpus", "more-dev-gpus")
     merge = ci.merge("merge-1", before=main)
-    assert merge["affected"].outputs["units"] == '["dev/base"]'
+    assert json.loads(merge["affected"].outputs["units"]) == ["dev/base", "dev/platform"]
     assert merge["apply-dev-base"].result == "success", merge["apply-dev-base"].log
     assert merge["apply-dev-base"].ran[-2:] == ["Restore the saved plan", "Review gate, then apply dev/base"]
-    assert all(merge[j].result == "skipped" for j in merge if j not in ("affected", "apply-dev-base"))
+    assert merge["apply-dev-platform"].result == "success", merge["apply-dev-platform"].log
+    assert merge["apply-dev-platform"].ran[-2:] == ["Restore the saved plan", "Review gate, then apply dev/platform"]
+    assert all(merge[j].result == "skipped" for j in merge
+               if j not in ("affected", "apply-dev-base", "apply-dev-platform"))
     assert _state_addresses(repo, "dev/base") == applied
 
     # pull request 2 drops an artifact store: the review blocks dev/base (a bucket with data would be destroyed)
@@ -188,7 +197,8 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     assert "-1" in row.split("|")[3] and "🛑 **blocks apply**" in row
     assert "mlstrata_artifact_bucket" in comment and "🛑 error" in comment
     assert [line.split("|")[2].strip() for line in comment.splitlines() if line.startswith("| ") and "`" in line
-            and line.split("|")[1].strip().isdigit()] == ["`dev/base`", "`prod/base` 🔒"]
+            and line.split("|")[1].strip().isdigit()] == ["`dev/base`", "`dev/platform`", "`prod/base` 🔒",
+                                                          "`prod/platform` 🔒"]
 
     # a reviewer accepts dev's finding (not prod's) in the acceptance file, with the id and the plan's changes
     # digest from the pull request's plan (its JSON report, or the job log); committing it plans again
@@ -203,7 +213,7 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     repo.commit("accept dropping dev's checkpoints")
     pr = ci.pull_request("pr-3", main)
     # the plan file is new, its changes are the same: dev's acceptance holds; prod is still blocked
-    dev_plan, prod_plan = (pr[k] for k in ("plan 0", "plan 1"))
+    dev_plan, prod_plan = (pr[k] for k in ("plan 0", "plan 2"))  # plan 1 and 3: the platforms that read them
     assert dev_plan.result == "success", dev_plan.log
     assert prod_plan.result == "failure" and pr["plan"].result == "failure"
     again = json.loads((tmp_path / "artifacts" / "pr-3" / "mlstrata-plan-dev-base" / "plan-report.json").read_text())
@@ -218,7 +228,7 @@ def test_pull_request_merge_and_nightly_sequence(tmp_path: Path) -> None:
     git(repo.root, "checkout", "-q", "main")
     git(repo.root, "merge", "-q", "--no-ff", "-m", "Merge drop-checkpoints", "drop-checkpoints")
     merge = ci.merge("merge-2", before=main)
-    assert json.loads(merge["affected"].outputs["units"]) == ["dev/base", "prod/base"]
+    assert json.loads(merge["affected"].outputs["units"]) == ["dev/base", "dev/platform", "prod/base", "prod/platform"]
     accepted = merge["apply-dev-base"]
     assert accepted.result == "success", accepted.log
     assert "module.artifacts_checkpoints.mlstrata_artifact_bucket.this" not in _state_addresses(repo, "dev/base")

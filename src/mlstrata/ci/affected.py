@@ -5,6 +5,9 @@ Three sources, each giving its reason:
   (`gpu_pools.training.overrides.dev`) touches dev only and a pipelines change touches platform layers only;
 - changed modules under `<repo>/modules/`: every root that calls them, directly or through other modules;
 - hand-edited files under `<repo>/live/<env>/<layer>/`.
+Then every unit that reads an affected unit's state (`terraform_remote_state`: dev/platform reads dev/base's
+outputs) is affected too, so a change to base alone still plans the platform that reads it, and its apply job
+plans it again when base's outputs changed (one merge converges).
 Environments present at the base and gone now are reported apart (`deleted`): their roots no longer exist, so
 there is nothing to plan; their resources must be destroyed from the base commit.
 """
@@ -20,6 +23,7 @@ from typing import Any
 
 from mlstrata.ci.order import UnitRef, unit_refs
 from mlstrata.diagnostics import DiagnosticsError, Where, error
+from mlstrata.hcl.model import Block, is_known
 from mlstrata.hcl.reader import parse_text
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import LoadedSpec, load_text
@@ -107,34 +111,44 @@ def _unit_files(files: Mapping[str, str]) -> dict[tuple[str, str], dict[str, str
     return out
 
 
+def _unit_folders(repo: Path) -> list[tuple[str, str, Path]]:
+    live = repo / "live"
+    if not live.is_dir():
+        return []
+    return [(env_dir.name, layer_dir.name, layer_dir) for env_dir in sorted(p for p in live.iterdir() if p.is_dir())
+            for layer_dir in sorted(p for p in env_dir.iterdir() if p.is_dir())]
+
+
+def _blocks(folder: Path, block_type: str) -> list[Block]:
+    """The top-level blocks of one type in a folder's `.tf` files."""
+    return [block for tf in sorted(folder.glob("*.tf"))
+            for block in parse_text(tf.read_bytes(), str(tf)).body.blocks_of(block_type)]
+
+
 def module_callers(repo: Path) -> dict[str, set[tuple[str, str]]]:
     """Module name -> every unit that calls it, directly or through other local modules (from the `.tf`
     files on disk: `module` blocks whose `source` is a local path into `<repo>/modules/`)."""
     calls: dict[str, set[str]] = {}  # caller ("live/dev/base" or "modules/x") -> called module names
 
     def scan(folder: Path, caller: str) -> None:
-        for tf in sorted(folder.glob("*.tf")):
-            parsed = parse_text(tf.read_bytes(), str(tf))
-            for block in parsed.body.blocks_of("module"):
-                source = block.body.attributes.get("source")
-                if source is None or not isinstance(source.value, str) or not source.value.startswith("."):
-                    continue
-                target = Path(os.path.normpath(folder / source.value))
-                try:
-                    rel = target.relative_to(repo.resolve() if target.is_absolute() else repo)
-                except ValueError:
-                    continue
-                if len(rel.parts) >= 2 and rel.parts[0] == "modules":
-                    calls.setdefault(caller, set()).add(rel.parts[1])
+        for block in _blocks(folder, "module"):
+            source = block.body.attributes.get("source")
+            if source is None or not isinstance(source.value, str) or not source.value.startswith("."):
+                continue
+            target = Path(os.path.normpath(folder / source.value))
+            try:
+                rel = target.relative_to(repo.resolve() if target.is_absolute() else repo)
+            except ValueError:
+                continue
+            if len(rel.parts) >= 2 and rel.parts[0] == "modules":
+                calls.setdefault(caller, set()).add(rel.parts[1])
 
-    modules_dir, live = repo / "modules", repo / "live"
+    modules_dir = repo / "modules"
     if modules_dir.is_dir():
         for folder in sorted(p for p in modules_dir.iterdir() if p.is_dir()):
             scan(folder, f"modules/{folder.name}")
-    if live.is_dir():
-        for env_dir in sorted(p for p in live.iterdir() if p.is_dir()):
-            for layer_dir in sorted(p for p in env_dir.iterdir() if p.is_dir()):
-                scan(layer_dir, f"live/{env_dir.name}/{layer_dir.name}")
+    for env, layer, folder in _unit_folders(repo):
+        scan(folder, f"live/{env}/{layer}")
 
     out: dict[str, set[tuple[str, str]]] = {}
     for caller in calls:
@@ -152,6 +166,46 @@ def module_callers(repo: Path) -> dict[str, set[tuple[str, str]]]:
         for module in seen:
             out.setdefault(module, set()).add((env, layer))
     return out
+
+
+def _state_settings(backend: str, settings: Mapping[str, Any], folder: Path, repo: Path) -> dict[str, Any]:
+    """What locates a state, comparable across units: a `local` backend's path is relative to its unit."""
+    out = {k: v for k, v in settings.items() if is_known(v)}
+    if backend == "local":
+        out["path"] = os.path.relpath(os.path.normpath(folder / str(out.get("path", "terraform.tfstate"))), repo)
+    return out
+
+
+def state_readers(repo: Path) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """Unit -> the units that read its state through a `terraform_remote_state` data source (from the `.tf` files
+    on disk): a remote state reads a unit when it names that unit's backend type and every setting both give
+    agrees (bucket and key, prefix, schema name, local path). A remote state of no unit here is left out."""
+    folders = _unit_folders(repo)
+    backends: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    for env, layer, folder in folders:
+        for terraform in _blocks(folder, "terraform"):
+            for backend in terraform.body.blocks_of("backend"):
+                if backend.labels:
+                    settings = {name: a.value for name, a in backend.body.attributes.items()}
+                    backends[(env, layer)] = (backend.labels[0], _state_settings(backend.labels[0], settings,
+                                                                                folder, repo))
+    readers: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for env, layer, folder in folders:
+        for data in _blocks(folder, "data"):
+            if data.labels[:1] != ["terraform_remote_state"]:
+                continue
+            kind = data.body.attributes.get("backend")
+            config = data.body.attributes.get("config")
+            if kind is None or not isinstance(kind.value, str):
+                continue
+            given = config.partial_value if config is not None else {}
+            read = _state_settings(kind.value, given if isinstance(given, dict) else {}, folder, repo)
+            for unit, (backend_type, settings) in backends.items():
+                shared = read.keys() & settings.keys()
+                if (unit != (env, layer) and backend_type == kind.value and shared
+                        and all(read[k] == settings[k] for k in shared)):
+                    readers.setdefault(unit, set()).add((env, layer))
+    return readers
 
 
 def _as_rendered(path: Path, text: str | None) -> bool:
@@ -248,6 +302,18 @@ def affected(spec: LoadedSpec, spec_path: Path, repo: Path, base: str) -> Affect
                 reasons[key].append(f"file: {path}")
         elif rel is None or not rel.startswith((".mlstrata/", "live/")):
             other.append(path)
+
+    # 4. a unit that reads an affected unit's state: what it reads may change (platform reads base's outputs)
+    readers = state_readers(repo)
+    todo = [key for key in reasons if reasons[key]]
+    while todo:
+        read = todo.pop(0)
+        for key in sorted(readers.get(read, ())):
+            why = f"reads the state of {read[0]}/{read[1]}, which is affected"
+            if key in reasons and why not in reasons[key]:
+                if not reasons[key]:
+                    todo.append(key)
+                reasons[key].append(why)
     return result(merge_base, deleted, spec_changes, other)
 
 
