@@ -55,7 +55,7 @@ def test_sagemaker_classes_are_said_to_be_unpriced_not_silently_zero() -> None:
     spec = (REPO / "tests" / "testdata" / "render" / "aws-multi-region" / "spec.yaml").read_text()
     report = _report(spec)
     said = [d for d in report.diagnostics if d.code == "cost.sagemaker_unpriced"]
-    assert len(said) == 2 * 3  # two classes, three environments
-    assert {d.path for d in said} == {"serving.endpoints.ranker-api", "serving.endpoints.ranker-cpu"}
+    assert len(said) == 4 * 3  # four classes (one serverless), three environments
+    assert {d.path for d in said} == {f"serving.endpoints.ranker-{c}" for c in ("api", "cpu", "batch", "lite")}
     assert all(d.where is not None and spec.splitlines()[d.where.line - 1].strip() == "model: ranker" for d in said)
     assert all(not env.serving for env in report.envs)

@@ -71,7 +71,8 @@ def terraform_env(tmp: Path) -> dict[str, str]:
 
 
 def five_x_copy(module: str, dest: Path) -> Path:
-    """The module with the 6.x-only spellings rewritten and the provider floor opened to 5.100."""
+    """The module with the 6.x-only spellings rewritten and the provider floor opened to 5.100; the sibling
+    modules it calls (`source = "../<name>"`) are copied next to it the same way."""
     shutil.copytree(MODULES / module, dest)
     for tf in dest.glob("*.tf"):
         text = tf.read_text()
@@ -79,6 +80,9 @@ def five_x_copy(module: str, dest: Path) -> Path:
             text = re.sub(pattern, repl, text)
         text = text.replace('">= 6.25, < 7.0"', '">= 5.100, < 7.0"')
         tf.write_text(text)
+        for sibling in re.findall(r'source\s*=\s*"\.\./([a-z0-9_]+)"', text):
+            if not (dest.parent / sibling).exists():
+                five_x_copy(sibling, dest.parent / sibling)
     return dest
 
 

@@ -357,6 +357,7 @@ def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceB
                   source: Source | None = None, only_env: str | None = None) -> CostReport:
     """Cost every environment (or just `only_env`) and check its budget and family policies."""
     cloud = pricing_cloud(platform.target)
+    sagemaker = platform.serving is not None and platform.serving.engine == "sagemaker"
     diags: list[Diagnostic] = []
     results: list[EnvCost] = []
     for name in envs:  # the spec's order (dev, staging, prod), not the alphabet's
@@ -376,9 +377,10 @@ def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceB
         by_name = {p.pool: p for p in pools}
         for endpoint in sorted(resolved.serving):
             instance_type = resolved.serving[endpoint].instance_type
-            if instance_type is not None:
+            if instance_type is not None or sagemaker:
                 diags.append(_at(source, Severity.WARNING, ("serving", "endpoints", endpoint),
-                                 f"SageMaker endpoint class `{endpoint}` in `{name}` ({instance_type}) is not priced: "
+                                 f"SageMaker endpoint class `{endpoint}` in `{name}` ({instance_type or 'serverless'}) "
+                                 "is not priced: "
                                  "the catalog has no SageMaker hosting prices",
                                  "Budgets and totals cover GPU pools only; SageMaker instances are billed on top.",
                                  "cost.sagemaker_unpriced"))

@@ -367,6 +367,30 @@ class ServingAutoscaling(Model):
         "after idling waits for a cold start.")
 
 
+SageMakerVariantKind = Literal["inference_components", "real_time", "serverless", "async"]
+
+
+class SageMakerVariant(Model):
+    """engine sagemaker only: what kind of production variant the endpoint has, and that kind's settings."""
+
+    kind: SageMakerVariantKind = Field(
+        "inference_components",
+        description="inference_components (default: Terraform owns the endpoint, the release adds the model as an "
+        "inference component), real_time (a variant naming the release's model, Application Auto Scaling on its "
+        "instance count), serverless (memory and concurrency, no instances) or async (queued requests, results in "
+        "the artifact store, may scale to zero).")
+    memory_mb: int | None = Field(
+        None, ge=1024, le=6144, multiple_of=1024,
+        description="serverless: memory of the endpoint, 1024 to 6144 MB in 1 GB steps.")
+    max_concurrency: int | None = Field(
+        None, ge=1, le=200, description="serverless: most concurrent invocations (1 to 200).")
+    provisioned_concurrency: int | None = Field(
+        None, ge=1, le=200, description="serverless: invocations kept warm (1 to max_concurrency); none: cold starts.")
+    max_concurrent_invocations: int | None = Field(
+        None, ge=1, le=1000, description="async: requests one instance processes at once; none: SageMaker's choice.")
+    notifications: bool = Field(False, description="async: publish each result and failure to an SNS topic.")
+
+
 class ServingEndpointShape(Model):
     """The fields of a serving endpoint class that may differ per environment (via `overrides`)."""
 
@@ -386,6 +410,9 @@ class ServingEndpointShape(Model):
         None, pattern=r"^ml\.[a-z0-9-]+\.[a-z0-9]+$",
         description="engine sagemaker only (required there): the SageMaker instance type of the endpoint, e.g. "
         "ml.g6e.xlarge. Replicas are instances: managed instance scaling keeps min_replicas..max_replicas.")
+    sagemaker: SageMakerVariant | None = Field(
+        None, description="engine sagemaker only: the production variant kind (inference components by default, "
+        "real_time, serverless or async) and its settings.")
     autoscaling: ServingAutoscaling = Field(default_factory=ServingAutoscaling, description="Scaling profile.")
 
 

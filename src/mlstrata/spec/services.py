@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.errors import pydantic_diagnostics
-from mlstrata.spec.models import ONLINE_STORES, SERVING_ENGINES, Platform, ServingEndpointShape
+from mlstrata.spec.models import ONLINE_STORES, SERVING_ENGINES, Platform, ServingAutoscaling, ServingEndpointShape
 from mlstrata.spec.overrides import override_remap, unknown_override_envs
 from mlstrata.spec.resolve import endpoint_shape, serving_engine
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
@@ -62,7 +62,9 @@ def _check_endpoint(platform: Platform, source: Source, shape: ServingEndpointSh
         full = remap((*base, *rel))
         if "overrides" in full:
             summary += f" (in environment `{env}`)"
-        out.append(diagnostics_at(source, full, summary, hint, code=code))
+        if not source.has(full):  # a missing section: point at the class
+            full = base
+        out.append(diagnostics_at(source, full, summary, hint, code=code, key=full == base))
 
     registry = platform.model_registry
     if registry is None:
@@ -91,9 +93,11 @@ def _check_endpoint(platform: Platform, source: Source, shape: ServingEndpointSh
     if shape.gpus is not None and shape.gpu_pool is None:
         at(("gpus",), "`gpus` is set but the endpoint runs on CPU nodes",
            "Add `gpu_pool: <pool>`, or remove `gpus`.", "spec.serving_pool")
+    kind = shape.sagemaker.kind if shape.sagemaker is not None else "inference_components"
     if engine == "sagemaker":
+        _check_sagemaker_variant(shape, at)
         # A SageMaker endpoint runs on its own instances, not on the cluster's node pools.
-        if shape.instance_type is None:
+        if shape.instance_type is None and kind != "serverless":
             out.append(diagnostics_at(source, base, f"sagemaker endpoint class `{base[-1]}` needs `instance_type`",
                                       "Add `instance_type: ml.g6e.xlarge` (any SageMaker hosting instance type).",
                                       key=True, code="spec.serving_instance"))
@@ -106,6 +110,9 @@ def _check_endpoint(platform: Platform, source: Source, shape: ServingEndpointSh
     elif shape.instance_type is not None and engine:
         at(("instance_type",), f"`instance_type` applies to serving engine sagemaker, not {engine}",
            "Remove it; place the class on a GPU pool with `gpu_pool`.", "spec.serving_instance")
+    if shape.sagemaker is not None and engine and engine != "sagemaker":
+        at(("sagemaker",), f"`sagemaker` applies to serving engine sagemaker, not {engine}",
+           "Remove it, or set `serving.engine: sagemaker`.", "spec.serving_variant")
     a = shape.autoscaling
     if a.min_replicas > a.max_replicas:
         at(("autoscaling", "min_replicas"),
@@ -121,6 +128,59 @@ def _check_endpoint(platform: Platform, source: Source, shape: ServingEndpointSh
         at(("autoscaling", "target_utilization"), "set either target_concurrency or target_utilization, not both",
            "An endpoint scales on one signal: remove one of them.", "spec.scaling")
     return out
+
+
+_SERVERLESS_FIELDS = ("memory_mb", "max_concurrency", "provisioned_concurrency")
+_ASYNC_FIELDS = ("max_concurrent_invocations", "notifications")
+
+
+def _check_sagemaker_variant(shape: ServingEndpointShape,
+                             at: Callable[[KeyPath, str, str, str], None]) -> None:
+    """A SageMaker variant kind's own fields and the scaling each kind allows (each fact cited in
+    modules/sagemaker_variant/README.md and tests/targets/test_serving_sagemaker.py)."""
+    variant = shape.sagemaker
+    kind = variant.kind if variant is not None else "inference_components"
+    a = shape.autoscaling
+    code = "spec.serving_variant"
+    if variant is not None:
+        own = {"serverless": _SERVERLESS_FIELDS, "async": _ASYNC_FIELDS}.get(kind, ())
+        for field in (*_SERVERLESS_FIELDS, *_ASYNC_FIELDS):
+            if field not in own and field in variant.model_fields_set:
+                owner = "serverless" if field in _SERVERLESS_FIELDS else "async"
+                at(("sagemaker", field), f"`{field}` applies to a {owner} variant, not {kind}",
+                   f"Remove it, or set `kind: {owner}`.", code)
+    if kind == "serverless" and variant is not None:
+        if shape.instance_type is not None:
+            at(("instance_type",), "a serverless endpoint has no instance type",
+               "Remove `instance_type`; size it with `sagemaker.memory_mb` and `sagemaker.max_concurrency`.", code)
+        for field, example in (("memory_mb", "2048"), ("max_concurrency", "10")):
+            if getattr(variant, field) is None:
+                at(("sagemaker",), f"a serverless variant needs `sagemaker.{field}`",
+                   f"Add `{field}: {example}` under `sagemaker:`.", code)
+        if (variant.provisioned_concurrency is not None and variant.max_concurrency is not None
+                and variant.provisioned_concurrency > variant.max_concurrency):
+            at(("sagemaker", "provisioned_concurrency"),
+               f"provisioned_concurrency ({variant.provisioned_concurrency}) is above max_concurrency "
+               f"({variant.max_concurrency})", "Lower provisioned_concurrency or raise max_concurrency.", code)
+        # On-demand serverless endpoints scale themselves up to max_concurrency: there is no instance count.
+        if a != ServingAutoscaling():
+            at(("autoscaling",), "a serverless endpoint scales itself up to `sagemaker.max_concurrency`; "
+               "`autoscaling` does not apply", "Remove `autoscaling` from this class.", code)
+    elif kind == "real_time":
+        if a.min_replicas == 0 or a.scale_to_zero:
+            at(("autoscaling", "min_replicas"), "a real-time SageMaker variant keeps at least one instance",
+               "Set `min_replicas: 1` and `scale_to_zero: false`; only async variants and inference components "
+               "scale to zero.", code)
+        if a.target_concurrency is None and a.target_utilization is None:
+            at(("autoscaling",), "a real-time SageMaker variant needs a scaling signal",
+               "Set `target_concurrency` (requests in flight per instance) or `target_utilization` (percent).", code)
+    elif kind == "async":
+        if a.target_utilization is not None:
+            at(("autoscaling", "target_utilization"), "an async variant scales on its backlog, not on utilisation",
+               "Use `target_concurrency`: queued requests per instance.", code)
+        elif a.target_concurrency is None:
+            at(("autoscaling",), "an async variant needs `target_concurrency` (queued requests per instance)",
+               "Add `target_concurrency: 5` under `autoscaling:`.", code)
 
 
 def check_feature_store(platform: Platform, source: Source) -> list[Diagnostic]:

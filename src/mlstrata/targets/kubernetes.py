@@ -38,7 +38,7 @@ def deployment_mode(scale_to_zero: bool) -> str:
     return "Knative" if scale_to_zero else "Standard"
 
 
-def or_null(value: int | None) -> object:
+def or_null(value: int | str | None) -> object:
     return Expr("null") if value is None else value
 
 

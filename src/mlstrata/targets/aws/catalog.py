@@ -77,6 +77,36 @@ def sagemaker_instance_store(instance_type: str) -> bool:
     return len(parts) == 3 and parts[1] in SAGEMAKER_INSTANCE_STORE_FAMILIES
 
 
+# vCPUs of the general-purpose, compute- and memory-optimised sizes: large 2, xlarge 4, <n>xlarge 4n.
+# https://docs.aws.amazon.com/ec2/latest/instancetypes/gp.html (and co.html, mo.html)
+_CPU_SIZE = re.compile(r"^(?P<n>[0-9]*)xlarge$")
+
+
+def sagemaker_utilization_units(instance_type: str) -> tuple[str, int] | None:
+    """What SageMaker's utilisation metric of an instance type sums over: ("gpu", GPUs) for an NVIDIA GPU type
+    the shipped price catalog describes, ("cpu", vCPUs) for an m/c/r size; None when unknown. GPUUtilization
+    and CPUUtilization are 0-100 per GPU or vCPU, summed over the instance.
+    https://docs.aws.amazon.com/sagemaker/latest/dg/monitoring-cloudwatch.html"""
+    parts = instance_type.split(".")
+    if len(parts) != 3 or parts[0] != "ml":
+        return None
+    family, size = parts[1], parts[2]
+    if family in GPU_FAMILIES:
+        from mlstrata.pricing.catalog import load_shipped_catalog
+
+        counts = {entry.hardware.gpu_count for (cloud, _region, itype), entry in load_shipped_catalog().entries.items()
+                  if cloud == "aws" and itype == f"{family}.{size}"}
+        return ("gpu", counts.pop()) if len(counts) == 1 else None
+    if family[:1] not in ("m", "c", "r"):
+        return None
+    if size == "large":
+        return ("cpu", 2)
+    match = _CPU_SIZE.match(size)
+    if match is None:
+        return None
+    return ("cpu", 4 * int(match.group("n") or 1))
+
+
 def partition(region: str) -> str:
     """The ARN partition of a region."""
     if region.startswith("cn-"):

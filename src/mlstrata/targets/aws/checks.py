@@ -3,9 +3,12 @@ principals, and names that must fit AWS's length limits."""
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from mlstrata.diagnostics import Diagnostic, did_you_mean, error, warning
 from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
+from mlstrata.spec.resolve import endpoint_shape
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws.instance_types import check_pool_types
@@ -184,4 +187,37 @@ def _check_serving_engine(platform: Platform, source: Source) -> list[Diagnostic
                 source, ("serving", "endpoints", cls), f"SageMaker endpoint name `{endpoint}` is longer than 63 "
                 "characters", "Endpoint names are <platform>-<environment>-<class>: shorten one of them.",
                 key=True, code="aws.name"))
+    return out + _check_sagemaker_variants(platform, source)
+
+
+def _check_sagemaker_variants(platform: Platform, source: Source) -> list[Diagnostic]:
+    """Per environment: an async class writes results to an artifact store, so one must be declared; a real-time
+    class scaling on utilisation needs an instance type whose GPUs or vCPUs are known (the metric sums them)."""
+    serving = platform.serving
+    assert serving is not None
+    raw = ((source.data.get("serving") or {}).get("endpoints")) or {}
+    out: list[Diagnostic] = []
+    for cls, endpoint in serving.endpoints.items():
+        base: KeyPath = ("serving", "endpoints", cls)
+        for env in platform.environments:
+            try:
+                shape = endpoint_shape(endpoint, raw.get(cls), env)
+            except ValidationError:
+                continue  # reported by the spec checks
+            kind = shape.sagemaker.kind if shape.sagemaker is not None else "inference_components"
+            found: Diagnostic | None = None
+            if kind == "async" and not platform.artifact_stores:
+                found = diagnostics_at(source, (*base, "sagemaker", "kind"), "an async SageMaker endpoint writes "
+                                       "its results to an artifact store, and none is declared",
+                                       "Declare one under `artifact_stores:` (the first one receives the results).",
+                                       code="aws.serving_variant")
+            elif (kind == "real_time" and shape.autoscaling.target_utilization is not None
+                  and shape.instance_type is not None and cat.sagemaker_utilization_units(shape.instance_type) is None):
+                found = diagnostics_at(source, (*base, "autoscaling", "target_utilization"),
+                                       f"mlstrata does not know how many GPUs or vCPUs `{shape.instance_type}` has, "
+                                       "and SageMaker's utilisation metric is summed over them",
+                                       "Scale on `target_concurrency` instead, or use an ml.m/c/r or NVIDIA GPU "
+                                       "instance type the price catalog lists.", code="aws.serving_variant")
+            if found is not None and found not in out:
+                out.append(found)
     return out

@@ -585,9 +585,12 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
 
 
 def _sagemaker(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
-    """Per serving class a SageMaker endpoint for inference components: Terraform owns the endpoint, its instance
-    type, instance bounds and execution role; the release layer adds the model version as an inference component
-    and scales its copies (modules/sagemaker_endpoint/README.md). The handoff is one output."""
+    """Per serving class a SageMaker endpoint. Inference components (default): Terraform owns the endpoint, its
+    instance type, instance bounds and execution role; the release adds the model version as an inference
+    component (modules/sagemaker_endpoint/README.md). Real-time, serverless and async variants name the model,
+    so the release creates the endpoint from the configuration Terraform hands over, and Terraform owns the
+    role, the async output and the variant's autoscaling (modules/sagemaker_variant/README.md). The handoff is
+    one output."""
     base = "data.terraform_remote_state.base.outputs"
     main: list[Block | Comment | Blank] = []
     handoff: dict[str, object] = {}
@@ -595,38 +598,86 @@ def _sagemaker(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comme
         label = f"serving_endpoint_{cls.replace('-', '_')}"
         stage = str(shape.stage)
         buckets, keys = _registry_read(platform, env, stage)
-        instance_type = str(shape.instance_type)
+        kind = shape.sagemaker.kind if shape.sagemaker is not None else "inference_components"
+        instance_type = shape.instance_type
         scaling = shape.autoscaling
-        inputs: dict[str, object] = {
-            "name": _sagemaker_endpoint(platform, env.name, cls), "instance_type": instance_type,
-            "min_instances": scaling.min_replicas, "max_instances": scaling.max_replicas,
-            "c1": Comment(f"Reads model versions of registry stage `{stage}`, never writes them."),
-            "registry_bucket_arns": buckets, "kms_key_arns": keys,
-        }
+        inputs: dict[str, object] = {"name": _sagemaker_endpoint(platform, env.name, cls)}
+        if kind != "inference_components":
+            inputs["kind"] = kind
+        if instance_type is not None:
+            inputs["instance_type"] = instance_type
+        if kind != "serverless":
+            inputs |= {"min_instances": scaling.min_replicas, "max_instances": scaling.max_replicas}
+        if kind in ("real_time", "async"):
+            inputs |= _variant_scaling(kind, shape)
+        if kind == "serverless" and shape.sagemaker is not None:
+            variant = shape.sagemaker
+            inputs |= {"memory_mb": variant.memory_mb, "max_concurrency": variant.max_concurrency}
+            if variant.provisioned_concurrency is not None:
+                inputs["provisioned_concurrency"] = variant.provisioned_concurrency
+        if kind == "async" and shape.sagemaker is not None:
+            stores = list(platform.artifact_stores)
+            inputs["c0"] = Comment(f"Results and failures under serving/<endpoint>/ of artifact store `{stores[0]}`.")
+            inputs |= {"output_bucket_arn": Expr(f"{base}.artifact_bucket_arns[0]"),
+                       "output_kms_key_arn": Expr(f"{base}.kms_key_arn")}
+            if shape.sagemaker.max_concurrent_invocations is not None:
+                inputs["max_concurrent_invocations"] = shape.sagemaker.max_concurrent_invocations
+            if shape.sagemaker.notifications:
+                inputs |= {"notifications": True, "topic_kms_key_arn": Expr(f"{base}.kms_key_arn")}
+        inputs |= {"c1": Comment(f"Reads model versions of registry stage `{stage}`, never writes them."),
+                   "registry_bucket_arns": buckets, "kms_key_arns": keys}
         if stage == env.name:
             inputs["model_package_group_arns"] = Expr(f"{base}.model_package_group_arns")
-        if cat.sagemaker_instance_store(instance_type):
+        if instance_type is not None and cat.sagemaker_instance_store(instance_type):
             inputs["c2"] = Comment(f"{instance_type} has local NVMe storage: SageMaker rejects a volume KMS key.")
-        else:
+        elif kind != "serverless":
             inputs["kms_key_arn"] = Expr(f"{base}.kms_key_arn")
-        main.append(_module(label, "sagemaker_endpoint", **inputs))
-        handoff[cls] = {
-            "engine": "sagemaker", "endpoint_name": Expr(f"module.{label}.endpoint_name"),
-            "variant_name": Expr(f"module.{label}.variant_name"),
-            "role_arn": Expr(f"module.{label}.execution_role_arn"), "instance_type": instance_type,
-            "model": shape.model, "registry_stage": stage, "registry_alias": shape.alias or "",
-            "min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
-            "scale_to_zero": scaling.scale_to_zero,
-            "target_concurrency": kube.or_null(scaling.target_concurrency),
-            "target_utilization": kube.or_null(scaling.target_utilization),
-            "copy_scaling_dimension": "sagemaker:inference-component:DesiredCopyCount",
-        }
+        module = "sagemaker_endpoint" if kind == "inference_components" else "sagemaker_variant"
+        main.append(_module(label, module, **inputs))
+        handoff[cls] = _sagemaker_handoff(label, kind, shape)
     output = Block("output", ["serving_endpoints"]).attr(
-        "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version as an "
-        "inference component: endpoint and variant, execution role, registry stage and alias, copy bounds and "
-        "the scaling target (Application Auto Scaling on the inference component's copy count).")
+        "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version: the "
+        "endpoint (and, for real-time, serverless and async variants, the endpoint configuration to create and the "
+        "tags to set), the execution role, registry stage and alias, and the scaling bounds.")
     output.attr("value", handoff)
     return main, [output]
+
+
+def _variant_scaling(kind: str, shape: ServingEndpointShape) -> dict[str, object]:
+    """The signal and target of a real-time or async variant's target tracking (checked in spec/services.py and
+    targets/aws/checks.py: real-time has one of the two targets, async a concurrency)."""
+    a = shape.autoscaling
+    if kind == "async":
+        return {"scaling_metric": "backlog", "scaling_target": a.target_concurrency}
+    if a.target_concurrency is not None:
+        return {"scaling_metric": "concurrency", "scaling_target": a.target_concurrency}
+    units = cat.sagemaker_utilization_units(str(shape.instance_type))
+    unit, count = units if units is not None else ("gpu", 1)
+    units_name = "GPU" if unit == "gpu" else "vCPU"
+    return {"c4": Comment(f"{unit.upper()}Utilization is summed over the instance's {count} {units_name}"
+                          f"{'s' if count > 1 else ''}: {a.target_utilization}% of each."),
+            "scaling_metric": f"{unit}_utilization", "scaling_target": int(a.target_utilization or 0) * count}
+
+
+def _sagemaker_handoff(label: str, kind: str, shape: ServingEndpointShape) -> dict[str, object]:
+    scaling = shape.autoscaling
+    out: dict[str, object] = {
+        "engine": "sagemaker", "variant_kind": kind, "endpoint_name": Expr(f"module.{label}.endpoint_name"),
+        "variant_name": Expr(f"module.{label}.variant_name"),
+        "role_arn": Expr(f"module.{label}.execution_role_arn"), "instance_type": kube.or_null(shape.instance_type),
+        "model": shape.model, "registry_stage": str(shape.stage), "registry_alias": shape.alias or "",
+    }
+    if kind == "serverless":
+        return out | {"endpoint_config_json": Expr(f"module.{label}.endpoint_config_json")}
+    out |= {"min_replicas": scaling.min_replicas, "max_replicas": scaling.max_replicas,
+            "scale_to_zero": scaling.scale_to_zero,
+            "target_concurrency": kube.or_null(scaling.target_concurrency),
+            "target_utilization": kube.or_null(scaling.target_utilization)}
+    if kind == "inference_components":
+        return out | {"copy_scaling_dimension": "sagemaker:inference-component:DesiredCopyCount"}
+    return out | {"endpoint_config_json": Expr(f"module.{label}.endpoint_config_json"),
+                  "endpoint_tags": Expr(f"module.{label}.endpoint_tags"),
+                  "autoscaling_registered": Expr(f"module.{label}.autoscaling_registered")}
 
 
 def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:

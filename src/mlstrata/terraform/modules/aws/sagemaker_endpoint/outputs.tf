@@ -15,5 +15,5 @@ output "variant_name" {
 
 output "execution_role_arn" {
   description = "SageMaker execution role of the endpoint; the release layer passes it to CreateModel."
-  value       = aws_iam_role.this.arn
+  value       = module.role.role_arn
 }

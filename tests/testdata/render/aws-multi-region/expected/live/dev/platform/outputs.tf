@@ -34,10 +34,11 @@ output "pipeline_role_arn" {
 }
 
 output "serving_endpoints" {
-  description = "Per serving class, what the release layer (CI/CD) needs to deploy a model version as an inference component: endpoint and variant, execution role, registry stage and alias, copy bounds and the scaling target (Application Auto Scaling on the inference component's copy count)."
+  description = "Per serving class, what the release layer (CI/CD) needs to deploy a model version: the endpoint (and, for real-time, serverless and async variants, the endpoint configuration to create and the tags to set), the execution role, registry stage and alias, and the scaling bounds."
   value = {
     ranker-api = {
       engine                 = "sagemaker"
+      variant_kind           = "inference_components"
       endpoint_name          = module.serving_endpoint_ranker_api.endpoint_name
       variant_name           = module.serving_endpoint_ranker_api.variant_name
       role_arn               = module.serving_endpoint_ranker_api.execution_role_arn
@@ -54,6 +55,7 @@ output "serving_endpoints" {
     }
     ranker-cpu = {
       engine                 = "sagemaker"
+      variant_kind           = "real_time"
       endpoint_name          = module.serving_endpoint_ranker_cpu.endpoint_name
       variant_name           = module.serving_endpoint_ranker_cpu.variant_name
       role_arn               = module.serving_endpoint_ranker_cpu.execution_role_arn
@@ -65,8 +67,41 @@ output "serving_endpoints" {
       max_replicas           = 2
       scale_to_zero          = false
       target_concurrency     = null
+      target_utilization     = 60
+      endpoint_config_json   = module.serving_endpoint_ranker_cpu.endpoint_config_json
+      endpoint_tags          = module.serving_endpoint_ranker_cpu.endpoint_tags
+      autoscaling_registered = module.serving_endpoint_ranker_cpu.autoscaling_registered
+    }
+    ranker-batch = {
+      engine                 = "sagemaker"
+      variant_kind           = "async"
+      endpoint_name          = module.serving_endpoint_ranker_batch.endpoint_name
+      variant_name           = module.serving_endpoint_ranker_batch.variant_name
+      role_arn               = module.serving_endpoint_ranker_batch.execution_role_arn
+      instance_type          = "ml.g5.xlarge"
+      model                  = "ranker"
+      registry_stage         = "dev"
+      registry_alias         = ""
+      min_replicas           = 0
+      max_replicas           = 3
+      scale_to_zero          = true
+      target_concurrency     = 5
       target_utilization     = null
-      copy_scaling_dimension = "sagemaker:inference-component:DesiredCopyCount"
+      endpoint_config_json   = module.serving_endpoint_ranker_batch.endpoint_config_json
+      endpoint_tags          = module.serving_endpoint_ranker_batch.endpoint_tags
+      autoscaling_registered = module.serving_endpoint_ranker_batch.autoscaling_registered
+    }
+    ranker-lite = {
+      engine               = "sagemaker"
+      variant_kind         = "serverless"
+      endpoint_name        = module.serving_endpoint_ranker_lite.endpoint_name
+      variant_name         = module.serving_endpoint_ranker_lite.variant_name
+      role_arn             = module.serving_endpoint_ranker_lite.execution_role_arn
+      instance_type        = null
+      model                = "ranker"
+      registry_stage       = "dev"
+      registry_alias       = ""
+      endpoint_config_json = module.serving_endpoint_ranker_lite.endpoint_config_json
     }
   }
 }

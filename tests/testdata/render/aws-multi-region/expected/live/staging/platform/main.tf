@@ -68,17 +68,58 @@ module "serving_endpoint_ranker_api" {
 }
 
 module "serving_endpoint_ranker_cpu" {
-  source = "../../../modules/sagemaker_endpoint"
+  source = "../../../modules/sagemaker_variant"
 
   name          = "research-platform-ml-staging-ranker-cpu"
+  kind          = "real_time"
   instance_type = "ml.m7i.xlarge"
   min_instances = 1
   max_instances = 2
+  # CPUUtilization is summed over the instance's 4 vCPUs: 60% of each.
+  scaling_metric = "cpu_utilization"
+  scaling_target = 240
   # Reads model versions of registry stage `staging`, never writes them.
   registry_bucket_arns     = [data.terraform_remote_state.base.outputs.registry_bucket_arn]
   kms_key_arns             = data.terraform_remote_state.base.outputs.registry_kms_key_arns
   model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
   kms_key_arn              = data.terraform_remote_state.base.outputs.kms_key_arn
+}
+
+module "serving_endpoint_ranker_batch" {
+  source = "../../../modules/sagemaker_variant"
+
+  name           = "research-platform-ml-staging-ranker-batch"
+  kind           = "async"
+  instance_type  = "ml.g5.xlarge"
+  min_instances  = 0
+  max_instances  = 3
+  scaling_metric = "backlog"
+  scaling_target = 5
+  # Results and failures under serving/<endpoint>/ of artifact store `features`.
+  output_bucket_arn          = data.terraform_remote_state.base.outputs.artifact_bucket_arns[0]
+  output_kms_key_arn         = data.terraform_remote_state.base.outputs.kms_key_arn
+  max_concurrent_invocations = 2
+  notifications              = true
+  topic_kms_key_arn          = data.terraform_remote_state.base.outputs.kms_key_arn
+  # Reads model versions of registry stage `staging`, never writes them.
+  registry_bucket_arns     = [data.terraform_remote_state.base.outputs.registry_bucket_arn]
+  kms_key_arns             = data.terraform_remote_state.base.outputs.registry_kms_key_arns
+  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
+  # ml.g5.xlarge has local NVMe storage: SageMaker rejects a volume KMS key.
+}
+
+module "serving_endpoint_ranker_lite" {
+  source = "../../../modules/sagemaker_variant"
+
+  name                    = "research-platform-ml-staging-ranker-lite"
+  kind                    = "serverless"
+  memory_mb               = 2048
+  max_concurrency         = 10
+  provisioned_concurrency = 1
+  # Reads model versions of registry stage `staging`, never writes them.
+  registry_bucket_arns     = [data.terraform_remote_state.base.outputs.registry_bucket_arn]
+  kms_key_arns             = data.terraform_remote_state.base.outputs.registry_kms_key_arns
+  model_package_group_arns = data.terraform_remote_state.base.outputs.model_package_group_arns
 }
 
 module "feature_store_online" {
