@@ -153,3 +153,27 @@ def test_issue_18_cost_output_details(tmp_path: Path) -> None:
     assert plan["total"]["unpriced_changes"] == len(plan["changes"]) - len(priced)
     code, out, _ = run("cost", "-f", str(spec_copy(tmp_path)), "--plan", str(DATA / "plan_aws.json"))
     assert re.search(r"│ total( \(without \d+ unpriced changes?\))?\s+│", out), out
+
+
+def test_sagemaker_endpoints_are_priced_after_an_import_and_said_unpriced_before(tmp_path: Path) -> None:
+    """`cost` on a SageMaker platform: without a sourced ml.* price each class reads `unpriced` with the reason
+    (never $0); after `pricing import` of a row for its type and region, it is priced with that row's source."""
+    spec = tmp_path / "platform.yaml"
+    shutil.copy(REPO / "tests" / "testdata" / "render" / "aws-multi-region" / "spec.yaml", spec)
+    code, out, _ = run("cost", "-f", str(spec), "--env", "production", "--format", "markdown")
+    assert code == 0
+    assert "### SageMaker endpoints (billed on top of the pools above)" in out
+    assert "| production | ranker-api | inference_components | ml.g6e.xlarge | 1/4 | unpriced | unpriced | " \
+           "no sourced price |" in out
+    assert "$0.00" not in out.split("### SageMaker endpoints")[1].split("###")[0]
+    prices = tmp_path / "prices.csv"
+    prices.write_text("region,instance_type,on_demand_usd_per_hour,source,date\n"
+                      "us-east-1,ml.g6e.xlarge,2.5,AWS Price List 2026-11,2026-11-30\n")
+    code, _, err = run("pricing", "import", str(prices), "-f", str(spec))
+    assert code == 0, err
+    code, out, _ = run("cost", "-f", str(spec), "--env", "production", "--format", "json")
+    prod = json.loads(out)["environments"]["production"]
+    api = next(c for c in prod["sagemaker"] if c["endpoint"] == "ranker-api")
+    assert api["monthly"] == {"min": 1825.0, "max": 7300.0}
+    assert api["price"]["source"] == "AWS Price List 2026-11" and api["price"]["origin"] == "overlay"
+    assert prod["sagemaker_monthly"]["max"] == 7300.0

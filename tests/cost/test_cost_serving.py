@@ -3,9 +3,11 @@ node rate; a class whose maximum needs more nodes than its pool may have is a wa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from mlstrata.cost.estimate import CostReport, platform_cost
+from mlstrata.pricing.overlay import Overlay, parse_overlay_rows
 from mlstrata.pricing.resolve import load_price_book
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
@@ -59,3 +61,38 @@ def test_sagemaker_classes_are_said_to_be_unpriced_not_silently_zero() -> None:
     assert {d.path for d in said} == {f"serving.endpoints.ranker-{c}" for c in ("api", "cpu", "batch", "lite")}
     assert all(d.where is not None and spec.splitlines()[d.where.line - 1].strip() == "model: ranker" for d in said)
     assert all(not env.serving for env in report.envs)
+    # listed as SageMaker endpoints with no price, never as $0, and apart from the pool totals
+    dev = next(e for e in report.envs if e.name == "dev").to_dict()
+    assert dev["sagemaker_unpriced"] == ["ranker-api", "ranker-batch", "ranker-cpu", "ranker-lite"]
+    assert all(c["monthly"] == {"min": None, "max": None} and c["price"] is None
+               for c in dev["sagemaker"])  # type: ignore[attr-defined]
+    lite = next(d for d in said if d.path == "serving.endpoints.ranker-lite")
+    assert "billed per inference duration" in lite.summary
+
+
+def test_sagemaker_hosting_is_priced_from_a_sourced_row() -> None:
+    """A SageMaker class is priced at min and max instances x the on-demand price of its ml.* type in its region
+    x 730 h, the price carrying its source, once such a row exists (the team's overlay: `mlstrata pricing import`).
+    Billed on top of the GPU pools, so the pool totals do not change."""
+    spec = (REPO / "tests" / "testdata" / "render" / "aws-multi-region" / "spec.yaml").read_text()
+    loaded = load_text(spec, targets=TARGETS)
+    book, problems = load_price_book(AWS_EXAMPLE)
+    assert book is not None and not problems
+    rows, bad = parse_overlay_rows("region,instance_type,on_demand_usd_per_hour,source,date\n"
+                                   "us-east-1,ml.g6e.xlarge,2.5,AWS Price List 2026-11,2026-11-30\n", "prices.csv")
+    assert not bad
+    priced = replace(book, overlay=Overlay(None, {r.key: r for r in rows}))
+    envs = resolve(loaded.platform, loaded.source.data)
+    before = platform_cost(loaded.platform, envs, book, loaded.source)
+    after = platform_cost(loaded.platform, envs, priced, loaded.source)
+    prod = next(e for e in after.envs if e.name == "production")  # us-east-1
+    api = next(c for c in prod.sagemaker if c.endpoint == "ranker-api")
+    assert (api.monthly(api.min_instances), api.monthly(api.max_instances)) == (1 * 2.5 * 730, 4 * 2.5 * 730)
+    assert api.rate is not None and api.rate.price.source == "AWS Price List 2026-11"
+    assert prod.sagemaker_monthly("max") == 4 * 2.5 * 730  # the other classes stay unpriced, not zero
+    assert prod.to_dict()["sagemaker_unpriced"] == ["ranker-batch", "ranker-cpu", "ranker-lite"]
+    # the dev class (us-west-2, min 0) has no row there: still said to be unpriced
+    said = {(d.path, d.summary.split("`")[3]) for d in after.diagnostics if d.code == "cost.sagemaker_unpriced"}
+    assert ("serving.endpoints.ranker-api", "production") not in said
+    assert ("serving.endpoints.ranker-api", "dev") in said
+    assert [e.total_monthly("max") for e in after.envs] == [e.total_monthly("max") for e in before.envs]

@@ -164,12 +164,49 @@ class ServingCost:
 
 
 @dataclass(frozen=True)
+class SageMakerCost:
+    """A SageMaker endpoint class's instance hours at its minimum and maximum instance count, billed on top of
+    the GPU pools. Priced only from a sourced row for its ml.* type (the team's overlay: the shipped catalog
+    has no SageMaker hosting prices); serverless endpoints are billed per inference and never priced here."""
+
+    env: str
+    endpoint: str
+    kind: str
+    instance_type: str | None  # None: serverless
+    min_instances: int
+    max_instances: int
+    rate: Rate | None
+
+    def monthly(self, instances: int) -> float | None:
+        return None if self.rate is None else instances * self.rate.price.usd_per_hour * HOURS_PER_MONTH
+
+    def to_dict(self) -> dict[str, object]:
+        def rounded(v: float | None) -> float | None:
+            return None if v is None else round(v, 2)
+
+        return {
+            "endpoint": self.endpoint, "kind": self.kind, "instance_type": self.instance_type,
+            "instances": {"min": self.min_instances, "max": self.max_instances},
+            "monthly": {"min": rounded(self.monthly(self.min_instances)),
+                        "max": rounded(self.monthly(self.max_instances))},
+            "price": self.rate.price.to_dict() if self.rate is not None else None,
+            "priced": self.rate is not None,
+        }
+
+
+@dataclass(frozen=True)
 class EnvCost:
     name: str
     region: str
     budget_monthly_usd: float | None
     pools: tuple[PoolCost, ...]
     serving: tuple[ServingCost, ...] = ()
+    sagemaker: tuple[SageMakerCost, ...] = ()
+
+    def sagemaker_monthly(self, which: str) -> float:
+        """Sum over priced SageMaker classes at their min or max instances (unpriced ones are said, not zero)."""
+        return sum(v for c in self.sagemaker
+                   if (v := c.monthly(c.min_instances if which == "min" else c.max_instances)) is not None)
 
     def total_monthly(self, which: str) -> float:
         """Sum over priced pools at min, desired or max (unpriced pools are listed apart, not as zero)."""
@@ -193,6 +230,9 @@ class EnvCost:
             "unpriced_pools": self.unpriced,
             "complete": not self.unpriced,
             "serving": [c.to_dict() for c in self.serving],
+            "sagemaker": [c.to_dict() for c in self.sagemaker],
+            "sagemaker_monthly": {w: round(self.sagemaker_monthly(w), 2) for w in ("min", "max")},
+            "sagemaker_unpriced": [c.endpoint for c in self.sagemaker if c.rate is None],
         }
 
 
@@ -309,6 +349,35 @@ def price_serving(book: PriceBook, cloud: str, env: ResolvedEnv, name: str, shap
     return cost, diags
 
 
+def price_sagemaker(book: PriceBook, cloud: str, env: ResolvedEnv, name: str, shape: ServingEndpointShape,
+                    source: Source | None) -> tuple[SageMakerCost, list[Diagnostic]]:
+    """One SageMaker endpoint class: its instances at min and max at the on-demand price of its ml.* type where a
+    sourced row exists, else a warning that says it is not priced (never $0)."""
+    kind = shape.sagemaker.kind if shape.sagemaker is not None else "inference_components"
+    scaling = shape.autoscaling
+    path: KeyPath = ("serving", "endpoints", name)
+    if kind == "serverless" or shape.instance_type is None:
+        cost = SageMakerCost(env.name, name, kind, None, 0, 0, None)
+        return cost, [_at(source, Severity.WARNING, path,
+                          f"SageMaker endpoint class `{name}` in `{env.name}` (serverless) is not priced: serverless "
+                          "endpoints are billed per inference duration and memory, not per instance hour",
+                          "Budgets and totals cover GPU pools; serverless inference is billed on top.",
+                          "cost.sagemaker_unpriced")]
+    quote = book.quote(cloud, env.region, shape.instance_type)
+    rate = Rate(quote.on_demand, "on-demand SageMaker hosting") if quote.on_demand is not None else None
+    cost = SageMakerCost(env.name, name, kind, shape.instance_type, scaling.min_replicas, scaling.max_replicas, rate)
+    if rate is not None:
+        return cost, []
+    return cost, [_at(source, Severity.WARNING, path,
+                      f"SageMaker endpoint class `{name}` in `{env.name}` ({shape.instance_type}) is not priced: "
+                      f"no sourced price for {shape.instance_type} in {env.region}",
+                      "The shipped catalog has no SageMaker hosting prices (AWS publishes them on its pricing page "
+                      "and Price List API only). Import yours with `mlstrata pricing import` (a row: cloud aws, "
+                      f"region {env.region}, instance_type {shape.instance_type}, on_demand_usd_per_hour, source, "
+                      "date). SageMaker instances are billed on top of the GPU pools.",
+                      "cost.sagemaker_unpriced")]
+
+
 def check_policies(env: EnvCost, resolved: ResolvedEnv, cloud: str, source: Source | None) -> list[Diagnostic]:
     """Budget and instance family policies of one environment."""
     out: list[Diagnostic] = []
@@ -374,22 +443,21 @@ def platform_cost(platform: Platform, envs: dict[str, ResolvedEnv], book: PriceB
                              f"TPU pool `{tpu_name}` in `{name}` is not priced: the catalog has no TPU prices",
                              "Budgets and totals cover GPU pools only.", "cost.tpu_unpriced"))
         serving = []
+        hosted = []
         by_name = {p.pool: p for p in pools}
         for endpoint in sorted(resolved.serving):
-            instance_type = resolved.serving[endpoint].instance_type
-            if instance_type is not None or sagemaker:
-                diags.append(_at(source, Severity.WARNING, ("serving", "endpoints", endpoint),
-                                 f"SageMaker endpoint class `{endpoint}` in `{name}` ({instance_type or 'serverless'}) "
-                                 "is not priced: "
-                                 "the catalog has no SageMaker hosting prices",
-                                 "Budgets and totals cover GPU pools only; SageMaker instances are billed on top.",
-                                 "cost.sagemaker_unpriced"))
+            shape = resolved.serving[endpoint]
+            if sagemaker:
+                endpoint_cost, found = price_sagemaker(book, cloud, resolved, endpoint, shape, source)
+                hosted.append(endpoint_cost)
+                diags += found
                 continue
-            share, found = price_serving(book, cloud, resolved, endpoint, resolved.serving[endpoint], by_name, source)
+            share, found = price_serving(book, cloud, resolved, endpoint, shape, by_name, source)
             diags += found
             if share is not None:
                 serving.append(share)
-        env_cost = EnvCost(name, resolved.region, resolved.spec.gpu_budget_monthly_usd, tuple(pools), tuple(serving))
+        env_cost = EnvCost(name, resolved.region, resolved.spec.gpu_budget_monthly_usd, tuple(pools), tuple(serving),
+                           tuple(hosted))
         results.append(env_cost)
         diags += check_policies(env_cost, resolved, cloud, source)
     return CostReport(platform.platform, cloud, tuple(results), tuple(diags))

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from mlstrata.cost.estimate import CostReport, PoolChange, PoolCost, plan_total, plan_unpriced
 from mlstrata.cost.money import money, signed_money
+from mlstrata.views.markdown import cell
 
 
 def markdown(report: CostReport, changes: list[PoolChange] | None) -> str:
@@ -49,6 +50,16 @@ def markdown(report: CostReport, changes: list[PoolChange] | None) -> str:
                          f"{sc.min_replicas}/{sc.max_replicas} | {sc.nodes(sc.min_replicas)}/"
                          f"{sc.nodes(sc.max_replicas)} | {money(sc.monthly(sc.min_replicas))} | "
                          f"{money(sc.monthly(sc.max_replicas))} |")
+    hosted = [h for env in report.envs for h in env.sagemaker]
+    if hosted:
+        lines += ["", "### SageMaker endpoints (billed on top of the pools above)", "",
+                  "| env | endpoint class | kind | instance type | instances min/max | $/month min | max | price |",
+                  "|---|---|---|---|---|---:|---:|---|"]
+        for h in hosted:
+            price = f"{h.rate.price.source} ({h.rate.price.date})" if h.rate is not None else "no sourced price"
+            lines.append(f"| {h.env} | {h.endpoint} | {h.kind} | {h.instance_type or 'serverless'} | "
+                         f"{h.min_instances}/{h.max_instances} | {money(h.monthly(h.min_instances))} | "
+                         f"{money(h.monthly(h.max_instances))} | {cell(price)} |")
     if changes is not None:
         lines += ["", "### Plan: monthly change per GPU pool", "",
                   "| resource | action | before (desired) | after (desired) | change | change at max |",
@@ -194,6 +205,17 @@ def show_human(report: CostReport, changes: list[PoolChange] | None, console: Co
                           f"{sc.nodes(sc.min_replicas)}/{sc.nodes(sc.max_replicas)}",
                           money(sc.monthly(sc.min_replicas)), money(sc.monthly(sc.max_replicas)))
         console.print(_whole_amounts(share))
+    hosted = [h for env in report.envs for h in env.sagemaker]
+    if hosted:
+        endpoints = Table(title="SageMaker endpoints per month (billed on top of the pools above)")
+        for col in ("env", "endpoint class", "kind", "instance type", "instances min/max", "min", "max", "price"):
+            endpoints.add_column(col, justify="right" if col in ("min", "max") else "left", overflow="fold")
+        for h in hosted:
+            endpoints.add_row(h.env, h.endpoint, h.kind, h.instance_type or "serverless",
+                              f"{h.min_instances}/{h.max_instances}", money(h.monthly(h.min_instances)),
+                              money(h.monthly(h.max_instances)),
+                              f"{h.rate.price.source} ({h.rate.price.date})" if h.rate else "no sourced price")
+        console.print(_whole_amounts(endpoints))
     if changes is not None:
         plan = Table(title="Plan: monthly change per GPU pool (at desired; at max)")
         for col in ("resource", "action", "before", "after", "change", "change at max"):
