@@ -70,15 +70,19 @@ def terraform_env(tmp: Path) -> dict[str, str]:
     return env
 
 
+def five_x(text: str) -> str:
+    """Module text with the 6.x-only spellings rewritten and the provider floor opened to 5.100."""
+    for pattern, repl, _fact in SIX_ONLY:
+        text = re.sub(pattern, repl, text)
+    return text.replace('">= 6.25, < 7.0"', '">= 5.100, < 7.0"')
+
+
 def five_x_copy(module: str, dest: Path) -> Path:
     """The module with the 6.x-only spellings rewritten and the provider floor opened to 5.100; the sibling
     modules it calls (`source = "../<name>"`) are copied next to it the same way."""
     shutil.copytree(MODULES / module, dest)
     for tf in dest.glob("*.tf"):
-        text = tf.read_text()
-        for pattern, repl, _fact in SIX_ONLY:
-            text = re.sub(pattern, repl, text)
-        text = text.replace('">= 6.25, < 7.0"', '">= 5.100, < 7.0"')
+        text = five_x(tf.read_text())
         tf.write_text(text)
         for sibling in re.findall(r'source\s*=\s*"\.\./([a-z0-9_]+)"', text):
             if not (dest.parent / sibling).exists():

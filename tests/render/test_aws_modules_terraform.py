@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from aws_provider5 import MODULES, SIX_ONLY, five_x_copy, terraform, terraform_env
+from aws_provider5 import MODULES, SIX_ONLY, five_x, five_x_copy, terraform, terraform_env
 
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree, write_tree
@@ -41,18 +41,12 @@ def _without_helm(text: str) -> str:
     return re.sub(r"\n\s*helm = {\n.*?\n\s*}\n", "\n", text, flags=re.S)
 
 
-def _five_x(text: str) -> str:
-    for pattern, repl, _fact in SIX_ONLY:
-        text = re.sub(pattern, repl, text)
-    return text.replace('">= 6.25, < 7.0"', '">= 5.100, < 7.0"')
-
-
 @pytest.fixture(scope="module")
 def example_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("example") / "infra"
     write_tree(render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS)), out)
     for tf in out.rglob("*.tf"):
-        tf.write_text(_five_x(_without_helm(tf.read_text())))
+        tf.write_text(five_x(_without_helm(tf.read_text())))
     return out
 
 

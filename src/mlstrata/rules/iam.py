@@ -188,10 +188,23 @@ def statements_of(ctx: ModuleContext, item: Item, attr: Attribute | None) -> lis
 
 
 def documents_for(ctx: ModuleContext, attr: Attribute | None) -> list[Item]:
-    """Policy document data sources an attribute refers to (`data.aws_iam_policy_document.x.json`)."""
+    """Policy document data sources an attribute refers to (`data.aws_iam_policy_document.x.json`), and
+    those documents' own `source_policy_documents` / `override_policy_documents` in the module, whose
+    statements the provider merges into the one policy."""
     if attr is None:
         return []
-    return ctx.module.referenced(attr.expr_text, POLICY_DOCUMENT)
+    found: list[Item] = []
+    pending = ctx.module.referenced(attr.expr_text, POLICY_DOCUMENT)
+    while pending:
+        doc = pending.pop(0)
+        if any(d.address == doc.address for d in found):
+            continue
+        found.append(doc)
+        for merged in ("source_policy_documents", "override_policy_documents"):
+            nested = doc.attr(merged)
+            if nested is not None:
+                pending += ctx.module.referenced(nested.expr_text, POLICY_DOCUMENT)
+    return found
 
 
 def resolved_statements(ctx: ModuleContext, item: Item, attr: Attribute | None) -> list[Statement] | None:

@@ -12,28 +12,16 @@ resource "aws_elasticache_subnet_group" "this" {
   tags        = var.tags
 }
 
-resource "aws_security_group" "this" {
-  name_prefix = "${var.name}-redis-"
-  description = "Feast online store ${var.name}: 6379 from allowed security groups only"
-  vpc_id      = var.vpc_id
-  tags        = merge(var.tags, { Name = "${var.name}-redis" })
+module "security_group" {
+  source = "../security_group"
 
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
-# count, not for_each: security group IDs from other modules are often unknown at plan time.
-resource "aws_vpc_security_group_ingress_rule" "this" {
-  count = length(var.allowed_security_group_ids)
-
-  security_group_id            = aws_security_group.this.id
-  description                  = "Redis from an allowed security group"
-  ip_protocol                  = "tcp"
-  from_port                    = 6379
-  to_port                      = 6379
-  referenced_security_group_id = var.allowed_security_group_ids[count.index]
-  tags                         = var.tags
+  name                       = "${var.name}-redis"
+  description                = "Feast online store ${var.name}: 6379 from allowed security groups only"
+  rule_description           = "Redis from an allowed security group"
+  vpc_id                     = var.vpc_id
+  port                       = 6379
+  allowed_security_group_ids = var.allowed_security_group_ids
+  tags                       = var.tags
 }
 
 # Role-based access with IAM authentication: no password exists, so none can reach state or logs.
@@ -82,7 +70,7 @@ resource "aws_elasticache_replication_group" "this" {
   node_type            = var.node_type
   port                 = 6379
   subnet_group_name    = aws_elasticache_subnet_group.this.name
-  security_group_ids   = [aws_security_group.this.id]
+  security_group_ids   = [module.security_group.security_group_id]
   user_group_ids       = [aws_elasticache_user_group.this.user_group_id]
 
   # Two nodes in two zones with automatic failover; one node is enough where nothing is protected.
@@ -102,4 +90,16 @@ resource "aws_elasticache_replication_group" "this" {
   apply_immediately          = !var.protect
 
   tags = var.tags
+}
+
+# Releases before the shared security_group module declared these here; the moves keep the group and its
+# rules in place (no destroy and create). https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+moved {
+  from = aws_security_group.this
+  to   = module.security_group.aws_security_group.this
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.this
+  to   = module.security_group.aws_vpc_security_group_ingress_rule.this
 }

@@ -16,29 +16,16 @@ resource "aws_db_subnet_group" "this" {
   }
 }
 
-resource "aws_security_group" "this" {
-  name_prefix = "${var.name}-db-"
-  description = "PostgreSQL metadata store ${var.name}: 5432 from allowed security groups only"
-  vpc_id      = var.vpc_id
-  tags        = merge(var.tags, { Name = "${var.name}-db" })
+module "security_group" {
+  source = "../security_group"
 
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
-# count, not for_each: security group IDs from other modules are often unknown at plan time, and only
-# the list's length must be known for count. No egress rule: the database never opens connections.
-resource "aws_vpc_security_group_ingress_rule" "this" {
-  count = length(var.allowed_security_group_ids)
-
-  security_group_id            = aws_security_group.this.id
-  description                  = "PostgreSQL from an allowed security group"
-  ip_protocol                  = "tcp"
-  from_port                    = 5432
-  to_port                      = 5432
-  referenced_security_group_id = var.allowed_security_group_ids[count.index]
-  tags                         = var.tags
+  name                       = "${var.name}-db"
+  description                = "PostgreSQL metadata store ${var.name}: 5432 from allowed security groups only"
+  rule_description           = "PostgreSQL from an allowed security group"
+  vpc_id                     = var.vpc_id
+  port                       = 5432
+  allowed_security_group_ids = var.allowed_security_group_ids
+  tags                       = var.tags
 }
 
 resource "aws_db_parameter_group" "this" {
@@ -149,7 +136,7 @@ resource "aws_db_instance" "this" {
 
   multi_az               = var.multi_az
   db_subnet_group_name   = aws_db_subnet_group.this.name
-  vpc_security_group_ids = [aws_security_group.this.id]
+  vpc_security_group_ids = [module.security_group.security_group_id]
   publicly_accessible    = false
   parameter_group_name   = aws_db_parameter_group.this.name
 
@@ -180,4 +167,16 @@ resource "aws_db_instance" "this" {
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy_attachment.this,
   ]
+}
+
+# Releases before the shared security_group module declared these here; the moves keep the group and its
+# rules in place (no destroy and create). https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+moved {
+  from = aws_security_group.this
+  to   = module.security_group.aws_security_group.this
+}
+
+moved {
+  from = aws_vpc_security_group_ingress_rule.this
+  to   = module.security_group.aws_vpc_security_group_ingress_rule.this
 }

@@ -20,7 +20,7 @@ output "metadata_store_master_user_secret_arn" {
 
 output "metadata_store_security_group_id" {
   description = "ID of the database security group."
-  value       = aws_security_group.this.id
+  value       = module.security_group.security_group_id
 }
 
 output "metadata_store_arn" {

@@ -78,103 +78,26 @@ resource "aws_kms_alias" "this" {
   target_key_id = aws_kms_key.this.key_id
 }
 
-resource "aws_s3_bucket" "this" {
-  bucket        = var.bucket_name
-  force_destroy = false
-  tags          = var.tags
+# Every state write is a new version, so a corrupted or deleted state can be restored; every released
+# S3 lock file (use_lockfile) leaves a delete marker, removed once no versions are left behind it.
+# deny_other_encryption: state is SSE-KMS with this key, an upload asking for anything else is refused.
+module "bucket" {
+  source = "../s3_bucket"
+
+  name                              = var.bucket_name
+  kms_key_arn                       = aws_kms_key.this.arn
+  lifecycle_rule_id                 = "expire-noncurrent-state-versions"
+  noncurrent_version_retention_days = var.noncurrent_version_retention_days
+  access_log_bucket                 = var.access_log_bucket
+  deny_other_encryption             = true
+  policy_documents                  = [data.aws_iam_policy_document.bucket.json]
+  protect                           = var.protect
+  tags                              = var.tags
 }
 
-resource "aws_s3_bucket_ownership_controls" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "this" {
-  bucket                  = aws_s3_bucket.this.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-# Every state write is a new version, so a corrupted or deleted state can be restored.
-resource "aws_s3_bucket_versioning" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    bucket_key_enabled = true
-
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.this.arn
-    }
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    id     = "expire-noncurrent-state-versions"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_retention_days
-    }
-
-    # Every released S3 lock file (use_lockfile) leaves a delete marker; drop those with no versions left.
-    expiration {
-      expired_object_delete_marker = true
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.this]
-}
-
-resource "aws_s3_bucket_logging" "this" {
-  count = var.access_log_bucket == null ? 0 : 1
-
-  bucket        = aws_s3_bucket.this.id
-  target_bucket = var.access_log_bucket
-  target_prefix = "${var.bucket_name}/"
-}
-
+# The state bucket's own statements; the shared ones (TLS only, encryption, deletion guard) come from
+# the s3_bucket module.
 data "aws_iam_policy_document" "bucket" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-
   # Every environment's deploy role reads and writes only its own environment's state and lock files
   # (<prefix>/<env>/...), whatever account it is in. S3 native locking writes <key>.tflock next to the
   # state. https://developer.hashicorp.com/terraform/language/backend/s3#s3-bucket-permissions
@@ -186,7 +109,7 @@ data "aws_iam_policy_document" "bucket" {
     content {
       sid       = "DeployRole${statement.key}ListsItsPrefix"
       actions   = ["s3:ListBucket"]
-      resources = [aws_s3_bucket.this.arn]
+      resources = [module.bucket.bucket_arn]
 
       principals {
         type        = "AWS"
@@ -213,7 +136,7 @@ data "aws_iam_policy_document" "bucket" {
     content {
       sid       = "DeployRole${statement.key}UsesItsState"
       actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
-      resources = ["${aws_s3_bucket.this.arn}/${statement.value.key_prefix}/*"]
+      resources = ["${module.bucket.bucket_arn}/${statement.value.key_prefix}/*"]
 
       principals {
         type        = "AWS"
@@ -236,7 +159,7 @@ data "aws_iam_policy_document" "bucket" {
     sid       = "DenyJournalOverwrite"
     effect    = "Deny"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.this.arn}/*.tfstate.journal/*"]
+    resources = ["${module.bucket.bucket_arn}/*.tfstate.journal/*"]
 
     principals {
       type        = "*"
@@ -254,62 +177,53 @@ data "aws_iam_policy_document" "bucket" {
     sid       = "DenyJournalDeletion"
     effect    = "Deny"
     actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
-    resources = ["${aws_s3_bucket.this.arn}/*.tfstate.journal/*"]
+    resources = ["${module.bucket.bucket_arn}/*.tfstate.journal/*"]
 
     principals {
       type        = "*"
       identifiers = ["*"]
-    }
-  }
-
-  # State is SSE-KMS with this key; an upload asking for anything else is refused.
-  statement {
-    sid       = "DenyOtherEncryption"
-    effect    = "Deny"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.this.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "StringNotEqualsIfExists"
-      variable = "s3:x-amz-server-side-encryption"
-      values   = ["aws:kms"]
-    }
-  }
-
-  # Terraform deletes the bucket policy before the bucket, so DeleteBucketPolicy is denied as well.
-  dynamic "statement" {
-    for_each = var.protect ? [1] : []
-
-    content {
-      sid       = "DenyBucketDeletionWhileProtected"
-      effect    = "Deny"
-      actions   = ["s3:DeleteBucket", "s3:DeleteBucketPolicy"]
-      resources = [aws_s3_bucket.this.arn]
-
-      principals {
-        type        = "*"
-        identifiers = ["*"]
-      }
     }
   }
 }
 
-resource "aws_s3_bucket_policy" "this" {
-  bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.bucket.json
+# Releases before the shared s3_bucket module declared these here; the moves keep the state bucket and
+# its settings in place (no destroy and create). https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+moved {
+  from = aws_s3_bucket.this
+  to   = module.bucket.aws_s3_bucket.this
+}
 
-  # Destroyed first, so a refused destroy leaves every other bucket setting in place.
-  depends_on = [
-    aws_s3_bucket_lifecycle_configuration.this,
-    aws_s3_bucket_logging.this,
-    aws_s3_bucket_ownership_controls.this,
-    aws_s3_bucket_public_access_block.this,
-    aws_s3_bucket_server_side_encryption_configuration.this,
-    aws_s3_bucket_versioning.this,
-  ]
+moved {
+  from = aws_s3_bucket_ownership_controls.this
+  to   = module.bucket.aws_s3_bucket_ownership_controls.this
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.this
+  to   = module.bucket.aws_s3_bucket_public_access_block.this
+}
+
+moved {
+  from = aws_s3_bucket_versioning.this
+  to   = module.bucket.aws_s3_bucket_versioning.this
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.this
+  to   = module.bucket.aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.this
+  to   = module.bucket.aws_s3_bucket_lifecycle_configuration.this
+}
+
+moved {
+  from = aws_s3_bucket_logging.this
+  to   = module.bucket.aws_s3_bucket_logging.this
+}
+
+moved {
+  from = aws_s3_bucket_policy.this
+  to   = module.bucket.aws_s3_bucket_policy.this
 }

@@ -1,13 +1,11 @@
 output "state_bucket_name" {
   description = "Name of the state bucket (backend \"s3\" bucket)."
-  # .bucket echoes the configured name, so it is known at plan time (.id is not), which lets callers use
-  # it in count/for_each, e.g. access_log_bucket of another bucket module.
-  value = aws_s3_bucket.this.bucket
+  value       = module.bucket.bucket_id
 }
 
 output "state_bucket_arn" {
   description = "ARN of the state bucket."
-  value       = aws_s3_bucket.this.arn
+  value       = module.bucket.bucket_arn
 }
 
 output "state_kms_key_arn" {
