@@ -245,3 +245,80 @@ def test_blob_reads_are_logged_without_the_account_key() -> None:
     calls = base.count('source = "../../../modules/storage_account"')
     assert calls >= 2 and base.count("log_analytics_workspace_id = module.cluster.log_analytics_workspace_id") \
         == calls + 1  # every store, and the ML workspace's Application Insights
+
+
+def test_node_disks_use_the_customer_managed_key_through_a_disk_encryption_set() -> None:
+    """AKS encrypts node OS disks (and CSI volumes) with a customer-managed key through a disk encryption set,
+    only at cluster creation (https://learn.microsoft.com/azure/aks/azure-disk-customer-managed-keys); the set
+    reads the key as its identity, which needs Key Vault Crypto Service Encryption User on an RBAC vault. The
+    set waits for that assignment to propagate, as the key waits for the deployer's; the set follows the key's
+    rotation with a versionless key id (auto_key_rotation_enabled)."""
+    des = SCHEMA["resources"]["azurerm_disk_encryption_set"]
+    assert {"key_vault_key_id", "auto_key_rotation_enabled", "encryption_type"} <= set(des["attributes"])
+    assert "disk_encryption_set_id" in SCHEMA["resources"]["azurerm_kubernetes_cluster"]["attributes"]
+    kv = _flat((MODULES / "key_vault" / "main.tf").read_text())
+    block = kv[kv.index('resource "azurerm_disk_encryption_set" "this"'):]
+    assert "key_vault_key_id = azurerm_key_vault_key.this.versionless_id" in block
+    assert "auto_key_rotation_enabled = true" in block
+    assert "identity_ids = [azurerm_user_assigned_identity.cmk.id]" in block
+    assert "depends_on = [time_sleep.cmk_rbac_propagation]" in block
+    wait = kv[kv.index('resource "time_sleep" "cmk_rbac_propagation"'):]
+    assert "depends_on = [azurerm_role_assignment.cmk_encryption_user]" in wait[:wait.index("}")]
+    grant = kv[kv.index('resource "azurerm_role_assignment" "cmk_encryption_user"'):]
+    assert 'role_definition_name = "Key Vault Crypto Service Encryption User"' in grant[:grant.index("}")]
+    aks = _flat((MODULES / "aks_cluster" / "main.tf").read_text())
+    assert "disk_encryption_set_id = var.disk_encryption_set_id" in aks
+    reader = aks[aks.index('resource "azurerm_role_assignment" "control_plane_disk_encryption_set"'):]
+    assert 'role_definition_name = "Reader"' in reader[:reader.index("}")]
+    assert "azurerm_role_assignment.control_plane_disk_encryption_set]" in aks  # the cluster waits for it
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
+    for env in ("dev", "staging", "prod"):
+        base = _flat(tree.files[f"live/{env}/base/main.tf"])
+        assert "disk_encryption_set_id = module.key_vault.disk_encryption_set_id" in base
+
+
+def test_every_node_pool_encrypts_at_host_and_the_readmes_say_what_it_needs() -> None:
+    """Encryption at host needs the Microsoft.Compute/EncryptionAtHost feature registered on the subscription,
+    can only be set when a pool is created, and works only with supported VM sizes in a region: Azure publishes
+    that as the size's `EncryptionAtHostSupported` SKU capability, not as a list
+    (https://learn.microsoft.com/azure/aks/enable-host-encryption)."""
+    assert "host_encryption_enabled" in SCHEMA["resources"]["azurerm_kubernetes_cluster_node_pool"]["attributes"]
+    default_pool = SCHEMA["resources"]["azurerm_kubernetes_cluster"]["blocks"]["default_node_pool"]
+    assert "host_encryption_enabled" in default_pool["attributes"]
+    assert _flat((MODULES / "gpu_node_pool" / "main.tf").read_text()).count(
+        "host_encryption_enabled = var.host_encryption") == 2
+    assert "host_encryption_enabled = var.system_host_encryption" in _flat(
+        (MODULES / "aks_cluster" / "main.tf").read_text())
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
+    for env in ("dev", "staging", "prod"):
+        base = _flat(tree.files[f"live/{env}/base/main.tf"])
+        assert base.count('source = "../../../modules/gpu_node_pool"') == base.count("\n  host_encryption = true")
+        assert "system_host_encryption = true" in base
+    for readme in (MODULES / "aks_cluster" / "README.md", MODULES / "gpu_node_pool" / "README.md"):
+        text = readme.read_text()
+        assert "Microsoft.Compute/EncryptionAtHost" in text and "EncryptionAtHostSupported" in text, readme
+    assert "Microsoft.Compute/EncryptionAtHost" in tree.files["bootstrap/README.md"]
+
+
+def test_host_encryption_off_in_a_protected_environment_is_reported_with_how_to_check_the_size() -> None:
+    text = EXAMPLE.read_text()
+    off_in_prod = text.replace(
+        "    overrides:\n      dev:\n        instance_types: [Standard_NC24ads_A100_v4]\n",
+        "    overrides:\n      prod:\n        azure: { gpu_driver: Install, encryption_at_host: false }\n"
+        "      dev:\n        instance_types: [Standard_NC24ads_A100_v4]\n")
+    assert off_in_prod != text
+    loaded = load_text(off_in_prod, targets=TARGETS)
+    (diag,) = [d for d in loaded.warnings if d.code == "azure.encryption_at_host"]
+    assert "GPU pool `training` in protected environment `prod`" in diag.summary
+    assert diag.path == "gpu_pools.training.overrides.prod.azure.encryption_at_host"
+    assert "--size Standard_ND96isr_H100_v5" in diag.hint and "EncryptionAtHostSupported" in diag.hint
+    off_in_dev = text.replace("        azure: { spot_max_price: -1, gpu_instance: MIG3g }",
+                              "        azure: { spot_max_price: -1, gpu_instance: MIG3g, encryption_at_host: false }")
+    assert off_in_dev != text
+    assert not [d for d in load_text(off_in_dev, targets=TARGETS).warnings if d.code == "azure.encryption_at_host"]
+    system_off = text.replace("system_pool: { vm_size: Standard_D4ds_v5, min: 2, max: 5 }",
+                              "system_pool: { vm_size: Standard_D4ds_v5, min: 2, max: 5, encryption_at_host: false }")
+    assert system_off != text
+    (diag,) = [d for d in load_text(system_off, targets=TARGETS).warnings if d.code == "azure.encryption_at_host"]
+    assert "system pool of protected environment(s) prod" in diag.summary and "Standard_D4ds_v5" in diag.hint
+    assert not [d for d in load_text(text, targets=TARGETS).warnings if d.code == "azure.encryption_at_host"]

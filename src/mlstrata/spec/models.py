@@ -135,6 +135,11 @@ class AzurePoolSpec(Model):
         None, description="On-demand capacity reservation group the pool's VMs are drawn from."
     )
     os_sku: Literal["Ubuntu", "AzureLinux"] = Field("Ubuntu", description="Node OS image.")
+    encryption_at_host: bool = Field(
+        True, description="Encrypt the nodes' temp disks and OS disk caches on the VM host (the subscription "
+        "needs the Microsoft.Compute/EncryptionAtHost feature registered; Azure checks the VM size supports it). "
+        "Set at pool creation only: changing it recreates the pool.",
+    )
 
 
 class GkeGpuSharing(Model):
@@ -542,6 +547,10 @@ class AzureSystemPoolSpec(Model):
         False,
         description="Taint the system pool CriticalAddonsOnly (only_critical_addons_enabled). Off by default: "
         "GPU pools are tainted, so platform workloads need an untainted pool.",
+    )
+    encryption_at_host: bool = Field(
+        True, description="Encrypt the system nodes' temp disks and OS disk caches on the VM host (needs the "
+        "Microsoft.Compute/EncryptionAtHost subscription feature). Changing it rotates the system pool.",
     )
 
 

@@ -37,6 +37,7 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
     out += _check_principals(platform, source)
     out += _check_pipelines(platform, source)
     out += _check_names(platform, source)
+    out += _check_host_encryption(platform, source)
     return out
 
 
@@ -232,4 +233,50 @@ def _check_names(platform: Platform, source: Source) -> list[Diagnostic]:
                                       f"`{name}` is too long to prefix Azure resource names",
                                       "Keep <platform>-<environment> within 41 characters.", key=True,
                                       code="azure.name"))
+    return out
+
+
+# Azure publishes no per-size list: whether a VM size supports encryption at host is the
+# `EncryptionAtHostSupported` capability of the size in a region (Resource SKUs API), and AKS accepts
+# it "only with specific supported VM sizes" (https://learn.microsoft.com/azure/aks/enable-host-encryption;
+# https://learn.microsoft.com/azure/virtual-machines/disks-enable-host-based-encryption-cli#finding-supported-vm-sizes).
+HOST_ENCRYPTION_CHECK = ("az vm list-skus --location {region} --size {size} --query "
+                         "\"[].capabilities[?name=='EncryptionAtHostSupported'].value\" -o tsv")
+
+
+def _check_host_encryption(platform: Platform, source: Source) -> list[Diagnostic]:
+    """A protected environment whose nodes keep temp disks and OS disk caches unencrypted on the VM host."""
+    out: list[Diagnostic] = []
+    protected = [name for name, env in platform.environments.items() if env.protect]
+    if not protected:
+        return out
+    azure = platform.azure
+    if azure is not None and not azure.system_pool.encryption_at_host:
+        path: KeyPath = ("azure", "system_pool", "encryption_at_host")
+        out.append(warning(f"encryption at host is off on the system pool of protected environment(s) "
+                           f"{', '.join(protected)}", where=source.where(path), path=format_path(path),
+                           hint="Temp disks and OS disk caches of the system nodes stay unencrypted on the host. "
+                           "Turn it on after registering the Microsoft.Compute/EncryptionAtHost feature; check the "
+                           "size with: " + HOST_ENCRYPTION_CHECK.format(region=platform.region,
+                                                                           size=azure.system_pool.vm_size),
+                           code="azure.encryption_at_host"))
+    for name, pool in platform.gpu_pools.items():
+        pool_on = pool.azure.encryption_at_host if pool.azure is not None else True
+        for env in protected:
+            on, path = pool_on, ("gpu_pools", name, "azure", "encryption_at_host")
+            override = pool.overrides.get(env, {}).get("azure")
+            if isinstance(override, dict) and "encryption_at_host" in override:
+                on = bool(override["encryption_at_host"])
+                path = ("gpu_pools", name, "overrides", env, "azure", "encryption_at_host")
+            if on:
+                continue
+            override_types = pool.overrides.get(env, {}).get("instance_types")
+            types = [str(s) for s in override_types] if isinstance(override_types, list) else pool.instance_types
+            out.append(warning(f"encryption at host is off on GPU pool `{name}` in protected environment `{env}`",
+                               where=source.where(path), path=format_path(path),
+                               hint="Its temp disks and OS disk caches stay unencrypted on the host. If the size "
+                               "lacks support in the region, that is the reason to keep it off; check with: "
+                               + HOST_ENCRYPTION_CHECK.format(region=platform.environments[env].region
+                                                              or platform.region, size=types[0]),
+                               code="azure.encryption_at_host"))
     return out

@@ -168,6 +168,7 @@ def _gpu_pool(pool_name: str, pool: GpuPoolShape, tag_expr: Expr) -> Block:
         gpu_driver=azure.gpu_driver if azure else "Install",
         gpu_instance=azure.gpu_instance if azure else None,
         capacity_reservation_group_id=azure.capacity_reservation_group_id if azure else None,
+        host_encryption=azure.encryption_at_host if azure else True,
         max_surge_percentage=pool.max_unavailable_percentage, tags=tag_expr,
     )
 
@@ -224,7 +225,9 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
         private_cluster=protect,
         authorized_ip_ranges=None if protect else sorted({*azure.api_server_authorized_ip_ranges, *azure.ci_ip_ranges}),
         system_vm_size=system.vm_size, system_min_count=system.min, system_max_count=system.max,
-        critical_addons_only=system.critical_addons_only,
+        critical_addons_only=system.critical_addons_only, system_host_encryption=system.encryption_at_host,
+        c2=Comment("Node OS disks and CSI volumes: the environment's customer-managed key."),
+        disk_encryption_set_id=Expr("module.key_vault.disk_encryption_set_id"),
         tenant_id=Expr("data.azurerm_client_config.current.tenant_id"),
         admin_group_object_ids=list(platform.cluster.admins),
         deployer_object_id=Expr("data.azurerm_client_config.current.object_id"),
@@ -552,4 +555,71 @@ def render_bootstrap(platform: Platform) -> dict[str, str]:
         "bootstrap/state/providers.tf": render_file([_azurerm_provider(azure.state_subscription)], HEADER),
         "bootstrap/state/main.tf": render_file([module], HEADER),
         "bootstrap/state/outputs.tf": render_file(outputs, HEADER),
+        "bootstrap/README.md": _bootstrap_readme(platform),
     }
+
+
+def _bootstrap_readme(platform: Platform) -> str:
+    """What each subscription needs before the first apply, and how to create the state account."""
+    azure = azure_settings(platform)
+    sizes = {azure.system_pool.vm_size}
+    for pool in platform.gpu_pools.values():
+        sizes.update(pool.instance_types)
+        for override in pool.overrides.values():
+            types = override.get("instance_types")
+            if isinstance(types, list):
+                sizes.update(str(t) for t in types)
+    regions = sorted({env.region or platform.region for env in platform.environments.values()})
+    lines = [
+        "# Bootstrap (azure)",
+        "",
+        "Once, before the first `mlstrata apply`: prepare every environment's subscription, then create the",
+        "storage account that holds every unit's state.",
+        "",
+        "## 1. Every environment subscription: encryption at host",
+        "",
+        "Every AKS node pool renders with encryption at host (`host_encryption_enabled = true`: temp disks and",
+        "OS disk caches encrypted on the VM host). Creating a cluster or pool with it fails until the",
+        "subscription feature `Microsoft.Compute/EncryptionAtHost` is registered",
+        "(https://learn.microsoft.com/azure/aks/enable-host-encryption). Register it on each subscription:",
+        "",
+        "```sh",
+    ]
+    for name, env in platform.environments.items():
+        lines.append(f"az feature register --namespace Microsoft.Compute --name EncryptionAtHost "
+                     f"--subscription {env.account}   # {name}")
+    lines += [
+        "# wait until this prints Registered (minutes), then refresh the provider registration:",
+        "az feature show --namespace Microsoft.Compute --name EncryptionAtHost --subscription <id> "
+        "--query properties.state -o tsv",
+        "az provider register --namespace Microsoft.Compute --subscription <id>",
+        "```",
+        "",
+        "Azure supports encryption at host only on some VM sizes, per region, and publishes that as the size's",
+        "`EncryptionAtHostSupported` capability rather than as a list. Check the sizes this spec uses:",
+        "",
+        "```sh",
+    ]
+    for region in regions:
+        for size in sorted(sizes):
+            lines.append(f"az vm list-skus --location {region} --size {size} --query "
+                         "\"[].capabilities[?name=='EncryptionAtHostSupported'].value\" -o tsv")
+    lines += [
+        "```",
+        "",
+        "A size that prints `False` needs `azure: {encryption_at_host: false}` on its pool (or",
+        "`azure.system_pool.encryption_at_host: false`); `mlstrata validate` warns when that happens in a",
+        "protected environment.",
+        "",
+        "## 2. The state account",
+        "",
+        "```sh",
+        "cd bootstrap/state",
+        "terraform init",
+        "terraform apply",
+        "```",
+        "",
+        "Local state on purpose: this root creates the account every other state lives in (see `versions.tf`).",
+        "",
+    ]
+    return "\n".join(lines)

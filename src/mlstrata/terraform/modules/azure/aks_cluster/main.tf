@@ -14,6 +14,15 @@ resource "azurerm_role_assignment" "control_plane_network" {
   principal_type       = "ServicePrincipal"
 }
 
+# The control plane creates the node scale sets whose OS disks reference the disk encryption set; with a
+# user-assigned identity it needs to read the set (Reader is the least built-in role that can).
+resource "azurerm_role_assignment" "control_plane_disk_encryption_set" {
+  scope                = var.disk_encryption_set_id
+  role_definition_name = "Reader"
+  principal_id         = azurerm_user_assigned_identity.control_plane.principal_id
+  principal_type       = "ServicePrincipal"
+}
+
 resource "azurerm_log_analytics_workspace" "this" {
   name                = "${var.name}-aks-logs"
   location            = var.location
@@ -50,6 +59,10 @@ resource "azurerm_kubernetes_cluster" "this" {
   image_cleaner_enabled             = true
   image_cleaner_interval_hours      = 48
 
+  # Node OS disks and CSI-created volumes use the environment's customer-managed key. Set only at
+  # creation: changing it replaces the cluster.
+  disk_encryption_set_id = var.disk_encryption_set_id
+
   # A private API server has no public address; CI reaches it from the VNet (see README).
   private_cluster_enabled             = var.private_cluster
   private_cluster_public_fqdn_enabled = false
@@ -77,6 +90,9 @@ resource "azurerm_kubernetes_cluster" "this" {
     os_disk_type                 = "Ephemeral"
     os_disk_size_gb              = var.system_os_disk_size_gb
     only_critical_addons_enabled = var.critical_addons_only
+    # Temp disks and OS disk caches encrypted on the VM host; needs the subscription feature
+    # Microsoft.Compute/EncryptionAtHost (see README). Changing it rotates the pool.
+    host_encryption_enabled = var.system_host_encryption
     # Changing vm_size and other fixed properties rotates through a temporary pool instead of failing.
     temporary_name_for_rotation = "systemtmp"
     node_labels                 = { "mlstrata.dev/pool" = "system" }
@@ -152,7 +168,7 @@ resource "azurerm_kubernetes_cluster" "this" {
     ignore_changes = [default_node_pool[0].node_count]
   }
 
-  depends_on = [azurerm_role_assignment.control_plane_network]
+  depends_on = [azurerm_role_assignment.control_plane_network, azurerm_role_assignment.control_plane_disk_encryption_set]
 }
 
 # Azure RBAC for Kubernetes: cluster-admin for the declared admins and for the identity that runs

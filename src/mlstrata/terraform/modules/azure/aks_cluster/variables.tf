@@ -108,6 +108,17 @@ variable "system_os_disk_size_gb" {
   default     = 128
 }
 
+variable "system_host_encryption" {
+  description = "Encryption at host on the system pool (temp disks and OS disk caches); needs the Microsoft.Compute/EncryptionAtHost feature registered on the subscription."
+  type        = bool
+  default     = true
+}
+
+variable "disk_encryption_set_id" {
+  description = "Disk encryption set (customer-managed key) of node OS disks and CSI volumes; set at creation only."
+  type        = string
+}
+
 variable "critical_addons_only" {
   description = "Taint the system pool CriticalAddonsOnly=true:NoSchedule; only when another untainted pool runs platform workloads."
   type        = bool

@@ -23,6 +23,9 @@ resource "azurerm_kubernetes_cluster_node_pool" "terraform_owned" {
   os_disk_type          = "Managed"
   os_disk_size_gb       = var.os_disk_size_gb
   max_pods              = 110
+  # Temp disks and OS disk caches encrypted on the VM host (the OS disk itself uses the cluster's disk
+  # encryption set); set at pool creation only, so changing it recreates the pool.
+  host_encryption_enabled = var.host_encryption
 
   auto_scaling_enabled = true
   min_count            = var.min_count
@@ -71,6 +74,9 @@ resource "azurerm_kubernetes_cluster_node_pool" "autoscaler_owned" {
   os_disk_type          = "Managed"
   os_disk_size_gb       = var.os_disk_size_gb
   max_pods              = 110
+  # Temp disks and OS disk caches encrypted on the VM host (the OS disk itself uses the cluster's disk
+  # encryption set); set at pool creation only, so changing it recreates the pool.
+  host_encryption_enabled = var.host_encryption
 
   auto_scaling_enabled = true
   min_count            = var.min_count

@@ -161,6 +161,12 @@ variable "capacity_reservation_group_id" {
   default     = null
 }
 
+variable "host_encryption" {
+  description = "Encryption at host (temp disks and OS disk caches encrypted on the VM host); needs the Microsoft.Compute/EncryptionAtHost feature registered on the subscription and a VM size that supports it in the region. Changing it recreates the pool."
+  type        = bool
+  default     = true
+}
+
 variable "max_surge_percentage" {
   description = "Extra nodes (percent of the pool) created during an upgrade."
   type        = number

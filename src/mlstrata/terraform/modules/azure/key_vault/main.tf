@@ -98,3 +98,31 @@ resource "azurerm_role_assignment" "cmk_encryption_user" {
   principal_id         = azurerm_user_assigned_identity.cmk.principal_id
   principal_type       = "ServicePrincipal"
 }
+
+# Disks (AKS node OS disks and the volumes the cluster's CSI driver creates) are encrypted with the
+# same key. The set reads the key as the cmk identity, and disks created with it fail until that
+# identity's role reached the vault's data plane, so the set (and every cluster using it) waits the
+# same way the key does. Versionless key id: the set follows the key's automatic rotation.
+resource "time_sleep" "cmk_rbac_propagation" {
+  create_duration = "90s"
+
+  depends_on = [azurerm_role_assignment.cmk_encryption_user]
+}
+
+resource "azurerm_disk_encryption_set" "this" {
+  name                      = "${var.name}-des"
+  location                  = var.location
+  resource_group_name       = var.resource_group_name
+  key_vault_key_id          = azurerm_key_vault_key.this.versionless_id
+  auto_key_rotation_enabled = true
+  encryption_type           = "EncryptionAtRestWithCustomerKey"
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.cmk.id]
+  }
+
+  tags = var.tags
+
+  depends_on = [time_sleep.cmk_rbac_propagation]
+}

@@ -32,3 +32,8 @@ output "cmk_role_assignment_id" {
   description = "The CMK identity's role assignment; consumers depend on it before using the key."
   value       = azurerm_role_assignment.cmk_encryption_user.id
 }
+
+output "disk_encryption_set_id" {
+  description = "Disk encryption set (customer-managed key) for AKS node OS disks and volumes; created after the cmk identity's key access has propagated."
+  value       = azurerm_disk_encryption_set.this.id
+}

@@ -59,6 +59,9 @@ module "cluster" {
   system_min_count       = 2
   system_max_count       = 5
   critical_addons_only   = false
+  system_host_encryption = true
+  # Node OS disks and CSI volumes: the environment's customer-managed key.
+  disk_encryption_set_id = module.key_vault.disk_encryption_set_id
   tenant_id              = data.azurerm_client_config.current.tenant_id
   admin_group_object_ids = ["aaaaaaaa-0000-0000-0000-000000000002"]
   deployer_object_id     = data.azurerm_client_config.current.object_id
@@ -97,6 +100,7 @@ module "gpu_pool_training" {
   }
   priority             = "Regular"
   gpu_driver           = "Install"
+  host_encryption      = true
   max_surge_percentage = 33
   tags                 = local.tags
 }
@@ -129,6 +133,7 @@ module "gpu_pool_serving" {
   }
   priority             = "Regular"
   gpu_driver           = "Install"
+  host_encryption      = true
   max_surge_percentage = 33
   tags                 = local.tags
 }
