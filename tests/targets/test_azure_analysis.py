@@ -76,6 +76,10 @@ def test_stateful_azure_resources_are_recognised() -> None:
                          facts) == "metadata database"
     registry = {"type": "Microsoft.MachineLearningServices/registries@2025-06-01", "name": "r"}
     assert stateful_kind(_rc(Action.DELETE, registry, None, rtype="azapi_resource"), facts) == "model registry"
+    workspace = {"type": "Microsoft.MachineLearningServices/workspaces@2025-06-01", "name": "w"}
+    assert stateful_kind(_rc(Action.DELETE, workspace, None, rtype="azapi_resource"), facts) == "model registry"
+    other = {"type": "Microsoft.Network/virtualNetworks@2024-05-01", "name": "n"}
+    assert stateful_kind(_rc(Action.DELETE, other, None, rtype="azapi_resource"), facts) is None
 
 
 def test_drift_categorises_azurerm_resources() -> None:

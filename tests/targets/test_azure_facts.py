@@ -209,21 +209,36 @@ def test_key_vault_key_waits_for_rbac_propagation_like_the_verified_module() -> 
     assert "heuristic" in readme and "run apply again" in readme
 
 
-def test_workspace_datastores_use_identity_because_azurerm_cannot_say_so() -> None:
-    """hashicorp/terraform-provider-azurerm#22150 (open): azurerm_machine_learning_workspace has no
-    systemDatastoresAuthMode, so the module sets it with azapi on the same ARM type; whether creation on a
-    shared-key-off account succeeds before that update is stated as unverified in the README, with the fallback."""
+def test_workspace_is_created_with_identity_datastores_because_its_storage_refuses_keys() -> None:
+    """The workspace's storage account has shared keys off, so the workspace is created with
+    systemDatastoresAuthMode = identity (https://learn.microsoft.com/azure/machine-learning/
+    how-to-disable-local-auth-storage, "Create a new workspace"). azurerm 4.55.0 (the offline schema) has no
+    argument for it (hashicorp/terraform-provider-azurerm#22150; `storage_account_access_type` came with #32514,
+    after the schema this repository validates against), so the workspace is an azapi_resource with the mode in
+    its create body, as Microsoft's verified module declares it
+    (Azure/terraform-azurerm-avm-res-machinelearningservices-workspace main.tf)."""
     attributes = SCHEMA["resources"]["azurerm_machine_learning_workspace"]["attributes"]
-    assert not any("datastore" in a or "auth_mode" in a for a in attributes)
-    flat = _flat((MODULES / "model_registry" / "main.tf").read_text())
-    assert 'resource "azapi_update_resource" "workspace_identity_datastores"' in flat
-    assert 'systemDatastoresAuthMode = "identity"' in flat
-    assert "resource_id = azurerm_machine_learning_workspace.this.id" in flat
+    assert not any("datastore" in a or "auth_mode" in a or "access_type" in a for a in attributes)
+    main = (MODULES / "model_registry" / "main.tf").read_text()
+    flat = _flat(main)
+    assert 'resource "azurerm_machine_learning_workspace"' not in main and "azapi_update_resource" not in main
+    block = flat[flat.index('resource "azapi_resource" "workspace"'):]
+    block = block[:block.index('\nresource "')]
+    assert "type = local.workspace_api" in block
+    for setting in ('systemDatastoresAuthMode = "identity"', 'publicNetworkAccess = "Disabled"',
+                    "v1LegacyMode = false", "hbiWorkspace = var.protect", 'isolationMode = "AllowOnlyApprovedOutbound"',
+                    "storageAccount = var.storage_account_id", "keyVault = var.key_vault_id",
+                    "containerRegistry = azurerm_container_registry.this.id",
+                    "applicationInsights = azurerm_application_insights.this.id"):
+        assert setting in block, setting
+    assert 'type = "SystemAssigned"' in block
+    assert "private_connection_resource_id = azapi_resource.workspace.id" in flat
+    assert "value = azapi_resource.workspace.id" in _flat((MODULES / "model_registry" / "outputs.tf").read_text())
     storage = _flat((MODULES / "storage_account" / "main.tf").read_text())
     assert "shared_access_key_enabled = false" in storage
     readme = (MODULES / "model_registry" / "README.md").read_text()
-    assert "#22150" in readme and "Not verified on a subscription" in readme
-    assert "how-to-disable-local-auth-storage" in readme
+    assert "#22150" in readme and "#32514" in readme and "how-to-disable-local-auth-storage" in readme
+    assert "avm-res-machinelearningservices-workspace" in readme
 
 
 def test_blob_reads_are_logged_without_the_account_key() -> None:

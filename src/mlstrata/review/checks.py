@@ -96,7 +96,9 @@ def stateful_kind(rc: ResourceChange, facts: PlanFacts) -> str | None:
     kind = HOLDS.get(rc.type)
     if rc.type == "azapi_resource":
         values = rc.before if isinstance(rc.before, dict) else rc.after if isinstance(rc.after, dict) else {}
-        if str(values.get("type", "")).startswith("Microsoft.MachineLearningServices/registries@"):
+        # Azure ML registries and workspaces (a workspace on a shared-key-off account is declared through azapi)
+        if str(values.get("type", "")).startswith(("Microsoft.MachineLearningServices/registries@",
+                                                    "Microsoft.MachineLearningServices/workspaces@")):
             return "model registry"
     if rc.type in FEATURE_STORE_TYPES and _feature_store(rc):
         return FEATURE_STORE_TYPES[rc.type]

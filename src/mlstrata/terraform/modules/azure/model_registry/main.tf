@@ -35,42 +35,49 @@ resource "azurerm_container_registry" "this" {
   tags                          = var.tags
 }
 
-resource "azurerm_machine_learning_workspace" "this" {
-  name                          = "${var.name}-mlw"
-  location                      = var.location
-  resource_group_name           = var.resource_group_name
-  application_insights_id       = azurerm_application_insights.this.id
-  key_vault_id                  = var.key_vault_id
-  storage_account_id            = var.storage_account_id
-  container_registry_id         = azurerm_container_registry.this.id
-  public_network_access_enabled = false
-  v1_legacy_mode_enabled        = false
-  high_business_impact          = var.protect
-  sku_name                      = "Basic"
-  description                   = "Training, tracking (MLflow) and model registration of ${var.name}."
+# The workspace is declared through azapi, not azurerm: its storage account refuses shared keys, and the
+# workspace must be *created* with identity-based system datastores (systemDatastoresAuthMode,
+# https://learn.microsoft.com/azure/machine-learning/how-to-disable-local-auth-storage, "Create a new
+# workspace"). azurerm cannot say so (hashicorp/terraform-provider-azurerm#22150; the storage_account_access_type
+# argument of #32514 is in no azurerm release this module can validate against), and creating in the default
+# key mode first would make Azure ML set up its datastores with the account key. Microsoft's verified module
+# declares the workspace the same way (Azure/terraform-azurerm-avm-res-machinelearningservices-workspace,
+# main.tf: azapi_resource with systemDatastoresAuthMode in the create body).
+resource "azapi_resource" "workspace" {
+  type      = local.workspace_api
+  name      = "${var.name}-mlw"
+  parent_id = var.resource_group_id
+  location  = var.location
 
   identity {
     type = "SystemAssigned"
   }
 
-  managed_network {
-    isolation_mode = "AllowOnlyApprovedOutbound"
-  }
-
-  tags = var.tags
-}
-
-# The workspace's storage account has shared-key access off, so its system datastores must use the
-# workspace identity; azurerm does not expose systemDatastoresAuthMode, the ARM API does.
-resource "azapi_update_resource" "workspace_identity_datastores" {
-  type        = local.workspace_api
-  resource_id = azurerm_machine_learning_workspace.this.id
-
   body = {
+    kind = "Default"
+    sku = {
+      name = "Basic"
+      tier = "Basic"
+    }
     properties = {
+      friendlyName             = "${var.name}-mlw"
+      description              = "Training, tracking (MLflow) and model registration of ${var.name}."
+      applicationInsights      = azurerm_application_insights.this.id
+      keyVault                 = var.key_vault_id
+      storageAccount           = var.storage_account_id
+      containerRegistry        = azurerm_container_registry.this.id
       systemDatastoresAuthMode = "identity"
+      publicNetworkAccess      = "Disabled"
+      v1LegacyMode             = false
+      hbiWorkspace             = var.protect
+      managedNetwork = {
+        isolationMode = "AllowOnlyApprovedOutbound"
+      }
     }
   }
+
+  response_export_values = ["properties.workspaceId", "properties.discoveryUrl"]
+  tags                   = var.tags
 }
 
 resource "azurerm_private_endpoint" "workspace" {
@@ -81,7 +88,7 @@ resource "azurerm_private_endpoint" "workspace" {
 
   private_service_connection {
     name                           = "${var.name}-mlw"
-    private_connection_resource_id = azurerm_machine_learning_workspace.this.id
+    private_connection_resource_id = azapi_resource.workspace.id
     subresource_names              = ["amlworkspace"]
     is_manual_connection           = false
   }

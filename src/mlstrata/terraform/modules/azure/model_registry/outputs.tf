@@ -1,6 +1,6 @@
 output "workspace_id" {
   description = "Resource id of the Azure ML workspace."
-  value       = azurerm_machine_learning_workspace.this.id
+  value       = azapi_resource.workspace.id
 }
 
 output "registry_id" {

@@ -6,7 +6,8 @@ terraform {
       source  = "hashicorp/azurerm"
       version = ">= 4.42, < 5.0"
     }
-    # Azure ML registries have no azurerm resource yet (hashicorp/terraform-provider-azurerm#22565, #27309).
+    # Azure ML registries have no azurerm resource yet (hashicorp/terraform-provider-azurerm#22565, #27309),
+    # and a workspace on a shared-key-off account needs systemDatastoresAuthMode at creation (#22150).
     azapi = {
       source  = "Azure/azapi"
       version = ">= 2.0, < 3.0"
