@@ -337,3 +337,20 @@ def test_host_encryption_off_in_a_protected_environment_is_reported_with_how_to_
     (diag,) = [d for d in load_text(system_off, targets=TARGETS).warnings if d.code == "azure.encryption_at_host"]
     assert "system pool of protected environment(s) prod" in diag.summary and "Standard_D4ds_v5" in diag.hint
     assert not [d for d in load_text(text, targets=TARGETS).warnings if d.code == "azure.encryption_at_host"]
+
+
+def test_provider_never_waits_on_the_data_plane_of_private_storage_accounts() -> None:
+    """azurerm polls a new storage account's queue and static-website data plane unless
+    `features { storage { data_plane_available = false } }` (hashicorp/terraform-provider-azurerm#27818, 4.9.0);
+    on a private account and a runner outside the VNet the create then fails after a timeout (#32474). The flag is
+    only safe while no module uses queue_properties or static_website, the arguments that need the data plane."""
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
+    providers = [t for r, t in tree.files.items() if r.endswith("providers.tf") and 'provider "azurerm"' in t]
+    assert len(providers) == 7  # three environments x two layers, and bootstrap
+    for text in providers:
+        flat = _flat(text)
+        assert "storage {\n      data_plane_available = false\n    }" in flat
+    for tf in MODULES.rglob("*.tf"):
+        text = tf.read_text()
+        assert "queue_properties" not in text and "static_website" not in text, tf
+    assert "public_network_access_enabled = false" in _flat((MODULES / "storage_account" / "main.tf").read_text())

@@ -89,6 +89,11 @@ def _azurerm_provider(subscription: str | None) -> Block:
         Block("key_vault").attr("purge_soft_delete_on_destroy", False)
         .attr("recover_soft_deleted_key_vaults", True))
     features.add(Block("resource_group").attr("prevent_deletion_if_contains_resources", True))
+    # Every storage account but state's is private: without this the provider polls each new account's queue
+    # and static-website data plane, which a runner outside the VNet cannot reach, and the create fails after a
+    # timeout (hashicorp/terraform-provider-azurerm#32474; the flag since 4.9.0, #27818). No module sets
+    # queue_properties or static_website, the only arguments that need it.
+    features.add(Block("storage").attr("data_plane_available", False))
     return provider.add(Blank()).add(features)
 
 
