@@ -57,7 +57,11 @@ def allowed(finding: dict[str, str], entry: dict[str, Any]) -> bool:
             and (trees is None or (isinstance(trees, list) and finding.get("tree") in trees)))
 
 
-def run_checkov(path: Path) -> list[dict[str, str]]:
+def run_checkov(path: Path, render_iterations: int | None = None) -> list[dict[str, str]]:
+    """checkov's findings on `path`. `render_iterations`: how many repeated passes over the same variable edges
+    checkov tolerates before it stops resolving module variables (RENDER_EDGES_DUPLICATE_ITER_COUNT, default 4).
+    Past that it stops silently: arguments set from module variables then read as unset, so some checks fail
+    falsely and others are skipped without a word, which an allowlist would hide."""
     env = {
         **os.environ,
         # offline: fail fast instead of waiting on the vendor API (see shared FACTS)
@@ -65,6 +69,8 @@ def run_checkov(path: Path) -> list[dict[str, str]]:
         "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
         "TF_CLI_CONFIG_FILE": os.devnull,
     }
+    if render_iterations is not None:
+        env["RENDER_EDGES_DUPLICATE_ITER_COUNT"] = str(render_iterations)
     env.pop("BC_API_KEY", None)
     proc = subprocess.run(
         [checkov_binary(), "-d", str(path), "--framework", "terraform", "-o", "json", "--quiet",

@@ -312,7 +312,27 @@ def test_every_node_pool_encrypts_at_host_and_the_readmes_say_what_it_needs() ->
     for readme in (MODULES / "aks_cluster" / "README.md", MODULES / "gpu_node_pool" / "README.md"):
         text = readme.read_text()
         assert "Microsoft.Compute/EncryptionAtHost" in text and "EncryptionAtHostSupported" in text, readme
-    assert "Microsoft.Compute/EncryptionAtHost" in tree.files["bootstrap/README.md"]
+    bootstrap = tree.files["bootstrap/README.md"]
+    assert "Microsoft.Compute/EncryptionAtHost" in bootstrap
+    for env in ("dev", "staging", "prod"):
+        account = load_spec(EXAMPLE, targets=TARGETS).platform.environments[env].account
+        assert f"--name EncryptionAtHost --subscription {account}   # {env}" in bootstrap
+    for size in ("Standard_ND96isr_H100_v5", "Standard_NC24ads_A100_v4", "Standard_NC40ads_H100_v5",
+                 "Standard_D4ds_v5"):
+        assert f"az vm list-skus --location eastus2 --size {size} " in bootstrap
+    # prod's Key Vault and API server are private: its first apply starts with the network, from anywhere
+    assert "(cd live/prod/base && terraform init && terraform apply -target=module.network)" in bootstrap
+    assert "live/dev/base && terraform init" not in bootstrap
+    # same-region requests ignore a storage account's IP rules (storage-network-security): the prod runner's
+    # subnet is allowed on the state account by a rule the state root keeps (ignore_changes)
+    assert ("--account-name acmemltfstate --subnet /subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/"
+            "acme-ml-prod-rg/providers/Microsoft.Network/virtualNetworks/acme-ml-prod-vnet/subnets/ci_runners"
+            in bootstrap)
+    state = _flat((MODULES / "state_backend" / "main.tf").read_text())
+    assert "ignore_changes = [network_rules[0].virtual_network_subnet_ids]" in state
+    network = _flat((MODULES / "network" / "main.tf").read_text())
+    assert 'name = "${var.name}-rg"' in network and 'name = "${var.name}-vnet"' in network
+    assert 'each.key == "ci_runners" ? ["Microsoft.KeyVault", "Microsoft.Storage"]' in network
 
 
 def test_host_encryption_off_in_a_protected_environment_is_reported_with_how_to_check_the_size() -> None:

@@ -627,4 +627,46 @@ def _bootstrap_readme(platform: Platform) -> str:
         "Local state on purpose: this root creates the account every other state lives in (see `versions.tf`).",
         "",
     ]
+    protected = [name for name, env in platform.environments.items() if env.protect]
+    if protected:
+        lines += [
+            "## 3. Protected environments: the first apply runs inside the VNet",
+            "",
+            f"In {', '.join(f'`{name}`' for name in protected)} the Key Vault and the AKS API server have no public",
+            "endpoint: creating the key (a Key Vault data-plane call, in `base`) and the Helm releases (`platform`)",
+            "only work from the `ci_runners` subnet, which the same `base` apply creates. So the first time:",
+            "",
+            "```sh",
+        ]
+        for name in protected:
+            lines.append(f"(cd live/{name}/base && terraform init && terraform apply -target=module.network)"
+                         "   # ARM only: VNet, subnets, NAT, private DNS")
+        lines += [
+            "```",
+            "",
+            "then start the self-hosted CI runner (GitHub or GitLab) on a VM in that environment's `ci_runners`",
+            "subnet, and run every later apply of the environment there (`mlstrata apply --env <name>`, or the",
+            "rendered CI jobs pinned to that runner).",
+            "",
+            "That runner reaches the state account from inside Azure: when both are in the same region, the account's",
+            "IP rules (`ci_ip_ranges`) do not apply to it, only virtual network rules do",
+            "(https://learn.microsoft.com/azure/storage/common/storage-network-security). Once the subnet exists,",
+            "allow it on the state account (the subnet has the Microsoft.Storage service endpoint):",
+            "",
+            "```sh",
+        ]
+        state_rg = azure.state_resource_group or f"{platform.platform}-tfstate"
+        for name in protected:
+            env = platform.environments[name]
+            subnet = (f"/subscriptions/{env.account}/resourceGroups/{platform.platform}-{name}-rg/providers/"
+                      f"Microsoft.Network/virtualNetworks/{platform.platform}-{name}-vnet/subnets/ci_runners")
+            lines.append(f"az storage account network-rule add --subscription {azure.state_subscription} "
+                         f"--resource-group {state_rg} --account-name {platform.state.bucket} --subnet {subnet}")
+        lines += [
+            "```",
+            "",
+            "The rule stays out of `bootstrap/state` (the subnet does not exist when that root is applied first);",
+            "the state account ignores changes to its subnet rules, so a later bootstrap apply keeps it.",
+            "",
+        ]
     return "\n".join(lines)

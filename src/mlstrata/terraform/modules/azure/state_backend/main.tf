@@ -55,6 +55,9 @@ resource "azurerm_storage_account" "this" {
 
   lifecycle {
     prevent_destroy = true
+    # Runners inside an environment's VNet are allowed by a virtual network rule added once their subnet
+    # exists (bootstrap/README.md), after this root's first apply: Terraform must not remove it again.
+    ignore_changes = [network_rules[0].virtual_network_subnet_ids]
   }
 }
 
