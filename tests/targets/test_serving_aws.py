@@ -4,8 +4,10 @@ rollout, placement that matches the declared GPU pool exactly, an IRSA role per 
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
+import yaml
 from support.rendered import blocks as _blocks
 
 from mlstrata.hcl import parse_file
@@ -113,6 +115,40 @@ def test_what_is_not_rendered_is_said() -> None:
     for target in ("gcp", "azure"):  # both render serving and the feature store now: nothing to say
         loaded = load_spec(REPO / "examples" / target / "platform.yaml", targets=TARGETS)
         assert not [d for d in loaded.warnings if d.code == "spec.not_rendered"]
+
+
+def test_kserve_starts_only_after_knative_serving_is_ready() -> None:
+    """First install with Knative: Helm's wait does not wait for custom resources (helm/helm#12136), so the
+    knative-serving release would return as soon as its KnativeServing exists, before the operator installs
+    Knative's CRDs, and the KServe controller (which looks for them at start) would need a restart. The chart's
+    post-install/post-upgrade hook Job waits for the KnativeServing to be Ready; Helm waits for hook Jobs to
+    complete (https://helm.sh/docs/topics/charts_hooks/); the KServe CRD release depends on this release."""
+    chart = KSERVE / "knative-serving"
+    text = (chart / "templates" / "wait-ready.yaml").read_text()
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+    plain = re.sub(r"^\s*\{\{-? (with|end)[^}]*\}\}\n", "", text, flags=re.M)
+    plain = plain.replace("{{ .Release.Namespace }}", "knative-serving").replace(
+        "{{ .Values.readyTimeoutSeconds }}", str(values["readyTimeoutSeconds"])).replace(
+        "{{ .Values.kubectlImage | quote }}", f'"{values["kubectlImage"]}"').replace(
+        "nodeSelector: {{ toJson . }}", "nodeSelector: {}")
+    docs = {d["kind"]: d for d in yaml.safe_load_all(plain)}
+    assert set(docs) == {"ServiceAccount", "Role", "RoleBinding", "Job"}
+    for doc in docs.values():
+        assert doc["metadata"]["annotations"]["helm.sh/hook"] == "post-install,post-upgrade"
+    job = docs["Job"]
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"][:4] == ["kubectl", "wait", "--for=condition=Ready", "knativeserving/knative-serving"]
+    assert container["image"].startswith("registry.k8s.io/kubectl:v")
+    assert job["spec"]["template"]["spec"]["serviceAccountName"] == docs["ServiceAccount"]["metadata"]["name"]
+    # the Job only reads KnativeServings
+    assert docs["Role"]["rules"] == [{"apiGroups": ["operator.knative.dev"], "resources": ["knativeservings"],
+                                      "verbs": ["get", "list", "watch"]}]
+    # it gives up before the release does (timeout 600 s), so the release fails instead of hanging
+    releases = {b.labels[1]: b.body.attributes for b in parse_file(str(KSERVE / "main.tf")).body.blocks
+                if b.labels and b.labels[0] == "helm_release"}
+    assert values["readyTimeoutSeconds"] < releases["knative_serving"]["timeout"].value
+    assert "helm_release.knative_serving" in releases["kserve_crd"]["depends_on"].expr_text
+    assert releases["knative_serving"]["wait"].value is True and releases["knative_serving"]["atomic"].value is True
 
 
 def test_scale_to_zero_installs_knative_and_runs_that_class_in_knative_mode() -> None:

@@ -84,7 +84,8 @@ resource "helm_release" "kserve_crd" {
   timeout          = 600
   max_history      = 10
 
-  # After Knative: the controller looks for Knative's CRDs when it starts.
+  # After Knative: the controller looks for Knative's CRDs when it starts. knative_serving returns only when
+  # its hook Job has seen the KnativeServing Ready (knative-serving/templates/wait-ready.yaml).
   depends_on = [helm_release.cert_manager, helm_release.knative_serving]
 }
 
