@@ -11,7 +11,7 @@ from support.rendered import blocks as _blocks
 
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree
-from mlstrata.spec.load import load_spec
+from mlstrata.spec.load import load_spec, load_text
 from mlstrata.targets.azure import catalog as cat
 from mlstrata.targets.registry import TARGETS
 
@@ -133,3 +133,24 @@ def test_redis_cache_names_are_globally_unique_and_valid() -> None:
     assert a != b and a.startswith("acme-ml-prod-feast-")
     long = cat.redis_cache_name("p" * 70, "environment-long", "sub")
     assert len(long) <= 63 and not long.startswith("-")
+
+
+def test_the_next_stages_promoters_read_this_stage(tree: dict[str, str]) -> None:
+    """Promotion reads a model version from the previous stage and registers it into the next one, which only
+    the next stage's promoters may write; so each stage's models container (Storage Blob Data Reader:
+    https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/storage#storage-blob-data-reader)
+    and Azure ML registry (the registry's read-only role) are read by the next stage's promoters, possibly from
+    another subscription (object ids are tenant-wide). The last stage has no next one."""
+    staging_promoter, prod_promoter, reader = (f"aaaaaaaa-0000-0000-0000-00000000000{i}" for i in (3, 4, 5))
+    expected = {"dev": [staging_promoter, reader], "staging": [prod_promoter, reader], "prod": [reader]}
+    for env, readers in expected.items():
+        modules = _blocks(tree[f"live/{env}/base/main.tf"], "module")
+        assert modules["registry_storage"].body.attributes["reader_principal_ids"].value == readers, env
+        assert modules["model_registry"].body.attributes["reader_principal_ids"].value == readers, env
+    # without promoters of the next stage, only the declared readers
+    text = EXAMPLE.read_text().replace('    prod: ["aaaaaaaa-0000-0000-0000-000000000004"]\n', "")
+    assert text != EXAMPLE.read_text()
+    staging = _blocks(render_tree(load_text(text, targets=TARGETS)).files["live/staging/base/main.tf"], "module")
+    assert staging["registry_storage"].body.attributes["reader_principal_ids"].value == [reader]
+    grants = AZ_MODULES / "storage_account" / "main.tf"
+    assert 'role_definition_name = "Storage Blob Data Reader"' in grants.read_text()

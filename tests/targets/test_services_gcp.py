@@ -148,3 +148,18 @@ def test_a_spec_without_feature_store_has_no_redis_api_or_agent() -> None:
     assert "redis.googleapis.com" not in base["project_services"].body.attributes["services"].value
     assert "cloud-redis" not in base["kms"].body.attributes["encrypter_members"].expr_text
     assert not any(rel.startswith("modules/feast_redis/") for rel in tree)
+
+
+def test_the_next_stages_promoters_read_this_stage(tree: dict[str, str]) -> None:
+    """Promotion reads a version from the previous stage's registry (its bucket and MLflow registry) and
+    registers it into the next, so the next stage's promoters are readers of this stage, from their own project
+    (roles/storage.objectViewer on the bucket: https://cloud.google.com/storage/docs/access-control/iam-roles)."""
+    staging_release = "serviceAccount:ml-release@acme-ml-staging.iam.gserviceaccount.com"
+    prod_release = "serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com"
+    serving = "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com"
+    expected = {"dev": {staging_release, serving}, "staging": {prod_release, serving}, "prod": {serving}}
+    for env, readers in expected.items():
+        modules = _blocks(tree[f"live/{env}/base/main.tf"], "module")
+        for module in ("registry_bucket", "model_registry"):
+            members = modules[module].body.attributes["reader_members"].partial_value
+            assert {m for m in members if m.startswith("serviceAccount:")} == readers, (env, module)

@@ -94,6 +94,19 @@ def expand_promoters(platform: Platform) -> dict[str, list[str]]:
     }
 
 
+def registry_readers(platform: Platform, env: ResolvedEnv) -> list[str]:
+    """Who reads `env`'s registry stage: the declared readers and the next stage's promoters, who promote by
+    reading a version here and registering it there (possibly from another account or subscription). A
+    principal that also promotes into this stage stays a reader: a stage's write grants do not always include
+    reading (SageMaker model package group promoters may only create and update packages)."""
+    registry = platform.model_registry
+    assert registry is not None and env.name in registry.stages
+    stages = registry.stages
+    index = stages.index(env.name)
+    next_promoters = env.promoters.get(stages[index + 1], []) if index + 1 < len(stages) else []
+    return sorted({*registry.readers, *next_promoters})
+
+
 def resolve(platform: Platform, raw: dict[str, Any] | None = None) -> dict[str, ResolvedEnv]:
     """Resolve every environment. Assumes the spec passed `spec.checks` (overrides are valid)."""
     raw_pools = (raw or {}).get("gpu_pools") or {}

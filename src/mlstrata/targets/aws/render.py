@@ -12,7 +12,7 @@ from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import GpuPoolShape, Layer, Platform, ServingEndpointShape
-from mlstrata.spec.resolve import ResolvedEnv, online_store, serving_engine
+from mlstrata.spec.resolve import ResolvedEnv, online_store, registry_readers, serving_engine
 from mlstrata.spec.source import Source
 from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.aws import catalog as cat
@@ -364,10 +364,7 @@ def _registry(platform: Platform, env: ResolvedEnv, main: list[Block | Comment |
     # Each environment holds its own stage of the promotion path; promoting = copying a model version
     # from the previous stage's registry into this one, which only this stage's promoters may do. So the
     # next stage's promoters read this stage (bucket and key), possibly from another account.
-    stages = registry.stages
-    index = stages.index(env.name)
-    next_promoters = env.promoters.get(stages[index + 1], []) if index + 1 < len(stages) else []
-    readers = sorted({*registry.readers, *next_promoters})
+    readers = registry_readers(platform, env)
     promoters, runner_writes = _stage_writers(platform, env)
     writers = promoters or ([_runner_role_arn(platform, env)] if runner_writes else [])
     key: str | None

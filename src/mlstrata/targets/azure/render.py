@@ -8,7 +8,7 @@ from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import AzureSpec, GpuPoolShape, Layer, Platform, ServingEndpointShape
-from mlstrata.spec.resolve import ResolvedEnv
+from mlstrata.spec.resolve import ResolvedEnv, registry_readers
 from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.azure import catalog as cat
 from mlstrata.targets.base import HEADER
@@ -269,11 +269,12 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
         container_ids.append("module.feature_store_storage.container_id")
     registry = platform.model_registry
     if registry is not None and env.name in registry.stages:
+        readers = registry_readers(platform, env)
         main.append(_storage(
             "registry_storage", cat.storage_account_name(platform.platform, env.name, "registry", account),
             "models", protect, versioning=True,
             noncurrent_version_retention_days=registry.retention_days or 365,
-            reader_principal_ids=list(registry.readers), writer_principal_ids=env.promoters.get(env.name, []),
+            reader_principal_ids=readers, writer_principal_ids=env.promoters.get(env.name, []),
         ))
         main.append(_module(
             "model_registry", "model_registry", name=name, location=Expr("module.network.location"),
@@ -287,7 +288,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
             private_dns_zone_ids=Expr("module.network.private_dns_zone_ids"),
             c1=Comment("Only this stage's promoters write its registry; promotion = registering into the next stage."),
             promoter_principal_ids=env.promoters.get(env.name, []),
-            reader_principal_ids=list(registry.readers),
+            reader_principal_ids=readers,
             acr_pull_principal_ids=Expr("[module.cluster.kubelet_object_id]"),
             protect=protect, tags=Expr("local.tags"),
         ))

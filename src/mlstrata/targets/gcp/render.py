@@ -15,7 +15,7 @@ from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
 from mlstrata.spec.models import GpuPoolShape, Layer, Platform, ServingEndpointShape, TpuPoolShape
-from mlstrata.spec.resolve import ResolvedEnv, serving_engine
+from mlstrata.spec.resolve import ResolvedEnv, registry_readers, serving_engine
 from mlstrata.spec.source import Source
 from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.base import HEADER, JournalInRepository, UnitFiles
@@ -341,7 +341,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
             location=env.region, kms_key_id=Expr("module.kms.key_id"), versioning=True,
             noncurrent_retention_days=registry.retention_days or 365,
             log_bucket=Expr("module.access_logs.bucket_name"),
-            reader_members={**_members(registry.readers), "mlflow-server": MLFLOW_SERVER},
+            reader_members={**_members(registry_readers(platform, env)), "mlflow-server": MLFLOW_SERVER},
             writer_members=_members(promoters), protect=protect, labels=unit_labels,
         ))
         main.append(_module(
@@ -354,7 +354,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         main.append(_module(
             "model_registry", "model_registry", project_id=project, region=env.region, name=name, stage=env.name,
             promoter_members=_members(promoters),
-            reader_members={**_members(registry.readers),
+            reader_members={**_members(registry_readers(platform, env)),
                             "gke-nodes": Expr('"serviceAccount:${module.cluster.node_service_account_email}"')},
             workload_pool=Expr("module.cluster.workload_pool"),
             database_instance_name=f"{name}-registry", protect=protect, labels=unit_labels,

@@ -220,7 +220,7 @@ module "registry_storage" {
   protect                           = false
   versioning                        = true
   noncurrent_version_retention_days = 365
-  reader_principal_ids              = ["aaaaaaaa-0000-0000-0000-000000000005"]
+  reader_principal_ids              = ["aaaaaaaa-0000-0000-0000-000000000003", "aaaaaaaa-0000-0000-0000-000000000005"]
   writer_principal_ids              = []
   key_vault_id                      = module.key_vault.key_vault_id
   key_name                          = module.key_vault.key_name
@@ -246,7 +246,7 @@ module "model_registry" {
   private_dns_zone_ids       = module.network.private_dns_zone_ids
   # Only this stage's promoters write its registry; promotion = registering into the next stage.
   promoter_principal_ids = []
-  reader_principal_ids   = ["aaaaaaaa-0000-0000-0000-000000000005"]
+  reader_principal_ids   = ["aaaaaaaa-0000-0000-0000-000000000003", "aaaaaaaa-0000-0000-0000-000000000005"]
   acr_pull_principal_ids = [module.cluster.kubelet_object_id]
   protect                = false
   tags                   = local.tags

@@ -322,6 +322,7 @@ module "registry_bucket" {
   noncurrent_retention_days = 365
   log_bucket                = module.access_logs.bucket_name
   reader_members = {
+    "serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com"    = "serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com"
     "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com" = "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com"
     mlflow-server                                                       = "serviceAccount:${module.model_registry.model_registry_server_service_account}"
   }
@@ -369,6 +370,7 @@ module "model_registry" {
     "serviceAccount:ml-release@acme-ml-staging.iam.gserviceaccount.com" = "serviceAccount:ml-release@acme-ml-staging.iam.gserviceaccount.com"
   }
   reader_members = {
+    "serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com"    = "serviceAccount:ml-release@acme-ml-prod.iam.gserviceaccount.com"
     "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com" = "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com"
     gke-nodes                                                           = "serviceAccount:${module.cluster.node_service_account_email}"
   }
