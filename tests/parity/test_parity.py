@@ -124,3 +124,22 @@ def test_state_level_leaves_out_what_the_provider_observes() -> None:
     dev, prod = state_values(doc("dev", 7), "base", "dev"), state_values(doc("prod", 0), "base", "prod")
     assert not any(k.endswith("version_count") for k in dev) and any(k.endswith(".description") for k in dev)
     assert set(dev) == set(prod)
+
+
+def test_the_tables_fold_long_names_in_an_80_column_terminal(tmp_path: Path) -> None:
+    """`artifact_stores.checkpoints` in an 80-column terminal read `artifact_stores.checkpoin…`: cells fold."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    from mlstrata.views.parity import differences_table, matrix_table
+
+    spec = (Path(__file__).resolve().parents[2] / "examples" / "aws" / "platform.yaml").read_text()
+    report = _report(spec, tmp_path, ["dev", "staging", "prod"])
+    out = StringIO()
+    console = Console(file=out, width=80, no_color=True)
+    console.print(matrix_table(report))
+    console.print(differences_table(report))
+    text = out.getvalue()
+    assert "…" not in text and max(len(line) for line in text.splitlines()) <= 80
+    assert "│ artifact_stores.checkpo" in text

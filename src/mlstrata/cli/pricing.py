@@ -78,7 +78,7 @@ def show(
     elif quotes:
         table = Table(title=f"{instance_type} ({cloud})", show_lines=False)
         for col in ("region", "on-demand $/h", "spot $/h", "capacity block $/h", "from"):
-            table.add_column(col)
+            table.add_column(col, overflow="fold")
         for q in quotes:
             cells = [f"{p.usd_per_hour:,.4f}" + (" *" if p.origin == "overlay" else "") if p else "-"
                      for p in (q.on_demand, q.spot, q.capacity_block)]

@@ -43,7 +43,7 @@ def rules(
             return EXIT_OK
         table = Table(title="mlstrata check rules", show_lines=False)
         for col in ("id", "severity", "family", "name", "checks that"):
-            table.add_column(col)
+            table.add_column(col, overflow="fold")
         for rule in docs.values():
             table.add_row(rule.id, rule.severity.value, rule.family, rule.name, rule.title)
         out_console().print(table)

@@ -63,8 +63,8 @@ def human_table(report: DriftReport) -> Table:
 
 def unit_table(report: DriftReport) -> Table:
     table = Table(title="units", title_justify="left")
-    table.add_column("unit")
-    table.add_column("status")
+    table.add_column("unit", overflow="fold")
+    table.add_column("status", overflow="fold")
     styles = {"clean": "green", "drift": "yellow", "failed": "bold red", "skipped": "red"}
     for u in report.units:
         table.add_row(u.unit, f"[{styles[u.status]}]{u.status}[/]")

@@ -60,7 +60,7 @@ def to_markdown(history: History) -> str:
 def tables(history: History) -> list[Table]:
     current = Table(title="current state of each unit")
     for column in ("unit", "since", "by", "spec revision", "operation", "after that"):
-        current.add_column(column)
+        current.add_column(column, overflow="fold")
     for c in history.current:
         s = c.since
         current.add_row(c.unit, s.ended_at if s and s.ended_at else "never applied", s.actor if s else "",
@@ -68,7 +68,7 @@ def tables(history: History) -> list[Table]:
                         f"{c.later_problem.status} at {c.later_problem.started_at}" if c.later_problem else "")
     runs = Table(title="changes, newest first")
     for column in ("started", "unit", "operation", "by", "spec revision", "plan", "review", "result", "changes"):
-        runs.add_column(column)
+        runs.add_column(column, overflow="fold")
     for r in history.runs:
         runs.add_row(r.started_at, r.unit, r.operation, r.actor, r.revision,
                      str(r.start.get("plan_sha256") or "")[:12] or "-", _review(r), _status(r), _changes(r))

@@ -40,7 +40,7 @@ def show_platform_summary(report: RunReport, env_order: Sequence[str], console: 
         return
     table = Table(title="what exists now", show_lines=False)
     for column in SUMMARY_COLUMNS:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for env, values in per_env.items():
         table.add_row(*summary_row(env, values))
     console.print(table)

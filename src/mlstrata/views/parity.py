@@ -45,9 +45,9 @@ def verdict(report: ParityReport) -> str:
 def matrix_table(report: ParityReport) -> Table:
     table = Table(title=f"parity — reference: {report.reference} (levels: {', '.join(report.levels)})",
                   title_justify="left")
-    table.add_column("component")
+    table.add_column("component", overflow="fold")
     for env in report.envs:
-        table.add_column(env)
+        table.add_column(env, overflow="fold")
     styles = {FINDING: "bold red", ALLOWED: "yellow", DECLARED: "dim", "same": "green"}
     for component in report.components:
         cells = []
