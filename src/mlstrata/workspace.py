@@ -82,8 +82,10 @@ def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers:
     if diagnostics:
         return None, diagnostics
     blocks = target.prepare_repo(repo)
-    units = [dataclasses.replace(u, env_vars=env_vars)
-             for u in discover_units(repo.resolve(), envs=envs, layers=layers)]
+    order = list(platform.environments)  # results and tables in spec order (dev, staging, prod), not by name
+    units = sorted((dataclasses.replace(u, env_vars=env_vars)
+                    for u in discover_units(repo.resolve(), envs=envs, layers=layers)),
+                   key=lambda u: (order.index(u.env) if u.env in order else len(order), u.sort_key()))
     return Workspace(spec=spec, repo=repo, units=units, cli_config_blocks=blocks), []
 
 

@@ -203,6 +203,13 @@ def test_scheduling_rules(fast_runner: Runner, settings: EngineSettings, tmp_pat
         report = run_units(engine, [b], _recording_step(order, set()), Operation.APPLY)
         assert order == ["dev/platform"], "a dependency outside the selection is not waited for"
 
+        # environments keep the order given (the workspace gives the spec's: dev, staging, prod), layers in order
+        spec_order = [Unit(e, layer, tmp_path, depends_on=(f"{e}/base",) if layer == "platform" else ())
+                      for e in ("dev", "staging", "prod") for layer in ("platform", "base")]
+        report = run_units(engine, spec_order, _recording_step([], set()), Operation.APPLY)
+        assert [r.unit.id for r in report.results] == [
+            "dev/base", "dev/platform", "staging/base", "staging/platform", "prod/base", "prod/platform"]
+
         x = Unit("a", "one", tmp_path, depends_on=("a/two",))
         y = Unit("a", "two", tmp_path, depends_on=("a/one",))
         report = run_units(engine, [x, y], _recording_step(order, set()), Operation.APPLY)

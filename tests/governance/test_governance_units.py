@@ -198,3 +198,20 @@ def test_the_changes_digest_is_what_the_plan_does_not_when_it_was_made(tmp_path:
     accepted = judge("dev/base", OTHER, [DESTROY], [Acceptance(gated.id, "ok", plan=first[:12])],
                      changes_sha256=again)
     assert not accepted.blocked and accepted.plan_sha256 == OTHER  # the file hash stays what apply checks
+
+
+def test_units_and_the_render_summary_follow_the_spec_order_of_environments(tmp_path: Path) -> None:
+    """dev, staging, prod as the spec declares them, base before platform: not dev, prod, staging by name."""
+    from support.cli import mlstrata
+
+    from mlstrata.spec.load import load_spec
+    from mlstrata.workspace import open_workspace
+
+    spec = tmp_path / "platform.yaml"
+    spec.write_text((Path(__file__).resolve().parents[2] / "examples" / "quickstart" / "platform.yaml").read_text())
+    done = mlstrata("render", "--spec", str(spec), cwd=tmp_path)
+    order = ["dev/base", "dev/platform", "staging/base", "staging/platform", "prod/base", "prod/platform"]
+    assert done.returncode == 0 and f"units: {', '.join(order)}" in done.stderr, done.stderr
+    ws, diagnostics = open_workspace(load_spec(spec), tmp_path / "infra", None, None)
+    assert ws is not None, diagnostics
+    assert [u.id for u in ws.units] == order

@@ -13,6 +13,7 @@ from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console,
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.render.tree import compare_tree, render_tree, write_tree
 from mlstrata.repo import unit_of_file
+from mlstrata.spec.models import LAYERS
 from mlstrata.workspace import default_repo
 
 
@@ -60,7 +61,10 @@ def render(
         sys.stdout.write(json.dumps({"out": str(target_dir), "files": len(tree.files),
                                      "written": result.written, "removed": result.removed}, indent=2) + "\n")
     else:
-        units = sorted({u for u in map(unit_of_file, tree.files) if u is not None})
+        envs, layers = list(loaded.platform.environments), list[str](LAYERS)  # spec order, base before platform
+        units = sorted({u for u in map(unit_of_file, tree.files) if u is not None},
+                       key=lambda u: (envs.index(u.split("/")[0]) if u.split("/")[0] in envs else len(envs),
+                                      layers.index(u.split("/")[1]) if u.split("/")[1] in layers else len(layers), u))
         err_console().print(f"[green]✓[/] rendered {len(tree.files)} files into {target_dir} "
                           f"({len(result.written)} written, {result.unchanged} unchanged, "
                           f"{len(result.removed)} removed)")

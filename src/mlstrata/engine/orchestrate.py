@@ -33,12 +33,15 @@ def run_units(
     reverse: bool = False,
     independent: bool = False,
 ) -> RunReport:
-    """Run `step` on every unit respecting dependencies; return results in dependency order.
+    """Run `step` on every unit respecting dependencies; return results in dependency order (environments in
+    the order `units` gives them: the workspace gives the spec's).
 
     `reverse` runs dependents first (destroy); `independent` ignores dependencies (read-only
     operations such as outputs). Ctrl-C interrupts running Terraform gracefully and skips the rest.
     """
-    order = sorted(units, key=Unit.sort_key, reverse=reverse)
+    units = list(units)
+    first_seen = {u.env: i for i, u in reversed(list(enumerate(units)))}  # environments in the order given
+    order = sorted(units, key=lambda u: (first_seen[u.env], *u.sort_key()), reverse=reverse)
     waits_for = _blockers(order, reverse, independent)
     results: dict[str, UnitResult] = {}
     pending = list(order)
