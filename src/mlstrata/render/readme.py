@@ -99,9 +99,9 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
             "## Protected environments",
             "",
             *([f"{', '.join(protected)}: buckets (artifact stores and the registry's) are never destroyed while they "
-               "hold objects (force_destroy off);",
-               "the pipeline metadata store is not protected by the local provider yet. `mlstrata apply` asks for the",
-               "environment by name; `mlstrata destroy` needs it named, confirmed and a --reason."]
+               "hold objects,",
+               "nor the pipeline metadata store while it holds pipeline metadata (force_destroy off). `mlstrata apply`",
+               "asks for the environment by name; `mlstrata destroy` needs it named, confirmed and a --reason."]
               if target.name == "local" else
               [f"{', '.join(protected)}: deletion protection is on for every stateful resource (databases, buckets,",
                "KMS keys, the cluster); `mlstrata apply` asks for the environment by name and `mlstrata destroy` "
