@@ -79,6 +79,7 @@ def _try_repo(repo: ScratchRepo, hook: str, home: Path) -> subprocess.CompletedP
                            "--color", "never"], cwd=repo.root, env=env, capture_output=True, text=True, check=False)
 
 
+@pytest.mark.slow  # pre-commit builds a virtualenv and installs mlstrata into it: ~16 s CPU
 def test_pre_commit_hooks_try_repo(tmp_path: Path) -> None:
     repo = ScratchRepo(tmp_path / "team-repo", QUICKSTART)
     for hook in ("mlstrata-validate", "mlstrata-render-check", "mlstrata-check"):

