@@ -114,3 +114,63 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, content: str, message:
 ])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     assert cli(*args)[0] == 2
+
+
+def _cluster_plan(tmp_path: Path, env: str, rtype: str, actions: list[str], before: dict[str, object],
+                  after: dict[str, object] | None, replace_paths: list[list[str]] | None = None) -> Path:
+    """A `terraform show -json` plan of unit <env>/base that changes one cluster (as Terraform writes it)."""
+    unit = tmp_path / env / "infra" / "live" / env / "base"
+    (unit / ".mlstrata").mkdir(parents=True)
+    (unit / "main.tf").write_text('module "cluster" {\n  source = "../../../modules/azure/aks_cluster"\n}\n')
+    provider = rtype.split("_", 1)[0]
+    change: dict[str, object] = {"actions": actions, "before": before, "after": after, "after_unknown": {},
+                                 "before_sensitive": {}, "after_sensitive": {}}
+    if replace_paths:
+        change["replace_paths"] = replace_paths
+    plan = {"format_version": "1.2", "terraform_version": "1.15.5", "resource_changes": [
+        {"address": f"module.cluster.{rtype}.this", "module_address": "module.cluster", "mode": "managed",
+         "type": rtype, "name": "this", "provider_name": f"registry.terraform.io/hashicorp/{provider}",
+         "change": change, **({"action_reason": "replace_because_cannot_update"} if replace_paths else {})}],
+        "configuration": {"root_module": {}}}
+    path = unit / ".mlstrata" / "plan.json"
+    path.write_text(json.dumps(plan))
+    return path
+
+
+@pytest.mark.parametrize(("rtype", "name_key"), [
+    ("azurerm_kubernetes_cluster", "name"), ("aws_eks_cluster", "name"), ("google_container_cluster", "name"),
+])
+def test_a_prod_kubernetes_cluster_destroyed_or_replaced_blocks(tmp_path: Path, rtype: str, name_key: str) -> None:
+    """Deleting or replacing the prod cluster (AKS as EKS and GKE) is a blocking MLR001; in dev a warning."""
+    before = {name_key: "mlp-prod", "location": "westeurope"}
+    deleted = _cluster_plan(tmp_path, "prod", rtype, ["delete"], before, None)
+    code, out, _ = cli(str(deleted), "--no-spec", "--format", "json")
+    (finding,) = json.loads(out)["findings"]
+    assert code == 1 and finding["code"] == "MLR001" and finding["severity"] == "error"
+    assert finding["path"] == f"module.cluster.{rtype}.this"
+    assert "Kubernetes cluster `mlp-prod` is destroyed" in finding["summary"]
+    assert "federated to its OIDC issuer" in finding["summary"]
+
+    replaced = _cluster_plan(tmp_path / "r", "prod", rtype, ["delete", "create"], before,
+                             {**before, "location": "northeurope"}, replace_paths=[["location"]])
+    code, out, _ = cli(str(replaced), "--no-spec")
+    assert code == 1
+    assert "blocking MLR001 module.cluster." in out and "is replaced (destroyed, then created)" in out
+    assert "forced by `location` westeurope -> northeurope" in out
+
+    dev = _cluster_plan(tmp_path, "dev", rtype, ["delete"], {**before, name_key: "mlp-dev"}, None)
+    code, out, _ = cli(str(dev), "--no-spec", "--format", "json")
+    (finding,) = json.loads(out)["findings"]
+    assert code == 0 and finding["code"] == "MLR001" and finding["severity"] == "warning"
+
+
+def test_aks_node_pool_rotation_is_not_a_cluster_destroy(tmp_path: Path) -> None:
+    """A GPU pool cycled by a vm_size change (temporary_name_for_rotation) stays a capacity note, not MLR001."""
+    pool = {"name": "training", "vm_size": "Standard_NC24ads_A100_v4", "auto_scaling_enabled": True,
+            "min_count": 0, "max_count": 2, "node_count": 0, "priority": "Regular",
+            "temporary_name_for_rotation": "trainingtmp"}
+    path = _cluster_plan(tmp_path, "prod", "azurerm_kubernetes_cluster_node_pool", ["update"], pool,
+                         {**pool, "vm_size": "Standard_NC40ads_H100_v5"})
+    code, out, _ = cli(str(path), "--no-spec", "--format", "json")
+    codes = [f["code"] for f in json.loads(out)["findings"]]
+    assert code == 0 and "MLR001" not in codes and "MLR004" in codes

@@ -136,6 +136,8 @@ _LOSS = {
     "Terraform state bucket": "the state of every unit in it would be lost",
     "KMS key": "everything encrypted with it becomes unreadable once the deletion window ends",
     "registered model": "its versions, stages and aliases would be lost",
+    "Kubernetes cluster": "every workload, serving release, in-cluster secret and volume claim on it goes with it, "
+    "and workload identities federated to its OIDC issuer stop working until they are re-federated",
     "model registry": "its models, versions and permissions would be lost",
     "feature store": "its feature registry, online store and offline feature files would be lost",
 }
@@ -199,6 +201,10 @@ def check_destroy(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
     why = _why(rc)
     if kind == "registered model":
         yield _model_hit(rc, why)
+    elif kind == "Kubernetes cluster":
+        # blocking where protected; elsewhere a warning: a dev cluster rebuilt by a forced change is routine
+        yield Hit(STATEFUL_DESTROY, f"{kind} `{object_name(rc)}` is {_verb(rc.action)}: {_LOSS[kind]}", why,
+                  severity=None if facts.protected else Severity.WARNING)
     elif kind is not None:
         yield Hit(STATEFUL_DESTROY, f"{kind} `{object_name(rc)}` is {_verb(rc.action)}: {_LOSS.get(kind, _LOSS[''])}",
                   why)

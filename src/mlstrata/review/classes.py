@@ -35,7 +35,9 @@ STATEFUL_DESTROY = _cls(
     "artifacts, lineage, anything encrypted with the key). Replacement is a destroy too: the plan's "
     "`replace_paths` say which attribute forces it. Blocking in every environment, except a registered model "
     "that holds no model versions (the provider reads the count from the registry into the plan's refreshed "
-    "state): deleting it loses nothing a plan cannot recreate, so it is shown as info.",
+    "state): deleting it loses nothing a plan cannot recreate, so it is shown as info; and a Kubernetes cluster "
+    "(EKS, GKE, AKS), blocking in protected environments and a warning elsewhere: everything running on it goes "
+    "with it, and workload identities federated to its OIDC issuer must be re-federated.",
     "Revert the change that forces it, rename with a `moved` block, or remove the resource from state "
     "with a `removed { lifecycle { destroy = false } }` block; destroy on purpose only after a backup.",
 )

@@ -25,7 +25,7 @@ STATEFUL: dict[str, StatefulType] = {
     "aws_docdb_cluster": StatefulType(protection=("deletion_protection", False)),
     "aws_neptune_cluster": StatefulType(protection=("deletion_protection", False)),
     "aws_dynamodb_table": StatefulType(protection=("deletion_protection_enabled", False)),
-    "aws_eks_cluster": StatefulType(protection=("deletion_protection", False)),
+    "aws_eks_cluster": StatefulType(holds="Kubernetes cluster", protection=("deletion_protection", False)),
     "aws_kms_key": StatefulType(holds="KMS key"),
     "aws_efs_file_system": StatefulType(),
     "aws_fsx_lustre_file_system": StatefulType(),
@@ -39,13 +39,18 @@ STATEFUL: dict[str, StatefulType] = {
     "aws_backup_vault": StatefulType(),
     "google_storage_bucket": StatefulType(holds="artifact bucket"),
     "google_sql_database_instance": StatefulType(holds="metadata database", protection=("deletion_protection", True)),
-    "google_container_cluster": StatefulType(protection=("deletion_protection", True)),
+    "google_container_cluster": StatefulType(holds="Kubernetes cluster", protection=("deletion_protection", True)),
     "google_bigquery_dataset": StatefulType(),
     "google_bigquery_table": StatefulType(protection=("deletion_protection", True)),
     "google_spanner_database": StatefulType(protection=("deletion_protection", True)),
     "google_kms_crypto_key": StatefulType(holds="KMS key"),
     "google_artifact_registry_repository": StatefulType(holds="model image repository"),
     "google_filestore_instance": StatefulType(),
+    # AKS has no deletion-protection flag, and a CanNotDelete lock on the cluster is inherited by its agent pools
+    # ("all resources within that scope inherit the same lock", learn.microsoft.com/azure/azure-resource-manager/
+    # management/lock-resources), which would block removing a GPU pool and the vm_size rotation through
+    # temporary_name_for_rotation: the review gate (blocking where protected) is its guard, not MLS025.
+    "azurerm_kubernetes_cluster": StatefulType(holds="Kubernetes cluster", guardrail=False),
     "azurerm_storage_account": StatefulType(holds="artifact bucket"),
     "azurerm_storage_container": StatefulType(holds="artifact bucket", guardrail=False),
     "azurerm_postgresql_flexible_server": StatefulType(holds="metadata database"),
