@@ -503,8 +503,9 @@ class ClusterSpec(Model):
     autoscaler: Literal["cluster-autoscaler", "karpenter", "none"] = Field(
         "cluster-autoscaler",
         description="Who scales pools with `desired: autoscaler`: cluster-autoscaler (the managed node groups "
-        "mlstrata renders, from zero too) or none (scaled outside this repository). karpenter: accepted by the "
-        "schema, rejected by the aws target (no controller, interruption queue or NodePools are rendered).",
+        "mlstrata renders, from zero too), karpenter (aws: no node group per GPU pool; Karpenter launches nodes "
+        "for pending pods from one EC2NodeClass and NodePool per pool, its controller on the system pool) or "
+        "none (scaled outside this repository).",
     )
 
 

@@ -131,3 +131,42 @@ def gpu_architecture(instance_type: str) -> str | None:
 # (https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases). Each tag is seen published
 # at registry.k8s.io/autoscaling/cluster-autoscaler; chart 9.46.6 ships v1.32.0 (its appVersion 1.32.0).
 CLUSTER_AUTOSCALER_TAGS = {"1.32": "v1.32.0", "1.33": "v1.33.0", "1.34": "v1.34.0"}
+
+
+# Karpenter's karpenter.sh/capacity-type per spec capacity: Capacity Blocks are capacity reservations, which
+# Karpenter launches as `reserved` (v1.6+, ReservedCapacity feature gate). https://karpenter.sh/docs/tasks/odcrs/
+KARPENTER_CAPACITY_TYPES = {"on_demand": "on-demand", "spot": "spot", "capacity_block": "reserved"}
+# EC2NodeClass amiSelectorTerms alias per EKS AMI family; for GPU instance types Karpenter resolves the
+# family's NVIDIA variant. https://karpenter.sh/docs/concepts/nodeclasses/#specamiselectorterms
+KARPENTER_AMI_FAMILIES = {"AL2023": "al2023", "BOTTLEROCKET": "bottlerocket"}
+# Kubernetes minor -> the first Karpenter release supporting it (https://karpenter.sh/docs/upgrading/compatibility/).
+KARPENTER_MIN_VERSION = {"1.31": (1, 0, 5), "1.32": (1, 2, 0), "1.33": (1, 5, 0)}
+# The chart pinned in modules/cluster_addons (karpenter_chart_version).
+KARPENTER_CHART_VERSION = (1, 8, 1)
+
+
+def karpenter_ami_alias(image: str) -> str:
+    """The EC2NodeClass AMI alias for an EKS managed node group AMI type (AL2023_x86_64_NVIDIA -> al2023@latest)."""
+    return f"{KARPENTER_AMI_FAMILIES[image.split('_', 1)[0]]}@latest"
+
+
+# GPUs per instance of types the price catalog does not list yet (8 each: EC2 accelerated computing instance
+# specifications, https://docs.aws.amazon.com/ec2/latest/instancetypes/ac.html).
+EXTRA_GPU_COUNTS = {"p5e.48xlarge": 8, "p5en.48xlarge": 8, "p6-b200.48xlarge": 8, "p6-b300.48xlarge": 8}
+
+
+def gpus_per_node(instance_types: list[str]) -> int | None:
+    """The most GPUs any of these instance types has (the price catalog's hardware facts, then
+    EXTRA_GPU_COUNTS); None when one of them is in neither."""
+    from mlstrata.pricing.catalog import load_shipped_catalog
+
+    catalog = load_shipped_catalog()
+    counts: list[int] = []
+    for itype in instance_types:
+        found = [e.hardware.gpu_count for (cloud, _, t), e in catalog.entries.items() if cloud == "aws" and t == itype]
+        if not found and itype in EXTRA_GPU_COUNTS:
+            found = [EXTRA_GPU_COUNTS[itype]]
+        if not found:
+            return None
+        counts.append(max(found))
+    return max(counts) if counts else None

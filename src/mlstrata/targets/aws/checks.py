@@ -3,9 +3,11 @@ principals, and names that must fit AWS's length limits."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from pydantic import ValidationError
 
-from mlstrata.diagnostics import Diagnostic, did_you_mean, error, warning
+from mlstrata.diagnostics import Diagnostic, Severity, did_you_mean, error, warning
 from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
 from mlstrata.spec.resolve import endpoint_shape
@@ -33,20 +35,10 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
         out.append(diagnostics_at(source, ("state", "account"),
                                   f"`{platform.state.account}` is not a 12-digit AWS account id",
                                   'Quote it: account: "012345678901".', code="aws.account"))
-    if platform.cluster.autoscaler == "karpenter":
-        where: KeyPath = ("cluster", "autoscaler")
-        out.append(error(
-            "`autoscaler: karpenter` is not rendered by the AWS target", where=source.where(where),
-            path=format_path(where),
-            detail="Karpenter replaces the managed node groups mlstrata renders for GPU pools: it needs its own "
-            "controller role, node role and access entry, an SQS interruption queue with EventBridge rules, and an "
-            "EC2NodeClass and NodePool per pool (EFA interfaces, capacity reservations, taints, limits). None of "
-            "that is rendered, and a NodePool next to a managed node group for the same pool would run both.",
-            hint="Use `cluster-autoscaler` (scales the managed node groups mlstrata renders, from zero too; the "
-            "default), or `none` when something outside this repository scales the pools.", code="aws.autoscaler"))
+    out += _check_karpenter(platform, source)
     version = platform.cluster.kubernetes_version
     if platform.cluster.autoscaler == "cluster-autoscaler" and version not in cat.CLUSTER_AUTOSCALER_TAGS:
-        where = ("cluster", "kubernetes_version")
+        where: KeyPath = ("cluster", "kubernetes_version")
         out.append(warning(
             f"no cluster-autoscaler image is known for Kubernetes {version}: the chart's own (1.32.0) is rendered",
             where=source.where(where), path=format_path(where), code="aws.autoscaler",
@@ -220,4 +212,56 @@ def _check_sagemaker_variants(platform: Platform, source: Source) -> list[Diagno
                                        "instance type the price catalog lists.", code="aws.serving_variant")
             if found is not None and found not in out:
                 out.append(found)
+    return out
+
+
+def _check_karpenter(platform: Platform, source: Source) -> list[Diagnostic]:
+    """`autoscaler: karpenter`: Karpenter launches nodes for pending pods only, so it keeps no fixed or minimum
+    node count; its chart must support the cluster's Kubernetes minor; EFA pools get no placement group."""
+    if platform.cluster.autoscaler != "karpenter":
+        return []
+    out: list[Diagnostic] = []
+    version = platform.cluster.kubernetes_version
+    needed = cat.KARPENTER_MIN_VERSION.get(version)
+    chart = ".".join(map(str, cat.KARPENTER_CHART_VERSION))
+    if needed is None or cat.KARPENTER_CHART_VERSION < needed:
+        where: KeyPath = ("cluster", "kubernetes_version")
+        out.append(warning(
+            f"Karpenter {chart} is not known to support Kubernetes {version}", where=source.where(where),
+            path=format_path(where), code="aws.autoscaler",
+            detail="Karpenter's compatibility matrix names the first release supporting each Kubernetes minor "
+            "(https://karpenter.sh/docs/upgrading/compatibility/); mlstrata knows "
+            + ", ".join(f"{k}: >= {'.'.join(map(str, v))}" for k, v in sorted(cat.KARPENTER_MIN_VERSION.items()))
+            + ".",
+            hint="Use a Kubernetes version listed there, or raise karpenter_chart_version in "
+            "modules/cluster_addons to a release that supports it."))
+    for name, pool in platform.gpu_pools.items():
+        shapes: list[tuple[KeyPath, object]] = [(("gpu_pools", name, "scaling"), pool.scaling.model_dump())]
+        for env, override in pool.overrides.items():
+            shapes.append((("gpu_pools", name, "overrides", env, "scaling"), override.get("scaling")))
+        for at, scaling in shapes:
+            if not isinstance(scaling, dict):
+                continue
+            desired, minimum = scaling.get("desired"), scaling.get("min")
+            if isinstance(desired, int) and not isinstance(desired, bool):
+                out.append(diagnostics_at(
+                    source, (*at, "desired"), f"`desired: {desired}` cannot be kept by Karpenter",
+                    "Karpenter launches nodes for pending pods and removes empty ones; it keeps no fixed node "
+                    "count. Use `desired: autoscaler`, or `autoscaler: cluster-autoscaler` for a fixed-size "
+                    "pool.", code="aws.autoscaler"))
+            if isinstance(minimum, int) and minimum > 0:
+                found = diagnostics_at(
+                    source, (*at, "min"), f"`min: {minimum}` is not kept by Karpenter: the pool starts empty",
+                    "Karpenter launches nodes only for pending pods. Set `min: 0`, keep warm capacity with a "
+                    "low-priority placeholder Deployment, or use `autoscaler: cluster-autoscaler`.",
+                    code="aws.autoscaler")
+                out.append(dataclasses.replace(found, severity=Severity.WARNING))
+        if pool.efa is not False and any(cat.family_of(t) in cat.EFA_TRAINING_FAMILIES for t in pool.instance_types):
+            found = diagnostics_at(
+                source, ("gpu_pools", name, "instance_types"),
+                f"GPU pool `{name}`: Karpenter adds EFA interfaces for pods that request vpc.amazonaws.com/efa, "
+                "but puts its nodes in no cluster placement group",
+                "Karpenter has no placement-group setting (aws/karpenter-provider-aws#3324); for multi-node "
+                "training that needs one, use `autoscaler: cluster-autoscaler`.", code="aws.autoscaler")
+            out.append(dataclasses.replace(found, severity=Severity.INFO))
     return out

@@ -129,6 +129,9 @@ class AwsTarget:
 
 AWS = AwsTarget()
 HELM_MODULES = {"observability", "cluster_addons", "workflow_orchestrator", "kserve"}
+# The tag Karpenter's EC2NodeClasses select subnets and security groups by (value: the cluster name).
+# https://karpenter.sh/docs/concepts/nodeclasses/#specsubnetselectorterms
+KARPENTER_DISCOVERY = "karpenter.sh/discovery"
 
 
 def _module_source(block: Block) -> str:
@@ -214,6 +217,39 @@ def _pool_efa(pool: GpuPoolShape) -> bool:
     return any(cat.family_of(t) in cat.EFA_TRAINING_FAMILIES for t in pool.instance_types)
 
 
+def _pool_labels(pool_name: str, pool: GpuPoolShape) -> dict[str, str]:
+    """The node labels of a GPU pool, the same whichever autoscaler launches its nodes: the pool's own, its
+    name, and the labels the NVIDIA (AL2023) and EFA device plugins select their nodes by."""
+    labels = {**pool.labels, "mlstrata.dev/gpu-pool": pool_name}
+    if pool.image.startswith("AL2023"):
+        labels["mlstrata.dev/nvidia-device-plugin"] = "true"
+    if _pool_efa(pool):
+        labels["mlstrata.dev/efa"] = "true"
+    return dict(sorted(labels.items()))
+
+
+def _karpenter_node_pools(platform: Platform, env: ResolvedEnv) -> dict[str, object]:
+    """Per GPU pool what its EC2NodeClass and NodePool need (modules/cluster_addons, karpenter_node_pools)."""
+    pools: dict[str, object] = {}
+    for pool_name, pool in env.gpu_pools.items():
+        gpus = cat.gpus_per_node(pool.instance_types)
+        tags = {**_tags(platform, env, "base"), "Name": f"{_name(platform, env.name)}-{pool_name}",
+                "mlstrata:gpu-pool": pool_name}
+        pools[pool_name] = {
+            "instance_types": list(pool.instance_types),
+            "capacity_types": [cat.KARPENTER_CAPACITY_TYPES[pool.capacity]],
+            "capacity_reservation_ids": [pool.capacity_reservation_id] if pool.capacity_reservation_id else [],
+            "ami_alias": cat.karpenter_ami_alias(pool.image),
+            "zone_ids": list(pool.zones or []),
+            "disk_size_gb": pool.disk_size_gb,
+            "labels": _pool_labels(pool_name, pool),
+            "taints": [{"key": t.key, "value": t.value, "effect": t.effect} for t in pool.taints],
+            "gpu_limit": pool.scaling.max * gpus if gpus is not None else None,
+            "tags": dict(sorted(tags.items())),
+        }
+    return pools
+
+
 def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | Blank], list[Block]]:
     name = _name(platform, env.name)
     protect = env.protect
@@ -231,9 +267,11 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
     ))
     single_nat = platform.network.single_nat_gateway
     pinned = sorted({z for pool in env.gpu_pools.values() for z in (pool.zones or [])})
+    karpenter = platform.cluster.autoscaler == "karpenter"
     main.append(_module(
         "network", "network", name=name, cidr=platform.network.cidr, az_count=platform.network.zones,
         include_zone_ids=pinned or None,
+        private_subnet_tags={KARPENTER_DISCOVERY: name} if karpenter else None,
         single_nat_gateway=(not protect) if single_nat is None else single_nat,
         flow_log_kms_key_arn=Expr("module.kms.key_arn"), flow_log_traffic_type=platform.network.flow_logs.upper(),
     ))
@@ -253,7 +291,21 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         system_min_size=system.min, system_max_size=system.max,
         cluster_autoscaler=cluster.autoscaler == "cluster-autoscaler", protect=protect,
     ))
-    for pool_name, pool in env.gpu_pools.items():
+    if karpenter:
+        main.append(_module(
+            "karpenter", "karpenter", cluster_name=Expr("module.cluster.cluster_name"),
+            c1=Comment("EC2NodeClasses select the cluster security group and private subnets by karpenter.sh/discovery."),
+            cluster_security_group_id=Expr("module.cluster.cluster_security_group_id"),
+            c2=Comment("Node volumes use the platform key: the controller launches them, so it may use it via EC2."),
+            kms_key_arn=Expr("module.kms.key_arn"),
+        ))
+        outputs += [
+            _output("karpenter_node_role_name", "module.karpenter.node_role_name",
+                    "IAM role of the nodes Karpenter launches (EC2NodeClass spec.role)."),
+            _output("karpenter_interruption_queue_name", "module.karpenter.interruption_queue_name",
+                    "SQS queue Karpenter reads interruption events from."),
+        ]
+    for pool_name, pool in ({} if karpenter else env.gpu_pools).items():
         if pool.zones:
             subnets: object = Expr(
                 "[for z in [" + ", ".join(f'"{z}"' for z in pool.zones) + "] : "
@@ -263,11 +315,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         desired = pool.scaling.desired
         owner = "autoscaler" if desired == "autoscaler" else "terraform"
         efa = _pool_efa(pool)
-        labels = {**pool.labels, "mlstrata.dev/gpu-pool": pool_name}
-        if pool.image.startswith("AL2023"):
-            labels["mlstrata.dev/nvidia-device-plugin"] = "true"
-        if efa:
-            labels["mlstrata.dev/efa"] = "true"
+        labels = _pool_labels(pool_name, pool)
         main.append(_module(
             f"gpu_pool_{pool_name.replace('-', '_')}", "gpu_node_pool",
             cluster_name=Expr("module.cluster.cluster_name"), name=pool_name,
@@ -435,15 +483,29 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     pools = env.gpu_pools.values()
     device_plugin = any(p.image.startswith("AL2023") for p in pools)
     autoscaler = cluster.autoscaler == "cluster-autoscaler"
+    karpenter = cluster.autoscaler == "karpenter"
     efa = any(_pool_efa(p) for p in pools)
-    if device_plugin or autoscaler or efa:
-        main.append(_module(
-            "cluster_addons", "cluster_addons", cluster_name=Expr(f"{base}.cluster_name"), region=env.region,
-            c1=Comment("AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable."),
-            nvidia_device_plugin=device_plugin, cluster_autoscaler=autoscaler, efa_device_plugin=efa,
-            cluster_autoscaler_image_tag=cat.CLUSTER_AUTOSCALER_TAGS.get(platform.cluster.kubernetes_version)
+    if device_plugin or autoscaler or efa or karpenter:
+        addons: dict[str, object] = {
+            "cluster_name": Expr(f"{base}.cluster_name"), "region": env.region,
+            "c1": Comment("AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable."),
+            "nvidia_device_plugin": device_plugin, "cluster_autoscaler": autoscaler, "efa_device_plugin": efa,
+            "cluster_autoscaler_image_tag": cat.CLUSTER_AUTOSCALER_TAGS.get(platform.cluster.kubernetes_version)
             if autoscaler else None,
-        ))
+        }
+        if karpenter:
+            addons["c2"] = Comment("Karpenter launches the GPU pools' nodes (one EC2NodeClass and NodePool each); "
+                                   "its controller runs on the system node group.")
+            addons["karpenter"] = {
+                "interruption_queue": Expr(f"{base}.karpenter_interruption_queue_name"),
+                "node_role_name": Expr(f"{base}.karpenter_node_role_name"),
+                "kms_key_arn": Expr(f"{base}.kms_key_arn"),
+                # two replicas spread over nodes need two system nodes
+                "replicas": min(2, cluster.system_pool.min),
+                "reserved_capacity": any(p.capacity == "capacity_block" for p in pools),
+            }
+            addons["karpenter_node_pools"] = _karpenter_node_pools(platform, env)
+        main.append(_module("cluster_addons", "cluster_addons", **addons))
     pipelines = platform.pipelines
     queue_arns: list[str] = []
     secret_arns: list[str] = []

@@ -83,3 +83,70 @@ resource "helm_release" "efa_device_plugin" {
     tolerations  = [local.gpu_toleration]
   })]
 }
+
+# ---- Karpenter (autoscaler = karpenter): the controller, then one EC2NodeClass and NodePool per GPU pool ----
+# Its IAM roles, access entry, interruption queue and EventBridge rules come from the karpenter module in
+# the base layer. https://karpenter.sh/docs/getting-started/getting-started-with-karpenter/
+
+# CRDs in their own release, so chart upgrades upgrade them too (Helm installs a chart's crds/ only once).
+# https://karpenter.sh/docs/upgrading/upgrade-guide/#crd-upgrades
+resource "helm_release" "karpenter_crd" {
+  count = var.karpenter == null ? 0 : 1
+
+  name        = "karpenter-crd"
+  repository  = "oci://public.ecr.aws/karpenter"
+  chart       = "karpenter-crd"
+  version     = var.karpenter_chart_version
+  namespace   = "kube-system"
+  atomic      = true
+  timeout     = 600
+  max_history = 10
+}
+
+resource "helm_release" "karpenter" {
+  count = var.karpenter == null ? 0 : 1
+
+  name        = "karpenter"
+  repository  = "oci://public.ecr.aws/karpenter"
+  chart       = "karpenter"
+  version     = var.karpenter_chart_version
+  namespace   = "kube-system"
+  skip_crds   = true
+  atomic      = true
+  timeout     = 600
+  max_history = 10
+
+  values = [yamlencode({
+    settings = {
+      clusterName       = var.cluster_name
+      interruptionQueue = var.karpenter.interruption_queue
+      # Capacity Blocks as capacity type `reserved` (Karpenter >= 1.6). https://karpenter.sh/docs/tasks/odcrs/
+      featureGates = { reservedCapacity = var.karpenter.reserved_capacity }
+    }
+    # Credentials from EKS Pod Identity (karpenter module: kube-system/karpenter), not an IRSA annotation.
+    serviceAccount = { create = true, name = "karpenter" }
+    replicas       = var.karpenter.replicas
+    # The controller must not run on capacity it manages: the untainted system node group.
+    nodeSelector = { "mlstrata.dev/pool" = "system" }
+  })]
+
+  depends_on = [helm_release.karpenter_crd]
+}
+
+# EC2NodeClasses and NodePools are custom resources: a kubernetes_manifest would need their CRDs at plan
+# time, before the release above has installed them on a new cluster. A small local chart applies them
+# as one more release instead, after the controller is up (README.md, "Karpenter").
+resource "helm_release" "karpenter_node_pools" {
+  count = var.karpenter != null && length(var.karpenter_node_pools) > 0 ? 1 : 0
+
+  name        = "karpenter-node-pools"
+  chart       = "${path.module}/karpenter-node-pools"
+  namespace   = "kube-system"
+  atomic      = true
+  timeout     = 300
+  max_history = 10
+
+  values = [yamlencode(local.karpenter_node_pools_values)]
+
+  depends_on = [helm_release.karpenter]
+}

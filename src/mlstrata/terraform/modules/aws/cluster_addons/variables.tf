@@ -61,3 +61,50 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "karpenter" {
+  description = "Install Karpenter (null: not installed). What the base layer's karpenter module created (interruption queue, node role), the key node volumes are encrypted with, controller replicas, and whether capacity reservations (Capacity Blocks) are used."
+  type = object({
+    interruption_queue = string
+    node_role_name     = string
+    kms_key_arn        = string
+    replicas           = number
+    reserved_capacity  = bool
+  })
+  default = null
+}
+
+variable "karpenter_chart_version" {
+  description = "Pinned version of the karpenter and karpenter-crd charts (oci://public.ecr.aws/karpenter); Kubernetes 1.33 needs >= 1.5."
+  type        = string
+  default     = "1.8.1"
+}
+
+variable "karpenter_node_pools" {
+  description = "Per GPU pool, its Karpenter EC2NodeClass and NodePool: instance types, capacity types (on-demand, spot, reserved), capacity reservation ids, AMI alias (al2023@latest, bottlerocket@latest), zone ids, data volume size, node labels and taints, GPU limit (null: none) and instance tags."
+  type = map(object({
+    instance_types           = list(string)
+    capacity_types           = list(string)
+    capacity_reservation_ids = list(string)
+    ami_alias                = string
+    zone_ids                 = list(string)
+    disk_size_gb             = number
+    labels                   = map(string)
+    taints                   = list(object({ key = string, value = string, effect = string }))
+    gpu_limit                = number
+    tags                     = map(string)
+  }))
+  default = {}
+
+  validation {
+    condition = alltrue([for p in var.karpenter_node_pools : alltrue([
+      for c in p.capacity_types : contains(["on-demand", "spot", "reserved"], c)
+    ])])
+    error_message = "capacity_types may hold on-demand, spot and reserved (Karpenter's karpenter.sh/capacity-type values)."
+  }
+
+  validation {
+    condition     = alltrue([for p in var.karpenter_node_pools : !contains(p.capacity_types, "reserved") || length(p.capacity_reservation_ids) > 0])
+    error_message = "A pool with capacity type reserved needs its capacity_reservation_ids."
+  }
+}

@@ -93,7 +93,8 @@ resource "aws_subnet" "private" {
   availability_zone = each.key
   cidr_block        = local.private_cidrs[each.key]
 
-  tags = merge(var.tags, {
+  # private_subnet_tags: e.g. karpenter.sh/discovery, by which Karpenter's EC2NodeClasses select these subnets.
+  tags = merge(var.tags, var.private_subnet_tags, {
     Name                              = "${var.name}-private-${each.key}"
     "kubernetes.io/role/internal-elb" = "1"
   })

@@ -100,3 +100,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "private_subnet_tags" {
+  description = "Extra tags on the private subnets only (e.g. karpenter.sh/discovery = <cluster>, which Karpenter selects subnets by)."
+  type        = map(string)
+  default     = {}
+}
