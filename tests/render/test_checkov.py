@@ -89,10 +89,13 @@ def run_checkov(path: Path, render_iterations: int | None = None) -> list[dict[s
     return failed
 
 
-# The example, and a multi-account, multi-region variant (environments dev/staging/production).
+# The example, a multi-account, multi-region variant (environments dev/staging/production), and the
+# Karpenter variant.
 TREES = {
     "aws-example": REPO / "examples" / "aws" / "platform.yaml",
     "aws-multi-region": REPO / "tests" / "testdata" / "render" / "aws-multi-region" / "spec.yaml",
+    # autoscaler: karpenter (no GPU node groups; Karpenter's roles, queue and rules instead)
+    "aws-karpenter": REPO / "tests" / "testdata" / "render" / "aws-karpenter" / "spec.yaml",
 }
 
 

@@ -128,7 +128,7 @@ def _fmt_check(path: Path) -> tuple[int, str]:
     return result.retcode, str(result.value)
 
 
-AWS_CASES = ["aws-example", "aws-minimal", "aws-capacity-block", "aws-multi-region"]
+AWS_CASES = ["aws-example", "aws-minimal", "aws-capacity-block", "aws-multi-region", "aws-karpenter"]
 
 
 @pytest.mark.parametrize("case", [*AWS_CASES, "azure-example", "local-quickstart"])

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.hcl import parse_text
 from mlstrata.hcl.model import Block
 from mlstrata.render.tree import render_tree
@@ -49,14 +46,3 @@ def test_an_undeclared_taint_is_the_gpu_taint_and_the_system_pool_stays_untainte
     cluster = (REPO / "src" / "mlstrata" / "terraform" / "modules" / "aws" / "eks_cluster" / "main.tf").read_text()
     system = cluster[cluster.index('resource "aws_eks_node_group" "system"'):]
     assert "taint" not in system[:system.index("\n}\n")]
-
-
-def test_karpenter_is_refused_where_it_is_written_with_what_is_missing() -> None:
-    """Karpenter is not rendered (no controller, interruption queue or NodePools): refused at validate, at its
-    line, with the supported choice, never silently rendered as managed node groups."""
-    spec = AWS_EXAMPLE.read_text().replace("  autoscaler: cluster-autoscaler ", "  autoscaler: karpenter ")
-    with pytest.raises(DiagnosticsError) as info:
-        load_text(spec, targets=TARGETS)
-    (said,) = [d for d in info.value.diagnostics if d.code == "aws.autoscaler"]
-    assert said.where is not None and spec.splitlines()[said.where.line - 1].startswith("  autoscaler: karpenter")
-    assert "interruption queue" in said.detail and "cluster-autoscaler" in said.hint

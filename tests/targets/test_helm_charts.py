@@ -37,6 +37,15 @@ CHARTS = {
         "https://aws.github.io/eks-charts", "aws-efa-k8s-device-plugin", "efa_device_plugin_chart_version",
         "v0.5.30", "aws/eks-charts stable/aws-efa-k8s-device-plugin/Chart.yaml at bfe91c4 (#1337): version v0.5.30, "
         "appVersion v0.5.20"),
+    ("cluster_addons", "karpenter_crd"): (
+        "oci://public.ecr.aws/karpenter", "karpenter-crd", "karpenter_chart_version", "1.8.1",
+        "aws/karpenter-provider-aws charts/karpenter/README.md: Version 1.8.1, AppVersion 1.8.1, installed from "
+        "oci://public.ecr.aws/karpenter/karpenter; the CRD chart karpenter-crd is published beside it with the same "
+        "version (https://karpenter.sh/docs/upgrading/upgrade-guide/#crd-upgrades)"),
+    ("cluster_addons", "karpenter"): (
+        "oci://public.ecr.aws/karpenter", "karpenter", "karpenter_chart_version", "1.8.1",
+        "aws/karpenter-provider-aws charts/karpenter/README.md: Version 1.8.1, AppVersion 1.8.1, "
+        "`helm upgrade --install ... karpenter oci://public.ecr.aws/karpenter/karpenter --version 1.8.1`"),
     ("kserve", "cert_manager"): (
         "https://charts.jetstack.io", "cert-manager", "cert_manager_chart_version", "v1.17.0",
         "KServe's quick install pins cert-manager v1.17.0"),

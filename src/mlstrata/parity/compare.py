@@ -68,24 +68,27 @@ ALIASES: dict[str, frozenset[str]] = {
     # GKE inputs follow the spec's bounds as totals over zones or counts per zone.
     "min": frozenset({"min", "min_size", "min_node_count", "min_count", "total_min_node_count",
                       "initial_node_count_per_zone"}),
-    "max": frozenset({"max", "max_size", "max_node_count", "max_count", "total_max_node_count"}),
+    # AWS with Karpenter: a NodePool's GPU limit is the pool's max nodes x GPUs per node.
+    "max": frozenset({"max", "max_size", "max_node_count", "max_count", "total_max_node_count", "gpu_limit"}),
     "desired": frozenset({"desired", "desired_size", "node_count", "node_count_per_zone", "node_count_owner"}),
     # AWS: an EFA instance type (p4d/p5...) gets EFA interfaces, the EFA label, the cluster security group
     # rule EFA traffic needs and the cluster's EFA device plugin (targets/aws/render.py).
     "instance_types": frozenset({"instance_types", "instance_type", "vm_size",
                                  "machine_type", "accelerator_type", "accelerator_count",
-                                 "efa", "efa_device_plugin", "cluster_security_group_id", "vpc_id"}),
+                                 "efa", "efa_device_plugin", "cluster_security_group_id", "vpc_id",
+                                 "gpu_limit"}),
     # Azure: a pool's MIG profile switches the GPU operator's MIG strategy.
     "gpu_instance": frozenset({"gpu_instance", "mig_strategy"}),
     "taints": frozenset({"taints", "taint"}),
-    "zones": frozenset({"zones", "subnet_ids", "node_locations", "include_zone_ids"}),
+    "zones": frozenset({"zones", "subnet_ids", "node_locations", "include_zone_ids", "zone_ids"}),
     "zone": frozenset({"zone"}),
-    "capacity_reservation_id": frozenset({"capacity_reservation_id", "reservation_name"}),
+    "capacity_reservation_id": frozenset({"capacity_reservation_id", "reservation_name",
+                                          "capacity_reservation_ids"}),
     "labels": frozenset({"labels"}),
     # A Capacity Block pool states its reservation window; other capacity types have none.
     "capacity": frozenset({"capacity", "capacity_type", "priority", "spot", "location_policy",
                            "reservation_affinity", "reservation_name", "capacity_block_start",
-                           "capacity_block_end", "toleration_keys",
+                           "capacity_block_end", "toleration_keys", "capacity_types",
                            # AKS taints Spot nodes itself: a serving class on a Spot pool tolerates it
                            "tolerations"}),
     # A TPU slice's topology sets its node count; queued provisioning sets reservation and zone policy.
@@ -102,6 +105,8 @@ CROSS_COMPONENT: dict[str, tuple[str, ...]] = {
     "toleration_keys": ("gpu_pools.",),
     "tolerations": ("gpu_pools.",),
     "include_zone_ids": ("gpu_pools.",),
+    # AWS with Karpenter: one EC2NodeClass and NodePool per GPU pool, inputs of cluster_addons.
+    "karpenter_node_pools": ("gpu_pools.",),
     "artifact_bucket_arns": ("model_registry",),
     "read_only_bucket_arns": ("model_registry",),
 }

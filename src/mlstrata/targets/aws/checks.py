@@ -224,7 +224,7 @@ def _check_karpenter(platform: Platform, source: Source) -> list[Diagnostic]:
     version = platform.cluster.kubernetes_version
     needed = cat.KARPENTER_MIN_VERSION.get(version)
     chart = ".".join(map(str, cat.KARPENTER_CHART_VERSION))
-    if needed is None or cat.KARPENTER_CHART_VERSION < needed:
+    if needed is None or needed > cat.KARPENTER_CHART_VERSION:
         where: KeyPath = ("cluster", "kubernetes_version")
         out.append(warning(
             f"Karpenter {chart} is not known to support Kubernetes {version}", where=source.where(where),

@@ -276,7 +276,10 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         flow_log_kms_key_arn=Expr("module.kms.key_arn"), flow_log_traffic_type=platform.network.flow_logs.upper(),
     ))
     cluster = platform.cluster
-    admins = sorted({deploy_role(platform, env.spec), *cluster.admins, *env.spec.cluster_admins})
+    # The deploy role first, then the others sorted: the same order in every environment whatever the
+    # accounts' ids (parity compares the list with the deploy role normalized).
+    deploy = deploy_role(platform, env.spec)
+    admins = [deploy, *sorted({*cluster.admins, *env.spec.cluster_admins} - {deploy})]
     system = cluster.system_pool
     main.append(_module(
         "cluster", "eks_cluster", name=name, kubernetes_version=cluster.kubernetes_version,
@@ -294,7 +297,8 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
     if karpenter:
         main.append(_module(
             "karpenter", "karpenter", cluster_name=Expr("module.cluster.cluster_name"),
-            c1=Comment("EC2NodeClasses select the cluster security group and private subnets by karpenter.sh/discovery."),
+            c1=Comment("EC2NodeClasses select the cluster security group and private subnets by "
+                       "karpenter.sh/discovery."),
             cluster_security_group_id=Expr("module.cluster.cluster_security_group_id"),
             c2=Comment("Node volumes use the platform key: the controller launches them, so it may use it via EC2."),
             kms_key_arn=Expr("module.kms.key_arn"),
@@ -488,7 +492,8 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     if device_plugin or autoscaler or efa or karpenter:
         addons: dict[str, object] = {
             "cluster_name": Expr(f"{base}.cluster_name"), "region": env.region,
-            "c1": Comment("AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is schedulable."),
+            "c1": Comment("AL2023 NVIDIA nodes have the driver but no device plugin: without it no GPU is "
+                          "schedulable."),
             "nvidia_device_plugin": device_plugin, "cluster_autoscaler": autoscaler, "efa_device_plugin": efa,
             "cluster_autoscaler_image_tag": cat.CLUSTER_AUTOSCALER_TAGS.get(platform.cluster.kubernetes_version)
             if autoscaler else None,
@@ -502,7 +507,6 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
                 "kms_key_arn": Expr(f"{base}.kms_key_arn"),
                 # two replicas spread over nodes need two system nodes
                 "replicas": min(2, cluster.system_pool.min),
-                "reserved_capacity": any(p.capacity == "capacity_block" for p in pools),
             }
             addons["karpenter_node_pools"] = _karpenter_node_pools(platform, env)
         main.append(_module("cluster_addons", "cluster_addons", **addons))

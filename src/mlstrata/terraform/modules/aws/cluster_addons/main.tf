@@ -121,7 +121,7 @@ resource "helm_release" "karpenter" {
       clusterName       = var.cluster_name
       interruptionQueue = var.karpenter.interruption_queue
       # Capacity Blocks as capacity type `reserved` (Karpenter >= 1.6). https://karpenter.sh/docs/tasks/odcrs/
-      featureGates = { reservedCapacity = var.karpenter.reserved_capacity }
+      featureGates = { reservedCapacity = anytrue([for p in var.karpenter_node_pools : contains(p.capacity_types, "reserved")]) }
     }
     # Credentials from EKS Pod Identity (karpenter module: kube-system/karpenter), not an IRSA annotation.
     serviceAccount = { create = true, name = "karpenter" }

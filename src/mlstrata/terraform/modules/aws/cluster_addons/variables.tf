@@ -63,13 +63,12 @@ variable "tags" {
 }
 
 variable "karpenter" {
-  description = "Install Karpenter (null: not installed). What the base layer's karpenter module created (interruption queue, node role), the key node volumes are encrypted with, controller replicas, and whether capacity reservations (Capacity Blocks) are used."
+  description = "Install Karpenter (null: not installed). What the base layer's karpenter module created (interruption queue, node role), the key node volumes are encrypted with, and the controller's replicas."
   type = object({
     interruption_queue = string
     node_role_name     = string
     kms_key_arn        = string
     replicas           = number
-    reserved_capacity  = bool
   })
   default = null
 }

@@ -34,8 +34,8 @@ module "cluster" {
   public_access_cidrs    = []
   # The deploy role runs the platform layer's Helm releases: it needs an access entry here.
   admin_principal_arns = [
-    "arn:aws:iam::123456789012:role/admin",
     "arn:aws:iam::123456789012:role/tiny-deploy",
+    "arn:aws:iam::123456789012:role/admin",
   ]
   # Private endpoint: the VPC and the CI runners' networks reach it on 443.
   api_access_cidrs      = ["10.0.0.0/16"]
