@@ -45,6 +45,7 @@ def check_platform(platform: Platform, source: Source,
     out += check_serving(platform, source)
     out += check_feature_store(platform, source)
     out += _check_ci(platform, source)
+    out += _check_autoscaler(platform, source)
     if targets is None:
         return out
     if platform.target not in targets:
@@ -342,6 +343,16 @@ ORCHESTRATOR_NOT_RENDERED = {
                  "its dependencies are rendered, KFP itself is installed outside Terraform."),
     "airflow": "Airflow is not rendered yet: its dependencies are, the scheduler is installed outside Terraform.",
 }
+
+
+def _check_autoscaler(platform: Platform, source: Source) -> list[Diagnostic]:
+    """`karpenter` is rendered by the aws target only; elsewhere it would be silently ignored."""
+    if platform.cluster.autoscaler != "karpenter" or platform.target == "aws":
+        return []
+    return [diagnostics_at(source, ("cluster", "autoscaler"),
+                           f"`autoscaler: karpenter` needs the aws target, not {platform.target}",
+                           "Use `cluster-autoscaler` (the cluster's own autoscaler scales the GPU pools) or `none`.",
+                           code="spec.autoscaler")]
 
 
 def _check_orchestrator(platform: Platform, source: Source) -> list[Diagnostic]:

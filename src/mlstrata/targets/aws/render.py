@@ -38,10 +38,13 @@ class AwsTarget:
     name = "aws"
     modules_package = "aws"
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
-        "base": ["KMS keys", "VPC and subnets", "EKS cluster and OIDC provider", "GPU node groups",
+        "base": ["KMS keys", "VPC and subnets", "EKS cluster, system node group, managed add-ons and OIDC provider",
+                 "GPU node groups (cluster-autoscaler) or Karpenter's roles and interruption queue (karpenter)",
                  "artifact buckets", "model registry (bucket, KMS key, SageMaker model package groups)",
                  "feature store bucket (Feast offline store and registry)"],
-        "platform": ["pipeline metadata store (RDS PostgreSQL)", "pipeline queue (SQS)",
+        "platform": ["cluster add-ons (NVIDIA and EFA device plugins; cluster-autoscaler, or Karpenter with an "
+                     "EC2NodeClass and NodePool per GPU pool)",
+                     "pipeline metadata store (RDS PostgreSQL)", "pipeline queue (SQS)",
                      "pipeline identity (IRSA role)", "pipeline orchestrator (Argo Workflows)",
                      "serving (KServe, a namespace, quota and IRSA role per class; or a SageMaker endpoint, "
                      "its bounds and execution role per class)",
