@@ -45,16 +45,20 @@ def _without_helm(text: str) -> str:
 def example_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("example") / "infra"
     write_tree(render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS)), out)
+    # autoscaler: karpenter (its base unit calls the karpenter module), beside the example
+    karpenter = REPO / "tests" / "testdata" / "render" / "aws-karpenter" / "spec.yaml"
+    write_tree(render_tree(load_spec(karpenter, targets=TARGETS)), out / "karpenter")
     for tf in out.rglob("*.tf"):
         tf.write_text(five_x(_without_helm(tf.read_text())))
     return out
 
 
-UNITS = ("live/prod/base", "live/dev/platform", "bootstrap/state")
+UNITS = ("live/prod/base", "live/dev/platform", "bootstrap/state", "karpenter/live/prod/base")
 
 
 def test_rendered_units_validate_with_the_real_provider(example_tree: Path, tmp_path: Path) -> None:
-    """All three units in one `terraform validate`: a scratch root calls each unit as a module, so the
+    """All four units (the example's prod base, dev platform and bootstrap; the Karpenter variant's prod base)
+    in one `terraform validate`: a scratch root calls each unit as a module, so the
     provider starts once instead of once per unit (a unit's backend block is ignored in a child module;
     Terraform says so as a warning). The units have no input variables, so nothing else changes."""
     env = terraform_env(tmp_path)
