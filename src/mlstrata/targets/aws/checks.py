@@ -7,7 +7,7 @@ import dataclasses
 
 from pydantic import ValidationError
 
-from mlstrata.diagnostics import Diagnostic, Severity, did_you_mean, error, warning
+from mlstrata.diagnostics import Diagnostic, Severity, did_you_mean, warning
 from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
 from mlstrata.spec.resolve import endpoint_shape
