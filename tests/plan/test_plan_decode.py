@@ -4,12 +4,14 @@ tests/testdata/engine/plans/generate.py) and on a synthetic large plan."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 from synthetic_plan import synthetic_plan
 
 from mlstrata.plan import Action, ChangeCounts, ResourceMode, decode_plan, load_plan
+from mlstrata.plan.decode import deeper_than
 
 PLANS = Path(__file__).resolve().parent.parent / "testdata" / "engine" / "plans"
 VERSIONS = sorted(p.name for p in PLANS.iterdir() if p.is_dir())
@@ -199,3 +201,42 @@ def test_drift_in_observed_attributes_only_is_not_drift() -> None:
     plan = plan_from_dict(doc)
     assert [rc.after["description"] for rc in plan.resource_drift if isinstance(rc.after, dict)] == [
         "changed by hand"]
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def test_depth_bound_is_exact_on_json_with_escapes_and_brackets_in_strings() -> None:
+    """`deeper_than` works on the bytes (issue 17: the decode floor): strings full of escapes, quotes and
+    brackets must not change the depth it finds, at the limit and on either side of it."""
+    rng = random.Random(17)
+    alphabet = ['a', 'n', 'u', 'f', '/', '"', '\\', '[', ']', '{', '}', '\n', '\t', 'é', '\x01', '\\"', '\\\\']
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+
+    def value(budget: int) -> object:
+        roll = rng.random()
+        if budget <= 0 or roll < 0.3:
+            return rng.choice([text(), 1, None, True, 2.5])
+        if roll < 0.65:
+            return [value(budget - rng.randint(1, 2)) for _ in range(rng.randint(0, 3))]
+        return {text(): value(budget - rng.randint(1, 2)) for _ in range(rng.randint(0, 3))}
+
+    checked = 0
+    for _ in range(2000):
+        doc = value(rng.randint(0, 40))
+        data = json.dumps(doc, ensure_ascii=rng.random() < 0.5).encode()
+        depth = _depth(doc)
+        for limit in {0, 1, max(depth - 1, 0), depth, depth + 1, 17, 20}:
+            assert deeper_than(data, limit) == (depth > limit), (data, limit, depth)
+            checked += 1
+    assert checked > 8000
+    # deep everywhere (every pass removes little): still exact, past the passes too
+    nested = b"[" + b",".join([b"[" * 30 + b"]" * 30] * 50) + b"]"
+    assert deeper_than(nested, 30) and not deeper_than(nested, 31)

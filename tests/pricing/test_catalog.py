@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from mlstrata.pricing.catalog import CLOUDS, CatalogError, load_catalog, load_shipped_catalog
+from mlstrata.pricing.catalog import (
+    CLOUDS,
+    CatalogError,
+    load_catalog,
+    load_shipped_catalog,
+    parse_catalog,
+    shipped_document,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "testdata" / "pricing"
 SHIPPED = Path(__file__).resolve().parents[2] / "src" / "mlstrata" / "pricing" / "data" / "gpu_prices.json"
@@ -25,6 +32,13 @@ def test_shipped_catalog_is_valid_and_every_price_has_source_and_date() -> None:
             assert len(price.date) == 10
         assert entry.hardware.source.startswith("https://")
         assert entry.cloud in CLOUDS
+
+
+def test_shipped_catalog_read_without_the_schema_is_the_validated_one() -> None:
+    # commands read the shipped file without pydantic (issue 17): this test is what validates it
+    validated = parse_catalog(shipped_document())
+    assert load_shipped_catalog() == validated
+    assert all(type(e.on_demand.usd_per_hour) is float for e in validated.entries.values())
 
 
 def test_shipped_catalog_covers_the_required_aws_families_in_three_regions() -> None:

@@ -119,26 +119,39 @@ class _PlanDocument(msgspec.Struct, frozen=True):
 
 _DECODER = msgspec.json.Decoder(_PlanDocument)
 
-# -- depth, in C-speed byte operations: keep only quotes and brackets, drop the strings, then take the deepest
-# running count of open brackets
+# -- depth, in C-speed byte operations on a plan msgspec has already accepted as JSON. Strings go first (a
+# bracket inside one is not structure); then each pass of `replace(b"[]", b"")` removes exactly the innermost
+# pairs, one level: the document is deeper than `limit` when brackets are left after `limit` passes.
 
-_QUOTED = re.compile(rb'"[^"]*"')
+# Every escape in valid JSON is a backslash and one of `"\\/bfnrtu`: keeping those characters (and quotes and
+# brackets) keeps each backslash beside the character it escapes, so the escapes can be taken out of this
+# shorter text exactly as out of the whole document.
+_KEEP_ESCAPES = bytes(b for b in range(256) if b not in b'"[]{}\\/bfnrtu')
 _KEEP_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
-_STEP = tuple(1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256))
+_FOLD = bytes.maketrans(b"{}", b"[]")  # depth does not care which kind of bracket
+_QUOTED = re.compile(rb'"[^"]*"')
+_STEP = tuple(1 if b == ord("[") else -1 if b == ord("]") else 0 for b in range(256))
+_PASSES = 16
 
 
 def deeper_than(data: bytes, limit: int) -> bool:
-    """True when the JSON text nests arrays/objects more than `limit` levels."""
-    # escaped backslashes first, so that in `\\\\"` the quote still closes its string
-    structure = data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _KEEP_STRUCTURE)
+    """True when the JSON text (valid JSON: decode it first) nests arrays/objects more than `limit` levels."""
+    text = data.translate(None, _KEEP_ESCAPES)
+    if b"\\" in text:  # escaped backslashes first, so that in `\\\\"` the quote still closes its string
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
     # most strings hold no bracket and are now `""`; removing adjacent quote pairs keeps the parity of the
     # rest (two strings with nothing structural between them merge), and the few left go by regex
-    brackets = structure.replace(b'""', b"")
+    brackets = text.translate(_FOLD, _KEEP_STRUCTURE).replace(b'""', b"")
     if b'"' in brackets:
         brackets = _QUOTED.sub(b"", brackets)
-    if brackets.count(b"[") + brackets.count(b"{") <= limit:
-        return False
-    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0) > limit
+    # a real plan is a few dozen levels deep and each pass shrinks the text a lot; past a few passes the rest
+    # is counted in one linear walk, so that a document built to be deep everywhere stays cheap
+    passes = min(limit, _PASSES)
+    for _ in range(passes):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return passes + max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0) > limit
 
 
 @contextmanager

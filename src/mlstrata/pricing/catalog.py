@@ -1,79 +1,22 @@
-"""The shipped GPU price catalog: `data/gpu_prices.json`, validated into typed, frozen values.
+"""The shipped GPU price catalog: `data/gpu_prices.json`, as typed, frozen values.
 
-Validation is a pydantic schema (types, no negative prices, every price with a known source and
-an ISO date) plus whole-file rules: no duplicate (cloud, region, instance type).
+A catalog file is validated by a pydantic schema (`catalog_schema.py`: types, no negative prices, every price
+with a known source and an ISO date) plus whole-file rules: no duplicate (cloud, region, instance type).
+The shipped file is validated by the tests (tests/pricing/test_catalog.py) and read without the schema.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from typing import Any, Literal
 
 from mlstrata.diagnostics import Diagnostic, Where, error
 
-Cloud = Literal["aws", "gcp", "azure"]
 CLOUDS: tuple[str, ...] = ("aws", "gcp", "azure")
 SHIPPED = "gpu_prices.json"
-IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SourceModel(_Model):
-    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$")]
-    publisher: str = Field(min_length=1)
-    retrieved: IsoDate
-    note: str = ""
-
-
-class PriceModel(_Model):
-    usd_per_hour: float = Field(ge=0, allow_inf_nan=False)
-    source: str = Field(min_length=1)
-    date: IsoDate
-    basis: str = ""
-
-
-class InstanceModel(_Model):
-    cloud: Cloud
-    region: str = Field(min_length=1)
-    instance_type: str = Field(min_length=1)
-    gpu_model: str = Field(min_length=1)
-    gpu_count: int = Field(ge=1)
-    gpu_memory_gib: float = Field(gt=0)
-    vcpu: int = Field(ge=1)
-    memory_gib: float = Field(gt=0)
-    hardware_source: str = Field(min_length=1)
-    on_demand: PriceModel
-    spot: PriceModel | None = None
-
-
-class CatalogModel(_Model):
-    format: Literal[1]
-    description: str = ""
-    sources: dict[str, SourceModel] = Field(min_length=1)
-    instances: list[InstanceModel] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _references_and_dates(self) -> CatalogModel:
-        for i, inst in enumerate(self.instances):
-            refs = [("hardware_source", inst.hardware_source), ("on_demand.source", inst.on_demand.source)]
-            if inst.spot is not None:
-                refs.append(("spot.source", inst.spot.source))
-            for field_name, ref in refs:
-                if ref not in self.sources:
-                    raise ValueError(f"instances[{i}].{field_name}: unknown source `{ref}`")
-            for price in (inst.on_demand, inst.spot):
-                if price is not None:
-                    dt.date.fromisoformat(price.date)
-        return self
 
 
 @dataclass(frozen=True)
@@ -149,6 +92,10 @@ def _err(file: str, summary: str, path: str = "", hint: str = "") -> Diagnostic:
 
 def parse_catalog(doc: object, file: str = SHIPPED) -> Catalog:
     """Validate a decoded catalog document; raise CatalogError listing every problem."""
+    from pydantic import ValidationError
+
+    from mlstrata.pricing.catalog_schema import CatalogModel
+
     try:
         model = CatalogModel.model_validate(doc)
     except ValidationError as exc:
@@ -157,29 +104,35 @@ def parse_catalog(doc: object, file: str = SHIPPED) -> Catalog:
             loc = ".".join(str(p) for p in e["loc"])
             problems.append(_err(file, e["msg"], path=loc))
         raise CatalogError(problems) from None
+    return _catalog(model.model_dump(), file)
+
+
+def _catalog(doc: dict[str, Any], file: str) -> Catalog:
+    """The entries of a catalog document that has the schema's shape (validated, or the shipped one)."""
+    sources = {name: source["url"] for name, source in doc["sources"].items()}
     entries: dict[tuple[str, str, str], InstancePrice] = {}
     problems = []
-    for i, inst in enumerate(model.instances):
-        key = (inst.cloud, inst.region, inst.instance_type)
+    for i, inst in enumerate(doc["instances"]):
+        key = (inst["cloud"], inst["region"], inst["instance_type"])
         if key in entries:
-            problems.append(_err(file, f"duplicate entry for {inst.instance_type} in {inst.cloud}/{inst.region}",
+            problems.append(_err(file, f"duplicate entry for {key[2]} in {key[0]}/{key[1]}",
                                  path=f"instances.{i}", hint="Keep one entry per (cloud, region, instance type)."))
             continue
-        hw_src = model.sources[inst.hardware_source]
+        spot = inst.get("spot")
         entries[key] = InstancePrice(
-            cloud=inst.cloud, region=inst.region, instance_type=inst.instance_type,
-            hardware=HardwareFacts(inst.gpu_model, inst.gpu_count, inst.gpu_memory_gib, inst.vcpu,
-                                   inst.memory_gib, hw_src.url),
-            on_demand=_price(inst.on_demand, model),
-            spot=_price(inst.spot, model) if inst.spot is not None else None,
+            cloud=key[0], region=key[1], instance_type=key[2],
+            hardware=HardwareFacts(inst["gpu_model"], inst["gpu_count"], float(inst["gpu_memory_gib"]), inst["vcpu"],
+                                   float(inst["memory_gib"]), sources[inst["hardware_source"]]),
+            on_demand=_price(inst["on_demand"], sources),
+            spot=_price(spot, sources) if spot is not None else None,
         )
     if problems:
         raise CatalogError(problems)
     return Catalog(entries)
 
 
-def _price(p: PriceModel, model: CatalogModel) -> Price:
-    return Price(p.usd_per_hour, model.sources[p.source].url, p.date, "catalog", p.basis)
+def _price(p: dict[str, Any], sources: dict[str, str]) -> Price:
+    return Price(float(p["usd_per_hour"]), sources[p["source"]], p["date"], "catalog", p.get("basis", ""))
 
 
 def load_catalog(path: Path) -> Catalog:
@@ -191,7 +144,12 @@ def load_catalog(path: Path) -> Catalog:
     return parse_catalog(doc, str(path))
 
 
+def shipped_document() -> dict[str, Any]:
+    """The shipped catalog file, decoded."""
+    doc: dict[str, Any] = json.loads(resources.files("mlstrata.pricing").joinpath("data", SHIPPED).read_text("utf-8"))
+    return doc
+
+
 def load_shipped_catalog() -> Catalog:
-    """The catalog shipped in the package."""
-    text = resources.files("mlstrata.pricing").joinpath("data", SHIPPED).read_text("utf-8")
-    return parse_catalog(json.loads(text), SHIPPED)
+    """The catalog shipped in the package (validated by the tests, so read here without the schema)."""
+    return _catalog(shipped_document(), SHIPPED)
