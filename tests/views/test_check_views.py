@@ -101,3 +101,31 @@ def test_json_lists_findings_with_rule_names_and_is_deterministic(report: Report
 def test_never_fails_with_fail_on_never(report: Report) -> None:
     relaxed = Report(command="check", findings=report.findings, rules=report.rules, fail_on="never")
     assert not relaxed.failed and "✅ **passes**" in markdown.render(relaxed)
+
+
+@pytest.mark.parametrize("color_system", [None, "standard", "truecolor"])
+def test_human_view_prints_what_one_styled_text_would(report: Report, color_system: str | None) -> None:
+    """The human view writes styled segments without rich's layout (issue 17: 0.4 s on a 20k-change plan);
+    what a terminal or a file gets is byte for byte what rich prints for the same pieces as one Text."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from mlstrata.views import human
+
+    def console() -> Console:
+        return Console(file=io.StringIO(), width=60, color_system=color_system,  # type: ignore[arg-type]
+                       force_terminal=color_system is not None, highlight=False, soft_wrap=True)
+
+    fast = console()
+    human.show(report, fast)
+    reference = console()
+    text = Text()
+    for d in report.findings:
+        human.append_finding(text, d, label=report.label(d.severity.value))
+    reference.print(text, end="", soft_wrap=True)
+    got, verdict = fast.file.getvalue().rstrip("\n").rsplit("\n", 1)  # type: ignore[attr-defined]
+    assert got + "\n" == reference.file.getvalue()  # type: ignore[attr-defined]
+    assert report.findings[0].summary in got and ("\x1b[" in got) == (color_system is not None)
+    assert report.counts_text() in verdict

@@ -14,40 +14,43 @@ if TYPE_CHECKING:  # rich is imported when something is shown: `--format json` r
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def append_finding(out: Text, d: Diagnostic, indent: str = "", label: str = "") -> None:
-    """One finding as `review` shows it: place, severity (or `label`: review calls errors blocking), class,
-    resource, summary; then why and how to fix."""
-    out.append(indent)
+def finding_parts(d: Diagnostic, indent: str = "", label: str = "") -> list[tuple[str, str | None]]:
+    """One finding as `review` shows it, as (text, style) pieces: place, severity (or `label`: review calls
+    errors blocking), class, resource, summary; then why and how to fix."""
+    parts: list[tuple[str, str | None]] = [(indent, None)]
     if d.where is not None:
-        out.append(f"{d.where}: ")
-    out.append(label or d.severity.value, style=_STYLE[d.severity])
-    out.append(" ")
-    out.append(d.code, style="dim")
-    out.append(" ")
+        parts.append((f"{d.where}: ", None))
+    parts += [(label or d.severity.value, _STYLE[d.severity]), (" ", None), (d.code, "dim"), (" ", None)]
     if d.path:
-        out.append(d.path, style="bold")
-        out.append(": ")
-    out.append(f"{d.summary}\n")
+        parts += [(d.path, "bold"), (": ", None)]
+    parts.append((f"{d.summary}\n", None))
     if d.detail:
-        out.append(f"{indent}  {d.detail}\n")
+        parts.append((f"{indent}  {d.detail}\n", None))
     if d.hint:
-        out.append(f"{indent}  ")
-        out.append("fix:", style="dim")
-        out.append(f" {d.hint}\n")
+        parts += [(f"{indent}  ", None), ("fix:", "dim"), (f" {d.hint}\n", None)]
+    return parts
+
+
+def append_finding(out: Text, d: Diagnostic, indent: str = "", label: str = "") -> None:
+    """One finding appended to a styled text (see `finding_parts`)."""
+    for text, style in finding_parts(d, indent, label):
+        out.append(text, style=style)
 
 
 def show(report: Report, console: Console, *, verbose: bool = False) -> None:
     """Print findings in file/line order; `verbose` adds details and suppressed findings."""
-    # One styled Text for all findings: printing thousands of marked-up lines one by one costs
-    # seconds on a large plan (benchmarks/review_large_plan.py).
+    # Findings go out as styled segments, laid out by nothing: printing thousands of marked-up lines one
+    # by one costs seconds on a large plan, and even one Text costs rich ~0.4 s of line splitting
+    # (benchmarks/review_large_plan.py); soft-wrapped lines need no layout.
     from rich.markup import escape
-    from rich.text import Text
+    from rich.segment import Segment, Segments
 
-    out = Text()
-    for d in report.findings:
-        append_finding(out, d, label=report.label(d.severity.value))
-    if out:
-        console.print(out, end="", soft_wrap=True)
+    styles = {name: console.get_style(name) for name in ("dim", "bold", *_STYLE.values())}
+    segments = [Segment(text, styles[style] if style else None)
+                for d in report.findings for text, style in finding_parts(d, label=report.label(d.severity.value))
+                if text]
+    if segments:
+        console.print(Segments(segments), end="", soft_wrap=True)
     if verbose:
         for s in report.suppressed:
             console.print(
