@@ -3,6 +3,7 @@ only, and are re-render-checked like the Terraform tree."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -159,7 +160,21 @@ def test_apply_follows_the_dependency_order(rendered: tuple[str, Path]) -> None:
     assert gitlab["apply prod/base"]["needs"] == ["affected", "apply staging/platform"]
 
 
-def test_credentials_by_oidc_only(rendered: tuple[str, Path]) -> None:
+def _kubelogin_check_refuses_another_file(check: str, tmp_path: Path) -> None:
+    """The job's own check line, run by a real shell on a file in place of the archive: it fails unless the file
+    is the pinned release archive, so a tampered or truncated download stops the job."""
+    assert re.search(r'^echo "[0-9a-f]{64}  /tmp/kubelogin\.zip" \| sha256sum --check --strict$', check)
+    fake = tmp_path / "kubelogin.zip"
+    fake.write_bytes(b"PK\x03\x04 not the release archive")
+    run = subprocess.run(["bash", "-c", "set -eo pipefail; " + check.replace("/tmp/kubelogin.zip", str(fake))],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode != 0 and "FAILED" in run.stdout + run.stderr
+    digest = hashlib.sha256(fake.read_bytes()).hexdigest()
+    ok = re.sub(r"[0-9a-f]{64}", digest, check).replace("/tmp/kubelogin.zip", str(fake))
+    assert subprocess.run(["bash", "-c", "set -eo pipefail; " + ok], check=False).returncode == 0
+
+
+def test_credentials_by_oidc_only(rendered: tuple[str, Path], tmp_path: Path) -> None:
     target, root = rendered
     texts = [p.read_text(encoding="utf-8") for p in [*(root / ".github" / "workflows").glob("*.yml"),
                                                      root / ".gitlab-ci.yml"]]
@@ -195,12 +210,16 @@ def test_credentials_by_oidc_only(rendered: tuple[str, Path]) -> None:
              "with": {"client-id": "33333333-0000-0000-0000-00000000000c",
                       "tenant-id": "99999999-9999-9999-9999-999999999999",
                       "subscription-id": "33333333-3333-3333-3333-333333333333"}},
-            {"name": "kubelogin", "uses": "azure/use-kubelogin@v1", "with": {"kubelogin-version": "v0.2.14"}}]
+            {"name": "kubelogin", "uses": "azure/use-kubelogin@v1", "with": {"kubelogin-version": "v0.2.20"}}]
         assert '"--login",\n        "azurecli",' in (root / "infra/live/prod/platform/providers.tf").read_text()
         platform_script = "\n".join(gitlab["apply prod/platform"]["script"])
         assert "az login --service-principal --username 33333333-0000-0000-0000-00000000000c" in platform_script
         assert '--federated-token "$MLSTRATA_OIDC_TOKEN"' in platform_script
-        assert "kubelogin/releases/download/v0.2.14/" in platform_script
+        assert "kubelogin/releases/download/v0.2.20/kubelogin-linux-amd64.zip" in platform_script
+        # the archive is checked against the pinned sha256 before it is unpacked or installed
+        check = next(line for line in platform_script.splitlines() if "sha256sum --check" in line)
+        assert platform_script.index(check) < platform_script.index("zipfile") < platform_script.index("install -m")
+        _kubelogin_check_refuses_another_file(check, tmp_path)
         # the CLI is pinned, never "whatever PyPI has today" (why not the azure-cli image: ci/gitlab.py)
         assert re.search(r"pip install --quiet azure-cli==\d+\.\d+\.\d+\n", platform_script)
         assert gitlab["apply prod/platform"].get("image", gitlab["default"]["image"]).startswith("python:3.")

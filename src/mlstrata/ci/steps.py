@@ -18,6 +18,13 @@ AFFECTED = f"{CI_DIR}/mlstrata-affected/affected.json"
 SAVED = '"$MLSTRATA_REPO/live/$UNIT_ENV/$UNIT_LAYER/.mlstrata"'
 PLAN_FILES = ("tfplan", "plan.json", "plan.meta.json")
 COMMON = '--spec "$MLSTRATA_SPEC" --out "$MLSTRATA_REPO"'
+# kubelogin for the platform layer's helm provider, one version on both CI engines. The sha256 of the release's
+# kubelogin-linux-amd64.zip is the one the release publishes (kubelogin-linux-amd64.zip.sha256), as Microsoft's
+# Homebrew tap records it for this version (Azure/homebrew-kubelogin, Formula/kubelogin.rb and
+# downloads/kubelogin-linux-amd64.zip.sha256, written by its workflow after checking the published file).
+# Bump both together.
+KUBELOGIN_VERSION = "v0.2.20"
+KUBELOGIN_LINUX_AMD64_SHA256 = "2e92450a929dd2aec4da818b40dd4fda97aaeae2d6cd9c1074cc1371210f4ab9"
 
 
 def plan_artifact(key: str) -> str:
