@@ -84,6 +84,18 @@ def test_an_unknown_kubernetes_minor_warns_and_the_pinned_chart_covers_the_known
     assert [d for d in load_spec(VARIANT, targets=TARGETS).warnings if d.severity is not Severity.INFO] == []
 
 
+def test_a_capacity_block_window_is_said_unused_at_its_line() -> None:
+    """Karpenter launches into a Capacity Block while it is active and handles its end itself
+    (https://karpenter.sh/docs/tasks/odcrs/); the node-group path's scheduled actions are not rendered."""
+    spec = VARIANT.read_text().replace("    capacity_reservation_id: cr-0123456789abcdef0\n",
+                                       "    capacity_reservation_id: cr-0123456789abcdef0\n"
+                                       '    capacity_block_start: "2026-12-01T11:30:00Z"\n', 1)
+    loaded = load_text(spec, targets=TARGETS)
+    (said,) = [d for d in loaded.warnings if d.severity is Severity.WARNING]
+    assert said.where is not None and "capacity_block_start" in spec.splitlines()[said.where.line - 1]
+    assert "aws_autoscaling_schedule" not in "".join(render_tree(loaded).files.values())
+
+
 def test_efa_pools_are_told_there_is_no_placement_group() -> None:
     """Karpenter adds EFA interfaces for pods requesting vpc.amazonaws.com/efa (aws/karpenter-provider-aws#3127)
     but has no placement-group setting (#3324): said as info on the p5/p5e pools only."""

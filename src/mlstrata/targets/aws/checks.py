@@ -256,6 +256,17 @@ def _check_karpenter(platform: Platform, source: Source) -> list[Diagnostic]:
                     "low-priority placeholder Deployment, or use `autoscaler: cluster-autoscaler`.",
                     code="aws.autoscaler")
                 out.append(dataclasses.replace(found, severity=Severity.WARNING))
+        windows: list[tuple[KeyPath, object]] = [(("gpu_pools", name), pool.model_dump())]
+        windows += [(("gpu_pools", name, "overrides", env), dict(o)) for env, o in pool.overrides.items()]
+        for at, shape in windows:
+            for key in ("capacity_block_start", "capacity_block_end"):
+                if isinstance(shape, dict) and shape.get(key) is not None:
+                    found = diagnostics_at(
+                        source, (*at, key), f"`{key}` is not used with Karpenter",
+                        "Karpenter launches into a Capacity Block while it is active and drains its nodes before it "
+                        "ends (https://karpenter.sh/docs/tasks/odcrs/): no scheduled scaling is rendered. Remove it.",
+                        code="aws.autoscaler")
+                    out.append(dataclasses.replace(found, severity=Severity.WARNING))
         if pool.efa is not False and any(cat.family_of(t) in cat.EFA_TRAINING_FAMILIES for t in pool.instance_types):
             found = diagnostics_at(
                 source, ("gpu_pools", name, "instance_types"),
