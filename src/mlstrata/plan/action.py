@@ -24,25 +24,11 @@ class Action(enum.Enum):
     FORGET = "forget"
     CREATE_THEN_FORGET = "create-then-forget"
 
-    @property
-    def is_replace(self) -> bool:
-        """True for both replacement orders."""
-        return self in (Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE)
-
-    @property
-    def is_destructive(self) -> bool:
-        """True when an existing object is destroyed (delete or any replacement)."""
-        return self in (Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE)
-
-    @property
-    def is_change(self) -> bool:
-        """True when applying the plan would do something to this object (not no-op or read)."""
-        return self not in (Action.NO_OP, Action.READ)
-
-    @property
-    def symbol(self) -> str:
-        """The one-character marker Terraform's own plan output uses."""
-        return _SYMBOLS[self]
+    # what each action is, set once per member below: these are read for every change of a large plan
+    is_replace: bool  # True for both replacement orders
+    is_destructive: bool  # True when an existing object is destroyed (delete or any replacement)
+    is_change: bool  # True when applying the plan would do something to this object (not no-op or read)
+    symbol: str  # the one-character marker Terraform's own plan output uses
 
 
 _FROM_JSON: dict[tuple[str, ...], Action] = {
@@ -81,3 +67,10 @@ def action_from_json(actions: Sequence[str]) -> Action:
     if found is None:
         raise UnknownActionError(f"unknown plan actions {actions!r}")
     return found
+
+
+for _action in Action:
+    _action.is_replace = _action in (Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE)
+    _action.is_destructive = _action in (Action.DELETE, Action.DELETE_THEN_CREATE, Action.CREATE_THEN_DELETE)
+    _action.is_change = _action not in (Action.NO_OP, Action.READ)
+    _action.symbol = _SYMBOLS[_action]
