@@ -49,7 +49,8 @@ def check_selection(spec: LoadedSpec, envs: list[str] | None, layers: list[str] 
 
 def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers: list[str] | None,
                    ) -> tuple[Workspace | None, list[Diagnostic]]:
-    """Check the tree is current, pick the units and prepare what the target needs to run them."""
+    """Check the tree is current, pick the units and say what the target's runs need (CLI configuration
+    blocks, environment). Opening writes nothing: `install_providers` is the step that does."""
     platform = spec.platform
     problems = check_selection(spec, envs, layers)
     if problems:
@@ -81,12 +82,18 @@ def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers:
     diagnostics += target_diags
     if diagnostics:
         return None, diagnostics
-    blocks = target.prepare_repo(repo)
+    blocks = target.cli_config_blocks(repo)
     order = list(platform.environments)  # results and tables in spec order (dev, staging, prod), not by name
     units = sorted((dataclasses.replace(u, env_vars=env_vars)
                     for u in discover_units(repo.resolve(), envs=envs, layers=layers)),
                    key=lambda u: (order.index(u.env) if u.env in order else len(order), u.sort_key()))
     return Workspace(spec=spec, repo=repo, units=units, cli_config_blocks=blocks), []
+
+
+def install_providers(ws: Workspace) -> list[Diagnostic]:
+    """Install what the workspace's runs need beside the repository (the local target's provider), just
+    before Terraform runs; the diagnostics when that fails."""
+    return TARGETS[ws.spec.platform.target].install_providers(ws.repo)
 
 
 # ---- protected environments ------------------------------------------------------------------------

@@ -6,13 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
+from support.cli import mlstrata
 from support.pipeline_lint import actionlint, jsonschema, shellcheck
 from support.scratch_repo import REPO_ROOT, git
 
@@ -46,11 +45,6 @@ def example(target: str) -> str:
     return text
 GCP_WIF = "projects/123456789012/locations/global/workloadIdentityPools/github/providers/acme-ml"
 ORDER = ["dev/base", "dev/platform", "staging/base", "staging/platform", "prod/base", "prod/platform"]
-
-
-def mlstrata(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=cwd, capture_output=True, text=True,
-                          check=False)
 
 
 def _load(path: Path) -> Any:

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import CliResult
+from support.cli import mlstrata as run_cli
 from support.pg_server import PgServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -63,11 +65,10 @@ class Governed:
     root: Path
     env: dict[str, str]
     pg: PgServer
-    up: subprocess.CompletedProcess[str]
+    up: CliResult
 
-    def mlstrata(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=self.root, env={**self.env, **env},
-                              capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    def mlstrata(self, *args: str, **env: str) -> CliResult:
+        return run_cli(*args, cwd=self.root, env={**self.env, **env}, process=True)
 
     def spec(self, text: str) -> None:
         (self.root / "platform.yaml").write_text(text)
@@ -97,11 +98,10 @@ class Governed:
 def governed(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> Iterator[Governed]:
     root = tmp_path_factory.mktemp("governed")
     (root / "platform.yaml").write_text(SPEC)
-    env = {**os.environ, "XDG_DATA_HOME": str(root / "xdg"), "NO_COLOR": "1", "COLUMNS": "250",
+    env = {**os.environ, "XDG_DATA_HOME": str(root / "xdg"),
            "GOV_PG_STATE": pg_server.conn_str(), "MLSTRATA_NVIDIA_SMI": str(SMI / "nvidia-smi-2x-h100")}
     env.pop("MLSTRATA_TERRAFORM", None)
-    up = subprocess.run([sys.executable, "-m", "mlstrata", "up", "--yes"], cwd=root, env=env, capture_output=True,
-                        text=True, check=False, stdin=subprocess.DEVNULL)
+    up = run_cli("up", "--yes", cwd=root, env=env, process=True)
     assert up.returncode == 0, up.stdout + up.stderr
     yield Governed(root, env, pg_server, up)
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import CliResult
+from support.cli import mlstrata as run_cli
 
 from mlstrata.provider.store.bucket import read_bucket
 from mlstrata.provider.store.layout import Layout
@@ -57,9 +59,8 @@ class Repo:
     env: dict[str, str]
     revisions: dict[str, str]
 
-    def mlstrata(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=self.root, env=self.env,
-                              capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL)
+    def mlstrata(self, *args: str) -> CliResult:
+        return run_cli(*args, cwd=self.root, env=self.env, process=True)
 
     def git(self, *args: str) -> str:
         return subprocess.run(["git", *args], cwd=self.root, env=self.env, capture_output=True, text=True,
@@ -94,7 +95,7 @@ class Repo:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Repo]:
     root = tmp_path_factory.mktemp("rollback")
-    env = {**os.environ, "XDG_DATA_HOME": str(root / "xdg"), "NO_COLOR": "1", "COLUMNS": "250",
+    env = {**os.environ, "XDG_DATA_HOME": str(root / "xdg"),
            "GIT_AUTHOR_NAME": "Ada Reviewer", "GIT_AUTHOR_EMAIL": "ada@example.com",
            "GIT_COMMITTER_NAME": "Ada Reviewer", "GIT_COMMITTER_EMAIL": "ada@example.com"}
     env.pop("MLSTRATA_TERRAFORM", None)

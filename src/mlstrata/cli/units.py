@@ -31,7 +31,7 @@ from mlstrata.governance.journal import JournalStore, run_context
 from mlstrata.spec.load import LoadedSpec
 from mlstrata.targets.registry import TARGETS, routine_warning
 from mlstrata.views.gate import show_blocked
-from mlstrata.workspace import Workspace, default_repo, open_workspace
+from mlstrata.workspace import Workspace, default_repo, install_providers, open_workspace
 
 T = TypeVar("T")
 
@@ -72,10 +72,12 @@ def open_repo(spec: Path, repo: Path | None, envs: list[str] | None, layers: lis
 
 def run_engine(ws: Workspace, operation: Callable[[Engine, Sequence[Unit]], T], terraform: str | None,
                parallel: int, lock_timeout: str, fmt: str, hooks: ChangeHooks | None = None) -> T | None:
-    """Run `operation` on the workspace's units with a fresh engine, progress on stderr for the human
-    format; None when no Terraform could be found (the reason is printed)."""
+    """Install what the target's runs need (`install_providers`), then run `operation` on the workspace's
+    units with a fresh engine, progress on stderr for the human format; None when no Terraform could be
+    found or the install failed (the reason is printed)."""
     runner, diagnostics = select_runner(terraform)
-    if runner is None:
+    diagnostics = diagnostics if runner is None else install_providers(ws)
+    if runner is None or diagnostics:
         show_diagnostics(diagnostics, fmt)
         return None
     progress = fmt == "human"

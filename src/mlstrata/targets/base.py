@@ -52,9 +52,15 @@ class Target(Protocol):
         environment), or the diagnostics saying what is missing."""
         ...
 
-    def prepare_repo(self, repo: Path) -> tuple[str, ...]:
-        """Make the rendered repository runnable (e.g. install a provider next to it); the Terraform CLI
-        configuration blocks that runs need (empty when none)."""
+    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
+        """The Terraform CLI configuration blocks that runs in the rendered repository need (empty when
+        none). Reads and writes nothing."""
+        ...
+
+    def install_providers(self, repo: Path) -> list[Diagnostic]:
+        """Put the providers that do not come from a registry where those blocks point (e.g. mlstrata's
+        own provider beside the repository), or the diagnostics saying why that failed. The one step of a
+        run that writes into the repository before Terraform starts."""
         ...
 
     # ---- governance hooks: the journal beside each unit's state, rollback's scratch units ---------------

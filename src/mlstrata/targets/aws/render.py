@@ -78,8 +78,11 @@ class AwsTarget:
                         environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
         return {}, []  # credentials come from the AWS provider's own chain
 
-    def prepare_repo(self, repo: Path) -> tuple[str, ...]:
+    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
         return ()  # providers come from the registry
+
+    def install_providers(self, repo: Path) -> list[Diagnostic]:
+        return []  # providers come from the registry
 
     def journal(self, platform: Platform, repo: Path, env: str, layer: str,
                 environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:

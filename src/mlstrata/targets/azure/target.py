@@ -46,8 +46,11 @@ class AzureTarget(JournalInRepository):
                         environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
         return {}, []  # credentials come from the azurerm provider's own chain (az login, OIDC)
 
-    def prepare_repo(self, repo: Path) -> tuple[str, ...]:
+    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
         return ()  # providers come from the registry
+
+    def install_providers(self, repo: Path) -> list[Diagnostic]:
+        return []  # providers come from the registry
 
 
 AZURE = AzureTarget()

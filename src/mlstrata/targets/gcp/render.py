@@ -632,8 +632,11 @@ class GcpTarget(JournalInRepository):
                         environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
         return {}, []  # credentials come from the google provider's own chain (ADC)
 
-    def prepare_repo(self, repo: Path) -> tuple[str, ...]:
+    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
         return ()  # providers come from the registry
+
+    def install_providers(self, repo: Path) -> list[Diagnostic]:
+        return []  # providers come from the registry
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return render_bootstrap(platform)

@@ -67,8 +67,11 @@ class LocalTarget:
                         environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
         return local_workspace.run_environment(platform, source, environ)
 
-    def prepare_repo(self, repo: Path) -> tuple[str, ...]:
-        return local_workspace.prepare_repo(repo)
+    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
+        return local_workspace.cli_config_blocks(repo)
+
+    def install_providers(self, repo: Path) -> list[Diagnostic]:
+        return local_workspace.install_providers(repo)
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return {}

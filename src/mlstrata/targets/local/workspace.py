@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from mlstrata.diagnostics import Diagnostic, Severity, error
+from mlstrata.diagnostics import Diagnostic, Severity, Where, error
 from mlstrata.provider import HOSTNAME, POSTGRES_DSN_ENV
 from mlstrata.provider.install import cli_config_block, install_provider
 from mlstrata.repo import CLI_CONFIG, PLUGINS_DIR
@@ -33,14 +33,23 @@ def run_environment(platform: Platform, source: Source,
     return {POSTGRES_DSN_ENV: value}, []
 
 
-def prepare_repo(repo: Path) -> tuple[str, ...]:
+def cli_config_blocks(repo: Path) -> tuple[str, ...]:
+    """The `provider_installation` block pointing Terraform at the mirror under `.mlstrata/plugins`."""
+    return (cli_config_block((repo / PLUGINS_DIR).resolve()),)
+
+
+def install_providers(repo: Path) -> list[Diagnostic]:
     """Install the provider under the repository's `.mlstrata/plugins` and write the CLI configuration
     that points Terraform at it (also for people who run plain `terraform` in a unit folder)."""
-    mirror = (repo / PLUGINS_DIR).resolve()
-    install_provider(mirror)
-    blocks = (cli_config_block(mirror),)
-    (repo / CLI_CONFIG).write_text("\n".join(blocks) + "\n", encoding="utf-8")
-    return blocks
+    try:
+        install_provider((repo / PLUGINS_DIR).resolve())
+        (repo / CLI_CONFIG).write_text("\n".join(cli_config_blocks(repo)) + "\n", encoding="utf-8")
+    except OSError as exc:
+        return [error(f"cannot install the mlstrata provider into {repo / PLUGINS_DIR}: {exc.strerror or exc}",
+                      where=Where(str(repo / PLUGINS_DIR)),
+                      hint="Make the rendered repository writable (or render it where you can write) and run "
+                      "again.", code="cli.provider_install")]
+    return []
 
 
 def routine_warning(d: Diagnostic) -> bool:
