@@ -4,30 +4,27 @@ TLS, Entra ID) and a CMK storage account. Each Azure fact the rendering relies o
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from support.rendered import blocks as _blocks
+from support.rendered import example_spec, example_tree, modules_dir, unrendered
 
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree
-from mlstrata.spec.load import load_spec, load_text
+from mlstrata.spec.load import load_text
 from mlstrata.targets.azure import catalog as cat
 from mlstrata.targets.registry import TARGETS
 
-REPO = Path(__file__).resolve().parents[2]
-AZ_MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "azure"
-EXAMPLE = REPO / "examples" / "azure" / "platform.yaml"
+AZ_MODULES = modules_dir("azure")
+EXAMPLE = example_spec("azure")
 
 
 @pytest.fixture(scope="module")
 def tree() -> dict[str, str]:
-    return render_tree(load_spec(EXAMPLE, targets=TARGETS)).files
+    return example_tree("azure")
 
 
 def test_the_example_renders_serving_feature_store_and_argo_without_an_info(tree: dict[str, str]) -> None:
-    loaded = load_spec(EXAMPLE, targets=TARGETS)
-    assert not [d for d in loaded.warnings if d.code in ("spec.not_rendered", "spec.orchestrator")]
+    assert unrendered("azure") == []
     for name in ("kserve", "workflow_orchestrator", "feast_redis"):
         assert f"modules/{name}/main.tf" in tree, name
 

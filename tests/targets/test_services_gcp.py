@@ -4,35 +4,32 @@ Each GCP fact the rendering relies on is asserted with its source."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from support.rendered import blocks as _blocks
+from support.rendered import example_spec, example_tree, modules_dir, unrendered
 
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree
-from mlstrata.spec.load import load_spec, load_text
+from mlstrata.spec.load import load_text
 from mlstrata.targets.gcp.render import _service_account_id
 from mlstrata.targets.kubernetes import rollout_surge
 from mlstrata.targets.registry import TARGETS
 
-REPO = Path(__file__).resolve().parents[2]
-GCP_MODULES = REPO / "src" / "mlstrata" / "terraform" / "modules" / "gcp"
-EXAMPLE = REPO / "examples" / "gcp" / "platform.yaml"
+GCP_MODULES = modules_dir("gcp")
+EXAMPLE = example_spec("gcp")
 
 
 @pytest.fixture(scope="module")
 def tree() -> dict[str, str]:
-    return render_tree(load_spec(EXAMPLE, targets=TARGETS)).files
+    return example_tree("gcp")
 
 
 def test_the_example_renders_serving_feature_store_and_argo_without_an_info(tree: dict[str, str]) -> None:
-    loaded = load_spec(EXAMPLE, targets=TARGETS)
-    assert not [d for d in loaded.warnings if d.code in ("spec.not_rendered", "spec.orchestrator")]
+    assert unrendered("gcp") == []
     for name in ("kserve", "workflow_orchestrator", "feast_redis", "pipeline_deps"):
         assert f"modules/{name}/main.tf" in tree, name
     # the shared Kubernetes modules are the same files on every cloud
-    aws = render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS)).files
+    aws = example_tree("aws")
     for rel in ("modules/kserve/main.tf", "modules/workflow_orchestrator/main.tf"):
         assert tree[rel] == aws[rel]
 
