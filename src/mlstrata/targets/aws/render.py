@@ -21,7 +21,7 @@ from mlstrata.targets.aws.names import bucket as _bucket
 from mlstrata.targets.aws.names import name as _name
 from mlstrata.targets.aws.names import sagemaker_endpoint as _sagemaker_endpoint
 from mlstrata.targets.aws.state import deploy_role, key_prefix, state_account, state_key, state_kms_alias_arn
-from mlstrata.targets.base import HEADER, UnitFiles
+from mlstrata.targets.base import HEADER, RegistryProviders, UnitFiles
 
 if TYPE_CHECKING:
     from mlstrata.governance.journal import JournalStore
@@ -34,7 +34,9 @@ HELM_PROVIDER = {"source": "hashicorp/helm", "version": ">= 3.0, < 4.0"}
 REQUIRED_TERRAFORM = ">= 1.10"
 
 
-class AwsTarget:
+class AwsTarget(RegistryProviders):
+    """Credentials come from the AWS provider's own chain."""
+
     name = "aws"
     modules_package = "aws"
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
@@ -73,16 +75,6 @@ class AwsTarget:
             "outputs.tf": render_file(outputs, header),
         }
         return UnitFiles(env=env.name, layer=layer, files=files)
-
-    def run_environment(self, platform: Platform, source: Source,
-                        environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
-        return {}, []  # credentials come from the AWS provider's own chain
-
-    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
-        return ()  # providers come from the registry
-
-    def install_providers(self, repo: Path) -> list[Diagnostic]:
-        return []  # providers come from the registry
 
     def journal(self, platform: Platform, repo: Path, env: str, layer: str,
                 environ: Mapping[str, str]) -> tuple[JournalStore | None, list[Diagnostic]]:

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
@@ -13,10 +11,12 @@ from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
 from mlstrata.targets.azure import checks as _check
 from mlstrata.targets.azure import render as _render
-from mlstrata.targets.base import JournalInRepository, UnitFiles
+from mlstrata.targets.base import JournalInRepository, RegistryProviders, UnitFiles
 
 
-class AzureTarget(JournalInRepository):
+class AzureTarget(RegistryProviders, JournalInRepository):
+    """Credentials come from the azurerm provider's own chain (az login, OIDC)."""
+
     name = "azure"
     modules_package = "azure"
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
@@ -41,16 +41,6 @@ class AzureTarget(JournalInRepository):
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return _render.render_bootstrap(platform)
-
-    def run_environment(self, platform: Platform, source: Source,
-                        environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
-        return {}, []  # credentials come from the azurerm provider's own chain (az login, OIDC)
-
-    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
-        return ()  # providers come from the registry
-
-    def install_providers(self, repo: Path) -> list[Diagnostic]:
-        return []  # providers come from the registry
 
 
 AZURE = AzureTarget()

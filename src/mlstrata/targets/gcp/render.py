@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
@@ -18,7 +16,7 @@ from mlstrata.spec.models import GpuPoolShape, Layer, Platform, ServingEndpointS
 from mlstrata.spec.resolve import ResolvedEnv, registry_readers, serving_engine
 from mlstrata.spec.source import Source
 from mlstrata.targets import kubernetes as kube
-from mlstrata.targets.base import HEADER, JournalInRepository, UnitFiles
+from mlstrata.targets.base import HEADER, JournalInRepository, RegistryProviders, UnitFiles
 from mlstrata.targets.gcp import catalog as cat
 from mlstrata.targets.gcp import checks
 from mlstrata.targets.gcp.checks import zone_count
@@ -607,7 +605,9 @@ def render_bootstrap(platform: Platform) -> dict[str, str]:
     }
 
 
-class GcpTarget(JournalInRepository):
+class GcpTarget(RegistryProviders, JournalInRepository):
+    """Credentials come from the google provider's own chain (ADC)."""
+
     name = "gcp"
     modules_package = "gcp"
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
@@ -627,16 +627,6 @@ class GcpTarget(JournalInRepository):
 
     def render_unit(self, platform: Platform, env: ResolvedEnv, layer: Layer) -> UnitFiles:
         return UnitFiles(env=env.name, layer=layer, files=render_unit(platform, env, layer))
-
-    def run_environment(self, platform: Platform, source: Source,
-                        environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
-        return {}, []  # credentials come from the google provider's own chain (ADC)
-
-    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
-        return ()  # providers come from the registry
-
-    def install_providers(self, repo: Path) -> list[Diagnostic]:
-        return []  # providers come from the registry
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return render_bootstrap(platform)
