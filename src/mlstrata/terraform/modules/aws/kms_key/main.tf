@@ -40,6 +40,9 @@ locals {
 # Named key_policy rather than this: in a key policy Resource "*" means "this key", and scanner
 # exceptions for that must not cover other modules' policy documents.
 data "aws_iam_policy_document" "key_policy" {
+  # The caller's own statements (e.g. the state backend's deploy roles), merged in first; sids are unique.
+  source_policy_documents = var.policy_documents
+
   # The default key policy: the account (through IAM policies) administers the key. Without it the key
   # can become unmanageable. https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
   statement {

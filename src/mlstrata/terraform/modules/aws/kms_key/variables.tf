@@ -84,3 +84,9 @@ variable "decrypt_principal_arns" {
     error_message = "decrypt_principal_arns must be IAM role or user ARNs."
   }
 }
+
+variable "policy_documents" {
+  description = "The caller's own key policy statements as IAM policy documents (JSON); their sids must be unique."
+  type        = list(string)
+  default     = []
+}

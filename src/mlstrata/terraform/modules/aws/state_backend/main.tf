@@ -1,26 +1,11 @@
-data "aws_caller_identity" "current" {}
-
 locals {
   access = { for i, a in var.state_access : i => merge(a, { account = split(":", a.principal_arn)[4] }) }
 }
 
 data "aws_partition" "current" {}
 
+# The deploy roles' use of the state key; the default key policy and the deletion guard come from kms_key.
 data "aws_iam_policy_document" "key_policy" {
-  # Default key policy: the account administers and uses the key through IAM policies, which is how
-  # Terraform callers get kms:GenerateDataKey/Decrypt for the state objects.
-  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
-  statement {
-    sid       = "AccountAdministersKey"
-    actions   = ["kms:*"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
-
   # Each environment's deploy role, in its own account, encrypts and decrypts its state objects. The
   # principal is the account (always a valid principal, even before the role exists) narrowed to the
   # role by aws:PrincipalArn. https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
@@ -44,38 +29,18 @@ data "aws_iam_policy_document" "key_policy" {
       }
     }
   }
-
-  # lifecycle.prevent_destroy cannot take a variable (https://github.com/hashicorp/terraform/issues/22544).
-  # kms:PutKeyPolicy stays allowed, so protect = false and an apply lift this again.
-  dynamic "statement" {
-    for_each = var.protect ? [1] : []
-
-    content {
-      sid       = "DenyKeyDeletionWhileProtected"
-      effect    = "Deny"
-      actions   = ["kms:DisableKey", "kms:ScheduleKeyDeletion"]
-      resources = ["*"]
-
-      principals {
-        type        = "AWS"
-        identifiers = ["*"]
-      }
-    }
-  }
 }
 
-resource "aws_kms_key" "this" {
+# Alias names may not contain dots; bucket names may.
+module "key" {
+  source = "../kms_key"
+
   description             = "Terraform state in s3://${var.bucket_name}"
+  alias                   = replace(var.bucket_name, ".", "-")
   deletion_window_in_days = 30
-  enable_key_rotation     = true
-  policy                  = data.aws_iam_policy_document.key_policy.json
+  policy_documents        = [data.aws_iam_policy_document.key_policy.json]
+  protect                 = var.protect
   tags                    = var.tags
-}
-
-resource "aws_kms_alias" "this" {
-  # Alias names may not contain dots; bucket names may.
-  name          = "alias/${replace(var.bucket_name, ".", "-")}"
-  target_key_id = aws_kms_key.this.key_id
 }
 
 # Every state write is a new version, so a corrupted or deleted state can be restored; every released
@@ -85,7 +50,7 @@ module "bucket" {
   source = "../s3_bucket"
 
   name                              = var.bucket_name
-  kms_key_arn                       = aws_kms_key.this.arn
+  kms_key_arn                       = module.key.key_arn
   lifecycle_rule_id                 = "expire-noncurrent-state-versions"
   noncurrent_version_retention_days = var.noncurrent_version_retention_days
   access_log_bucket                 = var.access_log_bucket
@@ -226,4 +191,15 @@ moved {
 moved {
   from = aws_s3_bucket_policy.this
   to   = module.bucket.aws_s3_bucket_policy.this
+}
+
+# The state key came from this module's own resources before it moved to kms_key.
+moved {
+  from = aws_kms_key.this
+  to   = module.key.aws_kms_key.this
+}
+
+moved {
+  from = aws_kms_alias.this
+  to   = module.key.aws_kms_alias.this
 }

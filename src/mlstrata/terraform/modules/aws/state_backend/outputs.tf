@@ -10,10 +10,10 @@ output "state_bucket_arn" {
 
 output "state_kms_key_arn" {
   description = "ARN of the KMS key encrypting state objects (backend \"s3\" kms_key_id)."
-  value       = aws_kms_key.this.arn
+  value       = module.key.key_arn
 }
 
 output "state_kms_alias_arn" {
   description = "ARN of the key's alias; the backends' kms_key_id (known before the key exists, so it can be rendered)."
-  value       = aws_kms_alias.this.arn
+  value       = module.key.key_alias_arn
 }
