@@ -68,7 +68,7 @@ class Governed:
     up: CliResult
 
     def mlstrata(self, *args: str, **env: str) -> CliResult:
-        return run_cli(*args, cwd=self.root, env={**self.env, **env}, process=True)
+        return run_cli(*args, cwd=self.root, env={**self.env, **env}, process=True, columns=250)
 
     def spec(self, text: str) -> None:
         (self.root / "platform.yaml").write_text(text)
@@ -101,7 +101,7 @@ def governed(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer) -> I
     env = {**os.environ, "XDG_DATA_HOME": str(root / "xdg"),
            "GOV_PG_STATE": pg_server.conn_str(), "MLSTRATA_NVIDIA_SMI": str(SMI / "nvidia-smi-2x-h100")}
     env.pop("MLSTRATA_TERRAFORM", None)
-    up = run_cli("up", "--yes", cwd=root, env=env, process=True)
+    up = run_cli("up", "--yes", cwd=root, env=env, process=True, columns=250)
     assert up.returncode == 0, up.stdout + up.stderr
     yield Governed(root, env, pg_server, up)
 

@@ -60,7 +60,7 @@ class Repo:
     revisions: dict[str, str]
 
     def mlstrata(self, *args: str) -> CliResult:
-        return run_cli(*args, cwd=self.root, env=self.env, process=True)
+        return run_cli(*args, cwd=self.root, env=self.env, process=True, columns=250)
 
     def git(self, *args: str) -> str:
         return subprocess.run(["git", *args], cwd=self.root, env=self.env, capture_output=True, text=True,

@@ -1,10 +1,11 @@
 """Modules whose resources moved (into the shared s3_bucket module, ...) keep existing state in place.
 
-Each case under tests/testdata/module_moves/<module>/ holds the module as released before the move
-(`before/`) and a `terraform test` file: the old module is applied against a mocked hashicorp/aws
-provider (no account needed), then the current module plans on that state. The plan must move every
-resource and create or destroy none; the static test below checks, without Terraform, that every old
-resource address still exists or has a `moved` block.
+Each case under tests/testdata/module_moves/<module>/ holds the files of the module as released before the
+move that differ from today's (`before/`: the previous release is today's module with those files in place
+of its own; the variables did not change) and a `terraform test` file: the old module is applied against a
+mocked hashicorp/aws provider (no account needed), then the current module plans on that state. The plan
+must move every resource and create or destroy none; the static test below checks, without Terraform, that
+every old resource address still exists or has a `moved` block.
 https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
 """
 
@@ -76,9 +77,11 @@ def test_every_old_address_is_kept_or_moved(module: str) -> None:
 def test_plan_across_the_move_creates_and_destroys_nothing(module: str, tmp_path: Path) -> None:
     env = terraform_env(tmp_path)
     work = five_x_copy(module, tmp_path / "modules" / module)
-    shutil.copytree(CASES / module / "before", work / "tests" / "before")
-    for tf in (work / "tests" / "before").glob("*.tf"):
-        tf.write_text(five_x(tf.read_text()))
+    before = work / "tests" / "before"
+    before.mkdir(parents=True)
+    for tf in sorted(MODULES.joinpath(module).glob("*.tf")):
+        released = CASES / module / "before" / tf.name
+        (before / tf.name).write_text(five_x((released if released.is_file() else tf).read_text()))
     shutil.copy(CASES / module / "move.tftest.hcl", work / "tests")
     init = terraform(["init", "-backend=false", "-input=false"], work, env)
     assert init.returncode == 0, init.stdout + init.stderr

@@ -31,17 +31,19 @@ class CliResult:
 
 
 def mlstrata(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
-             process: bool = False, timeout: float | None = None) -> CliResult:
-    """Run `mlstrata ARGS` in `cwd`; `env` is the whole environment (default: this one), with PLAIN added.
+             process: bool = False, timeout: float | None = None, columns: int = 200) -> CliResult:
+    """Run `mlstrata ARGS` in `cwd`; `env` is the whole environment (default: this one), with PLAIN added
+    (`columns` wide, for messages longer than 200 characters that a test reads whole).
     `timeout` (a process only) turns a hang into a failure for tests whose point is that nothing hangs."""
+    plain = {**PLAIN, "COLUMNS": str(columns)}
     if process:
         proc = subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=cwd,
-                              env={**(os.environ if env is None else env), **PLAIN}, capture_output=True,
+                              env={**(os.environ if env is None else env), **plain}, capture_output=True,
                               text=True, check=False, stdin=subprocess.DEVNULL, timeout=timeout)
         return CliResult(proc.returncode, proc.stdout, proc.stderr, proc.stdout + proc.stderr)
     app = build_app(next((a for a in args if not a.startswith("-")), None))
     with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
         overlay: dict[str, str | None] = {k: None for k in os.environ if env is not None and k not in env}
-        result = CliRunner().invoke(app, list(args), env={**overlay, **(env or {}), **PLAIN})
+        result = CliRunner().invoke(app, list(args), env={**overlay, **(env or {}), **plain})
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return CliResult(result.exit_code, result.stdout, result.stderr, result.output)
