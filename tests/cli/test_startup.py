@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from support.cli import mlstrata
 
 from mlstrata.cli import COMMANDS, build_app
 
@@ -110,9 +111,8 @@ def test_every_listed_command_is_registered_by_its_module() -> None:
 
 
 def test_root_help_lists_every_command_with_its_summary(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "COLUMNS": "80"}  # each summary fits uncut
-    proc = subprocess.run([sys.executable, "-m", "mlstrata", "--help"], capture_output=True, text=True,
-                          check=False, env=env, cwd=tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    proc = mlstrata("--help", process=True, env=env, cwd=tmp_path, columns=80)  # each summary fits uncut
     assert proc.returncode == 0
     for name, entry in COMMANDS.items():
         assert f"  {name}" in proc.stdout and entry.summary in proc.stdout, name

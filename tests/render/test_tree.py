@@ -4,10 +4,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.cli import mlstrata
 from support.privileges import without_dac_override
 
 from mlstrata.diagnostics import DiagnosticsError
@@ -229,9 +229,8 @@ def test_a_move_that_fails_half_way_is_rolled_back(tmp_path: Path, first: bool) 
     before = _snapshot(out)
     locked.chmod(0o555)
     try:
-        proc = subprocess.run([*without_dac_override(), sys.executable, "-m", "mlstrata", "render", "--spec",
-                               str(spec), "--out", str(out)], capture_output=True, text=True, check=False,
-                              env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO / "src")})
+        proc = mlstrata("render", "--spec", str(spec), "--out", str(out), wrapper=without_dac_override(),
+                        env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     finally:
         locked.chmod(0o755)
     assert proc.returncode == 2, proc.stderr

@@ -4,12 +4,11 @@ its place while the rest of the tree is still checked; FIFOs are skipped, unread
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
+from support.cli import mlstrata
 from support.privileges import without_dac_override
 
 from mlstrata.diagnostics import Diagnostic
@@ -72,10 +71,9 @@ def test_unreadable_directory_is_reported_not_skipped(tmp_path: Path) -> None:
     tree = _tree(tmp_path, {"locked": GOOD})
     os.chmod(tree / "locked", 0)
     os.chmod(tmp_path, 0o755)
-    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONPATH": str(REPO / "src")}
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     try:
-        proc = subprocess.run([*without_dac_override(), sys.executable, "-m", "mlstrata", "check", str(tree)],
-                              capture_output=True, text=True, env=env, check=False, cwd="/")
+        proc = mlstrata("check", str(tree), wrapper=without_dac_override(), env=env, cwd=Path("/"))
     finally:
         os.chmod(tree / "locked", 0o755)
     out = proc.stdout + proc.stderr

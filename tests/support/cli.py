@@ -11,7 +11,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,13 +31,15 @@ class CliResult:
 
 
 def mlstrata(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
-             process: bool = False, timeout: float | None = None, columns: int = 200) -> CliResult:
+             process: bool = False, timeout: float | None = None, columns: int = 200,
+             wrapper: Sequence[str] = ()) -> CliResult:
     """Run `mlstrata ARGS` in `cwd`; `env` is the whole environment (default: this one), with PLAIN added
     (`columns` wide, for messages longer than 200 characters that a test reads whole).
-    `timeout` (a process only) turns a hang into a failure for tests whose point is that nothing hangs."""
+    `timeout` (a process only) turns a hang into a failure for tests whose point is that nothing hangs;
+    `wrapper` (a process only) is a command the process runs under (e.g. support.privileges.without_dac_override)."""
     plain = {**PLAIN, "COLUMNS": str(columns)}
-    if process:
-        proc = subprocess.run([sys.executable, "-m", "mlstrata", *args], cwd=cwd,
+    if process or wrapper:
+        proc = subprocess.run([*wrapper, sys.executable, "-m", "mlstrata", *args], cwd=cwd,
                               env={**(os.environ if env is None else env), **plain}, capture_output=True,
                               text=True, check=False, stdin=subprocess.DEVNULL, timeout=timeout)
         return CliResult(proc.returncode, proc.stdout, proc.stderr, proc.stdout + proc.stderr)
