@@ -18,6 +18,9 @@ from mlstrata.provider.store import serving
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout
 
+# a real MLflow registry per module: importing MLflow and running its migrations cost ~8 s CPU
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def layout(tmp_path_factory: pytest.TempPathFactory) -> Layout:
