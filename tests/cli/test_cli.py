@@ -158,8 +158,10 @@ def test_the_rendered_local_readme_says_only_what_is_true_and_its_commands_work_
     assert "bootstrap/state/" not in readme and "encrypted and locked" not in readme
     assert "not encrypted" in readme and "`.mlstrata/state/dev/base.tfstate`" in readme
     assert "mlstrata plan --env dev" in readme
-    # protection said as it is on this target: buckets keep their objects, the metadata store is not protected yet
-    assert "KMS keys" not in readme and "metadata store is not protected by the local provider yet" in readme
+    # protection said as it is on this target: buckets keep their objects and the pipeline metadata store its
+    # metadata (the local provider refuses to destroy either while they hold data); no cloud-only nouns
+    assert "KMS keys" not in readme and "not protected" not in readme
+    assert "nor the pipeline metadata store while it holds pipeline metadata (force_destroy off)" in readme
     for cwd in (infra, infra / "live" / "dev" / "base"):
         found = mlstrata("status", "--env", "dev", "--format", "json", cwd=cwd)  # finds ../platform.yaml and infra/
         assert found.returncode == 0, found.stderr
