@@ -1,18 +1,15 @@
 """checkov finds nothing on the rendered GCP example beyond the reasoned, environment-scoped allowlist.
 
-One checkov run (about 40 s) is shared by the tests of this module."""
+One scan (checkov per environment, tests/support/checkov.py) is shared by the tests of this module."""
 
 from __future__ import annotations
 
 import fnmatch
-import json
-import os
-import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+from support.checkov import failed, scan
 
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_spec
@@ -20,38 +17,13 @@ from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 ALLOWLIST = REPO / "tests" / "checkov_allowlist_gcp.yaml"
-_ENV_OF_CALLER = re.compile(r"^/live/([^/]+)/")
-
-
-def _checkov() -> str:
-    found = os.environ.get("MLSTRATA_CHECKOV") or str(REPO / ".venv-checkov" / "bin" / "checkov")
-    if not Path(found).exists():
-        pytest.fail("checkov is not installed: run ./scripts/test, which installs it into .venv-checkov")
-    return found
 
 
 @pytest.fixture(scope="module")
 def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
     out = tmp_path_factory.mktemp("gcp") / "infra"
     write_tree(render_tree(load_spec(REPO / "examples" / "gcp" / "platform.yaml", targets=TARGETS)), out)
-    env = {**os.environ, "HTTPS_PROXY": "http://127.0.0.1:9", "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
-           "TF_CLI_CONFIG_FILE": os.devnull}
-    env.pop("BC_API_KEY", None)
-    proc = subprocess.run(
-        [_checkov(), "-d", str(out), "--framework", "terraform", "-o", "json", "--quiet",
-         "--download-external-modules", "false", "--compact"],
-        capture_output=True, text=True, env=env, check=False, timeout=900,
-    )
-    assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    report = json.loads(proc.stdout)
-    failed = []
-    for rep in report if isinstance(report, list) else [report]:
-        for check in rep.get("results", {}).get("failed_checks", []):
-            caller = check.get("caller_file_path") or check.get("file_path", "")
-            match = _ENV_OF_CALLER.match(caller)
-            failed.append({"check": check["check_id"], "resource": check["resource"], "file": caller,
-                           "env": match.group(1) if match else "", "name": check.get("check_name", "")})
-    return failed
+    return failed(scan(out))
 
 
 def _allowlist() -> list[dict[str, object]]:

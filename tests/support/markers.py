@@ -22,6 +22,8 @@ INTEGRATION = {
     "provider/test_provider_terraform_registry.py",
     "render/test_aws_modules_terraform.py",
     "render/test_checkov.py",
+    "render/test_checkov_azure.py",
+    "render/test_checkov_coverage.py",
     "render/test_checkov_gcp.py",
     "review/test_review_real.py",
 }
