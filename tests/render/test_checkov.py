@@ -54,7 +54,11 @@ def checkov_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list
     for name, spec in TREES.items():
         tree = tmp_path_factory.mktemp(name) / "infra"
         write_tree(render_tree(load_spec(spec, targets=TARGETS)), tree)
-        out[name] = failed(scan(tree), name)
+        # One whole-tree run per tree, not yet one per environment: the AWS modules nest (artifact stores call
+        # modules/aws/s3_bucket) and checkov names no caller for a nested module's resources, so their
+        # environment is unknown in a per-environment scan that keeps bootstrap; until that is attributed,
+        # dev and prod module resources that pass like staging's are reported once (tests/support/checkov.py).
+        out[name] = failed(scan(tree, per_environment=False), name)
     return out
 
 

@@ -22,9 +22,9 @@ from mlstrata.targets.registry import TARGETS
 REPO = Path(__file__).resolve().parents[2]
 
 # example spec -> (check id, resource type): storage encryption/replication, cluster and GPU-pool settings
+# AWS is not here yet: its buckets sit in a nested module whose results checkov reports with no caller, so
+# they cannot be counted per environment (see test_checkov.py).
 KEY_CHECKS = {
-    "aws": ("examples/aws/platform.yaml",
-            [("CKV_AWS_145", "aws_s3_bucket"), ("CKV_AWS_58", "aws_eks_cluster")]),
     "gcp": ("examples/gcp/platform.yaml",
             [("CKV_GCP_78", "google_storage_bucket"), ("CKV_GCP_1", "google_container_cluster")]),
     "azure": ("examples/azure/platform.yaml",
