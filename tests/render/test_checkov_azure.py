@@ -22,12 +22,8 @@ ALLOWLIST = REPO / "tests" / "checkov_allowlist_azure.yaml"
 def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
     out = tmp_path_factory.mktemp("azure") / "infra"
     write_tree(render_tree(load_spec(REPO / "examples" / "azure" / "platform.yaml", targets=TARGETS)), out)
-    # At 12 render iterations (why: tests/support/checkov.py), the whole tree in one run for now: scanned per
-    # environment, checkov reports the Premium Service Bus namespace of prod as public (CKV_AZURE_204) because
-    # it does not resolve `public_network_access_enabled = !local.premium`, and written on var.sku it passes
-    # dev's public Standard namespace too; the module needs an argument checkov can resolve first.
-    # test_checkov_coverage scans Azure per environment.
-    return failed(scan(out, per_environment=False))
+    # per environment, at 12 render iterations (why: tests/support/checkov.py)
+    return failed(scan(out))
 
 
 @pytest.mark.slow

@@ -390,7 +390,7 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bl
                 "pipeline_queue", "pipeline_queue", name=f"{name}-pipelines", location=location,
                 resource_group_name=rg,
                 c1=Comment("Premium (private endpoint, CMK) in protected environments; Standard elsewhere."),
-                sku="Premium" if protect else "Standard",
+                sku="Premium" if protect else "Standard", public_network_access_enabled=not protect,
                 message_retention_hours=q.message_retention_hours,
                 lock_duration_seconds=max(5, q.visibility_timeout_seconds), max_delivery_count=q.max_receive_count,
                 key_id=Expr(f"{base}.key_id"), cmk_identity_id=Expr(f"{base}.cmk_identity_id"),

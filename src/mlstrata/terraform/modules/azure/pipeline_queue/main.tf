@@ -11,9 +11,11 @@ resource "azurerm_servicebus_namespace" "this" {
   capacity                     = local.premium ? 1 : 0
   premium_messaging_partitions = local.premium ? 1 : 0
   # Entra ID only: no SAS keys.
-  local_auth_enabled            = false
-  minimum_tls_version           = "1.2"
-  public_network_access_enabled = !local.premium
+  local_auth_enabled  = false
+  minimum_tls_version = "1.2"
+  # Set by the caller, not derived here: checkov did not resolve `!local.premium` and reported the private
+  # Premium namespace of protected environments as public (CKV_AZURE_204).
+  public_network_access_enabled = var.public_network_access_enabled
 
   dynamic "identity" {
     for_each = local.premium ? [1] : []
@@ -33,6 +35,13 @@ resource "azurerm_servicebus_namespace" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.premium || var.public_network_access_enabled
+      error_message = "Only a Premium namespace has a private endpoint: with sku Standard, public_network_access_enabled must be true."
+    }
+  }
 }
 
 resource "azurerm_servicebus_queue" "this" {

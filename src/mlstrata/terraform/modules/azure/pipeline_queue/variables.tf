@@ -23,6 +23,11 @@ variable "sku" {
   }
 }
 
+variable "public_network_access_enabled" {
+  description = "Public endpoint on (Standard) or off (Premium, reached through its private endpoint)."
+  type        = bool
+}
+
 variable "message_retention_hours" {
   description = "Time to live of a message before it is dead-lettered."
   type        = number

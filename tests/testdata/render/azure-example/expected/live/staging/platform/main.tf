@@ -86,15 +86,16 @@ module "pipeline_queue" {
   location            = data.terraform_remote_state.base.outputs.location
   resource_group_name = data.terraform_remote_state.base.outputs.resource_group_name
   # Premium (private endpoint, CMK) in protected environments; Standard elsewhere.
-  sku                        = "Standard"
-  message_retention_hours    = 96
-  lock_duration_seconds      = 300
-  max_delivery_count         = 5
-  key_id                     = data.terraform_remote_state.base.outputs.key_id
-  cmk_identity_id            = data.terraform_remote_state.base.outputs.cmk_identity_id
-  private_endpoint_subnet_id = data.terraform_remote_state.base.outputs.subnet_ids["private_endpoints"]
-  private_dns_zone_id        = data.terraform_remote_state.base.outputs.private_dns_zone_ids["servicebus"]
-  tags                       = local.tags
+  sku                           = "Standard"
+  public_network_access_enabled = true
+  message_retention_hours       = 96
+  lock_duration_seconds         = 300
+  max_delivery_count            = 5
+  key_id                        = data.terraform_remote_state.base.outputs.key_id
+  cmk_identity_id               = data.terraform_remote_state.base.outputs.cmk_identity_id
+  private_endpoint_subnet_id    = data.terraform_remote_state.base.outputs.subnet_ids["private_endpoints"]
+  private_dns_zone_id           = data.terraform_remote_state.base.outputs.private_dns_zone_ids["servicebus"]
+  tags                          = local.tags
 }
 
 module "gpu_addons" {
