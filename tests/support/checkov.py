@@ -11,8 +11,8 @@ Two ways checkov under-evaluates a whole rendered tree without saying so, both m
   allowlist entry could then cover a prod finding reported as staging's.
 So `scan` runs checkov at 12 iterations and scans every environment on its own (the others skipped with
 --skip-path); `tests/render/test_checkov_coverage.py` fails when a key check is evaluated on fewer resources
-than an environment declares. The AWS and Azure allowlist tests still scan the whole tree in one run
-(`per_environment=False`), for the reasons written there.
+than an environment declares. The AWS allowlist test still scans the whole tree in one run
+(`per_environment=False`), for the reason written there.
 """
 
 from __future__ import annotations
