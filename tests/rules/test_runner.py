@@ -394,3 +394,31 @@ def test_a_tainted_system_pool_leaves_no_capacity_for_add_ons(tmp_path: Path) ->
     )
     got = _by_code(run_check([out], workers=1, select={"MLS034"}).findings, "MLS034", out)
     assert {file for file, _path in got} == {f"live/{env}/base/main.tf" for env in ("dev", "staging", "prod")}
+
+
+def test_a_module_called_by_a_called_module_is_checked_with_the_values_that_reach_it(tmp_path: Path) -> None:
+    """A bucket module that delegates its hardening to a submodule (terraform-aws-modules style): the submodule
+    sees the root's value through the middle module, and the finding is placed at the root's argument it came from."""
+    (tmp_path / "modules" / "hardening").mkdir(parents=True)
+    (tmp_path / "modules" / "bucket").mkdir(parents=True)
+    (tmp_path / "live").mkdir()
+    (tmp_path / "modules" / "hardening" / "main.tf").write_text(
+        'variable "name" {\n  type = string\n}\nvariable "algorithm" {\n  type = string\n}\n'
+        'resource "aws_s3_bucket" "this" {\n  bucket = var.name\n}\n'
+        'resource "aws_s3_bucket_server_side_encryption_configuration" "this" {\n'
+        "  bucket = aws_s3_bucket.this.id\n  rule {\n    apply_server_side_encryption_by_default {\n"
+        "      sse_algorithm = var.algorithm\n    }\n  }\n}\n"
+    )
+    (tmp_path / "modules" / "bucket" / "main.tf").write_text(
+        'variable "name" {\n  type = string\n}\nvariable "kms" {\n  type = bool\n}\n'
+        'module "hardening" {\n  source    = "../hardening"\n  name      = "${var.name}-models"\n'
+        '  algorithm = var.kms ? "aws:kms" : "AES256"\n}\n'
+    )
+    (tmp_path / "live" / "main.tf").write_text(
+        'module "kms" {\n  source = "../modules/bucket"\n  name   = "a"\n  kms    = true\n}\n'
+        'module "plain" {\n  source = "../modules/bucket"\n  name   = "b"\n  kms    = false\n}\n'
+    )
+    result = run_check([tmp_path], workers=1, select={"MLS011"})
+    found = [(d.where.line if d.where else None, d.path, d.summary) for d in result.findings]
+    assert found == [(9, "module.plain.module.hardening.aws_s3_bucket.this", "sse_algorithm is AES256, not aws:kms")]
+    assert result.findings[0].where is not None and result.findings[0].where.file.endswith("live/main.tf")

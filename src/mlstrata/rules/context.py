@@ -53,6 +53,9 @@ class CallSite:
     where: Where
     args: Mapping[str, Bound]
     env: str | None
+    # For a module called by a called module: the directories (with a trailing separator) of the modules between
+    # the root's call and this one; a finding inside any of them is placed at the root's call, as `where` is.
+    via: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

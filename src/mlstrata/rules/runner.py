@@ -95,6 +95,9 @@ class InstanceJob:
     calls: tuple[CallSite, ...]
     generic: frozenset[tuple[str, Where | None, str]]
     rule_ids: tuple[str, ...]
+    # Called through a called module, with the arguments its caller's call gave it (the first round saw these calls
+    # with the caller's generic arguments and observed them for the tree-wide rules already).
+    nested: bool = False
 
 
 @dataclass
@@ -280,20 +283,7 @@ def check_directory(job: DirJob) -> DirResult:
 
 def _facts(ctx: ModuleContext) -> ModuleFacts:
     view = ctx.module
-    calls = []
-    for item in view.calls:
-        source = item.attr("source")
-        src = source.value if source is not None and isinstance(source.value, str) else ""
-        target = (
-            os.path.normpath(os.path.join(view.directory, src)) if src.startswith(("./", "../")) else None
-        )
-        args = {}
-        for name, attr in item.body.attributes.items():
-            if name in CALL_META:
-                continue
-            value = ctx.value(attr)
-            args[name] = Bound(value, ctx.where(item, attr))
-        calls.append(CallFacts(item.name, src, target, item.where, args))
+    calls = _calls(ctx)
     stateful = []
     for item in ctx.instances(("resource",), *GUARDED):
         protected, _ = protection(ctx, item)
@@ -315,6 +305,26 @@ def _facts(ctx: ModuleContext) -> ModuleFacts:
     )
 
 
+def _calls(ctx: ModuleContext) -> list[CallFacts]:
+    """The module's calls, their arguments evaluated in this evaluation of it."""
+    view = ctx.module
+    calls = []
+    for item in view.calls:
+        source = item.attr("source")
+        src = source.value if source is not None and isinstance(source.value, str) else ""
+        target = (
+            os.path.normpath(os.path.join(view.directory, src)) if src.startswith(("./", "../")) else None
+        )
+        args = {}
+        for name, attr in item.body.attributes.items():
+            if name in CALL_META:
+                continue
+            value = ctx.value(attr)
+            args[name] = Bound(value, ctx.where(item, attr))
+        calls.append(CallFacts(item.name, src, target, item.where, args))
+    return calls
+
+
 def _anchor(view: ModuleView) -> Where:
     found = view.backend()
     if found is not None:
@@ -328,9 +338,11 @@ def _anchor(view: ModuleView) -> Where:
 # -- per call
 
 
-def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed]]:
+def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed], list[tuple[str, CallSite]]]:
     """Run the module rules once per call of a local module, with the call's arguments bound, and
-    observe what each call adds to its configuration."""
+    observe what each call adds to its configuration. Also returns the calls this module makes in each of its
+    calls, with their arguments evaluated there, so a module called by a called module (a bucket module's
+    hardening submodule) is checked with the values that reach it, not only with its caller's unknowns."""
     ignored: list[Suppression] = []
     ignored_findings: list[Diagnostic] = []
     tf, _ = _parse_all(job.tf_files, ignored, ignored_findings)
@@ -338,25 +350,36 @@ def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed]]
     prefix = job.directory.rstrip(os.sep) + os.sep
     out: list[Diagnostic] = []
     observed: list[Observed] = []
+    nested: list[tuple[str, CallSite]] = []
     for call in job.calls:
         ctx = ModuleContext(view, "called", job.spec, call=call)
-        seen = observe(ctx)
-        groups = tuple(
-            replace(g, where=call.where, address=f"module.{call.name}.{g.address}") for g in seen.node_groups
-        )
-        keys = tuple(replace(k, where=call.where, address=f"module.{call.name}.{k.address}") for k in seen.ebs_keys)
-        where = tuple(replace(p, where=call.where, address=f"module.{call.name}.{p.address}") for p in seen.placements)
-        observed.append(replace(seen, node_groups=groups, ebs_keys=keys, placements=where))
+        for inner in _calls(ctx):
+            if inner.target is not None and inner.target != job.directory:
+                site = CallSite(call.caller_dir, f"{call.name}.module.{inner.name}", call.where, inner.args,
+                                call.env, (*call.via, prefix))
+                nested.append((inner.target, site))
+        if not job.nested:
+            seen = observe(ctx)
+            groups = tuple(
+                replace(g, where=call.where, address=f"module.{call.name}.{g.address}") for g in seen.node_groups
+            )
+            keys = tuple(
+                replace(k, where=call.where, address=f"module.{call.name}.{k.address}") for k in seen.ebs_keys
+            )
+            where = tuple(
+                replace(p, where=call.where, address=f"module.{call.name}.{p.address}") for p in seen.placements
+            )
+            observed.append(replace(seen, node_groups=groups, ebs_keys=keys, placements=where))
         for d in _run_rules(ctx, job.rule_ids):
             path = f"module.{call.name}.{d.path}" if d.path else f"module.{call.name}"
-            if d.where is not None and d.where.file.startswith(prefix):
+            if d.where is not None and d.where.file.startswith((prefix, *call.via)):
                 if (d.code, d.where, d.summary) in job.generic:
                     continue
                 detail = f"via module.{call.name} ({d.where}){': ' + d.detail if d.detail else ''}"
                 out.append(replace(d, where=call.where, path=path, detail=detail))
             else:
                 out.append(replace(d, path=path, detail=d.detail or f"in module {Path(job.directory).name}/"))
-    return out, observed
+    return out, observed, nested
 
 
 # -- the whole tree
@@ -437,12 +460,26 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
         facts[res.directory] = res.facts
         generic[res.directory] = {(d.code, d.where, d.summary) for d in res.findings}
     instance_jobs = _instance_jobs(layout, facts, generic, spec, rule_ids)
-    # each called module's per-call checks run in the worker that parsed it, which kept its files
-    instances = ([check_instances(j) for j in instance_jobs] if pool is None
-                 else pool.run_on("instances", [(owner[j.directory], j) for j in instance_jobs]))
-    for found, seen in instances:
-        findings.extend(found)
-        observed.extend(seen)
+    # Each called module's per-call checks run in the worker that parsed it, which kept its files. Then the modules
+    # those calls call, with the arguments each call gave them, one level per round (Terraform forbids recursion;
+    # MAX_NESTING bounds a hostile tree).
+    for _level in range(MAX_NESTING):
+        if not instance_jobs:
+            break
+        instances = ([check_instances(j) for j in instance_jobs] if pool is None
+                     else pool.run_on("instances", [(owner[j.directory], j) for j in instance_jobs]))
+        deeper: dict[str, list[CallSite]] = {}
+        for found, seen, nested in instances:
+            findings.extend(found)
+            observed.extend(seen)
+            for target, site in nested:
+                if target in layout and (pool is None or target in owner):
+                    deeper.setdefault(target, []).append(site)
+        instance_jobs = [
+            InstanceJob(target, tuple(f for f in layout[target] if f.endswith(".tf")), spec, tuple(sites),
+                        frozenset(generic.get(target, set())), rule_ids, nested=True)
+            for target, sites in sorted(deeper.items())
+        ]
     tree = TreeFacts(facts, spec, tuple(observed))
     for rule_id in rule_ids:
         findings.extend(RULES[rule_id].check_tree(tree))
@@ -457,6 +494,9 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
         spec_path=spec.path if spec is not None else None,
         workers=n_workers,
     )
+
+
+MAX_NESTING = 8
 
 
 def _instance_jobs(
