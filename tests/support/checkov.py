@@ -39,6 +39,7 @@ class CheckResult:
     name: str
     env: str  # live/<env>/..., or "bootstrap", or "modules" (a module directory scanned on its own)
     passed: bool
+    scanned: str = ""  # the environment whose scan reported it ("" in a whole-tree run)
 
     def as_finding(self, tree: str = "") -> dict[str, str]:
         """The shape the allowlist tests match on."""
@@ -64,7 +65,7 @@ def env_of(path: str) -> str:
     return parts[0]  # "bootstrap", "modules"
 
 
-def _run(tree: Path, skip: list[str]) -> list[CheckResult]:
+def _run(tree: Path, skip: list[str], scanned: str = "") -> list[CheckResult]:
     env = {
         **os.environ,
         # offline: fail fast instead of waiting on the vendor API (see shared FACTS)
@@ -89,7 +90,7 @@ def _run(tree: Path, skip: list[str]) -> list[CheckResult]:
                 caller = check.get("caller_file_path") or ""
                 file = check.get("file_path", "")
                 out.append(CheckResult(check["check_id"], check["resource"], file, caller,
-                                       check.get("check_name", ""), env_of(caller or file), passed))
+                                       check.get("check_name", ""), env_of(caller or file), passed, scanned))
     return out
 
 
@@ -104,7 +105,7 @@ def scan(tree: Path, *, per_environment: bool = True) -> list[CheckResult]:
     for env in envs:
         # bootstrap stays in every run: scanned without its caller, a module reads its variables as unset
         skip = [f"live/{other}/" for other in envs if other != env]
-        for result in _run(tree, skip):
+        for result in _run(tree, skip, env):
             results.setdefault(result)
     return list(results)
 
