@@ -9,7 +9,15 @@ import typer
 from rich.markup import escape
 
 from mlstrata.cli.common import BadInput, bad_format, command, emit, format_option, usage_error
-from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, bad_input_line, err_console, out_console
+from mlstrata.cli.output import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    bad_input_line,
+    err_console,
+    out_console,
+    show_diagnostics,
+)
 from mlstrata.diagnostics import DiagnosticsError, relative
 from mlstrata.repo import find_spec
 from mlstrata.review.classes import review_rules
@@ -55,7 +63,8 @@ def review(
                                      "repository (with live/<env>/<layer>) or the root module's directory "
                                      "[default: from the plan's path].", file_okay=False),
     spec: Path | None = typer.Option(None, "--spec", "-f", dir_okay=False, help="platform.yaml: protected envs, "
-                                     "regions for GPU prices [default: one beside or above the plans]."),
+                                     "regions and the team's prices (.mlstrata/prices.json beside it) for GPU "
+                                     "costs [default: one beside or above the plans]."),
     no_spec: bool = typer.Option(False, "--no-spec", help="Ignore any platform.yaml."),
     fmt: str = format_option("review"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report to this file."),
@@ -84,7 +93,10 @@ def review(
         check_writable(output, what="report")
     reviews, problems = review_files(plans, env=env, repo=repo, spec=loaded, all_resources=all_resources)
     if problems:
-        usage_error(bad_input_line(problems[0]))
+        if problems[0].code == "pricing.overlay":  # the team's prices beside the spec: every row, as `cost` shows them
+            show_diagnostics(problems, "json" if fmt == "json" else "human")
+        else:
+            usage_error(bad_input_line(problems[0]))
         return EXIT_USAGE
     cwd = Path.cwd()
     findings = relative([d for r in reviews for d in r.findings], cwd)

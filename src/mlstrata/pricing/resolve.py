@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,14 +75,22 @@ class PriceBook:
         return self.catalog.regions(cloud, instance_type)
 
 
-def load_price_book(spec: Path) -> tuple[PriceBook | None, list[Diagnostic]]:
-    """The shipped catalog overlaid by the team's prices beside `spec`; None and the problems when either
-    cannot be read."""
+@functools.cache
+def shipped_price_book() -> PriceBook:
+    """The shipped catalog alone, read once per process; raises CatalogError when the package's file is bad."""
+    return PriceBook(load_shipped_catalog())
+
+
+def load_price_book(spec: Path | None) -> tuple[PriceBook | None, list[Diagnostic]]:
+    """The price book every command prices with: the shipped catalog, overlaid by the team's prices beside
+    `spec` (`.mlstrata/prices.json`) when there is a spec; None and the problems when either cannot be read."""
     try:
-        catalog = load_shipped_catalog()
+        shipped = shipped_price_book()
     except CatalogError as exc:
         return None, exc.diagnostics
+    if spec is None:
+        return shipped, []
     overlay, problems = load_overlay(overlay_path(spec))
     if problems:
         return None, problems
-    return PriceBook(catalog, overlay), []
+    return PriceBook(shipped.catalog, overlay), []

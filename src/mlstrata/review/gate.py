@@ -25,7 +25,7 @@ from mlstrata.cost.estimate import (
 from mlstrata.cost.money import money, signed_money
 from mlstrata.diagnostics import Diagnostic, Severity, Where
 from mlstrata.plan import Action, ChangeCounts, Plan, ResourceChange, load_plan
-from mlstrata.pricing import PriceBook
+from mlstrata.pricing import PriceBook, load_price_book, shipped_price_book
 from mlstrata.repo import unit_dir as repo_unit_dir
 from mlstrata.repo import unit_of_path
 from mlstrata.review.checks import CHANGE_CHECKS, Hit, PlanFacts, check_drift, check_present, object_name
@@ -238,12 +238,7 @@ def review_plan(plan: Plan, unit: UnitInput, settings: ReviewSettings) -> UnitRe
     pools: list[PoolChange] = []
     region = unit.region or provider_region(plan.configuration)
     if gpu_rows:
-        book = settings.book
-        if book is None:
-            from mlstrata.pricing import load_shipped_catalog
-
-            book = PriceBook(load_shipped_catalog())
-        pools, _unpriced = plan_delta(gpu_rows, book, settings.cloud, region or "")
+        pools, _unpriced = plan_delta(gpu_rows, settings.book or shipped_price_book(), settings.cloud, region or "")
         for change in pools:
             rc = by_address[change.address]
             hit = capacity_hit(rc, change, region)
@@ -279,7 +274,13 @@ def place(hits: Iterable[tuple[ResourceChange, Hit]], unit: UnitInput, plan: Pla
 def review_files(paths: Sequence[Path], *, env: str | None = None, repo: Path | None = None,
                  spec: LoadedSpec | None = None, book: PriceBook | None = None,
                  all_resources: bool = False) -> tuple[list[UnitReview], list[Diagnostic]]:
-    """Review plan files; on bad input (unreadable, not JSON, not a plan) return no reviews and why."""
+    """Review plan files; on bad input (unreadable, not JSON, not a plan, an unreadable price overlay beside
+    the spec) return no reviews and why. GPU capacity is priced with `book`, else with the price book of
+    `spec` (the catalog and the team's overlay, as `mlstrata cost` prices), else with the catalog alone."""
+    if book is None and spec is not None:
+        book, problems = load_price_book(Path(spec.source.file))
+        if book is None:
+            return [], problems
     settings = settings_for(spec, book, all_resources)
     reviews = []
     # A large plan is millions of containers that all live until the review ends: the collector's
