@@ -140,6 +140,11 @@ def _rc(fields: bytes, change: bytes = b"") -> bytes:
          "not a Terraform plan: resource_changes[0].change.replace_paths[0]: expected `array`, got `int`"),
         (_rc(b'"address": "a.b"', b', "after": "x"'), "plan.unsupported",
          "not a Terraform plan: resource_changes[0].change.after: expected `object | null`, got `str`"),
+        # before/after are decoded when first read, but their shape is still checked here, at decode
+        (_rc(b'"address": "a.b"', b', "before": 5'), "plan.unsupported",
+         "not a Terraform plan: resource_changes[0].change.before: expected `object | null`, got `int`"),
+        (_rc(b'"address": "a.b"', b', "before": {}, "after": [{}]'), "plan.unsupported",
+         "not a Terraform plan: resource_changes[0].change.after: expected `object | null`, got `array`"),
         (_rc(b'"address": "a.b"', b', "after": {"x": ' + b"[" * 200 + b"]" * 200 + b"}"), "plan.unsupported",
          "not a Terraform plan: nested more than 128 levels deep"),
         (_rc(b'"address": "a.b"', b', "after": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}"), "plan.unsupported",
@@ -201,6 +206,38 @@ def test_drift_in_observed_attributes_only_is_not_drift() -> None:
     plan = plan_from_dict(doc)
     assert [rc.after["description"] for rc in plan.resource_drift if isinstance(rc.after, dict)] == [
         "changed by hand"]
+
+
+def test_values_are_decoded_when_first_read_and_compare_as_values() -> None:
+    """A large plan's changes are mostly never looked into: `before`/`after` stay raw JSON until read."""
+    import msgspec
+
+    from mlstrata.plan import ResourceChange, plan_from_dict
+
+    doc = {"format_version": "1.2", "resource_changes": [
+        {"address": "aws_s3_bucket.a", "mode": "managed", "type": "aws_s3_bucket", "name": "a",
+         "change": {"actions": ["update"], "before": {"bucket": "x", "tags": {"k": "v"}}, "after": None}}]}
+    plan, diags = decode_plan(json.dumps(doc).encode())
+    assert diags == [] and plan is not None
+    (rc,) = plan.resource_changes
+    assert isinstance(rc._before, msgspec.Raw) and rc._after is None
+    assert rc.before == {"bucket": "x", "tags": {"k": "v"}} and rc.after is None
+    assert rc._before == {"bucket": "x", "tags": {"k": "v"}}  # decoded once, then kept
+    by_hand = ResourceChange("aws_s3_bucket.a", "", "aws_s3_bucket", "a", ResourceMode.MANAGED, Action.UPDATE,
+                             before={"bucket": "x", "tags": {"k": "v"}})
+    assert rc == by_hand and rc == plan_from_dict(doc).resource_changes[0]
+    assert rc != ResourceChange("aws_s3_bucket.a", "", "aws_s3_bucket", "a", ResourceMode.MANAGED, Action.UPDATE)
+    assert "before={'bucket': 'x'" in repr(rc)
+
+
+def test_plan_from_dict_refuses_what_is_not_json_data() -> None:
+    from mlstrata.plan import PlanFormatError, plan_from_dict
+
+    with pytest.raises(PlanFormatError, match="not JSON data"):
+        plan_from_dict({"format_version": "1.2", "resource_changes": [], "x": object()})
+    with pytest.raises(PlanFormatError, match=r"resource_changes\[0\].change.before: expected `object \| null`"):
+        plan_from_dict({"format_version": "1.2", "resource_changes": [
+            {"address": "a.b", "mode": "managed", "change": {"actions": ["create"], "before": "x"}}]})
 
 
 def _depth(value: object) -> int:

@@ -161,3 +161,27 @@ def test_destroying_a_local_feature_store_is_a_stateful_finding(tmp_path: Path) 
     (finding,) = [d for d in review.findings if d.path == "module.storage.mlstrata_feature_store.old"]
     assert finding.code == "MLR001" and "feature store" in finding.summary
     assert "online store" in finding.detail + finding.summary
+
+
+def test_the_gate_decodes_only_the_values_its_checks_read() -> None:
+    """Checks ask the resource type and action first: a change no check is about keeps its values raw
+    (decoding every change's values costs more than the rest of the review of a large plan)."""
+    import msgspec
+
+    from mlstrata.plan import decode_plan
+    from mlstrata.review.gate import ReviewSettings, review_plan
+
+    def change(rtype: str, name: str, actions: list[str]) -> dict[str, Any]:
+        values = {"name": name, "policy": '{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'}
+        return {"address": f"{rtype}.{name}", "mode": "managed", "type": rtype, "name": name,
+                "change": {"actions": actions, "before": values, "after": {**values, "tags": {"n": name}}}}
+
+    changes = [change("aws_instance", f"i{n}", ["update"]) for n in range(20)]
+    changes += [change("aws_iam_policy", "p", ["update"]), change("aws_instance", "gone", ["delete"])]
+    plan, _ = decode_plan(json.dumps({"format_version": "1.2", "resource_changes": changes}).encode())
+    assert plan is not None
+    review = review_plan(plan, unit_input(Path("plan.json"), env="prod"), ReviewSettings())
+    assert [d.code for d in review.findings] == ["MLR005"]  # the delete, in a protected environment
+    decoded = sorted((rc.name, side) for rc in plan.resource_changes for side, raw in (("before", rc._before),
+                     ("after", rc._after)) if raw is not None and not isinstance(raw, msgspec.Raw))
+    assert decoded == [("gone", "before"), ("p", "after"), ("p", "before")]

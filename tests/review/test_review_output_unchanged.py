@@ -29,7 +29,7 @@ OPTIONS: dict[str, list[str]] = {"default": [], "dev-all": ["--env", "dev", "--a
 
 def plan_fixtures() -> list[str]:
     return sorted(str(p.relative_to(TESTDATA)) for p in TESTDATA.rglob("*.json")
-                  if b'"resource_changes"' in p.read_bytes() or p.parent.name == "plans" and "review" in p.parts)
+                  if b'"resource_changes"' in p.read_bytes() or (p.parent.name == "plans" and "review" in p.parts))
 
 
 def review(plan: str, fmt: str, options: list[str], cwd: Path) -> str:

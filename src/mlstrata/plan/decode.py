@@ -42,8 +42,10 @@ class PlanFormatError(ValueError):
 
 class _Change(msgspec.Struct, frozen=True):
     actions: list[str]
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
+    # raw JSON, decoded when first read (`ResourceChange.before`): most changes of a large plan are never
+    # looked into. Checked to be an object or null in `_resource_changes`, so the shape is still checked once.
+    before: msgspec.Raw = msgspec.Raw()
+    after: msgspec.Raw = msgspec.Raw()
     after_unknown: dict[str, Any] | bool | None = None
     before_sensitive: dict[str, Any] | list[Any] | bool | None = None
     after_sensitive: dict[str, Any] | list[Any] | bool | None = None
@@ -214,17 +216,16 @@ def load_plan(path: Path) -> tuple[Plan | None, list[Diagnostic]]:
 
 def plan_from_dict(doc: Any) -> Plan:
     """Build a `Plan` from already-decoded JSON; raise PlanFormatError when it is not a readable plan."""
-    if isinstance(doc, dict):  # the two raw fields cannot be converted from objects: keep only whether they are there
-        doc = {k: (v if k not in _RAW_FIELDS else msgspec.Raw(b"{}" if v is not None else b""))
-               for k, v in doc.items()}
-    try:
-        typed = msgspec.convert(doc, _PlanDocument)
-    except msgspec.ValidationError as exc:
-        raise PlanFormatError(_shape_problem(exc)) from None
-    return _plan(typed)
-
-
-_RAW_FIELDS = ("planned_values", "values")
+    try:  # through JSON text: the one decoder checks the shape and keeps the raw parts raw
+        data = msgspec.json.encode(doc)
+    except (TypeError, msgspec.EncodeError) as exc:
+        raise PlanFormatError(f"not a Terraform plan: not JSON data ({exc})") from None
+    with _gc_paused():
+        try:
+            typed = _DECODER.decode(data)
+        except msgspec.ValidationError as exc:
+            raise PlanFormatError(_shape_problem(exc)) from None
+        return _plan(typed)
 
 
 def _absent(raw: msgspec.Raw) -> bool:
@@ -256,6 +257,29 @@ def _plan(doc: _PlanDocument) -> Plan:
     )
 
 
+_OBJECT, _NULL = ord("{"), ord("n")
+_OBJECT_OR_NULL = msgspec.json.Decoder(dict[str, Any] | None)
+
+
+def _object_or_null(raw: msgspec.Raw, key: str, i: int, side: str) -> msgspec.Raw | None:
+    """`raw` when it holds a JSON object, None for null or absent; else the decoder's own words for why not."""
+    view = memoryview(raw)
+    if not view:
+        return None
+    first = view[0]
+    if first == _OBJECT:
+        return raw
+    if first == _NULL:
+        return None
+    try:  # not an object: msgspec says what it is, in the words of every other shape problem
+        value = _OBJECT_OR_NULL.decode(raw)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        raise PlanFormatError(f"not a Terraform plan: {key}[{i}].change.{side}: "
+                              f"{message[0].lower()}{message[1:]}") from None
+    return None if value is None else raw
+
+
 def _resource_changes(items: list[_ResourceChange] | None, key: str) -> Iterator[ResourceChange]:
     modes = _MODES
     for i, rc in enumerate(items or ()):
@@ -264,6 +288,8 @@ def _resource_changes(items: list[_ResourceChange] | None, key: str) -> Iterator
             action = action_from_json(change.actions)
         except UnknownActionError as exc:
             raise PlanFormatError(f"{key}[{i}] ({rc.address}): {exc}") from None
+        before = _object_or_null(change.before, key, i, "before")
+        after = _object_or_null(change.after, key, i, "after")
         yield ResourceChange(
             rc.address,
             rc.module_address,
@@ -276,8 +302,8 @@ def _resource_changes(items: list[_ResourceChange] | None, key: str) -> Iterator
             rc.deposed,
             rc.previous_address,
             rc.action_reason,
-            change.before,
-            change.after,
+            before,
+            after,
             change.after_unknown,
             change.before_sensitive,
             change.after_sensitive,

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from mlstrata.plan.action import Action
 
 JSONValue = Any  # a decoded JSON value (dict, list, str, int, float, bool or None)
@@ -17,13 +19,29 @@ class ResourceMode(enum.StrEnum):
     DATA = "data"
 
 
-@dataclass(frozen=True, slots=True)
+_decode_json = msgspec.json.Decoder().decode
+_RAW = msgspec.Raw
+_FIELDS = ("address", "module_address", "type", "name", "mode", "action", "provider_name", "index", "deposed",
+           "previous_address", "action_reason", "before", "after", "after_unknown", "before_sensitive",
+           "after_sensitive", "replace_paths", "importing")
+
+
 class ResourceChange:
     """One resource instance's planned change (or, in `Plan.resource_drift`, its detected drift).
 
     `before`/`after` are the object's attribute values; `after_unknown` marks values only known
     after apply; `before_sensitive`/`after_sensitive` mark sensitive values (same shapes).
+
+    Read-only by convention. The decoder hands `before`/`after` over as raw JSON (`msgspec.Raw`, already
+    checked to be an object or null) and each is decoded the first time it is read: most of a large plan's
+    changes are never looked into, and decoding them all costs more than the review itself
+    (benchmarks/review_large_plan.py). A plain slotted class, not a frozen dataclass, for the same reason:
+    a frozen dataclass's `__init__` sets every field through `object.__setattr__`.
     """
+
+    __slots__ = ("_after", "_before", "action", "action_reason", "address", "after_sensitive", "after_unknown",
+                 "before_sensitive", "deposed", "importing", "index", "mode", "module_address", "name",
+                 "previous_address", "provider_name", "replace_paths", "type")
 
     address: str
     module_address: str
@@ -31,18 +49,71 @@ class ResourceChange:
     name: str
     mode: ResourceMode
     action: Action
-    provider_name: str = ""
-    index: JSONValue = None
-    deposed: str = ""
-    previous_address: str = ""
-    action_reason: str = ""
-    before: JSONValue = None
-    after: JSONValue = None
-    after_unknown: JSONValue = None
-    before_sensitive: JSONValue = None
-    after_sensitive: JSONValue = None
-    replace_paths: tuple[tuple[JSONValue, ...], ...] = ()
-    importing: bool = False
+    provider_name: str
+    index: JSONValue
+    deposed: str
+    previous_address: str
+    action_reason: str
+    after_unknown: JSONValue
+    before_sensitive: JSONValue
+    after_sensitive: JSONValue
+    replace_paths: tuple[tuple[JSONValue, ...], ...]
+    importing: bool
+
+    def __init__(self, address: str, module_address: str, type: str, name: str, mode: ResourceMode,
+                 action: Action, provider_name: str = "", index: JSONValue = None, deposed: str = "",
+                 previous_address: str = "", action_reason: str = "", before: JSONValue = None,
+                 after: JSONValue = None, after_unknown: JSONValue = None, before_sensitive: JSONValue = None,
+                 after_sensitive: JSONValue = None, replace_paths: tuple[tuple[JSONValue, ...], ...] = (),
+                 importing: bool = False) -> None:
+        self.address = address
+        self.module_address = module_address
+        self.type = type
+        self.name = name
+        self.mode = mode
+        self.action = action
+        self.provider_name = provider_name
+        self.index = index
+        self.deposed = deposed
+        self.previous_address = previous_address
+        self.action_reason = action_reason
+        self._before = before
+        self._after = after
+        self.after_unknown = after_unknown
+        self.before_sensitive = before_sensitive
+        self.after_sensitive = after_sensitive
+        self.replace_paths = replace_paths
+        self.importing = importing
+
+    @property
+    def before(self) -> JSONValue:
+        """The object's attribute values before the change (None when it does not exist yet)."""
+        value = self._before
+        if value.__class__ is _RAW:
+            value = self._before = _decode_json(value)
+        return value
+
+    @property
+    def after(self) -> JSONValue:
+        """The object's attribute values after the change (None when it is deleted)."""
+        value = self._after
+        if value.__class__ is _RAW:
+            value = self._after = _decode_json(value)
+        return value
+
+    def _values(self) -> tuple[JSONValue, ...]:
+        return tuple(getattr(self, name) for name in _FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, ResourceChange)
+        return self._values() == other._values()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable values (dicts) inside: as the frozen dataclass was
+
+    def __repr__(self) -> str:
+        return f"ResourceChange({', '.join(f'{name}={getattr(self, name)!r}' for name in _FIELDS)})"
 
     @property
     def actions(self) -> Action:

@@ -7,6 +7,7 @@ Values are shown only when Terraform does not mark them sensitive, and never mor
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -310,13 +311,17 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+@functools.lru_cache(maxsize=1024)
+def iam_watched(rc_type: str) -> bool:
+    """True for the resource types whose grants `_iam_widening` reads (asked first: most types are not)."""
+    return (rc_type in POLICY_ATTRIBUTES or rc_type in ATTACHMENT_TYPES or rc_type in ACCESS_MAPS
+            or bool(_GCP_IAM.match(rc_type)) or rc_type in ("mlstrata_model_registry", "mlstrata_service_account"))
+
+
 def check_iam(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
-    if rc.action in (Action.DELETE, Action.FORGET, Action.NO_OP, Action.READ) or not isinstance(rc.after, dict):
-        return
-    watched = rc.type in POLICY_ATTRIBUTES or rc.type in ATTACHMENT_TYPES or rc.type in ACCESS_MAPS \
-        or bool(_GCP_IAM.match(rc.type)) \
-        or rc.type in ("mlstrata_model_registry", "mlstrata_service_account")
-    if not watched:
+    # the type first: reading `after` decodes the object's values (plan/model.py)
+    if not iam_watched(rc.type) or rc.action in (Action.DELETE, Action.FORGET, Action.NO_OP, Action.READ) \
+            or not isinstance(rc.after, dict):
         return
     new_object = rc.before is None
     pending = [a for a in POLICY_ATTRIBUTES.get(rc.type, ()) if unknown(rc, a)]
@@ -464,8 +469,10 @@ def check_protection(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
 # -- --all: what an unchanged resource already is ------------------------------------------------------
 
 def check_present(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
+    if rc.action is not Action.NO_OP or not (rc.type in SETTINGS or iam_watched(rc.type)):
+        return
     after = rc.after
-    if rc.action is not Action.NO_OP or not isinstance(after, dict):
+    if not isinstance(after, dict):
         return
     found, labels = _iam_widening(rc, {}, after, True)
     if found.wildcards:
