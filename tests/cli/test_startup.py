@@ -95,6 +95,20 @@ def test_plan_loads_the_review_only_for_changes(tmp_path: Path) -> None:
                   *ALWAYS_ABSENT) == []
 
 
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_review_of_a_plan_alone_loads_no_hcl_reader_rules_or_rich(tmp_path: Path, fmt: str) -> None:
+    """A plan with no Terraform code beside it: the gate reads JSON only, so neither the HCL reader (tree-sitter)
+    nor the guardrail rules' module model are loaded; a machine-readable report loads no rich (issue 17)."""
+    plan = tmp_path / "plan.json"
+    plan.write_bytes((REPO / "tests" / "testdata" / "pricing" / "plan_aws.json").read_bytes())
+    code, modules = imported(tmp_path, "review", "--format", fmt, "--no-spec", str(plan))
+    assert code in (0, 1)
+    assert {"mlstrata.review.gate", "mlstrata.rules.iam_grants", "mlstrata.cost.estimate"} <= modules
+    assert loaded(modules, "tree_sitter", "mlstrata.hcl", "mlstrata.rules.context", "mlstrata.rules.iam",
+                  "mlstrata.rules.blocks", "mlstrata.spec", "pydantic", "rich", "xml", "mlstrata.targets.azure",
+                  "mlstrata.targets.gcp", *ALWAYS_ABSENT) == []
+
+
 def _registered(app: typer.Typer) -> set[str]:
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     return names | {g.name or "" for g in app.registered_groups}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from mlstrata.rules.iam import grants, level_widening, parse_policy, widening
+from mlstrata.rules.iam_grants import grants, level_widening, parse_policy, widening
 
 
 def doc(*statements: dict[str, object]) -> str:

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.markup import escape
 
 from mlstrata.cli.common import BadInput, bad_format, command, emit, format_option, usage_error
 from mlstrata.cli.output import (
@@ -49,6 +48,8 @@ def _spec(plans: list[Path], spec: Path | None, no_spec: bool) -> LoadedSpec | N
     except DiagnosticsError as exc:
         if spec is not None:
             raise BadInput(f"{found} is not a valid spec: {exc.diagnostics[0].headline()}") from None
+        from rich.markup import escape
+
         err_console().print(f"[yellow]warning[/]: ignoring {escape(str(found))}: not a valid spec (--spec or "
                             f"--no-spec): {escape(exc.diagnostics[0].headline())}")
         return None

@@ -605,11 +605,12 @@ def _is_gpu_pool(resource_type: str, values: object) -> bool:
 
         node = _first_block(values, "node_config")
         return bool(node.get("guest_accelerator")) or gpu_of_machine(str(node.get("machine_type") or "")) is not None
-    from mlstrata.targets.aws.catalog import gpu_architecture
-    from mlstrata.targets.azure.catalog import gpu_size
-
     if resource_type == AKS_POOL:
+        from mlstrata.targets.azure.catalog import gpu_size
+
         return gpu_size(str(values.get("vm_size") or "")) is not None or values.get("gpu_driver") is not None
+    from mlstrata.targets.aws.catalog import gpu_architecture
+
     types = values.get("instance_types")
     ami = str(values.get("ami_type") or "")
     return ("NVIDIA" in ami or "GPU" in ami) or (

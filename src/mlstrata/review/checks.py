@@ -26,7 +26,7 @@ from mlstrata.review.classes import (
     STATEFUL_DESTROY,
     RiskClass,
 )
-from mlstrata.rules.iam import (
+from mlstrata.rules.iam_grants import (
     ADMIN_POLICY_SUFFIXES,
     REGISTRY_LEVELS,
     Widening,

@@ -10,10 +10,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlstrata.diagnostics import Where
-from mlstrata.hcl import Block, parse_file
+
+if TYPE_CHECKING:
+    from mlstrata.hcl import Block
 
 _MODULE_STEP = re.compile(r'module\.([^.\[]+)(?:\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\])?')
 
@@ -35,6 +37,7 @@ class SourceIndex:
         found = self._blocks.get(directory)
         if found is not None:
             return found
+        from mlstrata.hcl import parse_file  # the HCL reader only with code to read: a plan alone needs none
         found = {}
         try:
             names = sorted(n for n in os.listdir(directory) if n.endswith(".tf"))

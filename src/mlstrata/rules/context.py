@@ -15,12 +15,11 @@ from typing import Literal
 from mlstrata.diagnostics import Where
 from mlstrata.hcl import UNKNOWN, Attribute, Block, Value
 from mlstrata.hcl.evaluate import Bound, Evaluator
+from mlstrata.rules.base import PROTECTED_NAMES
 from mlstrata.rules.model import Item, ModuleView
 
 Role = Literal["root", "called", "module"]
 
-# Without a spec, these environment names are treated as protected.
-PROTECTED_NAMES = frozenset({"prod", "production", "prd"})
 
 
 @dataclass(frozen=True)
