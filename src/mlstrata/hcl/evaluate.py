@@ -36,6 +36,11 @@ class Bound:
     value: Value
     where: Where | None = None
 
+    def __reduce__(self) -> tuple[type[Bound], tuple[Value, Where | None]]:
+        # check workers send every module call's arguments; a slots dataclass's default pickling reads its
+        # fields() anew for each object, several times slower
+        return Bound, (self.value, self.where)
+
 
 @cache
 def _parser() -> tree_sitter.Parser:
@@ -72,17 +77,29 @@ class Evaluator:
         self._local_values: dict[str, tuple[Value, tuple[Where, ...]]] = {}
         self._in_progress: set[str] = set()
         self.origins: list[Where] = []
+        # id(attr) -> (attr, value, origins): rules read the same attributes again (a call's arguments, count and
+        # for_each); the attribute is kept so that its id is not reused by another one while this evaluator lives
+        self._values: dict[int, tuple[Attribute, Value, tuple[Where, ...]]] = {}
 
     # -- public
 
     def value(self, attr: Attribute | None, scope: Mapping[str, Value] | None = None) -> Value:
-        """The attribute's value, or UNKNOWN. Literal attributes need no parsing."""
+        """The attribute's value, or UNKNOWN. Literal attributes need no parsing; each other one is evaluated
+        once per evaluator (values are never mutated by their readers) unless a scope binds names in it."""
         self.origins = []
         if attr is None:
             return None
         if attr.kind == "literal":
             return attr.value
-        return self.text(attr.expr_text, scope)
+        if scope:
+            return self.text(attr.expr_text, scope)
+        known = self._values.get(id(attr))
+        if known is not None:
+            self.origins = list(known[2])
+            return known[1]
+        value = self.text(attr.expr_text)
+        self._values[id(attr)] = (attr, value, tuple(self.origins))
+        return value
 
     def text(self, expr_text: str, scope: Mapping[str, Value] | None = None) -> Value:
         """The value of an expression given as source text."""

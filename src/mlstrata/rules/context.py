@@ -86,6 +86,10 @@ class ModuleContext:
         self.ev = Evaluator(self._bindings(tfvars or {}), module.locals)
         self._prefix = module.directory.rstrip(os.sep) + os.sep
         self.memo: dict[str, object] = {}  # per-evaluation caches shared by rules (bucket links, policies)
+        # what rules ask again and again: whether an item exists (kept with it, so that its id stays its own),
+        # and the items of some kinds and types
+        self._exists: dict[int, tuple[Item, bool]] = {}
+        self._instances: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Item]] = {}
 
     def own_backend(self) -> tuple[Item, Block] | None:
         """The module's `backend`/`cloud` block when it is evaluated as written (a call's backend is ignored by
@@ -140,6 +144,12 @@ class ModuleContext:
 
     def exists(self, item: Item) -> bool:
         """False only when `count`/`for_each` is known to create no instance."""
+        known = self._exists.get(id(item))
+        if known is None:
+            known = self._exists[id(item)] = (item, self._exists_now(item))
+        return known[1]
+
+    def _exists_now(self, item: Item) -> bool:
         count = item.attr("count")
         if count is not None:
             value = self.ev.value(count)
@@ -153,10 +163,15 @@ class ModuleContext:
         return True
 
     def instances(self, kinds: tuple[str, ...], *types: str) -> list[Item]:
-        items = self.module.resources if "resource" in kinds else []
-        if "data" in kinds:
-            items = items + self.module.data
-        return [i for i in items if (not types or i.type in types) and self.exists(i)]
+        """The module's resources and/or data sources (of `types`, if given) that may exist."""
+        key = (kinds, types)
+        found = self._instances.get(key)
+        if found is None:
+            items = self.module.resources if "resource" in kinds else []
+            if "data" in kinds:
+                items = items + self.module.data
+            found = self._instances[key] = [i for i in items if (not types or i.type in types) and self.exists(i)]
+        return list(found)
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,6 @@ class InstanceJob:
     tf_files: tuple[str, ...]
     spec: SpecFacts | None
     calls: tuple[CallSite, ...]
-    generic: frozenset[tuple[str, Where | None, str]]
     rule_ids: tuple[str, ...]
     # Called through a called module, with the arguments its caller's call gave it (the first round saw these calls
     # with the caller's generic arguments and observed them for the tree-wide rules already).
@@ -194,8 +193,10 @@ def suppressions_in(path: str, src: bytes) -> list[Suppression]:
     return out
 
 
-# Parsed files of called modules, kept for their per-call checks when those run in the same process.
+# Kept for the per-call checks, which run in the process that checked the directory (a worker, or the only one):
+# the parsed files of called modules, and each directory's generic findings (those a call does not cause).
 _PARSED: dict[str, HclFile] = {}
+_GENERIC: dict[str, frozenset[tuple[str, Where | None, str]]] = {}
 
 
 def _parse_all(
@@ -204,7 +205,7 @@ def _parse_all(
     parsed: list[HclFile] = []
     broken = 0
     for path in paths:
-        cached = _PARSED.pop(path, None) if not keep else None
+        cached = _PARSED.get(path) if not keep else None
         if cached is not None:
             parsed.append(cached)
             continue
@@ -269,6 +270,7 @@ def check_directory(job: DirJob) -> DirResult:
     tfvars = _tfvars_bindings(view) if role == "root" else None
     ctx = ModuleContext(view, role, job.spec, tfvars=tfvars, path_env=job.path_env)
     findings.extend(_run_rules(ctx, job.rule_ids))
+    _GENERIC[job.directory] = frozenset((d.code, d.where, d.summary) for d in findings)
     facts = _facts(ctx)
     return DirResult(
         job.directory,
@@ -348,6 +350,7 @@ def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed],
     tf, _ = _parse_all(job.tf_files, ignored, ignored_findings)
     view = build_module(job.directory, tf, [], [])
     prefix = job.directory.rstrip(os.sep) + os.sep
+    generic = _GENERIC.get(job.directory, frozenset())
     out: list[Diagnostic] = []
     observed: list[Observed] = []
     nested: list[tuple[str, CallSite]] = []
@@ -373,7 +376,7 @@ def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed],
         for d in _run_rules(ctx, job.rule_ids):
             path = f"module.{call.name}.{d.path}" if d.path else f"module.{call.name}"
             if d.where is not None and d.where.file.startswith((prefix, *call.via)):
-                if (d.code, d.where, d.summary) in job.generic:
+                if (d.code, d.where, d.summary) in generic:
                     continue
                 detail = f"via module.{call.name} ({d.where}){': ' + d.detail if d.detail else ''}"
                 out.append(replace(d, where=call.where, path=path, detail=detail))
@@ -450,7 +453,6 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
     findings: list[Diagnostic] = list(unreadable)
     suppressions: list[Suppression] = []
     facts: dict[str, ModuleFacts] = {}
-    generic: dict[str, set[tuple[str, Where | None, str]]] = {}
     observed: list[Observed] = []
     for res in results:
         findings.extend(res.findings)
@@ -458,8 +460,7 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
             observed.append(res.observed)
         suppressions.extend(res.suppressions)
         facts[res.directory] = res.facts
-        generic[res.directory] = {(d.code, d.where, d.summary) for d in res.findings}
-    instance_jobs = _instance_jobs(layout, facts, generic, spec, rule_ids)
+    instance_jobs = _instance_jobs(layout, facts, spec, rule_ids)
     # Each called module's per-call checks run in the worker that parsed it, which kept its files. Then the modules
     # those calls call, with the arguments each call gave them, one level per round (Terraform forbids recursion;
     # MAX_NESTING bounds a hostile tree).
@@ -476,8 +477,8 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
                 if target in layout and (pool is None or target in owner):
                     deeper.setdefault(target, []).append(site)
         instance_jobs = [
-            InstanceJob(target, tuple(f for f in layout[target] if f.endswith(".tf")), spec, tuple(sites),
-                        frozenset(generic.get(target, set())), rule_ids, nested=True)
+            InstanceJob(target, tuple(f for f in layout[target] if f.endswith(".tf")), spec, tuple(sites), rule_ids,
+                        nested=True)
             for target, sites in sorted(deeper.items())
         ]
     tree = TreeFacts(facts, spec, tuple(observed))
@@ -485,6 +486,7 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
         findings.extend(RULES[rule_id].check_tree(tree))
     kept, suppressed, problems = apply_suppressions(_dedupe(findings), suppressions, wanted)
     _PARSED.clear()
+    _GENERIC.clear()
     return CheckResult(
         findings=sort_findings(kept + problems),
         suppressed=suppressed,
@@ -502,7 +504,6 @@ MAX_NESTING = 8
 def _instance_jobs(
     layout: dict[str, list[str]],
     facts: dict[str, ModuleFacts],
-    generic: dict[str, set[tuple[str, Where | None, str]]],
     spec: SpecFacts | None,
     rule_ids: tuple[str, ...],
 ) -> list[InstanceJob]:
@@ -518,7 +519,7 @@ def _instance_jobs(
     for target, sites in sorted(calls.items()):
         tf = tuple(f for f in layout[target] if f.endswith(".tf"))
         jobs.append(
-            InstanceJob(target, tf, spec, tuple(sites), frozenset(generic.get(target, set())), rule_ids)
+            InstanceJob(target, tf, spec, tuple(sites), rule_ids)
         )
     return jobs
 
