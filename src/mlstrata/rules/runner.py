@@ -97,6 +97,9 @@ class InstanceJob:
     # Called through a called module, with the arguments its caller's call gave it (the first round saw these calls
     # with the caller's generic arguments and observed them for the tree-wide rules already).
     nested: bool = False
+    # The directory's generic findings, for a job run by another process than the one that checked the directory
+    # (None: that process kept them).
+    generic: frozenset[tuple[str, Where | None, str]] | None = None
 
 
 @dataclass
@@ -350,7 +353,7 @@ def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed],
     tf, _ = _parse_all(job.tf_files, ignored, ignored_findings)
     view = build_module(job.directory, tf, [], [])
     prefix = job.directory.rstrip(os.sep) + os.sep
-    generic = _GENERIC.get(job.directory, frozenset())
+    generic = job.generic if job.generic is not None else _GENERIC.get(job.directory, frozenset())
     out: list[Diagnostic] = []
     observed: list[Observed] = []
     nested: list[tuple[str, CallSite]] = []
@@ -396,6 +399,21 @@ def _job_bytes(job: DirJob) -> int:
         except OSError:
             continue
     return size
+
+
+def _parse_cost(job: InstanceJob) -> int:
+    size = 0
+    for f in job.tf_files:
+        try:
+            size += os.path.getsize(f)
+        except OSError:
+            continue
+    return size
+
+
+def _instance_cost(job: InstanceJob) -> int:
+    """Per-call checks cost about what checking the module costs, once per call (parsing it costs as much again)."""
+    return _parse_cost(job) * len(job.calls)
 
 
 def default_workers(layout: dict[str, list[str]]) -> int:
@@ -454,13 +472,20 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
     suppressions: list[Suppression] = []
     facts: dict[str, ModuleFacts] = {}
     observed: list[Observed] = []
+    generic: dict[str, frozenset[tuple[str, Where | None, str]]] = {}
     for res in results:
         findings.extend(res.findings)
         if res.observed is not None:
             observed.append(res.observed)
         suppressions.extend(res.suppressions)
         facts[res.directory] = res.facts
+        generic[res.directory] = frozenset((d.code, d.where, d.summary) for d in res.findings)
     instance_jobs = _instance_jobs(layout, facts, spec, rule_ids)
+
+    def elsewhere(job: InstanceJob) -> tuple[InstanceJob, int]:
+        # run by a worker that did not check the directory: it parses the files again and needs its generic findings
+        return replace(job, generic=generic.get(job.directory, frozenset())), _instance_cost(job) + _parse_cost(job)
+
     # Each called module's per-call checks run in the worker that parsed it, which kept its files. Then the modules
     # those calls call, with the arguments each call gave them, one level per round (Terraform forbids recursion;
     # MAX_NESTING bounds a hostile tree).
@@ -468,7 +493,8 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
         if not instance_jobs:
             break
         instances = ([check_instances(j) for j in instance_jobs] if pool is None
-                     else pool.run_on("instances", [(owner[j.directory], j) for j in instance_jobs]))
+                     else pool.run_on("instances", [(owner[j.directory], j) for j in instance_jobs],
+                                      cost=_instance_cost, steal=elsewhere))
         deeper: dict[str, list[CallSite]] = {}
         for found, seen, nested in instances:
             findings.extend(found)

@@ -7,6 +7,7 @@ under live/, envs/ or environments/ (a *live root*).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from mlstrata.diagnostics import Diagnostic, Severity, Where
 from mlstrata.rules.base import ModuleRule, RuleInfo
@@ -84,6 +85,7 @@ GIANT_DOMAINS = 6
 GIANT_RESOURCES = 250
 
 
+@cache  # tree-wide: asked once per resource block of every root and the modules it calls
 def domain_of(resource_type: str) -> str | None:
     for prefix, domain in DOMAINS:
         if resource_type.startswith(prefix):
