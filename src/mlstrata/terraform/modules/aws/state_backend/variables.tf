@@ -1,11 +1,7 @@
+# Checked as an S3 bucket name where the bucket is declared, in modules/s3_bucket.
 variable "bucket_name" {
   description = "Globally unique name of the Terraform state bucket (also the KMS alias name)."
   type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)) && !can(regex("\\.\\.|^xn--|-s3alias$|--ol-s3$", var.bucket_name))
-    error_message = "bucket_name must be a valid S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens."
-  }
 }
 
 variable "protect" {
