@@ -1,11 +1,14 @@
-"""Modules whose resources moved (into the shared s3_bucket module, ...) keep existing state in place.
+"""Modules whose resources moved (into the shared s3_bucket module, monitoring_stack, ...) keep existing state.
 
-Each case under tests/testdata/module_moves/<module>/ holds the files of the module as released before the
-move that differ from today's (`before/`: the previous release is today's module with those files in place
-of its own; the variables did not change) and a `terraform test` file: the old module is applied against a
-mocked hashicorp/aws provider (no account needed), then the current module plans on that state. The plan
-must move every resource and create or destroy none; the static test below checks, without Terraform, that
-every old resource address still exists or has a `moved` block.
+Each case under tests/testdata/module_moves/<target>/<module>/ holds the files of the module as released before
+the move that differ from today's (`before/`: the previous release is today's module with those files in place
+of its own; the variables did not change). The static test below checks, without Terraform, that every old
+resource address still exists or has a `moved` block that lands on a resource of the module it names (a
+sibling in the target's library or a shared Kubernetes module, resolved as render resolves them). An AWS case
+with a `terraform test` file (`move.tftest.hcl`) is also planned across: the old module is applied against a
+mocked hashicorp/aws provider (no account needed), then the current module plans on that state and must move
+every resource and create or destroy none (the only provider binary here is hashicorp/aws: Helm, Google and
+AzureRM cases are checked statically).
 https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
 """
 
@@ -19,10 +22,14 @@ import pytest
 from aws_provider5 import MODULES, five_x, five_x_copy, terraform, terraform_env
 
 from mlstrata.hcl import parse_file
+from mlstrata.render.tree import SHARED_PACKAGE
 
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "testdata" / "module_moves"
-MOVED = sorted(p.name for p in CASES.iterdir() if p.is_dir())
+LIBRARY = MODULES.parent
+SHARED = LIBRARY / SHARED_PACKAGE
+MOVED = sorted(f"{p.parent.name}/{p.name}" for p in CASES.glob("*/*") if (p / "before").is_dir())
+PLANNED = [case for case in MOVED if (CASES / case / "move.tftest.hcl").is_file()]
 
 
 def _resources(folder: Path) -> set[str]:
@@ -46,8 +53,16 @@ def _moves(folder: Path) -> dict[str, str]:
     return out
 
 
+def _unindexed(address: str) -> str:
+    return re.sub(r"\[[^\]]*\]", "", address)
+
+
 def _target_exists(module: Path, address: str) -> bool:
-    """module.<call>.<type>.<name> resolves to a resource of the library module that <call> sources."""
+    """<type>.<name> is a resource of `module`; module.<call>.<type>.<name> one of the library module that
+    <call> sources (instance keys aside)."""
+    address = _unindexed(address)
+    if re.fullmatch(r"[a-z0-9_]+\.[a-z0-9_]+", address):
+        return address in _resources(module)
     m = re.fullmatch(r"module\.([a-z0-9_]+)\.([a-z0-9_]+\.[a-z0-9_]+)", address)
     if m is None:
         return False
@@ -55,34 +70,47 @@ def _target_exists(module: Path, address: str) -> bool:
         for block in parse_file(str(tf)).body.blocks:
             if block.type == "module" and block.labels == [m[1]]:
                 source = block.body.attributes["source"].expr_text.strip('"')
-                return m[2] in _resources((module / source).resolve())
+                called = (module / source).resolve()
+                if not called.is_dir():  # not the target's own: a shared Kubernetes module (see render.tree)
+                    called = SHARED / called.name
+                return m[2] in _resources(called)
     return False
 
 
-@pytest.mark.parametrize("module", MOVED)
-def test_every_old_address_is_kept_or_moved(module: str) -> None:
-    before = _resources(CASES / module / "before")
-    now = _resources(MODULES / module)
-    moves = _moves(MODULES / module)
+def test_every_moved_module_has_a_case() -> None:
+    """A library module with a `moved` block needs its case here (the files of the release before the move)."""
+    with_moves = sorted(f"{folder.parent.name}/{folder.name}" for folder in LIBRARY.glob("*/*")
+                        if folder.is_dir() and _moves(folder))
+    assert with_moves == MOVED
+
+
+@pytest.mark.parametrize("case", MOVED)
+def test_every_old_address_is_kept_or_moved(case: str) -> None:
+    module = LIBRARY / case
+    before = _resources(CASES / case / "before")
+    now = _resources(module)
+    moves = {_unindexed(a): to for a, to in _moves(module).items()}
     assert before, "the before/ copy declares no resource"
     lost = sorted(a for a in before if a not in now and a not in moves)
-    assert not lost, f"{module}: these addresses would be destroyed and created again: {lost}"
-    dangling = sorted(f"{a} -> {to}" for a, to in moves.items() if not _target_exists(MODULES / module, to))
-    assert not dangling, f"{module}: moved blocks point at no resource: {dangling}"
+    assert not lost, f"{case}: these addresses would be destroyed and created again: {lost}"
+    dangling = sorted(f"{a} -> {to}" for a, to in moves.items() if not _target_exists(module, to))
+    assert not dangling, f"{case}: moved blocks point at no resource: {dangling}"
 
 
 @pytest.mark.integration
 @pytest.mark.slow
-@pytest.mark.parametrize("module", MOVED)
-def test_plan_across_the_move_creates_and_destroys_nothing(module: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("case", PLANNED)
+def test_plan_across_the_move_creates_and_destroys_nothing(case: str, tmp_path: Path) -> None:
+    assert case.startswith("aws/"), "only the hashicorp/aws provider is here to plan with"
+    module = case.split("/", 1)[1]
     env = terraform_env(tmp_path)
     work = five_x_copy(module, tmp_path / "modules" / module)
     before = work / "tests" / "before"
     before.mkdir(parents=True)
     for tf in sorted(MODULES.joinpath(module).glob("*.tf")):
-        released = CASES / module / "before" / tf.name
+        released = CASES / case / "before" / tf.name
         (before / tf.name).write_text(five_x((released if released.is_file() else tf).read_text()))
-    shutil.copy(CASES / module / "move.tftest.hcl", work / "tests")
+    shutil.copy(CASES / case / "move.tftest.hcl", work / "tests")
     init = terraform(["init", "-backend=false", "-input=false"], work, env)
     assert init.returncode == 0, init.stdout + init.stderr
     result = terraform(["test", "-verbose"], work, env)

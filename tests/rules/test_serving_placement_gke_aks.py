@@ -38,3 +38,20 @@ def test_a_class_off_its_pool_or_without_its_toleration_is_found(target: str, tm
     main.write_text(re.sub(r"      tolerations = \[\n(?:.*\n)*?      \]\n", "      tolerations = []\n", text, count=1))
     (found,) = _mls044(tree)
     assert "mlstrata.dev/gpu-pool=serving " in found
+
+
+def test_a_selector_on_an_aks_system_label_is_no_finding(tmp_path: Path) -> None:
+    """AKS reserves the kubernetes.azure.com/ prefix for labels it sets on nodes itself (GPU nodes carry
+    kubernetes.azure.com/accelerator=nvidia): https://learn.microsoft.com/azure/aks/use-labels#reserved-system-labels.
+    The Azure observability module places the DCGM exporter with that label, as a literal module argument
+    (monitoring_stack's dcgm_exporter_values) that MLS044 reads; a declared label that no pool has still is one."""
+    tree = tmp_path / "infra"
+    write_tree(render_tree(load_spec(REPO / "examples" / "azure" / "platform.yaml", targets=TARGETS)), tree)
+    observability = tree / "modules" / "observability" / "main.tf"
+    assert '"kubernetes.azure.com/accelerator" = "nvidia"' in observability.read_text()
+    assert _mls044(tree) == []
+    text = observability.read_text()
+    observability.write_text(text.replace('"kubernetes.azure.com/accelerator" = "nvidia"',
+                                          '"kubernetes.azure.com/accelerator" = "nvidia"\n      "gpu" = "yes"', 1))
+    found = _mls044(tree)
+    assert found and all("gpu=yes" in f for f in found), found

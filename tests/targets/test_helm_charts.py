@@ -18,7 +18,7 @@ from mlstrata.targets.registry import TARGETS
 REPO = Path(__file__).resolve().parents[2]
 LIBRARY = REPO / "src" / "mlstrata" / "terraform" / "modules"
 MODULES = LIBRARY / "aws"
-SHARED = {"kserve", "workflow_orchestrator"}  # modules/kubernetes: rendered for aws, gcp and azure
+SHARED = {"kserve", "workflow_orchestrator", "monitoring_stack"}  # modules/kubernetes: rendered for aws, gcp, azure
 
 
 def _module_dir(module: str) -> Path:
@@ -56,11 +56,11 @@ CHARTS = {
     ("kserve", "kserve_crd"): (
         "oci://ghcr.io/kserve/charts", "kserve-crd", "kserve_chart_version", "v0.20.0",
         "kserve/kserve charts/kserve-crd/Chart.yaml version v0.20.0"),
-    ("observability", "kube_prometheus_stack"): (
+    ("monitoring_stack", "kube_prometheus_stack"): (
         "https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack",
         "kube_prometheus_stack_chart_version", "80.4.1",
         "release tag kube-prometheus-stack-80.4.1 (prometheus-community/helm-charts, 2025-12)"),
-    ("observability", "dcgm_exporter"): (
+    ("monitoring_stack", "dcgm_exporter"): (
         "https://nvidia.github.io/dcgm-exporter/helm-charts", "dcgm-exporter", "dcgm_exporter_chart_version", "4.7.1",
         "`helm list`: dcgm-exporter-4.7.1, app version 4.7.1"),
     ("workflow_orchestrator", "argo_workflows"): (

@@ -12,10 +12,13 @@ from mlstrata.rules.context import ModuleContext, NodeGroupFacts, PlacementFacts
 from mlstrata.rules.model import Item
 from mlstrata.rules.placement import placements
 
-# Labels Kubernetes and EKS put on nodes themselves: a selector on them says nothing about declared labels.
+# Labels Kubernetes, EKS and AKS put on nodes themselves: a selector on them says nothing about declared labels.
+# AKS reserves kubernetes.azure.com/ for its own labels, e.g. kubernetes.azure.com/accelerator=nvidia on GPU
+# nodes (https://learn.microsoft.com/azure/aks/use-labels#reserved-system-labels).
 _SYSTEM_LABEL = re.compile(
     r"^(kubernetes\.io/|node\.kubernetes\.io/|topology\.kubernetes\.io/|beta\.kubernetes\.io/|"
-    r"failure-domain\.beta\.kubernetes\.io/|eks\.amazonaws\.com/|karpenter\.sh/|node-role\.kubernetes\.io/)")
+    r"failure-domain\.beta\.kubernetes\.io/|eks\.amazonaws\.com/|karpenter\.sh/|node-role\.kubernetes\.io/|"
+    r"kubernetes\.azure\.com/)")
 _BLOCKING = {"NoSchedule", "NoExecute"}
 _DEV_ENV = re.compile(r"^(dev|develop|development|sandbox|test|qa)([-_].*)?$")
 

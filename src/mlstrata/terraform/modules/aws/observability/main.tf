@@ -1,68 +1,19 @@
-locals {
-  stack_enabled = var.prometheus || var.grafana
-}
+# The Helm releases live in the shared monitoring_stack module (one copy for every cloud); this module is
+# AWS's interface to it: EKS needs nothing beyond where the DCGM exporter runs.
+module "stack" {
+  source = "../monitoring_stack"
 
-# https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack
-resource "helm_release" "kube_prometheus_stack" {
-  count = local.stack_enabled ? 1 : 0
+  namespace                           = var.namespace
+  kube_prometheus_stack               = var.prometheus || var.grafana
+  prometheus                          = var.prometheus
+  grafana                             = var.grafana
+  dcgm_exporter                       = var.dcgm_exporter
+  prometheus_retention                = var.prometheus_retention
+  grafana_admin_secret_name           = var.grafana_admin_secret_name
+  kube_prometheus_stack_chart_version = var.kube_prometheus_stack_chart_version
+  dcgm_exporter_chart_version         = var.dcgm_exporter_chart_version
 
-  name             = "kube-prometheus-stack"
-  repository       = "https://prometheus-community.github.io/helm-charts"
-  chart            = "kube-prometheus-stack"
-  version          = var.kube_prometheus_stack_chart_version
-  namespace        = var.namespace
-  create_namespace = true
-  atomic           = true
-  timeout          = 900
-  max_history      = 10
-
-  values = [yamlencode({
-    prometheus = {
-      enabled = var.prometheus
-      prometheusSpec = {
-        retention = var.prometheus_retention
-        # Pick up ServiceMonitors from every release (dcgm-exporter's included), not only those
-        # labelled with this release's name.
-        serviceMonitorSelectorNilUsesHelmValues = false
-        podMonitorSelectorNilUsesHelmValues     = false
-      }
-    }
-    grafana = {
-      enabled = var.grafana
-      # The admin password never passes through Terraform: either an existing Kubernetes secret (which
-      # must exist in the namespace before this release), or, with none named, a random password the
-      # chart generates into its own secret in the cluster.
-      admin = var.grafana_admin_secret_name == null ? {} : {
-        existingSecret = var.grafana_admin_secret_name
-        userKey        = "admin-user"
-        passwordKey    = "admin-password"
-      }
-    }
-    alertmanager = {
-      enabled = var.prometheus
-    }
-  })]
-}
-
-# https://github.com/NVIDIA/dcgm-exporter/tree/main/deployment
-resource "helm_release" "dcgm_exporter" {
-  count = var.dcgm_exporter ? 1 : 0
-
-  name             = "dcgm-exporter"
-  repository       = "https://nvidia.github.io/dcgm-exporter/helm-charts"
-  chart            = "dcgm-exporter"
-  version          = var.dcgm_exporter_chart_version
-  namespace        = var.namespace
-  create_namespace = true
-  atomic           = true
-  timeout          = 600
-  max_history      = 10
-
-  values = [yamlencode({
-    # The ServiceMonitor CRD comes from kube-prometheus-stack; without Prometheus there is nothing to scrape it.
-    serviceMonitor = {
-      enabled = var.prometheus
-    }
+  dcgm_exporter_values = {
     nodeSelector = var.dcgm_exporter_node_selector
     # GPU pools are usually tainted so that only GPU workloads land there; the exporter must run on them.
     tolerations = [
@@ -72,7 +23,17 @@ resource "helm_release" "dcgm_exporter" {
         effect   = "NoSchedule"
       },
     ]
-  })]
+  }
+}
 
-  depends_on = [helm_release.kube_prometheus_stack]
+# State of releases installed before monitoring_stack existed moves into it (nothing is reinstalled).
+# https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+moved {
+  from = helm_release.kube_prometheus_stack
+  to   = module.stack.helm_release.kube_prometheus_stack
+}
+
+moved {
+  from = helm_release.dcgm_exporter
+  to   = module.stack.helm_release.dcgm_exporter
 }

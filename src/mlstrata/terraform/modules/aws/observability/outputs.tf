@@ -5,5 +5,5 @@ output "observability_namespace" {
 
 output "observability_releases" {
   description = "Names of the Helm releases installed by this module."
-  value       = concat(helm_release.kube_prometheus_stack[*].name, helm_release.dcgm_exporter[*].name)
+  value       = module.stack.releases
 }

@@ -76,64 +76,22 @@ resource "azurerm_monitor_data_collection_rule_association" "endpoint" {
   data_collection_endpoint_id = azurerm_monitor_data_collection_endpoint.this[0].id
 }
 
-# ---- kube-prometheus-stack (prometheus_mode = "kube_prometheus_stack") ------------------------------
-# https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack
-resource "helm_release" "kube_prometheus_stack" {
-  count = local.stack_enabled ? 1 : 0
+# ---- kube-prometheus-stack (prometheus_mode = "kube_prometheus_stack") and the DCGM exporter ------------
+# The Helm releases live in the shared monitoring_stack module (one copy for every cloud).
+module "stack" {
+  source = "../monitoring_stack"
 
-  name             = "kube-prometheus-stack"
-  repository       = "https://prometheus-community.github.io/helm-charts"
-  chart            = "kube-prometheus-stack"
-  version          = var.kube_prometheus_stack_chart_version
-  namespace        = var.namespace
-  create_namespace = true
-  atomic           = true
-  timeout          = 900
-  max_history      = 10
+  namespace                           = var.namespace
+  kube_prometheus_stack               = local.stack_enabled
+  prometheus                          = var.prometheus
+  grafana                             = var.grafana
+  dcgm_exporter                       = var.dcgm_exporter
+  prometheus_retention                = var.prometheus_retention
+  grafana_admin_secret_name           = var.grafana_admin_secret_name
+  kube_prometheus_stack_chart_version = var.kube_prometheus_stack_chart_version
+  dcgm_exporter_chart_version         = var.dcgm_exporter_chart_version
 
-  values = [yamlencode({
-    prometheus = {
-      enabled = var.prometheus
-      prometheusSpec = {
-        retention                               = var.prometheus_retention
-        serviceMonitorSelectorNilUsesHelmValues = false
-        podMonitorSelectorNilUsesHelmValues     = false
-      }
-    }
-    grafana = {
-      enabled = var.grafana
-      # The admin password comes from an existing Kubernetes secret, never from Terraform values.
-      admin = {
-        existingSecret = var.grafana_admin_secret_name
-        userKey        = "admin-user"
-        passwordKey    = "admin-password"
-      }
-    }
-    alertmanager = {
-      enabled = var.prometheus
-    }
-  })]
-}
-
-# https://github.com/NVIDIA/dcgm-exporter/tree/main/deployment
-resource "helm_release" "dcgm_exporter" {
-  count = var.dcgm_exporter ? 1 : 0
-
-  name             = "dcgm-exporter"
-  repository       = "https://nvidia.github.io/dcgm-exporter/helm-charts"
-  chart            = "dcgm-exporter"
-  version          = var.dcgm_exporter_chart_version
-  namespace        = var.namespace
-  create_namespace = true
-  atomic           = true
-  timeout          = 600
-  max_history      = 10
-
-  values = [yamlencode({
-    # The ServiceMonitor CRD comes from kube-prometheus-stack.
-    serviceMonitor = {
-      enabled = local.stack_enabled && var.prometheus
-    }
+  dcgm_exporter_values = {
     nodeSelector = {
       "kubernetes.azure.com/accelerator" = "nvidia"
     }
@@ -141,9 +99,19 @@ resource "helm_release" "dcgm_exporter" {
       key      = key
       operator = "Exists"
     }]
-  })]
+  }
+}
 
-  depends_on = [helm_release.kube_prometheus_stack]
+# State of releases installed before monitoring_stack existed moves into it (nothing is reinstalled).
+# https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+moved {
+  from = helm_release.kube_prometheus_stack
+  to   = module.stack.helm_release.kube_prometheus_stack
+}
+
+moved {
+  from = helm_release.dcgm_exporter
+  to   = module.stack.helm_release.dcgm_exporter
 }
 
 # Managed Prometheus scrapes only its default targets (kubelet, cAdvisor, kube-state-metrics, ...) until a

@@ -71,15 +71,15 @@ variable "toleration_keys" {
 }
 
 variable "kube_prometheus_stack_chart_version" {
-  description = "Version of the kube-prometheus-stack chart."
+  description = "Version of the kube-prometheus-stack chart; null uses the one pinned in monitoring_stack."
   type        = string
-  default     = "80.4.1"
+  default     = null
 }
 
 variable "dcgm_exporter_chart_version" {
-  description = "Version of the dcgm-exporter chart."
+  description = "Version of the dcgm-exporter chart; null uses the one pinned in monitoring_stack."
   type        = string
-  default     = "4.7.1"
+  default     = null
 }
 
 variable "tags" {

@@ -1,67 +1,26 @@
-locals {
-  stack_enabled = var.prometheus || var.grafana
-}
+# The Helm releases live in the shared monitoring_stack module (one copy for every cloud); this module is
+# GKE's interface to it: what a managed control plane does not expose, and how the exporter finds GPUs.
+module "stack" {
+  source = "../monitoring_stack"
 
-# https://github.com/prometheus-community/helm-charts/tree/main/charts/kube-prometheus-stack
-resource "helm_release" "kube_prometheus_stack" {
-  count = local.stack_enabled ? 1 : 0
+  namespace                           = var.namespace
+  kube_prometheus_stack               = var.prometheus || var.grafana
+  prometheus                          = var.prometheus
+  grafana                             = var.grafana
+  dcgm_exporter                       = var.dcgm_exporter
+  prometheus_retention                = var.prometheus_retention
+  grafana_admin_secret_name           = var.grafana_admin_secret_name
+  kube_prometheus_stack_chart_version = var.kube_prometheus_stack_chart_version
+  dcgm_exporter_chart_version         = var.dcgm_exporter_chart_version
 
-  name             = "kube-prometheus-stack"
-  repository       = "https://prometheus-community.github.io/helm-charts"
-  chart            = "kube-prometheus-stack"
-  version          = var.kube_prometheus_stack_chart_version
-  namespace        = var.namespace
-  create_namespace = true
-  atomic           = true
-  timeout          = 900
-  max_history      = 10
-
-  values = [yamlencode({
-    prometheus = {
-      enabled = var.prometheus
-      prometheusSpec = {
-        retention                               = var.prometheus_retention
-        serviceMonitorSelectorNilUsesHelmValues = false
-        podMonitorSelectorNilUsesHelmValues     = false
-      }
-    }
-    grafana = {
-      enabled = var.grafana
-      # The admin password comes from an existing Kubernetes secret, never from Terraform values.
-      admin = {
-        existingSecret = var.grafana_admin_secret_name
-        userKey        = "admin-user"
-        passwordKey    = "admin-password"
-      }
-    }
-    alertmanager = {
-      enabled = var.prometheus
-    }
+  kube_prometheus_stack_values = {
     # GKE manages the control plane: there is no etcd, scheduler or controller manager to scrape.
     kubeEtcd              = { enabled = false }
     kubeScheduler         = { enabled = false }
     kubeControllerManager = { enabled = false }
-  })]
-}
+  }
 
-# https://github.com/NVIDIA/dcgm-exporter/tree/main/deployment
-resource "helm_release" "dcgm_exporter" {
-  count = var.dcgm_exporter ? 1 : 0
-
-  name             = "dcgm-exporter"
-  repository       = "https://nvidia.github.io/dcgm-exporter/helm-charts"
-  chart            = "dcgm-exporter"
-  version          = var.dcgm_exporter_chart_version
-  namespace        = var.namespace
-  create_namespace = true
-  atomic           = true
-  timeout          = 600
-  max_history      = 10
-
-  values = [yamlencode({
-    serviceMonitor = {
-      enabled = var.prometheus
-    }
+  dcgm_exporter_values = {
     # Only GPU nodes: GKE labels them with their accelerator type.
     affinity = {
       nodeAffinity = {
@@ -103,7 +62,17 @@ resource "helm_release" "dcgm_exporter" {
         value = "/usr/local/nvidia/lib64"
       },
     ]
-  })]
+  }
+}
 
-  depends_on = [helm_release.kube_prometheus_stack]
+# State of releases installed before monitoring_stack existed moves into it (nothing is reinstalled).
+# https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+moved {
+  from = helm_release.kube_prometheus_stack
+  to   = module.stack.helm_release.kube_prometheus_stack
+}
+
+moved {
+  from = helm_release.dcgm_exporter
+  to   = module.stack.helm_release.dcgm_exporter
 }

@@ -1,0 +1,9 @@
+output "observability_namespace" {
+  description = "Namespace the releases are installed in."
+  value       = var.namespace
+}
+
+output "observability_releases" {
+  description = "Names of the Helm releases installed by this module."
+  value       = concat(helm_release.kube_prometheus_stack[*].name, helm_release.dcgm_exporter[*].name)
+}
