@@ -27,14 +27,6 @@ from mlstrata.userfiles import check_writable, write_user_file
 from mlstrata.views import cost as cost_views
 
 
-def _money(value: float | None) -> str:
-    return "unpriced" if value is None else f"${value:,.2f}"
-
-
-def _delta(value: float | None) -> str:
-    return "unpriced" if value is None else f"{'+' if value >= 0 else '-'}${abs(value):,.2f}"
-
-
 def cost(
     spec: Path = SpecOption,
     env: str | None = typer.Option(None, "--env", "-e", help="Only this environment."),

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mlstrata.cost.money import money
 from mlstrata.diagnostics import Diagnostic, Severity, error, warning
 from mlstrata.pricing.catalog import CLOUDS, Price
 from mlstrata.pricing.resolve import PriceBook, Quote
@@ -397,11 +398,11 @@ def check_policies(env: EnvCost, resolved: ResolvedEnv, cloud: str, source: Sour
         ceiling = env.total_monthly("max")
         path: KeyPath = ("environments", env.name, "gpu_budget_monthly_usd")
         if ceiling > budget:
-            parts = ", ".join(f"{p.pool} {p.max} x {p.instance_type} = ${p.monthly(p.max):,.2f}"
+            parts = ", ".join(f"{p.pool} {p.max} x {p.instance_type} = {money(p.monthly(p.max))}"
                               for p in env.pools if p.priced)
             out.append(_at(source, Severity.ERROR, path,
-                           f"GPU pools in `{env.name}` can cost ${ceiling:,.2f}/month at their maxima, over the "
-                           f"budget of ${budget:,.2f}",
+                           f"GPU pools in `{env.name}` can cost {money(ceiling)}/month at their maxima, over the "
+                           f"budget of {money(budget)}",
                            "Lower scaling.max, use cheaper types or spot, or raise gpu_budget_monthly_usd.",
                            "cost.budget", detail=parts))
         if env.unpriced:
