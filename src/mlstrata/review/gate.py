@@ -31,7 +31,7 @@ from mlstrata.repo import unit_of_path
 from mlstrata.review.checks import CHANGE_CHECKS, Hit, PlanFacts, check_drift, check_present, object_name
 from mlstrata.review.classes import GPU_CAPACITY
 from mlstrata.review.source import SourceIndex
-from mlstrata.rules.base import PROTECTED_NAMES
+from mlstrata.rules.environments import PROTECTED_NAMES
 
 if TYPE_CHECKING:
     from mlstrata.spec.load import LoadedSpec

@@ -11,9 +11,6 @@ from mlstrata.diagnostics import Diagnostic, Severity, Where
 if TYPE_CHECKING:
     from mlstrata.rules.context import ModuleContext, TreeFacts
 
-# Without a spec, these environment names are treated as protected (by the rules and the review gate).
-PROTECTED_NAMES = frozenset({"prod", "production", "prd"})
-
 FAMILIES = ("gpu", "cluster", "storage", "identity", "secrets", "state", "modules", "protection", "meta")
 
 

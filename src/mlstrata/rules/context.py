@@ -15,7 +15,7 @@ from typing import Literal
 from mlstrata.diagnostics import Where
 from mlstrata.hcl import UNKNOWN, Attribute, Block, Value
 from mlstrata.hcl.evaluate import Bound, Evaluator
-from mlstrata.rules.base import PROTECTED_NAMES
+from mlstrata.rules.environments import PROTECTED_NAMES
 from mlstrata.rules.model import Item, ModuleView
 
 Role = Literal["root", "called", "module"]
