@@ -84,17 +84,40 @@ def test_every_moved_module_has_a_case() -> None:
     assert with_moves == MOVED
 
 
-@pytest.mark.parametrize("case", MOVED)
-def test_every_old_address_is_kept_or_moved(case: str) -> None:
-    module = LIBRARY / case
-    before = _resources(CASES / case / "before")
+def _problems(before_dir: Path, module: Path) -> tuple[list[str], list[str]]:
+    """Old addresses neither kept nor moved, and moved blocks that land on no resource."""
+    before = _resources(before_dir)
     now = _resources(module)
     moves = {_unindexed(a): to for a, to in _moves(module).items()}
     assert before, "the before/ copy declares no resource"
     lost = sorted(a for a in before if a not in now and a not in moves)
-    assert not lost, f"{case}: these addresses would be destroyed and created again: {lost}"
     dangling = sorted(f"{a} -> {to}" for a, to in moves.items() if not _target_exists(module, to))
+    return lost, dangling
+
+
+@pytest.mark.parametrize("case", MOVED)
+def test_every_old_address_is_kept_or_moved(case: str) -> None:
+    lost, dangling = _problems(CASES / case / "before", LIBRARY / case)
+    assert not lost, f"{case}: these addresses would be destroyed and created again: {lost}"
     assert not dangling, f"{case}: moved blocks point at no resource: {dangling}"
+
+
+def test_a_missing_or_dangling_move_is_found(tmp_path: Path) -> None:
+    """The check above on a copy of a case with one moved block removed and another pointed elsewhere."""
+    case = "gcp/observability"
+    module = tmp_path / "modules" / "gcp" / "observability"
+    shutil.copytree(LIBRARY / case, module)
+    shutil.copytree(SHARED / "monitoring_stack", module.parent / "monitoring_stack")
+    main = module / "main.tf"
+    text = main.read_text()
+    dcgm = "moved {\n  from = helm_release.dcgm_exporter\n  to   = module.stack.helm_release.dcgm_exporter\n}\n"
+    assert dcgm in text
+    text = text.replace(dcgm, "").replace("to   = module.stack.helm_release.kube_prometheus_stack",
+                                          "to   = module.stack.helm_release.prometheus")
+    main.write_text(text)
+    lost, dangling = _problems(CASES / case / "before", module)
+    assert lost == ["helm_release.dcgm_exporter"]
+    assert dangling == ["helm_release.kube_prometheus_stack -> module.stack.helm_release.prometheus"]
 
 
 @pytest.mark.integration
