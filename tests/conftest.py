@@ -50,6 +50,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder shared by every pytest-xdist worker of this run (each worker's own temp folders are under it),
+    for results computed once per run whoever needs them first (tests/support/checkov.py)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """A PostgreSQL 15 server on a free loopback port, stopped by pid at the end of the session."""
     # Not under pytest's tmp dir: that is private to the test user, and the server may have to

@@ -47,7 +47,7 @@ TREES = {
 
 
 @pytest.fixture(scope="module")
-def checkov_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, str]]]:
+def checkov_findings(tmp_path_factory: pytest.TempPathFactory, run_dir: Path) -> dict[str, list[dict[str, str]]]:
     """checkov's failed checks per rendered tree: one scan per tree per session (checkov per environment;
     minutes on a busy machine), shared by the tests below."""
     out: dict[str, list[dict[str, str]]] = {}
@@ -58,7 +58,7 @@ def checkov_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list
         # modules/aws/s3_bucket) and checkov names no caller for a nested module's resources, so their
         # environment is unknown in a per-environment scan that keeps bootstrap; until that is attributed,
         # dev and prod module resources that pass like staging's are reported once (tests/support/checkov.py).
-        out[name] = failed(scan(tree, per_environment=False), name)
+        out[name] = failed(scan(tree, per_environment=False, cache=run_dir / "checkov"), name)
     return out
 
 

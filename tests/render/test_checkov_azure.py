@@ -19,11 +19,11 @@ ALLOWLIST = REPO / "tests" / "checkov_allowlist_azure.yaml"
 
 
 @pytest.fixture(scope="module")
-def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+def findings(tmp_path_factory: pytest.TempPathFactory, run_dir: Path) -> list[dict[str, str]]:
     out = tmp_path_factory.mktemp("azure") / "infra"
     write_tree(render_tree(load_spec(REPO / "examples" / "azure" / "platform.yaml", targets=TARGETS)), out)
     # per environment, at 12 render iterations (why: tests/support/checkov.py)
-    return failed(scan(out))
+    return failed(scan(out, cache=run_dir / "checkov"))  # the coverage test scans the same tree
 
 
 @pytest.mark.slow

@@ -50,12 +50,12 @@ def declared(root: Path, rtype: str) -> int:
 
 
 @pytest.fixture(scope="module", params=sorted(KEY_CHECKS))
-def scanned(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+def scanned(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, run_dir: Path
             ) -> tuple[str, Path, list[CheckResult]]:
     cloud = request.param
     tree = tmp_path_factory.mktemp(cloud) / "infra"
     write_tree(render_tree(load_spec(REPO / KEY_CHECKS[cloud][0], targets=TARGETS)), tree)
-    return cloud, tree, scan(tree)
+    return cloud, tree, scan(tree, cache=run_dir / "checkov")  # the GCP and Azure allowlist tests scan these too
 
 
 @pytest.mark.slow

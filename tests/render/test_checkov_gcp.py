@@ -20,10 +20,10 @@ ALLOWLIST = REPO / "tests" / "checkov_allowlist_gcp.yaml"
 
 
 @pytest.fixture(scope="module")
-def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+def findings(tmp_path_factory: pytest.TempPathFactory, run_dir: Path) -> list[dict[str, str]]:
     out = tmp_path_factory.mktemp("gcp") / "infra"
     write_tree(render_tree(load_spec(REPO / "examples" / "gcp" / "platform.yaml", targets=TARGETS)), out)
-    return failed(scan(out))
+    return failed(scan(out, cache=run_dir / "checkov"))  # the coverage test scans the same tree
 
 
 def _allowlist() -> list[dict[str, object]]:

@@ -13,10 +13,18 @@ So `scan` runs checkov at 12 iterations and scans every environment on its own (
 --skip-path); `tests/render/test_checkov_coverage.py` fails when a key check is evaluated on fewer resources
 than an environment declares. The AWS allowlist test still scans the whole tree in one run
 (`per_environment=False`), for the reason written there.
+
+Several test files scan the same rendered tree (the GCP and Azure examples: their allowlist test and the coverage
+test), so `scan` with a `cache` folder (the `run_dir` fixture's, shared by the run's pytest-xdist workers) keeps
+each result under a key of the tree's content and the scan's settings: the first caller scans, holding a lock on
+that key, and a caller on another worker waits for that scan instead of repeating it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -94,9 +102,36 @@ def _run(tree: Path, skip: list[str], scanned: str = "") -> list[CheckResult]:
     return out
 
 
-def scan(tree: Path, *, per_environment: bool = True) -> list[CheckResult]:
+def scan(tree: Path, *, per_environment: bool = True, cache: Path | None = None) -> list[CheckResult]:
     """checkov's passed and failed checks on a rendered tree, each environment scanned on its own (or, with
-    `per_environment=False`, the whole tree in one run)."""
+    `per_environment=False`, the whole tree in one run); with `cache`, a tree of the same content scanned the
+    same way earlier in this run (by any worker) is not scanned again."""
+    if cache is None:
+        return _scan(tree, per_environment)
+    cache.mkdir(parents=True, exist_ok=True)
+    key = _cache_key(tree, per_environment)
+    stored = cache / f"{key}.json"
+    with open(cache / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the scan fails
+        if stored.is_file():
+            return [CheckResult(**r) for r in json.loads(stored.read_text(encoding="utf-8"))]
+        results = _scan(tree, per_environment)
+        partial = stored.with_suffix(".partial")
+        partial.write_text(json.dumps([dataclasses.asdict(r) for r in results]), encoding="utf-8")
+        partial.replace(stored)
+        return results
+
+
+def _cache_key(tree: Path, per_environment: bool) -> str:
+    """What a scan's results depend on: every file of the tree (by relative path), how it is scanned, checkov."""
+    digest = hashlib.sha256(json.dumps([checkov_binary(), RENDER_ITERATIONS, per_environment]).encode())
+    for path in sorted(p for p in tree.rglob("*") if p.is_file()):
+        digest.update(f"\0{path.relative_to(tree).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _scan(tree: Path, per_environment: bool) -> list[CheckResult]:
     envs = sorted(p.name for p in (tree / "live").iterdir() if p.is_dir())
     assert envs, f"no environments under {tree / 'live'}"
     if not per_environment:
