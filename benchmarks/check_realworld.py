@@ -5,15 +5,19 @@ The corpus is built at benchmark time from git snapshots of public module reposi
 a git directory at MIRRORS/<owner>+<name>/repo (or repo/.git), as a `git clone --mirror` or the
 workplace's fetch leaves it; one that is missing is named, with the clone command that would supply it.
 
-    python benchmarks/check_realworld.py [--mirrors /work/.mirror] [--corpus DIR] [--runs 5]
+    python benchmarks/check_realworld.py [--mirrors /work/.mirror] [--corpus DIR] [--runs 5] [--baseline REF]
         [--checkov PATH] [--trivy PATH] [--skip-checkov] [--skip-trivy] [--json OUT]
 
-Times, each a whole process (wall, and peak resident memory of the process tree, workers included):
+Times, each a whole process (wall; CPU = user + sys of the process and its workers; peak resident memory of
+the process tree, workers included):
   * floor: tree-sitter parsing every file in one process (no walk, no rules), median of --runs;
   * mlstrata check --format json --no-spec (as users run it, `python -m mlstrata`), median of --runs;
+  * with --baseline REF: the same check from git revision REF of this repository (its src/ exported to a
+    temporary folder), interleaved with the others, and whether its report is the same;
   * checkov -d CORPUS --framework terraform, offline, once (minutes);
   * trivy config CORPUS, offline, once.
-Ratios are taken within this run, so a busy machine slows all alike.
+Ratios are taken within this run, so a busy machine slows all alike. On a busy machine wall times say little:
+compare CPU, and read the load average printed beside them.
 """
 
 from __future__ import annotations
@@ -99,6 +103,15 @@ def build_corpus(mirrors: Path, repos: tuple[str, ...], out: Path) -> dict[str, 
     return heads
 
 
+def export_src(ref: str, out: Path) -> Path:
+    """src/ of this repository at git revision REF, written under OUT (for an A/B run in one process tree)."""
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(repo), "archive", ref, "src"], capture_output=True, check=True).stdout
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
+    return out / "src"
+
+
 def mlstrata_cmd(corpus: Path, report: Path) -> list[str]:
     return [sys.executable, "-m", "mlstrata", "check", str(corpus), "--format", "json", "-o", str(report),
             "--fail-on", "never", "--no-spec"]
@@ -135,6 +148,7 @@ def main() -> None:
     parser.add_argument("--repos", nargs="+", default=list(REPOS), help="owner/name ... (default: the list above)")
     parser.add_argument("--corpus", type=Path, help="Build the corpus here and keep it.")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", metavar="REF", help="Also time check at this git revision (A/B, interleaved).")
     parser.add_argument("--checkov", default=os.environ.get("MLSTRATA_CHECKOV") or shutil.which("checkov"))
     parser.add_argument("--trivy", default=os.environ.get("MLSTRATA_TRIVY") or shutil.which("trivy"))
     parser.add_argument("--skip-checkov", action="store_true")
@@ -155,20 +169,34 @@ def main() -> None:
             print(f"  {repo} @ {head[:12]}")
         results: dict[str, object] = {"repositories": heads, "files": len(files), "bytes": size, "lines": lines,
                                       "cores": os.cpu_count(), "load_start": os.getloadavg()[0]}
-        report = Path(tmp) / "report.json"
-        floor_runs, check_runs = [], []
-        for _ in range(args.runs):  # interleaved, so drift in the machine's speed hits both alike
+        report, base_report = Path(tmp) / "report.json", Path(tmp) / "baseline.json"
+        base_env = None
+        if args.baseline:
+            base_env = {**os.environ, "PYTHONPATH": str(export_src(args.baseline, Path(tmp) / "baseline"))}
+        floor_runs, check_runs, base_runs = [], [], []
+        for _ in range(args.runs):  # interleaved, so drift in the machine's speed hits all alike
             floor_runs.append(measure([sys.executable, "-c", PARSE_FLOOR, str(corpus)]))
             check_runs.append(measure(mlstrata_cmd(corpus, report)))
+            if base_env is not None:
+                base_runs.append(measure(mlstrata_cmd(corpus, base_report), env=base_env))
         floor, check = median_of(floor_runs), median_of(check_runs)
         summary = json.loads(report.read_text())["summary"]
         results |= {"parse_floor": floor, "mlstrata": check, "mlstrata_findings": summary}
-        print(f"tree-sitter parse (1 process): {floor['wall_s']:.2f} s median of {args.runs} "
-              f"({floor['min_wall_s']:.2f}-{floor['max_wall_s']:.2f}), peak {floor['peak_tree_mib']:.0f} MiB")
-        print(f"mlstrata check: {check['wall_s']:.2f} s median of {args.runs} "
-              f"({check['min_wall_s']:.2f}-{check['max_wall_s']:.2f}), peak {check['peak_tree_mib']:.0f} MiB "
-              f"(workers included; largest process {check['peak_process_mib']:.0f} MiB), "
-              f"{check['wall_s'] / floor['wall_s']:.2f}x the parse floor; findings {summary}")
+        print(f"tree-sitter parse (1 process): {floor['wall_s']:.2f} s wall median of {args.runs} "
+              f"({floor['min_wall_s']:.2f}-{floor['max_wall_s']:.2f}), {floor['cpu_s']:.2f} s CPU, "
+              f"peak {floor['peak_tree_mib']:.0f} MiB")
+        print(f"mlstrata check: {check['wall_s']:.2f} s wall median of {args.runs} "
+              f"({check['min_wall_s']:.2f}-{check['max_wall_s']:.2f}), {check['cpu_s']:.2f} s CPU, "
+              f"peak {check['peak_tree_mib']:.0f} MiB (workers included; largest process "
+              f"{check['peak_process_mib']:.0f} MiB), {check['wall_s'] / floor['wall_s']:.2f}x the parse floor's wall; "
+              f"findings {summary}")
+        if base_runs:
+            base = median_of(base_runs)
+            same = base_report.read_bytes() == report.read_bytes()
+            results |= {"baseline": base | {"ref": args.baseline, "same_report": same}}
+            print(f"mlstrata check at {args.baseline}: {base['wall_s']:.2f} s wall median, {base['cpu_s']:.2f} s CPU, "
+                  f"peak {base['peak_tree_mib']:.0f} MiB; now/baseline: CPU {check['cpu_s'] / base['cpu_s']:.2f}x, "
+                  f"wall {check['wall_s'] / base['wall_s']:.2f}x; reports {'identical' if same else 'DIFFERENT'}")
         if not args.skip_trivy and args.trivy:
             trivy_cmd = [args.trivy, "config", "--quiet", "--format", "json", "--output", str(Path(tmp) / "trivy.json"),
                          "--skip-check-update", str(corpus)]

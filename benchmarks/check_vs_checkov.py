@@ -86,7 +86,9 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 
     err = proc.stderr.read().decode() if proc.stderr else ""
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {err[-2000:]}")
-    return {"wall_s": wall, "peak_tree_mib": peak / 1024, "peak_process_mib": usage.ru_maxrss / 1024}
+    # CPU of the process and every descendant it waited for (check's workers are joined): comparable under load
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"wall_s": wall, "cpu_s": cpu, "peak_tree_mib": peak / 1024, "peak_process_mib": usage.ru_maxrss / 1024}
 
 
 def mlstrata_cmd(corpus: Path, out: Path, jobs: int) -> list[str]:
