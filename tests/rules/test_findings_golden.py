@@ -1,9 +1,10 @@
 """Every finding `mlstrata check` gives on every Terraform fixture of the repository, held to a golden file.
 
 Performance work on the reader, the rules and the runner must leave the findings exactly as they were:
-every fixture tree (rule fixtures with their platform.yaml, near-misses, module tests, the rendered golden
-trees with their spec) is checked in one process and with two worker processes, and both must match
-tests/testdata/check_findings.json. Rewrite it with `pytest --update-golden` and review the diff.
+every fixture tree (rule fixtures with their platform.yaml, near-misses, module tests, trees in the shape of the
+public module repositories of benchmarks/check_realworld.py, the rendered golden trees with their spec) is
+checked in one process and with two worker processes, and both must match tests/testdata/check_findings.json.
+Rewrite it with `pytest --update-golden` and review the diff.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def cases() -> dict[str, tuple[Path, Path | None]]:
         if root.is_dir():
             spec = root / "platform.yaml"
             out[f"rules/{root.parent.name}/{root.name}"] = (root, spec if spec.is_file() else None)
-    for group in ("near-misses", "module_tests"):
+    for group in ("near-misses", "module_tests", "check_shapes"):
         for root in sorted((TESTDATA / group).iterdir()):
             if root.is_dir():
                 out[f"{group}/{root.name}"] = (root, None)
@@ -77,7 +78,10 @@ def test_findings_on_every_fixture_match_the_golden_file(update_golden: bool) ->
     assert sum(len(v["findings"]) for v in got.values()) > 100  # the golden file holds real findings
 
 
-@pytest.mark.parametrize("name", ["render/aws-example", "render/gcp-example", "near-misses/hf-inference-blueprint"])
+@pytest.mark.parametrize(
+    "name",
+    ["render/aws-example", "render/gcp-example", "near-misses/hf-inference-blueprint", "check_shapes/module-repo"],
+)
 def test_worker_processes_give_the_same_findings(name: str) -> None:
     root, spec = cases()[name]
     assert findings(root, spec, workers=2) == findings(root, spec, workers=1)

@@ -422,3 +422,54 @@ def test_a_module_called_by_a_called_module_is_checked_with_the_values_that_reac
     found = [(d.where.line if d.where else None, d.path, d.summary) for d in result.findings]
     assert found == [(9, "module.plain.module.hardening.aws_s3_bucket.this", "sse_algorithm is AES256, not aws:kms")]
     assert result.findings[0].where is not None and result.findings[0].where.file.endswith("live/main.tf")
+
+
+def test_per_call_checks_run_by_a_worker_that_did_not_parse_the_module_find_the_same(tmp_path: Path) -> None:
+    """A worker left idle takes another's per-call job (rules/workers.py): it parses the module again and gets the
+    module's generic findings with the job. What it finds must be what the owner would have found."""
+    from dataclasses import replace
+
+    from mlstrata.rules import runner
+
+    write(tmp_path, {
+        "modules/pool/main.tf": """variable "ami" {}
+
+resource "aws_eks_node_group" "this" {
+  cluster_name    = "ml"
+  node_group_name = "gpu"
+  node_role_arn   = "arn:aws:iam::111111111111:role/n"
+  subnet_ids      = ["subnet-1"]
+  instance_types  = ["g6.xlarge"]
+  ami_type        = var.ami
+}
+""",
+        "live/dev/main/main.tf": """terraform {
+  backend "s3" {}
+}
+
+module "a" {
+  source = "../../../modules/pool"
+  ami    = "AL2_x86_64_GPU"
+}
+""",
+    })
+    layout = discover([tmp_path])
+    called = runner.called_directories(layout)
+    rule_ids = tuple(r for r in runner.RULES if r not in ("MLS000", "MLS026"))
+    results = {d: runner.check_directory(runner.DirJob(d, tuple(fs), (), (), d in called, None, rule_ids,
+                                                       runner.path_env(d))) for d, fs in layout.items()}
+    (job,) = runner._instance_jobs(layout, {d: r.facts for d, r in results.items()}, None, rule_ids)
+    module = str(tmp_path / "modules" / "pool")
+    generic = frozenset((d.code, d.where, d.summary) for d in results[module].findings)
+    assert job.directory == module and generic  # the module has findings of its own (MLS024: undocumented variable)
+    try:
+        owner = runner.check_instances(job)
+        runner._PARSED.clear()  # as in the other worker: neither the parsed files nor the generic findings
+        runner._GENERIC.clear()
+        elsewhere = runner.check_instances(replace(job, generic=generic))
+        without_generic = runner.check_instances(replace(job, generic=frozenset()))
+    finally:
+        runner._PARSED.clear()
+        runner._GENERIC.clear()
+    assert owner[0] and elsewhere == owner  # the call's own findings (MLS007: AL2 GPU image), nothing more
+    assert len(without_generic[0]) > len(owner[0])  # the generic findings sent with the job are what keeps them out

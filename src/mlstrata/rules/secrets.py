@@ -17,6 +17,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import cache
 
 from mlstrata.diagnostics import Diagnostic, Severity, Where
 from mlstrata.hcl import Attribute, Body, HclFile, Value
@@ -66,6 +67,8 @@ TOKEN_SHAPES = (
     ("Stripe live key", re.compile(r"\bsk_live_[A-Za-z0-9]{20,}\b")),
     ("Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
 )
+# Any of the shapes: most literals match none, and one search says so (then the shapes are tried in order)
+ANY_SHAPE = re.compile("|".join(f"(?:{pattern.pattern})" for _, pattern in TOKEN_SHAPES))
 SENSITIVE_ATTR = re.compile(
     r"\.(password|master_password|secret|token|private_key(_pem|_openssh)?|"
     r"secret_access_key|secret_string|kube_config(_raw)?|"
@@ -92,6 +95,7 @@ def name_words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if w]
 
 
+@cache  # asked for every literal's key, and names repeat (name, tags, description)
 def secret_noun(name: str) -> str | None:
     """The word(s) by which `name` says it holds a secret (`password`, `api_key`), or None."""
     words = name_words(name)
@@ -133,6 +137,8 @@ def looks_secret(value: str, *, may_name_a_secret: bool = False) -> bool:
 
 
 def _shape(value: str) -> str | None:
+    if ANY_SHAPE.search(value) is None:
+        return None
     for label, pattern in TOKEN_SHAPES:
         if pattern.search(value):
             return label
