@@ -103,3 +103,31 @@ def test_origins_record_where_variables_came_from() -> None:
 
 def test_heredoc_with_interpolation() -> None:
     assert evaluator(name="ml").text("<<-EOT\n    hello ${var.name}\n      x\n    EOT") == "hello ml\n  x\n"
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "var.max", "var.map.a", "var.map.b", "var.map.missing", "var.name.length", "var.missing", "var.a-b",
+        "local.types", "local.capacity_block", "local.loop_a", "local.nope.x", "aws_iam_role.this.arn",
+        "data.aws_iam_policy_document.this.json", "module.vpc.private_subnets", "each.value.name", "count.index",
+        "path.module", "s.name", "s.missing", "var.max-1",
+    ],
+)
+def test_dotted_names_are_evaluated_without_parsing_as_the_parser_would(expr: str) -> None:
+    """`var.x.y` and other name.attr.attr expressions skip the parser (evaluate.py `_DOTTED`); value and origins
+    must be what walking the parsed expression gives, with or without a `for` scope binding the head."""
+    from mlstrata.hcl import evaluate
+
+    assert evaluate._DOTTED.fullmatch(expr)
+    for scope in (None, {"s": {"name": "n"}}):
+        fast = evaluator(max=4, map={"a": 1, "b": [2, 3]}, name="ml", capacity_type="SPOT",
+                         instance_types=["p5.48xlarge"], **{"a-b": "hyphen", "max-1": 9})
+        slow = evaluator(max=4, map={"a": 1, "b": [2, 3]}, name="ml", capacity_type="SPOT",
+                         instance_types=["p5.48xlarge"], **{"a-b": "hyphen", "max-1": 9})
+        got = fast.text(expr, scope)
+        src, tree = evaluate._parse_expression(expr)
+        node = evaluate._expression_node(tree)
+        assert node is not None
+        walked = evaluate._Run(slow, src, dict(scope or {})).ev(node)
+        assert got == walked and fast.origins == slow.origins, (expr, scope, got, walked)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -27,6 +28,10 @@ from mlstrata.hcl.reader import unwrap_expression
 
 Node = tree_sitter.Node
 _PREFIX = b"x = "
+# `var.name`, `local.a.b`, `aws_iam_role.this.arn`: a name and attribute steps, the commonest expression by far;
+# evaluated without parsing (what `_Run.traversal` does for it). Keywords and literals are never such a head.
+_DOTTED = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
+_NOT_A_HEAD = frozenset({"true", "false", "null", "for", "in", "if", "else", "endif", "endfor"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +108,9 @@ class Evaluator:
 
     def text(self, expr_text: str, scope: Mapping[str, Value] | None = None) -> Value:
         """The value of an expression given as source text."""
+        dotted = _DOTTED.fullmatch(expr_text)
+        if dotted is not None and dotted[1] not in _NOT_A_HEAD and not (scope and dotted[1] in scope):
+            return self._dotted(dotted[1], dotted[2][1:].split("."))
         src, tree = _parse_expression(expr_text)
         node = _expression_node(tree)
         if node is None:
@@ -119,6 +127,19 @@ class Evaluator:
             OverflowError,
         ):
             return UNKNOWN
+
+    def _dotted(self, head: str, names: list[str]) -> Value:
+        if head == "var":
+            value = self.variable(names[0])
+        elif head == "local":
+            value = self.local(names[0])
+        else:
+            return UNKNOWN  # a resource, data source, module, each, count, path... : known only to Terraform
+        for key in names[1:]:
+            value = value.get(key, UNKNOWN) if isinstance(value, dict) else UNKNOWN
+            if value is UNKNOWN:
+                return UNKNOWN
+        return value
 
     def local(self, name: str) -> Value:
         if name in self._local_values:
