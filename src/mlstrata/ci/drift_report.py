@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mlstrata.diagnostics import Diagnostic, error
+from mlstrata.views.markdown import cell
 
 ISSUE_TITLE = "mlstrata drift: {unit}"
 
@@ -35,9 +36,9 @@ def issue_body(unit: str, resources: list[dict[str, Any]]) -> str:
     for r in resources:
         changes = "; ".join(f"`{c.get('path')}`: {json.dumps(c.get('before'))} → {json.dumps(c.get('after'))}"
                             for c in r.get("changes", [])[:10]) or r.get("kind", "")
-        cell = str(changes).replace("|", "\\|")
-        lines.append(f"| `{r.get('address')}` | {r.get('category', '')} | {'yes' if r.get('allowed') else 'no'} "
-                     f"| {cell} |")
+        address = cell(f"`{r.get('address')}`")
+        allowed = "yes" if r.get("allowed") else "no"
+        lines.append(f"| {address} | {cell(str(r.get('category', '')))} | {allowed} | {cell(str(changes))} |")
     lines += ["", "Either bring the resource back with `mlstrata plan` + `mlstrata apply` (through a pull request), "
               "or change the spec to what is there now, or declare it in `drift.allow` with a reason.",
               "This issue is updated every night and closed when the unit is clean again."]
