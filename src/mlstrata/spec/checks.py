@@ -10,7 +10,17 @@ from pydantic import ValidationError
 
 from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.errors import pydantic_diagnostics
-from mlstrata.spec.models import LAYERS, PIPELINE_NEEDS, GpuPoolShape, Platform, TpuPoolShape
+from mlstrata.spec.models import (
+    LAYERS,
+    PIPELINE_NEEDS,
+    EnvironmentSpec,
+    GpuPoolShape,
+    GpuPoolSpec,
+    Platform,
+    Scaling,
+    TpuPoolShape,
+    TpuPoolSpec,
+)
 from mlstrata.spec.overrides import override_remap, unknown_override_envs
 from mlstrata.spec.resolve import pool_shape_data
 from mlstrata.spec.services import check_feature_store, check_serving
@@ -147,60 +157,31 @@ def _check_state(platform: Platform, source: Source) -> list[Diagnostic]:
 
 
 def _check_gpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    raw_pools = source.data.get("gpu_pools") or {}
-    envs = list(platform.environments)
-    for name, pool in platform.gpu_pools.items():
-        base_path: KeyPath = ("gpu_pools", name)
-        out += unknown_override_envs(source, base_path, pool.overrides, envs)
-        for env in envs:
-            override = dict(pool.overrides.get(env, {}))
-            data = pool_shape_data(pool, raw_pools.get(name), env)
-            remap = override_remap(base_path, env, override)
-            try:
-                shape = GpuPoolShape.model_validate(data)
-            except ValidationError as exc:
-                out += [d for d in pydantic_diagnostics(exc, source, GpuPoolShape, base_path, remap)
-                        if d not in out]
-                continue
-            for diag in _check_pool_shape(shape, source, base_path, remap, env,
-                                          platform.environments[env].max_gpu_nodes_per_pool):
-                if diag not in out:
-                    out.append(diag)
-    return out
+    return _check_pools(platform, source, "gpu_pools", platform.gpu_pools, GpuPoolShape, _check_pool_shape)
 
 
 def _check_tpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
-    """TPU pools: overrides name environments, every environment's shape validates, scaling bounds hold."""
+    return _check_pools(platform, source, "tpu_pools", platform.tpu_pools, TpuPoolShape, _check_tpu_shape)
+
+
+def _check_pools(platform: Platform, source: Source, section: str, pools: Mapping[str, GpuPoolSpec | TpuPoolSpec],
+                 model: type[GpuPoolShape] | type[TpuPoolShape], check_shape: Any) -> list[Diagnostic]:
+    """A pool section: overrides name environments, every environment's shape validates, and `check_shape`
+    (shape, source, base path, remap, env name, env spec) finds nothing; each problem reported once."""
     out: list[Diagnostic] = []
-    raw_pools = source.data.get("tpu_pools") or {}
+    raw_pools = source.data.get(section) or {}
     envs = list(platform.environments)
-    for name, pool in platform.tpu_pools.items():
-        base_path: KeyPath = ("tpu_pools", name)
+    for name, pool in pools.items():
+        base_path: KeyPath = (section, name)
         out += unknown_override_envs(source, base_path, pool.overrides, envs)
         for env in envs:
-            override = dict(pool.overrides.get(env, {}))
-            remap = override_remap(base_path, env, override)
+            remap = override_remap(base_path, env, dict(pool.overrides.get(env, {})))
             try:
-                shape = TpuPoolShape.model_validate(pool_shape_data(pool, raw_pools.get(name), env))
+                shape = model.model_validate(pool_shape_data(pool, raw_pools.get(name), env))
             except ValidationError as exc:
-                out += [d for d in pydantic_diagnostics(exc, source, TpuPoolShape, base_path, remap) if d not in out]
+                out += [d for d in pydantic_diagnostics(exc, source, model, base_path, remap) if d not in out]
                 continue
-            s = shape.scaling
-            problems: list[tuple[KeyPath, str, str]] = []
-            if s.min > s.max:
-                problems.append((("scaling", "min"), f"scaling.min ({s.min}) is greater than scaling.max ({s.max})",
-                                 "Lower min or raise max so that min <= desired <= max."))
-            if isinstance(s.desired, int) and not s.min <= s.desired <= s.max:
-                problems.append((("scaling", "desired"), f"scaling.desired ({s.desired}) is outside [{s.min}, {s.max}]",
-                                 "Set desired between min and max, or `desired: autoscaler`."))
-            if shape.capacity == "capacity_block" and not shape.capacity_reservation_id:
-                problems.append((("capacity",), "capacity `capacity_block` needs `capacity_reservation_id`",
-                                 "Add the name of the TPU reservation the slice consumes."))
-            for rel, summary, hint in problems:
-                full = remap((*base_path, *rel))
-                summary += f" (in environment `{env}`)" if "overrides" in full else ""
-                diag = diagnostics_at(source, full, summary, hint, code="spec.scaling")
+            for diag in check_shape(shape, source, base_path, remap, env, platform.environments[env]):
                 if diag not in out:
                     out.append(diag)
     return out
@@ -229,26 +210,48 @@ def _check_target_sections(platform: Platform, source: Source) -> list[Diagnosti
     return out
 
 
-def _check_pool_shape(shape: GpuPoolShape, source: Source, base: KeyPath, remap: Any, env: str,
-                      ceiling: int | None) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    s = shape.scaling
-    suffix = f" (in environment `{env}`)"
+class _ShapeReport:
+    """Problems of one pool shape in one environment, each at the key that makes it: the override of this
+    environment when it set one of the keys involved (and then named), else the declared key."""
 
-    def at(path: KeyPath, summary: str, hint: str, code: str, *also: KeyPath) -> None:
-        # When several keys make the problem, point at the one this environment's override set.
-        candidates = [remap((*base, *p)) for p in (path, *also)]
+    def __init__(self, source: Source, base: KeyPath, remap: Any, env: str) -> None:
+        self.source, self.base, self.remap, self.env = source, base, remap, env
+        self.found: list[Diagnostic] = []
+
+    def at(self, path: KeyPath, summary: str, hint: str, code: str, *also: KeyPath) -> None:
+        candidates = [self.remap((*self.base, *p)) for p in (path, *also)]
         full = next((c for c in candidates if "overrides" in c), candidates[0])
-        in_override = "overrides" in full
-        out.append(diagnostics_at(source, full, summary + (suffix if in_override else ""), hint, code=code))
+        suffix = f" (in environment `{self.env}`)" if "overrides" in full else ""
+        self.found.append(diagnostics_at(self.source, full, summary + suffix, hint, code=code))
 
-    if s.min > s.max:
-        at(("scaling", "min"), f"scaling.min ({s.min}) is greater than scaling.max ({s.max})",
-           "Lower min or raise max so that min <= desired <= max.", "spec.scaling", ("scaling", "max"))
-    if isinstance(s.desired, int) and not s.min <= s.desired <= s.max:
-        at(("scaling", "desired"), f"scaling.desired ({s.desired}) is outside [{s.min}, {s.max}]",
-           "Set desired between min and max, or `desired: autoscaler` to let the autoscaler own it.",
-           "spec.scaling", ("scaling", "min"), ("scaling", "max"))
+    def scaling(self, s: Scaling) -> None:
+        """min <= desired <= max, for GPU and TPU pools alike."""
+        if s.min > s.max:
+            self.at(("scaling", "min"), f"scaling.min ({s.min}) is greater than scaling.max ({s.max})",
+                    "Lower min or raise max so that min <= desired <= max.", "spec.scaling", ("scaling", "max"))
+        if isinstance(s.desired, int) and not s.min <= s.desired <= s.max:
+            self.at(("scaling", "desired"), f"scaling.desired ({s.desired}) is outside [{s.min}, {s.max}]",
+                    "Set desired between min and max, or `desired: autoscaler` to let the autoscaler own it.",
+                    "spec.scaling", ("scaling", "min"), ("scaling", "max"))
+
+
+def _check_tpu_shape(shape: TpuPoolShape, source: Source, base: KeyPath, remap: Any, env: str,
+                     env_spec: EnvironmentSpec) -> list[Diagnostic]:
+    report = _ShapeReport(source, base, remap, env)
+    report.scaling(shape.scaling)
+    if shape.capacity == "capacity_block" and not shape.capacity_reservation_id:
+        report.at(("capacity",), "capacity `capacity_block` needs `capacity_reservation_id`",
+                  "Add the name of the TPU reservation the slice consumes.", "spec.capacity")
+    return report.found
+
+
+def _check_pool_shape(shape: GpuPoolShape, source: Source, base: KeyPath, remap: Any, env: str,
+                      env_spec: EnvironmentSpec) -> list[Diagnostic]:
+    report = _ShapeReport(source, base, remap, env)
+    at = report.at
+    s = shape.scaling
+    ceiling = env_spec.max_gpu_nodes_per_pool
+    report.scaling(s)
     if ceiling is not None and s.max > ceiling:
         at(("scaling", "max"), f"scaling.max ({s.max}) exceeds this environment's ceiling of {ceiling} nodes",
            f"Lower scaling.max for `{env}` with an override, or raise environments.{env}.max_gpu_nodes_per_pool.",
@@ -265,7 +268,7 @@ def _check_pool_shape(shape: GpuPoolShape, source: Source, base: KeyPath, remap:
     if len(set(shape.instance_types)) != len(shape.instance_types):
         at(("instance_types",), "instance_types lists the same type twice", "Remove the duplicate.",
            "spec.duplicate")
-    return out
+    return report.found
 
 
 def _check_registry(platform: Platform, source: Source) -> list[Diagnostic]:
