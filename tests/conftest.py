@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import compileall
 import os
 import shutil
 import tempfile
@@ -10,8 +11,21 @@ import pytest
 from support.markers import INTEGRATION
 from support.pg_server import PgServer, start_pg_server
 
+import mlstrata
+
 REPO = Path(__file__).resolve().parent.parent
 TESTDATA = Path(__file__).resolve().parent / "testdata"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Byte-compile mlstrata once, before any test starts a process that imports it.
+
+    With PYTHONDONTWRITEBYTECODE set (this image sets it), no process writes .pyc files, so every `python -m
+    mlstrata` and every provider process Terraform starts (3-4 per unit per plan/apply) would compile the sources it
+    imports again: measured ~0.15 s CPU per CLI run and ~0.05 s per provider start. Reading .pyc files is unaffected
+    by that setting, and a source edited later is compiled afresh (the .pyc records the source's mtime and size)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # the controller (or the only process), before workers start
+        compileall.compile_dir(Path(mlstrata.__file__).parent, quiet=2)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
