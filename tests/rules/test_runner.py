@@ -473,3 +473,23 @@ module "a" {
         runner._GENERIC.clear()
     assert owner[0] and elsewhere == owner  # the call's own findings (MLS007: AL2 GPU image), nothing more
     assert len(without_generic[0]) > len(owner[0])  # the generic findings sent with the job are what keeps them out
+
+
+def test_copies_of_a_file_are_parsed_once_and_each_reports_at_its_own_path(tmp_path: Path) -> None:
+    from mlstrata.hcl import Body
+    from mlstrata.hcl.reader import read_file
+
+    bucket = 'resource "aws_s3_bucket" "this" {\n  bucket = "ml-artifacts"\n}\n'
+    broken = 'resource "aws_s3_bucket" "b" {\n  bucket = \n'
+    write(tmp_path, {"a/main.tf": bucket, "b/main.tf": bucket, "a/broken.tf": broken, "b/broken.tf": broken})
+    bodies: dict[bytes, Body] = {}
+    first = read_file(tmp_path / "a" / "main.tf", bodies)[1]
+    second = read_file(tmp_path / "b" / "main.tf", bodies)[1]
+    assert second.body is first.body and second.filename.endswith("b/main.tf")
+    assert read_file(tmp_path / "b" / "broken.tf", bodies)[1].errors
+    assert len(bodies) == 1  # a broken file is not kept: its errors name it
+
+    result = run_check([tmp_path], workers=1, select={"MLS010"})
+    got = sorted((d.code, str(Path(d.where.file).relative_to(tmp_path))) for d in result.findings if d.where)
+    assert got == [("MLS000", "a/broken.tf"), ("MLS000", "b/broken.tf"), ("MLS010", "a/main.tf"),
+                   ("MLS010", "b/main.tf")]

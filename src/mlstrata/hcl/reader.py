@@ -12,6 +12,7 @@ is read as `1` followed by a name, giving a syntax error; JSON syntax (`.tf.json
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -348,16 +349,28 @@ def parse_text(text: str | bytes, filename: str = "<text>") -> HclFile:
     return HclFile(filename=filename, body=body, errors=sorted(errors + reader.errors, key=_order))
 
 
-def read_file(path: str | Path) -> tuple[bytes, HclFile]:
+def read_file(path: str | Path, bodies: dict[bytes, Body] | None = None) -> tuple[bytes, HclFile]:
     """Read and parse one .tf/.tfvars file: (its bytes, the parsed file). A file that cannot be read
     (missing, unreadable, not a regular file such as a FIFO, over MAX_FILE_BYTES) gives no bytes and an
-    `HclFile` with one error that says why and how to fix it."""
+    `HclFile` with one error that says why and how to fix it.
+
+    With `bodies` (content digest -> body), a file whose bytes were parsed before without errors is not parsed
+    again (copies are common: versions.tf, vendored module variants); its body is shared, never modified."""
     p = Path(path)
     try:
         src = read_user_bytes(p, what="file", code="hcl.read", max_bytes=MAX_FILE_BYTES)
     except DiagnosticsError as exc:
         return b"", HclFile(filename=str(p), body=Body(), errors=exc.diagnostics)
-    return src, parse_text(src, str(p))
+    if bodies is None:
+        return src, parse_text(src, str(p))
+    digest = hashlib.blake2b(src, digest_size=20).digest()
+    body = bodies.get(digest)
+    if body is not None:
+        return src, HclFile(filename=str(p), body=body)
+    parsed = parse_text(src, str(p))
+    if not parsed.errors:  # errors name their file: a broken copy is parsed for its own name
+        bodies[digest] = parsed.body
+    return src, parsed
 
 
 def parse_file(path: str | Path) -> HclFile:

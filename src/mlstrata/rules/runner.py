@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from mlstrata.diagnostics import Diagnostic, Where
-from mlstrata.hcl import UNKNOWN, HclFile, Value, read_file
+from mlstrata.hcl import UNKNOWN, Body, HclFile, Value, read_file
 from mlstrata.hcl.evaluate import Bound
 from mlstrata.repo import env_of
 from mlstrata.rules.cluster import observe
@@ -74,6 +74,7 @@ class DirJob:
     spec: SpecFacts | None
     rule_ids: tuple[str, ...]
     path_env: str | None = None
+    shared: frozenset[str] = frozenset()  # files whose bytes another scanned file has too
 
 
 @dataclass
@@ -147,7 +148,14 @@ def discover(paths: Sequence[Path], problems: list[Diagnostic] | None = None) ->
 
 def called_directories(layout: dict[str, list[str]]) -> set[str]:
     """Directories some scanned file calls as a local module (`source = "./..."` or `"../..."`)."""
+    return prescan(layout)[0]
+
+
+def prescan(layout: dict[str, list[str]]) -> tuple[set[str], frozenset[str]]:
+    """(the directories some scanned file calls as a local module (`source = "./..."` or `"../..."`), the .tf
+    files whose bytes some other scanned .tf file has too: each worker parses such content once)."""
     called: set[str] = set()
+    copies: dict[tuple[int, int], list[str]] = {}
     for directory, files in layout.items():
         for file in files:
             if not file.endswith(".tf"):
@@ -156,13 +164,14 @@ def called_directories(layout: dict[str, list[str]]) -> set[str]:
                 src = Path(file).read_bytes()
             except OSError:
                 continue
+            copies.setdefault((len(src), hash(src)), []).append(file)
             if b"source" not in src:
                 continue
             for m in _LOCAL_SOURCE.finditer(src):
                 target = os.path.normpath(os.path.join(directory, m.group(1).decode("utf-8", "replace")))
                 if target in layout:
                     called.add(target)
-    return called
+    return called, frozenset(f for same in copies.values() if len(same) > 1 for f in same)
 
 
 @lru_cache(maxsize=4096)
@@ -200,10 +209,13 @@ def suppressions_in(path: str, src: bytes) -> list[Suppression]:
 # the parsed files of called modules, and each directory's generic findings (those a call does not cause).
 _PARSED: dict[str, HclFile] = {}
 _GENERIC: dict[str, frozenset[tuple[str, Where | None, str]]] = {}
+# The bodies of files with copies elsewhere in the tree, by content digest (hcl.reader.read_file).
+_BODIES: dict[bytes, Body] = {}
 
 
 def _parse_all(
-    paths: Iterable[str], suppressions: list[Suppression], findings: list[Diagnostic], keep: bool = False
+    paths: Iterable[str], suppressions: list[Suppression], findings: list[Diagnostic], keep: bool = False,
+    shared: frozenset[str] = frozenset(),
 ) -> tuple[list[HclFile], int]:
     parsed: list[HclFile] = []
     broken = 0
@@ -212,7 +224,7 @@ def _parse_all(
         if cached is not None:
             parsed.append(cached)
             continue
-        src, hcl = read_file(path)
+        src, hcl = read_file(path, _BODIES if path in shared else None)
         if keep and not hcl.errors:
             _PARSED[path] = hcl
         suppressions.extend(suppressions_in(path, src))
@@ -265,7 +277,7 @@ def check_directory(job: DirJob) -> DirResult:
     """Parse one directory, run the module rules generically, and collect facts for the tree rules."""
     findings: list[Diagnostic] = []
     suppressions: list[Suppression] = []
-    tf, broken = _parse_all(job.tf_files, suppressions, findings, keep=job.called)
+    tf, broken = _parse_all(job.tf_files, suppressions, findings, keep=job.called, shared=job.shared)
     auto, broken_auto = _parse_all(job.auto_tfvars, suppressions, findings)
     other, broken_other = _parse_all(job.other_tfvars, suppressions, findings)
     view = build_module(job.directory, tf, auto, other)
@@ -450,7 +462,7 @@ def run_check(
 
 def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec: SpecFacts | None,
                 select: Iterable[str] | None, n_workers: int, pool: Workers | None) -> CheckResult:
-    called = called_directories(layout)
+    called, shared = prescan(layout)
     wanted = set(select) if select is not None else set(RULES)
     rule_ids = tuple(r for r in RULES if r in wanted and r not in ("MLS000", "MLS026"))
     jobs = []
@@ -460,7 +472,8 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
         auto = tuple(f for f in tfvars if f.endswith(("/terraform.tfvars", ".auto.tfvars")))
         other = tuple(f for f in tfvars if f not in auto)
         env = path_env(directory)
-        jobs.append(DirJob(directory, tf, auto, other, directory in called, spec, rule_ids, env))
+        jobs.append(DirJob(directory, tf, auto, other, directory in called, spec, rule_ids, env,
+                           frozenset(f for f in tf if f in shared)))
     total_files = sum(len(f) for f in layout.values())
     if pool is None:
         results = [check_directory(j) for j in jobs]
@@ -513,6 +526,7 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
     kept, suppressed, problems = apply_suppressions(_dedupe(findings), suppressions, wanted)
     _PARSED.clear()
     _GENERIC.clear()
+    _BODIES.clear()
     return CheckResult(
         findings=sort_findings(kept + problems),
         suppressed=suppressed,
