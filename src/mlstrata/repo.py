@@ -6,7 +6,7 @@
   live/<env>/<layer>/*.tf              one Terraform root (a unit) per environment x layer
   live/<env>/<layer>/.mlstrata/        per unit: saved plans, plan JSON, run logs
   bootstrap/...                        roots that must exist first (e.g. the state bucket)
-  .mlstrata/                           per repository: render manifest, drift history, provider mirror
+  .mlstrata/                           per repository: render manifest and stamp, drift history, provider mirror
 ```
 Other people's trees may keep environments under `envs/` or `environments/` too; `env_of` reads those.
 """
@@ -21,6 +21,7 @@ LIVE = "live"
 ENV_DIRS = (LIVE, "envs", "environments")  # folders whose sub-folders are environments
 WORK_DIR = ".mlstrata"  # per unit: plan files, plan JSON and run logs; per repository: the files below
 MANIFEST = f"{WORK_DIR}/render-manifest.json"
+STAMP = f"{WORK_DIR}/render-stamp.json"  # what the tree on disk was rendered from (not in git)
 HISTORY_FILE = f"{WORK_DIR}/drift-history.jsonl"
 PLUGINS_DIR = f"{WORK_DIR}/plugins"
 CLI_CONFIG = f"{WORK_DIR}/terraform.tfrc"

@@ -5,27 +5,47 @@ and confirmed (a terminal, or --yes, which never stands in for naming it), destr
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlstrata.diagnostics import Diagnostic, Where, did_you_mean, error
 from mlstrata.engine import Unit, discover_units
-from mlstrata.render.tree import compare_tree, render_tree
-from mlstrata.spec.load import LoadedSpec
-from mlstrata.targets.registry import TARGETS
+from mlstrata.render.stamp import RunProfile, current_profile, record
+from mlstrata.targets.runs import RunVariable, run_environment, run_hooks
+
+if TYPE_CHECKING:  # the spec's models, its loader and the renderers load only when the spec is read
+    from mlstrata.spec.load import LoadedSpec
 
 
 @dataclass(frozen=True)
 class Workspace:
-    spec: LoadedSpec
+    """The selected units of a rendered repository that is current, and what runs in it need. Opened from the
+    render stamp (`open_current`), the spec is loaded only when something asks for it (`spec`)."""
+
+    spec_file: Path
     repo: Path
     units: list[Unit]
     cli_config_blocks: tuple[str, ...]
+    profile: RunProfile
+    loaded: LoadedSpec | None = field(default=None, compare=False, repr=False)
+
+    @functools.cached_property
+    def spec(self) -> LoadedSpec:
+        """The spec with its target's checks: the one the workspace was opened with, else read now."""
+        if self.loaded is not None:
+            return self.loaded
+        from mlstrata.spec.load import load_spec
+        from mlstrata.targets.registry import TARGETS
+
+        return load_spec(self.spec_file, targets=TARGETS)
 
     @property
     def protected_envs(self) -> set[str]:
-        return {n for n, e in self.spec.platform.environments.items() if e.protect}
+        return set(self.profile.protected)
 
 
 def default_repo(spec_path: Path) -> Path:
@@ -34,24 +54,49 @@ def default_repo(spec_path: Path) -> Path:
 
 def check_selection(spec: LoadedSpec, envs: list[str] | None, layers: list[str] | None) -> list[Diagnostic]:
     """Problems with the environments and layers a command was asked for (before it writes anything)."""
-    platform = spec.platform
+    return _selection_problems(list(spec.platform.environments), spec.source.file, envs, layers)
+
+
+def _selection_problems(environments: Sequence[str], spec_file: str, envs: list[str] | None,
+                        layers: list[str] | None) -> list[Diagnostic]:
     for env in envs or []:
-        if env not in platform.environments:
-            close = did_you_mean(env, platform.environments)
-            return [error(f"unknown environment `{env}`", where=Where(spec.source.file),
+        if env not in environments:
+            close = did_you_mean(env, environments)
+            return [error(f"unknown environment `{env}`", where=Where(spec_file),
                           hint=(close[:1].upper() + close[1:] + " " if close else "")
-                          + f"Environments: {', '.join(platform.environments)}.", code="cli.env")]
+                          + f"Environments: {', '.join(environments)}.", code="cli.env")]
     for layer in layers or []:
         if layer not in ("base", "platform"):
             return [error(f"unknown layer `{layer}`", hint="Layers: base, platform.", code="cli.layer")]
     return []
 
 
-def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers: list[str] | None,
-                   ) -> tuple[Workspace | None, list[Diagnostic]]:
-    """Check the tree is current, pick the units and say what the target's runs need (CLI configuration
-    blocks, environment). Opening writes nothing: `install_providers` is the step that does."""
+def run_profile(spec: LoadedSpec) -> RunProfile:
+    """What opening a rendered tree of `spec` needs from it (kept in the render stamp)."""
+    from mlstrata.targets.registry import TARGETS
+
     platform = spec.platform
+    variables: list[RunVariable] = []
+    if platform.state.backend == "pg":
+        name = platform.state.conn_str_env or ""
+        # passed as environment, never recorded under .terraform/
+        variables.append(RunVariable(name, "PG_CONN_STR", spec.source.where(("state", "conn_str_env")),
+                                     hint=f"Export {name}=postgres://user@host:port/db?sslmode=... before running.",
+                                     code="cli.pg_conn"))
+    variables += TARGETS[platform.target].run_variables(platform, spec.source)
+    return RunProfile(target=platform.target, environments=tuple(platform.environments),
+                      protected=tuple(n for n, e in platform.environments.items() if e.protect),
+                      variables=tuple(variables), warnings=tuple(spec.warnings))
+
+
+def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers: list[str] | None, *,
+                   spec_sha256: str | None = None) -> tuple[Workspace | None, list[Diagnostic]]:
+    """Check the tree is current, pick the units and say what the target's runs need (CLI configuration
+    blocks, environment). Given `spec_sha256` (of the spec file's bytes as read for `spec`), a tree found
+    current is stamped (`mlstrata.render.stamp`) so that the next command can tell without rendering; that
+    cache is all opening writes: `install_providers` is the step that writes into the tree."""
+    from mlstrata.render.tree import compare_tree, render_tree
+
     problems = check_selection(spec, envs, layers)
     if problems:
         return None, problems
@@ -59,41 +104,52 @@ def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers:
         return None, [error(f"no rendered repository at {repo}", where=Where(str(repo)),
                             hint=f"Run `mlstrata render -f {spec.source.file}` first (or `mlstrata up`, which "
                             "renders, plans and applies).", code="cli.no_tree")]
-    diff = compare_tree(render_tree(spec), repo)
+    tree = render_tree(spec)
+    diff = compare_tree(tree, repo)
     if not diff.clean:
         first = (diff.missing or diff.changed or diff.stale)[0]
         return None, [error(f"{repo} is not what {spec.source.file} renders ({first} differs)",
                             where=Where(str(repo)), hint="Run `mlstrata render` first (or `mlstrata up`, "
                             "which renders, plans and applies).", code="cli.stale_tree")]
-    env_vars: dict[str, str] = {}
-    diagnostics: list[Diagnostic] = []
-    if platform.state.backend == "pg":
-        name = platform.state.conn_str_env or ""
-        value = os.environ.get(name)
-        if not value:
-            diagnostics.append(error(f"${name} is not set", where=spec.source.where(("state", "conn_str_env")),
-                                     hint=f"Export {name}=postgres://user@host:port/db?sslmode=... before running.",
-                                     code="cli.pg_conn"))
-        else:
-            env_vars["PG_CONN_STR"] = value  # passed as environment, never recorded under .terraform/
-    target = TARGETS[platform.target]
-    target_vars, target_diags = target.run_environment(platform, spec.source, os.environ)
-    env_vars.update(target_vars)
-    diagnostics += target_diags
+    profile = run_profile(spec)
+    if spec_sha256 is not None:
+        record(repo, Path(spec.source.file), spec_sha256, tree.digest(), profile)
+    return _open(Path(spec.source.file), repo, envs, layers, profile, spec)
+
+
+def open_current(spec_file: Path, repo: Path, envs: list[str] | None, layers: list[str] | None,
+                 ) -> tuple[Workspace | None, list[Diagnostic], RunProfile] | None:
+    """`open_workspace` without reading the spec, when the render stamp vouches that the tree is what
+    `spec_file` renders: (workspace or None, the problems, the profile with the spec's warnings); None when
+    it does not (then read the spec and call `open_workspace`)."""
+    profile = current_profile(repo, spec_file)
+    if profile is None:
+        return None
+    problems = _selection_problems(profile.environments, str(spec_file), envs, layers)
+    if problems:
+        return None, problems, profile
+    ws, problems = _open(spec_file, repo, envs, layers, profile, None)
+    return ws, problems, profile
+
+
+def _open(spec_file: Path, repo: Path, envs: list[str] | None, layers: list[str] | None, profile: RunProfile,
+          loaded: LoadedSpec | None) -> tuple[Workspace | None, list[Diagnostic]]:
+    env_vars, diagnostics = run_environment(profile.variables, os.environ)
     if diagnostics:
         return None, diagnostics
-    blocks = target.cli_config_blocks(repo)
-    order = list(platform.environments)  # results and tables in spec order (dev, staging, prod), not by name
+    blocks = run_hooks(profile.target).cli_config_blocks(repo)
+    order = list(profile.environments)  # results and tables in spec order (dev, staging, prod), not by name
     units = sorted((dataclasses.replace(u, env_vars=env_vars)
                     for u in discover_units(repo.resolve(), envs=envs, layers=layers)),
                    key=lambda u: (order.index(u.env) if u.env in order else len(order), u.sort_key()))
-    return Workspace(spec=spec, repo=repo, units=units, cli_config_blocks=blocks), []
+    return Workspace(spec_file=spec_file, repo=repo, units=units, cli_config_blocks=blocks, profile=profile,
+                     loaded=loaded), []
 
 
 def install_providers(ws: Workspace) -> list[Diagnostic]:
     """Install what the workspace's runs need beside the repository (the local target's provider), just
     before Terraform runs; the diagnostics when that fails."""
-    return TARGETS[ws.spec.platform.target].install_providers(ws.repo)
+    return run_hooks(ws.profile.target).install_providers(ws.repo)
 
 
 # ---- protected environments ------------------------------------------------------------------------
@@ -161,4 +217,4 @@ def unnamed_protected(ws: Workspace, named: list[str] | None) -> list[str]:
 
 def without_envs(ws: Workspace, envs: list[str]) -> Workspace:
     """The workspace less these environments' units."""
-    return Workspace(ws.spec, ws.repo, [u for u in ws.units if u.env not in envs], ws.cli_config_blocks)
+    return dataclasses.replace(ws, units=[u for u in ws.units if u.env not in envs])

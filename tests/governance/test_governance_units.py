@@ -17,7 +17,7 @@ from mlstrata.governance.history import join_runs
 from mlstrata.governance.journal import FileJournal
 from mlstrata.governance.rollback import SpecAtRevision, layout_problems
 from mlstrata.spec.load import load_text
-from mlstrata.workspace import Workspace, may_change, may_destroy, unnamed_protected
+from mlstrata.workspace import Workspace, may_change, may_destroy, run_profile, unnamed_protected
 
 PLAN = "ab" * 32
 OTHER = "cd" * 32
@@ -82,7 +82,7 @@ def test_acceptance_file_problems_are_placed_at_their_line(tmp_path: Path) -> No
 def _workspace(envs: list[str]) -> Workspace:
     spec = load_text(SPEC + "  prod: {protect: true}\n")
     units = [Unit(e, layer, Path("live") / e / layer) for e in envs for layer in ("base", "platform")]
-    return Workspace(spec, Path("infra"), units, ())
+    return Workspace(Path(spec.source.file), Path("infra"), units, (), run_profile(spec), spec)
 
 
 @pytest.mark.parametrize(("named", "yes", "reason", "refused", "question"), [

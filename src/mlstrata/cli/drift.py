@@ -68,7 +68,7 @@ def drift(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] 
 
     def refresh(engine: Engine, units: Sequence[Unit]) -> RunReport:
         run = refresh_all(engine, units, json_when_clean=False)
-        if ws is not None and ws.spec.platform.target == "local":
+        if ws is not None and ws.profile.target == "local":
             try:
                 found.extend(_unmanaged(engine, ws.repo, units))
             except (StoreError, OSError, sqlite3.Error) as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -40,11 +41,8 @@ from mlstrata.cli.units import (
 from mlstrata.diagnostics import DiagnosticsError, error
 from mlstrata.engine import RunReport, apply_all, destroy_all, discover_units, output_all, plan_all, status_all, up_all
 from mlstrata.engine.progress import summary_table
-from mlstrata.governance.acceptance import Acceptance, unused
-from mlstrata.governance.gate import gate_saved_plans
-from mlstrata.views import Report
+from mlstrata.render.stamp import file_sha256, record
 from mlstrata.views import lifecycle as views
-from mlstrata.views.gate import show_blocked
 from mlstrata.workspace import (
     Permission,
     Workspace,
@@ -53,9 +51,13 @@ from mlstrata.workspace import (
     may_change,
     may_destroy,
     open_workspace,
+    run_profile,
     unnamed_protected,
     without_envs,
 )
+
+if TYPE_CHECKING:  # the review gate loads only when a plan has changes or an apply is gated
+    from mlstrata.governance.acceptance import Acceptance
 
 
 def _finish(report: RunReport, fmt: str, extra: dict[str, object] | None = None) -> int:
@@ -83,6 +85,7 @@ def _review(ws: Workspace, report: RunReport, fmt: str) -> tuple[bool, dict[str,
     # the review (rules, pricing) only for plans with changes: a no-op plan does not pay for its imports
     from mlstrata.review.classes import review_rules
     from mlstrata.review.gate import review_files
+    from mlstrata.views import Report
     from mlstrata.views import review as review_views
 
     reviews, problems = review_files(paths, spec=ws.spec)
@@ -140,6 +143,10 @@ def _plan(spec: Path, env: list[str], layer: list[str], out: Path | None, terraf
         return EXIT_USAGE, False
     blocked, extra = (False, {}) if no_review or not report.ok else _review(ws, report, fmt)
     if blocked and report.ok:
+        from mlstrata.governance.acceptance import unused
+        from mlstrata.governance.gate import gate_saved_plans
+        from mlstrata.views.gate import show_blocked
+
         reviewed, _ = gate_saved_plans(ws.units, ws.spec, accepted)
         blocked = any(r.verdict.blocked for r in reviewed)
         extra["gate"] = [r.verdict.to_dict(full=True) for r in reviewed]
@@ -176,6 +183,8 @@ def apply(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] 
     ws = None if accepted is None else open_repo(spec, out, env, layer, fmt)
     if ws is None or accepted is None or not _allowed(may_change(ws, env, yes, "apply", sys.stdin.isatty())):
         return EXIT_USAGE
+    from mlstrata.governance.gate import gate_saved_plans
+
     reviewed, problems = gate_saved_plans(ws.units, ws.spec, accepted)
     if problems:
         show_diagnostics(problems, fmt)
@@ -243,6 +252,7 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
     Ends with what exists per environment and how to open each registry's MLflow UI."""
     if bad_format("up", fmt):
         return EXIT_USAGE
+    spec_sha256 = file_sha256(spec)  # before reading it: the stamp must not vouch for a later edit
     loaded = load_spec_or_report(spec, fmt)
     if loaded is None:
         return EXIT_USAGE
@@ -254,11 +264,14 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
     try:
         from mlstrata.render.tree import render_tree, write_tree
 
-        write_tree(render_tree(loaded), repo)
+        tree = render_tree(loaded)
+        write_tree(tree, repo)
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics, fmt)
         return EXIT_USAGE
-    ws = open_repo(spec, repo, env, None, fmt)
+    if spec_sha256 is not None:  # opening the tree below need not render it again
+        record(repo, spec, spec_sha256, tree.digest(), run_profile(loaded))
+    ws = open_repo(spec, repo, env, None, fmt, show_warnings=False)  # shown above
     if ws is None:
         return EXIT_USAGE
     skipped = unnamed_protected(ws, env)
@@ -325,6 +338,8 @@ def rollback(spec: Path = SpecOption,
     if old is None or ws is None:
         show_diagnostics(problems + more, fmt)
         return EXIT_USAGE
+    from mlstrata.governance.gate import gate_saved_plans
+
     rev = {"file": str(spec), "revision": old.revision, "dirty": False}
     hooks = governance(spec, repo.resolve(), loaded, "rollback", "rollback", accepted,
                        rollback_to=f"{to} ({old.revision[:12]})" if to != old.revision else to, spec=rev,

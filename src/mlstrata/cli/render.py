@@ -11,10 +11,11 @@ import typer
 from mlstrata.cli.common import FormatOption, SpecOption, bad_format, command, load_spec_or_report
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError
+from mlstrata.render.stamp import file_sha256, record
 from mlstrata.render.tree import compare_tree, render_tree, write_tree
 from mlstrata.repo import unit_of_file
 from mlstrata.spec.models import LAYERS
-from mlstrata.workspace import default_repo
+from mlstrata.workspace import default_repo, run_profile
 
 
 def render(
@@ -33,6 +34,7 @@ def render(
     """
     if bad_format("render", fmt):
         return EXIT_USAGE
+    spec_sha256 = file_sha256(spec)  # before reading it: the stamp must not vouch for a later edit
     loaded = load_spec_or_report(spec, fmt)
     if loaded is None:
         return EXIT_USAGE
@@ -57,6 +59,8 @@ def render(
     except DiagnosticsError as exc:
         show_diagnostics(exc.diagnostics, fmt)
         return EXIT_USAGE
+    if spec_sha256 is not None:  # the next command can tell the tree is current without rendering it
+        record(target_dir, spec, spec_sha256, tree.digest(), run_profile(loaded))
     if fmt == "json":
         sys.stdout.write(json.dumps({"out": str(target_dir), "files": len(tree.files),
                                      "written": result.written, "removed": result.removed}, indent=2) + "\n")

@@ -8,7 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
@@ -23,15 +23,16 @@ from mlstrata.engine import (
     Unit,
     select_runner,
 )
-from mlstrata.engine.hooks import ChangeHooks
-from mlstrata.engine.progress import ProgressView
-from mlstrata.governance.acceptance import Acceptance, from_command_line, load_file, unused
-from mlstrata.governance.gate import Governance, Reviewed
-from mlstrata.governance.journal import JournalStore, run_context
-from mlstrata.spec.load import LoadedSpec
-from mlstrata.targets.registry import TARGETS, routine_warning
-from mlstrata.views.gate import show_blocked
-from mlstrata.workspace import Workspace, default_repo, install_providers, open_workspace
+from mlstrata.render.stamp import file_sha256
+from mlstrata.targets.runs import routine_warning
+from mlstrata.workspace import Workspace, default_repo, install_providers, open_current, open_workspace
+
+if TYPE_CHECKING:  # the gate, the journal and the spec load only in the commands (and runs) that use them
+    from mlstrata.engine.hooks import ChangeHooks
+    from mlstrata.governance.acceptance import Acceptance
+    from mlstrata.governance.gate import Governance, Reviewed
+    from mlstrata.governance.journal import JournalStore
+    from mlstrata.spec.load import LoadedSpec
 
 T = TypeVar("T")
 
@@ -54,12 +55,21 @@ LockTimeoutOption = typer.Option(DEFAULT_LOCK_TIMEOUT, "--lock-timeout", callbac
 
 def open_repo(spec: Path, repo: Path | None, envs: list[str] | None, layers: list[str] | None,
               fmt: str, *, show_warnings: bool = True) -> Workspace | None:
-    """Load the spec and open the rendered repository with the selected units; on bad input print why
-    and give None."""
-    loaded = load_spec_or_report(spec, fmt, show_warnings=show_warnings)
-    if loaded is None:
-        return None
-    ws, diagnostics = open_workspace(loaded, repo or default_repo(spec), envs, layers)
+    """Open the rendered repository with the selected units: from the render stamp when it vouches that
+    the tree is current (the spec is then read only if the command needs it), else by loading the spec and
+    comparing the tree with what it renders. On bad input print why and give None."""
+    repo = repo or default_repo(spec)
+    current = open_current(spec, repo, envs, layers)
+    if current is not None:
+        ws, diagnostics, profile = current
+        if profile.warnings and show_warnings and fmt != "json":
+            show_diagnostics(list(profile.warnings), fmt)  # as `load_spec_or_report` shows them
+    else:
+        spec_sha256 = file_sha256(spec)  # before reading it: the stamp must not vouch for a later edit
+        loaded = load_spec_or_report(spec, fmt, show_warnings=show_warnings)
+        if loaded is None:
+            return None
+        ws, diagnostics = open_workspace(loaded, repo, envs, layers, spec_sha256=spec_sha256)
     if ws is None:
         show_diagnostics(diagnostics, fmt)
         return None
@@ -81,6 +91,8 @@ def run_engine(ws: Workspace, operation: Callable[[Engine, Sequence[Unit]], T], 
         show_diagnostics(diagnostics, fmt)
         return None
     progress = fmt == "human"
+    from mlstrata.engine.progress import ProgressView
+
     settings = EngineSettings(lock_timeout=lock_timeout, parallelism=parallel,
                               cli_config_blocks=ws.cli_config_blocks, plugin_cache=not ws.cli_config_blocks)
     if not progress:
@@ -101,6 +113,10 @@ def shown(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 def read_acceptances(ids: list[str] | None, reason: str | None, accept_file: Path | None,
                      fmt: str) -> list[Acceptance] | None:
     """Acceptances from --accept/--reason and --accept-file; None (after saying why) when one is bad."""
+    if not ids and reason is None and accept_file is None:
+        return []
+    from mlstrata.governance.acceptance import from_command_line, load_file
+
     found, problems = from_command_line(ids or [], reason)
     if accept_file is not None:
         more, file_problems = load_file(accept_file)
@@ -116,6 +132,9 @@ def gate_refusal(reviewed: Sequence[Reviewed], accepted: Sequence[Acceptance], c
                  fmt: str) -> int | None:
     """The exit code when the gate refuses (1: a blocking finding nobody accepted for this plan; 2: an
     --accept that matches no finding), else None; void file acceptances are shown either way."""
+    from mlstrata.governance.acceptance import unused
+    from mlstrata.views.gate import show_blocked
+
     verdicts = [r.verdict for r in reviewed]
     problems = unused(accepted, verdicts)
     blocked = any(v.blocked for v in verdicts)
@@ -140,6 +159,9 @@ def governance(spec_file: Path, repo: Path, loaded: LoadedSpec, command_name: st
                accepted: Sequence[Acceptance] = (), *, destroy_reason: str = "", up_hint: str = "",
                **extra: Any) -> Governance:
     """The engine hooks of one command on one rendered repository: the gate on fresh plans, the journal."""
+    from mlstrata.governance.gate import Governance
+    from mlstrata.governance.journal import run_context
+    from mlstrata.targets.registry import TARGETS
 
     def journals(unit: Unit) -> tuple[JournalStore | None, list[Diagnostic]]:
         return TARGETS[loaded.platform.target].journal(loaded.platform, repo, unit.env, unit.layer,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from mlstrata.diagnostics import Diagnostic
 from mlstrata.targets.aws.render import AWS
 from mlstrata.targets.azure.target import AZURE
 from mlstrata.targets.base import Target, UnitFiles
 from mlstrata.targets.gcp.render import GCP
 from mlstrata.targets.local.render import LOCAL
-from mlstrata.targets.local.workspace import routine_warning as local_routine_warning
+from mlstrata.targets.runs import routine_warning
 
 TARGETS: dict[str, Target] = {
     "aws": AWS,
@@ -16,11 +15,6 @@ TARGETS: dict[str, Target] = {
     "gcp": GCP,
     "local": LOCAL,
 }
-
-
-def routine_warning(d: Diagnostic) -> bool:
-    """A warning Terraform gives on every run of a target that is expected there, not something to act on."""
-    return local_routine_warning(d)
 
 
 __all__ = ["TARGETS", "Target", "UnitFiles", "routine_warning"]

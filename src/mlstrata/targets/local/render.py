@@ -27,6 +27,7 @@ from mlstrata.targets.local import checks
 from mlstrata.targets.local import workspace as local_workspace
 from mlstrata.targets.local.state import pg_schema, state_path
 from mlstrata.targets.local.workspace import uses_postgres
+from mlstrata.targets.runs import RunVariable
 
 if TYPE_CHECKING:
     from mlstrata.governance.journal import JournalStore
@@ -63,15 +64,8 @@ class LocalTarget:
         files["outputs.tf"] = render_file(outputs, header)
         return UnitFiles(env=env.name, layer=layer, files=files)
 
-    def run_environment(self, platform: Platform, source: Source,
-                        environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
-        return local_workspace.run_environment(platform, source, environ)
-
-    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
-        return local_workspace.cli_config_blocks(repo)
-
-    def install_providers(self, repo: Path) -> list[Diagnostic]:
-        return local_workspace.install_providers(repo)
+    def run_variables(self, platform: Platform, source: Source) -> list[RunVariable]:
+        return local_workspace.run_variables(platform, source)
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return {}

@@ -1,36 +1,36 @@
 """What Terraform runs on a rendered local-target repository need: the PostgreSQL DSN in the provider's
-environment, and mlstrata's own provider installed in a filesystem mirror beside the repository."""
+environment, and mlstrata's own provider installed in a filesystem mirror beside the repository. The run
+hooks of `mlstrata.targets.runs`: this module imports no spec models at run time."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlstrata.diagnostics import Diagnostic, Severity, Where, error
 from mlstrata.provider import HOSTNAME, POSTGRES_DSN_ENV
 from mlstrata.provider.install import cli_config_block, install_provider
 from mlstrata.repo import CLI_CONFIG, PLUGINS_DIR
-from mlstrata.spec.models import Platform
-from mlstrata.spec.source import Source
+from mlstrata.targets.runs import RunVariable
+
+if TYPE_CHECKING:
+    from mlstrata.spec.models import Platform
+    from mlstrata.spec.source import Source
 
 
 def uses_postgres(platform: Platform) -> bool:
     return platform.local is not None and platform.local.postgres_dsn_env is not None
 
 
-def run_environment(platform: Platform, source: Source,
-                    environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
+def run_variables(platform: Platform, source: Source) -> list[RunVariable]:
     """The provider's DSN (`MLSTRATA_POSTGRES_DSN`) from the variable the spec names, when the platform uses
     PostgreSQL. It goes to the provider's environment, never into a Terraform variable: Terraform stores
     variables in plain text in saved plans and in `show -json`."""
     if not uses_postgres(platform) or platform.local is None:
-        return {}, []
+        return []
     name = platform.local.postgres_dsn_env or ""
-    value = environ.get(name)
-    if not value:
-        return {}, [error(f"${name} is not set", where=source.where(("local", "postgres_dsn_env")),
-                          hint=f"Export {name}=postgresql://user:pass@host:port/postgres.", code="cli.pg_dsn")]
-    return {POSTGRES_DSN_ENV: value}, []
+    return [RunVariable(name, POSTGRES_DSN_ENV, source.where(("local", "postgres_dsn_env")),
+                        hint=f"Export {name}=postgresql://user:pass@host:port/postgres.", code="cli.pg_dsn")]
 
 
 def cli_config_blocks(repo: Path) -> tuple[str, ...]:

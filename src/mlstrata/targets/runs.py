@@ -1,0 +1,105 @@
+"""What Terraform runs in a rendered repository need from its target, importable without the target itself
+(its renderers and the spec's models): the variables read from the user's environment, the Terraform CLI
+configuration blocks, the providers to install, and the warnings that are routine there.
+
+A command whose rendered tree is current (`mlstrata.render.stamp`) opens it from the target's name alone,
+so these hooks are registered here by module name, one line per target that needs any; the others run
+with the registry's providers, nothing installed and nothing read from the environment by mlstrata.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, cast
+
+from mlstrata.diagnostics import Diagnostic, Where, error
+
+RUN_HOOKS: dict[str, str] = {
+    "local": "mlstrata.targets.local.workspace",
+}
+
+
+class RunHooks(Protocol):
+    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
+        """The Terraform CLI configuration blocks that runs in the rendered repository need (empty when
+        none). Reads and writes nothing."""
+        ...
+
+    def install_providers(self, repo: Path) -> list[Diagnostic]:
+        """Put the providers that do not come from a registry where those blocks point (e.g. mlstrata's
+        own provider beside the repository), or the diagnostics saying why that failed. The one step of a
+        run that writes into the repository before Terraform starts."""
+        ...
+
+    def routine_warning(self, d: Diagnostic) -> bool:
+        """A warning Terraform gives on every run of this target that is expected, not something to act on."""
+        ...
+
+
+class RegistryRuns:
+    """The run hooks of a target whose providers all come from the Terraform registry."""
+
+    def cli_config_blocks(self, repo: Path) -> tuple[str, ...]:
+        return ()
+
+    def install_providers(self, repo: Path) -> list[Diagnostic]:
+        return []
+
+    def routine_warning(self, d: Diagnostic) -> bool:
+        return False
+
+
+def run_hooks(target: str) -> RunHooks:
+    """The run hooks of `target` (by name)."""
+    module = RUN_HOOKS.get(target)
+    return RegistryRuns() if module is None else cast(RunHooks, importlib.import_module(module))
+
+
+def routine_warning(d: Diagnostic) -> bool:
+    """A warning Terraform gives on every run of some target that is expected there, not something to act on."""
+    return any(run_hooks(name).routine_warning(d) for name in RUN_HOOKS)
+
+
+@dataclass(frozen=True)
+class RunVariable:
+    """A variable Terraform runs need from the user's environment: `name` is read there (the spec names it)
+    and passed to Terraform and its providers as `to`; never written into a file. `where` is the spec's key
+    naming it."""
+
+    name: str
+    to: str
+    where: Where | None
+    hint: str
+    code: str
+
+    def to_dict(self) -> dict[str, object]:
+        where = None if self.where is None else [self.where.file, self.where.line, self.where.column]
+        return {"name": self.name, "to": self.to, "where": where, "hint": self.hint, "code": self.code}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> RunVariable:
+        where = data.get("where")
+        place = None
+        if isinstance(where, list) and len(where) == 3:
+            place = Where(str(where[0]), int(where[1]), int(where[2]))
+        return cls(name=str(data["name"]), to=str(data["to"]), where=place, hint=str(data.get("hint", "")),
+                   code=str(data.get("code", "")))
+
+
+def run_environment(variables: Sequence[RunVariable],
+                    environ: Mapping[str, str]) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The environment Terraform runs get from `variables`, read from `environ`; a diagnostic per variable
+    that is not set."""
+    found: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    for variable in variables:
+        value = environ.get(variable.name)
+        if value:
+            found[variable.to] = value
+        else:
+            problems.append(error(f"${variable.name} is not set", where=variable.where, hint=variable.hint,
+                                  code=variable.code))
+    return found, problems
