@@ -81,12 +81,20 @@ def build_app(command: str | None = None) -> typer.Typer:
         from mlstrata.cli.coercion import use_plain_coercion
 
         importlib.import_module(f"mlstrata.cli.{COMMANDS[command].module}").register(app)
+        # only the command being run: Typer builds the parameters of every registered command at start-up
+        # (`plan` would pay for apply, destroy, status, output, up and rollback too)
+        app.registered_commands = [c for c in app.registered_commands if _command_name(c) == command]
+        app.registered_groups = [g for g in app.registered_groups if g.name == command]
         use_plain_coercion(app)
         _escape_option_help(app)
     else:
         for name, entry in COMMANDS.items():
             app.command(name, help=entry.summary, add_help_option=False)(_listed)
     return app
+
+
+def _command_name(info: typer.models.CommandInfo) -> str:
+    return info.name or (info.callback.__name__ if info.callback else "")
 
 
 def _plain_group() -> type[typer.core.TyperGroup]:

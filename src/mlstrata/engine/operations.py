@@ -18,7 +18,6 @@ import os
 import threading
 import time
 import uuid
-import zipfile
 from pathlib import Path
 
 import orjson
@@ -335,6 +334,8 @@ def plan_state_moved(engine: Engine, unit: Unit) -> str | None:
     """Why the saved plan no longer matches the unit's state (Terraform's own staleness check: the state's lineage
     and serial recorded in the plan file), or None when it still does. Used where Terraform is not asked to apply
     it (`status`): after an interrupted or outside apply, the state moved on and `apply` refuses the plan."""
+    import zipfile  # only `status` opens a plan file
+
     try:
         with zipfile.ZipFile(unit.work_dir / PLAN_FILE) as plan:
             planned = orjson.loads(plan.read("tfstate"))

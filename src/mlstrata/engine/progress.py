@@ -69,6 +69,8 @@ class ProgressView:
             TimeElapsedColumn(),
             console=self.console,
             transient=transient,
+            # a log or a pipe shows only the final lines: no refresh thread rebuilding the table 10 times a second
+            auto_refresh=self.console.is_terminal,
         )
         self._tasks: dict[str, TaskID] = {}
 

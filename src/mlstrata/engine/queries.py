@@ -23,7 +23,6 @@ from mlstrata.engine.results import Operation, OutputValue, Status, UnitResult
 from mlstrata.engine.runs import begin, collect_diagnostics, failed_result, finish, read_json
 from mlstrata.engine.session import Engine
 from mlstrata.engine.unit import Unit
-from mlstrata.plan.decode import load_plan
 
 
 def output_unit(engine: Engine, unit: Unit, *, reveal: bool | None = None) -> UnitResult:
@@ -114,6 +113,8 @@ def status_unit(engine: Engine, unit: Unit) -> UnitResult:
         meta = read_json(unit.work_dir / PLAN_META) or {}
         saved = "current"
         status = Status.CHANGES if meta.get("has_changes") else Status.NO_CHANGES
+        from mlstrata.plan.decode import load_plan  # the decoder only for plans that are read
+
         plan, _ = load_plan(unit.work_dir / PLAN_JSON)
         counts = plan.counts() if plan is not None else None
     elif problem[0] == tfdiags.CODE_STALE:

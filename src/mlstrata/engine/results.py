@@ -10,7 +10,6 @@ from typing import Any
 
 from mlstrata.diagnostics import Diagnostic, has_errors
 from mlstrata.engine.unit import Unit
-from mlstrata.plan.decode import load_plan
 from mlstrata.plan.model import ChangeCounts, Plan
 
 
@@ -78,6 +77,8 @@ class UnitResult:
         """Decode the saved plan JSON (`terraform show -json`) of a plan or refresh result."""
         if self.plan_json is None:
             return None, []
+        from mlstrata.plan.decode import load_plan  # the decoder only for plans that are read
+
         return load_plan(self.plan_json)
 
     def to_dict(self, *, timings: bool = False) -> dict[str, Any]:

@@ -88,19 +88,19 @@ def _diagnostic(data: object) -> Diagnostic:
 def code_fingerprint(package: Path = _PACKAGE) -> str:
     """mlstrata's code as installed: every file of the package (caches left out) by path, size and
     modification time; a few milliseconds, where hashing the contents would cost more than it saves."""
-    digest = hashlib.sha256()
-    pending = [package]
+    parts: list[str] = []
+    pending = [str(package)]
     while pending:
-        folder = pending.pop()
-        with os.scandir(folder) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     if entry.name != "__pycache__":
-                        pending.append(Path(entry.path))
+                        pending.append(entry.path)
                     continue
                 stat = entry.stat()
-                digest.update(f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
-    return digest.hexdigest()
+                parts.append(f"{entry.path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    parts.sort()
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def file_sha256(path: Path) -> str | None:
