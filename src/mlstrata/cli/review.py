@@ -19,11 +19,7 @@ from mlstrata.cli.output import (
 )
 from mlstrata.diagnostics import DiagnosticsError, relative
 from mlstrata.repo import find_spec
-from mlstrata.review.classes import review_rules
-from mlstrata.review.gate import review_files
 from mlstrata.userfiles import check_writable
-from mlstrata.views import Report
-from mlstrata.views import review as review_views
 
 if TYPE_CHECKING:
     from mlstrata.spec.load import LoadedSpec
@@ -92,6 +88,12 @@ def review(
         return EXIT_USAGE
     if output is not None:
         check_writable(output, what="report")
+    # the checks, rules and views: for a review, not for --help or bad arguments
+    from mlstrata.review.classes import review_rules
+    from mlstrata.review.gate import review_files
+    from mlstrata.views import Report
+    from mlstrata.views import review as review_views
+
     reviews, problems = review_files(plans, env=env, repo=repo, spec=loaded, all_resources=all_resources)
     if problems:
         if problems[0].code == "pricing.overlay":  # the team's prices beside the spec: every row, as `cost` shows them

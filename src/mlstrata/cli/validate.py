@@ -10,7 +10,6 @@ import typer
 
 from mlstrata.cli.common import FormatOption, SpecOption, bad_format, command, load_spec_or_report
 from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console
-from mlstrata.spec.resolve import resolve
 
 
 def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> int:
@@ -24,6 +23,8 @@ def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> int:
     loaded = load_spec_or_report(spec, fmt)
     if loaded is None:
         return EXIT_USAGE
+    from mlstrata.spec.resolve import resolve  # loaded by the spec already; not for --help
+
     envs = resolve(loaded.platform, loaded.source.data)
     if fmt == "json":
         payload = {

@@ -14,14 +14,16 @@ import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlstrata.diagnostics import Diagnostic, Severity, has_errors
 from mlstrata.drift.categories import Category, categorize
 from mlstrata.drift.history import HistoryRecord, append_history, read_history, since_of, utc_now
 from mlstrata.engine.results import RunReport, Status, UnitResult, discard_refresh_files
 from mlstrata.plan.model import Plan, ResourceChange, ResourceMode
-from mlstrata.spec.models import DriftAllowance
+
+if TYPE_CHECKING:  # a type only: `drift` refreshes before it reads the spec
+    from mlstrata.spec.models import DriftAllowance
 
 SENSITIVE = "(sensitive)"
 ABSENT = "(absent)"
