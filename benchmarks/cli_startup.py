@@ -42,6 +42,9 @@ def cases(tmp: Path) -> dict[str, list[str]]:
         "mlstrata rules": [*mlstrata, "rules"],
         "mlstrata review --help": [*mlstrata, "review", "--help"],
         "mlstrata plan --help": [*mlstrata, "plan", "--help"],
+        "mlstrata apply --help": [*mlstrata, "apply", "--help"],
+        "mlstrata drift --help": [*mlstrata, "drift", "--help"],
+        "mlstrata validate --help": [*mlstrata, "validate", "--help"],
     }
 
 

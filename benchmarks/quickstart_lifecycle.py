@@ -1,15 +1,19 @@
 """The newcomer's main job, timed: cold `mlstrata up` of examples/quickstart (3 environments x 2
 layers, real Terraform + the local provider + MLflow), then a no-op `mlstrata plan` of all units,
-and the CLI's overhead on one unit against plain `terraform plan` with the same CLI config.
+and the CLI's overhead on one unit against plain `terraform plan` + `show -json` with the same CLI config.
 
-    python benchmarks/quickstart_lifecycle.py [ROUNDS]
+    python benchmarks/quickstart_lifecycle.py [ROUNDS] [--unit-runs N]
 
-Goals (issue 3): cold up < 60 s, no-op plan < 10 s, overhead < 10 %. Medians of ROUNDS (default 3);
-the machine is shared and noisy, so compare figures taken in the same run.
+Goals (issues 3 and 17): cold up < 60 s, no-op plan < 10 s, one-unit plan within 15 % of Terraform's own
+plan + show. Medians of ROUNDS (default 3); per round, N (default 3) interleaved triples on one unit:
+`mlstrata plan` (the tree stamped at render: the spec is not read), the same with the render stamp removed
+first (the full path: spec loaded, tree rendered and compared), and Terraform run directly. The machine is
+shared and noisy: compare figures taken in the same run, CPU (user+sys of the process tree) under load.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import statistics
@@ -18,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from mlstrata.repo import STAMP
 
 ALL_ENVS = ("--env", "dev", "--env", "staging", "--env", "prod")  # prod is protected: named
 
@@ -42,12 +48,14 @@ def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     return run(argv, cwd, env)[0]
 
 
-def main(rounds: int) -> None:
+def main(rounds: int, unit_runs: int) -> None:
     mlstrata = [sys.executable, "-m", "mlstrata"]
+    load_before = os.getloadavg()[0]
     terraform = shutil.which("terraform")
     cold: list[float] = []
     noop: list[float] = []
     via_cli: list[tuple[float, float]] = []
+    full_path: list[tuple[float, float]] = []
     direct: list[tuple[float, float]] = []
     for _ in range(rounds):
         with tempfile.TemporaryDirectory(prefix="mlstrata-bench-") as tmp:
@@ -59,9 +67,11 @@ def main(rounds: int) -> None:
             if terraform:
                 unit = root / "infra" / "live" / "dev" / "base"
                 tf_env = {**env, "TF_CLI_CONFIG_FILE": str(root / "infra" / ".mlstrata" / "terraform.tfrc")}
-                for _ in range(3):  # interleave: CLI (binary runner) vs the same binary run directly
-                    via_cli.append(run([*mlstrata, "plan", "--env", "dev", "--layer", "base",
-                                        "--terraform", terraform], root, env))
+                one_unit = [*mlstrata, "plan", "--env", "dev", "--layer", "base", "--terraform", terraform]
+                for _ in range(unit_runs):  # interleave: CLI (binary runner) vs the same binary run directly
+                    via_cli.append(run(one_unit, root, env))
+                    (root / "infra" / STAMP).unlink(missing_ok=True)
+                    full_path.append(run(one_unit, root, env))  # stamps the tree again
                     plan = run([terraform, "plan", "-out", "tfplan.bench", "-input=false"], unit, tf_env)
                     show = run([terraform, "show", "-json", "tfplan.bench"], unit, tf_env)
                     direct.append((plan[0] + show[0], plan[1] + show[1]))
@@ -70,12 +80,19 @@ def main(rounds: int) -> None:
     print(f"no-op plan of all 6 units:        {med(noop):6.1f} s   (goal < 10 s; runs {[round(x, 1) for x in noop]})")
     if via_cli:
         for i, what in ((0, "wall"), (1, "CPU")):
-            cli, raw = med(x[i] for x in via_cli), med(x[i] for x in direct)
-            print(f"one unit, mlstrata plan ({what}):          {cli:6.2f} s")
-            print(f"one unit, terraform plan + show ({what}):  {raw:6.2f} s")
-            print(f"ratio mlstrata / terraform ({what}):       {cli / raw:6.2f}x  (goal <= 1.15x)")
-        print(f"load average {os.getloadavg()[0]:.1f}")
+            cli, full, raw = (med(x[i] for x in runs) for runs in (via_cli, full_path, direct))
+            print(f"one unit, mlstrata plan ({what}):                 {cli:6.2f} s")
+            print(f"one unit, mlstrata plan, no render stamp ({what}): {full:6.2f} s")
+            print(f"one unit, terraform plan + show ({what}):         {raw:6.2f} s")
+            print(f"ratio mlstrata / terraform ({what}):              {cli / raw:6.2f}x  (goal <= 1.15x)")
+            print(f"ratio without the stamp ({what}):                 {full / raw:6.2f}x")
+        print(f"{len(via_cli)} interleaved triples; load average {load_before:.1f} before, "
+              f"{os.getloadavg()[0]:.1f} after")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rounds", type=int, nargs="?", default=3)
+    parser.add_argument("--unit-runs", type=int, default=3, help="Interleaved one-unit triples per round.")
+    args = parser.parse_args()
+    main(args.rounds, args.unit_runs)

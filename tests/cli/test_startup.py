@@ -135,3 +135,27 @@ def test_root_help_lists_every_command_with_its_summary(tmp_path: Path) -> None:
     assert proc.returncode == 0
     for name, entry in COMMANDS.items():
         assert f"  {name}" in proc.stdout and entry.summary in proc.stdout, name
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "destroy", "status", "drift", "validate", "review"])
+def test_the_help_of_a_command_loads_no_spec_models_gate_or_checks(tmp_path: Path, command: str) -> None:
+    """--help reads no spec: the models (pydantic), the YAML loader, the renderers, the review gate and its checks
+    load only when a command runs and needs them."""
+    code, modules = imported(tmp_path, command, "--help")
+    assert code == 0 and f"mlstrata.cli.{COMMANDS[command].module}" in modules
+    assert loaded(modules, "pydantic", "ruamel", "mlstrata.spec", "mlstrata.targets.registry", "mlstrata.render.tree",
+                  "mlstrata.governance", "mlstrata.review", "mlstrata.rules.runner", *ALWAYS_ABSENT) == []
+
+
+def test_plan_of_a_stamped_tree_reads_no_spec(tmp_path: Path) -> None:
+    """A tree `render` stamped is opened from the stamp (mlstrata.render.stamp): the run reaches Terraform (here a
+    binary that is not there, so it stops right after) without loading the spec's models, YAML or renderers."""
+    (tmp_path / "platform.yaml").write_text((REPO / "examples" / "quickstart" / "platform.yaml").read_text())
+    assert mlstrata("render", cwd=tmp_path).returncode == 0
+    code, modules = imported(tmp_path, "plan", "--env", "dev", "--terraform", str(tmp_path / "no-terraform"))
+    assert code == 2 and "mlstrata.engine" in modules and "mlstrata.workspace" in modules
+    assert loaded(modules, "pydantic", "ruamel", "mlstrata.spec", "mlstrata.targets.registry", "mlstrata.render.tree",
+                  "mlstrata.governance", "mlstrata.review", *ALWAYS_ABSENT) == []
+    (tmp_path / "infra" / "README.md").write_text("edited\n")  # stale: the full path, which refuses it
+    code, modules = imported(tmp_path, "plan", "--env", "dev", "--terraform", str(tmp_path / "no-terraform"))
+    assert code == 2 and "mlstrata.spec.models" in modules and "mlstrata.render.tree" in modules
