@@ -149,7 +149,9 @@ def start_pg_server(base: Path) -> PgServer | None:
                 stdin=subprocess.DEVNULL,
             )
         server = PgServer(proc, port, data, log_path, password)
-        if _wait_ready(server, 30):
+        # A port taken in between makes postgres exit at once (_wait_ready sees it); a slow start on a busy machine
+        # is waited for: the deadline only guards against a hang, it is not a speed test.
+        if _wait_ready(server, 300):
             return server
         server.stop()  # most likely the port was taken in between: try another
     raise RuntimeError(f"PostgreSQL did not start; see {log_path}")
