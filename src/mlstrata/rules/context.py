@@ -8,7 +8,7 @@ defaults). Everywhere else a variable is UNKNOWN and rules stay silent about wha
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -57,6 +57,48 @@ class CallSite:
     via: tuple[str, ...] = ()
 
 
+class Bindings(Mapping[str, Bound]):
+    """A module's variables as one evaluation sees them: the values given (a call's arguments, tfvars), else
+    literal defaults, each default made when first read (modules declare dozens of variables, rules read few)."""
+
+    def __init__(self, variables: Mapping[str, Item], given: Mapping[str, Bound]) -> None:
+        self._variables = variables
+        self._given = given
+        self._defaults: dict[str, Bound | None] = {}
+
+    def _default(self, name: str) -> Bound | None:
+        if name not in self._defaults:
+            item = self._variables.get(name)
+            default = item.attr("default") if item is not None else None
+            self._defaults[name] = (
+                None if item is None or default is None else Bound(ModuleContext.ev_literal(default), item.at(default))
+            )
+        return self._defaults[name]
+
+    def get(self, name: str, default: Bound | None = None) -> Bound | None:  # type: ignore[override]
+        found = self._given.get(name)
+        if found is None:
+            found = self._default(name)
+        return default if found is None else found
+
+    def __getitem__(self, name: str) -> Bound:
+        found = self._given.get(name)
+        if found is None:
+            found = self._default(name)
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        # declared variables with a default, in order, then given names that are not among them
+        declared = [name for name in self._variables if self._default(name) is not None or name in self._given]
+        yield from declared
+        yield from (name for name in self._given if name not in declared)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 @dataclass(frozen=True)
 class Resolved:
     value: Value
@@ -96,19 +138,13 @@ class ModuleContext:
         Terraform: only a root's counts)."""
         return None if self.call is not None else self.module.backend()
 
-    def _bindings(self, tfvars: Mapping[str, Bound]) -> dict[str, Bound]:
+    def _bindings(self, tfvars: Mapping[str, Bound]) -> Mapping[str, Bound]:
         if self.role != "root" and self.call is None:
             return {}
-        out: dict[str, Bound] = {}
-        for name, item in self.module.variables.items():
-            default = item.attr("default")
-            if default is not None:
-                out[name] = Bound(self.ev_literal(default), item.at(default))
         if self.call is not None:
-            out.update({k: v for k, v in self.call.args.items() if k in self.module.variables})
-        else:
-            out.update(tfvars)
-        return out
+            declared = self.module.variables
+            return Bindings(declared, {k: v for k, v in self.call.args.items() if k in declared})
+        return Bindings(self.module.variables, tfvars)
 
     @staticmethod
     def ev_literal(attr: Attribute) -> Value:
