@@ -52,10 +52,16 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
 
 
-@lru_cache(maxsize=4096)
 def _parse_expression(text: str) -> tuple[bytes, tree_sitter.Tree]:
     src = _PREFIX + text.encode("utf-8") + b"\n"
     return src, _parser().parse(src)
+
+
+@lru_cache(maxsize=4096)
+def _expression(text: str) -> tuple[bytes, Node | None]:
+    """The parsed expression's source and node (a node keeps its tree alive), found once per text."""
+    src, tree = _parse_expression(text)
+    return src, _expression_node(tree)
 
 
 def _expression_node(tree: tree_sitter.Tree) -> Node | None:
@@ -111,8 +117,7 @@ class Evaluator:
         dotted = _DOTTED.fullmatch(expr_text)
         if dotted is not None and dotted[1] not in _NOT_A_HEAD and not (scope and dotted[1] in scope):
             return self._dotted(dotted[1], dotted[2][1:].split("."))
-        src, tree = _parse_expression(expr_text)
-        node = _expression_node(tree)
+        src, node = _expression(expr_text)
         if node is None:
             return UNKNOWN
         try:
