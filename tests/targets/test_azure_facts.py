@@ -166,7 +166,7 @@ def test_modules_package_ships_every_azure_module() -> None:
     names = {rel.split("/")[1] for rel in module_files("azure")}
     assert {"network", "aks_cluster", "gpu_node_pool", "key_vault", "storage_account", "model_registry",
             "metadata_store", "pipeline_queue", "pipeline_deps", "observability", "gpu_addons",
-            "state_backend", "feast_redis"} == names
+            "state_backend", "feast_redis", "ci_runner"} == names
 
 
 def test_managed_prometheus_scrapes_the_dcgm_exporter_through_its_scrape_configmap() -> None:
@@ -202,7 +202,11 @@ def test_key_vault_key_waits_for_rbac_propagation_like_the_verified_module() -> 
     30 s default, 60-70 s in its examples); the README says it is a heuristic and what to do when it is short."""
     flat = _flat((MODULES / "key_vault" / "main.tf").read_text())
     assert 'create_duration = "90s"' in flat
-    assert "depends_on = [azurerm_role_assignment.deployer_crypto_officer, azurerm_private_endpoint.this]" in flat
+    wait = flat[flat.index('resource "time_sleep" "rbac_propagation"'):]
+    wait = wait[:wait.index("\n}")]
+    for grant in ("azurerm_role_assignment.deployer_crypto_officer", "azurerm_role_assignment.cmk_encryption_user",
+                  "azurerm_private_endpoint.this"):
+        assert grant in wait, grant
     assert "depends_on = [time_sleep.rbac_propagation]" in flat  # the key waits
     assert "wait_for_rbac_before_key_operations" in flat
     readme = (MODULES / "key_vault" / "README.md").read_text()
@@ -320,19 +324,118 @@ def test_every_node_pool_encrypts_at_host_and_the_readmes_say_what_it_needs() ->
     for size in ("Standard_ND96isr_H100_v5", "Standard_NC24ads_A100_v4", "Standard_NC40ads_H100_v5",
                  "Standard_D4ds_v5"):
         assert f"az vm list-skus --location eastus2 --size {size} " in bootstrap
-    # prod's Key Vault and API server are private: its first apply starts with the network, from anywhere
-    assert "(cd live/prod/base && terraform init && terraform apply -target=module.network)" in bootstrap
-    assert "live/dev/base && terraform init" not in bootstrap
-    # same-region requests ignore a storage account's IP rules (storage-network-security): the prod runner's
-    # subnet is allowed on the state account by a rule the state root keeps (ignore_changes)
-    assert ("--account-name acmemltfstate --subnet /subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/"
-            "acme-ml-prod-rg/providers/Microsoft.Network/virtualNetworks/acme-ml-prod-vnet/subnets/ci_runners"
-            in bootstrap)
-    state = _flat((MODULES / "state_backend" / "main.tf").read_text())
-    assert "ignore_changes = [network_rules[0].virtual_network_subnet_ids]" in state
+    assert "-target=module.network" not in bootstrap  # the pipeline creates the runner: no manual first step
+
+
+def _block(text: str, start: str) -> str:
+    """One top-level block of flattened HCL, from its header to the next top-level block."""
+    tail = text[text.index(start):]
+    end = tail.find("\nresource ", 1)
+    return tail if end < 0 else tail[:end]
+
+
+def test_protected_environment_ci_runner_is_its_own_root_that_base_peers_with() -> None:
+    """A protected environment's Key Vault and AKS API server are private, so CI runs on a self-hosted runner
+    that exists before the environment: bootstrap/ci_runner/<env>, with its own state blob and VNet. Base peers
+    both ways with it by a resource id known from the spec (base never reads the runner's state) and links every
+    private DNS zone to it, so the runner resolves the private endpoints
+    (https://learn.microsoft.com/azure/dns/private-dns-virtual-network-links), and the private cluster's own
+    zone, which AKS creates in the node resource group for the private FQDN
+    (https://learn.microsoft.com/azure/aks/private-clusters, "Virtual network peering"). The key's data-plane
+    call waits for the network module (peering and links) through the key_vault call's depends_on."""
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
+    runner_files = sorted(r for r in tree.files if r.startswith("bootstrap/ci_runner/"))
+    assert runner_files == [f"bootstrap/ci_runner/prod/{n}" for n in
+                            ("main.tf", "outputs.tf", "providers.tf", "variables.tf", "versions.tf")]
+    versions = _flat(tree.files["bootstrap/ci_runner/prod/versions.tf"])
+    assert 'key = "acme-ml/prod/ci_runner.tfstate"' in versions and "use_azuread_auth = true" in versions
+    assert 'required_version = ">= 1.11"' in versions  # ephemeral variable + write-only argument
+    assert 'subscription_id = "33333333-3333-3333-3333-333333333333"' in tree.files[
+        "bootstrap/ci_runner/prod/providers.tf"]
+    runner_vnet = ("/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/acme-ml-prod-ci-rg/providers/"
+                   "Microsoft.Network/virtualNetworks/acme-ml-prod-ci-vnet")
+    assert cat.ci_runner_vnet_id("acme-ml", "prod", "33333333-3333-3333-3333-333333333333") == runner_vnet
+    module = _flat((MODULES / "ci_runner" / "main.tf").read_text())
+    assert 'name = "${var.name}-ci-rg"' in module and 'name = "${var.name}-ci-vnet"' in module
+    prod = _flat(tree.files["live/prod/base/main.tf"])
+    assert prod.count(f'runner_vnet_id = "{runner_vnet}"') == 2  # network (peering, zone links) and cluster
+    for env in ("dev", "staging"):
+        assert "runner_vnet_id" not in tree.files[f"live/{env}/base/main.tf"]
+        assert not any(r.startswith(f"bootstrap/ci_runner/{env}/") for r in tree.files)
+    key_vault = prod[prod.index('module "key_vault"'):]
+    assert "depends_on = [module.network]" in key_vault[:key_vault.index('module "cluster"')]
     network = _flat((MODULES / "network" / "main.tf").read_text())
-    assert 'name = "${var.name}-rg"' in network and 'name = "${var.name}-vnet"' in network
-    assert 'each.key == "ci_runners" ? ["Microsoft.KeyVault", "Microsoft.Storage"]' in network
+    for peering in ("to_runner", "from_runner"):
+        block = _block(network, f'resource "azurerm_virtual_network_peering" "{peering}"')
+        assert "allow_virtual_network_access = true" in block
+    assert "remote_virtual_network_id = azurerm_virtual_network.this.id" in _block(
+        network, 'resource "azurerm_virtual_network_peering" "from_runner"')
+    links = _block(network, 'resource "azurerm_private_dns_zone_virtual_network_link" "runner"')
+    assert "for_each = var.runner_vnet_id == null ? {} : local.private_dns_zones" in links
+    assert "virtual_network_id = var.runner_vnet_id" in links
+    aks = _block(_flat((MODULES / "aks_cluster" / "main.tf").read_text()),
+                 'resource "azurerm_private_dns_zone_virtual_network_link" "runner"')
+    assert "resource_group_name = azurerm_kubernetes_cluster.this.node_resource_group" in aks
+    assert "split(\".\", azurerm_kubernetes_cluster.this.private_fqdn), 1," in aks
+    assert 'private_dns_zone_id = var.private_cluster ? "System" : null' in _flat(
+        (MODULES / "aks_cluster" / "main.tf").read_text())
+    for resource in ("azurerm_virtual_network_peering", "azurerm_container_app_job",
+                     "azurerm_container_app_environment", "azurerm_key_vault_secret"):
+        assert resource in SCHEMA["resources"], resource
+
+
+def test_the_runner_registration_token_never_reaches_plan_or_state() -> None:
+    """The token is an ephemeral variable (Terraform >= 1.10) written to the runner's vault through the write-only
+    value_wo (azurerm 4.x, Terraform >= 1.11: write-only arguments are never persisted to plan or state,
+    https://developer.hashicorp.com/terraform/language/resources/ephemeral/write-only); the Container Apps job reads
+    it by Key Vault reference with the runner identity, which holds Key Vault Secrets User."""
+    secret = SCHEMA["resources"]["azurerm_key_vault_secret"]["attributes"]
+    assert {"value_wo", "value_wo_version"} <= set(secret)
+    module = _flat((MODULES / "ci_runner" / "main.tf").read_text())
+    block = _block(module, 'resource "azurerm_key_vault_secret" "registration_token"')
+    assert "value_wo = var.registration_token" in block and "value_wo_version" in block
+    assert "\n  value " not in block  # never the persisted argument
+    variables = _flat((MODULES / "ci_runner" / "variables.tf").read_text())
+    token = variables[variables.index('variable "registration_token"'):]
+    token = token[:token.index("\n}")]
+    assert "ephemeral = true" in token and "sensitive = true" in token
+    job = _block(module, 'resource "azurerm_container_app_job" "runner"')
+    assert "key_vault_secret_id = azurerm_key_vault_secret.registration_token.versionless_id" in job
+    assert 'role_definition_name = "Key Vault Secrets User"' in module
+    assert 'required_version = ">= 1.11"' in _flat((MODULES / "ci_runner" / "versions.tf").read_text())
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
+    root_vars = _flat(tree.files["bootstrap/ci_runner/prod/variables.tf"])
+    assert "ephemeral = true" in root_vars[root_vars.index('variable "registration_token"'):]
+    # the rendered tree only ever passes the variable on: no value is written anywhere
+    assigned = [v for t in tree.files.values() for v in re.findall(r"\bregistration_token\s*=\s*(.+)", t)]
+    assert assigned == ["var.registration_token"]
+
+
+def test_runner_scaling_follows_each_ci_engine() -> None:
+    """GitHub: KEDA's github-runner scaler (owner, repos, runnerScope, labels; personalAccessToken as its
+    authentication parameter: https://keda.sh/docs/latest/scalers/github-runner/), as Microsoft's tutorial runs
+    self-hosted runners on Container Apps jobs (https://learn.microsoft.com/azure/container-apps/
+    tutorial-ci-cd-runners-jobs). GitLab has no KEDA scaler: a scheduled execution every minute runs
+    `gitlab-runner run-single --max-builds 1 --wait-timeout 50` (gitlab-org/gitlab-ci-multi-runner!369). The
+    environment's subnet is delegated to Microsoft.App/environments and at least /27
+    (https://learn.microsoft.com/azure/container-apps/custom-virtual-networks)."""
+    job = SCHEMA["resources"]["azurerm_container_app_job"]["blocks"]
+    rules = job["event_trigger_config"]["blocks"]["scale"]["blocks"]["rules"]
+    assert {"custom_rule_type", "metadata"} <= set(rules["attributes"])
+    assert {"secret_name", "trigger_parameter"} <= set(rules["blocks"]["authentication"]["attributes"])
+    assert "cron_expression" in job["schedule_trigger_config"]["attributes"]
+    assert "key_vault_secret_id" in job["secret"]["attributes"]
+    module = _flat((MODULES / "ci_runner" / "main.tf").read_text())
+    assert 'custom_rule_type = "github-runner"' in module and 'trigger_parameter = "personalAccessToken"' in module
+    for key in ("owner = var.github_owner", "repos = var.github_repository", 'runnerScope = "repo"',
+                "labels = var.runner_label"):
+        assert key in module, key
+    assert 'cron_expression = "* * * * *"' in module
+    assert 'name = "Microsoft.App/environments"' in module
+    variables = (MODULES / "ci_runner" / "variables.tf").read_text()
+    assert "<= 27" in variables and ">= 24" in variables
+    readme = render_tree(load_spec(EXAMPLE, targets=TARGETS)).files["bootstrap/README.md"]
+    assert "--max-builds 1 --wait-timeout 50" in readme and "tutorial-ci-cd-runners-jobs" in readme
 
 
 def test_host_encryption_off_in_a_protected_environment_is_reported_with_how_to_check_the_size() -> None:
@@ -366,7 +469,7 @@ def test_provider_never_waits_on_the_data_plane_of_private_storage_accounts() ->
     only safe while no module uses queue_properties or static_website, the arguments that need the data plane."""
     tree = render_tree(load_spec(EXAMPLE, targets=TARGETS))
     providers = [t for r, t in tree.files.items() if r.endswith("providers.tf") and 'provider "azurerm"' in t]
-    assert len(providers) == 7  # three environments x two layers, and bootstrap
+    assert len(providers) == 8  # three environments x two layers, bootstrap/state and prod's CI runner
     for text in providers:
         flat = _flat(text)
         assert "storage {\n      data_plane_available = false\n    }" in flat

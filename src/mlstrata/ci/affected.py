@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from mlstrata.ci.order import UnitRef, unit_refs
+from mlstrata.ci.order import UnitRef, runner_envs, unit_refs
 from mlstrata.diagnostics import DiagnosticsError, Where, error
 from mlstrata.hcl.model import Block, is_known
 from mlstrata.hcl.reader import parse_text
@@ -42,7 +42,8 @@ class AffectedUnit:
         r = self.ref
         return {"unit": r.id, "key": r.key, "env": r.env, "layer": r.layer, "path": self.path, "order": order,
                 "protected": r.protected, "region": r.region, "account": r.account or "",
-                "ci_role": r.ci_role or "", "plan_role": r.plan_role or "", "reasons": list(self.reasons)}
+                "ci_role": r.ci_role or "", "plan_role": r.plan_role or "", "runner": r.runner or "",
+                "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True)
@@ -237,15 +238,22 @@ def affected(spec: LoadedSpec, spec_path: Path, repo: Path, base: str) -> Affect
     refs = unit_refs(spec.platform)
     reasons: dict[tuple[str, str], list[str]] = {(r.env, r.layer): [] for r in refs}
 
+    # A self-hosted runner exists once the default branch's pipeline applied its root: an environment whose
+    # runner the base does not render yet (its first merge request) is planned on a hosted runner, which works
+    # because nothing private of it exists yet; its merge pipeline creates the runner before the apply.
+    runners_at_base: set[str] = {r.env for r in refs if r.runner}
+
     def result(merge_base: str | None, deleted: list[dict[str, str]], spec_changes: list[str],
                other: list[str]) -> Affected:
-        units = [AffectedUnit(r, f"{rel_repo}/live/{r.env}/{r.layer}", tuple(reasons[(r.env, r.layer)]))
+        units = [AffectedUnit(replace(r, runner=r.runner if r.env in runners_at_base else None),
+                              f"{rel_repo}/live/{r.env}/{r.layer}", tuple(reasons[(r.env, r.layer)]))
                  for r in refs if reasons[(r.env, r.layer)]]
         return Affected(base, merge_base, units, deleted, spec_changes, other)
 
     if base == NO_COMMIT:
         for key in reasons:
             reasons[key].append("no base commit: every unit")
+        runners_at_base.clear()
         return result(None, [], [], [])
     try:
         commit = _git(root, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}").strip()
@@ -263,6 +271,9 @@ def affected(spec: LoadedSpec, spec_path: Path, repo: Path, base: str) -> Affect
     if rel_spec in paths:
         before, why = _load_at(root, merge_base, rel_spec)
         spec_changes = spec_key_changes(before.source.data if before else None, spec.source.data)
+        runners_at_base.intersection_update(
+            runner_envs(before.platform) if before is not None and before.platform.target == spec.platform.target
+            else [])
         if before is None:
             for key in reasons:
                 reasons[key].append(f"spec: {why}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from mlstrata.ci import codeowners, github, gitlab
+from mlstrata.ci.order import runner_envs, runner_label
 from mlstrata.ci.settings import CiSettings
 from mlstrata.ci.yamlout import dump
 from mlstrata.render.tree import RenderedTree
@@ -27,6 +28,11 @@ def ci_files(provider: str, platform: Platform, settings: CiSettings) -> Rendere
                             (github.DRIFT_WORKFLOW, github.drift_workflow)):
             files[f".github/workflows/{name}"] = dump(build(platform, settings), header)
         files[".github/mlstrata/setup-environments.sh"] = codeowners.github_environments_script(platform, header)
+        labels = [label for env in runner_envs(platform) if (label := runner_label(platform, env))]
+        if labels:
+            # actionlint reads the labels of self-hosted runners from here (https://github.com/rhysd/actionlint,
+            # docs/config.md); without it every job of a protected Azure environment is "unknown label"
+            files[".github/actionlint.yaml"] = dump({"self-hosted-runner": {"labels": labels}}, header)
         owners = codeowners.github_codeowners(platform, settings, header)
         if owners is not None:
             files[".github/CODEOWNERS"] = owners

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlstrata.ci import steps
-from mlstrata.ci.order import UnitRef, environment_order, unit_refs
+from mlstrata.ci.order import UnitRef, environment_order, runner_envs, runner_label, unit_refs
 from mlstrata.ci.settings import CiSettings
 from mlstrata.spec.models import Platform
 
@@ -141,6 +141,46 @@ def _env(settings: CiSettings) -> dict[str, str]:
             "MLSTRATA_ACCEPT_FILE": settings.accept_file}
 
 
+def _runs_on(label: str | None) -> str | list[str]:
+    """A protected Azure environment's jobs run on its self-hosted runner (the label its runner registers with);
+    every other job on GitHub's hosted runners."""
+    return ["self-hosted", label] if label else RUNNER
+
+
+def _runner_job(platform: Platform, settings: CiSettings, env: str, needs: list[str],
+                condition: str) -> dict[str, Any]:
+    """Applies the environment's runner root (bootstrap/ci_runner/<env>) from a hosted runner, as the environment's
+    deploy identity, before its first unit; a no-op once the runner exists."""
+    from mlstrata.targets.azure.render import azure_settings, ci_runner_dir
+
+    spec = platform.environments[env]
+    azure = azure_settings(platform)
+    creds, creds_env = (_credentials(platform, spec.ci_role, spec.region or platform.region, spec.account or "")
+                        if spec.ci_role else ([], {}))
+    run_env = {
+        "UNIT_ENV": env, "RUNNER_DIR": ci_runner_dir(env),
+        "STATE_SUBSCRIPTION": azure.state_subscription or "",
+        "STATE_RESOURCE_GROUP": azure.state_resource_group or f"{platform.platform}-tfstate",
+        "STATE_ACCOUNT": platform.state.bucket or "",
+        "TF_VAR_ci_engine": "github", "TF_VAR_github_owner": "${{ github.repository_owner }}",
+        "TF_VAR_github_repository": "${{ github.event.repository.name }}",
+        "TF_VAR_registration_token": "${{ secrets.MLSTRATA_RUNNER_TOKEN }}",
+    }
+    return {
+        "name": f"runner {env}",
+        "needs": needs,
+        "if": condition,
+        "runs-on": RUNNER,
+        "environment": env,
+        "concurrency": {"group": f"mlstrata-{env}-runner", "cancel-in-progress": False},
+        "permissions": {"contents": "read", "id-token": "write"},
+        **({"env": creds_env} if creds_env else {}),
+        "steps": [*_setup(settings), *creds,
+                  {"name": f"Self-hosted runner of {env} (bootstrap/ci_runner/{env})", "env": run_env,
+                   "run": steps.RUNNER_UP}],
+    }
+
+
 def pull_request_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
     creds, creds_env = (_credentials(platform, "${{ matrix.plan_role }}", "${{ matrix.region }}",
                                      "${{ matrix.account }}", "matrix.plan_role != ''")
@@ -172,7 +212,9 @@ def pull_request_workflow(platform: Platform, settings: CiSettings) -> dict[str,
         "name": "plan ${{ matrix.unit }}",
         "needs": "checks",
         "if": "needs.checks.outputs.count != '0'",
-        "runs-on": RUNNER,
+        # a unit with a self-hosted runner (its `runner` label, set once the default branch created it) runs there
+        "runs-on": ("${{ matrix.runner != '' && fromJSON(format('[\"self-hosted\",\"{0}\"]', matrix.runner)) "
+                    f"|| '{RUNNER}' }}}}") if runner_envs(platform) else RUNNER,
         "permissions": {"contents": "read", "id-token": "write"},
         "strategy": {"fail-fast": False, "matrix": "${{ fromJSON(needs.checks.outputs.matrix) }}"},
         **({"env": creds_env} if creds_env else {}),
@@ -222,7 +264,16 @@ def apply_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
     }
     jobs: dict[str, Any] = {"affected": affected}
     previous: list[str] = []
+    runner_started: set[str] = set()
     for ref in unit_refs(platform):
+        if ref.runner and ref.env not in runner_started:
+            runner_started.add(ref.env)
+            units = [r.id for r in unit_refs(platform) if r.env == ref.env]
+            touched = " || ".join(f"contains(fromJSON(needs.affected.outputs.units), '{u}')" for u in units)
+            runner_id = f"runner-{ref.env}"
+            jobs[runner_id] = _runner_job(platform, settings, ref.env, ["affected", *previous],
+                                          f"!cancelled() && !contains(needs.*.result, 'failure') && ({touched})")
+            previous.append(runner_id)
         job_id = _job_id("apply", ref)
         # every earlier unit, not only the one before: an unaffected unit is skipped, and a failure before it
         # must still stop this one
@@ -235,7 +286,7 @@ def apply_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
             # in dependency order: a unit runs only when nothing before it failed and it is affected
             "if": f"!cancelled() && !contains(needs.*.result, 'failure') && "
                   f"contains(fromJSON(needs.affected.outputs.units), '{ref.id}')",
-            "runs-on": RUNNER,
+            "runs-on": _runs_on(ref.runner),
             "environment": ref.env,
             "concurrency": {"group": f"mlstrata-{ref.key}", "cancel-in-progress": False},
             "permissions": {"contents": "read", "id-token": "write", "actions": "read"},
@@ -260,13 +311,14 @@ def drift_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
     for env in environment_order(platform):
         spec = platform.environments[env]
         include.append({"env": env, "plan_role": spec.plan_role or "", "region": spec.region or platform.region,
-                        "account": spec.account or ""})
+                        "account": spec.account or "", **({"runs_on": _runs_on(runner_label(platform, env))}
+                                                          if runner_envs(platform) else {})})
     creds, creds_env = (_credentials(platform, "${{ matrix.plan_role }}", "${{ matrix.region }}",
                                      "${{ matrix.account }}", "matrix.plan_role != ''")
                         if _uses_roles(platform) else ([], {}))
     drift = {
         "name": "drift ${{ matrix.env }}",
-        "runs-on": RUNNER,
+        "runs-on": "${{ matrix.runs_on }}" if runner_envs(platform) else RUNNER,
         "permissions": {"contents": "read", "id-token": "write"},
         "strategy": {"fail-fast": False, "matrix": {"include": include}},
         **({"env": creds_env} if creds_env else {}),

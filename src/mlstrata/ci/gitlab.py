@@ -16,7 +16,7 @@ from typing import Any
 
 from mlstrata.ci import steps
 from mlstrata.ci.affected import Affected
-from mlstrata.ci.order import UnitRef, environment_order, unit_refs
+from mlstrata.ci.order import UnitRef, environment_order, runner_label, unit_refs
 from mlstrata.ci.settings import CiSettings
 from mlstrata.spec.models import Platform
 
@@ -201,6 +201,41 @@ def _unit_vars(ref: UnitRef) -> dict[str, str]:
     return {"UNIT_ENV": ref.env, "UNIT_LAYER": ref.layer, "UNIT_KEY": ref.key}
 
 
+def _affected_guard(units: list[str]) -> str:
+    """Ends the job with success when none of `units` is affected (the jobs of a pipeline are fixed)."""
+    return ("if ! python3 -c 'import json, sys; sys.exit(not set(sys.argv[2:]) & {u[\"unit\"] for u in "
+            "json.load(open(sys.argv[1]))[\"units\"]})' "
+            f"{steps.AFFECTED} {' '.join(units)}; then echo \"{' and '.join(units)}: not affected\"; exit 0; fi")
+
+
+def _runner_job(platform: Platform, env: str, needs: list[str]) -> dict[str, Any]:
+    """Applies the environment's runner root (bootstrap/ci_runner/<env>) on a shared runner, as the
+    environment's deploy identity, before its first unit; a no-op once the runner exists. The runner polls
+    GitLab for the jobs tagged with its label (a scheduled Container Apps job running `gitlab-runner
+    run-single`), so nothing has to start it."""
+    from mlstrata.targets.azure.render import azure_settings, ci_runner_dir
+
+    spec = platform.environments[env]
+    azure = azure_settings(platform)
+    tokens, creds = _credentials(platform, spec.ci_role, spec.region or platform.region, spec.account)
+    job: dict[str, Any] = {
+        "stage": "apply", "rules": [MAIN], "needs": needs, "environment": {"name": env},
+        "resource_group": f"mlstrata-{env}-runner",
+        "variables": {"UNIT_ENV": env, "RUNNER_DIR": ci_runner_dir(env),
+                      "STATE_SUBSCRIPTION": azure.state_subscription or "",
+                      "STATE_RESOURCE_GROUP": azure.state_resource_group or f"{platform.platform}-tfstate",
+                      "STATE_ACCOUNT": platform.state.bucket or "", "TF_VAR_ci_engine": "gitlab",
+                      "TF_VAR_gitlab_url": "$CI_SERVER_URL"},
+    }
+    if tokens:
+        job["id_tokens"] = tokens
+    units = [r.id for r in unit_refs(platform) if r.env == env]
+    # MLSTRATA_RUNNER_TOKEN: a masked, protected CI/CD variable (the runner's authentication token)
+    job["script"] = [_affected_guard(units), *creds,
+                     'export TF_VAR_registration_token="$MLSTRATA_RUNNER_TOKEN"', steps.RUNNER_UP]
+    return job
+
+
 def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
     """`.gitlab-ci.yml`."""
     doc: dict[str, Any] = {
@@ -233,6 +268,9 @@ def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
     }
     previous: str | None = None
     for ref in unit_refs(platform):
+        if ref.runner and f"runner {ref.env}" not in doc:
+            doc[f"runner {ref.env}"] = _runner_job(platform, ref.env, ["affected", *([previous] if previous else [])])
+            previous = f"runner {ref.env}"
         name = f"apply {ref.id}"
         tokens, creds = _credentials(platform, ref.ci_role, ref.region, ref.account, kube=ref.layer == "platform")
         job: dict[str, Any] = {
@@ -242,6 +280,8 @@ def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
             "resource_group": f"mlstrata-{ref.key}",
             "variables": _unit_vars(ref),
         }
+        if ref.runner:
+            job["tags"] = [ref.runner]
         if tokens:
             job["id_tokens"] = tokens
         job["script"] = [
@@ -257,6 +297,9 @@ def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
         spec = platform.environments[env]
         tokens, creds = _credentials(platform, spec.plan_role, spec.region or platform.region, spec.account)
         job = {"stage": "drift", "rules": [SCHEDULE], "variables": {"UNIT_ENV": env}}
+        label = runner_label(platform, env)
+        if label:
+            job["tags"] = [label]
         if tokens:
             job["id_tokens"] = tokens
         job["script"] = [*creds, steps.DRIFT_ENV]
@@ -280,6 +323,8 @@ def child_pipeline(platform: Platform, settings: CiSettings, affected: Affected)
         ref = unit.ref
         tokens, creds = _credentials(platform, ref.plan_role, ref.region, ref.account, kube=ref.layer == "platform")
         job: dict[str, Any] = {"stage": "plan", "variables": _unit_vars(ref)}
+        if ref.runner:  # set by `affected` once the default branch created the environment's runner
+            job["tags"] = [ref.runner]
         if tokens:
             job["id_tokens"] = tokens
         job["script"] = [*creds, steps.PLAN_UNIT]

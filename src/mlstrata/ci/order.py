@@ -33,6 +33,9 @@ class UnitRef:
     account: str | None
     ci_role: str | None
     plan_role: str | None
+    # the label (GitHub) / tag (GitLab) of the self-hosted runner the unit's jobs run on: a protected Azure
+    # environment's private Key Vault and API server are only reachable from its runner (bootstrap/ci_runner)
+    runner: str | None = None
 
     @property
     def id(self) -> str:
@@ -44,6 +47,20 @@ class UnitRef:
         return f"{self.env}-{self.layer}"
 
 
+def runner_label(platform: Platform, env: str) -> str | None:
+    """The self-hosted CI runner an environment's jobs run on, or None for the CI engine's hosted runners."""
+    if platform.target == "azure" and platform.environments[env].protect:
+        from mlstrata.targets.azure.catalog import ci_runner_label
+
+        return ci_runner_label(platform.platform, env)
+    return None
+
+
+def runner_envs(platform: Platform) -> list[str]:
+    """Environments with a self-hosted CI runner, in pipeline order."""
+    return [env for env in environment_order(platform) if runner_label(platform, env)]
+
+
 def unit_refs(platform: Platform) -> list[UnitRef]:
     """Every unit of the spec in dependency order."""
     out = []
@@ -51,5 +68,5 @@ def unit_refs(platform: Platform) -> list[UnitRef]:
         spec = platform.environments[env]
         for layer in LAYERS:
             out.append(UnitRef(env, layer, spec.protect, spec.region or platform.region, spec.account,
-                               spec.ci_role, spec.plan_role))
+                               spec.ci_role, spec.plan_role, runner_label(platform, env)))
     return out

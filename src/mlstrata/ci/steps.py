@@ -115,3 +115,25 @@ mlstrata drift {COMMON} --env "$UNIT_ENV" --format json > "$dir/drift.json" || r
 DRIFT_REPORT = f"""\
 mlstrata ci drift-report --drift {CI_DIR} --out {CI_DIR}/mlstrata-drift
 """
+
+# A protected Azure environment's self-hosted runner (bootstrap/ci_runner/<env>), applied from a hosted runner
+# before any job of the environment: with the embedded Terraform that mlstrata runs everywhere else (>= 1.11:
+# the registration token is an ephemeral variable, written to Key Vault through a write-only argument), then its
+# subnet allowed on the state account, only while the account lacks that rule. Inputs: RUNNER_DIR (the root,
+# relative to MLSTRATA_REPO), STATE_SUBSCRIPTION, STATE_RESOURCE_GROUP, STATE_ACCOUNT, and the root's TF_VAR_*.
+RUNNER_UP = """\
+tf() { python -P -m mlstrata.engine.embedded_worker "$@"; }
+dir="$MLSTRATA_REPO/$RUNNER_DIR"
+export TF_IN_AUTOMATION=1
+tf -chdir="$dir" init -input=false
+tf -chdir="$dir" apply -input=false -auto-approve
+subnet=$(tf -chdir="$dir" output -raw runner_subnet_id)
+if ! az storage account network-rule list --subscription "$STATE_SUBSCRIPTION" \\
+    --resource-group "$STATE_RESOURCE_GROUP" --account-name "$STATE_ACCOUNT" \\
+    --query "virtualNetworkRules[].virtualNetworkResourceId" --output tsv \\
+    | grep --quiet --ignore-case --line-regexp --fixed-strings "$subnet"; then
+  az storage account network-rule add --subscription "$STATE_SUBSCRIPTION" --resource-group "$STATE_RESOURCE_GROUP" \\
+    --account-name "$STATE_ACCOUNT" --subnet "$subnet" --output none
+fi
+echo "the runner of $UNIT_ENV is up; its subnet is allowed on the state account"
+"""

@@ -51,11 +51,11 @@ ALIASES: dict[str, frozenset[str]] = {
     # What a target derives from `protect`: deletion protection, and in AWS a multi-AZ database and
     # one NAT gateway per zone (targets/aws/render.py); on GCP a regional cluster.
     # On Azure: geo-zone-redundant storage, a paid-tier private cluster, Premium Service Bus, a key vault
-    # and API server without public access (targets/azure/render.py).
+    # and API server without public access, reached from a peered CI runner VNet (targets/azure/render.py).
     "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
                           "skip_final_snapshot", "multi_az", "single_nat_gateway", "regional",
                           "replication_type", "sku_tier", "private_cluster", "sku", "authorized_ip_ranges",
-                          "public_network_access_enabled", "allowed_ip_ranges"}),
+                          "public_network_access_enabled", "allowed_ip_ranges", "runner_vnet_id"}),
     "max_gpu_nodes_per_pool": frozenset({"max_gpu_nodes_per_pool", "max", "max_size"}),
     # A serving class's bounds as the renderers pass them: replicas, and quotas sized from the maximum.
     # SageMaker endpoints: replicas are instances (modules/sagemaker_endpoint).

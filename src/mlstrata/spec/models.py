@@ -555,6 +555,26 @@ class AzureSystemPoolSpec(Model):
     )
 
 
+class AzureCiRunnerSpec(Model):
+    """The self-hosted CI runner of each protected environment (bootstrap/ci_runner/<env>): a Container Apps
+    job in its own VNet that the environment's VNet peers with."""
+
+    image: str | None = Field(
+        None, description="Container image of the runner (required when an environment is protected): the CI "
+        "engine's runner agent plus Python 3.11, the Azure CLI, kubelogin and git (bootstrap/README.md).",
+    )
+    registry_server: str | None = Field(
+        None, description="Registry host the image is pulled from with the runner's identity (grant it AcrPull); "
+        "unset for a public image.",
+    )
+    cidr: str = Field(
+        "10.255.0.0/24", pattern=r"^\d{1,3}(\.\d{1,3}){3}/(2[4-7])$",
+        description="Address space of the runner VNet (/24 to /27); must not overlap network.cidr, which peers "
+        "with it.",
+    )
+    max_runners: int = Field(4, ge=1, le=50, description="Most runner executions at once per environment.")
+
+
 class AzureSpec(Model):
     """Settings of the `azure` target only."""
 
@@ -589,6 +609,11 @@ class AzureSpec(Model):
         description="managed: Azure Monitor managed Prometheus; kube_prometheus_stack: the Helm chart in the cluster.",
     )
     system_pool: AzureSystemPoolSpec = Field(default_factory=AzureSystemPoolSpec)
+    ci_runner: AzureCiRunnerSpec = Field(
+        default_factory=AzureCiRunnerSpec,
+        description="Protected environments: the self-hosted CI runner their jobs run on (private Key Vault and "
+        "API server).",
+    )
 
 
 class GcpSpec(Model):

@@ -108,3 +108,27 @@ def node_pool_name(pool: str) -> str:
 
 def rotation_name(pool_name: str) -> str:
     return pool_name[:9] + "tmp"
+
+
+def ci_runner_name(platform: str, env: str) -> str:
+    """Prefix of a protected environment's CI runner resources: at most 21 characters, so the Container Apps job
+    name (`<prefix>-ci-runner`) stays within Azure's 32."""
+    return f"{platform[:12].rstrip('-')}-{env[:8].rstrip('-')}"
+
+
+def ci_runner_vnet_id(platform: str, env: str, account: str) -> str:
+    """The runner VNet's resource id, known before it exists: the base layer peers with it by id, so base never
+    reads the runner root's state."""
+    name = ci_runner_name(platform, env)
+    return (f"/subscriptions/{account}/resourceGroups/{name}-ci-rg/providers/Microsoft.Network/virtualNetworks/"
+            f"{name}-ci-vnet")
+
+
+def ci_key_vault_name(platform: str, env: str, account: str) -> str:
+    """The vault holding a runner's registration token (3-24 characters, globally unique)."""
+    return f"{platform[:9].rstrip('-')}-{env[:5].rstrip('-')}-ci{_suffix(platform, env, 'ci', account)}"
+
+
+def ci_runner_label(platform: str, env: str) -> str:
+    """The runner label (GitHub) or tag (GitLab) a protected environment's jobs select its CI runner by."""
+    return f"mlstrata-{platform}-{env}"

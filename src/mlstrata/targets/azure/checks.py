@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.models import Platform
 from mlstrata.spec.principals import principal_places
@@ -86,6 +88,38 @@ def _check_azure(platform: Platform, source: Source) -> list[Diagnostic]:
                                   f"`{system.vm_size}` has no local temp disk for the ephemeral OS disk",
                                   "Use a size with a `d` in its features, e.g. Standard_D4ds_v5.",
                                   code="azure.system_pool"))
+    return out + _check_ci_runner(platform, source)
+
+
+def _check_ci_runner(platform: Platform, source: Source) -> list[Diagnostic]:
+    """Protected environments run CI on a self-hosted runner in a VNet peered with theirs."""
+    azure = platform.azure
+    protected = [name for name, env in platform.environments.items() if env.protect]
+    if azure is None or not protected:
+        return []
+    out: list[Diagnostic] = []
+    runner = azure.ci_runner
+    if runner.image is None:
+        path: KeyPath = ("azure", "ci_runner") if source.has(("azure", "ci_runner")) else ("azure",)
+        out.append(diagnostics_at(
+            source, path, f"protected environments ({', '.join(protected)}) need `azure.ci_runner.image`",
+            "Their Key Vault and AKS API server are private, so their CI jobs run on a self-hosted runner that "
+            "the pipeline creates first (bootstrap/ci_runner/<env>): name its container image, e.g. "
+            'azure: {ci_runner: {image: "myregistry.azurecr.io/mlstrata-runner:1.0"}} '
+            "(bootstrap/README.md says what it must contain).", key=True, code="azure.ci_runner"))
+    try:
+        runner_net = ipaddress.ip_network(runner.cidr, strict=False)
+        env_net = ipaddress.ip_network(platform.network.cidr, strict=False)
+    except ValueError:
+        path = ("azure", "ci_runner", "cidr") if source.has(("azure", "ci_runner", "cidr")) else ("network", "cidr")
+        return [*out, diagnostics_at(source, path, "not an IPv4 network",
+                                     "Write an IPv4 CIDR such as 10.255.0.0/24.", code="azure.ci_runner")]
+    if runner_net.overlaps(env_net):
+        path = ("azure", "ci_runner", "cidr") if source.has(("azure", "ci_runner", "cidr")) else ("network", "cidr")
+        out.append(diagnostics_at(
+            source, path, f"the CI runner VNet ({runner.cidr}) overlaps network.cidr ({platform.network.cidr})",
+            "Peered VNets need disjoint address spaces: set azure.ci_runner.cidr to a /24-/27 outside "
+            "network.cidr, e.g. 10.255.0.0/24.", code="azure.ci_runner"))
     return out
 
 
@@ -224,14 +258,31 @@ def _check_pipelines(platform: Platform, source: Source) -> list[Diagnostic]:
     return out
 
 
+# Azure ML workspace and registry names: ^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$ (Microsoft.MachineLearningServices
+# 2025-06-01); the model_registry module names them <platform>-<env>-mlw and <platform>-<env>-registry.
+AML_NAME_MAX = 33
+AML_SUFFIXES = ("-mlw", "-registry")
+
+
 def _check_names(platform: Platform, source: Source) -> list[Diagnostic]:
     out: list[Diagnostic] = []
+    stages = set(platform.model_registry.stages) if platform.model_registry else set()
     for env in platform.environments:
         name = f"{platform.platform}-{env}"
         if len(name) > 41:
             out.append(diagnostics_at(source, ("environments", env),
                                       f"`{name}` is too long to prefix Azure resource names",
                                       "Keep <platform>-<environment> within 41 characters.", key=True,
+                                      code="azure.name"))
+            continue
+        longest = max((f"{name}{suffix}" for suffix in AML_SUFFIXES), key=len)
+        if env in stages and len(longest) > AML_NAME_MAX:
+            room = AML_NAME_MAX - max(len(s) for s in AML_SUFFIXES)
+            out.append(diagnostics_at(source, ("environments", env),
+                                      f"`{longest}` is longer than an Azure ML registry name may be "
+                                      f"({AML_NAME_MAX} characters)",
+                                      f"`{env}` holds a model registry stage: keep <platform>-<environment> within "
+                                      f"{room} characters (a shorter `platform` or environment name).", key=True,
                                       code="azure.name"))
     return out
 

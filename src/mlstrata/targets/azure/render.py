@@ -110,7 +110,7 @@ def _providers(platform: Platform, env: ResolvedEnv, layer: Layer) -> list[Item]
     }
     helm = Block("provider", ["helm"])
     helm.add(Comment("Entra ID tokens through kubelogin (local accounts are disabled). Private clusters are only"))
-    helm.add(Comment("reachable from the VNet: run this layer on a runner in the ci_runners subnet."))
+    helm.add(Comment("reachable from the VNet and the peered CI runner VNet (bootstrap/ci_runner/<env>)."))
     helm.attr("kubernetes", {
         "host": Expr(f"{base}.cluster_host"),
         "cluster_ca_certificate": Expr(f"base64decode({base}.cluster_ca_certificate)"),
@@ -202,23 +202,30 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
         Block("data", ["azurerm_client_config", "current"]),
         Block("locals").attr("tags", tags(platform, env, "base")),
     ]
+    runner_vnet = cat.ci_runner_vnet_id(platform.platform, env.name, account) if protect else None
     main.append(_module(
         "network", "network", name=name, location=env.region, cidr=platform.network.cidr,
         nat_zones=["1"], redis_private_dns_zone=True if platform.feature_store is not None else None,
-        tags=Expr("local.tags"),
+        c1=Comment("The CI runner's VNet (bootstrap/ci_runner, applied first by the pipeline): peered, DNS-linked.")
+        if protect else None,
+        runner_vnet_id=runner_vnet, tags=Expr("local.tags"),
     ))
-    main.append(_module(
+    key_vault = _module(
         "key_vault", "key_vault", name=cat.key_vault_name(platform.platform, env.name, account),
         location=Expr("module.network.location"), resource_group_name=Expr("module.network.resource_group_name"),
         tenant_id=Expr("data.azurerm_client_config.current.tenant_id"),
         deployer_object_id=Expr("data.azurerm_client_config.current.object_id"),
-        c1=Comment("Protected environments: private endpoint only (Terraform runs in the ci_runners subnet)."),
+        c1=Comment("Protected environments: private endpoint only (Terraform runs on the peered CI runner)."),
         public_network_access_enabled=not protect,
         allowed_ip_ranges=[] if protect else list(azure.ci_ip_ranges),
         allowed_subnet_ids=Expr('[module.network.subnet_ids["ci_runners"]]'),
         private_endpoint_subnet_id=Expr('module.network.subnet_ids["private_endpoints"]'),
         private_dns_zone_id=Expr('module.network.private_dns_zone_ids["vault"]'), tags=Expr("local.tags"),
-    ))
+    )
+    key_vault.add(Blank()).add(Comment("Creating the key is a data-plane call; in protected environments the CI"))
+    key_vault.add(Comment("runner makes it through the network's peering and DNS links, so they come first."))
+    key_vault.attr("depends_on", [Expr("module.network")])
+    main.append(key_vault)
     system = azure.system_pool
     cluster = _module(
         "cluster", "aks_cluster", name=name, location=Expr("module.network.location"),
@@ -226,8 +233,8 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
         node_subnet_id=Expr('module.network.subnet_ids["nodes"]'),
         kubernetes_version=platform.cluster.kubernetes_version, sku_tier="Standard" if protect else "Free",
         automatic_upgrade_channel=azure.upgrade_channel, azure_policy_enabled=azure.azure_policy,
-        c1=Comment("Protected environments get a private API server; CI reaches it from the ci_runners subnet."),
-        private_cluster=protect,
+        c1=Comment("Protected environments get a private API server; CI reaches it from the peered runner VNet."),
+        private_cluster=protect, runner_vnet_id=runner_vnet,
         authorized_ip_ranges=None if protect else sorted({*azure.api_server_authorized_ip_ranges, *azure.ci_ip_ranges}),
         system_vm_size=system.vm_size, system_min_count=system.min, system_max_count=system.max,
         critical_addons_only=system.critical_addons_only, system_host_encryption=system.encryption_at_host,
@@ -550,18 +557,111 @@ def render_bootstrap(platform: Platform) -> dict[str, str]:
     module.attr("container_name", azure.state_container).attr("allowed_ip_ranges", list(azure.ci_ip_ranges))
     module.add(Comment("The identities that run Terraform for every environment (any subscription)."))
     module.attr("state_writer_principal_ids", list(azure.state_writers))
+    if any(env.protect for env in platform.environments.values()):
+        module.add(Comment("They also allow a protected environment's CI runner subnet once the pipeline created "
+                           "it."))
+        module.attr("network_rule_writer_principal_ids", list(azure.state_writers))
     module.attr("tags", tags(platform, None, "bootstrap"))
     outputs = [
         _output("state_storage_account_name", "module.state_backend.storage_account_name",
                 "Storage account holding every unit's state."),
         _output("state_container_name", "module.state_backend.container_name", "Container of the state blobs."),
     ]
-    return {
+    files = {
         "bootstrap/state/versions.tf": render_file([versions], HEADER),
         "bootstrap/state/providers.tf": render_file([_azurerm_provider(azure.state_subscription)], HEADER),
         "bootstrap/state/main.tf": render_file([module], HEADER),
         "bootstrap/state/outputs.tf": render_file(outputs, HEADER),
         "bootstrap/README.md": _bootstrap_readme(platform),
+    }
+    for env_name, env in platform.environments.items():
+        if env.protect:
+            files.update(_ci_runner_root(platform, env_name))
+    return files
+
+
+CI_RUNNER_DIR = "bootstrap/ci_runner"
+# Write-only arguments and ephemeral variables (the registration token never reaches plan or state).
+CI_RUNNER_TERRAFORM = ">= 1.11"
+
+
+def ci_runner_dir(env: str) -> str:
+    """Where a protected environment's CI runner root is rendered (the pipelines apply it first)."""
+    return f"{CI_RUNNER_DIR}/{env}"
+
+
+def _ci_runner_root(platform: Platform, env: str) -> dict[str, str]:
+    """A protected environment's self-hosted CI runner: its own root and state blob, applied by the pipeline
+    from a hosted runner before any unit of the environment (modules/ci_runner)."""
+    azure = azure_settings(platform)
+    spec = platform.environments[env]
+    account = spec.account or ""
+    runner = azure.ci_runner
+    versions = Block("terraform").attr("required_version", CI_RUNNER_TERRAFORM).add(
+        Block("required_providers").attr("azurerm", dict(AZURERM_PROVIDER)).attr("time", dict(TIME_PROVIDER)))
+    backend = Block("backend", ["azurerm"])
+    for key, value in backend_config(platform, env, "ci_runner").items():
+        backend.attr(key, value)
+    variables: list[Item] = []
+    for var_name, description, default in (
+        ("ci_engine", "github or gitlab: set by the pipeline that applies this root.", None),
+        ("github_owner", "GitHub owner of the repository (the pipeline passes github.repository_owner).", ""),
+        ("github_repository", "GitHub repository name (the pipeline passes github.event.repository.name).", ""),
+        ("gitlab_url", "GitLab instance URL (the pipeline passes CI_SERVER_URL).", "https://gitlab.com"),
+    ):
+        block = Block("variable", [var_name]).attr("description", description).attr("type", Expr("string"))
+        if default is not None:
+            block.attr("default", default)
+        variables += [block, Blank()]
+    variables.append(
+        Block("variable", ["registration_token"])
+        .attr("description", "Runner registration token, from a CI secret (MLSTRATA_RUNNER_TOKEN): ephemeral, "
+              "never in plan or state.")
+        .attr("type", Expr("string")).attr("sensitive", True).attr("ephemeral", True).attr("nullable", False))
+    variables.append(Blank())
+    variables.append(
+        Block("variable", ["registration_token_version"])
+        .attr("description", "Bump together with a new token to write it to the runner's vault.")
+        .attr("type", Expr("number")).attr("default", 1))
+    module = Block("module", ["ci_runner"]).attr("source", "../../../modules/ci_runner").add(Blank())
+    name = cat.ci_runner_name(platform.platform, env)
+    inputs: dict[str, object] = {
+        "name": name, "location": spec.region or platform.region, "cidr": runner.cidr,
+        "key_vault_name": cat.ci_key_vault_name(platform.platform, env, account),
+        "tenant_id": Expr("data.azurerm_client_config.current.tenant_id"),
+        "deployer_object_id": Expr("data.azurerm_client_config.current.object_id"),
+        "allowed_ip_ranges": list(azure.ci_ip_ranges), "ci_engine": Expr("var.ci_engine"),
+        "runner_label": cat.ci_runner_label(platform.platform, env), "runner_image": runner.image or "",
+        "registry_server": runner.registry_server, "github_owner": Expr("var.github_owner"),
+        "github_repository": Expr("var.github_repository"), "gitlab_url": Expr("var.gitlab_url"),
+        "max_runners": runner.max_runners, "registration_token": Expr("var.registration_token"),
+        "registration_token_version": Expr("var.registration_token_version"),
+        "tags": dict(sorted({**platform.tags, **spec.tags, **tags(platform, None, "ci_runner"),
+                             "mlstrata-environment": env}.items())),
+    }
+    for key, value in inputs.items():
+        if value is not None:
+            module.attr(key, value)
+    base_vnet = f"{_name(platform, env)}-vnet"
+    main: list[Item] = [
+        Comment(f"The self-hosted CI runner of `{env}` (protected: private Key Vault and AKS API server). The"),
+        Comment("pipeline applies this root from a hosted runner before any unit of the environment; the base"),
+        Comment(f"layer then peers {base_vnet} with this VNet and links its private DNS zones to it."),
+        Block("data", ["azurerm_client_config", "current"]), module,
+    ]
+    outputs = [
+        _output("runner_vnet_id", "module.ci_runner.vnet_id", "Runner VNet (the base layer peers with it)."),
+        _output("runner_subnet_id", "module.ci_runner.subnet_id", "Runner subnet (allowed on the state account)."),
+        _output("runner_job_name", "module.ci_runner.job_name", "Container Apps job running the runner."),
+        _output("runner_resource_group_name", "module.ci_runner.resource_group_name", "Runner resource group."),
+    ]
+    root = ci_runner_dir(env)
+    return {
+        f"{root}/versions.tf": render_file([versions, Block("terraform").add(backend)], HEADER),
+        f"{root}/providers.tf": render_file([_azurerm_provider(account)], HEADER),
+        f"{root}/variables.tf": render_file(variables, HEADER),
+        f"{root}/main.tf": render_file(main, HEADER),
+        f"{root}/outputs.tf": render_file(outputs, HEADER),
     }
 
 
@@ -630,37 +730,65 @@ def _bootstrap_readme(platform: Platform) -> str:
     ]
     protected = [name for name, env in platform.environments.items() if env.protect]
     if protected:
+        state_rg = azure.state_resource_group or f"{platform.platform}-tfstate"
         lines += [
-            "## 3. Protected environments: the first apply runs inside the VNet",
+            "## 3. Protected environments: CI runs on a runner the pipeline creates",
             "",
             f"In {', '.join(f'`{name}`' for name in protected)} the Key Vault and the AKS API server have no public",
             "endpoint: creating the key (a Key Vault data-plane call, in `base`) and the Helm releases (`platform`)",
-            "only work from the `ci_runners` subnet, which the same `base` apply creates. So the first time:",
+            "only work from a network peered with the environment's. So every such environment has its own",
+            "CI runner root, `bootstrap/ci_runner/<env>` (state blob `<prefix>/<env>/ci_runner.tfstate`): a small",
+            "VNet, a NAT gateway and a Container Apps job that runs one ephemeral runner per CI job",
+            "(https://learn.microsoft.com/azure/container-apps/tutorial-ci-cd-runners-jobs). It needs nothing of",
+            "the environment, so a hosted runner can apply it first; `base` then peers the environment's VNet",
+            "with it and links every private DNS zone (and the private cluster's) to it.",
             "",
-            "```sh",
+            "The rendered pipelines (`mlstrata ci github` / `mlstrata ci gitlab`) do this on every run, in order,",
+            "with no manual step: a `runner` job on a hosted runner applies the root (a no-op once it exists) and",
+            "allows the runner's subnet on the state account (same-region requests ignore IP rules; only virtual",
+            "network rules admit them: https://learn.microsoft.com/azure/storage/common/storage-network-security);",
+            "then the environment's plan, apply and drift jobs run on the runner, selected by its label (GitHub)",
+            "or tag (GitLab):",
+            "",
+            "| environment | runner root | label / tag |",
+            "| --- | --- | --- |",
         ]
         for name in protected:
-            lines.append(f"(cd live/{name}/base && terraform init && terraform apply -target=module.network)"
-                         "   # ARM only: VNet, subnets, NAT, private DNS")
+            lines.append(f"| `{name}` | `{ci_runner_dir(name)}` | `{cat.ci_runner_label(platform.platform, name)}` |")
         lines += [
-            "```",
             "",
-            "then start the self-hosted CI runner (GitHub or GitLab) on a VM in that environment's `ci_runners`",
-            "subnet, and run every later apply of the environment there (`mlstrata apply --env <name>`, or the",
-            "rendered CI jobs pinned to that runner).",
+            "What an admin provides once, before the first pipeline:",
             "",
-            "That runner reaches the state account from inside Azure: when both are in the same region, the account's",
-            "IP rules (`ci_ip_ranges`) do not apply to it, only virtual network rules do",
-            "(https://learn.microsoft.com/azure/storage/common/storage-network-security). Once the subnet exists,",
-            "allow it on the state account (the subnet has the Microsoft.Storage service endpoint):",
+            "- **The runner image** (`azure.ci_runner.image`): the CI engine's runner agent, Python 3.11, the Azure",
+            "  CLI and kubelogin (the versions the pipelines pin), git and curl. GitHub: its entrypoint registers an",
+            "  ephemeral runner with the labels in `RUNNER_LABELS` for `REPO_URL`, using a registration token from",
+            "  `REGISTRATION_TOKEN_API_URL` and the token in `GITHUB_PAT`, then runs one job",
+            "  (https://learn.microsoft.com/azure/container-apps/tutorial-ci-cd-runners-jobs). GitLab: it runs",
+            "  `gitlab-runner run-single --url \"$CI_SERVER_URL\" --token \"$RUNNER_TOKEN\" --executor shell",
+            "  --max-builds 1 --wait-timeout 50`: the job starts one every minute, so one small container polls all",
+            "  the time (gitlab-org/gitlab-ci-multi-runner!369). A private registry needs",
+            "  `azure.ci_runner.registry_server` and AcrPull for the runner identity.",
+            "- **The registration token** as the CI secret/variable `MLSTRATA_RUNNER_TOKEN` (masked, protected).",
+            "  GitHub: a fine-grained token of the repository with Administration read and write (it registers",
+            "  runners) and Actions read (KEDA's github-runner scaler counts queued jobs:",
+            "  https://keda.sh/docs/latest/scalers/github-runner/). GitLab: the authentication token (`glrt-...`) of a",
+            "  project runner created with the tag above. Terraform writes it to the runner's own Key Vault through a",
+            "  write-only argument from an ephemeral variable: it is never in a plan or in state. To rotate it, change",
+            "  the secret and bump `registration_token_version` in the root.",
+            "- **Roles**: each protected environment's CI identity (`ci_role`) needs, besides its rights in the",
+            "  environment's subscription, the state account role `bootstrap/state` grants `state_writers`",
+            f"  (`{platform.state.bucket}-state-network-rules`: read and write of the account, nothing else), so the",
+            "  `runner` job can allow the runner's subnet. Put that identity's object id in `azure.state_writers`.",
+            "",
+            "The `runner` job's network rule, for reference (it adds it only while the account lacks it):",
             "",
             "```sh",
         ]
-        state_rg = azure.state_resource_group or f"{platform.platform}-tfstate"
         for name in protected:
             env = platform.environments[name]
-            subnet = (f"/subscriptions/{env.account}/resourceGroups/{platform.platform}-{name}-rg/providers/"
-                      f"Microsoft.Network/virtualNetworks/{platform.platform}-{name}-vnet/subnets/ci_runners")
+            runner = cat.ci_runner_name(platform.platform, name)
+            subnet = (f"/subscriptions/{env.account}/resourceGroups/{runner}-ci-rg/providers/"
+                      f"Microsoft.Network/virtualNetworks/{runner}-ci-vnet/subnets/runners")
             lines.append(f"az storage account network-rule add --subscription {azure.state_subscription} "
                          f"--resource-group {state_rg} --account-name {platform.state.bucket} --subnet {subnet}")
         lines += [

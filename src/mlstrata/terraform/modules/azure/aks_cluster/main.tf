@@ -188,3 +188,18 @@ resource "azurerm_role_assignment" "cluster_user" {
   role_definition_name = "Azure Kubernetes Service Cluster User Role"
   principal_id         = each.value
 }
+
+# A private cluster's API server name resolves only in VNets linked to the zone AKS creates for it ("System":
+# in the node resource group, named after the private FQDN without its first label). The CI runner's peered
+# VNet gets a link too, as Microsoft documents for clients in a peered VNet
+# (https://learn.microsoft.com/azure/aks/private-clusters, "Virtual network peering").
+resource "azurerm_private_dns_zone_virtual_network_link" "runner" {
+  count = var.private_cluster && var.runner_vnet_id != null ? 1 : 0
+
+  name                  = "${var.name}-ci-runner"
+  resource_group_name   = azurerm_kubernetes_cluster.this.node_resource_group
+  private_dns_zone_name = join(".", slice(split(".", azurerm_kubernetes_cluster.this.private_fqdn), 1, length(split(".", azurerm_kubernetes_cluster.this.private_fqdn))))
+  virtual_network_id    = var.runner_vnet_id
+  registration_enabled  = false
+  tags                  = var.tags
+}

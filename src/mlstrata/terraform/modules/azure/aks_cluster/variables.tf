@@ -169,3 +169,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "runner_vnet_id" {
+  description = "Resource id of the CI runner VNet (peered by the network module) to link to a private cluster's DNS zone, so the runner resolves the API server; null: none."
+  type        = string
+  default     = null
+}

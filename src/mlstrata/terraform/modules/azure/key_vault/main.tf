@@ -55,10 +55,13 @@ resource "azurerm_role_assignment" "deployer_crypto_officer" {
 # assignment fails with 403 on a first apply without this wait. Azure offers no "assignment effective"
 # signal to wait on, and the provider does not retry a 403: Microsoft's own verified module waits the same
 # way (Azure/terraform-azurerm-avm-res-keyvault-vault, time_sleep.wait_for_rbac_before_key_operations).
+# depends_on alone only orders the creation. The wait covers the cmk identity's grant too: every consumer
+# of key_id (storage accounts, Service Bus) wraps its data key as that identity right after.
 resource "time_sleep" "rbac_propagation" {
   create_duration = "90s"
 
-  depends_on = [azurerm_role_assignment.deployer_crypto_officer, azurerm_private_endpoint.this]
+  depends_on = [azurerm_role_assignment.deployer_crypto_officer, azurerm_role_assignment.cmk_encryption_user,
+  azurerm_private_endpoint.this]
 }
 
 resource "azurerm_key_vault_key" "this" {

@@ -228,4 +228,7 @@ resource "azurerm_role_assignment" "acr_pull" {
   scope                = azurerm_container_registry.this.id
   role_definition_name = "AcrPull"
   principal_id         = each.value
+  # The kubelet identity is created with the cluster in the same apply: a stated principal type spares ARM the
+  # directory lookup that fails with PrincipalNotFound while Entra ID replicates it (Azure/AgentBaker#8251).
+  principal_type = "ServicePrincipal"
 }

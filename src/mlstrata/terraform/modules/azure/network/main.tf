@@ -132,3 +132,50 @@ resource "azurerm_private_dns_zone_virtual_network_link" "this" {
   registration_enabled  = false
   tags                  = var.tags
 }
+
+# Protected environments: the CI runner lives in its own VNet (bootstrap/ci_runner/<env>, applied first by
+# the pipeline), peered both ways with this one; it resolves the private endpoints through links of the same
+# zones (https://learn.microsoft.com/azure/dns/private-dns-virtual-network-links). Both peerings are created
+# here, by the identity that created both VNets; the runner VNet's resource group and name come from its id.
+locals {
+  runner_vnet = var.runner_vnet_id == null ? {} : {
+    runner = {
+      id                  = var.runner_vnet_id
+      resource_group_name = split("/", var.runner_vnet_id)[4]
+      name                = split("/", var.runner_vnet_id)[8]
+    }
+  }
+}
+
+resource "azurerm_virtual_network_peering" "to_runner" {
+  for_each = local.runner_vnet
+
+  name                         = "${var.name}-to-ci-runner"
+  resource_group_name          = azurerm_resource_group.this.name
+  virtual_network_name         = azurerm_virtual_network.this.name
+  remote_virtual_network_id    = each.value.id
+  allow_virtual_network_access = true
+  allow_forwarded_traffic      = false
+}
+
+resource "azurerm_virtual_network_peering" "from_runner" {
+  for_each = local.runner_vnet
+
+  name                         = "ci-runner-to-${var.name}"
+  resource_group_name          = each.value.resource_group_name
+  virtual_network_name         = each.value.name
+  remote_virtual_network_id    = azurerm_virtual_network.this.id
+  allow_virtual_network_access = true
+  allow_forwarded_traffic      = false
+}
+
+resource "azurerm_private_dns_zone_virtual_network_link" "runner" {
+  for_each = var.runner_vnet_id == null ? {} : local.private_dns_zones
+
+  name                  = "${var.name}-ci-runner-${each.key}"
+  resource_group_name   = azurerm_resource_group.this.name
+  private_dns_zone_name = azurerm_private_dns_zone.this[each.key].name
+  virtual_network_id    = var.runner_vnet_id
+  registration_enabled  = false
+  tags                  = var.tags
+}

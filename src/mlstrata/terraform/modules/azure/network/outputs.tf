@@ -37,3 +37,9 @@ output "nat_subnet_association_ids" {
   description = "Subnet-NAT associations; the cluster depends on them (outbound_type userAssignedNATGateway)."
   value       = [for a in azurerm_subnet_nat_gateway_association.this : a.id]
 }
+
+output "runner_links" {
+  description = "Peerings and private DNS links that let the CI runner VNet reach this one (empty without a runner); the key vault's data-plane calls wait for them."
+  value = concat([for p in azurerm_virtual_network_peering.to_runner : p.id], [for p in azurerm_virtual_network_peering.from_runner : p.id],
+  [for l in azurerm_private_dns_zone_virtual_network_link.runner : l.id])
+}

@@ -45,3 +45,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "runner_vnet_id" {
+  description = "Resource id of the CI runner VNet of a protected environment (bootstrap/ci_runner/<env>): peered both ways and linked to every private DNS zone, so the runner reaches the private endpoints. null: no runner VNet."
+  type        = string
+  default     = null
+}

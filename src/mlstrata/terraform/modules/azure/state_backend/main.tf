@@ -95,3 +95,30 @@ resource "azurerm_role_assignment" "state_writers" {
   role_definition_name = "Storage Blob Data Contributor"
   principal_id         = each.value
 }
+
+# The pipeline creates a protected environment's CI runner subnet, then allows it here
+# (`az storage account network-rule add`): same-region requests ignore IP rules, only virtual network rules
+# admit them (https://learn.microsoft.com/azure/storage/common/storage-network-security). Storage has no
+# narrower action than writing the account for that, so the role holds only read and write of the account
+# (no key listing or regeneration, and shared keys are off), scoped to this one account.
+resource "azurerm_role_definition" "network_rules" {
+  count = length(var.network_rule_writer_principal_ids) > 0 ? 1 : 0
+
+  name        = "${var.storage_account_name}-state-network-rules"
+  scope       = azurerm_storage_account.this.id
+  description = "Add CI runner subnets to the virtual network rules of the mlstrata state account."
+
+  permissions {
+    actions = ["Microsoft.Storage/storageAccounts/read", "Microsoft.Storage/storageAccounts/write"]
+  }
+
+  assignable_scopes = [azurerm_storage_account.this.id]
+}
+
+resource "azurerm_role_assignment" "network_rules" {
+  for_each = toset(var.network_rule_writer_principal_ids)
+
+  scope              = azurerm_storage_account.this.id
+  role_definition_id = azurerm_role_definition.network_rules[0].role_definition_resource_id
+  principal_id       = each.value
+}

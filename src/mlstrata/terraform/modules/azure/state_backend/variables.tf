@@ -47,3 +47,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "network_rule_writer_principal_ids" {
+  description = "Object ids of the CI identities that add their protected environment's runner subnet to this account's virtual network rules (the subnet only exists once the pipeline created the runner); empty: none."
+  type        = list(string)
+  default     = []
+}

@@ -10,6 +10,8 @@ module "state_backend" {
   allowed_ip_ranges    = ["203.0.113.0/28"]
   # The identities that run Terraform for every environment (any subscription).
   state_writer_principal_ids = ["aaaaaaaa-0000-0000-0000-000000000001"]
+  # They also allow a protected environment's CI runner subnet once the pipeline created it.
+  network_rule_writer_principal_ids = ["aaaaaaaa-0000-0000-0000-000000000001"]
   tags = {
     managed-by        = "mlstrata"
     mlstrata-layer    = "bootstrap"

@@ -21,7 +21,9 @@ module "network" {
   cidr                   = "10.0.0.0/16"
   nat_zones              = ["1"]
   redis_private_dns_zone = true
-  tags                   = local.tags
+  # The CI runner's VNet (bootstrap/ci_runner, applied first by the pipeline): peered, DNS-linked.
+  runner_vnet_id = "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/acme-ml-prod-ci-rg/providers/Microsoft.Network/virtualNetworks/acme-ml-prod-ci-vnet"
+  tags           = local.tags
 }
 
 module "key_vault" {
@@ -32,13 +34,17 @@ module "key_vault" {
   resource_group_name = module.network.resource_group_name
   tenant_id           = data.azurerm_client_config.current.tenant_id
   deployer_object_id  = data.azurerm_client_config.current.object_id
-  # Protected environments: private endpoint only (Terraform runs in the ci_runners subnet).
+  # Protected environments: private endpoint only (Terraform runs on the peered CI runner).
   public_network_access_enabled = false
   allowed_ip_ranges             = []
   allowed_subnet_ids            = [module.network.subnet_ids["ci_runners"]]
   private_endpoint_subnet_id    = module.network.subnet_ids["private_endpoints"]
   private_dns_zone_id           = module.network.private_dns_zone_ids["vault"]
   tags                          = local.tags
+
+  # Creating the key is a data-plane call; in protected environments the CI
+  # runner makes it through the network's peering and DNS links, so they come first.
+  depends_on = [module.network]
 }
 
 module "cluster" {
@@ -53,8 +59,9 @@ module "cluster" {
   sku_tier                  = "Standard"
   automatic_upgrade_channel = "patch"
   azure_policy_enabled      = true
-  # Protected environments get a private API server; CI reaches it from the ci_runners subnet.
+  # Protected environments get a private API server; CI reaches it from the peered runner VNet.
   private_cluster        = true
+  runner_vnet_id         = "/subscriptions/33333333-3333-3333-3333-333333333333/resourceGroups/acme-ml-prod-ci-rg/providers/Microsoft.Network/virtualNetworks/acme-ml-prod-ci-vnet"
   system_vm_size         = "Standard_D4ds_v5"
   system_min_count       = 2
   system_max_count       = 5

@@ -32,13 +32,17 @@ module "key_vault" {
   resource_group_name = module.network.resource_group_name
   tenant_id           = data.azurerm_client_config.current.tenant_id
   deployer_object_id  = data.azurerm_client_config.current.object_id
-  # Protected environments: private endpoint only (Terraform runs in the ci_runners subnet).
+  # Protected environments: private endpoint only (Terraform runs on the peered CI runner).
   public_network_access_enabled = true
   allowed_ip_ranges             = ["203.0.113.0/28"]
   allowed_subnet_ids            = [module.network.subnet_ids["ci_runners"]]
   private_endpoint_subnet_id    = module.network.subnet_ids["private_endpoints"]
   private_dns_zone_id           = module.network.private_dns_zone_ids["vault"]
   tags                          = local.tags
+
+  # Creating the key is a data-plane call; in protected environments the CI
+  # runner makes it through the network's peering and DNS links, so they come first.
+  depends_on = [module.network]
 }
 
 module "cluster" {
@@ -53,7 +57,7 @@ module "cluster" {
   sku_tier                  = "Free"
   automatic_upgrade_channel = "patch"
   azure_policy_enabled      = true
-  # Protected environments get a private API server; CI reaches it from the ci_runners subnet.
+  # Protected environments get a private API server; CI reaches it from the peered runner VNet.
   private_cluster        = false
   authorized_ip_ranges   = ["203.0.113.0/28"]
   system_vm_size         = "Standard_D4ds_v5"

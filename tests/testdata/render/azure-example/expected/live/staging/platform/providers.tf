@@ -22,7 +22,7 @@ provider "azurerm" {
 
 provider "helm" {
   # Entra ID tokens through kubelogin (local accounts are disabled). Private clusters are only
-  # reachable from the VNet: run this layer on a runner in the ci_runners subnet.
+  # reachable from the VNet and the peered CI runner VNet (bootstrap/ci_runner/<env>).
   kubernetes = {
     host                   = data.terraform_remote_state.base.outputs.cluster_host
     cluster_ca_certificate = base64decode(data.terraform_remote_state.base.outputs.cluster_ca_certificate)
