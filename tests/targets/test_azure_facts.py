@@ -427,6 +427,10 @@ def test_runner_scaling_follows_each_ci_engine() -> None:
     assert "key_vault_secret_id" in job["secret"]["attributes"]
     module = _flat((MODULES / "ci_runner" / "main.tf").read_text())
     assert 'custom_rule_type = "github-runner"' in module and 'trigger_parameter = "personalAccessToken"' in module
+    # KEDA counts a queued job whose labels the runner's cover; noDefaultLabels defaults to false, so the default
+    # labels (self-hosted, linux, x64) are the runner's too (https://keda.sh/docs/latest/scalers/github-runner/):
+    # the jobs' runs-on [self-hosted, <label>] (tests/ci/test_pipelines.py) is scaled on
+    assert "noDefaultLabels" not in module
     for key in ("owner = var.github_owner", "repos = var.github_repository", 'runnerScope = "repo"',
                 "labels = var.runner_label"):
         assert key in module, key
