@@ -91,6 +91,25 @@ def test_gpu_driver_is_always_set_explicitly() -> None:
             assert text.count('source = "../../../modules/gpu_node_pool"') == text.count("gpu_driver "), rel
 
 
+def test_only_the_autoscaler_owned_pool_enables_aks_autoscaling() -> None:
+    """A pool whose count Terraform owns must not also run AKS's cluster autoscaler: the autoscaler would move
+    node_count and every apply would set it back (Azure/terraform-azurerm-aks#91). With autoscaling off the
+    provider refuses min_count/max_count ("`max_count` and `min_count` must be set to `null` when
+    `enable_auto_scaling` is set to `false`", quoted in scalar-labs/scalar-terraform#272)."""
+    pools = {b.labels[1]: b.body for b in parse_file(MODULES / "gpu_node_pool" / "main.tf").body.blocks_of("resource")
+             if b.labels[0] == "azurerm_kubernetes_cluster_node_pool"}
+    assert set(pools) == {"terraform_owned", "autoscaler_owned"}
+    owned, scaled = pools["terraform_owned"], pools["autoscaler_owned"]
+    assert owned.attributes["auto_scaling_enabled"].value is False
+    assert not {"min_count", "max_count"} & set(owned.attributes)
+    assert owned.attributes["node_count"].expr_text == "var.node_count"
+    assert not owned.blocks_of("lifecycle")
+    assert scaled.attributes["auto_scaling_enabled"].value is True
+    assert {"min_count", "max_count", "node_count"} <= set(scaled.attributes)
+    ignored = scaled.blocks_of("lifecycle")[0].body.attributes["ignore_changes"].expr_text
+    assert "node_count" in ignored
+
+
 def test_spot_pools_declare_aks_spot_taint_and_label() -> None:
     """hashicorp/terraform-provider-azurerm#25615: without AKS's own spot taint/label declared, every plan churns."""
     main = _flat((MODULES / "gpu_node_pool" / "main.tf").read_text())

@@ -197,7 +197,11 @@ class MaxCeiling(ModuleRule):
                         or auto.body.attributes.get("max_node_count"),
                     )
                 )
-        targets += [(item, item.attr("max_count")) for item in aks_gpu_pools(ctx)]
+        for item in aks_gpu_pools(ctx):
+            auto_attr = item.attr("auto_scaling_enabled")
+            autoscaled = auto_attr is not None and ctx.resolve(item, auto_attr).value is True
+            # without AKS's autoscaler (azurerm's default) the pool runs exactly node_count nodes
+            targets.append((item, item.attr("max_count") if autoscaled else item.attr("node_count")))
         for item, attr in targets:
             if attr is None:
                 continue

@@ -27,9 +27,9 @@ resource "azurerm_kubernetes_cluster_node_pool" "terraform_owned" {
   # encryption set); set at pool creation only, so changing it recreates the pool.
   host_encryption_enabled = var.host_encryption
 
-  auto_scaling_enabled = true
-  min_count            = var.min_count
-  max_count            = var.max_count
+  # Terraform owns the count: AKS's autoscaler stays off, or it and every apply would move the count back
+  # and forth (Azure/terraform-azurerm-aks#91); the provider refuses min_count/max_count without it.
+  auto_scaling_enabled = false
   node_count           = var.node_count
 
   node_taints = local.taints

@@ -20,3 +20,16 @@ resource "azurerm_kubernetes_cluster_node_pool" "cpu" {
   min_count             = 1
   max_count             = 10
 }
+
+# A fixed pool within the ceiling: node_count is its size.
+resource "azurerm_kubernetes_cluster_node_pool" "fixed" {
+  kubernetes_cluster_id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/ml"
+  name                  = "fixed"
+  vm_size               = "Standard_NC24ads_A100_v4"
+  node_taints           = ["nvidia.com/gpu=true:NoSchedule"]
+  node_labels           = { workload = "ml" }
+  priority              = "Regular"
+  gpu_driver            = "Install"
+  auto_scaling_enabled  = false
+  node_count            = 2
+}
