@@ -404,8 +404,11 @@ def test_protected_environment_ci_runner_is_its_own_root_that_base_peers_with() 
 
 
 def test_the_runner_registration_token_never_reaches_plan_or_state() -> None:
-    """The token is an ephemeral variable (Terraform >= 1.10) written to the runner's vault through the write-only
-    value_wo (azurerm 4.x, Terraform >= 1.11: write-only arguments are never persisted to plan or state,
+    """The token is an ephemeral variable (Terraform >= 1.10), ephemeral in the root and in the module (the value
+    only stays ephemeral through a call chain that declares it so at every level, as Microsoft's verified Key Vault
+    module found: Azure/terraform-azurerm-avm-res-keyvault-vault#324), written to the runner's vault through the
+    write-only value_wo (hashicorp/terraform-provider-azurerm#28947; Terraform >= 1.11: write-only arguments are
+    never persisted to plan or state,
     https://developer.hashicorp.com/terraform/language/resources/ephemeral/write-only); the Container Apps job reads
     it by Key Vault reference with the runner identity, which holds Key Vault Secrets User."""
     secret = SCHEMA["resources"]["azurerm_key_vault_secret"]["attributes"]

@@ -204,7 +204,9 @@ resource "azurerm_container_app_job" "runner" {
   }
 
   secret {
-    name                = local.secret_name
+    name = local.secret_name
+    # versionless: a new token version is picked up without a plan that reads the secret's (write-only-driven,
+    # hashicorp/terraform-provider-azurerm#33437) version
     key_vault_secret_id = azurerm_key_vault_secret.registration_token.versionless_id
     identity            = azurerm_user_assigned_identity.runner.id
   }

@@ -4,7 +4,8 @@ terraform {
   required_version = ">= 1.11"
 
   required_providers {
-    # >= 4.42 like every azure module; value_wo on azurerm_key_vault_secret is in every 4.42+ release.
+    # >= 4.42 like every azure module; value_wo on azurerm_key_vault_secret came earlier, in March 2025
+    # (hashicorp/terraform-provider-azurerm#28947).
     azurerm = {
       source  = "hashicorp/azurerm"
       version = ">= 4.42, < 5.0"
