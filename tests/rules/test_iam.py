@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mlstrata.rules.iam_grants import grants, level_widening, parse_policy, widening
 
 
@@ -68,3 +70,17 @@ def test_registry_grants_raised_and_new_accounts() -> None:
 
 def test_unparseable_documents_are_no_grants() -> None:
     assert parse_policy("not json") is None and parse_policy("[1]") is None and grants(None) == set()
+
+
+@pytest.mark.parametrize("text", [
+    '{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}',
+    '{"Statement": [], "Version": "2012-10-17", "Version": "2008-10-17"}',  # the last duplicate wins, as in json
+    '{"Statement": [{"Condition": {"NumericLessThan": {"s3:max-keys": 1e400}}}]}',  # Python's json reads inf
+    '{"Statement": [{"Condition": {"NumericLessThan": {"s3:max-keys": NaN}}}]}',  # and NaN
+    '{"Statement": [{"Sid": "\\ud800"}]}', '{"n": 100000000000000000000000000000, "f": 1.10}',
+])
+def test_policy_documents_read_as_pythons_json_reads_them(text: str) -> None:
+    """The review reads policies with msgspec (faster), falling back to Python's json for what only it reads:
+    the grants, and so the findings, are those of json.loads."""
+    assert repr(parse_policy(text)) == repr(json.loads(text))
+    assert parse_policy("{not json") is None and parse_policy("[1]") is None and parse_policy(" ") is None

@@ -307,7 +307,7 @@ def _resource_changes(items: list[_ResourceChange] | None, key: str) -> Iterator
             change.after_unknown,
             change.before_sensitive,
             change.after_sensitive,
-            tuple(tuple(p) for p in change.replace_paths or ()),
+            tuple(tuple(p) for p in change.replace_paths) if change.replace_paths else (),
             change.importing is not None,
         )
 

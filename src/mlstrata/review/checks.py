@@ -66,7 +66,8 @@ _NAME_KEYS = ("name", "bucket", "identifier", "node_group_name", "model_package_
 
 def sensitive(rc: ResourceChange, key: str) -> bool:
     """True when Terraform marks `key` sensitive on either side of the change."""
-    return any(isinstance(s, dict) and bool(s.get(key)) for s in (rc.before_sensitive, rc.after_sensitive))
+    before, after = rc.before_sensitive, rc.after_sensitive  # read for every finding's name: no generator
+    return (isinstance(before, dict) and bool(before.get(key))) or (isinstance(after, dict) and bool(after.get(key)))
 
 
 def unknown(rc: ResourceChange, key: str) -> bool:

@@ -222,19 +222,24 @@ def review_plan(plan: Plan, unit: UnitInput, settings: ReviewSettings) -> UnitRe
     checked = 0
     gpu_rows: list[tuple[str, str, str, object, object]] = []
     by_address: dict[str, ResourceChange] = {}
-    for rc in plan.resource_changes:
-        if not (settings.all_resources or rc.action.is_change):
+    all_resources, add = settings.all_resources, hits.append
+    for rc in plan.resource_changes:  # runs for every change of a large plan: plain loops, no generator wrappers
+        action = rc.action
+        if not (all_resources or action.is_change):
             continue
         checked += 1
         for check in CHANGE_CHECKS:
-            hits += ((rc, h) for h in check(rc, facts))
-        if settings.all_resources:
-            hits += ((rc, h) for h in check_present(rc, facts))
-        if rc.type in GPU_POOL_TYPES and rc.action.is_change:
-            gpu_rows.append((rc.address, rc.type, rc.action.value, rc.before, rc.after))
+            for h in check(rc, facts):
+                add((rc, h))
+        if all_resources:
+            for h in check_present(rc, facts):
+                add((rc, h))
+        if action.is_change and rc.type in GPU_POOL_TYPES:
+            gpu_rows.append((rc.address, rc.type, action.value, rc.before, rc.after))
             by_address[rc.address] = rc
     for rc in plan.resource_drift:
-        hits += ((rc, h) for h in check_drift(rc))
+        for h in check_drift(rc):
+            add((rc, h))
     pools: list[PoolChange] = []
     region = unit.region or provider_region(plan.configuration)
     if gpu_rows:

@@ -16,11 +16,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import msgspec
+
 Grant = tuple[str, str, str, str, str]  # effect, action, resource, principal, condition
 
 # Registry and bucket access levels, weakest first (MLflow permissions; mlstrata bucket access).
 REGISTRY_LEVELS = {"NO_PERMISSIONS": 0, "DENY": 0, "READ": 1, "USE": 2, "EDIT": 3, "WRITE": 3, "MANAGE": 4}
 ADMIN_POLICY_SUFFIXES = ("/AdministratorAccess", "/PowerUserAccess", "/IAMFullAccess")
+
+
+_decode_json = msgspec.json.Decoder().decode
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -54,10 +59,13 @@ def parse_policy(value: Any) -> dict[str, Any] | None:
         return value
     if not isinstance(value, str) or not value.strip():
         return None
-    try:
-        doc = json.loads(value)
-    except ValueError:
-        return None
+    try:  # msgspec: a few times faster on the thousands of policies of a large plan
+        doc = _decode_json(value)
+    except ValueError:  # what it refuses and Python's json reads (NaN, 1e400, lone surrogates) reads as before
+        try:
+            doc = json.loads(value)
+        except ValueError:
+            return None
     return doc if isinstance(doc, dict) else None
 
 
