@@ -118,13 +118,15 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 def relative(findings: list[Diagnostic], base: Path) -> list[Diagnostic]:
     """Findings with file paths relative to `base` where they are under it (for stable reports)."""
     root = str(base.resolve())
+    prefix = root + os.sep
+    moved: dict[Where, Where] = {}  # thousands of findings share a few places: each is made relative once
     out = []
     for d in findings:
-        if d.where is not None and d.where.file.startswith(root + os.sep):
-            d = replace(
-                d,
-                where=replace(d.where, file=os.path.relpath(d.where.file, root)),
-                detail=d.detail.replace(root + os.sep, ""),
-            )
+        where = d.where
+        if where is not None and where.file.startswith(prefix):
+            to = moved.get(where)
+            if to is None:
+                to = moved[where] = replace(where, file=os.path.relpath(where.file, root))
+            d = replace(d, where=to, detail=d.detail.replace(prefix, ""))
         out.append(d)
     return out
