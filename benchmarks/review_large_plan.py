@@ -6,9 +6,10 @@ and their settings, IAM policies and roles, EKS GPU node groups, RDS, KMS) among
 action kind, realistic attribute sizes, ~1% drift and a configuration section with module calls.
 Each run is a fresh `python -m mlstrata review` process, as users run it; wall time, CPU time
 (user + sys) and peak RSS (from wait4) of the whole command are reported, median of --runs, with the
-load average: on a busy machine compare CPU time, not wall time.
+load average: on a busy machine compare CPU time, not wall time. `--compare SRC` runs another source tree
+(e.g. a `git worktree` of an older commit's `src`) in the same rounds, alternating, for an A/B under the same load.
 
-    .venv/bin/python benchmarks/review_large_plan.py [--resources 20000] [--runs 3] [--keep DIR]
+    .venv/bin/python benchmarks/review_large_plan.py [--resources 20000] [--runs 3] [--keep DIR] [--compare SRC]
 """
 
 from __future__ import annotations
@@ -116,11 +117,15 @@ def generate(resources: int) -> bytes:
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
-def run_once(plan: Path, fmt: str) -> tuple[float, float, float, int, str]:
-    """(wall seconds, CPU seconds, peak RSS MiB, exit code, last line of stdout) of one `mlstrata review`."""
+def run_once(plan: Path, fmt: str, src: Path | None = None) -> tuple[float, float, float, int, str]:
+    """(wall seconds, CPU seconds, peak RSS MiB, exit code, last line of stdout) of one `mlstrata review`
+    (of the source tree `src` when given, else of the installed mlstrata)."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "mlstrata", "review", str(plan), "--format", fmt, "--no-spec"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"})
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     assert proc.stdout is not None
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -135,23 +140,37 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="Write the plan here and keep it.")
+    parser.add_argument("--compare", type=Path, metavar="SRC",
+                        help="Also run the mlstrata of this source tree (a `src` folder), alternating with this one.")
+    parser.add_argument("--write-plan", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.write_plan is not None:  # the child that writes the plan (see below)
+        args.write_plan.write_bytes(generate(args.resources))
+        return
+    trees: list[tuple[str, Path | None]] = [("this", None)]
+    if args.compare is not None:
+        trees.append((f"{args.compare}", args.compare.resolve()))
     with tempfile.TemporaryDirectory() as tmp:
         plan = (args.keep or Path(tmp)) / "large-plan.json"
         plan.parent.mkdir(parents=True, exist_ok=True)
-        data = generate(args.resources)
-        plan.write_bytes(data)
-        print(f"plan: {args.resources:,} resource changes, {len(data) / 1e6:.1f} MB")
+        # Written by a child process: a review process is spawned from this one, and Linux counts the spawning
+        # process's peak RSS into the child's ru_maxrss (vfork, then exec); holding the generated plan here
+        # made every review's "peak" read ~310 MiB, whatever the review itself used.
+        subprocess.run([sys.executable, __file__, "--resources", str(args.resources), "--write-plan", str(plan)],
+                       check=True)
+        print(f"plan: {args.resources:,} resource changes, {plan.stat().st_size / 1e6:.1f} MB")
         for fmt in ("json", "human"):
-            walls, cpus, peaks = [], [], []
+            results: dict[str, list[tuple[float, float, float, int, str]]] = {name: [] for name, _ in trees}
             for _ in range(args.runs):
-                wall, cpu, peak, code, last = run_once(plan, fmt)
-                walls.append(wall)
-                cpus.append(cpu)
-                peaks.append(peak)
-            print(f"review --format {fmt}: median {statistics.median(walls):.2f} s "
-                  f"(min {min(walls):.2f}, max {max(walls):.2f}), CPU median {statistics.median(cpus):.2f} s, "
-                  f"peak RSS {max(peaks):.0f} MiB, exit {code}; last line: {last[:100]}")
+                for name, src in trees:  # alternating: both trees see the same load
+                    results[name].append(run_once(plan, fmt, src))
+            for name, runs in results.items():
+                walls, cpus, peaks = [r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs]
+                code, last = runs[-1][3], runs[-1][4]
+                label = "" if len(trees) == 1 else f" [{name}]"
+                print(f"review --format {fmt}{label}: median {statistics.median(walls):.2f} s "
+                      f"(min {min(walls):.2f}, max {max(walls):.2f}), CPU median {statistics.median(cpus):.2f} s, "
+                      f"peak RSS {max(peaks):.0f} MiB, exit {code}; last line: {last[:100]}")
         print(f"load average after the runs: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
