@@ -277,3 +277,56 @@ def test_depth_bound_is_exact_on_json_with_escapes_and_brackets_in_strings() -> 
     # deep everywhere (every pass removes little): still exact, past the passes too
     nested = b"[" + b",".join([b"[" * 30 + b"]" * 30] * 50) + b"]"
     assert deeper_than(nested, 30) and not deeper_than(nested, 31)
+
+
+_DEEP = _rc(b'"address": "a.b"', b', "after": {"x": ' + b"[" * 300 + b"]" * 300 + b"}")
+_SAME_AS_DECODE = [
+    (PLANS / "1.15.5" / "changes.json").read_bytes(), (PLANS / "1.15.5" / "state.json").read_bytes(), _DEEP,
+    _rc(b'"address": "a.b"', b', "after": {"x": ' + b"[" * 5000 + b"]" * 5000 + b"}"), b"{not json",
+    b'{"format_version": "2.0", "planned_values": {}}', _rc(b'"address": "a.b"', b', "after": "x"'),
+]
+
+
+@pytest.mark.parametrize("data", _SAME_AS_DECODE)
+@pytest.mark.parametrize("fork_from", [0, 1 << 40])
+def test_decode_plan_and_says_what_decode_plan_says(data: bytes, fork_from: int) -> None:
+    """With the depth check forked (fork_from=0; only where this process has one thread) or not."""
+    from mlstrata.plan.decode import decode_plan_and
+
+    plan, diags = decode_plan(data, "x.json")
+    got, got_diags = decode_plan_and(data, lambda p: p.counts(), "x.json", fork_from=fork_from)
+    assert (got, [d.to_dict() for d in got_diags]) == (plan.counts() if plan else None, [d.to_dict() for d in diags])
+
+
+_FORKED = """
+import os, sys
+from mlstrata.plan.decode import _DepthCheck, decode_plan_and
+deep, shallow = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+pids = [_DepthCheck.start(d, 0) for d in (deep, shallow)]
+print("forked", all(c is not None and c.pid != os.getpid() for c in pids), [c.deep() for c in pids if c])
+def recurse(plan):
+    raise RecursionError("deep")
+for data in (deep, shallow):
+    try:
+        print(decode_plan_and(data, recurse, fork_from=0)[1][0].summary)
+    except RecursionError:
+        print("RecursionError")
+print(decode_plan_and(shallow, lambda plan: len(plan.resource_changes), fork_from=0))
+"""
+
+
+def test_the_forked_depth_check_answers_and_a_recursion_error_on_a_deep_plan_is_its_refusal(tmp_path: Path) -> None:
+    """In a fresh interpreter (one thread: the check is forked): the child's answer is the depth check's;
+    `use` failing with RecursionError on a plan the check refuses is that refusal, on any other plan an error."""
+    import subprocess
+    import sys
+
+    (tmp_path / "deep.json").write_bytes(_DEEP)
+    (tmp_path / "shallow.json").write_bytes((PLANS / "1.15.5" / "changes.json").read_bytes())
+    src = Path(__file__).resolve().parents[2] / "src"
+    proc = subprocess.run([sys.executable, "-c", _FORKED, str(tmp_path / "deep.json"), str(tmp_path / "shallow.json")],
+                          capture_output=True, text=True, check=False, env={"PYTHONPATH": str(src)})
+    assert proc.returncode == 0, proc.stderr
+    count = len(json.loads((PLANS / "1.15.5" / "changes.json").read_bytes())["resource_changes"])
+    assert proc.stdout.splitlines() == ["forked True [True, False]", "not a Terraform plan: nested more than 128 "
+                                        "levels deep", "RecursionError", f"({count}, [])"]

@@ -24,7 +24,8 @@ from mlstrata.cost.estimate import (
 )
 from mlstrata.cost.money import money, signed_money
 from mlstrata.diagnostics import Diagnostic, Severity, Where
-from mlstrata.plan import Action, ChangeCounts, Plan, ResourceChange, load_plan
+from mlstrata.plan import Action, ChangeCounts, Plan, ResourceChange
+from mlstrata.plan.decode import load_plan_and
 from mlstrata.pricing import PriceBook, load_price_book, shipped_price_book
 from mlstrata.repo import unit_dir as repo_unit_dir
 from mlstrata.repo import unit_of_path
@@ -294,11 +295,14 @@ def review_files(paths: Sequence[Path], *, env: str | None = None, repo: Path | 
     gc.disable()
     try:
         for path in paths:
-            plan, problems = load_plan(path)
-            if plan is None:
+            def review_one(plan: Plan, path: Path = path) -> UnitReview:
+                return review_plan(plan, unit_input(path, env=env, repo=repo, spec=spec), settings)
+
+            # a large plan's depth check runs on the other core while this one reviews it (plan/decode.py)
+            review, problems = load_plan_and(path, review_one)
+            if review is None:
                 return [], problems
-            reviews.append(review_plan(plan, unit_input(path, env=env, repo=repo, spec=spec), settings))
-            del plan
+            reviews.append(review)
     finally:
         if was_enabled:
             gc.enable()
