@@ -85,20 +85,16 @@ class ResourceChange:
         self.replace_paths = replace_paths
         self.importing = importing
 
-    @property
-    def before(self) -> JSONValue:
-        """The object's attribute values before the change (None when it does not exist yet)."""
-        value = self._before
-        if value.__class__ is _RAW:
-            value = self._before = _decode_json(value)
-        return value
+    before = property(lambda self: self._decoded("_before"),
+                      doc="The object's attribute values before the change (None when it does not exist yet).")
+    after = property(lambda self: self._decoded("_after"),
+                     doc="The object's attribute values after the change (None when it is deleted).")
 
-    @property
-    def after(self) -> JSONValue:
-        """The object's attribute values after the change (None when it is deleted)."""
-        value = self._after
+    def _decoded(self, slot: str) -> JSONValue:
+        value = getattr(self, slot)
         if value.__class__ is _RAW:
-            value = self._after = _decode_json(value)
+            value = _decode_json(value)
+            setattr(self, slot, value)
         return value
 
     def _values(self) -> tuple[JSONValue, ...]:

@@ -16,6 +16,7 @@ from mlstrata.diagnostics import Where
 from mlstrata.hcl import UNKNOWN, Attribute, Value
 from mlstrata.rules.blocks import expand
 from mlstrata.rules.context import ModuleContext
+from mlstrata.rules.iam_grants import as_list
 from mlstrata.rules.model import Item
 
 POLICY_DOCUMENT = "aws_iam_policy_document"
@@ -42,14 +43,6 @@ class Statement:
         return self.effect == "Allow"
 
 
-def _as_list(value: Value) -> list[Value]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    return [value]
-
-
 def from_document(ctx: ModuleContext, item: Item) -> list[Statement]:
     """Statements of a `data "aws_iam_policy_document"` block, `dynamic "statement"` expanded."""
     out: list[Statement] = []
@@ -72,7 +65,7 @@ def from_document(ctx: ModuleContext, item: Item) -> list[Statement]:
                 if kind == "principals":
                     ptype = ctx.value(p.block.body.attributes.get("type"), p.scope)
                     ids = ctx.value(p.block.body.attributes.get("identifiers"), p.scope)
-                    principals.append((ptype, _as_list(ids) if ids is not UNKNOWN else [UNKNOWN]))
+                    principals.append((ptype, as_list(ids) if ids is not UNKNOWN else [UNKNOWN]))
             if expanded.unknown:
                 principals = (principals or []) + [(UNKNOWN, [UNKNOWN])]
         conditions: list[tuple[Value, Value, list[Value]]] = []
@@ -83,7 +76,7 @@ def from_document(ctx: ModuleContext, item: Item) -> list[Statement]:
                 (
                     ctx.value(cattrs.get("test"), cond.scope),
                     ctx.value(cattrs.get("variable"), cond.scope),
-                    _as_list(values) if values is not UNKNOWN else [UNKNOWN],
+                    as_list(values) if values is not UNKNOWN else [UNKNOWN],
                 )
             )
         actions = get("actions")
@@ -94,10 +87,10 @@ def from_document(ctx: ModuleContext, item: Item) -> list[Statement]:
                 effect="Allow" if effect is None else effect,
                 actions=None
                 if "actions" not in attrs
-                else (_as_list(actions) if actions is not UNKNOWN else [UNKNOWN]),
+                else (as_list(actions) if actions is not UNKNOWN else [UNKNOWN]),
                 resources=None
                 if "resources" not in attrs
-                else (_as_list(resources) if resources is not UNKNOWN else [UNKNOWN]),
+                else (as_list(resources) if resources is not UNKNOWN else [UNKNOWN]),
                 principals=principals,
                 conditions=conditions,
                 where=item.at(inst.block),
@@ -139,7 +132,7 @@ def from_json(data: Value, item: Item, attr: Attribute) -> list[Statement]:
         if principal == "*":
             principals = [("*", ["*"])]
         elif isinstance(principal, dict):
-            principals = [(k, _as_list(v)) for k, v in principal.items()]
+            principals = [(k, as_list(v)) for k, v in principal.items()]
         elif principal is not None:
             principals = [(UNKNOWN, [UNKNOWN])]
         conditions: list[tuple[Value, Value, list[Value]]] = []
@@ -147,7 +140,7 @@ def from_json(data: Value, item: Item, attr: Attribute) -> list[Statement]:
         if isinstance(cond, dict):
             for test, inner in cond.items():
                 if isinstance(inner, dict):
-                    conditions += [(test, var, _as_list(vals)) for var, vals in inner.items()]
+                    conditions += [(test, var, as_list(vals)) for var, vals in inner.items()]
                 else:
                     conditions.append((test, UNKNOWN, [UNKNOWN]))
         elif cond is not None:
@@ -155,8 +148,8 @@ def from_json(data: Value, item: Item, attr: Attribute) -> list[Statement]:
         out.append(
             Statement(
                 effect=st.get("Effect", UNKNOWN),
-                actions=_as_list(st["Action"]) if "Action" in st else None,
-                resources=_as_list(st["Resource"]) if "Resource" in st else None,
+                actions=as_list(st["Action"]) if "Action" in st else None,
+                resources=as_list(st["Resource"]) if "Resource" in st else None,
                 principals=principals,
                 conditions=conditions,
                 where=item.at(attr),

@@ -28,7 +28,8 @@ ADMIN_POLICY_SUFFIXES = ("/AdministratorAccess", "/PowerUserAccess", "/IAMFullAc
 _decode_json = msgspec.json.Decoder().decode
 
 
-def _as_list(value: Any) -> list[Any]:
+def as_list(value: Any) -> list[Any]:
+    """A policy value that may be one item or a list of them (`"Action": "s3:*"`), as a list; None as none."""
     if value is None:
         return []
     if isinstance(value, list):
@@ -41,13 +42,13 @@ def _principals(value: Any, negate: bool) -> list[str]:
     if value == "*":
         return [f"{mark}*"]
     if isinstance(value, dict):
-        return [f"{mark}{kind}:{p}" for kind in sorted(value) for p in _as_list(value[kind])]
-    return [f"{mark}{p}" for p in _as_list(value)]
+        return [f"{mark}{kind}:{p}" for kind in sorted(value) for p in as_list(value[kind])]
+    return [f"{mark}{p}" for p in as_list(value)]
 
 
 def _side(stmt: dict[str, Any], key: str, lower: bool = False) -> list[str]:
     plain, negated = stmt.get(key), stmt.get(f"Not{key}")
-    items = [str(v) for v in _as_list(plain)] + [f"!{v}" for v in _as_list(negated)]
+    items = [str(v) for v in as_list(plain)] + [f"!{v}" for v in as_list(negated)]
     if lower:
         items = [v.lower() for v in items]
     return items or [""]
@@ -74,7 +75,7 @@ def grants(doc: dict[str, Any] | None) -> set[Grant]:
     out: set[Grant] = set()
     if doc is None:
         return out
-    for stmt in _as_list(doc.get("Statement")):
+    for stmt in as_list(doc.get("Statement")):
         if not isinstance(stmt, dict):
             continue
         effect = str(stmt.get("Effect", "Allow"))
