@@ -330,3 +330,16 @@ def test_the_forked_depth_check_answers_and_a_recursion_error_on_a_deep_plan_is_
     count = len(json.loads((PLANS / "1.15.5" / "changes.json").read_bytes())["resource_changes"])
     assert proc.stdout.splitlines() == ["forked True [True, False]", "not a Terraform plan: nested more than 128 "
                                         "levels deep", "RecursionError", f"({count}, [])"]
+
+
+def test_the_plan_model_loads_no_decoder() -> None:
+    """ResourceChange decodes its raw values through the decoder, which made them: the model alone (what the
+    engine's progress reads) loads no msgspec."""
+    import subprocess
+    import sys
+
+    src = Path(__file__).resolve().parents[2] / "src"
+    probe = "import sys; from mlstrata.plan import ChangeCounts, ResourceChange; print('msgspec' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False,
+                          env={"PYTHONPATH": str(src)})
+    assert (proc.returncode, proc.stdout.strip()) == (0, "False"), proc.stderr

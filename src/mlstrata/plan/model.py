@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
-
 from mlstrata.plan.action import Action
 
 JSONValue = Any  # a decoded JSON value (dict, list, str, int, float, bool or None)
@@ -19,8 +17,6 @@ class ResourceMode(enum.StrEnum):
     DATA = "data"
 
 
-_decode_json = msgspec.json.Decoder().decode
-_RAW = msgspec.Raw
 _FIELDS = ("address", "module_address", "type", "name", "mode", "action", "provider_name", "index", "deposed",
            "previous_address", "action_reason", "before", "after", "after_unknown", "before_sensitive",
            "after_sensitive", "replace_paths", "importing")
@@ -92,9 +88,13 @@ class ResourceChange:
 
     def _decoded(self, slot: str) -> JSONValue:
         value = getattr(self, slot)
-        if value.__class__ is _RAW:
-            value = _decode_json(value)
-            setattr(self, slot, value)
+        if value is None or value.__class__ is dict:
+            return value
+        # only the decoder makes undecoded values, so it is loaded: this module needs no msgspec (plan/__init__.py)
+        from mlstrata.plan.decode import decoded
+
+        value = decoded(value)
+        setattr(self, slot, value)
         return value
 
     def _values(self) -> tuple[JSONValue, ...]:
