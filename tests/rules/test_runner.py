@@ -493,3 +493,17 @@ def test_copies_of_a_file_are_parsed_once_and_each_reports_at_its_own_path(tmp_p
     got = sorted((d.code, str(Path(d.where.file).relative_to(tmp_path))) for d in result.findings if d.where)
     assert got == [("MLS000", "a/broken.tf"), ("MLS000", "b/broken.tf"), ("MLS010", "a/main.tf"),
                    ("MLS010", "b/main.tf")]
+
+
+def test_the_collector_thresholds_are_as_before_after_a_check(tmp_path: Path) -> None:
+    import gc
+
+    write(tmp_path, {"main.tf": 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n'})
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    from mlstrata.rules import runner
+
+    with runner.few_collections():
+        seen.append(gc.get_threshold())
+    run_check([tmp_path], workers=1)
+    assert gc.get_threshold() == before and seen[0] != before
