@@ -407,8 +407,13 @@ def _resource_changes(items: list[_ResourceChange] | None, key: str) -> Iterator
             action = action_from_json(change.actions)
         except UnknownActionError as exc:
             raise PlanFormatError(f"{key}[{i}] ({rc.address}): {exc}") from None
-        before = _object_or_null(change.before, key, i, "before")
-        after = _object_or_null(change.after, key, i, "after")
+        # an object as it is; anything else checked by the function
+        before: msgspec.Raw | None = change.before
+        after: msgspec.Raw | None = change.after
+        if not (before and memoryview(before)[0] == _OBJECT):
+            before = _object_or_null(change.before, key, i, "before")
+        if not (after and memoryview(after)[0] == _OBJECT):
+            after = _object_or_null(change.after, key, i, "after")
         yield ResourceChange(
             rc.address,
             rc.module_address,
