@@ -368,14 +368,6 @@ def _plan(doc: _PlanDocument) -> Plan:
     )
 
 
-_decode_json = msgspec.json.Decoder().decode
-
-
-def decoded(value: Any) -> Any:
-    """A value `ResourceChange` holds, decoded when it is still raw JSON."""
-    return _decode_json(value) if value.__class__ is msgspec.Raw else value
-
-
 _OBJECT, _NULL = ord("{"), ord("n")
 _OBJECT_OR_NULL = msgspec.json.Decoder(dict[str, Any] | None)
 

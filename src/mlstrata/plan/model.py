@@ -93,10 +93,12 @@ class ResourceChange:
         value = getattr(self, slot)
         if value is None or value.__class__ is dict:
             return value
-        # only the decoder makes undecoded values, so it is loaded: this module needs no msgspec (plan/__init__.py)
-        from mlstrata.plan.decode import decoded
+        # only the decoder (plan.decode) makes raw values, so msgspec is loaded by then; importing it here,
+        # not at the top, keeps this module free of msgspec (plan/__init__.py) and of a cycle with plan.decode
+        import msgspec
 
-        value = decoded(value)
+        if value.__class__ is msgspec.Raw:
+            value = msgspec.json.decode(value)
         setattr(self, slot, value)
         return value
 
