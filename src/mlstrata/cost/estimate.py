@@ -97,7 +97,7 @@ class PoolCost:
         return None if hourly is None else hourly * HOURS_PER_MONTH
 
     def to_dict(self) -> dict[str, object]:
-        def money(v: float | None) -> float | None:
+        def cents(v: float | None) -> float | None:  # a number for JSON (cost.money writes text)
             return None if v is None else round(v, 2)
 
         def per_node_monthly(v: float | None) -> float | None:
@@ -113,9 +113,9 @@ class PoolCost:
             "rate": self.rate.price.to_dict() if self.rate else None,
             "nodes": {"min": self.min, "desired": self.desired, "max": self.max,
                       "desired_from_autoscaler": self.desired_from_autoscaler},
-            "hourly": {k: money(self.hourly(n)) for k, n in (("min", self.min), ("desired", self.desired),
+            "hourly": {k: cents(self.hourly(n)) for k, n in (("min", self.min), ("desired", self.desired),
                                                              ("max", self.max))},
-            "monthly": {k: money(self.monthly(n)) for k, n in (("min", self.min), ("desired", self.desired),
+            "monthly": {k: cents(self.monthly(n)) for k, n in (("min", self.min), ("desired", self.desired),
                                                                ("max", self.max))},
             "per_node_monthly": {"on_demand": per_node_monthly(self.on_demand_per_hour),
                                  "spot": per_node_monthly(self.spot_per_hour)},
