@@ -338,11 +338,16 @@ class _Run:
         exprs = [c for c in node.children if c.type not in ("?", ":")]
         if len(exprs) != 3:
             return UNKNOWN
+        before = len(self.e.origins)
         cond = self.ev(exprs[0])
-        if cond is True:
-            return self.ev(exprs[1])
-        if cond is False:
-            return self.ev(exprs[2])
+        if cond is True or cond is False:
+            # the value comes from the chosen branch: its origins first, so a finding points at that value
+            # (a call's `node_count_per_zone`), not at what chose it
+            decided_by = self.e.origins[before:]
+            self.e.origins = self.e.origins[:before]
+            value = self.ev(exprs[1] if cond else exprs[2])
+            self.e.origins = self.e.origins + decided_by
+            return value
         a, b = self.ev(exprs[1]), self.ev(exprs[2])
         return a if is_known(a) and a == b else UNKNOWN
 

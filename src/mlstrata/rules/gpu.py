@@ -173,8 +173,11 @@ class MaxCeiling(ModuleRule):
         "GPU pool maximum within the environment's ceiling",
         "platform.yaml can cap every GPU pool of an environment\n"
         "(`environments.<env>.max_gpu_nodes_per_pool`). "
-        "A node group whose max_size resolves above that ceiling (through variables, tfvars or module\n"
-        "arguments) fails. Without a spec, or when the value is unknown, nothing is reported.",
+        "A pool whose size bound resolves above that ceiling (through variables, tfvars or module\n"
+        "arguments) fails: an EKS node group's max_size; a GKE node pool's total_max_node_count, or its\n"
+        "per-zone max_node_count (with autoscaling) or node_count (without) times its node_locations; an AKS\n"
+        "pool's max_count (autoscaled) or node_count. Without a spec, or when the value is unknown, nothing\n"
+        "is reported.",
         "Lower max_size, or raise max_gpu_nodes_per_pool for the environment in platform.yaml.",
     )
 
@@ -182,42 +185,68 @@ class MaxCeiling(ModuleRule):
         ceiling = ctx.env.max_gpu_nodes_per_pool if ctx.env is not None else None
         if ceiling is None:
             return
-        targets: list[tuple[Item, Attribute | None]] = []
+        # (item, the attribute holding the count, its scope, by how many zones it multiplies, zones known)
+        targets: list[tuple[Item, Attribute | None, dict[str, Value], int, bool]] = []
         for item in gpu_node_groups(ctx):
             scaling = first(item.body, "scaling_config")
             if scaling is not None:
-                targets.append((item, scaling.body.attributes.get("max_size")))
+                targets.append((item, scaling.body.attributes.get("max_size"), {}, 1, True))
         for item in ctx.instances(("resource",), GKE_POOL):
-            auto = first(item.body, "autoscaling")
-            if is_gpu_config(ctx, first(item.body, "node_config")) and auto is not None:
-                targets.append(
-                    (
-                        item,
-                        auto.body.attributes.get("total_max_node_count")
-                        or auto.body.attributes.get("max_node_count"),
-                    )
-                )
+            if is_gpu_config(ctx, first(item.body, "node_config")):
+                targets.extend(_gke_counts(ctx, item))
         for item in aks_gpu_pools(ctx):
             auto_attr = item.attr("auto_scaling_enabled")
             autoscaled = auto_attr is not None and ctx.resolve(item, auto_attr).value is True
             # without AKS's autoscaler (azurerm's default) the pool runs exactly node_count nodes
-            targets.append((item, item.attr("max_count") if autoscaled else item.attr("node_count")))
-        for item, attr in targets:
+            targets.append((item, item.attr("max_count") if autoscaled else item.attr("node_count"), {}, 1, True))
+        for item, attr, scope, zones, known in targets:
             if attr is None:
                 continue
-            got = ctx.resolve(item, attr)
-            if (
-                isinstance(got.value, (int, float))
-                and not isinstance(got.value, bool)
-                and got.value > ceiling
-            ):
-                yield self.info.finding(
-                    got.where,
-                    f"max {got.value} GPU nodes exceeds the {ctx.env_name} ceiling of {ceiling}",
-                    path=item.address,
-                    detail=f"max_gpu_nodes_per_pool in {ctx.spec.path if ctx.spec else 'platform.yaml'}",
-                    hint=f"Lower {attr.name}, or raise max_gpu_nodes_per_pool for the environment in platform.yaml.",
-                )
+            got = ctx.resolve(item, attr, scope)
+            if not isinstance(got.value, (int, float)) or isinstance(got.value, bool):
+                continue
+            total = got.value * zones
+            if total <= ceiling:
+                continue
+            if zones > 1:
+                what = f"{attr.name} {got.value} per zone x {zones} zones = {total} GPU nodes"
+            elif not known:
+                what = f"{attr.name} {got.value} per zone: at least {total} GPU nodes"
+            else:
+                what = f"max {got.value} GPU nodes"
+            yield self.info.finding(
+                got.where,
+                f"{what} exceeds the {ctx.env_name} ceiling of {ceiling}",
+                path=item.address,
+                detail=f"max_gpu_nodes_per_pool in {ctx.spec.path if ctx.spec else 'platform.yaml'}",
+                hint=f"Lower {attr.name}, or raise max_gpu_nodes_per_pool for the environment in platform.yaml.",
+            )
+
+
+def _gke_zones(ctx: ModuleContext, item: Item) -> tuple[int, bool]:
+    """How many zones a GKE node pool spans, and whether that is known: its `node_locations`; without them
+    the pool takes the cluster's locations (NodePool.locations in the GKE API reference), not known here."""
+    locations = ctx.value(item.attr("node_locations"))
+    if isinstance(locations, list) and locations and all(isinstance(z, str) for z in locations):
+        return len(set(locations)), True
+    return 1, False
+
+
+def _gke_counts(ctx: ModuleContext, item: Item) -> list[tuple[Item, Attribute | None, dict[str, Value], int, bool]]:
+    """The count that bounds a GKE GPU pool: `total_max_node_count` (over all zones), else `max_node_count`
+    (per zone) of its autoscaling block, or without autoscaling `node_count` (per zone: the provider's
+    "number of nodes per instance group", one instance group per zone)."""
+    autoscaling = expand(ctx, item.body, "autoscaling")
+    if autoscaling.unknown:
+        return []
+    zones, known = _gke_zones(ctx, item)
+    if not autoscaling.blocks:
+        return [(item, item.attr("node_count"), {}, zones, known)]
+    auto = autoscaling.blocks[0]
+    attrs = auto.block.body.attributes
+    if "total_max_node_count" in attrs:
+        return [(item, attrs["total_max_node_count"], auto.scope, 1, True)]
+    return [(item, attrs.get("max_node_count"), auto.scope, zones, known)]
 
 
 class Taint(ModuleRule):
