@@ -68,9 +68,10 @@ def test_the_workspace_body_sets_only_properties_of_its_api_version() -> None:
     keys = _keys(properties.replace("properties = {", "", 1)) - {"isolationMode"}
     assert keys and keys <= API_2025_06_01["WorkspaceProperties"], keys - API_2025_06_01["WorkspaceProperties"]
     mode = re.search(r'systemDatastoresAuthMode = "(\w+)"', body)
-    # The specification's extensible enum is `Identity`; Microsoft's own module and doc write `identity`, and the
-    # service takes either (an ARM enum compared without case), so the rendered value is kept as deployed.
-    assert mode is not None and mode.group(1).capitalize() in SYSTEM_DATASTORES_AUTH_MODES
+    # Spelled exactly as the specification's enum (WorkspaceProperties.systemDatastoresAuthMode: 'AccessKey' |
+    # 'Identity' | 'UserDelegationSAS', Azure/bicep-types-az types.md @ 2025-06-01), not `identity` as some
+    # samples write it: azapi sends the body as written, so the spelled value is what the API validates.
+    assert mode is not None and mode.group(1) == "Identity" and mode.group(1) in SYSTEM_DATASTORES_AUTH_MODES
     isolation = re.search(r'isolationMode = "(\w+)"', body)
     assert isolation is not None and isolation.group(1) in ISOLATION_MODES
     assert re.search(r'publicNetworkAccess = "(Disabled|Enabled)"', body)

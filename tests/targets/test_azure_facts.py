@@ -234,7 +234,7 @@ def test_key_vault_key_waits_for_rbac_propagation_like_the_verified_module() -> 
 
 def test_workspace_is_created_with_identity_datastores_because_its_storage_refuses_keys() -> None:
     """The workspace's storage account has shared keys off, so the workspace is created with
-    systemDatastoresAuthMode = identity (https://learn.microsoft.com/azure/machine-learning/
+    systemDatastoresAuthMode = Identity (https://learn.microsoft.com/azure/machine-learning/
     how-to-disable-local-auth-storage, "Create a new workspace"). azurerm 4.55.0 (the offline schema) has no
     argument for it (hashicorp/terraform-provider-azurerm#22150; `storage_account_access_type` came with #32514,
     after the schema this repository validates against), so the workspace is an azapi_resource with the mode in
@@ -248,7 +248,7 @@ def test_workspace_is_created_with_identity_datastores_because_its_storage_refus
     block = flat[flat.index('resource "azapi_resource" "workspace"'):]
     block = block[:block.index('\nresource "')]
     assert "type = local.workspace_api" in block
-    for setting in ('systemDatastoresAuthMode = "identity"', 'publicNetworkAccess = "Disabled"',
+    for setting in ('systemDatastoresAuthMode = "Identity"', 'publicNetworkAccess = "Disabled"',
                     "v1LegacyMode = false", "hbiWorkspace = var.protect", 'isolationMode = "AllowOnlyApprovedOutbound"',
                     "storageAccount = var.storage_account_id", "keyVault = var.key_vault_id",
                     "containerRegistry = azurerm_container_registry.this.id",

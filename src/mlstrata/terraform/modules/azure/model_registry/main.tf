@@ -42,7 +42,8 @@ resource "azurerm_container_registry" "this" {
 # argument of #32514 is in no azurerm release this module can validate against), and creating in the default
 # key mode first would make Azure ML set up its datastores with the account key. Microsoft's verified module
 # declares the workspace the same way (Azure/terraform-azurerm-avm-res-machinelearningservices-workspace,
-# main.tf: azapi_resource with systemDatastoresAuthMode in the create body).
+# main.tf: azapi_resource with systemDatastoresAuthMode in the create body). The mode is spelled as the API
+# specification's enum (AccessKey | Identity | UserDelegationSAS, Microsoft.MachineLearningServices 2025-06-01).
 resource "azapi_resource" "workspace" {
   type      = local.workspace_api
   name      = "${var.name}-mlw"
@@ -66,7 +67,7 @@ resource "azapi_resource" "workspace" {
       keyVault                 = var.key_vault_id
       storageAccount           = var.storage_account_id
       containerRegistry        = azurerm_container_registry.this.id
-      systemDatastoresAuthMode = "identity"
+      systemDatastoresAuthMode = "Identity"
       publicNetworkAccess      = "Disabled"
       v1LegacyMode             = false
       hbiWorkspace             = var.protect
