@@ -164,6 +164,12 @@ def test_an_unreachable_journal_is_a_diagnostic_that_names_the_role_and_the_perm
         problems[0].hint or "")
     shown = mlstrata("history", "--spec", str(SPEC), "--env", "dev", "--layer", "platform", env=dict(os.environ))
     assert shown.returncode == 2 and "cannot read the journal in s3://acme-ml-tfstate/acme-ml/dev/" in shown.output
+    # an unread journal is not an empty one: the unit is not claimed "never applied", nor the journal empty
+    assert "never applied" not in shown.output and "no changes recorded yet" not in shown.output, shown.output
+    assert "unknown: journal unreadable" in shown.output
+    shown = mlstrata("history", "--spec", str(SPEC), "--env", "dev", "--layer", "platform", "--format", "json",
+                     env=dict(os.environ))
+    assert [c["unreadable"] for c in json.loads(shown.stdout)["current"]] == [True]
 
 
 def _statements() -> dict[str, dict[str, Any]]:

@@ -56,7 +56,7 @@ def history(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str
     else:
         for table in views.tables(result):
             out_console().print(table)
-        if not result.runs:
+        if not result.runs and not has_errors(result.problems):
             err_console().print("no changes recorded yet (the journal starts with the first apply or destroy)")
     if result.problems and fmt != "json":
         show_diagnostics(result.problems)

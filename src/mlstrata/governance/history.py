@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlstrata.diagnostics import Diagnostic
+from mlstrata.diagnostics import Diagnostic, has_errors
 from mlstrata.governance.journal import FALLBACK_CODE
 from mlstrata.spec.models import Platform
 from mlstrata.targets.registry import TARGETS
@@ -73,9 +73,11 @@ class Current:
     unit: str
     since: Run | None
     later_problem: Run | None = None  # a failed or interrupted run after it: the state may be partly changed
+    unreadable: bool = False  # its journal could not be read: nothing is known, not "never applied"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"unit": self.unit, "since": self.since.ended_at if self.since else None,
+        return {"unit": self.unit, "unreadable": self.unreadable,
+                "since": self.since.ended_at if self.since else None,
                 "run": self.since.run if self.since else None,
                 "by": self.since.actor if self.since else None,
                 "operation": self.since.operation if self.since else None,
@@ -150,6 +152,7 @@ def read_history(platform: Platform, repo: Path, envs: Sequence[str] | None, lay
             last_ok = done[-1] if done else None
             later = [r for r in runs if r.status in ("failed", "interrupted")
                      and (last_ok is None or r.started_at > last_ok.started_at)]
-            history.current.append(Current(unit, last_ok, later[-1] if later else None))
+            history.current.append(Current(unit, last_ok, later[-1] if later else None,
+                                           unreadable=has_errors(read_problems)))
     history.runs.sort(key=lambda r: (r.started_at, r.unit), reverse=True)
     return history

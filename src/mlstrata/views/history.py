@@ -6,7 +6,7 @@ import json
 
 from rich.table import Table
 
-from mlstrata.governance.history import History, Run
+from mlstrata.governance.history import Current, History, Run
 from mlstrata.views.markdown import cell as _cell
 
 
@@ -39,13 +39,20 @@ def to_json(history: History) -> str:
     return json.dumps(payload, indent=2, sort_keys=True) + "\n"
 
 
+def _since(current: Current) -> str:
+    """Since when the unit's state is what it is; "unknown" when its journal could not be read."""
+    if current.since is not None and current.since.ended_at:
+        return current.since.ended_at
+    return "unknown: journal unreadable" if current.unreadable else "never applied"
+
+
 def to_markdown(history: History) -> str:
     lines = ["### mlstrata history", "", "| unit | current since | by | revision | operation |",
              "|---|---|---|---|---|"]
     for c in history.current:
         since = c.since
         note = f" ⚠️ later {c.later_problem.status}" if c.later_problem else ""
-        lines.append(f"| `{c.unit}` | {since.ended_at if since else 'never applied'}{note} | "
+        lines.append(f"| `{c.unit}` | {_since(c)}{note} | "
                      f"{_cell(since.actor) if since else ''} | {since.revision if since else ''} | "
                      f"{_cell(since.operation) if since else ''} |")
     lines += ["", "| when | unit | operation | by | revision | plan | review | result | changes |",
@@ -63,7 +70,7 @@ def tables(history: History) -> list[Table]:
         current.add_column(column, overflow="fold")
     for c in history.current:
         s = c.since
-        current.add_row(c.unit, s.ended_at if s and s.ended_at else "never applied", s.actor if s else "",
+        current.add_row(c.unit, _since(c), s.actor if s else "",
                         s.revision if s else "", s.operation if s else "",
                         f"{c.later_problem.status} at {c.later_problem.started_at}" if c.later_problem else "")
     runs = Table(title="changes, newest first")
