@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from mlstrata.provider import TYPE_PREFIX
 from mlstrata.provider.plugin import MlstrataProvider
@@ -47,14 +49,41 @@ def test_validation_reports_bad_values_with_paths() -> None:
     assert [d.summary for d in config.diagnostics] == ["root must be an absolute path"]
 
 
-def test_provider_start_up_does_not_import_mlflow() -> None:
-    code = (
-        "import sys, mlstrata.provider.plugin as p, tf.runner, tf.provider\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'mlflow', 'sqlalchemy', 'alembic', 'psycopg'})\n"
-        "print(heavy)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+def _modules_imported_until_handshake(tmp_path: Path, env: dict[str, str]) -> set[str]:
+    """Start the provider as Terraform does, until it prints its handshake line; the modules it imported."""
+    log = tmp_path / "importtime.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-X", "importtime", "-m", "mlstrata.provider"],
+            stdout=subprocess.PIPE, stderr=stderr, env=env,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            handshake = proc.stdout.readline().decode()
+        finally:
+            proc.kill()
+            proc.wait()
+            assert proc.stdout is not None
+            proc.stdout.close()
+    # go-plugin's line: core version | protocol version | network | address | protocol | server certificate
+    assert handshake.startswith("1|6|unix|") and handshake.rstrip("\n").split("|")[4] == "grpc", handshake
+    return {line.rsplit("|", 1)[1].strip() for line in log.read_text().splitlines() if line.startswith("import time:")}
+
+
+def test_provider_start_up_imports_only_the_plugin_framework(tmp_path: Path) -> None:
+    """Terraform starts the provider 3-4 times per unit per plan or apply: a start imports neither MLflow and its
+    database stack, nor the spec or targets, nor what only one resource needs (YAML, HTTP), nor, once its TLS
+    identity is cached, `cryptography`."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    heavy = ("mlflow", "sqlalchemy", "alembic", "psycopg", "pandas", "pydantic", "ruamel", "urllib.request",
+             "http.client", "mlstrata.spec", "mlstrata.targets", "mlstrata.engine", "mlstrata.cli")  # fmt: skip
+    first = _modules_imported_until_handshake(tmp_path, env)
+    assert "tf.runner" in first and "mlstrata.provider.resources.model_registry" in first  # the log is complete
+    assert "cryptography.x509" in first  # the first start makes the identity
+    assert (tmp_path / "cache" / "mlstrata" / "provider" / "tls.json").is_file()
+    second = _modules_imported_until_handshake(tmp_path, env)
+    assert sorted(m for m in second if m.startswith(heavy)) == []
+    assert sorted(m for m in second if m.split(".")[0] == "cryptography") == []
 
 
 def test_services_reject_what_the_local_target_cannot_run() -> None:

@@ -150,9 +150,13 @@ def _servicer_class() -> type:
 def serve(argv: list[str]) -> int:
     """Serve the provider on the plugin protocol (Terraform starts this; `--dev` for debugging)."""
     from tf import provider as tf_provider
-    from tf.runner import run_provider  # type: ignore[import-untyped]
+    from tf import runner
+
+    from mlstrata.provider.tls import server_certificate
 
     # run_provider() builds its servicer from this module attribute; see _servicer_class().
     tf_provider.ProviderServicer = _servicer_class()
-    run_provider(MlstrataProvider(), argv)
+    # and its TLS identity from this one: ours is cached without importing cryptography (see tls.py)
+    runner._self_signed_cert = server_certificate
+    runner.run_provider(MlstrataProvider(), argv)
     return 0

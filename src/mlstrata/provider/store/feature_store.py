@@ -17,9 +17,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from mlstrata.provider.store import files
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout, check_name
@@ -110,6 +107,10 @@ def read_feature_store(layout: Layout, name: str) -> FeatureStore | None:
         text = (repo / CONFIG_FILE).read_text()
     except FileNotFoundError:
         return None
+    # ruamel.yaml is imported here: every provider start would pay for it otherwise
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
         data = YAML(typ="safe").load(text)
     except YAMLError:

@@ -43,6 +43,12 @@ def default_secrets_dir() -> Path:
     return Path(base) / "mlstrata" / "secrets"
 
 
+def default_cache_dir() -> Path:
+    """`$XDG_CACHE_HOME/mlstrata`, or `~/.cache/mlstrata`: what the provider can make again if it is lost."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mlstrata"
+
+
 @dataclass(frozen=True)
 class Layout:
     """The folders of one environment's local platform (`root`) and of its secrets."""

@@ -19,8 +19,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,6 +122,10 @@ def _alive(pid: int, pid_start: int) -> bool:
 
 def answers(port: int) -> bool:
     """Whether the scoring server on `port` answers its health check."""
+    # urllib and http.client are imported here: every provider start would pay for them otherwise
+    import urllib.error
+    import urllib.request
+
     try:
         with urllib.request.urlopen(f"http://{HOST}:{port}/ping", timeout=10) as response:
             return bool(response.status == 200)
