@@ -188,6 +188,28 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.parametrize("command", [("render", "--out", "infra"), ("ci", "gitlab")])
+def test_a_file_of_the_users_own_is_never_overwritten(tmp_path: Path, command: tuple[str, ...]) -> None:
+    # A first render into an existing folder (or `ci gitlab` into a repository with its own pipeline) found the
+    # user's README.md / .gitlab-ci.yml and replaced it without a word: only files in the manifest are replaced.
+    shutil.copy(EXAMPLE, tmp_path / "platform.yaml")
+    theirs = tmp_path / ("infra/README.md" if command[0] == "render" else ".gitlab-ci.yml")
+    theirs.parent.mkdir(parents=True, exist_ok=True)
+    theirs.write_text("# ours, not mlstrata's\n")
+    shown = mlstrata(*command, "--spec", str(tmp_path / "platform.yaml"), cwd=tmp_path)
+    assert shown.returncode == 2, shown.output
+    assert f"would overwrite 1 file(s) that mlstrata did not write: {theirs.name}" in shown.output, shown.output
+    assert "Traceback" not in shown.output and "nothing was changed" in shown.output
+    assert theirs.read_text() == "# ours, not mlstrata's\n"
+    if command[0] == "render":  # and nothing else was written beside it
+        assert [p.name for p in theirs.parent.iterdir()] == ["README.md"]
+    theirs.rename(theirs.with_name("moved"))  # moved aside, the same command writes and owns the file
+    shown = mlstrata(*command, "--spec", str(tmp_path / "platform.yaml"), cwd=tmp_path)
+    assert shown.returncode == 0 and theirs.read_text() != "# ours, not mlstrata's\n", shown.output
+    shown = mlstrata(*command, "--spec", str(tmp_path / "platform.yaml"), cwd=tmp_path)  # and replaces it again
+    assert shown.returncode == 0, shown.output
+
+
 def test_a_directory_in_the_way_changes_nothing(tmp_path: Path) -> None:
     # issue 10, reproduction 10: a directory where a file goes used to leave 23 of 58 files moved in
     out = tmp_path / "infra"

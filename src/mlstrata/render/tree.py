@@ -164,6 +164,7 @@ def write_tree(tree: RenderedTree, out: Path, manifest: str = MANIFEST) -> Write
         changed.append(rel)
     stale = sorted(p for p in previous - set(tree.files) if (out / p).is_file())
     _preflight(out, [*changed, manifest])
+    _refuse_foreign(out, manifest, [rel for rel in changed if rel not in previous and (out / rel).is_file()])
     staging: Path | None = None
     try:
         staging = Path(tempfile.mkdtemp(prefix=".mlstrata-render-", dir=out.parent))
@@ -210,6 +211,19 @@ def _preflight(out: Path, rels: list[str]) -> None:
                 raise DiagnosticsError([error(f"cannot write {rel}: {parent} is a file, not a folder",
                                               where=Where(str(folder)), code="render.write",
                                               hint="Move that file away; nothing was changed.")])
+
+
+def _refuse_foreign(out: Path, manifest: str, foreign: list[str]) -> None:
+    """Refuse before moving anything when a file to write exists, differs and was not written by mlstrata
+    (it is not in the manifest): a README.md, .gitignore, CODEOWNERS or .gitlab-ci.yml of the user's own."""
+    if not foreign:
+        return
+    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+    raise DiagnosticsError([error(
+        f"would overwrite {len(foreign)} file(s) that mlstrata did not write: {shown}",
+        where=Where(str(out / foreign[0])), code="render.foreign",
+        hint=f"Move or rename them, or write into another folder; nothing was changed. mlstrata replaces only "
+             f"the files it wrote, listed in {out / manifest}.")])
 
 
 def _move_in(out: Path, staging: Path, rels: list[str], stale: list[str]) -> None:
