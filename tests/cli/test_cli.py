@@ -133,6 +133,19 @@ def test_parity_markdown_format_and_separate_option_errors() -> None:
     assert bad_state.returncode == 2 and "unknown --state 'later'" in bad_state.stderr
 
 
+@pytest.mark.parametrize("command", [("cost", "--env"), ("history", "--env"), ("rollback", "--to", "HEAD", "--env"),
+                                     ("plan", "-e"), ("drift", "--env")])
+def test_every_command_names_an_unknown_environment_alike(tmp_path: Path, command: tuple[str, ...]) -> None:
+    # cost listed the environments sorted (dev, prod, staging) without a suggestion, history and rollback
+    # without one: every command now says the same, in spec order, with the closest name
+    (tmp_path / "platform.yaml").write_text((REPO / "examples" / "quickstart" / "platform.yaml").read_text())
+    typo = mlstrata(*command, "prdo", cwd=tmp_path)
+    usage = 1 if command[0] == "drift" else 2  # drift keeps 2 for "drift found", as terraform -detailed-exitcode
+    assert typo.returncode == usage and "unknown environment `prdo`" in typo.stderr, typo.output
+    assert "Did you mean `prod`? Environments: dev, staging, prod." in typo.stderr, typo.stderr
+    assert "Traceback" not in typo.output
+
+
 def test_plan_usage_errors_say_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "platform.yaml").write_text((REPO / "examples" / "quickstart" / "platform.yaml").read_text())
     typo = mlstrata("plan", "-e", "prdo", cwd=tmp_path)

@@ -25,6 +25,7 @@ from mlstrata.pricing import load_price_book
 from mlstrata.spec.resolve import resolve
 from mlstrata.userfiles import check_writable, write_user_file
 from mlstrata.views import cost as cost_views
+from mlstrata.workspace import check_selection
 
 
 def cost(
@@ -54,10 +55,11 @@ def cost(
     loaded = load_spec_or_report(spec, fmt)
     if loaded is None:
         return EXIT_USAGE
-    envs = resolve(loaded.platform, loaded.source.data)
-    if env is not None and env not in envs:
-        usage_error(f"unknown environment `{env}`", f"environments: {', '.join(sorted(envs))}")
+    unknown = check_selection(loaded, [env] if env is not None else None, None)
+    if unknown:
+        show_diagnostics(unknown, fmt)
         return EXIT_USAGE
+    envs = resolve(loaded.platform, loaded.source.data)
     book, problems = load_price_book(spec)
     if book is None:
         show_diagnostics(problems, fmt)

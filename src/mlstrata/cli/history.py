@@ -19,10 +19,10 @@ from mlstrata.cli.common import (
     load_spec_or_report,
 )
 from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console, out_console, show_diagnostics
-from mlstrata.diagnostics import error, has_errors
-from mlstrata.governance.history import LAYERS, read_history
+from mlstrata.diagnostics import has_errors
+from mlstrata.governance.history import read_history
 from mlstrata.views import history as views
-from mlstrata.workspace import default_repo
+from mlstrata.workspace import check_selection, default_repo
 
 
 def history(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] = LayerOption,
@@ -38,10 +38,7 @@ def history(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str
     if loaded is None:
         return EXIT_USAGE
     platform = loaded.platform
-    problems = [error(f"unknown environment `{e}`", hint=f"Environments: {', '.join(platform.environments)}.",
-                      code="cli.env") for e in env or [] if e not in platform.environments]
-    problems += [error(f"unknown layer `{x}`", hint=f"Layers: {', '.join(LAYERS)}.", code="cli.layer")
-                 for x in layer or [] if x not in LAYERS]
+    problems = check_selection(loaded, env, layer)
     if problems:
         show_diagnostics(problems, diag_fmt)
         return EXIT_USAGE

@@ -323,9 +323,9 @@ def rollback(spec: Path = SpecOption,
     if loaded is None or accepted is None:
         return EXIT_USAGE
     repo = out or default_repo(spec)
-    if env not in loaded.platform.environments:
-        show_diagnostics([error(f"unknown environment `{env}`", code="cli.env",
-                                hint=f"Environments: {', '.join(loaded.platform.environments)}.")], fmt)
+    unknown = check_selection(loaded, [env], None)
+    if unknown:
+        show_diagnostics(unknown, fmt)
         return EXIT_USAGE
     old, problems = spec_at(spec, to)
     scratch: Path | None = None
