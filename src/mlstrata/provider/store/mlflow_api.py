@@ -8,14 +8,21 @@ the store caches.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import shutil
+import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
 from mlstrata.provider.store.database import Database
 from mlstrata.provider.store.errors import StoreError
+from mlstrata.provider.store.layout import default_cache_dir
 
 T = TypeVar("T")
 _lock = threading.RLock()
@@ -48,15 +55,93 @@ def initialize_tracking_db(db: Database, artifact_root: str) -> None:
     """Create or upgrade the tracking and registry schema with MLflow's own migrations.
 
     MLflow's tracking store runs its Alembic migrations and creates the default experiment,
-    whose artifact location is under `artifact_root`.
+    whose artifact location is under `artifact_root`. A new SQLite database starts as a copy of
+    a database MLflow migrated once for this MLflow version (see `tracking_template`): the store
+    then finds every table at the head revision, runs no migration, and only adds the experiment.
     """
     tracking = _module("mlflow.store.tracking.sqlalchemy_store")
 
     def init() -> None:
+        if db.path is not None and not db.path.exists():
+            _copy_new(tracking_template(), db.path)
         store = tracking.SqlAlchemyStore(db.sqlalchemy_url(), artifact_root)
         store.engine.dispose()
 
     call(db, "create the registry database schema", init)
+
+
+def _copy_new(source: Path, target: Path) -> None:
+    """Copy `source` to a `target` that does not exist yet, never leaving a partial file there."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            pass  # made meanwhile: MLflow opens (and if need be migrates) that one, never overwritten
+        except OSError:
+            os.replace(tmp, target)  # a file system without hard links
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _sqlite_revision(path: Path) -> str:
+    """The Alembic revision of a sound SQLite database at `path`, or '' (missing, damaged, not stamped)."""
+    try:
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return ""
+    try:
+        if conn.execute("PRAGMA quick_check").fetchone() != ("ok",):
+            return ""
+        rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.Error:
+        return ""
+    finally:
+        conn.close()
+    return str(rows[0][0]) if len(rows) == 1 else ""
+
+
+def tracking_template(cache_dir: Path | None = None) -> Path:
+    """An empty SQLite tracking/registry database that MLflow's own migrations brought to their head.
+
+    Migrating a new database costs ~1-1.5 s of CPU per registry; this one is made once per MLflow version
+    and head revision, under `$XDG_CACHE_HOME/mlstrata/mlflow/<version>/tracking-<head>.db`, and copied.
+    It holds no experiment: MLflow adds the default one, with the registry's own artifact location, when
+    it opens the copy. A template that is missing, damaged or at another revision is made again.
+    """
+    utils = _module("mlflow.store.db.utils")
+    version = str(_module("mlflow.version").VERSION)
+    with _lock:
+        head = str(utils._get_latest_schema_revision())
+        folder = (cache_dir or default_cache_dir()) / "mlflow" / version
+        path = folder / f"tracking-{head}.db"
+        if _sqlite_revision(path) == head:
+            return path
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(tmp)  # SQLite makes the file
+        try:
+            engine = utils.create_sqlalchemy_engine_with_retry(f"sqlite:///{tmp}")
+            try:
+                # what MLflow's SqlAlchemyStore runs on a database without its tables
+                utils._initialize_tables(engine)
+            finally:
+                engine.dispose()
+            found = _sqlite_revision(Path(tmp))
+            if found != head:
+                raise StoreError(
+                    f"MLflow's migrations left the template database at revision {found!r}, not {head!r}",
+                    hint=f"Remove {folder} and retry; report it if it happens again.",
+                )
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        return path
 
 
 def registry_store(db: Database) -> Any:
