@@ -3,6 +3,7 @@ overrides), plus state JSON documents; statuses, the matrix, and the HTML/PNG vi
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_text
 from mlstrata.spec.resolve import resolve
 from mlstrata.targets.registry import TARGETS
-from mlstrata.views.parity import png_bytes, render_html
+from mlstrata.views.parity import png_bytes, render_html, verdict
 
 TESTDATA = Path(__file__).resolve().parents[1] / "testdata"
 QUICKSTART = (TESTDATA / "render" / "local-quickstart" / "spec.yaml").read_text()
@@ -41,6 +42,12 @@ def test_quickstart_staging_and_prod_differ_only_in_what_the_spec_declares(tmp_p
     assert got[("config", "base:module.artifacts_datasets.protect")] == "declared"
     assert got[("config", "base:module.model_registry.port")] == "declared"
     assert report.levels == ("spec", "config")
+    # the PNG's title (the verdict, long when all is at parity) is never cut off by a narrow matrix
+    from PIL import Image, ImageDraw, ImageFont
+
+    title = f"mlstrata parity: {verdict(report)}"
+    needed = ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(title, font=ImageFont.load_default())
+    assert Image.open(io.BytesIO(png_bytes(report))).width >= needed + 4, title
 
 
 def test_an_override_is_a_finding_unless_parity_allow_covers_it(tmp_path: Path) -> None:

@@ -209,9 +209,12 @@ def png_bytes(report: ParityReport) -> bytes:
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     widths = [max(int(measure.textlength(r[i], font=font)) for r in rows) + 16 for i in range(len(rows[0]))]
     line_h, title_h = 22, 28
-    image = Image.new("RGB", (sum(widths) + 1, title_h + line_h * len(rows) + 1), "white")
+    title = f"mlstrata parity: {verdict(report)}"
+    # as wide as the matrix or the title, whichever is wider: a narrow matrix cut the verdict off
+    width = max(sum(widths), int(measure.textlength(title, font=font)) + 8) + 1
+    image = Image.new("RGB", (width, title_h + line_h * len(rows) + 1), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((4, 6), f"mlstrata parity: {verdict(report)}", fill="black", font=font)
+    draw.text((4, 6), title, fill="black", font=font)
     for r, (row, row_status) in enumerate(zip(rows, statuses, strict=True)):
         x, y = 0, title_h + r * line_h
         for c, text in enumerate(row):
