@@ -174,17 +174,11 @@ def may_change(ws: Workspace, named: list[str] | None, yes: bool, action: str, i
     touched = protected_touched(ws)
     if not touched:
         return Permission()
-    unnamed = [e for e in touched if e not in (named or [])]
+    unnamed = unnamed_protected(ws, named)
     if unnamed:
-        return Permission(error(f"{', '.join(unnamed)} is protected: {action} it only by naming it",
-                                hint=f"add `--env {unnamed[0]}` (and --yes in CI), or choose other environments "
-                                "with --env", code="cli.protected"))
-    if yes:
-        return Permission()
-    if not interactive:
-        return Permission(error(f"{', '.join(touched)} is protected and there is no terminal to confirm",
-                                hint="pass --yes to confirm non-interactively", code="cli.protected"))
-    return Permission(question=f"{action} protected environment(s) {', '.join(touched)}?")
+        return _refuse_unnamed(unnamed, action, "(and --yes in CI)")
+    return _confirmed(yes, interactive, f"{', '.join(touched)} is protected and there is no terminal to confirm",
+                      "cli.protected", f"{action} protected environment(s) {', '.join(touched)}?")
 
 
 def may_destroy(ws: Workspace, named: list[str] | None, yes: bool, interactive: bool,
@@ -192,22 +186,31 @@ def may_destroy(ws: Workspace, named: list[str] | None, yes: bool, interactive: 
     """A protected environment is destroyed only when named (--env), given a reason (kept in the journal)
     and confirmed; the others only when confirmed. --yes answers the question, nothing else."""
     touched = protected_touched(ws)
-    unnamed = [e for e in touched if e not in (named or [])]
+    unnamed = unnamed_protected(ws, named)
     if unnamed:
-        return Permission(error(f"{', '.join(unnamed)} is protected: destroy it only by naming it",
-                                hint=f"add `--env {unnamed[0]}` with --reason \"why\", or choose other environments "
-                                "with --env", code="cli.protected"))
+        return _refuse_unnamed(unnamed, "destroy", 'with --reason "why"')
     if touched and not (reason or "").strip():
         return Permission(error(f"destroying protected environment {', '.join(touched)} needs a reason",
                                 hint=f"add --reason \"why {touched[0]} goes away\": the journal keeps it with who "
                                 "destroyed it; confirm at the prompt or with --yes", code="cli.protected"))
+    what = f"{', '.join(touched)} is protected and there is no terminal to confirm" if touched else \
+        "destroy needs confirmation"
+    return _confirmed(yes, interactive, what, "cli.confirm", f"destroy {', '.join(sorted({u.id for u in ws.units}))}?")
+
+
+def _refuse_unnamed(unnamed: list[str], action: str, with_what: str) -> Permission:
+    return Permission(error(f"{', '.join(unnamed)} is protected: {action} it only by naming it",
+                            hint=f"add `--env {unnamed[0]}` {with_what}, or choose other environments with --env",
+                            code="cli.protected"))
+
+
+def _confirmed(yes: bool, interactive: bool, refusal: str, code: str, question: str) -> Permission:
+    """--yes confirms; else the question is asked on a terminal; without one the run is refused."""
     if yes:
         return Permission()
     if not interactive:
-        what = f"{', '.join(touched)} is protected and there is no terminal to confirm" if touched else \
-            "destroy needs confirmation"
-        return Permission(error(what, hint="pass --yes to confirm non-interactively", code="cli.confirm"))
-    return Permission(question=f"destroy {', '.join(sorted({u.id for u in ws.units}))}?")
+        return Permission(error(refusal, hint="pass --yes to confirm non-interactively", code=code))
+    return Permission(question=question)
 
 
 def unnamed_protected(ws: Workspace, named: list[str] | None) -> list[str]:

@@ -129,3 +129,14 @@ def load_spec_or_report(spec: Path, fmt: str = "human", *, show_warnings: bool =
     return loaded
 
 
+def load_spec_hashed(spec: Path, fmt: str = "human", *,
+                     show_warnings: bool = True) -> tuple[LoadedSpec, str | None] | None:
+    """`load_spec_or_report`, with the spec file's sha256 for the render stamp (None if unreadable), taken before
+    the file is read: the stamp must not vouch for a later edit."""
+    from mlstrata.render.stamp import file_sha256
+
+    spec_sha256 = file_sha256(spec)
+    loaded = load_spec_or_report(spec, fmt, show_warnings=show_warnings)
+    return None if loaded is None else (loaded, spec_sha256)
+
+

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from mlstrata.cli.common import (
     YesOption,
     bad_format,
     command,
+    load_spec_hashed,
     load_spec_or_report,
 )
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
@@ -39,9 +41,20 @@ from mlstrata.cli.units import (
     shown,
 )
 from mlstrata.diagnostics import DiagnosticsError, error
-from mlstrata.engine import RunReport, apply_all, destroy_all, discover_units, output_all, plan_all, status_all, up_all
+from mlstrata.engine import (
+    Engine,
+    RunReport,
+    Unit,
+    apply_all,
+    destroy_all,
+    discover_units,
+    output_all,
+    plan_all,
+    status_all,
+    up_all,
+)
 from mlstrata.engine.progress import summary_table
-from mlstrata.render.stamp import file_sha256, record
+from mlstrata.render.stamp import record
 from mlstrata.views import lifecycle as views
 from mlstrata.workspace import (
     Permission,
@@ -215,14 +228,21 @@ def destroy(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str
     return EXIT_USAGE if report is None else _finish(report, fmt)
 
 
+def _read(command: str, operation: Callable[[Engine, Sequence[Unit]], RunReport], spec: Path, out: Path | None,
+          env: list[str], layer: list[str], terraform: str | None, parallel: int, fmt: str) -> RunReport | None:
+    """A command that only reads state (status, output): no confirmation, no journal, and no wait for a state
+    lock; None on bad input (shown)."""
+    if bad_format(command, fmt):
+        return None
+    ws = open_repo(spec, out, env, layer, fmt)
+    return None if ws is None else run_engine(ws, operation, terraform, parallel, "0s", fmt)
+
+
 def status(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] = LayerOption,
            out: Path | None = RepoOption, terraform: str | None = TerraformOption, parallel: int = ParallelOption,
            fmt: str = FormatOption) -> int:
     """What each unit holds (resources in state) and whether a saved plan is current, stale or absent."""
-    if bad_format("status", fmt):
-        return EXIT_USAGE
-    ws = open_repo(spec, out, env, layer, fmt)
-    report = None if ws is None else run_engine(ws, status_all, terraform, parallel, "0s", fmt)
+    report = _read("status", status_all, spec, out, env, layer, terraform, parallel, fmt)
     return EXIT_USAGE if report is None else _finish(report, fmt)
 
 
@@ -230,10 +250,7 @@ def output(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str]
            out: Path | None = RepoOption, terraform: str | None = TerraformOption, parallel: int = ParallelOption,
            fmt: str = FormatOption) -> int:
     """The outputs of every selected unit (sensitive values hidden)."""
-    if bad_format("output", fmt):
-        return EXIT_USAGE
-    ws = open_repo(spec, out, env, layer, fmt)
-    report = None if ws is None else run_engine(ws, output_all, terraform, parallel, "0s", fmt)
+    report = _read("output", output_all, spec, out, env, layer, terraform, parallel, fmt)
     if report is None:
         return EXIT_USAGE
     if fmt == "json":
@@ -250,12 +267,10 @@ def up(spec: Path = SpecOption, env: list[str] = EnvOption, out: Path | None = R
     protected one only when named with --env, and confirmed or --yes). Each fresh plan passes the review
     gate before it is applied: a blocking finding stops that environment (plan, then apply with --accept).
     Ends with what exists per environment and how to open each registry's MLflow UI."""
-    if bad_format("up", fmt):
+    hashed = None if bad_format("up", fmt) else load_spec_hashed(spec, fmt)
+    if hashed is None:
         return EXIT_USAGE
-    spec_sha256 = file_sha256(spec)  # before reading it: the stamp must not vouch for a later edit
-    loaded = load_spec_or_report(spec, fmt)
-    if loaded is None:
-        return EXIT_USAGE
+    loaded, spec_sha256 = hashed
     repo = out or default_repo(spec)
     problems = check_selection(loaded, env, None)
     if problems:  # before rendering: a bad --env must not write anything

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import typer
 
-from mlstrata.cli.common import FormatOption, SpecOption, bad_format, command, load_spec_or_report
+from mlstrata.cli.common import FormatOption, SpecOption, bad_format, command, load_spec_hashed
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
 from mlstrata.diagnostics import DiagnosticsError
-from mlstrata.render.stamp import file_sha256, record
+from mlstrata.render.stamp import record
 from mlstrata.render.tree import compare_tree, render_tree, write_tree
 from mlstrata.repo import unit_of_file
 from mlstrata.spec.models import LAYERS
@@ -32,12 +32,10 @@ def render(
     folder and moved into place only when all are written; files mlstrata does not manage are never touched.
     Exit codes: 0 done (or up to date with --check), 1 out of date (--check), 2 bad spec.
     """
-    if bad_format("render", fmt):
+    hashed = None if bad_format("render", fmt) else load_spec_hashed(spec, fmt)
+    if hashed is None:
         return EXIT_USAGE
-    spec_sha256 = file_sha256(spec)  # before reading it: the stamp must not vouch for a later edit
-    loaded = load_spec_or_report(spec, fmt)
-    if loaded is None:
-        return EXIT_USAGE
+    loaded, spec_sha256 = hashed
     target_dir = out if out is not None else default_repo(spec)
     tree = render_tree(loaded)
     if check:

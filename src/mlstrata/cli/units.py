@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from mlstrata.cli.common import load_spec_or_report
+from mlstrata.cli.common import load_spec_hashed
 from mlstrata.cli.output import EXIT_FINDINGS, EXIT_USAGE, err_console, show_diagnostics
 from mlstrata.diagnostics import Diagnostic, error
 from mlstrata.engine import (
@@ -23,7 +23,6 @@ from mlstrata.engine import (
     Unit,
     select_runner,
 )
-from mlstrata.render.stamp import file_sha256
 from mlstrata.targets.runs import routine_warning
 from mlstrata.workspace import Workspace, default_repo, install_providers, open_current, open_workspace
 
@@ -65,10 +64,10 @@ def open_repo(spec: Path, repo: Path | None, envs: list[str] | None, layers: lis
         if profile.warnings and show_warnings and fmt != "json":
             show_diagnostics(list(profile.warnings), fmt)  # as `load_spec_or_report` shows them
     else:
-        spec_sha256 = file_sha256(spec)  # before reading it: the stamp must not vouch for a later edit
-        loaded = load_spec_or_report(spec, fmt, show_warnings=show_warnings)
-        if loaded is None:
+        hashed = load_spec_hashed(spec, fmt, show_warnings=show_warnings)
+        if hashed is None:
             return None
+        loaded, spec_sha256 = hashed
         ws, diagnostics = open_workspace(loaded, repo, envs, layers, spec_sha256=spec_sha256)
     if ws is None:
         show_diagnostics(diagnostics, fmt)

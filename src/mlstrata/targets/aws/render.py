@@ -22,6 +22,7 @@ from mlstrata.targets.aws.names import name as _name
 from mlstrata.targets.aws.names import sagemaker_endpoint as _sagemaker_endpoint
 from mlstrata.targets.aws.state import deploy_role, key_prefix, state_account, state_key, state_kms_alias_arn
 from mlstrata.targets.base import HEADER, RegistryProviders, UnitFiles
+from mlstrata.targets.bootstrap import local_state_versions
 
 if TYPE_CHECKING:
     from mlstrata.governance.journal import JournalStore
@@ -92,12 +93,7 @@ class AwsTarget(RegistryProviders):
         assert state.bucket is not None  # checked in spec.checks
         protect = any(e.protect for e in platform.environments.values())
         region = state.region or platform.region
-        versions = Block("terraform").attr("required_version", REQUIRED_TERRAFORM).add(
-            Block("required_providers").attr("aws", dict(AWS_PROVIDER)))
-        versions.add(Comment("Local state on purpose: this root creates the bucket every other state lives in."))
-        versions.add(Comment("Keep bootstrap/state/terraform.tfstate safe, or migrate it into the bucket once it"))
-        versions.add(Comment("exists (add a backend \"s3\" block and run `terraform init -migrate-state`)."))
-        versions.add(Block("backend", ["local"]))
+        versions = local_state_versions(REQUIRED_TERRAFORM, "aws", AWS_PROVIDER, "bucket", "s3")
         provider = Block("provider", ["aws"]).attr("region", region)
         account = state_account(platform)
         if account is not None:

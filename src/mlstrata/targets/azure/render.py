@@ -12,6 +12,7 @@ from mlstrata.spec.resolve import ResolvedEnv, registry_readers
 from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.azure import catalog as cat
 from mlstrata.targets.base import HEADER
+from mlstrata.targets.bootstrap import local_state_versions
 
 AZURERM_PROVIDER = {"source": "hashicorp/azurerm", "version": ">= 4.42, < 5.0"}
 AZAPI_PROVIDER = {"source": "Azure/azapi", "version": ">= 2.0, < 3.0"}
@@ -545,12 +546,7 @@ def _storage_mb(gb: int) -> int:
 def render_bootstrap(platform: Platform) -> dict[str, str]:
     azure = azure_settings(platform)
     state = platform.state
-    versions = Block("terraform").attr("required_version", REQUIRED_TERRAFORM).add(
-        Block("required_providers").attr("azurerm", dict(AZURERM_PROVIDER)))
-    versions.add(Comment("Local state on purpose: this root creates the account every other state lives in."))
-    versions.add(Comment("Keep bootstrap/state/terraform.tfstate safe, or migrate it into the account once it"))
-    versions.add(Comment('exists (add a backend "azurerm" block and run `terraform init -migrate-state`).'))
-    versions.add(Block("backend", ["local"]))
+    versions = local_state_versions(REQUIRED_TERRAFORM, "azurerm", AZURERM_PROVIDER, "account", "azurerm")
     module = Block("module", ["state_backend"]).attr("source", "../../modules/state_backend").add(Blank())
     module.attr("resource_group_name", azure.state_resource_group or f"{platform.platform}-tfstate")
     module.attr("location", state.region or platform.region).attr("storage_account_name", state.bucket)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -78,6 +79,26 @@ def _check_names(platform: Platform, source: Source) -> list[Diagnostic]:
     return out
 
 
+# Reports a problem of one pool in one environment: (setting's key path, summary, hint, code).
+Report = Callable[[KeyPath, str, str, str], None]
+
+
+def _reporter(source: Source, out: list[Diagnostic], section: str, pool: str, env: str,
+              override: dict[str, Any]) -> Report:
+    """Report at the environment's override when it sets the key (saying which environment), else at the
+    pool's own key; a problem every environment shares is reported once."""
+
+    def at(rel: KeyPath, summary: str, hint: str, code: str) -> None:
+        path = _at_override(section, pool, env, override, rel)
+        if "overrides" in path:
+            summary += f" (in environment `{env}`)"
+        diag = diagnostics_at(source, path, summary, hint, code=code)
+        if diag not in out:
+            out.append(diag)
+
+    return at
+
+
 def _at_override(section: str, pool: str, env: str, override: dict[str, Any], rel: KeyPath) -> KeyPath:
     """The override key when this environment's override set `rel`, else the pool's own key."""
     probe: Any = override
@@ -105,21 +126,12 @@ def _check_gpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
                 shape = GpuPoolShape.model_validate(pool_shape_data(pool, raw_pools.get(name), env_name))
             except ValidationError:
                 continue  # reported by the spec checks
-
-            def at(rel: KeyPath, summary: str, hint: str, code: str, name: str = name,
-                   env_name: str = env_name, override: dict[str, Any] = override) -> None:
-                path = _at_override("gpu_pools", name, env_name, override, rel)
-                if "overrides" in path:
-                    summary += f" (in environment `{env_name}`)"
-                diag = diagnostics_at(source, path, summary, hint, code=code)
-                if diag not in out:
-                    out.append(diag)
-
+            at = _reporter(source, out, "gpu_pools", name, env_name, override)
             _check_gpu_shape(platform, shape, env.protect, at)
     return out
 
 
-def _check_gpu_shape(platform: Platform, shape: GpuPoolShape, protect: bool, at: Any) -> None:
+def _check_gpu_shape(platform: Platform, shape: GpuPoolShape, protect: bool, at: Report) -> None:
     gke = shape.gke
     if len(shape.instance_types) != 1:
         at(("instance_types",), "a GKE node pool runs exactly one machine type",
@@ -214,16 +226,7 @@ def _check_tpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
                 shape = TpuPoolShape.model_validate(pool_shape_data(pool, raw_pools.get(name), env_name))
             except ValidationError:
                 continue
-
-            def at(rel: KeyPath, summary: str, hint: str, code: str, name: str = name,
-                   env_name: str = env_name, override: dict[str, Any] = override) -> None:
-                path = _at_override("tpu_pools", name, env_name, override, rel)
-                if "overrides" in path:
-                    summary += f" (in environment `{env_name}`)"
-                diag = diagnostics_at(source, path, summary, hint, code=code)
-                if diag not in out:
-                    out.append(diag)
-
+            at = _reporter(source, out, "tpu_pools", name, env_name, override)
             machine = cat.TPU_MACHINES.get(shape.machine_type)
             if machine is None:
                 close = did_you_mean(shape.machine_type, cat.TPU_MACHINES)

@@ -17,6 +17,7 @@ from mlstrata.spec.resolve import ResolvedEnv, registry_readers, serving_engine
 from mlstrata.spec.source import Source
 from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.base import HEADER, JournalInRepository, RegistryProviders, UnitFiles
+from mlstrata.targets.bootstrap import local_state_versions
 from mlstrata.targets.gcp import catalog as cat
 from mlstrata.targets.gcp import checks
 from mlstrata.targets.gcp.checks import zone_count
@@ -201,13 +202,21 @@ def _gpu_pool(platform: Platform, env: ResolvedEnv, name: str, pool: GpuPoolShap
         total_min_node_count=pool.scaling.min if autoscaled else None,
         total_max_node_count=pool.scaling.max if autoscaled else None,
         location_policy=policy if autoscaled else None,
-        labels=dict(sorted({**pool.labels, "mlstrata.dev/gpu-pool": name}.items())),
-        resource_labels=pool_labels,
-        taints=_taints(list(pool.taints)),
-        disk_size_gb=pool.disk_size_gb,
-        boot_disk_kms_key_id=Expr("module.kms.key_id"),
-        service_account_email=Expr("module.cluster.node_service_account_email"),
+        **_nodes("gpu", name, pool, pool_labels),
     )
+
+
+def _nodes(kind: str, name: str, pool: GpuPoolShape | TpuPoolShape, pool_labels: dict[str, str]) -> dict[str, object]:
+    """What every GKE node pool's nodes carry: the pool's labels (and the one naming it) and taints, a boot disk
+    encrypted with the platform key, the cluster's node service account."""
+    return {
+        "labels": dict(sorted({**pool.labels, f"mlstrata.dev/{kind}-pool": name}.items())),
+        "resource_labels": pool_labels,
+        "taints": _taints(list(pool.taints)),
+        "disk_size_gb": pool.disk_size_gb,
+        "boot_disk_kms_key_id": Expr("module.kms.key_id"),
+        "service_account_email": Expr("module.cluster.node_service_account_email"),
+    }
 
 
 def _tpu_pool(platform: Platform, env: ResolvedEnv, name: str, pool: TpuPoolShape,
@@ -231,12 +240,7 @@ def _tpu_pool(platform: Platform, env: ResolvedEnv, name: str, pool: TpuPoolShap
         spot=pool.capacity == "spot",
         reservation_affinity="SPECIFIC" if reserved else "ANY",
         reservation_name=pool.capacity_reservation_id if reserved else None,
-        labels=dict(sorted({**pool.labels, "mlstrata.dev/tpu-pool": name}.items())),
-        resource_labels=pool_labels,
-        taints=_taints(list(pool.taints)),
-        disk_size_gb=pool.disk_size_gb,
-        boot_disk_kms_key_id=Expr("module.kms.key_id"),
-        service_account_email=Expr("module.cluster.node_service_account_email"),
+        **_nodes("tpu", name, pool, pool_labels),
     )
 
 
@@ -579,12 +583,7 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | C
 
 def render_bootstrap(platform: Platform) -> dict[str, str]:
     header = HEADER
-    versions = Block("terraform").attr("required_version", REQUIRED_TERRAFORM).add(
-        Block("required_providers").attr("google", dict(GOOGLE_PROVIDER)))
-    versions.add(Comment("Local state on purpose: this root creates the bucket every other state lives in."))
-    versions.add(Comment("Keep bootstrap/state/terraform.tfstate safe, or migrate it into the bucket once it"))
-    versions.add(Comment("exists (add a backend \"gcs\" block and run `terraform init -migrate-state`)."))
-    versions.add(Block("backend", ["local"]))
+    versions = local_state_versions(REQUIRED_TERRAFORM, "google", GOOGLE_PROVIDER, "bucket", "gcs")
     provider = Block("provider", ["google"]).attr("project", state_project(platform))
     provider.attr("region", platform.state.region or platform.region)
     provider.attr("default_labels", labels(platform, None, "bootstrap"))

@@ -6,8 +6,10 @@ import re
 
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.spec.models import Platform
+from mlstrata.spec.principals import principal_places
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at
 from mlstrata.targets.aws.instance_types import check_pool_types
+from mlstrata.targets.naming import check_principal_names
 
 ACCOUNT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$")
 
@@ -22,12 +24,12 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
                 out.append(diagnostics_at(source, base, "capacity blocks do not exist on the local target",
                                           "Use on_demand or spot.", code="local.capacity"))
     out += _check_endpoint_stages(platform, source)
-    for path, principal in _principals(platform):
-        if not ACCOUNT.match(principal):
-            out.append(diagnostics_at(
-                source, path, f"`{principal}` is not a service account name",
-                "On the local target principals are MLflow user names: letters, digits, '_', '.', '@', '-'.",
-                code="local.principal"))
+    # no cluster on the local target: its admins are nobody's MLflow user
+    places = [(path, names) for path, names in principal_places(platform, source) if path != ("cluster", "admins")]
+    out += check_principal_names(
+        source, places, lambda p: bool(ACCOUNT.match(p)), "`{principal}` is not a service account name",
+        "On the local target principals are MLflow user names: letters, digits, '_', '.', '@', '-'.",
+        code="local.principal")
     return out
 
 
@@ -52,19 +54,3 @@ def _check_endpoint_stages(platform: Platform, source: Source) -> list[Diagnosti
                 out.append(diag)
     return out
 
-
-def _principals(platform: Platform) -> list[tuple[KeyPath, str]]:
-    out: list[tuple[KeyPath, str]] = []
-    registry = platform.model_registry
-    if registry is not None:
-        for stage, names in registry.promoters_by_stage.items():
-            base: KeyPath = ("model_registry", "promoters") if stage == "*" else ("model_registry", "promoters", stage)
-            out += [((*base, i), n) for i, n in enumerate(names)]
-        out += [(("model_registry", "readers", i), n) for i, n in enumerate(registry.readers)]
-    for store_name, store in platform.artifact_stores.items():
-        out += [(("artifact_stores", store_name, "readers", i), n) for i, n in enumerate(store.readers)]
-        out += [(("artifact_stores", store_name, "writers", i), n) for i, n in enumerate(store.writers)]
-    if platform.feature_store is not None:
-        out += [(("feature_store", "readers", i), n) for i, n in enumerate(platform.feature_store.readers)]
-        out += [(("feature_store", "writers", i), n) for i, n in enumerate(platform.feature_store.writers)]
-    return out
