@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from mlstrata.hcl.write import Blank, Block, Comment, Expr
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
-from mlstrata.spec.models import GpuPoolShape, Platform, ServingEndpointShape
+from mlstrata.spec.models import GpuPoolShape, ObservabilitySpec, Platform, ServingEndpointShape
 from mlstrata.spec.resolve import ResolvedEnv
 
 Item = Block | Comment | Blank
@@ -18,6 +18,32 @@ Item = Block | Comment | Blank
 SYSTEM_SELECTOR = {"mlstrata.dev/pool": "system"}
 FEAST_NAMESPACE = "feature-store"
 FEAST_SERVICE_ACCOUNT = "feast"
+
+
+def feast_handoff(platform: Platform, root: str, online_store: dict[str, object],
+                  identity: dict[str, object]) -> Block:
+    """The `feature_store` output: what `feast apply` and the feature server need (feature_store.yaml; the
+    registry and offline store under `root`, the cloud's URL of the feature store bucket) and the identity
+    Feast runs as in the cluster (`identity`: the cloud's own keys)."""
+    output = Block("output", ["feature_store"]).attr(
+        "description", "What `feast apply` and the feature server need (feature_store.yaml): project, registry, "
+        "offline and online store, and the identity Feast runs as in the cluster.")
+    return output.attr("value", {
+        "project": feast_project(platform), "registry": f"{root}/registry.pb", "offline_store": f"{root}/offline/",
+        "online_store": online_store, "namespace": FEAST_NAMESPACE, "service_account": FEAST_SERVICE_ACCOUNT,
+        **identity,
+    })
+
+
+def monitoring_settings(obs: ObservabilitySpec) -> dict[str, object]:
+    """The inputs every cloud's `observability` module takes from the spec's observability section."""
+    return {"prometheus": obs.prometheus, "grafana": obs.grafana, "dcgm_exporter": obs.dcgm_exporter,
+            "prometheus_retention": obs.retention, "grafana_admin_secret_name": obs.grafana_admin_secret}
+
+
+def monitoring_namespace_output() -> Block:
+    return _output("observability_namespace", "module.observability.observability_namespace",
+                   "Namespace of the monitoring stack.")
 
 
 def rollout_surge(replicas: int) -> int:

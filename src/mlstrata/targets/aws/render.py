@@ -577,13 +577,8 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     outputs += services_outputs
     obs = platform.observability
     if obs.prometheus or obs.grafana or obs.dcgm_exporter:
-        main.append(_module(
-            "observability", "observability", prometheus=obs.prometheus, grafana=obs.grafana,
-            dcgm_exporter=obs.dcgm_exporter, prometheus_retention=obs.retention,
-            grafana_admin_secret_name=obs.grafana_admin_secret,
-        ))
-        outputs.append(_output("observability_namespace", "module.observability.observability_namespace",
-                               "Namespace of the monitoring stack."))
+        main.append(_module("observability", "observability", **kube.monitoring_settings(obs)))
+        outputs.append(kube.monitoring_namespace_output())
     return main, sorted(outputs, key=lambda b: b.labels[0])
 
 
@@ -768,12 +763,5 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | C
                        "user": Expr("module.feature_store_online.redis_user_name")})
     main.append(_module("feature_store_identity", "workload_role", **identity))
     bucket = _bucket(platform, env.name, "feature-store", env.spec.account)
-    output = Block("output", ["feature_store"]).attr(
-        "description", "What `feast apply` and the feature server need (feature_store.yaml): project, registry, "
-        "offline and online store, and the identity Feast runs as in the cluster.")
-    output.attr("value", {
-        "project": project, "registry": f"s3://{bucket}/registry.pb", "offline_store": f"s3://{bucket}/offline/",
-        "online_store": online, "namespace": kube.FEAST_NAMESPACE, "service_account": kube.FEAST_SERVICE_ACCOUNT,
-        "role_arn": Expr("module.feature_store_identity.role_arn"),
-    })
-    return main, [output]
+    return main, [kube.feast_handoff(platform, f"s3://{bucket}", online,
+                                     {"role_arn": Expr("module.feature_store_identity.role_arn")})]

@@ -421,13 +421,10 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bl
     if _observability(platform):
         main.append(_module(
             "observability", "observability", name=name, location=location, resource_group_name=rg,
-            cluster_id=Expr(f"{base}.cluster_id"), prometheus_mode=azure.prometheus, prometheus=obs.prometheus,
-            grafana=obs.grafana, dcgm_exporter=obs.dcgm_exporter, prometheus_retention=obs.retention,
-            grafana_admin_secret_name=obs.grafana_admin_secret, toleration_keys=_taint_keys(env),
-            tags=Expr("local.tags"),
+            cluster_id=Expr(f"{base}.cluster_id"), prometheus_mode=azure.prometheus, **kube.monitoring_settings(obs),
+            toleration_keys=_taint_keys(env), tags=Expr("local.tags"),
         ))
-        outputs.append(_output("observability_namespace", "module.observability.observability_namespace",
-                               "Namespace of the monitoring stack."))
+        outputs.append(kube.monitoring_namespace_output())
     return main, sorted(outputs, key=lambda b: b.labels[0])
 
 
@@ -519,18 +516,12 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], li
     )]
     account = cat.storage_account_name(platform.platform, env.name, "features", env.spec.account or "")
     root = f"abfss://features@{account}.dfs.core.windows.net"
-    output = Block("output", ["feature_store"]).attr(
-        "description", "What `feast apply` and the feature server need (feature_store.yaml): project, registry, "
-        "offline and online store, and the identity Feast runs as in the cluster.")
-    output.attr("value", {
-        "project": kube.feast_project(platform), "registry": f"{root}/registry.pb", "offline_store": f"{root}/offline/",
-        "online_store": {"type": "redis", "region": env.region, "connection": Expr(
+    online: dict[str, object] = {
+        "type": "redis", "region": env.region, "connection": Expr(
             '"${module.feature_store_online.redis_hostname}:${module.feature_store_online.redis_ssl_port},ssl=true"'),
-            "auth": "Microsoft Entra token of the identity (user name: its object id); no access keys"},
-        "namespace": kube.FEAST_NAMESPACE, "service_account": kube.FEAST_SERVICE_ACCOUNT,
-        "client_id": Expr("module.feature_store_identity.client_id"), "pod_labels": dict(WORKLOAD_IDENTITY_LABELS),
-    })
-    return main, [output]
+        "auth": "Microsoft Entra token of the identity (user name: its object id); no access keys"}
+    return main, [kube.feast_handoff(platform, root, online, {
+        "client_id": Expr("module.feature_store_identity.client_id"), "pod_labels": dict(WORKLOAD_IDENTITY_LABELS)})]
 
 
 _PG_STORAGE_MB = (32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608,

@@ -467,14 +467,8 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     main += services_main
     outputs += services_outputs
     if _observability(platform):
-        obs = platform.observability
-        main.append(_module(
-            "observability", "observability", prometheus=obs.prometheus, grafana=obs.grafana,
-            dcgm_exporter=obs.dcgm_exporter, prometheus_retention=obs.retention,
-            grafana_admin_secret_name=obs.grafana_admin_secret,
-        ))
-        outputs.append(_output("observability_namespace", "module.observability.observability_namespace",
-                               "Namespace of the monitoring stack."))
+        main.append(_module("observability", "observability", **kube.monitoring_settings(platform.observability)))
+        outputs.append(kube.monitoring_namespace_output())
     return main, sorted(outputs, key=lambda b: b.labels[0])
 
 
@@ -566,19 +560,12 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | C
         artifact_bucket_names=Expr(f"[{base}.feature_store_bucket_name]"),
     )]
     bucket = f"{name}-feature-store"
-    output = Block("output", ["feature_store"]).attr(
-        "description", "What `feast apply` and the feature server need (feature_store.yaml): project, registry, "
-        "offline and online store, and the identity Feast runs as in the cluster.")
-    output.attr("value", {
-        "project": kube.feast_project(platform), "registry": f"gs://{bucket}/registry.pb",
-        "offline_store": f"gs://{bucket}/offline/",
-        "online_store": {"type": "redis", "region": env.region, "connection": Expr(
+    online: dict[str, object] = {
+        "type": "redis", "region": env.region, "connection": Expr(
             '"${module.feature_store_online.redis_host}:${module.feature_store_online.redis_port},ssl=true"'),
-            "auth": "gcloud redis instances get-auth-string (never an output)"},
-        "namespace": kube.FEAST_NAMESPACE, "service_account": kube.FEAST_SERVICE_ACCOUNT,
-        "service_account_email": Expr("module.feature_store_identity.pipeline_service_account_email"),
-    })
-    return main, [output]
+        "auth": "gcloud redis instances get-auth-string (never an output)"}
+    return main, [kube.feast_handoff(platform, f"gs://{bucket}", online, {
+        "service_account_email": Expr("module.feature_store_identity.pipeline_service_account_email")})]
 
 
 def render_bootstrap(platform: Platform) -> dict[str, str]:
