@@ -405,24 +405,23 @@ def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed],
 # -- the whole tree
 
 
-def _job_bytes(job: DirJob) -> int:
+def _bytes(files: Iterable[str]) -> int:
+    """The files' total size; a file gone since it was listed counts nothing."""
     size = 0
-    for f in (*job.tf_files, *job.auto_tfvars, *job.other_tfvars):
+    for f in files:
         try:
             size += os.path.getsize(f)
         except OSError:
             continue
     return size
+
+
+def _job_bytes(job: DirJob) -> int:
+    return _bytes((*job.tf_files, *job.auto_tfvars, *job.other_tfvars))
 
 
 def _parse_cost(job: InstanceJob) -> int:
-    size = 0
-    for f in job.tf_files:
-        try:
-            size += os.path.getsize(f)
-        except OSError:
-            continue
-    return size
+    return _bytes(job.tf_files)
 
 
 def _instance_cost(job: InstanceJob) -> int:
@@ -435,13 +434,7 @@ def default_workers(layout: dict[str, list[str]]) -> int:
     cores = os.cpu_count() or 1
     if cores < 2 or sum(len(f) for f in layout.values()) < 500:
         return 1
-    size = 0
-    for files in layout.values():
-        for f in files:
-            try:
-                size += os.path.getsize(f)
-            except OSError:
-                continue
+    size = _bytes(f for files in layout.values() for f in files)
     return min(cores, 8) if size >= PARALLEL_MIN_BYTES else 1
 
 
