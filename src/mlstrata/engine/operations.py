@@ -89,13 +89,13 @@ def _backend_setup_lock(unit: Unit) -> threading.Lock | contextlib.nullcontext[N
 
 def _run_init(engine: Engine, unit: Unit) -> tuple[list[Diagnostic], ProcessOutcome | None]:
     if not unit.path.is_dir():
-        missing = Diagnostic(
+        missing = tfdiags.about(
+            unit,
+            "init",
             Severity.ERROR,
             f"unit folder of {unit.id} not found: {unit.path}",
-            path=unit.id,
             hint="render the repository first",
             code="engine.unit_missing",
-            extra=tfdiags.unit_extra(unit, "init"),
         )
         return [missing], None
     prepare_work_dir(unit)
@@ -209,14 +209,14 @@ def _deferred(engine: Engine, unit: Unit, started: float, why: str) -> UnitResul
     _discard_saved_plan(unit)
     after = list(unit.depends_on)
     write_json(unit.work_dir / PLAN_META, {"deferred": True, "after": after, "config": config_fingerprint(unit.path)})
-    note = Diagnostic(
+    note = tfdiags.about(
+        unit,
+        "plan",
         Severity.INFO,
         f"planned after {', '.join(after) or 'the units it reads'} is applied",
         detail=f"{why}; `mlstrata apply` applies them first, then plans {unit.id}, reviews that plan and applies it",
-        path=unit.id,
         hint="nothing to do: `mlstrata apply` (or `up`) plans it in order",
         code=CODE_DEFERRED,
-        extra=tfdiags.unit_extra(unit, "plan"),
     )
     return UnitResult(unit, Operation.PLAN, Status.DEFERRED, (note,), duration_s=time.monotonic() - started)
 
@@ -447,27 +447,27 @@ def apply_unit(engine: Engine, unit: Unit, *, check_upstream: bool = True) -> Un
             _discard_saved_plan(unit)
             diag = tfdiags.stale_plan(unit, reason)
         else:
-            diag = Diagnostic(
+            diag = tfdiags.about(
+                unit,
+                "apply",
                 Severity.ERROR,
                 reason,
-                path=unit.id,
                 hint="run plan first, review it, then apply",
                 code=code,
-                extra=tfdiags.unit_extra(unit, "apply"),
             )
         return finish(engine, failed_result(unit, Operation.APPLY, started, [diag]))
     moved = upstream_moved(engine, unit) if check_upstream else None
     if moved is not None:
         _discard_saved_plan(unit)
-        note = Diagnostic(
+        note = tfdiags.about(
+            unit,
+            "apply",
             Severity.INFO,
             f"planned {unit.id} again: what it reads changed since its plan",
             detail=f"{moved}; the saved plan would apply the old values (a second cycle to converge), so {unit.id} "
             "was planned again, that plan reviewed, then applied",
-            path=unit.id,
             hint="nothing to do; to review this plan before it applies, apply the units it reads first, then plan it",
             code=CODE_REPLANNED,
-            extra=tfdiags.unit_extra(unit, "apply"),
         )
         replanned = _plan_gate_apply(engine, unit, Operation.APPLY)
         return dataclasses.replace(replanned, diagnostics=(note, *replanned.diagnostics))
@@ -534,13 +534,13 @@ def _plan_gate_apply(engine: Engine, unit: Unit, operation: Operation) -> UnitRe
     started = time.monotonic()
     plan = plan_unit(engine, unit)
     if plan.status is Status.DEFERRED:  # what it reads is still not applied: nothing can be planned yet
-        missing = Diagnostic(
+        missing = tfdiags.about(
+            unit,
+            operation.value,
             Severity.ERROR,
             f"cannot plan {unit.id}: {', '.join(unit.depends_on) or 'the units it reads'} has no state yet",
-            path=unit.id,
             hint=f"apply {', '.join(unit.depends_on) or 'them'} first (select both layers: --layer is a filter)",
             code=CODE_DEFERRED,
-            extra=tfdiags.unit_extra(unit, operation.value),
         )
         return UnitResult(unit, operation, Status.FAILED, (missing,), duration_s=time.monotonic() - started,
                           steps=(plan,))

@@ -130,13 +130,13 @@ def _any_runnable(units: list[Unit], results: dict[str, UnitResult], waits_for: 
 
 
 def _skipped(engine: Engine, unit: Unit, operation: Operation, reason: str) -> UnitResult:
-    diag = Diagnostic(
+    diag = tfdiags.about(
+        unit,
+        operation.value,
         Severity.WARNING,
         f"{operation.value} skipped on {unit.id}: {reason}",
-        path=unit.id,
         hint="fix the failures above, then run again",
         code=CODE_SKIPPED,
-        extra=tfdiags.unit_extra(unit, operation.value),
     )
     engine.emit(
         EngineEvent(EventKind.UNIT_SKIPPED, unit.id, operation.value, message=reason, status=Status.SKIPPED.value)
@@ -148,13 +148,13 @@ def _result_of(future: Future[UnitResult], unit: Unit, operation: Operation) -> 
     try:
         return future.result()
     except Exception as exc:  # a bug must not hide other units' results; report it as a diagnostic
-        diag = Diagnostic(
+        diag = tfdiags.about(
+            unit,
+            operation.value,
             Severity.ERROR,
             f"internal error during {operation.value} on {unit.id}: {type(exc).__name__}: {exc}",
-            path=unit.id,
             hint="this is a bug in mlstrata; please report it with the unit's .mlstrata/ logs",
             code=CODE_INTERNAL,
-            extra=tfdiags.unit_extra(unit, operation.value),
         )
         return UnitResult(unit, operation, Status.FAILED, (diag,))
 

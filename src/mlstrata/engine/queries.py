@@ -121,22 +121,21 @@ def status_unit(engine: Engine, unit: Unit) -> UnitResult:
         saved = "stale"
         status = Status.OK
         diags.append(
-            Diagnostic(
+            tfdiags.about(
+                unit,
+                "status",
                 Severity.INFO,
                 f"saved plan for {unit.id} is stale",
                 detail=problem[1],
-                path=unit.id,
                 hint="run plan again",
                 code=tfdiags.CODE_STALE,
-                extra=tfdiags.unit_extra(unit, "status"),
             )
         )
     elif problem[0] == CODE_DEFERRED:
         saved = "deferred"
         status = Status.DEFERRED
-        diags.append(Diagnostic(Severity.INFO, problem[1], path=unit.id, code=CODE_DEFERRED,
-                                hint="`mlstrata apply` plans it, reviews that plan and applies it in order",
-                                extra=tfdiags.unit_extra(unit, "status")))
+        diags.append(tfdiags.about(unit, "status", Severity.INFO, problem[1], code=CODE_DEFERRED,
+                                   hint="`mlstrata apply` plans it, reviews that plan and applies it in order"))
     else:
         saved = "none"
         status = Status.OK

@@ -27,6 +27,13 @@ def unit_extra(unit: Unit, operation: str) -> dict[str, str]:
     return {"unit": unit.id, "env": unit.env, "layer": unit.layer, "operation": operation}
 
 
+def about(unit: Unit, operation: str, severity: Severity, summary: str, *, hint: str, code: str,
+          detail: str = "") -> Diagnostic:
+    """A diagnostic about one unit: at the unit (its id as the path), with its env, layer and the operation."""
+    return Diagnostic(severity, summary, detail=detail, path=unit.id, hint=hint, code=code,
+                      extra=unit_extra(unit, operation))
+
+
 def from_json(raw: Mapping[str, Any], unit: Unit, operation: str, lock_timeout: str = "") -> Diagnostic:
     """Convert one `diagnostic` object of Terraform's `-json` UI stream."""
     severity = Severity.WARNING if raw.get("severity") == "warning" else Severity.ERROR
@@ -65,38 +72,38 @@ def from_text(text: str, unit: Unit, operation: str, lock_timeout: str = "") -> 
 def failure(unit: Unit, operation: str, returncode: int, text: str) -> Diagnostic:
     """A diagnostic for a failed run that said nothing recognisable about why."""
     tail = "\n".join(_ANSI.sub("", text).strip().splitlines()[-20:])
-    return Diagnostic(
+    return about(
+        unit,
+        operation,
         Severity.ERROR,
         f"terraform {operation} failed on {unit.id} (exit status {returncode})",
         detail=tail,
-        path=unit.id,
         hint=f"see the logs in {unit.work_dir}",
         code=CODE_FAILED,
-        extra=unit_extra(unit, operation),
     )
 
 
 def interrupted(unit: Unit, operation: str) -> Diagnostic:
-    return Diagnostic(
+    return about(
+        unit,
+        operation,
         Severity.ERROR,
         f"terraform {operation} on {unit.id} was interrupted",
         detail="Terraform was asked to stop and exited after saving what it had done.",
-        path=unit.id,
         hint="run plan again to see where the unit stands",
         code=CODE_INTERRUPTED,
-        extra=unit_extra(unit, operation),
     )
 
 
 def stale_plan(unit: Unit, reason: str) -> Diagnostic:
-    return Diagnostic(
+    return about(
+        unit,
+        "apply",
         Severity.ERROR,
         f"plan for {unit.id} is stale, run plan again",
         detail=reason,
-        path=unit.id,
         hint="run plan again, review it, then apply",
         code=CODE_STALE,
-        extra=unit_extra(unit, "apply"),
     )
 
 
