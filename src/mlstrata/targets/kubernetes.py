@@ -150,12 +150,16 @@ def kserve(env: ResolvedEnv, identity: ClassIdentity,
         if knative else None,
         knative=True if knative else None,
     ))
+    return main, [serving_handoff("endpoint name, namespace, service account and identity, registry stage and "
+                                  "alias, scaling bounds, placement.", handoff)]
+
+
+def serving_handoff(what: str, handoff: dict[str, object]) -> Block:
+    """The `serving_endpoints` output (the CI/CD handoff of serving, KServe or SageMaker): per serving class,
+    `what` the release layer needs to deploy a model version."""
     output = Block("output", ["serving_endpoints"]).attr(
-        "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version: "
-        "endpoint name, namespace, service account and identity, registry stage and alias, scaling bounds, "
-        "placement.")
-    output.attr("value", handoff)
-    return main, [output]
+        "description", f"Per serving class, what the release layer (CI/CD) needs to deploy a model version: {what}")
+    return output.attr("value", handoff)
 
 
 @dataclass(frozen=True)

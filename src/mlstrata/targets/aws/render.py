@@ -687,12 +687,9 @@ def _sagemaker(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comme
         module = "sagemaker_endpoint" if kind == "inference_components" else "sagemaker_variant"
         main.append(_module(label, module, **inputs))
         handoff[cls] = _sagemaker_handoff(label, kind, shape)
-    output = Block("output", ["serving_endpoints"]).attr(
-        "description", "Per serving class, what the release layer (CI/CD) needs to deploy a model version: the "
-        "endpoint (and, for real-time, serverless and async variants, the endpoint configuration to create and the "
-        "tags to set), the execution role, registry stage and alias, and the scaling bounds.")
-    output.attr("value", handoff)
-    return main, [output]
+    return main, [kube.serving_handoff(
+        "the endpoint (and, for real-time, serverless and async variants, the endpoint configuration to create and "
+        "the tags to set), the execution role, registry stage and alias, and the scaling bounds.", handoff)]
 
 
 def _variant_scaling(kind: str, shape: ServingEndpointShape) -> dict[str, object]:
