@@ -33,15 +33,26 @@ def unit_dir(repo: Path, env: str, layer: str) -> Path:
     return repo / LIVE / env / layer
 
 
+def unit_path(env: str, layer: str) -> str:
+    """A unit's folder as a repository-relative POSIX path (`live/<env>/<layer>`)."""
+    return f"{LIVE}/{env}/{layer}"
+
+
 def unit_file(env: str, layer: str, name: str) -> str:
     """A unit's file as a repository-relative POSIX path (`live/<env>/<layer>/<name>`)."""
-    return f"{LIVE}/{env}/{layer}/{name}"
+    return f"{unit_path(env, layer)}/{name}"
+
+
+def split_unit_file(path: str) -> tuple[str, str, str] | None:
+    """(env, layer, the path inside the unit) of a repository-relative POSIX path inside a unit, else None."""
+    parts = path.split("/")
+    return (parts[1], parts[2], "/".join(parts[3:])) if len(parts) > 3 and parts[0] == LIVE else None
 
 
 def unit_of_file(path: str) -> str | None:
     """`<env>/<layer>` of a repository-relative path inside a unit, else None."""
-    parts = path.split("/")
-    return "/".join(parts[1:3]) if len(parts) > 3 and parts[0] == LIVE else None
+    found = split_unit_file(path)
+    return None if found is None else f"{found[0]}/{found[1]}"
 
 
 def env_of(directory: str) -> str | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from mlstrata.diagnostics import Diagnostic, Where, did_you_mean, error
 from mlstrata.engine import Unit, discover_units
 from mlstrata.render.stamp import RunProfile, current_profile, record
+from mlstrata.repo import LIVE
 from mlstrata.targets.runs import RunVariable, run_environment, run_hooks
 
 if TYPE_CHECKING:  # the spec's models, its loader and the renderers load only when the spec is read
@@ -100,7 +101,7 @@ def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers:
     problems = check_selection(spec, envs, layers)
     if problems:
         return None, problems
-    if not (repo / "live").is_dir():
+    if not (repo / LIVE).is_dir():
         return None, [error(f"no rendered repository at {repo}", where=Where(str(repo)),
                             hint=f"Run `mlstrata render -f {spec.source.file}` first (or `mlstrata up`, which "
                             "renders, plans and applies).", code="cli.no_tree")]

@@ -26,6 +26,7 @@ from mlstrata.diagnostics import DiagnosticsError, Where, error
 from mlstrata.hcl.model import Block, is_known
 from mlstrata.hcl.reader import parse_text
 from mlstrata.render.tree import render_tree
+from mlstrata.repo import LIVE, WORK_DIR, split_unit_file, unit_path
 from mlstrata.spec.load import LoadedSpec, load_text
 from mlstrata.spec.models import LAYERS
 
@@ -106,14 +107,15 @@ def spec_key_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any])
 def _unit_files(files: Mapping[str, str]) -> dict[tuple[str, str], dict[str, str]]:
     out: dict[tuple[str, str], dict[str, str]] = {}
     for rel, text in files.items():
-        parts = rel.split("/")
-        if len(parts) >= 4 and parts[0] == "live":
-            out.setdefault((parts[1], parts[2]), {})["/".join(parts[3:])] = text
+        found = split_unit_file(rel)
+        if found is not None:
+            env, layer, inner = found
+            out.setdefault((env, layer), {})[inner] = text
     return out
 
 
 def _unit_folders(repo: Path) -> list[tuple[str, str, Path]]:
-    live = repo / "live"
+    live = repo / LIVE
     if not live.is_dir():
         return []
     return [(env_dir.name, layer_dir.name, layer_dir) for env_dir in sorted(p for p in live.iterdir() if p.is_dir())
@@ -130,6 +132,7 @@ def module_callers(repo: Path) -> dict[str, set[tuple[str, str]]]:
     """Module name -> every unit that calls it, directly or through other local modules (from the `.tf`
     files on disk: `module` blocks whose `source` is a local path into `<repo>/modules/`)."""
     calls: dict[str, set[str]] = {}  # caller ("live/dev/base" or "modules/x") -> called module names
+    units: dict[str, tuple[str, str]] = {}  # caller -> (env, layer) of the units among them
 
     def scan(folder: Path, caller: str) -> None:
         for block in _blocks(folder, "module"):
@@ -149,13 +152,14 @@ def module_callers(repo: Path) -> dict[str, set[tuple[str, str]]]:
         for folder in sorted(p for p in modules_dir.iterdir() if p.is_dir()):
             scan(folder, f"modules/{folder.name}")
     for env, layer, folder in _unit_folders(repo):
-        scan(folder, f"live/{env}/{layer}")
+        units[unit_path(env, layer)] = (env, layer)
+        scan(folder, unit_path(env, layer))
 
     out: dict[str, set[tuple[str, str]]] = {}
     for caller in calls:
-        if not caller.startswith("live/"):
+        if caller not in units:
             continue
-        _, env, layer = caller.split("/")
+        env, layer = units[caller]
         seen: set[str] = set()
         todo = list(calls[caller])
         while todo:
@@ -289,7 +293,7 @@ def affected(spec: LoadedSpec, spec_path: Path, repo: Path, base: str) -> Affect
             for env in before.platform.environments:
                 if env not in spec.platform.environments:
                     deleted += [{"unit": f"{env}/{layer}", "env": env, "layer": layer,
-                                 "path": f"{rel_repo}/live/{env}/{layer}",
+                                 "path": f"{rel_repo}/{unit_path(env, layer)}",
                                  "hint": f"environment `{env}` was removed from the spec: destroy its resources "
                                  f"from the base commit (`mlstrata destroy --env {env}`) before merging"}
                                 for layer in LAYERS]
@@ -307,11 +311,11 @@ def affected(spec: LoadedSpec, spec_path: Path, repo: Path, base: str) -> Affect
             for key in sorted(callers.get(parts[1], ())):
                 if key in reasons and f"module: {parts[1]}" not in reasons[key]:
                     reasons[key].append(f"module: {parts[1]}")
-        elif len(parts) >= 4 and parts[0] == "live" and ".mlstrata" not in parts and ".terraform" not in parts:
-            key = (parts[1], parts[2])
+        elif (unit := split_unit_file(rel or "")) is not None and WORK_DIR not in parts and ".terraform" not in parts:
+            key = unit[:2]
             if key in reasons and not _as_rendered(repo / str(rel), rendered.get(str(rel))):
                 reasons[key].append(f"file: {path}")
-        elif rel is None or not rel.startswith((".mlstrata/", "live/")):
+        elif rel is None or not rel.startswith((f"{WORK_DIR}/", f"{LIVE}/")):
             other.append(path)
 
     # 4. a unit that reads an affected unit's state: what it reads may change (platform reads base's outputs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from mlstrata.ci.order import environment_order
 from mlstrata.ci.settings import CiSettings
+from mlstrata.repo import LIVE, unit_path
 from mlstrata.spec.models import LAYERS, OwnersSpec, Platform
 
 
@@ -38,7 +39,7 @@ def github_codeowners(platform: Platform, settings: CiSettings, header: str) -> 
               f"* {' '.join(owners.default)}"]
     for env in environment_order(platform):
         for layer in LAYERS:
-            lines.append(f"{_path(settings, f'live/{env}/{layer}/')} {' '.join(unit_owners(owners, env, layer))}")
+            lines.append(f"{_path(settings, unit_path(env, layer) + '/')} {' '.join(unit_owners(owners, env, layer))}")
     return "\n".join(lines) + "\n"
 
 
@@ -52,12 +53,13 @@ def gitlab_codeowners(platform: Platform, settings: CiSettings, header: str) -> 
               f"* {' '.join(owners.default)}", ""]
     lines.append("[layers]")
     for layer in LAYERS:
-        lines.append(f"{_path(settings, f'live/*/{layer}/')} {' '.join(owners.layers.get(layer, owners.default))}")
+        layer_owners = owners.layers.get(layer, owners.default)
+        lines.append(f"{_path(settings, unit_path('*', layer) + '/')} {' '.join(layer_owners)}")
     if owners.environments:
         lines += ["", "[environments]"]
         for env in environment_order(platform):
             if env in owners.environments:
-                lines.append(f"{_path(settings, f'live/{env}/')} {' '.join(owners.environments[env])}")
+                lines.append(f"{_path(settings, f'{LIVE}/{env}/')} {' '.join(owners.environments[env])}")
     return "\n".join(lines) + "\n"
 
 

@@ -21,6 +21,7 @@ from mlstrata.engine.operations import PLAN_FILE, PLAN_JSON, PLAN_META
 from mlstrata.engine.results import Operation, Status
 from mlstrata.engine.runs import read_json
 from mlstrata.render.tree import render_tree, write_tree
+from mlstrata.repo import LIVE, unit_dir
 from mlstrata.spec.load import LoadedSpec, load_text
 from mlstrata.spec.models import Platform
 from mlstrata.targets.registry import TARGETS
@@ -104,7 +105,7 @@ def render_scratch(old: SpecAtRevision, repo: Path, env: str) -> tuple[Path | No
         tree = render_tree(old.spec)
     except DiagnosticsError as exc:
         return None, [], exc.diagnostics
-    prefix = f"live/{env}/"
+    prefix = f"{LIVE}/{env}/"
     overrides: dict[str, str] = {}
     for layer in sorted({rel[len(prefix):].split("/", 1)[0] for rel in tree.files if rel.startswith(prefix)}):
         rendered = {rel: text for rel, text in tree.files.items() if rel.startswith(f"{prefix}{layer}/")}
@@ -118,7 +119,7 @@ def render_scratch(old: SpecAtRevision, repo: Path, env: str) -> tuple[Path | No
     scratch = (repo / SCRATCH / old.revision[:12]).resolve()
     write_tree(tree, scratch)
     for layer, override in overrides.items():
-        (scratch / "live" / env / layer / OVERRIDE_FILE).write_text(override, encoding="utf-8")
+        (unit_dir(scratch, env, layer) / OVERRIDE_FILE).write_text(override, encoding="utf-8")
     return scratch, [f"{env}/{layer}" for layer in overrides], []
 
 

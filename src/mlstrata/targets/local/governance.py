@@ -11,8 +11,9 @@ from pathlib import Path
 from mlstrata.diagnostics import Diagnostic, error
 from mlstrata.governance.journal import FileJournal, JournalStore, PgJournal
 from mlstrata.hcl.write import Block, Comment, render_file
+from mlstrata.repo import unit_dir
 from mlstrata.spec.models import Platform
-from mlstrata.targets.local.state import pg_schema, state_path
+from mlstrata.targets.local.state import pg_schema, platform_root, state_path
 
 
 def journal(platform: Platform, repo: Path, env: str, layer: str,
@@ -30,14 +31,14 @@ def journal(platform: Platform, repo: Path, env: str, layer: str,
 def rollback_override(platform: Platform, repo: Path, env: str, layer: str, rendered: Mapping[str, str]) -> str:
     """The scratch unit's state backend (local backend), the base layer's remote state and the provider's
     platform folder, all pointed at the real repository."""
-    unit = repo / "live" / env / layer
+    unit = unit_dir(repo, env, layer)
     items: list[Block | Comment] = [Comment("Written by `mlstrata rollback`: plan this older configuration "
                                             "against the real repository's state and platform folder.")]
     if platform.state.backend == "local":
         items.append(Block("terraform").add(Block("backend", ["local"]).attr(
             "path", str((unit / state_path(env, layer)).resolve()))))
     items.append(Block("provider", ["mlstrata"]).attr(
-        "root", str((repo / ".mlstrata" / "platform" / env).resolve())))
+        "root", str((repo / platform_root(env)).resolve())))
     has_remote = any('data "terraform_remote_state" "base"' in text for text in rendered.values())
     if has_remote and platform.state.backend == "local":
         items.append(Block("data", ["terraform_remote_state", "base"]).attr(

@@ -25,7 +25,7 @@ from mlstrata.spec.source import Source
 from mlstrata.targets.base import HEADER, UnitFiles
 from mlstrata.targets.local import checks
 from mlstrata.targets.local import workspace as local_workspace
-from mlstrata.targets.local.state import pg_schema, state_path
+from mlstrata.targets.local.state import pg_schema, platform_root, state_path
 from mlstrata.targets.local.workspace import uses_postgres
 from mlstrata.targets.runs import RunVariable
 
@@ -106,7 +106,7 @@ def _providers(platform: Platform, env: ResolvedEnv) -> list[Block | Comment | B
     items: list[Block | Comment | Blank] = []
     provider = Block("provider", ["mlstrata"])
     provider.add(Comment("Everything this environment provisions lives under this folder of the repository."))
-    provider.attr("root", Expr(f'abspath("{REPO_FROM_UNIT}/.mlstrata/platform/{env.name}")'))
+    provider.attr("root", Expr(f'abspath("{REPO_FROM_UNIT}/{platform_root(env.name)}")'))
     if uses_postgres(platform):
         # not a variable: Terraform stores variables in plain text in saved plans
         provider.add(Comment(f"The PostgreSQL server comes from ${POSTGRES_DSN_ENV} (mlstrata sets it from "

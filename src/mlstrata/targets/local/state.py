@@ -1,8 +1,10 @@
 """Where the local target keeps each unit's state: a file under `.mlstrata/state/` (local backend) or a schema
-of the PostgreSQL database (pg backend). The rendered backends, the journal and rollback read them here."""
+of the PostgreSQL database (pg backend); and each environment's platform, under `.mlstrata/platform/`. The
+rendered backends and provider, the journal, rollback and the unmanaged-object scan read them here."""
 
 from __future__ import annotations
 
+from mlstrata.repo import WORK_DIR
 from mlstrata.spec.models import Platform
 
 
@@ -14,3 +16,8 @@ def state_path(env: str, layer: str) -> str:
 def pg_schema(platform: Platform, env: str, layer: str) -> str:
     """The pg backend's schema of a unit: its state table, and the journal table beside it."""
     return f"{platform.platform}_{env}_{layer}".replace("-", "_")
+
+
+def platform_root(env: str) -> str:
+    """The folder of an environment's local platform (the provider's `root`), relative to the repository."""
+    return f"{WORK_DIR}/platform/{env}"

@@ -15,6 +15,7 @@ from mlstrata.provider.store.database import PgServer
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.inventory import read_inventory
 from mlstrata.provider.store.layout import Layout, default_secrets_dir
+from mlstrata.targets.local.state import platform_root
 
 # the layer that owns each kind when no state holds one yet (targets/local/render.py puts them there)
 DEFAULT_LAYER = {
@@ -88,7 +89,7 @@ def find_unmanaged(repo: Path, env: str, states: Sequence[tuple[str, Mapping[str
                 have[type_].add((str(values.get("name")),))
             if type_ == "mlstrata_model_registry":
                 admins.add((str(values.get("name")), str(values.get("admin_username") or "admin")))
-    root = repo / ".mlstrata" / "platform" / env
+    root = repo / platform_root(env)
     if not root.is_dir():
         return []
     try:
