@@ -152,16 +152,14 @@ class MaxBounded(ModuleRule):
             if auto_attr is not None and ctx.resolve(item, auto_attr).value is True and item.attr("max_count") is None:
                 yield self.info.finding(item.at(auto_attr), "autoscaling without max_count", path=item.address)
         for item in ctx.instances(("resource",), GKE_POOL):
-            gpu = is_gpu_config(ctx, first(item.body, "node_config"))
-            auto = first(item.body, "autoscaling")
-            if (
-                gpu
-                and auto is not None
-                and not ({"max_node_count", "total_max_node_count"} & set(auto.body.attributes))
-            ):
-                yield self.info.finding(
-                    item.at(auto), "autoscaling without a maximum node count", path=item.address
-                )
+            if not is_gpu_config(ctx, first(item.body, "node_config")):
+                continue
+            # a `dynamic "autoscaling"` block (autoscaled or not, by a variable) is judged as it expands
+            for auto in expand(ctx, item.body, "autoscaling").blocks:
+                if not ({"max_node_count", "total_max_node_count"} & set(auto.block.body.attributes)):
+                    yield self.info.finding(
+                        item.at(auto.block), "autoscaling without a maximum node count", path=item.address
+                    )
 
 
 class MaxCeiling(ModuleRule):

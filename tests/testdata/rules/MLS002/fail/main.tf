@@ -36,3 +36,31 @@ resource "google_container_node_pool" "gpu" {
     }
   }
 }
+
+variable "autoscaled" {
+  description = "Whether the cluster autoscaler owns the pool's size."
+  type        = bool
+  default     = true
+}
+
+resource "google_container_node_pool" "dynamic_gpu" {
+  name    = "dynamic-gpu"
+  cluster = "ml"
+
+  dynamic "autoscaling" { # MLS002
+    for_each = var.autoscaled ? [1] : []
+
+    content {
+      total_min_node_count = 0
+    }
+  }
+
+  node_config {
+    machine_type = "g2-standard-8"
+    taint {
+      key    = "nvidia.com/gpu"
+      value  = "present"
+      effect = "NO_SCHEDULE"
+    }
+  }
+}
