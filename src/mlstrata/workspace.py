@@ -45,6 +45,11 @@ class Workspace:
         return load_spec(self.spec_file, targets=TARGETS)
 
     @property
+    def served_providers(self) -> tuple[str, ...]:
+        """The providers the engine serves once per unit operation in this workspace's runs."""
+        return run_hooks(self.profile.target).served_providers()
+
+    @property
     def protected_envs(self) -> set[str]:
         return set(self.profile.protected)
 

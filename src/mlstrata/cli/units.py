@@ -93,7 +93,8 @@ def run_engine(ws: Workspace, operation: Callable[[Engine, Sequence[Unit]], T], 
     from mlstrata.engine.progress import ProgressView
 
     settings = EngineSettings(lock_timeout=lock_timeout, parallelism=parallel,
-                              cli_config_blocks=ws.cli_config_blocks, plugin_cache=not ws.cli_config_blocks)
+                              cli_config_blocks=ws.cli_config_blocks, plugin_cache=not ws.cli_config_blocks,
+                              served_providers=ws.served_providers)
     if not progress:
         with Engine(runner, settings, hooks=hooks) as engine:
             return operation(engine, ws.units)

@@ -236,6 +236,13 @@ def _plan(engine: Engine, unit: Unit, operation: Operation, started: float, *, d
     diags = ensure_init(engine, unit)
     if has_errors(diags):
         return failed_result(unit, operation, started, diags)
+    with engine.serving_providers(unit):  # after init: `init` must see and lock the provider Terraform installs
+        return _plan_and_show(engine, unit, operation, started, diags, destroy=destroy,
+                              json_when_clean=json_when_clean)
+
+
+def _plan_and_show(engine: Engine, unit: Unit, operation: Operation, started: float, diags: list[Diagnostic], *,
+                   destroy: bool, json_when_clean: bool) -> UnitResult:
     refresh = operation is Operation.REFRESH
     work = unit.work_dir
     final_plan = work / (REFRESH_FILE if refresh else PLAN_FILE)

@@ -7,13 +7,14 @@ unit through `-chdir`. Use as a context manager; the private directory is remove
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -53,6 +54,8 @@ class EngineSettings:
     environ: Mapping[str, str] | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     reveal_sensitive_outputs: bool = False
+    # providers started once per unit operation and reattached by each of its Terraform runs (`served.py`)
+    served_providers: tuple[str, ...] = ()
 
 
 class Engine:
@@ -89,6 +92,7 @@ class Engine:
         self._counter = itertools.count(1)
         self._counter_lock = threading.Lock()
         self._version: str | None = None
+        self._served: dict[str, dict[str, str]] = {}  # unit id -> how its runs reach the providers served
 
     def __enter__(self) -> Engine:
         return self
@@ -114,7 +118,26 @@ class Engine:
         env = dict(self._base_env)
         if unit is not None and unit.env_vars:
             env.update(unit.env_vars)
+        if unit is not None:
+            env.update(self._served.get(unit.id, {}))
         return env
+
+    @contextlib.contextmanager
+    def serving_providers(self, unit: Unit) -> Iterator[None]:
+        """Within the block, the unit's Terraform runs reach `settings.served_providers` started once for
+        them all (see `mlstrata.engine.served`) instead of starting each provider per step."""
+        if not self.settings.served_providers or unit.id in self._served:
+            yield
+            return
+        from mlstrata.engine.served import serving
+
+        with serving(unit, self.settings.served_providers, self.environ_for(unit),
+                     self.scratch_path("provider.stderr")) as env:
+            self._served[unit.id] = env
+            try:
+                yield
+            finally:
+                del self._served[unit.id]
 
     def run(
         self,

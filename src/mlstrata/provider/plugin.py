@@ -7,6 +7,7 @@ imported by the store on the first write that needs it.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,7 @@ class MlstrataProvider:
             return
         secrets_dir = config.get("secrets_dir")
         secrets = Path(str(secrets_dir)) if known(secrets_dir) and secrets_dir else default_secrets_dir()
+        self._server = None  # a reattached provider is configured once per Terraform run: nothing carries over
         self._layout = Layout(root=Path(str(root)), secrets_dir=secrets)
         dsn = config.get("postgres_dsn")
         if not (known(dsn) and dsn):
@@ -147,8 +149,16 @@ def _servicer_class() -> type:
     return _Servicer
 
 
+REATTACH_FLAG = "--reattach"  # served for one unit's Terraform runs by mlstrata's engine (engine/served.py)
+
+
 def serve(argv: list[str]) -> int:
-    """Serve the provider on the plugin protocol (Terraform starts this; `--dev` for debugging)."""
+    """Serve the provider on the plugin protocol (Terraform starts this; `--dev` for debugging).
+
+    With `--reattach` (mlstrata's engine starts it so that one process serves all the Terraform runs of one
+    unit operation, which Terraform reaches through `TF_REATTACH_PROVIDERS`) it serves as `--dev` does, on a
+    socket in a folder only its user can open, prints where (the `TF_REATTACH_PROVIDERS` line) and exits when
+    its standard input closes: when the engine is done with it, or dies."""
     from tf import provider as tf_provider
     from tf import runner
 
@@ -158,5 +168,17 @@ def serve(argv: list[str]) -> int:
     tf_provider.ProviderServicer = _servicer_class()
     # and its TLS identity from this one: ours is cached without importing cryptography (see tls.py)
     runner._self_signed_cert = server_certificate
+    if REATTACH_FLAG in argv:
+        import threading
+
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # the engine waits for the line
+        threading.Thread(target=_exit_when_stdin_closes, name="stdin-watch", daemon=True).start()
+        argv = [a for a in argv if a != REATTACH_FLAG] + ["--dev"]
     runner.run_provider(MlstrataProvider(), argv)
     return 0
+
+
+def _exit_when_stdin_closes() -> None:
+    while sys.stdin.buffer.read(4096):
+        pass
+    os._exit(0)

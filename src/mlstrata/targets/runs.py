@@ -38,6 +38,11 @@ class RunHooks(Protocol):
         """A warning Terraform gives on every run of this target that is expected, not something to act on."""
         ...
 
+    def served_providers(self) -> tuple[str, ...]:
+        """Providers (by source address) that mlstrata's engine may start once per unit operation and let each
+        of its Terraform runs reattach (`mlstrata.engine.served`): providers that serve `--reattach`."""
+        ...
+
 
 class RegistryRuns:
     """The run hooks of a target whose providers all come from the Terraform registry."""
@@ -50,6 +55,9 @@ class RegistryRuns:
 
     def routine_warning(self, d: Diagnostic) -> bool:
         return False
+
+    def served_providers(self) -> tuple[str, ...]:
+        return ()
 
 
 def run_hooks(target: str) -> RunHooks:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlstrata.diagnostics import Diagnostic, Severity, Where, error
-from mlstrata.provider import HOSTNAME, POSTGRES_DSN_ENV
+from mlstrata.provider import ADDRESS, HOSTNAME, POSTGRES_DSN_ENV
 from mlstrata.provider.install import cli_config_block, install_provider
 from mlstrata.repo import CLI_CONFIG, PLUGINS_DIR
 from mlstrata.targets.runs import RunVariable
@@ -57,3 +57,9 @@ def routine_warning(d: Diagnostic) -> bool:
     platform only; for mlstrata's own local provider that is the expected state."""
     return (d.severity is Severity.WARNING and d.summary.startswith("Incomplete lock file information")
             and f"{HOSTNAME}/" in d.detail)
+
+
+def served_providers() -> tuple[str, ...]:
+    """mlstrata's own provider: one process per unit operation instead of one per Terraform step (its
+    start-up, a Python interpreter with gRPC, is most of a no-op plan's time)."""
+    return (ADDRESS,)
