@@ -61,11 +61,12 @@ class ProgressView:
     def __init__(self, console: Console | None = None, *, transient: bool = False) -> None:
         self.console = console or Console(stderr=True)
         self.progress = Progress(
-            TextColumn("{task.fields[unit]:<20}", style="bold"),
-            TextColumn("{task.fields[operation]:<8}"),
+            # plain text, not markup: a resource address (`x["a"]`, `y[0]`) is shown exactly as it is
+            TextColumn("{task.fields[unit]:<20}", style="bold", markup=False),
+            TextColumn("{task.fields[operation]:<8}", markup=False),
             BarColumn(bar_width=20),
             MofNCompleteColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             TimeElapsedColumn(),
             console=self.console,
             transient=transient,

@@ -6,8 +6,9 @@ local target's Python provider: ~0.3 s of CPU each) that is most of the run. A p
 `EngineSettings.served_providers` is instead started once per unit operation, from the very executable
 Terraform installed for the unit (`.terraform/providers/...`, with the same environment and working folder
 Terraform would give it) with `--reattach`, and every Terraform run of that operation reaches it through
-`TF_REATTACH_PROVIDERS` (Terraform's documented way to use a provider it did not start:
-https://developer.hashicorp.com/terraform/plugin/debugging#running-terraform-with-a-provider-in-debug-mode).
+`TF_REATTACH_PROVIDERS` (Terraform's documented way to use a provider it did not start, "Debugger-Based
+Debugging" in https://developer.hashicorp.com/terraform/plugin/debugging; keyed by the provider's full source
+address, and Terraform then starts no process of its own for it: hashicorp/terraform-plugin-framework#286).
 
 It is an optimisation only: when the executable is not there (the unit is not initialised) or the
 provider does not say where it listens, Terraform starts the provider itself as before. The process ends
