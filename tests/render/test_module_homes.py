@@ -44,3 +44,28 @@ def test_the_bucket_name_rule_has_one_home_and_reaches_every_callers_name() -> N
     # the name each caller takes is the one it passes (no rewrite the rule would not see)
     assert {"access_log_bucket", "artifact_bucket", "state_backend"} <= set(callers)
     assert all(re.fullmatch(r"var\.[a-z_]+", name) for name in callers.values()), callers
+
+
+def _trusts_ec2(block: Block) -> bool:
+    """An IAM policy document with a statement EC2 may assume (a role's trust policy for instances)."""
+    def principals(body_blocks: list[Block]) -> list[Block]:
+        out = []
+        for b in body_blocks:
+            if b.type == "principals":
+                out.append(b)
+            elif b.type in ("statement", "dynamic", "content"):
+                out += principals(b.body.blocks)
+        return out
+    return block.type == "data" and block.labels[0] == "aws_iam_policy_document" and any(
+        "ec2.amazonaws.com" in p.body.attributes["identifiers"].expr_text for p in principals(block.body.blocks))
+
+
+def test_the_eks_node_role_has_one_home() -> None:
+    """EKS node roles (trusted by EC2; AmazonEKSWorkerNodePolicy and ECR read-only, no CNI policy:
+    https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html) are declared in node_role only;
+    the system node group, every GPU pool and Karpenter's nodes get theirs from it."""
+    trusting = sorted(m.name for m in AWS.iterdir() if any(_trusts_ec2(b) for b in _blocks(m)))
+    assert trusting == ["node_role"]
+    callers = sorted(m.name for m in AWS.iterdir() for b in _blocks(m)
+                     if b.type == "module" and b.body.attributes["source"].value == "../node_role")
+    assert callers == ["eks_cluster", "gpu_node_pool", "karpenter"]

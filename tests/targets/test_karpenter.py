@@ -186,8 +186,14 @@ def test_controller_identity_and_node_access() -> None:
     assert ('reservedCapacity = anytrue([for p in var.karpenter_node_pools : contains(p.capacity_types, '
             '"reserved")])') in addons
     assert re.search(r'resource "helm_release" "karpenter" \{[^}]*namespace\s+= "kube-system"', addons)
-    attached = res[("aws_iam_role_policy_attachment", "node")].body.attributes["for_each"].expr_text
-    assert "AmazonEKSWorkerNodePolicy" in attached and "CNI" not in attached
+    # the node role is the shared node_role module's (its one home): worker and ECR policies, no CNI
+    calls = {b.labels[0]: b for b in parse_file(str(MODULES / "karpenter" / "main.tf")).body.blocks
+             if b.type == "module"}
+    assert calls["node_role"].body.attributes["source"].value == "../node_role"
+    assert res[("aws_eks_access_entry", "node")].body.attributes["principal_arn"].expr_text == \
+        "module.node_role.role_arn"
+    attached = _resources("node_role")[("aws_iam_role_policy_attachment", "this")].body.attributes["for_each"]
+    assert "AmazonEKSWorkerNodePolicy" in attached.expr_text and "CNI" not in attached.expr_text
     main = (MODULES / "karpenter" / "main.tf").read_text()
     # IAM caps name_prefix at 38 characters
     for prefix in re.findall(r'name_prefix\s+= "\$\{substr\(var\.cluster_name, 0, (\d+)\)\}([^"]*)"', main):

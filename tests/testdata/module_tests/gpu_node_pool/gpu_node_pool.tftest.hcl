@@ -54,10 +54,7 @@ run "gpu_node_group_with_an_autoscaler_owned_size" {
     condition     = aws_launch_template.this.metadata_options[0].http_tokens == "required"
     error_message = "IMDSv2 must be required"
   }
-  assert {
-    condition     = !contains(values(local.node_policies), "AmazonEKS_CNI_Policy")
-    error_message = "the CNI policy belongs on the VPC CNI's IRSA role, not on the node role"
-  }
+  # (no CNI policy on the node role: module_tests/node_role, the one home of the node role)
 
   # Provider default_tags do not reach launch-template instances (hashicorp/terraform-provider-aws#19387).
   assert {
@@ -85,16 +82,13 @@ run "gpu_node_group_with_an_autoscaler_owned_size" {
 }
 
 # IAM: name_prefix is at most 38 characters (CreateRole RoleName 64, minus the 26-character suffix).
+# The node role's module refuses a longer prefix in its variable validation (module_tests/node_role shows
+# it does), so this plan succeeding with the longest pool name is the check.
 run "role_name_prefix_fits_iam_limit_with_longest_pool_name" {
   command = plan
 
   variables {
     name = "a23456789012345678901234567890123456789012345678901234567890123"
-  }
-
-  assert {
-    condition     = length(aws_iam_role.this.name_prefix) <= 38
-    error_message = "IAM name_prefix over 38 characters"
   }
 }
 

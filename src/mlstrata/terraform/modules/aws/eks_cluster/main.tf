@@ -158,29 +158,12 @@ resource "aws_vpc_security_group_ingress_rule" "api" {
 
 # ---- system node group: CoreDNS, the add-on controllers, the autoscaler and monitoring run here ----
 
-data "aws_iam_policy_document" "node_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+# IAM caps name_prefix at 38 characters: 25 + "-system-node-". The VPC CNI uses its own IRSA role below.
+module "system_node_role" {
+  source = "../node_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "system_node" {
-  name_prefix        = "${substr(var.name, 0, 25)}-system-node-"
-  assume_role_policy = data.aws_iam_policy_document.node_assume.json
-  tags               = var.tags
-}
-
-# No AmazonEKS_CNI_Policy: the VPC CNI uses its own IRSA role below.
-resource "aws_iam_role_policy_attachment" "system_node" {
-  for_each = toset(["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"])
-
-  role       = aws_iam_role.system_node.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}"
+  name_prefix = "${substr(var.name, 0, 25)}-system-node-"
+  tags        = var.tags
 }
 
 resource "aws_launch_template" "system" {
@@ -237,7 +220,7 @@ data "aws_eks_node_group" "system" {
 resource "aws_eks_node_group" "system" {
   cluster_name    = aws_eks_cluster.this.name
   node_group_name = "system"
-  node_role_arn   = aws_iam_role.system_node.arn
+  node_role_arn   = module.system_node_role.role_arn
   subnet_ids      = var.subnet_ids
   instance_types  = var.system_instance_types
   ami_type        = var.system_ami_type
@@ -264,7 +247,7 @@ resource "aws_eks_node_group" "system" {
 
   # The CNI and the Pod Identity agent must be configured before the first node joins.
   depends_on = [
-    aws_iam_role_policy_attachment.system_node,
+    module.system_node_role,
     aws_eks_addon.before_nodes,
   ]
 }
@@ -474,4 +457,16 @@ resource "aws_eks_pod_identity_association" "cluster_autoscaler" {
   service_account = "cluster-autoscaler"
   role_arn        = aws_iam_role.cluster_autoscaler[0].arn
   tags            = var.tags
+}
+
+# Releases before the shared node_role module declared the system nodes' role here; the moves keep the
+# role and its attachments in place. https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+moved {
+  from = aws_iam_role.system_node
+  to   = module.system_node_role.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.system_node
+  to   = module.system_node_role.aws_iam_role_policy_attachment.this
 }

@@ -1,5 +1,3 @@
-data "aws_partition" "current" {}
-
 locals {
   capacity_block = var.capacity_type == "CAPACITY_BLOCK"
 
@@ -10,14 +8,6 @@ locals {
   # For Capacity Blocks AWS documents the instance type in the launch template, not the node group.
   # https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
   node_group_instance_types = local.capacity_block ? null : var.instance_types
-
-  # No AmazonEKS_CNI_Policy here: the VPC CNI gets its own role through IRSA (eks_cluster module), so a
-  # pod that reaches the instance profile learns nothing that can change the VPC's network interfaces.
-  # https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html
-  node_policies = {
-    worker = "AmazonEKSWorkerNodePolicy"
-    ecr    = "AmazonEC2ContainerRegistryReadOnly"
-  }
 
   # Cost attribution: provider default_tags never reach instances or volumes launched from a launch
   # template (hashicorp/terraform-provider-aws#19387), so the tags are repeated in tag_specifications.
@@ -56,31 +46,13 @@ data "aws_eks_node_group" "current" {
   node_group_name = each.value
 }
 
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
-}
-
 # One role per pool so a pool can be removed, or given extra permissions, without touching the others.
 # IAM caps name_prefix at 38 characters: 32 + "-node-".
-resource "aws_iam_role" "this" {
-  name_prefix        = "${substr(var.name, 0, 32)}-node-"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
-}
+module "node_role" {
+  source = "../node_role"
 
-# https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
-resource "aws_iam_role_policy_attachment" "this" {
-  for_each = local.node_policies
-
-  role       = aws_iam_role.this.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}"
+  name_prefix = "${substr(var.name, 0, 32)}-node-"
+  tags        = var.tags
 }
 
 # p4d/p5 training: a cluster placement group keeps the instances on one low-latency network spine.
@@ -232,7 +204,7 @@ resource "aws_launch_template" "this" {
 resource "aws_eks_node_group" "this" {
   cluster_name    = var.cluster_name
   node_group_name = var.name
-  node_role_arn   = aws_iam_role.this.arn
+  node_role_arn   = module.node_role.role_arn
   subnet_ids      = var.subnet_ids
   instance_types  = local.node_group_instance_types
   capacity_type   = var.capacity_type
@@ -271,7 +243,7 @@ resource "aws_eks_node_group" "this" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy_attachment.this]
+  depends_on = [module.node_role]
 }
 
 moved {
@@ -304,4 +276,21 @@ resource "aws_autoscaling_schedule" "capacity_block_end" {
   min_size               = 0
   max_size               = var.max_size
   desired_capacity       = 0
+}
+
+# Releases before the shared node_role module declared the role here (the attachments keyed worker and
+# ecr); the moves keep the role and its attachments in place. https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+moved {
+  from = aws_iam_role.this
+  to   = module.node_role.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.this["worker"]
+  to   = module.node_role.aws_iam_role_policy_attachment.this["AmazonEKSWorkerNodePolicy"]
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.this["ecr"]
+  to   = module.node_role.aws_iam_role_policy_attachment.this["AmazonEC2ContainerRegistryReadOnly"]
 }

@@ -10,7 +10,7 @@ output "node_group_arn" {
 
 output "node_role_arn" {
   description = "ARN of the IAM role of the pool's nodes."
-  value       = aws_iam_role.this.arn
+  value       = module.node_role.role_arn
 }
 
 output "launch_template_id" {

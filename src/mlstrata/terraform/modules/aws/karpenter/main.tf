@@ -234,7 +234,7 @@ data "aws_iam_policy_document" "controller" {
 
   statement {
     sid       = "PassNodeRole"
-    resources = [aws_iam_role.node.arn]
+    resources = [module.node_role.role_arn]
     actions   = ["iam:PassRole"]
 
     condition {
@@ -414,32 +414,14 @@ resource "aws_eks_pod_identity_association" "controller" {
 
 # ---- node identity: the role of every instance Karpenter launches ----
 
-data "aws_iam_policy_document" "node_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
+# IAM caps name_prefix at 38 characters: 26 + "-karpenter-node-" would be 42, so 22 + 16. With IMDS hop
+# limit 1 a pod cannot reach this role's credentials.
+module "node_role" {
+  source = "../node_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
-}
-
-# IAM caps name_prefix at 38 characters: 26 + "-karpenter-node-" would be 42, so 22 + 16.
-resource "aws_iam_role" "node" {
-  name_prefix        = "${substr(var.cluster_name, 0, 22)}-karpenter-node-"
-  description        = "Nodes Karpenter launches for EKS cluster ${var.cluster_name}"
-  assume_role_policy = data.aws_iam_policy_document.node_assume.json
-  tags               = var.tags
-}
-
-# No AmazonEKS_CNI_Policy: the VPC CNI has its own IRSA role (eks_cluster), and with IMDS hop limit 1 a
-# pod cannot reach this role's credentials. https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html
-resource "aws_iam_role_policy_attachment" "node" {
-  for_each = toset(["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"])
-
-  role       = aws_iam_role.node.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/${each.value}"
+  name_prefix = "${substr(var.cluster_name, 0, 22)}-karpenter-node-"
+  description = "Nodes Karpenter launches for EKS cluster ${var.cluster_name}"
+  tags        = var.tags
 }
 
 # Nodes join through an access entry of type EC2_LINUX (Bottlerocket too): EKS maps the role to
@@ -447,7 +429,7 @@ resource "aws_iam_role_policy_attachment" "node" {
 # https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
 resource "aws_eks_access_entry" "node" {
   cluster_name  = var.cluster_name
-  principal_arn = aws_iam_role.node.arn
+  principal_arn = module.node_role.role_arn
   type          = "EC2_LINUX"
   tags          = var.tags
 }
@@ -538,4 +520,16 @@ resource "aws_ec2_tag" "cluster_security_group" {
   resource_id = var.cluster_security_group_id
   key         = "karpenter.sh/discovery"
   value       = var.cluster_name
+}
+
+# Releases before the shared node_role module declared the node role here; the moves keep the role and
+# its attachments in place. https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+moved {
+  from = aws_iam_role.node
+  to   = module.node_role.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.node
+  to   = module.node_role.aws_iam_role_policy_attachment.this
 }

@@ -5,12 +5,12 @@ output "controller_role_arn" {
 
 output "node_role_name" {
   description = "IAM role of the nodes Karpenter launches (EC2NodeClass spec.role)."
-  value       = aws_iam_role.node.name
+  value       = module.node_role.role_name
 }
 
 output "node_role_arn" {
   description = "ARN of the node role (it has an EC2_LINUX access entry)."
-  value       = aws_iam_role.node.arn
+  value       = module.node_role.role_arn
 }
 
 output "interruption_queue_name" {

@@ -11,13 +11,49 @@ locals {
   # https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
   node_group_instance_types = local.capacity_block ? null : var.instance_types
 
+  # No AmazonEKS_CNI_Policy here: the VPC CNI gets its own role through IRSA (eks_cluster module), so a
+  # pod that reaches the instance profile learns nothing that can change the VPC's network interfaces.
+  # https://docs.aws.amazon.com/eks/latest/userguide/cni-iam-role.html
   node_policies = {
     worker = "AmazonEKSWorkerNodePolicy"
-    cni    = "AmazonEKS_CNI_Policy"
     ecr    = "AmazonEC2ContainerRegistryReadOnly"
   }
 
-  name_tags = merge(var.tags, { Name = "${var.cluster_name}-${var.name}" })
+  # Cost attribution: provider default_tags never reach instances or volumes launched from a launch
+  # template (hashicorp/terraform-provider-aws#19387), so the tags are repeated in tag_specifications.
+  instance_tags = merge(var.tags, { Name = "${var.cluster_name}-${var.name}", "mlstrata:gpu-pool" = var.name })
+
+  # desired_size_owner = "autoscaler": the node count is whatever the autoscaler (or a capacity-block
+  # schedule) last set; reading it back keeps plans quiet without a second resource or ignore_changes,
+  # so switching the owner is an in-place update instead of a destroy and re-create of the node group.
+  current_desired = one([for g in data.aws_eks_node_group.current : g.scaling_config[0].desired_size])
+  desired_size    = var.desired_size_owner == "autoscaler" ? coalesce(local.current_desired, var.desired_size) : var.desired_size
+
+  efa_network_cards = distinct([for t in data.aws_ec2_instance_type.efa : t.maximum_network_cards])
+  efa_interfaces    = var.efa ? max(concat(local.efa_network_cards, [1])...) : 0
+}
+
+# EFA: one interface per network card, so a p5.48xlarge gets its 32 and a p4d.24xlarge its 4 (one EFA
+# on one card is 1/32 of a p5's 3,200 Gbps). The count is EC2's own (DescribeInstanceTypes
+# NetworkInfo.MaximumNetworkCards), so new instance types need no table here.
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
+data "aws_ec2_instance_type" "efa" {
+  for_each = var.efa ? toset(var.instance_types) : toset([])
+
+  instance_type = each.value
+}
+
+data "aws_eks_node_groups" "existing" {
+  count = var.desired_size_owner == "autoscaler" ? 1 : 0
+
+  cluster_name = var.cluster_name
+}
+
+data "aws_eks_node_group" "current" {
+  for_each = toset([for n in flatten(data.aws_eks_node_groups.existing[*].names) : n if n == var.name])
+
+  cluster_name    = var.cluster_name
+  node_group_name = each.value
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -32,8 +68,9 @@ data "aws_iam_policy_document" "assume" {
 }
 
 # One role per pool so a pool can be removed, or given extra permissions, without touching the others.
+# IAM caps name_prefix at 38 characters: 32 + "-node-".
 resource "aws_iam_role" "this" {
-  name_prefix        = "${substr(var.name, 0, 28)}-node-"
+  name_prefix        = "${substr(var.name, 0, 32)}-node-"
   assume_role_policy = data.aws_iam_policy_document.assume.json
   tags               = var.tags
 }
@@ -46,18 +83,64 @@ resource "aws_iam_role_policy_attachment" "this" {
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/${each.value}"
 }
 
+# p4d/p5 training: a cluster placement group keeps the instances on one low-latency network spine.
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-strategies.html#placement-groups-cluster
+resource "aws_placement_group" "this" {
+  count = var.efa ? 1 : 0
+
+  name     = "${var.cluster_name}-${var.name}"
+  strategy = "cluster"
+  tags     = var.tags
+}
+
+# EFA traffic must be allowed to and from the security group itself, in both directions.
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-start.html#efa-start-security
+resource "aws_security_group" "efa" {
+  count = var.efa ? 1 : 0
+
+  name_prefix = "${var.cluster_name}-${var.name}-efa-"
+  description = "EFA traffic between the nodes of GPU pool ${var.name}"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.cluster_name}-${var.name}-efa" })
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "efa" {
+  count = var.efa ? 1 : 0
+
+  security_group_id            = aws_security_group.efa[0].id
+  description                  = "EFA from the pool itself"
+  ip_protocol                  = "-1"
+  referenced_security_group_id = aws_security_group.efa[0].id
+  tags                         = var.tags
+}
+
+resource "aws_vpc_security_group_egress_rule" "efa" {
+  count = var.efa ? 1 : 0
+
+  security_group_id            = aws_security_group.efa[0].id
+  description                  = "EFA to the pool itself"
+  ip_protocol                  = "-1"
+  referenced_security_group_id = aws_security_group.efa[0].id
+  tags                         = var.tags
+}
+
 resource "aws_launch_template" "this" {
   name_prefix            = "${substr("${var.cluster_name}-${var.name}", 0, 100)}-"
   description            = "GPU node pool ${var.name} of EKS cluster ${var.cluster_name}"
   update_default_version = true
   instance_type          = local.capacity_block ? var.instance_types[0] : null
 
-  # IMDSv2 only; hop limit 2 so containers on the node (e.g. the VPC CNI) still reach IMDS.
-  # https://docs.aws.amazon.com/eks/latest/userguide/launch-templates.html
+  # IMDSv2 only, hop limit 1: host-network pods (aws-node, kube-proxy, the device plugin) still reach
+  # IMDS, but a pod on the pod network cannot read the node role's credentials. Workloads get theirs
+  # from IRSA / EKS Pod Identity. https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html#_restrict_access_to_the_instance_profile_assigned_to_the_worker_node
   metadata_options {
     http_endpoint               = "enabled"
     http_tokens                 = "required"
-    http_put_response_hop_limit = 2
+    http_put_response_hop_limit = 1
   }
 
   block_device_mappings {
@@ -90,112 +173,135 @@ resource "aws_launch_template" "this" {
     }
   }
 
+  dynamic "placement" {
+    for_each = var.efa ? [1] : []
+
+    content {
+      group_name = aws_placement_group.this[0].name
+    }
+  }
+
+  # One EFA (with ENA) per network card: card 0 at device index 0 is the primary interface, every other
+  # card's at device index 1 (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html).
+  # With network interfaces in the launch template, EKS does not add the cluster security group itself,
+  # so the primary lists it next to the EFA group. https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+  dynamic "network_interfaces" {
+    for_each = range(local.efa_interfaces)
+
+    content {
+      device_index          = network_interfaces.value == 0 ? 0 : 1
+      network_card_index    = network_interfaces.value
+      interface_type        = "efa"
+      delete_on_termination = true
+      security_groups       = network_interfaces.value == 0 ? [var.cluster_security_group_id, aws_security_group.efa[0].id] : [aws_security_group.efa[0].id]
+    }
+  }
+
   tag_specifications {
     resource_type = "instance"
-    tags          = local.name_tags
+    tags          = local.instance_tags
   }
 
   tag_specifications {
     resource_type = "volume"
-    tags          = local.name_tags
+    tags          = local.instance_tags
   }
 
   tag_specifications {
     resource_type = "network-interface"
-    tags          = local.name_tags
-  }
-
-  tags = var.tags
-}
-
-# lifecycle.ignore_changes cannot be conditional, so the two ownership modes are two resources and
-# exactly one exists. Keep their arguments identical.
-resource "aws_eks_node_group" "this" {
-  count = var.desired_size_owner == "terraform" ? 1 : 0
-
-  cluster_name    = var.cluster_name
-  node_group_name = var.name
-  node_role_arn   = aws_iam_role.this.arn
-  subnet_ids      = var.subnet_ids
-  instance_types  = local.node_group_instance_types
-  capacity_type   = var.capacity_type
-  ami_type        = var.ami_type
-  labels          = var.labels
-
-  scaling_config {
-    min_size     = var.min_size
-    max_size     = var.max_size
-    desired_size = var.desired_size
-  }
-
-  update_config {
-    max_unavailable_percentage = var.max_unavailable_percentage
-  }
-
-  launch_template {
-    id      = aws_launch_template.this.id
-    version = aws_launch_template.this.latest_version
-  }
-
-  dynamic "taint" {
-    for_each = var.taints
-
-    content {
-      key    = taint.value.key
-      value  = taint.value.value
-      effect = taint.value.effect
-    }
-  }
-
-  tags = var.tags
-
-  depends_on = [aws_iam_role_policy_attachment.this]
-}
-
-# desired_size_owner = "autoscaler": desired_size only seeds the group; the cluster autoscaler (or a
-# scheduled action) owns it afterwards and Terraform must not scale it back.
-resource "aws_eks_node_group" "autoscaled" {
-  count = var.desired_size_owner == "autoscaler" ? 1 : 0
-
-  cluster_name    = var.cluster_name
-  node_group_name = var.name
-  node_role_arn   = aws_iam_role.this.arn
-  subnet_ids      = var.subnet_ids
-  instance_types  = local.node_group_instance_types
-  capacity_type   = var.capacity_type
-  ami_type        = var.ami_type
-  labels          = var.labels
-
-  scaling_config {
-    min_size     = var.min_size
-    max_size     = var.max_size
-    desired_size = var.desired_size
-  }
-
-  update_config {
-    max_unavailable_percentage = var.max_unavailable_percentage
-  }
-
-  launch_template {
-    id      = aws_launch_template.this.id
-    version = aws_launch_template.this.latest_version
-  }
-
-  dynamic "taint" {
-    for_each = var.taints
-
-    content {
-      key    = taint.value.key
-      value  = taint.value.value
-      effect = taint.value.effect
-    }
+    tags          = local.instance_tags
   }
 
   tags = var.tags
 
   lifecycle {
-    ignore_changes = [scaling_config[0].desired_size]
+    precondition {
+      condition     = !var.efa || (var.vpc_id != null && var.cluster_security_group_id != null)
+      error_message = "efa = true needs vpc_id and cluster_security_group_id."
+    }
+    # One launch template serves every instance type of the group: their network cards must agree.
+    precondition {
+      condition     = length(local.efa_network_cards) <= 1
+      error_message = "EFA pool ${var.name}: its instance types have different numbers of network cards (${join(", ", [for k, t in data.aws_ec2_instance_type.efa : "${k}: ${t.maximum_network_cards}"])}); use one instance type, or types with the same number."
+    }
+  }
+}
+
+# One resource whatever owns the node count (see local.desired_size): changing the owner never
+# replaces the node group. Earlier versions had two resources; the moved blocks carry their state over.
+resource "aws_eks_node_group" "this" {
+  cluster_name    = var.cluster_name
+  node_group_name = var.name
+  node_role_arn   = aws_iam_role.this.arn
+  subnet_ids      = var.subnet_ids
+  instance_types  = local.node_group_instance_types
+  capacity_type   = var.capacity_type
+  ami_type        = var.ami_type
+  labels          = var.labels
+
+  # Nodes follow the control plane: without a version EKS keeps the version the group was created
+  # with, and raising kubernetes_version upgrades only the control plane.
+  # https://docs.aws.amazon.com/eks/latest/userguide/update-managed-node-group.html
+  version = var.kubernetes_version
+
+  scaling_config {
+    min_size     = var.min_size
+    max_size     = var.max_size
+    desired_size = local.desired_size
   }
 
+  update_config {
+    max_unavailable_percentage = var.max_unavailable_percentage
+  }
+
+  launch_template {
+    id      = aws_launch_template.this.id
+    version = aws_launch_template.this.latest_version
+  }
+
+  dynamic "taint" {
+    for_each = var.taints
+
+    content {
+      key    = taint.value.key
+      value  = taint.value.value
+      effect = taint.value.effect
+    }
+  }
+
+  tags = var.tags
+
   depends_on = [aws_iam_role_policy_attachment.this]
+}
+
+moved {
+  from = aws_eks_node_group.autoscaled[0]
+  to   = aws_eks_node_group.this
+}
+
+# Capacity Blocks start and end at fixed times: EKS does not scale the node group into the reservation
+# by itself, so scheduled actions on the node group's Auto Scaling group do it. Instances are
+# terminated 30 minutes before the block ends; scaling in an hour earlier drains them first.
+# https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
+resource "aws_autoscaling_schedule" "capacity_block_start" {
+  # A one-time scheduled action that has run is gone; once its time has passed it is not re-created.
+  count = local.capacity_block && var.capacity_block_start != null ? (timecmp(var.capacity_block_start, plantimestamp()) > 0 ? 1 : 0) : 0
+
+  scheduled_action_name  = "${var.name}-capacity-block-start"
+  autoscaling_group_name = aws_eks_node_group.this.resources[0].autoscaling_groups[0].name
+  start_time             = var.capacity_block_start
+  min_size               = var.min_size
+  max_size               = var.max_size
+  desired_capacity       = var.max_size
+}
+
+resource "aws_autoscaling_schedule" "capacity_block_end" {
+  count = local.capacity_block && var.capacity_block_end != null ? (timecmp(timeadd(var.capacity_block_end, "-1h"), plantimestamp()) > 0 ? 1 : 0) : 0
+
+  scheduled_action_name  = "${var.name}-capacity-block-end"
+  autoscaling_group_name = aws_eks_node_group.this.resources[0].autoscaling_groups[0].name
+  start_time             = timeadd(var.capacity_block_end, "-1h")
+  min_size               = 0
+  max_size               = var.max_size
+  desired_capacity       = 0
 }

@@ -1,0 +1,51 @@
+# The release before the shared node_role module (before/) is applied against a mocked hashicorp/aws
+# provider, then the current module plans on that state: the role and both attachments (keyed worker and
+# ecr then, by policy name now) must move, nothing be created or destroyed.
+# https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
+mock_provider "aws" {
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::111111111111:role/training-node-20260101000000000000000001" }
+  }
+  mock_resource "aws_launch_template" {
+    defaults = { id = "lt-0123456789abcdef0" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+}
+
+variables {
+  cluster_name              = "acme-ml-prod"
+  name                      = "training"
+  kubernetes_version        = "1.33"
+  subnet_ids                = ["subnet-0a", "subnet-0b"]
+  instance_types            = ["p5.48xlarge"]
+  capacity_type             = "ON_DEMAND"
+  ami_type                  = "AL2023_x86_64_NVIDIA"
+  min_size                  = 0
+  max_size                  = 4
+  desired_size              = 1
+  desired_size_owner        = "terraform"
+  taints                    = [{ key = "nvidia.com/gpu", value = "true", effect = "NO_SCHEDULE" }]
+  kms_key_arn               = "arn:aws:kms:us-east-1:111111111111:key/0d8f2a4c-1111-2222-3333-444455556666"
+  efa                       = true
+  vpc_id                    = "vpc-0123456789abcdef0"
+  cluster_security_group_id = "sg-0123456789abcdef0"
+}
+
+run "before" {
+  command   = apply
+  state_key = "move"
+
+  module {
+    source = "./tests/before"
+  }
+}
+
+run "after" {
+  command   = plan
+  state_key = "move"
+}
