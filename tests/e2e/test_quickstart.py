@@ -357,6 +357,17 @@ def test_destroy_leaves_nothing_behind(quickstart: Quickstart) -> None:
         assert left == [], left
         state = json.loads((quickstart.infra / ".mlstrata" / "state" / env / "base.tfstate").read_text())
         assert state["resources"] == []
+    # The read-only commands see a destroyed environment as not applied (platform reads a base state without
+    # outputs: "Unsupported attribute"), not as a failure: drift exited 1 and parity listed errors.
+    drift = quickstart.mlstrata("drift", "--env", "dev", "--format", "json")
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+    assert {u["unit"]: u["status"] for u in json.loads(drift.stdout)["units"]} == {
+        "dev/base": "clean", "dev/platform": "not applied"}
+    parity = quickstart.mlstrata("parity", "--envs", "dev,staging", "--format", "json")
+    assert parity.returncode == 0, parity.stdout + parity.stderr
+    notes = {(d["path"], d["severity"], d["summary"]) for d in json.loads(parity.stdout)["diagnostics"]}
+    assert ("dev/platform", "info", "not applied yet: this layer is left out of the state comparison") in notes
+    assert not [n for n in notes if n[1] == "error"], notes
 
 
 def test_provider_error_names_the_resource_and_exits_1_without_traceback(tmp_path: Path) -> None:
@@ -391,3 +402,6 @@ def test_render_then_plan_on_a_fresh_spec_plans_base_and_defers_platform(tmp_pat
     assert "planned after dev/base is applied" in human.stderr and "error" not in human.stderr.lower()
     status = run_cli("status", "--env", "dev", "--format", "json", cwd=tmp_path, env=env, process=True)
     assert [u["saved_plan"] for u in json.loads(status.stdout)["units"]] == ["current", "deferred"]
+    # nightly drift of an environment not applied yet: nothing to compare, not a failed check (it exited 1)
+    drift = run_cli("drift", "--env", "dev", "--layer", "platform", cwd=tmp_path, env=env, process=True)
+    assert drift.returncode == 0 and "not applied yet" in drift.stderr, drift.stdout + drift.stderr

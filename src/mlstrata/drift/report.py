@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from mlstrata.diagnostics import Diagnostic, Severity, has_errors
 from mlstrata.drift.categories import Category, categorize
 from mlstrata.drift.history import HistoryRecord, append_history, read_history, since_of, utc_now
+from mlstrata.engine.operations import reads_unapplied_state
 from mlstrata.engine.results import RunReport, Status, UnitResult, discard_refresh_files
 from mlstrata.plan.model import Plan, ResourceChange, ResourceMode
 
@@ -99,7 +100,7 @@ class UnitDrift:
     unit: str
     env: str
     layer: str
-    status: str  # clean | drift | failed | skipped
+    status: str  # clean | drift | failed | skipped | not applied
     diagnostics: tuple[Diagnostic, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -275,6 +276,12 @@ def analyze(report: RunReport, allow: Sequence[DriftAllowance], history: Iterabl
             if plan is not None:
                 found = drifted_resources(result, plan)
         status = "failed" if has_errors(diags) and result.ok else _unit_status(result, bool(found))
+        if status == "failed" and not result.ok and reads_unapplied_state(result.diagnostics):
+            # it reads a unit with no state or outputs (never applied, or destroyed): nothing exists to drift
+            status = "not applied"
+            diags = [Diagnostic(Severity.INFO, "not applied yet: what it reads has no state, so nothing is checked",
+                                path=result.unit.id, code="drift.not_applied",
+                                hint=f"`mlstrata apply --env {result.unit.env}` (or `up`) creates it")]
         units.append(UnitDrift(result.unit.id, result.unit.env, result.unit.layer, status, tuple(diags)))
         for item in found:
             reason = allowance_for(item, allow)

@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import hashlib
 import os
+import re
 import threading
 import time
 import uuid
@@ -178,8 +179,34 @@ def reads_missing_state(diags: tuple[Diagnostic, ...]) -> bool:
     """Every error is Terraform's "Unable to find remote state" of a `terraform_remote_state` data source: the
     unit reads another unit's state, and that unit was never applied."""
     errors = [d for d in diags if d.is_error]
-    return bool(errors) and all(d.summary == "Unable to find remote state"
-                                and "terraform_remote_state" in str(d.extra.get("address", "")) for d in errors)
+    return bool(errors) and all(_missing_state(d) for d in errors)
+
+
+_READS_OUTPUTS = re.compile(r"data\.terraform_remote_state\.[\w-]+\.outputs\s*$")
+
+
+def reads_unapplied_state(diags: tuple[Diagnostic, ...]) -> bool:
+    """`reads_missing_state`, or every error is an "Unsupported attribute" right after
+    `data.terraform_remote_state.<name>.outputs`: the state it reads exists but has no outputs (its unit was
+    destroyed). For read-only commands (drift, parity): such a unit has nothing to compare yet."""
+    errors = [d for d in diags if d.is_error]
+    return bool(errors) and all(_missing_state(d) or _absent_output(d) for d in errors)
+
+
+def _missing_state(d: Diagnostic) -> bool:
+    return d.summary == "Unable to find remote state" and "terraform_remote_state" in str(d.extra.get("address", ""))
+
+
+def _absent_output(d: Diagnostic) -> bool:
+    if d.summary != "Unsupported attribute" or d.where is None or not d.where.line or not d.where.column:
+        return False
+    try:
+        lines = Path(d.where.file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if d.where.line > len(lines):
+        return False
+    return bool(_READS_OUTPUTS.search(lines[d.where.line - 1][:d.where.column - 1]))
 
 
 def changes_outputs(result: UnitResult) -> bool:

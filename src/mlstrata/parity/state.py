@@ -9,7 +9,7 @@ from typing import Any
 
 from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.engine import RunReport, Unit
-from mlstrata.engine.operations import reads_missing_state
+from mlstrata.engine.operations import reads_unapplied_state
 from mlstrata.engine.queries import StateDoc
 from mlstrata.parity.levels import read_state_doc, state_values
 
@@ -25,8 +25,8 @@ def states_from_refresh(report: RunReport) -> tuple[dict[str, dict[str, Any]], l
     """env -> flat state values, from the refreshed objects of every unit's refresh-only plan."""
     docs: list[tuple[dict[str, Any] | None, list[Diagnostic]]] = []
     for result in report.results:
-        if not result.ok and reads_missing_state(result.diagnostics):
-            docs.append((NOT_APPLIED, []))  # it reads a unit that has no state yet: it cannot have any either
+        if not result.ok and reads_unapplied_state(result.diagnostics):
+            docs.append((NOT_APPLIED, []))  # it reads a unit with no state (or outputs) yet: it has none either
         elif not result.ok or result.plan_json is None:
             docs.append((None, list(result.diagnostics)))
         else:

@@ -65,7 +65,7 @@ def unit_table(report: DriftReport) -> Table:
     table = Table(title="units", title_justify="left")
     table.add_column("unit", overflow="fold")
     table.add_column("status", overflow="fold")
-    styles = {"clean": "green", "drift": "yellow", "failed": "bold red", "skipped": "red"}
+    styles = {"clean": "green", "drift": "yellow", "failed": "bold red", "skipped": "red", "not applied": "dim"}
     for u in report.units:
         table.add_row(u.unit, f"[{styles[u.status]}]{u.status}[/]")
     return table
