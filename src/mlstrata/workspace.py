@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlstrata.diagnostics import Diagnostic, Where, did_you_mean, error
+from mlstrata.drift.allowances import AllowedDrift
 from mlstrata.engine import Unit, discover_units
 from mlstrata.render.stamp import RunProfile, current_profile, record
 from mlstrata.repo import LIVE
@@ -92,7 +93,8 @@ def run_profile(spec: LoadedSpec) -> RunProfile:
     variables += TARGETS[platform.target].run_variables(platform, spec.source)
     return RunProfile(target=platform.target, environments=tuple(platform.environments),
                       protected=tuple(n for n, e in platform.environments.items() if e.protect),
-                      variables=tuple(variables), warnings=tuple(spec.warnings))
+                      variables=tuple(variables), warnings=tuple(spec.warnings),
+                      drift_allow=tuple(AllowedDrift.of(a) for a in platform.drift.allow))
 
 
 def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers: list[str] | None, *,

@@ -190,3 +190,38 @@ def test_the_stamp_replays_the_specs_warnings_and_run_variables_at_the_callers_p
     # the CLI shows the warnings once, from the stamp, as it did from the spec
     result = mlstrata("plan", "--env", "nowhere", cwd=tmp_path)
     assert result.returncode == 2 and result.output.count("is declared but not listed") == 1, result.output
+
+
+DRIFT_ALLOW = """
+drift:
+  allow:
+    - resource: "module.gpu_pool_*.mlstrata_gpu_pool.this"
+      attributes: [max]
+      envs: [dev]
+      reason: the GPU pool is resized by hand during experiments
+    - resource: "mlstrata_artifact_bucket.*"
+      reason: retention is tuned by the storage team
+"""
+
+
+def test_drift_reads_its_allowances_from_the_stamp_and_an_edited_allowance_takes_the_full_path(
+        tmp_path: Path) -> None:
+    from mlstrata.drift.allowances import AllowedDrift
+
+    spec, repo = _rendered(tmp_path, QUICKSTART.read_text() + DRIFT_ALLOW)
+    loaded = load_spec(spec, targets=TARGETS)
+    expected = tuple(AllowedDrift.of(a) for a in loaded.platform.drift.allow)
+    assert expected == (AllowedDrift("module.gpu_pool_*.mlstrata_gpu_pool.this", ("max",), ("dev",),
+                                     "the GPU pool is resized by hand during experiments"),
+                        AllowedDrift("mlstrata_artifact_bucket.*", (), None, "retention is tuned by the storage team"))
+    fast = current_profile(repo, spec)
+    assert fast is not None and fast.drift_allow == expected
+    full, _ = open_workspace(loaded, repo, ["dev"], None)
+    assert full is not None and full.profile.drift_allow == expected
+    # an allowance renders nothing: the tree stays the same, but the stamp must not vouch for the old reason
+    spec.write_text(spec.read_text().replace("retention is tuned by the storage team", "retention set by hand"))
+    assert current_profile(repo, spec) is None
+    result = mlstrata("plan", "--spec", str(spec), "--env", "dev", "--no-review", "--terraform", "/nonexistent/tf")
+    assert result.returncode == 2 and "Terraform executable not found" in result.output, result.output
+    again = current_profile(repo, spec)  # the full path found the tree current and stamped it with the new reason
+    assert again is not None and again.drift_allow[1].reason == "retention set by hand"

@@ -80,7 +80,7 @@ def drift(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] 
     run = None if ws is None else run_engine(ws, refresh, terraform, parallel, lock_timeout, fmt)
     if ws is None or run is None:
         return EXIT_ERROR
-    report = check_drift(ws.repo, ws.spec.platform.drift.allow, run, unmanaged=found)
+    report = check_drift(ws.repo, ws.profile.drift_allow, run, unmanaged=found)  # from the stamp: no spec load
     if problems:
         report = DriftReport(report.units, report.resources, (*report.diagnostics, *problems))
     if fmt == "human":

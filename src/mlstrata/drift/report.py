@@ -23,8 +23,8 @@ from mlstrata.engine.operations import reads_unapplied_state
 from mlstrata.engine.results import RunReport, Status, UnitResult, discard_refresh_files
 from mlstrata.plan.model import Plan, ResourceChange, ResourceMode
 
-if TYPE_CHECKING:  # a type only: `drift` refreshes before it reads the spec
-    from mlstrata.spec.models import DriftAllowance
+if TYPE_CHECKING:
+    from mlstrata.drift.allowances import Allowance
 
 SENSITIVE = "(sensitive)"
 ABSENT = "(absent)"
@@ -217,7 +217,7 @@ def _empty(value: Any) -> bool:
 # --------------------------------------------------------------------------- allowances
 
 
-def allowance_for(resource: DriftedResource, allow: Sequence[DriftAllowance]) -> str:
+def allowance_for(resource: DriftedResource, allow: Sequence[Allowance]) -> str:
     """The reason of the first `drift.allow` entry covering the whole drift of `resource`, else ""."""
     for entry in allow:
         if entry.envs is not None and resource.env not in entry.envs:
@@ -261,7 +261,7 @@ def _unit_status(result: UnitResult, drifted: bool) -> str:
     return "drift" if drifted else "clean"
 
 
-def analyze(report: RunReport, allow: Sequence[DriftAllowance], history: Iterable[HistoryRecord],
+def analyze(report: RunReport, allow: Sequence[Allowance], history: Iterable[HistoryRecord],
             now: str) -> DriftReport:
     """Turn a refresh report into a `DriftReport`: categories, allowances and since-when."""
     units: list[UnitDrift] = []
@@ -302,7 +302,7 @@ def record_of(report: DriftReport, now: str) -> HistoryRecord:
     return HistoryRecord(at=now, units=checked, drifted=drifted)
 
 
-def with_unmanaged(report: DriftReport, found: Sequence[DriftedResource], allow: Sequence[DriftAllowance],
+def with_unmanaged(report: DriftReport, found: Sequence[DriftedResource], allow: Sequence[Allowance],
                    history: Iterable[HistoryRecord], now: str) -> DriftReport:
     """Add objects that exist outside every state (category UNMANAGED) to a report: their units drift."""
     past = list(history)
@@ -315,7 +315,7 @@ def with_unmanaged(report: DriftReport, found: Sequence[DriftedResource], allow:
     return DriftReport(units, tuple(resources), report.diagnostics)
 
 
-def check_drift(repo: Path, allow: Sequence[DriftAllowance], run: RunReport, now: str | None = None,
+def check_drift(repo: Path, allow: Sequence[Allowance], run: RunReport, now: str | None = None,
                 unmanaged: Sequence[DriftedResource] = ()) -> DriftReport:
     """Analyse a refresh report (and the `unmanaged` objects found beside it) against the allowed drift and the
     repository's history, then append this run to the history (a failure to write it is a warning on the

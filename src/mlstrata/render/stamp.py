@@ -23,28 +23,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlstrata.diagnostics import Diagnostic, Severity, Where
+from mlstrata.drift.allowances import AllowedDrift
 from mlstrata.repo import MANIFEST, STAMP
 from mlstrata.targets.runs import RunVariable
 
-FORMAT = 1
+FORMAT = 2  # 2: the profile records drift.allow
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
 class RunProfile:
     """What opening a rendered tree needs from its spec: the target, the environments in spec order, the
-    protected ones, the variables runs read from the user's environment, and the spec's warnings."""
+    protected ones, the variables runs read from the user's environment, the spec's warnings, and the drift
+    it allows (`drift.allow`, for `mlstrata drift`)."""
 
     target: str
     environments: tuple[str, ...]
     protected: tuple[str, ...]
     variables: tuple[RunVariable, ...]
     warnings: tuple[Diagnostic, ...]
+    drift_allow: tuple[AllowedDrift, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {"target": self.target, "environments": list(self.environments), "protected": list(self.protected),
                 "variables": [v.to_dict() for v in self.variables],
-                "warnings": [d.to_dict() for d in self.warnings]}
+                "warnings": [d.to_dict() for d in self.warnings],
+                "drift_allow": [a.to_dict() for a in self.drift_allow]}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> RunProfile:
@@ -54,12 +58,13 @@ class RunProfile:
                 raise ValueError(key)
             return tuple(str(v) for v in value)
 
-        variables, warnings = data.get("variables"), data.get("warnings")
-        if not isinstance(variables, list) or not isinstance(warnings, list):
-            raise ValueError("variables/warnings")
+        variables, warnings, allow = data.get("variables"), data.get("warnings"), data.get("drift_allow")
+        if not isinstance(variables, list) or not isinstance(warnings, list) or not isinstance(allow, list):
+            raise ValueError("variables/warnings/drift_allow")
         return cls(target=str(data["target"]), environments=strings("environments"), protected=strings("protected"),
                    variables=tuple(RunVariable.from_dict(v) for v in variables),
-                   warnings=tuple(_diagnostic(w) for w in warnings))
+                   warnings=tuple(_diagnostic(w) for w in warnings),
+                   drift_allow=tuple(AllowedDrift.from_dict(a) for a in allow))
 
     def moved(self, old_file: str, new_file: str) -> RunProfile:
         """The profile with places in the spec named as `new_file` (how this command was given the spec)
@@ -71,7 +76,7 @@ class RunProfile:
         return RunProfile(self.target, self.environments, self.protected,
                           tuple(RunVariable(v.name, v.to, at(v.where), v.hint, v.code) for v in self.variables),
                           tuple(Diagnostic(d.severity, d.summary, d.detail, at(d.where), d.path, d.hint, d.code)
-                                for d in self.warnings))
+                                for d in self.warnings), self.drift_allow)
 
 
 def _diagnostic(data: object) -> Diagnostic:
