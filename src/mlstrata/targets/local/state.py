@@ -4,8 +4,12 @@ rendered backends and provider, the journal, rollback and the unmanaged-object s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mlstrata.repo import WORK_DIR
-from mlstrata.spec.models import Platform
+
+if TYPE_CHECKING:  # a type only: `drift` of a current tree (the unmanaged scan) must not load the spec models
+    from mlstrata.spec.models import Platform
 
 
 def state_path(env: str, layer: str) -> str:
