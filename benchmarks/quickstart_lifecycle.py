@@ -9,6 +9,10 @@ plan + show. Medians of ROUNDS (default 3); per round, N (default 3) interleaved
 `mlstrata plan` (the tree stamped at render: the spec is not read), the same with the render stamp removed
 first (the full path: spec loaded, tree rendered and compared), and Terraform run directly. The machine is
 shared and noisy: compare figures taken in the same run, CPU (user+sys of the process tree) under load.
+
+`mlstrata plan` serves the local provider once for the unit's plan and show (`mlstrata.engine.served`), where
+Terraform run directly starts it four times; so the CPU of mlstrata's own process (Python: imports, the stamp,
+the engine, the output) is shown apart too: that is what mlstrata adds around Terraform.
 """
 
 from __future__ import annotations
@@ -44,6 +48,18 @@ def run(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
     return elapsed, usage.ru_utime + usage.ru_stime
 
 
+def own_cpu(argv: list[str], cwd: Path, env: dict[str, str], out: Path) -> float:
+    """CPU seconds (user+sys) of the `python -m mlstrata ...` process itself, its children left out."""
+    launcher = ("import atexit, pathlib, resource, runpy, sys\n"
+                "def _own():\n    r = resource.getrusage(resource.RUSAGE_SELF)\n"
+                f"    pathlib.Path({str(out)!r}).write_text(str(r.ru_utime + r.ru_stime))\n"
+                "atexit.register(_own)\n"
+                f"sys.argv = ['mlstrata', *{argv[3:]!r}]\n"
+                "runpy.run_module('mlstrata', run_name='__main__')\n")
+    run([argv[0], "-c", launcher], cwd, env)
+    return float(out.read_text())
+
+
 def timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
     return run(argv, cwd, env)[0]
 
@@ -57,6 +73,7 @@ def main(rounds: int, unit_runs: int) -> None:
     via_cli: list[tuple[float, float]] = []
     full_path: list[tuple[float, float]] = []
     direct: list[tuple[float, float]] = []
+    own: list[float] = []
     for _ in range(rounds):
         with tempfile.TemporaryDirectory(prefix="mlstrata-bench-") as tmp:
             root = Path(tmp)
@@ -70,6 +87,7 @@ def main(rounds: int, unit_runs: int) -> None:
                 one_unit = [*mlstrata, "plan", "--env", "dev", "--layer", "base", "--terraform", terraform]
                 for _ in range(unit_runs):  # interleave: CLI (binary runner) vs the same binary run directly
                     via_cli.append(run(one_unit, root, env))
+                    own.append(own_cpu(one_unit, root, env, root / "own-cpu.txt"))
                     (root / "infra" / STAMP).unlink(missing_ok=True)
                     full_path.append(run(one_unit, root, env))  # stamps the tree again
                     plan = run([terraform, "plan", "-out", "tfplan.bench", "-input=false"], unit, tf_env)
@@ -86,6 +104,7 @@ def main(rounds: int, unit_runs: int) -> None:
             print(f"one unit, terraform plan + show ({what}):         {raw:6.2f} s")
             print(f"ratio mlstrata / terraform ({what}):              {cli / raw:6.2f}x  (goal <= 1.15x)")
             print(f"ratio without the stamp ({what}):                 {full / raw:6.2f}x")
+        print(f"one unit, mlstrata's own process (CPU, its children left out): {med(own):6.2f} s")
         print(f"{len(via_cli)} interleaved triples; load average {load_before:.1f} before, "
               f"{os.getloadavg()[0]:.1f} after")
 
