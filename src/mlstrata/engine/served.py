@@ -10,6 +10,10 @@ Terraform would give it) with `--reattach`, and every Terraform run of that oper
 Debugging" in https://developer.hashicorp.com/terraform/plugin/debugging; keyed by the provider's full source
 address, and Terraform then starts no process of its own for it: hashicorp/terraform-plugin-framework#286).
 
+Plans only (`plan`, and drift's refresh-only plans, with their `show -json`): a served provider ends when the
+engine does, and an apply must not lose its provider when mlstrata is killed mid-apply (the orphaned Terraform
+finishes the apply with the provider it started; `benchmarks/lock_and_kill_trials.py`).
+
 It is an optimisation only: when the executable is not there (the unit is not initialised) or the
 provider does not say where it listens, Terraform starts the provider itself as before. The process ends
 when the operation does (its standard input is closed), or when the engine dies (the same pipe closes).
