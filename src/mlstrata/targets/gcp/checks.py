@@ -214,6 +214,14 @@ def _check_gpu_shape(platform: Platform, shape: GpuPoolShape, protect: bool, at:
         at(("scaling", "desired"), f"scaling.desired ({desired}) does not divide over {zones} zones",
            "GKE sets a node count per zone: make desired a multiple of the zone count, or use "
            "`desired: autoscaler`.", "gcp.scaling")
+    # An autoscaled pool is created with initial_node_count in every zone (the render seeds ceil(min / zones)):
+    # more than max would start the pool above its bound (and the environment's GPU ceiling).
+    seeded = -(-shape.scaling.min // zones) * zones
+    if desired == "autoscaler" and not queued and seeded > shape.scaling.max:
+        at(("scaling", "min"), f"scaling.min ({shape.scaling.min}) seeds {seeded // zones} node(s) in each of "
+           f"{zones} zones: {seeded} nodes, above scaling.max ({shape.scaling.max})",
+           "GKE creates an autoscaled pool with initial_node_count nodes per zone: make min 0 or a multiple of "
+           "the zone count, or raise max.", "gcp.scaling")
 
 
 def _check_tpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
