@@ -191,3 +191,11 @@ def test_the_rendered_local_readme_says_only_what_is_true_and_its_commands_work_
     (tmp_path / "lone").mkdir()
     missing = mlstrata("validate", cwd=tmp_path / "lone")
     assert missing.returncode == 2 and "platform.yaml" in missing.stderr
+
+
+@pytest.mark.parametrize(("spec", "counted"), [
+    ("tests/testdata/render/gcp-minimal/spec.yaml", "1 environment, 1 GPU pool\n"),
+    ("examples/aws/platform.yaml", "3 environments, 2 GPU pools\n")])
+def test_validate_counts_in_words_that_agree(spec: str, counted: str) -> None:
+    shown = mlstrata("validate", "--spec", str(REPO / spec))
+    assert shown.returncode == 0 and shown.stderr.endswith(counted), shown.stderr

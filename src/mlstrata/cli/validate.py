@@ -45,7 +45,8 @@ def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> int:
     else:
         pools = len(loaded.platform.gpu_pools)
         err_console().print(f"[green]✓[/] {spec}: platform [bold]{loaded.platform.platform}[/] "
-                          f"({loaded.platform.target}), {len(envs)} environments, {pools} GPU pools")
+                          f"({loaded.platform.target}), {len(envs)} environment{'s' if len(envs) != 1 else ''}, "
+                          f"{pools} GPU pool{'s' if pools != 1 else ''}")
     return EXIT_OK
 
 
