@@ -343,3 +343,44 @@ def test_the_plan_model_loads_no_decoder() -> None:
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False,
                           env={"PYTHONPATH": str(src)})
     assert (proc.returncode, proc.stdout.strip()) == (0, "False"), proc.stderr
+
+
+def test_the_configuration_is_what_msgspec_to_builtins_makes_of_it() -> None:
+    """`builtins_of` converts the decoded structs without copying the decoder's dicts: the same value as
+    msgspec.to_builtins on every real plan fixture and on nested module calls with resources and providers."""
+    import msgspec
+
+    from mlstrata.plan.decode import _DECODER, builtins_of
+
+    def resource(name: str) -> dict[str, object]:
+        return {"address": f"aws_s3_bucket.{name}", "mode": "managed", "type": "aws_s3_bucket", "name": name,
+                "provider_config_key": "aws", "schema_version": 0,
+                "expressions": {"bucket": {"constant_value": name}, "tags": {"references": ["var.tags"]}}}
+
+    nested = {"format_version": "1.2", "resource_changes": [], "configuration": {
+        "provider_config": {"aws": {"name": "aws", "expressions": {"region": {"constant_value": "us-east-1"}}},
+                            "aws.east": {"name": "aws", "alias": "east"}},
+        "root_module": {"resources": [resource("root")], "module_calls": {
+            "a": {"source": "./modules/a", "expressions": {"x": {"constant_value": 1}}, "module": {
+                "resources": [resource("a1"), resource("a2")],
+                "module_calls": {"b": {"source": "../b", "module": {"resources": [resource("b")]}},
+                                 "registry": {"source": "terraform-aws-modules/s3-bucket/aws"}}}}}}}}
+    testdata = PLANS.parents[1]
+    plans = [p.read_bytes() for p in sorted(testdata.rglob("*.json")) if b'"configuration"' in p.read_bytes()]
+    compared = 0
+    for data in [*plans, synthetic_plan(300)[0], json.dumps(nested).encode()]:
+        try:
+            doc = _DECODER.decode(data)
+        except msgspec.ValidationError:  # a fixture of a refused plan
+            continue
+        if doc.configuration is None:
+            continue
+        converted, expected = builtins_of(doc.configuration), msgspec.to_builtins(doc.configuration)
+        assert converted == expected
+        assert json.dumps(converted, sort_keys=True) == json.dumps(expected, sort_keys=True)
+        compared += 1
+    assert len(plans) >= 10 and compared >= 10
+    root = builtins_of(_DECODER.decode(json.dumps(nested).encode()).configuration)["root_module"]
+    assert root["module_calls"]["a"]["module"]["module_calls"]["b"]["module"]["resources"][0]["name"] == "b"
+    assert root["module_calls"]["a"]["module"]["module_calls"]["registry"] == {
+        "source": "terraform-aws-modules/s3-bucket/aws", "module": None}

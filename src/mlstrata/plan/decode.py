@@ -339,6 +339,19 @@ def plan_from_dict(doc: Any) -> Plan:
         return _plan(typed)
 
 
+def builtins_of(value: Any) -> Any:
+    """`msgspec.to_builtins(value)` for what this module decodes, without copying the dicts and lists the decoder
+    made for `Any` fields (only structs are converted; none is ever inside an `Any`): on a 20k-resource plan
+    to_builtins copied every resource of the configuration, ~0.03 s and as many objects again."""
+    if isinstance(value, msgspec.Struct):
+        return {name: builtins_of(getattr(value, name)) for name in value.__struct_fields__}
+    if isinstance(value, dict) and any(isinstance(item, msgspec.Struct) for item in value.values()):
+        return {key: builtins_of(item) for key, item in value.items()}
+    if isinstance(value, list) and any(isinstance(item, msgspec.Struct) for item in value):
+        return [builtins_of(item) for item in value]
+    return value
+
+
 def _absent(raw: msgspec.Raw) -> bool:
     return bytes(raw).strip() in (b"", b"null")
 
@@ -360,7 +373,7 @@ def _plan(doc: _PlanDocument) -> Plan:
         resource_drift=tuple(rc for rc in _resource_changes(doc.resource_drift, "resource_drift")
                              if not observed_only(rc.type, rc.before, rc.after)),
         output_changes=tuple(_output_changes(doc.output_changes)),
-        configuration=msgspec.to_builtins(doc.configuration) if doc.configuration is not None else None,
+        configuration=builtins_of(doc.configuration) if doc.configuration is not None else None,
         errored=doc.errored,
         applyable=doc.applyable,
         complete=doc.complete,
