@@ -24,19 +24,27 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_SPEC = REPO / "examples" / "aws" / "platform.yaml"
 RULE_FIXTURES = REPO / "tests" / "testdata" / "rules"
 
-# run main() with these arguments, then write every imported module's name to the file named last
+# run main() with these arguments, then write every imported module's name to the file named last (also when
+# main ends the process itself: `review` exits without freeing the plan, mlstrata.cli.keep_until_exit)
 _PROBE = """
-import json, sys
+import json, os, sys
 args, out = sys.argv[1:-1], sys.argv[-1]
 sys.argv = ["mlstrata", *args]
+def record(code):
+    with open(out, "w") as f:
+        json.dump({"code": code, "modules": sorted(sys.modules)}, f)
+exit_now = os._exit
+def recorded_exit(code):
+    record(code)
+    exit_now(code)
+os._exit = recorded_exit
 code = 0
 try:
     from mlstrata.cli import main
     main()
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else 1
-with open(out, "w") as f:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, f)
+record(code)
 """
 
 # heavy for a start-up, never needed by the commands below (mlflow and botocore by no command at all)

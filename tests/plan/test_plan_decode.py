@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from synthetic_plan import synthetic_plan
 
-from mlstrata.plan import Action, ChangeCounts, ResourceMode, decode_plan, load_plan
+from mlstrata.plan import Action, ChangeCounts, Plan, ResourceMode, decode_plan, load_plan
 from mlstrata.plan.decode import deeper_than
 
 PLANS = Path(__file__).resolve().parent.parent / "testdata" / "engine" / "plans"
@@ -296,6 +296,14 @@ def test_decode_plan_and_says_what_decode_plan_says(data: bytes, fork_from: int)
     plan, diags = decode_plan(data, "x.json")
     got, got_diags = decode_plan_and(data, lambda p: p.counts(), "x.json", fork_from=fork_from)
     assert (got, [d.to_dict() for d in got_diags]) == (plan.counts() if plan else None, [d.to_dict() for d in diags])
+    # handing the decoded objects to `keep` (mlstrata.cli.keep_until_exit) changes no answer; the plan is among them
+    kept: list[object] = []
+    got_kept, kept_diags = decode_plan_and(data, lambda p: p.counts(), "x.json", fork_from=fork_from,
+                                           keep=kept.append)
+    assert (got_kept, [d.to_dict() for d in kept_diags]) == (got, [d.to_dict() for d in got_diags])
+    kept_plans = [k for k in kept if isinstance(k, Plan)]
+    if plan is not None:
+        assert [k.counts() for k in kept_plans] == [plan.counts()]
 
 
 _FORKED = """

@@ -32,8 +32,8 @@ def plan_fixtures() -> list[str]:
                   if b'"resource_changes"' in p.read_bytes() or (p.parent.name == "plans" and "review" in p.parts))
 
 
-def review(plan: str, fmt: str, options: list[str], cwd: Path) -> str:
-    result = mlstrata("review", plan, "--format", fmt, "--no-spec", *options, cwd=cwd)
+def review(plan: str, fmt: str, options: list[str], cwd: Path, *, process: bool = False) -> str:
+    result = mlstrata("review", plan, "--format", fmt, "--no-spec", *options, cwd=cwd, process=process)
     return f"exit {result.returncode}\n--- stdout\n{result.stdout}--- stderr\n{result.stderr}"
 
 
@@ -76,3 +76,21 @@ def test_review_reports_on_the_20k_change_plan_are_unchanged(tmp_path: Path, upd
     if update_golden:
         LARGE_GOLDEN.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
     assert got == json.loads(LARGE_GOLDEN.read_text())
+
+
+def test_a_review_process_ends_without_freeing_the_plan_and_writes_every_report_whole() -> None:
+    """In its own process `mlstrata review` hands the last plan to `keep_until_exit` and ends with os._exit
+    once stdout and stderr are flushed (freeing a large plan cost ~0.1 s): every format's report and exit code
+    are what the in-process run (the golden file) holds, for one plan and for several."""
+    expected = json.loads(GOLDEN.read_text())
+    blocking = [p for p in plan_fixtures() if expected[f"{p} json default"].startswith("exit 1")]
+    passing = [p for p in plan_fixtures() if expected[f"{p} json default"].startswith("exit 0")]
+    plans = [blocking[0], passing[0]]
+    for fmt in FORMATS:
+        for plan in plans:
+            got = review(plan, fmt, [], TESTDATA, process=True)
+            assert got == expected[f"{plan} {fmt} default"], (plan, fmt)
+        both = mlstrata("review", *plans, "--format", fmt, "--no-spec", cwd=TESTDATA, process=True)
+        in_process = mlstrata("review", *plans, "--format", fmt, "--no-spec", cwd=TESTDATA)
+        assert (both.returncode, both.stdout, both.stderr) == (1, in_process.stdout, in_process.stderr)
+        assert len(both.stdout) > 500

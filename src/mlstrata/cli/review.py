@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from mlstrata.cli import keep_until_exit
 from mlstrata.cli.common import BadInput, bad_format, command, emit, format_option, usage_error
 from mlstrata.cli.output import (
     EXIT_FINDINGS,
@@ -94,7 +95,8 @@ def review(
     from mlstrata.views import Report
     from mlstrata.views import review as review_views
 
-    reviews, problems = review_files(plans, env=env, repo=repo, spec=loaded, all_resources=all_resources)
+    reviews, problems = review_files(plans, env=env, repo=repo, spec=loaded, all_resources=all_resources,
+                                     keep=keep_until_exit())
     if problems:
         if problems[0].code == "pricing.overlay":  # the team's prices beside the spec: every row, as `cost` shows them
             show_diagnostics(problems, "json" if fmt == "json" else "human")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -279,10 +279,13 @@ def place(hits: Iterable[tuple[ResourceChange, Hit]], unit: UnitInput, plan: Pla
 
 def review_files(paths: Sequence[Path], *, env: str | None = None, repo: Path | None = None,
                  spec: LoadedSpec | None = None, book: PriceBook | None = None,
-                 all_resources: bool = False) -> tuple[list[UnitReview], list[Diagnostic]]:
+                 all_resources: bool = False,
+                 keep: Callable[[object], None] | None = None) -> tuple[list[UnitReview], list[Diagnostic]]:
     """Review plan files; on bad input (unreadable, not JSON, not a plan, an unreadable price overlay beside
     the spec) return no reviews and why. GPU capacity is priced with `book`, else with the price book of
-    `spec` (the catalog and the team's overlay, as `mlstrata cost` prices), else with the catalog alone."""
+    `spec` (the catalog and the team's overlay, as `mlstrata cost` prices), else with the catalog alone.
+    `keep`, when given, is handed the last plan's decoded objects instead of letting them be freed (for a
+    caller that exits without freeing them; the plans before it are freed as they are done with)."""
     if book is None and spec is not None:
         book, problems = load_price_book(Path(spec.source.file))
         if book is None:
@@ -294,12 +297,12 @@ def review_files(paths: Sequence[Path], *, env: str | None = None, repo: Path | 
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        for path in paths:
+        for i, path in enumerate(paths):
             def review_one(plan: Plan, path: Path = path) -> UnitReview:
                 return review_plan(plan, unit_input(path, env=env, repo=repo, spec=spec), settings)
 
             # a large plan's depth check runs on the other core while this one reviews it (plan/decode.py)
-            review, problems = load_plan_and(path, review_one)
+            review, problems = load_plan_and(path, review_one, keep=keep if i == len(paths) - 1 else None)
             if review is None:
                 return [], problems
             reviews.append(review)
