@@ -83,9 +83,6 @@ class ArtifactBucket(ResourceBase):
         found = store.read_bucket(self.layout, str(current["name"]))
         return None if found is None else self._state(found, current.get("force_destroy"))
 
-    def do_update(self, current: State, planned: State) -> State:
-        return self._state(store.apply_bucket(self.layout, _config(planned)), planned["force_destroy"])
-
     def do_delete(self, current: State) -> None:
         store.delete_bucket(self.layout, str(current["name"]), force=bool(current.get("force_destroy")))
 

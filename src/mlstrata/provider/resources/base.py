@@ -1,8 +1,8 @@
 """What every resource of the provider shares: schema helpers, state checks and error handling.
 
-Resources subclass `ResourceBase` and implement `do_create`, `do_read`, `do_update`,
-`do_delete` and `do_import` on plain dicts. The base turns store errors (`DiagnosticsError`)
-into Terraform diagnostics, so Terraform reports them with the resource's address.
+Resources subclass `ResourceBase` and implement `do_create`, `do_read`, `do_delete` and `do_import` on plain
+dicts, and `do_update` where an update is more than the create of the planned state. The base turns store
+errors (`DiagnosticsError`) into Terraform diagnostics, so Terraform reports them with the resource's address.
 """
 
 from __future__ import annotations
@@ -213,7 +213,9 @@ class ResourceBase:
         raise NotImplementedError
 
     def do_update(self, current: State, planned: State) -> State:
-        raise NotImplementedError
+        """The store's apply brings an object to its configuration whatever it was, so by default an update is
+        the create of the planned state; a resource whose update needs the prior state says so here."""
+        return self.do_create(planned)
 
     def do_delete(self, current: State) -> None:
         raise NotImplementedError

@@ -67,9 +67,6 @@ class FeatureStore(ResourceBase):
         found = store.read_feature_store(self.layout, str(current["name"]))
         return None if found is None else self._state(found)
 
-    def do_update(self, current: State, planned: State) -> State:
-        return self._state(store.apply_feature_store(self.layout, _config(planned)))
-
     def do_delete(self, current: State) -> None:
         store.delete_feature_store(self.layout, str(current["name"]))
 

@@ -96,9 +96,6 @@ class GpuPool(ResourceBase):
         found = store.read_pool(self.layout, str(current["name"]))
         return None if found is None else self._state(found)
 
-    def do_update(self, current: State, planned: State) -> State:
-        return self._state(store.apply_pool(self.layout, _config(planned)))
-
     def do_delete(self, current: State) -> None:
         store.delete_pool(self.layout, str(current["name"]))
 

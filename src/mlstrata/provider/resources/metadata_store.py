@@ -75,10 +75,6 @@ class MetadataStore(ResourceBase):
         found = store.read_metadata_store(self.layout, _config(current), self.server)
         return None if found is None else self._state(found, bool(current["force_destroy"]))
 
-    def do_update(self, current: State, planned: State) -> State:
-        found = store.apply_metadata_store(self.layout, _config(planned), self.server)
-        return self._state(found, bool(planned["force_destroy"]))
-
     def do_delete(self, current: State) -> None:
         store.delete_metadata_store(self.layout, _config(current), self.server, force=bool(current["force_destroy"]))
 

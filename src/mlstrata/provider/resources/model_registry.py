@@ -115,9 +115,6 @@ class ModelRegistry(ResourceBase):
         found = store.read_registry(self.layout, str(current["name"]), self.server)
         return None if found is None else self._state(found)
 
-    def do_update(self, current: State, planned: State) -> State:
-        return self._state(store.apply_registry(self.layout, _config(planned), self.server))
-
     def do_delete(self, current: State) -> None:
         store.delete_registry(self.layout, str(current["name"]), self.server)
 

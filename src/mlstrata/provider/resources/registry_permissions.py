@@ -58,9 +58,6 @@ class RegistryPermissions(ResourceBase):
         found = store.read_grants(self.layout, self.server, str(current["registry_id"]), str(current["model_name"]))
         return None if found is None else self._state(found)
 
-    def do_update(self, current: State, planned: State) -> State:
-        return self._apply(planned)
-
     def do_delete(self, current: State) -> None:
         store.delete_grants(self.layout, self.server, str(current["registry_id"]), str(current["model_name"]))
 
