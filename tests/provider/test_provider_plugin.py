@@ -72,8 +72,8 @@ def _modules_imported_until_handshake(tmp_path: Path, env: dict[str, str]) -> se
 
 def test_provider_start_up_imports_only_the_plugin_framework(tmp_path: Path) -> None:
     """Terraform starts the provider 3-4 times per unit per plan or apply: a start imports neither MLflow and its
-    database stack, nor the spec or targets, nor what only one resource needs (YAML, HTTP), nor, once its TLS
-    identity is cached, `cryptography`."""
+    database stack, nor the spec or targets, nor what only one resource type needs (its store module, YAML, HTTP),
+    nor, once its TLS identity is cached, `cryptography`."""
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
     heavy = ("mlflow", "sqlalchemy", "alembic", "psycopg", "pandas", "pydantic", "ruamel", "urllib.request",
              "http.client", "mlstrata.spec", "mlstrata.targets", "mlstrata.engine", "mlstrata.cli")  # fmt: skip
@@ -84,6 +84,10 @@ def test_provider_start_up_imports_only_the_plugin_framework(tmp_path: Path) -> 
     second = _modules_imported_until_handshake(tmp_path, env)
     assert sorted(m for m in second if m.startswith(heavy)) == []
     assert sorted(m for m in second if m.split(".")[0] == "cryptography") == []
+    # nor the store modules: each is imported by the first call of a resource that needs it
+    store = sorted(m for m in second if m.startswith("mlstrata.provider.store."))
+    assert store == ["mlstrata.provider.store.database", "mlstrata.provider.store.errors",
+                     "mlstrata.provider.store.files", "mlstrata.provider.store.layout"]  # fmt: skip
 
 
 def test_services_reject_what_the_local_target_cannot_run() -> None:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mlstrata.provider.resources.base import Bool, Map, Number, ResourceBase, State, String, attribute, known, output
-from mlstrata.provider.store import bucket as store
+from mlstrata.provider.resources.base import (
+    Bool,
+    Map,
+    Number,
+    ResourceBase,
+    State,
+    StoreModule,
+    String,
+    attribute,
+    known,
+    output,
+)
 from mlstrata.provider.store.layout import check_name
+
+if TYPE_CHECKING:
+    from mlstrata.provider.store import bucket as store
+else:  # imported by the first call that needs it: a start that serves the schema never does
+    store = StoreModule("mlstrata.provider.store.bucket")
 
 
 def _config(values: State) -> store.BucketConfig:

@@ -7,6 +7,7 @@ errors (`DiagnosticsError`) into Terraform diagnostics, so Terraform reports the
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -28,6 +29,21 @@ Bool: Any = tf_types.Bool
 List: Any = tf_types.List
 Map: Any = tf_types.Map
 NO_DEFAULT: Any = tf_types.Unknown
+
+
+class StoreModule:
+    """A `store` module imported by the first attribute read, not when the resource's module is imported.
+
+    Terraform starts the provider 3-4 times per unit per plan or apply, and some starts only serve the schema
+    or validate other resource types: the store modules (~35 ms of imports together) are paid by those that
+    use them. `importlib.import_module` holds the import lock, so the plugin's threads may race to the first use.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(importlib.import_module(self._name), attribute)
 
 
 def known(value: object) -> bool:

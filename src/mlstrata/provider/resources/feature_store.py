@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mlstrata.provider.resources.base import Bool, ResourceBase, State, String, Unknown, attribute, known, output
-from mlstrata.provider.store import feature_store as store
+from mlstrata.provider.resources.base import (
+    Bool,
+    ResourceBase,
+    State,
+    StoreModule,
+    String,
+    Unknown,
+    attribute,
+    known,
+    output,
+)
 from mlstrata.provider.store.layout import check_name
+
+if TYPE_CHECKING:
+    from mlstrata.provider.store import feature_store as store
+else:  # imported by the first call that needs it: a start that serves the schema never does
+    store = StoreModule("mlstrata.provider.store.feature_store")
 
 
 def _config(values: State) -> store.FeatureStoreConfig:

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mlstrata.provider.resources.base import List, Map, Number, ResourceBase, State, String, attribute, known, output
-from mlstrata.provider.store import gpu as store
+from mlstrata.provider.resources.base import (
+    List,
+    Map,
+    Number,
+    ResourceBase,
+    State,
+    StoreModule,
+    String,
+    attribute,
+    known,
+    output,
+)
+
+if TYPE_CHECKING:
+    from mlstrata.provider.store import gpu as store
+else:  # imported by the first call that needs it: a start that serves the schema never does
+    store = StoreModule("mlstrata.provider.store.gpu")
 
 
 def _config(values: State) -> store.GpuPoolConfig:

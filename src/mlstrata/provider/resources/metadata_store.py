@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mlstrata.provider.resources.base import Bool, ResourceBase, State, String, attribute, known, output
-from mlstrata.provider.store import metadata as store
+from mlstrata.provider.resources.base import Bool, ResourceBase, State, StoreModule, String, attribute, known, output
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import check_name
+
+if TYPE_CHECKING:
+    from mlstrata.provider.store import metadata as store
+else:  # imported by the first call that needs it: a start that serves the schema never does
+    store = StoreModule("mlstrata.provider.store.metadata")
 
 
 def _config(values: State) -> store.MetadataStoreConfig:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mlstrata.provider.resources.base import Number, ResourceBase, State, String, Unknown, attribute, known, output
-from mlstrata.provider.store import registry as store
+from mlstrata.provider.resources.base import (
+    Number,
+    ResourceBase,
+    State,
+    StoreModule,
+    String,
+    Unknown,
+    attribute,
+    known,
+    output,
+)
 from mlstrata.provider.store.layout import check_name
+
+if TYPE_CHECKING:
+    from mlstrata.provider.store import registry as store
+else:  # imported by the first call that needs it: a start that serves the schema never does
+    store = StoreModule("mlstrata.provider.store.registry")
 
 _REPAIR = ("schema_revision", "auth_schema_revision", "admin_password_file")
 _DERIVED = ("artifact_root", "ui_command", "tracking_uri", "auth_db_uri")

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mlstrata.provider.resources.base import Map, Number, ResourceBase, State, String, attribute, output, split_id
-from mlstrata.provider.store import models as store
+from mlstrata.provider.resources.base import (
+    Map,
+    Number,
+    ResourceBase,
+    State,
+    StoreModule,
+    String,
+    attribute,
+    output,
+    split_id,
+)
+
+if TYPE_CHECKING:
+    from mlstrata.provider.store import models as store
+else:  # imported by the first call that needs it: a start that serves the schema never does
+    store = StoreModule("mlstrata.provider.store.models")
 
 
 def _model(values: State) -> store.RegisteredModel:

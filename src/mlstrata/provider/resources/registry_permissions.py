@@ -7,10 +7,24 @@ MLflow roles are reported in `role_grants` (read-only).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mlstrata.provider.resources.base import Map, ResourceBase, State, String, attribute, known, output, split_id
-from mlstrata.provider.store import permissions as store
+from mlstrata.provider.resources.base import (
+    Map,
+    ResourceBase,
+    State,
+    StoreModule,
+    String,
+    attribute,
+    known,
+    output,
+    split_id,
+)
+
+if TYPE_CHECKING:
+    from mlstrata.provider.store import permissions as store
+else:  # imported by the first call that needs it: a start that serves the schema never does
+    store = StoreModule("mlstrata.provider.store.permissions")
 
 
 class RegistryPermissions(ResourceBase):

@@ -6,13 +6,14 @@ file only; MLflow's auth database holds the hash. Bump `password_version` to rot
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlstrata.provider.resources.base import (
     Bool,
     Number,
     ResourceBase,
     State,
+    StoreModule,
     String,
     Unknown,
     attribute,
@@ -20,8 +21,12 @@ from mlstrata.provider.resources.base import (
     output,
     split_id,
 )
-from mlstrata.provider.store import accounts as store
 from mlstrata.provider.store.layout import check_username
+
+if TYPE_CHECKING:
+    from mlstrata.provider.store import accounts as store
+else:  # imported by the first call that needs it: a start that serves the schema never does
+    store = StoreModule("mlstrata.provider.store.accounts")
 
 
 class ServiceAccount(ResourceBase):

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mlstrata.provider.resources.base import (
     Bool,
     ResourceBase,
     State,
+    StoreModule,
     String,
     Unknown,
     attribute,
     known,
     output,
 )
-from mlstrata.provider.store import serving as store
+
+if TYPE_CHECKING:
+    from mlstrata.provider.store import serving as store
+else:  # imported by the first call that needs it: a start that serves the schema never does
+    store = StoreModule("mlstrata.provider.store.serving")
 
 # No Number attributes: with one, Terraform (1.11 and 1.15) holds every refresh-only plan of the unit as
 # applyable (`plan -refresh-only -detailed-exitcode` exits 2 with "No changes"), as it does for units with a
