@@ -405,3 +405,6 @@ def test_render_then_plan_on_a_fresh_spec_plans_base_and_defers_platform(tmp_pat
     # nightly drift of an environment not applied yet: nothing to compare, not a failed check (it exited 1)
     drift = run_cli("drift", "--env", "dev", "--layer", "platform", cwd=tmp_path, env=env, process=True)
     assert drift.returncode == 0 and "not applied yet" in drift.stderr, drift.stdout + drift.stderr
+    output = run_cli("output", "--env", "dev", "--layer", "base", cwd=tmp_path, env=env, process=True)
+    assert output.returncode == 0 and output.stdout == "", output.stdout + output.stderr
+    assert "no outputs: not applied yet" in output.stderr, output.stderr

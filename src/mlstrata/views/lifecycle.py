@@ -26,6 +26,8 @@ def show_outputs(report: RunReport, console: Console, write: Callable[[str], obj
     sensitive values hidden."""
     for result in report.results:
         console.rule(result.unit.id)
+        if result.ok and not result.outputs:  # a bare rule read as if something failed to print
+            console.print("[dim]no outputs: not applied yet (or destroyed)[/]")
         for value in result.outputs:
             shown = "(sensitive)" if value.sensitive and value.value is None else json.dumps(value.value)
             write(f"{result.unit.id}: {value.name} = {shown}\n")
