@@ -307,6 +307,10 @@ def review_files(paths: Sequence[Path], *, env: str | None = None, repo: Path | 
                 return [], problems
             reviews.append(review)
     finally:
+        if keep is not None:
+            # what is left (the kept plan, the values decoded from it, the findings) lives until the process
+            # ends: frozen, the collector's next passes skip it instead of scanning millions of objects again
+            gc.freeze()
         if was_enabled:
             gc.enable()
     return reviews, []
