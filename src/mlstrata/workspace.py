@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ def _selection_problems(environments: Sequence[str], spec_file: str, envs: list[
 
 def run_profile(spec: LoadedSpec) -> RunProfile:
     """What opening a rendered tree of `spec` needs from it (kept in the render stamp)."""
+    from mlstrata.spec.summary import validation_facts
     from mlstrata.targets.registry import TARGETS
 
     platform = spec.platform
@@ -94,7 +96,9 @@ def run_profile(spec: LoadedSpec) -> RunProfile:
     return RunProfile(target=platform.target, environments=tuple(platform.environments),
                       protected=tuple(n for n, e in platform.environments.items() if e.protect),
                       variables=tuple(variables), warnings=tuple(spec.warnings),
-                      drift_allow=tuple(AllowedDrift.of(a) for a in platform.drift.allow))
+                      drift_allow=tuple(AllowedDrift.of(a) for a in platform.drift.allow),
+                      validation=json.dumps(validation_facts(spec), sort_keys=True))
+
 
 
 def open_workspace(spec: LoadedSpec, repo: Path, envs: list[str] | None, layers: list[str] | None, *,

@@ -225,3 +225,33 @@ def test_drift_reads_its_allowances_from_the_stamp_and_an_edited_allowance_takes
     assert result.returncode == 2 and "Terraform executable not found" in result.output, result.output
     again = current_profile(repo, spec)  # the full path found the tree current and stamped it with the new reason
     assert again is not None and again.drift_allow[1].reason == "retention set by hand"
+
+
+def test_validate_of_a_stamped_spec_replays_the_same_report_without_loading_it(tmp_path: Path) -> None:
+    text = QUICKSTART.read_text().replace("needs: [artifact_store, metadata_store, identity]",
+                                          "needs: [artifact_store, identity]")  # a spec with a warning
+    spec, repo = _rendered(tmp_path, text)
+    fast = {fmt: mlstrata("validate", "--spec", str(spec), "--format", fmt) for fmt in ("human", "json")}
+    code = ("import sys, runpy; sys.argv = ['mlstrata', 'validate', '--spec', sys.argv[1]]\n"
+            "try:\n    runpy.run_module('mlstrata', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('pydantic', 'ruamel', 'mlstrata.spec'))))")
+    out = subprocess.run([sys.executable, "-c", code, str(spec)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+    (repo / STAMP).unlink()
+    full = {fmt: mlstrata("validate", "--spec", str(spec), "--format", fmt) for fmt in ("human", "json")}
+    for fmt in ("human", "json"):
+        assert fast[fmt].returncode == full[fmt].returncode == 0
+        assert (fast[fmt].stdout, fast[fmt].stderr) == (full[fmt].stdout, full[fmt].stderr), fmt
+    assert "is declared but not listed" in fast["human"].output and "3 environments" in fast["human"].output
+    report = json.loads(fast["json"].stdout)
+    assert report["valid"] and report["diagnostics"] and set(report["environments"]) == {"dev", "staging", "prod"}
+
+
+def test_validate_of_an_edited_spec_reads_it_even_with_a_stamp(tmp_path: Path) -> None:
+    spec, repo = _rendered(tmp_path)
+    assert (repo / STAMP).exists()
+    spec.write_text(spec.read_text().replace("platform: quickstart\n", "platform: 7 not a name\n", 1))
+    result = mlstrata("validate", "--spec", str(spec))
+    assert result.returncode == 2 and "Traceback" not in result.output
+    assert "platform.yaml:" in result.output, result.output

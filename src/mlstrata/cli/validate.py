@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from mlstrata.cli.common import FormatOption, SpecOption, bad_format, command, load_spec_or_report
-from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console
+from mlstrata.cli.output import EXIT_OK, EXIT_USAGE, err_console, show_diagnostics
 
 
 def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> int:
@@ -20,32 +20,29 @@ def validate(spec: Path = SpecOption, fmt: str = FormatOption) -> int:
     """
     if bad_format("validate", fmt):
         return EXIT_USAGE
-    loaded = load_spec_or_report(spec, fmt)
-    if loaded is None:
-        return EXIT_USAGE
-    from mlstrata.spec.resolve import resolve  # loaded by the spec already; not for --help
+    from mlstrata.render.stamp import current_profile
 
-    envs = resolve(loaded.platform, loaded.source.data)
+    # the render stamp beside the spec vouches for this very spec file and mlstrata: replay what it recorded
+    profile = current_profile(spec.parent / "infra", spec, tree=False)
+    if profile is not None and profile.validation:
+        facts, warnings = json.loads(profile.validation), list(profile.warnings)
+        if warnings and fmt != "json":
+            show_diagnostics(warnings, fmt)  # as `load_spec_or_report` shows them
+    else:
+        loaded = load_spec_or_report(spec, fmt)
+        if loaded is None:
+            return EXIT_USAGE
+        from mlstrata.spec.summary import validation_facts
+
+        facts, warnings = validation_facts(loaded), loaded.warnings
+    pools = facts.pop("gpu_pool_count")
     if fmt == "json":
-        payload = {
-            "valid": True,
-            "platform": loaded.platform.platform,
-            "target": loaded.platform.target,
-            "environments": {
-                name: {
-                    "region": env.region,
-                    "protect": env.protect,
-                    "gpu_pools": {p: s.model_dump(mode="json") for p, s in env.gpu_pools.items()},
-                }
-                for name, env in envs.items()
-            },
-            "diagnostics": [d.to_dict() for d in loaded.warnings],
-        }
+        payload = {**facts, "diagnostics": [d.to_dict() for d in warnings]}
         sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     else:
-        pools = len(loaded.platform.gpu_pools)
-        err_console().print(f"[green]✓[/] {spec}: platform [bold]{loaded.platform.platform}[/] "
-                          f"({loaded.platform.target}), {len(envs)} environment{'s' if len(envs) != 1 else ''}, "
+        envs = len(facts["environments"])
+        err_console().print(f"[green]✓[/] {spec}: platform [bold]{facts['platform']}[/] "
+                          f"({facts['target']}), {envs} environment{'s' if envs != 1 else ''}, "
                           f"{pools} GPU pool{'s' if pools != 1 else ''}")
     return EXIT_OK
 

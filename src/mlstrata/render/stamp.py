@@ -27,7 +27,7 @@ from mlstrata.drift.allowances import AllowedDrift
 from mlstrata.repo import MANIFEST, STAMP
 from mlstrata.targets.runs import RunVariable
 
-FORMAT = 2  # 2: the profile records drift.allow
+FORMAT = 3  # 2: the profile records drift.allow; 3: and what `validate` reports
 _PACKAGE = Path(__file__).resolve().parents[1]
 
 
@@ -43,12 +43,15 @@ class RunProfile:
     variables: tuple[RunVariable, ...]
     warnings: tuple[Diagnostic, ...]
     drift_allow: tuple[AllowedDrift, ...] = ()
+    # what `mlstrata validate` reports of a valid spec (its JSON report less the warnings, plus the GPU pool count),
+    # as canonical JSON: `validate` of an unchanged spec replays it without loading the spec
+    validation: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return {"target": self.target, "environments": list(self.environments), "protected": list(self.protected),
                 "variables": [v.to_dict() for v in self.variables],
                 "warnings": [d.to_dict() for d in self.warnings],
-                "drift_allow": [a.to_dict() for a in self.drift_allow]}
+                "drift_allow": [a.to_dict() for a in self.drift_allow], "validation": self.validation}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> RunProfile:
@@ -64,7 +67,7 @@ class RunProfile:
         return cls(target=str(data["target"]), environments=strings("environments"), protected=strings("protected"),
                    variables=tuple(RunVariable.from_dict(v) for v in variables),
                    warnings=tuple(_diagnostic(w) for w in warnings),
-                   drift_allow=tuple(AllowedDrift.from_dict(a) for a in allow))
+                   drift_allow=tuple(AllowedDrift.from_dict(a) for a in allow), validation=str(data["validation"]))
 
     def moved(self, old_file: str, new_file: str) -> RunProfile:
         """The profile with places in the spec named as `new_file` (how this command was given the spec)
@@ -76,7 +79,7 @@ class RunProfile:
         return RunProfile(self.target, self.environments, self.protected,
                           tuple(RunVariable(v.name, v.to, at(v.where), v.hint, v.code) for v in self.variables),
                           tuple(Diagnostic(d.severity, d.summary, d.detail, at(d.where), d.path, d.hint, d.code)
-                                for d in self.warnings), self.drift_allow)
+                                for d in self.warnings), self.drift_allow, self.validation)
 
 
 def _diagnostic(data: object) -> Diagnostic:
@@ -153,9 +156,10 @@ def record(repo: Path, spec_file: Path, spec_sha256: str, tree: str, profile: Ru
             tmp.unlink()
 
 
-def current_profile(repo: Path, spec_file: Path) -> RunProfile | None:
+def current_profile(repo: Path, spec_file: Path, *, tree: bool = True) -> RunProfile | None:
     """The recorded profile when the stamp vouches that the tree on disk is what `spec_file` renders with
-    this mlstrata (see the module's docstring); None otherwise."""
+    this mlstrata (see the module's docstring); None otherwise. `tree=False`: when it vouches for the spec
+    file and mlstrata's code only (what `validate` reports depends on nothing else)."""
     try:
         data = json.loads((repo / STAMP).read_text(encoding="utf-8"))
         spec = data["spec"]
@@ -163,7 +167,7 @@ def current_profile(repo: Path, spec_file: Path) -> RunProfile | None:
             return None
         if spec["sha256"] != file_sha256(spec_file) or data["code"] != code_fingerprint():
             return None
-        if data["tree"] != tree_digest(repo):
+        if tree and data["tree"] != tree_digest(repo):
             return None
         return RunProfile.from_dict(data["profile"]).moved(str(spec["file"]), str(spec_file))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
