@@ -204,15 +204,22 @@ resource "aws_launch_template" "system" {
 }
 
 # cluster-autoscaler owns the system group's size between min and max: read it back (as gpu_node_pool
-# does) so that an apply does not scale it back to the minimum.
+# does) so that an apply does not scale it back to the minimum. By name, not through aws_eks_cluster.this:
+# Terraform reads a data source that refers to a resource with planned changes only at apply, and a
+# for_each over that result cannot be planned, so a new cluster (or any change to it) could not be planned.
+# https://developer.hashicorp.com/terraform/language/data-sources#data-resource-behavior
+data "aws_eks_clusters" "existing" {}
+
 data "aws_eks_node_groups" "existing" {
-  cluster_name = aws_eks_cluster.this.name
+  count = contains(data.aws_eks_clusters.existing.names, var.name) ? 1 : 0
+
+  cluster_name = var.name
 }
 
 data "aws_eks_node_group" "system" {
-  for_each = toset([for n in data.aws_eks_node_groups.existing.names : n if n == "system"])
+  for_each = toset([for n in flatten(data.aws_eks_node_groups.existing[*].names) : n if n == "system"])
 
-  cluster_name    = aws_eks_cluster.this.name
+  cluster_name    = var.name
   node_group_name = each.value
 }
 
