@@ -30,6 +30,12 @@ variables {
   tags               = { "mlstrata:environment" = "prod", "mlstrata:platform" = "acme-ml" }
 }
 
+# The cluster exists unless a run says otherwise (node groups are listed only for an existing cluster).
+override_data {
+  target = data.aws_eks_clusters.existing
+  values = { names = ["acme-ml-prod"] }
+}
+
 # One plan, several facts (each plan starts the provider: fewer runs keep this test cheap).
 run "gpu_node_group_with_an_autoscaler_owned_size" {
   command = plan
@@ -261,5 +267,23 @@ run "capacity_block_scales_in_at_its_times" {
   assert {
     condition     = aws_autoscaling_schedule.capacity_block_end[0].start_time == "2099-01-03T10:30:00Z"
     error_message = "scale in one hour before the block ends"
+  }
+}
+
+# A new environment: the cluster is planned together with the pool and does not exist yet, so no node
+# group is listed (EKS ListNodegroups: ResourceNotFoundException for an unknown cluster,
+# https://docs.aws.amazon.com/eks/latest/APIReference/API_ListNodegroups.html) and the pool starts at
+# desired_size.
+run "a_pool_of_a_cluster_not_created_yet_lists_no_node_groups" {
+  command = plan
+
+  override_data {
+    target = data.aws_eks_clusters.existing
+    values = { names = ["another-cluster"] }
+  }
+
+  assert {
+    condition     = length(data.aws_eks_node_groups.existing) == 0 && aws_eks_node_group.this.scaling_config[0].desired_size == 0
+    error_message = "a pool of a new cluster lists no node groups and starts at desired_size"
   }
 }

@@ -33,8 +33,12 @@ data "aws_ec2_instance_type" "efa" {
   instance_type = each.value
 }
 
+# Only a cluster that exists has node groups to list (EKS answers ListNodegroups for any other name with
+# ResourceNotFoundException): a pool planned with its new cluster starts at desired_size.
+data "aws_eks_clusters" "existing" {}
+
 data "aws_eks_node_groups" "existing" {
-  count = var.desired_size_owner == "autoscaler" ? 1 : 0
+  count = var.desired_size_owner == "autoscaler" && contains(data.aws_eks_clusters.existing.names, var.cluster_name) ? 1 : 0
 
   cluster_name = var.cluster_name
 }
