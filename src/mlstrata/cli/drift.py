@@ -6,8 +6,6 @@ input included, so that 2 always means drift).
 
 from __future__ import annotations
 
-import dataclasses
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,13 +24,10 @@ from mlstrata.cli.common import (
 )
 from mlstrata.cli.output import err_console, out_console, show_diagnostics
 from mlstrata.cli.units import LockTimeoutOption, ParallelOption, open_repo, run_engine, shown
-from mlstrata.diagnostics import Diagnostic, Severity
-from mlstrata.drift.categories import Category
-from mlstrata.drift.report import ABSENT, AttributeChange, DriftedResource, DriftReport, check_drift
-from mlstrata.engine import Engine, RunReport, Unit, discover_units, refresh_all, show_state_all
-from mlstrata.provider import POSTGRES_DSN_ENV
-from mlstrata.provider.store.errors import StoreError
-from mlstrata.targets.local.unmanaged import find_unmanaged
+from mlstrata.diagnostics import Diagnostic
+from mlstrata.drift.report import DriftedResource, DriftReport, check_drift
+from mlstrata.drift.unmanaged import unmanaged_resources
+from mlstrata.engine import Engine, RunReport, Unit, refresh_all
 from mlstrata.views.drift import human_table, render_json, render_markdown, render_sarif, unit_table
 
 EXIT_ERROR = 1
@@ -68,13 +63,10 @@ def drift(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] 
 
     def refresh(engine: Engine, units: Sequence[Unit]) -> RunReport:
         run = refresh_all(engine, units, json_when_clean=False)
-        if ws is not None and ws.profile.target == "local":
-            try:
-                found.extend(_unmanaged(engine, ws.repo, units))
-            except (StoreError, OSError, sqlite3.Error) as exc:
-                problems.append(Diagnostic(Severity.WARNING, f"could not list what exists outside Terraform: {exc}",
-                                           hint="drift of the managed resources above is complete; unmanaged "
-                                           "objects were not looked for", code="drift.unmanaged"))
+        if ws is not None:
+            objects, diagnostics = unmanaged_resources(engine, ws.repo, units, ws.profile.target)
+            found.extend(objects)
+            problems.extend(diagnostics)
         return run
 
     run = None if ws is None else run_engine(ws, refresh, terraform, parallel, lock_timeout, fmt)
@@ -89,31 +81,6 @@ def drift(spec: Path = SpecOption, env: list[str] = EnvOption, layer: list[str] 
         render = {"json": render_json, "markdown": render_markdown, "sarif": render_sarif}[fmt]
         sys.stdout.write(render(report))
     return report.exit_code
-
-
-def _unmanaged(engine: Engine, repo: Path, units: Sequence[Unit]) -> list[DriftedResource]:
-    """Local target: objects of the selected environments' platforms that no state of theirs manages (every layer's
-    state is read, whatever --layer selects; only the selected layers' objects are reported)."""
-    if not units:
-        return []
-    selected = {u.id for u in units}
-    env_vars = units[0].env_vars
-    every = [dataclasses.replace(u, env_vars=env_vars)
-             for u in discover_units(repo.resolve(), envs=sorted({u.env for u in units}))]
-    docs = show_state_all(engine, every)
-    found: list[DriftedResource] = []
-    for env in sorted({u.env for u in units}):
-        states = [(u.layer, doc) for u, (doc, _) in zip(every, docs, strict=True) if u.env == env and doc is not None]
-        if len(states) < sum(u.env == env for u in every):
-            continue  # a state that cannot be read: what it manages is unknown, so nothing is called unmanaged
-        for item in find_unmanaged(repo.resolve(), env, states, env_vars.get(POSTGRES_DSN_ENV)):
-            unit = f"{item.env}/{item.layer}"
-            if unit in selected:
-                found.append(DriftedResource(
-                    unit=unit, env=item.env, layer=item.layer, address=item.address, type=item.type,
-                    category=Category.UNMANAGED, deleted=False,
-                    changes=(AttributeChange("exists", ABSENT, item.detail),), hint=item.hint))
-    return found
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,7 @@
 """What Terraform runs in a rendered repository need from its target, importable without the target itself
 (its renderers and the spec's models): the variables read from the user's environment, the Terraform CLI
-configuration blocks, the providers to install, and the warnings that are routine there.
+configuration blocks, the providers to install, the warnings that are routine there, and what exists on the
+platform outside every state (drift's unmanaged objects).
 
 A command whose rendered tree is current (`mlstrata.render.stamp`) opens it from the target's name alone,
 so these hooks are registered here by module name, one line per target that needs any; the others run
@@ -10,16 +11,32 @@ with the registry's providers, nothing installed and nothing read from the envir
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from mlstrata.diagnostics import Diagnostic, Where, error
 
 RUN_HOOKS: dict[str, str] = {
     "local": "mlstrata.targets.local.workspace",
 }
+
+# (layer, `terraform show -json` of its state) of every layer of an environment, None when one cannot be read
+StatesOf = Callable[[str], Sequence[tuple[str, Mapping[str, Any]]] | None]
+
+
+@dataclass(frozen=True)
+class UnmanagedObject:
+    """An object of an environment's platform that exists but that no Terraform state manages, under the layer
+    whose state would manage it: `address` is the resource it would be imported as, `hint` how to resolve it."""
+
+    env: str
+    layer: str
+    type: str
+    address: str
+    detail: str
+    hint: str
 
 
 class RunHooks(Protocol):
@@ -43,6 +60,13 @@ class RunHooks(Protocol):
         of its Terraform runs reattach (`mlstrata.engine.served`): providers that serve `--reattach`."""
         ...
 
+    def unmanaged(self, repo: Path, envs: Sequence[str], states: StatesOf,
+                  environ: Mapping[str, str]) -> tuple[list[UnmanagedObject], list[Diagnostic]]:
+        """What exists on the platforms of `envs` that no state manages (`states(env)`: every layer's state, read
+        when first asked for; `environ`: the runs' Terraform environment), or a diagnostic saying why it could not
+        be listed. Nothing for a target whose platform mlstrata does not list (its states are then not read)."""
+        ...
+
 
 class RegistryRuns:
     """The run hooks of a target whose providers all come from the Terraform registry."""
@@ -58,6 +82,10 @@ class RegistryRuns:
 
     def served_providers(self) -> tuple[str, ...]:
         return ()
+
+    def unmanaged(self, repo: Path, envs: Sequence[str], states: StatesOf,
+                  environ: Mapping[str, str]) -> tuple[list[UnmanagedObject], list[Diagnostic]]:
+        return [], []  # the clouds' own APIs are not asked what exists outside Terraform
 
 
 def run_hooks(target: str) -> RunHooks:

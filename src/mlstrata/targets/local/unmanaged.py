@@ -6,16 +6,20 @@ environment.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mlstrata.diagnostics import Diagnostic, Severity
+from mlstrata.provider import POSTGRES_DSN_ENV
 from mlstrata.provider.store.database import PgServer
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.inventory import read_inventory
 from mlstrata.provider.store.layout import Layout, default_secrets_dir
+from mlstrata.repo import unit_path
 from mlstrata.targets.local.state import platform_root
+from mlstrata.targets.runs import StatesOf, UnmanagedObject
 
 # the layer that owns each kind when no state holds one yet (targets/local/render.py puts them there)
 DEFAULT_LAYER = {
@@ -38,24 +42,21 @@ SPEC_KEY = {
 }
 
 
-@dataclass(frozen=True)
-class Unmanaged:
-    """One object that exists in the environment's platform but in no state."""
-
-    env: str
-    layer: str
-    type: str  # the mlstrata_* resource type that would manage it
-    import_id: str  # what `terraform import` takes for that type (provider README)
-    detail: str
-
-    @property
-    def address(self) -> str:
-        return f'{self.type} "{self.import_id}"'
-
-    @property
-    def hint(self) -> str:
-        return (f"import it (declare it in platform.yaml under {SPEC_KEY[self.type]}, render, then in "
-                f"live/{self.env}/{self.layer}: `terraform import <address> {self.import_id}`), or delete it")
+def unmanaged_objects(repo: Path, envs: Sequence[str], states: StatesOf,
+                      environ: Mapping[str, str]) -> tuple[list[UnmanagedObject], list[Diagnostic]]:
+    """`find_unmanaged` of each environment whose every state could be read (what an unreadable state manages is
+    unknown, so nothing there is called unmanaged); a warning instead when the platform cannot be listed."""
+    found: list[UnmanagedObject] = []
+    try:
+        for env in envs:
+            read = states(env)
+            if read is not None:
+                found += find_unmanaged(repo.resolve(), env, read, environ.get(POSTGRES_DSN_ENV))
+    except (StoreError, OSError, sqlite3.Error) as exc:
+        return [], [Diagnostic(Severity.WARNING, f"could not list what exists outside Terraform: {exc}",
+                               hint="drift of the managed resources above is complete; unmanaged "
+                               "objects were not looked for", code="drift.unmanaged")]
+    return found, []
 
 
 def managed_resources(doc: Mapping[str, Any]) -> Iterable[tuple[str, dict[str, Any]]]:
@@ -70,7 +71,7 @@ def managed_resources(doc: Mapping[str, Any]) -> Iterable[tuple[str, dict[str, A
 
 
 def find_unmanaged(repo: Path, env: str, states: Sequence[tuple[str, Mapping[str, Any]]],
-                   dsn: str | None) -> list[Unmanaged]:
+                   dsn: str | None) -> list[UnmanagedObject]:
     """What exists under `<repo>/.mlstrata/platform/<env>` and is in none of `states` ((layer, state JSON) of
     every layer of the environment)."""
     owner = dict(DEFAULT_LAYER)
@@ -97,10 +98,14 @@ def find_unmanaged(repo: Path, env: str, states: Sequence[tuple[str, Mapping[str
     except StoreError:
         server = None
     inventory = read_inventory(Layout(root, default_secrets_dir()), server)
-    found: list[Unmanaged] = []
+    found: list[UnmanagedObject] = []
 
     def add(type_: str, import_id: str, detail: str) -> None:
-        found.append(Unmanaged(env, owner[type_], type_, import_id, detail))
+        layer = owner[type_]
+        found.append(UnmanagedObject(
+            env, layer, type_, f'{type_} "{import_id}"', detail,
+            hint=(f"import it (declare it in platform.yaml under {SPEC_KEY[type_]}, render, then in "
+                  f"{unit_path(env, layer)}: `terraform import <address> {import_id}`), or delete it")))
 
     for bucket in inventory.buckets:
         if (bucket,) not in have["mlstrata_artifact_bucket"]:

@@ -4,6 +4,7 @@ hooks of `mlstrata.targets.runs`: this module imports no spec models at run time
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ from mlstrata.diagnostics import Diagnostic, Severity, Where, error
 from mlstrata.provider import ADDRESS, HOSTNAME, POSTGRES_DSN_ENV
 from mlstrata.provider.install import cli_config_block, install_provider
 from mlstrata.repo import CLI_CONFIG, PLUGINS_DIR
-from mlstrata.targets.runs import RunVariable
+from mlstrata.targets.runs import RunVariable, StatesOf, UnmanagedObject
 
 if TYPE_CHECKING:
     from mlstrata.spec.models import Platform
@@ -63,3 +64,12 @@ def served_providers() -> tuple[str, ...]:
     """mlstrata's own provider: one process per unit operation instead of one per Terraform step (its
     start-up, a Python interpreter with gRPC, is most of a no-op plan's time)."""
     return (ADDRESS,)
+
+
+def unmanaged(repo: Path, envs: Sequence[str], states: StatesOf,
+              environ: Mapping[str, str]) -> tuple[list[UnmanagedObject], list[Diagnostic]]:
+    """The platforms' objects in no state: `mlstrata.targets.local.unmanaged` (it reads the provider's store,
+    which only `drift` needs)."""
+    from mlstrata.targets.local.unmanaged import unmanaged_objects
+
+    return unmanaged_objects(repo, envs, states, environ)
