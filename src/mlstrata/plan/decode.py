@@ -296,12 +296,21 @@ def decode_plan_and(data: bytes, use: Callable[[Plan], T], source: str = "<plan>
     caller that exits right after without freeing them (freeing a 20k-change plan's millions of objects
     takes ~0.1 s)."""
     with _gc_paused():
-        doc, problems = _document(data, source)
+        # forked before the decode: after a fork, every page both processes share is copied when this one first
+        # writes to it, and the decoded document's pages, made after the fork, are this process's alone
+        check = _DepthCheck.start(data, fork_from)
+        try:
+            doc, problems = _document(data, source)
+        except BaseException:
+            if check is not None:
+                check.abandon()
+            raise
         if doc is None:
+            if check is not None:
+                check.abandon()
             return None, problems
         if keep is not None:
             keep(doc)
-        check = _DepthCheck.start(data, fork_from)
         if check is None:
             if deeper_than(data, MAX_DEPTH):
                 return None, [_too_deep(source)]
