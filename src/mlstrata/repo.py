@@ -6,8 +6,10 @@
   live/<env>/<layer>/*.tf              one Terraform root (a unit) per environment x layer
   live/<env>/<layer>/.mlstrata/        per unit: saved plans, plan JSON, run logs
   bootstrap/...                        roots that must exist first (e.g. the state bucket)
-  .mlstrata/                           per repository: render manifest and stamp, drift history, provider mirror
+  .mlstrata/                           per repository: render manifest and stamp, drift history, provider mirror,
+                                       journals, rollback's scratch trees; the local target's states and platforms
 ```
+The team's price overlay is `.mlstrata/prices.json` beside the spec (committed with it), not in the rendered tree.
 Other people's trees may keep environments under `envs/` or `environments/` too; `env_of` reads those.
 """
 
@@ -25,7 +27,14 @@ STAMP = f"{WORK_DIR}/render-stamp.json"  # what the tree on disk was rendered fr
 HISTORY_FILE = f"{WORK_DIR}/drift-history.jsonl"
 PLUGINS_DIR = f"{WORK_DIR}/plugins"
 CLI_CONFIG = f"{WORK_DIR}/terraform.tfrc"
-MODULES_FROM_UNIT = "../../../modules"  # live/<env>/<layer>/ -> modules/
+JOURNAL_DIR = f"{WORK_DIR}/journal"  # <env>/<layer>.journal.jsonl of units whose state backend cannot hold it
+STATE_DIR = f"{WORK_DIR}/state"  # the local target's state files (local backend) and their journals: <env>/<layer>.*
+PLATFORM_DIR = f"{WORK_DIR}/platform"  # the local target's platforms (the provider's root), one folder per env
+ROLLBACK_DIR = f"{WORK_DIR}/rollback"  # rollback's scratch trees, one per revision
+PRICES_FILE = f"{WORK_DIR}/prices.json"  # relative to the spec's folder (see above)
+JOURNAL_SUFFIX = ".journal.jsonl"
+REPO_FROM_UNIT = "../../.."  # live/<env>/<layer>/ -> the repository
+MODULES_FROM_UNIT = f"{REPO_FROM_UNIT}/modules"
 
 
 def unit_dir(repo: Path, env: str, layer: str) -> Path:

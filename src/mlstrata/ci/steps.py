@@ -11,11 +11,12 @@ under `mlstrata-ci/<artifact name>/`.
 from __future__ import annotations
 
 from mlstrata import __version__
+from mlstrata.repo import WORK_DIR, unit_path
 from mlstrata.spec.models import LAYERS
 
 CI_DIR = "mlstrata-ci"
 AFFECTED = f"{CI_DIR}/mlstrata-affected/affected.json"
-SAVED = '"$MLSTRATA_REPO/live/$UNIT_ENV/$UNIT_LAYER/.mlstrata"'
+SAVED = f'"$MLSTRATA_REPO/{unit_path("$UNIT_ENV", "$UNIT_LAYER")}/{WORK_DIR}"'
 PLAN_FILES = ("tfplan", "plan.json", "plan.meta.json")
 COMMON = '--spec "$MLSTRATA_SPEC" --out "$MLSTRATA_REPO"'
 # kubelogin for the platform layer's helm provider, one version on both CI engines. The sha256 of the release's

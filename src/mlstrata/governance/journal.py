@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from mlstrata.diagnostics import Diagnostic, Where, error, warning
+from mlstrata.repo import JOURNAL_DIR, JOURNAL_SUFFIX
 
 TABLE = "mlstrata_journal"
 SCHEMA_VERSION = 1
@@ -179,7 +180,7 @@ class PgJournal:
 
 def repo_journal(repo: Path, env: str, layer: str, backend: str) -> tuple[JournalStore, list[Diagnostic]]:
     """The journal kept in the rendered repository, for a state backend that cannot hold it yet."""
-    path = repo.resolve() / ".mlstrata" / "journal" / env / f"{layer}.journal.jsonl"
+    path = repo.resolve() / JOURNAL_DIR / env / f"{layer}{JOURNAL_SUFFIX}"
     return FileJournal(path), [warning(
         f"the journal of {env}/{layer} is kept in {path}: a journal inside the {backend} state backend is "
         "not implemented yet", code=FALLBACK_CODE,

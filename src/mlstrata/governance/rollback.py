@@ -21,13 +21,13 @@ from mlstrata.engine.operations import PLAN_FILE, PLAN_JSON, PLAN_META
 from mlstrata.engine.results import Operation, Status
 from mlstrata.engine.runs import read_json
 from mlstrata.render.tree import render_tree, write_tree
-from mlstrata.repo import LIVE, unit_dir
+from mlstrata.repo import LIVE, ROLLBACK_DIR, unit_dir
 from mlstrata.spec.load import LoadedSpec, load_text
 from mlstrata.spec.models import Platform
 from mlstrata.targets.registry import TARGETS
 
 OVERRIDE_FILE = "mlstrata_rollback_override.tf"
-SCRATCH = Path(".mlstrata") / "rollback"
+SCRATCH = Path(ROLLBACK_DIR)
 
 
 @dataclass(frozen=True)

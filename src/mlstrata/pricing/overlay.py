@@ -18,9 +18,10 @@ from typing import Any
 
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Where, error
 from mlstrata.pricing.catalog import CLOUDS
+from mlstrata.repo import PRICES_FILE
 from mlstrata.userfiles import MiB, read_user_text
 
-OVERLAY_PATH = Path(".mlstrata") / "prices.json"
+OVERLAY_PATH = Path(PRICES_FILE)
 PRICE_FIELDS = ("on_demand_usd_per_hour", "spot_usd_per_hour", "capacity_block_usd_per_hour")
 _EXTRA = "\0extra"  # where csv.DictReader puts the fields of a row longer than its header
 KNOWN_FIELDS = ("cloud", "region", "instance_type", *PRICE_FIELDS, "source", "date")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlstrata.repo import CLI_CONFIG, STATE_DIR, WORK_DIR
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.targets.base import Target
@@ -12,9 +13,9 @@ def _state_sentence(backend: str) -> str:
     if backend == "s3":
         return "Every state is encrypted (SSE-KMS) and locked (S3 native lock file, no DynamoDB table)."
     if backend == "local":
-        return ("Each state is a file under `.mlstrata/state/<env>/<layer>.tfstate`, locked while a run uses it. "
+        return (f"Each state is a file under `{STATE_DIR}/<env>/<layer>.tfstate`, locked while a run uses it. "
                 "The files are not encrypted: no secret goes into them (passwords stay in 0600 files outside the "
-                "repository); keep `.mlstrata/` out of version control (`.gitignore` does).")
+                f"repository); keep `{WORK_DIR}/` out of version control (`.gitignore` does).")
     if backend == "pg":
         return ("Each state is a row in the PostgreSQL database named by the spec's `state.conn_str_env`, one schema "
                 "per environment x layer, locked with advisory locks; encryption at rest and in transit is the "
@@ -51,7 +52,7 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
             elif platform.state.bucket:
                 where = f"`{platform.state.backend}://{platform.state.bucket}/{prefix}/{env.name}/{layer}.tfstate`"
             elif platform.state.backend == "local":
-                where = f"`.mlstrata/state/{env.name}/{layer}.tfstate`"
+                where = f"`{STATE_DIR}/{env.name}/{layer}.tfstate`"
             else:
                 where = f"`{platform.state.backend}`"
             lines.append(f"| {env.name} | {env.region} | {'yes' if env.protect else 'no'} | {layer} | {where} |")
@@ -85,7 +86,7 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
         "",
         "```sh",
         *(["# mlstrata's local provider is installed in a filesystem mirror; `mlstrata plan` writes this config",
-           "export TF_CLI_CONFIG_FILE=$PWD/.mlstrata/terraform.tfrc"] if target.name == "local" else []),
+           f"export TF_CLI_CONFIG_FILE=$PWD/{CLI_CONFIG}"] if target.name == "local" else []),
         "cd live/dev/base",
         "terraform init",
         "terraform plan -out tfplan",

@@ -27,8 +27,8 @@ from mlstrata.diagnostics import Diagnostic, Severity, Where
 from mlstrata.plan import Action, ChangeCounts, Plan, ResourceChange
 from mlstrata.plan.decode import load_plan_and
 from mlstrata.pricing import PriceBook, load_price_book, shipped_price_book
+from mlstrata.repo import WORK_DIR, unit_of_path
 from mlstrata.repo import unit_dir as repo_unit_dir
-from mlstrata.repo import unit_of_path
 from mlstrata.review.checks import CHANGE_CHECKS, Hit, PlanFacts, check_drift, check_present, object_name
 from mlstrata.review.classes import GPU_CAPACITY
 from mlstrata.review.source import SourceIndex
@@ -101,7 +101,7 @@ def locate_unit(plan_path: Path) -> tuple[str | None, str | None, Path | None]:
     if env is not None and unit_dir is not None:
         return env, layer, unit_dir if _has_tf(unit_dir) else None
     parent = plan_path.resolve().parent
-    if parent.name == ".mlstrata" and _has_tf(parent.parent):
+    if parent.name == WORK_DIR and _has_tf(parent.parent):
         return None, None, parent.parent
     return None, None, None
 

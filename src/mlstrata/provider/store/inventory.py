@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlstrata.provider.store.bucket import META_FILE as BUCKET_META_FILE
 from mlstrata.provider.store.database import Database, PgServer
 from mlstrata.provider.store.layout import Layout
 from mlstrata.provider.store.models import WORKSPACE, workspace_scope
 from mlstrata.provider.store.registry import CONFIG_FILE, read_config, registry_databases
 
 _USER_ROLE = re.compile(r"^__user_(\d+)__$")
-BUCKET_CONFIG = ".mlstrata-bucket.json"
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Inventory:
 
 def read_inventory(layout: Layout, server: PgServer | None) -> Inventory:
     """List what exists under `layout.root` (a registry on PostgreSQL is listed only when `server` is given)."""
-    buckets = [p.name for p in _dirs(layout.buckets) if (p / BUCKET_CONFIG).is_file()]
+    buckets = [p.name for p in _dirs(layout.buckets) if (p / BUCKET_META_FILE).is_file()]
     registries = []
     for folder in _dirs(layout.registries):
         if not (folder / CONFIG_FILE).is_file():

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from mlstrata.provider.mlflow_auth import HOOK as AUTH_HOOK
 from mlstrata.provider.store import files, mlflow_api
+from mlstrata.provider.store.bucket import META_FILE as BUCKET_META_FILE
 from mlstrata.provider.store.database import Database, PgServer, check_database_name
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout, check_username
@@ -224,7 +225,7 @@ def apply_registry(layout: Layout, config: RegistryConfig, server: PgServer | No
     """Create or update a registry so it matches `config`; existing databases are kept and migrated."""
     check_config(config, server)
     bucket = layout.bucket_dir(config.artifact_bucket)
-    if not (bucket / ".mlstrata-bucket.json").is_file():
+    if not (bucket / BUCKET_META_FILE).is_file():
         raise StoreError(
             f"artifact bucket {config.artifact_bucket!r} does not exist",
             hint="Create it with mlstrata_artifact_bucket and reference its name.",

@@ -11,7 +11,7 @@ from pathlib import Path
 from mlstrata.diagnostics import Diagnostic, error
 from mlstrata.governance.journal import FileJournal, JournalStore, PgJournal
 from mlstrata.hcl.write import Block, Comment, render_file
-from mlstrata.repo import unit_dir
+from mlstrata.repo import JOURNAL_SUFFIX, STATE_DIR, unit_dir
 from mlstrata.spec.models import Platform
 from mlstrata.targets.local.state import pg_schema, platform_root, state_path
 
@@ -25,7 +25,7 @@ def journal(platform: Platform, repo: Path, env: str, layer: str,
             return None, [error(f"${platform.state.conn_str_env} is not set: the journal lives with the state",
                                 code="journal.pg_conn")]
         return PgJournal(conn, pg_schema(platform, env, layer)), []
-    return FileJournal(repo.resolve() / ".mlstrata" / "state" / env / f"{layer}.journal.jsonl"), []
+    return FileJournal(repo.resolve() / STATE_DIR / env / f"{layer}{JOURNAL_SUFFIX}"), []
 
 
 def rollback_override(platform: Platform, repo: Path, env: str, layer: str, rendered: Mapping[str, str]) -> str:

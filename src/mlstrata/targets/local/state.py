@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from mlstrata.repo import WORK_DIR
+from mlstrata.repo import PLATFORM_DIR, REPO_FROM_UNIT, STATE_DIR
 
 if TYPE_CHECKING:  # a type only: `drift` of a current tree (the unmanaged scan) must not load the spec models
     from mlstrata.spec.models import Platform
@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # a type only: `drift` of a current tree (the unmanaged scan)
 
 def state_path(env: str, layer: str) -> str:
     """Local backend state file, relative to a unit directory (live/<env>/<layer>)."""
-    return f"../../../.mlstrata/state/{env}/{layer}.tfstate"
+    return f"{REPO_FROM_UNIT}/{STATE_DIR}/{env}/{layer}.tfstate"
 
 
 def pg_schema(platform: Platform, env: str, layer: str) -> str:
@@ -24,4 +24,4 @@ def pg_schema(platform: Platform, env: str, layer: str) -> str:
 
 def platform_root(env: str) -> str:
     """The folder of an environment's local platform (the provider's `root`), relative to the repository."""
-    return f"{WORK_DIR}/platform/{env}"
+    return f"{PLATFORM_DIR}/{env}"
