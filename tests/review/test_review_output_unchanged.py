@@ -85,9 +85,10 @@ def test_a_review_process_ends_without_freeing_the_plan_and_writes_every_report_
     expected = json.loads(GOLDEN.read_text())
     blocking = [p for p in plan_fixtures() if expected[f"{p} json default"].startswith("exit 1")]
     passing = [p for p in plan_fixtures() if expected[f"{p} json default"].startswith("exit 0")]
+    refused = [p for p in plan_fixtures() if expected[f"{p} json default"].startswith("exit 2")]
     plans = [blocking[0], passing[0]]
     for fmt in FORMATS:
-        for plan in plans:
+        for plan in [*plans, refused[0]]:  # a refused plan: the reason on stderr, whole, and exit 2
             got = review(plan, fmt, [], TESTDATA, process=True)
             assert got == expected[f"{plan} {fmt} default"], (plan, fmt)
         both = mlstrata("review", *plans, "--format", fmt, "--no-spec", cwd=TESTDATA, process=True)
