@@ -14,6 +14,7 @@ from mlstrata.ci.codeowners import env_reviewers, github_codeowners, gitlab_code
 from mlstrata.ci.settings import CiSettings
 from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.spec.load import load_spec, load_text
+from mlstrata.targets.registry import TARGETS
 
 AWS = REPO_ROOT / "examples" / "aws" / "platform.yaml"
 QUICKSTART = (REPO_ROOT / "examples" / "quickstart" / "platform.yaml").read_text(encoding="utf-8")
@@ -67,7 +68,7 @@ def test_a_ci_role_needs_a_plan_role() -> None:
     bad = AWS.read_text(encoding="utf-8").replace("role/acme-ml-plan\n", "role/acme-ml-plan\n", 1).replace(
         "arn:aws:iam::111111111111:role/acme-ml-ci", "acme-ml-ci")
     with pytest.raises(DiagnosticsError) as exc:
-        load_text(bad)
+        load_text(bad, targets=TARGETS)  # the form of a CI identity is the target's (Target.ci_identity)
     assert [d.path for d in exc.value.diagnostics] == ["environments.dev.ci_role"]
 
 
@@ -120,5 +121,19 @@ def test_gcp_ci_identities_are_service_accounts_behind_a_wif_provider() -> None:
                       (good.replace("terraform-ci@acme-ml-prod.iam.gserviceaccount.com", "terraform-ci"),
                        "environments.prod.ci_role")):
         with pytest.raises(DiagnosticsError) as exc:
-            load_text(bad)
+            load_text(bad, targets=TARGETS)
         assert [d.path for d in exc.value.diagnostics] == [path]
+
+
+@pytest.mark.parametrize(("target", "good", "what"), [
+    ("aws", "arn:aws-us-gov:iam::111111111111:role/ci/acme-ml-ci", "an IAM role ARN"),
+    ("azure", "0f8fad5b-d9cb-469f-a165-70867728950e", "a client id"),
+    ("gcp", "terraform-ci@acme-ml-prod.iam.gserviceaccount.com", "a service account email"),
+])
+def test_each_cloud_target_owns_the_form_of_its_ci_identities(target: str, good: str, what: str) -> None:
+    identity = TARGETS[target].ci_identity
+    assert identity is not None and identity.what == what
+    assert identity.pattern.match(good) and not identity.pattern.match("acme-ml-ci")
+    others = [t.ci_identity for name, t in TARGETS.items() if name not in (target, "local")]
+    assert not any(o is not None and o.pattern.match(good) for o in others)  # no form passes for another's
+    assert TARGETS["local"].ci_identity is None

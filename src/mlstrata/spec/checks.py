@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -35,8 +36,24 @@ STATE_BACKENDS = {
 }
 
 
+@dataclass(frozen=True)
+class CiIdentity:
+    """The form of a target's CI identities (an environment's `ci_role` and `plan_role`): `pattern` matches one,
+    `what` names it in "`<value>` is not <what>", `hint` says what to write instead."""
+
+    pattern: re.Pattern[str]
+    what: str
+    hint: str
+
+
 class TargetChecks(Protocol):
-    """What the spec needs of a target: its own checks (`mlstrata.targets.registry.TARGETS` holds them)."""
+    """What the spec needs of a target: the form of its CI identities and its own checks
+    (`mlstrata.targets.registry.TARGETS` holds them)."""
+
+    @property
+    def ci_identity(self) -> CiIdentity | None:
+        """None: the target has no CI identities to check (the local target)."""
+        ...
 
     def check(self, platform: Platform, source: Source) -> list[Diagnostic]: ...
 
@@ -54,7 +71,7 @@ def check_platform(platform: Platform, source: Source,
     out += _check_pipelines(platform, source)
     out += check_serving(platform, source)
     out += check_feature_store(platform, source)
-    out += _check_ci(platform, source)
+    out += _check_ci(platform, source, None if targets is None else targets.get(platform.target))
     out += _check_autoscaler(platform, source)
     if targets is None:
         return out
@@ -66,34 +83,22 @@ def check_platform(platform: Platform, source: Source,
     return out
 
 
-AZURE_CLIENT_ID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
-AWS_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
-# a service account email (user-managed: <name>@<project>.iam.gserviceaccount.com)
-GCP_SERVICE_ACCOUNT = re.compile(
-    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$")
 # https://github.com/google-github-actions/auth#inputs: the provider's full resource name, with the project NUMBER
 GCP_WIF_PROVIDER = re.compile(
     r"^projects/\d+/locations/global/workloadIdentityPools/[a-z0-9-]{4,32}/providers/[a-z0-9-]{4,32}$")
 
 
-def _check_ci(platform: Platform, source: Source) -> list[Diagnostic]:
-    """CI identities per environment and code owners: what `mlstrata ci` renders from."""
+def _check_ci(platform: Platform, source: Source, target: TargetChecks | None) -> list[Diagnostic]:
+    """CI identities per environment (their form is the target's, when the caller gives the targets) and code
+    owners: what `mlstrata ci` renders from."""
     out: list[Diagnostic] = []
+    identity = None if target is None else target.ci_identity
     for name, env in platform.environments.items():
         for field in ("ci_role", "plan_role"):
             role = getattr(env, field)
-            if role is not None and platform.target == "aws" and not AWS_ROLE_ARN.match(role):
-                out.append(diagnostics_at(source, ("environments", name, field), f"`{role}` is not an IAM role ARN",
-                                          "Use arn:aws:iam::<12-digit account>:role/<name>.", code="spec.ci_role"))
-            if role is not None and platform.target == "azure" and not AZURE_CLIENT_ID.match(role):
-                out.append(diagnostics_at(source, ("environments", name, field), f"`{role}` is not a client id",
-                                          "Use the client id (a GUID) of the identity that has a federated "
-                                          "credential for this repository.", code="spec.ci_role"))
-            if role is not None and platform.target == "gcp" and not GCP_SERVICE_ACCOUNT.match(role):
-                out.append(diagnostics_at(source, ("environments", name, field),
-                                          f"`{role}` is not a service account email",
-                                          "Use <name>@<project>.iam.gserviceaccount.com: the service account CI "
-                                          "impersonates through Workload Identity Federation.", code="spec.ci_role"))
+            if role is not None and identity is not None and not identity.pattern.match(role):
+                out.append(diagnostics_at(source, ("environments", name, field), f"`{role}` is not {identity.what}",
+                                          identity.hint, code="spec.ci_role"))
         if env.ci_role and not env.plan_role:
             out.append(diagnostics_at(
                 source, ("environments", name, "ci_role"),

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from mlstrata.diagnostics import Diagnostic
+from mlstrata.spec.checks import CiIdentity
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
@@ -32,6 +33,12 @@ class Target(Protocol):
     name: str
     modules_package: str  # package-data folder holding this target's modules
     owned_by_layer: ClassVar[dict[Layer, list[str]]]  # what each layer owns, for the rendered README
+
+    @property
+    def ci_identity(self) -> CiIdentity | None:
+        """The form of an environment's `ci_role` / `plan_role` (the spec's CI check reads it); None: no CI
+        identities (the local target)."""
+        ...
 
     def check(self, platform: Platform, source: Source) -> list[Diagnostic]:
         """Target-specific validation (instance types, images, regions, principals)."""

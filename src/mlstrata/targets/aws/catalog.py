@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+# an IAM role's ARN, in any partition (aws, aws-cn, aws-us-gov): what CI assumes by OIDC
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+
 # NVIDIA GPU instance families (family -> CPU architecture). Trainium/Inferentia/Gaudi are
 # accelerators too, but they need Neuron/Habana images, not an NVIDIA GPU pool.
 GPU_FAMILIES: dict[str, str] = {

@@ -11,6 +11,7 @@ from mlstrata.diagnostics import Diagnostic
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
+from mlstrata.spec.checks import CiIdentity
 from mlstrata.spec.models import GpuPoolShape, Layer, Platform, ServingEndpointShape
 from mlstrata.spec.resolve import ResolvedEnv, online_store, registry_readers, serving_engine
 from mlstrata.spec.source import Source
@@ -40,6 +41,7 @@ class AwsTarget(RegistryProviders):
 
     name = "aws"
     modules_package = "aws"
+    ci_identity = CiIdentity(cat.ROLE_ARN, "an IAM role ARN", "Use arn:aws:iam::<12-digit account>:role/<name>.")
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["KMS keys", "VPC and subnets", "EKS cluster, system node group, managed add-ons and OIDC provider",
                  "GPU node groups (cluster-autoscaler) or Karpenter's roles and interruption queue (karpenter)",

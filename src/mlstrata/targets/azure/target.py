@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
+from mlstrata.spec.checks import CiIdentity
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.spec.source import Source
+from mlstrata.targets.azure import catalog as cat
 from mlstrata.targets.azure import checks as _check
 from mlstrata.targets.azure import render as _render
 from mlstrata.targets.base import JournalInRepository, RegistryProviders, UnitFiles
@@ -19,6 +21,8 @@ class AzureTarget(RegistryProviders, JournalInRepository):
 
     name = "azure"
     modules_package = "azure"
+    ci_identity = CiIdentity(cat.GUID, "a client id", "Use the client id (a GUID) of the identity that has a "
+                             "federated credential for this repository.")
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["resource group, VNet, subnets, NAT gateway, private DNS zones", "Key Vault and the CMK",
                  "AKS cluster (system pool, workload identity, Entra ID + Azure RBAC)", "GPU node pools",

@@ -16,6 +16,10 @@ import math
 import re
 from dataclasses import dataclass
 
+# a user-managed service account's email (<name>@<project>.iam.gserviceaccount.com): what CI impersonates
+SERVICE_ACCOUNT_EMAIL = re.compile(
+    r"^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$")
+
 # Machine types that carry their GPUs: (accelerator, GPUs per VM). The machine type fixes both;
 # GKE still wants them in guest_accelerator (with the driver version).
 _FIXED: dict[str, tuple[str, int]] = {

@@ -12,6 +12,7 @@ from mlstrata.diagnostics import Diagnostic
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
 from mlstrata.hcl.write import module_call as _module
 from mlstrata.hcl.write import output_block as _output
+from mlstrata.spec.checks import CiIdentity
 from mlstrata.spec.models import GpuPoolShape, Layer, Platform, ServingEndpointShape, TpuPoolShape
 from mlstrata.spec.resolve import ResolvedEnv, registry_readers, serving_engine
 from mlstrata.spec.source import Source
@@ -596,6 +597,9 @@ class GcpTarget(RegistryProviders, JournalInRepository):
 
     name = "gcp"
     modules_package = "gcp"
+    ci_identity = CiIdentity(cat.SERVICE_ACCOUNT_EMAIL, "a service account email",
+                             "Use <name>@<project>.iam.gserviceaccount.com: the service account CI impersonates "
+                             "through Workload Identity Federation.")
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["project APIs", "Cloud KMS key", "VPC, subnet, Cloud NAT", "GKE cluster and system pool",
                  "GPU and TPU node pools", "artifact buckets",

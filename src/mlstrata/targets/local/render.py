@@ -40,6 +40,7 @@ FIRST_UI_PORT = 5000
 class LocalTarget:
     name = "local"
     modules_package = "local"
+    ci_identity = None  # `mlstrata ci` renders no cloud sign-in for the local target
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["artifact buckets", "model registry (MLflow, its bucket, registered models)",
                  "service accounts (basic-auth users)", "GPU pools"],
