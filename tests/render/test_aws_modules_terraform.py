@@ -92,17 +92,30 @@ def test_module_plans_meet_aws_facts(module: str, tmp_path: Path) -> None:
     assert " 0 failed" in result.stdout, result.stdout
 
 
-def test_rendered_s3_backend_passes_terraform_backend_validation(tmp_path: Path) -> None:
-    """kms_key_id as the state key's alias ARN and assume_role are accepted by Terraform's s3 backend: init
-    gets past configuration validation and stops only where it needs AWS (assuming the deploy role)."""
+STATE_KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize("key_arn", [None, STATE_KEY_ARN], ids=["bucket-default", "state.kms_key_arn"])
+def test_rendered_s3_backend_passes_terraform_backend_validation(tmp_path: Path, key_arn: str | None) -> None:
+    """The rendered backend (the bucket's default encryption, or kms_key_id as the state key's full ARN) and
+    assume_role are accepted by Terraform's s3 backend: init gets past configuration validation and stops only
+    where it needs AWS (assuming the deploy role)."""
     env = terraform_env(tmp_path)
     env.update({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "offline",
                 "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1"})
-    tree = render_tree(load_spec(REPO / "examples" / "aws" / "platform.yaml", targets=TARGETS))
+    text = (REPO / "examples" / "aws" / "platform.yaml").read_text()
+    if key_arn:
+        text = text.replace("  bucket: acme-ml-tfstate\n", f"  bucket: acme-ml-tfstate\n  kms_key_arn: {key_arn}\n", 1)
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(text)
+    tree = render_tree(load_spec(spec, targets=TARGETS))
     work = tmp_path / "unit"
     work.mkdir()
     backend = tree.files["live/dev/base/backend.tf"]
-    assert 'kms_key_id = "arn:aws:kms:us-east-1:444444444444:alias/acme-ml-tfstate"' in backend
+    if key_arn:
+        assert f'kms_key_id = "{key_arn}"' in backend and "encrypt    = true" in backend
+    else:
+        assert not re.search(r"^\s*(encrypt|kms_key_id)\s*=", backend, re.M), backend
     (work / "backend.tf").write_text(backend)
     result = terraform(["init", "-input=false"], work, env)
     out = result.stdout + result.stderr

@@ -37,7 +37,8 @@ REPO = Path(__file__).resolve().parents[2]
 SPEC = REPO / "examples" / "aws" / "platform.yaml"
 BUCKET = "acme-ml-tfstate"
 DEPLOY_PROD = "arn:aws:iam::333333333333:role/acme-ml-prod-deploy"  # prod's deploy_role in the spec
-KEY_ALIAS = "arn:aws:kms:us-east-1:444444444444:alias/acme-ml-tfstate"
+# The state key's full ARN: the bucket's default encryption, as modules/aws/state_backend sets it
+KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def _get(url: str) -> Any:
@@ -90,6 +91,8 @@ def _bucket(name: str) -> Any:
 
     s3 = botocore.session.get_session().create_client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket=name)
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}}]})
     return s3
 
 
@@ -126,7 +129,8 @@ def test_each_entry_is_one_object_beside_the_state_written_as_the_deploy_role(
         assert re.fullmatch(r"acme-ml/prod/base\.tfstate\.journal/\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{32}-"
                             r"(started|finished|failed)\.json", key), key
         head = s3.head_object(Bucket=BUCKET, Key=key)
-        assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", KEY_ALIAS)  # the state's key
+        # no SSE header sent: the bucket's default, SSE-KMS with the state key by full ARN
+        assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", KEY_ARN)
     entries, problems = store.read()
     assert problems == [] and len(entries) == 4
     assert sorted(e["phase"] for e in entries) == ["failed", "finished", "started", "started"]

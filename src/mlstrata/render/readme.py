@@ -11,7 +11,11 @@ from mlstrata.targets.base import Target
 def _state_sentence(backend: str) -> str:
     """What protects the states, true for the backend (the local one is neither remote nor encrypted)."""
     if backend == "s3":
-        return "Every state is encrypted (SSE-KMS) and locked (S3 native lock file, no DynamoDB table)."
+        return ("Every state is encrypted (SSE-KMS with the state key: the bucket's default encryption, or the key "
+                "the spec's `state.kms_key_arn` names) and locked (S3 native lock file, no DynamoDB table). Optional "
+                "hardening: after applying `bootstrap/state`, copy its `state_kms_key_arn` output into "
+                "`state.kms_key_arn` so that every backend names the key (its full ARN: S3 resolves an alias in the "
+                "caller's account, so an alias cannot be used across accounts).")
     if backend == "local":
         return (f"Each state is a file under `{STATE_DIR}/<env>/<layer>.tfstate`, locked while a run uses it. "
                 "The files are not encrypted: no secret goes into them (passwords stay in 0600 files outside the "

@@ -215,19 +215,38 @@ class GiantState(ModuleRule):
                 )
 
 
+def _account(arn: object) -> str | None:
+    """The account id field of an ARN (`arn:<partition>:<service>:<region>:<account>:...`)."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[4] if len(parts) > 5 and parts[0] == "arn" and parts[4].isdigit() else None
+
+
+def _alias_account(key: str) -> str | None:
+    """The account an alias ARN names; None when `key` is not an alias ARN (a bare `alias/...` is resolved in
+    the caller's account by design, so it names none)."""
+    return _account(key) if key.startswith("arn:") and ":alias/" in key else None
+
+
 class BackendKmsKey(ModuleRule):
     info = RuleInfo(
         "MLS027",
         "state-backend-kms",
         "state",
         Severity.WARNING,
-        "S3 state is encrypted with a customer managed KMS key",
-        "`encrypt = true` on an s3 backend without `kms_key_id` writes state with SSE-S3: anyone who can read\n"
-        "the bucket reads every secret-bearing attribute in state, and no key policy limits who may decrypt.\n"
-        "Set `kms_key_id` to the state key (its ARN or alias ARN, which Terraform accepts) so that reading\n"
-        "state needs kms:Decrypt on that key too.\n"
-        "https://developer.hashicorp.com/terraform/language/backend/s3#kms_key_id",
-        'Add kms_key_id = "arn:aws:kms:<region>:<account>:alias/<state-key>" to the backend "s3" block.',
+        "S3 state is encrypted with a customer managed KMS key the writer can name",
+        "`encrypt = true` on an s3 backend without `kms_key_id` makes Terraform ask for SSE-S3 on every write,\n"
+        "overriding the bucket's default: anyone who can read the bucket reads every secret-bearing attribute in\n"
+        "state, and no key policy limits who may decrypt. With `kms_key_id` set to an alias ARN while the\n"
+        "backend assumes a role in another account, S3 resolves the alias in the requester's account, not the key's:\n"
+        "\"If you use a KMS key alias instead, then KMS resolves the key within the\n"
+        "requester's account\"; cross-account writes need the key's full ARN.\n"
+        "A backend with neither `encrypt` nor `kms_key_id` sends no encryption header, so the bucket's default\n"
+        "encryption decides, which `check` cannot see from the backend block (it is the bucket owner's setting).\n"
+        "https://developer.hashicorp.com/terraform/language/backend/s3#kms_key_id\n"
+        "https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html\n"
+        "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html",
+        'Set kms_key_id = "arn:aws:kms:<region>:<account>:key/<key-id>" (the key\'s full ARN) in the backend "s3" '
+        "block, or drop encrypt so that the bucket's default SSE-KMS applies.",
     )
 
     def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
@@ -238,5 +257,29 @@ class BackendKmsKey(ModuleRule):
         if block.type != "backend" or block.labels[:1] != ["s3"]:
             return
         attrs = block.body.attributes
-        if "kms_key_id" not in attrs or attrs["kms_key_id"].value in (None, ""):
-            yield self.info.finding(item.at(block), 'backend "s3" without kms_key_id: state is SSE-S3, not SSE-KMS')
+        key = attrs.get("kms_key_id")
+        if key is None or key.value in (None, ""):
+            encrypt = attrs.get("encrypt")
+            if encrypt is not None and encrypt.value is True:
+                yield self.info.finding(item.at(encrypt),
+                                        'backend "s3" with encrypt = true and no kms_key_id: state is SSE-S3, '
+                                        "not SSE-KMS")
+            return
+        if not isinstance(key.value, str):
+            return
+        alias_account = _alias_account(key.value)
+        if alias_account is None:
+            return
+        role = attrs.get("assume_role")
+        role_arn = role.partial_value.get("role_arn") if role is not None and isinstance(
+            role.partial_value, dict) else (attrs["role_arn"].value if "role_arn" in attrs else None)
+        role_account = _account(role_arn)
+        if role_account is None or role_account == alias_account:
+            return
+        yield self.info.finding(
+            item.at(key),
+            f'backend "s3" kms_key_id is an alias ({key.value}) but the backend writes as {role_arn}: S3 resolves '
+            f"the alias in account {role_account}, not {alias_account}",
+            hint="Use the key's full ARN (arn:aws:kms:<region>:<account>:key/<key-id>) as kms_key_id, or drop "
+            "encrypt and kms_key_id so that the bucket's default encryption applies.",
+        )

@@ -158,6 +158,10 @@ def _check_state(platform: Platform, source: Source) -> list[Diagnostic]:
         out.append(diagnostics_at(source, ("state",), "the pg backend needs `conn_str_env`",
                                   "Name the environment variable that holds the connection string, "
                                   "e.g. `conn_str_env: MLSTRATA_PG_CONN`.", key=True, code="spec.state"))
+    if state.kms_key_arn is not None and state.backend != "s3":
+        out.append(diagnostics_at(source, ("state", "kms_key_arn"),
+                                  f"`kms_key_arn` applies to the s3 backend only, not `{state.backend}`",
+                                  "Remove `kms_key_arn`.", code="spec.state"))
     return out
 
 

@@ -36,6 +36,13 @@ class StateSpec(Model):
         description="AWS: account holding the state bucket and its key (bootstrap runs there). Default: the "
         "first protected environment's account, else the first environment's.",
     )
+    kms_key_arn: str | None = Field(
+        None,
+        description="AWS, optional hardening: the state key's full ARN (the bootstrap root's `state_kms_key_arn` "
+        "output, arn:<partition>:kms:<region>:<state account>:key/<id>). Set: every backend sends it as the "
+        "SSE-KMS key. Unset: backends send no encryption header and the bucket's default encryption (SSE-KMS "
+        "with that key) applies. An alias cannot be used: S3 resolves an alias in the caller's account.",
+    )
     key_prefix: str | None = Field(
         None, description="Prefix of state keys; defaults to the platform name (<prefix>/<env>/<layer>.tfstate)."
     )

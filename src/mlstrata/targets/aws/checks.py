@@ -16,6 +16,7 @@ from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws.instance_types import check_pool_types
 from mlstrata.targets.aws.names import bucket as _bucket
 from mlstrata.targets.aws.names import sagemaker_endpoint as _sagemaker_endpoint
+from mlstrata.targets.aws.state import state_account
 from mlstrata.targets.naming import Naming, check_accounts_and_regions
 
 NAMING = Naming(
@@ -28,6 +29,31 @@ NAMING = Naming(
 )
 
 
+def _check_state_kms_key(platform: Platform, source: Source) -> list[Diagnostic]:
+    """`state.kms_key_arn` is the state key's full ARN, in the state bucket's region and account: an alias or
+    another account's key cannot be what S3 uses for a cross-account write (see `_backend` in render.py)."""
+    arn = platform.state.kms_key_arn
+    if arn is None or platform.state.backend != "s3":
+        return []
+    region = platform.state.region or platform.region
+    account = state_account(platform)
+    expected = f"arn:{cat.partition(region)}:kms:{region}:{account}:key/<key id>"
+    match = cat.KMS_KEY_ARN.match(arn)
+    if match is None:
+        problem = "an alias, not a key ARN" if ":alias/" in arn or arn.startswith("alias/") else "not a KMS key ARN"
+        return [diagnostics_at(source, ("state", "kms_key_arn"), f"`{arn}` is {problem}",
+                               f"Use the bootstrap root's `state_kms_key_arn` output ({expected}); S3 resolves an "
+                               "alias in the calling account, so cross-account state writes need the key ARN.",
+                               code="aws.state_kms")]
+    got = (match["partition"], match["region"], match["account"])
+    if got != (cat.partition(region), region, account):
+        return [diagnostics_at(source, ("state", "kms_key_arn"),
+                               f"`{arn}` is not a key in the state bucket's region and account ({region}, {account})",
+                               f"Use the bootstrap root's `state_kms_key_arn` output ({expected}).",
+                               code="aws.state_kms")]
+    return []
+
+
 def check(platform: Platform, source: Source) -> list[Diagnostic]:
     """Account ids, regions and zones, GPU instance types and images, principals, name lengths."""
     out = check_accounts_and_regions(platform, source, NAMING)
@@ -35,6 +61,7 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
         out.append(diagnostics_at(source, ("state", "account"),
                                   f"`{platform.state.account}` is not a 12-digit AWS account id",
                                   'Quote it: account: "012345678901".', code="aws.account"))
+    out += _check_state_kms_key(platform, source)
     out += _check_karpenter(platform, source)
     version = platform.cluster.kubernetes_version
     if platform.cluster.autoscaler == "cluster-autoscaler" and version not in cat.CLUSTER_AUTOSCALER_TAGS:

@@ -32,7 +32,7 @@ from typing import Any
 from mlstrata.diagnostics import Diagnostic, error, warning
 from mlstrata.governance.journal import JournalStore
 from mlstrata.spec.models import Platform
-from mlstrata.targets.aws.state import deploy_role, state_key, state_kms_alias_arn
+from mlstrata.targets.aws.state import deploy_role, state_key
 
 SESSION_NAME = "mlstrata-journal"
 SUFFIX = ".journal/"
@@ -48,7 +48,8 @@ def entry_key(prefix: str, entry: Mapping[str, Any]) -> str:
 @dataclass
 class S3Journal:
     """A unit's journal under its state key. `role_arn`: the deploy role to assume (None: write with the
-    caller's own credentials); `kms_key_id`: the state key, as the backend's `kms_key_id`."""
+    caller's own credentials); `kms_key_id`: the state key's full ARN (`state.kms_key_arn`), as the backend's
+    `kms_key_id`; None: the bucket's default encryption applies."""
 
     bucket: str
     prefix: str
@@ -86,9 +87,11 @@ class S3Journal:
 
     def append(self, entry: Mapping[str, Any]) -> None:
         body = json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()
-        extra: dict[str, str] = {"ServerSideEncryption": "aws:kms"}
-        if self.kms_key_id:
-            extra["SSEKMSKeyId"] = self.kms_key_id
+        # No key: no SSE header, so the bucket default (SSE-KMS with the state key, by full ARN) applies, as
+        # for the backend's own writes. An alias would be resolved in the deploy role's account, not the bucket's.
+        # https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+        extra: dict[str, str] = (
+            {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": self.kms_key_id} if self.kms_key_id else {})
         # If-None-Match: the write fails (412) rather than replace an entry; botocore's errors propagate
         self.client().put_object(Bucket=self.bucket, Key=entry_key(self.prefix, entry), Body=body,
                                  ContentType="application/json", IfNoneMatch="*", **extra)
@@ -131,4 +134,4 @@ def journal(platform: Platform, repo: Path, env: str, layer: str,
     spec = platform.environments[env]
     return S3Journal(bucket=state.bucket, prefix=state_key(platform, env, layer) + SUFFIX,
                      region=state.region or platform.region, role_arn=deploy_role(platform, spec),
-                     kms_key_id=state_kms_alias_arn(platform)), []
+                     kms_key_id=platform.state.kms_key_arn), []

@@ -21,7 +21,7 @@ from mlstrata.targets.aws import checks
 from mlstrata.targets.aws.names import bucket as _bucket
 from mlstrata.targets.aws.names import name as _name
 from mlstrata.targets.aws.names import sagemaker_endpoint as _sagemaker_endpoint
-from mlstrata.targets.aws.state import deploy_role, key_prefix, state_account, state_key, state_kms_alias_arn
+from mlstrata.targets.aws.state import deploy_role, key_prefix, state_account, state_key
 from mlstrata.targets.base import HEADER, RegistryProviders, UnitFiles
 from mlstrata.targets.bootstrap import local_state_versions
 
@@ -112,8 +112,10 @@ class AwsTarget(RegistryProviders):
         outputs = [
             Block("output", [o]).attr("description", d).attr("value", Expr(f"module.state_backend.{o}"))
             for o, d in (("state_bucket_name", "Bucket holding every unit's state."),
-                         ("state_kms_key_arn", "KMS key encrypting the state objects."),
-                         ("state_kms_alias_arn", "Alias of that key, the backends' kms_key_id."))
+                         ("state_kms_key_arn", "KMS key encrypting the state objects (the bucket default); "
+                          "optional hardening: copy it into the spec's state.kms_key_arn."),
+                         ("state_kms_alias_arn", "Alias of that key, for people and tools in this account (a "
+                          "backend in another account cannot use it: S3 resolves aliases in the caller's account)."))
         ]
         return {
             "bootstrap/state/versions.tf": render_file([versions], header),
@@ -169,11 +171,16 @@ def _backend(platform: Platform, env: ResolvedEnv, layer: Layer) -> Block:
     backend = Block("backend", ["s3"])
     backend.attr("bucket", state.bucket).attr("key", state_key(platform, env.name, layer))
     backend.attr("region", state.region or platform.region)
-    backend.add(Comment("SSE-KMS with the bootstrap's state key (encrypt alone would be SSE-S3)."))
-    backend.attr("encrypt", True)
-    alias = state_kms_alias_arn(platform)
-    if alias is not None:
-        backend.attr("kms_key_id", alias)
+    if state.kms_key_arn:
+        backend.add(Comment("SSE-KMS with the state key, by its full ARN: S3 resolves an alias in the caller's"))
+        backend.add(Comment("account, and the deploy role may be in another one. (encrypt alone would be SSE-S3.)"))
+        backend.attr("encrypt", True).attr("kms_key_id", state.kms_key_arn)
+    else:
+        backend.add(Comment("No encrypt/kms_key_id: Terraform then sends no SSE header and the bucket's default"))
+        backend.add(Comment("encryption (SSE-KMS with the state key, by full ARN, set by bootstrap/state) encrypts"))
+        backend.add(Comment("every state object and lock file. An alias ARN would be resolved in the deploy role's"))
+        backend.add(Comment("account, not the bucket's: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html"))
+        backend.add(Comment("Set state.kms_key_arn (bootstrap output state_kms_key_arn) to send the key explicitly."))
     backend.add(Comment("S3 native lock file (Terraform >= 1.10): no DynamoDB table needed."))
     backend.attr("use_lockfile", True)
     backend.add(Comment("The environment's deploy role reaches the state bucket, in whatever account it is."))

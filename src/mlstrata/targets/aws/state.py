@@ -1,11 +1,10 @@
 """Where the AWS target keeps Terraform state, and who reaches it: the state bucket's account, the key of each
-unit's state, the state key's KMS alias and the environment's deploy role. The rendered backends, the
+unit's state and the environment's deploy role. The rendered backends, the
 bootstrap root, the journal and parity read them here."""
 
 from __future__ import annotations
 
 from mlstrata.spec.models import EnvironmentSpec, Platform
-from mlstrata.targets.aws import catalog as cat
 
 
 def deploy_role(platform: Platform, env: EnvironmentSpec) -> str:
@@ -25,16 +24,6 @@ def state_account(platform: Platform) -> str | None:
 
 def key_prefix(platform: Platform) -> str:
     return platform.state.key_prefix or platform.platform
-
-
-def state_kms_alias_arn(platform: Platform) -> str | None:
-    """The state key's alias ARN: known before the key exists (the key ARN is not), so it can be rendered.
-    The S3 backend accepts alias ARNs as kms_key_id."""
-    account = state_account(platform)
-    if account is None or platform.state.bucket is None:
-        return None
-    region = platform.state.region or platform.region
-    return f"arn:{cat.partition(region)}:kms:{region}:{account}:alias/{platform.state.bucket.replace('.', '-')}"
 
 
 def state_key(platform: Platform, env: str, layer: str) -> str:

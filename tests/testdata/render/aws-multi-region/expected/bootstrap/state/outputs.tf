@@ -6,11 +6,11 @@ output "state_bucket_name" {
 }
 
 output "state_kms_key_arn" {
-  description = "KMS key encrypting the state objects."
+  description = "KMS key encrypting the state objects (the bucket default); optional hardening: copy it into the spec's state.kms_key_arn."
   value       = module.state_backend.state_kms_key_arn
 }
 
 output "state_kms_alias_arn" {
-  description = "Alias of that key, the backends' kms_key_id."
+  description = "Alias of that key, for people and tools in this account (a backend in another account cannot use it: S3 resolves aliases in the caller's account)."
   value       = module.state_backend.state_kms_alias_arn
 }

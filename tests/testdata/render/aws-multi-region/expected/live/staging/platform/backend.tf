@@ -5,9 +5,11 @@ terraform {
     bucket = "research-platform-ml-tfstate"
     key    = "research-platform-ml/staging/platform.tfstate"
     region = "eu-central-1"
-    # SSE-KMS with the bootstrap's state key (encrypt alone would be SSE-S3).
-    encrypt    = true
-    kms_key_id = "arn:aws:kms:eu-central-1:444444444444:alias/research-platform-ml-tfstate"
+    # No encrypt/kms_key_id: Terraform then sends no SSE header and the bucket's default
+    # encryption (SSE-KMS with the state key, by full ARN, set by bootstrap/state) encrypts
+    # every state object and lock file. An alias ARN would be resolved in the deploy role's
+    # account, not the bucket's: https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+    # Set state.kms_key_arn (bootstrap output state_kms_key_arn) to send the key explicitly.
     # S3 native lock file (Terraform >= 1.10): no DynamoDB table needed.
     use_lockfile = true
     # The environment's deploy role reaches the state bucket, in whatever account it is.
