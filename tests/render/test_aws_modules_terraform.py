@@ -92,7 +92,7 @@ def test_module_plans_meet_aws_facts(module: str, tmp_path: Path) -> None:
     assert " 0 failed" in result.stdout, result.stdout
 
 
-STATE_KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+STATE_KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a"
 
 
 @pytest.mark.parametrize("key_arn", [None, STATE_KEY_ARN], ids=["bucket-default", "state.kms_key_arn"])

@@ -38,7 +38,7 @@ SPEC = REPO / "examples" / "aws" / "platform.yaml"
 BUCKET = "acme-ml-tfstate"
 DEPLOY_PROD = "arn:aws:iam::333333333333:role/acme-ml-prod-deploy"  # prod's deploy_role in the spec
 # The state key's full ARN: the bucket's default encryption, as modules/aws/state_backend sets it
-KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a"
 
 
 def _get(url: str) -> Any:

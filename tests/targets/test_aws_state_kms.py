@@ -24,7 +24,7 @@ from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
-KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a"
 ALIAS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[^\"\s]*:alias/")
 
 
@@ -86,10 +86,12 @@ def test_the_bootstrap_root_outputs_the_key_arn_to_copy_into_the_spec(tmp_path: 
 @pytest.mark.parametrize(("value", "message"), [
     ("arn:aws:kms:us-east-1:444444444444:alias/acme-ml-tfstate", "is an alias, not a key ARN"),
     ("alias/acme-ml-tfstate", "is an alias, not a key ARN"),
-    ("1234abcd-12ab-34cd-56ef-1234567890ab", "is not a KMS key ARN"),
-    ("arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ("0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a", "is not a KMS key ARN"),
+    # not a random UUID: Terraform's s3 backend answers "Invalid KMS Key ARN" (Terraform 1.11.4 init)
+    ("arn:aws:kms:us-east-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab", "is not a KMS key ARN"),
+    ("arn:aws:kms:us-east-1:111111111111:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a",
      "is not a key in the state bucket's region and account (us-east-1, 444444444444)"),
-    ("arn:aws:kms:eu-west-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ("arn:aws:kms:eu-west-1:444444444444:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a",
      "is not a key in the state bucket's region and account"),
 ])
 def test_a_state_kms_key_arn_that_is_not_the_state_keys_full_arn_is_an_input_error(

@@ -52,10 +52,12 @@ CAPACITY_TYPES = {"on_demand": "ON_DEMAND", "spot": "SPOT", "capacity_block": "C
 INSTANCE_TYPE = re.compile(r"^(?P<family>[a-z][a-z0-9-]*?)\.(?P<size>[0-9]*[a-z]+[a-z0-9]*)$")
 REGION = re.compile(r"^(us|eu|ap|sa|ca|me|af|il|mx|us-gov|cn)-[a-z]+-\d$")
 ACCOUNT = re.compile(r"^\d{12}$")
-# A KMS key's full ARN: key/<uuid>, or key/mrk-<32 hex> for a multi-Region key.
+# A KMS key's full ARN: key/<random UUID>, or key/mrk-<32 hex> for a multi-Region key.
 # https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#key-id-key-ARN
+# Terraform's s3 backend refuses a UUID whose fourth group does not start with 8, 9, a or b ("Invalid KMS Key
+# ARN", seen with Terraform 1.11.4 init), so the spec refuses it first.
 KMS_KEY_ARN = re.compile(r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):kms:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-                         r"key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
+                         r"key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$")
 # What the modules accept (IAM role/user ARNs); account roots and STS sessions are rejected in the spec
 # with their own message rather than later by a module's variable validation.
 PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/.+$")

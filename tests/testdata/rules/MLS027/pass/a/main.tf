@@ -5,7 +5,7 @@ terraform {
     key          = "acme/dev/base.tfstate"
     region       = "us-east-1"
     encrypt      = true
-    kms_key_id   = "arn:aws:kms:us-east-1:444444444444:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    kms_key_id   = "arn:aws:kms:us-east-1:444444444444:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a"
     use_lockfile = true
     assume_role = {
       role_arn = "arn:aws:iam::111111111111:role/acme-dev-deploy"
