@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlstrata.repo import CLI_CONFIG, STATE_DIR, WORK_DIR
+from mlstrata.repo import STATE_DIR, WORK_DIR
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
 from mlstrata.targets.base import Target
@@ -89,8 +89,7 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
         "Or with plain Terraform, one unit at a time:",
         "",
         "```sh",
-        *(["# mlstrata's local provider is installed in a filesystem mirror; `mlstrata plan` writes this config",
-           f"export TF_CLI_CONFIG_FILE=$PWD/{CLI_CONFIG}"] if target.name == "local" else []),
+        *target.plain_terraform_setup,
         "cd live/dev/base",
         "terraform init",
         "terraform plan -out tfplan",
@@ -103,14 +102,7 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
         lines += [
             "## Protected environments",
             "",
-            *([f"{', '.join(protected)}: buckets (artifact stores and the registry's) are never destroyed while they "
-               "hold objects,",
-               "nor the pipeline metadata store while it holds pipeline metadata (force_destroy off). `mlstrata apply`",
-               "asks for the environment by name; `mlstrata destroy` needs it named, confirmed and a --reason."]
-              if target.name == "local" else
-              [f"{', '.join(protected)}: deletion protection is on for every stateful resource (databases, buckets,",
-               "KMS keys, the cluster); `mlstrata apply` asks for the environment by name and `mlstrata destroy` "
-               "refuses."]),
+            *(line.format(envs=", ".join(protected)) for line in target.protection),
             "",
         ]
     return "\n".join(lines)

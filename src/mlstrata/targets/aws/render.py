@@ -22,7 +22,7 @@ from mlstrata.targets.aws.names import bucket as _bucket
 from mlstrata.targets.aws.names import name as _name
 from mlstrata.targets.aws.names import sagemaker_endpoint as _sagemaker_endpoint
 from mlstrata.targets.aws.state import deploy_role, key_prefix, state_account, state_key
-from mlstrata.targets.base import HEADER, RegistryProviders, UnitFiles
+from mlstrata.targets.base import CLOUD_PROTECTION, HEADER, RegistryProviders, UnitFiles
 from mlstrata.targets.bootstrap import local_state_versions
 
 if TYPE_CHECKING:
@@ -41,6 +41,8 @@ class AwsTarget(RegistryProviders):
 
     name = "aws"
     modules_package = "aws"
+    plain_terraform_setup: ClassVar[tuple[str, ...]] = ()
+    protection: ClassVar[tuple[str, ...]] = CLOUD_PROTECTION
     ci_identity = CiIdentity(cat.ROLE_ARN, "an IAM role ARN", "Use arn:aws:iam::<12-digit account>:role/<name>.")
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["KMS keys", "VPC and subnets", "EKS cluster, system node group, managed add-ons and OIDC provider",

@@ -13,7 +13,7 @@ from mlstrata.spec.source import Source
 from mlstrata.targets.azure import catalog as cat
 from mlstrata.targets.azure import checks as _check
 from mlstrata.targets.azure import render as _render
-from mlstrata.targets.base import JournalInRepository, RegistryProviders, UnitFiles
+from mlstrata.targets.base import CLOUD_PROTECTION, JournalInRepository, RegistryProviders, UnitFiles
 
 
 class AzureTarget(RegistryProviders, JournalInRepository):
@@ -21,6 +21,8 @@ class AzureTarget(RegistryProviders, JournalInRepository):
 
     name = "azure"
     modules_package = "azure"
+    plain_terraform_setup: ClassVar[tuple[str, ...]] = ()
+    protection: ClassVar[tuple[str, ...]] = CLOUD_PROTECTION
     ci_identity = CiIdentity(cat.GUID, "a client id", "Use the client id (a GUID) of the identity that has a "
                              "federated credential for this repository.")
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {

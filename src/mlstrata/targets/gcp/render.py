@@ -17,7 +17,7 @@ from mlstrata.spec.models import GpuPoolShape, Layer, Platform, ServingEndpointS
 from mlstrata.spec.resolve import ResolvedEnv, registry_readers, serving_engine
 from mlstrata.spec.source import Source
 from mlstrata.targets import kubernetes as kube
-from mlstrata.targets.base import HEADER, JournalInRepository, RegistryProviders, UnitFiles
+from mlstrata.targets.base import CLOUD_PROTECTION, HEADER, JournalInRepository, RegistryProviders, UnitFiles
 from mlstrata.targets.bootstrap import local_state_versions
 from mlstrata.targets.gcp import catalog as cat
 from mlstrata.targets.gcp import checks
@@ -597,6 +597,8 @@ class GcpTarget(RegistryProviders, JournalInRepository):
 
     name = "gcp"
     modules_package = "gcp"
+    plain_terraform_setup: ClassVar[tuple[str, ...]] = ()
+    protection: ClassVar[tuple[str, ...]] = CLOUD_PROTECTION
     ci_identity = CiIdentity(cat.SERVICE_ACCOUNT_EMAIL, "a service account email",
                              "Use <name>@<project>.iam.gserviceaccount.com: the service account CI impersonates "
                              "through Workload Identity Federation.")

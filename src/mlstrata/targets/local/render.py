@@ -19,6 +19,7 @@ from mlstrata.hcl.write import output_block as _output
 from mlstrata.provider import ADDRESS as PROVIDER_ADDRESS
 from mlstrata.provider import POSTGRES_DSN_ENV
 from mlstrata.provider import VERSION as PROVIDER_VERSION
+from mlstrata.repo import CLI_CONFIG
 from mlstrata.spec.models import Layer, Platform
 from mlstrata.spec.resolve import ResolvedEnv, online_store
 from mlstrata.spec.source import Source
@@ -40,6 +41,13 @@ FIRST_UI_PORT = 5000
 class LocalTarget:
     name = "local"
     modules_package = "local"
+    plain_terraform_setup: ClassVar[tuple[str, ...]] = (
+        "# mlstrata's local provider is installed in a filesystem mirror; `mlstrata plan` writes this config",
+        f"export TF_CLI_CONFIG_FILE=$PWD/{CLI_CONFIG}")
+    protection: ClassVar[tuple[str, ...]] = (
+        "{envs}: buckets (artifact stores and the registry's) are never destroyed while they hold objects,",
+        "nor the pipeline metadata store while it holds pipeline metadata (force_destroy off). `mlstrata apply`",
+        "asks for the environment by name; `mlstrata destroy` needs it named, confirmed and a --reason.")
     ci_identity = None  # `mlstrata ci` renders no cloud sign-in for the local target
     owned_by_layer: ClassVar[dict[Layer, list[str]]] = {
         "base": ["artifact buckets", "model registry (MLflow, its bucket, registered models)",
