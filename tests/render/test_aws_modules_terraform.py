@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from aws_provider5 import MODULES, SIX_ONLY, five_x, five_x_copy, terraform, terraform_env
+from support.rendered import STATE_KEY_ARN, aws_spec_with_state_key
 
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree, write_tree
@@ -92,9 +93,6 @@ def test_module_plans_meet_aws_facts(module: str, tmp_path: Path) -> None:
     assert " 0 failed" in result.stdout, result.stdout
 
 
-STATE_KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a"
-
-
 @pytest.mark.parametrize("key_arn", [None, STATE_KEY_ARN], ids=["bucket-default", "state.kms_key_arn"])
 def test_rendered_s3_backend_passes_terraform_backend_validation(tmp_path: Path, key_arn: str | None) -> None:
     """The rendered backend (the bucket's default encryption, or kms_key_id as the state key's full ARN) and
@@ -103,12 +101,7 @@ def test_rendered_s3_backend_passes_terraform_backend_validation(tmp_path: Path,
     env = terraform_env(tmp_path)
     env.update({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "offline",
                 "AWS_EC2_METADATA_DISABLED": "true", "AWS_MAX_ATTEMPTS": "1"})
-    text = (REPO / "examples" / "aws" / "platform.yaml").read_text()
-    if key_arn:
-        text = text.replace("  bucket: acme-ml-tfstate\n", f"  bucket: acme-ml-tfstate\n  kms_key_arn: {key_arn}\n", 1)
-    spec = tmp_path / "platform.yaml"
-    spec.write_text(text)
-    tree = render_tree(load_spec(spec, targets=TARGETS))
+    tree = render_tree(load_spec(aws_spec_with_state_key(tmp_path, key_arn), targets=TARGETS))
     work = tmp_path / "unit"
     work.mkdir()
     backend = tree.files["live/dev/base/backend.tf"]

@@ -24,6 +24,21 @@ def example_spec(target: str) -> Path:
     return REPO / "examples" / target / "platform.yaml"
 
 
+# a full key ARN Terraform's s3 backend accepts (random UUID: the fourth group starts with 8, 9, a or b)
+STATE_KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a"
+
+
+def aws_spec_with_state_key(folder: Path, kms_key_arn: str | None) -> Path:
+    """examples/aws/platform.yaml written to `folder`, with `state.kms_key_arn` set when one is given."""
+    text = example_spec("aws").read_text()
+    if kms_key_arn is not None:
+        bucket = "  bucket: acme-ml-tfstate\n"
+        text = text.replace(bucket, f"{bucket}  kms_key_arn: {kms_key_arn}\n", 1)
+    path = folder / "platform.yaml"
+    path.write_text(text)
+    return path
+
+
 def modules_dir(target: str) -> Path:
     """The target's module library in the source tree."""
     return REPO / "src" / "mlstrata" / "terraform" / "modules" / target

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import mlstrata
+from support.rendered import STATE_KEY_ARN, aws_spec_with_state_key
 
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree
@@ -22,20 +23,12 @@ from mlstrata.spec.load import load_spec
 from mlstrata.targets.aws.journal import S3Journal
 from mlstrata.targets.registry import TARGETS
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "aws" / "platform.yaml"
-KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a"
+KEY_ARN = STATE_KEY_ARN  # in tests/support: the Terraform backend test uses the same key
 ALIAS_ARN = re.compile(r"arn:aws[a-z-]*:kms:[^\"\s]*:alias/")
 
 
 def _spec(tmp_path: Path, kms_key_arn: str | None) -> Path:
-    text = EXAMPLE.read_text()
-    if kms_key_arn is not None:
-        text = text.replace("  bucket: acme-ml-tfstate\n",
-                            f"  bucket: acme-ml-tfstate\n  kms_key_arn: {kms_key_arn}\n", 1)
-    path = tmp_path / "platform.yaml"
-    path.write_text(text)
-    return path
+    return aws_spec_with_state_key(tmp_path, kms_key_arn)
 
 
 def _backends(tmp_path: Path, kms_key_arn: str | None) -> dict[str, dict[str, object]]:
