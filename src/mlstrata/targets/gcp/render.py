@@ -46,6 +46,8 @@ SERVICES = [
     "sqladmin.googleapis.com",
     "storage.googleapis.com",
 ]
+# What the bootstrap root calls: the state key ring (Cloud KMS) and the bucket (Cloud Storage).
+BOOTSTRAP_SERVICES = ("cloudkms.googleapis.com", "storage.googleapis.com")
 _TAINT_EFFECTS = {"NoSchedule": "NO_SCHEDULE", "NoExecute": "NO_EXECUTE", "PreferNoSchedule": "PREFER_NO_SCHEDULE"}
 # GKE taints GPU nodes nvidia.com/gpu=present:NoSchedule and TPU nodes google.com/tpu=present:NoSchedule
 # itself (https://cloud.google.com/kubernetes-engine/docs/how-to/gpus#create); declaring the same
@@ -374,6 +376,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
                     "Service account of the MLflow server (Workload Identity)."),
         ]
         bucket_names.append("module.registry_bucket.bucket_name")
+    _after_apis(main)
     outputs += [
         _output("cluster_name", "module.cluster.cluster_name", "GKE cluster name."),
         _output("cluster_location", "module.cluster.cluster_location", "GKE cluster location."),
@@ -392,6 +395,17 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
 
 
 MLFLOW_SERVER = Expr('"serviceAccount:${module.model_registry.model_registry_server_service_account}"')
+
+
+def _after_apis(main: list[Block | Comment | Blank]) -> None:
+    """Every module call but project_services waits for the project's APIs. A module's resources depend only on
+    the inputs they read: a key ring, secret, repository or service account built from literal inputs would
+    otherwise be created while its API is still being enabled, and fail on a fresh project with "API has not been
+    used in project ... or it is disabled" (https://github.com/hashicorp/terraform-provider-google/issues/16883)."""
+    for item in main:
+        if (isinstance(item, Block) and item.type == "module" and item.labels[0] != "project_services"
+                and not any(isinstance(i, tuple) and i[0] == "depends_on" for i in item.items)):
+            item.attr("depends_on", Expr("[module.project_services]"))
 
 
 def _members(members: list[str]) -> dict[str, str]:
@@ -575,10 +589,14 @@ def render_bootstrap(platform: Platform) -> dict[str, str]:
     provider = Block("provider", ["google"]).attr("project", state_project(platform))
     provider.attr("region", platform.state.region or platform.region)
     provider.attr("default_labels", labels(platform, None, "bootstrap"))
+    # The state project may be fresh: Cloud KMS is off until enabled, and the key ring would fail without it.
+    apis = Block("module", ["project_services"]).attr("source", "../../modules/project_services")
+    apis.attr("project_id", state_project(platform)).attr("services", list(BOOTSTRAP_SERVICES))
     module = Block("module", ["state_backend"]).attr("source", "../../modules/state_backend")
     module.attr("project_id", state_project(platform)).attr("bucket_name", platform.state.bucket)
     module.attr("location", platform.state.region or platform.region)
     module.attr("writer_members", list(platform.gcp.state_writers) if platform.gcp else [])
+    module.attr("depends_on", Expr("[module.project_services]"))
     outputs = [
         Block("output", [o]).attr("description", d).attr("value", Expr(f"module.state_backend.{o}"))
         for o, d in (("state_bucket_name", "Bucket holding every unit's state."),
@@ -587,7 +605,7 @@ def render_bootstrap(platform: Platform) -> dict[str, str]:
     return {
         "bootstrap/state/versions.tf": render_file([versions], header),
         "bootstrap/state/providers.tf": render_file([provider], header),
-        "bootstrap/state/main.tf": render_file([module], header),
+        "bootstrap/state/main.tf": render_file([apis, Blank(), module], header),
         "bootstrap/state/outputs.tf": render_file(outputs, header),
     }
 

@@ -19,9 +19,12 @@ resource "google_redis_instance" "this" {
   transit_encryption_mode = "SERVER_AUTHENTICATION"
   customer_managed_key    = var.kms_key_id
 
-  # Protected environments keep a replica in another zone and fail over to it.
-  replica_count      = var.protect ? 1 : null
-  read_replicas_mode = var.protect ? "READ_REPLICAS_ENABLED" : null
+  # Protected environments keep a replica in another zone and fail over to it: that is what STANDARD_HA is.
+  # Read replicas (read_replicas_mode, replica_count) are a read-scaling option on top, only for instances of
+  # 5 GB or more (https://cloud.google.com/memorystore/docs/redis/read-replicas, "Caveats and limitations"),
+  # and can never be turned off again: on a smaller instance the API refuses the create.
+  read_replicas_mode = var.protect && var.memory_size_gb >= 5 ? "READ_REPLICAS_ENABLED" : null
+  replica_count      = var.protect && var.memory_size_gb >= 5 ? 1 : null
 
   labels = var.labels
 }

@@ -239,6 +239,32 @@ resource "google_container_node_pool" "system" {
   }
 }
 
+# Private nodes: the firewall rule GKE creates lets the control plane reach nodes and pods only on TCP 443
+# and 10250, so an admission webhook served on another port times out ("failed calling webhook") and every
+# object it guards is refused. KServe's controller serves its webhook on 9443 (ServingRuntimes and
+# InferenceServices), Knative's on 8443. GKE's documented fix is a rule from the control plane's range
+# (https://cert-manager.io/docs/installation/compatibility/#gke ,
+# https://cloud.google.com/service-mesh/docs/private-cluster-open-port). Nodes are matched by their service
+# account, which every pool of the cluster runs as.
+resource "google_compute_firewall" "control_plane_webhooks" {
+  project                 = var.project_id
+  name                    = "${var.name}-webhooks"
+  network                 = var.network_id
+  direction               = "INGRESS"
+  priority                = 1000
+  source_ranges           = [var.master_ipv4_cidr]
+  target_service_accounts = [google_service_account.nodes.email]
+
+  allow {
+    protocol = "tcp"
+    ports    = var.control_plane_webhook_ports
+  }
+
+  log_config {
+    metadata = "EXCLUDE_ALL_METADATA"
+  }
+}
+
 resource "google_project_iam_member" "admins" {
   for_each = toset(var.admin_members)
 

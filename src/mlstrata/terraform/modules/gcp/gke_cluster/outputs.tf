@@ -29,8 +29,11 @@ output "node_service_account_email" {
 }
 
 output "workload_pool" {
-  description = "Workload Identity pool (<project>.svc.id.goog)."
-  value       = "${var.project_id}.svc.id.goog"
+  description = "Workload Identity pool (<project>.svc.id.goog); known once the cluster exists."
+  # Read from the cluster, not built from the project id: the pool exists only once a cluster with Workload
+  # Identity does, and a roles/iam.workloadIdentityUser binding on it made earlier fails with "Identity Pool
+  # does not exist" (https://github.com/terraform-google-modules/terraform-google-kubernetes-engine/issues/916).
+  value = google_container_cluster.this.workload_identity_config[0].workload_pool
 }
 
 output "system_pool_name" {

@@ -79,6 +79,17 @@ variable "master_ipv4_cidr" {
   }
 }
 
+variable "control_plane_webhook_ports" {
+  description = "TCP ports of admission webhooks the control plane must reach on the nodes beyond 443 and 10250 (KServe 9443, Knative 8443)."
+  type        = list(string)
+  default     = ["8443", "9443"]
+
+  validation {
+    condition     = alltrue([for p in var.control_plane_webhook_ports : can(regex("^[0-9]{1,5}$", p))])
+    error_message = "control_plane_webhook_ports must be TCP port numbers as strings, e.g. [\"9443\"]."
+  }
+}
+
 variable "endpoint_public" {
   description = "Keep the control plane's public IP endpoint (restricted to authorized_cidrs); false: private IP endpoint plus the IAM-guarded DNS endpoint."
   type        = bool

@@ -54,6 +54,7 @@ module "kms" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "acme-ml"
   }
+  depends_on = [module.project_services]
 }
 
 module "network" {
@@ -100,6 +101,7 @@ module "cluster" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "acme-ml"
   }
+  depends_on = [module.project_services]
 }
 
 module "gpu_pool_training" {
@@ -142,6 +144,7 @@ module "gpu_pool_training" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
+  depends_on            = [module.project_services]
 }
 
 module "gpu_pool_serving" {
@@ -186,6 +189,7 @@ module "gpu_pool_serving" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
+  depends_on            = [module.project_services]
 }
 
 module "tpu_pool_jax" {
@@ -224,6 +228,7 @@ module "tpu_pool_jax" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
+  depends_on            = [module.project_services]
 }
 
 module "access_logs" {
@@ -242,6 +247,7 @@ module "access_logs" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "acme-ml"
   }
+  depends_on = [module.project_services]
 }
 
 module "artifacts_datasets" {
@@ -264,6 +270,7 @@ module "artifacts_datasets" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "acme-ml"
   }
+  depends_on = [module.project_services]
 }
 
 module "artifacts_checkpoints" {
@@ -285,6 +292,7 @@ module "artifacts_checkpoints" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "acme-ml"
   }
+  depends_on = [module.project_services]
 }
 
 # Feast's offline store (Parquet files) and registry object; `feast apply` is a release.
@@ -308,6 +316,7 @@ module "feature_store_bucket" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "acme-ml"
   }
+  depends_on = [module.project_services]
 }
 
 # The model registry of this stage: MLflow on GKE, its artifacts, metadata and images. Only this stage's promoters may write into it.
@@ -336,6 +345,7 @@ module "registry_bucket" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "acme-ml"
   }
+  depends_on = [module.project_services]
 }
 
 module "registry_db" {
@@ -357,6 +367,7 @@ module "registry_db" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "acme-ml"
   }
+  depends_on = [module.project_services]
 }
 
 module "model_registry" {
@@ -383,4 +394,5 @@ module "model_registry" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "acme-ml"
   }
+  depends_on = [module.project_services]
 }

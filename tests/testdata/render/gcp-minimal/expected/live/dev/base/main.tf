@@ -52,6 +52,7 @@ module "kms" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "tiny"
   }
+  depends_on = [module.project_services]
 }
 
 module "network" {
@@ -98,6 +99,7 @@ module "cluster" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "tiny"
   }
+  depends_on = [module.project_services]
 }
 
 module "gpu_pool_l4" {
@@ -136,6 +138,7 @@ module "gpu_pool_l4" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
+  depends_on            = [module.project_services]
 }
 
 module "access_logs" {
@@ -154,4 +157,5 @@ module "access_logs" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "tiny"
   }
+  depends_on = [module.project_services]
 }

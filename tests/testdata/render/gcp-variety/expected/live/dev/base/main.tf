@@ -52,6 +52,7 @@ module "kms" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "lab"
   }
+  depends_on = [module.project_services]
 }
 
 module "network" {
@@ -98,6 +99,7 @@ module "cluster" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "lab"
   }
+  depends_on = [module.project_services]
 }
 
 module "gpu_pool_t4" {
@@ -141,6 +143,7 @@ module "gpu_pool_t4" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
+  depends_on            = [module.project_services]
 }
 
 module "gpu_pool_a100" {
@@ -180,6 +183,7 @@ module "gpu_pool_a100" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
+  depends_on            = [module.project_services]
 }
 
 module "gpu_pool_flex" {
@@ -222,6 +226,7 @@ module "gpu_pool_flex" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
+  depends_on            = [module.project_services]
 }
 
 module "tpu_pool_v5p" {
@@ -258,6 +263,7 @@ module "tpu_pool_v5p" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
+  depends_on            = [module.project_services]
 }
 
 module "access_logs" {
@@ -276,4 +282,5 @@ module "access_logs" {
     mlstrata-layer       = "base"
     mlstrata-platform    = "lab"
   }
+  depends_on = [module.project_services]
 }

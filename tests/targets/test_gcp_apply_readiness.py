@@ -1,0 +1,152 @@
+"""What a first `terraform apply` of the rendered GCP platform needs in a fresh organisation, beyond what
+validate and the schemas can see: ordering Terraform cannot infer, API-side limits the provider schema accepts,
+and network paths the cluster's own add-ons need. Each test cites the doc or issue of the fact it encodes and
+reads the rendered HCL with the project's reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mlstrata.hcl import Block, Body
+from mlstrata.hcl.evaluate import Bound, Evaluator
+from mlstrata.hcl.reader import parse_text
+from mlstrata.render.tree import render_tree
+from mlstrata.spec.load import load_spec
+from mlstrata.targets.registry import TARGETS
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "gcp" / "platform.yaml"
+VARIETY = REPO / "tests" / "testdata" / "render" / "gcp-variety" / "spec.yaml"
+
+
+@pytest.fixture(scope="module")
+def trees() -> dict[str, dict[str, str]]:
+    return {name: render_tree(load_spec(spec, targets=TARGETS)).files
+            for name, spec in (("example", EXAMPLE), ("variety", VARIETY))}
+
+
+def _body(text: str) -> Body:
+    parsed = parse_text(text)
+    assert not parsed.errors, parsed.errors
+    return parsed.body
+
+
+def _blocks(body: Body, block_type: str, *labels: str) -> list[Block]:
+    return [b for b in body.blocks_of(block_type) if tuple(b.labels[:len(labels)]) == labels]
+
+
+def _one(body: Body, block_type: str, *labels: str) -> Block:
+    found = _blocks(body, block_type, *labels)
+    assert len(found) == 1, (block_type, labels, [b.labels for b in body.blocks_of(block_type)])
+    return found[0]
+
+
+def test_every_module_of_a_base_root_waits_for_the_project_apis(trees: dict[str, dict[str, str]]) -> None:
+    # A fresh project has Cloud KMS, Secret Manager, Artifact Registry, IAM, ... off. Resources of a module depend
+    # only on the inputs they read (https://developer.hashicorp.com/terraform/language/modules/syntax#depends_on),
+    # so a key ring, secret, repository or service account built from literal inputs was created while its API was
+    # still being enabled: "API has not been used in project ... or it is disabled"
+    # (https://github.com/hashicorp/terraform-provider-google/issues/16883). Before: module "kms", "cluster",
+    # "registry_db", "model_registry" and the pools had no depends_on.
+    checked = 0
+    for name, tree in trees.items():
+        for rel, text in tree.items():
+            if not (rel.startswith("live/") and rel.endswith("/base/main.tf")):
+                continue
+            for module in _body(text).blocks_of("module"):
+                if module.labels[0] == "project_services":
+                    continue
+                depends = module.body.attributes.get("depends_on")
+                assert depends is not None and "module.project_services" in depends.expr_text, \
+                    f"{name} {rel}: module.{module.labels[0]} does not wait for the project's APIs"
+                checked += 1
+    assert checked > 40
+
+
+def test_the_bootstrap_enables_cloud_kms_before_the_state_key(trees: dict[str, dict[str, str]]) -> None:
+    # The state project may be as fresh as any: Cloud KMS is not among the APIs a new project has on
+    # (https://cloud.google.com/service-usage/docs/enabled-service#default), and the state key ring needs it.
+    for tree in trees.values():
+        body = _body(tree["bootstrap/state/main.tf"])
+        apis = _one(body, "module", "project_services")
+        assert apis.body.attributes["source"].value == "../../modules/project_services"
+        services = apis.body.attributes["services"].value
+        assert isinstance(services, list) and {"cloudkms.googleapis.com", "storage.googleapis.com"} <= set(services)
+        backend = _one(body, "module", "state_backend")
+        assert backend.body.attributes["depends_on"].expr_text == "[module.project_services]"
+        assert "modules/project_services/main.tf" in tree
+
+
+def test_workload_identity_bindings_wait_for_the_cluster(trees: dict[str, dict[str, str]]) -> None:
+    # The <project>.svc.id.goog pool exists only once a cluster with Workload Identity does; a
+    # roles/iam.workloadIdentityUser binding on it made earlier fails with "Identity Pool does not exist"
+    # (https://github.com/terraform-google-modules/terraform-google-kubernetes-engine/issues/916,
+    # https://github.com/jenkins-x/jx/issues/7627). The MLflow server's binding is in the same root as the
+    # cluster, so the pool name must come from the cluster resource (before: "${var.project_id}.svc.id.goog",
+    # which made the binding race the 10-minute cluster create).
+    tree = trees["example"]
+    output = _one(_body(tree["modules/gke_cluster/outputs.tf"]), "output", "workload_pool")
+    assert output.body.attributes["value"].expr_text.startswith("google_container_cluster.this.")
+    prod = _body(tree["live/prod/base/main.tf"])
+    registry = _one(prod, "module", "model_registry")
+    assert registry.body.attributes["workload_pool"].expr_text == "module.cluster.workload_pool"
+    binding = _one(_body(tree["modules/model_registry/main.tf"]), "resource", "google_service_account_iam_member",
+                   "workload_identity")
+    assert "var.workload_pool" in binding.body.attributes["member"].expr_text
+
+
+def _redis_replicas(tree: dict[str, str], protect: bool, memory_size_gb: int) -> tuple[object, object]:
+    redis = _one(_body(tree["modules/feast_redis/main.tf"]), "resource", "google_redis_instance", "this")
+    ev = Evaluator({"protect": Bound(protect), "memory_size_gb": Bound(memory_size_gb)}, {})
+    return (ev.value(redis.body.attributes.get("read_replicas_mode")),
+            ev.value(redis.body.attributes.get("replica_count")))
+
+
+def test_redis_read_replicas_only_where_memorystore_allows_them(trees: dict[str, dict[str, str]]) -> None:
+    # "Read replicas are only supported for instance sizes with nodes >= 5 GB", and once on they cannot be
+    # turned off (https://cloud.google.com/memorystore/docs/redis/read-replicas, "Caveats and limitations").
+    # Before: every protected environment asked for them on the default 1 GB instance, refused at create.
+    tree = trees["example"]
+    variables = _body(tree["modules/feast_redis/variables.tf"])
+    default = _one(variables, "variable", "memory_size_gb").body.attributes["default"].value
+    assert default == 1
+    prod = _one(_body(tree["live/prod/platform/main.tf"]), "module", "feature_store_online")
+    assert prod.body.attributes["protect"].value is True and "memory_size_gb" not in prod.body.attributes
+    assert _redis_replicas(tree, True, 1) == (None, None)
+    assert _redis_replicas(tree, True, 4) == (None, None)
+    assert _redis_replicas(tree, True, 5) == ("READ_REPLICAS_ENABLED", 1)
+    assert _redis_replicas(tree, False, 16) == (None, None)
+    redis = _one(_body(tree["modules/feast_redis/main.tf"]), "resource", "google_redis_instance", "this")
+    # High availability (a replica in another zone with automatic failover) is the tier, whatever the size.
+    assert Evaluator({"protect": Bound(True)}, {}).value(redis.body.attributes["tier"]) == "STANDARD_HA"
+
+
+def test_the_control_plane_reaches_the_webhooks_of_private_nodes(trees: dict[str, dict[str, str]]) -> None:
+    # GKE's own firewall rule lets the control plane of a private cluster reach nodes only on TCP 443 and 10250;
+    # webhooks on other ports time out and the objects they guard are refused
+    # (https://cert-manager.io/docs/installation/compatibility/#gke,
+    # https://cloud.google.com/service-mesh/docs/private-cluster-open-port). KServe's controller serves its
+    # validating webhook on 9443 (kserve-webhook-server-service targetPort webhook-server), Knative's on 8443:
+    # without a rule the kserve-runtime-configs release is rejected and rolled back on first apply.
+    tree = trees["example"]
+    cluster = _body(tree["modules/gke_cluster/main.tf"])
+    private = _one(cluster, "resource", "google_container_cluster", "this").body.blocks_of("private_cluster_config")
+    assert private and private[0].body.attributes["enable_private_nodes"].value is True
+    rule = _one(cluster, "resource", "google_compute_firewall", "control_plane_webhooks").body
+    assert rule.attributes["direction"].value == "INGRESS"
+    assert rule.attributes["source_ranges"].expr_text == "[var.master_ipv4_cidr]"
+    assert rule.attributes["network"].expr_text == "var.network_id"
+    # every pool of the cluster runs as the nodes' service account, so the rule reaches every node
+    assert rule.attributes["target_service_accounts"].expr_text == "[google_service_account.nodes.email]"
+    for pool_module in ("gpu_node_pool", "tpu_node_pool"):
+        pool = _one(_body(tree[f"modules/{pool_module}/main.tf"]), "resource", "google_container_node_pool", "this")
+        config = pool.body.blocks_of("node_config")[0]
+        assert config.body.attributes["service_account"].expr_text == "var.service_account_email"
+    allow = rule.blocks_of("allow")[0].body.attributes
+    assert allow["protocol"].value == "tcp" and allow["ports"].expr_text == "var.control_plane_webhook_ports"
+    ports = _one(_body(tree["modules/gke_cluster/variables.tf"]), "variable", "control_plane_webhook_ports")
+    assert set(ports.body.attributes["default"].value or []) >= {"9443", "8443"}  # type: ignore[arg-type]
+    # the example's platform layer installs KServe, whose webhook needs it
+    assert _blocks(_body(tree["live/prod/platform/main.tf"]), "module", "kserve")
