@@ -297,7 +297,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
             c1=Comment("Only this stage's promoters write its registry; promotion = registering into the next stage."),
             promoter_principal_ids=env.promoters.get(env.name, []),
             reader_principal_ids=readers,
-            acr_pull_principal_ids=Expr("[module.cluster.kubelet_object_id]"),
+            acr_pull_principals={"kubelet": Expr("module.cluster.kubelet_object_id")},
             protect=protect, tags=Expr("local.tags"),
         ))
         container_ids.append("module.registry_storage.container_id")

@@ -224,7 +224,10 @@ resource "azurerm_role_assignment" "readers" {
 
 # Nodes pull the platform's images from the workspace's registry.
 resource "azurerm_role_assignment" "acr_pull" {
-  for_each = toset(var.acr_pull_principal_ids)
+  # Keyed by name, not by id: the kubelet identity's object id is known only once the cluster exists, and a
+  # for_each over a set of ids created in the same apply fails the first plan ("Invalid for_each argument",
+  # https://developer.hashicorp.com/terraform/language/meta-arguments/for_each).
+  for_each = var.acr_pull_principals
 
   scope                = azurerm_container_registry.this.id
   role_definition_name = "AcrPull"

@@ -65,10 +65,10 @@ variable "reader_principal_ids" {
   default     = []
 }
 
-variable "acr_pull_principal_ids" {
-  description = "Principals (the AKS kubelet identity) that pull images from the container registry."
-  type        = list(string)
-  default     = []
+variable "acr_pull_principals" {
+  description = "Principals that pull images from the container registry, by a name fixed at render time (e.g. { kubelet = <the AKS kubelet identity's object id> }): the ids may be created in the same apply, the names must be known when planning."
+  type        = map(string)
+  default     = {}
 }
 
 variable "protect" {

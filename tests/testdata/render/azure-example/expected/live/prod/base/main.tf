@@ -250,7 +250,9 @@ module "model_registry" {
   # Only this stage's promoters write its registry; promotion = registering into the next stage.
   promoter_principal_ids = ["aaaaaaaa-0000-0000-0000-000000000004"]
   reader_principal_ids   = ["aaaaaaaa-0000-0000-0000-000000000005"]
-  acr_pull_principal_ids = [module.cluster.kubelet_object_id]
-  protect                = true
-  tags                   = local.tags
+  acr_pull_principals = {
+    kubelet = module.cluster.kubelet_object_id
+  }
+  protect = true
+  tags    = local.tags
 }
