@@ -30,9 +30,11 @@ resource "azurerm_container_registry" "this" {
   export_policy_enabled         = false
   quarantine_policy_enabled     = true
   retention_policy_in_days      = 30
-  trust_policy_enabled          = true
   zone_redundancy_enabled       = true
-  tags                          = var.tags
+  # No Docker Content Trust (trust_policy_enabled): since 2026-05-31 ACR refuses it on a new registry
+  # ("ContentTrustUnsupported", hashicorp/terraform-provider-azurerm#32752, which deprecates the argument); it is
+  # removed on 2028-03-31 (https://aka.ms/acr/dctdeprecation). Signing moves to Notary Project signatures.
+  tags = var.tags
 }
 
 # The workspace is declared through azapi, not azurerm: its storage account refuses shared keys, and the
