@@ -26,4 +26,5 @@ INTEGRATION = {
     "render/test_checkov_coverage.py",
     "render/test_checkov_gcp.py",
     "review/test_review_real.py",
+    "targets/test_azure_first_apply.py",
 }

@@ -88,7 +88,50 @@ def _check_azure(platform: Platform, source: Source) -> list[Diagnostic]:
                                   f"`{system.vm_size}` has no local temp disk for the ephemeral OS disk",
                                   "Use a size with a `d` in its features, e.g. Standard_D4ds_v5.",
                                   code="azure.system_pool"))
-    return out + _check_ci_runner(platform, source)
+    return out + _check_ci_runner(platform, source) + _check_ip_ranges(platform, source)
+
+
+# Azure Storage IP rules (the state account's, which CI reaches over its public endpoint) take public IPv4
+# addresses and ranges: private (RFC 1918) ranges and /31 are refused at apply, /32 only as the bare address
+# (https://learn.microsoft.com/azure/storage/common/storage-network-security; hashicorp/terraform-provider-azurerm
+# #5444 and #20870). AKS authorized ranges and Key Vault rules take CIDRs too.
+_RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def _check_ip_ranges(platform: Platform, source: Source) -> list[Diagnostic]:
+    azure = platform.azure
+    if azure is None:
+        return []
+    out: list[Diagnostic] = []
+    lists = (("ci_ip_ranges", azure.ci_ip_ranges), ("api_server_authorized_ip_ranges",
+                                                     azure.api_server_authorized_ip_ranges))
+    for key, ranges in lists:
+        for i, text in enumerate(ranges):
+            path: KeyPath = ("azure", key, i)
+            try:
+                net = ipaddress.IPv4Network(text, strict=True)
+            except ValueError:
+                try:
+                    close = f" (the network is {ipaddress.IPv4Network(text, strict=False)})"
+                except ValueError:
+                    close = ""
+                out.append(diagnostics_at(source, path, f"`{text}` is not an IPv4 address or network{close}",
+                                          "Write a public IPv4 address (203.0.113.7) or CIDR whose host bits are "
+                                          "zero (203.0.113.0/28).", code="azure.ip_range"))
+                continue
+            if key != "ci_ip_ranges":
+                continue
+            if any(net.subnet_of(private) for private in _RFC1918):
+                out.append(diagnostics_at(source, path, f"`{text}` is a private (RFC 1918) range",
+                                          "The state account's IP rules take public addresses only, and Azure "
+                                          "refuses private ones at apply: list the CI runners' public egress "
+                                          "addresses (a runner inside a VNet reaches the account through a "
+                                          "virtual network rule instead).", code="azure.ip_range"))
+            elif net.prefixlen == 31:
+                out.append(diagnostics_at(source, path, f"`{text}` is a /31, which Azure Storage IP rules refuse",
+                                          f"List its two addresses instead: {net[0]} and {net[1]}.",
+                                          code="azure.ip_range"))
+    return out
 
 
 def _check_ci_runner(platform: Platform, source: Source) -> list[Diagnostic]:

@@ -43,7 +43,9 @@ resource "azurerm_storage_account" "this" {
   network_rules {
     default_action = length(var.allowed_ip_ranges) > 0 ? "Deny" : "Allow"
     bypass         = ["AzureServices"]
-    ip_rules       = var.allowed_ip_ranges
+    # Storage IP rules take a single address without a prefix: "/32" is refused (hashicorp/terraform-provider-azurerm#5444,
+    # documented in #20870), so a CI egress IP written as a /32 is sent as the bare address.
+    ip_rules = [for range in var.allowed_ip_ranges : trimsuffix(range, "/32")]
   }
 
   sas_policy {

@@ -25,9 +25,18 @@ variable "container_name" {
 }
 
 variable "allowed_ip_ranges" {
-  description = "Public CIDRs (CI runner egress) allowed to reach the account; empty allows any network (Entra ID still required)."
+  description = "Public IPv4 addresses or CIDRs (CI runner egress) allowed to reach the account; empty allows any network (Entra ID still required)."
   type        = list(string)
   default     = []
+  # Storage refuses /31 ranges and private (RFC 1918) ranges in IP rules
+  # (https://learn.microsoft.com/azure/storage/common/storage-network-security, hashicorp/terraform-provider-azurerm#20870).
+  validation {
+    condition = alltrue([for range in var.allowed_ip_ranges : !endswith(range, "/31") && !anytrue([
+      for private in ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] :
+      cidrsubnet(private, 0, 0) == cidrsubnet("${split("/", range)[0]}/${split("/", private)[1]}", 0, 0)
+    ])])
+    error_message = "allowed_ip_ranges: storage IP rules take public IPv4 addresses or ranges up to /30; write a /31 as its two addresses, and reach the account from private networks through a virtual network rule."
+  }
 }
 
 variable "state_writer_principal_ids" {

