@@ -15,7 +15,7 @@ from support.markers import INTEGRATION
 SRC = Path(__file__).resolve().parents[2] / "src"
 PACKAGE = SRC / "mlstrata"
 CLI_SHARED = {"mlstrata.cli", "mlstrata.cli.coercion", "mlstrata.cli.common", "mlstrata.cli.output",
-              "mlstrata.cli.units"}  # not commands
+              "mlstrata.cli.streams", "mlstrata.cli.units"}  # not commands
 
 
 def module_name(path: Path) -> str:

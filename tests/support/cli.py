@@ -32,17 +32,22 @@ class CliResult:
 
 def mlstrata(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
              process: bool = False, timeout: float | None = None, columns: int = 200,
-             wrapper: Sequence[str] = ()) -> CliResult:
+             wrapper: Sequence[str] = (), stdout: int | None = None, stderr: int | None = None) -> CliResult:
     """Run `mlstrata ARGS` in `cwd`; `env` is the whole environment (default: this one), with PLAIN added
     (`columns` wide, for messages longer than 200 characters that a test reads whole).
     `timeout` (a process only) turns a hang into a failure for tests whose point is that nothing hangs;
-    `wrapper` (a process only) is a command the process runs under (e.g. support.privileges.without_dac_override)."""
+    `wrapper` (a process only) is a command the process runs under (e.g. support.privileges.without_dac_override).
+    `stdout`/`stderr` (a process only): a file descriptor the process writes that stream to instead of a pipe
+    read here (its text in the result is then empty)."""
     plain = {**PLAIN, "COLUMNS": str(columns)}
-    if process or wrapper:
+    if process or wrapper or stdout is not None or stderr is not None:
         proc = subprocess.run([*wrapper, sys.executable, "-m", "mlstrata", *args], cwd=cwd,
-                              env={**(os.environ if env is None else env), **plain}, capture_output=True,
+                              env={**(os.environ if env is None else env), **plain},
+                              stdout=subprocess.PIPE if stdout is None else stdout,
+                              stderr=subprocess.PIPE if stderr is None else stderr,
                               text=True, check=False, stdin=subprocess.DEVNULL, timeout=timeout)
-        return CliResult(proc.returncode, proc.stdout, proc.stderr, proc.stdout + proc.stderr)
+        out, err = proc.stdout or "", proc.stderr or ""
+        return CliResult(proc.returncode, out, err, out + err)
     app = build_app(next((a for a in args if not a.startswith("-")), None))
     with contextlib.chdir(cwd) if cwd is not None else contextlib.nullcontext():
         overlay: dict[str, str | None] = {k: None for k in os.environ if env is not None and k not in env}

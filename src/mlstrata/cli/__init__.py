@@ -148,18 +148,11 @@ def keep_until_exit() -> Callable[[object], None] | None:
     return _held.append if _held is not None else None
 
 
-def _end(done: SystemExit) -> None:
-    """Exit at once with `done`'s code when values are held: stdout and stderr flushed, nothing freed, no
-    exit handlers (a command that holds values registers none). A flush that fails (a closed pipe) is left
-    to the interpreter's own exit, which reports it as it always has."""
-    if not _held or not (done.code is None or isinstance(done.code, int)):
-        return
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        return
-    os._exit(done.code or 0)
+def _end(code: int) -> None:
+    """Exit at once with `code` when values are held: stdout and stderr already flushed (`output_lost`), nothing
+    freed, no exit handlers (a command that holds values registers none)."""
+    if _held:
+        os._exit(code)
 
 
 def main() -> None:
@@ -174,9 +167,22 @@ def main() -> None:
     finally:
         gc.freeze()
         gc.enable()
+    from mlstrata.cli.streams import output_lost, watch
+
+    out, err = watch()
     _held = []
+    ended = SystemExit(0)
     try:
         app()
     except SystemExit as done:
-        _end(done)
-        raise
+        ended = done
+    except OSError:
+        if out.failure is None and err.failure is None:
+            raise  # not a write to stdout or stderr: the command's own failure
+    # a report that could not be written (a full disk, a closed pipe) must not end as a success or a traceback
+    lost = output_lost(out, err)
+    if lost is not None:
+        ended = SystemExit(lost)
+    if ended.code is None or isinstance(ended.code, int):
+        _end(ended.code or 0)
+    raise ended
