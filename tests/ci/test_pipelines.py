@@ -149,7 +149,8 @@ def test_apply_follows_the_dependency_order(rendered: tuple[str, Path]) -> None:
     assert [jobs[j]["name"].removeprefix("apply ") for j in applies] == ORDER
     # a protected Azure environment's runner comes up (from a hosted runner) right before its first unit
     chain = [j for j in jobs if j.startswith(("apply-", "runner-"))]
-    assert [j for j in chain if j.startswith("runner-")] == (["runner-prod"] if _target == "azure" else [])
+    assert [j for j in chain if j.startswith("runner-")] == (["runner-plan-prod", "runner-prod"]
+                                                              if _target == "azure" else [])
     if _target == "azure":
         assert chain.index("runner-prod") == chain.index("apply-prod-base") - 1
     for i, job in enumerate(chain):
@@ -165,7 +166,8 @@ def test_apply_follows_the_dependency_order(rendered: tuple[str, Path]) -> None:
     assert [k.removeprefix("apply ") for k in gl_applies] == ORDER
     assert [gitlab[k]["resource_group"] for k in gl_applies] == [f"mlstrata-{u.replace('/', '-')}" for u in ORDER]
     if _target == "azure":
-        assert gitlab["runner prod"]["needs"] == ["affected", "apply staging/platform"]
+        assert gitlab["runner plan prod"]["needs"] == ["affected", "apply staging/platform"]
+        assert gitlab["runner prod"]["needs"] == ["affected", "runner plan prod"]
         assert gitlab["apply prod/base"]["needs"] == ["affected", "runner prod"]
     else:
         assert gitlab["apply prod/base"]["needs"] == ["affected", "apply staging/platform"]
@@ -431,12 +433,15 @@ def test_a_protected_azure_environment_runs_on_a_runner_its_pipeline_creates_fir
     runner = jobs["runner-prod"]
     assert runner["runs-on"] == "ubuntu-latest" and runner["environment"] == "prod"
     assert runner["env"]["ARM_CLIENT_ID"] == "33333333-0000-0000-0000-00000000000c"  # prod's ci_role
-    [up] = [s for s in runner["steps"] if s.get("name", "").startswith("Self-hosted runner of prod")]
+    [up] = [s for s in runner["steps"] if s.get("name", "").startswith("Apply the reviewed plan of the runner")]
     assert up["env"]["RUNNER_DIR"] == "bootstrap/ci_runner/prod" and up["env"]["TF_VAR_ci_engine"] == "github"
+    # Terraform asks an ephemeral variable again when it applies a saved plan (hashicorp/terraform 23ebf2d)
     assert up["env"]["TF_VAR_registration_token"] == "${{ secrets.MLSTRATA_RUNNER_TOKEN }}"
-    assert up["env"]["STATE_ACCOUNT"] == "acmemltfstate"
-    assert "python -P -m mlstrata.engine.embedded_worker" in up["run"] and "network-rule add" in up["run"]
+    assert "python -P -m mlstrata.engine.embedded_worker" in up["run"]
+    [network] = [s for s in runner["steps"] if s.get("name", "").startswith("Allow the runner subnet of prod")]
+    assert network["env"]["STATE_ACCOUNT"] == "acmemltfstate" and "network-rule add" in network["run"]
     assert "contains(fromJSON(needs.affected.outputs.units), 'prod/base')" in runner["if"]
+    assert jobs["runner-plan-prod"]["if"] == runner["if"]
     for unit in ("prod-base", "prod-platform"):
         assert jobs[f"apply-{unit}"]["runs-on"] == ["self-hosted", label]
     for unit in ("dev-base", "dev-platform", "staging-base", "staging-platform"):
@@ -448,9 +453,10 @@ def test_a_protected_azure_environment_runs_on_a_runner_its_pipeline_creates_fir
     plan = _load(root / ".github" / "workflows" / "mlstrata-pr.yml")["jobs"]["plan"]
     assert "matrix.runner" in plan["runs-on"] and "self-hosted" in plan["runs-on"]
     gitlab = _load(root / ".gitlab-ci.yml")
-    assert "tags" not in gitlab["runner prod"]
+    assert "tags" not in gitlab["runner prod"] and "tags" not in gitlab["runner plan prod"]
     assert gitlab["runner prod"]["variables"]["TF_VAR_ci_engine"] == "gitlab"
-    assert 'export TF_VAR_registration_token="$MLSTRATA_RUNNER_TOKEN"' in gitlab["runner prod"]["script"]
+    for job in ("runner plan prod", "runner prod"):
+        assert 'export TF_VAR_registration_token="$MLSTRATA_RUNNER_TOKEN"' in gitlab[job]["script"]
     assert gitlab["apply prod/base"]["tags"] == [label] and gitlab["apply prod/platform"]["tags"] == [label]
     assert gitlab["drift prod"]["tags"] == [label]
     assert all("tags" not in gitlab[k] for k in gitlab if k.endswith(("dev/base", "staging/platform", " dev")))
@@ -475,3 +481,207 @@ def test_the_gitlab_plan_job_of_a_unit_with_a_runner_is_tagged_for_it(tmp_path: 
     doc = child_pipeline(platform, settings_for(tmp_path, spec, tmp_path / "infra"), Affected("main", None, units))
     assert doc["plan prod/base"]["tags"] == ["mlstrata-acme-ml-prod"]
     assert "tags" not in doc["plan staging/base"]
+
+
+# --------------------------------------------------------------------------- the gate on every apply (audit)
+# What each test below holds, for every example and both CI engines:
+# - every apply applies a saved plan that was reviewed (units: the merge request's plan, restored, gated by
+#   `mlstrata apply` itself; the runner root: planned, reviewed and saved by its plan job), never a fresh
+#   `-auto-approve` apply;
+# - every apply is a job of its environment, so a protected environment's required reviewers hold it before it
+#   starts (GitHub: https://docs.github.com/actions/managing-workflow-runs/reviewing-deployments; GitLab, where a
+#   job deploys when its environment's action is `start`, the default:
+#   https://docs.gitlab.com/ci/environments/deployment_approvals.html);
+# - the deploy identity (ci_role) is used only by jobs of its environment, everything else plans as plan_role;
+# - drift only reads.
+
+_TF_APPLY = re.compile(r"\b(tf|terraform)\b[^\n]*\sapply\b")
+
+
+def _jobs(root: Path) -> list[tuple[str, str, dict[str, Any]]]:
+    """(engine, job name, job) for every job of the rendered GitHub workflows and GitLab pipeline."""
+    out = []
+    for workflow in sorted((root / ".github" / "workflows").glob("*.yml")):
+        out += [("github", f"{workflow.name}:{name}", job) for name, job in _load(workflow)["jobs"].items()]
+    gitlab = _load(root / ".gitlab-ci.yml")
+    out += [("gitlab", name, job) for name, job in gitlab.items() if isinstance(job, dict) and "stage" in job]
+    return out
+
+
+def _environment(engine: str, job: dict[str, Any]) -> str | None:
+    env = job.get("environment")
+    if engine == "gitlab" and env is not None:
+        assert env.get("action", "start") == "start", env  # any other action is not held for approval
+        return str(env["name"])
+    return None if env is None else str(env)
+
+
+def _runner_plan_problems(script: str) -> list[str]:
+    """Why a runner plan script does not stop on the review gate before it saves the plan file."""
+    lines = script.splitlines()
+
+    def at(pattern: str) -> int:
+        return next((i for i, line in enumerate(lines) if re.search(pattern, line)), -1)
+
+    plan, show = at(r"\splan\s.*-out=runner\.tfplan"), at(r"\sshow -json runner\.tfplan")
+    review, save = at(r"^if ! mlstrata review "), at(r'^cp "\$dir/runner\.tfplan" "\$saved/"')
+    problems = [what for what, index in (("plan", plan), ("show", show), ("review", review), ("save", save))
+                if index < 0]
+    if problems:
+        return [f"no {p}" for p in problems]
+    if not plan < show < review < save:
+        problems.append("plan -> show -> review -> save is out of order")
+    block = lines[review:next(i for i in range(review, len(lines)) if lines[i] == "fi")]
+    if "  exit 1" not in block:
+        problems.append("a blocked review does not end the job")
+    return problems
+
+
+def test_every_apply_applies_a_reviewed_saved_plan_in_its_environment(rendered: tuple[str, Path]) -> None:
+    target, root = rendered
+    applies = []
+    for engine, name, job in _jobs(root):
+        scripts = _scripts(job)
+        text = "\n".join(scripts)
+        assert "auto-approve" not in text, name  # Terraform applying a plan nobody reviewed
+        assert "mlstrata up" not in text and "mlstrata destroy" not in text, name
+        for line in text.splitlines():
+            if _TF_APPLY.search(line):  # Terraform itself applies only the saved, reviewed plan file
+                assert '"$PWD/$saved/runner.tfplan"' in line, (name, line)
+        if "mlstrata apply" in text or _TF_APPLY.search(text):
+            applies.append(name)
+            env = _environment(engine, job)
+            assert env is not None, f"{name} applies outside an environment: no approval can hold it"
+            if "mlstrata apply" in text:  # a unit: the merge request's saved plan, restored, then gated
+                assert text.index(steps_module().RESTORE_PLAN.strip()) < text.index("mlstrata apply"), name
+                if engine == "github":
+                    [download] = [s for s in job["steps"] if str(s.get("uses", "")).startswith(
+                        "actions/download-artifact@")]
+                    assert download["with"]["run-id"] == "${{ needs.affected.outputs.plan_run }}"
+                    names = [s.get("name", s.get("uses")) for s in job["steps"]]
+                    assert names.index(download["uses"]) < names.index("Restore the saved plan") == len(names) - 2
+    expected = 2 * len(ORDER) + (2 if target == "azure" else 0)  # each unit on each engine; the runner root
+    assert len(applies) == expected, applies
+
+
+def steps_module() -> Any:
+    from mlstrata.ci import steps
+
+    return steps
+
+
+def test_the_runner_root_is_planned_reviewed_and_applied_from_the_reviewed_plan_file(repos: dict[str, Path]) -> None:
+    """The self-hosted runner root of a protected Azure environment takes the same path as every unit: its plan
+    job (no environment, the plan identity) plans, reviews and saves the plan file only when the review passes;
+    the environment's job, after approval, applies exactly that file. The check is shown to fail on the plan
+    script with the gate taken out."""
+    steps = steps_module()
+    root = repos["azure"]
+    jobs = _load(root / ".github" / "workflows" / "mlstrata-apply.yml")["jobs"]
+    plan, apply = jobs["runner-plan-prod"], jobs["runner-prod"]
+    assert "environment" not in plan and apply["environment"] == "prod"
+    assert apply["needs"][-1] == "runner-plan-prod" and apply["needs"][:-1] == plan["needs"]
+    [plan_step] = [s for s in plan["steps"] if s.get("name", "").startswith("Plan and review the runner root")]
+    assert _runner_plan_problems(plan_step["run"]) == []
+    upload = plan["steps"][-1]
+    assert upload["uses"] == "actions/upload-artifact@v4" and "if" not in upload  # only after the review passed
+    assert upload["with"]["name"] == "mlstrata-runner-prod" and upload["with"]["if-no-files-found"] == "error"
+    names = [s.get("name", s.get("uses")) for s in apply["steps"]]
+    download = names.index("actions/download-artifact@v4")
+    assert apply["steps"][download]["with"] == {"name": "mlstrata-runner-prod",
+                                                "path": "mlstrata-ci/mlstrata-runner-prod"}
+    assert "run-id" not in apply["steps"][download]["with"]  # this run's plan job: the same commit
+    apply_step = names.index("Apply the reviewed plan of the runner root of prod")
+    assert download < apply_step < names.index("Allow the runner subnet of prod on the state account")
+    apply_script = apply["steps"][apply_step]["run"]
+    assert re.search(r'^  tf -chdir="\$dir" apply ', apply_script, re.M)
+    assert not re.search(r'^\s*tf -chdir="\$dir" (plan|refresh)', apply_script, re.M)  # never a plan of its own
+    gitlab = _load(root / ".gitlab-ci.yml")
+    gl_plan, gl_apply = gitlab["runner plan prod"], gitlab["runner prod"]
+    assert "environment" not in gl_plan and gl_apply["environment"] == {"name": "prod"}
+    assert gl_apply["needs"] == ["affected", "runner plan prod"]
+    assert _runner_plan_problems(gl_plan["script"][-1]) == []
+    assert gl_plan["artifacts"]["paths"] == ["mlstrata-ci/mlstrata-runner-prod/"]
+    assert "when" not in gl_plan["artifacts"]  # on_success: a blocked plan leaves no plan file to apply
+    assert gl_apply["script"][-2:] == [steps.RUNNER_APPLY, steps.RUNNER_NETWORK]
+    # the check above fails when the gate is taken out, or when the plan is saved before the review
+    no_gate = re.sub(r"if ! mlstrata review .*?\nfi\n", "", steps.RUNNER_PLAN, flags=re.S)
+    assert _runner_plan_problems(no_gate) == ["no review"]
+    lines = steps.RUNNER_PLAN.splitlines()
+    save = next(i for i, line in enumerate(lines) if line.startswith('cp "$dir/runner.tfplan"'))
+    early = "\n".join([*lines[:3], lines[save], *lines[3:save], *lines[save + 1:]])
+    assert _runner_plan_problems(early) == ["plan -> show -> review -> save is out of order"]
+    no_exit = steps.RUNNER_PLAN.replace("  exit 1\nfi\ncat", "fi\ncat")
+    assert _runner_plan_problems(no_exit) == ["a blocked review does not end the job"]
+
+
+def _role_jobs(root: Path) -> dict[str, tuple[str | None, set[str]]]:
+    """Each job -> (its environment, the spec's CI identities it names)."""
+    platform = load_spec(root / "platform.yaml").platform
+    roles = {r for e in platform.environments.values() for r in (e.ci_role, e.plan_role) if r}
+    out = {}
+    for engine, name, job in _jobs(root):
+        text = json.dumps(job)
+        out[f"{engine}:{name}"] = (_environment(engine, job), {r for r in roles if r in text})
+    return out
+
+
+def test_the_deploy_identity_is_used_only_by_its_environment_s_jobs(rendered: tuple[str, Path]) -> None:
+    """Least privilege: ci_role (trust pinned to its environment) only in that environment's jobs, which an
+    approval holds; plans, the runner root's plan and drift use plan_role (from the matrix on pull requests)."""
+    target, root = rendered
+    platform = load_spec(root / "platform.yaml").platform
+    ci = {e.ci_role: name for name, e in platform.environments.items() if e.ci_role}
+    plan = {e.plan_role for e in platform.environments.values() if e.plan_role}
+    jobs = _role_jobs(root)
+    for name, (env, named) in jobs.items():
+        for role in named:
+            if role in ci:
+                assert env == ci[role], f"{name} uses the deploy identity of {ci[role]} outside its environment"
+            else:
+                assert role in plan and env is None, f"{name} (environment {env}) uses the plan identity {role}"
+    for engine, name, job in _jobs(root):  # the affected matrix carries ci_role too: no job outside one reads it
+        assert "matrix.ci_role" not in json.dumps(job) or _environment(engine, job) is not None, name
+    if target == "local":
+        assert not ci and not any(named for _, named in jobs.values())
+        return
+    deploying = {n for n, (env, named) in jobs.items() if env is not None}
+    assert all(jobs[n][1] and jobs[n][1] <= set(ci) for n in deploying), "an apply job without its deploy identity"
+    for workflow, job in (("pr", "plan"), ("drift", "drift")):
+        doc = _load(root / ".github" / "workflows" / f"mlstrata-{workflow}.yml")["jobs"][job]
+        assert "${{ matrix.plan_role }}" in json.dumps(doc) and "environment" not in doc
+    if target == "azure":
+        assert jobs["github:mlstrata-apply.yml:runner-plan-prod"] == (None, {platform.environments["prod"].plan_role})
+        assert jobs["gitlab:runner plan prod"] == (None, {platform.environments["prod"].plan_role})
+        assert jobs["github:mlstrata-apply.yml:runner-prod"] == ("prod", {platform.environments["prod"].ci_role})
+
+
+def test_drift_only_reads(rendered: tuple[str, Path]) -> None:
+    """The nightly drift jobs run `mlstrata drift` (a refresh-only plan) as the plan identity: no apply, no
+    environment, no write permission but the OIDC token; only the report job writes, and only issues."""
+    _, root = rendered
+    workflow = _load(root / ".github" / "workflows" / "mlstrata-drift.yml")
+    gitlab = _load(root / ".gitlab-ci.yml")
+    drift_jobs = [*workflow["jobs"].values(), *(j for k, j in gitlab.items() if k.startswith("drift"))]
+    for job in drift_jobs:
+        text = "\n".join(_scripts(job))
+        assert "environment" not in job
+        assert not re.search(r"mlstrata (apply|up|destroy|rollback)|\sapply\s|terraform import|state (rm|mv|push)", text)
+    assert workflow["permissions"] == {"contents": "read"}
+    assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "id-token": "write"}
+    assert workflow["jobs"]["report"]["permissions"] == {"contents": "read", "issues": "write"}
+    assert "mlstrata drift " in workflow["jobs"]["drift"]["steps"][-2]["run"]
+
+
+def test_a_protected_environment_with_owners_needs_their_approval(repos: dict[str, Path]) -> None:
+    """The AWS example's prod has owners: GitHub's environment requires one of them (not the author) and only
+    protected branches; GitLab's protected environment has an approval rule for each."""
+    root = repos["aws"]
+    github = (root / ".github" / "mlstrata" / "setup-environments.sh").read_text(encoding="utf-8")
+    prod = github[github.index("# prod: protected"):]
+    assert '"prevent_self_review": true' in prod and '"protected_branches": true' in prod
+    assert "$(reviewer @acme/platform),$(reviewer @acme/ml-leads),$(reviewer @acme/ml)" in prod
+    gitlab = (root / ".gitlab" / "mlstrata" / "setup-environments.sh").read_text(encoding="utf-8")
+    assert '"approval_rules": [$(rule @acme/platform),$(rule @acme/ml-leads),$(rule @acme/ml)]' in gitlab
+    for env in ("dev", "staging"):
+        assert f'"name": "{env}"' not in gitlab and f"# {env}: protected" not in github

@@ -76,6 +76,12 @@ done < {steps.CI_DIR}/mlstrata-drift/issues.tsv
 """
 
 
+RUNNER_SUMMARY = f"""\
+review="{steps.CI_DIR}/mlstrata-runner-$UNIT_ENV/review.md"
+if [ -f "$review" ]; then cat "$review" >> "$GITHUB_STEP_SUMMARY"; fi
+"""
+
+
 def _setup(settings: CiSettings, fetch_all: bool = False) -> list[dict[str, Any]]:
     checkout: dict[str, Any] = {"uses": CHECKOUT}
     if fetch_all:
@@ -147,38 +153,69 @@ def _runs_on(label: str | None) -> str | list[str]:
     return ["self-hosted", label] if label else RUNNER
 
 
-def _runner_job(platform: Platform, settings: CiSettings, env: str, needs: list[str],
-                condition: str) -> dict[str, Any]:
-    """Applies the environment's runner root (bootstrap/ci_runner/<env>) from a hosted runner, as the environment's
-    deploy identity, before its first unit; a no-op once the runner exists."""
+def _runner_jobs(platform: Platform, settings: CiSettings, env: str, needs: list[str],
+                 condition: str) -> dict[str, dict[str, Any]]:
+    """The environment's runner root (bootstrap/ci_runner/<env>) from a hosted runner, before its first unit:
+    `runner-plan-<env>` plans it as the plan identity, reviews the plan (a blocking finding fails the job) and
+    saves the plan file; `runner-<env>`, the environment's job (its required reviewers approve it before it
+    starts, with the plan and its review in the plan job's summary:
+    https://docs.github.com/actions/managing-workflow-runs/reviewing-deployments), applies exactly that file as
+    the deploy identity. A no-op plan once the runner exists."""
     from mlstrata.targets.azure.render import azure_settings, ci_runner_dir
 
     spec = platform.environments[env]
     azure = azure_settings(platform)
-    creds, creds_env = (_credentials(platform, spec.ci_role, spec.region or platform.region, spec.account or "")
-                        if spec.ci_role else ([], {}))
-    run_env = {
+    region = spec.region or platform.region
+    root_env = {
         "UNIT_ENV": env, "RUNNER_DIR": ci_runner_dir(env),
-        "STATE_SUBSCRIPTION": azure.state_subscription or "",
-        "STATE_RESOURCE_GROUP": azure.state_resource_group or f"{platform.platform}-tfstate",
-        "STATE_ACCOUNT": platform.state.bucket or "",
         "TF_VAR_ci_engine": "github", "TF_VAR_github_owner": "${{ github.repository_owner }}",
         "TF_VAR_github_repository": "${{ github.event.repository.name }}",
         "TF_VAR_registration_token": "${{ secrets.MLSTRATA_RUNNER_TOKEN }}",
     }
-    return {
-        "name": f"runner {env}",
+    artifact = steps.runner_artifact(env)
+    plan_id = f"runner-plan-{env}"
+    creds, creds_env = (_credentials(platform, spec.plan_role, region, spec.account or "")
+                        if spec.plan_role else ([], {}))
+    plan = {
+        "name": f"runner plan {env}",
         "needs": needs,
+        "if": condition,
+        "runs-on": RUNNER,
+        "permissions": {"contents": "read", "id-token": "write"},
+        **({"env": creds_env} if creds_env else {}),
+        "steps": [*_setup(settings), *creds,
+                  {"name": f"Plan and review the runner root of {env} (bootstrap/ci_runner/{env})", "env": root_env,
+                   "run": steps.RUNNER_PLAN},
+                  {"name": "The review in the job summary", "if": "always()", "env": {"UNIT_ENV": env},
+                   "run": RUNNER_SUMMARY},
+                  {"name": "Save the reviewed plan", "uses": UPLOAD,
+                   "with": {"name": artifact, "path": f"{steps.CI_DIR}/{artifact}/",
+                            "retention-days": settings.retention_days, "if-no-files-found": "error"}}],
+    }
+    creds, creds_env = (_credentials(platform, spec.ci_role, region, spec.account or "")
+                        if spec.ci_role else ([], {}))
+    apply = {
+        "name": f"runner {env}",
+        "needs": [*needs, plan_id],
         "if": condition,
         "runs-on": RUNNER,
         "environment": env,
         "concurrency": {"group": f"mlstrata-{env}-runner", "cancel-in-progress": False},
         "permissions": {"contents": "read", "id-token": "write"},
         **({"env": creds_env} if creds_env else {}),
-        "steps": [*_setup(settings), *creds,
-                  {"name": f"Self-hosted runner of {env} (bootstrap/ci_runner/{env})", "env": run_env,
-                   "run": steps.RUNNER_UP}],
+        "steps": [*_setup(settings),
+                  {"uses": DOWNLOAD, "with": {"name": artifact, "path": f"{steps.CI_DIR}/{artifact}"}},
+                  *creds,
+                  {"name": f"Apply the reviewed plan of the runner root of {env}", "env": root_env,
+                   "run": steps.RUNNER_APPLY},
+                  {"name": f"Allow the runner subnet of {env} on the state account",
+                   "env": {"UNIT_ENV": env, "RUNNER_DIR": ci_runner_dir(env),
+                           "STATE_SUBSCRIPTION": azure.state_subscription or "",
+                           "STATE_RESOURCE_GROUP": azure.state_resource_group or f"{platform.platform}-tfstate",
+                           "STATE_ACCOUNT": platform.state.bucket or ""},
+                   "run": steps.RUNNER_NETWORK}],
     }
+    return {plan_id: plan, f"runner-{env}": apply}
 
 
 def pull_request_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
@@ -270,10 +307,10 @@ def apply_workflow(platform: Platform, settings: CiSettings) -> dict[str, Any]:
             runner_started.add(ref.env)
             units = [r.id for r in unit_refs(platform) if r.env == ref.env]
             touched = " || ".join(f"contains(fromJSON(needs.affected.outputs.units), '{u}')" for u in units)
-            runner_id = f"runner-{ref.env}"
-            jobs[runner_id] = _runner_job(platform, settings, ref.env, ["affected", *previous],
-                                          f"!cancelled() && !contains(needs.*.result, 'failure') && ({touched})")
-            previous.append(runner_id)
+            runner_jobs = _runner_jobs(platform, settings, ref.env, ["affected", *previous],
+                                       f"!cancelled() && !contains(needs.*.result, 'failure') && ({touched})")
+            jobs.update(runner_jobs)
+            previous += list(runner_jobs)
         job_id = _job_id("apply", ref)
         # every earlier unit, not only the one before: an unaffected unit is skipped, and a failure before it
         # must still stop this one

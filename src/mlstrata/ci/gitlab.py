@@ -208,32 +208,44 @@ def _affected_guard(units: list[str]) -> str:
             f"{steps.AFFECTED} {' '.join(units)}; then echo \"{' and '.join(units)}: not affected\"; exit 0; fi")
 
 
-def _runner_job(platform: Platform, env: str, needs: list[str]) -> dict[str, Any]:
-    """Applies the environment's runner root (bootstrap/ci_runner/<env>) on a shared runner, as the
-    environment's deploy identity, before its first unit; a no-op once the runner exists. The runner polls
-    GitLab for the jobs tagged with its label (a scheduled Container Apps job running `gitlab-runner
-    run-single`), so nothing has to start it."""
+def _runner_jobs(platform: Platform, settings: CiSettings, env: str, needs: list[str]) -> dict[str, dict[str, Any]]:
+    """The environment's runner root (bootstrap/ci_runner/<env>) on a shared runner, before its first unit:
+    `runner plan <env>` plans it as the plan identity, reviews the plan (a blocking finding fails the job, and a
+    job that needs a failed job does not run) and keeps the plan file as an artifact; `runner <env>`, a
+    deployment to the protected environment (its approval rules hold the job until approved:
+    https://docs.gitlab.com/ci/environments/deployment_approvals.html), applies exactly that file as the
+    deploy identity. The runner then polls GitLab for the jobs tagged with its label (a scheduled Container Apps
+    job running `gitlab-runner run-single`), so nothing has to start it."""
     from mlstrata.targets.azure.render import azure_settings, ci_runner_dir
 
     spec = platform.environments[env]
     azure = azure_settings(platform)
-    tokens, creds = _credentials(platform, spec.ci_role, spec.region or platform.region, spec.account)
-    job: dict[str, Any] = {
-        "stage": "apply", "rules": [MAIN], "needs": needs, "environment": {"name": env},
+    region = spec.region or platform.region
+    units = [r.id for r in unit_refs(platform) if r.env == env]
+    root_vars = {"UNIT_ENV": env, "RUNNER_DIR": ci_runner_dir(env), "TF_VAR_ci_engine": "gitlab",
+                 "TF_VAR_gitlab_url": "$CI_SERVER_URL"}
+    # MLSTRATA_RUNNER_TOKEN: a masked, protected CI/CD variable (the runner's authentication token)
+    token = 'export TF_VAR_registration_token="$MLSTRATA_RUNNER_TOKEN"'
+    plan_name = f"runner plan {env}"
+    tokens, creds = _credentials(platform, spec.plan_role, region, spec.account, kube=False)
+    plan: dict[str, Any] = {"stage": "apply", "rules": [MAIN], "needs": needs, "variables": root_vars}
+    if tokens:
+        plan["id_tokens"] = tokens
+    plan["script"] = [_affected_guard(units), *creds, token, steps.RUNNER_PLAN]
+    plan["artifacts"] = {"paths": [f"{steps.CI_DIR}/{steps.runner_artifact(env)}/"],
+                         "expire_in": f"{settings.retention_days} days"}
+    tokens, creds = _credentials(platform, spec.ci_role, region, spec.account)
+    apply: dict[str, Any] = {
+        "stage": "apply", "rules": [MAIN], "needs": ["affected", plan_name], "environment": {"name": env},
         "resource_group": f"mlstrata-{env}-runner",
-        "variables": {"UNIT_ENV": env, "RUNNER_DIR": ci_runner_dir(env),
-                      "STATE_SUBSCRIPTION": azure.state_subscription or "",
+        "variables": {**root_vars, "STATE_SUBSCRIPTION": azure.state_subscription or "",
                       "STATE_RESOURCE_GROUP": azure.state_resource_group or f"{platform.platform}-tfstate",
-                      "STATE_ACCOUNT": platform.state.bucket or "", "TF_VAR_ci_engine": "gitlab",
-                      "TF_VAR_gitlab_url": "$CI_SERVER_URL"},
+                      "STATE_ACCOUNT": platform.state.bucket or ""},
     }
     if tokens:
-        job["id_tokens"] = tokens
-    units = [r.id for r in unit_refs(platform) if r.env == env]
-    # MLSTRATA_RUNNER_TOKEN: a masked, protected CI/CD variable (the runner's authentication token)
-    job["script"] = [_affected_guard(units), *creds,
-                     'export TF_VAR_registration_token="$MLSTRATA_RUNNER_TOKEN"', steps.RUNNER_UP]
-    return job
+        apply["id_tokens"] = tokens
+    apply["script"] = [_affected_guard(units), *creds, token, steps.RUNNER_APPLY, steps.RUNNER_NETWORK]
+    return {plan_name: plan, f"runner {env}": apply}
 
 
 def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
@@ -269,7 +281,7 @@ def pipeline(platform: Platform, settings: CiSettings) -> dict[str, Any]:
     previous: str | None = None
     for ref in unit_refs(platform):
         if ref.runner and f"runner {ref.env}" not in doc:
-            doc[f"runner {ref.env}"] = _runner_job(platform, ref.env, ["affected", *([previous] if previous else [])])
+            doc.update(_runner_jobs(platform, settings, ref.env, ["affected", *([previous] if previous else [])]))
             previous = f"runner {ref.env}"
         name = f"apply {ref.id}"
         tokens, creds = _credentials(platform, ref.ci_role, ref.region, ref.account, kube=ref.layer == "platform")

@@ -117,17 +117,69 @@ DRIFT_REPORT = f"""\
 mlstrata ci drift-report --drift {CI_DIR} --out {CI_DIR}/mlstrata-drift
 """
 
-# A protected Azure environment's self-hosted runner (bootstrap/ci_runner/<env>), applied from a hosted runner
-# before any job of the environment: with the embedded Terraform that mlstrata runs everywhere else (>= 1.11:
-# the registration token is an ephemeral variable, written to Key Vault through a write-only argument), then its
-# subnet allowed on the state account, only while the account lacks that rule. Inputs: RUNNER_DIR (the root,
-# relative to MLSTRATA_REPO), STATE_SUBSCRIPTION, STATE_RESOURCE_GROUP, STATE_ACCOUNT, and the root's TF_VAR_*.
-RUNNER_UP = """\
-tf() { python -P -m mlstrata.engine.embedded_worker "$@"; }
-dir="$MLSTRATA_REPO/$RUNNER_DIR"
+# A protected Azure environment's self-hosted runner (bootstrap/ci_runner/<env>), brought up from a hosted runner
+# before any job of the environment, through the same plan -> review gate -> saved-plan apply path as every unit,
+# with the embedded Terraform that mlstrata runs everywhere else (>= 1.11: the registration token is an ephemeral
+# variable, written to Key Vault through a write-only argument). Two jobs, because an environment's required
+# reviewers approve a job before it starts: RUNNER_PLAN (no environment, the plan identity) plans the root, saves
+# the plan file and stops on a blocking review finding; RUNNER_APPLY (the environment's job, after approval, the
+# deploy identity) applies exactly that saved file; RUNNER_NETWORK then allows the runner's subnet on the state
+# account, only while the account lacks that rule. Inputs: RUNNER_DIR (the root, relative to MLSTRATA_REPO),
+# UNIT_ENV, MLSTRATA_SPEC, the root's TF_VAR_* (both jobs: Terraform asks an ephemeral variable again when it
+# applies a saved plan, hashicorp/terraform 23ebf2d), and for RUNNER_NETWORK STATE_SUBSCRIPTION,
+# STATE_RESOURCE_GROUP, STATE_ACCOUNT.
+RUNNER_TF = 'tf() { python -P -m mlstrata.engine.embedded_worker "$@"; }\ndir="$MLSTRATA_REPO/$RUNNER_DIR"\n'
+RUNNER_PLAN_FILE = "runner.tfplan"
+
+
+def runner_artifact(env: str) -> str:
+    return f"mlstrata-runner-{env}"
+
+
+RUNNER_SAVED = f'saved="{CI_DIR}/mlstrata-runner-$UNIT_ENV"\n'
+
+RUNNER_PLAN = RUNNER_TF + RUNNER_SAVED + f"""\
+mkdir -p "$saved"
 export TF_IN_AUTOMATION=1
-tf -chdir="$dir" init -input=false
-tf -chdir="$dir" apply -input=false -auto-approve
+tf -chdir="$dir" init -input=false || exit 1
+rc=0
+tf -chdir="$dir" plan -input=false -detailed-exitcode -out={RUNNER_PLAN_FILE} || rc=$?
+# 0: no changes, 2: changes; 1: the plan failed
+if [ "$rc" -eq 1 ]; then exit 1; fi
+tf -chdir="$dir" show -json {RUNNER_PLAN_FILE} > "$saved/plan.json" || exit 1
+# the review gate on exactly this plan file: a blocking finding stops the job here, so the apply job never runs
+if ! mlstrata review "$saved/plan.json" --spec "$MLSTRATA_SPEC" --env "$UNIT_ENV" --repo "$dir" \\
+    --format markdown --output "$saved/review.md"; then
+  if [ -f "$saved/review.md" ]; then cat "$saved/review.md"; fi
+  echo "$RUNNER_DIR: the review gate blocks this plan, nothing is applied. Change the spec so that the plan no \\
+longer does what the findings above name (each says how), or apply the root by hand (bootstrap/README.md)." >&2
+  exit 1
+fi
+cat "$saved/review.md"
+echo "$rc" > "$saved/exit-code"
+cp "$dir/{RUNNER_PLAN_FILE}" "$saved/"
+# the providers it was made with, under a name artifact uploads keep (actions/upload-artifact skips hidden files)
+if [ -f "$dir/.terraform.lock.hcl" ]; then cp "$dir/.terraform.lock.hcl" "$saved/terraform.lock.hcl"; fi
+"""
+
+RUNNER_APPLY = RUNNER_TF + RUNNER_SAVED + f"""\
+if [ ! -f "$saved/exit-code" ] || [ ! -f "$saved/{RUNNER_PLAN_FILE}" ]; then
+  echo "$RUNNER_DIR: no reviewed plan (the runner plan job saves it): nothing is applied" >&2
+  exit 1
+fi
+export TF_IN_AUTOMATION=1
+# the providers the plan was made with
+if [ -f "$saved/terraform.lock.hcl" ]; then cp "$saved/terraform.lock.hcl" "$dir/.terraform.lock.hcl"; fi
+tf -chdir="$dir" init -input=false -lockfile=readonly || exit 1
+if [ "$(cat "$saved/exit-code")" = 0 ]; then
+  echo "$RUNNER_DIR: the reviewed plan has no changes"
+else
+  # exactly the reviewed plan file, never a new plan: Terraform refuses it when the state changed since it was made
+  tf -chdir="$dir" apply -input=false "$PWD/$saved/{RUNNER_PLAN_FILE}" || exit 1
+fi
+"""
+
+RUNNER_NETWORK = RUNNER_TF + """\
 subnet=$(tf -chdir="$dir" output -raw runner_subnet_id)
 if ! az storage account network-rule list --subscription "$STATE_SUBSCRIPTION" \\
     --resource-group "$STATE_RESOURCE_GROUP" --account-name "$STATE_ACCOUNT" \\
