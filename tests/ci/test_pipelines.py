@@ -666,7 +666,8 @@ def test_drift_only_reads(rendered: tuple[str, Path]) -> None:
     for job in drift_jobs:
         text = "\n".join(_scripts(job))
         assert "environment" not in job
-        assert not re.search(r"mlstrata (apply|up|destroy|rollback)|\sapply\s|terraform import|state (rm|mv|push)", text)
+        writes = r"mlstrata (apply|up|destroy|rollback)|\sapply\s|terraform import|state (rm|mv|push)"
+        assert not re.search(writes, text)
     assert workflow["permissions"] == {"contents": "read"}
     assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "id-token": "write"}
     assert workflow["jobs"]["report"]["permissions"] == {"contents": "read", "issues": "write"}
