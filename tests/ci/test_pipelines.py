@@ -14,6 +14,8 @@ import pytest
 from ruamel.yaml import YAML
 from support.cli import mlstrata
 from support.pipeline_lint import actionlint, jsonschema, shellcheck
+from support.rendered import GCP_WIF
+from support.rendered import ci_example as example
 from support.scratch_repo import REPO_ROOT, git
 
 from mlstrata.ci.files import MANIFESTS, PROVIDERS, ci_files
@@ -27,24 +29,6 @@ EXAMPLES = {"aws": REPO_ROOT / "examples" / "aws" / "platform.yaml",
             "local": REPO_ROOT / "examples" / "quickstart" / "platform.yaml"}
 
 
-def example(target: str) -> str:
-    """The example's spec; Azure's with CI identities added (client ids of identities with federated
-    credentials)."""
-    text = EXAMPLES[target].read_text(encoding="utf-8")
-    if target == "azure":
-        for n in "123":
-            account = f'    account: "{n * 8}-{n * 4}-{n * 4}-{n * 4}-{n * 12}"\n'
-            text = text.replace(account, account + f"    ci_role: {n * 8}-0000-0000-0000-00000000000c\n"
-                                f"    plan_role: {n * 8}-0000-0000-0000-00000000000a\n")
-        text = text.replace("\nazure:\n", "\nazure:\n  tenant_id: 99999999-9999-9999-9999-999999999999\n")
-    if target == "gcp":
-        for env in ("dev", "staging", "prod"):
-            account = f"    account: acme-ml-{env}"
-            text = text.replace(account, f"    ci_role: terraform-ci@acme-ml-{env}.iam.gserviceaccount.com\n"
-                                f"    plan_role: terraform-plan@acme-ml-{env}.iam.gserviceaccount.com\n" + account)
-        text = text.replace("\ngcp:\n", f"\ngcp:\n  workload_identity_provider: {GCP_WIF}\n")
-    return text
-GCP_WIF = "projects/123456789012/locations/global/workloadIdentityPools/github/providers/acme-ml"
 ORDER = ["dev/base", "dev/platform", "staging/base", "staging/platform", "prod/base", "prod/platform"]
 
 

@@ -24,6 +24,28 @@ def example_spec(target: str) -> Path:
     return REPO / "examples" / target / "platform.yaml"
 
 
+GCP_WIF = "projects/123456789012/locations/global/workloadIdentityPools/github/providers/acme-ml"
+
+
+def ci_example(target: str) -> str:
+    """The example's spec (`local`: the quickstart); Azure's and GCP's with CI identities added (client ids of
+    identities with federated credentials; service accounts and the Workload Identity Federation provider)."""
+    text = example_spec("quickstart" if target == "local" else target).read_text(encoding="utf-8")
+    if target == "azure":
+        for n in "123":
+            account = f'    account: "{n * 8}-{n * 4}-{n * 4}-{n * 4}-{n * 12}"\n'
+            text = text.replace(account, account + f"    ci_role: {n * 8}-0000-0000-0000-00000000000c\n"
+                                f"    plan_role: {n * 8}-0000-0000-0000-00000000000a\n")
+        text = text.replace("\nazure:\n", "\nazure:\n  tenant_id: 99999999-9999-9999-9999-999999999999\n")
+    if target == "gcp":
+        for env in ("dev", "staging", "prod"):
+            account = f"    account: acme-ml-{env}"
+            text = text.replace(account, f"    ci_role: terraform-ci@acme-ml-{env}.iam.gserviceaccount.com\n"
+                                f"    plan_role: terraform-plan@acme-ml-{env}.iam.gserviceaccount.com\n" + account)
+        text = text.replace("\ngcp:\n", f"\ngcp:\n  workload_identity_provider: {GCP_WIF}\n")
+    return text
+
+
 # a full key ARN Terraform's s3 backend accepts (random UUID: the fourth group starts with 8, 9, a or b)
 STATE_KEY_ARN = "arn:aws:kms:us-east-1:444444444444:key/0b0f8f3a-2c6e-4f3d-9a1b-1f2e3d4c5b6a"
 

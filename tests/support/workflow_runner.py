@@ -1,6 +1,7 @@
 """Runs the jobs of a rendered GitHub workflow here, step by step, the way a runner would: every `run:` script
 exactly as written in the workflow (bash -eo pipefail, its env: with `${{ }}` resolved), job and step `if:`
-conditions, outputs through $GITHUB_OUTPUT, artifacts through a folder per run.
+conditions, outputs through $GITHUB_OUTPUT, the job summary into .github-step-summary, artifacts through a folder
+per run.
 
 What cannot run here is replaced by its effect, and only that: checkout and setup-python (the scratch repo is
 the checkout, this interpreter the Python), installing mlstrata (the code under test is on PATH), and steps that
@@ -151,7 +152,8 @@ class Runner:
         bin_dir = str(Path(sys.executable).parent)
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=self.root,
                               env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", **env,
-                                   "GITHUB_OUTPUT": str(output), "PYTHONPATH": os.pathsep.join(sys.path)},
+                                   "GITHUB_OUTPUT": str(output), "PYTHONPATH": os.pathsep.join(sys.path),
+                                   "GITHUB_STEP_SUMMARY": str(self.root / ".github-step-summary")},
                               capture_output=True, text=True, check=False)
         outputs = dict(line.split("=", 1) for line in output.read_text(encoding="utf-8").splitlines() if "=" in line)
         output.unlink()
