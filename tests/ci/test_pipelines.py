@@ -410,7 +410,8 @@ def test_the_comment_writes_money_and_table_cells_as_the_cost_and_review_views_d
 def test_a_protected_azure_environment_runs_on_a_runner_its_pipeline_creates_first(repos: dict[str, Path]) -> None:
     """prod's Key Vault and AKS API server are private (bootstrap/README.md): its jobs run on its self-hosted runner,
     and the apply pipeline brings that runner up from a hosted runner, as prod's deploy identity, right before
-    prod's first unit, with no manual step. Other environments and targets keep the hosted runners."""
+    prod's first unit (planned, reviewed, then applied after prod's approval). Other environments and targets
+    keep the hosted runners."""
     label = "mlstrata-acme-ml-prod"
     root = repos["azure"]
     jobs = _load(root / ".github" / "workflows" / "mlstrata-apply.yml")["jobs"]
