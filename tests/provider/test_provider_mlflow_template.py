@@ -11,7 +11,9 @@ experiment, so each registry's default experiment gets its own artifact location
 from __future__ import annotations
 
 import importlib
+import os
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -132,4 +134,24 @@ def test_a_damaged_template_is_made_again_and_an_existing_database_is_never_repl
     mlflow_api.initialize_tracking_db(Database.sqlite(existing), (tmp_path / "art2").as_uri())
     assert upgrades.count == 3
     assert _rows(existing, "SELECT x FROM mine") == [(42,)]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+
+
+def test_a_copied_registry_database_gets_the_mode_of_one_mlflow_creates(tmp_path: Path, cache: Path) -> None:
+    """0666 less the umask, as the database MLflow creates itself and every other registry file; the copy was
+    0600 (tempfile.mkstemp's mode), so the same registry's file differed by how it was first made."""
+    store_mod = importlib.import_module("mlflow.store.tracking.sqlalchemy_store")
+    for umask in (0o022, 0o027):
+        copied, own = tmp_path / f"copied-{umask:o}.db", tmp_path / f"own-{umask:o}.db"
+        previous = os.umask(umask)
+        try:
+            mlflow_api.initialize_tracking_db(Database.sqlite(copied), (tmp_path / "art").as_uri())
+            if umask == 0o027:
+                store = store_mod.SqlAlchemyStore(f"sqlite:///{own}", (tmp_path / "art-own").as_uri())
+                store.engine.dispose()
+        finally:
+            os.umask(previous)
+        assert stat.S_IMODE(copied.stat().st_mode) == 0o666 & ~umask, oct(copied.stat().st_mode)
+        assert _rows(copied, "SELECT name FROM experiments") == [("Default",)]
+    assert stat.S_IMODE(own.stat().st_mode) == 0o640  # what MLflow (SQLite) gives a database it creates
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -71,11 +72,15 @@ def initialize_tracking_db(db: Database, artifact_root: str) -> None:
 
 
 def _copy_new(source: Path, target: Path) -> None:
-    """Copy `source` to a `target` that does not exist yet, never leaving a partial file there."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    """Copy `source` to a `target` that does not exist yet, never leaving a partial file there.
+
+    The copy gets the mode a database MLflow creates itself gets (0666 less the umask: 0644 under the usual
+    022), as every other file of a registry: it holds no secret (users' password hashes are in `auth.db`,
+    which MLflow creates), and a mode of its own would make the two paths to a new registry differ."""
+    fd, tmp = _create_beside(target)
     os.close(fd)
     try:
-        shutil.copyfile(source, tmp)
+        shutil.copyfile(source, tmp)  # into the file made above: its mode stays
         try:
             os.link(tmp, target)
         except FileExistsError:
@@ -85,6 +90,19 @@ def _copy_new(source: Path, target: Path) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _create_beside(target: Path) -> tuple[int, Path]:
+    """A new empty file in `target`'s folder, created as any program creates a file (mode 0666 less the umask;
+    tempfile.mkstemp's are 0600, and reading the umask means setting it, process-wide, under the plugin's
+    threads), open for writing."""
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(8)}.tmp"
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def _sqlite_revision(path: Path) -> str:
