@@ -5,13 +5,15 @@ states it."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from support.cli import mlstrata
-from support.rendered import example_spec, modules_dir
+from support.rendered import blocks, example_spec, example_tree, modules_dir
 
 from mlstrata.hcl import parse_file
+from mlstrata.targets.azure import catalog as cat
 
 AZ_MODULES = modules_dir("azure")
 EXAMPLE = example_spec("azure")
@@ -112,3 +114,58 @@ def test_validate_refuses_ci_ranges_azure_storage_refuses(tmp_path: Path) -> Non
            "203.0.113.0/28)" in result.output
     assert "ci_ip_ranges[3]" not in result.output  # a /32 is fine: the state root sends the bare address
     assert "Traceback" not in result.output
+
+
+# Resource types whose name is a DNS label shared by every Azure customer ("globally unique"):
+# https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules (storage accounts,
+# Key Vault, container registries, Azure Cache for Redis, PostgreSQL flexible servers) and
+# https://learn.microsoft.com/rest/api/servicebus/create-namespace ("unique across Azure").
+GLOBAL_NAME_TYPES = {"azurerm_storage_account", "azurerm_key_vault", "azurerm_container_registry",
+                     "azurerm_redis_cache", "azurerm_postgresql_flexible_server", "azurerm_servicebus_namespace"}
+# module -> the variable that names its globally unique resource (state_backend's is the spec's state.bucket,
+# which the user chooses)
+GLOBAL_NAME_VARIABLE = {"storage_account": "name", "key_vault": "name", "model_registry": "container_registry_name",
+                        "feast_redis": "name", "metadata_store": "name", "pipeline_queue": "name",
+                        "ci_runner": "key_vault_name"}
+
+
+def test_every_globally_unique_name_carries_the_platforms_hash() -> None:
+    """A name another Azure customer already holds fails the create ("already taken"/"not available"); a platform
+    named like someone else's (`acme-ml`, `ml-platform`) would collide on every such name it renders from the
+    platform and environment alone. Each gets the stable 4-hex suffix of platform, environment and subscription
+    (targets/azure/catalog.py), as storage accounts and Key Vaults already did; the Service Bus namespace and the
+    PostgreSQL server did not (`acme-ml-prod-pipelines`, `acme-ml-prod-metadata`)."""
+    declared = {tf.parent.name for tf in AZ_MODULES.glob("*/main.tf")
+                for b in parse_file(str(tf)).body.blocks if b.type == "resource" and b.labels[0] in GLOBAL_NAME_TYPES}
+    assert declared - {"state_backend"} == set(GLOBAL_NAME_VARIABLE)
+    tree = example_tree("azure")
+    seen: dict[str, str] = {}
+    for rel, text in sorted(tree.items()):
+        if not rel.endswith("/main.tf") or not rel.startswith(("live/", "bootstrap/")):
+            continue
+        for call in blocks(text, "module").values():
+            module = str(call.body.attributes["source"].value).rsplit("/", 1)[-1]
+            if module not in GLOBAL_NAME_VARIABLE:
+                continue
+            name = call.body.attributes[GLOBAL_NAME_VARIABLE[module]].value
+            assert isinstance(name, str) and re.search(r"[0-9a-f]{4}$", name), (rel, module, name)
+            assert name not in seen, (rel, module, name, seen.get(name))
+            seen[name] = rel
+    assert any("pipelines" in n for n in seen) and any("metadata" in n for n in seen)
+
+
+def test_service_bus_and_postgres_names_fit_azure_and_follow_the_subscription() -> None:
+    servicebus = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{4,48}[a-zA-Z0-9]$")
+    postgres = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+    for platform, env in (("acme-ml", "prod"), ("p" * 40, "environment-long"), ("ab", "d")):
+        bus = cat.servicebus_namespace_name(platform, env, "sub-a")
+        assert servicebus.match(bus) and not bus.endswith(("-sb", "-mgmt")), bus
+        assert postgres.match(cat.postgres_server_name(platform, env, "sub-a"))
+    for derive in (cat.servicebus_namespace_name, cat.postgres_server_name):
+        assert derive("acme-ml", "prod", "a") != derive("acme-ml", "prod", "b")
+    prod = {k: b.body.attributes["name"].value
+            for k, b in blocks(example_tree("azure")["live/prod/platform/main.tf"], "module").items()
+            if "name" in b.body.attributes}
+    account = "33333333-3333-3333-3333-333333333333"
+    assert prod["pipeline_queue"] == cat.servicebus_namespace_name("acme-ml", "prod", account)
+    assert prod["metadata_store"] == cat.postgres_server_name("acme-ml", "prod", account)

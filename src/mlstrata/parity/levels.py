@@ -227,6 +227,8 @@ def _azure_names(platform: Platform, env: ResolvedEnv, values: dict[str, Any]) -
     derived["<key-vault>"] = azure_catalog.key_vault_name(name, env.name, account)
     derived["<container-registry>"] = azure_catalog.container_registry_name(name, env.name, account)
     derived["<redis-cache>"] = azure_catalog.redis_cache_name(name, env.name, account)
+    derived["<servicebus-namespace>"] = azure_catalog.servicebus_namespace_name(name, env.name, account)
+    derived["<postgres-server>"] = azure_catalog.postgres_server_name(name, env.name, account)
     names = {normalize(value, env.name): placeholder for placeholder, value in derived.items()}
 
     def replaced(value: str) -> str:

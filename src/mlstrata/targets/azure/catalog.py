@@ -101,6 +101,18 @@ def redis_cache_name(platform: str, env: str, account: str) -> str:
     return f"{platform[:40].rstrip('-')}-{env[:12].rstrip('-')}-feast-{_suffix(platform, env, 'feast', account)}"
 
 
+def servicebus_namespace_name(platform: str, env: str, account: str) -> str:
+    """Globally unique (<name>.servicebus.windows.net, "unique across Azure"): 6-50 letters, digits and hyphens,
+    starting with a letter, not ending in -sb or -mgmt (https://learn.microsoft.com/rest/api/servicebus/
+    create-namespace): a readable prefix plus the stable 4-hex suffix."""
+    return f"{platform[:26].rstrip('-')}-{env[:8].rstrip('-')}-pipelines-{_suffix(platform, env, 'pipelines', account)}"
+
+
+def postgres_server_name(platform: str, env: str, account: str) -> str:
+    """Globally unique (<name>.postgres.database.azure.com): 3-63 lower-case letters, digits and hyphens."""
+    return f"{platform[:35].rstrip('-')}-{env[:12].rstrip('-')}-metadata-{_suffix(platform, env, 'metadata', account)}"
+
+
 def node_pool_name(pool: str) -> str:
     """An AKS Linux pool name (<= 12 lower-case alphanumerics) from a spec pool name."""
     return re.sub(r"[^a-z0-9]", "", pool.lower())[:12]

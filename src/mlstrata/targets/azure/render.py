@@ -345,6 +345,7 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bl
     pipelines = platform.pipelines
     location = Expr(f"{base}.location")
     rg = Expr(f"{base}.resource_group_name")
+    account = env.spec.account or ""
     if pipelines is not None:
         needs = set(pipelines.needs)
         grants: dict[str, object] = {}
@@ -379,7 +380,8 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bl
             db = pipelines.metadata_store
             sku = db.instance_class if not db.instance_class.startswith("db.") else "GP_Standard_D2ds_v5"
             main.append(_module(
-                "metadata_store", "metadata_store", name=f"{name}-metadata", location=location,
+                "metadata_store", "metadata_store",
+                name=cat.postgres_server_name(platform.platform, env.name, account), location=location,
                 resource_group_name=rg, tenant_id=Expr("data.azurerm_client_config.current.tenant_id"),
                 sku_name=sku, storage_mb=_storage_mb(db.storage_gb),
                 backup_retention_days=max(7, db.backup_retention_days),
@@ -395,7 +397,8 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bl
         if pipelines.queue is not None:
             q = pipelines.queue
             main.append(_module(
-                "pipeline_queue", "pipeline_queue", name=f"{name}-pipelines", location=location,
+                "pipeline_queue", "pipeline_queue",
+                name=cat.servicebus_namespace_name(platform.platform, env.name, account), location=location,
                 resource_group_name=rg,
                 c1=Comment("Premium (private endpoint, CMK) in protected environments; Standard elsewhere."),
                 sku="Premium" if protect else "Standard", public_network_access_enabled=not protect,

@@ -1,6 +1,10 @@
 variable "name" {
-  description = "Server name: globally unique, 3-63 lower-case letters, digits and hyphens."
+  description = "Server name: globally unique (<name>.postgres.database.azure.com), 3-63 lower-case letters, digits and hyphens; the caller adds a stable hash so two platforms of the same name do not collide."
   type        = string
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.name))
+    error_message = "name must be 3-63 lower-case letters, digits and hyphens, starting and ending with a letter or digit."
+  }
 }
 
 variable "location" {

@@ -1,6 +1,12 @@
 variable "name" {
-  description = "Service Bus namespace name: globally unique, 6-50 letters, digits and hyphens."
+  description = "Service Bus namespace name: unique across Azure (<name>.servicebus.windows.net), 6-50 letters, digits and hyphens; the caller adds a stable hash so two platforms of the same name do not collide."
   type        = string
+  # https://learn.microsoft.com/rest/api/servicebus/create-namespace: starts with a letter, ends with a letter or
+  # digit, and never ends in -sb or -mgmt.
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9-]{4,48}[a-zA-Z0-9]$", var.name)) && !endswith(var.name, "-sb") && !endswith(var.name, "-mgmt")
+    error_message = "name must be 6-50 letters, digits and hyphens, start with a letter, end with a letter or digit, and not end in -sb or -mgmt."
+  }
 }
 
 variable "location" {

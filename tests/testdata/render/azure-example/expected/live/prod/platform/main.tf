@@ -63,7 +63,7 @@ module "pipeline_deps" {
 module "metadata_store" {
   source = "../../../modules/metadata_store"
 
-  name                  = "acme-ml-prod-metadata"
+  name                  = "acme-ml-prod-metadata-3e04"
   location              = data.terraform_remote_state.base.outputs.location
   resource_group_name   = data.terraform_remote_state.base.outputs.resource_group_name
   tenant_id             = data.azurerm_client_config.current.tenant_id
@@ -82,7 +82,7 @@ module "metadata_store" {
 module "pipeline_queue" {
   source = "../../../modules/pipeline_queue"
 
-  name                = "acme-ml-prod-pipelines"
+  name                = "acme-ml-prod-pipelines-4791"
   location            = data.terraform_remote_state.base.outputs.location
   resource_group_name = data.terraform_remote_state.base.outputs.resource_group_name
   # Premium (private endpoint, CMK) in protected environments; Standard elsewhere.

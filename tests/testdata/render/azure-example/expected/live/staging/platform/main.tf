@@ -63,7 +63,7 @@ module "pipeline_deps" {
 module "metadata_store" {
   source = "../../../modules/metadata_store"
 
-  name                  = "acme-ml-staging-metadata"
+  name                  = "acme-ml-staging-metadata-c8d8"
   location              = data.terraform_remote_state.base.outputs.location
   resource_group_name   = data.terraform_remote_state.base.outputs.resource_group_name
   tenant_id             = data.azurerm_client_config.current.tenant_id
@@ -82,7 +82,7 @@ module "metadata_store" {
 module "pipeline_queue" {
   source = "../../../modules/pipeline_queue"
 
-  name                = "acme-ml-staging-pipelines"
+  name                = "acme-ml-staging-pipelines-5166"
   location            = data.terraform_remote_state.base.outputs.location
   resource_group_name = data.terraform_remote_state.base.outputs.resource_group_name
   # Premium (private endpoint, CMK) in protected environments; Standard elsewhere.
