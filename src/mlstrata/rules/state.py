@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from functools import cache
 
 from mlstrata.diagnostics import Diagnostic, Severity, Where
+from mlstrata.hcl.model import Attribute
 from mlstrata.rules.base import ModuleRule, RuleInfo
 from mlstrata.rules.context import ModuleContext, ModuleFacts, TreeFacts
 
@@ -222,8 +223,8 @@ def _account(arn: object) -> str | None:
 
 
 def _alias_account(key: str) -> str | None:
-    """The account an alias ARN names; None when `key` is not an alias ARN (a bare `alias/...` is resolved in
-    the caller's account by design, so it names none)."""
+    """The account an alias ARN names; None when `key` is not an alias ARN (a bare `alias/...` names none: it is
+    resolved in the requester's account)."""
     return _account(key) if key.startswith("arn:") and ":alias/" in key else None
 
 
@@ -239,7 +240,9 @@ class BackendKmsKey(ModuleRule):
         "state, and no key policy limits who may decrypt. With `kms_key_id` set to an alias ARN while the\n"
         "backend assumes a role in another account, S3 resolves the alias in the requester's account, not the key's:\n"
         "\"If you use a KMS key alias instead, then KMS resolves the key within the\n"
-        "requester's account\"; cross-account writes need the key's full ARN.\n"
+        "requester's account\"; cross-account writes need the key's full ARN. So does a bare `alias/...` (or key id)\n"
+        "with `encrypt = true` when the backend assumes a role (`assume_role.role_arn`, or `role_arn`): it names no\n"
+        "account, and S3 resolves it in the role's, which need not be the bucket owner's.\n"
         "A backend with neither `encrypt` nor `kms_key_id` sends no encryption header, so the bucket's default\n"
         "encryption decides, which `check` cannot see from the backend block (it is the bucket owner's setting).\n"
         "https://developer.hashicorp.com/terraform/language/backend/s3#kms_key_id\n"
@@ -267,14 +270,24 @@ class BackendKmsKey(ModuleRule):
             return
         if not isinstance(key.value, str):
             return
-        alias_account = _alias_account(key.value)
-        if alias_account is None:
-            return
-        role = attrs.get("assume_role")
-        role_arn = role.partial_value.get("role_arn") if role is not None and isinstance(
-            role.partial_value, dict) else (attrs["role_arn"].value if "role_arn" in attrs else None)
+        role_arn = _role_arn(attrs)
         role_account = _account(role_arn)
-        if role_account is None or role_account == alias_account:
+        if role_account is None:
+            return
+        encrypt = attrs.get("encrypt")
+        if not key.value.startswith("arn:") and encrypt is not None and encrypt.value is True:
+            kind = "alias" if key.value.startswith("alias/") else "key id"
+            yield self.info.finding(
+                item.at(key),
+                f'backend "s3" kms_key_id is a bare {kind} ({key.value}) and the backend writes as {role_arn}: '
+                f"S3 resolves a bare {kind} in the requester's account ({role_account}), whoever owns the bucket",
+                hint="Use the key's full ARN (arn:aws:kms:<region>:<account>:key/<key-id>) as kms_key_id: AWS "
+                f"requires it for cross-account writes, and a bare {kind} picks the key {role_account} knows as "
+                f"{key.value}, or fails where that account has none.",
+            )
+            return
+        alias_account = _alias_account(key.value)
+        if alias_account is None or role_account == alias_account:
             return
         yield self.info.finding(
             item.at(key),
@@ -283,3 +296,12 @@ class BackendKmsKey(ModuleRule):
             hint="Use the key's full ARN (arn:aws:kms:<region>:<account>:key/<key-id>) as kms_key_id, or drop "
             "encrypt and kms_key_id so that the bucket's default encryption applies.",
         )
+
+
+def _role_arn(attrs: dict[str, Attribute]) -> object:
+    """The role an s3 backend writes as: `assume_role.role_arn` (Terraform >= 1.6), else the older top-level
+    `role_arn`; None when it assumes none."""
+    role = attrs.get("assume_role")
+    if role is not None and isinstance(role.partial_value, dict):
+        return role.partial_value.get("role_arn")
+    return attrs["role_arn"].value if "role_arn" in attrs else None
