@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mlstrata.diagnostics import DiagnosticsError
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import module_files, render_tree
 from mlstrata.spec.load import load_spec, load_text
@@ -456,7 +457,7 @@ def test_runner_scaling_follows_each_ci_engine() -> None:
     for key in ("owner = var.github_owner", "repos = var.github_repository", 'runnerScope = "repo"',
                 "labels = var.runner_label"):
         assert key in module, key
-    assert 'cron_expression = "* * * * *"' in module
+    assert "cron_expression = var.poll_schedule" in module  # every minute unless the spec narrows it
     assert 'name = "Microsoft.App/environments"' in module
     variables = (MODULES / "ci_runner" / "variables.tf").read_text()
     assert "<= 27" in variables and ">= 24" in variables
@@ -503,3 +504,39 @@ def test_provider_never_waits_on_the_data_plane_of_private_storage_accounts() ->
         text = tf.read_text()
         assert "queue_properties" not in text and "static_website" not in text, tf
     assert "public_network_access_enabled = false" in _flat((MODULES / "storage_account" / "main.tf").read_text())
+
+
+def test_the_gitlab_runner_poll_is_stated_in_what_it_uses_and_can_be_narrowed(tmp_path: Path) -> None:
+    """GitLab's runner polls (a scheduled Container Apps job): bootstrap/README.md states what that uses, from the
+    container the module asks for, and `azure.ci_runner.gitlab_poll_schedule` narrows it (5-field cron in UTC:
+    https://learn.microsoft.com/azure/container-apps/jobs, "Cron expressions in scheduled jobs are evaluated in
+    UTC"); the schedule reaches the job's cron_expression through the root and the module."""
+    from mlstrata.targets.azure.render import CI_RUNNER_MEMORY_GIB, CI_RUNNER_VCPU
+
+    container = _flat((MODULES / "ci_runner" / "main.tf").read_text())
+    assert f"cpu = {CI_RUNNER_VCPU}\n" in container and f'memory = "{CI_RUNNER_MEMORY_GIB}Gi"' in container
+    text = EXAMPLE.read_text()
+    default = render_tree(load_spec(EXAMPLE, targets=TARGETS))
+    assert 'poll_schedule = "* * * * *"' in _flat(default.files["bootstrap/ci_runner/prod/main.tf"])
+    readme = " ".join(default.files["bootstrap/README.md"].split())
+    assert "### What the GitLab runner costs" in default.files["bootstrap/README.md"]
+    # 2 vCPU x 730 h and 4 GiB x 730 h: one execution running all the time
+    assert "up to 5,256,000 vCPU-seconds and 10,512,000 GiB-seconds a month (730 h)" in readme
+    assert "narrow the schedule (for example `* 7-19 * * 1-5`)" in readme
+    spec = tmp_path / "platform.yaml"
+    image = "    image: ghcr.io/acme/mlstrata-ci-runner:2026.12"
+    assert image in text
+    spec.write_text(text.replace(image, '    gitlab_poll_schedule: "* 7-19 * * 1-5"\n' + image))
+    narrowed = render_tree(load_spec(spec, targets=TARGETS))
+    assert 'poll_schedule = "* 7-19 * * 1-5"' in _flat(narrowed.files["bootstrap/ci_runner/prod/main.tf"])
+    readme = " ".join(narrowed.files["bootstrap/README.md"].split())
+    assert "(now `* 7-19 * * 1-5`; cron in UTC" in readme and "uses that share of these figures" in readme
+    for bad in ("every minute", "* * * *", "0 0 * * * *"):
+        spec.write_text(text.replace(image, f'    gitlab_poll_schedule: "{bad}"\n' + image))
+        with pytest.raises(DiagnosticsError) as raised:
+            load_spec(spec, targets=TARGETS)
+        [problem] = raised.value.diagnostics
+        assert problem.where is not None and problem.where.line == text[:text.index(image)].count("\n") + 1
+        assert problem.path == "azure.ci_runner.gitlab_poll_schedule"
+        assert problem.summary.startswith("value error, not a 5-field cron expression")
+        assert "`* 7-19 * * 1-5` (working hours)" in problem.summary

@@ -7,6 +7,7 @@ Models are frozen and reject unknown keys. Cross-field rules that need the whole
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -562,6 +563,11 @@ class AzureSystemPoolSpec(Model):
     )
 
 
+# Azure Container Apps schedules: the standard five fields, no seconds (https://learn.microsoft.com/azure/
+# container-apps/jobs)
+CRON_5_FIELDS = re.compile(r"^[0-9*,/-]+( [0-9*,/-]+){4}$")
+
+
 class AzureCiRunnerSpec(Model):
     """The self-hosted CI runner of each protected environment (bootstrap/ci_runner/<env>): a Container Apps
     job in its own VNet that the environment's VNet peers with."""
@@ -580,6 +586,22 @@ class AzureCiRunnerSpec(Model):
         "with it.",
     )
     max_runners: int = Field(4, ge=1, le=50, description="Most runner executions at once per environment.")
+    gitlab_poll_schedule: str = Field(
+        "* * * * *", json_schema_extra={"pattern": CRON_5_FIELDS.pattern},
+        description="GitLab only: when the runner polls for jobs (a 5-field cron in UTC). Each match starts one "
+        "execution that takes a pending job or exits after ~50 s, so the default (every minute) keeps about one "
+        "runner container running all the time (bootstrap/README.md states what that uses). Narrow it, e.g. "
+        "`* 7-19 * * 1-5`, to poll only in working hours: jobs queued outside it wait for the next poll. GitHub "
+        "starts runners only for queued jobs and ignores it.",
+    )
+
+    @field_validator("gitlab_poll_schedule")
+    @classmethod
+    def _five_field_cron(cls, value: str) -> str:
+        if not CRON_5_FIELDS.match(value):
+            raise ValueError("not a 5-field cron expression (minute hour day-of-month month day-of-week, in UTC): "
+                             "use for example `* * * * *` (every minute) or `* 7-19 * * 1-5` (working hours)")
+        return value
 
 
 class AzureSpec(Model):

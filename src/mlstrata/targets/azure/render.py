@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import replace
 
 from mlstrata.hcl.write import Blank, Block, Comment, Expr, render_file
@@ -571,6 +572,31 @@ def render_bootstrap(platform: Platform) -> dict[str, str]:
 
 
 CI_RUNNER_DIR = "bootstrap/ci_runner"
+# What one runner execution asks for: the container of modules/azure/ci_runner (template.container cpu/memory).
+CI_RUNNER_VCPU = 2
+CI_RUNNER_MEMORY_GIB = 4
+MONTH_SECONDS = 730 * 3600  # the month every mlstrata cost figure uses (730 h)
+
+
+def _gitlab_runner_cost(schedule: str, runners: int) -> list[str]:
+    """What polling costs on GitLab, in the units Azure bills Container Apps by (active vCPU-seconds and
+    GiB-seconds); GitHub's runner starts only for queued jobs (KEDA) and costs nothing while idle."""
+    vcpu = CI_RUNNER_VCPU * MONTH_SECONDS
+    memory = CI_RUNNER_MEMORY_GIB * MONTH_SECONDS
+    narrow = ("To pay only for working hours, narrow the schedule (for example `* 7-19 * * 1-5`); jobs queued "
+              "outside it wait for the next poll." if schedule == "* * * * *" else
+              "This schedule polls only in the minutes it matches, so it uses that share of these figures; jobs "
+              "queued outside it wait for the next poll.")
+    text = (f"GitLab has no KEDA scaler, so the runner polls: each minute that `azure.ci_runner.gitlab_poll_schedule` "
+            f"matches (now `{schedule}`; cron in UTC: https://learn.microsoft.com/azure/container-apps/jobs), one "
+            f"execution ({CI_RUNNER_VCPU} vCPU, {CI_RUNNER_MEMORY_GIB} GiB) starts and takes a pending job or exits "
+            f"after about 50 s. Polling every minute keeps about one execution running all the time: up to {vcpu:,} "
+            f"vCPU-seconds and {memory:,} GiB-seconds a month (730 h) for each protected environment (here "
+            f"{runners}), billed at the region's Container Apps consumption rates "
+            "(https://azure.microsoft.com/pricing/details/container-apps/) after the subscription's monthly free "
+            f"grant. {narrow} A runner on GitHub starts only for queued jobs and costs nothing while idle.")
+    return ["### What the GitLab runner costs", "", *textwrap.wrap(text, 105, break_on_hyphens=False,
+                                                                    break_long_words=False), ""]
 # Write-only arguments and ephemeral variables (the registration token never reaches plan or state).
 CI_RUNNER_TERRAFORM = ">= 1.11"
 
@@ -624,7 +650,8 @@ def _ci_runner_root(platform: Platform, env: str) -> dict[str, str]:
         "runner_label": cat.ci_runner_label(platform.platform, env), "runner_image": runner.image or "",
         "registry_server": runner.registry_server, "github_owner": Expr("var.github_owner"),
         "github_repository": Expr("var.github_repository"), "gitlab_url": Expr("var.gitlab_url"),
-        "max_runners": runner.max_runners, "registration_token": Expr("var.registration_token"),
+        "max_runners": runner.max_runners, "poll_schedule": runner.gitlab_poll_schedule,
+        "registration_token": Expr("var.registration_token"),
         "registration_token_version": Expr("var.registration_token_version"),
         "tags": dict(sorted({**platform.tags, **spec.tags, **tags(platform, None, "ci_runner"),
                              "mlstrata-environment": env}.items())),
@@ -635,8 +662,9 @@ def _ci_runner_root(platform: Platform, env: str) -> dict[str, str]:
     base_vnet = f"{_name(platform, env)}-vnet"
     main: list[Item] = [
         Comment(f"The self-hosted CI runner of `{env}` (protected: private Key Vault and AKS API server). The"),
-        Comment("pipeline applies this root from a hosted runner before any unit of the environment; the base"),
-        Comment(f"layer then peers {base_vnet} with this VNet and links its private DNS zones to it."),
+        Comment("pipeline plans this root, runs the review gate on the plan and, once the environment's reviewers"),
+        Comment("approve, applies that saved plan from a hosted runner before any unit of the environment; the"),
+        Comment(f"base layer then peers {base_vnet} with this VNet and links its private DNS zones to it."),
         Block("data", ["azurerm_client_config", "current"]), module,
     ]
     outputs = [
@@ -758,9 +786,9 @@ def _bootstrap_readme(platform: Platform) -> str:
             "  `REGISTRATION_TOKEN_API_URL` and the token in `GITHUB_PAT`, then runs one job",
             "  (https://learn.microsoft.com/azure/container-apps/tutorial-ci-cd-runners-jobs). GitLab: it runs",
             "  `gitlab-runner run-single --url \"$CI_SERVER_URL\" --token \"$RUNNER_TOKEN\" --executor shell",
-            "  --max-builds 1 --wait-timeout 50`: the job starts one every minute, so one small container polls all",
-            "  the time (gitlab-org/gitlab-ci-multi-runner!369). A private registry needs",
-            "  `azure.ci_runner.registry_server` and AcrPull for the runner identity.",
+            "  --max-builds 1 --wait-timeout 50` (gitlab-org/gitlab-ci-multi-runner!369), started whenever",
+            "  `azure.ci_runner.gitlab_poll_schedule` matches (see **What the GitLab runner costs** below). A",
+            "  private registry needs `azure.ci_runner.registry_server` and AcrPull for the runner identity.",
             "- **The registration token** as the CI secret/variable `MLSTRATA_RUNNER_TOKEN` (masked, protected).",
             "  GitHub: a fine-grained token of the repository with Administration read and write (it registers",
             "  runners) and Actions read (KEDA's github-runner scaler counts queued jobs:",
@@ -790,5 +818,6 @@ def _bootstrap_readme(platform: Platform) -> str:
             "The rule stays out of `bootstrap/state` (the subnet does not exist when that root is applied first);",
             "the state account ignores changes to its subnet rules, so a later bootstrap apply keeps it.",
             "",
+            *_gitlab_runner_cost(azure.ci_runner.gitlab_poll_schedule, len(protected)),
         ]
     return "\n".join(lines)

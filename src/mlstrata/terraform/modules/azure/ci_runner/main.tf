@@ -187,7 +187,9 @@ locals {
 # https://keda.sh/docs/latest/scalers/github-runner/). GitLab has no such scaler: an execution starts every
 # minute and runs `gitlab-runner run-single --max-builds 1 --wait-timeout 50`, which takes one job tagged with
 # the label if one is pending and exits otherwise (gitlab-org/gitlab-ci-multi-runner!369), so the pipeline never
-# has to start it. That poll runs all the time: it costs about one small container, always on (README.md).
+# has to start it. That poll runs whenever var.poll_schedule matches (cron in UTC:
+# https://learn.microsoft.com/azure/container-apps/jobs); every minute, the default, is about one runner container
+# always on (bootstrap/README.md states the usage).
 resource "azurerm_container_app_job" "runner" {
   name                         = "${var.name}-ci-runner"
   location                     = azurerm_resource_group.this.location
@@ -252,7 +254,7 @@ resource "azurerm_container_app_job" "runner" {
   dynamic "schedule_trigger_config" {
     for_each = var.ci_engine == "gitlab" ? [1] : []
     content {
-      cron_expression          = "* * * * *"
+      cron_expression          = var.poll_schedule
       parallelism              = 1
       replica_completion_count = 1
     }

@@ -94,6 +94,17 @@ variable "max_runners" {
   default     = 4
 }
 
+variable "poll_schedule" {
+  description = "GitLab: when an execution starts to poll for one pending job (5-field cron, UTC). Every minute keeps one runner container running all the time."
+  type        = string
+  default     = "* * * * *"
+
+  validation {
+    condition     = length(split(" ", var.poll_schedule)) == 5
+    error_message = "poll_schedule is a 5-field cron expression (minute hour day-of-month month day-of-week), e.g. \"* 7-19 * * 1-5\"."
+  }
+}
+
 variable "registration_token" {
   description = "GitHub: a token that may register repository runners (fine-grained PAT with Administration read/write, or a GitHub App's). GitLab: the runner authentication token (glrt-...). Ephemeral: written once to Key Vault, never kept in plan or state."
   type        = string
