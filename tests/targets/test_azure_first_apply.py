@@ -169,3 +169,31 @@ def test_service_bus_and_postgres_names_fit_azure_and_follow_the_subscription() 
     account = "33333333-3333-3333-3333-333333333333"
     assert prod["pipeline_queue"] == cat.servicebus_namespace_name("acme-ml", "prod", account)
     assert prod["metadata_store"] == cat.postgres_server_name("acme-ml", "prod", account)
+
+
+def test_container_insights_has_the_data_collection_rule_the_api_does_not_create() -> None:
+    """With managed-identity auth (required: the workspace has local auth off) Container insights collects only
+    what a data collection rule associated with the cluster names; ARM (and so azurerm) creates none, so without one
+    the workspace stays empty (hashicorp/terraform-provider-azurerm#23510; Azure/terraform-azurerm-aks#607 fixed by
+    #623; Azure/terraform-azurerm-avm-res-containerservice-managedcluster#22; the product team's Terraform in
+    microsoft/Docker-Provider scripts/onboarding/aks/onboarding-msi-terraform)."""
+    main = AZ_MODULES / "aks_cluster" / "main.tf"
+    by_address = {".".join(b.labels): b for b in parse_file(str(main)).body.blocks if b.type == "resource"}
+    cluster = by_address["azurerm_kubernetes_cluster.this"].body
+    oms = cluster.blocks_of("oms_agent")[0].body.attributes
+    assert oms["msi_auth_for_monitoring_enabled"].value is True
+    assert oms["log_analytics_workspace_id"].expr_text == "azurerm_log_analytics_workspace.this.id"
+    workspace = by_address["azurerm_log_analytics_workspace.this"].body.attributes
+    assert workspace["local_authentication_enabled"].value is False
+    rule = by_address["azurerm_monitor_data_collection_rule.container_insights"].body
+    stream = "Microsoft-ContainerInsights-Group-Default"
+    destination = rule.blocks_of("destinations")[0].body.blocks_of("log_analytics")[0].body.attributes
+    assert destination["workspace_resource_id"].expr_text == "azurerm_log_analytics_workspace.this.id"
+    flow = rule.blocks_of("data_flow")[0].body.attributes
+    assert flow["streams"].value == [stream] and flow["destinations"].value == [destination["name"].value]
+    extension = rule.blocks_of("data_sources")[0].body.blocks_of("extension")[0].body.attributes
+    assert (extension["extension_name"].value, extension["streams"].value) == ("ContainerInsights", [stream])
+    association = by_address["azurerm_monitor_data_collection_rule_association.container_insights"].body.attributes
+    assert association["target_resource_id"].expr_text == "azurerm_kubernetes_cluster.this.id"
+    assert association["data_collection_rule_id"].expr_text == \
+        "azurerm_monitor_data_collection_rule.container_insights.id"

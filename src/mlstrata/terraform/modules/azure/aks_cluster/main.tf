@@ -171,6 +171,55 @@ resource "azurerm_kubernetes_cluster" "this" {
   depends_on = [azurerm_role_assignment.control_plane_network, azurerm_role_assignment.control_plane_disk_encryption_set]
 }
 
+# Container insights with managed-identity auth (msi_auth_for_monitoring_enabled, required by a workspace without
+# local auth) collects only what a data collection rule associated with the cluster names: the CLI and portal
+# create that rule, the ARM/Terraform API does not, and without it no container log or inventory reaches the
+# workspace (hashicorp/terraform-provider-azurerm#23510; Azure/terraform-azurerm-aks#607, fixed in #623 the same
+# way; the Container insights team's own Terraform: microsoft/Docker-Provider scripts/onboarding/aks/
+# onboarding-msi-terraform).
+resource "azurerm_monitor_data_collection_rule" "container_insights" {
+  name                = "MSCI-${var.location}-${var.name}"
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  description         = "Container insights of ${var.name}: container logs, inventory and performance to its workspace."
+
+  destinations {
+    log_analytics {
+      name                  = "ciworkspace"
+      workspace_resource_id = azurerm_log_analytics_workspace.this.id
+    }
+  }
+
+  data_flow {
+    streams      = ["Microsoft-ContainerInsights-Group-Default"]
+    destinations = ["ciworkspace"]
+  }
+
+  data_sources {
+    extension {
+      name           = "ContainerInsightsExtension"
+      extension_name = "ContainerInsights"
+      streams        = ["Microsoft-ContainerInsights-Group-Default"]
+      extension_json = jsonencode({
+        dataCollectionSettings = {
+          interval               = "1m"
+          namespaceFilteringMode = "Off"
+          enableContainerLogV2   = true
+        }
+      })
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "azurerm_monitor_data_collection_rule_association" "container_insights" {
+  name                    = "ContainerInsightsExtension"
+  target_resource_id      = azurerm_kubernetes_cluster.this.id
+  data_collection_rule_id = azurerm_monitor_data_collection_rule.container_insights.id
+  description             = "Container insights of the cluster (data collection rule above)."
+}
+
 # Azure RBAC for Kubernetes: cluster-admin for the declared admins and for the identity that runs
 # Terraform (the platform layer installs Helm releases).
 resource "azurerm_role_assignment" "cluster_admin" {
