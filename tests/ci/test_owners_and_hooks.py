@@ -137,3 +137,33 @@ def test_each_cloud_target_owns_the_form_of_its_ci_identities(target: str, good:
     others = [t.ci_identity for name, t in TARGETS.items() if name not in (target, "local")]
     assert not any(o is not None and o.pattern.match(good) for o in others)  # no form passes for another's
     assert TARGETS["local"].ci_identity is None
+
+
+def test_a_protected_environment_nobody_can_approve_is_named_when_the_pipelines_are_rendered(tmp_path: Path) -> None:
+    """A deployment reviewer is a user or a team (GitHub environments, GitLab approval rules): with only e-mail
+    owners, prod's applies would wait for nobody, so `mlstrata ci` names the environment and says how to fix it;
+    with the AWS example's @-owners it says nothing of the kind."""
+    from support.cli import mlstrata
+
+    from mlstrata.ci.codeowners import unreviewed_protected
+
+    assert unreviewed_protected(load_spec(AWS).platform) == []
+    text = AWS.read_text(encoding="utf-8")
+    for team in ("@acme/platform", "@acme/ml-leads", "@acme/ml"):
+        text = text.replace(f'"{team}"', f'"{team[6:]}@acme.example"')
+    assert "@acme/" not in text.split("owners:")[1].split("\n\n")[0]
+    assert unreviewed_protected(load_text(text).platform) == ["prod"]
+    for spec, expected in ((AWS.read_text(encoding="utf-8"), False), (text, True)):
+        root = tmp_path / str(expected)
+        root.mkdir()
+        git(root, "init", "-q", "-b", "main")
+        (root / "platform.yaml").write_text(spec, encoding="utf-8")
+        done = mlstrata("ci", "github", cwd=root)
+        assert done.returncode == 0, done.stderr
+        said = " ".join(done.stderr.split())  # the console wraps long lines
+        warned = "environment `prod` is protected, but no owner of its units is a user or team" in said
+        assert warned is expected, done.stderr
+        if expected:
+            assert "Add one under `owners.environments.prod`" in said
+            setup = (root / ".github" / "mlstrata" / "setup-environments.sh").read_text(encoding="utf-8")
+            assert "# prod: protected, but the spec names no owners to review it" in setup

@@ -25,6 +25,13 @@ def env_reviewers(platform: Platform, env: str) -> list[str]:
     return list(dict.fromkeys(o for layer in LAYERS for o in unit_owners(platform.owners, env, layer)))
 
 
+def unreviewed_protected(platform: Platform) -> list[str]:
+    """Protected environments no GitHub/GitLab user or team (an `@` owner) must approve: their applies wait for
+    nobody (an e-mail owner cannot review a deployment)."""
+    return [env for env in environment_order(platform) if platform.environments[env].protect
+            and not any(o.startswith("@") for o in env_reviewers(platform, env))]
+
+
 def _path(settings: CiSettings, sub: str) -> str:
     prefix = "" if settings.repo == "." else f"{settings.repo}/"
     return f"/{prefix}{sub}"

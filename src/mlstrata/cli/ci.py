@@ -75,6 +75,7 @@ def affected(
 
 
 def _render_ci(provider: str, spec: Path, out: Path | None, root: Path | None, branch: str, check: bool) -> int:
+    from mlstrata.ci.codeowners import unreviewed_protected
     from mlstrata.ci.files import MANIFESTS, ci_files
     from mlstrata.ci.settings import settings_for
 
@@ -110,6 +111,11 @@ def _render_ci(provider: str, spec: Path, out: Path | None, root: Path | None, b
     if loaded.platform.owners is None:
         err_console().print("[yellow]no `owners` in the spec[/]: no CODEOWNERS, and protected environments get no "
                           "required reviewers")
+    for env in unreviewed_protected(loaded.platform):
+        err_console().print(f"[yellow]warning[/]: {spec}: environment `{env}` is protected, but no owner of its "
+                            "units is a user or team (@name): its applies run with no human approval. Add one "
+                            f"under `owners.environments.{env}` (or `owners.default`) and run `mlstrata ci "
+                            f"{provider}` again.")
     return EXIT_OK
 
 
