@@ -183,3 +183,37 @@ def _env() -> dict[str, str]:
 
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
             "PYTHONPATH": os.pathsep.join(sys.path)}
+
+
+def test_an_ephemeral_variable_is_asked_again_when_a_saved_plan_is_applied_and_may_differ(tmp_path: Path) -> None:
+    """Why the runner plan job needs no registration token (steps.RUNNER_TOKEN_AT_PLAN): Terraform keeps no
+    ephemeral value in a saved plan and asks for it again at apply, "possibly to a different value"
+    (hashicorp/terraform 23ebf2d); the apply uses the apply-time value, and refuses to apply without one."""
+    from mlstrata.ci.steps import RUNNER_TOKEN_AT_PLAN
+
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "main.tf").write_text(
+        'variable "token" {\n  type      = string\n  ephemeral = true\n  nullable  = false\n}\n\n'
+        'resource "terraform_data" "write" {\n  provisioner "local-exec" {\n'
+        '    command     = "printf %s \\"$TOKEN\\" > applied-token"\n'
+        "    environment = { TOKEN = var.token }\n  }\n}\n", encoding="utf-8")
+
+    def tf(*args: str, token: str | None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in _env().items() if k != "TF_VAR_token"}
+        if token is not None:
+            env["TF_VAR_token"] = token
+        return subprocess.run([sys.executable, "-P", "-m", "mlstrata.engine.embedded_worker", f"-chdir={root}",
+                               *args], cwd=root, capture_output=True, text=True, check=False, env=env)
+
+    assert tf("init", "-input=false", token=None).returncode == 0
+    planned = tf("plan", "-input=false", "-out=saved.tfplan", token=RUNNER_TOKEN_AT_PLAN)
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert RUNNER_TOKEN_AT_PLAN.encode() not in (root / "saved.tfplan").read_bytes()
+    without = tf("apply", "-input=false", "saved.tfplan", token=None)
+    said = " ".join((without.stdout + without.stderr).split())
+    assert without.returncode != 0 and 'The ephemeral input variable "token" was set during the plan phase' in said
+    assert not (root / "applied-token").exists()
+    applied = tf("apply", "-input=false", "saved.tfplan", token="the-real-token")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert (root / "applied-token").read_text(encoding="utf-8") == "the-real-token"

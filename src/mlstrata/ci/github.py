@@ -170,7 +170,6 @@ def _runner_jobs(platform: Platform, settings: CiSettings, env: str, needs: list
         "UNIT_ENV": env, "RUNNER_DIR": ci_runner_dir(env),
         "TF_VAR_ci_engine": "github", "TF_VAR_github_owner": "${{ github.repository_owner }}",
         "TF_VAR_github_repository": "${{ github.event.repository.name }}",
-        "TF_VAR_registration_token": "${{ secrets.MLSTRATA_RUNNER_TOKEN }}",
     }
     artifact = steps.runner_artifact(env)
     plan_id = f"runner-plan-{env}"
@@ -184,7 +183,8 @@ def _runner_jobs(platform: Platform, settings: CiSettings, env: str, needs: list
         "permissions": {"contents": "read", "id-token": "write"},
         **({"env": creds_env} if creds_env else {}),
         "steps": [*_setup(settings), *creds,
-                  {"name": f"Plan and review the runner root of {env} (bootstrap/ci_runner/{env})", "env": root_env,
+                  {"name": f"Plan and review the runner root of {env} (bootstrap/ci_runner/{env})",
+                   "env": {**root_env, "TF_VAR_registration_token": steps.RUNNER_TOKEN_AT_PLAN},
                    "run": steps.RUNNER_PLAN},
                   {"name": "The review in the job summary", "if": "always()", "env": {"UNIT_ENV": env},
                    "run": RUNNER_SUMMARY},
@@ -206,7 +206,9 @@ def _runner_jobs(platform: Platform, settings: CiSettings, env: str, needs: list
         "steps": [*_setup(settings),
                   {"uses": DOWNLOAD, "with": {"name": artifact, "path": f"{steps.CI_DIR}/{artifact}"}},
                   *creds,
-                  {"name": f"Apply the reviewed plan of the runner root of {env}", "env": root_env,
+                  # an environment secret: only this job, once approved, reads it
+                  {"name": f"Apply the reviewed plan of the runner root of {env}",
+                   "env": {**root_env, "TF_VAR_registration_token": "${{ secrets.MLSTRATA_RUNNER_TOKEN }}"},
                    "run": steps.RUNNER_APPLY},
                   {"name": f"Allow the runner subnet of {env} on the state account",
                    "env": {"UNIT_ENV": env, "RUNNER_DIR": ci_runner_dir(env),

@@ -224,14 +224,16 @@ def _runner_jobs(platform: Platform, settings: CiSettings, env: str, needs: list
     units = [r.id for r in unit_refs(platform) if r.env == env]
     root_vars = {"UNIT_ENV": env, "RUNNER_DIR": ci_runner_dir(env), "TF_VAR_ci_engine": "gitlab",
                  "TF_VAR_gitlab_url": "$CI_SERVER_URL"}
-    # MLSTRATA_RUNNER_TOKEN: a masked, protected CI/CD variable (the runner's authentication token)
+    # MLSTRATA_RUNNER_TOKEN: a masked, protected CI/CD variable scoped to the environment (the runner's
+    # authentication token), read by the environment's apply job only (steps.RUNNER_TOKEN_AT_PLAN)
     token = 'export TF_VAR_registration_token="$MLSTRATA_RUNNER_TOKEN"'
+    placeholder = f"export TF_VAR_registration_token={steps.RUNNER_TOKEN_AT_PLAN}"
     plan_name = f"runner plan {env}"
     tokens, creds = _credentials(platform, spec.plan_role, region, spec.account, kube=False)
     plan: dict[str, Any] = {"stage": "apply", "rules": [MAIN], "needs": needs, "variables": root_vars}
     if tokens:
         plan["id_tokens"] = tokens
-    plan["script"] = [_affected_guard(units), *creds, token, steps.RUNNER_PLAN]
+    plan["script"] = [_affected_guard(units), *creds, placeholder, steps.RUNNER_PLAN]
     plan["artifacts"] = {"paths": [f"{steps.CI_DIR}/{steps.runner_artifact(env)}/"],
                          "expire_in": f"{settings.retention_days} days"}
     tokens, creds = _credentials(platform, spec.ci_role, region, spec.account)

@@ -125,9 +125,13 @@ mlstrata ci drift-report --drift {CI_DIR} --out {CI_DIR}/mlstrata-drift
 # the plan file and stops on a blocking review finding; RUNNER_APPLY (the environment's job, after approval, the
 # deploy identity) applies exactly that saved file; RUNNER_NETWORK then allows the runner's subnet on the state
 # account, only while the account lacks that rule. Inputs: RUNNER_DIR (the root, relative to MLSTRATA_REPO),
-# UNIT_ENV, MLSTRATA_SPEC, the root's TF_VAR_* (both jobs: Terraform asks an ephemeral variable again when it
-# applies a saved plan, hashicorp/terraform 23ebf2d), and for RUNNER_NETWORK STATE_SUBSCRIPTION,
-# STATE_RESOURCE_GROUP, STATE_ACCOUNT.
+# UNIT_ENV, MLSTRATA_SPEC, the root's TF_VAR_* (both jobs; the registration token's real value only in the apply
+# job, see RUNNER_TOKEN_AT_PLAN), and for RUNNER_NETWORK STATE_SUBSCRIPTION, STATE_RESOURCE_GROUP, STATE_ACCOUNT.
+# What the plan job passes for the registration token: the token only reaches a write-only argument (never a
+# plan), so the plan does not depend on it, and Terraform asks for an ephemeral variable again when it applies a
+# saved plan, "possibly to a different value" (hashicorp/terraform 23ebf2d). So only the environment's approved
+# apply job reads the secret (a GitHub environment secret, a GitLab variable scoped to the environment).
+RUNNER_TOKEN_AT_PLAN = "unused-when-planning"
 RUNNER_TF = 'tf() { python -P -m mlstrata.engine.embedded_worker "$@"; }\ndir="$MLSTRATA_REPO/$RUNNER_DIR"\n'
 RUNNER_PLAN_FILE = "runner.tfplan"
 
