@@ -38,6 +38,16 @@ def test_the_container_registry_asks_for_no_docker_content_trust() -> None:
     assert registry.get("trust_policy_enabled", False) is False
 
 
+def test_the_container_registry_serves_what_is_pushed_to_it() -> None:
+    """With a quarantine policy, an image pushed to ACR cannot be pulled until an external scanner marks it Passed
+    (https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.ACR.Quarantine/: "images pushed to the container
+    registry are not available by default"). No scanner is rendered, so the workspace's environment images (Azure ML
+    builds them into this registry) and the images the kubelet pulls (AcrPull) would never be served."""
+    registry = _resource("model_registry", "azurerm_container_registry.this")
+    assert registry["sku"] == "Premium"
+    assert registry.get("quarantine_policy_enabled", False) is False
+
+
 def _block_text(path: Path, kind: str, labels: list[str]) -> str:
     lines = path.read_text().splitlines()
     block = next(b for b in parse_file(str(path)).body.blocks if b.type == kind and b.labels == labels)

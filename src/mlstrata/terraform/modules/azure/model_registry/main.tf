@@ -28,9 +28,11 @@ resource "azurerm_container_registry" "this" {
   network_rule_bypass_option    = "AzureServices"
   data_endpoint_enabled         = true
   export_policy_enabled         = false
-  quarantine_policy_enabled     = true
   retention_policy_in_days      = 30
   zone_redundancy_enabled       = true
+  # No quarantine (quarantine_policy_enabled): a quarantined registry serves no pushed image until a scanner
+  # marks it Passed (https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.ACR.Quarantine/); nothing here
+  # does, so the workspace's environment images and the platform's images could never be pulled.
   # No Docker Content Trust (trust_policy_enabled): since 2026-05-31 ACR refuses it on a new registry
   # ("ContentTrustUnsupported", hashicorp/terraform-provider-azurerm#32752, which deprecates the argument); it is
   # removed on 2028-03-31 (https://aka.ms/acr/dctdeprecation). Signing moves to Notary Project signatures.
