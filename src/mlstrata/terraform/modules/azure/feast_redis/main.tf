@@ -13,6 +13,10 @@ resource "azurerm_redis_cache" "this" {
   family   = var.protect ? "P" : "C"
   capacity = 1
   zones    = var.protect ? ["1", "2", "3"] : null
+  # A Premium cache is one primary and one replica unless told otherwise: three zones need two replicas, one node
+  # per zone ("replicasPerMaster to number of zones - 1",
+  # https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.Redis.AvailabilityZone/).
+  replicas_per_primary = var.protect ? 2 : null
 
   non_ssl_port_enabled               = false
   minimum_tls_version                = "1.2"
