@@ -5,6 +5,7 @@ reads the rendered HCL with the project's reader."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from mlstrata.hcl.evaluate import Bound, Evaluator
 from mlstrata.hcl.reader import parse_text
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec
+from mlstrata.targets.gcp import render as gcp_render
 from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,11 +60,16 @@ def test_every_module_of_a_base_root_waits_for_the_project_apis(trees: dict[str,
             for module in _body(text).blocks_of("module"):
                 if module.labels[0] == "project_services":
                     continue
+                if module.labels[0].startswith(("gpu_pool_", "tpu_pool_")):
+                    # a pool joins module.cluster (which waits) and reads its zones from it or the network
+                    assert module.body.attributes["cluster_id"].expr_text == "module.cluster.cluster_id"
+                    assert "depends_on" not in module.body.attributes
+                    continue
                 depends = module.body.attributes.get("depends_on")
                 assert depends is not None and "module.project_services" in depends.expr_text, \
                     f"{name} {rel}: module.{module.labels[0]} does not wait for the project's APIs"
                 checked += 1
-    assert checked > 40
+    assert checked > 30
 
 
 def test_the_bootstrap_enables_cloud_kms_before_the_state_key(trees: dict[str, dict[str, str]]) -> None:
@@ -150,3 +157,102 @@ def test_the_control_plane_reaches_the_webhooks_of_private_nodes(trees: dict[str
     assert set(ports.body.attributes["default"].value or []) >= {"9443", "8443"}  # type: ignore[arg-type]
     # the example's platform layer installs KServe, whose webhook needs it
     assert _blocks(_body(tree["live/prod/platform/main.tf"]), "module", "kserve")
+
+
+def _machine_type_lookup(module_main: str) -> tuple[Block, Body]:
+    body = _body(module_main)
+    lookup = _one(body, "data", "google_compute_machine_types", "offered")
+    return lookup, body
+
+
+def test_gpu_pools_keep_only_the_zones_that_offer_their_machine_type(trees: dict[str, dict[str, str]]) -> None:
+    # GPU machine types are offered in some zones of a region only
+    # (https://cloud.google.com/compute/docs/gpus/gpu-regions-zones), and GKE refuses a pool with a zone that lacks
+    # its type: 'Accelerator type "nvidia-l4" does not exist in zone us-west4-b'
+    # (https://github.com/GoogleCloudPlatform/kubernetes-engine-samples/issues/1738). Before: every pool of a
+    # regional cluster took all of the cluster's zones (prod's a3-megagpu-8g pool over three us-central1 zones).
+    tree = trees["example"]
+    lookup, body = _machine_type_lookup(tree["modules/gpu_node_pool/main.tf"])
+    attrs = lookup.body.attributes
+    assert attrs["count"].expr_text == "var.zone_count"  # a number known when planning, unlike the zones
+    assert "var.node_locations" in attrs["zone"].expr_text and "var.machine_type" in attrs["filter"].expr_text
+    pool = _one(body, "resource", "google_container_node_pool", "this")
+    assert pool.body.attributes["node_locations"].expr_text == (
+        "var.keep_all_zones ? var.node_locations : local.offered_locations")
+    locals_ = {name: a for b in body.blocks_of("locals") for name, a in b.body.attributes.items()}
+    assert "data.google_compute_machine_types.offered" in locals_["offered_locations"].expr_text
+    preconditions = [c for lc in pool.body.blocks_of("lifecycle") for c in lc.body.blocks_of("precondition")]
+    assert preconditions and "local.offered_locations" in preconditions[0].body.attributes["condition"].expr_text
+    assert _blocks(body, "check", "every_zone_offers_the_machine_type")
+    # zone_count is how many zones the call hands over: every zone of a regional cluster, its one zone otherwise,
+    # or the zones the spec names
+    for name, env, expected in (("example", "prod", 3), ("example", "dev", 1), ("variety", "prod", 3)):
+        for module in _body(trees[name][f"live/{env}/base/main.tf"]).blocks_of("module"):
+            if not module.labels[0].startswith("gpu_pool_"):
+                continue
+            a = module.body.attributes
+            given = a["node_locations"].value
+            want = len(given) if isinstance(given, list) else expected
+            assert a["node_locations"].expr_text.startswith(("module.cluster.node_locations", "["))
+            assert a["zone_count"].value == want, (name, env, module.labels[0])
+            # zones the spec names are kept (and checked), derived ones filtered
+            assert ("keep_all_zones" in a) == isinstance(given, list), (name, env, module.labels[0])
+
+
+def test_a_tpu_slice_runs_in_a_zone_that_offers_its_machine_type(trees: dict[str, dict[str, str]]) -> None:
+    # TPU types are offered in one or two zones of a region (https://cloud.google.com/tpu/docs/regions-zones): the
+    # slice takes the first of the network's zones that offers its machine type, or the zone the spec names.
+    # Before: the first of the cluster's zones, whatever it offers.
+    tree = trees["example"]
+    lookup, body = _machine_type_lookup(tree["modules/tpu_node_pool/main.tf"])
+    assert lookup.body.attributes["count"].expr_text == "var.zone_count"
+    assert "var.zones" in lookup.body.attributes["zone"].expr_text
+    pool = _one(body, "resource", "google_container_node_pool", "this")
+    assert pool.body.attributes["node_locations"].expr_text == "[local.zone]"
+    for env in ("dev", "prod"):
+        tpu = _one(_body(tree[f"live/{env}/base/main.tf"]), "module", "tpu_pool_jax").body.attributes
+        assert tpu["zones"].expr_text == "module.network.zones"
+        network = _one(_body(tree[f"live/{env}/base/main.tf"]), "module", "network").body.attributes
+        assert tpu["zone_count"].value == network["zone_count"].value == 3
+    variety = _body(trees["variety"]["live/prod/base/main.tf"])
+    named = [m.body.attributes for m in variety.blocks_of("module") if m.labels[0].startswith("tpu_pool_")
+             and isinstance(m.body.attributes["zones"].value, list)]
+    assert named and all(a["zone_count"].value == len(a["zones"].value) for a in named)  # type: ignore[arg-type]
+
+
+def test_the_cluster_asks_for_no_removed_vulnerability_scanning_tier(trees: dict[str, dict[str, str]]) -> None:
+    # Workload vulnerability scanning's standard tier (VULNERABILITY_BASIC) was deprecated on 2024-07-23 and removed
+    # on 2025-07-31; a removed tier cannot be enabled on a cluster
+    # (https://cloud.google.com/kubernetes-engine/docs/deprecations/vulnerability-scanning-gkee; the Container API
+    # reference marks VULNERABILITY_BASIC "no longer supported"). Before: every cluster asked for it.
+    cluster = _one(_body(trees["example"]["modules/gke_cluster/main.tf"]), "resource", "google_container_cluster",
+                   "this")
+    posture = cluster.body.blocks_of("security_posture_config")[0].body.attributes
+    assert posture["mode"].value == "BASIC"  # workload configuration audit, still offered
+    assert posture["vulnerability_mode"].value in ("VULNERABILITY_DISABLED", "VULNERABILITY_ENTERPRISE")
+
+
+def test_service_account_ids_are_valid_and_distinct_for_every_name_the_spec_allows(
+        trees: dict[str, dict[str, str]]) -> None:
+    # Service account ids are 6-30 characters, [a-z][-a-z0-9]*[a-z0-9], unique in the project
+    # (https://cloud.google.com/iam/docs/service-accounts-create). Before: the nodes', MLflow's and the pipeline
+    # runner's ids were `<platform>-<env>-<suffix>` cut to 30, so a 29-character name gave an id ending in a hyphen
+    # and longer names (the spec allows 40, the GKE cluster name limit) gave all three the same id: the second
+    # create failed with "already exists".
+    valid = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+    for length in range(3, 41):
+        name = ("acme-ml-platform-team-x" * 2)[:length - 2].rstrip("-") + "-p"
+        ids = [gcp_render.account_id(name, s) for s in ("nodes", "mlflow", "pipelines")]
+        assert all(valid.match(i) for i in ids), (name, ids)
+        assert len(set(ids)) == 3, (name, ids)
+        if len(name) <= 28:  # ids already created keep theirs
+            assert ids == [f"{name}-{s}"[:30] for s in ("nodes", "mlflow", "pipelines")]
+    prod = _body(trees["example"]["live/prod/base/main.tf"])
+    assert _one(prod, "module", "cluster").body.attributes["node_service_account_id"].value == "acme-ml-prod-nodes"
+    assert (_one(prod, "module", "model_registry").body.attributes["server_service_account_id"].value
+            == "acme-ml-prod-mlflow")
+    platform = _body(trees["example"]["live/prod/platform/main.tf"])
+    assert _one(platform, "module", "pipeline_deps").body.attributes["name"].value == "acme-ml-prod-pipelines"
+    for module, var in (("gke_cluster", "node_service_account_id"), ("model_registry", "server_service_account_id")):
+        main = trees["example"][f"modules/{module}/main.tf"]
+        assert f"account_id   = coalesce(var.{var}, " in main

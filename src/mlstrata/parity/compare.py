@@ -55,7 +55,9 @@ ALIASES: dict[str, frozenset[str]] = {
     "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
                           "skip_final_snapshot", "multi_az", "single_nat_gateway", "regional",
                           "replication_type", "sku_tier", "private_cluster", "sku", "authorized_ip_ranges",
-                          "public_network_access_enabled", "allowed_ip_ranges", "runner_vnet_id"}),
+                          "public_network_access_enabled", "allowed_ip_ranges", "runner_vnet_id",
+                          # GCP: a regional cluster's pools look up each of its zones, a zonal one's its one zone
+                          "zone_count"}),
     "max_gpu_nodes_per_pool": frozenset({"max_gpu_nodes_per_pool", "max", "max_size"}),
     # A serving class's bounds as the renderers pass them: replicas, and quotas sized from the maximum.
     # SageMaker endpoints: replicas are instances (modules/sagemaker_endpoint).
@@ -80,8 +82,9 @@ ALIASES: dict[str, frozenset[str]] = {
     # Azure: a pool's MIG profile switches the GPU operator's MIG strategy.
     "gpu_instance": frozenset({"gpu_instance", "mig_strategy"}),
     "taints": frozenset({"taints", "taint"}),
-    "zones": frozenset({"zones", "subnet_ids", "node_locations", "include_zone_ids", "zone_ids"}),
-    "zone": frozenset({"zone"}),
+    "zones": frozenset({"zones", "subnet_ids", "node_locations", "include_zone_ids", "zone_ids",
+                        "zone_count", "keep_all_zones"}),
+    "zone": frozenset({"zone", "zones", "zone_count"}),
     "capacity_reservation_id": frozenset({"capacity_reservation_id", "reservation_name",
                                           "capacity_reservation_ids"}),
     "labels": frozenset({"labels"}),

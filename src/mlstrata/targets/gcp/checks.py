@@ -260,6 +260,7 @@ def _check_tpu_pools(platform: Platform, source: Source) -> list[Diagnostic]:
                     at(("zone",), f"zone `{shape.zone}` should be a zone letter",
                        "Write the slice's zone as a letter within the region, e.g. b.", "gcp.zone")
                 elif not env.protect:
-                    at(("zone",), "this environment's cluster is zonal: the slice runs in the cluster's zone",
+                    at(("zone",), "this environment's cluster is zonal: the slice runs in the first of its network's "
+                       "zones that offers the machine type",
                        "Remove zone for this environment (an override), or protect it.", "gcp.zone")
     return out

@@ -36,7 +36,7 @@ SERVICES = [
     "cloudresourcemanager.googleapis.com",
     "compute.googleapis.com",
     "container.googleapis.com",
-    "containersecurity.googleapis.com",  # GKE security posture (vulnerability scanning)
+    "containersecurity.googleapis.com",  # GKE security posture (workload configuration audit)
     "iam.googleapis.com",
     "logging.googleapis.com",
     "monitoring.googleapis.com",
@@ -187,7 +187,8 @@ def _gpu_pool(platform: Platform, env: ResolvedEnv, name: str, pool: GpuPoolShap
         f"gpu_pool_{_label_key(name)}", "gpu_node_pool",
         project_id=env.spec.account, cluster_id=Expr("module.cluster.cluster_id"),
         location=Expr("module.cluster.cluster_location"), name=name,
-        node_locations=_node_locations(platform, env, pool.zones),
+        node_locations=_node_locations(platform, env, pool.zones), zone_count=zones,
+        keep_all_zones=True if pool.zones and env.protect else None,
         machine_type=machine, accelerator_type=accelerator, accelerator_count=count,
         gpu_driver_version=gke.driver_version if gke else "LATEST",
         gpu_sharing_strategy=sharing.strategy if sharing else None,
@@ -226,13 +227,16 @@ def _tpu_pool(platform: Platform, env: ResolvedEnv, name: str, pool: TpuPoolShap
               pool_labels: dict[str, str]) -> Block:
     desired = pool.scaling.desired
     autoscaled = desired == "autoscaler"
-    zone: object = (f"{env.region}-{pool.zone}" if pool.zone and env.protect
-                    else Expr("module.cluster.node_locations[0]"))
+    # A slice runs in one zone: the one the spec names, else the first of the network's zones that offers the
+    # machine type (the module asks the Compute API), also in an environment whose cluster is zonal.
+    explicit = bool(pool.zone and env.protect)
+    zones: object = [f"{env.region}-{pool.zone}"] if explicit else Expr("module.network.zones")
     reserved = pool.capacity == "capacity_block"
     return _module(
         f"tpu_pool_{_label_key(name)}", "tpu_node_pool",
         project_id=env.spec.account, cluster_id=Expr("module.cluster.cluster_id"),
-        location=Expr("module.cluster.cluster_location"), zone=zone, name=name,
+        location=Expr("module.cluster.cluster_location"), zones=zones,
+        zone_count=1 if explicit else platform.network.zones, name=name,
         machine_type=pool.machine_type, tpu_topology=pool.topology,
         c1=Comment(f"{cat.tpu_hosts(pool.machine_type, pool.topology)} node(s) per slice; who owns the count "
                    "is explicit as for GPU pools."),
@@ -300,6 +304,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
         kms_key_id=Expr("module.kms.key_id"), boot_disk_kms_key_id=Expr("module.kms.key_id"),
         managed_prometheus=bool(gcp and gcp.managed_prometheus),
         system_pool_machine_type=gcp.system_pool_machine_type if gcp else "e2-standard-4",
+        node_service_account_id=account_id(name, "nodes"),
         protect=protect, admin_members=cluster.admins, labels=unit_labels,
     ))
     for pool_name, pool in env.gpu_pools.items():
@@ -362,6 +367,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
             reader_members={**_members(registry_readers(platform, env)),
                             "gke-nodes": Expr('"serviceAccount:${module.cluster.node_service_account_email}"')},
             workload_pool=Expr("module.cluster.workload_pool"),
+            server_service_account_id=account_id(name, "mlflow"),
             database_instance_name=f"{name}-registry", protect=protect, labels=unit_labels,
         ))
         outputs += [
@@ -401,9 +407,12 @@ def _after_apis(main: list[Block | Comment | Blank]) -> None:
     """Every module call but project_services waits for the project's APIs. A module's resources depend only on
     the inputs they read: a key ring, secret, repository or service account built from literal inputs would
     otherwise be created while its API is still being enabled, and fail on a fresh project with "API has not been
-    used in project ... or it is disabled" (https://github.com/hashicorp/terraform-provider-google/issues/16883)."""
+    used in project ... or it is disabled" (https://github.com/hashicorp/terraform-provider-google/issues/16883).
+    Node pools are left out: they join module.cluster, which waits, and a depends_on would make their zone
+    look-ups unknown on every plan that enables another API."""
     for item in main:
         if (isinstance(item, Block) and item.type == "module" and item.labels[0] != "project_services"
+                and not item.labels[0].startswith(("gpu_pool_", "tpu_pool_"))
                 and not any(isinstance(i, tuple) and i[0] == "depends_on" for i in item.items)):
             item.attr("depends_on", Expr("[module.project_services]"))
 
@@ -465,7 +474,7 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
     if pipelines is not None:
         needs = set(pipelines.needs)
         main.append(_module(
-            "pipeline_deps", "pipeline_deps", project_id=project, name=f"{name}-pipelines"[:30].rstrip("-"),
+            "pipeline_deps", "pipeline_deps", project_id=project, name=account_id(name, "pipelines"),
             workload_pool=Expr(f"{base}.workload_pool"), namespace=pipelines.namespace,
             kubernetes_service_account=pipelines.service_account,
             artifact_bucket_names=Expr(f"{base}.artifact_bucket_names") if "artifact_store" in needs else None,
@@ -525,6 +534,18 @@ def gke_tolerations(pool: GpuPoolShape) -> list[dict[str, str]]:
            for t in pool.taints]
     gpu = {"key": "nvidia.com/gpu", "operator": "Equal", "value": "present", "effect": "NoSchedule"}
     return out if gpu in out else [*out, gpu]
+
+
+def account_id(name: str, suffix: str) -> str:
+    """The id of `<name>-<suffix>`'s service account: 6-30 characters, not ending in a hyphen, and distinct per suffix
+    in the project (https://cloud.google.com/iam/docs/service-accounts-create). Up to 28 characters of name it is
+    `<name>-<suffix>` cut to 30, as before (ids already created keep theirs); beyond, the cut would end in a hyphen
+    (29) or give every suffix the same id (30 and more: "already exists" on apply), so the name is shortened and a
+    hash of it keeps the ids apart."""
+    if len(name) <= 28:
+        return f"{name}-{suffix}"[:30]
+    keep = 30 - len(suffix) - 6
+    return f"{name[:keep]}-{hashlib.sha256(name.encode()).hexdigest()[:4]}-{suffix}"
 
 
 def _service_account_id(prefix: str, name: str) -> str:

@@ -17,7 +17,7 @@ locals {
 # (which has roles/editor) (https://cloud.google.com/kubernetes-engine/docs/how-to/hardening-your-cluster#use_least_privilege_sa).
 resource "google_service_account" "nodes" {
   project      = var.project_id
-  account_id   = substr("${var.name}-nodes", 0, 30)
+  account_id   = coalesce(var.node_service_account_id, substr("${var.name}-nodes", 0, 30))
   display_name = "GKE nodes of ${var.name}"
 }
 
@@ -112,9 +112,13 @@ resource "google_container_cluster" "this" {
     evaluation_mode = "PROJECT_SINGLETON_POLICY_ENFORCE"
   }
 
+  # Workload configuration audit stays on. Workload vulnerability scanning's standard tier (VULNERABILITY_BASIC)
+  # was deprecated on 2024-07-23 and removed on 2025-07-31, and a removed tier cannot be enabled on a cluster
+  # (https://cloud.google.com/kubernetes-engine/docs/deprecations/vulnerability-scanning-gkee; the API marks it
+  # "no longer supported"): scan images in Artifact Registry instead.
   security_posture_config {
     mode               = "BASIC"
-    vulnerability_mode = "VULNERABILITY_BASIC"
+    vulnerability_mode = "VULNERABILITY_DISABLED"
   }
 
   logging_config {

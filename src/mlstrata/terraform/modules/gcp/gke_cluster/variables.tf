@@ -13,6 +13,19 @@ variable "name" {
   }
 }
 
+variable "node_service_account_id" {
+  description = "Id of the nodes' service account; null: <name>-nodes cut to 30 characters (collides with other ids of the project once name has 29 or more)."
+  type        = string
+  default     = null
+
+  # Service account ids are 6-30 lower-case letters, digits and hyphens, starting with a letter and not ending
+  # with a hyphen, and unique in the project (https://cloud.google.com/iam/docs/service-accounts-create).
+  validation {
+    condition     = var.node_service_account_id == null || can(regex("^[a-z][-a-z0-9]{4,28}[a-z0-9]$", var.node_service_account_id))
+    error_message = "node_service_account_id must be 6-30 lower-case letters, digits and hyphens, starting with a letter and ending with a letter or digit."
+  }
+}
+
 variable "region" {
   description = "Region of the cluster."
   type        = string

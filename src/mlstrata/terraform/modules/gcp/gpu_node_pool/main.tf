@@ -3,12 +3,44 @@ locals {
   reserved   = var.reservation_affinity == "SPECIFIC"
 }
 
+# GPU machine types are offered in some zones of a region only (https://cloud.google.com/compute/docs/gpus/gpu-regions-zones),
+# and GKE refuses a whole pool when one of its zones lacks the type ('Accelerator type "nvidia-l4" does not exist
+# in zone us-west4-b', https://github.com/GoogleCloudPlatform/kubernetes-engine-samples/issues/1738; GPUs in a
+# regional cluster need --node-locations, https://github.com/terraform-google-modules/terraform-google-kubernetes-engine/issues/263).
+# The pool keeps the zones of node_locations that offer its machine type, asked of the Compute API per zone (zones
+# chosen by hand, keep_all_zones, are all kept and must all offer it). count is zone_count, a number known when
+# planning: on a first apply the zones themselves are read only then.
+data "google_compute_machine_types" "offered" {
+  count = var.zone_count
+
+  project = var.project_id
+  # element() wraps: a region with fewer zones than asked for repeats one, which distinct() drops below
+  zone   = element(var.node_locations, count.index)
+  filter = "name = \"${var.machine_type}\""
+}
+
+locals {
+  offered_locations = distinct([
+    for d in data.google_compute_machine_types.offered : d.zone if length(d.machine_types) > 0
+  ])
+  left_out_locations = distinct([
+    for d in data.google_compute_machine_types.offered : d.zone if length(d.machine_types) == 0
+  ])
+}
+
+check "every_zone_offers_the_machine_type" {
+  assert {
+    condition     = var.keep_all_zones || length(local.left_out_locations) == 0
+    error_message = "GPU pool ${var.name}: ${var.machine_type} is not offered in ${join(", ", local.left_out_locations)}; the pool runs in ${join(", ", local.offered_locations)} only (node counts per zone apply there)."
+  }
+}
+
 resource "google_container_node_pool" "this" {
   project        = var.project_id
   name           = var.name
   cluster        = var.cluster_id
   location       = var.location
-  node_locations = var.node_locations
+  node_locations = var.keep_all_zones ? var.node_locations : local.offered_locations
 
   # Who owns the node count is explicit (the `desired` of the spec):
   # - "terraform": node_count (per zone) is applied on every run, no autoscaling block;
@@ -111,6 +143,13 @@ resource "google_container_node_pool" "this" {
 
     workload_metadata_config {
       mode = "GKE_METADATA"
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.keep_all_zones ? length(local.left_out_locations) == 0 : length(local.offered_locations) > 0
+      error_message = "GPU pool ${var.name}: machine type ${var.machine_type} is not offered in ${join(", ", var.keep_all_zones ? local.left_out_locations : var.node_locations)}. Choose zones that offer it (gpu_pools.<pool>.zones in a protected environment; `gcloud compute machine-types list --filter=name=${var.machine_type}`) or another machine type."
     }
   }
 }

@@ -33,6 +33,22 @@ variable "node_locations" {
   }
 }
 
+variable "zone_count" {
+  description = "How many zones node_locations holds, as a number known when planning (a first apply reads the zones themselves only then); each is asked whether it offers machine_type."
+  type        = number
+
+  validation {
+    condition     = var.zone_count >= 1
+    error_message = "zone_count must be at least 1."
+  }
+}
+
+variable "keep_all_zones" {
+  description = "node_locations were chosen by hand: keep every one, and stop the plan if one does not offer machine_type, instead of leaving it out."
+  type        = bool
+  default     = false
+}
+
 variable "machine_type" {
   description = "Machine type: a2/a3/a4/g2 types carry their GPUs; n1 types take attached T4/V100/P4/P100."
   type        = string

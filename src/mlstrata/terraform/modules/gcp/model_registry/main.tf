@@ -67,7 +67,7 @@ resource "google_artifact_registry_repository_iam_member" "readers" {
 # service account through Workload Identity (no key files).
 resource "google_service_account" "server" {
   project      = var.project_id
-  account_id   = substr("${var.name}-mlflow", 0, 30)
+  account_id   = coalesce(var.server_service_account_id, substr("${var.name}-mlflow", 0, 30))
   display_name = "MLflow registry server of stage ${var.stage}"
 }
 

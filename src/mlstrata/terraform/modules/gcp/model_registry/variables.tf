@@ -67,3 +67,16 @@ variable "protect" {
   description = "lifecycle.prevent_destroy on the image repository (protected environments); fixed at creation (a later switch is a terraform state mv)."
   type        = bool
 }
+
+variable "server_service_account_id" {
+  description = "Id of the MLflow server's service account; null: <name>-mlflow cut to 30 characters (collides with other ids of the project once name has 29 or more)."
+  type        = string
+  default     = null
+
+  # Service account ids are 6-30 lower-case letters, digits and hyphens, starting with a letter and not ending
+  # with a hyphen, and unique in the project (https://cloud.google.com/iam/docs/service-accounts-create).
+  validation {
+    condition     = var.server_service_account_id == null || can(regex("^[a-z][-a-z0-9]{4,28}[a-z0-9]$", var.server_service_account_id))
+    error_message = "server_service_account_id must be 6-30 lower-case letters, digits and hyphens, starting with a letter and ending with a letter or digit."
+  }
+}

@@ -3,6 +3,22 @@ locals {
   reserved   = var.reservation_affinity == "SPECIFIC"
 }
 
+# TPU machine types are offered in one or two zones of a region (https://cloud.google.com/tpu/docs/regions-zones;
+# v5e in us-central1 only in us-central1-a), and a pool in a zone without its type is refused like a GPU pool
+# (https://github.com/GoogleCloudPlatform/kubernetes-engine-samples/issues/1738). The slice runs in the first of
+# `zones` that offers machine_type, asked of the Compute API per zone; count is zone_count, known when planning.
+data "google_compute_machine_types" "offered" {
+  count = var.zone_count
+
+  project = var.project_id
+  zone    = element(var.zones, count.index)
+  filter  = "name = \"${var.machine_type}\""
+}
+
+locals {
+  zone = try([for d in data.google_compute_machine_types.offered : d.zone if length(d.machine_types) > 0][0], null)
+}
+
 # One TPU slice node pool: every VM of a multi-host slice is one node, and GKE creates, repairs and
 # deletes the slice as a unit (https://cloud.google.com/kubernetes-engine/docs/concepts/tpus).
 resource "google_container_node_pool" "this" {
@@ -11,7 +27,7 @@ resource "google_container_node_pool" "this" {
   cluster = var.cluster_id
   # A slice lives in a single zone.
   location       = var.location
-  node_locations = [var.zone]
+  node_locations = [local.zone]
 
   node_count         = local.autoscaled ? null : var.node_count
   initial_node_count = local.autoscaled ? var.initial_node_count : null
@@ -80,6 +96,13 @@ resource "google_container_node_pool" "this" {
 
     workload_metadata_config {
       mode = "GKE_METADATA"
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.zone != null
+      error_message = "TPU pool ${var.name}: machine type ${var.machine_type} is offered in none of the zones ${join(", ", var.zones)}. Give the slice a zone that offers it (tpu_pools.<pool>.zone in a protected environment; `gcloud compute machine-types list --filter=name=${var.machine_type}`) or choose another region."
     }
   }
 }

@@ -13,9 +13,24 @@ variable "location" {
   type        = string
 }
 
-variable "zone" {
-  description = "The single zone of the slice (TPU types are offered in few zones)."
-  type        = string
+variable "zones" {
+  description = "Zones the slice may run in, in order of preference: it runs in the first that offers machine_type (TPU types are offered in few zones)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.zones) >= 1
+    error_message = "zones must hold at least one zone."
+  }
+}
+
+variable "zone_count" {
+  description = "How many zones `zones` holds, as a number known when planning (a first apply reads the zones themselves only then)."
+  type        = number
+
+  validation {
+    condition     = var.zone_count >= 1
+    error_message = "zone_count must be at least 1."
+  }
 }
 
 variable "name" {

@@ -93,6 +93,7 @@ module "cluster" {
   boot_disk_kms_key_id     = module.kms.key_id
   managed_prometheus       = false
   system_pool_machine_type = "e2-standard-4"
+  node_service_account_id  = "acme-ml-prod-nodes"
   protect                  = true
   admin_members            = ["group:ml-platform@example.com"]
   labels = {
@@ -112,6 +113,7 @@ module "gpu_pool_training" {
   location             = module.cluster.cluster_location
   name                 = "training"
   node_locations       = module.cluster.node_locations
+  zone_count           = 3
   machine_type         = "a3-megagpu-8g"
   accelerator_type     = "nvidia-h100-mega-80gb"
   accelerator_count    = 8
@@ -144,7 +146,6 @@ module "gpu_pool_training" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "gpu_pool_serving" {
@@ -155,6 +156,7 @@ module "gpu_pool_serving" {
   location                   = module.cluster.cluster_location
   name                       = "serving"
   node_locations             = module.cluster.node_locations
+  zone_count                 = 3
   machine_type               = "g2-standard-24"
   accelerator_type           = "nvidia-l4"
   accelerator_count          = 2
@@ -189,7 +191,6 @@ module "gpu_pool_serving" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "tpu_pool_jax" {
@@ -198,7 +199,8 @@ module "tpu_pool_jax" {
   project_id   = "acme-ml-prod"
   cluster_id   = module.cluster.cluster_id
   location     = module.cluster.cluster_location
-  zone         = module.cluster.node_locations[0]
+  zones        = module.network.zones
+  zone_count   = 3
   name         = "jax"
   machine_type = "ct5lp-hightpu-4t"
   tpu_topology = "2x4"
@@ -228,7 +230,6 @@ module "tpu_pool_jax" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "access_logs" {
@@ -383,9 +384,10 @@ module "model_registry" {
     "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com" = "serviceAccount:model-serving@acme-ml-prod.iam.gserviceaccount.com"
     gke-nodes                                                           = "serviceAccount:${module.cluster.node_service_account_email}"
   }
-  workload_pool          = module.cluster.workload_pool
-  database_instance_name = "acme-ml-prod-registry"
-  protect                = true
+  workload_pool             = module.cluster.workload_pool
+  server_service_account_id = "acme-ml-prod-mlflow"
+  database_instance_name    = "acme-ml-prod-registry"
+  protect                   = true
   labels = {
     managed-by           = "mlstrata"
     mlstrata-environment = "prod"

@@ -91,6 +91,7 @@ module "cluster" {
   boot_disk_kms_key_id     = module.kms.key_id
   managed_prometheus       = false
   system_pool_machine_type = "e2-standard-4"
+  node_service_account_id  = "tiny-dev-nodes"
   protect                  = false
   admin_members            = []
   labels = {
@@ -110,6 +111,7 @@ module "gpu_pool_l4" {
   location             = module.cluster.cluster_location
   name                 = "l4"
   node_locations       = module.cluster.node_locations
+  zone_count           = 1
   machine_type         = "g2-standard-8"
   accelerator_type     = "nvidia-l4"
   accelerator_count    = 1
@@ -138,7 +140,6 @@ module "gpu_pool_l4" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "access_logs" {

@@ -91,6 +91,7 @@ module "cluster" {
   boot_disk_kms_key_id     = module.kms.key_id
   managed_prometheus       = true
   system_pool_machine_type = "e2-standard-4"
+  node_service_account_id  = "lab-dev-nodes"
   protect                  = false
   admin_members            = []
   labels = {
@@ -110,6 +111,7 @@ module "gpu_pool_t4" {
   location                   = module.cluster.cluster_location
   name                       = "t4"
   node_locations             = module.cluster.node_locations
+  zone_count                 = 1
   machine_type               = "n1-standard-8"
   accelerator_type           = "nvidia-tesla-t4"
   accelerator_count          = 2
@@ -143,7 +145,6 @@ module "gpu_pool_t4" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "gpu_pool_a100" {
@@ -154,6 +155,7 @@ module "gpu_pool_a100" {
   location             = module.cluster.cluster_location
   name                 = "a100"
   node_locations       = module.cluster.node_locations
+  zone_count           = 1
   machine_type         = "a2-highgpu-8g"
   accelerator_type     = "nvidia-tesla-a100"
   accelerator_count    = 8
@@ -183,7 +185,6 @@ module "gpu_pool_a100" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "gpu_pool_flex" {
@@ -194,6 +195,7 @@ module "gpu_pool_flex" {
   location             = module.cluster.cluster_location
   name                 = "flex"
   node_locations       = module.cluster.node_locations
+  zone_count           = 1
   machine_type         = "a3-highgpu-8g"
   accelerator_type     = "nvidia-h100-80gb"
   accelerator_count    = 8
@@ -226,7 +228,6 @@ module "gpu_pool_flex" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "tpu_pool_v5p" {
@@ -235,7 +236,8 @@ module "tpu_pool_v5p" {
   project_id   = "lab-ml-dev"
   cluster_id   = module.cluster.cluster_id
   location     = module.cluster.cluster_location
-  zone         = module.cluster.node_locations[0]
+  zones        = module.network.zones
+  zone_count   = 3
   name         = "v5p"
   machine_type = "ct5p-hightpu-4t"
   tpu_topology = "2x2x1"
@@ -263,7 +265,6 @@ module "tpu_pool_v5p" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "access_logs" {

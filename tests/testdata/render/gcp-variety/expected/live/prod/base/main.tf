@@ -91,6 +91,7 @@ module "cluster" {
   boot_disk_kms_key_id     = module.kms.key_id
   managed_prometheus       = true
   system_pool_machine_type = "e2-standard-4"
+  node_service_account_id  = "lab-prod-nodes"
   protect                  = true
   admin_members            = []
   labels = {
@@ -110,6 +111,8 @@ module "gpu_pool_t4" {
   location                   = module.cluster.cluster_location
   name                       = "t4"
   node_locations             = ["us-east5-b", "us-east5-c"]
+  zone_count                 = 2
+  keep_all_zones             = true
   machine_type               = "n1-standard-8"
   accelerator_type           = "nvidia-tesla-t4"
   accelerator_count          = 2
@@ -143,7 +146,6 @@ module "gpu_pool_t4" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "gpu_pool_a100" {
@@ -154,6 +156,7 @@ module "gpu_pool_a100" {
   location             = module.cluster.cluster_location
   name                 = "a100"
   node_locations       = module.cluster.node_locations
+  zone_count           = 3
   machine_type         = "a2-highgpu-8g"
   accelerator_type     = "nvidia-tesla-a100"
   accelerator_count    = 8
@@ -184,7 +187,6 @@ module "gpu_pool_a100" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "gpu_pool_flex" {
@@ -195,6 +197,7 @@ module "gpu_pool_flex" {
   location             = module.cluster.cluster_location
   name                 = "flex"
   node_locations       = module.cluster.node_locations
+  zone_count           = 3
   machine_type         = "a3-highgpu-8g"
   accelerator_type     = "nvidia-h100-80gb"
   accelerator_count    = 8
@@ -227,7 +230,6 @@ module "gpu_pool_flex" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "tpu_pool_v5p" {
@@ -236,7 +238,8 @@ module "tpu_pool_v5p" {
   project_id   = "lab-ml-prod"
   cluster_id   = module.cluster.cluster_id
   location     = module.cluster.cluster_location
-  zone         = "us-east5-a"
+  zones        = ["us-east5-a"]
+  zone_count   = 1
   name         = "v5p"
   machine_type = "ct5p-hightpu-4t"
   tpu_topology = "2x2x4"
@@ -264,7 +267,6 @@ module "tpu_pool_v5p" {
   disk_size_gb          = 200
   boot_disk_kms_key_id  = module.kms.key_id
   service_account_email = module.cluster.node_service_account_email
-  depends_on            = [module.project_services]
 }
 
 module "access_logs" {
