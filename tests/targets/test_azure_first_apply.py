@@ -220,3 +220,29 @@ def test_a_zone_redundant_feast_cache_has_a_node_in_every_zone() -> None:
     assert attrs["zones"] == 'var.protect ? ["1", "2", "3"] : null'
     assert attrs["replicas_per_primary"] == "var.protect ? 2 : null"
     assert attrs["sku_name"] == 'var.protect ? "Premium" : "Standard"'
+
+
+def test_a_public_api_server_admits_the_nodes_nat_egress_address() -> None:
+    """Nodes of a cluster with outbound type userAssignedNATGateway reach a public API server from the NAT
+    gateway's public IP ("in non-private clusters, API server cluster traffic is routed and processed through the
+    clusters outbound type", https://learn.microsoft.com/azure/aks/nat-gateway); AKS adds only a load balancer's
+    outbound IPs to authorized ranges by itself (https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges),
+    so a server limited to the CI ranges refused the nodes' own traffic (kubelet, konnectivity, autoscaler;
+    jenkins-infra/azure#596 adds the NAT IPs for this). Protected environments have a private API server instead."""
+    cluster = (AZ_MODULES / "aks_cluster" / "main.tf").read_text()
+    profile = cluster[cluster.index('dynamic "api_server_access_profile"'):]
+    profile = profile[:profile.index("\n  }\n")]
+    assert 'concat(var.authorized_ip_ranges, [for ip in var.egress_ip_addresses : "${ip}/32"])' in profile
+    outputs = {b.labels[0]: b for b in parse_file(str(AZ_MODULES / "network" / "outputs.tf")).body.blocks}
+    assert outputs["nat_public_ip"].body.attributes["value"].expr_text == "azurerm_public_ip.nat.ip_address"
+    nat = _resource("network", "azurerm_subnet_nat_gateway_association.this")
+    assert nat  # the nodes' subnet egress is the NAT gateway's (nat_subnets in the module)
+    tree = example_tree("azure")
+    for env, public in (("dev", True), ("staging", True), ("prod", False)):
+        call = blocks(tree[f"live/{env}/base/main.tf"], "module")["cluster"].body.attributes
+        assert (call["private_cluster"].value is False) == public
+        if public:
+            assert call["authorized_ip_ranges"].value  # limited: the case that needs the egress address
+            assert call["egress_ip_addresses"].expr_text == "[module.network.nat_public_ip]"
+        else:
+            assert "egress_ip_addresses" not in call and "authorized_ip_ranges" not in call

@@ -51,11 +51,13 @@ ALIASES: dict[str, frozenset[str]] = {
     # What a target derives from `protect`: deletion protection, and in AWS a multi-AZ database and
     # one NAT gateway per zone (targets/aws/render.py); on GCP a regional cluster.
     # On Azure: geo-zone-redundant storage, a paid-tier private cluster, Premium Service Bus, a key vault
-    # and API server without public access, reached from a peered CI runner VNet (targets/azure/render.py).
+    # and API server without public access, reached from a peered CI runner VNet (targets/azure/render.py);
+    # a public API server also admits the nodes' NAT egress address.
     "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
                           "skip_final_snapshot", "multi_az", "single_nat_gateway", "regional",
                           "replication_type", "sku_tier", "private_cluster", "sku", "authorized_ip_ranges",
                           "public_network_access_enabled", "allowed_ip_ranges", "runner_vnet_id",
+                          "egress_ip_addresses",
                           # GCP: a regional cluster's pools look up each of its zones, a zonal one's its one zone
                           "zone_count"}),
     "max_gpu_nodes_per_pool": frozenset({"max_gpu_nodes_per_pool", "max", "max_size"}),

@@ -238,6 +238,7 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
         c1=Comment("Protected environments get a private API server; CI reaches it from the peered runner VNet."),
         private_cluster=protect, runner_vnet_id=runner_vnet,
         authorized_ip_ranges=None if protect else sorted({*azure.api_server_authorized_ip_ranges, *azure.ci_ip_ranges}),
+        egress_ip_addresses=None if protect else [Expr("module.network.nat_public_ip")],
         system_vm_size=system.vm_size, system_min_count=system.min, system_max_count=system.max,
         critical_addons_only=system.critical_addons_only, system_host_encryption=system.encryption_at_host,
         c2=Comment("Node OS disks and CSI volumes: the environment's customer-managed key."),

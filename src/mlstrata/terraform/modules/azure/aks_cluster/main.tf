@@ -71,7 +71,11 @@ resource "azurerm_kubernetes_cluster" "this" {
   dynamic "api_server_access_profile" {
     for_each = var.private_cluster || length(var.authorized_ip_ranges) == 0 ? [] : [1]
     content {
-      authorized_ip_ranges = var.authorized_ip_ranges
+      # The nodes reach a public API server from the NAT gateway's address ("in non-private clusters, API server
+      # cluster traffic is routed and processed through the clusters outbound type",
+      # https://learn.microsoft.com/azure/aks/nat-gateway); AKS admits only a load balancer's outbound IPs by
+      # itself, so without it kubelets, konnectivity and the autoscaler are refused (jenkins-infra/azure#596).
+      authorized_ip_ranges = concat(var.authorized_ip_ranges, [for ip in var.egress_ip_addresses : "${ip}/32"])
     }
   }
 

@@ -78,6 +78,12 @@ variable "authorized_ip_ranges" {
   default     = []
 }
 
+variable "egress_ip_addresses" {
+  description = "Public IPv4 addresses the nodes' egress leaves from (the NAT gateway's): with outbound type userAssignedNATGateway the nodes reach a public API server through them, so a server limited to authorized_ip_ranges admits them too."
+  type        = list(string)
+  default     = []
+}
+
 variable "zones" {
   description = "Availability zones of the system pool, e.g. [\"1\", \"2\", \"3\"]."
   type        = list(string)

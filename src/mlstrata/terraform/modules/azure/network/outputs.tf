@@ -33,6 +33,11 @@ output "nat_gateway_id" {
   value       = azurerm_nat_gateway.this.id
 }
 
+output "nat_public_ip" {
+  description = "Public IPv4 address the nodes' egress leaves from (the NAT gateway's)."
+  value       = azurerm_public_ip.nat.ip_address
+}
+
 output "nat_subnet_association_ids" {
   description = "Subnet-NAT associations; the cluster depends on them (outbound_type userAssignedNATGateway)."
   value       = [for a in azurerm_subnet_nat_gateway_association.this : a.id]

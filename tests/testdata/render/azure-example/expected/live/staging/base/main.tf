@@ -60,6 +60,7 @@ module "cluster" {
   # Protected environments get a private API server; CI reaches it from the peered runner VNet.
   private_cluster        = false
   authorized_ip_ranges   = ["203.0.113.0/28"]
+  egress_ip_addresses    = [module.network.nat_public_ip]
   system_vm_size         = "Standard_D4ds_v5"
   system_min_count       = 2
   system_max_count       = 5
