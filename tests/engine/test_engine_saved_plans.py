@@ -108,3 +108,45 @@ def test_status_says_stale_once_the_state_moved_on_as_apply_does(
     assert "state of dev/base changed after the plan was made" in note.detail
     refused = apply_unit(engine, unit)
     assert [d.code for d in refused.diagnostics if d.is_error] == [CODE_STALE]
+
+
+def test_a_saved_plan_is_applied_only_with_the_json_its_review_read(
+    fast_runner: Runner, make_engine: Callable[..., Engine], tmp_path: Path
+) -> None:
+    """The plan file and its JSON travel together (a CI artifact restored on the apply job's machine) and the review
+    gate reads the JSON: an edited JSON, a missing one, or a meta saying "no changes" (the gate then skips the
+    review) is refused before Terraform applies anything, and the saved plan is discarded."""
+    from mlstrata.engine.operations import CODE_PLAN_JSON_MISMATCH, PLAN_JSON
+
+    engine = make_engine(fast_runner)
+    unit = write_unit(tmp_path, "dev", "base", SIMPLE_TF, state_dir=tmp_path / "state")
+    work = unit.path / ".mlstrata"
+
+    def edit_json(path: Path) -> None:
+        plan = json.loads(path.read_text())
+        [change] = plan["resource_changes"]
+        change["change"]["after"]["input"] = "something harmless"
+        path.write_text(json.dumps(plan))
+
+    def drop(path: Path) -> None:
+        path.unlink()
+
+    def says_nothing(path: Path) -> None:
+        meta = json.loads(path.read_text())
+        meta["has_changes"] = False
+        path.write_text(json.dumps(meta))
+
+    for name, change, expected in ((PLAN_JSON, edit_json, "does not describe the saved plan file"),
+                                   (PLAN_JSON, drop, "has no plan.json"),
+                                   (PLAN_META, says_nothing, "says it changes nothing")):
+        assert plan_unit(engine, unit).status is Status.CHANGES
+        change(work / name)
+        refused = apply_unit(engine, unit)
+        assert refused.status is Status.FAILED
+        [diag] = refused.diagnostics
+        assert diag.code == CODE_PLAN_JSON_MISMATCH and expected in diag.summary, diag.summary
+        assert "nothing was applied" in diag.hint
+        assert not (tmp_path / "state" / "dev-base.tfstate").exists(), "Terraform applied nothing"
+        assert not (work / PLAN_FILE).exists(), "the saved plan is discarded"
+    assert plan_unit(engine, unit).status is Status.CHANGES
+    assert apply_unit(engine, unit).ok  # the plan and the JSON it was shown as: applied

@@ -505,6 +505,12 @@ def apply_unit(engine: Engine, unit: Unit, *, check_upstream: bool = True) -> Un
         )
         replanned = _plan_gate_apply(engine, unit, Operation.APPLY)
         return dataclasses.replace(replanned, diagnostics=(note, *replanned.diagnostics))
+    mismatch = _reviewed_json_mismatch(engine, unit)
+    if mismatch is not None:
+        _discard_saved_plan(unit)
+        diag = tfdiags.about(unit, "apply", Severity.ERROR, mismatch, code=CODE_PLAN_JSON_MISMATCH,
+                             hint=f"plan {unit.id} again (`mlstrata plan`) and review that plan; nothing was applied")
+        return finish(engine, failed_result(unit, Operation.APPLY, started, [diag]))
     work = unit.work_dir
     token, diags = _hook_started(engine, unit, Operation.APPLY, str((read_json(work / PLAN_META) or {}).get(
         "plan_sha256", "")) or None)
@@ -520,6 +526,37 @@ def apply_unit(engine: Engine, unit: Unit, *, check_upstream: bool = True) -> Un
     result = UnitResult(unit, Operation.APPLY, status, tuple(diags), counts=ui.counts,
                         duration_s=time.monotonic() - started, terraform_version=ui.terraform_version)
     return finish(engine, _hook_finished(engine, token, result))
+
+
+CODE_PLAN_JSON_MISMATCH = "engine.plan_json_mismatch"
+
+
+def _reviewed_json_mismatch(engine: Engine, unit: Unit) -> str | None:
+    """Why the saved plan's JSON (what the review gate read) is not what the saved plan file does, or None when
+    it is. The two travel together (a CI artifact restored on another machine): the plan file is read again
+    with `terraform show -json` and the resource changes of both compared, so no plan is applied whose review
+    was of something else, or was skipped because its meta said it changed nothing."""
+    from mlstrata.plan.digest import changes_digest, changes_resources
+
+    reviewed = unit.work_dir / PLAN_JSON
+    meta = read_json(unit.work_dir / PLAN_META) or {}
+    shown = engine.scratch_path("applied-plan.json")
+    try:
+        show = engine.run(unit, "show-applied", ["show", "-json", "-no-color", str(unit.work_dir / PLAN_FILE)],
+                          stdout_path=shown)
+        if show.returncode != 0:
+            return f"the saved plan file of {unit.id} cannot be read (terraform show exited {show.returncode})"
+        if changes_resources(shown) and not meta.get("has_changes"):
+            return (f"the saved plan of {unit.id} changes resources, but its {PLAN_META} says it changes nothing "
+                    "(so its review was skipped)")
+        if not reviewed.is_file():
+            return f"the saved plan of {unit.id} has no {PLAN_JSON}: what it does was never reviewed"
+        if changes_digest(reviewed) != changes_digest(shown):
+            return (f"the saved {PLAN_JSON} of {unit.id}, which the review gate read, does not describe the saved "
+                    "plan file: another plan's JSON, or one edited since")
+        return None
+    finally:
+        remove_files(shown)
 
 
 def _hook_started(engine: Engine, unit: Unit, operation: Operation,

@@ -8,8 +8,6 @@ refuses a plan other than the one that was gated, and journals every change befo
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import threading
 import time
 import uuid
@@ -25,6 +23,7 @@ from mlstrata.engine.runs import read_json
 from mlstrata.engine.unit import Unit
 from mlstrata.governance.acceptance import Acceptance, UnitVerdict, judge
 from mlstrata.governance.journal import SCHEMA_VERSION, JournalStore, now
+from mlstrata.plan.digest import changes_digest
 from mlstrata.spec.load import LoadedSpec
 
 CODE_BLOCKED = "gate.blocked"
@@ -37,24 +36,6 @@ class Reviewed:
     verdict: UnitVerdict
     findings: tuple[Diagnostic, ...]
     review: Any  # mlstrata.analysis.review.UnitReview
-
-
-# what each resource change says about the change itself (not Terraform's plan-time stamps or ordering)
-_CHANGE_KEYS = ("actions", "before", "after", "after_unknown", "replace_paths")
-
-
-def changes_digest(plan_json: Path) -> str:
-    """sha256 of what a plan does: every resource change (address, actions, before, after, unknowns, what
-    forces a replacement), canonically serialised. A plan made again of the same configuration against the
-    same state has the same digest, unlike its file (Terraform stamps every plan); any other change,
-    another before value (the state moved) or another after value, gives another digest."""
-    data = json.loads(plan_json.read_bytes())
-    changes = sorted(
-        [str(rc.get("address")), str(rc.get("deposed") or ""),
-         {k: (rc.get("change") or {}).get(k) for k in _CHANGE_KEYS}]
-        for rc in data.get("resource_changes") or [] if isinstance(rc, dict))
-    canonical = json.dumps(changes, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def review_plan_file(unit: Unit, plan_json: Path, plan_sha256: str, spec: LoadedSpec,
