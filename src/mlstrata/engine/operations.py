@@ -505,7 +505,8 @@ def apply_unit(engine: Engine, unit: Unit, *, check_upstream: bool = True) -> Un
         )
         replanned = _plan_gate_apply(engine, unit, Operation.APPLY)
         return dataclasses.replace(replanned, diagnostics=(note, *replanned.diagnostics))
-    mismatch = _reviewed_json_mismatch(engine, unit)
+    # a saved plan (not one this process planned and gated just now): its JSON must be the one the gate read
+    mismatch = _reviewed_json_mismatch(engine, unit) if check_upstream else None
     if mismatch is not None:
         _discard_saved_plan(unit)
         diag = tfdiags.about(unit, "apply", Severity.ERROR, mismatch, code=CODE_PLAN_JSON_MISMATCH,
