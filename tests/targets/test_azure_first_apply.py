@@ -246,3 +246,27 @@ def test_a_public_api_server_admits_the_nodes_nat_egress_address() -> None:
             assert call["egress_ip_addresses"].expr_text == "[module.network.nat_public_ip]"
         else:
             assert "egress_ip_addresses" not in call and "authorized_ip_ranges" not in call
+
+
+def test_writes_to_the_metadata_server_run_one_at_a_time() -> None:
+    """A PostgreSQL flexible server takes one operation at a time: a parameter or administrator written while another
+    is being applied fails with ServerBusy (hashicorp/terraform-provider-azurerm#28298; go-azure-sdk#1135;
+    Azure/ResourceModules#3324 and #4071 deploy configurations sequentially for this). Every child write of the
+    server waits for the one before it: they form one chain."""
+    main = AZ_MODULES / "metadata_store" / "main.tf"
+    children = {".".join(b.labels): b.body.attributes for b in parse_file(str(main)).body.blocks
+                if b.type == "resource" and b.labels[0].startswith("azurerm_postgresql_flexible_server_")}
+    assert len(children) >= 3, children
+    waits = {name: attrs["depends_on"].expr_text.strip("[]").strip() if "depends_on" in attrs else None
+             for name, attrs in children.items()}
+    firsts = [name for name, wait in waits.items() if wait is None]
+    assert len(firsts) == 1, waits  # exactly one starts the chain
+    seen, current = [firsts[0]], firsts[0]
+    while True:
+        after = [name for name, wait in waits.items() if wait == current]
+        assert len(after) <= 1, (current, after)
+        if not after:
+            break
+        current = after[0]
+        seen.append(current)
+    assert sorted(seen) == sorted(children), (seen, waits)

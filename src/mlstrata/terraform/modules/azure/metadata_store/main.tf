@@ -47,6 +47,10 @@ resource "azurerm_postgresql_flexible_server_configuration" "log_connections" {
   name      = "log_connections"
   server_id = azurerm_postgresql_flexible_server.this.id
   value     = "on"
+
+  # One server operation at a time: a second one while the server applies the first fails with ServerBusy
+  # (hashicorp/terraform-provider-azurerm#28298; Azure/ResourceModules#3324 deploys them one by one for that).
+  depends_on = [azurerm_postgresql_flexible_server_configuration.require_tls]
 }
 
 resource "azurerm_postgresql_flexible_server_active_directory_administrator" "this" {
@@ -56,6 +60,9 @@ resource "azurerm_postgresql_flexible_server_active_directory_administrator" "th
   object_id           = var.admin_object_id
   principal_name      = var.admin_principal_name
   principal_type      = "ServicePrincipal"
+
+  # After the parameters: the administrator is another write to the same server (ServerBusy otherwise).
+  depends_on = [azurerm_postgresql_flexible_server_configuration.log_connections]
 }
 
 # Protected environments: Azure refuses to delete the server while the lock exists.
