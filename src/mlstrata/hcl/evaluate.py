@@ -34,6 +34,18 @@ _DOTTED = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)
 _NOT_A_HEAD = frozenset({"true", "false", "null", "for", "in", "if", "else", "endif", "endfor"})
 
 
+# Values of expression texts that read no variable or local: the same wherever they appear (Evaluator.text); values
+# are never mutated by their readers. Bounded (past the bound nothing is added); a check clears it at its end.
+_CONTEXT_FREE: dict[str, Value] = {}
+MAX_CONTEXT_FREE = 50_000
+_UNSET = object()
+
+
+def forget_context_free() -> None:
+    """Drop the memo of context-free values (a check calls it at its end, with its other per-run caches)."""
+    _CONTEXT_FREE.clear()
+
+
 @dataclass(frozen=True, slots=True)
 class Bound:
     """A variable's value and where it was set (default, tfvars or module call argument)."""
@@ -91,6 +103,8 @@ class Evaluator:
         # id(attr) -> (attr, value, origins): rules read the same attributes again (a call's arguments, count and
         # for_each); the attribute is kept so that its id is not reused by another one while this evaluator lives
         self._values: dict[int, tuple[Attribute, Value, tuple[Where, ...]]] = {}
+        # variables and locals read so far (bound or not): an evaluation that read none is context-free
+        self._reads = 0
 
     # -- public
 
@@ -113,15 +127,27 @@ class Evaluator:
         return value
 
     def text(self, expr_text: str, scope: Mapping[str, Value] | None = None) -> Value:
-        """The value of an expression given as source text."""
+        """The value of an expression given as source text.
+
+        An expression that reads no variable and no local (`"arn:aws:s3:::${aws_s3_bucket.this.id}/*"`, a
+        `jsonencode({...})` of literals and resource attributes) has the same value in every module and in every
+        call of one, so it is evaluated once per process (`_CONTEXT_FREE`): a check evaluates the same texts
+        generically and again per call of their module. Measured on two of the real-world corpus's repositories
+        (terraform-aws-eks and data-on-eks, one process, valgrind instruction counts of the check without its
+        imports): 2.788e9 -> 2.767e9 instructions (-0.8%)."""
+        if not scope:
+            known = _CONTEXT_FREE.get(expr_text, _UNSET)
+            if known is not _UNSET:
+                return known  # type: ignore[return-value]
         dotted = _DOTTED.fullmatch(expr_text)
         if dotted is not None and dotted[1] not in _NOT_A_HEAD and not (scope and dotted[1] in scope):
             return self._dotted(dotted[1], dotted[2][1:].split("."))
         src, node = _expression(expr_text)
         if node is None:
             return UNKNOWN
+        reads = self._reads
         try:
-            return _Run(self, src, dict(scope or {})).ev(node)
+            value = _Run(self, src, dict(scope or {})).ev(node)
         except (
             RecursionError,
             ValueError,
@@ -131,7 +157,10 @@ class Evaluator:
             ZeroDivisionError,
             OverflowError,
         ):
-            return UNKNOWN
+            return UNKNOWN  # not remembered: a RecursionError depends on the stack it met
+        if not scope and reads == self._reads and len(_CONTEXT_FREE) < MAX_CONTEXT_FREE:
+            _CONTEXT_FREE[expr_text] = value
+        return value
 
     def _dotted(self, head: str, names: list[str]) -> Value:
         if head == "var":
@@ -147,6 +176,7 @@ class Evaluator:
         return value
 
     def local(self, name: str) -> Value:
+        self._reads += 1
         if name in self._local_values:
             value, origins = self._local_values[name]
             self.origins.extend(origins)
@@ -167,6 +197,7 @@ class Evaluator:
         return value
 
     def variable(self, name: str) -> Value:
+        self._reads += 1
         bound = self.variables.get(name)
         if bound is None:
             return UNKNOWN
