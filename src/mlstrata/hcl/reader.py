@@ -55,6 +55,9 @@ class _Reader:
         self.src = src
         self.filename = filename
         self.ascii = src.isascii()
+        # An ASCII source's byte offsets are its character offsets: decoded once and sliced, instead of a slice
+        # of bytes decoded for every name and expression (~180k decodes on the real-world corpus).
+        self.chars = src.decode("ascii") if self.ascii else None
         self.errors: list[Diagnostic] = []
         self.depth = 0
         self.too_deep = False
@@ -73,7 +76,13 @@ class _Reader:
         return Where(self.filename, node.start_point.row + 1, self.column(node))
 
     def text(self, node: Node) -> str:
-        return self.src[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        return self.span(node.start_byte, node.end_byte)
+
+    def span(self, start: int, end: int) -> str:
+        """The source between two byte offsets, as text."""
+        if self.chars is not None:
+            return self.chars[start:end]
+        return self.src[start:end].decode("utf-8", "replace")
 
     # -- structure
 
@@ -131,11 +140,10 @@ class _Reader:
         block_type = ""
         labels: list[str] = []
         body: Node | None = None
-        src = self.src
         for child in node.children:
             kind = child.type
             if kind == "identifier":
-                name = src[child.start_byte : child.end_byte].decode("utf-8", "replace")
+                name = self.span(child.start_byte, child.end_byte)
                 if block_type:
                     labels.append(name)
                 else:
@@ -158,12 +166,11 @@ class _Reader:
         if ident.type != "identifier" or expr.type != "expression":
             return None
         value, known, kind = self.expression(expr)
-        src = self.src
         start = node.start_point
         column = start.column + 1 if self.ascii else self.column(node)
         return Attribute(
-            src[ident.start_byte : ident.end_byte].decode("utf-8", "replace"),
-            src[expr.start_byte : expr.end_byte].decode("utf-8", "replace"),
+            self.span(ident.start_byte, ident.end_byte),
+            self.span(expr.start_byte, expr.end_byte),
             start.row + 1,
             column,
             value if known else UNKNOWN,
@@ -255,7 +262,7 @@ class _Reader:
         start, end = node.start_byte + 1, node.end_byte - 1
         if end < start or self.src[end] != 0x22:  # no closing quote (a syntax error)
             end = node.end_byte
-        return self.src[start:end].decode("utf-8", "replace")
+        return self.span(start, end)
 
     def tuple_value(self, node: Node) -> tuple[Value, bool]:
         items: list[Value] = []
