@@ -131,3 +131,28 @@ def test_dotted_names_are_evaluated_without_parsing_as_the_parser_would(expr: st
         assert node is not None
         walked = evaluate._Run(slow, src, dict(scope or {})).ev(node)
         assert got == walked and fast.origins == slow.origins, (expr, scope, got, walked)
+
+
+def test_an_expression_is_remembered_only_where_it_reads_no_variable_or_local() -> None:
+    """Evaluator.text remembers the value of a text that reads no variable or local for every evaluator
+    (`_CONTEXT_FREE`); a text that reads one, directly, through a local or inside a function, a template or a
+    `for`, is evaluated again in each evaluator, with its own values and origins."""
+    from mlstrata.hcl import evaluate
+
+    evaluate.forget_context_free()
+    free = 'merge({ a = "x" }, { b = length([1, 2]) })'
+    reading = ['"${var.name}-gpu"', "local.types", 'lookup(var.map, "a", 0)', "[for t in var.types : upper(t)]",
+               'var.max > 3 ? "big" : "small"']
+    first = evaluator(name="ml", map={"a": 1}, types=["p5"], max=4, capacity_type="SPOT", instance_types=["p5"])
+    second = evaluator(name="ops", map={"a": 2}, types=["g6"], max=1, capacity_type="CAPACITY_BLOCK",
+                       instance_types=["g6"])
+    assert first.text(free) == {"a": "x", "b": 2}
+    assert dict(evaluate._CONTEXT_FREE) == {free: {"a": "x", "b": 2}}
+    got = [(first.text(e), list(first.origins)) for e in reading]
+    assert got[0][0] == "ml-gpu" and got[0][1] == [Where("caller.tf", 1)]
+    assert [v for v, _ in got] == ["ml-gpu", ["p5"], 1, ["P5"], "big"]
+    assert [second.text(e) for e in reading] == ["ops-gpu", None, 2, ["G6"], "small"]
+    assert set(evaluate._CONTEXT_FREE) == {free}  # nothing that read a variable or local was remembered
+    assert second.text(free) == {"a": "x", "b": 2}
+    evaluate.forget_context_free()
+    assert not evaluate._CONTEXT_FREE
