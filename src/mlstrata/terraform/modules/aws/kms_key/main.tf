@@ -17,8 +17,23 @@ data "aws_iam_roles" "autoscaling" {
   name_regex  = "^AWSServiceRoleForAutoScaling$"
 }
 
+# Whether the role was missing when this module was first applied, kept from then on (ignore_changes):
+# the role this module created is listed by the next plan's look-up, and a count that followed the
+# look-up would destroy it again (deleting a service-linked role in use fails,
+# hashicorp/terraform-provider-aws#12937). A role the account already had is never taken over: it is
+# shared by every state in the account (hashicorp/terraform-provider-aws#29318).
+resource "terraform_data" "autoscaling_role_missing" {
+  count = var.allow_ebs_autoscaling ? 1 : 0
+
+  input = length(flatten(data.aws_iam_roles.autoscaling[*].names)) == 0
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
 resource "aws_iam_service_linked_role" "autoscaling" {
-  count = var.allow_ebs_autoscaling && length(flatten(data.aws_iam_roles.autoscaling[*].names)) == 0 ? 1 : 0
+  count = var.allow_ebs_autoscaling && one(terraform_data.autoscaling_role_missing[*].input) == true ? 1 : 0
 
   aws_service_name = "autoscaling.amazonaws.com"
 }
