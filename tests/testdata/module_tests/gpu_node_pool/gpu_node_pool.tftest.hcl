@@ -12,6 +12,16 @@ mock_provider "aws" {
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::111111111111:role/gpu-node-1" }
   }
+  # Every subnet in one zone that offers the pool's types (zones and offerings: gpu_node_pool_efa_zone.tftest.hcl).
+  mock_data "aws_subnet" {
+    defaults = { availability_zone_id = "use1-az4" }
+  }
+  mock_data "aws_ec2_instance_type_offerings" {
+    defaults = {
+      instance_types = ["p4d.24xlarge", "p5.48xlarge", "p5en.48xlarge"]
+      locations      = ["use1-az4", "use1-az4", "use1-az4"]
+    }
+  }
 }
 
 variables {

@@ -45,7 +45,30 @@ run "before" {
   }
 }
 
+# The node group the release before created exists in EKS: the plan reads it back (an EFA pool keeps the
+# subnets it was created with while they are still given).
 run "after" {
   command   = plan
   state_key = "move"
+
+  override_data {
+    target = data.aws_eks_clusters.existing
+    values = { names = ["acme-ml-prod"] }
+  }
+  override_data {
+    target = data.aws_eks_node_groups.existing[0]
+    values = { names = ["training"] }
+  }
+  override_data {
+    target = data.aws_eks_node_group.current["training"]
+    values = { subnet_ids = ["subnet-0a", "subnet-0b"], scaling_config = [{ desired_size = 1, min_size = 0, max_size = 4 }] }
+  }
+  override_data {
+    target = data.aws_ec2_instance_type_offerings.pool
+    values = { instance_types = ["p5.48xlarge"], locations = ["use1-az4"] }
+  }
+  override_data {
+    target = data.aws_subnet.pool[0]
+    values = { availability_zone_id = "use1-az4" }
+  }
 }

@@ -33,12 +33,54 @@ data "aws_ec2_instance_type" "efa" {
   instance_type = each.value
 }
 
+# Where EC2 offers the pool's instance types, by zone ID (p5 and g6e are offered in few zones of a region):
+# a node group whose types are offered in none of its zones cannot launch a node, and EKS waits for its
+# nodes until the create fails; the node group's precondition refuses it first.
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstanceTypeOfferings.html
+data "aws_subnet" "pool" {
+  count = length(var.subnet_ids)
+
+  id = var.subnet_ids[count.index]
+}
+
+data "aws_ec2_instance_type_offerings" "pool" {
+  location_type = "availability-zone-id"
+
+  filter {
+    name   = "instance-type"
+    values = var.instance_types
+  }
+}
+
+# A cluster placement group (EFA) holds its instances in one Availability Zone. A node group over subnets
+# in several zones launches its first node in one of them, and later updates fail ("Instances in the
+# <group> Placement Group must be launched in the <zone> Availability Zone", UpdateNodegroupVersion,
+# terraform-aws-modules/terraform-aws-eks#3044). A new EFA pool therefore gets one subnet: the first whose
+# zone offers all its instance types.
+locals {
+  zones_by_type = {
+    for t in var.instance_types : t => [
+      for i, z in data.aws_ec2_instance_type_offerings.pool.locations : z if data.aws_ec2_instance_type_offerings.pool.instance_types[i] == t
+    ]
+  }
+  pool_zones          = distinct([for s in data.aws_subnet.pool : s.availability_zone_id])
+  types_not_offered   = [for t, zones in local.zones_by_type : t if length(setintersection(zones, local.pool_zones)) == 0]
+  efa_offered_subnets = [for s in data.aws_subnet.pool : s.id if alltrue([for t in var.instance_types : contains(local.zones_by_type[t], s.availability_zone_id)])]
+
+  # A node group that exists keeps its subnets while they are still among subnet_ids: EC2 offering a type
+  # in one more zone must not move, and so replace, it (subnet_ids force a new node group), and a pool
+  # created by an earlier release is not replaced by an upgrade. Other subnets choose again.
+  efa_current_subnets = flatten([for g in data.aws_eks_node_group.current : tolist(g.subnet_ids)])
+  efa_keeps_subnets   = length(local.efa_current_subnets) > 0 && alltrue([for s in local.efa_current_subnets : contains(var.subnet_ids, s)])
+  node_group_subnets  = !var.efa ? var.subnet_ids : local.efa_keeps_subnets ? local.efa_current_subnets : slice(local.efa_offered_subnets, 0, min(1, length(local.efa_offered_subnets)))
+}
+
 # Only a cluster that exists has node groups to list (EKS answers ListNodegroups for any other name with
 # ResourceNotFoundException): a pool planned with its new cluster starts at desired_size.
 data "aws_eks_clusters" "existing" {}
 
 data "aws_eks_node_groups" "existing" {
-  count = var.desired_size_owner == "autoscaler" && contains(data.aws_eks_clusters.existing.names, var.cluster_name) ? 1 : 0
+  count = (var.desired_size_owner == "autoscaler" || var.efa) && contains(data.aws_eks_clusters.existing.names, var.cluster_name) ? 1 : 0
 
   cluster_name = var.cluster_name
 }
@@ -209,7 +251,7 @@ resource "aws_eks_node_group" "this" {
   cluster_name    = var.cluster_name
   node_group_name = var.name
   node_role_arn   = module.node_role.role_arn
-  subnet_ids      = var.subnet_ids
+  subnet_ids      = local.node_group_subnets
   instance_types  = local.node_group_instance_types
   capacity_type   = var.capacity_type
   ami_type        = var.ami_type
@@ -246,6 +288,17 @@ resource "aws_eks_node_group" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.types_not_offered) == 0
+      error_message = "GPU pool ${var.name}: EC2 offers ${join(", ", local.types_not_offered)} in none of the pool's zones (${join(", ", local.pool_zones)}; offered in zone IDs: ${join("; ", [for t, zones in local.zones_by_type : "${t}: ${length(zones) > 0 ? join(", ", zones) : "none"}"])}); pin the pool to a zone that offers it (gpu_pools.<pool>.zones) or choose another instance type."
+    }
+    precondition {
+      condition     = !var.efa || length(local.node_group_subnets) > 0
+      error_message = "EFA pool ${var.name}: none of its subnets is in an Availability Zone that offers all of ${join(", ", var.instance_types)} (offered in zone IDs: ${join("; ", [for t, zones in local.zones_by_type : "${t}: ${length(zones) > 0 ? join(", ", zones) : "none"}"])}); pin the pool to such a zone (gpu_pools.<pool>.zones)."
+    }
+  }
 
   depends_on = [module.node_role]
 }
