@@ -100,7 +100,9 @@ class EnvironmentSpec(Model):
     plan_role: str | None = Field(
         None,
         description="Identity CI plans and checks drift with on pull/merge requests and nightly (OIDC, trust pinned "
-        "to the repository's pull requests and default branch); required when ci_role is set.",
+        "to the repository's pull requests and default branch); required when ci_role is set. It needs read access "
+        "and, on the state backend, write access to the state lock only (Terraform locks the state while it "
+        "plans); never the deploy rights of ci_role.",
     )
 
 
