@@ -26,14 +26,7 @@ from mlstrata.spec.overrides import override_remap, unknown_override_envs
 from mlstrata.spec.resolve import pool_shape_data
 from mlstrata.spec.services import check_feature_store, check_serving
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
-
-# Which state backends make sense for which target.
-STATE_BACKENDS = {
-    "aws": ("s3",),
-    "gcp": ("gcs",),
-    "azure": ("azurerm",),
-    "local": ("local", "pg"),
-}
+from mlstrata.targets.offered import offered_by, offers
 
 
 @dataclass(frozen=True)
@@ -83,11 +76,6 @@ def check_platform(platform: Platform, source: Source,
     return out
 
 
-# https://github.com/google-github-actions/auth#inputs: the provider's full resource name, with the project NUMBER
-GCP_WIF_PROVIDER = re.compile(
-    r"^projects/\d+/locations/global/workloadIdentityPools/[a-z0-9-]{4,32}/providers/[a-z0-9-]{4,32}$")
-
-
 def _check_ci(platform: Platform, source: Source, target: TargetChecks | None) -> list[Diagnostic]:
     """CI identities per environment (their form is the target's, when the caller gives the targets) and code
     owners: what `mlstrata ci` renders from."""
@@ -105,25 +93,7 @@ def _check_ci(platform: Platform, source: Source, target: TargetChecks | None) -
                 f"environment `{name}` has a ci_role but no plan_role",
                 "Add `plan_role`: the identity pull-request plans and nightly drift use (ci_role's trust is "
                 "pinned to this environment, which pull requests cannot use).", code="spec.ci_role"))
-    if platform.target == "gcp":
-        provider = platform.gcp.workload_identity_provider if platform.gcp is not None else None
-        if provider is not None and not GCP_WIF_PROVIDER.match(provider):
-            out.append(diagnostics_at(source, ("gcp", "workload_identity_provider"),
-                                      f"`{provider}` is not a Workload Identity Federation provider name",
-                                      "Use projects/<project NUMBER>/locations/global/workloadIdentityPools/<pool>/"
-                                      "providers/<provider> (`gcloud iam workload-identity-pools providers describe "
-                                      "... --format='value(name)'`).", code="spec.ci_role"))
-        if provider is None and any(e.ci_role or e.plan_role for e in platform.environments.values()):
-            out.append(diagnostics_at(source, ("environments",),
-                                      "CI roles are set but `gcp.workload_identity_provider` is not",
-                                      "Add `gcp: {workload_identity_provider: projects/<number>/locations/global/"
-                                      "workloadIdentityPools/<pool>/providers/<provider>}`: CI exchanges its OIDC "
-                                      "token there for the service account.", key=True, code="spec.ci_role"))
-    if platform.target == "azure" and any(e.ci_role or e.plan_role for e in platform.environments.values()) \
-            and (platform.azure is None or not platform.azure.tenant_id):
-        out.append(diagnostics_at(source, ("environments",), "CI roles are set but `azure.tenant_id` is not",
-                                  "Add `azure: {tenant_id: <Entra tenant id>}`: CI signs in to that tenant by OIDC.",
-                                  key=True, code="spec.ci_role"))
+    out += _check_ci_sign_in(platform, source)
     owners = platform.owners
     if owners is not None:
         for layer in owners.layers:
@@ -141,10 +111,27 @@ def _check_ci(platform: Platform, source: Source, target: TargetChecks | None) -
     return out
 
 
+def _check_ci_sign_in(platform: Platform, source: Source) -> list[Diagnostic]:
+    """The setting CI signs in with on this target (`Offers.ci_sign_in`): of its form when given, present when an
+    environment has CI roles."""
+    sign_in = offers()[platform.target].ci_sign_in
+    if sign_in is None:
+        return []
+    section = getattr(platform, sign_in.section)
+    value = getattr(section, sign_in.key) if section is not None else None
+    path = (sign_in.section, sign_in.key)
+    if value is not None and sign_in.pattern is not None and not sign_in.pattern.match(value):
+        return [diagnostics_at(source, path, f"`{value}` is not {sign_in.what}", sign_in.hint, code="spec.ci_role")]
+    if not value and any(e.ci_role or e.plan_role for e in platform.environments.values()):
+        return [diagnostics_at(source, ("environments",), f"CI roles are set but `{'.'.join(path)}` is not",
+                               sign_in.missing_hint, key=True, code="spec.ci_role")]
+    return []
+
+
 def _check_state(platform: Platform, source: Source) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     state = platform.state
-    allowed = STATE_BACKENDS[platform.target]
+    allowed = offers()[platform.target].state_backends
     if state.backend not in allowed:
         out.append(diagnostics_at(
             source, ("state", "backend"),
@@ -200,9 +187,10 @@ def _check_target_sections(platform: Platform, source: Source) -> list[Diagnosti
     """Sections and pool settings that only one target understands."""
     out: list[Diagnostic] = []
     target = platform.target
-    if platform.tpu_pools and target != "gcp":
+    if platform.tpu_pools and not offers()[target].tpu_pools:
+        owners = " or ".join(t for t, o in offers().items() if o.tpu_pools)
         out.append(diagnostics_at(source, ("tpu_pools",), f"TPU pools are not available on target `{target}`",
-                                  "TPU slice pools exist on the gcp target only; remove `tpu_pools`.",
+                                  f"TPU slice pools exist on the {owners} target only; remove `tpu_pools`.",
                                   key=True, code="spec.target_only"))
     for section, owner in (("gcp", "gcp"), ("azure", "azure")):
         if getattr(platform, section) is not None and target != owner:
@@ -358,11 +346,13 @@ ORCHESTRATOR_NOT_RENDERED = {
 
 
 def _check_autoscaler(platform: Platform, source: Source) -> list[Diagnostic]:
-    """`karpenter` is rendered by the aws target only; elsewhere it would be silently ignored."""
-    if platform.cluster.autoscaler != "karpenter" or platform.target == "aws":
+    """An autoscaler the target does not render (`karpenter` off aws) would be silently ignored."""
+    autoscaler = platform.cluster.autoscaler
+    if autoscaler in offers()[platform.target].autoscalers:
         return []
     return [diagnostics_at(source, ("cluster", "autoscaler"),
-                           f"`autoscaler: karpenter` needs the aws target, not {platform.target}",
+                           f"`autoscaler: {autoscaler}` needs the {' or '.join(offered_by('autoscalers', autoscaler))} "
+                           f"target, not {platform.target}",
                            "Use `cluster-autoscaler` (the cluster's own autoscaler scales the GPU pools) or `none`.",
                            code="spec.autoscaler")]
 
@@ -370,11 +360,14 @@ def _check_autoscaler(platform: Platform, source: Source) -> list[Diagnostic]:
 def _check_orchestrator(platform: Platform, source: Source) -> list[Diagnostic]:
     """`sagemaker` exists on AWS only; `kubeflow` and `airflow` render no orchestrator, which is said."""
     pipelines = platform.pipelines
-    if pipelines is None or platform.target == "local":
+    offered = offers()[platform.target].orchestrators
+    if pipelines is None or offered is None:
         return []
     path: KeyPath = ("pipelines", "orchestrator")
-    if pipelines.orchestrator == "sagemaker" and platform.target != "aws":
-        return [diagnostics_at(source, path, f"orchestrator `sagemaker` needs the aws target, not {platform.target}",
+    if pipelines.orchestrator not in offered:
+        owners = " or ".join(offered_by("orchestrators", pipelines.orchestrator))
+        return [diagnostics_at(source, path, f"orchestrator `{pipelines.orchestrator}` needs the {owners} target, "
+                               f"not {platform.target}",
                                "Use `argo` (rendered as a Helm release on the cluster).", code="spec.orchestrator")]
     why = ORCHESTRATOR_NOT_RENDERED.get(pipelines.orchestrator)
     if why is None or not source.has(path):  # said where it is written, not for the default

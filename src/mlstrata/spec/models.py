@@ -360,10 +360,7 @@ class PipelinesSpec(Model):
     queue: QueueSpec | None = Field(None, description="Work queue for pipeline steps.")
 
 
-ServingEngine = Literal["kserve", "sagemaker", "local"]
-SERVING_ENGINES: dict[str, tuple[str, ...]] = {
-    "aws": ("kserve", "sagemaker"), "gcp": ("kserve",), "azure": ("kserve",), "local": ("local",)}
-"""Serving engines each target offers; the first is the default."""
+ServingEngine = Literal["kserve", "sagemaker", "local"]  # which target offers which: mlstrata.targets.offers
 
 
 class ServingAutoscaling(Model):
@@ -449,10 +446,7 @@ class ServingSpec(Model):
         default_factory=dict, description="Endpoint classes, each an endpoint in every environment.")
 
 
-OnlineStore = Literal["redis", "dynamodb", "sqlite"]
-ONLINE_STORES: dict[str, tuple[str, ...]] = {
-    "aws": ("dynamodb", "redis"), "gcp": ("redis",), "azure": ("redis",), "local": ("sqlite",)}
-"""Feast online stores each target offers; the first is the default."""
+OnlineStore = Literal["redis", "dynamodb", "sqlite"]  # which target offers which: mlstrata.targets.offers
 
 
 class FeatureStoreSpec(Model):

@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlstrata.spec.models import (
-    ONLINE_STORES,
-    SERVING_ENGINES,
     EnvironmentSpec,
     GpuPoolShape,
     GpuPoolSpec,
@@ -18,6 +16,7 @@ from mlstrata.spec.models import (
     TpuPoolShape,
     TpuPoolSpec,
 )
+from mlstrata.targets.offered import offers
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -65,13 +64,13 @@ class ResolvedEnv:
 def serving_engine(platform: Platform) -> str:
     """The serving engine: the declared one, else the target's default."""
     declared = platform.serving.engine if platform.serving is not None else None
-    return declared or SERVING_ENGINES[platform.target][0]
+    return declared or offers()[platform.target].serving_engines[0]
 
 
 def online_store(platform: Platform) -> str:
     """The feature store's online store kind: the declared one, else the target's default."""
     declared = platform.feature_store.online_store if platform.feature_store is not None else None
-    return declared or ONLINE_STORES[platform.target][0]
+    return declared or offers()[platform.target].online_stores[0]
 
 
 def endpoint_shape(endpoint: ServingEndpointSpec, raw: dict[str, Any] | None, env: str) -> ServingEndpointShape:

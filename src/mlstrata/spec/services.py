@@ -9,10 +9,11 @@ from pydantic import ValidationError
 
 from mlstrata.diagnostics import Diagnostic, did_you_mean, warning
 from mlstrata.spec.errors import pydantic_diagnostics
-from mlstrata.spec.models import ONLINE_STORES, SERVING_ENGINES, Platform, ServingAutoscaling, ServingEndpointShape
+from mlstrata.spec.models import Platform, ServingAutoscaling, ServingEndpointShape
 from mlstrata.spec.overrides import override_remap, unknown_override_envs
 from mlstrata.spec.resolve import endpoint_shape, serving_engine
 from mlstrata.spec.source import KeyPath, Source, diagnostics_at, format_path
+from mlstrata.targets.offered import offers
 
 
 def _choices(word: str, known: list[str], what: str) -> str:
@@ -28,7 +29,7 @@ def check_serving(platform: Platform, source: Source) -> list[Diagnostic]:
     if serving is None:
         return []
     out: list[Diagnostic] = []
-    engines = SERVING_ENGINES[platform.target]
+    engines = offers()[platform.target].serving_engines
     if serving.engine is not None and serving.engine not in engines:
         out.append(diagnostics_at(source, ("serving", "engine"),
                                   f"serving engine `{serving.engine}` is not available on target `{platform.target}`",
@@ -188,7 +189,7 @@ def check_feature_store(platform: Platform, source: Source) -> list[Diagnostic]:
     store = platform.feature_store
     if store is None or store.online_store is None:
         return []
-    kinds = ONLINE_STORES[platform.target]
+    kinds = offers()[platform.target].online_stores
     if store.online_store in kinds:
         return []
     return [diagnostics_at(source, ("feature_store", "online_store"),
