@@ -4,6 +4,7 @@ with the output lost (mlstrata.cli.streams)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -78,13 +79,31 @@ def no_traceback(result: CliResult) -> None:
     assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr, result.stderr
 
 
+@contextlib.contextmanager
+def full_disk() -> Iterator[int]:
+    """A descriptor every write to fails with ENOSPC."""
+    fd = os.open("/dev/full", os.O_WRONLY)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def gone_reader() -> Iterator[int]:
+    """A pipe's write end whose reader is gone before the first write: every write fails (EPIPE), no race."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        yield write_end
+    finally:
+        os.close(write_end)
+
+
 @pytest.mark.parametrize("args", [a for _, a in COMMANDS], ids=[i for i, _ in COMMANDS])
 def test_stdout_on_a_full_disk_is_one_error_line_and_exit_74(tree: Path, args: list[str]) -> None:
-    full = os.open("/dev/full", os.O_WRONLY)
-    try:
-        result = run(tree, args, stdout=full)
-    finally:
-        os.close(full)
+    with full_disk() as fd:
+        result = run(tree, args, stdout=fd)
     no_traceback(result)
     assert result.returncode == EXIT_OUTPUT, result.stderr
     assert result.stderr.endswith(ENOSPC_LINE.format(name="stdout")), result.stderr
@@ -93,12 +112,8 @@ def test_stdout_on_a_full_disk_is_one_error_line_and_exit_74(tree: Path, args: l
 
 @pytest.mark.parametrize("args", [a for _, a in COMMANDS], ids=[i for i, _ in COMMANDS])
 def test_stdout_on_a_pipe_closed_early_ends_quietly_with_141(tree: Path, args: list[str]) -> None:
-    read_end, write_end = os.pipe()
-    os.close(read_end)  # the reader is gone before the first write: every write fails (EPIPE), no race
-    try:
-        result = run(tree, args, stdout=write_end)
-    finally:
-        os.close(write_end)
+    with gone_reader() as fd:
+        result = run(tree, args, stdout=fd)
     no_traceback(result)
     assert result.returncode == EXIT_CLOSED_PIPE, result.stderr
     assert "error: writing to" not in result.stderr  # quiet, as `cat` or `grep` end under `| head -1`
@@ -106,32 +121,22 @@ def test_stdout_on_a_pipe_closed_early_ends_quietly_with_141(tree: Path, args: l
 
 def test_a_message_on_stderr_that_cannot_be_written_is_not_a_success(tree: Path) -> None:
     """`validate` writes its verdict to stderr: lost there (nowhere left to say so), it exits 74, not 0."""
-    full = os.open("/dev/full", os.O_WRONLY)
-    try:
-        lost = run(tree, ["validate", "--spec", "{spec}"], stderr=full)
-    finally:
-        os.close(full)
+    with full_disk() as fd:
+        lost = run(tree, ["validate", "--spec", "{spec}"], stderr=fd)
     assert (lost.returncode, lost.stdout) == (EXIT_OUTPUT, "")
-    read_end, write_end = os.pipe()
-    os.close(read_end)
-    try:
-        closed = run(tree, ["validate", "--spec", "{spec}"], stderr=write_end)
-    finally:
-        os.close(write_end)
+    with gone_reader() as fd:
+        closed = run(tree, ["validate", "--spec", "{spec}"], stderr=fd)
     assert (closed.returncode, closed.stdout) == (EXIT_CLOSED_PIPE, "")
     fine = run(tree, ["validate", "--spec", "{spec}"], stdout=subprocess.DEVNULL)  # the same run, written
     assert fine.returncode == 0 and "✓" in fine.stderr, fine.stderr
 
 
-def test_an_error_report_lost_on_stdout_still_fails_and_says_so(tree: Path) -> None:
+def test_an_error_report_lost_on_stdout_still_fails_and_says_so(tree: Path, tmp_path: Path) -> None:
     """A bad spec with --format json: the diagnostics go to stdout; lost, the exit is 74 with the line (not 2 with
     nothing shown, which would read as "invalid" with no reason anywhere)."""
-    bad = tree / "bad.yaml"
+    bad = tmp_path / "bad.yaml"
     bad.write_text("platform: [\n")
-    full = os.open("/dev/full", os.O_WRONLY)
-    try:
-        result = run(tree, ["validate", "--spec", str(bad), "--format", "json"], stdout=full)
-    finally:
-        os.close(full)
+    with full_disk() as fd:
+        result = run(tree, ["validate", "--spec", str(bad), "--format", "json"], stdout=fd)
     no_traceback(result)
     assert result.returncode == EXIT_OUTPUT and result.stderr == ENOSPC_LINE.format(name="stdout"), result.stderr
