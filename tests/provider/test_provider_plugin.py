@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from provider_harness import ProviderInstall, make_unit
+
 from mlstrata.provider import TYPE_PREFIX
 from mlstrata.provider.plugin import MlstrataProvider
 from mlstrata.provider.resources import RESOURCES
@@ -103,3 +105,40 @@ def test_services_reject_what_the_local_target_cannot_run() -> None:
         ("online store 'redis' is not available locally", ["online_store"]),
         ("invalid endpoint name 'Not A Name'", ["name"]),
     ]
+
+
+_EXIT_PROBE = '''import atexit, os, sys
+log = os.environ.get("MLSTRATA_TEST_EXIT_LOG")
+if log:
+    kind = "provider" if "mlstrata.provider" in " ".join(getattr(sys, "orig_argv", sys.argv)) else "other"
+    with open(log, "a") as f:
+        f.write(f"start {kind} {os.getpid()}\\n")
+    def _ended():
+        with open(log, "a") as f:
+            f.write(f"teardown {kind} {os.getpid()}\\n")
+    atexit.register(_ended)
+'''
+
+
+def test_provider_ends_without_tearing_down_the_interpreter(provider_install: ProviderInstall, tmp_path: Path) -> None:
+    """Terraform stops each provider it started (go-plugin's Shutdown) and kills it 2 s later if it has not exited:
+    the provider ends at once (`mlstrata.provider.__main__.end`), without the interpreter's teardown, which takes
+    seconds once MLflow is loaded. Counted through exit handlers: a process that tears down runs them."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(_EXIT_PROBE)
+    log = tmp_path / "exits.log"
+    env = {"PYTHONPATH": os.pathsep.join([str(probe), os.environ.get("PYTHONPATH", "")]),
+           "MLSTRATA_TEST_EXIT_LOG": str(log)}
+    unit = make_unit(provider_install, tmp_path)
+    unit.write('resource "mlstrata_gpu_pool" "p" {\n  name = "p"\n  min  = 0\n  max  = 1\n}\n')
+    unit.init()
+    unit.apply(env=env)
+    unit.destroy(env=env)
+    # the probe works: a Python process that ends normally runs its exit handlers
+    subprocess.run([sys.executable, "-c", "pass"], env={**unit.env, **env}, check=True)
+    events = log.read_text().split()
+    kinds = [(events[i], events[i + 1]) for i in range(0, len(events), 3)]
+    assert kinds.count(("start", "provider")) >= 6  # Terraform starts it 3-4 times per apply and per destroy
+    assert ("teardown", "other") in kinds
+    assert ("teardown", "provider") not in kinds

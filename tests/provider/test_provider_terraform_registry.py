@@ -82,12 +82,17 @@ def _platform(description: str = "Churn model") -> str:
     return PLATFORM % {"description": description}
 
 
+_FIRST_APPLY_LOG: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def platform(provider_install: ProviderInstall, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Unit]:
     unit = make_unit(provider_install, tmp_path_factory.mktemp("registry-platform"))
     unit.write(_platform())
     unit.init()
-    unit.apply()
+    # Terraform's debug log of the first apply, which writes through MLflow (see the test on the providers' exits)
+    applied = unit.apply(env={"TF_LOG": "DEBUG"})
+    _FIRST_APPLY_LOG.append(applied.stdout + applied.stderr)
     yield unit
     timings = {k: [round(v, 2) for v in vs] for k, vs in unit.timings.items()}
     print(f"\nterraform timings (s) for the platform unit: {json.dumps(timings)}")
@@ -111,6 +116,17 @@ def _password(unit: Unit, output: str) -> str:
 def test_second_plan_is_a_no_op(platform: Unit) -> None:
     rc, out = platform.plan_rc()
     assert rc == 0, out
+
+
+def test_providers_that_wrote_through_mlflow_exit_when_terraform_stops_them(platform: Unit) -> None:
+    """go-plugin waits 2 s for a provider it stopped to exit, then kills it and logs "plugin failed to exit
+    gracefully"; a provider that had loaded MLflow took that long to tear its interpreter down (7-15 s on a busy
+    machine), so each apply writing a registry, model, user or grant waited 2 s (`mlstrata.provider.__main__`)."""
+    (log,) = _FIRST_APPLY_LOG
+    assert "mlstrata_registry_permissions.churn: Creation complete" in log  # the apply wrote through MLflow
+    started = log.count("provider: plugin started")
+    assert started >= 3 and log.count("provider: plugin exited") == started
+    assert "plugin failed to exit gracefully" not in log and 'error="signal: killed"' not in log
 
 
 def test_mlflow_sees_the_model_users_and_permissions(platform: Unit) -> None:
