@@ -33,6 +33,12 @@ _auth_stores: dict[str, Any] = {}
 
 def _module(name: str) -> ModuleType:
     with _lock:
+        # Importing MLflow starts its usage telemetry unless told not to: a thread that asks MLflow's servers for
+        # a configuration, and an installation id written under the user's home (MLflow 3.x, `mlflow.telemetry`;
+        # opt-outs MLFLOW_DISABLE_TELEMETRY or DO_NOT_TRACK, https://mlflow.org/docs/latest/community/usage-tracking).
+        # The provider uses MLflow as a library to write the user's own databases: it sends nothing anywhere, and
+        # says so here. A user's explicit MLFLOW_DISABLE_TELEMETRY wins (setdefault).
+        os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
         return importlib.import_module(name)
 
 
