@@ -459,12 +459,14 @@ def _discard_saved_plan(unit: Unit) -> None:
     remove_files(unit.work_dir / PLAN_FILE, unit.work_dir / PLAN_META, unit.work_dir / PLAN_JSON)
 
 
-def apply_unit(engine: Engine, unit: Unit, *, check_upstream: bool = True) -> UnitResult:
+def apply_unit(engine: Engine, unit: Unit, *, planned_now: bool = False) -> UnitResult:
     """Apply the unit's saved plan, only if it is still current. A plan is used once: it is
     discarded after a successful apply and when found stale; after other failures it is kept
     (Terraform refuses it anyway once the state has moved on). A plan made against outputs of other units
     that changed since (they were applied after it) is planned again, gated and applied, so one cycle converges
-    even when the units were planned separately (one CI job per unit)."""
+    even when the units were planned separately (one CI job per unit). `planned_now`: this process planned and
+    gated the plan a moment ago, against what it reads now; neither those outputs nor the plan's JSON are
+    checked again (a saved plan brought from elsewhere gets both checks)."""
     started = begin(engine, unit, Operation.APPLY)
     if (unit.work_dir / PLAN_FILE).exists():
         # a plan brought to a fresh checkout (a CI artifact) needs init first: the providers, and the module
@@ -490,7 +492,7 @@ def apply_unit(engine: Engine, unit: Unit, *, check_upstream: bool = True) -> Un
                 code=code,
             )
         return finish(engine, failed_result(unit, Operation.APPLY, started, [diag]))
-    moved = upstream_moved(engine, unit) if check_upstream else None
+    moved = None if planned_now else upstream_moved(engine, unit)
     if moved is not None:
         _discard_saved_plan(unit)
         note = tfdiags.about(
@@ -506,7 +508,7 @@ def apply_unit(engine: Engine, unit: Unit, *, check_upstream: bool = True) -> Un
         replanned = _plan_gate_apply(engine, unit, Operation.APPLY)
         return dataclasses.replace(replanned, diagnostics=(note, *replanned.diagnostics))
     # a saved plan (not one this process planned and gated just now): its JSON must be the one the gate read
-    mismatch = _reviewed_json_mismatch(engine, unit) if check_upstream else None
+    mismatch = None if planned_now else _reviewed_json_mismatch(engine, unit)
     if mismatch is not None:
         _discard_saved_plan(unit)
         diag = tfdiags.about(unit, "apply", Severity.ERROR, mismatch, code=CODE_PLAN_JSON_MISMATCH,
@@ -632,7 +634,7 @@ def _plan_gate_apply(engine: Engine, unit: Unit, operation: Operation) -> UnitRe
         return UnitResult(unit, operation, Status.FAILED, plan.diagnostics + blocked, counts=plan.counts,
                           duration_s=time.monotonic() - started, terraform_version=plan.terraform_version,
                           steps=(plan,))
-    applied = apply_unit(engine, unit, check_upstream=False)  # planned just now, against what it reads now
+    applied = apply_unit(engine, unit, planned_now=True)
     return UnitResult(
         unit,
         operation,
