@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import tree_sitter
 from fuzz_support import mutated_lines, run_fuzz
 from hypothesis import strategies as st
 
 from mlstrata.diagnostics import Diagnostic
 from mlstrata.hcl import parse_text
+from mlstrata.hcl.reader import _language, read_tree
 from mlstrata.rules.runner import run_check
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,6 +25,7 @@ FRAGMENTS = [
     "null", "true", "var.x", "local.y", "module.m.out", "each.key", "count.index", "dynamic \"x\" {", "content {",
     "resource \"aws_s3_bucket\" \"b\" {", "jsonencode({a = 1})", "jsondecode(\"{\")", "format(\"%d\", \"x\")",
     "\x00", "\x07", "\ufffe", "\U0001f600", "\r\n", "\t", "é", "a = [" * 50, "b {" * 40,
+    '"a long plain string"', 'x = "another long plain one"', "<<EOT\na = \"inside a heredoc\"\nEOT\n",
 ]
 
 
@@ -55,7 +58,11 @@ SOURCES = st.one_of(
 
 def test_fuzz_hcl_reader() -> None:
     def read(text: str) -> list[Diagnostic]:
-        errors = parse_text(text, "fuzz.tf").errors
+        parsed = parse_text(text, "fuzz.tf")
+        # the parser reads plain strings masked (hcl.reader.parse_tree): always as it reads the source
+        src = text.encode("utf-8")
+        assert parsed == read_tree(src, tree_sitter.Parser(_language()).parse(src), "fuzz.tf")
+        errors = parsed.errors
         for diag in errors:
             assert diag.where is not None and diag.where.line >= 1, diag
         return errors

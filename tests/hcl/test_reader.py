@@ -3,8 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import tree_sitter
 
-from mlstrata.hcl import UNKNOWN, Block, dynamic_blocks, is_known, parse_file, parse_text
+from mlstrata.hcl import UNKNOWN, Block, HclFile, dynamic_blocks, is_known, parse_file, parse_text
+from mlstrata.hcl.reader import _is_string_at, _language, parse_tree, plain_strings, read_tree
 
 
 def _attrs(text: str) -> dict[str, object]:
@@ -249,3 +251,104 @@ def test_parse_file_reads_and_reports_unreadable(tmp_path: Path) -> None:
     assert parsed.body.blocks[0].body.attributes["default"].value == "v"
     missing = parse_file(tmp_path / "nope.tf")
     assert [d.code for d in missing.errors] == ["hcl.read"]
+
+
+# -- plain strings parsed with their content masked (hcl.reader.parse_tree)
+
+REPO = Path(__file__).resolve().parents[2]
+
+TRICKY = (
+    'description = "A long plain description, with (punctuation) and: colons."\n'
+    '# a comment with "a long quoted string" inside\n'
+    '// another "long quoted comment string"\n'
+    '/* a block comment "with a long string"\n   over two lines */\n'
+    'policy = <<EOT\n{"Effect": "Allow", "Action": "s3:GetObject"}\nEOT\n'
+    'indented = <<-JSON\n    {"Resource": "arn:aws:s3:::bucket/*"}\n    JSON\n'
+    'escaped = "a \\"quoted\\" word and a backslash \\\\ here"\n'
+    'template = "${var.prefix}-a-long-suffix-${join("-", ["one", "two"])}"\n'
+    'dollars = "$${not_a_template} and %%{ not a directive }"\n'
+    'percent = "100% plain otherwise"\n'
+    'unicode = "éèà accented first characters"\n'
+    'call = format("%s-something-long", "another long argument")\n'
+    'list = ["first long item", "second long item", "x"]\n'
+    'obj = { "quoted key long" = "quoted value long" }\n'
+    'after = "a plain string after all of the above"\n'
+)
+
+
+def _unmasked(src: bytes, filename: str = "t.tf") -> HclFile:
+    return read_tree(src, tree_sitter.Parser(_language()).parse(src), filename)
+
+
+def test_plain_strings_are_found_in_code_only() -> None:
+    src = TRICKY.encode()
+    assert [src[s:e].decode() for s, e in plain_strings(src)] == [
+        '"A long plain description, with (punctuation) and: colons."',
+        '"another long argument"',
+        '"first long item"',
+        '"second long item"',
+        '"quoted key long"',
+        '"quoted value long"',
+        '"a plain string after all of the above"',
+    ]
+
+
+@pytest.mark.parametrize("stop", [
+    "/* an unclosed comment\n",
+    'nested = "${ {a = "b"}["a"] }"\n',
+    'multi = "a string\nover two lines"\n',
+    "open = <<EOT\nno end marker\n",
+])
+def test_plain_strings_stop_where_the_lexer_cannot_follow(stop: str) -> None:
+    before, after = 'a = "before the stop"\n', 'b = "after the stop"\n'
+    src = (before + stop + after).encode()
+    assert [src[s:e] for s, e in plain_strings(src)] == [b'"before the stop"']
+    assert parse_text(src) == _unmasked(src, "<text>")
+
+
+def test_masked_parse_reads_as_the_source() -> None:
+    src = TRICKY.encode()
+    tree = parse_tree(src)
+    # the masked tree was used: the description's template_literal is its first character
+    string = tree.root_node.descendant_for_byte_range(14, 73)
+    assert string is not None and string.type == "string_lit" and string.end_byte == 73
+    assert [(c.type, c.start_byte, c.end_byte) for c in string.children] == [
+        ("quoted_template_start", 14, 15), ("template_literal", 15, 16), ("quoted_template_end", 72, 73)]
+    parsed = parse_text(src, "t.tf")
+    assert parsed == _unmasked(src)
+    assert parsed.errors == []
+    attrs = parsed.body.attributes
+    assert attrs["description"].value == "A long plain description, with (punctuation) and: colons."
+    assert attrs["obj"].value == {"quoted key long": "quoted value long"}
+    assert attrs["unicode"].value == "éèà accented first characters"
+    assert attrs["after"].value == "a plain string after all of the above"
+
+
+def test_a_masked_span_that_is_no_string_sends_the_parse_back_to_the_source() -> None:
+    src = b'# "a comment string"\na = "a real string"\n'
+    root = tree_sitter.Parser(_language()).parse(src).root_node
+    comment, string = src.index(b'"a comment'), src.index(b'"a real')
+    assert not _is_string_at(root, comment, comment + len(b'"a comment string"'))
+    assert not _is_string_at(root, string, string + 5)  # part of a string
+    assert _is_string_at(root, string, string + len(b'"a real string"'))
+
+
+@pytest.mark.parametrize("text", [
+    'a = "unclosed string for a while\nb = "closing the first"\n',
+    'a = "a long plain string" }\n',
+    'resource "x" "y" {\n  a = "a long plain string"\n',
+    'a = "long plain string" "another long string"\n',
+    'a = "long plain string"\r\nb = <<EOT\r\nx = "inside heredoc"\r\nEOT\r\n',
+])
+def test_broken_and_odd_files_read_as_the_source(text: str) -> None:
+    src = text.encode()
+    assert parse_text(src, "t.tf") == _unmasked(src)
+
+
+def test_every_module_and_fixture_reads_as_its_source() -> None:
+    files = [p for p in (REPO / "src" / "mlstrata" / "terraform").rglob("*.tf")]
+    files += [p for p in (REPO / "tests" / "testdata").rglob("*") if p.suffix in (".tf", ".tfvars")]
+    assert len(files) > 300
+    for path in files:
+        src = path.read_bytes()
+        assert parse_text(src, str(path)) == _unmasked(src, str(path)), path
