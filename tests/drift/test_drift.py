@@ -138,3 +138,28 @@ def test_sarif_is_valid_and_marks_allowed_drift_as_suppressed() -> None:
     assert len(results) == 7 and len(suppressed) == 1
     assert suppressed[0]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].startswith(
         "module.gpu_pool_training")
+
+
+def test_a_unit_whose_state_holds_no_resource_is_not_applied_not_clean(tmp_path: Path) -> None:
+    # never applied, or destroyed: its refresh-only plan compares nothing, so "clean" would claim a check that did
+    # not happen (parity already said "not applied" of the same unit); a unit with resources and no drift stays clean
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps({"format_version": "1.2", "terraform_version": "1.11.4", "resource_changes": [],
+                                 "prior_state": {"format_version": "1.0", "values": {"root_module": {}}},
+                                 "output_changes": {"bucket": {"actions": ["create"], "before": None, "after": "b"}}}))
+    held = json.loads(empty.read_text())
+    held["prior_state"]["values"]["root_module"] = {"child_modules": [{"address": "module.registry", "resources": [
+        {"address": "module.registry.aws_s3_bucket.this", "mode": "managed", "type": "aws_s3_bucket", "name": "this",
+         "values": {"bucket": "b"}}]}]}
+    kept = tmp_path / "held.json"
+    kept.write_text(json.dumps(held))
+    units = []
+    for name, path in (("empty", empty), ("held", kept)):
+        units.append(UnitResult(Unit(name, "base", Path(f"/x/live/{name}/base")), Operation.REFRESH, Status.CHANGES,
+                                plan_json=path))
+    report = analyze(RunReport(Operation.REFRESH, tuple(units)), [], [], "2026-11-23T10:00:00Z")
+    assert {u.unit: u.status for u in report.units} == {"empty/base": "not applied", "held/base": "clean"}
+    note = next(u for u in report.units if u.unit == "empty/base").diagnostics
+    assert [(d.severity, d.code) for d in note] == [(Severity.INFO, "drift.not_applied")]
+    # the drift history counts only units really checked: since-when of later drift must not start at a non-check
+    assert record_of(report, "2026-11-23T10:00:00Z").units == ("held/base",)

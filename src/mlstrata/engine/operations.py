@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -191,6 +192,30 @@ def reads_unapplied_state(diags: tuple[Diagnostic, ...]) -> bool:
     destroyed). For read-only commands (drift, parity): such a unit has nothing to compare yet."""
     errors = [d for d in diags if d.is_error]
     return bool(errors) and all(_missing_state(d) or _absent_output(d) for d in errors)
+
+
+def holds_resources(doc: dict[str, Any]) -> bool:
+    """Whether a state JSON (`terraform show -json`) or a refresh-only plan's JSON (its `prior_state`) holds any
+    managed resource. None means never applied, or destroyed: for read-only commands (drift, parity) such a unit
+    has nothing to compare yet, exactly like one whose plan fails on an unapplied unit's state."""
+    values = doc.get("prior_state", {}).get("values") if "prior_state" in doc else doc.get("values")
+    stack = [(values or {}).get("root_module") or {}]
+    while stack:
+        module = stack.pop()
+        if any(r.get("mode") == "managed" for r in module.get("resources") or []):
+            return True
+        stack += list(module.get("child_modules") or [])
+    return False
+
+
+def refreshed_nothing(plan_json: Path) -> bool:
+    """`not holds_resources` of a refresh-only plan's JSON file; False when it cannot be read (the caller's decode
+    of the same file reports that)."""
+    try:
+        doc = orjson.loads(plan_json.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return False
+    return isinstance(doc, dict) and not holds_resources(doc)
 
 
 def _missing_state(d: Diagnostic) -> bool:

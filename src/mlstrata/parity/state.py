@@ -9,7 +9,7 @@ from typing import Any
 
 from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.engine import RunReport, Unit
-from mlstrata.engine.operations import reads_unapplied_state
+from mlstrata.engine.operations import holds_resources, reads_unapplied_state
 from mlstrata.engine.queries import StateDoc
 from mlstrata.parity.levels import read_state_doc, state_values
 
@@ -38,18 +38,6 @@ def states_from_refresh(report: RunReport) -> tuple[dict[str, dict[str, Any]], l
 NOT_APPLIED: dict[str, Any] = {}  # a marker: the unit has no state yet
 
 
-def _has_resources(doc: dict[str, Any]) -> bool:
-    """Whether a state (or refresh plan) JSON holds any managed resource: none means never applied (or destroyed)."""
-    values = doc.get("prior_state", {}).get("values") if "prior_state" in doc else doc.get("values")
-    stack = [(values or {}).get("root_module") or {}]
-    while stack:
-        module = stack.pop()
-        if any(r.get("mode") == "managed" for r in module.get("resources") or []):
-            return True
-        stack += list(module.get("child_modules") or [])
-    return False
-
-
 def _collect(units: Sequence[Unit], docs: Sequence[tuple[dict[str, Any] | None, list[Diagnostic]]],
              ) -> tuple[dict[str, dict[str, Any]], list[Diagnostic]]:
     per_env: dict[str, dict[str, Any]] = {u.env: {} for u in units}
@@ -57,7 +45,7 @@ def _collect(units: Sequence[Unit], docs: Sequence[tuple[dict[str, Any] | None, 
     failed_layers: set[str] = set()
     for unit, (doc, found) in zip(units, docs, strict=True):
         diags += found
-        if doc is NOT_APPLIED or (doc is not None and not _has_resources(doc)):
+        if doc is NOT_APPLIED or (doc is not None and not holds_resources(doc)):
             failed_layers.add(unit.layer)
             diags.append(Diagnostic(Severity.INFO, "not applied yet: this layer is left out of the state comparison",
                                     path=unit.id, code="parity.not_applied",
