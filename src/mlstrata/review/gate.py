@@ -29,7 +29,7 @@ from mlstrata.plan.decode import load_plan_and
 from mlstrata.pricing import PriceBook, load_price_book, shipped_price_book
 from mlstrata.repo import WORK_DIR, unit_of_path
 from mlstrata.repo import unit_dir as repo_unit_dir
-from mlstrata.review.checks import CHANGE_CHECKS, Hit, PlanFacts, check_drift, check_present, object_name
+from mlstrata.review.checks import Hit, PlanFacts, check_drift, check_present, checks_for, object_name
 from mlstrata.review.classes import GPU_CAPACITY
 from mlstrata.review.source import SourceIndex
 from mlstrata.rules.environments import PROTECTED_NAMES
@@ -229,7 +229,7 @@ def review_plan(plan: Plan, unit: UnitInput, settings: ReviewSettings) -> UnitRe
         if not (all_resources or action.is_change):
             continue
         checked += 1
-        for check in CHANGE_CHECKS:
+        for check in checks_for(rc.type, action):
             for h in check(rc, facts):
                 add((rc, h))
         if all_resources:
@@ -260,8 +260,14 @@ def place(hits: Iterable[tuple[ResourceChange, Hit]], unit: UnitInput, plan: Pla
     index = SourceIndex(unit.root_dir, plan.configuration)
     fallback = Where(str(unit.plan_path))
     out = []
+    last: ResourceChange | None = None
+    where: Where = fallback
+    name = ""
     for rc, hit in hits:
-        where = index.locate(rc.module_address, rc.mode.value, rc.type, rc.name) or fallback
+        if rc is not last:  # a change's hits come together: placed and named once
+            last = rc
+            where = index.locate(rc.module_address, rc.mode.value, rc.type, rc.name) or fallback
+            name = object_name(rc)
         severity = hit.severity or hit.risk.severity(unit.protected)
         detail = hit.detail
         if hit.severity is None and severity is not hit.risk.info.severity:
@@ -269,7 +275,7 @@ def place(hits: Iterable[tuple[ResourceChange, Hit]], unit: UnitInput, plan: Pla
             detail += ("; " if detail else "") + f"{word} because `{unit.env}` is a protected environment"
         out.append(Diagnostic(severity, hit.summary, detail=detail, where=where, path=rc.address,
                               hint=hit.risk.info.hint, code=hit.risk.info.id,
-                              extra={"unit": unit.unit, "action": rc.action.value, "name": object_name(rc)}))
+                              extra={"unit": unit.unit, "action": rc.action.value, "name": name}))
     out.sort(key=lambda d: (d.where.file if d.where else "", d.where.line if d.where else 0, d.code, d.path,
                             d.summary))
     return out
