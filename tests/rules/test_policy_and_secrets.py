@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlstrata.rules.runner import run_check
-from mlstrata.rules.secrets import entropy, looks_secret, secret_name
+from mlstrata.rules.secrets import SHAPE_PREFIXES, TOKEN_SHAPES, _shape, entropy, looks_secret, secret_name
 
 HEREDOC_POLICY = """resource "aws_iam_role_policy" "legacy" {
   name   = "legacy"
@@ -88,3 +88,20 @@ def test_secret_values_are_never_in_findings(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(f'locals {{\n  password = "{value}"\n}}\n')
     (finding,) = run_check([tmp_path], workers=1, select={"MLS018"}).findings
     assert value not in finding.summary + finding.detail + finding.path
+
+
+def test_every_credential_shape_passes_the_prefix_search() -> None:
+    # one made-up value of each shape, built here so no credential-like literal sits in the repository
+    made_up = {
+        "AWS access key id": "AS" + "IA" + "Q" * 16,
+        "private key": "-----BEGIN " + "EC PRIVATE KEY-----\nMHc...",
+        "GitHub token": "gh" + "s_" + "a1" * 18,
+        "Slack token": "xo" + "xb-" + "12345-abcde",
+        "Stripe live key": "sk" + "_live_" + "Z" * 20,
+        "Hugging Face token": "h" + "f_" + "b2" * 15,
+    }
+    assert set(made_up) == {label for label, _ in TOKEN_SHAPES}
+    for label, value in made_up.items():
+        assert SHAPE_PREFIXES.search(value) is not None, label
+        assert _shape(f"prefix {value} suffix") == label
+    assert _shape("a description that mentions no credential, with-dashes and_underscores") is None
