@@ -128,10 +128,10 @@ def test_validate_refuses_ci_ranges_azure_storage_refuses(tmp_path: Path) -> Non
 
 # Resource types whose name is a DNS label shared by every Azure customer ("globally unique"):
 # https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules (storage accounts,
-# Key Vault, container registries, Azure Cache for Redis, PostgreSQL flexible servers) and
+# Key Vault, container registries, Azure Managed Redis, PostgreSQL flexible servers) and
 # https://learn.microsoft.com/rest/api/servicebus/create-namespace ("unique across Azure").
 GLOBAL_NAME_TYPES = {"azurerm_storage_account", "azurerm_key_vault", "azurerm_container_registry",
-                     "azurerm_redis_cache", "azurerm_postgresql_flexible_server", "azurerm_servicebus_namespace"}
+                     "azurerm_managed_redis", "azurerm_postgresql_flexible_server", "azurerm_servicebus_namespace"}
 # module -> the variable that names its globally unique resource (state_backend's is the spec's state.bucket,
 # which the user chooses)
 GLOBAL_NAME_VARIABLE = {"storage_account": "name", "key_vault": "name", "model_registry": "container_registry_name",
@@ -207,19 +207,6 @@ def test_container_insights_has_the_data_collection_rule_the_api_does_not_create
     assert association["target_resource_id"].expr_text == "azurerm_kubernetes_cluster.this.id"
     assert association["data_collection_rule_id"].expr_text == \
         "azurerm_monitor_data_collection_rule.container_insights.id"
-
-
-def test_a_zone_redundant_feast_cache_has_a_node_in_every_zone() -> None:
-    """A Premium Azure Cache for Redis is one primary and one replica by default; spread over three zones it needs
-    replicas = zones - 1 (https://azure.github.io/PSRule.Rules.Azure/en/rules/Azure.Redis.AvailabilityZone/;
-    MicrosoftDocs/azure-docs#66573, hashicorp/terraform-provider-azurerm#11687: the default replica count covers
-    two zones only)."""
-    main = AZ_MODULES / "feast_redis" / "main.tf"
-    cache = next(b for b in parse_file(str(main)).body.blocks if b.labels == ["azurerm_redis_cache", "this"])
-    attrs = {k: a.expr_text for k, a in cache.body.attributes.items()}
-    assert attrs["zones"] == 'var.protect ? ["1", "2", "3"] : null'
-    assert attrs["replicas_per_primary"] == "var.protect ? 2 : null"
-    assert attrs["sku_name"] == 'var.protect ? "Premium" : "Standard"'
 
 
 def test_a_public_api_server_admits_the_nodes_nat_egress_address() -> None:

@@ -4,6 +4,8 @@ TLS, Entra ID) and a CMK storage account. Each Azure fact the rendering relies o
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from support.rendered import blocks as _blocks
 from support.rendered import example_spec, example_tree, modules_dir, unrendered
@@ -88,28 +90,48 @@ def test_argo_reads_blobs_as_its_workload_identity_and_keeps_no_archive(tree: di
 
 
 def test_feast_online_store_is_private_tls_only_and_keyless(tree: dict[str, str]) -> None:
-    """Azure Cache for Redis: the non-TLS port off and TLS 1.2 (checkov CKV_AZURE_91, CKV_AZURE_148), no public
-    network access with a private endpoint on subresource redisCache in privatelink.redis.cache.windows.net
-    (https://learn.microsoft.com/azure/azure-cache-for-redis/cache-private-link), Entra ID authentication with
-    access keys disabled and the built-in "Data Contributor" access policy
-    (https://learn.microsoft.com/azure/azure-cache-for-redis/cache-azure-active-directory-for-authentication)."""
+    """Azure Managed Redis (azurerm_managed_redis, azurerm 4.55 schema): TLS only (client_protocol Encrypted; the
+    provider sets minimum TLS 1.2 itself), public network access off (the provider defaults it to "Enabled":
+    https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/managed_redis), a private
+    endpoint on subresource redisEnterprise in privatelink.redis.azure.net
+    (https://learn.microsoft.com/azure/redis/private-link), Entra ID with access keys off and the database's
+    "default" access policy assigned to the Feast identity through azapi, since azurerm 4.55 has no assignment
+    resource (hashicorp/terraform-provider-azurerm#30938; https://learn.microsoft.com/azure/redis/entra-for-authentication).
+    The disks use the environment's customer-managed key (https://learn.microsoft.com/azure/redis/how-to-encryption)."""
     blocks = {tuple(b.labels): b for b in parse_file(str(AZ_MODULES / "feast_redis" / "main.tf")).body.blocks}
-    redis = blocks[("azurerm_redis_cache", "this")].body
+    assert ("azurerm_redis_cache", "this") not in blocks, "Azure Cache for Redis is retired: no new caches"
+    redis = blocks[("azurerm_managed_redis", "this")].body
     attrs = redis.attributes
-    assert attrs["non_ssl_port_enabled"].value is False and attrs["minimum_tls_version"].value == "1.2"
-    assert attrs["public_network_access_enabled"].value is False
-    assert attrs["access_keys_authentication_enabled"].value is False
-    config = redis.blocks_of("redis_configuration")[0].body.attributes
-    assert config["active_directory_authentication_enabled"].value is True
-    policy = blocks[("azurerm_redis_cache_access_policy_assignment", "feast")].body.attributes
-    assert policy["access_policy_name"].value == "Data Contributor"
+    assert attrs["public_network_access"].value == "Disabled"
+    database = redis.blocks_of("default_database")[0].body.attributes
+    assert database["access_keys_authentication_enabled"].value is False
+    assert database["client_protocol"].value == "Encrypted"
+    # one endpoint that behaves like a single Redis: Feast's plain redis client (OSS cluster, the default,
+    # needs a cluster-aware client: https://learn.microsoft.com/azure/redis/architecture#cluster-policies)
+    assert database["clustering_policy"].value == "EnterpriseCluster"
+    cmk = redis.blocks_of("customer_managed_key")[0].body.attributes
+    assert cmk["key_vault_key_id"].expr_text == "var.key_id"
+    assert cmk["user_assigned_identity_id"].expr_text == "var.cmk_identity_id"
+    identity = redis.blocks_of("identity")[0].body.attributes
+    assert identity["type"].value == "UserAssigned" and identity["identity_ids"].expr_text == "[var.cmk_identity_id]"
+    access = blocks[("azapi_resource", "feast_access")].body.attributes
+    assert access["type"].value == "Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-04-01"
+    assert access["parent_id"].expr_text == '"${azurerm_managed_redis.this.id}/databases/default"'
+    body = access["body"].partial_value["properties"]
+    assert body["accessPolicyName"] == "default"  # the only policy the API takes ("Only default is supported")
+    assert access["name"].expr_text == "var.data_contributor_alias"
+    alias = (AZ_MODULES / "feast_redis" / "variables.tf").read_text()
+    assert '"^[A-Za-z0-9]{1,60}$"' in alias  # the API's pattern for assignment names
     endpoint = blocks[("azurerm_private_endpoint", "this")].body.blocks_of("private_service_connection")[0]
-    assert endpoint.body.attributes["subresource_names"].value == ["redisCache"]
+    assert endpoint.body.attributes["subresource_names"].value == ["redisEnterprise"]
+    assert endpoint.body.attributes["private_connection_resource_id"].expr_text == "azurerm_managed_redis.this.id"
     network = (AZ_MODULES / "network" / "main.tf").read_text()
-    assert 'redis = "privatelink.redis.cache.windows.net"' in network
+    assert 'redis = "privatelink.redis.azure.net"' in network and "redis.cache.windows.net\"" not in network
     online = _blocks(tree["live/prod/platform/main.tf"], "module")["feature_store_online"].body.attributes
     assert online["data_contributor_object_id"].expr_text == "module.feature_store_identity.principal_id"
     assert online["private_dns_zone_id"].expr_text.endswith('private_dns_zone_ids["redis"]')
+    assert online["key_id"].expr_text == "data.terraform_remote_state.base.outputs.key_id"
+    assert online["cmk_identity_id"].expr_text == "data.terraform_remote_state.base.outputs.cmk_identity_id"
     assert online["name"].value == cat.redis_cache_name("acme-ml", "prod", "33333333-3333-3333-3333-333333333333")
     base = _blocks(tree["live/prod/base/main.tf"], "module")
     assert base["network"].body.attributes["redis_private_dns_zone"].value is True
@@ -123,13 +145,50 @@ def test_feast_online_store_is_private_tls_only_and_keyless(tree: dict[str, str]
     assert "ssl=true" in out.expr_text and "registry.pb" in out.expr_text
 
 
+def test_feast_reads_the_managed_redis_endpoint_from_the_module(tree: dict[str, str]) -> None:
+    """Azure Managed Redis listens on port 10000 at <name>.<region>.redis.azure.net, not Azure Cache for Redis's
+    6380 at <name>.redis.cache.windows.net (https://learn.microsoft.com/azure/redis/overview): the handoff takes
+    host and port from the cache itself (hostname, default_database[0].port), never a literal, and tells Feast
+    to use its plain Redis client (redis_type "redis", the EnterpriseCluster policy's single endpoint)."""
+    outputs = {b.labels[0]: b.body.attributes["value"].expr_text
+               for b in parse_file(str(AZ_MODULES / "feast_redis" / "outputs.tf")).body.blocks}
+    assert outputs["redis_hostname"] == "azurerm_managed_redis.this.hostname"
+    assert outputs["redis_port"] == "azurerm_managed_redis.this.default_database[0].port"
+    for env in ("dev", "staging", "prod"):
+        value = _blocks(tree[f"live/{env}/platform/outputs.tf"], "output")["feature_store"].body.attributes["value"]
+        online = value.partial_value["online_store"]
+        assert online["type"] == "redis" and online["redis_type"] == "redis", env
+        assert "${module.feature_store_online.redis_hostname}:${module.feature_store_online.redis_port}" in \
+            value.expr_text
+        assert "6380" not in value.expr_text and "redis.cache.windows.net" not in value.expr_text
+
+
+def test_feast_cache_size_and_availability_follow_protection(tree: dict[str, str]) -> None:
+    """Protected environments: high availability (a replica of every shard, zone redundant where the region has
+    zones: https://learn.microsoft.com/azure/reliability/reliability-managed-redis); others one node on the
+    smallest Balanced size. Both are fixed at creation (ForceNew in azurerm), so the choice is rendered, not
+    left to the provider's default (high_availability_enabled defaults to true)."""
+    for env, (sku, ha) in {"dev": ("Balanced_B0", False), "staging": ("Balanced_B0", False),
+                           "prod": ("Balanced_B1", True)}.items():
+        online = _blocks(tree[f"live/{env}/platform/main.tf"], "module")["feature_store_online"].body.attributes
+        assert (online["sku_name"].value, online["high_availability"].value) == (sku, ha), env
+    redis = next(b for b in parse_file(str(AZ_MODULES / "feast_redis" / "main.tf")).body.blocks
+                 if b.labels == ["azurerm_managed_redis", "this"]).body.attributes
+    assert redis["high_availability_enabled"].expr_text == "var.high_availability"
+    assert redis["sku_name"].expr_text == "var.sku_name"
+
+
 def test_redis_cache_names_are_globally_unique_and_valid() -> None:
-    """Cache names are global DNS labels (<name>.redis.cache.windows.net, 1-63 letters, digits, hyphens)."""
+    """Cache names are global DNS labels (<name>.<region>.redis.azure.net): 3-63 letters, digits and hyphens,
+    starting and ending with a letter or digit, no two hyphens in a row (azurerm's ManagedRedisName check,
+    internal/services/managedredis/validate/managed_redis_name.go)."""
     a = cat.redis_cache_name("acme-ml", "prod", "sub-a")
     b = cat.redis_cache_name("acme-ml", "prod", "sub-b")
     assert a != b and a.startswith("acme-ml-prod-feast-")
-    long = cat.redis_cache_name("p" * 70, "environment-long", "sub")
-    assert len(long) <= 63 and not long.startswith("-")
+    for platform, env in (("p" * 70, "environment-long"), ("a" * 37 + "-b", "x" * 11 + "-y"), ("ml", "qa")):
+        name = cat.redis_cache_name(platform, env, "sub")
+        assert 3 <= len(name) <= 63 and "--" not in name, name
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]+[A-Za-z0-9]", name), name
 
 
 def test_the_next_stages_promoters_read_this_stage(tree: dict[str, str]) -> None:

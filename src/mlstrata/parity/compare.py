@@ -52,10 +52,11 @@ ALIASES: dict[str, frozenset[str]] = {
     # one NAT gateway per zone (targets/aws/render.py); on GCP a regional cluster.
     # On Azure: geo-zone-redundant storage, a paid-tier private cluster, Premium Service Bus, a key vault
     # and API server without public access, reached from a peered CI runner VNet (targets/azure/render.py);
-    # a public API server also admits the nodes' NAT egress address.
+    # a public API server also admits the nodes' NAT egress address; a highly available Managed Redis (Feast).
     "protect": frozenset({"protect", "force_destroy", "deletion_protection", "prevent_destroy",
                           "skip_final_snapshot", "multi_az", "single_nat_gateway", "regional",
                           "replication_type", "sku_tier", "private_cluster", "sku", "authorized_ip_ranges",
+                          "sku_name", "high_availability",
                           "public_network_access_enabled", "allowed_ip_ranges", "runner_vnet_id",
                           "egress_ip_addresses",
                           # GCP: a regional cluster's pools look up each of its zones, a zonal one's its one zone

@@ -119,6 +119,7 @@ FEATURE_STORE_TYPES = {
     "aws_elasticache_replication_group": "feature store online store",
     "google_redis_instance": "feature store online store",
     "azurerm_redis_cache": "feature store online store",
+    "azurerm_managed_redis": "feature store online store",
 }
 
 

@@ -7,7 +7,9 @@ import re
 from collections.abc import Callable, Iterator
 
 from mlstrata.diagnostics import Diagnostic, Severity
+from mlstrata.hcl import Attribute
 from mlstrata.rules.base import ModuleRule, RuleInfo
+from mlstrata.rules.blocks import first
 from mlstrata.rules.context import ModuleContext, NodeGroupFacts, PlacementFacts, TreeFacts
 from mlstrata.rules.model import Item
 from mlstrata.rules.placement import placements
@@ -143,19 +145,21 @@ class FeastOnlineStoreEncryption(ModuleRule):
         "on every prediction. ElastiCache: at_rest_encryption_enabled and transit_encryption_enabled must be\n"
         "true (both are fixed at creation: turning them on later replaces the cache and empties it).\n"
         "Memorystore: transit_encryption_mode = SERVER_AUTHENTICATION (data at rest is always encrypted).\n"
-        "Azure Cache for Redis: no non-TLS port and minimum TLS 1.2. A Redis cache is a Feast online store\n"
-        "when its name, description, tags or module mention feast, feature store or online store.\n"
+        "Azure Cache for Redis: no non-TLS port and minimum TLS 1.2. Azure Managed Redis: the database's\n"
+        "client_protocol stays Encrypted (TLS; the provider pins TLS 1.2 as the minimum, and the disks are\n"
+        "always encrypted). A Redis cache is a Feast online store when its name, description, tags or module\n"
+        "mention feast, feature store or online store.\n"
         "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/encryption.html",
         "Turn on encryption at rest and in transit (mlstrata's feast_redis module does both).",
     )
 
     def check(self, ctx: ModuleContext) -> Iterator[Diagnostic]:
         for item in ctx.instances(("resource",), "aws_elasticache_replication_group", "google_redis_instance",
-                                  "azurerm_redis_cache"):
+                                  "azurerm_redis_cache", "azurerm_managed_redis"):
             if not _is_feast(ctx, item):
                 continue
             for attr_name, bad, what in _WANTED[item.type]:
-                attr = item.attr(attr_name)
+                attr = _nested_attr(item, attr_name)
                 resolved = ctx.resolve(item, attr)
                 value = resolved.value if attr is not None else _DEFAULTS.get((item.type, attr_name))
                 if value is not None and not isinstance(value, (str, bool, int, float)):
@@ -166,6 +170,18 @@ class FeastOnlineStoreEncryption(ModuleRule):
                         f"Feast online store {item.address}: {what}", path=item.address)
 
 
+def _nested_attr(item: Item, path: str) -> Attribute | None:
+    """An argument of the resource, or of its first nested block (`default_database.client_protocol`)."""
+    *blocks, name = path.split(".")
+    body = item.body
+    for block_type in blocks:
+        block = first(body, block_type)
+        if block is None:
+            return None
+        body = block.body
+    return body.attributes.get(name)
+
+
 # Provider defaults when the argument is left out.
 _DEFAULTS: dict[tuple[str, str], object] = {
     ("aws_elasticache_replication_group", "at_rest_encryption_enabled"): False,
@@ -173,6 +189,8 @@ _DEFAULTS: dict[tuple[str, str], object] = {
     ("google_redis_instance", "transit_encryption_mode"): "DISABLED",
     ("azurerm_redis_cache", "non_ssl_port_enabled"): False,
     ("azurerm_redis_cache", "minimum_tls_version"): "1.2",
+    # https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/managed_redis
+    ("azurerm_managed_redis", "default_database.client_protocol"): "Encrypted",
 }
 _WANTED: dict[str, list[tuple[str, Callable[[object], bool], str]]] = {
     "aws_elasticache_replication_group": [
@@ -185,5 +203,8 @@ _WANTED: dict[str, list[tuple[str, Callable[[object], bool], str]]] = {
     "azurerm_redis_cache": [
         ("non_ssl_port_enabled", lambda v: v is True, "the non-TLS port is open"),
         ("minimum_tls_version", lambda v: isinstance(v, str) and v < "1.2", "accepts TLS below 1.2"),
+    ],
+    "azurerm_managed_redis": [
+        ("default_database.client_protocol", lambda v: v == "Plaintext", "clients connect in plaintext"),
     ],
 }

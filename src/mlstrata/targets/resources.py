@@ -70,6 +70,7 @@ STATEFUL: dict[str, StatefulType] = {
     # Feast online stores on GCP and Azure (the review gate names them when they look like one).
     "google_redis_instance": StatefulType(guardrail=False),
     "azurerm_redis_cache": StatefulType(guardrail=False),
+    "azurerm_managed_redis": StatefulType(guardrail=False),
 }
 
 

@@ -97,8 +97,10 @@ def container_registry_name(platform: str, env: str, account: str) -> str:
 
 
 def redis_cache_name(platform: str, env: str, account: str) -> str:
-    """Globally unique (<name>.redis.cache.windows.net) 1-63 letters, digits and hyphens."""
-    return f"{platform[:40].rstrip('-')}-{env[:12].rstrip('-')}-feast-{_suffix(platform, env, 'feast', account)}"
+    """The Feast online store's Azure Managed Redis: globally unique (<name>.<region>.redis.azure.net), 3-63
+    letters, digits and hyphens, no two hyphens in a row (azurerm's ManagedRedisName check)."""
+    stem = re.sub(r"-{2,}", "-", f"{platform[:38].rstrip('-')}-{env[:12].rstrip('-')}")
+    return f"{stem}-feast-{_suffix(platform, env, 'feast', account)}"
 
 
 def servicebus_namespace_name(platform: str, env: str, account: str) -> str:

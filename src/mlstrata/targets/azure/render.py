@@ -64,6 +64,8 @@ def render_unit(platform: Platform, env: ResolvedEnv, layer: Layer) -> dict[str,
         versions.attr("azapi", dict(AZAPI_PROVIDER)).attr("time", dict(TIME_PROVIDER))
     else:
         versions.attr("helm", dict(HELM_PROVIDER))
+        if platform.feature_store is not None:
+            versions.attr("azapi", dict(AZAPI_PROVIDER))  # the online store's access policy assignment
         if _observability(platform):
             versions.attr("kubernetes", dict(KUBERNETES_PROVIDER))
     backend = Block("backend", ["azurerm"])
@@ -119,6 +121,8 @@ def _providers(platform: Platform, env: ResolvedEnv, layer: Layer) -> list[Item]
         "exec": exec_,
     })
     items.append(helm)
+    if platform.feature_store is not None:
+        items += [Blank(), Block("provider", ["azapi"]).attr("subscription_id", env.spec.account)]
     if _observability(platform):
         # the observability module writes managed Prometheus's scrape ConfigMap; same sign-in as Helm
         kubernetes = Block("provider", ["kubernetes"])
@@ -499,10 +503,11 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Bloc
 
 
 def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]]:
-    """Feast on Azure: Azure Cache for Redis (private endpoint, TLS, Entra ID) online, the base layer's CMK
-    storage account offline, and the workload identity Feast runs as in the cluster."""
+    """Feast on Azure: Azure Managed Redis (private endpoint, TLS, Entra ID, the environment's CMK) online, the
+    base layer's CMK storage account offline, and the workload identity Feast runs as in the cluster."""
     base = "data.terraform_remote_state.base.outputs"
     name = _name(platform, env.name)
+    sku, high_availability = online_store_size(env)
     main: list[Item] = [_module(
         "feature_store_identity", "pipeline_deps", name=f"{name}-feast", location=Expr(f"{base}.location"),
         resource_group_name=Expr(f"{base}.resource_group_name"), oidc_issuer_url=Expr(f"{base}.oidc_issuer_url"),
@@ -514,19 +519,30 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], li
         "feature_store_online", "feast_redis", location=Expr(f"{base}.location"),
         name=cat.redis_cache_name(platform.platform, env.name, env.spec.account or ""),
         resource_group_name=Expr(f"{base}.resource_group_name"),
+        c1=Comment("Protected environments: highly available (zone redundant); elsewhere one node."),
+        sku_name=sku, high_availability=high_availability,
+        key_id=Expr(f"{base}.key_id"), cmk_identity_id=Expr(f"{base}.cmk_identity_id"),
         private_endpoint_subnet_id=Expr(f'{base}.subnet_ids["private_endpoints"]'),
         private_dns_zone_id=Expr(f'{base}.private_dns_zone_ids["redis"]'),
         data_contributor_object_id=Expr("module.feature_store_identity.principal_id"),
-        protect=env.protect, tags=Expr("local.tags"),
+        tags=Expr("local.tags"),
     )]
     account = cat.storage_account_name(platform.platform, env.name, "features", env.spec.account or "")
     root = f"abfss://features@{account}.dfs.core.windows.net"
     online: dict[str, object] = {
-        "type": "redis", "region": env.region, "connection": Expr(
-            '"${module.feature_store_online.redis_hostname}:${module.feature_store_online.redis_ssl_port},ssl=true"'),
+        # EnterpriseCluster: one endpoint that behaves like a single Redis, so Feast's plain redis client
+        "type": "redis", "redis_type": "redis", "region": env.region, "connection": Expr(
+            '"${module.feature_store_online.redis_hostname}:${module.feature_store_online.redis_port},ssl=true"'),
         "auth": "Microsoft Entra token of the identity (user name: its object id); no access keys"}
     return main, [kube.feast_handoff(platform, root, online, {
         "client_id": Expr("module.feature_store_identity.client_id"), "pod_labels": dict(WORKLOAD_IDENTITY_LABELS)})]
+
+
+def online_store_size(env: ResolvedEnv) -> tuple[str, bool]:
+    """The Feast online store's Azure Managed Redis SKU and high availability: protected environments get a
+    replicated, zone-redundant Balanced_B1 (1 GB); others a single-node Balanced_B0 (0.5 GB), which Microsoft
+    offers for development and test. https://learn.microsoft.com/azure/redis/overview#choosing-the-right-tier"""
+    return ("Balanced_B1", True) if env.protect else ("Balanced_B0", False)
 
 
 _PG_STORAGE_MB = (32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608,

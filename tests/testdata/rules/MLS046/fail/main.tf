@@ -28,3 +28,14 @@ resource "azurerm_redis_cache" "feast" {
   non_ssl_port_enabled = true  # MLS046
   minimum_tls_version  = "1.0" # MLS046
 }
+
+resource "azurerm_managed_redis" "feast_online" {
+  name                = "feast-online"
+  location            = "eastus2"
+  resource_group_name = "ml"
+  sku_name            = "Balanced_B0"
+
+  default_database {
+    client_protocol = "Plaintext" # MLS046
+  }
+}

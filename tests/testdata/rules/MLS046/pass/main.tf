@@ -27,3 +27,22 @@ resource "azurerm_redis_cache" "feast" {
   sku_name            = "Standard"
   minimum_tls_version = "1.2"
 }
+
+# Azure Managed Redis: client_protocol defaults to Encrypted, with or without a default_database block.
+resource "azurerm_managed_redis" "feast_online" {
+  name                = "feast-online"
+  location            = "eastus2"
+  resource_group_name = "ml"
+  sku_name            = "Balanced_B0"
+}
+
+resource "azurerm_managed_redis" "feature_store" {
+  name                = "feature-store"
+  location            = "eastus2"
+  resource_group_name = "ml"
+  sku_name            = "Balanced_B1"
+
+  default_database {
+    client_protocol = "Encrypted"
+  }
+}

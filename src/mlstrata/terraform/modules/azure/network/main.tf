@@ -34,10 +34,11 @@ locals {
     azureml_nb  = "privatelink.notebooks.azure.net"
     postgres    = "${var.name}.private.postgres.database.azure.com"
   }
-  # Azure Cache for Redis (the Feast online store) only where a feature store is declared.
-  # https://learn.microsoft.com/azure/azure-cache-for-redis/cache-private-link
+  # Azure Managed Redis (the Feast online store) only where a feature store is declared; its private link
+  # zone is its own, not Azure Cache for Redis's privatelink.redis.cache.windows.net
+  # (https://learn.microsoft.com/azure/private-link/private-endpoint-dns, "Azure Managed Redis").
   private_dns_zones = merge(local.base_private_dns_zones,
-  var.redis_private_dns_zone ? { redis = "privatelink.redis.cache.windows.net" } : {})
+  var.redis_private_dns_zone ? { redis = "privatelink.redis.azure.net" } : {})
 }
 
 resource "azurerm_subnet" "this" {

@@ -35,7 +35,7 @@ variable "nat_zones" {
 }
 
 variable "redis_private_dns_zone" {
-  description = "Add the private DNS zone of Azure Cache for Redis (a Feast online store is declared)."
+  description = "Add the private DNS zone of Azure Managed Redis (a Feast online store is declared)."
   type        = bool
   default     = false
 }

@@ -214,13 +214,17 @@ module "feature_store_identity" {
 module "feature_store_online" {
   source = "../../../modules/feast_redis"
 
-  location                   = data.terraform_remote_state.base.outputs.location
-  name                       = "acme-ml-dev-feast-1c03"
-  resource_group_name        = data.terraform_remote_state.base.outputs.resource_group_name
+  location            = data.terraform_remote_state.base.outputs.location
+  name                = "acme-ml-dev-feast-1c03"
+  resource_group_name = data.terraform_remote_state.base.outputs.resource_group_name
+  # Protected environments: highly available (zone redundant); elsewhere one node.
+  sku_name                   = "Balanced_B0"
+  high_availability          = false
+  key_id                     = data.terraform_remote_state.base.outputs.key_id
+  cmk_identity_id            = data.terraform_remote_state.base.outputs.cmk_identity_id
   private_endpoint_subnet_id = data.terraform_remote_state.base.outputs.subnet_ids["private_endpoints"]
   private_dns_zone_id        = data.terraform_remote_state.base.outputs.private_dns_zone_ids["redis"]
   data_contributor_object_id = module.feature_store_identity.principal_id
-  protect                    = false
   tags                       = local.tags
 }
 

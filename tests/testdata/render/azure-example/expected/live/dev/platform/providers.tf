@@ -40,6 +40,10 @@ provider "helm" {
   }
 }
 
+provider "azapi" {
+  subscription_id = "11111111-1111-1111-1111-111111111111"
+}
+
 provider "kubernetes" {
   host                   = data.terraform_remote_state.base.outputs.cluster_host
   cluster_ca_certificate = base64decode(data.terraform_remote_state.base.outputs.cluster_ca_certificate)

@@ -8,8 +8,9 @@ output "feature_store" {
     offline_store = "abfss://features@acmemlprodfeature60c0.dfs.core.windows.net/offline/"
     online_store = {
       type       = "redis"
+      redis_type = "redis"
       region     = "eastus2"
-      connection = "${module.feature_store_online.redis_hostname}:${module.feature_store_online.redis_ssl_port},ssl=true"
+      connection = "${module.feature_store_online.redis_hostname}:${module.feature_store_online.redis_port},ssl=true"
       auth       = "Microsoft Entra token of the identity (user name: its object id); no access keys"
     }
     namespace       = "feature-store"

@@ -40,6 +40,10 @@ provider "helm" {
   }
 }
 
+provider "azapi" {
+  subscription_id = "33333333-3333-3333-3333-333333333333"
+}
+
 provider "kubernetes" {
   host                   = data.terraform_remote_state.base.outputs.cluster_host
   cluster_ca_certificate = base64decode(data.terraform_remote_state.base.outputs.cluster_ca_certificate)

@@ -40,6 +40,10 @@ provider "helm" {
   }
 }
 
+provider "azapi" {
+  subscription_id = "22222222-2222-2222-2222-222222222222"
+}
+
 provider "kubernetes" {
   host                   = data.terraform_remote_state.base.outputs.cluster_host
   cluster_ca_certificate = base64decode(data.terraform_remote_state.base.outputs.cluster_ca_certificate)

@@ -11,6 +11,10 @@ terraform {
       source  = "hashicorp/helm"
       version = ">= 3.0, < 4.0"
     }
+    azapi = {
+      source  = "Azure/azapi"
+      version = ">= 2.0, < 3.0"
+    }
     kubernetes = {
       source  = "hashicorp/kubernetes"
       version = ">= 2.36, < 3.0"
