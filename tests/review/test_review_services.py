@@ -78,3 +78,21 @@ def test_a_protected_endpoint_destroy_is_one_finding_not_two(tmp_path: Path) -> 
         "helm_release.grafana": ["MLR005"],
     }
     assert all(sev is Severity.ERROR for code, sev, _ in found if code == "MLR008")
+
+
+def test_moving_the_azure_online_store_to_managed_redis_blocks_until_accepted(tmp_path: Path) -> None:
+    """The upgrade from Azure Cache for Redis to Azure Managed Redis: the old cache (another resource type, so no
+    `moved` block can carry it) is destroyed and the new one created; the online store's rows are lost until the
+    next materialisation. The gate holds the destroy as a stateful loss (MLR001, blocking) in every environment,
+    as it does for any other online store, and names the new cache as an online store too."""
+    changes = [
+        _change("module.feature_store_online.azurerm_redis_cache.this", "azurerm_redis_cache", ["delete"],
+                {"name": "acme-ml-prod-feast-27f8"}),
+        _change("module.feature_store_online.azurerm_managed_redis.this", "azurerm_managed_redis",
+                ["delete", "create"], {"name": "acme-ml-prod-feast-27f8"}, {"name": "acme-ml-prod-feast-27f8"}),
+    ]
+    for env in ("dev", "prod"):
+        found = _review(tmp_path / env, env, changes)
+        stateful = {path for code, sev, path in found if code == "MLR001" and sev is Severity.ERROR}
+        assert stateful == {"module.feature_store_online.azurerm_redis_cache.this",
+                            "module.feature_store_online.azurerm_managed_redis.this"}, (env, found)

@@ -455,7 +455,7 @@ class FeatureStoreSpec(Model):
 
     engine: Literal["feast"] = Field("feast", description="Feature store engine.")
     online_store: OnlineStore | None = Field(
-        None, description="dynamodb or redis (aws: ElastiCache), redis (gcp: Memorystore; azure: Azure Cache for "
+        None, description="dynamodb or redis (aws: ElastiCache), redis (gcp: Memorystore; azure: Azure Managed "
         "Redis), sqlite (local). Default: the first of these for the target.")
     offline_store: Literal["file"] = Field(
         "file", description="Parquet files in the target's object store (S3, GCS, ADLS; local: a folder).")

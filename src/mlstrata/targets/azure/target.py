@@ -34,7 +34,7 @@ class AzureTarget(RegistryProviders, JournalInRepository):
                      "pipeline metadata store (PostgreSQL Flexible Server, Entra ID auth)",
                      "pipeline queue (Service Bus, dead-letter)", "pipeline orchestrator (Argo Workflows)",
                      "serving (KServe, a namespace, quota and workload identity per class)",
-                     "feature store (Feast online store: Azure Cache for Redis, Entra ID; workload identity)",
+                     "feature store (Feast online store: Azure Managed Redis, Entra ID; workload identity)",
                      "NVIDIA device plugin",
                      "observability (managed Prometheus or kube-prometheus-stack, DCGM exporter)"],
     }
