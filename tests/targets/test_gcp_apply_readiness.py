@@ -256,3 +256,61 @@ def test_service_account_ids_are_valid_and_distinct_for_every_name_the_spec_allo
     for module, var in (("gke_cluster", "node_service_account_id"), ("model_registry", "server_service_account_id")):
         main = trees["example"][f"modules/{module}/main.tf"]
         assert f"account_id   = coalesce(var.{var}, " in main
+
+
+NEW_SERIES_SPEC = """\
+platform: hd
+target: gcp
+region: us-central1
+state: { backend: gcs, bucket: hd-tfstate }
+environments:
+  prod: { account: hd-ml-prod, protect: true }
+gpu_pools:
+  ultra: { instance_types: [a3-ultragpu-8g], scaling: { min: 0, max: 2, desired: autoscaler } }
+  b200: { instance_types: [a4-highgpu-8g], scaling: { min: 0, max: 2, desired: autoscaler } }
+  mega: { instance_types: [a3-megagpu-8g], scaling: { min: 0, max: 2, desired: autoscaler } }
+  l4: { instance_types: [g2-standard-8], scaling: { min: 0, max: 2, desired: autoscaler } }
+tpu_pools:
+  trillium: { machine_type: ct6e-standard-4t, topology: 2x4, scaling: { min: 0, max: 2, desired: autoscaler } }
+  v5e: { machine_type: ct5lp-hightpu-4t, topology: 2x2, scaling: { min: 0, max: 1, desired: autoscaler } }
+observability: { grafana: false }
+"""
+
+
+def _rendered(tmp_path: Path, text: str) -> dict[str, str]:
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(text, encoding="utf-8")
+    return render_tree(load_spec(spec, targets=TARGETS)).files
+
+
+def _boot_disk(tree: dict[str, str], module_call: Block) -> object:
+    """The disk_type a pool's nodes get: the call's input, else the module variable's default."""
+    module = module_call.body.attributes["source"].value.split("/")[-1]  # type: ignore[union-attr]
+    variables = _body(tree[f"modules/{module}/variables.tf"])
+    inputs = {name: Bound(a.value) for name, a in module_call.body.attributes.items()
+              if name != "source" and a.value is not None}
+    default = _one(variables, "variable", "disk_type").body.attributes["default"].value
+    pool = _one(_body(tree[f"modules/{module}/main.tf"]), "resource", "google_container_node_pool", "this")
+    config = pool.body.blocks_of("node_config")[0]
+    return Evaluator({"disk_type": inputs.get("disk_type", Bound(default))}, {}).value(
+        config.body.attributes["disk_type"])
+
+
+def test_pools_of_hyperdisk_only_series_boot_from_hyperdisk_balanced(tmp_path: Path) -> None:
+    # A3 Ultra, A4 (and A4X) list only Hyperdisk types among their supported disks
+    # (https://cloud.google.com/compute/docs/accelerator-optimized-machines#supported_disk_types) and GKE refuses
+    # their pools with a Persistent Disk boot disk ("pd-balanced disk type cannot be used by a4x-highgpu-4g machine
+    # type", NVIDIA/aicr#2338); TPU v6e boots from Hyperdisk Balanced (Google's GKE v6e blueprint,
+    # GoogleCloudPlatform/cluster-toolkit gke-tpu-v6e.yaml: disk_type hyperdisk-balanced). Before: every GPU pool
+    # booted from pd-ssd and every TPU pool from pd-balanced, whatever the machine series, so these four pools
+    # failed on first apply. Series that support Persistent Disk keep theirs (a change would replace the pool).
+    tree = _rendered(tmp_path, NEW_SERIES_SPEC)
+    base = _body(tree["live/prod/base/main.tf"])
+    got = {m.labels[0]: _boot_disk(tree, m) for m in base.blocks_of("module")
+           if m.labels[0].startswith(("gpu_pool_", "tpu_pool_"))}
+    assert got == {"gpu_pool_ultra": "hyperdisk-balanced", "gpu_pool_b200": "hyperdisk-balanced",
+                   "gpu_pool_mega": "pd-ssd", "gpu_pool_l4": "pd-ssd",
+                   "tpu_pool_trillium": "hyperdisk-balanced", "tpu_pool_v5e": "pd-balanced"}
+    # the examples' pools are unchanged: no replacement on upgrade
+    example = _body(render_tree(load_spec(EXAMPLE, targets=TARGETS)).files["live/prod/base/main.tf"])
+    assert all("disk_type" not in m.body.attributes for m in example.blocks_of("module"))

@@ -79,6 +79,22 @@ def gpu_machine_types() -> list[str]:
     return sorted(_FIXED)
 
 
+# Machine series whose VMs boot only from Hyperdisk: a GKE pool of them with a Persistent Disk boot disk
+# (pd-balanced, pd-ssd) is refused at create ("pd-balanced disk type cannot be used by a4x-highgpu-4g machine
+# type"). A3 Ultra, A4 and A4X list only Hyperdisk types among their supported disks
+# (https://cloud.google.com/compute/docs/accelerator-optimized-machines#supported_disk_types), TPU Trillium (v6e)
+# VMs boot from Hyperdisk Balanced (Google's own GKE v6e blueprint sets it:
+# GoogleCloudPlatform/cluster-toolkit examples/gke-consumption-options/dws-flex-start-queued-provisioning/gke-tpu-v6e).
+HYPERDISK_ONLY_SERIES = ("a3-ultragpu-", "a4-highgpu-", "a4x-highgpu-", "ct6e-standard-")
+HYPERDISK_BOOT = "hyperdisk-balanced"
+
+
+def hyperdisk_only(machine_type: str) -> bool:
+    """Whether the machine type boots only from a Hyperdisk (hyperdisk-balanced, the one Hyperdisk type that can
+    be a boot disk)."""
+    return machine_type.startswith(HYPERDISK_ONLY_SERIES)
+
+
 # ---- TPUs -------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

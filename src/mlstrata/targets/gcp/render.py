@@ -212,12 +212,15 @@ def _gpu_pool(platform: Platform, env: ResolvedEnv, name: str, pool: GpuPoolShap
 
 def _nodes(kind: str, name: str, pool: GpuPoolShape | TpuPoolShape, pool_labels: dict[str, str]) -> dict[str, object]:
     """What every GKE node pool's nodes carry: the pool's labels (and the one naming it) and taints, a boot disk
-    encrypted with the platform key, the cluster's node service account."""
+    encrypted with the platform key (Hyperdisk Balanced for a series that boots from nothing else; the module's
+    Persistent Disk type otherwise), the cluster's node service account."""
+    machine = pool.machine_type if isinstance(pool, TpuPoolShape) else pool.instance_types[0]
     return {
         "labels": dict(sorted({**pool.labels, f"mlstrata.dev/{kind}-pool": name}.items())),
         "resource_labels": pool_labels,
         "taints": _taints(list(pool.taints)),
         "disk_size_gb": pool.disk_size_gb,
+        "disk_type": cat.HYPERDISK_BOOT if cat.hyperdisk_only(machine) else None,
         "boot_disk_kms_key_id": Expr("module.kms.key_id"),
         "service_account_email": Expr("module.cluster.node_service_account_email"),
     }

@@ -62,7 +62,7 @@ resource "google_container_node_pool" "this" {
     machine_type      = var.machine_type
     image_type        = "COS_CONTAINERD"
     disk_size_gb      = var.disk_size_gb
-    disk_type         = "pd-balanced"
+    disk_type         = var.disk_type
     boot_disk_kms_key = var.boot_disk_kms_key_id
     service_account   = var.service_account_email
     oauth_scopes      = ["https://www.googleapis.com/auth/cloud-platform"]

@@ -158,6 +158,17 @@ variable "disk_size_gb" {
   default     = 200
 }
 
+variable "disk_type" {
+  description = "Boot disk type. Machine series that boot only from Hyperdisk (A3 Ultra, A4, A4X, TPU v6e) need hyperdisk-balanced; a Persistent Disk type is refused for them. Changing it replaces the pool."
+  type        = string
+  default     = "pd-balanced"
+
+  validation {
+    condition     = contains(["pd-balanced", "pd-ssd", "hyperdisk-balanced"], var.disk_type)
+    error_message = "disk_type must be pd-balanced, pd-ssd or hyperdisk-balanced (the only Hyperdisk type that can boot a node)."
+  }
+}
+
 variable "boot_disk_kms_key_id" {
   description = "Cloud KMS key for the boot disks."
   type        = string
