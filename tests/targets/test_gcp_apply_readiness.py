@@ -314,3 +314,28 @@ def test_pools_of_hyperdisk_only_series_boot_from_hyperdisk_balanced(tmp_path: P
     # the examples' pools are unchanged: no replacement on upgrade
     example = _body(render_tree(load_spec(EXAMPLE, targets=TARGETS)).files["live/prod/base/main.tf"])
     assert all("disk_type" not in m.body.attributes for m in example.blocks_of("module"))
+
+
+def test_flex_start_pools_take_no_reservation_any_zone_and_no_repair(trees: dict[str, dict[str, str]],
+                                                                       tmp_path: Path) -> None:
+    # Flex-start VMs come from the Dynamic Workload Scheduler, like queued provisioning
+    # (https://cloud.google.com/kubernetes-engine/docs/concepts/dws): Google's own GKE flex-start blueprints create
+    # the pool with reservation affinity NO_RESERVATION and auto_repair = false, "flex-start dependency"
+    # (GoogleCloudPlatform/cluster-toolkit, examples/gke-consumption-options/dws-flex-start-queued-provisioning).
+    # Before: a flex-start pool was auto-repaired, took location policy BALANCED, and with no
+    # gke.reservation_affinity in the spec asked for reservations (ANY).
+    spec = tmp_path / "flex.yaml"
+    spec.write_text(VARIETY.read_text(encoding="utf-8").replace(
+        "gke: { flex_start: true, reservation_affinity: NO_RESERVATION }", "gke: { flex_start: true }"),
+        encoding="utf-8")
+    for tree in (trees["variety"], render_tree(load_spec(spec, targets=TARGETS)).files):
+        flex = _one(_body(tree["live/prod/base/main.tf"]), "module", "gpu_pool_flex").body.attributes
+        assert flex["flex_start"].value is True
+        assert flex["reservation_affinity"].value == "NO_RESERVATION"
+        assert flex["location_policy"].value == "ANY"
+    pool = _one(_body(trees["variety"]["modules/gpu_node_pool/main.tf"]), "resource", "google_container_node_pool",
+                "this")
+    repair = pool.body.blocks_of("management")[0].body.attributes["auto_repair"]
+    for flex_start, queued, expected in ((True, False, False), (False, True, False), (False, False, True)):
+        got = Evaluator({"flex_start": Bound(flex_start), "queued_provisioning": Bound(queued)}, {}).value(repair)
+        assert got is expected, (flex_start, queued)

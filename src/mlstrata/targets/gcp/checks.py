@@ -186,20 +186,23 @@ def _check_gpu_shape(platform: Platform, shape: GpuPoolShape, protect: bool, at:
                ("Partitions: " + ", ".join(sizes) + ".") if sizes else
                "Multi-instance GPUs exist on A100, H100 and H200 only.", "gcp.partition")
     queued = gke is not None and gke.queued_provisioning
-    if queued:
-        if shape.capacity == "capacity_block" or (gke is not None and gke.reservation_affinity == "ANY"):
+    # Flex-start VMs, like queued provisioning, come from the Dynamic Workload Scheduler: no reservation, no spot.
+    dws, option = ("queued provisioning", "queued_provisioning") if queued else ("flex-start", "flex_start")
+    if queued or (gke is not None and gke.flex_start):
+        reserved = gke is not None and gke.reservation_affinity in ("ANY", "SPECIFIC")
+        if shape.capacity == "capacity_block" or reserved:
             rel = ("capacity",) if shape.capacity == "capacity_block" else ("gke", "reservation_affinity")
-            at(rel, "queued provisioning cannot consume a reservation",
+            at(rel, f"{dws} cannot consume a reservation",
                "Dynamic Workload Scheduler needs reservation affinity NO_RESERVATION "
                "(https://cloud.google.com/kubernetes-engine/docs/how-to/provisioningrequest): drop the "
-               "reservation or queued_provisioning.", "gcp.queued_provisioning")
-        if shape.scaling.desired != "autoscaler":
-            at(("scaling", "desired"), "queued provisioning needs `desired: autoscaler`",
-               "Nodes come only through ProvisioningRequests, which the cluster autoscaler serves.",
-               "gcp.queued_provisioning")
+               f"reservation or {option}.", f"gcp.{option}")
         if shape.capacity == "spot":
-            at(("capacity",), "queued provisioning does not run on spot VMs",
-               "Use on_demand capacity with queued provisioning, or spot without it.", "gcp.queued_provisioning")
+            at(("capacity",), f"{dws} does not run on spot VMs",
+               f"Use on_demand capacity with {dws}, or spot without it.", f"gcp.{option}")
+    if queued and shape.scaling.desired != "autoscaler":
+        at(("scaling", "desired"), "queued provisioning needs `desired: autoscaler`",
+           "Nodes come only through ProvisioningRequests, which the cluster autoscaler serves.",
+           "gcp.queued_provisioning")
     if shape.zones:
         for i, zone in enumerate(shape.zones):
             if len(zone) != 1 or not zone.isalpha():

@@ -172,6 +172,9 @@ def _gpu_pool(platform: Platform, env: ResolvedEnv, name: str, pool: GpuPoolShap
     accelerator = fixed.accelerator if fixed else (gke.accelerator if gke else None)
     count = fixed.count if fixed else (gke.accelerator_count if gke else None)
     queued = gke is not None and gke.queued_provisioning
+    # Flex-start and queued-provisioning VMs come from the Dynamic Workload Scheduler, never from a reservation, and
+    # wherever capacity is found: Google's own GKE blueprints set NO_RESERVATION and location policy ANY for both.
+    dws = queued or bool(gke and gke.flex_start)
     zones = zone_count(platform, env.protect, pool.zones)
     desired = pool.scaling.desired
     autoscaled = desired == "autoscaler"
@@ -179,9 +182,9 @@ def _gpu_pool(platform: Platform, env: ResolvedEnv, name: str, pool: GpuPoolShap
         affinity = "SPECIFIC"
     else:
         affinity = (gke.reservation_affinity if gke and gke.reservation_affinity else
-                    "NO_RESERVATION" if queued else "ANY")
+                    "NO_RESERVATION" if dws else "ANY")
     policy = (gke.location_policy if gke and gke.location_policy else
-              "ANY" if queued or pool.capacity == "spot" else "BALANCED")
+              "ANY" if dws or pool.capacity == "spot" else "BALANCED")
     sharing = gke.sharing if gke else None
     return _module(
         f"gpu_pool_{_label_key(name)}", "gpu_node_pool",

@@ -210,7 +210,7 @@ module "gpu_pool_flex" {
   initial_node_count_per_zone = 0
   total_min_node_count        = 0
   total_max_node_count        = 2
-  location_policy             = "BALANCED"
+  location_policy             = "ANY"
   labels = {
     "mlstrata.dev/gpu-pool" = "flex"
   }
