@@ -83,7 +83,7 @@ def test_queued_provisioning_renders_without_reservations_or_repair(tree: dict[s
     assert 'reservation_affinity = "NO_RESERVATION"' in training
     assert "queued_provisioning  = true" in training and 'node_count_owner     = "autoscaler"' in training
     module = tree["modules/gpu_node_pool/main.tf"]
-    assert "auto_repair  = var.queued_provisioning || var.flex_start ? false : true" in module
+    assert "auto_repair  = var.queued_provisioning ? false : (var.flex_start ? false : true)" in module
     assert 'var.reservation_affinity == "NO_RESERVATION"' in tree["modules/gpu_node_pool/variables.tf"]
 
 

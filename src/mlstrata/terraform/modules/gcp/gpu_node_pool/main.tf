@@ -74,7 +74,8 @@ resource "google_container_node_pool" "this" {
     # Dynamic Workload Scheduler nodes (queued provisioning, flex-start) are not repaired: a repaired node would
     # leave its atomic group, and a flex-start VM is not recreated (Google's GKE flex-start blueprints set
     # auto_repair = false as a "flex-start dependency": GoogleCloudPlatform/cluster-toolkit, gke-tpu-v6e.yaml).
-    auto_repair  = var.queued_provisioning || var.flex_start ? false : true
+    # (A conditional rather than ||: checkov evaluates it per caller, CKV_GCP_9.)
+    auto_repair  = var.queued_provisioning ? false : (var.flex_start ? false : true)
     auto_upgrade = true
   }
 
