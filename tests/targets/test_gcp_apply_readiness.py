@@ -339,3 +339,31 @@ def test_flex_start_pools_take_no_reservation_any_zone_and_no_repair(trees: dict
     for flex_start, queued, expected in ((True, False, False), (False, True, False), (False, False, True)):
         got = Evaluator({"flex_start": Bound(flex_start), "queued_provisioning": Bound(queued)}, {}).value(repair)
         assert got is expected, (flex_start, queued)
+
+
+def test_the_platform_key_is_handed_out_only_once_its_grants_are_effective(trees: dict[str, dict[str, str]]) -> None:
+    # IAM changes take about two minutes to propagate, at times seven or more
+    # (https://cloud.google.com/iam/docs/access-change-propagation); a CMEK bucket created in between fails with
+    # "Permission denied on Cloud KMS key" (hashicorp/terraform-provider-google#10310), a Memorystore instance with
+    # "Unable to delegate the access of CMEK" (hashicorp/terraform-provider-google#17333). Before: key_id waited
+    # only for the grants' API calls, so the buckets, the cluster's secrets encryption and the pools' boot disks
+    # were created seconds after the grants, on the first apply of every environment.
+    tree = trees["example"]
+    kms = _body(tree["modules/kms_key/main.tf"])
+    wait = _one(kms, "resource", "time_sleep", "grant_propagation").body.attributes
+    assert wait["depends_on"].expr_text == "[google_kms_crypto_key_iam_member.this]"
+    assert wait["triggers"].expr_text == "var.encrypter_members"  # again when an agent is added
+    assert wait["create_duration"].expr_text == "var.grant_propagation_wait"
+    default = _one(_body(tree["modules/kms_key/variables.tf"]), "variable", "grant_propagation_wait")
+    assert int(str(default.body.attributes["default"].value).rstrip("s")) >= 120
+    key_id = _one(_body(tree["modules/kms_key/outputs.tf"]), "output", "key_id").body.attributes
+    assert key_id["depends_on"].expr_text == "[time_sleep.grant_propagation]"
+    # everything encrypted with the key in the base root reads key_id; the platform layer reads it from base's state
+    prod = _body(tree["live/prod/base/main.tf"])
+    users = [m.labels[0] for m in prod.blocks_of("module")
+             if any(a.expr_text == "module.kms.key_id" for a in m.body.attributes.values())]
+    assert {"cluster", "gpu_pool_training", "tpu_pool_jax", "access_logs", "registry_bucket"} <= set(users)
+    assert not any("google_kms_crypto_key." in a.expr_text for m in prod.blocks_of("module")
+                   for a in m.body.attributes.values())
+    providers = _one(_body(tree["live/prod/base/versions.tf"]), "terraform").body.blocks_of("required_providers")[0]
+    assert providers.body.attributes["time"].value == {"source": "hashicorp/time", "version": ">= 0.12, < 1.0"}

@@ -51,6 +51,17 @@ class Block:
         self.items.append(item)
         return self
 
+    def has(self, name: str) -> bool:
+        """Whether the block sets the attribute `name` (nested blocks, comments and blank lines are not attributes)."""
+        return any(isinstance(item, tuple) and item[0] == name for item in self.items)
+
+    def value(self, name: str) -> Value:
+        """The value the block gives the attribute `name` (the first, if set twice); KeyError when it sets none."""
+        for item in self.items:
+            if isinstance(item, tuple) and item[0] == name:
+                return item[1]
+        raise KeyError(name)
+
 
 def quote(text: str) -> str:
     """An HCL string literal; `${` and `%{` are escaped so text is never interpolated."""

@@ -135,10 +135,8 @@ KARPENTER_DISCOVERY = "karpenter.sh/discovery"
 
 
 def _module_source(block: Block) -> str:
-    for item in block.items:
-        if isinstance(item, tuple) and item[0] == "source" and isinstance(item[1], str):
-            return item[1].rsplit("/", 1)[-1]
-    return ""
+    source = block.value("source") if block.has("source") else None
+    return source.rsplit("/", 1)[-1] if isinstance(source, str) else ""
 
 
 def sse_s3_buckets(platform: Platform, envs: dict[str, ResolvedEnv]) -> dict[str, str]:

@@ -12,12 +12,11 @@ from mlstrata.spec.models import AzureSpec, GpuPoolShape, Layer, Platform, Servi
 from mlstrata.spec.resolve import ResolvedEnv, registry_readers
 from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.azure import catalog as cat
-from mlstrata.targets.base import HEADER
+from mlstrata.targets.base import HEADER, TIME_PROVIDER
 from mlstrata.targets.bootstrap import local_state_versions
 
 AZURERM_PROVIDER = {"source": "hashicorp/azurerm", "version": ">= 4.42, < 5.0"}
 AZAPI_PROVIDER = {"source": "Azure/azapi", "version": ">= 2.0, < 3.0"}
-TIME_PROVIDER = {"source": "hashicorp/time", "version": ">= 0.12, < 1.0"}
 HELM_PROVIDER = {"source": "hashicorp/helm", "version": ">= 3.0, < 4.0"}
 KUBERNETES_PROVIDER = {"source": "hashicorp/kubernetes", "version": ">= 2.36, < 3.0"}
 REQUIRED_TERRAFORM = ">= 1.10"

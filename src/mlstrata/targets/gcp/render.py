@@ -17,7 +17,14 @@ from mlstrata.spec.models import GpuPoolShape, Layer, Platform, ServingEndpointS
 from mlstrata.spec.resolve import ResolvedEnv, registry_readers, serving_engine
 from mlstrata.spec.source import Source
 from mlstrata.targets import kubernetes as kube
-from mlstrata.targets.base import CLOUD_PROTECTION, HEADER, JournalInRepository, RegistryProviders, UnitFiles
+from mlstrata.targets.base import (
+    CLOUD_PROTECTION,
+    HEADER,
+    TIME_PROVIDER,
+    JournalInRepository,
+    RegistryProviders,
+    UnitFiles,
+)
 from mlstrata.targets.bootstrap import local_state_versions
 from mlstrata.targets.gcp import catalog as cat
 from mlstrata.targets.gcp import checks
@@ -91,7 +98,7 @@ def render_unit(platform: Platform, env: ResolvedEnv, layer: Layer) -> dict[str,
     header = HEADER
     providers = Block("required_providers").attr("google", dict(GOOGLE_PROVIDER))
     if layer == "base":
-        providers.attr("random", dict(RANDOM_PROVIDER))
+        providers.attr("random", dict(RANDOM_PROVIDER)).attr("time", dict(TIME_PROVIDER))
     elif _uses_helm(platform, env):
         providers.attr("helm", dict(HELM_PROVIDER))
     versions = Block("terraform").attr("required_version", REQUIRED_TERRAFORM).add(providers)
@@ -419,7 +426,7 @@ def _after_apis(main: list[Block | Comment | Blank]) -> None:
     for item in main:
         if (isinstance(item, Block) and item.type == "module" and item.labels[0] != "project_services"
                 and not item.labels[0].startswith(("gpu_pool_", "tpu_pool_"))
-                and not any(isinstance(i, tuple) and i[0] == "depends_on" for i in item.items)):
+                and not item.has("depends_on")):
             item.attr("depends_on", Expr("[module.project_services]"))
 
 

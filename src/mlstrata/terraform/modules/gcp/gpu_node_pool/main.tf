@@ -10,6 +10,10 @@ locals {
 # The pool keeps the zones of node_locations that offer its machine type, asked of the Compute API per zone (zones
 # chosen by hand, keep_all_zones, are all kept and must all offer it). count is zone_count, a number known when
 # planning: on a first apply the zones themselves are read only then.
+# The same look-up as in modules/tpu_node_pool (one data source with count = zone_count), on purpose not a shared child
+# module: the two modules use it differently (a GPU pool keeps every offering zone, a TPU slice takes the first),
+# a module of one data source would only move these five lines behind a second interface, and each pool
+# module reads on its own.
 data "google_compute_machine_types" "offered" {
   count = var.zone_count
 

@@ -64,3 +64,17 @@ resource "google_kms_crypto_key_iam_member" "this" {
   role          = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
   member        = each.value
 }
+
+# IAM changes take effect within about two minutes, at times seven or more
+# (https://cloud.google.com/iam/docs/access-change-propagation), and a service that checks the key at create time
+# refuses until then: a CMEK bucket with "Permission denied on Cloud KMS key. Please ensure that your Cloud Storage
+# service account has been authorized to use this key" (hashicorp/terraform-provider-google#10310), Memorystore
+# with "Unable to delegate the access of CMEK" (hashicorp/terraform-provider-google#17333). The grant's own
+# completion is no signal that it is effective, so key_id is handed out only after a wait, which runs again
+# whenever the set of agents changes.
+resource "time_sleep" "grant_propagation" {
+  create_duration = var.grant_propagation_wait
+  triggers        = var.encrypter_members
+
+  depends_on = [google_kms_crypto_key_iam_member.this]
+}

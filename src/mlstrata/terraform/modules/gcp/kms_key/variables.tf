@@ -46,6 +46,17 @@ variable "encrypter_members" {
   default     = {}
 }
 
+variable "grant_propagation_wait" {
+  description = "How long key_id is held back after the service agents' grants are made or changed, so that they are effective when a bucket, cluster or instance first uses the key (IAM propagation takes about two minutes)."
+  type        = string
+  default     = "120s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.grant_propagation_wait))
+    error_message = "grant_propagation_wait must be a number of seconds with an s suffix, e.g. \"120s\"."
+  }
+}
+
 variable "labels" {
   description = "Labels on the key."
   type        = map(string)

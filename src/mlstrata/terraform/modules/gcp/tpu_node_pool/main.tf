@@ -7,6 +7,10 @@ locals {
 # v5e in us-central1 only in us-central1-a), and a pool in a zone without its type is refused like a GPU pool
 # (https://github.com/GoogleCloudPlatform/kubernetes-engine-samples/issues/1738). The slice runs in the first of
 # `zones` that offers machine_type, asked of the Compute API per zone; count is zone_count, known when planning.
+# The same look-up as in modules/gpu_node_pool (one data source with count = zone_count), on purpose not a shared child
+# module: the two modules use it differently (a GPU pool keeps every offering zone, a TPU slice takes the first),
+# a module of one data source would only move these five lines behind a second interface, and each pool
+# module reads on its own.
 data "google_compute_machine_types" "offered" {
   count = var.zone_count
 

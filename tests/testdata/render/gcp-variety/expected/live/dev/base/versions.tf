@@ -11,5 +11,9 @@ terraform {
       source  = "hashicorp/random"
       version = ">= 3.7, < 4.0"
     }
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.12, < 1.0"
+    }
   }
 }
