@@ -139,8 +139,10 @@ def test_each_environment_is_pinned_to_its_project(tree: dict[str, str]) -> None
 
 def test_cmek_buckets_wait_for_the_storage_agent_grant(tree: dict[str, str]) -> None:
     # https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys#prereqs : the Cloud Storage
-    # service agent needs encrypt/decrypt on the key before a CMEK bucket can be created.
-    assert "depends_on = [google_kms_crypto_key_iam_member.this]" in tree["modules/kms_key/outputs.tf"]
+    # service agent needs encrypt/decrypt on the key before a CMEK bucket can be created (and the grant must have
+    # propagated: test_gcp_apply_readiness.py, time_sleep.grant_propagation).
+    assert "depends_on = [time_sleep.grant_propagation]" in tree["modules/kms_key/outputs.tf"]
+    assert "depends_on = [google_kms_crypto_key_iam_member.this]" in tree["modules/kms_key/main.tf"]
     assert "data.google_storage_project_service_account.this.email_address" in tree["live/prod/base/main.tf"]
     bucket = tree["modules/gcs_bucket/main.tf"]
     for feature in ("uniform_bucket_level_access = true", 'public_access_prevention    = "enforced"',
