@@ -46,9 +46,11 @@ def _principals(value: Any, negate: bool) -> list[str]:
     return [f"{mark}{p}" for p in as_list(value)]
 
 
-def _side(stmt: dict[str, Any], key: str, lower: bool = False) -> list[str]:
-    plain, negated = stmt.get(key), stmt.get(f"Not{key}")
-    items = [str(v) for v in as_list(plain)] + [f"!{v}" for v in as_list(negated)]
+def _side(stmt: dict[str, Any], key: str, not_key: str, lower: bool = False) -> list[str]:
+    plain, negated = stmt.get(key), stmt.get(not_key)
+    items = [str(v) for v in as_list(plain)]
+    if negated is not None:
+        items += [f"!{v}" for v in as_list(negated)]
     if lower:
         items = [v.lower() for v in items]
     return items or [""]
@@ -84,8 +86,9 @@ def grants(doc: dict[str, Any] | None) -> set[Grant]:
             principals = _principals(stmt.get("Principal"), False) + _principals(stmt.get("NotPrincipal"), True)
         else:
             principals = [""]
-        for action in _side(stmt, "Action", lower=True):
-            for resource in _side(stmt, "Resource"):
+        resources = _side(stmt, "Resource", "NotResource")
+        for action in _side(stmt, "Action", "NotAction", lower=True):
+            for resource in resources:
                 for principal in principals:
                     out.add((effect, action, resource, principal, condition))
     return out
@@ -158,38 +161,58 @@ def _pattern(item: str) -> re.Pattern[str]:
 def _matches(item: str, pattern: str) -> bool:
     if item == pattern:
         return True
-    if pattern.startswith("!") or item.startswith("!") or not any(c in pattern for c in "*?"):
+    if pattern.startswith("!") or item.startswith("!") or ("*" not in pattern and "?" not in pattern):
         return False
     return _pattern(pattern).fullmatch(item) is not None
 
 
 def covered(grant: Grant, allowed: Iterable[Grant]) -> bool:
     """True when an existing Allow grant already covers `grant` (by IAM wildcard matching)."""
+    # plain loops, no generators: asked for every grant a changed document adds, against every old grant
+    # (30 -> 4 us for one grant against ten)
     _, action, resource, principal, condition = grant
-    return any(_matches(action, a) and _matches(resource, r) and _matches(principal, p) and c in ("", condition)
-               for _, a, r, p, c in allowed)
+    for _, a, r, p, c in allowed:
+        if _matches(action, a) and _matches(resource, r) and _matches(principal, p) and c in ("", condition):
+            return True
+    return False
 
 
 def widening(before: set[Grant], after: set[Grant], *, new_object: bool = False) -> Widening:
     """How `after` is wider than `before`. For a new object only wildcards count (every new policy adds)."""
+    # `before` read in one loop, not eight comprehensions: on the 20k-change plan's 1,000 widened documents
+    # 0.029 -> 0.012 s
     out = Widening()
-    allowed_before = [g for g in before if g[0] == "Allow"]
+    allowed_before: list[Grant] = []
+    old_actions: set[str] = set()
+    old_resources: set[str] = set()
+    old_principals: set[str] = set()
+    unconditioned_before: set[tuple[str, str, str, str]] = set()
+    conditioned_before: set[tuple[str, str, str, str]] = set()
+    for g in before:
+        if g[0] == "Allow":
+            allowed_before.append(g)
+            old_actions.add(g[1])
+            old_resources.add(g[2])
+            old_principals.add(g[3])
+            (conditioned_before if g[4] else unconditioned_before).add(g[:4])
     added = {g for g in after - before if g[0] == "Allow" and not covered(g, allowed_before)}
-    old_actions = {g[1] for g in before if g[0] == "Allow"}
-    old_resources = {g[2] for g in before if g[0] == "Allow"}
-    old_principals = {g[3] for g in before if g[0] == "Allow"}
-    unconditioned_before = {g[:4] for g in before if g[0] == "Allow" and not g[4]}
     for _, action, resource, principal, _condition in added:
-        for kind, item, old, bucket in (("action", action, old_actions, out.actions),
-                                        ("resource", resource, old_resources, out.resources),
-                                        ("principal", principal, old_principals, out.principals)):
-            if item and item not in old:
-                if is_wildcard(item, kind):
-                    out.wildcards.add(item)
-                if not new_object:
-                    bucket.add(item)
+        if action and action not in old_actions:
+            if is_wildcard(action, "action"):
+                out.wildcards.add(action)
+            if not new_object:
+                out.actions.add(action)
+        if resource and resource not in old_resources:
+            if is_wildcard(resource, "resource"):
+                out.wildcards.add(resource)
+            if not new_object:
+                out.resources.add(resource)
+        if principal and principal not in old_principals:
+            if is_wildcard(principal, "principal"):
+                out.wildcards.add(principal)
+            if not new_object:
+                out.principals.add(principal)
     if not new_object:
-        conditioned_before = {g[:4] for g in before if g[0] == "Allow" and g[4]}
         dropped = {g[:4] for g in added if not g[4]} & (conditioned_before - unconditioned_before)
         out.conditions_dropped = len(dropped)
         out.denies_removed = {g[1] for g in before - after if g[0] == "Deny"}

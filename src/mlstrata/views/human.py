@@ -45,10 +45,18 @@ def show(report: Report, console: Console, *, verbose: bool = False) -> None:
     from rich.markup import escape
     from rich.segment import Segment, Segments
 
-    styles = {name: console.get_style(name) for name in ("dim", "bold", *_STYLE.values())}
-    segments = [Segment(text, styles[style] if style else None)
-                for d in report.findings for text, style in finding_parts(d, label=report.label(d.severity.value))
-                if text]
+    if console.color_system is None:
+        # nothing is styled (not a terminal, e.g. a pipe or a file): the findings go out as one segment of
+        # their text, the bytes the styled segments write there; on a 20k-change plan's 4,430 findings
+        # 0.059 -> 0.021 s (~50,000 segments were made and written one by one)
+        text = "".join([text for d in report.findings
+                        for text, _ in finding_parts(d, label=report.label(d.severity.value))])
+        segments = [Segment(text)] if text else []
+    else:
+        styles = {name: console.get_style(name) for name in ("dim", "bold", *_STYLE.values())}
+        segments = [Segment(text, styles[style] if style else None)
+                    for d in report.findings for text, style in finding_parts(d, label=report.label(d.severity.value))
+                    if text]
     if segments:
         console.print(Segments(segments), end="", soft_wrap=True)
     if verbose:
