@@ -367,3 +367,52 @@ def test_the_platform_key_is_handed_out_only_once_its_grants_are_effective(trees
                    for a in m.body.attributes.values())
     providers = _one(_body(tree["live/prod/base/versions.tf"]), "terraform").body.blocks_of("required_providers")[0]
     assert providers.body.attributes["time"].value == {"source": "hashicorp/time", "version": ">= 0.12, < 1.0"}
+
+
+CROSS_STAGE_SPEC = """\
+platform: xs
+target: gcp
+region: us-central1
+state: { backend: gcs, bucket: xs-tfstate }
+environments:
+  dev: { account: xs-ml-dev }
+  qa: { account: xs-ml-qa }
+  prod: { account: xs-ml-prod, protect: true }
+gpu_pools:
+  serving: { instance_types: [g2-standard-8], scaling: { min: 0, max: 2, desired: autoscaler } }
+model_registry:
+  stages: [dev, prod]
+  models: { fraud: {} }
+serving:
+  engine: kserve
+  endpoints:
+    fraud-api:
+      model: fraud
+      gpu_pool: serving
+      autoscaling: { min_replicas: 0, max_replicas: 2, scale_to_zero: true }
+      overrides:
+        qa: { stage: prod }
+observability: { grafana: false }
+"""
+
+
+def test_a_serving_class_never_sets_iam_on_another_projects_registry(tmp_path: Path) -> None:
+    # A bucket's IAM policy is changed with storage.buckets.setIamPolicy in the bucket's project
+    # (https://cloud.google.com/storage/docs/access-control/iam-permissions); with one deployer identity per
+    # environment project (the CI roles of the spec), qa's identity has no such right in prod, and prod's registry
+    # bucket may not exist when qa is applied. Before: qa's platform root granted its serving identity
+    # roles/storage.objectViewer on xs-prod-model-registry, refused on first apply. Now the stage's own root
+    # grants its readers (model_registry.readers), and qa's root names the member to list there.
+    tree = _rendered(tmp_path, CROSS_STAGE_SPEC)
+    qa = _one(_body(tree["live/qa/platform/main.tf"]), "module", "serving_identity_fraud_api")
+    assert "read_only_bucket_names" not in qa.body.attributes
+    assert "list serviceAccount:serve-fraud-api@xs-ml-qa.iam.gserviceaccount.com there" in \
+        tree["live/qa/platform/main.tf"]
+    # no root writes IAM on a bucket of another environment's project
+    for env in ("dev", "qa", "prod"):
+        text = tree[f"live/{env}/platform/main.tf"]
+        others = [f"xs-{e}-model-registry" for e in ("dev", "prod") if e != env]
+        assert not any(f'"{b}"' in text for b in others), env
+    # an environment reading its own stage keeps the grant, from its base layer's output
+    prod = _one(_body(tree["live/prod/platform/main.tf"]), "module", "serving_identity_fraud_api").body.attributes
+    assert prod["read_only_bucket_names"].expr_text == "[data.terraform_remote_state.base.outputs.registry_bucket_name]"

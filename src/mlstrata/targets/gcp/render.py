@@ -576,15 +576,25 @@ def _kserve(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment 
     def identity(cls: str, shape: ServingEndpointShape, namespace: str, account: str) -> kube.Workload:
         label = f"serving_identity_{_label_key(cls)}"
         stage = str(shape.stage)
+        name = _service_account_id("serve", cls)
+        stage_project = platform.environments[stage].account
         bucket: object = (Expr("data.terraform_remote_state.base.outputs.registry_bucket_name") if stage == env.name
                           else f"{platform.platform}-{stage}-model-registry")
+        # A bucket's IAM policy is set with rights in the bucket's project: from here only in this project. In
+        # another project (one deployer identity per environment) this root's setIamPolicy would be refused, and
+        # the stage's bucket may not exist yet; the stage's own root grants its readers (model_registry.readers).
+        grant = stage == env.name or stage_project == project
+        comment = (f"Reads model versions of registry stage `{stage}`, never writes them." if grant else
+                   f"Registry stage `{stage}` is project {stage_project}'s: its own root grants reads to "
+                   f"model_registry.readers; list serviceAccount:{name}@{project}.iam.gserviceaccount.com there.")
         module = _module(
-            label, "pipeline_deps", project_id=project, name=_service_account_id("serve", cls),
+            label, "pipeline_deps", project_id=project, name=name,
             purpose=f"Serving class {cls}",
             workload_pool=Expr("data.terraform_remote_state.base.outputs.workload_pool"),
             namespace=namespace, kubernetes_service_account=account,
-            c1=Comment(f"Reads model versions of registry stage `{stage}`, never writes them."),
-            read_only_bucket_names=Expr(f"[{bucket}]") if isinstance(bucket, Expr) else [bucket],
+            c1=Comment(comment),
+            read_only_bucket_names=(None if not grant else Expr(f"[{bucket}]") if isinstance(bucket, Expr)
+                                    else [bucket]),
         )
         annotations, handoff = _workload_identity(label, "pipeline_service_account_email")
         return kube.Workload([module], annotations, handoff)
