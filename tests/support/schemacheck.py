@@ -80,8 +80,11 @@ class ProviderSchemas:
 
     providers: Mapping[str, ProviderSchema] = field(default_factory=dict)
 
-    def for_type(self, type_name: str) -> ProviderSchema | None:
-        """The schema of the provider a resource type belongs to (by its prefix), if we hold it."""
+    def for_type(self, type_name: str, provider: str | None = None) -> ProviderSchema | None:
+        """The schema of the provider a resource type belongs to, if we hold it: the one its `provider`
+        meta-argument names (`google-beta`, `google-beta.west`), else the one of its type prefix."""
+        if provider is not None:
+            return self.providers.get(provider.split(".", 1)[0])
         return self.providers.get(type_name.split("_", 1)[0])
 
 
@@ -207,7 +210,8 @@ class _Checker:
         if len(block.labels) != 2:
             return  # Terraform itself reports the label count
         type_name, name = block.labels
-        provider = schemas.for_type(type_name)
+        meta = block.body.attributes.get("provider")
+        provider = schemas.for_type(type_name, meta.expr_text if meta is not None else None)
         if provider is None:
             return
         is_data = block.type == "data"

@@ -416,3 +416,39 @@ def test_a_serving_class_never_sets_iam_on_another_projects_registry(tmp_path: P
     # an environment reading its own stage keeps the grant, from its base layer's output
     prod = _one(_body(tree["live/prod/platform/main.tf"]), "module", "serving_identity_fraud_api").body.attributes
     assert prod["read_only_bucket_names"].expr_text == "[data.terraform_remote_state.base.outputs.registry_bucket_name]"
+
+
+def test_the_pubsub_service_agent_exists_before_the_dead_letter_grants(trees: dict[str, dict[str, str]]) -> None:
+    # Service agents are created as services are enabled *and used*; one not created yet cannot be granted a role
+    # (https://cloud.google.com/iam/docs/create-service-agents). The Pub/Sub agent is a just-in-time one
+    # (GoogleCloudPlatform/cloud-foundation-fabric modules/project/service-agents.yaml: pubsub `jit: true`), and a
+    # grant to it on a fresh project fails with "Service account service-...@gcp-sa-pubsub... does not exist"
+    # (hashicorp/terraform-provider-google#7281). Before: the dead-letter topic and subscription grants named the
+    # agent by its project number only. The other agents the platform key names are created when their API is
+    # enabled (compute-system, container-engine-robot, cloud-redis: not jit in the same list) or by the data source
+    # that reads them (Cloud Storage's), and need none.
+    tree = trees["example"]
+    queue = _body(tree["modules/pipeline_queue/main.tf"])
+    identity = _one(queue, "resource", "google_project_service_identity", "pubsub").body.attributes
+    assert identity["provider"].expr_text == "google-beta"
+    assert identity["service"].value == "pubsub.googleapis.com" and identity["project"].expr_text == "var.project_id"
+    for kind, name in (("google_pubsub_topic_iam_member", "dead_letter_publisher"),
+                       ("google_pubsub_subscription_iam_member", "dead_letter_subscriber")):
+        grant = _one(queue, "resource", kind, name).body.attributes
+        assert grant["member"].expr_text == "local.pubsub_agent"  # unchanged: no replacement on upgrade
+        assert grant["depends_on"].expr_text == "[google_project_service_identity.pubsub]"
+    versions = _one(_body(tree["modules/pipeline_queue/versions.tf"]), "terraform").body.blocks_of(
+        "required_providers")[0].body.attributes
+    assert versions["google-beta"].value == {"source": "hashicorp/google-beta", "version": ">= 6.50, < 7.0"}
+    # the root that calls it configures google-beta on the environment's own project
+    for env, project in (("dev", "acme-ml-dev"), ("prod", "acme-ml-prod")):
+        providers = _body(tree[f"live/{env}/platform/providers.tf"])
+        beta = _one(providers, "provider", "google-beta").body.attributes
+        assert beta["project"].value == project
+        root_versions = _one(_body(tree[f"live/{env}/platform/versions.tf"]), "terraform").body.blocks_of(
+            "required_providers")[0].body.attributes
+        assert root_versions["google-beta"].value == versions["google-beta"].value
+        assert "google-beta" not in tree[f"live/{env}/base/versions.tf"]
+    # the agents the platform key is granted to are not just-in-time ones
+    members = _one(_body(tree["live/prod/base/main.tf"]), "module", "kms").body.attributes["encrypter_members"]
+    assert not any("gcp-sa-" in text for text in members.expr_text.splitlines())

@@ -31,6 +31,7 @@ from mlstrata.targets.gcp import checks
 from mlstrata.targets.gcp.checks import zone_count
 
 GOOGLE_PROVIDER = {"source": "hashicorp/google", "version": ">= 6.50, < 7.0"}
+GOOGLE_BETA_PROVIDER = {"source": "hashicorp/google-beta", "version": ">= 6.50, < 7.0"}
 RANDOM_PROVIDER = {"source": "hashicorp/random", "version": ">= 3.7, < 4.0"}
 HELM_PROVIDER = {"source": "hashicorp/helm", "version": ">= 3.0, < 4.0"}
 # Write-only arguments and ephemeral resources (the database password never in state) need 1.11.
@@ -97,6 +98,8 @@ def state_project(platform: Platform) -> str:
 def render_unit(platform: Platform, env: ResolvedEnv, layer: Layer) -> dict[str, str]:
     header = HEADER
     providers = Block("required_providers").attr("google", dict(GOOGLE_PROVIDER))
+    if _uses_beta(platform, layer):
+        providers.attr("google-beta", dict(GOOGLE_BETA_PROVIDER))
     if layer == "base":
         providers.attr("random", dict(RANDOM_PROVIDER)).attr("time", dict(TIME_PROVIDER))
     elif _uses_helm(platform, env):
@@ -120,6 +123,12 @@ def _providers(platform: Platform, env: ResolvedEnv, layer: Layer) -> list[Block
     google.attr("project", env.spec.account).attr("region", env.region)
     google.attr("default_labels", labels(platform, env, layer))
     items: list[Block | Comment | Blank] = [google]
+    if _uses_beta(platform, layer):
+        beta = Block("provider", ["google-beta"])
+        beta.add(Comment("For what exists in google-beta only (the Pub/Sub service agent); the same project."))
+        beta.attr("project", env.spec.account).attr("region", env.region)
+        beta.attr("default_labels", labels(platform, env, layer))
+        items.append(beta)
     if layer == "platform" and _uses_helm(platform, env):
         base = "data.terraform_remote_state.base.outputs"
         items.append(Block("data", ["google_client_config", "current"]))
@@ -132,6 +141,12 @@ def _providers(platform: Platform, env: ResolvedEnv, layer: Layer) -> list[Block
         })
         items.append(helm)
     return items
+
+
+def _uses_beta(platform: Platform, layer: Layer) -> bool:
+    """The platform layer creates the Pub/Sub service agent (google_project_service_identity, google-beta only)
+    for the pipeline queue's dead-letter grants."""
+    return layer == "platform" and platform.pipelines is not None and platform.pipelines.queue is not None
 
 
 def _observability(platform: Platform) -> bool:

@@ -8,6 +8,20 @@ locals {
   pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
 }
 
+# That agent is created just in time, on the API's first use, not when the API is enabled
+# (https://cloud.google.com/iam/docs/create-service-agents: "If a service agent hasn't been created yet, then you
+# can't grant roles to the service agent"; GoogleCloudPlatform/cloud-foundation-fabric service-agents.yaml marks the
+# Pub/Sub agent jit), so on a fresh project the grants below failed with "Service account
+# service-...@gcp-sa-pubsub.iam.gserviceaccount.com does not exist" (hashicorp/terraform-provider-google#7281).
+# generateServiceIdentity creates it, or returns it when it exists; the resource is in google-beta only. The grants
+# keep the member built from the project number (known when planning) and wait for this.
+resource "google_project_service_identity" "pubsub" {
+  provider = google-beta
+
+  project = var.project_id
+  service = "pubsub.googleapis.com"
+}
+
 resource "google_pubsub_topic" "this" {
   project                    = var.project_id
   name                       = var.name
@@ -64,6 +78,8 @@ resource "google_pubsub_topic_iam_member" "dead_letter_publisher" {
   topic   = google_pubsub_topic.dead_letter.name
   role    = "roles/pubsub.publisher"
   member  = local.pubsub_agent
+
+  depends_on = [google_project_service_identity.pubsub]
 }
 
 resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
@@ -71,4 +87,6 @@ resource "google_pubsub_subscription_iam_member" "dead_letter_subscriber" {
   subscription = google_pubsub_subscription.this.name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
+
+  depends_on = [google_project_service_identity.pubsub]
 }

@@ -7,5 +7,10 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.50, < 7.0"
     }
+    # google_project_service_identity (the Pub/Sub service agent) exists in google-beta only.
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = ">= 6.50, < 7.0"
+    }
   }
 }

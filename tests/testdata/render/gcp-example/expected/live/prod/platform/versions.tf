@@ -7,6 +7,10 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.50, < 7.0"
     }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = ">= 6.50, < 7.0"
+    }
     helm = {
       source  = "hashicorp/helm"
       version = ">= 3.0, < 4.0"

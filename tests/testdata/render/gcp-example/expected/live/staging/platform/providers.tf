@@ -12,6 +12,18 @@ provider "google" {
   }
 }
 
+provider "google-beta" {
+  # For what exists in google-beta only (the Pub/Sub service agent); the same project.
+  project = "acme-ml-staging"
+  region  = "us-central1"
+  default_labels = {
+    managed-by           = "mlstrata"
+    mlstrata-environment = "staging"
+    mlstrata-layer       = "platform"
+    mlstrata-platform    = "acme-ml"
+  }
+}
+
 data "google_client_config" "current" {}
 
 provider "helm" {
