@@ -156,3 +156,125 @@ def test_an_expression_is_remembered_only_where_it_reads_no_variable_or_local() 
     assert second.text(free) == {"a": "x", "b": 2}
     evaluate.forget_context_free()
     assert not evaluate._CONTEXT_FREE
+
+
+RECALL = parse_text(
+    """
+locals {
+  flag     = var.enabled
+  gated    = var.enabled ? var.size : var.fallback
+  size_int = var.size + 0
+}
+""",
+    "module/main.tf",
+)
+
+
+class _Counting(Evaluator):
+    """An evaluator that counts the texts it evaluates (a recalled attribute is not evaluated)."""
+
+    def __init__(self, variables: dict[str, Bound], locals_: dict[str, object]) -> None:
+        super().__init__(variables, locals_, recall=True)  # type: ignore[arg-type]
+        self.evaluated: list[str] = []
+
+    def text(self, expr_text: str, scope: object = None) -> object:  # type: ignore[override]
+        self.evaluated.append(expr_text)
+        return super().text(expr_text, scope)  # type: ignore[arg-type]
+
+
+def call(caller: str, locals_: dict[str, object] | None = None, **values: object) -> _Counting:
+    """One call's evaluator: each argument set on its own line of `caller`."""
+    variables = {k: Bound(v, Where(caller, i + 1)) for i, (k, v) in enumerate(values.items())}  # type: ignore[arg-type]
+    defined = locals_ if locals_ is not None else {
+        name: attr for block in RECALL.body.blocks for name, attr in block.body.attributes.items()
+    }
+    return _Counting(variables, defined)
+
+
+def test_a_value_is_recalled_only_where_every_variable_it_read_is_bound_alike() -> None:
+    """Evaluator(recall=True) (a called module, evaluated once per call) recalls an attribute's value from another
+    evaluator that read the same: every variable its evaluation read bound to an equal value of the same type,
+    every local it read defined by the same attribute. A variable it did not read may differ; its origins are the
+    new bindings' places."""
+    from mlstrata.hcl import evaluate
+
+    evaluate.forget_context_free()
+    gated = RECALL.body.blocks[0].body.attributes["gated"]
+    first = call("a.tf", enabled=True, size=4, fallback=1)
+    assert first.value(gated) == 4 and first.origins == [Where("a.tf", 2), Where("a.tf", 1)]
+    assert first.evaluated == [gated.expr_text]
+
+    # differs only in `fallback`, which `enabled = true` kept the first evaluation from reading: recalled, with
+    # this call's places
+    unread = call("b.tf", fallback=9, enabled=True, size=4)
+    assert unread.value(gated) == 4 and unread.evaluated == []
+    assert unread.origins == [Where("b.tf", 3), Where("b.tf", 2)]
+
+    # differs in `size`, which it read: evaluated again
+    read = call("c.tf", enabled=True, size=8, fallback=1)
+    assert read.value(gated) == 8 and read.evaluated == [gated.expr_text]
+
+    # `enabled = false` gates the other branch: `fallback` is read, `size` is not; neither earlier evaluation read
+    # what this one reads, so it is evaluated, and then recalled for a call differing only in `size`
+    off = call("d.tf", enabled=False, size=4, fallback=1)
+    assert off.value(gated) == 1 and off.evaluated == [gated.expr_text]
+    off_other_size = call("e.tf", enabled=False, size=100, fallback=1)
+    assert off_other_size.value(gated) == 1 and off_other_size.evaluated == []
+    assert off_other_size.origins == [Where("e.tf", 3), Where("e.tf", 1)]
+    # but not for one where `fallback` differs
+    off_other_fallback = call("f.tf", enabled=False, size=4, fallback=2)
+    assert off_other_fallback.value(gated) == 2 and off_other_fallback.evaluated == [gated.expr_text]
+    evaluate.forget_context_free()
+
+
+@pytest.mark.parametrize(("first", "second"), [(1, True), (1, 1.0), (0.0, -0.0), ({"a": 1, "b": 2}, {"b": 2, "a": 1}),
+                                               ("1", 1), (None, "null"), ([1], (1,))])
+def test_a_value_is_recalled_only_for_a_binding_of_the_same_type_and_order(first: object, second: object) -> None:
+    """`==` has 1 == 1.0 == True, 0.0 == -0.0 and dicts equal in any order; each can change what an evaluation gives
+    (`tostring`, `keys`, a `for` over a map, a type check), so none is recalled for another."""
+    from mlstrata.hcl import evaluate
+
+    evaluate.forget_context_free()
+    flag = RECALL.body.blocks[0].body.attributes["flag"]
+    a = call("a.tf", enabled=first)
+    a.value(flag)
+    b = call("b.tf", enabled=second)
+    assert repr(b.value(flag)) == repr(second)
+    assert b.evaluated == [flag.expr_text], (first, second)
+    evaluate.forget_context_free()
+
+
+def test_a_value_read_through_a_local_is_recalled_only_where_the_local_is_the_same_definition() -> None:
+    """What a local reads counts as read by whatever reads the local, and the local's definition itself too: a
+    module whose `flag` local is defined otherwise (a copy of a file in another module) evaluates again."""
+    from mlstrata.hcl import evaluate
+
+    evaluate.forget_context_free()
+    reader = parse_text("x = local.flag ? local.size_int : 0\n", "module/uses.tf").body.attributes["x"]
+    mine = {name: attr for block in RECALL.body.blocks for name, attr in block.body.attributes.items()}
+    first = call("a.tf", mine, enabled=True, size=3)
+    assert first.value(reader) == 3 and first.origins == [Where("a.tf", 2), Where("a.tf", 1)]
+    same = call("b.tf", mine, size=3, enabled=True)
+    assert same.value(reader) == 3 and same.evaluated == []
+    assert same.origins == [Where("b.tf", 1), Where("b.tf", 2)]
+    other_size = call("c.tf", mine, enabled=True, size=5)
+    assert other_size.value(reader) == 5 and other_size.evaluated != []
+    theirs = dict(mine, flag=parse_text("flag = !var.enabled\n", "other/main.tf").body.attributes["flag"])
+    redefined = call("d.tf", theirs, enabled=True, size=3)
+    assert redefined.value(reader) == 0 and redefined.evaluated != []
+    evaluate.forget_context_free()
+
+
+def test_a_cycle_of_locals_is_never_recalled() -> None:
+    """A local read while it is being evaluated is UNKNOWN (a cycle): such a value depends on the order things were
+    read in, not only on what was read, and is not remembered."""
+    from mlstrata.hcl import evaluate
+
+    evaluate.forget_context_free()
+    loop_a = LOCALS.body.blocks[0].body.attributes["loop_a"]
+    locals_ = {name: attr for block in LOCALS.body.blocks for name, attr in block.body.attributes.items()}
+    assert call("a.tf", locals_).value(loop_a) is UNKNOWN
+    assert id(loop_a) not in evaluate._RECALLED or not any(evaluate._RECALLED[id(loop_a)][1].values())
+    again = call("b.tf", locals_)
+    assert again.value(loop_a) is UNKNOWN and again.evaluated != []
+    evaluate.forget_context_free()
