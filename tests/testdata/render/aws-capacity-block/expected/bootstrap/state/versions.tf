@@ -11,5 +11,6 @@ terraform {
   # Local state on purpose: this root creates the bucket every other state lives in.
   # Keep bootstrap/state/terraform.tfstate safe, or migrate it into the bucket once it
   # exists (add a backend "s3" block and run `terraform init -migrate-state`).
+  # mlstrata:ignore MLS020 the bucket for remote state does not exist before this root's first apply
   backend "local" {}
 }
