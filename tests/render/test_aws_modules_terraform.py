@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -158,8 +157,8 @@ def test_provider_floor(tmp_path: Path) -> None:
     )
     init = terraform(["init", "-backend=false", "-input=false"], work, env)
     assert init.returncode == 0, init.stdout + init.stderr
-    dump = subprocess.run(["terraform", "providers", "schema", "-json"], cwd=work, env=env, capture_output=True,
-                          text=True, check=True)
+    dump = terraform(["providers", "schema", "-json"], work, env, color_flag=False)
+    assert dump.returncode == 0, dump.stderr
     five = json.loads(dump.stdout)["provider_schemas"]["registry.terraform.io/hashicorp/aws"]["resource_schemas"]
     six = json.loads(SIX_25.read_text())["resources"]
 
