@@ -110,7 +110,13 @@ def test_feast_online_store_is_private_tls_only_and_keyless(tree: dict[str, str]
     # needs a cluster-aware client: https://learn.microsoft.com/azure/redis/architecture#cluster-policies)
     assert database["clustering_policy"].value == "EnterpriseCluster"
     cmk = redis.blocks_of("customer_managed_key")[0].body.attributes
-    assert cmk["key_vault_key_id"].expr_text == "var.key_id"
+    # a versioned key URL only ("Key encryption key Url, versioned only", `az redisenterprise create --help`,
+    # quoted in mondoohq/cnspec#3665 with the how-to-encryption page): never the base layer's versionless key_id
+    assert cmk["key_vault_key_id"].expr_text == "var.key_version_id"
+    key_outputs = {b.labels[0]: b.body.attributes["value"].expr_text
+                   for b in parse_file(str(AZ_MODULES / "key_vault" / "outputs.tf")).body.blocks}
+    assert key_outputs["key_version_id"] == "azurerm_key_vault_key.this.id"
+    assert key_outputs["key_id"] == "azurerm_key_vault_key.this.versionless_id"
     assert cmk["user_assigned_identity_id"].expr_text == "var.cmk_identity_id"
     identity = redis.blocks_of("identity")[0].body.attributes
     assert identity["type"].value == "UserAssigned" and identity["identity_ids"].expr_text == "[var.cmk_identity_id]"
@@ -130,7 +136,9 @@ def test_feast_online_store_is_private_tls_only_and_keyless(tree: dict[str, str]
     online = _blocks(tree["live/prod/platform/main.tf"], "module")["feature_store_online"].body.attributes
     assert online["data_contributor_object_id"].expr_text == "module.feature_store_identity.principal_id"
     assert online["private_dns_zone_id"].expr_text.endswith('private_dns_zone_ids["redis"]')
-    assert online["key_id"].expr_text == "data.terraform_remote_state.base.outputs.key_id"
+    assert online["key_version_id"].expr_text == "data.terraform_remote_state.base.outputs.key_version_id"
+    base_out = _blocks(tree["live/prod/base/outputs.tf"], "output")["key_version_id"].body.attributes["value"]
+    assert base_out.expr_text == "module.key_vault.key_version_id"
     assert online["cmk_identity_id"].expr_text == "data.terraform_remote_state.base.outputs.cmk_identity_id"
     assert online["name"].value == cat.redis_cache_name("acme-ml", "prod", "33333333-3333-3333-3333-333333333333")
     base = _blocks(tree["live/prod/base/main.tf"], "module")

@@ -325,6 +325,8 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], list[Block]
         _output("private_dns_zone_ids", "module.network.private_dns_zone_ids", "Private DNS zones by kind."),
         _output("key_vault_id", "module.key_vault.key_vault_id", "Key Vault of the environment."),
         _output("key_id", "module.key_vault.key_id", "Customer-managed key (versionless)."),
+        _output("key_version_id", "module.key_vault.key_version_id",
+                "Customer-managed key, its current version (Managed Redis takes no versionless key)."),
         _output("cmk_identity_id", "module.key_vault.cmk_identity_id", "Identity that encrypts with the key."),
         Block("output", ["artifact_container_ids"])
         .attr("description", "Artifact and registry containers by module, for pipeline grants.")
@@ -520,7 +522,7 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Item], li
         resource_group_name=Expr(f"{base}.resource_group_name"),
         c1=Comment("Protected environments: highly available (zone redundant); elsewhere one node."),
         sku_name=sku, high_availability=high_availability,
-        key_id=Expr(f"{base}.key_id"), cmk_identity_id=Expr(f"{base}.cmk_identity_id"),
+        key_version_id=Expr(f"{base}.key_version_id"), cmk_identity_id=Expr(f"{base}.cmk_identity_id"),
         private_endpoint_subnet_id=Expr(f'{base}.subnet_ids["private_endpoints"]'),
         private_dns_zone_id=Expr(f'{base}.private_dns_zone_ids["redis"]'),
         data_contributor_object_id=Expr("module.feature_store_identity.principal_id"),

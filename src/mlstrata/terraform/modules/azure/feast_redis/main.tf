@@ -21,10 +21,12 @@ resource "azurerm_managed_redis" "this" {
     identity_ids = [var.cmk_identity_id]
   }
 
-  # Every Managed Redis tier takes a customer-managed key for its disks (persistence, export files, OS):
-  # https://learn.microsoft.com/azure/redis/how-to-encryption
+  # Every Managed Redis tier takes a customer-managed key for its disks (persistence, export files, OS): an RSA
+  # key in the cache's region, in a vault with purge protection, and a versioned key URL only ("Key encryption
+  # key Url, versioned only", az redisenterprise create): https://learn.microsoft.com/azure/redis/how-to-encryption.
+  # After the key rotates, the next base and platform applies move the cache to the new version in place.
   customer_managed_key {
-    key_vault_key_id          = var.key_id
+    key_vault_key_id          = var.key_version_id
     user_assigned_identity_id = var.cmk_identity_id
   }
 

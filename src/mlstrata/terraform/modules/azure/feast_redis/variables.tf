@@ -34,9 +34,14 @@ variable "high_availability" {
   default     = true
 }
 
-variable "key_id" {
-  description = "Versionless id of the environment's customer-managed key (the base layer's Key Vault key)."
+variable "key_version_id" {
+  description = "Versioned id of the environment's customer-managed key (the base layer's Key Vault key): Managed Redis takes no versionless id."
   type        = string
+
+  validation {
+    condition     = can(regex("/keys/[^/]+/[0-9a-fA-F]{32}$", var.key_version_id))
+    error_message = "key_version_id must name a key version (https://<vault>.vault.azure.net/keys/<name>/<version>), not the versionless key."
+  }
 }
 
 variable "cmk_identity_id" {

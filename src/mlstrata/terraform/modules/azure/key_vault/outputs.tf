@@ -13,6 +13,11 @@ output "key_id" {
   value       = azurerm_key_vault_key.this.versionless_id
 }
 
+output "key_version_id" {
+  description = "Id of the key's current version, for services that take a versioned key only (Azure Managed Redis)."
+  value       = azurerm_key_vault_key.this.id
+}
+
 output "key_name" {
   description = "Name of the customer-managed key."
   value       = azurerm_key_vault_key.this.name

@@ -46,6 +46,11 @@ output "key_vault_id" {
   value       = module.key_vault.key_vault_id
 }
 
+output "key_version_id" {
+  description = "Customer-managed key, its current version (Managed Redis takes no versionless key)."
+  value       = module.key_vault.key_version_id
+}
+
 output "location" {
   description = "Region of the environment."
   value       = module.network.location

@@ -212,7 +212,7 @@ module "feature_store_online" {
   # Protected environments: highly available (zone redundant); elsewhere one node.
   sku_name                   = "Balanced_B0"
   high_availability          = false
-  key_id                     = data.terraform_remote_state.base.outputs.key_id
+  key_version_id             = data.terraform_remote_state.base.outputs.key_version_id
   cmk_identity_id            = data.terraform_remote_state.base.outputs.cmk_identity_id
   private_endpoint_subnet_id = data.terraform_remote_state.base.outputs.subnet_ids["private_endpoints"]
   private_dns_zone_id        = data.terraform_remote_state.base.outputs.private_dns_zone_ids["redis"]
