@@ -452,3 +452,30 @@ def test_the_pubsub_service_agent_exists_before_the_dead_letter_grants(trees: di
     # the agents the platform key is granted to are not just-in-time ones
     members = _one(_body(tree["live/prod/base/main.tf"]), "module", "kms").body.attributes["encrypter_members"]
     assert not any("gcp-sa-" in text for text in members.expr_text.splitlines())
+
+
+def test_argo_can_reach_its_workflow_archive(trees: dict[str, dict[str, str]]) -> None:
+    # With ssl_mode TRUSTED_CLIENT_CERTIFICATE_REQUIRED Cloud SQL accepts only connections that present a client
+    # certificate it issued, which the Cloud SQL Auth Proxy and the connectors do
+    # (https://cloud.google.com/sql/docs/postgres/configure-ssl-instance#enforcing-ssl). Argo's workflow archive
+    # connects to the private IP with a password: its PostgreSQL settings are host, port, database, the secrets,
+    # ssl and sslMode, no client certificate (https://argo-workflows.readthedocs.io/en/stable/workflow-archive/).
+    # Before: the pipelines' metadata store required client certificates, Argo's controller could not open the
+    # archive, and the atomic Helm release of Argo rolled back on first apply.
+    tree = trees["example"]
+    instance = _one(_body(tree["modules/metadata_store/main.tf"]), "resource", "google_sql_database_instance", "this")
+    ip = instance.body.blocks_of("settings")[0].body.blocks_of("ip_configuration")[0].body.attributes
+    assert ip["ssl_mode"].expr_text == "var.ssl_mode" and ip["ipv4_enabled"].value is False
+    variable = _one(_body(tree["modules/metadata_store/variables.tf"]), "variable", "ssl_mode").body.attributes
+    assert variable["default"].value == "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"
+    for env in ("dev", "prod"):
+        platform = _body(tree[f"live/{env}/platform/main.tf"])
+        store = _one(platform, "module", "metadata_store").body.attributes
+        assert store["ssl_mode"].value == "ENCRYPTED_ONLY"  # TLS still required
+        argo = _one(platform, "module", "workflow_orchestrator").body.attributes
+        assert argo["metadata_store_host"].expr_text == "module.metadata_store.metadata_store_private_ip"
+        # the registry's database is read through the Auth Proxy and keeps client certificates
+        registry_db = _one(_body(tree[f"live/{env}/base/main.tf"]), "module", "registry_db").body.attributes
+        assert "ssl_mode" not in registry_db
+    orchestrator = _body(tree["modules/workflow_orchestrator/main.tf"])
+    assert 'sslMode = "require"' in tree["modules/workflow_orchestrator/main.tf"] and orchestrator.blocks_of("locals")

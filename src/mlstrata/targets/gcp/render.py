@@ -163,6 +163,13 @@ def _argo_on(platform: Platform) -> bool:
     return platform.pipelines is not None and platform.pipelines.orchestrator == "argo"
 
 
+def _argo_archive(platform: Platform) -> bool:
+    """Argo Workflows keeps its workflow archive in the pipeline metadata store (`_argo`)."""
+    pipelines = platform.pipelines
+    return (_argo_on(platform) and pipelines is not None and pipelines.metadata_store is not None
+            and "metadata_store" in pipelines.needs)
+
+
 def _uses_helm(platform: Platform, env: ResolvedEnv) -> bool:
     """The platform layer installs Helm releases: the monitoring stack, KServe or Argo Workflows."""
     return bool(_observability(platform)) or _kserve_on(platform, env) or _argo_on(platform)
@@ -477,6 +484,9 @@ def _platform(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Commen
             "metadata_store", "metadata_store", project_id=project, name=f"{name}-metadata", region=env.region,
             network_id=Expr(f"{base}.private_services_network_id"), database_name="pipelines",
             user_name="pipelines", disk_size_gb=db.storage_gb, backup_retention_days=db.backup_retention_days,
+            c1=Comment("TLS without a client certificate: Argo's workflow archive connects to the private IP itself "
+                       "and cannot present one.") if _argo_archive(platform) else None,
+            ssl_mode="ENCRYPTED_ONLY" if _argo_archive(platform) else None,
             protect=protect, labels=unit_labels,
         ))
         secrets["metadata-store"] = "module.metadata_store.metadata_store_password_secret_id"
@@ -546,7 +556,7 @@ def _argo(platform: Platform, env: ResolvedEnv) -> Block:
         wiring = replace(wiring, artifact_comment=f"Artifact store `{stores[0]}` (the first declared), through "
                          "Workload Identity: no key file.", artifact_repository={
                              "archiveLogs": True, "gcs": {"bucket": f"{platform.platform}-{env.name}-{stores[0]}"}})
-    if pipelines.metadata_store is not None and "metadata_store" in needs:
+    if _argo_archive(platform):
         wiring = replace(wiring, archive_comment="Workflow archive on the Cloud SQL private IP: the secret (username, "
                          "password) is synced from metadata_store_password_secret_id before this release.", archive={
                              "metadata_store_host": Expr("module.metadata_store.metadata_store_private_ip"),

@@ -49,8 +49,10 @@ resource "google_sql_database_instance" "this" {
       ipv4_enabled                                  = false
       private_network                               = var.network_id
       enable_private_path_for_google_cloud_services = true
-      # Clients connect through the Cloud SQL Auth Proxy or a connector, which present client certificates.
-      ssl_mode = "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"
+      # TLS always; by default clients also present a Cloud SQL client certificate, which the Cloud SQL Auth Proxy
+      # and the connectors do. A client that connects to the private IP with a password over TLS only (Argo's
+      # workflow archive: its PostgreSQL settings have ssl and sslMode, no client certificate) needs ENCRYPTED_ONLY.
+      ssl_mode = var.ssl_mode
     }
 
     backup_configuration {

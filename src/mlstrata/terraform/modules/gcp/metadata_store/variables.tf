@@ -74,6 +74,17 @@ variable "secret_reader_members" {
   default     = {}
 }
 
+variable "ssl_mode" {
+  description = "TRUSTED_CLIENT_CERTIFICATE_REQUIRED (clients through the Cloud SQL Auth Proxy or a connector) or ENCRYPTED_ONLY (TLS without a client certificate, for a client that connects to the private IP directly)."
+  type        = string
+  default     = "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"
+
+  validation {
+    condition     = contains(["TRUSTED_CLIENT_CERTIFICATE_REQUIRED", "ENCRYPTED_ONLY"], var.ssl_mode)
+    error_message = "ssl_mode must be TRUSTED_CLIENT_CERTIFICATE_REQUIRED or ENCRYPTED_ONLY: connections are always encrypted."
+  }
+}
+
 variable "protect" {
   description = "Deletion protection (Terraform and cloud side) and a regional (HA) instance."
   type        = bool

@@ -20,7 +20,9 @@ module "metadata_store" {
   user_name             = "pipelines"
   disk_size_gb          = 50
   backup_retention_days = 14
-  protect               = true
+  # TLS without a client certificate: Argo's workflow archive connects to the private IP itself and cannot present one.
+  ssl_mode = "ENCRYPTED_ONLY"
+  protect  = true
   labels = {
     managed-by           = "mlstrata"
     mlstrata-environment = "prod"
