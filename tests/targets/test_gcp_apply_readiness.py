@@ -367,6 +367,15 @@ def test_the_platform_key_is_handed_out_only_once_its_grants_are_effective(trees
                    for a in m.body.attributes.values())
     providers = _one(_body(tree["live/prod/base/versions.tf"]), "terraform").body.blocks_of("required_providers")[0]
     assert providers.body.attributes["time"].value == {"source": "hashicorp/time", "version": ">= 0.12, < 1.0"}
+    # the state bucket of the bootstrap root, a CMEK bucket made right after its key's grant, waits the same way
+    state = _body(tree["modules/state_backend/main.tf"])
+    state_wait = _one(state, "resource", "time_sleep", "grant_propagation").body.attributes
+    assert state_wait["depends_on"].expr_text == "[google_kms_crypto_key_iam_member.gcs]"
+    assert int(str(state_wait["create_duration"].value).rstrip("s")) >= 120
+    bucket = _one(state, "resource", "google_storage_bucket", "this").body.attributes
+    assert bucket["depends_on"].expr_text == "[time_sleep.grant_propagation]"
+    bootstrap = _one(_body(tree["bootstrap/state/versions.tf"]), "terraform").body.blocks_of("required_providers")[0]
+    assert bootstrap.body.attributes["time"].value == providers.body.attributes["time"].value
 
 
 CROSS_STAGE_SPEC = """\

@@ -126,7 +126,7 @@ def test_gcs_state_has_a_prefix_per_unit_and_a_versioned_bucket(tree: dict[str, 
     assert len(set(prefixes.values())) == len(prefixes) == 6
     state = tree["modules/state_backend/main.tf"]
     assert "versioning {\n    enabled = true" in state
-    assert "depends_on = [google_kms_crypto_key_iam_member.gcs]" in state
+    assert "depends_on = [time_sleep.grant_propagation]" in state
 
 
 def test_each_environment_is_pinned_to_its_project(tree: dict[str, str]) -> None:

@@ -654,7 +654,8 @@ def _feature_store(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | C
 
 def render_bootstrap(platform: Platform) -> dict[str, str]:
     header = HEADER
-    versions = local_state_versions(REQUIRED_TERRAFORM, "google", GOOGLE_PROVIDER, "bucket", "gcs")
+    versions = local_state_versions(REQUIRED_TERRAFORM, "google", GOOGLE_PROVIDER, "bucket", "gcs",
+                                    {"time": TIME_PROVIDER})
     provider = Block("provider", ["google"]).attr("project", state_project(platform))
     provider.attr("region", platform.state.region or platform.region)
     provider.attr("default_labels", labels(platform, None, "bootstrap"))

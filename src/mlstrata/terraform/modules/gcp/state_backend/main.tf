@@ -26,6 +26,15 @@ resource "google_kms_crypto_key_iam_member" "gcs" {
   member        = "serviceAccount:${data.google_storage_project_service_account.this.email_address}"
 }
 
+# The grant takes about two minutes to be effective (https://cloud.google.com/iam/docs/access-change-propagation);
+# a CMEK bucket created before fails with "Permission denied on Cloud KMS key"
+# (hashicorp/terraform-provider-google#10310). The bucket waits, as modules/kms_key's consumers do.
+resource "time_sleep" "grant_propagation" {
+  create_duration = "120s"
+
+  depends_on = [google_kms_crypto_key_iam_member.gcs]
+}
+
 # The gcs backend locks a state with a lock object written under a generation precondition; object
 # versioning keeps every earlier state, so a bad write can be rolled back
 # (https://developer.hashicorp.com/terraform/language/backend/gcs).
@@ -60,7 +69,7 @@ resource "google_storage_bucket" "this" {
     }
   }
 
-  depends_on = [google_kms_crypto_key_iam_member.gcs]
+  depends_on = [time_sleep.grant_propagation]
 }
 
 # Whoever runs Terraform for an environment (its CI service account) needs the state objects, also

@@ -7,5 +7,10 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.50, < 7.0"
     }
+    # The bucket waits for its key grant to take effect.
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.12, < 1.0"
+    }
   }
 }

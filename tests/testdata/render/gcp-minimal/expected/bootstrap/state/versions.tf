@@ -7,6 +7,10 @@ terraform {
       source  = "hashicorp/google"
       version = ">= 6.50, < 7.0"
     }
+    time = {
+      source  = "hashicorp/time"
+      version = ">= 0.12, < 1.0"
+    }
   }
   # Local state on purpose: this root creates the bucket every other state lives in.
   # Keep bootstrap/state/terraform.tfstate safe, or migrate it into the bucket once it
