@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
-from support.checkov import env_of, failed, scan
+from support.checkov import env_of, failed, scan_all
 
 from mlstrata.render.tree import render_tree, write_tree
 from mlstrata.spec.load import load_spec
@@ -50,16 +50,17 @@ TREES = {
 def checkov_findings(tmp_path_factory: pytest.TempPathFactory, run_dir: Path) -> dict[str, list[dict[str, str]]]:
     """checkov's failed checks per rendered tree: one scan per tree per session (checkov per environment;
     minutes on a busy machine), shared by the tests below."""
-    out: dict[str, list[dict[str, str]]] = {}
+    trees: dict[str, Path] = {}
     for name, spec in TREES.items():
-        tree = tmp_path_factory.mktemp(name) / "infra"
-        write_tree(render_tree(load_spec(spec, targets=TARGETS)), tree)
-        # One whole-tree run per tree, not yet one per environment: the AWS modules nest (artifact stores call
-        # modules/aws/s3_bucket) and checkov names no caller for a nested module's resources, so their
-        # environment is unknown in a per-environment scan that keeps bootstrap; until that is attributed,
-        # dev and prod module resources that pass like staging's are reported once (tests/support/checkov.py).
-        out[name] = failed(scan(tree, per_environment=False, cache=run_dir / "checkov"), name)
-    return out
+        trees[name] = tmp_path_factory.mktemp(name) / "infra"
+        write_tree(render_tree(load_spec(spec, targets=TARGETS)), trees[name])
+    # One whole-tree run per tree, not yet one per environment: the AWS modules nest (artifact stores call
+    # modules/aws/s3_bucket) and checkov names no caller for a nested module's resources, so their
+    # environment is unknown in a per-environment scan that keeps bootstrap; until that is attributed,
+    # dev and prod module resources that pass like staging's are reported once (tests/support/checkov.py).
+    # The three runs share one checkov start-up (scan_all).
+    scanned = scan_all(list(trees.values()), per_environment=False, cache=run_dir / "checkov")
+    return {name: failed(results, name) for name, results in zip(trees, scanned, strict=True)}
 
 
 @pytest.mark.slow

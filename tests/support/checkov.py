@@ -18,10 +18,16 @@ Several test files scan the same rendered tree (the GCP and Azure examples: thei
 test), so `scan` with a `cache` folder (the `run_dir` fixture's, shared by the run's pytest-xdist workers) keeps
 each result under a key of the tree's content and the scan's settings: the first caller scans, holding a lock on
 that key, and a caller on another worker waits for that scan instead of repeating it.
+
+checkov's start-up (importing it: ~3.5 s of CPU, a third of a scan of one rendered environment) is paid once per
+`scan_all` call, not once per run: the runs a call needs (an environment each, for every tree given) are made by
+one process that imports checkov and forks a child per run (tests/support/checkov_runs.py), so each run starts
+from the state a fresh `checkov` process has, and their results are those of separate processes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import hashlib
@@ -29,6 +35,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +80,7 @@ def env_of(path: str) -> str:
     return parts[0]  # "bootstrap", "modules"
 
 
-def _run(tree: Path, skip: list[str], scanned: str = "") -> list[CheckResult]:
+def _environment() -> dict[str, str]:
     env = {
         **os.environ,
         # offline: fail fast instead of waiting on the vendor API (see shared FACTS)
@@ -83,13 +90,66 @@ def _run(tree: Path, skip: list[str], scanned: str = "") -> list[CheckResult]:
         "RENDER_EDGES_DUPLICATE_ITER_COUNT": str(RENDER_ITERATIONS),
     }
     env.pop("BC_API_KEY", None)
-    args = [checkov_binary(), "-d", ".", "--framework", "terraform", "-o", "json",
-            "--download-external-modules", "false", "--compact"]
+    return env
+
+
+def _arguments(skip: list[str]) -> list[str]:
+    args = ["-d", ".", "--framework", "terraform", "-o", "json", "--download-external-modules", "false", "--compact"]
     for path in skip:
         args += ["--skip-path", path]
-    proc = subprocess.run(args, cwd=tree, capture_output=True, text=True, env=env, check=False, timeout=1800)
-    assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    report = json.loads(proc.stdout)
+    return args
+
+
+def _interpreter(binary: str) -> str | None:
+    """The Python that runs the `checkov` console script (its `#!` line), or None when it is not a Python script."""
+    try:
+        with open(binary, "rb") as f:
+            first = f.readline(512).decode("utf-8", "replace")
+    except OSError:
+        return None
+    words = first[2:].split() if first.startswith("#!") else []
+    if words[:1] == ["/usr/bin/env"]:
+        words = words[1:]
+    return words[0] if len(words) == 1 and "python" in Path(words[0]).name else None
+
+
+@dataclass(frozen=True)
+class _Run:
+    tree: Path
+    skip: list[str]
+    scanned: str = ""  # the environment this run scans ("" for the whole tree)
+
+
+def _run_all(runs: list[_Run], work: Path) -> list[list[CheckResult]]:
+    """checkov's results of each run, in order: all runs in one process that imports checkov once and forks a child
+    per run (tests/support/checkov_runs.py), or, for a checkov that is not a Python script, one process per run."""
+    binary = checkov_binary()
+    python = _interpreter(binary)
+    env = _environment()
+    if python is None:
+        outputs = []
+        for run in runs:
+            proc = subprocess.run([binary, *_arguments(run.skip)], cwd=run.tree, capture_output=True, text=True,
+                                  env=env, check=False, timeout=1800)
+            outputs.append((proc.returncode, proc.stdout, proc.stderr))
+        return [_results(run, *out) for run, out in zip(runs, outputs, strict=True)]
+    jobs = [{"cwd": str(run.tree), "argv": _arguments(run.skip), "stdout": str(work / f"run{i}.out"),
+             "stderr": str(work / f"run{i}.err")} for i, run in enumerate(runs)]
+    (work / "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
+    # -P: this folder (which holds this checkov.py) must not come first on the script's sys.path
+    proc = subprocess.run([python, "-P", str(Path(__file__).with_name("checkov_runs.py")), str(work / "jobs.json")],
+                          capture_output=True, text=True, env=env, check=False, timeout=1800 * len(runs))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    codes = json.loads(proc.stdout)
+    assert len(codes) == len(runs), proc.stdout
+    return [_results(run, code, Path(str(job["stdout"])).read_text(encoding="utf-8"),
+                     Path(str(job["stderr"])).read_text(encoding="utf-8"))
+            for run, code, job in zip(runs, codes, jobs, strict=True)]
+
+
+def _results(run: _Run, returncode: int, stdout: str, stderr: str) -> list[CheckResult]:
+    assert returncode in (0, 1), stderr[-2000:]
+    report = json.loads(stdout)
     out: list[CheckResult] = []
     for rep in report if isinstance(report, list) else [report]:
         assert rep.get("summary", {}).get("parsing_errors", 0) == 0, rep.get("results", {}).get("parsing_errors")
@@ -98,7 +158,7 @@ def _run(tree: Path, skip: list[str], scanned: str = "") -> list[CheckResult]:
                 caller = check.get("caller_file_path") or ""
                 file = check.get("file_path", "")
                 out.append(CheckResult(check["check_id"], check["resource"], file, caller,
-                                       check.get("check_name", ""), env_of(caller or file), passed, scanned))
+                                       check.get("check_name", ""), env_of(caller or file), passed, run.scanned))
     return out
 
 
@@ -106,20 +166,33 @@ def scan(tree: Path, *, per_environment: bool = True, cache: Path | None = None)
     """checkov's passed and failed checks on a rendered tree, each environment scanned on its own (or, with
     `per_environment=False`, the whole tree in one run); with `cache`, a tree of the same content scanned the
     same way earlier in this run (by any worker) is not scanned again."""
+    return scan_all([tree], per_environment=per_environment, cache=cache)[0]
+
+
+def scan_all(trees: list[Path], *, per_environment: bool = True, cache: Path | None = None
+             ) -> list[list[CheckResult]]:
+    """`scan` of each tree, in order, with every run checkov has to make (those not in `cache`) made by one
+    checkov start-up."""
     if cache is None:
-        return _scan(tree, per_environment)
+        return _scan(trees, per_environment)
     cache.mkdir(parents=True, exist_ok=True)
-    key = _cache_key(tree, per_environment)
-    stored = cache / f"{key}.json"
-    with open(cache / f"{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the scan fails
-        if stored.is_file():
-            return [CheckResult(**r) for r in json.loads(stored.read_text(encoding="utf-8"))]
-        results = _scan(tree, per_environment)
-        partial = stored.with_suffix(".partial")
-        partial.write_text(json.dumps([dataclasses.asdict(r) for r in results]), encoding="utf-8")
-        partial.replace(stored)
-        return results
+    keys = [_cache_key(tree, per_environment) for tree in trees]
+    with contextlib.ExitStack() as locks:
+        for key in sorted(set(keys)):  # one order for every caller: two workers never wait on each other
+            lock = locks.enter_context(open(cache / f"{key}.lock", "w"))
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the scan fails
+        found: dict[str, list[CheckResult]] = {}
+        for key in keys:
+            stored = cache / f"{key}.json"
+            if key not in found and stored.is_file():
+                found[key] = [CheckResult(**r) for r in json.loads(stored.read_text(encoding="utf-8"))]
+        todo = {key: tree for key, tree in zip(keys, trees, strict=True) if key not in found}
+        for key, results in zip(todo, _scan(list(todo.values()), per_environment), strict=True):
+            partial = cache / f"{key}.partial"
+            partial.write_text(json.dumps([dataclasses.asdict(r) for r in results]), encoding="utf-8")
+            partial.replace(cache / f"{key}.json")
+            found[key] = results
+    return [found[key] for key in keys]
 
 
 def _cache_key(tree: Path, per_environment: bool) -> str:
@@ -131,18 +204,28 @@ def _cache_key(tree: Path, per_environment: bool) -> str:
     return digest.hexdigest()
 
 
-def _scan(tree: Path, per_environment: bool) -> list[CheckResult]:
-    envs = sorted(p.name for p in (tree / "live").iterdir() if p.is_dir())
-    assert envs, f"no environments under {tree / 'live'}"
-    if not per_environment:
-        return _run(tree, [])
-    results: dict[CheckResult, None] = {}
-    for env in envs:
+def _scan(trees: list[Path], per_environment: bool) -> list[list[CheckResult]]:
+    if not trees:
+        return []
+    runs: list[list[_Run]] = []
+    for tree in trees:
+        envs = sorted(p.name for p in (tree / "live").iterdir() if p.is_dir())
+        assert envs, f"no environments under {tree / 'live'}"
+        if not per_environment:
+            runs.append([_Run(tree, [])])
+            continue
         # bootstrap stays in every run: scanned without its caller, a module reads its variables as unset
-        skip = [f"live/{other}/" for other in envs if other != env]
-        for result in _run(tree, skip, env):
-            results.setdefault(result)
-    return list(results)
+        runs.append([_Run(tree, [f"live/{other}/" for other in envs if other != env], env) for env in envs])
+    with tempfile.TemporaryDirectory(prefix="mlstrata-checkov-") as work:
+        done = iter(_run_all([run for per_tree in runs for run in per_tree], Path(work)))
+        out: list[list[CheckResult]] = []
+        for per_tree in runs:
+            results: dict[CheckResult, None] = {}
+            for _ in per_tree:
+                for result in next(done):
+                    results.setdefault(result)
+            out.append(list(results))
+    return out
 
 
 def failed(results: list[CheckResult], tree: str = "") -> list[dict[str, str]]:
