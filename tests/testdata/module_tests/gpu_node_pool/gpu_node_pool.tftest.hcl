@@ -183,6 +183,16 @@ run "efa_p5_pool_gets_placement_group_and_32_efa_interfaces" {
     condition     = aws_launch_template.this.network_interfaces[31].security_groups == toset(["sg-0efa"])
     error_message = "the other EFA interfaces carry the EFA group only"
   }
+  # Cluster Autoscaler knows an idle managed node group's extended resources only from Auto Scaling group
+  # tags, which EKS does not copy from the node group (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws
+  # README, node-template tags): a pool at zero advertises its 32 EFA devices so EFA pods scale it up.
+  assert {
+    condition = (
+      aws_autoscaling_group_tag.node_template["vpc.amazonaws.com/efa"].tag[0].key == "k8s.io/cluster-autoscaler/node-template/resources/vpc.amazonaws.com/efa"
+      && aws_autoscaling_group_tag.node_template["vpc.amazonaws.com/efa"].tag[0].value == "32"
+    )
+    error_message = "an EFA pool's Auto Scaling group must carry the node-template tag for vpc.amazonaws.com/efa = 32"
+  }
 }
 
 run "efa_p4d_pool_gets_4_interfaces" {
@@ -253,6 +263,10 @@ run "pool_without_efa_has_no_network_interfaces" {
   assert {
     condition     = length(aws_launch_template.this.network_interfaces) == 0 && length(data.aws_ec2_instance_type.efa) == 0
     error_message = "without EFA the node group's default interface is used and no instance type is looked up"
+  }
+  assert {
+    condition     = length(aws_autoscaling_group_tag.node_template) == 0
+    error_message = "a pool without EFA has no EFA node-template tag"
   }
 }
 

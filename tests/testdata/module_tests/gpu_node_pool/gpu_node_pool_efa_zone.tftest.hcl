@@ -49,6 +49,12 @@ override_data {
   values = { names = [] }
 }
 
+# The Auto Scaling group EKS creates for the node group (the EFA node-template tag goes on it).
+override_resource {
+  target = aws_eks_node_group.this
+  values = { resources = [{ autoscaling_groups = [{ name = "eks-training-asg" }], remote_access_security_group_id = "" }] }
+}
+
 # Unless a run says otherwise: EC2 offers p5.48xlarge in use1-az2 and use1-az4.
 override_data {
   target = data.aws_ec2_instance_type_offerings.pool

@@ -1,10 +1,15 @@
 # The release before the shared node_role module (before/) is applied against a mocked hashicorp/aws
 # provider, then the current module plans on that state: the role and both attachments (keyed worker and
-# ecr then, by policy name now) must move, nothing be created or destroyed.
+# ecr then, by policy name now) must move, nothing be destroyed, and the one thing created is the EFA pool's
+# Cluster Autoscaler node-template tag on its Auto Scaling group (added since; see the module's main.tf).
 # https://developer.hashicorp.com/terraform/language/modules/develop/refactoring
 mock_provider "aws" {
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::111111111111:role/training-node-20260101000000000000000001" }
+  }
+  # the Auto Scaling group EKS made for the node group, which the EFA node-template tag is put on
+  mock_resource "aws_eks_node_group" {
+    defaults = { resources = [{ autoscaling_groups = [{ name = "eks-training-20260101000000000000000002" }], remote_access_security_group_id = "" }] }
   }
   mock_resource "aws_launch_template" {
     defaults = { id = "lt-0123456789abcdef0" }

@@ -21,6 +21,10 @@ locals {
 
   efa_network_cards = distinct([for t in data.aws_ec2_instance_type.efa : t.maximum_network_cards])
   efa_interfaces    = var.efa ? max(concat(local.efa_network_cards, [1])...) : 0
+
+  # The extended resources a node of the pool offers that Cluster Autoscaler cannot know from the instance
+  # type (it knows nvidia.com/gpu), one node-template tag each on the Auto Scaling group (see below).
+  node_template_resources = var.efa ? { "vpc.amazonaws.com/efa" = local.efa_interfaces } : {}
 }
 
 # EFA: one interface per network card, so a p5.48xlarge gets its 32 and a p4d.24xlarge its 4 (one EFA
@@ -306,6 +310,24 @@ resource "aws_eks_node_group" "this" {
 moved {
   from = aws_eks_node_group.autoscaled[0]
   to   = aws_eks_node_group.this
+}
+
+# Cluster Autoscaler scales an idle group up for a pending pod only if the group's node template fits the
+# pod. For an EKS managed node group it takes labels and taints from EKS (eks:DescribeNodegroup), but an
+# extended resource such as vpc.amazonaws.com/efa only from a tag on the Auto Scaling group, and EKS does
+# not copy node group tags there: without this tag a pod asking for EFA never scales a pool up from zero.
+# https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/README.md (Auto-Discovery Setup, node-template tags)
+# https://docs.aws.amazon.com/eks/latest/best-practices/cas.html
+resource "aws_autoscaling_group_tag" "node_template" {
+  for_each = local.node_template_resources
+
+  autoscaling_group_name = aws_eks_node_group.this.resources[0].autoscaling_groups[0].name
+
+  tag {
+    key                 = "k8s.io/cluster-autoscaler/node-template/resources/${each.key}"
+    value               = tostring(each.value)
+    propagate_at_launch = false
+  }
 }
 
 # Capacity Blocks start and end at fixed times: EKS does not scale the node group into the reservation
