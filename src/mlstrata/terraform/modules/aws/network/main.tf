@@ -235,4 +235,10 @@ resource "aws_flow_log" "this" {
   iam_role_arn             = aws_iam_role.this.arn
   max_aggregation_interval = var.flow_log_aggregation_seconds
   tags                     = merge(var.tags, { Name = var.name })
+
+  # CreateFlowLogs checks only that the service can assume the role (the provider retries "Unable to assume
+  # given IAM role" while a new role's trust propagates, hashicorp/terraform-provider-aws#29323), never what
+  # the role may do: created beside the role's write policy, the flow log starts delivering before it may
+  # write and reports "Access error". https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+  depends_on = [aws_iam_role_policy.this]
 }
