@@ -27,6 +27,13 @@ module "bucket" {
 
 # The artifact bucket's own statements; the shared ones (TLS only, encryption, deletion guard) come
 # from the s3_bucket module.
+# The principals the spec names (readers, writers, promoters) may not exist yet when this policy is applied:
+# a role created by a later layer (the pipeline runner), another account's role made after this one. S3, KMS
+# and SageMaker reject a policy whose principal ARN does not exist ("Invalid principal in policy",
+# MalformedPolicyDocumentException), so each grant names the principal's account, which always exists, narrowed to
+# the exact ARNs by aws:PrincipalArn (a condition is not resolved to a principal ID, and keeps matching a role
+# that is deleted and created again). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
 data "aws_iam_policy_document" "this" {
   dynamic "statement" {
     for_each = var.deny_other_encryption && var.kms_key_arn != null ? [1] : []
@@ -60,7 +67,13 @@ data "aws_iam_policy_document" "this" {
 
       principals {
         type        = "AWS"
-        identifiers = var.reader_principal_arns
+        identifiers = distinct([for arn in var.reader_principal_arns : "arn:${split(":", arn)[1]}:iam::${split(":", arn)[4]}:root"])
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = var.reader_principal_arns
       }
     }
   }
@@ -75,7 +88,13 @@ data "aws_iam_policy_document" "this" {
 
       principals {
         type        = "AWS"
-        identifiers = var.writer_principal_arns
+        identifiers = distinct([for arn in var.writer_principal_arns : "arn:${split(":", arn)[1]}:iam::${split(":", arn)[4]}:root"])
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = var.writer_principal_arns
       }
     }
   }

@@ -52,6 +52,10 @@ locals {
   ]
 }
 
+# The user and reader principals may not exist yet when the key policy is applied (a role of a later layer or
+# another account): KMS rejects such a policy (MalformedPolicyDocumentException), so each grant names the
+# principal's account, which always exists, narrowed to the exact ARNs by aws:PrincipalArn.
+# https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html#key-policy-elements (Principal)
 # Named key_policy rather than this: in a key policy Resource "*" means "this key", and scanner
 # exceptions for that must not cover other modules' policy documents.
 data "aws_iam_policy_document" "key_policy" {
@@ -96,7 +100,13 @@ data "aws_iam_policy_document" "key_policy" {
 
       principals {
         type        = "AWS"
-        identifiers = var.user_principal_arns
+        identifiers = distinct([for arn in var.user_principal_arns : "arn:${split(":", arn)[1]}:iam::${split(":", arn)[4]}:root"])
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = var.user_principal_arns
       }
     }
   }
@@ -172,7 +182,13 @@ data "aws_iam_policy_document" "key_policy" {
 
       principals {
         type        = "AWS"
-        identifiers = var.decrypt_principal_arns
+        identifiers = distinct([for arn in var.decrypt_principal_arns : "arn:${split(":", arn)[1]}:iam::${split(":", arn)[4]}:root"])
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = var.decrypt_principal_arns
       }
     }
   }
@@ -189,7 +205,13 @@ data "aws_iam_policy_document" "key_policy" {
 
       principals {
         type        = "AWS"
-        identifiers = var.user_principal_arns
+        identifiers = distinct([for arn in var.user_principal_arns : "arn:${split(":", arn)[1]}:iam::${split(":", arn)[4]}:root"])
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = var.user_principal_arns
       }
 
       condition {

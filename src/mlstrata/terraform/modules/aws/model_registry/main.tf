@@ -23,6 +23,13 @@ resource "aws_sagemaker_model_package_group" "this" {
   tags                            = merge(var.tags, { "mlstrata:stage" = each.key })
 }
 
+# The principals the spec names (readers, writers, promoters) may not exist yet when this policy is applied:
+# a role created by a later layer (the pipeline runner), another account's role made after this one. S3, KMS
+# and SageMaker reject a policy whose principal ARN does not exist ("Invalid principal in policy",
+# MalformedPolicyDocumentException), so each grant names the principal's account, which always exists, narrowed to
+# the exact ARNs by aws:PrincipalArn (a condition is not resolved to a principal ID, and keeps matching a role
+# that is deleted and created again). https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
 data "aws_iam_policy_document" "this" {
   for_each = local.group_names
 
@@ -36,7 +43,13 @@ data "aws_iam_policy_document" "this" {
 
       principals {
         type        = "AWS"
-        identifiers = local.promoters[each.key]
+        identifiers = distinct([for arn in local.promoters[each.key] : "arn:${split(":", arn)[1]}:iam::${split(":", arn)[4]}:root"])
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = local.promoters[each.key]
       }
     }
   }
@@ -75,7 +88,13 @@ data "aws_iam_policy_document" "this" {
 
       principals {
         type        = "AWS"
-        identifiers = var.reader_principal_arns
+        identifiers = distinct([for arn in var.reader_principal_arns : "arn:${split(":", arn)[1]}:iam::${split(":", arn)[4]}:root"])
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = var.reader_principal_arns
       }
     }
   }
