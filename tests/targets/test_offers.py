@@ -60,3 +60,21 @@ def test_the_spec_checks_branch_on_no_target_name() -> None:
                     >= TARGET_NAMES:
                 found.append(f"{path.name}:{node.lineno} (a table by target)")
     assert found == []
+
+
+def test_a_target_with_one_state_backend_reads_it_from_its_offers() -> None:
+    """A cloud target's code compares `state.backend` with no backend name of its own (`!= "s3"`): which backends
+    it takes is its offers' fact (`OFFERS.state_backends`). The local target, which offers several and renders
+    each differently, branches on them by name."""
+    found = []
+    for target in sorted(t for t, o in offers().items() if len(o.state_backends) == 1):
+        for path in sorted((SPEC.parent / "targets" / target).glob("*.py")):
+            if path.name == "offers.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Compare) and any(
+                        isinstance(c, ast.Attribute) and c.attr == "backend" for c in [node.left, *node.comparators]) \
+                        and any(isinstance(c, ast.Constant) and isinstance(c.value, str)
+                                for c in [node.left, *node.comparators]):
+                    found.append(f"{target}/{path.name}:{node.lineno}")
+    assert found == []

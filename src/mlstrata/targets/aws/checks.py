@@ -16,6 +16,7 @@ from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws.instance_types import check_pool_types
 from mlstrata.targets.aws.names import bucket as _bucket
 from mlstrata.targets.aws.names import sagemaker_endpoint as _sagemaker_endpoint
+from mlstrata.targets.aws.offers import OFFERS
 from mlstrata.targets.aws.state import state_account
 from mlstrata.targets.naming import Naming, check_accounts_and_regions
 
@@ -33,7 +34,7 @@ def _check_state_kms_key(platform: Platform, source: Source) -> list[Diagnostic]
     """`state.kms_key_arn` is the state key's full ARN, in the state bucket's region and account: an alias or
     another account's key cannot be what S3 uses for a cross-account write (see `_backend` in render.py)."""
     arn = platform.state.kms_key_arn
-    if arn is None or platform.state.backend != "s3":
+    if arn is None or platform.state.backend not in OFFERS.state_backends:
         return []
     region = platform.state.region or platform.region
     account = state_account(platform)
