@@ -18,6 +18,10 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  # the cluster admins that are roles of this account exist (the look-up before their access entries)
+  mock_data "aws_iam_roles" {
+    defaults = { arns = ["arn:aws:iam::111111111111:role/platform-admin"] }
+  }
   mock_data "aws_caller_identity" {
     defaults = { account_id = "111111111111" }
   }
@@ -74,5 +78,63 @@ run "an_existing_system_group_keeps_its_autoscaled_size" {
   assert {
     condition     = aws_eks_node_group.system.scaling_config[0].desired_size == 3
     error_message = "the system group's size is the autoscaler's once the group exists"
+  }
+}
+
+# EKS refuses an access entry for a principal that does not exist ("The specified principalArn is invalid:
+# invalid principal", terraform-aws-modules/terraform-aws-eks#2969, an IAM Identity Center role given without its
+# path): an admin role of this account that IAM does not list stops the plan, before the cluster is created.
+run "an_admin_role_that_does_not_exist_stops_the_plan" {
+  command = plan
+
+  variables {
+    admin_principal_arns = ["arn:aws:iam::111111111111:role/AWSReservedSSO_Admin_0123456789abcdef"]
+  }
+
+  override_data {
+    target = data.aws_iam_roles.admin["arn:aws:iam::111111111111:role/AWSReservedSSO_Admin_0123456789abcdef"]
+    values = { arns = ["arn:aws:iam::111111111111:role/platform-admin"] }
+  }
+
+  expect_failures = [data.aws_iam_roles.admin]
+}
+
+# The Identity Center role named with its path is looked up under that path; a role of another account is not
+# looked up (this account cannot list it).
+run "admin_roles_are_looked_up_under_their_path_in_this_account_only" {
+  command = plan
+
+  variables {
+    admin_principal_arns = [
+      "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef",
+      "arn:aws:iam::222222222222:role/platform-admin",
+    ]
+  }
+
+  override_data {
+    target = data.aws_iam_roles.admin["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef"]
+    values = { arns = ["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef"] }
+  }
+
+  assert {
+    condition = (
+      length(local.account_admin_roles) == 1
+      && local.account_admin_roles["arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef"] == "/aws-reserved/sso.amazonaws.com/eu-west-1/"
+    )
+    error_message = "only this account's admin roles are looked up, each under its own path"
+  }
+
+  assert {
+    condition     = length(aws_eks_access_entry.admin) == 2
+    error_message = "both admins get their access entry"
+  }
+}
+
+run "an_admin_role_without_a_path_is_looked_up_under_the_root_path" {
+  command = plan
+
+  assert {
+    condition     = local.account_admin_roles["arn:aws:iam::111111111111:role/platform-admin"] == "/"
+    error_message = "a role without a path is listed under /"
   }
 }

@@ -20,6 +20,10 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  # the cluster admins that are roles of this account exist (the look-up before their access entries)
+  mock_data "aws_iam_roles" {
+    defaults = { arns = ["arn:aws:iam::111111111111:role/platform-admin"] }
+  }
   mock_data "aws_caller_identity" {
     defaults = { account_id = "111111111111" }
   }

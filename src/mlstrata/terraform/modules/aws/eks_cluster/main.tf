@@ -2,6 +2,33 @@ data "aws_partition" "current" {}
 
 data "aws_caller_identity" "current" {}
 
+# EKS refuses an access entry for a principal that does not exist ("InvalidParameterException: The specified
+# principalArn is invalid: invalid principal"; terraform-aws-modules/terraform-aws-eks#2969: an IAM Identity
+# Center role named without its path), and only once the cluster has taken its ten-odd minutes to create. The
+# admins that are roles of this account are looked up by their path at plan time instead: a missing one stops
+# the plan, saying which. (Another account's roles cannot be read from here.)
+# https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAccessEntry.html
+locals {
+  account_admin_roles = {
+    for arn in var.admin_principal_arns :
+    arn => length(split("/", arn)) > 2 ? "/${join("/", slice(split("/", arn), 1, length(split("/", arn)) - 1))}/" : "/"
+    if split(":", arn)[4] == data.aws_caller_identity.current.account_id && startswith(split(":", arn)[5], "role/")
+  }
+}
+
+data "aws_iam_roles" "admin" {
+  for_each = local.account_admin_roles
+
+  path_prefix = each.value
+
+  lifecycle {
+    postcondition {
+      condition     = contains([for a in self.arns : lower(a)], lower(each.key))
+      error_message = "Cluster admin ${each.key} is not an IAM role of account ${data.aws_caller_identity.current.account_id} (none under path ${each.value}): EKS refuses an access entry for a principal that does not exist. Create the role first, or correct the ARN in the spec (cluster.admins or the environment's cluster_admins); an IAM Identity Center role's ARN includes its path, role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<permission set>_<id>."
+    }
+  }
+}
+
 # Read back so a subnet from another VPC fails at plan time rather than half-way through cluster creation.
 data "aws_subnet" "this" {
   count = length(var.subnet_ids)
