@@ -63,6 +63,12 @@ KMS_KEY_ARN = re.compile(r"^arn:(?P<partition>aws|aws-cn|aws-us-gov):kms:(?P<reg
 PRINCIPAL_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)/.+$")
 ASSUMED_ROLE_ARN = re.compile(r"^arn:aws(-[a-z]+)*:sts::\d{12}:assumed-role/.+$")
 ROOT_ARN = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:root$")
+# IAM Identity Center creates its roles under /aws-reserved/sso.amazonaws.com/ (with a region since 2022): the same
+# name without that path is another, non-existent role, which EKS access entries, key and bucket policies refuse or
+# never match (aws:PrincipalArn includes the path). The path-less form is what aws-auth ConfigMaps wanted.
+# https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
+# https://github.com/terraform-aws-modules/terraform-aws-eks/issues/2969
+IDENTITY_CENTER_ROLE_WITHOUT_PATH = re.compile(r"^arn:aws(-[a-z]+)*:iam::\d{12}:role/AWSReservedSSO_")
 # Zone IDs are the same physical zone in every account (names are not).
 # https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html
 ZONE_ID = re.compile(r"^[a-z]{2,6}\d-az\d+$")

@@ -172,6 +172,13 @@ def _check_principals(platform: Platform, source: Source) -> list[Diagnostic]:
                     source, at, f"`{principal}` is a whole account, not a role or user",
                     "Name the role that needs access (arn:aws:iam::<account>:role/<name>); granting an "
                     "account root delegates to every principal there.", code="aws.principal"))
+            elif cat.IDENTITY_CENTER_ROLE_WITHOUT_PATH.match(principal):
+                out.append(diagnostics_at(
+                    source, at, f"`{principal}` is an IAM Identity Center role without its path",
+                    "Use the role's full ARN, path included, as `aws iam get-role` shows it: "
+                    "arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/<region>/AWSReservedSSO_<set>_<id> "
+                    "(without the path it names a role that does not exist: EKS refuses its access entry and "
+                    "policies never match it).", code="aws.principal"))
             elif not cat.PRINCIPAL_ARN.match(principal):
                 out.append(diagnostics_at(
                     source, at, f"`{principal}` is not an IAM role or user ARN",
