@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlstrata.hcl import parse_text
+from mlstrata.hcl import parse_file, parse_text
 from mlstrata.hcl.model import Block
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec
@@ -64,6 +64,16 @@ def aws_spec_with_state_key(folder: Path, kms_key_arn: str | None) -> Path:
 def modules_dir(target: str) -> Path:
     """The target's module library in the source tree."""
     return REPO / "src" / "mlstrata" / "terraform" / "modules" / target
+
+
+def module_resource(target: str, module: str, address: str) -> Block:
+    """The `resource` block `address` (<type>.<name>) of a library module."""
+    kind, name = address.split(".")
+    for tf in sorted((modules_dir(target) / module).glob("*.tf")):
+        for block in parse_file(str(tf)).body.blocks:
+            if block.type == "resource" and block.labels == [kind, name]:
+                return block
+    raise AssertionError(f"{target}/{module}: no resource {address}")
 
 
 def example_tree(target: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from support.rendered import modules_dir
+from support.rendered import module_resource, modules_dir
 
 from mlstrata.hcl import parse_file
 from mlstrata.hcl.model import Body
@@ -16,12 +16,7 @@ AWS_MODULES = modules_dir("aws")
 
 def _resource_attrs(module: str, address: str) -> dict[str, str]:
     """A resource's top-level arguments in a library module, as written (expression texts)."""
-    kind, name = address.split(".")
-    for tf in sorted((AWS_MODULES / module).glob("*.tf")):
-        for block in parse_file(str(tf)).body.blocks:
-            if block.type == "resource" and block.labels == [kind, name]:
-                return {k: a.expr_text for k, a in block.body.attributes.items()}
-    raise AssertionError(f"{module}: no resource {address}")
+    return {k: a.expr_text for k, a in module_resource("aws", module, address).body.attributes.items()}
 
 
 def _depends_on(module: str, address: str) -> set[str]:

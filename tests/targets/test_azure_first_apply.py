@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import mlstrata
-from support.rendered import blocks, example_spec, example_tree, modules_dir
+from support.rendered import blocks, example_spec, example_tree, module_resource, modules_dir
 
 from mlstrata.hcl import parse_file
 from mlstrata.targets.azure import catalog as cat
@@ -20,12 +20,7 @@ EXAMPLE = example_spec("azure")
 
 
 def _resource(module: str, address: str) -> dict[str, object]:
-    kind, name = address.split(".")
-    for tf in sorted((AZ_MODULES / module).glob("*.tf")):
-        for block in parse_file(str(tf)).body.blocks:
-            if block.type == "resource" and block.labels == [kind, name]:
-                return {k: a.value for k, a in block.body.attributes.items()}
-    raise AssertionError(f"{module}: no resource {address}")
+    return {k: a.value for k, a in module_resource("azure", module, address).body.attributes.items()}
 
 
 def test_the_container_registry_asks_for_no_docker_content_trust() -> None:
