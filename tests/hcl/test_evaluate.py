@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from mlstrata.diagnostics import Where
+from mlstrata.engine.runners import EmbeddedTerraform
 from mlstrata.hcl import UNKNOWN, parse_text
 from mlstrata.hcl.evaluate import Bound, Evaluator
 
@@ -278,3 +284,35 @@ def test_a_cycle_of_locals_is_never_recalled() -> None:
     again = call("b.tf", locals_)
     assert again.value(loop_a) is UNKNOWN and again.evaluated != []
     evaluate.forget_context_free()
+
+
+# Nested conditionals as Terraform reads them (right-associative: hashicorp/hcl hclsyntax/parser.go,
+# parseTernaryConditional). tree-sitter-hcl 1.2.0 nests an unparenthesised `a ? 1 : b ? 2 : 3` the other way; the
+# evaluator unfolds it. Real Terraform (the embedded one, `terraform console`) is the oracle for every case.
+NESTED_CONDITIONALS = [
+    "var.a ? 1 : var.b ? 2 : 3",
+    "var.a ? 1 : var.c ? 2 : var.b ? 3 : 4",
+    "var.c ? 1 : var.a ? 2 : var.b ? 3 : var.c ? 4 : 5",
+    "(var.b ? var.a : var.b) ? 2 : 3",
+    "var.b ? var.a ? 1 : 2 : 3",
+    "var.a ? 1 : var.n == 2 ? 20 : 30",
+    "var.a || var.b ? \"x\" : var.c ? \"y\" : \"z\"",
+    "var.a ? 1 : (var.b ? 2 : 3)",
+    "[for x in [1, 2, 3] : x == 1 ? \"one\" : x == 2 ? \"two\" : \"many\"]",
+]
+NESTED_VALUES = {"a": False, "b": True, "c": False, "n": 2}
+
+
+def test_nested_conditionals_take_the_branch_terraform_takes(tmp_path: Path) -> None:
+    config = "".join(f'variable "{k}" {{\n  default = {json.dumps(v)}\n}}\n' for k, v in NESTED_VALUES.items())
+    (tmp_path / "main.tf").write_text(config)
+    console = subprocess.run(
+        EmbeddedTerraform().command(["console"]), cwd=tmp_path, capture_output=True, text=True, check=False,
+        input=f"jsonencode([{', '.join(NESTED_CONDITIONALS)}])\n",
+        env={**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"},
+    )
+    assert console.returncode == 0, console.stderr
+    terraform = json.loads(json.loads(console.stdout.strip()))
+    ours = [evaluator(**NESTED_VALUES).text(expr) for expr in NESTED_CONDITIONALS]
+    assert ours == terraform
+    assert terraform[:3] == [2, 3, 3]  # the chains really are read right to left (not a vacuous comparison)

@@ -524,20 +524,25 @@ class _Run:
         return text
 
     def conditional(self, node: Node) -> Value:
-        exprs = [c for c in node.children if c.type not in ("?", ":")]
-        if len(exprs) != 3:
-            return UNKNOWN
+        chain = _conditional_chain(node)
+        return UNKNOWN if chain is None else self._choose(chain, 0)
+
+    def _choose(self, chain: tuple[list[Node], list[Node], Node], i: int) -> Value:
+        """`conds[i] ? values[i] : (conds[i+1] ? values[i+1] : ... last)`."""
+        conds, values, last = chain
+        if i == len(conds):
+            return self.ev(last)
         before = len(self.e.origins)
-        cond = self.ev(exprs[0])
+        cond = self.ev(conds[i])
         if cond is True or cond is False:
             # the value comes from the chosen branch: its origins first, so a finding points at that value
             # (a call's `node_count_per_zone`), not at what chose it
             decided_by = self.e.origins[before:]
             self.e.origins = self.e.origins[:before]
-            value = self.ev(exprs[1] if cond else exprs[2])
+            value = self.ev(values[i]) if cond else self._choose(chain, i + 1)
             self.e.origins = self.e.origins + decided_by
             return value
-        a, b = self.ev(exprs[1]), self.ev(exprs[2])
+        a, b = self.ev(values[i]), self._choose(chain, i + 1)
         return a if is_known(a) and a == b else UNKNOWN
 
     def operation(self, node: Node) -> Value:
@@ -910,6 +915,27 @@ FUNCTIONS: dict[str, Callable[..., Value]] = {
         (v[0] if len(v) == 1 else None if not v else UNKNOWN) if isinstance(v, list) else UNKNOWN
     ),
 }
+
+
+def _conditional_chain(node: Node) -> tuple[list[Node], list[Node], Node] | None:
+    """A conditional as Terraform reads it: (conditions, their values, the last alternative).
+
+    HCL's conditional is right-associative: `a ? 1 : b ? 2 : 3` is `a ? 1 : (b ? 2 : 3)` (hashicorp/hcl,
+    hclsyntax/parser.go parseTernaryConditional: the false branch is a whole expression). tree-sitter-hcl 1.2.0 parses
+    it left-associatively, as `(a ? 1 : b) ? 2 : 3`: a condition that is an unparenthesised conditional is such a
+    mis-nesting (written in parentheses it would be an `expression` holding `(`), so it is unfolded into a chain."""
+    exprs = [c for c in node.children if c.type not in ("?", ":")]
+    if len(exprs) != 3:
+        return None
+    cond, value, otherwise = exprs
+    inner = cond.children[0] if cond.type == "expression" and cond.child_count == 1 else None
+    if inner is None or inner.type != "conditional":
+        return [cond], [value], otherwise
+    head = _conditional_chain(inner)
+    if head is None:
+        return None
+    conds, values, last = head
+    return [*conds, last], [*values, value], otherwise
 
 _DISPATCH: dict[str, Callable[[_Run, Node], Value]] = {
     "expression": _Run.expression,
