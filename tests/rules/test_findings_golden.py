@@ -85,28 +85,3 @@ def test_findings_on_every_fixture_match_the_golden_file(update_golden: bool) ->
 def test_worker_processes_give_the_same_findings(name: str) -> None:
     root, spec = cases()[name]
     assert findings(root, spec, workers=2) == findings(root, spec, workers=1)
-
-
-@pytest.mark.parametrize("name", ["check_shapes/module-repo"])
-def test_recalled_values_give_the_findings_of_evaluating_every_call(name: str, monkeypatch: pytest.MonkeyPatch
-                                                                     ) -> None:
-    """A called module's attribute values are recalled across its calls by what they read (hcl.evaluate
-    `_RECALLED`): the findings are those of evaluating every attribute again in every call, and fewer expression
-    texts are evaluated."""
-    from mlstrata.hcl import evaluate
-
-    root, spec = cases()[name]
-    evaluated: list[str] = []
-    text = evaluate.Evaluator.text
-
-    def counting(self: evaluate.Evaluator, expr_text: str, scope: Any = None) -> Any:
-        evaluated.append(expr_text)
-        return text(self, expr_text, scope)
-
-    monkeypatch.setattr(evaluate.Evaluator, "text", counting)
-    recalled = findings(root, spec, workers=1)
-    with_recall = len(evaluated)
-    evaluated.clear()
-    monkeypatch.setattr(evaluate, "MAX_SHAPES", 0)  # nothing is remembered, so nothing is recalled
-    assert findings(root, spec, workers=1) == recalled
-    assert len(evaluated) > with_recall

@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import TypeAlias
 
 import tree_sitter
 import tree_sitter_hcl
@@ -43,58 +42,8 @@ _UNSET = object()
 
 
 def forget_context_free() -> None:
-    """Drop the memos of values (context-free texts, and attributes by what they read): a check calls it at its
-    end, with its other per-run caches."""
+    """Drop the memo of context-free values (a check calls it at its end, with its other per-run caches)."""
     _CONTEXT_FREE.clear()
-    _RECALLED.clear()
-    _PRINTS.clear()
-
-
-@dataclass(slots=True)
-class _Reads:
-    """What one evaluation read, as it found it: each variable's binding (None: unbound) and each local's
-    definition (None: undefined). `reliable` is False when the value also depended on something else: a cycle of
-    locals (which local was being evaluated) or an evaluation error (a RecursionError depends on the stack)."""
-
-    variables: dict[str, Bound | None]
-    locals: dict[str, Attribute | None]
-    reliable: bool = True
-
-    def add(self, other: _Reads) -> None:
-        for name, bound in other.variables.items():
-            self.variables.setdefault(name, bound)
-        for name, attr in other.locals.items():
-            self.locals.setdefault(name, attr)
-        self.reliable = self.reliable and other.reliable
-
-
-_NO_READS = _Reads({}, {})
-
-
-@dataclass(frozen=True, slots=True)
-class _Recalled:
-    """An attribute's value as one evaluation found it, and what it read; `origins` names the variable each
-    origin came from, so that another evaluation gets its own bindings' places."""
-
-    value: Value
-    origins: tuple[str, ...]
-    reads: _Reads
-
-
-# What an evaluation read: the variables' and the locals' names, in the order first read.
-_Shape: TypeAlias = tuple[tuple[str, ...], tuple[str, ...]]
-# id(attribute) -> (the attribute, kept so that its id stays its own; per shape of what its evaluations read, by
-# what they found there: each read variable's fingerprint (Evaluator._print), each read local's definition's id).
-#
-# An attribute's value is a function of what its evaluation reads: evaluated again with every variable it read
-# bound to an equal value of the same type (and every local it read defined by the same attribute), it takes the
-# same path, reads the same and gets the same value, whose origins are those variables' places in the new bindings
-# (Evaluator._evaluate). A check evaluates a called module once generically and again for each call: the calls of
-# terraform-aws-modules' examples, GKE's module variants and the nested calls bind dozens of variables, but most
-# attributes read few of them, mostly with the same values (defaults, flags).
-_RECALLED: dict[int, tuple[Attribute, dict[_Shape, dict[tuple[object, ...], _Recalled]]]] = {}
-MAX_SHAPES = 8  # shapes remembered per attribute (what an evaluation reads varies with the branches it takes)
-MAX_RECALLED = 64  # evaluations remembered per shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,23 +57,6 @@ class Bound:
         # check workers send every module call's arguments; a slots dataclass's default pickling reads its
         # fields() anew for each object, several times slower
         return Bound, (self.value, self.where)
-
-
-# id(binding) -> (the binding, kept so that its id stays its own; its fingerprint): a module's defaults are shared by
-# its evaluations (rules.context.Bindings), each fingerprinted once
-_PRINTS: dict[int, tuple[Bound, object]] = {}
-
-
-def _print(bound: Bound) -> object:
-    known = _PRINTS.get(id(bound))
-    if known is not None:
-        return known[1]
-    try:
-        found: object = (bound.where is None, repr(bound.value))
-    except RecursionError:
-        found = object()  # equal to nothing
-    _PRINTS[id(bound)] = (bound, found)
-    return found
 
 
 @cache
@@ -162,7 +94,7 @@ class Evaluator:
     `origins` collects the places of the variable values read during the last `value()` call.
     """
 
-    def __init__(self, variables: Mapping[str, Bound], locals_: Mapping[str, Attribute], recall: bool = False) -> None:
+    def __init__(self, variables: Mapping[str, Bound], locals_: Mapping[str, Attribute]) -> None:
         self.variables = variables
         self.locals = locals_
         self._local_values: dict[str, tuple[Value, tuple[Where, ...]]] = {}
@@ -173,12 +105,6 @@ class Evaluator:
         self._values: dict[int, tuple[Attribute, Value, tuple[Where, ...]]] = {}
         # variables and locals read so far (bound or not): an evaluation that read none is context-free
         self._reads = 0
-        # Whether attributes' values are recalled from, and remembered for, other evaluators (`_RECALLED`): for a
-        # module evaluated once per call. `_rec`: what the attribute being evaluated has read so far.
-        self.recall = recall
-        self._rec: _Reads | None = None
-        self._local_reads: dict[str, _Reads] = {}
-        self._prints: dict[str, object] = {}
 
     # -- public
 
@@ -196,78 +122,9 @@ class Evaluator:
         if known is not None:
             self.origins = list(known[2])
             return known[1]
-        value, origins, _ = self._evaluate(attr)
-        self.origins = list(origins)
-        self._values[id(attr)] = (attr, value, origins)
+        value = self.text(attr.expr_text)
+        self._values[id(attr)] = (attr, value, tuple(self.origins))
         return value
-
-    def _evaluate(self, attr: Attribute) -> tuple[Value, tuple[Where, ...], _Reads]:
-        """A non-literal attribute's value, its origins and what it read: recalled from an evaluation that read the
-        same (`_RECALLED`), else evaluated now. Leaves `origins` as it found it."""
-        if not self.recall:
-            saved = self.origins
-            self.origins = []
-            try:
-                return self.text(attr.expr_text), tuple(self.origins), _NO_READS
-            finally:
-                self.origins = saved
-        slot = _RECALLED.get(id(attr))
-        if slot is not None:
-            for shape, seen in slot[1].items():
-                key = self._key(shape)
-                entry = seen.get(key) if key is not None else None
-                if entry is not None:
-                    variables = self.variables
-                    return entry.value, tuple(variables[n].where for n in entry.origins), entry.reads  # type: ignore[misc]
-        saved_rec, saved_origins = self._rec, self.origins
-        rec = self._rec = _Reads({}, {})
-        self.origins = []
-        try:
-            value = self.text(attr.expr_text)
-            origins = tuple(self.origins)
-        finally:
-            self._rec, self.origins = saved_rec, saved_origins
-        if rec.reliable:
-            self._remember(attr, rec, value, origins)
-        return value, origins, rec
-
-    def _print(self, name: str) -> object:
-        """What an evaluation can tell of a variable's binding: unbound (None), or whether it has a place and its
-        value's repr (equal reprs: equal values of the same types, keys in the same order)."""
-        found = self._prints.get(name, _UNSET)
-        if found is _UNSET:
-            bound = self.variables.get(name)
-            found = self._prints[name] = None if bound is None else _print(bound)
-        return found
-
-    def _key(self, shape: _Shape) -> tuple[object, ...] | None:
-        names, local_names = shape
-        if self._in_progress and any(n in self._in_progress for n in local_names):
-            return None  # a local being evaluated reads UNKNOWN (a cycle) where the remembered evaluation read more
-        return (*[self._print(n) for n in names], *[id(self.locals.get(n)) for n in local_names])
-
-    def _remember(self, attr: Attribute, rec: _Reads, value: Value, origins: tuple[Where, ...]) -> None:
-        slot = _RECALLED.get(id(attr))
-        if slot is None:
-            slot = _RECALLED[id(attr)] = (attr, {})
-        shape = (tuple(rec.variables), tuple(rec.locals))
-        seen = slot[1].get(shape)
-        if seen is None:
-            if len(slot[1]) >= MAX_SHAPES:
-                return
-            seen = slot[1][shape] = {}
-        if len(seen) >= MAX_RECALLED:
-            return
-        named: dict[Where, str] = {}
-        for name, bound in rec.variables.items():
-            if bound is not None and bound.where is not None and named.setdefault(bound.where, name) != name:
-                return  # two variables set at one place: which origin is whose cannot be told apart
-        try:
-            names = tuple(named[where] for where in origins)
-        except KeyError:
-            return  # an origin no variable read here gave (none is known to arise)
-        key = (*[self._print(n) for n in shape[0]], *[id(a) for a in rec.locals.values()])
-        seen[key] = _Recalled(value, names, rec)
 
     def text(self, expr_text: str, scope: Mapping[str, Value] | None = None) -> Value:
         """The value of an expression given as source text.
@@ -300,8 +157,6 @@ class Evaluator:
             ZeroDivisionError,
             OverflowError,
         ):
-            if self._rec is not None:
-                self._rec.reliable = False
             return UNKNOWN  # not remembered: a RecursionError depends on the stack it met
         if not scope and reads == self._reads and len(_CONTEXT_FREE) < MAX_CONTEXT_FREE:
             _CONTEXT_FREE[expr_text] = value
@@ -322,39 +177,28 @@ class Evaluator:
 
     def local(self, name: str) -> Value:
         self._reads += 1
-        rec = self._rec
-        attr = self.locals.get(name)
-        if rec is not None:
-            rec.locals.setdefault(name, attr)
         if name in self._local_values:
             value, origins = self._local_values[name]
             self.origins.extend(origins)
-            if rec is not None:
-                rec.add(self._local_reads[name])
             return value
-        if attr is None:
-            return UNKNOWN
-        if name in self._in_progress:
-            if rec is not None:
-                rec.reliable = False
+        attr = self.locals.get(name)
+        if attr is None or name in self._in_progress:
             return UNKNOWN
         self._in_progress.add(name)
+        saved = self.origins
+        self.origins = []
         try:
-            value, found, reads = (attr.value, (), _NO_READS) if attr.kind == "literal" else self._evaluate(attr)
+            value = attr.value if attr.kind == "literal" else self.text(attr.expr_text)
         finally:
             self._in_progress.discard(name)
-        self.origins.extend(found)
+        found = tuple(self.origins)
+        self.origins = saved + list(found)
         self._local_values[name] = (value, found)
-        self._local_reads[name] = reads
-        if rec is not None:
-            rec.add(reads)
         return value
 
     def variable(self, name: str) -> Value:
         self._reads += 1
         bound = self.variables.get(name)
-        if self._rec is not None:
-            self._rec.variables.setdefault(name, bound)
         if bound is None:
             return UNKNOWN
         if bound.where is not None:

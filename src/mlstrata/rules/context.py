@@ -61,13 +61,10 @@ class Bindings(Mapping[str, Bound]):
     """A module's variables as one evaluation sees them: the values given (a call's arguments, tfvars), else
     literal defaults, each default made when first read (modules declare dozens of variables, rules read few)."""
 
-    def __init__(self, variables: Mapping[str, Item], given: Mapping[str, Bound],
-                 defaults: dict[str, Bound | None] | None = None) -> None:
+    def __init__(self, variables: Mapping[str, Item], given: Mapping[str, Bound]) -> None:
         self._variables = variables
         self._given = given
-        # shared by the evaluations of one module (ModuleView.defaults): a default is the same Bound in every call,
-        # which the evaluator's recall (hcl.evaluate._RECALLED) fingerprints once
-        self._defaults: dict[str, Bound | None] = defaults if defaults is not None else {}
+        self._defaults: dict[str, Bound | None] = {}
 
     def _default(self, name: str) -> Bound | None:
         if name not in self._defaults:
@@ -128,8 +125,7 @@ class ModuleContext:
         self.path_env = path_env
         self.env_name = call.env if call is not None else (path_env if role == "root" else None)
         self.env = spec.envs.get(self.env_name) if spec is not None and self.env_name else None
-        # a called module is evaluated once generically and again per call: its values are recalled by what they read
-        self.ev = Evaluator(self._bindings(tfvars or {}), module.locals, recall=role == "called")
+        self.ev = Evaluator(self._bindings(tfvars or {}), module.locals)
         self._prefix = module.directory.rstrip(os.sep) + os.sep
         self.memo: dict[str, object] = {}  # per-evaluation caches shared by rules (bucket links, policies)
         # what rules ask again and again: whether an item exists (kept with it, so that its id stays its own),
@@ -147,9 +143,8 @@ class ModuleContext:
             return {}
         if self.call is not None:
             declared = self.module.variables
-            return Bindings(declared, {k: v for k, v in self.call.args.items() if k in declared},
-                            self.module.defaults)
-        return Bindings(self.module.variables, tfvars, self.module.defaults)
+            return Bindings(declared, {k: v for k, v in self.call.args.items() if k in declared})
+        return Bindings(self.module.variables, tfvars)
 
     @staticmethod
     def ev_literal(attr: Attribute) -> Value:

@@ -8,7 +8,6 @@ from pathlib import PurePath
 
 from mlstrata.diagnostics import Where
 from mlstrata.hcl import Attribute, Block, Body, HclFile
-from mlstrata.hcl.evaluate import Bound
 
 _REF = re.compile(r"\b(data\.)?([a-z][a-z0-9]*_[a-z0-9_]+)\.([A-Za-z_][A-Za-z0-9_-]*)")
 
@@ -69,9 +68,6 @@ class ModuleView:
     tfvars: list[HclFile] = field(default_factory=list)
     other_tfvars: list[HclFile] = field(default_factory=list)
     by_address: dict[str, Item] = field(default_factory=dict)
-    # each variable's default as a binding (None: it has none), made when first read (rules.context.Bindings) and
-    # shared by every evaluation of this view: the generic one and each call's
-    defaults: dict[str, Bound | None] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
