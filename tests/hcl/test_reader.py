@@ -352,3 +352,12 @@ def test_every_module_and_fixture_reads_as_its_source() -> None:
     for path in files:
         src = path.read_bytes()
         assert parse_text(src, str(path)) == _unmasked(src, str(path)), path
+
+
+@pytest.mark.parametrize(
+    "content", [b"a\x00zurerm_node_pool", b"tab\there and on", b"caf\xc3\xa9 au lait", b"bad \xff utf-8"])
+def test_a_string_with_a_control_or_non_ascii_byte_is_never_masked(content: bytes) -> None:
+    # found by the HCL fuzz test: a NUL in a resource type is a syntax error in the source; masked, it was gone
+    src = b'resource "' + content + b'" "training" {\n  name = "' + content + b'"\n}\n'
+    assert all(b"\\" not in src[a:b] and src[a + 1:b - 1] != content for a, b in plain_strings(src))
+    assert parse_text(src, "t.tf") == _unmasked(src)

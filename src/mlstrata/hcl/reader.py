@@ -74,7 +74,10 @@ def _language() -> tree_sitter.Language:
 
 _MASK_MIN = 6  # shorter strings save less parsing than finding and checking them costs
 _PLAIN = rb'[^"\\$%\n]'  # neither ends a quoted string nor starts an escape or a template
-_MASKED = rb'[^"\\$%\n\x80-\xff]' + _PLAIN + rb'{%d,}' % (_MASK_MIN - 1)  # the content of a string masked
+# the content of a string masked: printable ASCII only. A control character (a NUL), a byte of a multi-byte character
+# or an invalid UTF-8 byte can make the parser report an error in the string, which the masked copy would not have
+# (the HCL fuzz test found a NUL in a resource type: masked, the file parsed clean)
+_MASKED = rb'[^"\\$%\x00-\x1f\x7f-\xff]' + rb'{%d,}' % _MASK_MIN
 _OTHER_STRING = (  # escapes, `$${`, and one level of interpolation holding no braces (strings inside it may)
     rb'"(?!' + _MASKED + rb'")'
     rb'(?:' + _PLAIN + rb'++|\\.|\$\$\{|%%\{|[$%](?!\{)|[$%]\{(?:[^{}"\n]++|"(?:[^"\\\n]++|\\.)*+")*+\})*+"'
