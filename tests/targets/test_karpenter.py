@@ -228,6 +228,34 @@ def test_the_controller_may_use_the_node_volume_key_through_ec2_only() -> None:
     assert '"kms:GrantIsForAWSResource"' in key
 
 
+def test_the_controller_may_create_the_spot_service_linked_role_and_nothing_else() -> None:
+    """A Spot launch needs AWSServiceRoleForEC2Spot, and "if you use the AWS CLI or an API to request a Spot
+    Instance, you must first ensure that this role exists"
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/service-linked-roles-spot-instance-requests.html).
+    CreateFleet creates it with the caller's credentials when they allow it; without, every Spot launch in a new
+    account fails with AuthFailure.ServiceLinkedRoleCreationNotPermitted (terraform-aws-modules/terraform-aws-eks
+    #2565, aws/karpenter-provider-aws#504). The grant is for that one role, by its ARN and service name."""
+    controller = next(b for b in parse_file(str(MODULES / "karpenter" / "main.tf")).body.blocks
+                      if b.type == "data" and b.labels == ["aws_iam_policy_document", "controller"])
+    granting = [s.body for s in controller.body.blocks if s.type == "statement"
+                and "iam:CreateServiceLinkedRole" in s.body.attributes["actions"].expr_text]
+    assert len(granting) == 1, "the controller policy grants iam:CreateServiceLinkedRole exactly once"
+    stmt = granting[0]
+    attrs = stmt.attributes
+    assert attrs["actions"].expr_text == '["iam:CreateServiceLinkedRole"]'
+    assert attrs["resources"].expr_text == (
+        '["arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/spot.amazonaws.com/'
+        'AWSServiceRoleForEC2Spot"]')
+    conditions = [{k: a.expr_text for k, a in c.body.attributes.items()} for c in stmt.blocks if c.type == "condition"]
+    assert conditions == [{"test": '"StringEquals"', "variable": '"iam:AWSServiceName"',
+                           "values": '["spot.amazonaws.com"]'}]
+    # and no module creates the account's shared Spot role itself (a second create fails: "has been taken")
+    assert "spot.amazonaws.com" not in "".join(
+        b.body.attributes["aws_service_name"].expr_text for tf in MODULES.glob("*/*.tf")
+        for b in parse_file(str(tf)).body.blocks
+        if b.type == "resource" and b.labels[0] == "aws_iam_service_linked_role")
+
+
 def test_the_node_class_template_has_imds_hop_limit_1_and_encrypted_volumes() -> None:
     """IMDSv2 with hop limit 1 keeps pods off the node role (https://docs.aws.amazon.com/eks/latest/
     best-practices/identity-and-access-management.html); Bottlerocket has an OS volume and a data volume

@@ -354,6 +354,24 @@ data "aws_iam_policy_document" "controller" {
     actions   = ["iam:GetInstanceProfile"]
   }
 
+  # Spot launches run as EC2's service-linked role AWSServiceRoleForEC2Spot, which a new account lacks until
+  # its first Spot request; CreateFleet then creates it with the caller's credentials, or fails every Spot
+  # launch with AuthFailure.ServiceLinkedRoleCreationNotPermitted (terraform-aws-modules/terraform-aws-eks#2565,
+  # aws/karpenter-provider-aws#504). Not created here: the role is the account's, shared with every other Spot
+  # user, and a create where it exists fails ("has been taken"). This permission creates that one role only.
+  # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/service-linked-roles-spot-instance-requests.html
+  statement {
+    sid       = "CreateSpotServiceLinkedRole"
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot"]
+    actions   = ["iam:CreateServiceLinkedRole"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values   = ["spot.amazonaws.com"]
+    }
+  }
+
   statement {
     sid       = "DiscoverApiEndpoint"
     resources = ["arn:${local.partition}:eks:${local.region}:${local.account_id}:cluster/${var.cluster_name}"]
