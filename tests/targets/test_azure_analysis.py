@@ -87,6 +87,7 @@ def test_drift_categorises_azurerm_resources() -> None:
     assert categorize("azurerm_kubernetes_cluster_node_pool", ["node_count"]) is Category.GPU_POOL
     assert categorize("azurerm_key_vault_key", []) is Category.PROTECTION
     assert categorize("azurerm_subnet", []) is Category.NETWORK
-    assert categorize("azapi_resource", []) is Category.REGISTRY
+    registry = "Microsoft.MachineLearningServices/registries"
+    assert categorize("azapi_resource", [], arm_type=registry) is Category.REGISTRY
     assert categorize("azurerm_kubernetes_cluster", ["default_node_pool.0.vm_size"]) is Category.GPU_POOL
     assert categorize("azurerm_storage_account", ["public_network_access_enabled", "tags"]) is Category.PROTECTION

@@ -1,9 +1,11 @@
-"""What kind of drift a changed resource is: identity/permissions, registry, GPU pool, network,
-encryption/protection, deleted outside Terraform, or other.
+"""What kind of drift a changed resource is: identity/permissions, registry, feature store, GPU pool,
+network, encryption/protection, deleted outside Terraform, or other.
 
 A resource type that is always about one thing (an IAM policy, a subnet, a registry grant) decides
 by itself; a general resource (a bucket, a cluster, a database) is judged by the attributes that
-changed, and the most significant one wins (a lost deletion protection outweighs a tag).
+changed, and the most significant one wins (a lost deletion protection outweighs a tag). A generic
+Azure resource (`azapi_resource`) is judged by the Azure resource type it declares, the same way:
+an ML registry is a registry, a cache's access policy assignment a grant.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 class Category(enum.StrEnum):
     IDENTITY = "identity"
     REGISTRY = "registry"
+    FEATURE_STORE = "feature-store"
     GPU_POOL = "gpu-pool"
     NETWORK = "network"
     PROTECTION = "encryption-protection"
@@ -30,6 +33,7 @@ class Category(enum.StrEnum):
 _LABELS = {
     Category.IDENTITY: "identity / permissions",
     Category.REGISTRY: "registry (permissions, retention, stages)",
+    Category.FEATURE_STORE: "feature store (online store, cache)",
     Category.GPU_POOL: "GPU pool (shape, scaling, taints, image)",
     Category.NETWORK: "network",
     Category.PROTECTION: "encryption / protection",
@@ -45,6 +49,7 @@ PRIORITY: tuple[Category, ...] = (
     Category.PROTECTION,
     Category.IDENTITY,
     Category.REGISTRY,
+    Category.FEATURE_STORE,
     Category.GPU_POOL,
     Category.NETWORK,
     Category.OTHER,
@@ -91,7 +96,7 @@ _BY_TYPE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
         (r"azurerm_(key_vault|key_vault_key|storage_account_customer_managed_key|management_lock|"
          r"monitor_diagnostic_setting)",
          Category.PROTECTION),
-        (r"azurerm_(machine_learning_workspace|storage_management_policy)|azapi_resource", Category.REGISTRY),
+        (r"azurerm_(machine_learning_workspace|storage_management_policy)", Category.REGISTRY),
         (r"azurerm_kubernetes_cluster_node_pool", Category.GPU_POOL),
         (r"azurerm_(virtual_network|subnet|subnet_.*|network_security_group|network_security_rule|nat_gateway|"
          r"nat_gateway_.*|public_ip|private_endpoint|private_dns_zone|private_dns_zone_.*)", Category.NETWORK),
@@ -103,6 +108,34 @@ _BY_TYPE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
     )
 )
 
+# Azure resource types (regex, full match, case-insensitive as ARM's are) an azapi resource declares, each always
+# meaning one category: the azurerm rows above, by the type they manage. https://learn.microsoft.com/azure/templates
+_BY_ARM_TYPE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), category)
+    for pattern, category in (
+        # grants on a resource, whatever it is: Redis data access, RBAC, identities
+        (r"Microsoft\.Authorization/(roleAssignments|roleDefinitions)|Microsoft\.ManagedIdentity/.*|"
+         r"Microsoft\.Cache/(redisEnterprise/databases|redis)/accessPolicyAssignments|"
+         r"Microsoft\.KeyVault/vaults/accessPolicies", Category.IDENTITY),
+        (r"Microsoft\.KeyVault/.*|Microsoft\.Authorization/locks|Microsoft\.Insights/diagnosticSettings",
+         Category.PROTECTION),
+        (r"Microsoft\.MachineLearningServices/(registries|workspaces)(/.*)?", Category.REGISTRY),
+        (r"Microsoft\.ContainerService/managedClusters/agentPools", Category.GPU_POOL),
+        (r"Microsoft\.Network/.*", Category.NETWORK),
+    )
+)
+
+# Types that hold one kind of thing but whose attribute changes still say more (an online store whose public
+# network access was opened is an encryption/protection drift): the category when the attributes say nothing.
+_KIND_BY_TYPE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), category)
+    for pattern, category in (
+        # Feast's online stores (the feature store's cache) on each cloud
+        (r"azurerm_(managed_redis|redis_cache)|google_redis_instance|aws_elasticache_replication_group|"
+         r"Microsoft\.Cache/(redisEnterprise|redisEnterprise/databases|redis)", Category.FEATURE_STORE),
+    )
+)
+
 # Attribute paths (regex, searched) of general resources; first match wins.
 _BY_ATTRIBUTE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
     (re.compile(pattern), category)
@@ -111,7 +144,7 @@ _BY_ATTRIBUTE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
          r"uniform_bucket_level_access|public_access_prevention|soft_delete_policy|"
          r"prevent_destroy|versioning|protect|block_public_[a-z_]+|publicly_accessible|"
          r"skip_final_snapshot|backup_retention_period|public_network_access_enabled|shared_access_key_enabled|"
-         r"min_tls_version|purge_protection_enabled|soft_delete_retention_days|customer_managed_key|"
+         r"min_tls_version|minimum_tls_version|purge_protection_enabled|public_network_access|soft_delete_retention_days|customer_managed_key|"
          r"network_rules|network_acls|local_auth(entication)?_(enabled|disabled)|"
          r"delete_retention_policy)(\.|$)", Category.PROTECTION),
         (r"(^|\.)(access|access_config|grants|policy|[a-z_]*role[a-z_]*|principals?|iam_[a-z_]*|"
@@ -129,20 +162,29 @@ _BY_ATTRIBUTE: tuple[tuple[re.Pattern[str], Category], ...] = tuple(
 )
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
 def category_of_attribute(path: str) -> Category:
-    """The category of one changed attribute path (e.g. `scaling_config.0.desired_size`)."""
+    """The category of one changed attribute path (e.g. `scaling_config.0.desired_size`). An azapi body's
+    camelCase names (`body.properties.publicNetworkAccess`) read as Terraform's snake_case ones."""
+    path = _CAMEL.sub(r"_\1", path).lower()
     for pattern, category in _BY_ATTRIBUTE:
         if pattern.search(path):
             return category
     return Category.OTHER
 
 
-def categorize(resource_type: str, changed_paths: list[str], *, deleted: bool = False) -> Category:
-    """The category of one drifted resource from its type and the attribute paths that changed."""
+def categorize(resource_type: str, changed_paths: list[str], *, deleted: bool = False, arm_type: str = "") -> Category:
+    """The category of one drifted resource from its type and the attribute paths that changed; `arm_type` is the
+    Azure resource type a generic azapi resource declares (`Microsoft.Cache/redisEnterprise`), which decides in
+    the resource type's place."""
     if deleted:
         return Category.DELETED
-    for pattern, category in _BY_TYPE:
-        if pattern.fullmatch(resource_type):
+    kind = arm_type or resource_type
+    for pattern, category in _BY_ARM_TYPE if arm_type else _BY_TYPE:
+        if pattern.fullmatch(kind):
             return category
     found = {category_of_attribute(p) for p in changed_paths}
-    return next((c for c in PRIORITY if c in found), Category.OTHER)
+    fallback = next((c for pattern, c in _KIND_BY_TYPE if pattern.fullmatch(kind)), Category.OTHER)
+    return next((c for c in PRIORITY if c in found and c is not Category.OTHER), fallback)

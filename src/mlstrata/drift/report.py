@@ -248,7 +248,8 @@ def drifted_resources(result: UnitResult, plan: Plan) -> list[DriftedResource]:
             continue  # only values Terraform itself normalises (e.g. null vs. absent)
         found.append(DriftedResource(
             unit=result.unit.id, env=result.unit.env, layer=result.unit.layer, address=change.address,
-            type=change.type, category=categorize(change.type, [c.path for c in changes], deleted=deleted),
+            type=change.type, category=categorize(change.type, [c.path for c in changes], deleted=deleted,
+                                                  arm_type=change.arm_type),
             deleted=deleted, changes=changes))
     return found
 

@@ -121,6 +121,16 @@ class ResourceChange:
         return f"ResourceChange({', '.join(f'{name}={getattr(self, name)!r}' for name in _FIELDS)})"
 
     @property
+    def arm_type(self) -> str:
+        """The Azure resource type a generic azapi resource declares (its `type` without `@<api-version>`,
+        `Microsoft.MachineLearningServices/registries`), else ""."""
+        if not self.type.startswith("azapi_"):
+            return ""
+        values = self.before if isinstance(self.before, dict) else self.after
+        declared = values.get("type") if isinstance(values, dict) else None
+        return declared.split("@", 1)[0] if isinstance(declared, str) else ""
+
+    @property
     def actions(self) -> Action:
         """Alias kept for readers who think in Terraform's JSON terms."""
         return self.action

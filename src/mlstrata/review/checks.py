@@ -96,12 +96,10 @@ def object_name(rc: ResourceChange) -> str:
 def stateful_kind(rc: ResourceChange, facts: PlanFacts) -> str | None:
     """What kind of stateful ML resource this is, or None."""
     kind = HOLDS.get(rc.type)
-    if rc.type == "azapi_resource":
-        values = rc.before if isinstance(rc.before, dict) else rc.after if isinstance(rc.after, dict) else {}
-        # Azure ML registries and workspaces (a workspace on a shared-key-off account is declared through azapi)
-        if str(values.get("type", "")).startswith(("Microsoft.MachineLearningServices/registries@",
-                                                    "Microsoft.MachineLearningServices/workspaces@")):
-            return "model registry"
+    # Azure ML registries and workspaces (a workspace on a shared-key-off account is declared through azapi)
+    if rc.type == "azapi_resource" and rc.arm_type in ("Microsoft.MachineLearningServices/registries",
+                                                       "Microsoft.MachineLearningServices/workspaces"):
+        return "model registry"
     if rc.type in FEATURE_STORE_TYPES and _feature_store(rc):
         return FEATURE_STORE_TYPES[rc.type]
     if rc.type == "aws_s3_bucket":
