@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from mlstrata.diagnostics import Diagnostic, Severity, has_errors
 from mlstrata.drift.categories import Category, categorize
 from mlstrata.drift.history import HistoryRecord, append_history, read_history, since_of, utc_now
-from mlstrata.engine.operations import reads_unapplied_state, refreshed_nothing
+from mlstrata.engine.operations import reads_unapplied_state
 from mlstrata.engine.results import RunReport, Status, UnitResult, discard_refresh_files
 from mlstrata.plan.model import Plan, ResourceChange, ResourceMode
 
@@ -271,6 +271,7 @@ def analyze(report: RunReport, allow: Sequence[Allowance], history: Iterable[His
     for result in report.results:
         diags = list(result.diagnostics)
         found: list[DriftedResource] = []
+        plan = None
         if result.ok and result.plan_json is not None:
             plan, plan_diags = result.load_plan()
             diags += plan_diags
@@ -283,7 +284,7 @@ def analyze(report: RunReport, allow: Sequence[Allowance], history: Iterable[His
             diags = [Diagnostic(Severity.INFO, "not applied yet: what it reads has no state, so nothing is checked",
                                 path=result.unit.id, code="drift.not_applied",
                                 hint=f"`mlstrata apply --env {result.unit.env}` (or `up`) creates it")]
-        elif status == "clean" and result.plan_json is not None and refreshed_nothing(result.plan_json):
+        elif status == "clean" and plan is not None and not plan.holds_prior_resources():
             # its own state holds no resource (never applied, or destroyed): "clean" would claim a check that
             # compared nothing; parity says "not applied" of the same unit
             status = "not applied"

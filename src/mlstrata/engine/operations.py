@@ -20,7 +20,6 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -42,6 +41,7 @@ from mlstrata.engine.runs import (
 )
 from mlstrata.engine.session import Engine, prepare_work_dir
 from mlstrata.engine.unit import Unit, config_fingerprint
+from mlstrata.plan.state import resources as state_resources
 
 PLAN_FILE = "tfplan"
 PLAN_JSON = "plan.json"
@@ -192,30 +192,6 @@ def reads_unapplied_state(diags: tuple[Diagnostic, ...]) -> bool:
     destroyed). For read-only commands (drift, parity): such a unit has nothing to compare yet."""
     errors = [d for d in diags if d.is_error]
     return bool(errors) and all(_missing_state(d) or _absent_output(d) for d in errors)
-
-
-def holds_resources(doc: dict[str, Any]) -> bool:
-    """Whether a state JSON (`terraform show -json`) or a refresh-only plan's JSON (its `prior_state`) holds any
-    managed resource. None means never applied, or destroyed: for read-only commands (drift, parity) such a unit
-    has nothing to compare yet, exactly like one whose plan fails on an unapplied unit's state."""
-    values = doc.get("prior_state", {}).get("values") if "prior_state" in doc else doc.get("values")
-    stack = [(values or {}).get("root_module") or {}]
-    while stack:
-        module = stack.pop()
-        if any(r.get("mode") == "managed" for r in module.get("resources") or []):
-            return True
-        stack += list(module.get("child_modules") or [])
-    return False
-
-
-def refreshed_nothing(plan_json: Path) -> bool:
-    """`not holds_resources` of a refresh-only plan's JSON file; False when it cannot be read (the caller's decode
-    of the same file reports that)."""
-    try:
-        doc = orjson.loads(plan_json.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return False
-    return isinstance(doc, dict) and not holds_resources(doc)
 
 
 def _missing_state(d: Diagnostic) -> bool:
@@ -426,20 +402,13 @@ def _remote_state_reads(plan: object) -> dict[str, str]:
     """The `terraform_remote_state` data sources a plan read (its prior state), each with a sha256 of the outputs
     it saw; the values themselves are never kept."""
     found: dict[str, str] = {}
-    state = plan.get("prior_state") if isinstance(plan, dict) else None
-    values = state.get("values") if isinstance(state, dict) else None
-    modules = [values.get("root_module")] if isinstance(values, dict) else []
-    while modules:
-        module = modules.pop()
-        if not isinstance(module, dict):
-            continue
-        modules += module.get("child_modules") or []
-        for resource in module.get("resources") or []:
-            if (isinstance(resource, dict) and resource.get("mode") == "data"
-                    and resource.get("type") == "terraform_remote_state"):
-                outputs = (resource.get("values") or {}).get("outputs")
-                digest = hashlib.sha256(orjson.dumps(outputs, option=orjson.OPT_SORT_KEYS)).hexdigest()
-                found[str(resource.get("address"))] = digest
+    if not isinstance(plan, dict) or "prior_state" not in plan:
+        return found
+    for resource in state_resources(plan):
+        if resource.get("mode") == "data" and resource.get("type") == "terraform_remote_state":
+            outputs = (resource.get("values") or {}).get("outputs")
+            digest = hashlib.sha256(orjson.dumps(outputs, option=orjson.OPT_SORT_KEYS)).hexdigest()
+            found[str(resource.get("address"))] = digest
     return found
 
 

@@ -26,6 +26,7 @@ from mlstrata.parity.compare import (
     without_account,
     without_region,
 )
+from mlstrata.plan.state import resources as state_resources
 from mlstrata.repo import unit_dir
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
@@ -147,9 +148,8 @@ def _known(value: Any, text: str) -> Any:
 def state_values(doc: Mapping[str, Any], layer: str, env: str) -> dict[str, Any]:
     """Managed resources and their (non-sensitive) attributes from `terraform show -json` of a state
     (`values`) or of a refresh-only plan (`prior_state.values`, the refreshed objects)."""
-    values = doc.get("prior_state", {}).get("values") if "prior_state" in doc else doc.get("values")
     out: dict[str, Any] = {}
-    for resource in _resources((values or {}).get("root_module") or {}):
+    for resource in state_resources(doc):
         if resource.get("mode") != "managed":
             continue
         address = str(resource["address"])
@@ -163,13 +163,6 @@ def state_values(doc: Mapping[str, Any], layer: str, env: str) -> dict[str, Any]
         out[key] = PRESENT
         out.update(flatten(normalize(attrs, env), key))
     return out
-
-
-def _resources(module: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    found = list(module.get("resources") or [])
-    for child in module.get("child_modules") or []:
-        found += _resources(child)
-    return found
 
 
 def read_state_doc(path: Path) -> tuple[dict[str, Any] | None, list[Diagnostic]]:

@@ -9,9 +9,10 @@ from typing import Any
 
 from mlstrata.diagnostics import Diagnostic, Severity
 from mlstrata.engine import RunReport, Unit
-from mlstrata.engine.operations import holds_resources, reads_unapplied_state
+from mlstrata.engine.operations import reads_unapplied_state
 from mlstrata.engine.queries import StateDoc
 from mlstrata.parity.levels import read_state_doc, state_values
+from mlstrata.plan.state import holds_resources
 
 
 def states_from_show(units: Sequence[Unit], docs: Sequence[StateDoc],

@@ -118,6 +118,8 @@ class _PlanDocument(msgspec.Struct, frozen=True):
     # (msgspec takes no union with Raw: an absent field is an empty Raw, a JSON null the bytes `null`)
     planned_values: msgspec.Raw = msgspec.Raw()
     values: msgspec.Raw = msgspec.Raw()
+    # the state the plan was made against, read only by `Plan.holds_prior_resources` (drift's "not applied")
+    prior_state: msgspec.Raw = msgspec.Raw()
     errored: bool = False
     applyable: bool = False
     complete: bool = True
@@ -402,6 +404,7 @@ def _plan(doc: _PlanDocument) -> Plan:
         applyable=doc.applyable,
         complete=doc.complete,
         timestamp=doc.timestamp,
+        prior_state=memoryview(doc.prior_state),
     )
 
 

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+import orjson
+
 from mlstrata.plan.action import Action
+from mlstrata.plan.state import holds_resources
 
 JSONValue = Any  # a decoded JSON value (dict, list, str, int, float, bool or None)
 
@@ -201,6 +204,8 @@ class Plan:
     complete: bool = True
     timestamp: str = ""
     raw: dict[str, JSONValue] = field(default_factory=dict, repr=False, compare=False)
+    # the JSON text of `prior_state`, decoded only when asked (`holds_prior_resources`): empty when absent
+    prior_state: memoryview | bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def changes(self) -> Iterator[ResourceChange]:
@@ -215,6 +220,14 @@ class Plan:
     @property
     def has_drift(self) -> bool:
         return bool(self.resource_drift)
+
+    def holds_prior_resources(self) -> bool:
+        """Whether the state this plan was made against holds any managed resource. False for a refresh-only
+        plan of a unit never applied (or destroyed): a drift check of it compared nothing."""
+        if not len(self.prior_state):
+            return False
+        doc = orjson.loads(self.prior_state)
+        return isinstance(doc, dict) and holds_resources(doc)
 
     def counts(self) -> ChangeCounts:
         """Add / change / destroy / import / forget counts, as Terraform's plan summary counts them."""
