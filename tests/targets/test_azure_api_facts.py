@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 
 from mlstrata.diagnostics import DiagnosticsError
+from mlstrata.hcl import parse_file
 from mlstrata.render.tree import render_tree
 from mlstrata.spec.load import load_spec, load_text
+from mlstrata.spec.resolve import resolve
+from mlstrata.targets.azure.render import online_store_size
 from mlstrata.targets.registry import TARGETS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -160,3 +163,50 @@ def test_role_assignments_to_new_identities_skip_the_directory_lookup_and_data_p
     assert "azurerm_role_assignment.deployer_crypto_officer" in wait
     assert "azurerm_role_assignment.cmk_encryption_user" in wait
     assert 'create_duration = "90s"' in wait
+
+
+# Microsoft.Cache/redisEnterprise @ 2025-04-01 (Azure/azure-rest-api-specs, specification/redisenterprise/
+# resource-manager/Microsoft.Cache/RedisEnterprise/stable/2025-04-01/redisenterprise.json): what the access policy
+# assignment's body may and must hold, and the value sets the cache's azurerm arguments are sent as.
+REDIS_2025_04_01 = {
+    "AccessPolicyAssignmentProperties": {"accessPolicyName", "user"},  # + provisioningState, read-only
+    "AccessPolicyAssignmentProperties.required": {"accessPolicyName", "user"},
+    "user": {"objectId"},
+}
+REDIS_ACCESS_POLICY_NAME = re.compile(r"^([a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]|[a-zA-Z0-9])$")
+REDIS_ASSIGNMENT_NAME = r"^[A-Za-z0-9]{1,60}$"  # parameters.AccessPolicyAssignmentNameParameter
+REDIS_BALANCED_SKUS = {"Balanced_B0", "Balanced_B1", "Balanced_B3", "Balanced_B5", "Balanced_B10", "Balanced_B20",
+                       "Balanced_B50", "Balanced_B100", "Balanced_B150", "Balanced_B250", "Balanced_B350",
+                       "Balanced_B500", "Balanced_B700", "Balanced_B1000"}  # of definitions.Sku.name's enum
+REDIS_DATABASE_ENUMS = {"clientProtocol": {"Encrypted", "Plaintext"},
+                        "clusteringPolicy": {"EnterpriseCluster", "OSSCluster"},
+                        "evictionPolicy": {"AllKeysLFU", "AllKeysLRU", "AllKeysRandom", "VolatileLRU", "VolatileLFU",
+                                           "VolatileTTL", "VolatileRandom", "NoEviction"}}
+
+
+def test_the_redis_access_policy_assignment_body_is_what_its_api_version_takes() -> None:
+    blocks = {tuple(b.labels): b.body for b in parse_file(str(MODULES / "feast_redis" / "main.tf")).body.blocks}
+    access = blocks[("azapi_resource", "feast_access")].attributes
+    assert access["type"].value.endswith("@2025-04-01")
+    body = access["body"].partial_value
+    assert set(body) == {"properties"}
+    properties = body["properties"]
+    assert REDIS_2025_04_01["AccessPolicyAssignmentProperties.required"] <= set(properties) <= \
+        REDIS_2025_04_01["AccessPolicyAssignmentProperties"]
+    assert set(properties["user"]) == REDIS_2025_04_01["user"]
+    # "Only "default" policy is supported for now" (accessPolicyName's description), in its pattern
+    assert properties["accessPolicyName"] == "default" and REDIS_ACCESS_POLICY_NAME.match("default")
+    # the assignment's name: the module's validation is the API's pattern, and its default fits it
+    variables = {b.labels[0]: b.body for b in parse_file(str(MODULES / "feast_redis" / "variables.tf")).body.blocks
+                 if b.type == "variable"}
+    alias = variables["data_contributor_alias"]
+    assert f'"{REDIS_ASSIGNMENT_NAME}"' in alias.blocks_of("validation")[0].body.attributes["condition"].expr_text
+    assert re.match(REDIS_ASSIGNMENT_NAME, str(alias.attributes["default"].value))
+    # what the cache's database is sent as (azurerm maps its arguments 1:1 onto these enums)
+    database = blocks[("azurerm_managed_redis", "this")].blocks_of("default_database")[0].body.attributes
+    for argument, api in (("client_protocol", "clientProtocol"), ("clustering_policy", "clusteringPolicy"),
+                          ("eviction_policy", "evictionPolicy")):
+        assert database[argument].value in REDIS_DATABASE_ENUMS[api], argument
+    # every SKU the platform renders is one of the API's
+    sizes = {online_store_size(env)[0] for env in resolve(load_spec(EXAMPLE, targets=TARGETS).platform).values()}
+    assert sizes == {"Balanced_B0", "Balanced_B1"} and sizes <= REDIS_BALANCED_SKUS

@@ -97,9 +97,10 @@ def container_registry_name(platform: str, env: str, account: str) -> str:
 
 
 def redis_cache_name(platform: str, env: str, account: str) -> str:
-    """The Feast online store's Azure Managed Redis: globally unique (<name>.<region>.redis.azure.net), 3-63
-    letters, digits and hyphens, no two hyphens in a row (azurerm's ManagedRedisName check)."""
-    stem = re.sub(r"-{2,}", "-", f"{platform[:38].rstrip('-')}-{env[:12].rstrip('-')}")
+    """The Feast online store's Azure Managed Redis: globally unique (<name>.<region>.redis.azure.net), 1-60
+    letters, digits and single hyphens: the API's clusterName pattern (redisenterprise.json 2025-04-01), which is
+    stricter than azurerm's 63-character ManagedRedisName check."""
+    stem = re.sub(r"-{2,}", "-", f"{platform[:36].rstrip('-')}-{env[:12].rstrip('-')}")
     return f"{stem}-feast-{_suffix(platform, env, 'feast', account)}"
 
 
