@@ -5,13 +5,21 @@ see, pinned to the document or provider issue that states it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from support.rendered import module_resource, modules_dir
 
-from mlstrata.hcl import parse_file
+from mlstrata.hcl import parse_file, parse_text
 from mlstrata.hcl.model import Body
+from mlstrata.render.tree import render_tree
+from mlstrata.spec.load import load_text
+from mlstrata.targets.aws import catalog as cat
+from mlstrata.targets.aws.state import deploy_role
+from mlstrata.targets.registry import TARGETS
 
 AWS_MODULES = modules_dir("aws")
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _resource_attrs(module: str, address: str) -> dict[str, str]:
@@ -88,3 +96,90 @@ def test_policies_name_the_accounts_of_spec_principals_and_narrow_by_principal_a
                               r'\$\{split\(":", arn\)\[4\]\}:root"\]\)', ids)
         assert source is not None, f"{module} {doc}: principals name the ARNs themselves: {ids}"
         assert ('"ArnEquals"', '"aws:PrincipalArn"', source[1]) in conditions, (module, doc, conditions)
+
+
+# ---- service-linked roles: who creates them in a new account ----
+
+def _module_resource_types(module: str, seen: set[str] | None = None) -> set[str]:
+    """Resource types a library module declares, with those of the library modules it calls."""
+    seen = set() if seen is None else seen
+    seen.add(module)
+    types: set[str] = set()
+    for tf in sorted((AWS_MODULES / module).glob("*.tf")):
+        for block in parse_file(str(tf)).body.blocks:
+            if block.type == "resource":
+                types.add(block.labels[0])
+            elif block.type == "module":
+                called = block.body.attributes["source"].value
+                if isinstance(called, str) and called.startswith("../") and called[3:] not in seen:
+                    types |= _module_resource_types(called[3:], seen)
+    return types
+
+
+def _env_resource_types(files: dict[str, str], env: str) -> set[str]:
+    types: set[str] = set()
+    for rel, text in files.items():
+        if rel.startswith(f"live/{env}/") and rel.endswith(".tf"):
+            for block in parse_text(text, rel).body.blocks:
+                source = block.body.attributes.get("source") if block.type == "module" else None
+                if source is not None and isinstance(source.value, str):
+                    types |= _module_resource_types(source.value.rsplit("/", 1)[1])
+    return types
+
+
+def _readme_roles(readme: str) -> dict[str, tuple[str, str, set[str]]]:
+    """README "Before the first apply" table: env -> (account, deploy role, iam:AWSServiceName values)."""
+    rows = {}
+    for line in readme[readme.index("## Before the first apply"):readme.index("## Which layer")].splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 4 and re.fullmatch(r"\d{12}", cells[1]):
+            rows[cells[0]] = (cells[1], cells[2].strip("`"), set(re.findall(r"`([a-z.-]+\.amazonaws\.com)`", cells[3])))
+    return rows
+
+
+def test_each_catalogued_service_linked_role_is_created_by_a_module_resource_and_only_autoscaling_by_us() -> None:
+    """A service creates its service-linked role the first time it needs it in an account, as the principal
+    creating the resource (EKS: "When you create a cluster ... Amazon EKS creates the service-linked role for
+    you", https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks.html; node groups,
+    RDS, ElastiCache, Application Auto Scaling: each SERVICE_LINKED_ROLES source), which needs
+    iam:CreateServiceLinkedRole (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html
+    #service-linked-role-permissions). Creating one with aws_iam_service_linked_role where it exists fails
+    ("InvalidInput: Service role name ... has been taken"), so the modules leave them to the services, except
+    Auto Scaling's, which the platform key's policy names before any Auto Scaling group exists (kms_key creates
+    it only where missing)."""
+    declared = {t for m in AWS_MODULES.iterdir() if m.is_dir() for t in _module_resource_types(m.name)}
+    assert {r.created_with for r in cat.SERVICE_LINKED_ROLES} <= declared
+    created = [(tf.parent.name, b.body.attributes["aws_service_name"].value)
+               for tf in sorted(AWS_MODULES.glob("*/*.tf")) for b in parse_file(str(tf)).body.blocks
+               if b.type == "resource" and b.labels[0] == "aws_iam_service_linked_role"]
+    assert created == [("kms_key", "autoscaling.amazonaws.com")]
+
+
+@pytest.mark.parametrize("variant", ["example", "karpenter", "redis"])
+def test_the_readme_names_each_deploy_role_and_the_service_linked_roles_its_account_gets(variant: str) -> None:
+    """The deploy role is not rendered (Terraform runs as it), so the rendered README says, before the first
+    apply: bootstrap/state first, in the state account; then each environment's deploy role, in its account,
+    allowed on its state (the bucket and key policies admit it, but a cross-account request also needs the
+    caller's own IAM policy: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html)
+    and to create exactly the service-linked roles that the resources of its units' modules create on first use."""
+    text = (REPO / "examples" / "aws" / "platform.yaml").read_text()
+    if variant == "karpenter":
+        text = text.replace("  autoscaler: cluster-autoscaler ", "  autoscaler: karpenter ")
+    elif variant == "redis":
+        text = text.replace("  online_store: dynamodb ", "  online_store: redis ")
+    loaded = load_text(text, targets=TARGETS)
+    files = render_tree(loaded).files
+    rows = _readme_roles(files["README.md"])
+    platform = loaded.platform
+    assert list(rows) == list(platform.environments)
+    before = files["README.md"][files["README.md"].index("## Before the first apply"):]
+    assert "`bootstrap/state` once, with credentials of account 444444444444" in before
+    assert "`arn:aws:s3:::acme-ml-tfstate/acme-ml/<env>/*`" in before and "`state_kms_key_arn`" in before
+    for env, spec in platform.environments.items():
+        account, role, services = rows[env]
+        assert (account, role) == (spec.account, deploy_role(platform, spec))
+        types = _env_resource_types(files, env)
+        assert services == {r.service for r in cat.SERVICE_LINKED_ROLES if r.created_with in types}, env
+        assert {"eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com",
+                "rds.amazonaws.com"} <= services  # cluster, system node group, platform key, metadata store
+        assert ("elasticache.amazonaws.com" in services) == (variant == "redis"), env

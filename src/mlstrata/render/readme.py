@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from mlstrata.repo import STATE_DIR, WORK_DIR
 from mlstrata.spec.models import LAYERS, Platform
 from mlstrata.spec.resolve import ResolvedEnv
@@ -27,7 +29,9 @@ def _state_sentence(backend: str) -> str:
     return "Every state is encrypted and locked."
 
 
-def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Target) -> str:
+def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Target,
+                  modules: Mapping[str, Mapping[str, str]]) -> str:
+    """The README (`modules`: per environment, the files of the library modules its units call)."""
     lines = [
         f"# {platform.platform}: ML platform infrastructure",
         "",
@@ -61,6 +65,7 @@ def render_readme(platform: Platform, envs: dict[str, ResolvedEnv], target: Targ
                 where = f"`{platform.state.backend}`"
             lines.append(f"| {env.name} | {env.region} | {'yes' if env.protect else 'no'} | {layer} | {where} |")
     lines += ["", _state_sentence(platform.state.backend), ""]
+    lines += target.first_apply(platform, envs, modules)
     lines += [
         "## Which layer owns what",
         "",

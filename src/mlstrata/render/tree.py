@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mlstrata.diagnostics import DiagnosticsError, Where, error
 from mlstrata.render.readme import render_readme
-from mlstrata.repo import LIVE, MANIFEST, WORK_DIR, unit_file
+from mlstrata.repo import LIVE, MANIFEST, WORK_DIR, split_unit_file, unit_file
 from mlstrata.spec.load import LoadedSpec
 from mlstrata.spec.models import LAYERS
 from mlstrata.spec.resolve import resolve
@@ -111,8 +111,12 @@ def render_tree(spec: LoadedSpec) -> RenderedTree:
             for name, text in unit.files.items():
                 files[unit_file(env.name, layer, name)] = text
     files.update(target.render_bootstrap(platform))
-    files.update(called_modules(module_library(target.modules_package), files))
-    files["README.md"] = render_readme(platform, envs, target)
+    library = module_library(target.modules_package)
+    files.update(called_modules(library, files))
+    unit_env = {rel: u[0] for rel in files if (u := split_unit_file(rel)) is not None}
+    env_modules = {env: called_modules(library, {r: t for r, t in files.items() if unit_env.get(r) == env})
+                   for env in envs}
+    files["README.md"] = render_readme(platform, envs, target, env_modules)
     files[".gitignore"] = GITIGNORE
     return RenderedTree(files=dict(sorted(files.items())))
 

@@ -54,6 +54,12 @@ class Target(Protocol):
         """Roots that must exist before the units (e.g. the state bucket), by relative path."""
         ...
 
+    def first_apply(self, platform: Platform, envs: Mapping[str, ResolvedEnv],
+                    modules: Mapping[str, Mapping[str, str]]) -> list[str]:
+        """README lines: what must exist before the first apply beyond the bootstrap roots (`modules`: per
+        environment, the files of the library modules its units call); none where nothing else must."""
+        ...
+
     # ---- workspace hooks: what Terraform runs in the rendered repository need ------------------
 
     def run_variables(self, platform: Platform, source: Source) -> list[RunVariable]:

@@ -9,6 +9,7 @@ AL2 end of support for EKS AMIs https://docs.aws.amazon.com/eks/latest/userguide
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 # an IAM role's ARN, in any partition (aws, aws-cn, aws-us-gov): what CI assumes by OIDC
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -185,3 +186,36 @@ def gpus_per_node(instance_types: list[str]) -> int | None:
             return None
         counts.append(max(found))
     return max(counts) if counts else None
+
+
+@dataclass(frozen=True)
+class ServiceLinkedRole:
+    """A service-linked role that its service creates the first time a resource needs it in an account, as the
+    principal creating that resource, which therefore needs `iam:CreateServiceLinkedRole` for the service
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html#service-linked-role-permissions)."""
+
+    service: str  # iam:AWSServiceName
+    role: str
+    created_with: str  # the Terraform resource type whose creation creates the role where it is missing
+    source: str
+
+
+# The service-linked roles the rendered AWS modules rely on. The modules create none of them themselves (a create
+# where the role exists fails: "Service role name ... has been taken"), except Auto Scaling's, which the platform
+# key's policy names before any Auto Scaling group exists (modules/kms_key: created only where missing).
+SERVICE_LINKED_ROLES: tuple[ServiceLinkedRole, ...] = (
+    ServiceLinkedRole("eks.amazonaws.com", "AWSServiceRoleForAmazonEKS", "aws_eks_cluster",
+                      "https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks.html"),
+    ServiceLinkedRole("eks-nodegroup.amazonaws.com", "AWSServiceRoleForAmazonEKSNodegroup", "aws_eks_node_group",
+                      "https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks-nodegroups.html"),
+    ServiceLinkedRole("autoscaling.amazonaws.com", "AWSServiceRoleForAutoScaling", "aws_iam_service_linked_role",
+                      "https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html"),
+    ServiceLinkedRole("rds.amazonaws.com", "AWSServiceRoleForRDS", "aws_db_instance",
+                      "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAM.ServiceLinkedRoles.html"),
+    ServiceLinkedRole("elasticache.amazonaws.com", "AWSServiceRoleForElastiCache", "aws_elasticache_replication_group",
+                      "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/using-service-linked-roles.html"),
+    ServiceLinkedRole("sagemaker.application-autoscaling.amazonaws.com",
+                      "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint", "aws_appautoscaling_target",
+                      "https://docs.aws.amazon.com/autoscaling/application/userguide/"
+                      "application-auto-scaling-service-linked-roles.html"),
+)

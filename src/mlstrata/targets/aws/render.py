@@ -18,6 +18,7 @@ from mlstrata.spec.source import Source
 from mlstrata.targets import kubernetes as kube
 from mlstrata.targets.aws import catalog as cat
 from mlstrata.targets.aws import checks
+from mlstrata.targets.aws.first_apply import first_apply
 from mlstrata.targets.aws.names import bucket as _bucket
 from mlstrata.targets.aws.names import name as _name
 from mlstrata.targets.aws.names import sagemaker_endpoint as _sagemaker_endpoint
@@ -90,6 +91,10 @@ class AwsTarget(RegistryProviders):
     def rollback_override(self, platform: Platform, repo: Path, env: str, layer: str,
                           rendered: Mapping[str, str]) -> str | None:
         return None  # not implemented: no AWS plan runs here to prove it
+
+    def first_apply(self, platform: Platform, envs: Mapping[str, ResolvedEnv],
+                    modules: Mapping[str, Mapping[str, str]]) -> list[str]:
+        return first_apply(platform, envs, modules)
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         header = HEADER

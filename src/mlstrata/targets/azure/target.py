@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from mlstrata.diagnostics import Diagnostic
@@ -44,6 +45,10 @@ class AzureTarget(RegistryProviders, JournalInRepository):
 
     def render_unit(self, platform: Platform, env: ResolvedEnv, layer: Layer) -> UnitFiles:
         return UnitFiles(env=env.name, layer=layer, files=_render.render_unit(platform, env, layer))
+
+    def first_apply(self, platform: Platform, envs: Mapping[str, ResolvedEnv],
+                    modules: Mapping[str, Mapping[str, str]]) -> list[str]:
+        return []
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return _render.render_bootstrap(platform)

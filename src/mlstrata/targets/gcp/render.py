@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import ClassVar
 
@@ -707,6 +708,10 @@ class GcpTarget(RegistryProviders, JournalInRepository):
 
     def render_unit(self, platform: Platform, env: ResolvedEnv, layer: Layer) -> UnitFiles:
         return UnitFiles(env=env.name, layer=layer, files=render_unit(platform, env, layer))
+
+    def first_apply(self, platform: Platform, envs: Mapping[str, ResolvedEnv],
+                    modules: Mapping[str, Mapping[str, str]]) -> list[str]:
+        return []
 
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return render_bootstrap(platform)

@@ -76,6 +76,10 @@ class LocalTarget:
     def run_variables(self, platform: Platform, source: Source) -> list[RunVariable]:
         return local_workspace.run_variables(platform, source)
 
+    def first_apply(self, platform: Platform, envs: Mapping[str, ResolvedEnv],
+                    modules: Mapping[str, Mapping[str, str]]) -> list[str]:
+        return []
+
     def render_bootstrap(self, platform: Platform) -> dict[str, str]:
         return {}
 
