@@ -13,7 +13,10 @@ from support.cli import mlstrata
 from support.rendered import blocks, example_spec, example_tree, module_resource, modules_dir
 
 from mlstrata.hcl import parse_file
+from mlstrata.render.tree import render_tree
+from mlstrata.spec.load import load_text
 from mlstrata.targets.azure import catalog as cat
+from mlstrata.targets.registry import TARGETS
 
 AZ_MODULES = modules_dir("azure")
 EXAMPLE = example_spec("azure")
@@ -252,3 +255,95 @@ def test_writes_to_the_metadata_server_run_one_at_a_time() -> None:
         current = after[0]
         seen.append(current)
     assert sorted(seen) == sorted(children), (seen, waits)
+
+
+# azurerm registers these namespaces by default (resource_provider_registrations = "legacy", the default in 4.x:
+# hashicorp/terraform-provider-azurerm internal/resourceproviders/required.go, Legacy()); the rest of its list is
+# left out here, as nothing below needs it.
+AZURERM_LEGACY_NAMESPACES = {
+    "Microsoft.Authorization", "Microsoft.Cache", "Microsoft.Compute", "Microsoft.ContainerRegistry",
+    "Microsoft.ContainerService", "Microsoft.DBforPostgreSQL", "Microsoft.KeyVault",
+    "Microsoft.MachineLearningServices", "Microsoft.ManagedIdentity", "Microsoft.Network",
+    "Microsoft.OperationalInsights", "Microsoft.Resources",
+    "Microsoft.ServiceBus", "Microsoft.Storage", "microsoft.insights"}
+# The namespace of every resource type the Azure modules declare (the type's ARM id:
+# https://learn.microsoft.com/azure/azure-resource-manager/management/azure-services-resource-providers). A type
+# added to a module must be listed here, so whether its namespace is registered is decided, not found out.
+NAMESPACE_OF = {
+    "azurerm_application_insights": "microsoft.insights", "azurerm_monitor_data_collection_endpoint":
+    "microsoft.insights", "azurerm_monitor_data_collection_rule": "microsoft.insights",
+    "azurerm_monitor_data_collection_rule_association": "microsoft.insights",
+    "azurerm_monitor_diagnostic_setting": "microsoft.insights",
+    "azurerm_container_app_environment": "Microsoft.App", "azurerm_container_app_job": "Microsoft.App",
+    "azurerm_monitor_workspace": "Microsoft.Monitor",
+    "azurerm_container_registry": "Microsoft.ContainerRegistry", "azurerm_disk_encryption_set": "Microsoft.Compute",
+    "azurerm_federated_identity_credential": "Microsoft.ManagedIdentity",
+    "azurerm_user_assigned_identity": "Microsoft.ManagedIdentity", "azurerm_key_vault": "Microsoft.KeyVault",
+    "azurerm_key_vault_key": "Microsoft.KeyVault", "azurerm_key_vault_secret": "Microsoft.KeyVault",
+    "azurerm_kubernetes_cluster": "Microsoft.ContainerService",
+    "azurerm_kubernetes_cluster_node_pool": "Microsoft.ContainerService",
+    "azurerm_log_analytics_workspace": "Microsoft.OperationalInsights", "azurerm_managed_redis": "Microsoft.Cache",
+    "azurerm_management_lock": "Microsoft.Authorization", "azurerm_role_assignment": "Microsoft.Authorization",
+    "azurerm_role_definition": "Microsoft.Authorization", "azurerm_resource_group": "Microsoft.Resources",
+    "azurerm_postgresql_flexible_server": "Microsoft.DBforPostgreSQL",
+    "azurerm_postgresql_flexible_server_active_directory_administrator": "Microsoft.DBforPostgreSQL",
+    "azurerm_postgresql_flexible_server_configuration": "Microsoft.DBforPostgreSQL",
+    "azurerm_servicebus_namespace": "Microsoft.ServiceBus", "azurerm_servicebus_queue": "Microsoft.ServiceBus",
+    "azurerm_storage_account": "Microsoft.Storage", "azurerm_storage_account_customer_managed_key":
+    "Microsoft.Storage", "azurerm_storage_container": "Microsoft.Storage",
+    "azurerm_storage_management_policy": "Microsoft.Storage",
+    **{t: "Microsoft.Network" for t in (
+        "azurerm_nat_gateway", "azurerm_nat_gateway_public_ip_association", "azurerm_network_security_group",
+        "azurerm_private_dns_zone", "azurerm_private_dns_zone_virtual_network_link", "azurerm_private_endpoint",
+        "azurerm_public_ip", "azurerm_subnet", "azurerm_subnet_nat_gateway_association",
+        "azurerm_subnet_network_security_group_association", "azurerm_virtual_network",
+        "azurerm_virtual_network_peering")},
+}
+
+
+def _unregistered_namespaces(module: str, call: dict[str, object]) -> set[str]:
+    """The namespaces outside azurerm's default set that a module call creates resources in."""
+    found = set()
+    for block in parse_file(str(AZ_MODULES / module / "main.tf")).body.blocks:
+        if block.type != "resource" or not block.labels[0].startswith("azurerm_"):
+            continue
+        namespace = NAMESPACE_OF[block.labels[0]]
+        if namespace in AZURERM_LEGACY_NAMESPACES:
+            continue
+        # the managed Prometheus workspace exists only in that mode (count = local.managed_scrape ? 1 : 0)
+        if block.labels[0] == "azurerm_monitor_workspace" and call.get("prometheus_mode") != "managed":
+            continue
+        found.add(namespace)
+    return found
+
+
+@pytest.mark.parametrize("prometheus", ["kube_prometheus_stack", "managed"])
+def test_every_root_registers_the_resource_providers_its_resources_need(prometheus: str) -> None:
+    """A namespace the subscription has not registered fails the first create with MissingSubscriptionRegistration
+    (https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-register-resource-provider), and
+    azurerm registers only its default ("legacy") set: Container Apps (Microsoft.App: the protected environments'
+    CI runner) and Azure Monitor workspaces (Microsoft.Monitor: managed Prometheus) are outside it. Each root asks
+    for exactly the namespaces its resources need beyond that set (`resource_providers_to_register`, azurerm's
+    provider argument added to those of resource_provider_registrations), and none it does not use (register a
+    provider "only when you're ready to use it", the same page). The CI runner root registered nothing before."""
+    declared = {b.labels[0] for tf in AZ_MODULES.glob("*/main.tf") for b in parse_file(str(tf)).body.blocks
+                if b.type == "resource" and b.labels[0].startswith("azurerm_")}
+    assert declared <= set(NAMESPACE_OF), declared - set(NAMESPACE_OF)
+    text = EXAMPLE.read_text().replace("  prometheus: kube_prometheus_stack ", f"  prometheus: {prometheus} ")
+    assert f"prometheus: {prometheus}" in text
+    tree = render_tree(load_text(text, "platform.yaml", targets=TARGETS)).files
+    roots = sorted({rel.rsplit("/", 1)[0] for rel in tree if rel.endswith("/providers.tf")})
+    needed_somewhere: set[str] = set()
+    for root in roots:
+        needed: set[str] = set()
+        for call in blocks(tree.get(f"{root}/main.tf", ""), "module").values():
+            module = str(call.body.attributes["source"].value).rsplit("/", 1)[-1]
+            values = {k: a.value for k, a in call.body.attributes.items()}
+            needed |= _unregistered_namespaces(module, values)
+        provider = blocks(tree[f"{root}/providers.tf"], "provider")["azurerm"].body.attributes
+        registered = provider["resource_providers_to_register"].value if "resource_providers_to_register" in \
+            provider else []
+        assert set(registered) == needed, (root, registered, needed)
+        needed_somewhere |= needed
+    assert "Microsoft.App" in needed_somewhere  # prod's CI runner
+    assert ("Microsoft.Monitor" in needed_somewhere) is (prometheus == "managed")

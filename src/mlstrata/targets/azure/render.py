@@ -82,12 +82,23 @@ def render_unit(platform: Platform, env: ResolvedEnv, layer: Layer) -> dict[str,
     }
 
 
-def _azurerm_provider(subscription: str | None) -> Block:
+# Resource providers a root's resources need beyond the set azurerm registers by default ("legacy":
+# hashicorp/terraform-provider-azurerm internal/resourceproviders/required.go). An unregistered namespace fails
+# the first create in a new subscription with MissingSubscriptionRegistration
+# (https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-register-resource-provider).
+CONTAINER_APPS_PROVIDER = "Microsoft.App"  # azurerm_container_app_environment, azurerm_container_app_job
+MONITOR_PROVIDER = "Microsoft.Monitor"  # azurerm_monitor_workspace (managed Prometheus)
+
+
+def _azurerm_provider(subscription: str | None, register: tuple[str, ...] = ()) -> Block:
     provider = Block("provider", ["azurerm"])
     provider.add(Comment("Pinned to the environment's subscription: a dev plan can never touch prod."))
     provider.attr("subscription_id", subscription)
     provider.add(Comment("Storage accounts refuse shared keys; the provider must use Entra ID for them."))
     provider.attr("storage_use_azuread", True)
+    if register:
+        provider.add(Comment("Namespaces azurerm does not register by default: a new subscription refuses the create."))
+        provider.attr("resource_providers_to_register", list(register))
     features = Block("features").add(
         Block("key_vault").attr("purge_soft_delete_on_destroy", False)
         .attr("recover_soft_deleted_key_vaults", True))
@@ -101,7 +112,9 @@ def _azurerm_provider(subscription: str | None) -> Block:
 
 
 def _providers(platform: Platform, env: ResolvedEnv, layer: Layer) -> list[Item]:
-    items: list[Item] = [_azurerm_provider(env.spec.account)]
+    managed_prometheus = layer != "base" and _observability(platform) and platform.observability.prometheus and \
+        azure_settings(platform).prometheus == "managed"
+    items: list[Item] = [_azurerm_provider(env.spec.account, (MONITOR_PROVIDER,) if managed_prometheus else ())]
     if layer == "base":
         items.append(Block("provider", ["azapi"]).attr("subscription_id", env.spec.account))
         return items
@@ -694,7 +707,7 @@ def _ci_runner_root(platform: Platform, env: str) -> dict[str, str]:
     root = ci_runner_dir(env)
     return {
         f"{root}/versions.tf": render_file([versions, Block("terraform").add(backend)], HEADER),
-        f"{root}/providers.tf": render_file([_azurerm_provider(account)], HEADER),
+        f"{root}/providers.tf": render_file([_azurerm_provider(account, (CONTAINER_APPS_PROVIDER,))], HEADER),
         f"{root}/variables.tf": render_file(variables, HEADER),
         f"{root}/main.tf": render_file(main, HEADER),
         f"{root}/outputs.tf": render_file(outputs, HEADER),

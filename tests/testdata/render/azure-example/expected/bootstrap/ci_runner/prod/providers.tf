@@ -5,6 +5,8 @@ provider "azurerm" {
   subscription_id = "33333333-3333-3333-3333-333333333333"
   # Storage accounts refuse shared keys; the provider must use Entra ID for them.
   storage_use_azuread = true
+  # Namespaces azurerm does not register by default: a new subscription refuses the create.
+  resource_providers_to_register = ["Microsoft.App"]
 
   features {
     key_vault {
