@@ -347,3 +347,28 @@ def test_every_root_registers_the_resource_providers_its_resources_need(promethe
         needed_somewhere |= needed
     assert "Microsoft.App" in needed_somewhere  # prod's CI runner
     assert ("Microsoft.Monitor" in needed_somewhere) is (prometheus == "managed")
+
+
+def test_validate_refuses_regions_without_availability_zones(tmp_path: Path) -> None:
+    """Every environment renders zone-redundant resources: ZRS/GZRS storage accounts, a NAT gateway and its public
+    IP in zone 1, a zone-redundant Premium container registry and the ML registry's Standard_ZRS account. Azure
+    refuses each in a region without availability zones, so a spec naming one (westus, ukwest ...) passed validate
+    and failed the first apply. The regions with zones: MicrosoftDocs/azure-docs
+    articles/reliability/availability-zones-region-support.md (ms.date 2024-11-20)."""
+    assert cat.ZONE_REGIONS < cat.REGIONS
+    assert {"westus", "ukwest", "northcentralus", "westcentralus", "canadaeast", "southindia",
+            "australiasoutheast"} == cat.REGIONS - cat.ZONE_REGIONS
+    assert mlstrata("validate", "--spec", str(EXAMPLE)).returncode == 0  # eastus2
+    text = EXAMPLE.read_text().replace("region: eastus2", "region: westus", 1).replace(
+        "  prod:\n", "  prod:\n    region: ukwest\n", 1)
+    assert "region: westus" in text and "region: ukwest" in text
+    spec = tmp_path / "platform.yaml"
+    spec.write_text(text)
+    result = mlstrata("validate", "--spec", str(spec))
+    assert result.returncode == 2, result.output
+    lines = {word: next(i for i, ln in enumerate(text.splitlines(), 1) if f"region: {word}" in ln)
+             for word in ("westus", "ukwest")}
+    assert f"platform.yaml:{lines['westus']}:" in result.output and f"platform.yaml:{lines['ukwest']}:" in result.output
+    assert "`westus` has no availability zones" in result.output and "did you mean `westus3`?" in result.output
+    assert "`ukwest` has no availability zones" in result.output
+    assert "Traceback" not in result.output

@@ -54,6 +54,17 @@ REGIONS: frozenset[str] = frozenset({
     "westus", "westus2", "westus3",
 })
 
+# Regions with availability zones ("Azure regions with availability zone support", MicrosoftDocs/azure-docs
+# articles/reliability/availability-zones-region-support.md, ms.date 2024-11-20), of those in REGIONS. Every
+# environment renders zone-redundant resources (ZRS/GZRS storage, a zonal NAT gateway, a zone-redundant container
+# registry, the ML registry's Standard_ZRS account), which Azure refuses in a region without zones.
+ZONE_REGIONS: frozenset[str] = frozenset({
+    "australiaeast", "brazilsouth", "canadacentral", "centralindia", "centralus", "eastasia", "eastus", "eastus2",
+    "francecentral", "germanywestcentral", "italynorth", "japaneast", "japanwest", "koreacentral", "northeurope",
+    "norwayeast", "polandcentral", "qatarcentral", "southafricanorth", "southcentralus", "southeastasia",
+    "spaincentral", "swedencentral", "switzerlandnorth", "uaenorth", "uksouth", "westeurope", "westus2", "westus3",
+})
+
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 STORAGE_ACCOUNT = re.compile(r"^[a-z0-9]{3,24}$")
 NODE_POOL_NAME = re.compile(r"^[a-z][a-z0-9]{0,11}$")

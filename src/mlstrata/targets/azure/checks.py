@@ -44,7 +44,27 @@ def check(platform: Platform, source: Source) -> list[Diagnostic]:
 
 
 def _check_envs(platform: Platform, source: Source) -> list[Diagnostic]:
-    return check_accounts_and_regions(platform, source, NAMING)
+    return check_accounts_and_regions(platform, source, NAMING) + _check_zones(platform, source)
+
+
+def _check_zones(platform: Platform, source: Source) -> list[Diagnostic]:
+    """An Azure region without availability zones: the first apply would fail on the zone-redundant resources every
+    environment renders (catalog.ZONE_REGIONS)."""
+    regions: list[tuple[KeyPath, str]] = [(("region",), platform.region)]
+    regions += [(("environments", name, "region"), env.region) for name, env in platform.environments.items()
+                if env.region]
+    out: list[Diagnostic] = []
+    for path, region in regions:
+        if region not in cat.REGIONS or region in cat.ZONE_REGIONS:
+            continue  # an unknown name is reported by check_accounts_and_regions
+        close = did_you_mean(region, sorted(cat.ZONE_REGIONS))
+        out.append(diagnostics_at(
+            source, path, f"`{region}` has no availability zones, and the azure target renders zone-redundant "
+            "resources there (ZRS/GZRS storage, a zonal NAT gateway, a zone-redundant container registry)",
+            ((close + " ") if close else "") + "Use a region with availability zones, such as eastus2, westus3 or "
+            "westeurope (https://learn.microsoft.com/azure/reliability/availability-zones-region-support).",
+            code="azure.region"))
+    return out
 
 
 def _check_azure(platform: Platform, source: Source) -> list[Diagnostic]:
