@@ -24,6 +24,10 @@ from support.cli import mlstrata as run_cli
 REPO = Path(__file__).resolve().parents[2]
 SARIF_SCHEMA = REPO / "tests" / "testdata" / "rules" / "sarif" / "sarif-schema-2.1.0.json"
 
+# The suite's longest file (~400 s of CPU in 17 tests): marked slow so that tests/conftest.py starts it among the
+# first files on a worker; started after the other end-to-end files it could run on alone at the end.
+pytestmark = pytest.mark.slow
+
 PERMISSIONS = 'module.registry_access.mlstrata_registry_permissions.this["fraud-detector"]'
 BUCKET = "module.artifacts_datasets.mlstrata_artifact_bucket.this"
 MODEL = 'module.model_registry.mlstrata_registered_model.this["recommender"]'
