@@ -433,15 +433,13 @@ def test_a_module_called_by_a_called_module_is_checked_with_the_values_that_reac
     assert result.findings[0].where is not None and result.findings[0].where.file.endswith("live/main.tf")
 
 
-def test_per_call_checks_run_by_a_worker_that_did_not_parse_the_module_find_the_same(tmp_path: Path) -> None:
-    """A worker left idle takes another's per-call job (rules/workers.py): it parses the module again and gets the
-    module's generic findings with the job. What it finds must be what the owner would have found."""
-    from dataclasses import replace
-
+def test_modules_that_call_one_another_are_one_group_checked_by_one_process(tmp_path: Path) -> None:
+    """Per-call checks run where the called module was parsed and its generic findings made (rules/runner.py
+    check_group): callers and the modules they call, directly or through others, across repositories, are one group;
+    its cost counts a called module once more per call."""
     from mlstrata.rules import runner
 
-    write(tmp_path, {
-        "modules/pool/main.tf": """variable "ami" {}
+    pool = """variable "ami" {}
 
 resource "aws_eks_node_group" "this" {
   cluster_name    = "ml"
@@ -451,37 +449,50 @@ resource "aws_eks_node_group" "this" {
   instance_types  = ["g6.xlarge"]
   ami_type        = var.ami
 }
-""",
-        "live/dev/main/main.tf": """terraform {
+"""
+    write(tmp_path, {
+        "a/modules/pool/main.tf": pool,
+        "a/modules/cluster/main.tf": 'variable "ami" {}\n\nmodule "pool" {\n  source = "../pool"\n'
+                                     '  ami    = var.ami\n}\n',
+        "a/live/dev/main.tf": """terraform {
   backend "s3" {}
 }
 
-module "a" {
-  source = "../../../modules/pool"
+module "one" {
+  source = "../../modules/cluster"
   ami    = "AL2_x86_64_GPU"
 }
+
+module "two" {
+  source = "../../modules/cluster"
+  ami    = "BOTTLEROCKET_x86_64_NVIDIA"
+}
 """,
+        "b/examples/x/main.tf": 'module "pool" {\n  source = "../../../a/modules/pool"\n'
+                                '  ami    = "AL2_x86_64_GPU"\n}\n',
+        "c/main.tf": 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n',
     })
     layout = discover([tmp_path])
-    called = runner.called_directories(layout)
+    callers, _ = runner.prescan(layout)
     rule_ids = tuple(r for r in runner.RULES if r not in ("MLS000", "MLS026"))
-    results = {d: runner.check_directory(runner.DirJob(d, tuple(fs), (), (), d in called, None, rule_ids,
-                                                       runner.path_env(d))) for d, fs in layout.items()}
-    (job,) = runner._instance_jobs(layout, {d: r.facts for d, r in results.items()}, None, rule_ids)
-    module = str(tmp_path / "modules" / "pool")
-    generic = frozenset((d.code, d.where, d.summary) for d in results[module].findings)
-    assert job.directory == module and generic  # the module has findings of its own (MLS024: undocumented variable)
-    try:
-        owner = runner.check_instances(job)
-        runner._PARSED.clear()  # as in the other worker: neither the parsed files nor the generic findings
-        runner._GENERIC.clear()
-        elsewhere = runner.check_instances(replace(job, generic=generic))
-        without_generic = runner.check_instances(replace(job, generic=frozenset()))
-    finally:
-        runner._PARSED.clear()
-        runner._GENERIC.clear()
-    assert owner[0] and elsewhere == owner  # the call's own findings (MLS007: AL2 GPU image), nothing more
-    assert len(without_generic[0]) > len(owner[0])  # the generic findings sent with the job are what keeps them out
+    jobs = [runner.DirJob(d, tuple(fs), (), (), d in callers, None, rule_ids, runner.path_env(d))
+            for d, fs in layout.items()]
+    groups = runner.call_groups(jobs, callers)
+    names = sorted(sorted(str(Path(j.directory).relative_to(tmp_path)) for j in g.dirs) for g in groups)
+    assert names == [["a/live/dev", "a/modules/cluster", "a/modules/pool", "b/examples/x"], ["c"]]
+    size = {str(Path(d).relative_to(tmp_path)): sum(Path(f).stat().st_size for f in fs) for d, fs in layout.items()}
+    (big,) = [g for g in groups if len(g.dirs) == 4]
+    # pool: called by cluster and by b's example; cluster: called twice by live/dev
+    assert big.cost == sum(size[d] for d in names[0]) + 2 * size["a/modules/pool"] + 2 * size["a/modules/cluster"]
+    result = runner.check_group(big)
+    assert [r.directory for r in result.dirs] == [j.directory for j in big.dirs]  # layout order
+    levels = [(level, str(Path(d).relative_to(tmp_path))) for level, d, _, _ in result.calls]
+    # cluster and pool for their direct calls, then pool once more for each call cluster makes in live/dev's calls
+    assert levels == [(0, "a/modules/cluster"), (0, "a/modules/pool"), (1, "a/modules/pool")]
+    images = sorted(d.summary for _, _, found, _ in result.calls for d in found if d.code == "MLS007")
+    assert len(images) == 2  # AL2 through module.one's cluster and from b's example; not Bottlerocket (module.two)
+    assert not runner._PARSED and not runner._GENERIC  # nothing kept past the group
+    assert run_check([tmp_path], workers=2).findings == run_check([tmp_path], workers=1).findings
 
 
 def test_copies_of_a_file_are_parsed_once_and_each_reports_at_its_own_path(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import pytest
@@ -25,13 +26,25 @@ def die(job: int) -> int:
     return job
 
 
-def test_run_on_sends_each_job_to_the_worker_that_ran_it_before() -> None:
+def test_run_gives_the_results_in_job_order_and_both_workers_take_jobs() -> None:
     with workers(2, {"pid": pid_of}) as pool:
-        first, owner = pool.run("pid", list(range(20)), cost=lambda j: j)
-        assert [job for job, _ in first] == list(range(20))  # results in job order, whatever ran first
-        assert len({pid for _, pid in first}) == 2  # both workers took jobs
-        again = pool.run_on("pid", [(owner[j], j) for j in range(20)])
-    assert [pid for _, pid in again] == [pid for _, pid in first]
+        first = pool.run("pid", list(range(20)), cost=lambda j: j)
+    assert [job for job, _ in first] == list(range(20))  # results in job order, whatever ran first
+    assert len({pid for _, pid in first}) == 2
+
+
+_started = itertools.count()
+
+
+def started(job: int) -> tuple[int, int]:
+    return job, next(_started)
+
+
+def test_run_starts_the_costliest_jobs_first() -> None:
+    with workers(1, {"started": started}) as pool:
+        done = pool.run("started", [3, 9, 1, 7, 5], cost=lambda j: j)
+    assert [job for job, _ in done] == [3, 9, 1, 7, 5]
+    assert [job for job, _ in sorted(done, key=lambda d: d[1])] == [9, 7, 5, 3, 1]
 
 
 def test_a_job_that_raises_is_an_error_with_its_traceback() -> None:
@@ -42,21 +55,3 @@ def test_a_job_that_raises_is_an_error_with_its_traceback() -> None:
 def test_a_worker_that_dies_is_an_error_not_a_hang() -> None:
     with pytest.raises(WorkerError, match="exited"), workers(2, {"die": die}) as pool:
         pool.run("die", list(range(6)), cost=lambda j: 0)
-
-
-def tagged(job: tuple[str, int]) -> tuple[str, int, int]:
-    return job[0], job[1], os.getpid()
-
-
-def test_an_idle_worker_takes_waiting_jobs_of_the_busy_one_in_the_form_steal_gives() -> None:
-    jobs = [(0, ("own", j)) for j in range(12)]  # all pinned to worker 0
-    with workers(2, {"tag": tagged}) as pool:
-        cheap = pool.run_on("tag", jobs, cost=lambda job: 10, steal=lambda job: (("stolen", job[1]), 1))
-        dear = pool.run_on("tag", jobs, cost=lambda job: 10, steal=lambda job: (("stolen", job[1]), 10_000))
-    assert [j for _, j, _ in cheap] == list(range(12))  # results in job order, wherever they ran
-    owner_pid = {pid for how, _, pid in cheap if how == "own"}
-    assert len(owner_pid) == 1
-    assert any(how == "stolen" for how, _, _ in cheap)
-    assert all(pid not in owner_pid for how, _, pid in cheap if how == "stolen")
-    # a job that would cost the idle worker more than the busy one's whole queue stays where it was sent
-    assert {how for how, _, _ in dear} == {"own"} and len({pid for _, _, pid in dear}) == 1

@@ -100,9 +100,23 @@ class InstanceJob:
     # Called through a called module, with the arguments its caller's call gave it (the first round saw these calls
     # with the caller's generic arguments and observed them for the tree-wide rules already).
     nested: bool = False
-    # The directory's generic findings, for a job run by another process than the one that checked the directory
-    # (None: that process kept them).
-    generic: frozenset[tuple[str, Where | None, str]] | None = None
+
+
+@dataclass(frozen=True)
+class GroupJob:
+    """Directories that call one another as local modules (a connected part of the pre-scan's call graph), in
+    layout order: one process checks them all, then each call of the called ones with the files it parsed and the
+    generic findings it made (nothing of a call crosses between processes)."""
+
+    dirs: tuple[DirJob, ...]
+    cost: int  # an estimate for the scheduler: bytes to check, a called module's once more per call
+
+
+@dataclass
+class GroupResult:
+    dirs: list[DirResult]
+    # (nesting level, called directory, findings, observations) of each per-call job
+    calls: list[tuple[int, str, list[Diagnostic], list[Observed]]]
 
 
 @dataclass
@@ -150,13 +164,14 @@ def discover(paths: Sequence[Path], problems: list[Diagnostic] | None = None) ->
 
 def called_directories(layout: dict[str, list[str]]) -> set[str]:
     """Directories some scanned file calls as a local module (`source = "./..."` or `"../..."`)."""
-    return prescan(layout)[0]
+    return set(prescan(layout)[0])
 
 
-def prescan(layout: dict[str, list[str]]) -> tuple[set[str], frozenset[str]]:
-    """(the directories some scanned file calls as a local module (`source = "./..."` or `"../..."`), the .tf
-    files whose bytes some other scanned .tf file has too: each worker parses such content once)."""
-    called: set[str] = set()
+def prescan(layout: dict[str, list[str]]) -> tuple[dict[str, dict[str, int]], frozenset[str]]:
+    """(each directory some scanned file calls as a local module (`source = "./..."` or `"../..."`), with the
+    directories that call it and how many times each does; the .tf files whose bytes some other scanned .tf file
+    has too: each worker parses such content once)."""
+    callers: dict[str, dict[str, int]] = {}
     copies: dict[tuple[int, int], list[str]] = {}
     for directory, files in layout.items():
         for file in files:
@@ -175,8 +190,9 @@ def prescan(layout: dict[str, list[str]]) -> tuple[set[str], frozenset[str]]:
             for m in _LOCAL_SOURCE.finditer(src):
                 target = os.path.normpath(os.path.join(directory, m.group(1).decode("utf-8", "replace")))
                 if target in layout:
-                    called.add(target)
-    return called, frozenset(f for same in copies.values() if len(same) > 1 for f in same)
+                    counts = callers.setdefault(target, {})
+                    counts[directory] = counts.get(directory, 0) + 1
+    return callers, frozenset(f for same in copies.values() if len(same) > 1 for f in same)
 
 
 @lru_cache(maxsize=4096)
@@ -370,7 +386,7 @@ def check_instances(job: InstanceJob) -> tuple[list[Diagnostic], list[Observed],
     tf, _ = _parse_all(job.tf_files, ignored, ignored_findings)
     view = build_module(job.directory, tf, [], [])
     prefix = job.directory.rstrip(os.sep) + os.sep
-    generic = job.generic if job.generic is not None else _GENERIC.get(job.directory, frozenset())
+    generic = _GENERIC.get(job.directory, frozenset())
     out: list[Diagnostic] = []
     observed: list[Observed] = []
     nested: list[tuple[str, CallSite]] = []
@@ -432,15 +448,6 @@ def _job_bytes(job: DirJob) -> int:
     return _bytes((*job.tf_files, *job.auto_tfvars, *job.other_tfvars))
 
 
-def _parse_cost(job: InstanceJob) -> int:
-    return _bytes(job.tf_files)
-
-
-def _instance_cost(job: InstanceJob) -> int:
-    """Per-call checks cost about what checking the module costs, once per call (parsing it costs as much again)."""
-    return _parse_cost(job) * len(job.calls)
-
-
 def default_workers(layout: dict[str, list[str]]) -> int:
     """Worker processes for a tree: one per core for big trees, none for small ones."""
     cores = os.cpu_count() or 1
@@ -463,7 +470,7 @@ def run_check(
     with few_collections():  # set before the fork: the workers inherit it
         if n_workers > 1 and len(layout) > 1:
             # forked now, so they are up while the call graph below is read
-            with worker_pool(n_workers, {"dir": check_directory, "instances": check_instances}) as pool:
+            with worker_pool(n_workers, {"group": check_group}) as pool:
                 return _check_tree(layout, unreadable, spec, select, n_workers, pool)
         return _check_tree(layout, unreadable, spec, select, 1, None)
 
@@ -484,7 +491,7 @@ def few_collections() -> Iterator[None]:
 
 def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec: SpecFacts | None,
                 select: Iterable[str] | None, n_workers: int, pool: Workers | None) -> CheckResult:
-    called, shared = prescan(layout)
+    callers, shared = prescan(layout)
     wanted = set(select) if select is not None else set(RULES)
     rule_ids = tuple(r for r in RULES if r in wanted and r not in ("MLS000", "MLS026"))
     jobs = []
@@ -494,60 +501,39 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
         auto = tuple(f for f in tfvars if f.endswith(("/terraform.tfvars", ".auto.tfvars")))
         other = tuple(f for f in tfvars if f not in auto)
         env = path_env(directory)
-        jobs.append(DirJob(directory, tf, auto, other, directory in called, spec, rule_ids, env,
+        jobs.append(DirJob(directory, tf, auto, other, directory in callers, spec, rule_ids, env,
                            frozenset(f for f in tf if f in shared)))
     total_files = sum(len(f) for f in layout.values())
+    groups = call_groups(jobs, callers)
     if pool is None:
-        results = [check_directory(j) for j in jobs]
-        owner: dict[str, int] = {}
+        results = [check_group(g) for g in groups]
     else:
-        results, workers_of = pool.run("dir", jobs, cost=_job_bytes)
-        owner = {job.directory: w for job, w in zip(jobs, workers_of, strict=True)}
+        results = pool.run("group", groups, cost=lambda group: group.cost)
+    # merged in the order one process checking directory after directory, then call level after call level, makes
+    # (the order of findings that only differ past their sort key, and of the observations)
+    by_dir: dict[str, DirResult] = {}
+    calls: list[tuple[int, str, list[Diagnostic], list[Observed]]] = []
+    for group in results:
+        by_dir.update((res.directory, res) for res in group.dirs)
+        calls.extend(group.calls)
     findings: list[Diagnostic] = list(unreadable)
     suppressions: list[Suppression] = []
     facts: dict[str, ModuleFacts] = {}
     observed: list[Observed] = []
-    generic: dict[str, frozenset[tuple[str, Where | None, str]]] = {}
-    for res in results:
+    for directory in layout:
+        res = by_dir[directory]
         findings.extend(res.findings)
         if res.observed is not None:
             observed.append(res.observed)
         suppressions.extend(res.suppressions)
-        facts[res.directory] = res.facts
-        generic[res.directory] = frozenset((d.code, d.where, d.summary) for d in res.findings)
-    instance_jobs = _instance_jobs(layout, facts, spec, rule_ids)
-
-    def elsewhere(job: InstanceJob) -> tuple[InstanceJob, int]:
-        # run by a worker that did not check the directory: it parses the files again and needs its generic findings
-        return replace(job, generic=generic.get(job.directory, frozenset())), _instance_cost(job) + _parse_cost(job)
-
-    # Each called module's per-call checks run in the worker that parsed it, which kept its files. Then the modules
-    # those calls call, with the arguments each call gave them, one level per round (Terraform forbids recursion;
-    # MAX_NESTING bounds a hostile tree).
-    for _level in range(MAX_NESTING):
-        if not instance_jobs:
-            break
-        instances = ([check_instances(j) for j in instance_jobs] if pool is None
-                     else pool.run_on("instances", [(owner[j.directory], j) for j in instance_jobs],
-                                      cost=_instance_cost, steal=elsewhere))
-        deeper: dict[str, list[CallSite]] = {}
-        for found, seen, nested in instances:
-            findings.extend(found)
-            observed.extend(seen)
-            for target, site in nested:
-                if target in layout and (pool is None or target in owner):
-                    deeper.setdefault(target, []).append(site)
-        instance_jobs = [
-            InstanceJob(target, tuple(f for f in layout[target] if f.endswith(".tf")), spec, tuple(sites), rule_ids,
-                        nested=True)
-            for target, sites in sorted(deeper.items())
-        ]
+        facts[directory] = res.facts
+    for _, _, found, seen in sorted(calls, key=lambda call: (call[0], call[1])):
+        findings.extend(found)
+        observed.extend(seen)
     tree = TreeFacts(facts, spec, tuple(observed))
     for rule_id in rule_ids:
         findings.extend(RULES[rule_id].check_tree(tree))
     kept, suppressed, problems = apply_suppressions(_dedupe(findings), suppressions, wanted)
-    _PARSED.clear()
-    _GENERIC.clear()
     _BODIES.clear()
     _SIZES.clear()
     forget_context_free()
@@ -562,30 +548,78 @@ def _check_tree(layout: dict[str, list[str]], unreadable: list[Diagnostic], spec
     )
 
 
+def call_groups(jobs: Sequence[DirJob], callers: dict[str, dict[str, int]]) -> list[GroupJob]:
+    """The directories in groups closed under local module calls (`prescan`'s callers), each in layout order."""
+    head = {job.directory: job.directory for job in jobs}
+
+    def find(directory: str) -> str:
+        while head[directory] != directory:
+            head[directory] = head[head[directory]]
+            directory = head[directory]
+        return directory
+
+    for target, by in callers.items():
+        for caller in by:
+            head[find(caller)] = find(target)
+    members: dict[str, list[DirJob]] = {}
+    for job in jobs:
+        members.setdefault(find(job.directory), []).append(job)
+    return [
+        GroupJob(tuple(group), sum(_job_bytes(j) + _bytes(j.tf_files) * sum(callers.get(j.directory, {}).values())
+                                   for j in group))
+        for group in members.values()
+    ]
+
+
+def check_group(job: GroupJob) -> GroupResult:
+    """Check a group's directories (`check_directory`), then each call of its called modules (`check_instances`):
+    the calls the group's roots and modules make, then the calls those make with the values each call gave them, one
+    level per round (Terraform forbids recursion; MAX_NESTING bounds a hostile tree). A call is followed where the
+    pre-scan saw it (a source it does not see is a module nobody calls)."""
+    try:
+        results = [check_directory(d) for d in job.dirs]
+        tf_files = {d.directory: d.tf_files for d in job.dirs}
+        spec, rule_ids = job.dirs[0].spec, job.dirs[0].rule_ids
+        instance_jobs = _instance_jobs(tf_files, {r.directory: r.facts for r in results}, spec, rule_ids)
+        calls = []
+        for level in range(MAX_NESTING):
+            if not instance_jobs:
+                break
+            deeper: dict[str, list[CallSite]] = {}
+            for instance in instance_jobs:
+                found, seen, nested = check_instances(instance)
+                calls.append((level, instance.directory, found, seen))
+                for target, site in nested:
+                    if target in tf_files:
+                        deeper.setdefault(target, []).append(site)
+            instance_jobs = [InstanceJob(target, tf_files[target], spec, tuple(sites), rule_ids, nested=True)
+                             for target, sites in sorted(deeper.items())]
+        return GroupResult(results, calls)
+    finally:
+        _PARSED.clear()
+        _GENERIC.clear()
+
+
 MAX_NESTING = 8
 
 
 def _instance_jobs(
-    layout: dict[str, list[str]],
+    tf_files: dict[str, tuple[str, ...]],
     facts: dict[str, ModuleFacts],
     spec: SpecFacts | None,
     rule_ids: tuple[str, ...],
 ) -> list[InstanceJob]:
+    """A job per directory of `tf_files` that some module of `facts` calls, with every call of it."""
     calls: dict[str, list[CallSite]] = {}
     for caller in facts.values():
         env = caller.env if caller.role == "root" else None
         for call in caller.calls:
-            if call.target and call.target in layout and call.target != caller.directory:
+            if call.target and call.target in tf_files and call.target != caller.directory:
                 calls.setdefault(call.target, []).append(
                     CallSite(caller.directory, call.name, call.where, call.args, env)
                 )
-    jobs = []
-    for target, sites in sorted(calls.items()):
-        tf = tuple(f for f in layout[target] if f.endswith(".tf"))
-        jobs.append(
-            InstanceJob(target, tf, spec, tuple(sites), rule_ids)
-        )
-    return jobs
+    return [InstanceJob(target, tf_files[target], spec, tuple(sites), rule_ids)
+            for target, sites in sorted(calls.items())]
 
 
 def _dedupe(findings: list[Diagnostic]) -> list[Diagnostic]:
