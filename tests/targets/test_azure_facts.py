@@ -547,3 +547,23 @@ def test_the_gitlab_runner_poll_is_stated_in_what_it_uses_and_can_be_narrowed(tm
         assert problem.path == "azure.ci_runner.gitlab_poll_schedule"
         assert problem.summary.startswith("value error, not a 5-field cron expression")
         assert "`* 7-19 * * 1-5` (working hours)" in problem.summary
+
+
+def test_azapi_floor_is_the_first_release_that_knows_our_api_versions() -> None:
+    """azapi validates `type` against its embedded schemas (schema_validation_enabled defaults to true) and refuses
+    an api-version missing from them at plan: "the argument "type"'s api-version is invalid. The supported versions
+    are [...]" (Azure/terraform-provider-azapi internal/services/resource.go, schemaValidate). v2.5.0 (CHANGELOG:
+    bicep types updated to ms-henglu/bicep-types-az@a50156f) is the first release whose generated reference lists
+    Microsoft.MachineLearningServices/workspaces@2025-06-01 and Microsoft.Cache/redisEnterprise@2025-04-01
+    (docs/resources/*.md); v2.4.0's lists neither. The old floor (>= 2.0) admitted releases that fail the plan."""
+    from mlstrata.targets.azure.render import AZAPI_PROVIDER
+
+    assert {t.split("@")[1] for t in _azapi_types()} <= {"2025-06-01", "2025-04-01"}, "a new api-version: recheck"
+    assert AZAPI_PROVIDER["version"] == ">= 2.5, < 3.0"
+    for versions in MODULES.glob("*/versions.tf"):
+        text = versions.read_text()
+        if "Azure/azapi" in text:
+            assert '">= 2.5, < 3.0"' in text, versions
+    tree = render_tree(load_spec(EXAMPLE, targets=TARGETS)).files
+    pinned = [rel for rel, text in tree.items() if rel.endswith("versions.tf") and "Azure/azapi" in text]
+    assert pinned and all('">= 2.5, < 3.0"' in tree[rel] for rel in pinned)

@@ -16,7 +16,9 @@ from mlstrata.targets.base import HEADER, TIME_PROVIDER
 from mlstrata.targets.bootstrap import local_state_versions
 
 AZURERM_PROVIDER = {"source": "hashicorp/azurerm", "version": ">= 4.42, < 5.0"}
-AZAPI_PROVIDER = {"source": "Azure/azapi", "version": ">= 2.0, < 3.0"}
+# 2.5: the first release whose embedded schemas know the API versions our azapi resources use (ML 2025-06-01,
+# Redis 2025-04-01); with schema validation on (the default) an older one refuses them at plan.
+AZAPI_PROVIDER = {"source": "Azure/azapi", "version": ">= 2.5, < 3.0"}
 HELM_PROVIDER = {"source": "hashicorp/helm", "version": ">= 3.0, < 4.0"}
 KUBERNETES_PROVIDER = {"source": "hashicorp/kubernetes", "version": ">= 2.36, < 3.0"}
 REQUIRED_TERRAFORM = ">= 1.10"

@@ -7,10 +7,11 @@ terraform {
       source  = "hashicorp/azurerm"
       version = ">= 4.55, < 5.0"
     }
-    # The database's access policy assignment (no azurerm resource in 4.55).
+    # The database's access policy assignment (no azurerm resource in 4.55). 2.5: the first release whose embedded
+    # schemas have the 2025-04-01 API; an older one refuses the api-version at plan (schema validation is on).
     azapi = {
       source  = "Azure/azapi"
-      version = ">= 2.0, < 3.0"
+      version = ">= 2.5, < 3.0"
     }
   }
 }

@@ -9,7 +9,7 @@ terraform {
     }
     azapi = {
       source  = "Azure/azapi"
-      version = ">= 2.0, < 3.0"
+      version = ">= 2.5, < 3.0"
     }
     time = {
       source  = "hashicorp/time"

@@ -13,7 +13,7 @@ terraform {
     }
     azapi = {
       source  = "Azure/azapi"
-      version = ">= 2.0, < 3.0"
+      version = ">= 2.5, < 3.0"
     }
     kubernetes = {
       source  = "hashicorp/kubernetes"
