@@ -183,3 +183,64 @@ def test_the_readme_names_each_deploy_role_and_the_service_linked_roles_its_acco
         assert {"eks.amazonaws.com", "eks-nodegroup.amazonaws.com", "autoscaling.amazonaws.com",
                 "rds.amazonaws.com"} <= services  # cluster, system node group, platform key, metadata store
         assert ("elasticache.amazonaws.com" in services) == (variant == "redis"), env
+
+
+# ---- cross-account readers of KMS-encrypted buckets ----
+
+def test_every_bucket_reader_and_writer_of_another_account_is_granted_the_bucket_key() -> None:
+    """Reading an SSE-KMS object needs kms:Decrypt on its key, writing one kms:GenerateDataKey; a principal of
+    another account gets a customer managed key only from the key policy (plus its own account's IAM policy),
+    never from this account's IAM (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-
+    external-accounts.html; https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
+    The example's feature store (platform key) is read by prod's model-serving role from dev and staging; the
+    bucket policy let it in and the key did not, so every read failed with AccessDenied from KMS. Each bucket
+    the spec lets another account read or write: its key's module names those principals, for that bucket."""
+    files = render_tree(load_text((REPO / "examples" / "aws" / "platform.yaml").read_text(), targets=TARGETS)).files
+    checked = 0
+    for env in ("dev", "staging", "prod"):
+        calls = {b.labels[0]: b.body.attributes
+                 for b in parse_text(files[f"live/{env}/base/main.tf"], "main.tf").body.blocks if b.type == "module"}
+        for attrs in calls.values():
+            if not attrs["source"].value.endswith("/artifact_bucket"):
+                continue
+            bucket, account = attrs["name"].value, attrs["name"].value.rsplit("-", 1)[1]
+            key_module = re.fullmatch(r"module\.([a-z_]+)\.key_arn", attrs["kms_key_arn"].expr_text)
+            assert key_module is not None, bucket
+            key = calls[key_module[1]]
+            readers = [a for a in attrs["reader_principal_arns"].value if a.split(":")[4] != account]
+            writers = [a for a in attrs["writer_principal_arns"].value if a.split(":")[4] != account]
+            grants = {g["bucket"]: g for g in (key["s3_bucket_principals"].value
+                                               if "s3_bucket_principals" in key else [])}
+            key_wide = set(key["decrypt_principal_arns"].value if "decrypt_principal_arns" in key else []) | set(
+                key["user_principal_arns"].value if "user_principal_arns" in key else [])
+            for arn in readers:
+                assert arn in key_wide or arn in grants.get(bucket, {}).get("readers", []), (env, bucket, arn)
+                checked += 1
+            for arn in writers:
+                assert arn in set(key["user_principal_arns"].value if "user_principal_arns" in key else []) or \
+                    arn in grants.get(bucket, {}).get("writers", []), (env, bucket, arn)
+                checked += 1
+    assert checked >= 4  # the feature store in dev and staging, the registries' next-stage readers
+
+
+def test_bucket_grants_on_the_key_hold_only_through_s3_and_for_that_bucket() -> None:
+    """The grants s3_bucket_principals adds to a key policy: the principals' accounts narrowed to their ARNs by
+    aws:PrincipalArn (a role not created yet is no error), kms:ViaService s3.<region>.amazonaws.com, and the
+    encryption context S3 passes, aws:s3:arn = the bucket (with a bucket key) or its objects
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context;
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service)."""
+    doc = next(b for b in parse_file(str(AWS_MODULES / "kms_key" / "main.tf")).body.blocks
+               if b.type == "data" and b.labels == ["aws_iam_policy_document", "key_policy"])
+    bucket_statements = [s for s in _statements(doc.body) if "S3Bucket" in s.attributes["sid"].expr_text]
+    assert len(bucket_statements) == 2
+    for stmt in bucket_statements:
+        conditions = {c.body.attributes["variable"].value: (c.body.attributes["test"].value,
+                                                            c.body.attributes["values"].expr_text)
+                      for c in stmt.blocks if c.type == "condition"}
+        assert conditions["aws:PrincipalArn"][0] == "ArnEquals"
+        assert conditions["kms:ViaService"] == (
+            "StringEquals", '["s3.${data.aws_region.current.region}.amazonaws.com"]')
+        assert conditions["kms:EncryptionContext:aws:s3:arn"][0] == "StringLike"
+        assert "s3:::${statement.value.bucket}/*" in conditions["kms:EncryptionContext:aws:s3:arn"][1]
+        actions = stmt.attributes["actions"].expr_text
+        assert "kms:*" not in actions and "kms:CreateGrant" not in actions and "kms:DescribeKey" not in actions

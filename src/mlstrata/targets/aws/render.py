@@ -266,12 +266,22 @@ def _base(platform: Platform, env: ResolvedEnv) -> tuple[list[Block | Comment | 
     outputs: list[Block] = []
     tags = _tags(platform, env, "base")
 
+    # The buckets the platform key encrypts, with the principals the spec lets read or write them.
+    keyed_buckets = [(_bucket(platform, env.name, n, account), s.readers, s.writers)
+                     for n, s in platform.artifact_stores.items()]
+    if platform.feature_store is not None:
+        fs = platform.feature_store
+        keyed_buckets.append((_bucket(platform, env.name, "feature-store", account), fs.readers, fs.writers))
+    bucket_principals = [{"bucket": b, "readers": r, "writers": w} for b, r, w in keyed_buckets if r or w]
     main.append(_module(
         "kms", "kms_key",
         description=f"{name}: platform data (logs, EKS secrets, buckets, node volumes, databases, queues)",
         alias=f"{name}-platform", protect=protect,
         c1=Comment("Node groups launch encrypted EBS volumes through the Auto Scaling service-linked role."),
         allow_ebs_autoscaling=True, allow_cloudwatch_logs=True,
+        c2=Comment("The buckets' readers and writers (any account) use the key through S3, for their bucket only.")
+        if bucket_principals else None,
+        s3_bucket_principals=bucket_principals or None,
     ))
     single_nat = platform.network.single_nat_gateway
     pinned = sorted({z for pool in env.gpu_pools.values() for z in (pool.zones or [])})

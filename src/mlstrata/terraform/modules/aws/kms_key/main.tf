@@ -193,6 +193,78 @@ data "aws_iam_policy_document" "key_policy" {
     }
   }
 
+  # Readers and writers of a bucket this key encrypts, in any account: a principal of another account gets a
+  # customer managed key only from its key policy (and its own account's IAM policy), never from this
+  # account's IAM. Only through S3 (kms:ViaService) and only for that bucket's objects (S3 passes the bucket
+  # ARN, with a bucket key, or the object ARN as the encryption context aws:s3:arn).
+  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context
+  dynamic "statement" {
+    for_each = { for i, g in var.s3_bucket_principals : i => g if length(concat(g.readers, g.writers)) > 0 }
+
+    content {
+      sid       = "S3Bucket${statement.key}ReadersDecrypt"
+      actions   = ["kms:Decrypt"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = distinct([for arn in concat(statement.value.readers, statement.value.writers) : "arn:${split(":", arn)[1]}:iam::${split(":", arn)[4]}:root"])
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = distinct(concat(statement.value.readers, statement.value.writers))
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${data.aws_region.current.region}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringLike"
+        variable = "kms:EncryptionContext:aws:s3:arn"
+        values   = ["arn:${data.aws_partition.current.partition}:s3:::${statement.value.bucket}", "arn:${data.aws_partition.current.partition}:s3:::${statement.value.bucket}/*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = { for i, g in var.s3_bucket_principals : i => g if length(g.writers) > 0 }
+
+    content {
+      sid       = "S3Bucket${statement.key}WritersEncrypt"
+      actions   = ["kms:Encrypt", "kms:GenerateDataKey*"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = distinct([for arn in statement.value.writers : "arn:${split(":", arn)[1]}:iam::${split(":", arn)[4]}:root"])
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.writers
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${data.aws_region.current.region}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringLike"
+        variable = "kms:EncryptionContext:aws:s3:arn"
+        values   = ["arn:${data.aws_partition.current.partition}:s3:::${statement.value.bucket}", "arn:${data.aws_partition.current.partition}:s3:::${statement.value.bucket}/*"]
+      }
+    }
+  }
+
   # Services such as EC2 Auto Scaling (encrypted EBS volumes) and RDS act through grants; only grants
   # for AWS resources are allowed. https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource
   dynamic "statement" {

@@ -90,3 +90,18 @@ variable "policy_documents" {
   type        = list(string)
   default     = []
 }
+
+variable "s3_bucket_principals" {
+  description = "Per S3 bucket whose default encryption is this key (by bucket name): principals, in any account, that read its objects (decrypt) or write them (also encrypt), through S3 and for that bucket only. Another account's principals need this grant: their own IAM policies cannot give them this key."
+  type = list(object({
+    bucket  = string
+    readers = list(string)
+    writers = list(string)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for g in var.s3_bucket_principals : alltrue([for a in concat(g.readers, g.writers) : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/", a))])])
+    error_message = "s3_bucket_principals readers and writers must be IAM role or user ARNs."
+  }
+}

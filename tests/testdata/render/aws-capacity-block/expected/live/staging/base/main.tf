@@ -9,6 +9,14 @@ module "kms" {
   # Node groups launch encrypted EBS volumes through the Auto Scaling service-linked role.
   allow_ebs_autoscaling = true
   allow_cloudwatch_logs = true
+  # The buckets' readers and writers (any account) use the key through S3, for their bucket only.
+  s3_bucket_principals = [
+    {
+      bucket  = "frontier-staging-checkpoints-222222222222"
+      readers = []
+      writers = ["arn:aws:iam::222222222222:role/trainer"]
+    },
+  ]
 }
 
 module "network" {

@@ -9,6 +9,19 @@ module "kms" {
   # Node groups launch encrypted EBS volumes through the Auto Scaling service-linked role.
   allow_ebs_autoscaling = true
   allow_cloudwatch_logs = true
+  # The buckets' readers and writers (any account) use the key through S3, for their bucket only.
+  s3_bucket_principals = [
+    {
+      bucket  = "research-platform-ml-dev-features-111111111111"
+      readers = ["arn:aws:iam::555555555555:role/analytics"]
+      writers = []
+    },
+    {
+      bucket  = "research-platform-ml-dev-feature-store-111111111111"
+      readers = []
+      writers = ["arn:aws:iam::555555555555:role/feature-pipelines"]
+    },
+  ]
 }
 
 module "network" {
