@@ -30,7 +30,7 @@ else:  # imported by the first call that needs it: a start that serves the schem
 class RegistryPermissions(ResourceBase):
     name = "registry_permissions"
     description = (
-        "Authoritative per-user permissions (READ, USE, EDIT, MANAGE, NO_PERMISSIONS, DENY) on one "
+        "Authoritative per-user permissions (READ, USE, EDIT, MANAGE, DENY) on one "
         "registered model; grants not listed are revoked."
     )
     attributes: ClassVar[list[Any]] = [

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlstrata.provider.store import files, mlflow_api
+from mlstrata.provider.store import files, mlflow_api, mlflow_rows
 from mlstrata.provider.store.database import Database, PgServer
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout, check_username
@@ -62,15 +62,15 @@ def read_account(layout: Layout, server: PgServer | None, registry: str, usernam
 def _set_password(
     layout: Layout, auth_db: Database, registry: str, username: str, is_admin: bool, create: bool
 ) -> None:
-    store = mlflow_api.auth_store(auth_db)
+    writer = mlflow_rows.auth_writer(auth_db)
     target = layout.password_file(registry, username)
     pending = target.with_name(target.name + ".new")
     password = secrets.token_urlsafe(24)
     files.write_secret(pending, password)
     if create:
-        mlflow_api.call(auth_db, "create the user", lambda: store.create_user(username, password, is_admin=is_admin))
+        mlflow_api.call(auth_db, "create the user", lambda: writer.create_user(username, password, is_admin))
     else:
-        mlflow_api.call(auth_db, "set the user's password", lambda: store.update_user(username, password=password))
+        mlflow_api.call(auth_db, "set the user's password", lambda: writer.set_password(username, password))
     os.replace(pending, target)
 
 
@@ -103,8 +103,8 @@ def apply_account(
         if rotate or not _usable_password_file(layout.password_file(registry, username)):
             _set_password(layout, auth_db, registry, username, is_admin, create=False)
         if bool(row[0]) != is_admin:
-            store = mlflow_api.auth_store(auth_db)
-            mlflow_api.call(auth_db, "set is_admin", lambda: store.update_user(username, is_admin=is_admin))
+            writer = mlflow_rows.auth_writer(auth_db)
+            mlflow_api.call(auth_db, "set is_admin", lambda: writer.set_admin(username, is_admin))
     found = read_account(layout, server, registry, username)
     assert found is not None
     return found
@@ -115,8 +115,8 @@ def delete_account(layout: Layout, server: PgServer | None, registry: str, usern
     check_username(username)
     dbs = registry_databases(layout, registry, server)
     if dbs is not None and _user_row(dbs[1], username) is not None:
-        store = mlflow_api.auth_store(dbs[1])
-        mlflow_api.call(dbs[1], "delete the user", lambda: store.delete_user(username))
+        writer = mlflow_rows.auth_writer(dbs[1])
+        mlflow_api.call(dbs[1], "delete the user", lambda: writer.delete_user(username))
     target = layout.password_file(registry, username)
     files.remove_tree(target)
     files.remove_tree(target.with_name(target.name + ".new"))

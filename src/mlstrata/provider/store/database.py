@@ -186,6 +186,32 @@ class Database:
         with self.server.connect(self.name) as conn:
             yield conn
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A writable connection whose statements commit together, or not at all. SQLite enforces foreign keys
+        (their ON UPDATE / ON DELETE rules), as MLflow's own engine does on every connection, and takes the write
+        lock first (BEGIN IMMEDIATE): the plugin's threads write in turn, each seeing the rows the last one left."""
+        if self.path is not None:
+            try:
+                conn = sqlite3.connect(f"{self.path.as_uri()}?mode=rw", uri=True, timeout=30, isolation_level=None)
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"cannot open {self.path}", detail=str(exc)) from exc
+            try:
+                conn.execute("PRAGMA foreign_keys = ON")  # outside a transaction: SQLite ignores it inside one
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            return
+        assert self.server is not None
+        with self.server.connect(self.name) as conn, conn.transaction():
+            yield conn
+
     def query(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         """Run one statement with `?` placeholders and return its rows."""
         with self.connect() as conn:

@@ -1,9 +1,10 @@
-"""MLflow's own stores, imported lazily: importing MLflow costs seconds, so only writes pay it.
+"""MLflow's own stores and migrations, imported lazily: importing MLflow costs seconds (~4.8 s of CPU).
 
-Terraform starts the provider several times per plan and apply; reads use plain SQL (see
-`database`), and this module is touched only when a registry, model, user or permission is
-written. One lock serialises the first import (the plugin serves calls on a thread pool) and
-the store caches.
+Terraform starts the provider several times per plan and apply; reads use plain SQL (see `database`), and
+writes use `mlflow_rows` (plain SQL) on the schema revisions it was checked against. MLflow itself is imported
+only to make the template databases once per MLflow version (its own migrations), and to write a database at
+any other revision. One lock serialises the first import (the plugin serves calls on a thread pool) and the
+store caches.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
+from mlstrata.provider.store import mlflow_rows
 from mlstrata.provider.store.database import Database
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import default_cache_dir
@@ -65,16 +67,32 @@ def initialize_tracking_db(db: Database, artifact_root: str) -> None:
     whose artifact location is under `artifact_root`. A new SQLite database starts as a copy of
     a database MLflow migrated once for this MLflow version (see `tracking_template`): the store
     then finds every table at the head revision, runs no migration, and only adds the experiment.
+    A copy at the revision `mlflow_rows` was checked against gets that experiment as MLflow writes it,
+    without importing MLflow at all.
     """
+    if db.path is not None and not db.path.exists():
+        template = cached_template(TRACKING, mlflow_rows.TRACKING_REVISION) or call(
+            db, "create the registry database schema", tracking_template)
+        _copy_new(template, db.path)
+        if mlflow_rows.revision(db, VERSION_TABLES[TRACKING]) == mlflow_rows.TRACKING_REVISION:
+            call(db, "create the default experiment", lambda: mlflow_rows.add_default_experiment(db, artifact_root))
+            return
     tracking = _module("mlflow.store.tracking.sqlalchemy_store")
 
     def init() -> None:
-        if db.path is not None and not db.path.exists():
-            _copy_new(tracking_template(), db.path)
         store = tracking.SqlAlchemyStore(db.sqlalchemy_url(), artifact_root)
         store.engine.dispose()
 
     call(db, "create the registry database schema", init)
+
+
+def initialize_auth_db(db: Database) -> None:
+    """A new SQLite basic-auth database starts as a copy of one MLflow's auth migrations made once for this
+    MLflow version (see `auth_template`); MLflow's own store creates or migrates any other."""
+    if db.path is not None and not db.path.exists():
+        template = cached_template(AUTH, mlflow_rows.AUTH_REVISION) or call(
+            db, "create the basic-auth database schema", auth_template)
+        _copy_new(template, db.path)
 
 
 def _copy_new(source: Path, target: Path) -> None:
@@ -111,8 +129,9 @@ def _create_beside(target: Path) -> tuple[int, Path]:
     raise FileExistsError(f"no free temporary name beside {target}")
 
 
-def _sqlite_revision(path: Path) -> str:
-    """The Alembic revision of a sound SQLite database at `path`, or '' (missing, damaged, not stamped)."""
+def _sqlite_revision(path: Path, table: str = "alembic_version") -> str:
+    """The Alembic revision (in `table`) of a sound SQLite database at `path`, or '' (missing, damaged, not
+    stamped)."""
     try:
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
@@ -120,7 +139,7 @@ def _sqlite_revision(path: Path) -> str:
     try:
         if conn.execute("PRAGMA quick_check").fetchone() != ("ok",):
             return ""
-        rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        rows = conn.execute(f"SELECT version_num FROM {table}").fetchall()
     except sqlite3.Error:
         return ""
     finally:
@@ -128,44 +147,77 @@ def _sqlite_revision(path: Path) -> str:
     return str(rows[0][0]) if len(rows) == 1 else ""
 
 
-def tracking_template(cache_dir: Path | None = None) -> Path:
-    """An empty SQLite tracking/registry database that MLflow's own migrations brought to their head.
+TRACKING, AUTH = "tracking", "auth"
+VERSION_TABLES = {TRACKING: "alembic_version", AUTH: "alembic_version_auth"}
 
-    Migrating a new database costs ~1-1.5 s of CPU per registry; this one is made once per MLflow version
-    and head revision, under `$XDG_CACHE_HOME/mlstrata/mlflow/<version>/tracking-<head>.db`, and copied.
-    It holds no experiment: MLflow adds the default one, with the registry's own artifact location, when
-    it opens the copy. A template that is missing, damaged or at another revision is made again.
-    """
-    utils = _module("mlflow.store.db.utils")
-    version = str(_module("mlflow.version").VERSION)
+
+def mlflow_version() -> str:
+    """The installed MLflow's version, read from its package metadata (importing MLflow costs seconds)."""
+    from importlib.metadata import version
+
+    return version("mlflow")
+
+
+def _template_path(kind: str, head: str, cache_dir: Path | None = None) -> Path:
+    return (cache_dir or default_cache_dir()) / "mlflow" / mlflow_version() / f"{kind}-{head}.db"
+
+
+def cached_template(kind: str, head: str, cache_dir: Path | None = None) -> Path | None:
+    """The template database of `kind` at revision `head` for the installed MLflow, when one was made before;
+    found without importing MLflow."""
+    path = _template_path(kind, head, cache_dir)
+    return path if _sqlite_revision(path, VERSION_TABLES[kind]) == head else None
+
+
+def _template(kind: str, head: str, migrate: Callable[[Any], None], cache_dir: Path | None) -> Path:
+    """The template of `kind` at `head`: found, or made by `migrate` (MLflow's own migrations on an engine)."""
     with _lock:
-        head = str(utils._get_latest_schema_revision())
-        folder = (cache_dir or default_cache_dir()) / "mlflow" / version
-        path = folder / f"tracking-{head}.db"
-        if _sqlite_revision(path) == head:
+        path = _template_path(kind, head, cache_dir)
+        if _sqlite_revision(path, VERSION_TABLES[kind]) == head:
             return path
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         os.unlink(tmp)  # SQLite makes the file
         try:
-            engine = utils.create_sqlalchemy_engine_with_retry(f"sqlite:///{tmp}")
+            engine = _module("mlflow.store.db.utils").create_sqlalchemy_engine_with_retry(f"sqlite:///{tmp}")
             try:
-                # what MLflow's SqlAlchemyStore runs on a database without its tables
-                utils._initialize_tables(engine)
+                migrate(engine)
             finally:
                 engine.dispose()
-            found = _sqlite_revision(Path(tmp))
+            found = _sqlite_revision(Path(tmp), VERSION_TABLES[kind])
             if found != head:
                 raise StoreError(
                     f"MLflow's migrations left the template database at revision {found!r}, not {head!r}",
-                    hint=f"Remove {folder} and retry; report it if it happens again.",
+                    hint=f"Remove {path.parent} and retry; report it if it happens again.",
                 )
             os.replace(tmp, path)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         return path
+
+
+def tracking_template(cache_dir: Path | None = None) -> Path:
+    """An empty SQLite tracking/registry database that MLflow's own migrations brought to their head.
+
+    Migrating a new database costs ~1-1.5 s of CPU per registry; this one is made once per MLflow version
+    and head revision, under `$XDG_CACHE_HOME/mlstrata/mlflow/<version>/tracking-<head>.db`, and copied.
+    It holds no experiment: the default one, with the registry's own artifact location, is added to each
+    copy. A template that is missing, damaged or at another revision is made again.
+    """
+    utils = _module("mlflow.store.db.utils")
+    # what MLflow's SqlAlchemyStore runs on a database without its tables
+    return _template(TRACKING, str(utils._get_latest_schema_revision()), utils._initialize_tables, cache_dir)
+
+
+def auth_template(cache_dir: Path | None = None) -> Path:
+    """An empty SQLite basic-auth database at the head of MLflow's auth migrations (what the auth store's
+    `init_db` runs), made once per MLflow version under `.../mlflow/<version>/auth-<head>.db`, and copied."""
+    utils = _module("mlflow.server.auth.db.utils")
+    script = _module("alembic.script").ScriptDirectory.from_config(utils._get_alembic_config(""))
+    return _template(AUTH, str(script.get_current_head()), lambda engine: utils.migrate_if_needed(engine, "head"),
+                     cache_dir)
 
 
 def registry_store(db: Database) -> Any:
@@ -193,6 +245,60 @@ def auth_store(db: Database) -> Any:
 def registered_model_tag(key: str, value: str) -> Any:
     """An MLflow `RegisteredModelTag`."""
     return _module("mlflow.entities.model_registry").RegisteredModelTag(key, value)
+
+
+class ModelStore:
+    """`mlflow_rows.ModelWriter` through MLflow's own model-registry store (a schema revision not checked there)."""
+
+    def __init__(self, db: Database) -> None:
+        self.store = registry_store(db)
+
+    def create(self, name: str, description: str, tags: dict[str, str]) -> None:
+        self.store.create_registered_model(
+            name, tags=[registered_model_tag(k, v) for k, v in tags.items()], description=description)
+
+    def set_description(self, name: str, description: str) -> None:
+        self.store.update_registered_model(name, description)
+
+    def set_tag(self, name: str, key: str, value: str) -> None:
+        self.store.set_registered_model_tag(name, registered_model_tag(key, value))
+
+    def delete_tag(self, name: str, key: str) -> None:
+        self.store.delete_registered_model_tag(name, key)
+
+    def rename(self, name: str, new_name: str) -> None:
+        self.store.rename_registered_model(name, new_name)
+
+    def delete(self, name: str) -> None:
+        self.store.delete_registered_model(name)
+
+
+class AuthStore:
+    """`mlflow_rows.AuthWriter` through MLflow's own basic-auth store, which migrates the schema to its head."""
+
+    def __init__(self, db: Database) -> None:
+        self.store = auth_store(db)
+
+    def create_user(self, username: str, password: str, is_admin: bool) -> None:
+        self.store.create_user(username, password, is_admin=is_admin)
+
+    def set_password(self, username: str, password: str) -> None:
+        self.store.update_user(username, password=password)
+
+    def set_admin(self, username: str, is_admin: bool) -> None:
+        self.store.update_user(username, is_admin=is_admin)
+
+    def delete_user(self, username: str) -> None:
+        self.store.delete_user(username)
+
+    def grant(self, model: str, username: str, permission: str) -> None:
+        self.store.create_registered_model_permission(model, username, permission)
+
+    def change_grant(self, model: str, username: str, permission: str) -> None:
+        self.store.update_registered_model_permission(model, username, permission)
+
+    def revoke(self, model: str, username: str) -> None:
+        self.store.delete_registered_model_permission(model, username)
 
 
 def forget(db: Database) -> None:

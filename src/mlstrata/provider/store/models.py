@@ -1,12 +1,11 @@
-"""Registered models in a registry: read with SQL on MLflow's tables, written through MLflow."""
+"""Registered models in a registry: read with SQL on MLflow's tables, written as MLflow writes them (`mlflow_rows`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
-from mlstrata.provider.store import mlflow_api
+from mlstrata.provider.store import mlflow_api, mlflow_rows
 from mlstrata.provider.store.database import Database, PgServer
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout
@@ -73,13 +72,13 @@ def read_model(layout: Layout, server: PgServer | None, registry: str, name: str
     return fetch_model(dbs[0], registry, name)
 
 
-def _sync_tags(db: Database, store: Any, name: str, old: dict[str, str], new: dict[str, str]) -> None:
+def _sync_tags(db: Database, writer: mlflow_rows.ModelWriter, name: str, old: dict[str, str],
+               new: dict[str, str]) -> None:
     for key in sorted(set(old) - set(new)):
-        mlflow_api.call(db, f"delete tag {key!r}", partial(store.delete_registered_model_tag, name, key))
+        mlflow_api.call(db, f"delete tag {key!r}", partial(writer.delete_tag, name, key))
     for key, value in sorted(new.items()):
         if old.get(key) != value:
-            tag = mlflow_api.registered_model_tag(key, value)
-            mlflow_api.call(db, f"set tag {key!r}", partial(store.set_registered_model_tag, name, tag))
+            mlflow_api.call(db, f"set tag {key!r}", partial(writer.set_tag, name, key, value))
 
 
 def apply_model(layout: Layout, server: PgServer | None, model: RegisteredModel, old_name: str = "") -> RegisteredModel:
@@ -88,23 +87,18 @@ def apply_model(layout: Layout, server: PgServer | None, model: RegisteredModel,
     A model that already exists under `model.name` is adopted (its description and tags are set).
     """
     db, _auth = require_databases(layout, model.registry, server)
-    store = mlflow_api.registry_store(db)
+    writer = mlflow_rows.model_writer(db)
     if old_name and old_name != model.name and fetch_model(db, model.registry, old_name) is not None:
-        mlflow_api.call(db, "rename the registered model", lambda: store.rename_registered_model(old_name, model.name))
+        mlflow_api.call(db, "rename the registered model", lambda: writer.rename(old_name, model.name))
     current = fetch_model(db, model.registry, model.name)
     if current is None:
-        tags = [mlflow_api.registered_model_tag(k, v) for k, v in sorted(model.tags.items())]
-        mlflow_api.call(
-            db, "create the registered model",
-            lambda: store.create_registered_model(model.name, tags=tags, description=model.description),
-        )  # fmt: skip
+        tags = dict(sorted(model.tags.items()))
+        mlflow_api.call(db, "create the registered model", lambda: writer.create(model.name, model.description, tags))
     else:
         if current.description != model.description:
             mlflow_api.call(
-                db, "update the description",
-                lambda: store.update_registered_model(model.name, model.description),
-            )  # fmt: skip
-        _sync_tags(db, store, model.name, current.tags, model.tags)
+                db, "update the description", lambda: writer.set_description(model.name, model.description))
+        _sync_tags(db, writer, model.name, current.tags, model.tags)
     found = fetch_model(db, model.registry, model.name)
     assert found is not None
     return found
@@ -126,5 +120,5 @@ def delete_model(layout: Layout, server: PgServer | None, registry: str, name: s
                    "would be lost without review.",
             hint="Plan again (`mlstrata plan`) and review it: deleting a model with versions is blocking.",
             path="name")
-    store = mlflow_api.registry_store(dbs[0])
-    mlflow_api.call(dbs[0], "delete the registered model", lambda: store.delete_registered_model(name))
+    writer = mlflow_rows.model_writer(dbs[0])
+    mlflow_api.call(dbs[0], "delete the registered model", lambda: writer.delete(name))

@@ -11,15 +11,15 @@ import re
 from dataclasses import dataclass, field
 from functools import partial
 
-from mlstrata.provider.store import mlflow_api
+from mlstrata.provider.store import mlflow_api, mlflow_rows
 from mlstrata.provider.store.database import Database, PgServer
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout
 from mlstrata.provider.store.registry import registry_databases, require_databases
 
-GRANTABLE = ("READ", "USE", "EDIT", "MANAGE", "NO_PERMISSIONS", "DENY")
-RESOURCE_TYPE = "registered_model"
-WORKSPACE = "default"
+GRANTABLE = mlflow_rows.GRANTABLE
+RESOURCE_TYPE = mlflow_rows.REGISTERED_MODEL
+WORKSPACE = mlflow_rows.WORKSPACE
 _USER_ROLE = re.compile(r"^__user_(\d+)__$")
 
 
@@ -82,24 +82,19 @@ def apply_grants(
     """Make the per-user grants on `model_name` exactly `wanted`: add, change and revoke."""
     check_grants(wanted)
     _tracking, auth_db = require_databases(layout, registry, server)
-    store = mlflow_api.auth_store(auth_db)
+    writer = mlflow_rows.auth_writer(auth_db)
     current = fetch_grants(auth_db, registry, model_name).grants
     for user in sorted(set(current) - set(wanted)):
-        mlflow_api.call(
-            auth_db, f"revoke {user!r}'s permission",
-            partial(store.delete_registered_model_permission, model_name, user),
-        )  # fmt: skip
+        mlflow_api.call(auth_db, f"revoke {user!r}'s permission", partial(writer.revoke, model_name, user))
     for user, permission in sorted(wanted.items()):
         if user not in current:
             mlflow_api.call(
                 auth_db, f"grant {permission} to {user!r} (does the service account exist?)",
-                partial(store.create_registered_model_permission, model_name, user, permission),
+                partial(writer.grant, model_name, user, permission),
             )  # fmt: skip
         elif current[user] != permission:
             mlflow_api.call(
-                auth_db, f"change {user!r}'s permission",
-                partial(store.update_registered_model_permission, model_name, user, permission),
-            )  # fmt: skip
+                auth_db, f"change {user!r}'s permission", partial(writer.change_grant, model_name, user, permission))
     return fetch_grants(auth_db, registry, model_name)
 
 

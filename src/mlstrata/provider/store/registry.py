@@ -8,7 +8,8 @@ A registry named N lives in `<root>/registries/N/`:
 - `basic_auth.ini`: MLflow's basic-auth configuration (no secrets; the admin user is created by
   the provider, its password is in `<secrets_dir>/.../registries/N/<admin>.password`).
 
-Schemas are created by MLflow's own migrations; reads use plain SQL on MLflow's tables.
+Schemas are created by MLflow's own migrations (new SQLite databases copy a database MLflow migrated once);
+reads use plain SQL on MLflow's tables, writes `mlflow_rows` on the schema revisions it was checked against.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlstrata.provider.mlflow_auth import HOOK as AUTH_HOOK
-from mlstrata.provider.store import files, mlflow_api
+from mlstrata.provider.store import files, mlflow_api, mlflow_rows
 from mlstrata.provider.store.bucket import META_FILE as BUCKET_META_FILE
 from mlstrata.provider.store.database import Database, PgServer, check_database_name
 from mlstrata.provider.store.errors import StoreError
@@ -178,14 +179,6 @@ def _auth_hooked(path: Path) -> bool:
     return bool(parser.read(path)) and parser.get("mlflow", "authorization_function", fallback="") == AUTH_HOOK
 
 
-def _revision(db: Database, table: str) -> str:
-    try:
-        rows = db.query(f"SELECT version_num FROM {table}")
-    except Exception:
-        return ""
-    return str(rows[0][0]) if rows else ""
-
-
 def _has_user(db: Database, username: str) -> bool:
     try:
         return bool(db.query("SELECT 1 FROM users WHERE username = ?", (username,)))
@@ -202,23 +195,20 @@ def _ensure_admin(layout: Layout, config: RegistryConfig, auth_db: Database) -> 
     key_file = secret_key_file(layout, config.name)
     if not key_file.is_file():
         files.write_secret(key_file, secrets.token_hex(32))
-    store = mlflow_api.auth_store(auth_db)
+    mlflow_api.initialize_auth_db(auth_db)
+    writer = mlflow_rows.auth_writer(auth_db)  # MLflow's own store migrates a schema not at the checked head
     password_file = layout.password_file(config.name, config.admin_username)
     has_user = _has_user(auth_db, config.admin_username)
     if has_user and password_file.is_file():
         return
     password = secrets.token_urlsafe(24)
     files.write_secret(password_file, password)
+    admin = config.admin_username
     if has_user:
-        mlflow_api.call(
-            auth_db, "reset the admin password",
-            lambda: store.update_user(config.admin_username, password=password, is_admin=True),
-        )  # fmt: skip
+        mlflow_api.call(auth_db, "reset the admin password", lambda: writer.set_password(admin, password))
+        mlflow_api.call(auth_db, "reset the admin password", lambda: writer.set_admin(admin, True))
     else:
-        mlflow_api.call(
-            auth_db, "create the admin user",
-            lambda: store.create_user(config.admin_username, password, is_admin=True),
-        )  # fmt: skip
+        mlflow_api.call(auth_db, "create the admin user", lambda: writer.create_user(admin, password, True))
 
 
 def apply_registry(layout: Layout, config: RegistryConfig, server: PgServer | None) -> Registry:
@@ -239,7 +229,7 @@ def apply_registry(layout: Layout, config: RegistryConfig, server: PgServer | No
         server.create_database(auth_db.name)
     artifacts = artifact_dir(layout, config)
     artifacts.mkdir(parents=True, exist_ok=True)
-    if not _revision(tracking_db, "alembic_version"):
+    if not mlflow_rows.revision(tracking_db, "alembic_version"):
         mlflow_api.initialize_tracking_db(tracking_db, artifacts.as_uri())
     _ensure_admin(layout, config, auth_db)
     files.write_atomic(folder / AUTH_INI, _ini_text(config, auth_db).encode())
@@ -301,8 +291,8 @@ def read_registry(layout: Layout, name: str, server: PgServer | None) -> Registr
         artifact_root=artifact_dir(layout, config).as_uri(),
         ini_path=layout.registry_dir(name) / AUTH_INI,
         secret_key_file=key_file,
-        schema_revision=_revision(tracking_db, "alembic_version"),
-        auth_schema_revision=_revision(auth_db, "alembic_version_auth") if auth_exists else "",
+        schema_revision=mlflow_rows.revision(tracking_db, "alembic_version"),
+        auth_schema_revision=mlflow_rows.revision(auth_db, "alembic_version_auth") if auth_exists else "",
         admin_password_file=str(admin_file) if admin_ok and admin_file is not None else "",
         auth_hooked=_auth_hooked(layout.registry_dir(name) / AUTH_INI),
     )
