@@ -124,6 +124,15 @@ def _rc(fields: bytes, change: bytes = b"") -> bytes:
             "plan.unsupported",
             "resource_changes[0] (a.b): unknown plan actions ['explode']",
         ),
+        (  # the position counts the changes before it; the actions are said as the JSON list they were
+            b'{"format_version": "1.2", "resource_changes": [{"address": "a.a", "mode": "managed", "change": '
+            b'{"actions": ["create"]}}, {"address": "a.b", "mode": "managed", "change": '
+            b'{"actions": ["delete", "create"], "before": {}, "after": {}}}], "resource_drift": [{"address": "a.c", '
+            b'"mode": "data", "change": {"actions": ["no-op"]}}, {"address": "a.d", "mode": "managed", "change": '
+            b'{"actions": ["create", "update"]}}]}',
+            "plan.unsupported",
+            "resource_drift[1] (a.d): unknown plan actions ['create', 'update']",
+        ),
         (
             b'{"format_version": "1.2", "resource_changes": [{"mode": "managed"}]}',
             "plan.unsupported",

@@ -31,7 +31,9 @@ class Action(enum.Enum):
     symbol: str  # the one-character marker Terraform's own plan output uses
 
 
-_FROM_JSON: dict[tuple[str, ...], Action] = {
+# Terraform's `actions` lists (as tuples) and what each is: `action_from_json` reads them, and so does the plan
+# decoder's loop directly, falling back to `action_from_json` for anything not here
+ACTIONS_BY_JSON: dict[tuple[str, ...], Action] = {
     ("no-op",): Action.NO_OP,
     ("create",): Action.CREATE,
     ("read",): Action.READ,
@@ -63,7 +65,7 @@ class UnknownActionError(ValueError):
 def action_from_json(actions: Sequence[str]) -> Action:
     """Convert a plan JSON `actions` list (e.g. `["delete", "create"]`) to an `Action`."""
     key = tuple(actions) if isinstance(actions, (list, tuple)) else None
-    found = _FROM_JSON.get(key) if key is not None else None
+    found = ACTIONS_BY_JSON.get(key) if key is not None else None
     if found is None:
         raise UnknownActionError(f"unknown plan actions {actions!r}")
     return found

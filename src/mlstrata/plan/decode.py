@@ -25,7 +25,7 @@ from typing import Any, Literal, TypeVar
 import msgspec
 
 from mlstrata.diagnostics import Diagnostic, DiagnosticsError, Where, error
-from mlstrata.plan.action import UnknownActionError, action_from_json
+from mlstrata.plan.action import ACTIONS_BY_JSON, UnknownActionError, action_from_json
 from mlstrata.plan.model import OutputChange, Plan, ResourceChange, ResourceMode
 from mlstrata.targets.resources import observed_only
 from mlstrata.userfiles import MiB, read_user_bytes
@@ -46,7 +46,7 @@ class PlanFormatError(ValueError):
 # -- the shape of the document (only what mlstrata reads; other fields are ignored)
 
 class _Change(msgspec.Struct, frozen=True):
-    actions: list[str]
+    actions: tuple[str, ...]  # a tuple: the key of `ACTIONS_BY_JSON` as decoded
     # raw JSON, decoded when first read (`ResourceChange.before`): most changes of a large plan are never
     # looked into. Checked to be an object or null in `_resource_changes`, so the shape is still checked once.
     before: msgspec.Raw = msgspec.Raw()
@@ -433,22 +433,27 @@ def _object_or_null(raw: msgspec.Raw, key: str, i: int, side: str) -> msgspec.Ra
     return None if value is None else raw
 
 
-def _resource_changes(items: list[_ResourceChange] | None, key: str) -> Iterator[ResourceChange]:
-    modes = _MODES
-    for i, rc in enumerate(items or ()):
+def _resource_changes(items: list[_ResourceChange] | None, key: str) -> list[ResourceChange]:
+    # runs once per change of a large plan: one plain loop, no generator, no call but the constructor's in the
+    # common case (an action in the table, before/after objects); the rest goes through the checking functions
+    out: list[ResourceChange] = []
+    add, modes, actions, obj = out.append, _MODES, ACTIONS_BY_JSON, _OBJECT
+    for rc in items or ():
         change = rc.change
-        try:
-            action = action_from_json(change.actions)
-        except UnknownActionError as exc:
-            raise PlanFormatError(f"{key}[{i}] ({rc.address}): {exc}") from None
+        action = actions.get(change.actions)
+        if action is None:
+            try:
+                action = action_from_json(list(change.actions))  # said as the JSON list it was
+            except UnknownActionError as exc:
+                raise PlanFormatError(f"{key}[{len(out)}] ({rc.address}): {exc}") from None
         # an object as it is; anything else checked by the function
         before: msgspec.Raw | None = change.before
         after: msgspec.Raw | None = change.after
-        if not (before and memoryview(before)[0] == _OBJECT):
-            before = _object_or_null(change.before, key, i, "before")
-        if not (after and memoryview(after)[0] == _OBJECT):
-            after = _object_or_null(change.after, key, i, "after")
-        yield ResourceChange(
+        if not (before and memoryview(before)[0] == obj):
+            before = _object_or_null(change.before, key, len(out), "before")
+        if not (after and memoryview(after)[0] == obj):
+            after = _object_or_null(change.after, key, len(out), "after")
+        add(ResourceChange(
             rc.address,
             rc.module_address,
             rc.type,
@@ -467,7 +472,8 @@ def _resource_changes(items: list[_ResourceChange] | None, key: str) -> Iterator
             change.after_sensitive,
             tuple(tuple(p) for p in change.replace_paths) if change.replace_paths else (),
             change.importing is not None,
-        )
+        ))
+    return out
 
 
 def _output_changes(items: dict[str, _OutputChange] | None) -> Iterator[OutputChange]:
