@@ -495,6 +495,37 @@ module "two" {
     assert run_check([tmp_path], workers=2).findings == run_check([tmp_path], workers=1).findings
 
 
+def test_a_group_sends_the_main_process_only_what_the_tree_rules_read(tmp_path: Path) -> None:
+    """Of a module's variables, the deletion-protection switches; of its calls, the local ones with only those switches
+    among their arguments (the full arguments stay in the group's process, for the per-call checks)."""
+    from mlstrata.rules import runner
+
+    write(tmp_path, {
+        "modules/db/main.tf": 'variable "protect" {\n  default = true\n}\n\nvariable "size" {\n  default = 20\n}\n',
+        "live/prod/main.tf": """module "db" {
+  source  = "../../modules/db"
+  protect = false
+  size    = 50
+}
+
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+  cidr   = "10.0.0.0/16"
+}
+""",
+    })
+    layout = discover([tmp_path])
+    callers, _ = runner.prescan(layout)
+    rule_ids = tuple(r for r in runner.RULES if r not in ("MLS000", "MLS026"))
+    jobs = [runner.DirJob(d, tuple(fs), (), (), d in callers, None, rule_ids, runner.path_env(d))
+            for d, fs in layout.items()]
+    (group,) = runner.call_groups(jobs, callers)
+    facts = {Path(r.directory).relative_to(tmp_path).as_posix(): r.facts for r in runner.check_group(group).dirs}
+    assert facts["modules/db"].variables == {"protect": True}
+    (call,) = facts["live/prod"].calls
+    assert call.name == "db" and {k: b.value for k, b in call.args.items()} == {"protect": False}
+
+
 def test_copies_of_a_file_are_parsed_once_and_each_reports_at_its_own_path(tmp_path: Path) -> None:
     from mlstrata.hcl import Body
     from mlstrata.hcl.reader import read_file

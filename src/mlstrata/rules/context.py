@@ -237,7 +237,7 @@ class ModuleFacts:
     role: Role
     env: str | None
     calls: tuple[CallFacts, ...]
-    variables: Mapping[str, Value]  # name -> literal default (UNKNOWN: none or not literal)
+    variables: Mapping[str, Value]  # deletion-protection switch -> literal default (UNKNOWN: none or not literal)
     stateful: tuple[StatefulFacts, ...]
     resource_types: tuple[str, ...]
     where: Where

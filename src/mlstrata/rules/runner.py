@@ -38,7 +38,7 @@ from mlstrata.rules.context import (
     TreeFacts,
 )
 from mlstrata.rules.model import ModuleView, build_module
-from mlstrata.rules.protection import protection
+from mlstrata.rules.protection import PROTECT_VARIABLES, protection
 from mlstrata.rules.registry import RULES
 from mlstrata.rules.workers import Workers
 from mlstrata.rules.workers import workers as worker_pool
@@ -326,10 +326,13 @@ def _facts(ctx: ModuleContext) -> ModuleFacts:
     for item in ctx.instances(("resource",), *GUARDED):
         protected, _ = protection(ctx, item)
         stateful.append(StatefulFacts(item.address, item.type, item.where, protected))
+    # of the variables, only the deletion-protection switches: all the tree-wide rules read (protection.py)
     variables: dict[str, Value] = {}
-    for name, var in view.variables.items():
-        default = var.attr("default")
-        variables[name] = default.value if default is not None and default.kind == "literal" else UNKNOWN
+    for name in PROTECT_VARIABLES:
+        var = view.variables.get(name)
+        if var is not None:
+            default = var.attr("default")
+            variables[name] = default.value if default is not None and default.kind == "literal" else UNKNOWN
     anchor = _anchor(view)
     return ModuleFacts(
         view.directory,
@@ -571,6 +574,16 @@ def call_groups(jobs: Sequence[DirJob], callers: dict[str, dict[str, int]]) -> l
     ]
 
 
+def _for_tree(facts: ModuleFacts) -> ModuleFacts:
+    """A module's facts as the main process's tree-wide rules read them: of its calls, those of local modules with
+    only their deletion-protection switches among the arguments (protection.py, state.py); each call's full arguments
+    serve the per-call checks, which run in the group's process."""
+    return replace(facts, calls=tuple(
+        replace(call, args={k: v for k, v in call.args.items() if k in PROTECT_VARIABLES})
+        for call in facts.calls if call.target is not None
+    ))
+
+
 def check_group(job: GroupJob) -> GroupResult:
     """Check a group's directories (`check_directory`), then each call of its called modules (`check_instances`):
     the calls the group's roots and modules make, then the calls those make with the values each call gave them, one
@@ -594,7 +607,7 @@ def check_group(job: GroupJob) -> GroupResult:
                         deeper.setdefault(target, []).append(site)
             instance_jobs = [InstanceJob(target, tf_files[target], spec, tuple(sites), rule_ids, nested=True)
                              for target, sites in sorted(deeper.items())]
-        return GroupResult(results, calls)
+        return GroupResult([replace(r, facts=_for_tree(r.facts)) for r in results], calls)
     finally:
         _PARSED.clear()
         _GENERIC.clear()
