@@ -137,25 +137,61 @@ def test_a_missing_or_dangling_move_is_found(tmp_path: Path) -> None:
     assert dangling == ["helm_release.kube_prometheus_stack -> module.stack.helm_release.prometheus"]
 
 
-@pytest.mark.integration
-@pytest.mark.slow
-@pytest.mark.parametrize("case", PLANNED)
-def test_plan_across_the_move_creates_and_destroys_nothing(case: str, tmp_path: Path) -> None:
-    assert case.startswith("aws/"), "only the hashicorp/aws provider is here to plan with"
-    module = case.split("/", 1)[1]
-    env = terraform_env(tmp_path)
-    work = five_x_copy(module, tmp_path / "modules" / module)
-    before = work / "tests" / "before"
-    before.mkdir(parents=True)
-    for tf in sorted(MODULES.joinpath(module).glob("*.tf")):
-        released = CASES / case / "before" / tf.name
-        (before / tf.name).write_text(five_x((released if released.is_file() else tf).read_text()))
-    shutil.copy(CASES / case / "move.tftest.hcl", work / "tests")
+_RUN = re.compile(r'^run "[^"]+" \{\n.*?^\}\n', re.M | re.S)
+_FILE = re.compile(r"^tests/(\S+)\.\.\. in progress$", re.M)
+
+
+@pytest.fixture(scope="module")
+def move_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Every planned case's test file in one `terraform test -verbose` run, its output by case ("" for what
+    precedes the first file): the aws provider starts for one run instead of one per case. Each case's module
+    is a folder of the root, its previous release under `<module>/tests/before`; every run block names the
+    module it plans (a case's runs share their state by `state_key`, within their own file)."""
+    root = tmp_path_factory.mktemp("module_moves")
+    env = terraform_env(root)
+    work = root / "all"
+    (work / "tests").mkdir(parents=True)
+    (work / "versions.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = ">= 5.100, < 7.0" }\n'
+        "  }\n}\n"
+    )
+    files = {}
+    for case in PLANNED:
+        assert case.startswith("aws/"), "only the hashicorp/aws provider is here to plan with"
+        module = case.split("/", 1)[1]
+        if not (work / module).exists():  # five_x_copy also copies the sibling modules a module calls
+            five_x_copy(module, work / module)
+        before = work / module / "tests" / "before"
+        before.mkdir(parents=True)
+        for tf in sorted(MODULES.joinpath(module).glob("*.tf")):
+            released = CASES / case / "before" / tf.name
+            (before / tf.name).write_text(five_x((released if released.is_file() else tf).read_text()))
+        text = (CASES / case / "move.tftest.hcl").read_text().replace(
+            'source = "./tests/before"', f'source = "./{module}/tests/before"')
+        call = f' {{\n  module {{\n    source = "./{module}"\n  }}\n\n'
+        text, runs = _RUN.subn(lambda m, call=call: m[0] if "\n  module {\n" in m[0] else m[0].replace(" {\n", call, 1),
+                               text)
+        assert runs, f"{case}: no run block"
+        files[case] = f"{module}.move.tftest.hcl"
+        (work / "tests" / files[case]).write_text(text)
     init = terraform(["init", "-backend=false", "-input=false"], work, env)
     assert init.returncode == 0, init.stdout + init.stderr
     result = terraform(["test", "-verbose"], work, env)
     out = result.stdout
-    assert result.returncode == 0 and " 0 failed" in out, out[-6000:] + result.stderr[-3000:]
+    starts = [(m.start(), m[1]) for m in _FILE.finditer(out)]
+    sections = {"": out[:starts[0][0] if starts else len(out)] + result.stderr[-3000:]}
+    for (start, name), (end, _) in zip(starts, [*starts[1:], (len(out), "")], strict=True):
+        sections[name] = out[start:end]
+    return {case: sections.get(name, sections[""]) for case, name in files.items()}
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+@pytest.mark.parametrize("case", PLANNED)
+def test_plan_across_the_move_creates_and_destroys_nothing(case: str, move_plans: dict[str, str]) -> None:
+    module = case.split("/", 1)[1]
+    out = move_plans[case]
+    assert re.search(rf"^tests/{module}\.move\.tftest\.hcl\.\.\. pass$", out, re.M), out[-6000:]
     after = out[out.index('run "after"'):]
     summary = re.search(r"Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.", after)
     assert summary is not None, after[-4000:]
