@@ -82,6 +82,8 @@ def test_check_on_foreign_code_loads_no_spec_renderer_or_engine(tmp_path: Path) 
     assert loaded(modules, "mlstrata.spec", "mlstrata.targets.registry", "mlstrata.targets.aws.render",
                   "mlstrata.targets.gcp.render", "mlstrata.targets.azure.target", "mlstrata.engine",
                   "mlstrata.governance", "mlstrata.render", "mlstrata.review", "ruamel", *ALWAYS_ABSENT) == []
+    # only the writer of the format asked for (JUnit's brings xml.etree)
+    assert loaded(modules, "xml", "mlstrata.views.junit", "mlstrata.views.sarif", "mlstrata.views.markdown") == []
 
 
 def test_validate_loads_no_rules_or_engine(tmp_path: Path) -> None:
