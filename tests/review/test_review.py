@@ -184,4 +184,7 @@ def test_the_gate_decodes_only_the_values_its_checks_read() -> None:
     assert [d.code for d in review.findings] == ["MLR005"]  # the delete, in a protected environment
     decoded = sorted((rc.name, side) for rc in plan.resource_changes for side, raw in (("before", rc._before),
                      ("after", rc._after)) if raw is not None and not isinstance(raw, msgspec.Raw))
-    assert decoded == [("gone", "before"), ("p", "after"), ("p", "before")]
+    # and of those it reads, only the attributes the checks read (ResourceChange.peek): none is decoded whole
+    peeked = sorted((rc.name, side) for rc in plan.resource_changes for side, kept in (("before", rc._before_peek),
+                    ("after", rc._after_peek)) if kept is not None)
+    assert (decoded, peeked) == ([], [("gone", "before"), ("p", "after"), ("p", "before")])

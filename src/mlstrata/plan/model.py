@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
@@ -29,6 +29,38 @@ _FIELDS = ("address", "module_address", "type", "name", "mode", "action", "provi
            "after_sensitive", "replace_paths", "importing")
 
 
+class ValueKeys:
+    """Attribute names to read from a change's values without decoding the others (`ResourceChange.peek`).
+
+    Made once per set of names (a module constant), since each makes its decoder on first use: a struct of
+    exactly those fields, so msgspec skips every other attribute of the object instead of building it (on the
+    20k-change plan's objects, with review's keys, 0.4x the time of decoding them whole)."""
+
+    __slots__ = ("decode", "names")
+
+    def __init__(self, *names: str) -> None:
+        self.names = tuple(dict.fromkeys(names))
+        self.decode: Callable[[JSONValue], JSONValue] = self._first_decode
+
+    def _first_decode(self, raw: JSONValue) -> JSONValue:
+        # msgspec imported here, as in `ResourceChange._decoded`: only the decoder makes raw values
+        import msgspec
+
+        names = self.names
+        fields = [(f"f{i}", Any, msgspec.UNSET) for i in range(len(names))]
+        struct = msgspec.defstruct("Values", fields, rename={f"f{i}": name for i, name in enumerate(names)})
+        decode, to_builtins, raw_class = msgspec.json.Decoder(struct).decode, msgspec.to_builtins, msgspec.Raw
+
+        def decode_raw(value: JSONValue) -> JSONValue:
+            """{name: value} for the names present in the raw JSON object (anything else as it is)."""
+            # to_builtins leaves out the fields left UNSET (absent) in C: a Python loop over the names cost
+            # twice the decode
+            return to_builtins(decode(value)) if value.__class__ is raw_class else value
+
+        self.decode = decode_raw
+        return decode_raw(raw)
+
+
 class ResourceChange:
     """One resource instance's planned change (or, in `Plan.resource_drift`, its detected drift).
 
@@ -42,7 +74,8 @@ class ResourceChange:
     a frozen dataclass's `__init__` sets every field through `object.__setattr__`.
     """
 
-    __slots__ = ("_after", "_before", "action", "action_reason", "address", "after_sensitive", "after_unknown",
+    __slots__ = ("_after", "_after_peek", "_before", "_before_peek",
+                 "action", "action_reason", "address", "after_sensitive", "after_unknown",
                  "before_sensitive", "deposed", "importing", "index", "mode", "module_address", "name",
                  "previous_address", "provider_name", "replace_paths", "type")
 
@@ -82,6 +115,8 @@ class ResourceChange:
         self.action_reason = action_reason
         self._before = before
         self._after = after
+        self._before_peek: tuple[ValueKeys, JSONValue] | None = None
+        self._after_peek: tuple[ValueKeys, JSONValue] | None = None
         self.after_unknown = after_unknown
         self.before_sensitive = before_sensitive
         self.after_sensitive = after_sensitive
@@ -108,6 +143,26 @@ class ResourceChange:
             value = msgspec.json.decode(value)
         setattr(self, slot, value)
         return value
+
+    def peek(self, side: str, keys: ValueKeys) -> JSONValue:
+        """The object's values on `side` ("before" or "after") for reading only `keys`: what `before`/`after`
+        returns when it is decoded already (or None), else a new dict of just those keys present in the object,
+        decoded without the rest and not kept. For checks that read a few attributes of a change nobody else
+        looks into: on the 20k-change plan, most of an object's JSON is tags the review never reads.
+        Kept for the next peek with the same keys (read-only, as the values are)."""
+        before = side == "before"
+        value = self._before if before else self._after
+        if value is None or value.__class__ is dict:
+            return value
+        kept = self._before_peek if before else self._after_peek
+        if kept is not None and kept[0] is keys:
+            return kept[1]
+        found = keys.decode(value)
+        if before:
+            self._before_peek = (keys, found)
+        else:
+            self._after_peek = (keys, found)
+        return found
 
     def _values(self) -> tuple[JSONValue, ...]:
         return tuple(getattr(self, name) for name in _FIELDS)

@@ -15,6 +15,7 @@ from typing import Any
 
 from mlstrata.diagnostics import Severity
 from mlstrata.plan import Action, ResourceChange
+from mlstrata.plan.model import ValueKeys
 from mlstrata.review.classes import (
     DRIFT,
     ENDPOINT_REPLACED,
@@ -85,7 +86,12 @@ def shown(rc: ResourceChange, key: str, value: Any) -> str:
 
 def object_name(rc: ResourceChange) -> str:
     """The object's own name (bucket name, registry name ...), else its resource name."""
-    values = rc.before if isinstance(rc.before, dict) else rc.after if isinstance(rc.after, dict) else {}
+    # peeked: the name is often all that is read of a change (a finding's name, a destroyed bucket's)
+    values = rc.peek("before", VALUE_KEYS)
+    if not isinstance(values, dict):
+        values = rc.peek("after", VALUE_KEYS)
+        if not isinstance(values, dict):
+            values = {}
     for key in _NAME_KEYS:
         value = values.get(key)
         if isinstance(value, str) and value and not sensitive(rc, key):
@@ -260,6 +266,11 @@ def _policy_values(rc_type: str, values: dict[str, Any]) -> dict[str, Any]:
     return docs
 
 
+# every attribute `_iam_widening` reads, of any type
+IAM_READS = (*(attr for attrs in POLICY_ATTRIBUTES.values() for attr in attrs), "inline_policy", "managed_policy_arns",
+             "policy_arn", "role", "member", "members", *ACCESS_MAPS.values(), "default_permission", "is_admin")
+
+
 def _iam_widening(rc: ResourceChange, before: dict[str, Any], after: dict[str, Any],
                   new_object: bool) -> tuple[Widening, list[str]]:
     found = Widening()
@@ -326,17 +337,20 @@ def iam_watched(rc_type: str) -> bool:
 
 
 def check_iam(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
-    # the type first: reading `after` decodes the object's values (plan/model.py)
-    if not iam_watched(rc.type) or rc.action in (Action.DELETE, Action.FORGET, Action.NO_OP, Action.READ) \
-            or not isinstance(rc.after, dict):
+    # the type first, then only the attributes read (plan/model.py: `peek`)
+    if not iam_watched(rc.type) or rc.action in (Action.DELETE, Action.FORGET, Action.NO_OP, Action.READ):
         return
-    new_object = rc.before is None
+    after = rc.peek("after", VALUE_KEYS)
+    if not isinstance(after, dict):
+        return
+    before = rc.peek("before", VALUE_KEYS)
+    new_object = before is None
     pending = [a for a in POLICY_ATTRIBUTES.get(rc.type, ()) if unknown(rc, a)]
     if pending and rc.action is Action.UPDATE:
         yield Hit(IAM_WIDENED, f"{rc.type} `{object_name(rc)}`: {', '.join(pending)} is known only after apply, "
                   "so the change to it cannot be reviewed", "Render the document at plan time "
                   "(jsonencode or aws_iam_policy_document of known values) to review it.", Severity.INFO)
-    found, labels = _iam_widening(rc, _values(rc.before), rc.after, new_object)
+    found, labels = _iam_widening(rc, _values(before), after, new_object)
     if not found:
         return
     where = f" ({', '.join(dict.fromkeys(labels))})" if labels else ""
@@ -347,9 +361,19 @@ def check_iam(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
 # -- protection settings ----------------------------------------------------------------------------
 
 Getter = Callable[[dict[str, Any]], bool | None]
+# the attributes each getter reads: what `check_protection` decodes of a change's values
+READS: dict[Getter, tuple[str, ...]] = {}
+
+
+def _reads(*keys: str) -> Callable[[Getter], Getter]:
+    def mark(get: Getter) -> Getter:
+        READS[get] = keys
+        return get
+    return mark
 
 
 def _flag(key: str, *, inverted: bool = False) -> Getter:
+    @_reads(key)
     def get(values: dict[str, Any]) -> bool | None:
         value = values.get(key)
         if not isinstance(value, bool):
@@ -366,6 +390,7 @@ def _first(values: dict[str, Any], key: str) -> dict[str, Any] | None:
 
 
 def _nested(key: str, sub: str) -> Getter:
+    @_reads(key)
     def get(values: dict[str, Any]) -> bool | None:
         block = _first(values, key)
         value = block.get(sub) if block is not None else None
@@ -373,6 +398,7 @@ def _nested(key: str, sub: str) -> Getter:
     return get
 
 
+@_reads("versioning_configuration")
 def _versioning_status(values: dict[str, Any]) -> bool | None:
     block = _first(values, "versioning_configuration")
     status = block.get("status") if block is not None else None
@@ -391,21 +417,25 @@ def _algorithms(values: dict[str, Any]) -> list[str] | None:
     return out
 
 
+@_reads("rule")
 def _sse_on(values: dict[str, Any]) -> bool | None:
     found = _algorithms(values)
     return None if found is None else bool(found)
 
 
+@_reads("rule")
 def _sse_kms(values: dict[str, Any]) -> bool | None:
     found = _algorithms(values)
     return None if found is None else any(a.startswith("aws:kms") for a in found)
 
 
+@_reads("server_side_encryption_configuration")
 def _legacy_sse(values: dict[str, Any]) -> bool | None:
     block = values.get("server_side_encryption_configuration")
     return None if not isinstance(block, list) else bool(block)
 
 
+@_reads("public_access_prevention")
 def _public_access_prevention(values: dict[str, Any]) -> bool | None:
     value = values.get("public_access_prevention")
     return None if not isinstance(value, str) else value == "enforced"
@@ -452,22 +482,34 @@ SETTING_RESOURCES = frozenset({"aws_s3_bucket_versioning", "aws_s3_bucket_server
 _COMPUTED_DEFAULTS = frozenset({("aws_s3_bucket", "versioning"), ("aws_s3_bucket", "encryption")})
 
 
+# What the name, IAM and protection checks read of a change's values: one set, so that each object of a change
+# is decoded once for all of them (`ResourceChange.peek` keeps what it decoded for the same keys)
+VALUE_KEYS = ValueKeys(*_NAME_KEYS, *IAM_READS, "bucket",
+                       *(key for settings in SETTINGS.values() for _, get in settings for key in READS[get]))
+
+
 def check_protection(rc: ResourceChange, facts: PlanFacts) -> Iterator[Hit]:
     settings = SETTINGS.get(rc.type)
-    if settings is None or not isinstance(rc.before, dict):
+    if settings is None:
+        return
+    before = rc.peek("before", VALUE_KEYS)
+    if not isinstance(before, dict):
         return
     if rc.action is Action.DELETE:
-        bucket = rc.before.get("bucket")
+        bucket = before.get("bucket")
         if rc.type not in SETTING_RESOURCES or not isinstance(bucket, str) or bucket in facts.deleted_buckets:
             return
-        off = [label for label, get in settings if get(rc.before) is True]
+        off = [label for label, get in settings if get(before) is True]
         if off:
             yield Hit(PROTECTION_OFF, f"{rc.type} for `{bucket}` is removed while the bucket stays: "
                       f"it loses {', '.join(off)}")
         return
-    if not isinstance(rc.after, dict) or not rc.action.is_change:
+    if not rc.action.is_change:
         return
-    turned = [label for label, get in settings if get(rc.before) is True and get(rc.after) is False]
+    after = rc.peek("after", VALUE_KEYS)
+    if not isinstance(after, dict):
+        return
+    turned = [label for label, get in settings if get(before) is True and get(after) is False]
     if turned:
         yield Hit(PROTECTION_OFF, f"{rc.type} `{object_name(rc)}`: loses {', '.join(turned)}",
                   f"{rc.action.value}: protected before, not after")
