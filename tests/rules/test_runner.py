@@ -477,6 +477,9 @@ module "two" {
     rule_ids = tuple(r for r in runner.RULES if r not in ("MLS000", "MLS026"))
     jobs = [runner.DirJob(d, tuple(fs), (), (), d in callers, None, rule_ids, runner.path_env(d))
             for d, fs in layout.items()]
+    # the pre-scan read every .tf file: their sizes (the scheduler's weights) need no stat call afterwards
+    assert {f: runner._SIZES[f] for j in jobs for f in j.tf_files} == {
+        f: Path(f).stat().st_size for j in jobs for f in j.tf_files}
     groups = runner.call_groups(jobs, callers)
     names = sorted(sorted(str(Path(j.directory).relative_to(tmp_path)) for j in g.dirs) for g in groups)
     assert names == [["a/live/dev", "a/modules/cluster", "a/modules/pool", "b/examples/x"], ["c"]]
@@ -493,6 +496,7 @@ module "two" {
     assert len(images) == 2  # AL2 through module.one's cluster and from b's example; not Bottlerocket (module.two)
     assert not runner._PARSED and not runner._GENERIC  # nothing kept past the group
     assert run_check([tmp_path], workers=2).findings == run_check([tmp_path], workers=1).findings
+    assert not runner._SIZES  # cleared at the end of each check
 
 
 def test_a_group_sends_the_main_process_only_what_the_tree_rules_read(tmp_path: Path) -> None:

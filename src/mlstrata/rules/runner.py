@@ -182,6 +182,7 @@ def prescan(layout: dict[str, list[str]]) -> tuple[dict[str, dict[str, int]], fr
                     src = handle.read()
             except OSError:
                 continue
+            _SIZES[file] = len(src)  # the scheduler's weights (_bytes): no stat call for what was read here
             copies.setdefault((len(src), hash(src)), []).append(file)
             # the regex only where a local path is quoted at all: scanning every file with it was ~60% of
             # this pre-scan, which runs before any worker has work
