@@ -194,3 +194,97 @@ def test_nested_conditionals_take_the_branch_terraform_takes(tmp_path: Path) -> 
     ours = [evaluator(**NESTED_VALUES).text(expr) for expr in NESTED_CONDITIONALS]
     assert ours == terraform
     assert terraform[:3] == [2, 3, 3]  # the chains really are read right to left (not a vacuous comparison)
+
+
+class _Recording(dict):  # type: ignore[type-arg]
+    """Variables or locals that remember which names were looked up."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def get(self, name: str, default: object = None) -> object:  # type: ignore[override]
+        self.read.add(name)
+        return super().get(name, default)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "var.a", "local.b.c", 'var.m["k"][0]', "var.l.0", '"${var.a}-${local.b}"', "var . a", "var.\n  a",
+        "merge(local.b, { x = var.a })", "[for s in var.l : upper(s) if s != local.b]", "var.x-y",
+        "var.a ? local.b : local.c", 'try(local.c.d, var.a, "z")',
+    ],
+)
+def test_names_read_holds_every_name_the_evaluator_reads(expr: str) -> None:
+    from mlstrata.hcl.evaluate import names_read
+
+    block = parse_text('locals {\n  b = { c = var.a }\n  c = "x"\n}\n', "locals.tf").body.blocks[0]
+    variables = _Recording({k: Bound(v) for k, v in {"a": True, "l": ["p"], "m": {"k": [1]}, "x-y": 1}.items()})
+    locals_ = _Recording(dict(block.body.attributes))
+    Evaluator(variables, locals_).text(expr)
+    found = names_read(expr)
+    assert found is not None and (variables.read or locals_.read)
+    # what the locals it names read in their turn, as their own texts say
+    seen_vars, seen_locals, pending = set(found[0]), set(found[1]), list(found[1])
+    while pending:
+        attr = block.body.attributes.get(pending.pop())
+        inner = names_read(attr.expr_text) if attr is not None else (frozenset(), frozenset())
+        assert inner is not None
+        seen_vars |= inner[0]
+        pending += inner[1] - seen_locals
+        seen_locals |= inner[1]
+    assert variables.read <= seen_vars and locals_.read <= seen_locals, (expr, variables.read, locals_.read, found)
+
+
+@pytest.mark.parametrize("expr", ["var /* a comment */ .a", "[for var in local.l : var]", "var[\"a\"]"])
+def test_names_read_is_none_where_the_text_does_not_say(expr: str) -> None:
+    from mlstrata.hcl.evaluate import names_read
+
+    assert names_read(expr) is None
+
+
+def _strings_and_keys(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (k, *_strings_and_keys(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings_and_keys(v)]
+    return []
+
+
+def _keys(value: object) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_functions_that_build_strings_or_keys_are_named() -> None:
+    """Every function outside BUILDS_STRINGS only returns strings (and keys) found inside the strings and keys of its
+    arguments, and every one outside BUILDS_KEYS only keys of its arguments' objects, on every combination of up to
+    three sample arguments; each one inside them does build something (rules.placement's key filter relies on
+    both)."""
+    import itertools
+
+    from mlstrata.hcl.evaluate import BUILDS_KEYS, BUILDS_STRINGS, FUNCTIONS
+
+    samples: list[object] = ["Ab", "b", " cd ", "-", "%s%s", '{"k": "v"}', 3, 2.5, True, None, ["Ab", "cd"],
+                             ["e", ["f"]], {"g": "h", "i": {"j": "Ab"}}, {"x": ["y"]}]
+    built: dict[str, set[str]] = {}
+    for name, func in sorted(FUNCTIONS.items()):
+        for n in range(4):
+            for args in itertools.product(samples, repeat=n):
+                try:
+                    result = func(*args)
+                except (TypeError, ValueError, IndexError, KeyError):
+                    continue
+                pieces = _strings_and_keys(list(args))
+                if not all(any(s in p for p in pieces) for s in _strings_and_keys(result)):
+                    built.setdefault(name, set()).add("strings")
+                if not _keys(result) <= _keys(list(args)):
+                    built.setdefault(name, set()).add("keys")
+    assert {n for n, what in built.items() if what == {"strings"}} == BUILDS_STRINGS
+    assert {n for n, what in built.items() if "keys" in what} == BUILDS_KEYS

@@ -32,6 +32,9 @@ _PREFIX = b"x = "
 # evaluated without parsing (what `_Run.traversal` does for it). Keywords and literals are never such a head.
 _DOTTED = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)((?:\.[A-Za-z_][A-Za-z0-9_-]*)+)")
 _NOT_A_HEAD = frozenset({"true", "false", "null", "for", "in", "if", "else", "endif", "endfor"})
+# Where an expression can read a variable or a local: `var`/`local`, then a dot and a name (Evaluator.text reads them
+# only so, as `_dotted` and `_Run.traversal` do); spaces, newlines and comments may stand between them.
+_READ = re.compile(r"\b(var|local)\b(?:\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*))?")
 
 
 # Values of expression texts that read no variable or local: the same wherever they appear (Evaluator.text); values
@@ -86,6 +89,19 @@ def _expression_node(tree: tree_sitter.Tree) -> Node | None:
         return None
     expr = attr.children[-1]
     return expr if expr.type == "expression" else None
+
+
+def names_read(expr_text: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(the variables, the locals) an expression may read, found in its text: every name the evaluator can read,
+    and maybe more (a `var.x` inside a string). None when the text has `var` or `local` without a dot and a name
+    after it (a comment between, a `for` variable so named): what it reads is not known from the text."""
+    variables: set[str] = set()
+    locals_: set[str] = set()
+    for m in _READ.finditer(expr_text):
+        if m[2] is None:
+            return None
+        (variables if m[1] == "var" else locals_).add(m[2])
+    return frozenset(variables), frozenset(locals_)
 
 
 class Evaluator:
@@ -757,6 +773,15 @@ FUNCTIONS: dict[str, Callable[..., Value]] = {
         (v[0] if len(v) == 1 else None if not v else UNKNOWN) if isinstance(v, list) else UNKNOWN
     ),
 }
+
+
+# The functions above whose result may hold a string that none of their arguments holds (a joined or formatted
+# string, a number written out), and those whose result may hold an object with keys that no object among their
+# arguments has (decoded from a string); every other one passes on, picks or cuts the strings and objects it is
+# given, or returns none. rules.placement reads these to skip expressions that cannot build the keys it looks for;
+# tests/hcl/test_evaluate.py checks every other function against them.
+BUILDS_STRINGS = frozenset({"format", "join", "replace", "lower", "upper", "tostring"})
+BUILDS_KEYS = frozenset({"jsondecode"})
 
 
 def _conditional_chain(node: Node) -> tuple[list[Node], list[Node], Node] | None:
