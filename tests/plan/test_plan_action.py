@@ -37,3 +37,9 @@ def test_every_action_has_a_symbol() -> None:
 def test_unknown_lists_are_rejected(actions: object) -> None:
     with pytest.raises(UnknownActionError, match="unknown plan actions"):
         action_from_json(actions)  # type: ignore[arg-type]
+
+
+def test_each_action_has_its_value_as_a_plain_attribute() -> None:
+    """`text` is the value, kept in the member's own attributes (read without Enum's Python-level property)."""
+    for action in Action:
+        assert action.text == action.value and "text" in vars(action)

@@ -22,7 +22,7 @@ class ResourceMode(enum.StrEnum):
     DATA = "data"
 
 
-_ACTION_VALUE = attrgetter("action.value")
+_ACTION_VALUE = attrgetter("action.text")
 _IMPORTING = attrgetter("importing")
 _FIELDS = ("address", "module_address", "type", "name", "mode", "action", "provider_name", "index", "deposed",
            "previous_address", "action_reason", "before", "after", "after_unknown", "before_sensitive",

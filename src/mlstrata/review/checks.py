@@ -638,9 +638,9 @@ def checks_for(rc_type: str, action: Action) -> tuple[Check, ...]:
 
     A large plan is mostly changes that no check reports on (the 20k-change plan of
     benchmarks/review_large_plan.py: 12,000 changes, 5 checks each, of which 1.6 on average can hit): calling
-    every check made and ran 60,000 generators where 19,335 can find something. Kept by the action's value:
+    every check made and ran 60,000 generators where 19,335 can find something. Kept by the action's text:
     an Enum member hashes in Python, a str in C."""
-    key = (rc_type, action.value)
+    key = (rc_type, action.text)
     found = _CHECKS_FOR.get(key)
     if found is None:
         if len(_CHECKS_FOR) >= 4096:  # a plan of many made-up types: bounded, like the caches beside it

@@ -236,7 +236,7 @@ def review_plan(plan: Plan, unit: UnitInput, settings: ReviewSettings) -> UnitRe
             for h in check_present(rc, facts):
                 add((rc, h))
         if action.is_change and rc.type in GPU_POOL_TYPES:
-            gpu_rows.append((rc.address, rc.type, action.value, rc.before, rc.after))
+            gpu_rows.append((rc.address, rc.type, action.text, rc.before, rc.after))
             by_address[rc.address] = rc
     for rc in plan.resource_drift:
         for h in check_drift(rc):
@@ -275,7 +275,7 @@ def place(hits: Iterable[tuple[ResourceChange, Hit]], unit: UnitInput, plan: Pla
             detail += ("; " if detail else "") + f"{word} because `{unit.env}` is a protected environment"
         out.append(Diagnostic(severity, hit.summary, detail=detail, where=where, path=rc.address,
                               hint=hit.risk.info.hint, code=hit.risk.info.id,
-                              extra={"unit": unit.unit, "action": rc.action.value, "name": name}))
+                              extra={"unit": unit.unit, "action": rc.action.text, "name": name}))
     out.sort(key=lambda d: (d.where.file if d.where else "", d.where.line if d.where else 0, d.code, d.path,
                             d.summary))
     return out
