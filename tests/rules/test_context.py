@@ -35,3 +35,34 @@ variable "d" {
     assert bindings.get("c") is None and "c" not in bindings  # no default, not given
     assert bindings["d"] is given["d"] and bindings.get("extra") is given["extra"]  # tfvars may name any variable
     assert list(bindings) == ["a", "b", "d", "extra"] and len(bindings) == 4
+
+
+class _Walks(list):  # type: ignore[type-arg]
+    """A list that counts how often it is walked."""
+
+    walks = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_instances_of_types_a_module_lacks_walk_nothing() -> None:
+    """Rules ask for the instances of types most modules lack (GKE pools of an AWS module); the module's types are
+    indexed (ModuleView.types), so such a question walks none of its resources. Failed before: every question
+    walked them all."""
+    from mlstrata.rules.context import ModuleContext
+
+    parsed = parse_text('resource "aws_s3_bucket" "a" {}\ndata "aws_iam_policy_document" "p" {}\n', "/m/main.tf")
+    view = build_module("/m", [parsed], [], [])
+    view.resources = _Walks(view.resources)
+    view.data = _Walks(view.data)
+    ctx = ModuleContext(view, "module", None)
+    assert ctx.instances(("resource",), "google_container_node_pool") == []
+    assert ctx.instances(("resource", "data"), "azurerm_kubernetes_cluster", "google_storage_bucket") == []
+    assert _Walks.walks == 0
+    assert [i.address for i in ctx.instances(("resource", "data"), "aws_s3_bucket", "aws_iam_policy_document")] == [
+        "aws_s3_bucket.a", "data.aws_iam_policy_document.p"]
+    assert [i.address for i in ctx.instances(("resource",), "aws_s3_bucket")] == ["aws_s3_bucket.a"]
+    assert _Walks.walks == 1  # a type it has: its resources are walked
+    assert view.types == {"aws_s3_bucket", "aws_iam_policy_document"}

@@ -203,6 +203,9 @@ class ModuleContext:
         key = (kinds, types)
         found = self._instances.get(key)
         if found is None:
+            if types and self.module.types.isdisjoint(types):
+                found = self._instances[key] = []  # most rules ask for types most modules lack
+                return []
             items = self.module.resources if "resource" in kinds else []
             if "data" in kinds:
                 items = items + self.module.data

@@ -68,6 +68,7 @@ class ModuleView:
     tfvars: list[HclFile] = field(default_factory=list)
     other_tfvars: list[HclFile] = field(default_factory=list)
     by_address: dict[str, Item] = field(default_factory=dict)
+    types: set[str] = field(default_factory=set)  # of its resources and data sources
 
     @property
     def name(self) -> str:
@@ -117,6 +118,7 @@ def _add(view: ModuleView, block: Block, file: str) -> None:
         item = Item(kind, labels[0], labels[1], block, file)
         (view.resources if kind == "resource" else view.data).append(item)
         view.by_address[item.address] = item
+        view.types.add(item.type)
     elif kind == "module" and len(labels) == 1:
         item = Item("module", "", labels[0], block, file)
         view.calls.append(item)

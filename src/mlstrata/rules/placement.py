@@ -128,6 +128,8 @@ def _may_hold_selector(ctx: ModuleContext, text: str, seen: frozenset[str] = fro
     if read is None:
         return True
     variables, locals_ = read
+    if not variables and not locals_:
+        return False
     memo = ctx.memo.setdefault("placement.names", {})
     assert isinstance(memo, dict)
     for name in variables:
