@@ -150,6 +150,36 @@ module "b" {
     ]
 
 
+@pytest.mark.parametrize("spelling", [
+    'source /* pinned */ = "../../../modules/pool"',
+    'source = /* local */ "../../../modules/pool"',
+    'source /* a */ /* b\n */ = /* c */ "../../../modules/pool"',  # terraform fmt accepts it as is
+    'source="../../../modules/pool"',
+])
+def test_a_call_is_followed_however_its_source_is_spelled(tmp_path: Path, spelling: str) -> None:
+    # the pre-scan finds called modules with a regex: HCL allows inline comments around `=`, even spanning lines
+    # (a line comment would end the attribute, a newline after `=` is Terraform's "Invalid expression"); a call the
+    # pre-scan missed would not be checked with its arguments (no MLS007 at module.a's `ami`)
+    write(tmp_path, {
+        "modules/pool/main.tf": """variable "ami" {
+  type = string
+}
+
+resource "aws_eks_node_group" "this" {
+  cluster_name    = "ml"
+  node_group_name = "gpu"
+  node_role_arn   = "arn:aws:iam::111111111111:role/n"
+  subnet_ids      = ["subnet-1"]
+  instance_types  = ["g6.xlarge"]
+  ami_type        = var.ami
+}
+""",
+        "live/dev/main/main.tf": f'module "a" {{\n  {spelling}\n  ami    = "AL2_x86_64_GPU"\n}}\n',
+    })
+    result = run_check([tmp_path], workers=1, select={"MLS007"})
+    assert [(d.code, d.path) for d in result.findings] == [("MLS007", "module.a.aws_eks_node_group.this")]
+
+
 def test_root_variables_come_from_defaults_and_auto_tfvars_only(tmp_path: Path) -> None:
     node_group = """variable "ami" {{
   description = "Image."

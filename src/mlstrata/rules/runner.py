@@ -47,7 +47,9 @@ from mlstrata.userfiles import os_error_hint
 
 SKIP_DIRS = frozenset({".terraform", ".git", "node_modules", ".terragrunt-cache", "__pycache__"})
 CALL_META = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
-_LOCAL_SOURCE = re.compile(rb"""\bsource\s*=\s*"(\.{1,2}/[^"]*)\"""")
+# `source = "./x"`, with any inline comments HCL allows around the `=` (a line comment would end the attribute)
+_COMMENTS = rb"(?:/\*.*?\*/\s*)*"
+_LOCAL_SOURCE = re.compile(rb"\bsource\s*" + _COMMENTS + rb"=\s*" + _COMMENTS + rb'"(\.{1,2}/[^"]*)"', re.DOTALL)
 _SUPPRESS = re.compile(
     r"(?:#|//)\s*mlstrata:ignore\b[ \t]*(?P<ids>(?:MLS\d{3}[ \t]*,?[ \t]*)*)(?P<reason>[^\n]*)"
 )
