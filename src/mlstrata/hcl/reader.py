@@ -32,21 +32,43 @@ MAX_NUMBER_CHARS = 100
 
 Node = tree_sitter.Node
 
-_KIND_OF: dict[str, ExprKind] = {
-    "variable_expr": "reference",
-    "function_call": "function_call",
-    "conditional": "conditional",
-    "operation": "operation",
-    "for_expr": "for",
-    "template_expr": "template",
-    "collection_value": "collection",
-    "literal_value": "literal",
-}
 
 
 @cache
 def _language() -> tree_sitter.Language:
     return tree_sitter.Language(tree_sitter_hcl.language())
+
+
+def _kind(name: str, named: bool = True) -> int:
+    """The grammar's id of a node kind: the walk compares `Node.kind_id`, an int, where `Node.type` would build a
+    new str on every access."""
+    kind_id = _language().id_for_node_kind(name, named)
+    assert kind_id is not None, name
+    return kind_id
+
+
+ATTRIBUTE, BLOCK, BODY, EXPRESSION, IDENTIFIER = (
+    _kind(n) for n in ("attribute", "block", "body", "expression", "identifier"))
+LITERAL_VALUE, STRING_LIT, NUMERIC_LIT, BOOL_LIT, NULL_LIT = (
+    _kind(n) for n in ("literal_value", "string_lit", "numeric_lit", "bool_lit", "null_lit"))
+COLLECTION_VALUE, TUPLE, OBJECT, OBJECT_ELEM = (
+    _kind(n) for n in ("collection_value", "tuple", "object", "object_elem"))
+TEMPLATE_EXPR, HEREDOC_TEMPLATE, HEREDOC_IDENTIFIER, TEMPLATE_INTERPOLATION, TEMPLATE_DIRECTIVE = (
+    _kind(n) for n in ("template_expr", "heredoc_template", "heredoc_identifier", "template_interpolation",
+                       "template_directive"))
+OPERATION, UNARY_OPERATION, VARIABLE_EXPR = (_kind(n) for n in ("operation", "unary_operation", "variable_expr"))
+OPEN_PAREN, MINUS = _kind("(", named=False), _kind("-", named=False)
+
+_KIND_OF: dict[int, ExprKind] = {
+    VARIABLE_EXPR: "reference",
+    _kind("function_call"): "function_call",
+    _kind("conditional"): "conditional",
+    OPERATION: "operation",
+    _kind("for_expr"): "for",
+    TEMPLATE_EXPR: "template",
+    COLLECTION_VALUE: "collection",
+    LITERAL_VALUE: "literal",
+}
 
 
 # -- parsing plain strings cheaply
@@ -127,7 +149,7 @@ def parse_tree(src: bytes) -> tree_sitter.Tree:
 
 def _is_string_at(root: Node, start: int, end: int) -> bool:
     node = root.descendant_for_byte_range(start, end)
-    return node is not None and node.type == "string_lit" and node.start_byte == start and node.end_byte == end
+    return node is not None and node.kind_id == STRING_LIT and node.start_byte == start and node.end_byte == end
 
 
 class _Reader:
@@ -194,8 +216,8 @@ class _Reader:
 
     def body_items(self, node: Node, attributes: dict[str, Attribute], blocks: list[Block]) -> None:
         for child in node.children:
-            kind = child.type
-            if kind == "attribute":
+            kind = child.kind_id
+            if kind == ATTRIBUTE:
                 attr = self.attribute(child)
                 if attr is None:
                     continue
@@ -203,7 +225,7 @@ class _Reader:
                     self.duplicate(child, attr.name, attributes[attr.name].line)
                     continue
                 attributes[attr.name] = attr
-            elif kind == "block":
+            elif kind == BLOCK:
                 block = self.block(child)
                 if block is not None:
                     blocks.append(block)
@@ -223,16 +245,16 @@ class _Reader:
         labels: list[str] = []
         body: Node | None = None
         for child in node.children:
-            kind = child.type
-            if kind == "identifier":
+            kind = child.kind_id
+            if kind == IDENTIFIER:
                 name = self.span(child.start_byte, child.end_byte)
                 if block_type:
                     labels.append(name)
                 else:
                     block_type = name
-            elif kind == "string_lit":
+            elif kind == STRING_LIT:
                 labels.append(unescape_quoted(self.string_raw(child)))
-            elif kind == "body":
+            elif kind == BODY:
                 body = child
         if not block_type:
             return None
@@ -245,7 +267,7 @@ class _Reader:
         if len(kids) < 3:
             return None  # a broken attribute: the syntax pass reports it
         ident, expr = kids[0], kids[-1]
-        if ident.type != "identifier" or expr.type != "expression":
+        if ident.kind_id != IDENTIFIER or expr.kind_id != EXPRESSION:
             return None
         value, known, kind = self.expression(expr)
         start = node.start_point
@@ -266,47 +288,48 @@ class _Reader:
     def expression(self, expr: Node) -> tuple[Value, bool, ExprKind]:
         """(partial value, fully known, kind) of an `expression` node."""
         node = expr
-        while node.type == "expression":
+        while node.kind_id == EXPRESSION:
             kids = node.children
             if len(kids) == 1:
                 node = kids[0]
-            elif len(kids) == 3 and kids[0].type == "(":
+            elif len(kids) == 3 and kids[0].kind_id == OPEN_PAREN:
                 node = kids[1]
             else:
                 return UNKNOWN, False, "reference"  # a traversal: var.x, a.b[0], x[*].y
-        kind = node.type
-        if kind == "literal_value":
+        kind = node.kind_id
+        if kind == LITERAL_VALUE:
             value, known = self.literal(node)
             return value, known, "literal"
-        if kind == "collection_value":
+        if kind == COLLECTION_VALUE:
             coll = node.children[0]
-            if coll.type not in ("tuple", "object") or not self.deeper(coll):
+            coll_kind = coll.kind_id
+            if (coll_kind != TUPLE and coll_kind != OBJECT) or not self.deeper(coll):
                 return UNKNOWN, False, "other"
             try:
-                value, known = self.tuple_value(coll) if coll.type == "tuple" else self.object_value(coll)
+                value, known = self.tuple_value(coll) if coll_kind == TUPLE else self.object_value(coll)
             finally:
                 self.depth -= 1
             return value, known, "literal" if known else "collection"
-        if kind == "template_expr":
+        if kind == TEMPLATE_EXPR:
             tmpl = node.children[0]
-            if tmpl.type == "heredoc_template":
+            if tmpl.kind_id == HEREDOC_TEMPLATE:
                 value, known = self.heredoc(tmpl)
                 return value, known, "literal" if known else "template"
             return UNKNOWN, False, "template"
-        if kind == "operation":
+        if kind == OPERATION:
             value, known = self.negative(node)
             return value, known, "literal" if known else "operation"
         return UNKNOWN, False, _KIND_OF.get(kind, "other")
 
     def literal(self, node: Node) -> tuple[Value, bool]:
         lit = node.children[0]
-        kind = lit.type
-        if kind == "string_lit":
+        kind = lit.kind_id
+        if kind == STRING_LIT:
             raw = self.string_raw(lit)
             if "\n" in raw:
                 self.multiline(lit)
             return unescape_quoted(raw), True
-        if kind == "numeric_lit":
+        if kind == NUMERIC_LIT:
             text = self.text(lit)
             if len(text) > MAX_NUMBER_CHARS:
                 self.errors.append(error(
@@ -323,9 +346,9 @@ class _Reader:
                          "quote the value if it is a string such as a hex ID.",
                     code="hcl.number"))
                 return UNKNOWN, False
-        if kind == "bool_lit":
+        if kind == BOOL_LIT:
             return self.src[lit.start_byte] == 0x74, True  # "t"rue
-        if kind == "null_lit":
+        if kind == NULL_LIT:
             return None, True
         return UNKNOWN, False
 
@@ -350,7 +373,7 @@ class _Reader:
         items: list[Value] = []
         known = True
         for child in node.children:
-            if child.type == "expression":
+            if child.kind_id == EXPRESSION:
                 value, ok, _ = self.expression(child)
                 items.append(value)
                 known = known and ok
@@ -360,7 +383,7 @@ class _Reader:
         items: dict[str, Value] = {}
         known = True
         for elem in node.children:
-            if elem.type != "object_elem":
+            if elem.kind_id != OBJECT_ELEM:
                 continue
             parts = elem.children
             key = self.object_key(parts[0]) if len(parts) == 3 else None
@@ -376,17 +399,17 @@ class _Reader:
         inner = unwrap_expression(node)
         if inner is None:
             return None
-        if inner.type == "variable_expr":
+        if inner.kind_id == VARIABLE_EXPR:
             return self.text(inner)  # a bare identifier key: `a = 1`
-        if inner.type == "literal_value":
+        if inner.kind_id == LITERAL_VALUE:
             value, _ = self.literal(inner)
             return value if isinstance(value, str) else None
         return None
 
     def heredoc(self, node: Node) -> tuple[Value, bool]:
-        idents = [c for c in node.named_children if c.type == "heredoc_identifier"]
+        idents = [c for c in node.named_children if c.kind_id == HEREDOC_IDENTIFIER]
         for c in node.named_children:
-            if c.type in ("template_interpolation", "template_directive"):
+            if c.kind_id in (TEMPLATE_INTERPOLATION, TEMPLATE_DIRECTIVE):
                 return UNKNOWN, False
         if len(idents) < 2:
             return UNKNOWN, False
@@ -402,10 +425,10 @@ class _Reader:
 
     def negative(self, node: Node) -> tuple[Value, bool]:
         unary = node.named_child(0)
-        if unary is None or unary.type != "unary_operation" or unary.child_count != 2:
+        if unary is None or unary.kind_id != UNARY_OPERATION or unary.child_count != 2:
             return UNKNOWN, False
         op, operand = unary.child(0), unary.child(1)
-        if op is None or operand is None or op.type != "-" or operand.type != "literal_value":
+        if op is None or operand is None or op.kind_id != MINUS or operand.kind_id != LITERAL_VALUE:
             return UNKNOWN, False
         value, known = self.literal(operand)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -416,7 +439,7 @@ class _Reader:
 def unwrap_expression(expr: Node) -> Node | None:
     """The single node an `expression` stands for, through parentheses; None for a traversal."""
     node = expr
-    while node.type == "expression":
+    while node.kind_id == EXPRESSION:
         if node.named_child_count != 1:
             return None
         child = node.named_child(0)
@@ -436,7 +459,7 @@ def read_tree(src: bytes, tree: tree_sitter.Tree, filename: str) -> HclFile:
     """The `HclFile` of a syntax tree of `src`."""
     reader = _Reader(src, filename)
     root = tree.root_node
-    body_node = next((c for c in root.named_children if c.type == "body"), None)
+    body_node = next((c for c in root.named_children if c.kind_id == BODY), None)
     body = reader.body(body_node)
     errors = syntax_errors(root, reader.where) if root.has_error else []
     return HclFile(filename=filename, body=body, errors=sorted(errors + reader.errors, key=_order))
