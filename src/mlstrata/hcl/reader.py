@@ -32,6 +32,10 @@ MAX_NUMBER_CHARS = 100
 
 Node = tree_sitter.Node
 
+# The walk builds the model's named tuples with tuple.__new__, as their generated __new__ does, without its Python
+# frame (Body's __new__ fills defaults the walk never needs).
+_new = tuple.__new__
+
 
 
 @cache
@@ -207,12 +211,12 @@ class _Reader:
         attributes: dict[str, Attribute] = {}
         blocks: list[Block] = []
         if node is None or not self.deeper(node):
-            return Body(attributes, blocks)
+            return _new(Body, (attributes, blocks))
         try:
             self.body_items(node, attributes, blocks)
         finally:
             self.depth -= 1
-        return Body(attributes, blocks)
+        return _new(Body, (attributes, blocks))
 
     def body_items(self, node: Node, attributes: dict[str, Attribute], blocks: list[Block]) -> None:
         for child in node.children:
@@ -260,7 +264,7 @@ class _Reader:
             return None
         start = node.start_point
         column = start.column + 1 if self.ascii else self.column(node)
-        return Block(block_type, labels, self.body(body), start.row + 1, column, node.end_point.row + 1)
+        return _new(Block, (block_type, labels, self.body(body), start.row + 1, column, node.end_point.row + 1, False))
 
     def attribute(self, node: Node) -> Attribute | None:
         kids = node.children
@@ -271,32 +275,32 @@ class _Reader:
             return None
         value, known, kind = self.expression(expr)
         start = node.start_point
-        column = start.column + 1 if self.ascii else self.column(node)
-        return Attribute(
-            self.span(ident.start_byte, ident.end_byte),
-            self.span(expr.start_byte, expr.end_byte),
-            start.row + 1,
-            column,
-            value if known else UNKNOWN,
-            value,
-            kind,
-            node.end_point.row + 1,
-        )
+        chars = self.chars
+        if chars is not None:
+            name, text = chars[ident.start_byte : ident.end_byte], chars[expr.start_byte : expr.end_byte]
+            column = start.column + 1
+        else:
+            name, text, column = self.text(ident), self.text(expr), self.column(node)
+        return _new(Attribute, (name, text, start.row + 1, column, value if known else UNKNOWN, value, kind,
+                                node.end_point.row + 1))
 
     # -- expressions
 
     def expression(self, expr: Node) -> tuple[Value, bool, ExprKind]:
         """(partial value, fully known, kind) of an `expression` node."""
         node = expr
-        while node.kind_id == EXPRESSION:
-            kids = node.children
-            if len(kids) == 1:
-                node = kids[0]
-            elif len(kids) == 3 and kids[0].kind_id == OPEN_PAREN:
-                node = kids[1]
-            else:
-                return UNKNOWN, False, "reference"  # a traversal: var.x, a.b[0], x[*].y
         kind = node.kind_id
+        while kind == EXPRESSION:  # Node.child(i): one node built, where Node.children builds all and a list
+            count = node.child_count
+            inner = node.child(0) if count == 1 else None
+            if inner is None and count == 3:
+                first = node.child(0)
+                if first is not None and first.kind_id == OPEN_PAREN:
+                    inner = node.child(1)
+            if inner is None:
+                return UNKNOWN, False, "reference"  # a traversal: var.x, a.b[0], x[*].y
+            node = inner
+            kind = node.kind_id
         if kind == LITERAL_VALUE:
             value, known = self.literal(node)
             return value, known, "literal"
