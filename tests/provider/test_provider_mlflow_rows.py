@@ -138,7 +138,7 @@ def test_model_rows_are_the_rows_mlflows_store_writes(
     template = mlflow_api.cached_template(mlflow_api.TRACKING, mlflow_rows.TRACKING_REVISION)
     assert template is not None
     ours, theirs = _copy(template, tmp_path / "ours.db"), _copy(template, tmp_path / "theirs.db")
-    sql, store = mlflow_rows.model_writer(ours), mlflow_api.ModelStore(theirs)
+    sql, store = mlflow_api.model_writer(ours), mlflow_api.ModelStore(theirs)
     assert isinstance(sql, mlflow_rows.ModelRows)  # the pinned revision takes the SQL path
     clock = _Clock(monkeypatch)
     writers = (sql, store)
@@ -194,7 +194,7 @@ def test_auth_rows_are_the_rows_mlflows_store_writes(
     template = mlflow_api.cached_template(mlflow_api.AUTH, mlflow_rows.AUTH_REVISION)
     assert template is not None
     ours, theirs = _copy(template, tmp_path / "ours.db"), _copy(template, tmp_path / "theirs.db")
-    sql, store = mlflow_rows.auth_writer(ours), mlflow_api.AuthStore(theirs)
+    sql, store = mlflow_api.auth_writer(ours), mlflow_api.AuthStore(theirs)
     assert isinstance(sql, mlflow_rows.AuthRows)
     clock = _Clock(monkeypatch)
     writers = (sql, store)

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlstrata.provider.store import files, mlflow_api, mlflow_rows
+from mlstrata.provider.store import files, mlflow_api
 from mlstrata.provider.store.database import Database, PgServer
 from mlstrata.provider.store.errors import StoreError
 from mlstrata.provider.store.layout import Layout, check_username
@@ -62,7 +62,7 @@ def read_account(layout: Layout, server: PgServer | None, registry: str, usernam
 def _set_password(
     layout: Layout, auth_db: Database, registry: str, username: str, is_admin: bool, create: bool
 ) -> None:
-    writer = mlflow_rows.auth_writer(auth_db)
+    writer = mlflow_api.auth_writer(auth_db)
     target = layout.password_file(registry, username)
     pending = target.with_name(target.name + ".new")
     password = secrets.token_urlsafe(24)
@@ -103,7 +103,7 @@ def apply_account(
         if rotate or not _usable_password_file(layout.password_file(registry, username)):
             _set_password(layout, auth_db, registry, username, is_admin, create=False)
         if bool(row[0]) != is_admin:
-            writer = mlflow_rows.auth_writer(auth_db)
+            writer = mlflow_api.auth_writer(auth_db)
             mlflow_api.call(auth_db, "set is_admin", lambda: writer.set_admin(username, is_admin))
     found = read_account(layout, server, registry, username)
     assert found is not None
@@ -115,7 +115,7 @@ def delete_account(layout: Layout, server: PgServer | None, registry: str, usern
     check_username(username)
     dbs = registry_databases(layout, registry, server)
     if dbs is not None and _user_row(dbs[1], username) is not None:
-        writer = mlflow_rows.auth_writer(dbs[1])
+        writer = mlflow_api.auth_writer(dbs[1])
         mlflow_api.call(dbs[1], "delete the user", lambda: writer.delete_user(username))
     target = layout.password_file(registry, username)
     files.remove_tree(target)

@@ -310,3 +310,18 @@ def forget(db: Database) -> None:
             engine = getattr(store, "engine", None)
             if engine is not None:
                 engine.dispose()
+
+
+def model_writer(db: Database) -> mlflow_rows.ModelWriter:
+    """SQL on the revision checked here, MLflow's own store on any other."""
+    if mlflow_rows.revision(db, "alembic_version") == mlflow_rows.TRACKING_REVISION:
+        return mlflow_rows.ModelRows(db)
+    return ModelStore(db)
+
+
+def auth_writer(db: Database) -> mlflow_rows.AuthWriter:
+    """SQL on the revision checked here, MLflow's own store (which migrates the schema first) on any other."""
+    if mlflow_rows.revision(db, "alembic_version_auth") == mlflow_rows.AUTH_REVISION:
+        return mlflow_rows.AuthRows(db)
+    return AuthStore(db)
+

@@ -307,22 +307,3 @@ class AuthRows:
     def revoke(self, model: str, username: str) -> None:
         with _transaction(self.db) as tx:
             tx("DELETE FROM role_permissions WHERE id = ?", self._found_grant(tx, model, username))
-
-
-def model_writer(db: Database) -> ModelWriter:
-    """SQL on the revision checked here, MLflow's own store on any other."""
-    if revision(db, "alembic_version") == TRACKING_REVISION:
-        return ModelRows(db)
-    from mlstrata.provider.store.mlflow_api import ModelStore
-
-    return ModelStore(db)
-
-
-def auth_writer(db: Database) -> AuthWriter:
-    """SQL on the revision checked here, MLflow's own store (which migrates the schema first) on any other."""
-    if revision(db, "alembic_version_auth") == AUTH_REVISION:
-        return AuthRows(db)
-    from mlstrata.provider.store.mlflow_api import AuthStore
-
-    return AuthStore(db)
-

@@ -87,7 +87,7 @@ def apply_model(layout: Layout, server: PgServer | None, model: RegisteredModel,
     A model that already exists under `model.name` is adopted (its description and tags are set).
     """
     db, _auth = require_databases(layout, model.registry, server)
-    writer = mlflow_rows.model_writer(db)
+    writer = mlflow_api.model_writer(db)
     if old_name and old_name != model.name and fetch_model(db, model.registry, old_name) is not None:
         mlflow_api.call(db, "rename the registered model", lambda: writer.rename(old_name, model.name))
     current = fetch_model(db, model.registry, model.name)
@@ -120,5 +120,5 @@ def delete_model(layout: Layout, server: PgServer | None, registry: str, name: s
                    "would be lost without review.",
             hint="Plan again (`mlstrata plan`) and review it: deleting a model with versions is blocking.",
             path="name")
-    writer = mlflow_rows.model_writer(dbs[0])
+    writer = mlflow_api.model_writer(dbs[0])
     mlflow_api.call(dbs[0], "delete the registered model", lambda: writer.delete(name))

@@ -82,7 +82,7 @@ def apply_grants(
     """Make the per-user grants on `model_name` exactly `wanted`: add, change and revoke."""
     check_grants(wanted)
     _tracking, auth_db = require_databases(layout, registry, server)
-    writer = mlflow_rows.auth_writer(auth_db)
+    writer = mlflow_api.auth_writer(auth_db)
     current = fetch_grants(auth_db, registry, model_name).grants
     for user in sorted(set(current) - set(wanted)):
         mlflow_api.call(auth_db, f"revoke {user!r}'s permission", partial(writer.revoke, model_name, user))

@@ -196,7 +196,7 @@ def _ensure_admin(layout: Layout, config: RegistryConfig, auth_db: Database) -> 
     if not key_file.is_file():
         files.write_secret(key_file, secrets.token_hex(32))
     mlflow_api.initialize_auth_db(auth_db)
-    writer = mlflow_rows.auth_writer(auth_db)  # MLflow's own store migrates a schema not at the checked head
+    writer = mlflow_api.auth_writer(auth_db)  # MLflow's own store migrates a schema not at the checked head
     password_file = layout.password_file(config.name, config.admin_username)
     has_user = _has_user(auth_db, config.admin_username)
     if has_user and password_file.is_file():
