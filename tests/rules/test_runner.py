@@ -99,12 +99,8 @@ def test_a_broken_file_is_one_finding_and_the_rest_is_checked(tmp_path: Path) ->
 
 # -- resolution
 
-
-def test_called_module_reports_generic_findings_once_and_call_findings_at_the_call(tmp_path: Path) -> None:
-    write(
-        tmp_path,
-        {
-            "modules/pool/main.tf": """variable "ami" {
+# a called module whose node group takes its AMI type from the call (MLS006 in the module, MLS007 at the call)
+POOL_MODULE = """variable "ami" {
   description = "Image."
   type        = string
 }
@@ -117,7 +113,14 @@ resource "aws_eks_node_group" "this" {
   instance_types  = ["g6.xlarge"]
   ami_type        = var.ami
 }
-""",
+"""
+
+
+def test_called_module_reports_generic_findings_once_and_call_findings_at_the_call(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "modules/pool/main.tf": POOL_MODULE,
             "live/dev/main/main.tf": """terraform {
   backend "s3" {}
 }
@@ -161,19 +164,7 @@ def test_a_call_is_followed_however_its_source_is_spelled(tmp_path: Path, spelli
     # (a line comment would end the attribute, a newline after `=` is Terraform's "Invalid expression"); a call the
     # pre-scan missed would not be checked with its arguments (no MLS007 at module.a's `ami`)
     write(tmp_path, {
-        "modules/pool/main.tf": """variable "ami" {
-  type = string
-}
-
-resource "aws_eks_node_group" "this" {
-  cluster_name    = "ml"
-  node_group_name = "gpu"
-  node_role_arn   = "arn:aws:iam::111111111111:role/n"
-  subnet_ids      = ["subnet-1"]
-  instance_types  = ["g6.xlarge"]
-  ami_type        = var.ami
-}
-""",
+        "modules/pool/main.tf": POOL_MODULE,
         "live/dev/main/main.tf": f'module "a" {{\n  {spelling}\n  ami    = "AL2_x86_64_GPU"\n}}\n',
     })
     result = run_check([tmp_path], workers=1, select={"MLS007"})
