@@ -72,11 +72,28 @@ def terraform_env(tmp: Path) -> dict[str, str]:
     return env
 
 
+FIVE_X_FLOOR = '">= 5.100, < 7.0"'
+
+
+def scratch_root(tmp_path_factory: pytest.TempPathFactory, name: str) -> tuple[Path, dict[str, str]]:
+    """A scratch root (`<tmp>/all`, with an empty `tests/`) that requires hashicorp/aws at the 5.x floor, for
+    one `terraform test` over many modules' or cases' test files; and the environment to run Terraform in."""
+    root = tmp_path_factory.mktemp(name)
+    env = terraform_env(root)
+    work = root / "all"
+    (work / "tests").mkdir(parents=True)
+    (work / "versions.tf").write_text(
+        f'terraform {{\n  required_providers {{\n    aws = {{ source = "hashicorp/aws", version = {FIVE_X_FLOOR} }}\n'
+        "  }\n}\n"
+    )
+    return work, env
+
+
 def five_x(text: str) -> str:
     """Module text with the 6.x-only spellings rewritten and the provider floor opened to 5.100."""
     for pattern, repl, _fact in SIX_ONLY:
         text = re.sub(pattern, repl, text)
-    return text.replace('">= 6.25, < 7.0"', '">= 5.100, < 7.0"')
+    return text.replace('">= 6.25, < 7.0"', FIVE_X_FLOOR)
 
 
 def five_x_copy(module: str, dest: Path) -> Path:

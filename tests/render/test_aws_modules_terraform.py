@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from aws_provider5 import MODULES, SIX_ONLY, five_x, five_x_copy, terraform, terraform_env
+from aws_provider5 import MODULES, SIX_ONLY, five_x, five_x_copy, scratch_root, terraform, terraform_env
 from support.rendered import STATE_KEY_ARN, aws_spec_with_state_key
 
 from mlstrata.hcl import parse_file
@@ -87,14 +87,7 @@ def module_test_events(tmp_path_factory: pytest.TempPathFactory) -> dict[str, li
     """Every module's test files in one `terraform test -json` run, its events by test file
     (`tests/<module>.<file>`): the aws provider starts for one run instead of one per module (measured:
     49.8 -> 24.6 s of CPU for the 7 modules' 40 runs). The root only calls the modules from its run blocks."""
-    root = tmp_path_factory.mktemp("module_tests")
-    env = terraform_env(root)
-    work = root / "all"
-    (work / "tests").mkdir(parents=True)
-    (work / "versions.tf").write_text(
-        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = ">= 5.100, < 7.0" }\n'
-        "  }\n}\n"
-    )
+    work, env = scratch_root(tmp_path_factory, "module_tests")
     for module in TESTED:
         if not (work / module).exists():  # five_x_copy also copies the sibling modules a module calls
             five_x_copy(module, work / module)

@@ -22,7 +22,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from aws_provider5 import MODULES, five_x, five_x_copy, terraform, terraform_env
+from aws_provider5 import MODULES, five_x, five_x_copy, scratch_root, terraform
 
 from mlstrata.hcl import parse_file
 from mlstrata.render.tree import SHARED_PACKAGE
@@ -147,14 +147,7 @@ def move_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     precedes the first file): the aws provider starts for one run instead of one per case. Each case's module
     is a folder of the root, its previous release under `<module>/tests/before`; every run block names the
     module it plans (a case's runs share their state by `state_key`, within their own file)."""
-    root = tmp_path_factory.mktemp("module_moves")
-    env = terraform_env(root)
-    work = root / "all"
-    (work / "tests").mkdir(parents=True)
-    (work / "versions.tf").write_text(
-        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = ">= 5.100, < 7.0" }\n'
-        "  }\n}\n"
-    )
+    work, env = scratch_root(tmp_path_factory, "module_moves")
     files = {}
     for case in PLANNED:
         assert case.startswith("aws/"), "only the hashicorp/aws provider is here to plan with"
