@@ -147,9 +147,9 @@ class ResourceChange:
     def peek(self, side: str, keys: ValueKeys) -> JSONValue:
         """The object's values on `side` ("before" or "after") for reading only `keys`: what `before`/`after`
         returns when it is decoded already (or None), else a new dict of just those keys present in the object,
-        decoded without the rest and not kept. For checks that read a few attributes of a change nobody else
-        looks into: on the 20k-change plan, most of an object's JSON is tags the review never reads.
-        Kept for the next peek with the same keys (read-only, as the values are)."""
+        decoded without the rest (the whole object stays undecoded). For checks that read a few attributes of a
+        change nobody else looks into: on the 20k-change plan, most of an object's JSON is tags the review never
+        reads. The dict is kept for the next peek with the same keys (read-only, as the values are)."""
         before = side == "before"
         value = self._before if before else self._after
         if value is None or value.__class__ is dict:
